@@ -1,0 +1,92 @@
+package dev.graft.server;
+
+import dev.graft.server.cli.ConfigSourceProvider;
+import dev.graft.server.cli.DevCommand;
+import dev.graft.server.cli.GraftServerCommand;
+import dev.graft.server.health.TemporalHealthCheck;
+import dev.graft.server.health.WorkerHealthCheck;
+import dev.graft.server.resources.DiagnosticsResource;
+import dev.graft.server.resources.InfoResource;
+import dev.graft.server.temporal.EmbeddedTemporal;
+import dev.graft.server.temporal.GraftWorker;
+import dev.graft.server.temporal.TemporalConnection;
+import io.dropwizard.core.Application;
+import io.dropwizard.core.cli.CheckCommand;
+import io.dropwizard.core.setup.Bootstrap;
+import io.dropwizard.core.setup.Environment;
+import io.dropwizard.servlets.assets.AssetServlet;
+import java.lang.management.ManagementFactory;
+import java.nio.charset.StandardCharsets;
+
+/**
+ * Graft's Dropwizard application. {@link #initialize} sets the configuration source and the
+ * commands; {@link #run} registers the managed Temporal clients, the worker, health checks,
+ * resources and the UI assets, according to the {@link Mode} the command chose.
+ */
+public class GraftApplication extends Application<GraftConfiguration> {
+  /** Jersey serves the REST API under this prefix; everything else is the web UI. */
+  public static final String API_PATTERN = "/api/*";
+
+  public static void main(String[] args) throws Exception {
+    new GraftApplication().run(args);
+  }
+
+  @Override
+  public String getName() {
+    return "graft";
+  }
+
+  @Override
+  protected void addDefaultCommands(Bootstrap<GraftConfiguration> bootstrap) {
+    bootstrap.addCommand(GraftServerCommand.server(this));
+    bootstrap.addCommand(new CheckCommand<>(this));
+  }
+
+  @Override
+  public void initialize(Bootstrap<GraftConfiguration> bootstrap) {
+    bootstrap.setConfigurationSourceProvider(new ConfigSourceProvider());
+    bootstrap.addCommand(GraftServerCommand.worker(this));
+    bootstrap.addCommand(new DevCommand(this));
+  }
+
+  @Override
+  public void run(GraftConfiguration config, Environment env) {
+    Mode mode = config.getMode();
+    if (mode == Mode.DEV) {
+      EmbeddedTemporal temporal =
+          new EmbeddedTemporal(
+              config.getDev().getTemporalBindHost(), config.getDev().getTemporalPort());
+      config.getTemporal().setTarget(temporal.target());
+      // Registered first, so it starts before the clients and stops after them.
+      env.lifecycle().manage(temporal);
+    }
+
+    TemporalConnection temporal = new TemporalConnection(config.getTemporal(), identity(mode));
+    env.lifecycle().manage(temporal);
+    env.healthChecks().register("temporal", new TemporalHealthCheck(temporal));
+
+    if (mode.runsWorker()) {
+      GraftWorker worker = new GraftWorker(temporal);
+      env.lifecycle().manage(worker);
+      env.healthChecks()
+          .register("worker", new WorkerHealthCheck(worker, config.getTemporal().getTaskQueue()));
+    }
+
+    env.jersey().setUrlPattern(API_PATTERN);
+    if (mode.servesApi()) {
+      env.jersey().register(new InfoResource(config));
+      env.jersey().register(new DiagnosticsResource(temporal));
+      env.servlets()
+          .addServlet(
+              "ui", new AssetServlet("/assets/", "/", "index.html", StandardCharsets.UTF_8))
+          .addMapping("/*");
+    }
+  }
+
+  /** Worker and client identity as Temporal records it in history: mode@pid@host. */
+  private static String identity(Mode mode) {
+    return mode.name().toLowerCase(java.util.Locale.ROOT)
+        + "@"
+        + ManagementFactory.getRuntimeMXBean().getName();
+  }
+}

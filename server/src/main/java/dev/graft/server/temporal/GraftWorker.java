@@ -1,0 +1,75 @@
+package dev.graft.server.temporal;
+
+import dev.graft.activities.diag.PingActivitiesImpl;
+import dev.graft.workflows.diag.PingWorkflowImpl;
+import io.dropwizard.lifecycle.Managed;
+import io.temporal.worker.Worker;
+import io.temporal.worker.WorkerFactory;
+import java.util.concurrent.TimeUnit;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The managed worker: one {@link WorkerFactory} polling Graft's task queue, with every workflow
+ * and activity implementation registered in one place.
+ */
+public final class GraftWorker implements Managed {
+  private static final Logger LOG = LoggerFactory.getLogger(GraftWorker.class);
+
+  private final TemporalConnection connection;
+  private WorkerFactory factory;
+  private Worker worker;
+
+  public GraftWorker(TemporalConnection connection) {
+    this.connection = connection;
+  }
+
+  @Override
+  public synchronized void start() {
+    if (factory != null) {
+      return;
+    }
+    factory = WorkerFactory.newInstance(connection.client());
+    worker = factory.newWorker(connection.settings().getTaskQueue());
+    worker.registerWorkflowImplementationTypes(PingWorkflowImpl.class);
+    worker.registerActivitiesImplementations(new PingActivitiesImpl(connection.identity()));
+    factory.start();
+    LOG.info(
+        "worker polling task queue {} in namespace {} as {}",
+        connection.settings().getTaskQueue(),
+        connection.settings().getNamespace(),
+        connection.identity());
+  }
+
+  @Override
+  public synchronized void stop() throws InterruptedException {
+    if (factory != null) {
+      factory.shutdown();
+      factory.awaitTermination(10, TimeUnit.SECONDS);
+      if (!factory.isTerminated()) {
+        LOG.warn("worker did not stop within 10 s; interrupting its pollers");
+        factory.shutdownNow();
+        factory.awaitTermination(5, TimeUnit.SECONDS);
+      }
+      factory = null;
+      worker = null;
+    }
+  }
+
+  /** Why the worker is not polling, or null when it is. */
+  public synchronized String notPollingReason() {
+    if (factory == null) {
+      return "worker is not started";
+    }
+    if (factory.isShutdown() || factory.isTerminated()) {
+      return "worker is shut down";
+    }
+    if (!factory.isStarted()) {
+      return "worker factory is not started";
+    }
+    if (worker.isSuspended()) {
+      return "worker polling is suspended";
+    }
+    return null;
+  }
+}
