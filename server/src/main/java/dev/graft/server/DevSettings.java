@@ -10,7 +10,7 @@ public class DevSettings {
   /** The embedded Temporal binds only this address. */
   @NotBlank @JsonProperty private String temporalBindHost = "127.0.0.1";
 
-  @Min(1)
+  @Min(0)
   @Max(65535)
   @JsonProperty
   private int temporalPort = 7233;

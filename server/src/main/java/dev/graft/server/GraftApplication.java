@@ -36,6 +36,18 @@ public class GraftApplication extends Application<GraftConfiguration> {
     return "graft";
   }
 
+  /**
+   * The CLI exactly as {@link #main} builds it, with its output streams chosen by the caller (tests
+   * run commands through it in-process).
+   */
+  public io.dropwizard.core.cli.Cli cli(java.io.PrintStream out, java.io.PrintStream err) {
+    Bootstrap<GraftConfiguration> bootstrap = new Bootstrap<>(this);
+    addDefaultCommands(bootstrap);
+    initialize(bootstrap);
+    return new io.dropwizard.core.cli.Cli(
+        new io.dropwizard.util.JarLocation(getClass()), bootstrap, out, err);
+  }
+
   @Override
   protected void addDefaultCommands(Bootstrap<GraftConfiguration> bootstrap) {
     bootstrap.addCommand(GraftServerCommand.server(this));
@@ -55,8 +67,9 @@ public class GraftApplication extends Application<GraftConfiguration> {
     if (mode == Mode.DEV) {
       EmbeddedTemporal temporal =
           new EmbeddedTemporal(
-              config.getDev().getTemporalBindHost(), config.getDev().getTemporalPort());
-      config.getTemporal().setTarget(temporal.target());
+              config.getDev().getTemporalBindHost(),
+              config.getDev().getTemporalPort(),
+              config.getTemporal());
       // Registered first, so it starts before the clients and stops after them.
       env.lifecycle().manage(temporal);
     }

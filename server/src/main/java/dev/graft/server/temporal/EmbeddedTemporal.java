@@ -22,12 +22,19 @@ public final class EmbeddedTemporal implements Managed {
 
   private final String bindHost;
   private final int port;
+  private final TemporalSettings clientSettings;
   private TestServicesStarter services;
   private Server server;
 
-  public EmbeddedTemporal(String bindHost, int port) {
+  /**
+   * @param port the port to bind; 0 picks a free one, and {@code clientSettings.target} is then
+   *     updated on start, before the Temporal clients (managed after this object) connect.
+   */
+  public EmbeddedTemporal(String bindHost, int port, TemporalSettings clientSettings) {
     this.bindHost = bindHost;
     this.port = port;
+    this.clientSettings = clientSettings;
+    clientSettings.setTarget(bindHost + ":" + port);
   }
 
   @Override
@@ -46,7 +53,8 @@ public final class EmbeddedTemporal implements Managed {
       services = null;
       throw e;
     }
-    LOG.info("embedded Temporal listening on {}:{} (in memory only)", bindHost, port);
+    clientSettings.setTarget(target());
+    LOG.info("embedded Temporal listening on {} (in memory only)", target());
   }
 
   @Override
@@ -65,7 +73,8 @@ public final class EmbeddedTemporal implements Managed {
     }
   }
 
-  public String target() {
-    return bindHost + ":" + port;
+  /** host:port this server listens on (the actual port once started). */
+  public synchronized String target() {
+    return bindHost + ":" + (server != null ? server.getPort() : port);
   }
 }

@@ -1,0 +1,20 @@
+# Graft server and worker image (one artifact; the command picks the role).
+FROM maven:3.9.9-eclipse-temurin-17 AS build
+WORKDIR /src
+COPY pom.xml .
+COPY workflows/pom.xml workflows/
+COPY activities/pom.xml activities/
+COPY lab/pom.xml lab/
+COPY server/pom.xml server/
+RUN mvn -B -q dependency:go-offline || true
+COPY . .
+RUN mvn -B -q -DskipTests package
+
+FROM eclipse-temurin:17.0.13_11-jre
+RUN useradd --system --uid 10001 --home /opt/graft graft
+COPY --from=build /src/server/target/graft.jar /opt/graft/graft.jar
+COPY config /opt/graft/config
+USER 10001
+WORKDIR /opt/graft
+ENTRYPOINT ["java", "-XX:MaxRAMPercentage=75", "-jar", "/opt/graft/graft.jar"]
+CMD ["server", "/opt/graft/config/graft.yml"]

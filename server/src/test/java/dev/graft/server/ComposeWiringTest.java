@@ -1,0 +1,195 @@
+package dev.graft.server;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
+import io.dropwizard.configuration.ConfigurationSourceProvider;
+import io.dropwizard.configuration.FileConfigurationSourceProvider;
+import io.dropwizard.configuration.SubstitutingSourceProvider;
+import io.dropwizard.configuration.YamlConfigurationFactory;
+import io.dropwizard.core.server.DefaultServerFactory;
+import io.dropwizard.jackson.Jackson;
+import io.dropwizard.jetty.HttpConnectorFactory;
+import jakarta.validation.Validation;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.Iterator;
+import java.util.List;
+import java.util.Map;
+import org.apache.commons.text.StringSubstitutor;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+/**
+ * No Docker engine runs here, so the compose file is checked by reading it: every service can be
+ * built or pulled, images are pinned, dependencies and ports line up, and the Graft config each
+ * Graft container loads (with the container's environment) points at the Temporal service.
+ */
+class ComposeWiringTest {
+  private static final Path ROOT = Path.of("..").toAbsolutePath().normalize();
+  private static JsonNode services;
+
+  @BeforeAll
+  static void readCompose() throws Exception {
+    JsonNode compose =
+        new ObjectMapper(new YAMLFactory()).readTree(ROOT.resolve("docker-compose.yml").toFile());
+    services = compose.get("services");
+    assertTrue(services != null && services.size() >= 5, "compose defines the services");
+  }
+
+  @Test
+  void everyServiceHasAPinnedImageOrABuild() {
+    for (Iterator<Map.Entry<String, JsonNode>> it = services.fields(); it.hasNext(); ) {
+      Map.Entry<String, JsonNode> s = it.next();
+      JsonNode svc = s.getValue();
+      boolean build = svc.has("build");
+      assertTrue(build || svc.has("image"), s.getKey() + " has neither image nor build");
+      if (build) {
+        Path context = ROOT.resolve(svc.get("build").get("context").asText());
+        assertTrue(
+            Files.isRegularFile(context.resolve(svc.get("build").get("dockerfile").asText())),
+            s.getKey() + ": Dockerfile missing");
+      } else {
+        String image = svc.get("image").asText();
+        assertTrue(image.contains(":"), s.getKey() + " image is not pinned: " + image);
+        assertFalse(image.endsWith(":latest"), s.getKey() + " image is :latest");
+      }
+    }
+    assertTrue(image("temporal").startsWith("temporalio/auto-setup:"));
+    assertTrue(image("temporal-ui").startsWith("temporalio/ui:"));
+    assertTrue(image("postgresql").startsWith("postgres:"));
+  }
+
+  @Test
+  void dependenciesFormTheStartOrder() {
+    assertTrue(dependsOn("temporal").contains("postgresql"));
+    assertTrue(dependsOn("temporal-ui").contains("temporal"));
+    assertTrue(dependsOn("graft-server").contains("temporal"));
+    assertTrue(dependsOn("graft-worker").contains("temporal"));
+    assertEquals("postgresql", env("temporal").get("POSTGRES_SEEDS"));
+    for (String svc : List.of("temporal", "temporal-ui", "graft-server", "graft-worker")) {
+      for (String dep : dependsOn(svc)) {
+        assertTrue(services.has(dep), svc + " depends on unknown service " + dep);
+      }
+    }
+  }
+
+  @Test
+  void namespaceRetentionIsLongEnoughToAudit() {
+    String retention = env("temporal").get("DEFAULT_NAMESPACE_RETENTION");
+    assertTrue(retention.endsWith("d"), retention);
+    assertTrue(Integer.parseInt(retention.replace("d", "")) >= 30, retention);
+  }
+
+  @Test
+  void publishedPortsBindLoopbackOnly() {
+    for (Iterator<Map.Entry<String, JsonNode>> it = services.fields(); it.hasNext(); ) {
+      Map.Entry<String, JsonNode> s = it.next();
+      for (String port : ports(s.getKey())) {
+        assertTrue(port.startsWith("127.0.0.1:"), s.getKey() + " publishes " + port);
+      }
+    }
+  }
+
+  @Test
+  void graftContainersUseTheTemporalService() throws Exception {
+    String temporalPort = containerPort(ports("temporal").get(0));
+    for (String svc : List.of("graft-server", "graft-worker")) {
+      String target = env(svc).get("TEMPORAL_ADDRESS");
+      assertEquals("temporal:" + temporalPort, target, svc);
+      GraftConfiguration config = loadAsContainer(svc);
+      assertEquals(target, config.getTemporal().getTarget(), svc + " config resolves the target");
+    }
+    assertEquals("temporal:" + temporalPort, env("temporal-ui").get("TEMPORAL_ADDRESS"));
+  }
+
+  @Test
+  void serverPortsAndHealthchecksMatchTheConfig() throws Exception {
+    GraftConfiguration server = loadAsContainer("graft-server");
+    DefaultServerFactory factory = (DefaultServerFactory) server.getServerFactory();
+    HttpConnectorFactory app = (HttpConnectorFactory) factory.getApplicationConnectors().get(0);
+    HttpConnectorFactory admin = (HttpConnectorFactory) factory.getAdminConnectors().get(0);
+    assertEquals(String.valueOf(app.getPort()), containerPort(ports("graft-server").get(0)));
+    assertEquals("127.0.0.1", admin.getBindHost());
+    assertTrue(healthcheck("graft-server").contains("127.0.0.1:" + admin.getPort() + "/healthcheck"));
+
+    GraftConfiguration worker = loadAsContainer("graft-worker");
+    DefaultServerFactory wf = (DefaultServerFactory) worker.getServerFactory();
+    assertTrue(wf.getApplicationConnectors().isEmpty(), "the worker serves no API");
+    int workerAdmin = ((HttpConnectorFactory) wf.getAdminConnectors().get(0)).getPort();
+    assertTrue(healthcheck("graft-worker").contains("127.0.0.1:" + workerAdmin + "/healthcheck"));
+  }
+
+  /** Loads the config file named in the service's command, as the container would. */
+  private static GraftConfiguration loadAsContainer(String svc) throws Exception {
+    JsonNode command = services.get(svc).get("command");
+    String inContainer = command.get(1).asText();
+    assertTrue(inContainer.startsWith("/opt/graft/config/"), inContainer);
+    Path file = ROOT.resolve("config").resolve(inContainer.substring("/opt/graft/config/".length()));
+    assertTrue(Files.isRegularFile(file), file + " missing");
+    Map<String, String> env = new HashMap<>(env(svc));
+    ConfigurationSourceProvider provider =
+        new SubstitutingSourceProvider(
+            new FileConfigurationSourceProvider(), new StringSubstitutor(env::get) {
+              {
+                setEnableSubstitutionInVariables(false);
+              }
+            });
+    return new YamlConfigurationFactory<>(
+            GraftConfiguration.class,
+            Validation.buildDefaultValidatorFactory().getValidator(),
+            Jackson.newObjectMapper(),
+            "dw")
+        .build(provider, file.toString());
+  }
+
+  private static String image(String svc) {
+    return services.get(svc).get("image").asText();
+  }
+
+  private static List<String> dependsOn(String svc) {
+    List<String> out = new ArrayList<>();
+    JsonNode deps = services.get(svc).get("depends_on");
+    if (deps == null) {
+      return out;
+    }
+    if (deps.isArray()) {
+      deps.forEach(d -> out.add(d.asText()));
+    } else {
+      deps.fieldNames().forEachRemaining(out::add);
+    }
+    return out;
+  }
+
+  private static Map<String, String> env(String svc) {
+    Map<String, String> out = new HashMap<>();
+    JsonNode env = services.get(svc).get("environment");
+    if (env != null) {
+      env.fields().forEachRemaining(e -> out.put(e.getKey(), e.getValue().asText()));
+    }
+    return out;
+  }
+
+  private static List<String> ports(String svc) {
+    List<String> out = new ArrayList<>();
+    JsonNode ports = services.get(svc).get("ports");
+    if (ports != null) {
+      ports.forEach(p -> out.add(p.asText()));
+    }
+    return out;
+  }
+
+  private static String containerPort(String mapping) {
+    return mapping.substring(mapping.lastIndexOf(':') + 1);
+  }
+
+  private static String healthcheck(String svc) {
+    return services.get(svc).get("healthcheck").get("test").toString();
+  }
+}
