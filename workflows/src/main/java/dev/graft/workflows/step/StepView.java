@@ -1,0 +1,25 @@
+package dev.graft.workflows.step;
+
+import java.util.List;
+
+/**
+ * One step as the user watches it: what it is, on which node, where it stands, how many attempts
+ * it took, when it ran, the tail of its output, its error, and the decisions operators took on it.
+ *
+ * @param kind "step", "gate" (an approval gate) or "compensation"
+ */
+public record StepView(
+    String id,
+    String name,
+    String node,
+    String kind,
+    StepState state,
+    int attempts,
+    Long startedAtMillis,
+    Long endedAtMillis,
+    String summary,
+    String outputTail,
+    String error,
+    String errorType,
+    boolean skippable,
+    List<OperatorAction> actions) {}

@@ -1,0 +1,371 @@
+package dev.graft.workflows.step;
+
+import io.temporal.failure.ActivityFailure;
+import io.temporal.failure.ApplicationFailure;
+import io.temporal.failure.CanceledFailure;
+import io.temporal.failure.TemporalFailure;
+import io.temporal.workflow.Workflow;
+import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.Deque;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.function.Supplier;
+import org.slf4j.Logger;
+
+/**
+ * The step engine every Graft workflow uses (workflow-side, deterministic).
+ *
+ * <p>A step is one activity call. Temporal retries it per its activity options; when the retries
+ * are exhausted the step does not fail the workflow: it parks in {@code needs-attention} with the
+ * error and the tail of the output, and waits for an operator's {@code retry}, {@code skip} (only
+ * skippable steps) or {@code abort}. An abort runs the compensations registered so far, in reverse
+ * order, in a detached cancellation scope. Approval gates are steps that wait for {@code approve}.
+ *
+ * <p>All state lives in fields of the workflow instance, so queries read it and replay rebuilds it.
+ */
+public final class Steps {
+  private static final Logger LOG = Workflow.getLogger(Steps.class);
+  private static final int OUTPUT_TAIL_LIMIT = 4000;
+
+  private final Map<String, Step> steps = new LinkedHashMap<>();
+  private final Deque<Compensation> compensations = new ArrayDeque<>();
+  private final List<OperatorAction> actions = new ArrayList<>();
+  private OperatorRequest pending;
+  private OperatorAction abort;
+
+  /** Thrown inside {@link #operation} when an operator aborts; never escapes it. */
+  private static final class Aborted extends RuntimeException {
+    Aborted() {
+      super(null, null, false, false);
+    }
+  }
+
+  private record Compensation(String id, String name, String node, Runnable undo) {}
+
+  private static final class Step {
+    final String id;
+    final String name;
+    final String node;
+    final String kind;
+    final boolean skippable;
+    StepState state = StepState.PENDING;
+    int attempts;
+    Long startedAt;
+    Long endedAt;
+    String summary;
+    String outputTail;
+    String error;
+    String errorType;
+    final List<OperatorAction> actions = new ArrayList<>();
+
+    Step(String id, String name, String node, String kind, boolean skippable) {
+      this.id = id;
+      this.name = name;
+      this.node = node;
+      this.kind = kind;
+      this.skippable = skippable;
+    }
+
+    StepView view() {
+      return new StepView(
+          id, name, node, kind, state, attempts, startedAt, endedAt, summary, outputTail, error,
+          errorType, skippable, List.copyOf(actions));
+    }
+  }
+
+  /** Declares a step ahead of time, so progress shows it as pending before it runs. */
+  public void declare(String id, String name, String node, boolean skippable) {
+    steps.computeIfAbsent(id, k -> new Step(id, name, node, "step", skippable));
+  }
+
+  /**
+   * Runs the body as an operation: an operator's abort (at a step boundary or while a step waits
+   * for a decision) stops it, runs the compensations in reverse order and returns ABORTED.
+   */
+  public OperationOutcome operation(Runnable body) {
+    try {
+      body.run();
+      return OperationOutcome.COMPLETED;
+    } catch (Aborted e) {
+      compensate();
+      return OperationOutcome.ABORTED;
+    }
+  }
+
+  /**
+   * Runs one step. Returns the activity's result, or null when an operator skipped the step.
+   *
+   * @param call the activity call; its exhausted retries surface as an {@link ActivityFailure}
+   */
+  public <R extends StepResult> R run(
+      String id, String name, String node, boolean skippable, Supplier<R> call) {
+    Step step = steps.computeIfAbsent(id, k -> new Step(id, name, node, "step", skippable));
+    if (step.state.isDone()) {
+      return null; // a step already done in this execution is never run again
+    }
+    while (true) {
+      checkAbort();
+      step.state = StepState.RUNNING;
+      step.startedAt = step.startedAt == null ? Workflow.currentTimeMillis() : step.startedAt;
+      step.endedAt = null;
+      try {
+        R result = call.get();
+        step.attempts += Math.max(1, result.attempt());
+        step.state = result.alreadySatisfied() ? StepState.ALREADY_SATISFIED : StepState.SUCCEEDED;
+        step.summary = result.summary();
+        step.outputTail = tail(result.outputTail());
+        step.error = null;
+        step.errorType = null;
+        step.endedAt = Workflow.currentTimeMillis();
+        return result;
+      } catch (ActivityFailure failure) {
+        recordFailure(step, failure);
+        Decision decision = awaitDecision(step);
+        if (decision == Decision.SKIP) {
+          step.state = StepState.SKIPPED;
+          step.endedAt = Workflow.currentTimeMillis();
+          return null;
+        }
+        // RETRY: loop and call again; ABORT was thrown by awaitDecision.
+      }
+    }
+  }
+
+  /** An approval gate: waits until an operator approves it (or aborts the operation). */
+  public void gate(String id, String name) {
+    Step step = steps.computeIfAbsent(id, k -> new Step(id, name, null, "gate", false));
+    if (step.state.isDone()) {
+      return;
+    }
+    checkAbort();
+    step.startedAt = Workflow.currentTimeMillis();
+    step.state = StepState.NEEDS_ATTENTION;
+    step.summary = "waiting for approval";
+    awaitDecision(step);
+    step.state = StepState.SUCCEEDED;
+    step.summary = "approved by " + step.actions.get(step.actions.size() - 1).actor();
+    step.endedAt = Workflow.currentTimeMillis();
+  }
+
+  /**
+   * Registers how to undo what the next call does. Register before the call: if the worker dies
+   * between the call and the registration, the undo would otherwise be lost. Undo calls must be
+   * idempotent (they may run when the call never happened).
+   */
+  public void onAbort(String id, String name, String node, Runnable undo) {
+    compensations.push(new Compensation(id, name, node, undo));
+  }
+
+  /** Forgets the most recent compensation, once what it undoes is meant to stay. */
+  public void keep(String id) {
+    compensations.removeIf(c -> c.id().equals(id));
+  }
+
+  /** Runs every registered compensation in reverse order, each as a visible step. */
+  public void compensate() {
+    Workflow.newDetachedCancellationScope(
+            () -> {
+              while (!compensations.isEmpty()) {
+                Compensation c = compensations.pop();
+                Step step =
+                    steps.computeIfAbsent(
+                        c.id(), k -> new Step(c.id(), c.name(), c.node(), "compensation", false));
+                step.state = StepState.RUNNING;
+                step.startedAt = Workflow.currentTimeMillis();
+                try {
+                  c.undo().run();
+                  step.attempts++;
+                  step.state = StepState.SUCCEEDED;
+                } catch (TemporalFailure e) {
+                  // A compensation that fails is reported, and the others still run.
+                  step.attempts++;
+                  step.state = StepState.FAILED;
+                  step.error = rootMessage(e);
+                  LOG.warn("compensation {} failed: {}", c.id(), step.error);
+                }
+                step.endedAt = Workflow.currentTimeMillis();
+              }
+            })
+        .run();
+  }
+
+  private void recordFailure(Step step, ActivityFailure failure) {
+    Throwable cause = failure.getCause();
+    if (cause instanceof CanceledFailure canceled) {
+      throw canceled;
+    }
+    step.state = StepState.NEEDS_ATTENTION;
+    step.endedAt = Workflow.currentTimeMillis();
+    step.error = rootMessage(failure);
+    step.errorType = cause instanceof ApplicationFailure af ? af.getType() : typeOf(cause);
+    int attempts = 1;
+    if (cause instanceof ApplicationFailure af && af.getDetails().getSize() > 0) {
+      try {
+        StepFailureDetails details = af.getDetails().get(StepFailureDetails.class);
+        if (details != null) {
+          step.outputTail = tail(details.outputTail());
+          if (details.hint() != null && !details.hint().isBlank()) {
+            step.error = step.error + " — " + details.hint();
+          }
+          attempts = Math.max(1, details.attempt());
+        }
+      } catch (RuntimeException notOurs) {
+        // Details of another shape: keep the message only.
+      }
+    }
+    step.attempts += attempts;
+    LOG.warn("step {} needs attention: {}", step.id, step.error);
+  }
+
+  /** Waits for a validated decision on this step (or an abort, which throws). */
+  private Decision awaitDecision(Step step) {
+    Workflow.await(() -> abort != null || (pending != null && step.id.equals(pending.stepId())));
+    checkAbort();
+    Decision decision = pending.decision();
+    pending = null;
+    return decision;
+  }
+
+  private void checkAbort() {
+    if (abort != null) {
+      throw new Aborted();
+    }
+  }
+
+  /**
+   * Validates an operator's request (the update validator calls this; a rejected request never
+   * enters history). Throws an {@link ApplicationFailure} saying why.
+   */
+  public void validate(OperatorRequest request) {
+    if (request == null || request.decision() == null) {
+      throw invalid("a decision is required: retry, skip, abort or approve");
+    }
+    if (request.actor() == null || request.actor().isBlank()) {
+      throw invalid("the decision must name its actor");
+    }
+    if (abort != null) {
+      throw invalid("the operation is already being aborted by " + abort.actor());
+    }
+    if (request.decision() == Decision.ABORT) {
+      return;
+    }
+    Step step = target(request);
+    if (step == null) {
+      throw invalid(
+          request.decision().wire()
+              + ": no step "
+              + (request.stepId() == null || request.stepId().isBlank()
+                  ? "is waiting for a decision"
+                  : request.stepId() + " is waiting for a decision"));
+    }
+    switch (request.decision()) {
+      case APPROVE -> {
+        if (!"gate".equals(step.kind)) {
+          throw invalid("approve: step " + step.id + " is not an approval gate");
+        }
+      }
+      case RETRY, SKIP -> {
+        if ("gate".equals(step.kind)) {
+          throw invalid(request.decision().wire() + ": " + step.id + " is an approval gate; approve or abort it");
+        }
+        if (request.decision() == Decision.SKIP && !step.skippable) {
+          throw invalid("skip: step " + step.id + " (" + step.name + ") cannot be skipped; retry or abort");
+        }
+      }
+      default -> {}
+    }
+  }
+
+  /** Applies a validated request and records it; returns the recorded action. */
+  public OperatorAction accept(OperatorRequest request) {
+    validate(request);
+    Step step = request.decision() == Decision.ABORT ? null : target(request);
+    String stepId = step == null ? request.stepId() : step.id;
+    OperatorAction action =
+        new OperatorAction(
+            stepId, request.decision(), request.actor(), Workflow.currentTimeMillis(), request.reason());
+    actions.add(action);
+    if (step != null) {
+      step.actions.add(action);
+      pending = new OperatorRequest(step.id, request.decision(), request.actor(), request.reason());
+    }
+    if (request.decision() == Decision.ABORT) {
+      abort = action;
+    }
+    LOG.info("operator {} decided {} on {}", request.actor(), request.decision().wire(), stepId);
+    return action;
+  }
+
+  /** The step the request is about: the named one, or the single step waiting when none named. */
+  private Step target(OperatorRequest request) {
+    if (request.stepId() != null && !request.stepId().isBlank()) {
+      Step s = steps.get(request.stepId());
+      return s != null && s.state == StepState.NEEDS_ATTENTION ? s : null;
+    }
+    Step found = null;
+    for (Step s : steps.values()) {
+      if (s.state == StepState.NEEDS_ATTENTION) {
+        if (found != null) {
+          throw invalid(
+              "several steps wait for a decision (" + found.id + ", " + s.id + "): name one");
+        }
+        found = s;
+      }
+    }
+    return found;
+  }
+
+  public List<StepView> view() {
+    List<StepView> out = new ArrayList<>(steps.size());
+    for (Step s : steps.values()) {
+      out.add(s.view());
+    }
+    return out;
+  }
+
+  public List<OperatorAction> actions() {
+    return List.copyOf(actions);
+  }
+
+  public boolean abortRequested() {
+    return abort != null;
+  }
+
+  public boolean waitingForApproval() {
+    return steps.values().stream()
+        .anyMatch(s -> "gate".equals(s.kind) && s.state == StepState.NEEDS_ATTENTION);
+  }
+
+  public boolean needsAttention() {
+    return steps.values().stream()
+        .anyMatch(s -> !"gate".equals(s.kind) && s.state == StepState.NEEDS_ATTENTION);
+  }
+
+  private static ApplicationFailure invalid(String message) {
+    return ApplicationFailure.newNonRetryableFailure(message, "InvalidDecision");
+  }
+
+  private static String tail(String s) {
+    if (s == null || s.length() <= OUTPUT_TAIL_LIMIT) {
+      return s;
+    }
+    return "…" + s.substring(s.length() - OUTPUT_TAIL_LIMIT);
+  }
+
+  private static String typeOf(Throwable t) {
+    return t == null ? null : t.getClass().getSimpleName();
+  }
+
+  private static String rootMessage(Throwable t) {
+    Throwable c = t;
+    while (c.getCause() != null) {
+      c = c.getCause();
+    }
+    if (c instanceof ApplicationFailure af) {
+      return af.getOriginalMessage();
+    }
+    return c.getMessage();
+  }
+}
