@@ -1,5 +1,7 @@
 package dev.graft.server;
 
+import dev.graft.server.auth.BearerAuthFilter;
+import dev.graft.server.auth.TokenAuthenticator;
 import dev.graft.server.cli.ConfigSourceProvider;
 import dev.graft.server.cli.DevCommand;
 import dev.graft.server.cli.GraftServerCommand;
@@ -16,6 +18,7 @@ import io.dropwizard.core.setup.Bootstrap;
 import io.dropwizard.core.setup.Environment;
 import io.dropwizard.servlets.assets.AssetServlet;
 import java.lang.management.ManagementFactory;
+import org.glassfish.jersey.server.filter.RolesAllowedDynamicFeature;
 import java.nio.charset.StandardCharsets;
 
 /**
@@ -59,6 +62,7 @@ public class GraftApplication extends Application<GraftConfiguration> {
     bootstrap.setConfigurationSourceProvider(new ConfigSourceProvider());
     bootstrap.addCommand(GraftServerCommand.worker(this));
     bootstrap.addCommand(new DevCommand(this));
+    bootstrap.addCommand(new dev.graft.server.cli.TokenCommand());
   }
 
   @Override
@@ -87,6 +91,12 @@ public class GraftApplication extends Application<GraftConfiguration> {
 
     env.jersey().setUrlPattern(API_PATTERN);
     if (mode.servesApi()) {
+      env.jersey()
+          .register(
+              new BearerAuthFilter(
+                  new TokenAuthenticator(config.getAuth().getTokens()),
+                  config.getAuth().getAnonymousRole()));
+      env.jersey().register(RolesAllowedDynamicFeature.class);
       env.jersey().register(new InfoResource(config));
       env.jersey().register(new DiagnosticsResource(temporal));
       env.servlets()

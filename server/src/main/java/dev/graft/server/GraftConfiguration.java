@@ -12,6 +12,7 @@ import io.dropwizard.logging.common.ConsoleAppenderFactory;
 import io.dropwizard.logging.common.DefaultLoggingFactory;
 import io.dropwizard.logging.common.FileAppenderFactory;
 import io.dropwizard.logging.common.LoggingFactory;
+import io.dropwizard.logging.common.layout.DiscoverableLayoutFactory;
 import io.dropwizard.logging.json.EventJsonLayoutBaseFactory;
 import io.dropwizard.validation.ValidationMethod;
 import jakarta.validation.Valid;
@@ -29,6 +30,9 @@ public class GraftConfiguration extends Configuration {
   @Valid @NotNull @JsonProperty private TemporalSettings temporal = new TemporalSettings();
 
   @Valid @NotNull @JsonProperty private DevSettings dev = new DevSettings();
+
+  @Valid @NotNull @JsonProperty
+  private dev.graft.server.auth.AuthSettings auth = new dev.graft.server.auth.AuthSettings();
 
   /** {@code text} for people, {@code json} for log pipelines (one JSON object per line). */
   @NotNull @JsonProperty private LogFormat logFormat = LogFormat.TEXT;
@@ -59,6 +63,10 @@ public class GraftConfiguration extends Configuration {
     return dev;
   }
 
+  public dev.graft.server.auth.AuthSettings getAuth() {
+    return auth;
+  }
+
   public LogFormat getLogFormat() {
     return logFormat;
   }
@@ -81,9 +89,9 @@ public class GraftConfiguration extends Configuration {
   }
 
   @SuppressWarnings({"unchecked", "rawtypes"})
-  private static io.dropwizard.logging.common.layout.DiscoverableLayoutFactory jsonLayout() {
-    return (io.dropwizard.logging.common.layout.DiscoverableLayoutFactory)
-        new io.dropwizard.logging.json.EventJsonLayoutBaseFactory();
+  private static DiscoverableLayoutFactory jsonLayout() {
+    // The JSON layout is typed for ILoggingEvent, the appenders' element type is a wildcard.
+    return (DiscoverableLayoutFactory) new EventJsonLayoutBaseFactory();
   }
 
   /** The admin connector exposes health checks, metrics and thread dumps: loopback only. */

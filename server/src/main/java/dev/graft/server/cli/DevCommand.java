@@ -72,6 +72,11 @@ public final class DevCommand extends GraftServerCommand {
         "  For durable state, run a real Temporal (docker compose up -d, see README) and start"
             + " 'graft server config/graft.yml' and 'graft worker config/worker.yml'",
         "  with TEMPORAL_ADDRESS=<host:7233>.",
+        config.getAuth().getAnonymousRole() != null
+            ? "  API access without a token acts as 'anonymous' ("
+                + config.getAuth().getAnonymousRole().name().toLowerCase(java.util.Locale.ROOT)
+                + "); configure auth.tokens for anything shared."
+            : "  API access needs a bearer token (auth.tokens).",
         "  UI: " + ui + "   health: http://" + adminBinding(config) + "/healthcheck",
         "");
   }

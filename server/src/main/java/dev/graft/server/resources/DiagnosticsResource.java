@@ -21,6 +21,7 @@ import java.util.UUID;
  * Temporal → worker → back) and reports how long it took.
  */
 @Path("/v1/diagnostics")
+@jakarta.annotation.security.RolesAllowed(dev.graft.server.auth.Role.OPERATOR_NAME)
 @Produces(MediaType.APPLICATION_JSON)
 public class DiagnosticsResource {
   private final TemporalConnection temporal;

@@ -10,6 +10,7 @@ import java.util.Map;
 
 /** {@code GET /api/v1/info}: what this Graft process is and which Temporal it uses. */
 @Path("/v1/info")
+@jakarta.annotation.security.RolesAllowed(dev.graft.server.auth.Role.VIEWER_NAME)
 @Produces(MediaType.APPLICATION_JSON)
 public class InfoResource {
   private final GraftConfiguration config;
