@@ -34,7 +34,7 @@ import org.junit.jupiter.api.extension.RegisterExtension;
  * The step engine inside a real (test) Temporal: retries, needs-attention, operator decisions,
  * approval gates and compensations, with a stateful fake that records every effect.
  */
-class StepsWorkflowTest {
+public class StepsWorkflowTest {
 
   /** Result of a fake step. */
   public record Done(boolean alreadySatisfied, String summary, int attempt) implements StepResult {}
@@ -228,6 +228,7 @@ class StepsWorkflowTest {
     assertEquals(OperationOutcome.COMPLETED, WorkflowStub.fromTyped(wf).getResult(OperationOutcome.class));
     assertEquals(StepState.SKIPPED, step(wf, "b").state());
     assertEquals(List.of("do a", "do c"), fake.effects);
+    HistoryFixtures.record(env, "test/steps", "steps-retry-skip");
   }
 
   @Test
@@ -241,6 +242,7 @@ class StepsWorkflowTest {
     assertEquals(List.of("do a", "do b", "undo c", "undo b", "undo a"), fake.effects);
     assertEquals(StepState.SUCCEEDED, step(wf, "undo-a").state());
     assertEquals("compensation", step(wf, "undo-a").kind());
+    HistoryFixtures.record(env, "test/steps", "steps-abort");
   }
 
   @Test
@@ -255,6 +257,7 @@ class StepsWorkflowTest {
     wf.decide(new OperatorRequest("approve", Decision.APPROVE, "dave", "change window open"));
     assertEquals(OperationOutcome.COMPLETED, WorkflowStub.fromTyped(wf).getResult(OperationOutcome.class));
     assertEquals("approved by dave", step(wf, "approve").summary());
+    HistoryFixtures.record(env, "test/steps", "steps-gate");
   }
 
   @Test
