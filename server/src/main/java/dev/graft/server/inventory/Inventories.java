@@ -47,10 +47,27 @@ public final class Inventories {
   /** Imports text whose format is known or detected ({@code format} may be null). */
   public static ImportedInventory importText(String file, String text, InventoryFormat format,
       String directoryName) {
+    try {
+      return importUnguarded(file, text, format, directoryName);
+    } catch (InventoryException e) {
+      throw e;
+    } catch (RuntimeException | StackOverflowError e) {
+      // A bug of ours must still reach the operator as a message about their file, never as a
+      // stack trace instead of a plan. The fuzz test calls importUnguarded, so such a bug fails
+      // the build instead of hiding here.
+      throw new InventoryException(new InventoryError(file, 0, null,
+          "could not be imported (" + e.getClass().getSimpleName() + ": "
+              + YamlTree.oneLine(e.getMessage()) + ")"));
+    }
+  }
+
+  /** {@link #importText} without the last-resort net; for tests that hunt for such bugs. */
+  static ImportedInventory importUnguarded(String file, String text, InventoryFormat format,
+      String directoryName) {
     InventoryFormat f = format != null ? format : detect(file, text);
     String defaultName = directoryName != null && Names.isDnsLabel(directoryName)
         ? directoryName : Defaults.CLUSTER_NAME;
-    try {
+    {
       return switch (f) {
         case GRAFT_YAML -> GraftYamlImporter.importText(file, text);
         case METALK8S_NODES -> MetalK8sImporter.importText(file, text);
@@ -63,14 +80,6 @@ public final class Inventories {
           yield KubesprayMapper.map(KubesprayYamlParser.parse(text, p), p, f, defaultName);
         }
       };
-    } catch (InventoryException e) {
-      throw e;
-    } catch (RuntimeException | StackOverflowError e) {
-      // A bug of ours must still reach the operator as a message about their file, never as a
-      // stack trace instead of a plan; the fuzz test keeps this branch unused.
-      throw new InventoryException(new InventoryError(file, 0, null,
-          "could not be imported (" + e.getClass().getSimpleName() + ": "
-              + YamlTree.oneLine(e.getMessage()) + ")"));
     }
   }
 

@@ -153,7 +153,9 @@ public final class InventoryValidator {
     if (c.apiEndpoint() == null) {
       p.add(pos.clusterLine("apiEndpoint"), pos.clusterFieldName("apiEndpoint"),
           "the API endpoint is unknown (set it, or give a node the control-plane role)");
-    } else {
+    } else if (pos.clusterLine("apiEndpoint") > 0) {
+      // Only a written endpoint is checked here: a derived one is built from a node address,
+      // which the node checks already report.
       try {
         URI u = new URI(c.apiEndpoint());
         if (!"https".equals(u.getScheme()) || u.getHost() == null || u.getPort() < 0
