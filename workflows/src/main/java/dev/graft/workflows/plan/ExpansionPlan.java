@@ -1,0 +1,59 @@
+package dev.graft.workflows.plan;
+
+import com.fasterxml.jackson.annotation.JsonIgnoreProperties;
+import com.fasterxml.jackson.annotation.JsonProperty;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * What an expansion will do, computed before anything changes. A plan with refusals must not be
+ * executed; warnings are for the operator to read.
+ *
+ * @param existingNodes nodes already registered, in inventory order, then the ones the inventory
+ *     lacks
+ * @param additions the nodes to add, in the order their phases reach them
+ * @param phases the ordered phases (empty when there is nothing to do)
+ * @param etcdMembersBefore voting and learner members today
+ * @param etcdMembersAfter members once the plan has run
+ * @param notes information that is neither a warning nor a refusal
+ */
+@JsonIgnoreProperties(value = {"refused"}, allowGetters = true)
+public record ExpansionPlan(
+    String clusterName,
+    List<String> existingNodes,
+    List<NodeAddition> additions,
+    List<Phase> phases,
+    int etcdMembersBefore,
+    int etcdMembersAfter,
+    List<PlanMessage> warnings,
+    List<PlanMessage> refusals,
+    List<String> notes) {
+  public ExpansionPlan {
+    existingNodes = existingNodes == null ? List.of() : List.copyOf(existingNodes);
+    additions = additions == null ? List.of() : List.copyOf(additions);
+    phases = phases == null ? List.of() : List.copyOf(phases);
+    warnings = warnings == null ? List.of() : List.copyOf(warnings);
+    refusals = refusals == null ? List.of() : List.copyOf(refusals);
+    notes = notes == null ? List.of() : List.copyOf(notes);
+  }
+
+  /** True when the plan must not run. */
+  @JsonProperty("refused")
+  public boolean refused() {
+    return !refusals.isEmpty();
+  }
+
+  /** The phase of that kind, or null when the plan has none. */
+  public Phase phase(PhaseKind kind) {
+    return phases.stream().filter(p -> p.kind() == kind).findFirst().orElse(null);
+  }
+
+  /** The same plan with more notes appended (importers add theirs). */
+  public ExpansionPlan withNotes(List<String> more) {
+    List<String> all = new ArrayList<>(notes);
+    all.addAll(more);
+    return new ExpansionPlan(
+        clusterName, existingNodes, additions, phases, etcdMembersBefore, etcdMembersAfter,
+        warnings, refusals, all);
+  }
+}
