@@ -20,7 +20,9 @@ import org.junit.jupiter.params.provider.MethodSource;
 class ReplayTest {
   /** Every workflow implementation whose histories are kept. */
   private static final List<Class<?>> IMPLEMENTATIONS =
-      List.of(StepsWorkflowTest.ThreeStepWorkflowImpl.class);
+      List.of(
+          StepsWorkflowTest.ThreeStepWorkflowImpl.class,
+          dev.graft.workflows.join.NodeJoinWorkflowImpl.class);
 
   static Stream<Path> histories() throws IOException {
     List<Path> files;

@@ -1,0 +1,111 @@
+package dev.graft.workflows.join;
+
+import dev.graft.workflows.ActivityKinds;
+import dev.graft.workflows.model.NodeSpec;
+import dev.graft.workflows.step.OperationOutcome;
+import dev.graft.workflows.step.OperatorAction;
+import dev.graft.workflows.step.OperatorRequest;
+import dev.graft.workflows.step.StepView;
+import dev.graft.workflows.step.Steps;
+import io.temporal.workflow.Workflow;
+import java.util.List;
+
+public class NodeJoinWorkflowImpl implements NodeJoinWorkflow {
+  private final Steps steps = new Steps();
+
+  @Override
+  public NodeJoinResult join(NodeJoinRequest r) {
+    ExecutionPolicy policy = r.policy() == null ? ExecutionPolicy.DEFAULTS : r.policy();
+    NodeSpec node = r.node();
+    String name = node.name();
+    HostActivities host =
+        Workflow.newActivityStub(HostActivities.class, ActivityKinds.ssh(policy));
+    KubeadmActivities kubeadm =
+        Workflow.newActivityStub(KubeadmActivities.class, ActivityKinds.ssh(policy));
+    NodeObjectActivities api =
+        Workflow.newActivityStub(NodeObjectActivities.class, ActivityKinds.kube(policy));
+    NodeObjectActivities waiter =
+        Workflow.newActivityStub(
+            NodeObjectActivities.class, ActivityKinds.waitFor(policy, policy.readyTimeout()));
+    NodeObjectActivities undoApi =
+        Workflow.newActivityStub(NodeObjectActivities.class, ActivityKinds.compensation());
+    KubeadmActivities undoKubeadm =
+        Workflow.newActivityStub(KubeadmActivities.class, ActivityKinds.compensation());
+
+    HostRequest onHost = new HostRequest(r.cluster(), node);
+    NodeObjectRequest nodeObject = new NodeObjectRequest(r.cluster(), r.kubeconfig(), node);
+
+    steps.declare("reach", "reach over SSH", name, false);
+    steps.declare("prechecks", "pre-checks", name, true);
+    steps.declare("provision", "provision", name, false);
+    steps.declare("register", "register the Node", name, false);
+    steps.declare("join", "kubeadm join", name, false);
+    steps.declare("ready", "wait for Ready, uncordon, final labels", name, false);
+
+    OperationOutcome outcome =
+        steps.operation(
+            () -> {
+              steps.run("reach", "reach over SSH", name, false, () -> host.reach(onHost));
+              steps.run(
+                  "prechecks",
+                  "pre-checks",
+                  name,
+                  true,
+                  () ->
+                      host.precheck(
+                          new PrecheckRequest(
+                              r.cluster(),
+                              node,
+                              r.otherHostnames(),
+                              r.serviceCidr(),
+                              r.controlPlane(),
+                              policy)));
+              steps.run("provision", "provision", name, false, () -> host.provision(onHost));
+              // Compensations are registered before the call they undo.
+              steps.onAbort(
+                  "undo-register", "delete the Node object", name, () -> undoApi.delete(nodeObject));
+              steps.run("register", "register the Node", name, false, () -> api.register(nodeObject));
+              steps.onAbort("undo-join", "kubeadm reset", name, () -> undoKubeadm.reset(onHost));
+              steps.run(
+                  "join",
+                  "kubeadm join",
+                  name,
+                  false,
+                  () ->
+                      kubeadm.join(
+                          new JoinRequest(
+                              r.cluster(),
+                              r.kubeconfig(),
+                              r.apiEndpoint(),
+                              node,
+                              node.hasRole(dev.graft.workflows.model.Role.CONTROL_PLANE)
+                                  ? r.controlPlane()
+                                  : null)));
+              steps.run(
+                  "ready",
+                  "wait for Ready, uncordon, final labels",
+                  name,
+                  false,
+                  () ->
+                      waiter.awaitReady(
+                          new ReadyRequest(
+                              r.cluster(), r.kubeconfig(), node, policy.readyTimeout())));
+            });
+    return new NodeJoinResult(name, outcome, steps.view());
+  }
+
+  @Override
+  public List<StepView> steps() {
+    return steps.view();
+  }
+
+  @Override
+  public OperatorAction decide(OperatorRequest request) {
+    return steps.accept(request);
+  }
+
+  @Override
+  public void validateDecide(OperatorRequest request) {
+    steps.validate(request);
+  }
+}
