@@ -47,6 +47,7 @@ public class GraftApplication extends Application<GraftConfiguration> {
     bootstrap.setConfigurationSourceProvider(new ConfigSourceProvider());
     bootstrap.addCommand(GraftServerCommand.worker(this));
     bootstrap.addCommand(new DevCommand(this));
+    bootstrap.addCommand(new dev.graft.server.cli.PlanCommand());
   }
 
   @Override
@@ -76,6 +77,7 @@ public class GraftApplication extends Application<GraftConfiguration> {
     if (mode.servesApi()) {
       env.jersey().register(new InfoResource(config));
       env.jersey().register(new DiagnosticsResource(temporal));
+      env.jersey().register(new dev.graft.server.resources.PlanResource());
       env.servlets()
           .addServlet(
               "ui", new AssetServlet("/assets/", "/", "index.html", StandardCharsets.UTF_8))
