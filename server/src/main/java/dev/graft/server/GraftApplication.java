@@ -63,6 +63,7 @@ public class GraftApplication extends Application<GraftConfiguration> {
     bootstrap.addCommand(GraftServerCommand.worker(this));
     bootstrap.addCommand(new DevCommand(this));
     bootstrap.addCommand(new dev.graft.server.cli.TokenCommand());
+    bootstrap.addCommand(new dev.graft.server.cli.PlanCommand());
   }
 
   @Override
@@ -99,6 +100,7 @@ public class GraftApplication extends Application<GraftConfiguration> {
       env.jersey().register(RolesAllowedDynamicFeature.class);
       env.jersey().register(new InfoResource(config));
       env.jersey().register(new DiagnosticsResource(temporal));
+      env.jersey().register(new dev.graft.server.resources.PlanResource());
       env.servlets()
           .addServlet(
               "ui", new AssetServlet("/assets/", "/", "index.html", StandardCharsets.UTF_8))

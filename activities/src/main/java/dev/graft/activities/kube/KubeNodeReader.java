@@ -1,0 +1,79 @@
+package dev.graft.activities.kube;
+
+import dev.graft.workflows.model.Role;
+import dev.graft.workflows.plan.ObservedNode;
+import io.fabric8.kubernetes.api.model.Node;
+import io.fabric8.kubernetes.api.model.NodeAddress;
+import io.fabric8.kubernetes.client.Config;
+import io.fabric8.kubernetes.client.KubernetesClient;
+import io.fabric8.kubernetes.client.KubernetesClientBuilder;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * Reads the nodes registered in the Kubernetes API, with the roles their labels give and their
+ * pod CIDRs. The client comes in through the constructor (long-lived, shared); {@link #client}
+ * builds one the way every Graft component must: bounded requests and no retries of its own,
+ * because Temporal owns retries.
+ */
+public final class KubeNodeReader {
+  static final String ROLE = "node-role.kubernetes.io/";
+  private final KubernetesClient client;
+
+  public KubeNodeReader(KubernetesClient client) {
+    this.client = client;
+  }
+
+  /** A client for a kubeconfig's content (not a path: the caller reads the reference). */
+  public static KubernetesClient client(String kubeconfigYaml, Duration timeout) {
+    Config config = Config.fromKubeconfig(kubeconfigYaml);
+    config.setRequestRetryBackoffLimit(0);
+    config.setConnectionTimeout((int) timeout.toMillis());
+    config.setRequestTimeout((int) timeout.toMillis());
+    config.setWatchReconnectLimit(0);
+    return new KubernetesClientBuilder().withConfig(config).build();
+  }
+
+  public List<ObservedNode> readNodes() {
+    List<ObservedNode> out = new ArrayList<>();
+    for (Node n : client.nodes().list().getItems()) {
+      out.add(toObserved(n));
+    }
+    return out;
+  }
+
+  static ObservedNode toObserved(Node n) {
+    Map<String, String> labels = n.getMetadata().getLabels() == null ? Map.of()
+        : n.getMetadata().getLabels();
+    List<Role> roles = new ArrayList<>();
+    for (String key : labels.keySet()) {
+      if (!key.startsWith(ROLE)) {
+        continue;
+      }
+      switch (key.substring(ROLE.length())) {
+        case "control-plane", "master" -> roles.add(Role.CONTROL_PLANE);
+        case "etcd" -> roles.add(Role.ETCD);
+        case "infra" -> roles.add(Role.INFRA);
+        case "node", "worker" -> roles.add(Role.WORKER);
+        default -> { }
+      }
+    }
+    // kubeadm labels only control-plane nodes; a node without that label runs workloads.
+    if (!roles.contains(Role.CONTROL_PLANE) && !roles.contains(Role.WORKER)) {
+      roles.add(Role.WORKER);
+    }
+    String address = null;
+    if (n.getStatus() != null && n.getStatus().getAddresses() != null) {
+      for (NodeAddress a : n.getStatus().getAddresses()) {
+        if ("InternalIP".equals(a.getType())) {
+          address = a.getAddress();
+          break;
+        }
+      }
+    }
+    String podCidr = n.getSpec() == null ? null : n.getSpec().getPodCIDR();
+    return new ObservedNode(n.getMetadata().getName(), address, roles, podCidr);
+  }
+}
