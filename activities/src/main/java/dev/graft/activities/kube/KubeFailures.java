@@ -1,0 +1,22 @@
+package dev.graft.activities.kube;
+
+import io.fabric8.kubernetes.client.KubernetesClientException;
+import io.temporal.failure.ApplicationFailure;
+
+/** Kubernetes API failures as typed Temporal failures: auth problems stop, the rest retry. */
+public final class KubeFailures {
+  private KubeFailures() {}
+
+  public static ApplicationFailure toApplicationFailure(String what, KubernetesClientException e) {
+    int code = e.getCode();
+    String message = what + " failed: " + (code > 0 ? "HTTP " + code + " " : "") + e.getMessage();
+    if (code == 401 || code == 403) {
+      return ApplicationFailure.newNonRetryableFailureWithCause(
+          message + "; the kubeconfig's credentials are not allowed to do this", "KubeForbidden", e);
+    }
+    if (code == 422 || code == 400) {
+      return ApplicationFailure.newNonRetryableFailureWithCause(message, "InvalidInput", e);
+    }
+    return ApplicationFailure.newFailureWithCause(message, "KubeApiError", e);
+  }
+}
