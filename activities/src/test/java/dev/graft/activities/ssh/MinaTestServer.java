@@ -11,6 +11,7 @@ import org.apache.sshd.common.config.keys.KeyUtils;
 import org.apache.sshd.common.keyprovider.KeyPairProvider;
 import org.apache.sshd.common.session.Session;
 import org.apache.sshd.common.session.SessionListener;
+import org.apache.sshd.core.CoreModuleProperties;
 import org.apache.sshd.server.SshServer;
 
 /**
@@ -45,6 +46,7 @@ final class MinaTestServer implements AutoCloseable {
     SshServer sshd = SshServer.setUpDefaultServer();
     sshd.setHost("127.0.0.1");
     sshd.setPort(wantedPort);
+    CoreModuleProperties.TCP_NODELAY.set(sshd, true);
     sshd.setKeyPairProvider(KeyPairProvider.wrap(hostKeys));
     sshd.setPasswordAuthenticator(null);
     sshd.setKeyboardInteractiveAuthenticator(null);
