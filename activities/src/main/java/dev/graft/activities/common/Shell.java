@@ -78,4 +78,20 @@ public final class Shell {
   public static String sudo(String script) {
     return "sudo -n -- sh -c " + quote(script);
   }
+
+  /**
+   * Runs the script with {@code /bin/sh} under a remote deadline: {@code timeout -k 2 <seconds>} sends SIGTERM to
+   * the script's whole process group when the deadline passes, SIGKILL two seconds later. This is what stops a
+   * remote command whose SSH client gave up or died: closing an SSH channel does not stop a command without a
+   * terminal, and OpenSSH refuses "signal" requests for root logins. Hosts without {@code timeout} (coreutils,
+   * busybox) still run the script, without the remote deadline.
+   */
+  public static String withDeadline(String script, long seconds) {
+    if (seconds < 1) {
+      throw new IllegalArgumentException("deadline must be at least one second");
+    }
+    String quoted = quote(script);
+    return "if command -v timeout >/dev/null 2>&1; then exec timeout -k 2 " + seconds + " sh -c " + quoted
+        + "; else exec sh -c " + quoted + "; fi";
+  }
 }

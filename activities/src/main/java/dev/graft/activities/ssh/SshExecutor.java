@@ -22,9 +22,11 @@ import org.slf4j.LoggerFactory;
 /**
  * {@link RemoteShell} over pooled MINA sessions. One exec channel per command on the host's shared session.
  *
- * <p>On timeout the remote process group gets SIGTERM through the SSH "signal" request (OpenSSH runs non-pty
- * sessions in their own process group and delivers it with killpg), then SIGKILL after a short grace, then the
- * channel is closed. Closing alone would not do: sshd leaves a non-pty command running after its channel closes.
+ * <p>Stopping a command that overran takes two mechanisms, because closing an SSH channel does not stop a
+ * command that has no terminal. The client sends SIGTERM, then SIGKILL, to the remote process group through the
+ * SSH "signal" request (OpenSSH delivers it with killpg, but only for non-root logins) and closes the channel.
+ * Every script also runs under a remote {@code timeout} one second past the client's deadline
+ * ({@link Shell#withDeadline}), which stops it for root logins and when the worker itself died mid-command.
  */
 public final class SshExecutor implements RemoteShell {
   private static final Logger LOG = LoggerFactory.getLogger(SshExecutor.class);
@@ -91,7 +93,11 @@ public final class SshExecutor implements RemoteShell {
   }
 
   private Execution execute(SshTarget target, RemoteCommand command) {
-    String wire = target.sudo() ? Shell.sudo(command.script()) : command.script();
+    // The remote deadline is one second later than ours, so our timeout (with the partial output) is what the
+    // caller sees; the remote one only cleans up what the client could not stop.
+    long remoteSeconds = (command.timeout().toMillis() + 999) / 1000 + 1;
+    String guarded = Shell.withDeadline(command.script(), remoteSeconds);
+    String wire = target.sudo() ? Shell.sudo(guarded) : guarded;
     long deadline = System.nanoTime() + command.timeout().toNanos();
     for (int attempt = 1; ; attempt++) {
       long leftMillis = millisUntil(deadline);

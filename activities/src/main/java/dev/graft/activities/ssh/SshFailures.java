@@ -3,10 +3,6 @@ package dev.graft.activities.ssh;
 import dev.graft.activities.common.InvalidValueException;
 import io.temporal.failure.ApplicationFailure;
 import java.io.IOException;
-import java.net.ConnectException;
-import java.net.NoRouteToHostException;
-import java.net.SocketTimeoutException;
-import java.net.UnknownHostException;
 import java.nio.channels.UnresolvedAddressException;
 import java.util.List;
 
@@ -39,9 +35,8 @@ public final class SshFailures {
     if (failure instanceof InvalidValueException) {
       return ApplicationFailure.newNonRetryableFailure(failure.getMessage(), "InvalidInput");
     }
-    if (failure instanceof ConnectException || failure instanceof NoRouteToHostException
-        || failure instanceof SocketTimeoutException || failure instanceof UnknownHostException
-        || failure instanceof IOException) {
+    if (failure instanceof IOException) { // refused, reset, timed out, no route, unknown host
+
       return ApplicationFailure.newFailureWithCause(
           "SSH transport failure: " + SshConnectionPool.describe(failure), SshUnreachableException.TYPE, failure);
     }
