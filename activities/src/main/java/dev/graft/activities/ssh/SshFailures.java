@@ -36,7 +36,6 @@ public final class SshFailures {
       return ApplicationFailure.newNonRetryableFailure(failure.getMessage(), "InvalidInput");
     }
     if (failure instanceof IOException) { // refused, reset, timed out, no route, unknown host
-
       return ApplicationFailure.newFailureWithCause(
           "SSH transport failure: " + SshConnectionPool.describe(failure), SshUnreachableException.TYPE, failure);
     }
