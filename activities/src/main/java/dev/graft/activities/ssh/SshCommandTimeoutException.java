@@ -1,0 +1,31 @@
+package dev.graft.activities.ssh;
+
+/**
+ * A remote command ran past its deadline. The channel was closed and the remote process group signalled (TERM,
+ * then KILL); {@link #partial()} holds the output it produced so far, for the operator.
+ */
+public class SshCommandTimeoutException extends SshOperationException {
+  private static final long serialVersionUID = 1L;
+  public static final String TYPE = "SshCommandTimeout";
+
+  private final transient CommandResult partial;
+
+  public SshCommandTimeoutException(String message, CommandResult partial) {
+    super(message, null);
+    this.partial = partial;
+  }
+
+  public CommandResult partial() {
+    return partial;
+  }
+
+  @Override
+  public String type() {
+    return TYPE;
+  }
+
+  @Override
+  public boolean retryable() {
+    return true;
+  }
+}

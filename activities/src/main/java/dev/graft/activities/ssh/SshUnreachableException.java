@@ -1,0 +1,25 @@
+package dev.graft.activities.ssh;
+
+/** Transient transport failure (refused, timed out, reset, broken session); Temporal retries it with backoff. */
+public class SshUnreachableException extends SshOperationException {
+  private static final long serialVersionUID = 1L;
+  public static final String TYPE = "SshUnreachable";
+
+  public SshUnreachableException(String message) {
+    super(message, null);
+  }
+
+  public SshUnreachableException(String message, Throwable cause) {
+    super(message, cause);
+  }
+
+  @Override
+  public String type() {
+    return TYPE;
+  }
+
+  @Override
+  public boolean retryable() {
+    return true;
+  }
+}
