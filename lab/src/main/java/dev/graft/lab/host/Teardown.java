@@ -121,8 +121,9 @@ public final class Teardown {
       }
     }
     Set<PidRef> targets = new LinkedHashSet<>(anchors);
-    for (String ns : namespaces) {
-      targets.addAll(Procfs.inNetns(ns));
+    if (!namespaces.isEmpty()) {
+      // One pass over /proc for all hosts.
+      targets.addAll(Procfs.processes(pid -> namespaces.contains(PidRef.nsOf(pid, "net"))));
     }
     targets.removeIf(p -> protectedPids.contains(p.pid()));
     if (!targets.isEmpty()) {
