@@ -3,6 +3,7 @@ package dev.graft.server;
 import dev.graft.server.cli.ConfigSourceProvider;
 import dev.graft.server.cli.DevCommand;
 import dev.graft.server.cli.GraftServerCommand;
+import dev.graft.server.cli.lab.LabCommand;
 import dev.graft.server.health.TemporalHealthCheck;
 import dev.graft.server.health.WorkerHealthCheck;
 import dev.graft.server.resources.DiagnosticsResource;
@@ -47,6 +48,7 @@ public class GraftApplication extends Application<GraftConfiguration> {
     bootstrap.setConfigurationSourceProvider(new ConfigSourceProvider());
     bootstrap.addCommand(GraftServerCommand.worker(this));
     bootstrap.addCommand(new DevCommand(this));
+    bootstrap.addCommand(new LabCommand());
   }
 
   @Override
