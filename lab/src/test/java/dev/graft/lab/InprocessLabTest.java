@@ -46,6 +46,9 @@ class InprocessLabTest {
       ssh.close();
     }
     if (lab == null) {
+      if (stateDir != null) {
+        Files.deleteIfExists(stateDir.getParent());
+      }
       return;
     }
     List<Integer> ports = state.hosts().stream().map(HostState::sshPort).toList();

@@ -43,6 +43,9 @@ class NetnsLabTest {
       ssh.close();
     }
     if (lab == null) {
+      if (stateDir != null) {
+        Files.deleteIfExists(stateDir.getParent());
+      }
       return;
     }
     LabState recorded = lab.state();
