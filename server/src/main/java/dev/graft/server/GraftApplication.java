@@ -5,6 +5,7 @@ import dev.graft.server.auth.TokenAuthenticator;
 import dev.graft.server.cli.ConfigSourceProvider;
 import dev.graft.server.cli.DevCommand;
 import dev.graft.server.cli.GraftServerCommand;
+import dev.graft.server.cli.lab.LabCommand;
 import dev.graft.server.health.TemporalHealthCheck;
 import dev.graft.server.health.WorkerHealthCheck;
 import dev.graft.server.resources.DiagnosticsResource;
@@ -64,6 +65,7 @@ public class GraftApplication extends Application<GraftConfiguration> {
     bootstrap.addCommand(new DevCommand(this));
     bootstrap.addCommand(new dev.graft.server.cli.TokenCommand());
     bootstrap.addCommand(new dev.graft.server.cli.PlanCommand());
+    bootstrap.addCommand(new LabCommand());
   }
 
   @Override

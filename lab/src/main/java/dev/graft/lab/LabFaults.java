@@ -1,0 +1,80 @@
+package dev.graft.lab;
+
+import dev.graft.lab.host.FaultableHost;
+import java.time.Duration;
+import java.util.function.Function;
+
+/**
+ * Fault injection into lab hosts, by host name. Command failures use the wrapper of lab.sh
+ * ({@code /run/graft-lab/fail/COMMAND}), which stand-ins honour by calling graft_lab_maybe_fail.
+ * Kubelet and etcd kills are {@link #killByPidFile} with the stand-ins' PID files.
+ */
+public final class LabFaults {
+  private final Function<String, FaultableHost> hosts;
+
+  LabFaults(Function<String, FaultableHost> hosts) {
+    this.hosts = hosts;
+  }
+
+  /** Stops the host's SSH server; open sessions keep running (as with `systemctl stop ssh`). */
+  public void stopSshd(String host) {
+    hosts.apply(host).stopSshd(false);
+  }
+
+  /** Stops the SSH server and kills every open SSH session of the host. */
+  public void stopSshdAndSessions(String host) {
+    hosts.apply(host).stopSshd(true);
+  }
+
+  public void startSshd(String host) {
+    hosts.apply(host).startSshd();
+  }
+
+  public boolean sshdRunning(String host) {
+    return hosts.apply(host).sshdRunning();
+  }
+
+  /** Takes the host's link down: nothing reaches it, it reaches nothing (netns only). */
+  public void cutLink(String host) {
+    hosts.apply(host).cutLink(true);
+  }
+
+  public void restoreLink(String host) {
+    hosts.apply(host).cutLink(false);
+  }
+
+  /**
+   * Adds {@code delay} to every packet towards the host with tc netem (netns only; needs the
+   * kernel's sch_netem, which some kernels lack: then a LabException says so).
+   */
+  public void addLatency(String host, Duration delay) {
+    if (delay.isNegative() || delay.isZero()) {
+      throw new IllegalArgumentException("latency must be positive: " + delay);
+    }
+    hosts.apply(host).setLatency(delay);
+  }
+
+  public void clearLatency(String host) {
+    hosts.apply(host).setLatency(Duration.ZERO);
+  }
+
+  /** The next {@code times} runs of COMMAND on the host exit 1 without doing anything. */
+  public void failNext(String host, String command, int times) {
+    failNext(host, command, times, 1);
+  }
+
+  public void failNext(String host, String command, int times, int exitCode) {
+    hosts.apply(host).failNext(command, times, exitCode);
+  }
+
+  /** Every later run of COMMAND on the host is appended to its mutation log. */
+  public void recordInvocations(String host, String command) {
+    hosts.apply(host).recordInvocations(command);
+  }
+
+  /** Kills the process in a PID file inside the host, if the process belongs to that host. */
+  public boolean killByPidFile(String host, String pidFile, boolean force) {
+    Names.absPath("pid file", pidFile);
+    return hosts.apply(host).killByPidFile(pidFile, force);
+  }
+}

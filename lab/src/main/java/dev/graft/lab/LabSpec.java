@@ -1,0 +1,104 @@
+package dev.graft.lab;
+
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * What to bring up. {@code slot} chooses the netns address block (null: the first free one, see
+ * {@link AddressPlan}). {@code stateDir} null means a fresh /tmp/graft-lab-&lt;id&gt;.
+ */
+public record LabSpec(
+    int nodes,
+    LabKind kind,
+    Path stateDir,
+    String namePrefix,
+    String clusterName,
+    RolePlan roles,
+    Integer slot,
+    Duration startTimeout,
+    List<HostCustomizer> customizers) {
+
+  public LabSpec {
+    if (nodes < 1 || nodes > AddressPlan.MAX_HOSTS) {
+      throw new IllegalArgumentException("--nodes must be 1.." + AddressPlan.MAX_HOSTS + ": " + nodes);
+    }
+    Names.hostName("name prefix", namePrefix + "1");
+    Names.hostName("cluster name", clusterName);
+    if (nodes < roles.minimumHosts()) {
+      throw new IllegalArgumentException(
+          "roles need at least " + roles.minimumHosts() + " hosts, got --nodes " + nodes);
+    }
+    customizers = List.copyOf(customizers);
+  }
+
+  public static Builder builder() {
+    return new Builder();
+  }
+
+  /** Builder with the defaults of `graft lab up`. */
+  public static final class Builder {
+    private int nodes = 3;
+    private LabKind kind = LabKind.AUTO;
+    private Path stateDir;
+    private String namePrefix = "k8s-node";
+    private String clusterName = "lab";
+    private RolePlan roles = RolePlan.DEFAULT;
+    private Integer slot;
+    private Duration startTimeout;
+    private final List<HostCustomizer> customizers = new ArrayList<>();
+
+    public Builder nodes(int n) {
+      this.nodes = n;
+      return this;
+    }
+
+    public Builder kind(LabKind k) {
+      this.kind = k;
+      return this;
+    }
+
+    public Builder stateDir(Path p) {
+      this.stateDir = p;
+      return this;
+    }
+
+    public Builder namePrefix(String p) {
+      this.namePrefix = p;
+      return this;
+    }
+
+    public Builder clusterName(String n) {
+      this.clusterName = n;
+      return this;
+    }
+
+    public Builder roles(RolePlan r) {
+      this.roles = r;
+      return this;
+    }
+
+    public Builder slot(Integer s) {
+      this.slot = s;
+      return this;
+    }
+
+    public Builder startTimeout(Duration d) {
+      this.startTimeout = d;
+      return this;
+    }
+
+    public Builder customizer(HostCustomizer c) {
+      this.customizers.add(c);
+      return this;
+    }
+
+    public LabSpec build() {
+      Duration timeout =
+          startTimeout != null ? startTimeout : Duration.ofSeconds(30 + nodes / 2L);
+      return new LabSpec(
+          nodes, kind, stateDir, namePrefix, clusterName, roles, slot, timeout, customizers);
+    }
+  }
+}

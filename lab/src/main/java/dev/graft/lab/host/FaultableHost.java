@@ -1,0 +1,55 @@
+package dev.graft.lab.host;
+
+import dev.graft.lab.ExecResult;
+import dev.graft.lab.LabException;
+import dev.graft.lab.LabHost;
+import dev.graft.lab.Names;
+import java.time.Duration;
+
+/**
+ * The operations behind {@link dev.graft.lab.LabFaults}, per host kind. The command-level faults
+ * run inside the host through {@link #exec}, so they work the same in both kinds.
+ */
+public interface FaultableHost extends LabHost {
+  Duration SHORT = Duration.ofSeconds(15);
+
+  /** Stops the SSH server; existing sessions survive unless {@code killSessions}. */
+  void stopSshd(boolean killSessions);
+
+  void startSshd();
+
+  boolean sshdRunning();
+
+  /** Takes the host's link down (true) or up (false). */
+  void cutLink(boolean cut);
+
+  /** Adds {@code delay} to packets towards the host; Duration.ZERO removes it. */
+  void setLatency(Duration delay);
+
+  /** Kills the process named by a PID file inside the host, if it belongs to this host. */
+  boolean killByPidFile(String pidFile, boolean force);
+
+  default void failNext(String command, int times, int exitCode) {
+    Names.command("command", command);
+    if (times < 0 || exitCode < 1 || exitCode > 255) {
+      throw new IllegalArgumentException("times must be >= 0 and exit code 1..255");
+    }
+    arm(command, "fail", times, exitCode);
+  }
+
+  default void recordInvocations(String command) {
+    Names.command("command", command);
+    arm(command, "record", 0, 1);
+  }
+
+  private void arm(String command, String mode, int n, int code) {
+    ExecResult r =
+        exec(
+            SHORT, "/bin/sh", "-c", HostScripts.ARM, "graft-lab-arm", command, mode,
+            Integer.toString(n), Integer.toString(code));
+    if (!r.ok()) {
+      throw new LabException(
+          "host " + name() + ": cannot arm " + mode + " of " + command + ": " + r.stderr().strip());
+    }
+  }
+}
