@@ -1,0 +1,136 @@
+package dev.graft.activities.node;
+
+import dev.graft.activities.common.InvalidValueException;
+import dev.graft.activities.ssh.CommandResult;
+import dev.graft.activities.ssh.RemoteCommand;
+import dev.graft.activities.ssh.RemoteShell;
+import dev.graft.activities.ssh.SshFailures;
+import dev.graft.activities.ssh.SshOperationException;
+import dev.graft.activities.ssh.SshTarget;
+import dev.graft.workflows.model.NodeSpec;
+import dev.graft.workflows.model.SshSpec;
+import dev.graft.workflows.step.StepFailureDetails;
+import io.temporal.activity.Activity;
+import io.temporal.activity.ActivityExecutionContext;
+import io.temporal.failure.ApplicationFailure;
+import java.time.Duration;
+import java.util.List;
+import java.util.concurrent.atomic.AtomicLong;
+
+/**
+ * Runs a step's commands on a node over the shared SSH pool: heartbeats the last output line while
+ * a command runs (so a long step shows live output and a dead worker is noticed), redacts secrets
+ * from everything it reports, and turns failures into typed Temporal failures with the output tail.
+ */
+public final class NodeShell {
+  private static final long HEARTBEAT_EVERY_MS = 2_000;
+
+  private final RemoteShell shell;
+
+  public NodeShell(RemoteShell shell) {
+    this.shell = shell;
+  }
+
+  /** The SSH target of a node whose SSH settings are already layered over the cluster's. */
+  public static SshTarget target(NodeSpec node) {
+    SshSpec ssh = node.ssh();
+    try {
+      return new SshTarget(
+          node.address(),
+          ssh.port() == null ? SshSpec.DEFAULT_PORT : ssh.port(),
+          ssh.user() == null ? SshSpec.DEFAULT_USER : ssh.user(),
+          ssh.keyRef(),
+          ssh.knownHosts(),
+          ssh.hostKey(),
+          Boolean.TRUE.equals(ssh.sudo()));
+    } catch (InvalidValueException | IllegalArgumentException | NullPointerException e) {
+      throw ApplicationFailure.newNonRetryableFailure(
+          "node " + node.name() + ": SSH settings are invalid: " + e.getMessage()
+              + " (set ssh.keyRef and ssh.knownHosts or a pinned hostKey in the inventory)",
+          "InvalidInput");
+    }
+  }
+
+  /** Runs a script; a non-zero exit is returned, not thrown. Secrets are removed from the output. */
+  public CommandResult run(NodeSpec node, String label, String script, Duration timeout, List<String> secrets) {
+    SshTarget target = target(node);
+    ActivityExecutionContext ctx = Activity.getExecutionContext();
+    AtomicLong lastBeat = new AtomicLong();
+    RemoteCommand command =
+        RemoteCommand.of(script, timeout)
+            .withLabel(label)
+            .withListener(
+                (kind, line) -> {
+                  long now = System.currentTimeMillis();
+                  if (now - lastBeat.get() >= HEARTBEAT_EVERY_MS) {
+                    lastBeat.set(now);
+                    ctx.heartbeat(node.name() + " " + label + ": " + Redactor.redact(line, secrets));
+                  }
+                });
+    try {
+      CommandResult r = shell.run(target, command);
+      return redacted(r, secrets);
+    } catch (SshOperationException e) {
+      ApplicationFailure f = SshFailures.toApplicationFailure(e);
+      throw withDetails(f, Redactor.redact(f.getOriginalMessage(), secrets), "", hint(f.getType()));
+    }
+  }
+
+  /** Runs a script and fails the step (retryably) when it exits non-zero. */
+  public CommandResult runChecked(NodeSpec node, String label, String script, Duration timeout, List<String> secrets) {
+    CommandResult r = run(node, label, script, timeout, secrets);
+    if (!r.succeeded()) {
+      throw failure(
+          node.name() + ": " + label + " failed (" + r.status() + ")",
+          "RemoteCommandFailed",
+          false,
+          tail(r),
+          "read the output below, fix the node, then retry the step");
+    }
+    return r;
+  }
+
+  public static String tail(CommandResult r) {
+    String out = r.stdoutTail() == null ? "" : r.stdoutTail();
+    String err = r.stderrTail() == null ? "" : r.stderrTail();
+    return err.isBlank() ? out : out + (out.endsWith("\n") || out.isEmpty() ? "" : "\n") + err;
+  }
+
+  /** A typed failure carrying the output tail and what to do next, for the needs-attention view. */
+  public static ApplicationFailure failure(
+      String message, String type, boolean nonRetryable, String outputTail, String hint) {
+    StepFailureDetails details =
+        new StepFailureDetails(outputTail, hint, Activity.getExecutionContext().getInfo().getAttempt());
+    return nonRetryable
+        ? ApplicationFailure.newNonRetryableFailure(message, type, details)
+        : ApplicationFailure.newFailure(message, type, details);
+  }
+
+  private static ApplicationFailure withDetails(ApplicationFailure f, String message, String tail, String hint) {
+    return failure(message, f.getType(), f.isNonRetryable(), tail, hint);
+  }
+
+  private static String hint(String type) {
+    return switch (type == null ? "" : type) {
+      case "SshHostKeyMismatch" ->
+          "the host key changed: if the machine was reinstalled, update known_hosts or the pinned hostKey, then retry; otherwise investigate";
+      case "SshHostKeyUnknown" ->
+          "add the host's key to the known_hosts file named in the inventory (ssh-keyscan, verified out of band), then retry";
+      case "SshAuthFailed" -> "authorize the key in ~/.ssh/authorized_keys of the SSH user, then retry";
+      case "SshKeyUnreadable" -> "make the private key file readable by the worker, then retry";
+      case "SshUnreachable" -> "check that the node is up and sshd listens, then retry";
+      case "SshCommandTimeout" -> "the command ran too long: look at the node, then retry";
+      default -> "";
+    };
+  }
+
+  private static CommandResult redacted(CommandResult r, List<String> secrets) {
+    if (secrets == null || secrets.isEmpty()) {
+      return r;
+    }
+    return new CommandResult(
+        r.exitCode(), r.exitSignal(), Redactor.redact(r.stdoutTail(), secrets),
+        Redactor.redact(r.stderrTail(), secrets), r.stdoutBytes(), r.stderrBytes(),
+        r.stdoutTruncated(), r.stderrTruncated(), r.elapsedMillis());
+  }
+}
