@@ -48,7 +48,7 @@ final class PlanText {
       for (Phase p : plan.phases()) {
         i++;
         b.append('\n').append(i).append(". ").append(p.title()).append(" (")
-            .append(p.parallelism() == 1 ? "one at a time" : p.parallelism() + " at a time")
+            .append(p.parallelism() == 1 ? "one at a time" : "up to " + p.parallelism() + " in parallel")
             .append(")\n");
         int j = 0;
         for (PlanStep s : p.steps()) {

@@ -44,7 +44,7 @@ class PlanCommandTest {
     assertEquals(0, code, text + err);
     assertTrue(text.contains("Graft will add 3 node(s):"), text);
     assertTrue(text.contains("+ k8s-node2"), text);
-    assertTrue(text.contains("2. Control plane and etcd, one node at a time (one at a time)"),
+    assertTrue(text.contains("2. Control plane and etcd (one at a time)"),
         text);
     assertTrue(text.contains("quorum: 1 -> 2 members, needs 2, tolerates 0 failure(s)"), text);
     assertTrue(text.contains("! etcd 1 -> 2 members"), text);

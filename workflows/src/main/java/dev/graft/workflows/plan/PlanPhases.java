@@ -67,7 +67,7 @@ final class PlanPhases {
       }
     }
     return new Phase(PhaseKind.CONTROL_PLANE_AND_ETCD,
-        "Control plane and etcd, one node at a time", 1, steps);
+        "Control plane and etcd", 1, steps);
   }
 
   static Phase workers(List<NodeSpec> nodes, int maxParallel) {
@@ -77,7 +77,7 @@ final class PlanPhases {
           n.name() + " joins as " + roleText(n.roles()),
           List.of("node registers and turns Ready", "labels and taints applied"), null, null));
     }
-    return new Phase(PhaseKind.WORKERS, "Workers, up to " + maxParallel + " in parallel",
+    return new Phase(PhaseKind.WORKERS, "Workers",
         Math.min(maxParallel, nodes.size()), steps);
   }
 
