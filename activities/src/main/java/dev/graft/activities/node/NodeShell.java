@@ -1,6 +1,5 @@
 package dev.graft.activities.node;
 
-import dev.graft.activities.common.InvalidValueException;
 import dev.graft.activities.ssh.CommandResult;
 import dev.graft.activities.ssh.RemoteCommand;
 import dev.graft.activities.ssh.RemoteShell;
@@ -43,7 +42,7 @@ public final class NodeShell {
           ssh.knownHosts(),
           ssh.hostKey(),
           Boolean.TRUE.equals(ssh.sudo()));
-    } catch (InvalidValueException | IllegalArgumentException | NullPointerException e) {
+    } catch (IllegalArgumentException | NullPointerException e) {
       throw ApplicationFailure.newNonRetryableFailure(
           "node " + node.name() + ": SSH settings are invalid: " + e.getMessage()
               + " (set ssh.keyRef and ssh.knownHosts or a pinned hostKey in the inventory)",

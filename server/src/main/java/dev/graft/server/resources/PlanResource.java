@@ -38,6 +38,7 @@ import java.util.Map;
  * exist on this machine).
  */
 @Path("/v1/plans")
+@jakarta.annotation.security.RolesAllowed(dev.graft.server.auth.Role.VIEWER_NAME)
 @Produces(MediaType.APPLICATION_JSON)
 public class PlanResource {
   static final int MAX_BODY = 4 * 1024 * 1024;
