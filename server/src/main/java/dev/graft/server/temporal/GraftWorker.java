@@ -1,6 +1,16 @@
 package dev.graft.server.temporal;
 
 import dev.graft.activities.diag.PingActivitiesImpl;
+import dev.graft.activities.kube.KubeClients;
+import dev.graft.activities.kube.NodeObjectActivitiesImpl;
+import dev.graft.activities.node.HostActivitiesImpl;
+import dev.graft.activities.node.KubeadmActivitiesImpl;
+import dev.graft.activities.node.NodeShell;
+import dev.graft.activities.ssh.SshConnectionPool;
+import dev.graft.activities.ssh.SshExecutor;
+import dev.graft.activities.ssh.SshPoolSettings;
+import dev.graft.workflows.join.NodeJoinWorkflowImpl;
+import java.time.Duration;
 import dev.graft.workflows.diag.PingWorkflowImpl;
 import io.dropwizard.lifecycle.Managed;
 import io.temporal.worker.Worker;
@@ -19,6 +29,8 @@ public final class GraftWorker implements Managed {
   private final TemporalConnection connection;
   private WorkerFactory factory;
   private Worker worker;
+  private SshConnectionPool sshPool;
+  private KubeClients kubeClients;
 
   public GraftWorker(TemporalConnection connection) {
     this.connection = connection;
@@ -31,8 +43,18 @@ public final class GraftWorker implements Managed {
     }
     factory = WorkerFactory.newInstance(connection.client());
     worker = factory.newWorker(connection.settings().getTaskQueue());
-    worker.registerWorkflowImplementationTypes(PingWorkflowImpl.class);
-    worker.registerActivitiesImplementations(new PingActivitiesImpl(connection.identity()));
+    // Long-lived clients shared by every activity: one SSH session per host, one API client per
+    // kubeconfig. Activities themselves are stateless.
+    SshPoolSettings ssh = SshPoolSettings.defaults();
+    sshPool = new SshConnectionPool(ssh);
+    kubeClients = new KubeClients(Duration.ofSeconds(15));
+    NodeShell nodeShell = new NodeShell(new SshExecutor(sshPool, ssh));
+    worker.registerWorkflowImplementationTypes(PingWorkflowImpl.class, NodeJoinWorkflowImpl.class);
+    worker.registerActivitiesImplementations(
+        new PingActivitiesImpl(connection.identity()),
+        new HostActivitiesImpl(nodeShell),
+        new NodeObjectActivitiesImpl(kubeClients, Duration.ofSeconds(2)),
+        new KubeadmActivitiesImpl(nodeShell, kubeClients));
     factory.start();
     LOG.info(
         "worker polling task queue {} in namespace {} as {}",
@@ -53,6 +75,14 @@ public final class GraftWorker implements Managed {
       }
       factory = null;
       worker = null;
+    }
+    if (sshPool != null) {
+      sshPool.close();
+      sshPool = null;
+    }
+    if (kubeClients != null) {
+      kubeClients.close();
+      kubeClients = null;
     }
   }
 

@@ -1,0 +1,135 @@
+package dev.graft.activities.node;
+
+import dev.graft.activities.common.Shell;
+import dev.graft.activities.common.ShellValues;
+import dev.graft.activities.kube.BootstrapTokens;
+import dev.graft.activities.kube.KubeClients;
+import dev.graft.activities.kube.KubeFailures;
+import dev.graft.activities.ssh.CommandResult;
+import dev.graft.workflows.join.HostRequest;
+import dev.graft.workflows.join.JoinRequest;
+import dev.graft.workflows.join.KubeadmActivities;
+import dev.graft.workflows.join.StepOutcome;
+import dev.graft.workflows.model.NodeSpec;
+import dev.graft.workflows.model.Role;
+import io.fabric8.kubernetes.client.KubernetesClient;
+import io.fabric8.kubernetes.client.KubernetesClientException;
+import io.temporal.activity.Activity;
+import java.net.URI;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * kubeadm join and reset over SSH. The bootstrap token (15 min TTL) and the certificate key are
+ * minted here, used here, redacted from every output and failure, and the token is deleted when
+ * the call ends: none of them reaches workflow history.
+ */
+public final class KubeadmActivitiesImpl implements KubeadmActivities {
+  private static final Logger LOG = LoggerFactory.getLogger(KubeadmActivitiesImpl.class);
+  static final String JOINED_MARKER = "/etc/kubernetes/kubelet.conf";
+  private static final Duration JOIN_TIMEOUT = Duration.ofMinutes(5);
+  private static final Duration SHORT = Duration.ofSeconds(30);
+
+  private final NodeShell shell;
+  private final KubeClients clients;
+
+  public KubeadmActivitiesImpl(NodeShell shell, KubeClients clients) {
+    this.shell = shell;
+    this.clients = clients;
+  }
+
+  private static int attempt() {
+    return Activity.getExecutionContext().getInfo().getAttempt();
+  }
+
+  /** host:port from "https://host:port" or "host:port"; validated before it reaches a command. */
+  static String endpoint(String apiEndpoint) {
+    String e = apiEndpoint == null ? "" : apiEndpoint.trim();
+    String hostPort = e.contains("://") ? URI.create(e).getAuthority() : e;
+    int colon = hostPort == null ? -1 : hostPort.lastIndexOf(':');
+    if (colon <= 0) {
+      throw NodeShell.failure("the API endpoint '" + apiEndpoint + "' is not host:port", "InvalidInput", true, "",
+          "set apiEndpoint in the inventory, e.g. https://10.0.0.10:6443");
+    }
+    ShellValues.host("apiEndpoint host", hostPort.substring(0, colon));
+    ShellValues.port("apiEndpoint port", hostPort.substring(colon + 1));
+    return hostPort;
+  }
+
+  @Override
+  public StepOutcome join(JoinRequest request) {
+    NodeSpec node = request.node();
+    ShellValues.dns1123Subdomain("node name", node.name());
+    CommandResult probe =
+        shell.runChecked(node, "joined?", "if [ -f " + JOINED_MARKER + " ]; then echo joined; else echo new; fi", SHORT, List.of());
+    if (probe.stdoutTail().trim().equals("joined")) {
+      return StepOutcome.alreadyDone(node.name() + " has already joined (" + JOINED_MARKER + " exists)", "", attempt());
+    }
+    String endpoint = endpoint(request.apiEndpoint());
+    KubernetesClient kube = clients.forKubeconfig(request.kubeconfig());
+    boolean controlPlane = node.hasRole(Role.CONTROL_PLANE);
+    List<String> secrets = new ArrayList<>();
+    BootstrapTokens.Token token = null;
+    try {
+      String caHash = BootstrapTokens.caCertHash(BootstrapTokens.caPem(kube));
+      token = BootstrapTokens.create(kube, Duration.ofMinutes(15), "graft join " + node.name());
+      secrets.add(token.secret());
+      secrets.add(token.value());
+      List<String> argv =
+          new ArrayList<>(
+              List.of(
+                  "kubeadm", "join", endpoint, "--token", token.value(),
+                  "--discovery-token-ca-cert-hash", caHash, "--node-name", node.name()));
+      if (controlPlane) {
+        if (request.certificateSource() == null) {
+          throw NodeShell.failure("control-plane join of " + node.name() + " needs an existing control-plane node",
+              "InvalidInput", true, "", "the inventory must have a control-plane node that is already in the cluster");
+        }
+        String certKey = BootstrapTokens.certificateKey();
+        secrets.add(certKey);
+        // Upload the control-plane certificates, encrypted with the new key, from an existing
+        // control-plane node: kubeadm stores them in kube-system/kubeadm-certs for two hours.
+        shell.runChecked(
+            request.certificateSource(), "upload-certs",
+            Shell.command("kubeadm", "init", "phase", "upload-certs", "--upload-certs", "--certificate-key", certKey),
+            Duration.ofMinutes(2), secrets);
+        argv.addAll(List.of("--control-plane", "--certificate-key", certKey,
+            "--apiserver-advertise-address", ShellValues.ip("node ip", node.routeAddress())));
+      }
+      CommandResult r = shell.runChecked(node, "kubeadm join", Shell.command(argv), JOIN_TIMEOUT, secrets);
+      LOG.info("joined node={} controlPlane={} cluster={}", node.name(), controlPlane, request.cluster());
+      return StepOutcome.did(
+          "kubeadm join" + (controlPlane ? " --control-plane" : "") + " succeeded on " + node.name(),
+          Redactor.redact(NodeShell.tail(r), secrets), attempt());
+    } catch (KubernetesClientException e) {
+      throw KubeFailures.toApplicationFailure("prepare the join of " + node.name(), e);
+    } catch (IllegalArgumentException e) {
+      throw NodeShell.failure(Redactor.redact(e.getMessage(), secrets), "InvalidInput", true, "", "");
+    } finally {
+      if (token != null) {
+        try {
+          BootstrapTokens.delete(kube, token);
+        } catch (RuntimeException e) {
+          LOG.warn("could not delete {} (it expires in 15 min): {}", token, e.getMessage());
+        }
+      }
+    }
+  }
+
+  @Override
+  public StepOutcome reset(HostRequest request) {
+    NodeSpec node = request.node();
+    CommandResult r =
+        shell.runChecked(
+            node, "kubeadm reset",
+            "if [ -f " + JOINED_MARKER + " ] || [ -d /etc/kubernetes/pki ]; then kubeadm reset -f && echo reset; else echo never-joined; fi",
+            Duration.ofMinutes(3), List.of());
+    boolean wasJoined = r.stdoutTail().contains("reset");
+    return wasJoined
+        ? StepOutcome.did("kubeadm reset -f on " + node.name(), NodeShell.tail(r), attempt())
+        : StepOutcome.alreadyDone(node.name() + " never joined; nothing to reset", "", attempt());
+  }
+}
