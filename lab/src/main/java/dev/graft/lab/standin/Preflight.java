@@ -84,7 +84,9 @@ final class Preflight {
   }
 
   void kubeletEnabled() {
-    if (!Files.exists(k.path("/etc/systemd/system/multi-user.target.wants/kubelet.service"))) {
+    // The link points at a host path, which need not exist outside a sandbox root: test the link.
+    if (!Files.exists(k.path("/etc/systemd/system/multi-user.target.wants/kubelet.service"),
+        java.nio.file.LinkOption.NOFOLLOW_LINKS)) {
       warnings.add("\t[WARNING Service-Kubelet]: kubelet service is not enabled, please run"
           + " 'systemctl enable kubelet.service'");
     }
