@@ -25,8 +25,12 @@ import java.time.Duration;
 import java.time.Instant;
 import java.time.temporal.ChronoUnit;
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
 import java.util.function.BooleanSupplier;
+import java.util.function.Supplier;
 
 /**
  * Makes a host what `kubeadm init` leaves behind, keeping kubeadm's contract so that what works
@@ -50,40 +54,53 @@ public final class ClusterBootstrap {
     String addr = host.address();
     String cpEndpoint = URI.create(api.url()).getAuthority();
     CertKey ca = api.ca();
-    CertKey frontProxyCa = Pki.newCa("front-proxy-ca");
-    CertKey etcdCa = Pki.newCa("etcd-ca");
-    KeyPair sa = Pki.rsaKey();
+    Map<String, Supplier<CertKey>> cas = new LinkedHashMap<>();
+    cas.put("front-proxy-ca", () -> Pki.newCa("front-proxy-ca"));
+    cas.put("etcd/ca", () -> Pki.newCa("etcd-ca"));
+    Map<String, CertKey> caPairs = Pki.issueAll(cas);
+    CertKey frontProxyCa = caPairs.get("front-proxy-ca");
+    CertKey etcdCa = caPairs.get("etcd/ca");
+    String cpHost = URI.create(api.url()).getHost();
+    List<String> etcdSans = distinct(node, "localhost", addr, "127.0.0.1");
+    Map<String, Supplier<CertKey>> leaves = new LinkedHashMap<>();
+    leaves.put("apiserver", () -> Pki.issue(ca, "kube-apiserver", List.of(), distinct(node,
+        "kubernetes", "kubernetes.default", "kubernetes.default.svc",
+        "kubernetes.default.svc.cluster.local", "10.96.0.1", addr, cpHost), Pki.Usage.SERVER));
+    leaves.put("apiserver-kubelet-client", () -> Pki.issue(ca, "kube-apiserver-kubelet-client",
+        List.of("kubeadm:cluster-admins"), List.of(), Pki.Usage.CLIENT));
+    leaves.put("front-proxy-client", () -> Pki.issue(frontProxyCa, "front-proxy-client",
+        List.of(), List.of(), Pki.Usage.CLIENT));
+    leaves.put("apiserver-etcd-client", () -> Pki.issue(etcdCa, "kube-apiserver-etcd-client",
+        List.of(), List.of(), Pki.Usage.CLIENT));
+    leaves.put("etcd/server", () -> Pki.issue(etcdCa, node, List.of(), etcdSans,
+        Pki.Usage.SERVER_AND_CLIENT));
+    leaves.put("etcd/peer", () -> Pki.issue(etcdCa, node, List.of(), etcdSans,
+        Pki.Usage.SERVER_AND_CLIENT));
+    leaves.put("etcd/healthcheck-client", () -> Pki.issue(etcdCa, "kube-etcd-healthcheck-client",
+        List.of(), List.of(), Pki.Usage.CLIENT));
+    leaves.put("admin", () -> Pki.issue(ca, "kubernetes-admin", List.of("kubeadm:cluster-admins"),
+        List.of(), Pki.Usage.CLIENT));
+    leaves.put("kubelet", () -> Pki.issue(ca, "system:node:" + node, List.of("system:nodes"),
+        List.of(), Pki.Usage.CLIENT));
+    leaves.put("bootstrap-check", () -> Pki.issue(etcdCa, "graft-lab-bootstrap-check", List.of(),
+        List.of(), Pki.Usage.CLIENT));
+    CompletableFuture<KeyPair> sa = CompletableFuture.supplyAsync(Pki::rsaKey);
+    Map<String, CertKey> issued = Pki.issueAll(leaves);
 
     writePair(host, "ca", ca);
     writePair(host, "front-proxy-ca", frontProxyCa);
     writePair(host, "etcd/ca", etcdCa);
-    host.writeFile(PKI + "/sa.key", Pem.encode(sa.getPrivate()), "0600");
-    host.writeFile(PKI + "/sa.pub", Pem.encode(sa.getPublic()), "0644");
-    String cpHost = URI.create(api.url()).getHost();
-    writePair(host, "apiserver", Pki.issue(ca, "kube-apiserver", List.of(), distinct(node,
-        "kubernetes", "kubernetes.default", "kubernetes.default.svc",
-        "kubernetes.default.svc.cluster.local", "10.96.0.1", addr, cpHost), Pki.Usage.SERVER));
-    writePair(host, "apiserver-kubelet-client", Pki.issue(ca, "kube-apiserver-kubelet-client",
-        List.of("kubeadm:cluster-admins"), List.of(), Pki.Usage.CLIENT));
-    writePair(host, "front-proxy-client", Pki.issue(frontProxyCa, "front-proxy-client",
-        List.of(), List.of(), Pki.Usage.CLIENT));
-    writePair(host, "apiserver-etcd-client", Pki.issue(etcdCa, "kube-apiserver-etcd-client",
-        List.of(), List.of(), Pki.Usage.CLIENT));
-    List<String> etcdSans = distinct(node, "localhost", addr, "127.0.0.1");
-    writePair(host, "etcd/server", Pki.issue(etcdCa, node, List.of(), etcdSans,
-        Pki.Usage.SERVER_AND_CLIENT));
-    writePair(host, "etcd/peer", Pki.issue(etcdCa, node, List.of(), etcdSans,
-        Pki.Usage.SERVER_AND_CLIENT));
-    writePair(host, "etcd/healthcheck-client", Pki.issue(etcdCa, "kube-etcd-healthcheck-client",
-        List.of(), List.of(), Pki.Usage.CLIENT));
-
+    host.writeFile(PKI + "/sa.key", Pem.encode(sa.join().getPrivate()), "0600");
+    host.writeFile(PKI + "/sa.pub", Pem.encode(sa.join().getPublic()), "0644");
+    for (String name : List.of("apiserver", "apiserver-kubelet-client", "front-proxy-client",
+        "apiserver-etcd-client", "etcd/server", "etcd/peer", "etcd/healthcheck-client")) {
+      writePair(host, name, issued.get(name));
+    }
     String server = "https://" + cpEndpoint;
     host.writeFile("/etc/kubernetes/admin.conf", Kubeconfig.withCert(server, ca.certPem(),
-        "kubernetes-admin", Pki.issue(ca, "kubernetes-admin", List.of("kubeadm:cluster-admins"),
-            List.of(), Pki.Usage.CLIENT)).toYaml(), "0600");
+        "kubernetes-admin", issued.get("admin")).toYaml(), "0600");
     host.writeFile("/etc/kubernetes/kubelet.conf", Kubeconfig.withCert(server, ca.certPem(),
-        "system:node:" + node, Pki.issue(ca, "system:node:" + node, List.of("system:nodes"),
-            List.of(), Pki.Usage.CLIENT)).toYaml(), "0600");
+        "system:node:" + node, issued.get("kubelet")).toYaml(), "0600");
 
     StaticPodManifests.Etcd etcd = new StaticPodManifests.Etcd(node, addr, spec.etcdClientPort(),
         spec.etcdPeerPort(), node + "=https://" + addr + ":" + spec.etcdPeerPort(), false,
@@ -142,7 +159,7 @@ public final class ClusterBootstrap {
       return n;
     });
     EtcdHealth health = new EtcdHealth(etcd.clientUrl(), etcdCa.certPem(),
-        Pki.issue(etcdCa, "graft-lab-bootstrap-check", List.of(), List.of(), Pki.Usage.CLIENT));
+        issued.get("bootstrap-check"));
     await(health::healthy, spec.readyTimeout(), "etcd on " + node + " healthy at "
         + etcd.clientUrl());
     await(() -> isReady(kube.nodes().withName(node).get()), spec.readyTimeout(),

@@ -44,7 +44,9 @@ final class Discovery {
         }
       } catch (IOException e) {
         lastError = "Get \"https://" + endpoint + "/api/v1/namespaces/kube-public/configmaps/"
-            + "cluster-info?timeout=10s\": " + e.getMessage();
+            + "cluster-info?timeout=10s\": " + (e instanceof java.net.ConnectException
+                || e.getCause() instanceof java.net.ConnectException
+                ? "dial tcp " + endpoint + ": connect: connection refused" : e.toString());
       }
       if (Instant.now().isAfter(deadline)) {
         throw StandinFailure.phase("preflight", PHASE_PREFIX + lastError);

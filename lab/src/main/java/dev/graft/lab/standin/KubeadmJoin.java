@@ -263,6 +263,7 @@ final class KubeadmJoin {
     private final String bindPort;
     private CertKey ca;
     private CertKey etcdCa;
+    private CertKey kubeletCert;
 
     ControlPlane(Kubeadm k, Discovery.Result d, JsonNode cc, String nodeName, String nodeIp,
         String certKey, String bindPort) {
@@ -332,26 +333,38 @@ final class KubeadmJoin {
       List<String> apiSans = new ArrayList<>(List.of(nodeName, "kubernetes", "kubernetes.default",
           "kubernetes.default.svc", "kubernetes.default.svc.cluster.local", "10.96.0.1", nodeIp,
           cpHost));
-      write("apiserver", Pki.issue(ca, "kube-apiserver", List.of(),
+      List<String> etcdSans = List.of(nodeName, "localhost", nodeIp, "127.0.0.1").stream()
+          .distinct().toList();
+      Map<String, java.util.function.Supplier<CertKey>> wanted = new java.util.LinkedHashMap<>();
+      wanted.put("apiserver", () -> Pki.issue(ca, "kube-apiserver", List.of(),
           apiSans.stream().distinct().toList(), Pki.Usage.SERVER));
-      write("apiserver-kubelet-client", Pki.issue(ca, "kube-apiserver-kubelet-client",
+      wanted.put("apiserver-kubelet-client", () -> Pki.issue(ca, "kube-apiserver-kubelet-client",
           List.of("kubeadm:cluster-admins"), List.of(), Pki.Usage.CLIENT));
-      write("front-proxy-client", Pki.issue(frontProxyCa, "front-proxy-client", List.of(),
-          List.of(), Pki.Usage.CLIENT));
-      write("apiserver-etcd-client", Pki.issue(etcdCa, "kube-apiserver-etcd-client", List.of(),
-          List.of(), Pki.Usage.CLIENT));
-      List<String> etcdSans = List.of(nodeName, "localhost", nodeIp, "127.0.0.1");
-      write("etcd/server", Pki.issue(etcdCa, nodeName, List.of(), etcdSans.stream().distinct()
-          .toList(), Pki.Usage.SERVER_AND_CLIENT));
-      write("etcd/peer", Pki.issue(etcdCa, nodeName, List.of(), etcdSans.stream().distinct()
-          .toList(), Pki.Usage.SERVER_AND_CLIENT));
-      write("etcd/healthcheck-client", Pki.issue(etcdCa, "kube-etcd-healthcheck-client",
+      wanted.put("front-proxy-client", () -> Pki.issue(frontProxyCa, "front-proxy-client",
           List.of(), List.of(), Pki.Usage.CLIENT));
+      wanted.put("apiserver-etcd-client", () -> Pki.issue(etcdCa, "kube-apiserver-etcd-client",
+          List.of(), List.of(), Pki.Usage.CLIENT));
+      wanted.put("etcd/server", () -> Pki.issue(etcdCa, nodeName, List.of(), etcdSans,
+          Pki.Usage.SERVER_AND_CLIENT));
+      wanted.put("etcd/peer", () -> Pki.issue(etcdCa, nodeName, List.of(), etcdSans,
+          Pki.Usage.SERVER_AND_CLIENT));
+      wanted.put("etcd/healthcheck-client", () -> Pki.issue(etcdCa,
+          "kube-etcd-healthcheck-client", List.of(), List.of(), Pki.Usage.CLIENT));
+      wanted.put("admin", () -> Pki.issue(ca, "kubernetes-admin",
+          List.of("kubeadm:cluster-admins"), List.of(), Pki.Usage.CLIENT));
+      wanted.put("kubelet", () -> Pki.issue(ca, "system:node:" + nodeName,
+          List.of("system:nodes"), List.of(), Pki.Usage.CLIENT));
+      Map<String, CertKey> issued = Pki.issueAll(wanted);
+      for (Map.Entry<String, CertKey> e : issued.entrySet()) {
+        if (!e.getKey().equals("admin") && !e.getKey().equals("kubelet")) {
+          write(e.getKey(), e.getValue());
+        }
+      }
+      kubeletCert = issued.get("kubelet");
       String server = "https://" + cc.path("controlPlaneEndpoint").asText();
       k.out.println("[kubeconfig] Writing \"admin.conf\" kubeconfig file");
       k.writeFile(Kubeadm.ADMIN_CONF, Kubeconfig.withCert(server, ca.certPem(), "kubernetes-admin",
-          Pki.issue(ca, "kubernetes-admin", List.of("kubeadm:cluster-admins"), List.of(),
-              Pki.Usage.CLIENT)).toYaml(), true);
+          issued.get("admin")).toYaml(), true);
       k.out.println("[control-plane] Creating static Pod manifest for \"kube-apiserver\"");
       k.writeFile(Kubeadm.MANIFESTS + "/kube-apiserver.yaml", StaticPodManifests.apiServer(nodeIp,
           Integer.parseInt(bindPort), "https://127.0.0.1:" + etcdClientPort(),
@@ -362,8 +375,7 @@ final class KubeadmJoin {
     void writeKubeletConf() throws IOException {
       String server = "https://" + cc.path("controlPlaneEndpoint").asText();
       k.writeFile(Kubeadm.KUBELET_CONF, Kubeconfig.withCert(server, ca.certPem(),
-          "system:node:" + nodeName, Pki.issue(ca, "system:node:" + nodeName,
-              List.of("system:nodes"), List.of(), Pki.Usage.CLIENT)).toYaml(), true);
+          "system:node:" + nodeName, kubeletCert).toYaml(), true);
     }
 
     void joinEtcd() throws StandinFailure, IOException {

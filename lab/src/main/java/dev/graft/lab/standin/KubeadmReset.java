@@ -71,11 +71,21 @@ final class KubeadmReset {
       String url = StaticPods.flag(manifest, "--advertise-client-urls");
       EtcdGateway etcd = new EtcdGateway(url, ca, hc.certPem(), hc.keyPem());
       for (JsonNode m : etcd.members()) {
-        if (name != null && name.equals(m.path("name").asText())) {
-          if (etcd.members().size() > 1) {
-            etcd.remove(EtcdGateway.idOf(m));
-            k.out.println("[reset] Removed member " + name + " from the etcd cluster");
+        if (name != null && name.equals(m.path("name").asText()) && etcd.members().size() > 1) {
+          // etcd answers "unhealthy cluster" for a few seconds after a membership change;
+          // kubeadm retries the removal with a back-off, and so does the stand-in.
+          for (int attempt = 0; ; attempt++) {
+            try {
+              etcd.remove(EtcdGateway.idOf(m));
+              break;
+            } catch (IOException e) {
+              if (attempt >= 40 || !e.getMessage().contains("unhealthy cluster")) {
+                throw e;
+              }
+              Discovery.sleep(500);
+            }
           }
+          k.out.println("[reset] Removed member " + name + " from the etcd cluster");
         }
       }
     } catch (IOException | RuntimeException e) {

@@ -169,6 +169,21 @@ public final class Pki {
     return new BigInteger(62, RANDOM).add(BigInteger.ONE);
   }
 
+  /**
+   * Issues several leaf certificates at once, generating their keys in parallel: RSA key
+   * generation dominates a control-plane join and the bootstrap (0.1-1 s per key here).
+   */
+  public static java.util.Map<String, CertKey> issueAll(
+      java.util.Map<String, java.util.function.Supplier<CertKey>> requests) {
+    java.util.Map<String, java.util.concurrent.CompletableFuture<CertKey>> futures =
+        new java.util.LinkedHashMap<>();
+    requests.forEach((name, r) -> futures.put(name,
+        java.util.concurrent.CompletableFuture.supplyAsync(r)));
+    java.util.Map<String, CertKey> out = new java.util.LinkedHashMap<>();
+    futures.forEach((name, f) -> out.put(name, f.join()));
+    return out;
+  }
+
   public static String randomHex(int bytes) {
     byte[] b = new byte[bytes];
     RANDOM.nextBytes(b);

@@ -34,6 +34,7 @@ do_start() {
   is_running "$pf" && return 0
   mkdir -p "$(dirname "$pf")" "$LOGS" "$STATE"
   (
+    set +u  # systemd expands unset variables to nothing
     # Environment= and EnvironmentFile= (a leading "-" makes the file optional), as systemd.
     while IFS= read -r line; do
       case "$line" in
