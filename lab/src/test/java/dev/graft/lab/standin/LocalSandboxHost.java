@@ -99,12 +99,16 @@ final class LocalSandboxHost implements StandinHost, AutoCloseable {
     if (!Files.isDirectory(run)) {
       return;
     }
-    try (Stream<Path> s = Files.walk(run)) {
-      for (Path p : s.filter(f -> f.toString().endsWith(".pid")).toList()) {
-        StaticPods.alive(p).ifPresent(StaticPods::terminate);
+    // The kubelet first: it would restart the static pods killed before it.
+    StaticPods.alive(path(KubeletStandin.PID_FILE)).ifPresent(StaticPods::terminate);
+    for (int pass = 0; pass < 2; pass++) {
+      try (Stream<Path> s = Files.walk(run)) {
+        for (Path p : s.filter(f -> f.toString().endsWith(".pid")).toList()) {
+          StaticPods.alive(p).ifPresent(StaticPods::terminate);
+        }
+      } catch (IOException e) {
+        // Best effort at exit; the test's own assertions report what matters.
       }
-    } catch (IOException e) {
-      // Best effort at exit; the test's own assertions report what matters.
     }
   }
 
