@@ -159,13 +159,19 @@ final class StaticPods {
     return null;
   }
 
+  /**
+   * The live process a PID file names. A process that started after the file was last written is
+   * not the one it recorded (the PID was reused), and is never returned, so never killed.
+   */
   static Optional<ProcessHandle> alive(Path pidFile) {
     try {
       if (!Files.exists(pidFile)) {
         return Optional.empty();
       }
       long pid = Long.parseLong(Files.readString(pidFile).strip());
-      return ProcessHandle.of(pid).filter(ProcessHandle::isAlive);
+      Instant written = Files.getLastModifiedTime(pidFile).toInstant().plusSeconds(1);
+      return ProcessHandle.of(pid).filter(ProcessHandle::isAlive)
+          .filter(h -> h.info().startInstant().map(st -> !st.isAfter(written)).orElse(false));
     } catch (IOException | NumberFormatException e) {
       return Optional.empty();
     }

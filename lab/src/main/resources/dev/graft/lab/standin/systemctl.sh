@@ -20,11 +20,18 @@ pid_file() {
   pf=$(sed -n 's/^PIDFile=//p' "$1" | tail -n1)
   if [ -n "$pf" ]; then echo "$ROOT$pf"; else echo "$STATE/$2.pid"; fi
 }
+BTIME=$(awk '/^btime/ {print $2}' /proc/stat)
+HZ=$(getconf CLK_TCK)
 is_running() {
-  local pid
-  [ -f "$1" ] || return 1
-  pid=$(cat "$1" 2>/dev/null)
-  [[ "$pid" =~ ^[0-9]+$ ]] && kill -0 "$pid" 2>/dev/null
+  local pf="$1" pid fields started
+  [ -f "$pf" ] || return 1
+  pid=$(cat "$pf" 2>/dev/null)
+  [[ "$pid" =~ ^[0-9]+$ ]] && kill -0 "$pid" 2>/dev/null || return 1
+  # A process that started after the PID file was written is a reused PID: not ours.
+  fields=$(sed -E 's/^.*\) //' "/proc/$pid/stat" 2>/dev/null) || return 1
+  set -- $fields
+  started=$(( BTIME + ${20} / HZ ))
+  [ "$started" -le $(( $(stat -c %Y "$pf" 2>/dev/null || echo 0) + 1 )) ]
 }
 
 do_start() {

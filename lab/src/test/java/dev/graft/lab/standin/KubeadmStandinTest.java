@@ -241,6 +241,9 @@ class KubeadmStandinTest {
     ApiStandinTest.await(() -> !heartbeat.equals(NodeLifecycleStandin.readyCondition(
         kube.nodes().withName("worker-1").get()).getLastHeartbeatTime()));
     long pid = Long.parseLong(Files.readString(worker.path("/run/graft-lab/kubelet.pid")).strip());
+    // Benchmark figure, printed not asserted: the kubelet stand-in's resident memory.
+    Files.readAllLines(Path.of("/proc/" + pid + "/status")).stream()
+        .filter(l -> l.startsWith("VmRSS")).forEach(l -> System.out.println("kubelet stand-in " + l));
     ProcessHandle.of(pid).orElseThrow().destroyForcibly();
     long t0 = System.nanoTime();
     ApiStandinTest.await(() -> "Unknown".equals(NodeLifecycleStandin.readyCondition(
@@ -260,6 +263,10 @@ class KubeadmStandinTest {
         "--certificate-key", key);
     assertEquals(0, up.exitCode(), up.stderr());
     assertTrue(up.stdout().contains(key));
+    long etcdPid = Long.parseLong(Files.readString(cp1.path("/run/graft-lab/static-pods/etcd.pid"))
+        .strip());
+    Files.readAllLines(Path.of("/proc/" + etcdPid + "/status")).stream()
+        .filter(l -> l.startsWith("VmRSS")).forEach(l -> System.out.println("etcd member " + l));
     var certs = kube.secrets().inNamespace("kube-system").withName("kubeadm-certs").get();
     assertNotEquals(Files.readString(cp1.path("/etc/kubernetes/pki/ca.key")),
         new String(java.util.Base64.getDecoder().decode(certs.getData().get("ca.key"))),
