@@ -91,6 +91,25 @@ class SystemctlStandinTest {
   }
 
   @Test
+  void containerdJavaFallbackHoldsTheSocketWithoutPerl() throws Exception {
+    Path root = dir.resolve("fallback");
+    ProcessBuilder pb = new ProcessBuilder(
+        Path.of(System.getProperty("java.home"), "bin", "java").toString(), "-Xmx16m", "-cp",
+        System.getProperty("java.class.path"), ContainerdStandin.class.getName());
+    pb.environment().put("GRAFT_LAB_ROOT", root.toString());
+    Process p = pb.start();
+    try {
+      Path sock = root.resolve("run/containerd/containerd.sock");
+      ApiStandinTest.await(() -> Files.exists(sock));
+      try (var ch = java.nio.channels.SocketChannel.open(java.net.StandardProtocolFamily.UNIX)) {
+        assertTrue(ch.connect(java.net.UnixDomainSocketAddress.of(sock)));
+      }
+    } finally {
+      p.destroyForcibly().waitFor();
+    }
+  }
+
+  @Test
   void unknownUnitsAndBadNamesAreRefusedAsSystemctlDoes() throws Exception {
     ExecResult r = host.exec(T, "systemctl", "start", "nope");
     assertEquals(5, r.exitCode());
