@@ -44,8 +44,8 @@ public interface StandinHost {
     }
     String target = rootPrefix() + path;
     ExecResult r = exec(Duration.ofSeconds(20), content, "/bin/sh", "-c",
-        "umask 077 && mkdir -p \"$(dirname \"$1\")\" && cat > \"$1.tmp\" && chmod " + mode
-            + " \"$1.tmp\" && mv -f \"$1.tmp\" \"$1\"", "sh", target);
+        "umask 022 && mkdir -p \"$(dirname \"$1\")\" && (umask 077 && cat > \"$1.tmp\") && chmod "
+            + mode + " \"$1.tmp\" && mv -f \"$1.tmp\" \"$1\"", "sh", target);
     r.requireSuccess("write " + path + " on " + name());
   }
 
