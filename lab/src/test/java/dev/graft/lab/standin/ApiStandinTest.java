@@ -234,7 +234,8 @@ class ApiStandinTest {
     await(() -> "Unknown".equals(readyStatus("life-1")));
     Node n = kube.nodes().withName("life-1").get();
     assertEquals("NodeStatusUnknown", NodeLifecycleStandin.readyCondition(n).getReason());
-    assertTrue(n.getSpec().getTaints().stream()
+    // Status and taints are two writes, as in the real controller: the taint follows.
+    await(() -> kube.nodes().withName("life-1").get().getSpec().getTaints().stream()
         .anyMatch(t -> t.getKey().equals("node.kubernetes.io/unreachable")));
     kube.nodes().withName("life-1").editStatus(x -> {
       x.getStatus().setConditions(List.of(ready("True", Instant.now().plusSeconds(60))));
