@@ -1,0 +1,193 @@
+package dev.graft.lab.standin;
+
+import io.fabric8.kubernetes.client.Config;
+import io.fabric8.kubernetes.client.ConfigBuilder;
+import io.fabric8.kubernetes.client.KubernetesClient;
+import io.fabric8.kubernetes.client.KubernetesClientBuilder;
+import io.fabric8.kubernetes.client.server.mock.KubernetesMockServer;
+import io.fabric8.mockwebserver.Context;
+import io.fabric8.mockwebserver.MockWebServer;
+import java.io.IOException;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The Kubernetes API stand-in: fabric8's mock server in CRUD mode behind a TLS front that serves
+ * a certificate from the cluster CA on the chosen address (127.0.0.1, or the lab bridge address so
+ * that netns hosts reach it), plus the controllers of kube-controller-manager that the lab's
+ * behaviour depends on: node lifecycle (Ready → Unknown when heartbeats stop), bootstrap signer
+ * (JWS signatures in cluster-info), token cleaner, and a CSR signer for kubelet client
+ * certificates. Writes an admin kubeconfig (admin.conf) as kubeadm does.
+ */
+public final class ApiStandin implements AutoCloseable {
+  private static final Logger LOG = LoggerFactory.getLogger(ApiStandin.class);
+
+  /**
+   * How to run the stand-in. {@code port} 0 picks a free port; {@code ca} null makes a new CA;
+   * {@code nodeMonitorGracePeriod} is kube-controller-manager's --node-monitor-grace-period
+   * (40 s in a real cluster, short here so that tests see NotReady quickly).
+   */
+  public record Options(String bindAddress, int port, Path workDir, CertKey ca,
+      Duration nodeMonitorGracePeriod, Duration controllerPeriod, List<String> extraSans) {
+
+    public static Options loopback(Path workDir) {
+      return new Options("127.0.0.1", 0, workDir, null, Duration.ofSeconds(8),
+          Duration.ofMillis(500), List.of());
+    }
+
+    public Options withCa(CertKey newCa) {
+      return new Options(bindAddress, port, workDir, newCa, nodeMonitorGracePeriod,
+          controllerPeriod, extraSans);
+    }
+
+    public Options withGrace(Duration grace) {
+      return new Options(bindAddress, port, workDir, ca, grace, controllerPeriod, extraSans);
+    }
+
+    public Options withBind(String address, int newPort) {
+      return new Options(address, newPort, workDir, ca, nodeMonitorGracePeriod, controllerPeriod,
+          extraSans);
+    }
+  }
+
+  private final KubernetesMockServer mock;
+  private final TlsFront front;
+  private final CertKey ca;
+  private final String url;
+  private final Path adminConf;
+  private final KubernetesClient client;
+  private final ScheduledExecutorService controllers;
+
+  private ApiStandin(KubernetesMockServer mock, TlsFront front, CertKey ca, String url,
+      Path adminConf, KubernetesClient client, ScheduledExecutorService controllers) {
+    this.mock = mock;
+    this.front = front;
+    this.ca = ca;
+    this.url = url;
+    this.adminConf = adminConf;
+    this.client = client;
+    this.controllers = controllers;
+  }
+
+  public static ApiStandin start(Options o) throws IOException {
+    if (!o.bindAddress().equals("127.0.0.1") && !o.bindAddress().startsWith("10.")) {
+      // Servers bind loopback or the lab's own private bridge, never a public interface.
+      throw new IllegalArgumentException("API stand-in binds 127.0.0.1 or a 10.x lab address, not "
+          + o.bindAddress());
+    }
+    CertKey ca = o.ca() != null ? o.ca() : Pki.newCa("kubernetes");
+    KubernetesMockServer mock = new KubernetesMockServer(new Context(), new MockWebServer(),
+        new HashMap<>(), new ApiStandinDispatcher(), false);
+    mock.init(InetAddress.getByName("127.0.0.1"), 0);
+    TlsFront front = null;
+    KubernetesClient client = null;
+    ScheduledExecutorService exec = null;
+    try {
+      List<String> sans = new ArrayList<>(List.of(o.bindAddress(), "127.0.0.1", "localhost",
+          "kubernetes", "kubernetes.default", "kubernetes.default.svc",
+          "kubernetes.default.svc.cluster.local", "10.96.0.1"));
+      sans.addAll(o.extraSans());
+      CertKey serving = Pki.issue(ca, "kube-apiserver", List.of(),
+          sans.stream().distinct().toList(), Pki.Usage.SERVER);
+      front = new TlsFront(InetAddress.getByName(o.bindAddress()), o.port(), serving, ca,
+          new InetSocketAddress("127.0.0.1", mock.getPort()));
+      String url = "https://" + o.bindAddress() + ":" + front.port();
+      CertKey admin = Pki.issue(ca, "kubernetes-admin", List.of("kubeadm:cluster-admins"),
+          List.of(), Pki.Usage.CLIENT);
+      Files.createDirectories(o.workDir());
+      Path adminConf = o.workDir().resolve("admin.conf");
+      Kubeconfig.withCert(url, ca.certPem(), "kubernetes-admin", admin).write(adminConf);
+      Files.writeString(o.workDir().resolve("ca.crt"), ca.certPem());
+      client = internalClient(mock.getPort());
+      exec = Executors.newSingleThreadScheduledExecutor(r -> {
+        Thread t = new Thread(r, "api-standin-controllers");
+        t.setDaemon(true);
+        return t;
+      });
+      List<Runnable> loops = List.of(
+          new NodeLifecycleStandin(client, o.nodeMonitorGracePeriod())::tick,
+          new BootstrapSignerStandin(client)::tick,
+          new CsrSignerStandin(client, ca)::tick);
+      for (Runnable loop : loops) {
+        exec.scheduleWithFixedDelay(() -> {
+          try {
+            loop.run();
+          } catch (RuntimeException e) {
+            // A controller pass that fails (e.g. a 409 race with a kubelet) is retried next pass.
+            LOG.debug("API stand-in controller pass failed: {}", e.toString());
+          }
+        }, 0, o.controllerPeriod().toMillis(), TimeUnit.MILLISECONDS);
+      }
+      LOG.info("API stand-in serving {} (mock on 127.0.0.1:{})", url, mock.getPort());
+      return new ApiStandin(mock, front, ca, url, adminConf, client, exec);
+    } catch (IOException | RuntimeException e) {
+      if (exec != null) {
+        exec.shutdownNow();
+      }
+      if (client != null) {
+        client.close();
+      }
+      if (front != null) {
+        front.close();
+      }
+      mock.destroy();
+      throw e;
+    }
+  }
+
+  private static KubernetesClient internalClient(int port) {
+    Config config = new ConfigBuilder(Config.empty())
+        .withMasterUrl("http://127.0.0.1:" + port)
+        .withRequestRetryBackoffLimit(0)
+        .withConnectionTimeout(5_000)
+        .withRequestTimeout(10_000)
+        .build();
+    return new KubernetesClientBuilder().withConfig(config).build();
+  }
+
+  /** https://address:port, as written into admin.conf and cluster-info. */
+  public String url() {
+    return url;
+  }
+
+  public Path adminKubeconfig() {
+    return adminConf;
+  }
+
+  public CertKey ca() {
+    return ca;
+  }
+
+  public String caCertHash() {
+    return Pki.caCertHash(ca.cert());
+  }
+
+  /** A client in this JVM that talks plain HTTP to the mock on loopback (no TLS cost). */
+  public KubernetesClient client() {
+    return client;
+  }
+
+  @Override
+  public void close() {
+    controllers.shutdownNow();
+    try {
+      controllers.awaitTermination(5, TimeUnit.SECONDS);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
+    client.close();
+    front.close();
+    mock.destroy();
+  }
+}

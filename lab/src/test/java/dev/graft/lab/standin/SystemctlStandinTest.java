@@ -1,0 +1,127 @@
+package dev.graft.lab.standin;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.net.ServerSocket;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** The systemctl and containerd stand-ins on a sandbox host, with a real etcd as the unit. */
+class SystemctlStandinTest {
+  private static final Duration T = Duration.ofSeconds(30);
+  @TempDir Path dir;
+  LocalSandboxHost host;
+
+  @BeforeEach
+  void install() throws Exception {
+    host = new LocalSandboxHost("sys-1", dir);
+    StandinInstaller.install(host, StandinConfig.ofThisJvm("v1.32.0"));
+  }
+
+  @AfterEach
+  void cleanup() {
+    host.close();
+  }
+
+  @Test
+  void containerdStandinAnswersVersionAndHoldsItsSocket() throws Exception {
+    ExecResult v = host.exec(T, "containerd", "--version");
+    assertEquals(0, v.exitCode());
+    assertTrue(v.stdout().startsWith("containerd github.com/containerd/containerd v1.7"));
+    assertEquals("active\n", host.exec(T, "systemctl", "is-active", "containerd").stdout());
+    Path sock = host.path("/run/containerd/containerd.sock");
+    ApiStandinTest.await(() -> Files.exists(sock));
+    try (var ch = java.nio.channels.SocketChannel.open(java.net.StandardProtocolFamily.UNIX)) {
+      assertTrue(ch.connect(java.net.UnixDomainSocketAddress.of(sock)));
+    }
+    assertEquals("enabled\n", host.exec(T, "systemctl", "is-enabled", "kubelet").stdout());
+  }
+
+  @Test
+  void startsAndStopsAnEtcdUnitByItsPid() throws Exception {
+    Prereqs.require("etcd", Path.of("/usr/bin/etcd"));
+    int client = freePort();
+    int peer = freePort();
+    String data = host.rootPrefix() + "/var/lib/etcd";
+    host.writeFile("/etc/systemd/system/etcd.service", "[Unit]\nDescription=etcd\n[Service]\n"
+        + "Environment=\"ETCD_NAME=sys-1\"\n"
+        + "ExecStart=/usr/bin/etcd --data-dir=" + data
+        + " --listen-client-urls=http://127.0.0.1:" + client
+        + " --advertise-client-urls=http://127.0.0.1:" + client
+        + " --listen-peer-urls=http://127.0.0.1:" + peer
+        + " --initial-advertise-peer-urls=http://127.0.0.1:" + peer
+        + " --initial-cluster=sys-1=http://127.0.0.1:" + peer + "\n", "0644");
+    assertEquals(3, host.exec(T, "systemctl", "is-active", "etcd").exitCode());
+    ExecResult start = host.exec(T, "systemctl", "start", "etcd");
+    assertEquals(0, start.exitCode(), start.stderr());
+    assertEquals("active\n", host.exec(T, "systemctl", "is-active", "etcd").stdout());
+    ExecResult status = host.exec(T, "systemctl", "status", "etcd");
+    assertEquals(0, status.exitCode());
+    assertTrue(status.stdout().contains("Active: active (running)"), status.stdout());
+    long pid = Long.parseLong(Files.readString(host.path("/run/graft-lab/units/etcd.service.pid"))
+        .strip());
+    assertTrue(ProcessHandle.of(pid).orElseThrow().info().command().orElse("").endsWith("etcd"));
+    HttpClient http = HttpClient.newHttpClient();
+    ApiStandinTest.await(() -> {
+      try {
+        return http.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + client
+            + "/health")).timeout(Duration.ofSeconds(2)).build(),
+            HttpResponse.BodyHandlers.ofString()).body().contains("true");
+      } catch (Exception e) {
+        return false;
+      }
+    });
+    assertEquals(0, host.exec(T, "systemctl", "start", "etcd").exitCode(), "start is idempotent");
+    assertEquals(0, host.exec(T, "systemctl", "stop", "etcd").exitCode());
+    assertFalse(ProcessHandle.of(pid).map(ProcessHandle::isAlive).orElse(false));
+    ExecResult inactive = host.exec(T, "systemctl", "status", "etcd");
+    assertEquals(3, inactive.exitCode());
+    assertTrue(inactive.stdout().contains("inactive (dead)"));
+  }
+
+  @Test
+  void containerdJavaFallbackHoldsTheSocketWithoutPerl() throws Exception {
+    Path root = dir.resolve("fallback");
+    ProcessBuilder pb = new ProcessBuilder(
+        Path.of(System.getProperty("java.home"), "bin", "java").toString(), "-Xmx16m", "-cp",
+        System.getProperty("java.class.path"), ContainerdStandin.class.getName());
+    pb.environment().put("GRAFT_LAB_ROOT", root.toString());
+    Process p = pb.start();
+    try {
+      Path sock = root.resolve("run/containerd/containerd.sock");
+      ApiStandinTest.await(() -> Files.exists(sock));
+      try (var ch = java.nio.channels.SocketChannel.open(java.net.StandardProtocolFamily.UNIX)) {
+        assertTrue(ch.connect(java.net.UnixDomainSocketAddress.of(sock)));
+      }
+    } finally {
+      p.destroyForcibly().waitFor();
+    }
+  }
+
+  @Test
+  void unknownUnitsAndBadNamesAreRefusedAsSystemctlDoes() throws Exception {
+    ExecResult r = host.exec(T, "systemctl", "start", "nope");
+    assertEquals(5, r.exitCode());
+    assertEquals("Failed to start nope.service: Unit nope.service not found.", r.stderr().strip());
+    assertEquals(4, host.exec(T, "systemctl", "status", "nope").exitCode());
+    assertEquals(1, host.exec(T, "systemctl", "start", "a;rm -rf /").exitCode());
+    assertEquals(1, host.exec(T, "systemctl", "disable", "--now", "firewalld").exitCode());
+  }
+
+  static int freePort() throws Exception {
+    try (ServerSocket s = new ServerSocket(0, 1, java.net.InetAddress.getByName("127.0.0.1"))) {
+      return s.getLocalPort();
+    }
+  }
+}
