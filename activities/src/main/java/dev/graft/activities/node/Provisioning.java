@@ -25,8 +25,11 @@ public final class Provisioning {
           "  mkdir -p /etc/modules-load.d; printf '%s\\n' \"$want_modules\" > " + MODULES_FILE + ".tmp && mv " + MODULES_FILE + ".tmp " + MODULES_FILE,
           "  echo 'changed: " + MODULES_FILE + "'",
           "fi",
+          // A module counts as present when loaded, built in (/sys/module), or, for br_netfilter,
+          // when its sysctls exist (built-in modules without parameters have no /sys/module entry).
+          "present() { grep -q \"^$1 \" /proc/modules 2>/dev/null || [ -d /sys/module/$1 ] || { [ $1 = br_netfilter ] && [ -d /proc/sys/net/bridge ]; }; }",
           "for m in br_netfilter overlay; do",
-          "  if ! grep -q \"^$m \" /proc/modules 2>/dev/null && [ ! -d /sys/module/$m ]; then modprobe $m; echo \"changed: modprobe $m\"; fi",
+          "  if ! present $m; then modprobe $m; echo \"changed: modprobe $m\"; fi",
           "done",
           "want_sysctl=$(printf 'net.bridge.bridge-nf-call-iptables = 1\\nnet.bridge.bridge-nf-call-ip6tables = 1\\nnet.ipv4.ip_forward = 1\\n')",
           "if [ \"$(cat " + SYSCTL_FILE + " 2>/dev/null)\" != \"$want_sysctl\" ]; then",
