@@ -113,11 +113,12 @@ class BootstrapLabTest {
           left.add("process " + p.pid() + " " + p.cmdline());
         }
       }
-      Thread.getAllStackTraces().keySet().stream()
-          .filter(t -> t.isAlive() && t.getName().startsWith("api-standin"))
-          .forEach(t -> left_add(t.getName()));
-      left.addAll(threadsLeft);
-      threadsLeft.clear();
+      // The API stand-in's controllers and TLS front run as threads of this JVM.
+      for (Thread t : Thread.getAllStackTraces().keySet()) {
+        if (t.isAlive() && t.getName().startsWith("api-standin")) {
+          left.add("thread " + t.getName());
+        }
+      }
       if (left.isEmpty()) {
         break;
       }
@@ -125,12 +126,6 @@ class BootstrapLabTest {
     }
     assertEquals(List.of(), left, "the bootstrapped lab left things behind");
     Files.deleteIfExists(stateDir.getParent());
-  }
-
-  private final List<String> threadsLeft = new ArrayList<>();
-
-  private void left_add(String thread) {
-    threadsLeft.add("thread " + thread);
   }
 
   @Test

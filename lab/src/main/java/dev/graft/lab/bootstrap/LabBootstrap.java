@@ -72,6 +72,7 @@ public final class LabBootstrap {
       Map<String, StandinConfig> configs = configs(lab.hosts(), s.kind(),
           StandinConfig.ofThisJvm(spec.kubernetesVersion()));
       install(lab.hosts(), configs);
+      long installed = System.nanoTime();
       StandinConfig c1 = configs.get(first.name());
       BootstrapResult r = ClusterBootstrap.bootstrap(new LabStandinHost(first), api,
           spec.withEtcdPorts(c1.etcdClientPort(), c1.etcdPeerPort()));
@@ -87,8 +88,10 @@ public final class LabBootstrap {
       lab.update(st -> st.withBootstrap(api.url(), api.adminKubeconfig().toString(),
           List.of(r.etcdEndpoint()), b));
       InventoryWriter.write(lab.state());
-      LOG.info("lab {}: bootstrapped {} in {} s (API {}, etcd {})", s.id(), r.nodeName(),
-          b.seconds(), api.url(), r.etcdEndpoint());
+      LOG.info("lab {}: bootstrapped {} in {} s (API and stand-ins on {} hosts {} ms, kubeadm"
+          + " init {} ms; API {}, etcd {})", s.id(), r.nodeName(), b.seconds(),
+          lab.hosts().size(), (installed - t0) / 1_000_000,
+          (System.nanoTime() - installed) / 1_000_000, api.url(), r.etcdEndpoint());
       return api;
     } catch (IOException | InterruptedException | RuntimeException | Error e) {
       api.close();
