@@ -31,8 +31,7 @@ public final class InventoryWriter {
   }
 
   public static String graftYaml(LabState s) throws IOException {
-    boolean external = s.hosts().stream()
-        .anyMatch(h -> h.roles().contains("etcd") && !h.roles().contains("control-plane"));
+    boolean external = external(s);
     Map<String, Object> doc = new LinkedHashMap<>();
     doc.put("apiVersion", "graft.dev/v1");
     doc.put("kind", "Cluster");
@@ -47,9 +46,14 @@ public final class InventoryWriter {
     if (!s.etcdEndpoints().isEmpty()) {
       etcd.put("endpoints", s.etcdEndpoints());
     }
-    etcd.put("caCert", "/etc/kubernetes/pki/etcd/ca.crt");
-    etcd.put("clientCert", "/etc/kubernetes/pki/apiserver-etcd-client.crt");
-    etcd.put("clientKey", "/etc/kubernetes/pki/apiserver-etcd-client.key");
+    // Graft reads these on the machine it runs on: after a bootstrap, the copies in the state dir;
+    // before, kubeadm's paths (as on a control-plane host).
+    BootstrapState b = s.bootstrap();
+    etcd.put("caCert", b != null ? b.etcdCaCert() : "/etc/kubernetes/pki/etcd/ca.crt");
+    etcd.put("clientCert",
+        b != null ? b.etcdClientCert() : "/etc/kubernetes/pki/apiserver-etcd-client.crt");
+    etcd.put("clientKey",
+        b != null ? b.etcdClientKey() : "/etc/kubernetes/pki/apiserver-etcd-client.key");
     doc.put("etcd", etcd);
     Map<String, Object> ssh = new LinkedHashMap<>();
     ssh.put("user", "root");
@@ -90,11 +94,28 @@ public final class InventoryWriter {
     sb.append("\n[all:vars]\nansible_ssh_common_args='-o UserKnownHostsFile=")
         .append(s.knownHosts())
         .append(" -o StrictHostKeyChecking=yes'\n");
+    sb.append("graft_cluster_name=").append(s.clusterName()).append('\n');
+    sb.append("kube_version=").append(KUBERNETES_VERSION).append('\n');
+    if (s.apiEndpoint() != null) {
+      sb.append("graft_api_endpoint=").append(s.apiEndpoint()).append('\n');
+    }
+    if (s.bootstrap() != null) {
+      sb.append("graft_kubeconfig=").append(s.kubeconfig()).append('\n');
+    }
+    if (!external(s)) {
+      // kubespray's default etcd_deployment_type ("host") means external etcd to Graft.
+      sb.append("etcd_deployment_type=kubeadm\n");
+    }
     group(sb, "kube_control_plane", s, "control-plane");
     group(sb, "etcd", s, "etcd");
     group(sb, "kube_node", s, "worker");
     sb.append("\n[k8s_cluster:children]\nkube_control_plane\nkube_node\n");
     return sb.toString();
+  }
+
+  private static boolean external(LabState s) {
+    return s.hosts().stream()
+        .anyMatch(h -> h.roles().contains("etcd") && !h.roles().contains("control-plane"));
   }
 
   private static void group(StringBuilder sb, String group, LabState s, String role) {

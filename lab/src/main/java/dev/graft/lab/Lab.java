@@ -1,5 +1,6 @@
 package dev.graft.lab;
 
+import dev.graft.lab.bootstrap.LabBootstrap;
 import dev.graft.lab.host.FaultableHost;
 import dev.graft.lab.host.HostPlan;
 import dev.graft.lab.host.InprocessHost;
@@ -8,6 +9,7 @@ import dev.graft.lab.host.NetnsHost;
 import dev.graft.lab.host.NetnsProvisioner;
 import dev.graft.lab.host.SshKeys;
 import dev.graft.lab.host.Teardown;
+import dev.graft.lab.standin.ApiStandin;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -41,7 +43,7 @@ import org.slf4j.LoggerFactory;
  * #down(Path)} does the same from another process. A CLI `lab up` calls {@link #detach()} so netns
  * hosts outlive it.
  */
-public final class Lab implements AutoCloseable {
+public final class Lab implements AutoCloseable, LabBootstrap.Target {
   private static final Logger LOG = LoggerFactory.getLogger(Lab.class);
   public static final int STATE_VERSION = 1;
 
@@ -52,6 +54,8 @@ public final class Lab implements AutoCloseable {
   private final AtomicBoolean closed = new AtomicBoolean();
   private final Thread hook;
   private volatile boolean detached;
+  /** The API stand-in of a bootstrapped lab; it lives in this JVM. */
+  private volatile ApiStandin api;
 
   private Lab(Path stateDir, LabState state) {
     this.stateDir = stateDir;
@@ -97,7 +101,7 @@ public final class Lab implements AutoCloseable {
           dev.graft.lab.PidRef.of(ProcessHandle.current().pid()), spec.clusterName(), null,
           key.toString(), key + ".pub", dir.resolve("known_hosts").toString(),
           dir.resolve("inventory.yaml").toString(), dir.resolve("inventory.ini").toString(),
-          dir.resolve("kubeconfig").resolve("admin.conf").toString(), List.of(), List.of());
+          dir.resolve("kubeconfig").resolve("admin.conf").toString(), List.of(), List.of(), null);
       s.write();
       lab = new Lab(dir, s);
       if (kind == LabKind.NETNS) {
@@ -109,8 +113,14 @@ public final class Lab implements AutoCloseable {
       Files.writeString(Path.of(done.knownHosts()), InventoryWriter.knownHosts(done));
       InventoryWriter.write(done);
       LOG.info("lab {} up: {} {} hosts, state in {}", id, spec.nodes(), kind.label(), dir);
+      if (spec.bootstrap()) {
+        lab.api = LabBootstrap.run(lab, spec.nodeMonitorGracePeriod());
+      }
       return lab;
-    } catch (IOException | RuntimeException | Error e) {
+    } catch (IOException | InterruptedException | RuntimeException | Error e) {
+      if (e instanceof InterruptedException) {
+        Thread.currentThread().interrupt();
+      }
       if (lab != null) {
         lab.close();
       } else {
@@ -132,7 +142,8 @@ public final class Lab implements AutoCloseable {
     update(s -> new LabState(s.version(), s.id(), s.kind(), s.stateDir(), s.createdAt(),
         plan.bridge(), plan.subnet(), plan.gateway(), s.owner(), s.clusterName(),
         "https://" + plan.gateway() + ":6443", s.clientKey(), s.clientPublicKey(), s.knownHosts(),
-        s.inventoryYaml(), s.inventoryIni(), s.kubeconfig(), s.etcdEndpoints(), s.hosts()));
+        s.inventoryYaml(), s.inventoryIni(), s.kubeconfig(), s.etcdEndpoints(), s.hosts(),
+        s.bootstrap()));
     NetnsProvisioner.configureBridge(plan);
     List<HostPlan> plans = plans(spec, plan::host);
     Map<String, HostState> spawned = new ConcurrentHashMap<>();
@@ -166,7 +177,7 @@ public final class Lab implements AutoCloseable {
     update(s -> new LabState(s.version(), s.id(), s.kind(), s.stateDir(), s.createdAt(), null,
         null, null, s.owner(), s.clusterName(), "https://127.0.0.1:6443", s.clientKey(),
         s.clientPublicKey(), s.knownHosts(), s.inventoryYaml(), s.inventoryIni(), s.kubeconfig(),
-        s.etcdEndpoints(), s.hosts()));
+        s.etcdEndpoints(), s.hosts(), s.bootstrap()));
     List<HostPlan> plans = plans(spec, i -> "127.0.0.1");
     List<InprocessHost> started = new InprocessProvisioner(id, stateDir, client.getPublic(),
         spec.customizers()).start(plans, servers);
@@ -191,7 +202,7 @@ public final class Lab implements AutoCloseable {
     return new LabState(s.version(), s.id(), s.kind(), s.stateDir(), s.createdAt(), s.bridge(),
         s.subnet(), s.gateway(), s.owner(), s.clusterName(), s.apiEndpoint(), s.clientKey(),
         s.clientPublicKey(), s.knownHosts(), s.inventoryYaml(), s.inventoryIni(), s.kubeconfig(),
-        s.etcdEndpoints(), List.copyOf(hosts));
+        s.etcdEndpoints(), List.copyOf(hosts), s.bootstrap());
   }
 
   private static void prepareDir(Path dir, String id) {
@@ -266,6 +277,7 @@ public final class Lab implements AutoCloseable {
     return lab;
   }
 
+  @Override
   public LabState state() {
     return state;
   }
@@ -274,6 +286,7 @@ public final class Lab implements AutoCloseable {
     return stateDir;
   }
 
+  @Override
   public List<LabHost> hosts() {
     return List.copyOf(hosts.values());
   }
@@ -291,11 +304,17 @@ public final class Lab implements AutoCloseable {
     return h;
   }
 
+  /** The API stand-in of a bootstrapped lab (it serves in this JVM); empty otherwise. */
+  public Optional<ApiStandin> api() {
+    return Optional.ofNullable(api);
+  }
+
   public LabFaults faults() {
     return new LabFaults(this::faultable);
   }
 
   /** Changes and persists the state (e.g. the bootstrap records the kubeconfig and etcd). */
+  @Override
   public synchronized void update(UnaryOperator<LabState> change) {
     LabState next = change.apply(state);
     try {
@@ -308,6 +327,10 @@ public final class Lab implements AutoCloseable {
 
   /** Leaves the hosts running after this JVM exits; {@link #close()} then does nothing. */
   public void detach() {
+    if (api != null) {
+      throw new LabException("lab " + state.id() + " is bootstrapped: its API stand-in lives in"
+          + " this JVM, so the lab cannot outlive it");
+    }
     detached = true;
     try {
       Runtime.getRuntime().removeShutdownHook(hook);
@@ -338,6 +361,14 @@ public final class Lab implements AutoCloseable {
   private void shutdown() {
     if (!closed.compareAndSet(false, true)) {
       return;
+    }
+    ApiStandin a = api;
+    if (a != null) {
+      try {
+        a.close();
+      } catch (RuntimeException e) {
+        LOG.warn("lab {}: stopping the API stand-in failed: {}", state.id(), e.toString());
+      }
     }
     for (InprocessHost h : servers) {
       try {

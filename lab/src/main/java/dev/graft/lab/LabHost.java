@@ -30,7 +30,15 @@ public interface LabHost {
   String rootPrefix();
 
   /** Runs argv inside the host; the command is killed when the timeout passes. */
-  ExecResult exec(Duration timeout, String... argv);
+  default ExecResult exec(Duration timeout, String... argv) {
+    return exec(timeout, (byte[]) null, argv);
+  }
+
+  /**
+   * Runs argv inside the host with {@code stdin} (null: /dev/null) as its standard input; the
+   * command is killed when the timeout passes.
+   */
+  ExecResult exec(Duration timeout, byte[] stdin, String... argv);
 
   /** Runs a /bin/sh script inside the host. */
   default ExecResult sh(Duration timeout, String script) {

@@ -7,7 +7,10 @@ import java.util.List;
 
 /**
  * What to bring up. {@code slot} chooses the netns address block (null: the first free one, see
- * {@link AddressPlan}). {@code stateDir} null means a fresh /tmp/graft-lab-&lt;id&gt;.
+ * {@link AddressPlan}). {@code stateDir} null means a fresh /tmp/graft-lab-&lt;id&gt;. {@code
+ * bootstrap} makes host 1 an existing cluster (API stand-in in this JVM, stand-ins on every host,
+ * `kubeadm init` played on host 1); {@code nodeMonitorGracePeriod} is then the API stand-in's
+ * --node-monitor-grace-period (how long after the last kubelet heartbeat a Node turns Unknown).
  */
 public record LabSpec(
     int nodes,
@@ -18,7 +21,9 @@ public record LabSpec(
     RolePlan roles,
     Integer slot,
     Duration startTimeout,
-    List<HostCustomizer> customizers) {
+    List<HostCustomizer> customizers,
+    boolean bootstrap,
+    Duration nodeMonitorGracePeriod) {
 
   public LabSpec {
     if (nodes < 1 || nodes > AddressPlan.MAX_HOSTS) {
@@ -31,6 +36,9 @@ public record LabSpec(
           "roles need at least " + roles.minimumHosts() + " hosts, got --nodes " + nodes);
     }
     customizers = List.copyOf(customizers);
+    if (nodeMonitorGracePeriod.isNegative() || nodeMonitorGracePeriod.isZero()) {
+      throw new IllegalArgumentException("node monitor grace period must be positive");
+    }
   }
 
   public static Builder builder() {
@@ -48,6 +56,8 @@ public record LabSpec(
     private Integer slot;
     private Duration startTimeout;
     private final List<HostCustomizer> customizers = new ArrayList<>();
+    private boolean bootstrap;
+    private Duration nodeMonitorGracePeriod = Duration.ofSeconds(8);
 
     public Builder nodes(int n) {
       this.nodes = n;
@@ -94,11 +104,23 @@ public record LabSpec(
       return this;
     }
 
+    /** Bootstraps host 1 as an existing kubeadm cluster (see docs/lab.md, "Bootstrap"). */
+    public Builder bootstrap(boolean b) {
+      this.bootstrap = b;
+      return this;
+    }
+
+    public Builder nodeMonitorGracePeriod(Duration d) {
+      this.nodeMonitorGracePeriod = d;
+      return this;
+    }
+
     public LabSpec build() {
       Duration timeout =
           startTimeout != null ? startTimeout : Duration.ofSeconds(30 + nodes / 2L);
       return new LabSpec(
-          nodes, kind, stateDir, namePrefix, clusterName, roles, slot, timeout, customizers);
+          nodes, kind, stateDir, namePrefix, clusterName, roles, slot, timeout, customizers,
+          bootstrap, nodeMonitorGracePeriod);
     }
   }
 }

@@ -35,7 +35,8 @@ public record LabState(
     String inventoryIni,
     String kubeconfig,
     List<String> etcdEndpoints,
-    List<HostState> hosts) {
+    List<HostState> hosts,
+    BootstrapState bootstrap) {
 
   public static final String FILE = "lab.json";
   private static final ObjectMapper JSON =
@@ -72,10 +73,12 @@ public record LabState(
         .orElseThrow(() -> new LabException("no host '" + name + "' in lab " + id));
   }
 
-  public LabState withBootstrap(String kubeconfigPath, List<String> endpoints) {
+  /** The state after a bootstrap: API endpoint, admin kubeconfig, etcd endpoints and TLS files. */
+  public LabState withBootstrap(String api, String kubeconfigPath, List<String> endpoints,
+      BootstrapState b) {
     return new LabState(
         version, id, kind, stateDir, createdAt, bridge, subnet, gateway, owner, clusterName,
-        apiEndpoint, clientKey, clientPublicKey, knownHosts, inventoryYaml, inventoryIni,
-        kubeconfigPath, List.copyOf(endpoints), hosts);
+        api, clientKey, clientPublicKey, knownHosts, inventoryYaml, inventoryIni,
+        kubeconfigPath, List.copyOf(endpoints), hosts, b);
   }
 }

@@ -21,6 +21,7 @@ public record LabStatus(
     String inventoryIni,
     String kubeconfig,
     List<String> etcdEndpoints,
+    BootstrapState bootstrap,
     List<Host> hosts) {
 
   /** One host: name, address and SSH port, roles, pinned host key. */
@@ -29,7 +30,7 @@ public record LabStatus(
   public static LabStatus of(LabState s) {
     return new LabStatus(s.id(), s.kind(), Lab.live(s), s.stateDir(), s.bridge(), s.subnet(),
         s.gateway(), s.apiEndpoint(), s.clientKey(), s.knownHosts(), s.inventoryYaml(),
-        s.inventoryIni(), s.kubeconfig(), s.etcdEndpoints(),
+        s.inventoryIni(), s.kubeconfig(), s.etcdEndpoints(), s.bootstrap(),
         s.hosts().stream()
             .map(h -> new Host(h.name(), h.address(), h.sshPort(), h.roles(), h.hostKey()))
             .toList());
@@ -51,6 +52,14 @@ public record LabStatus(
     sb.append("  kubeconfig ").append(kubeconfig).append('\n');
     sb.append("  etcd      ").append(etcdEndpoints.isEmpty() ? "(none until bootstrap)"
         : String.join(",", etcdEndpoints)).append('\n');
+    if (bootstrap != null) {
+      sb.append("  api       ").append(apiEndpoint).append(" (API stand-in; ")
+          .append(bootstrap.node()).append(" bootstrapped in ").append(bootstrap.seconds())
+          .append(" s)\n");
+      sb.append("  etcd tls  ca ").append(bootstrap.etcdCaCert()).append(", cert ")
+          .append(bootstrap.etcdClientCert()).append(", key ").append(bootstrap.etcdClientKey())
+          .append('\n');
+    }
     for (Host h : hosts) {
       sb.append(String.format("  %-14s %-15s port %-5d %s%n", h.name(), h.address(), h.sshPort(),
           String.join(",", h.roles())));

@@ -85,7 +85,7 @@ class LabModelTest {
     LabState s = new LabState(1, "abc", LabKind.NETNS, "/s", "now", "graftlab0", "10.213.0.0/20",
         "10.213.0.1", null, "lab", "https://10.213.0.1:6443", "/s/id_ed25519", "/s/id_ed25519.pub",
         "/s/known_hosts", "/s/inventory.yaml", "/s/inventory.ini", "/s/kubeconfig/admin.conf",
-        List.of(), List.of(h1, h2));
+        List.of(), List.of(h1, h2), null);
     JsonNode y = new ObjectMapper(new YAMLFactory()).readTree(InventoryWriter.graftYaml(s));
     assertEquals("graft.dev/v1", y.get("apiVersion").asText());
     assertEquals("Cluster", y.get("kind").asText());

@@ -152,8 +152,8 @@ public final class InprocessHost implements FaultableHost {
   }
 
   @Override
-  public ExecResult exec(Duration timeout, String... argv) {
-    return Proc.run(timeout, List.of(argv), env, sandbox, null);
+  public ExecResult exec(Duration timeout, byte[] stdin, String... argv) {
+    return Proc.run(timeout, List.of(argv), env, sandbox, stdin);
   }
 
   @Override

@@ -114,7 +114,7 @@ public final class NetnsHost implements FaultableHost {
   }
 
   @Override
-  public ExecResult exec(Duration timeout, String... argv) {
+  public ExecResult exec(Duration timeout, byte[] stdin, String... argv) {
     requireUp();
     List<String> cmd = new ArrayList<>(List.of(
         "nsenter", "-t", Long.toString(holder.pid()), "-n", "-m", "-u", "-r", "-w", "--"));
@@ -127,7 +127,7 @@ public final class NetnsHost implements FaultableHost {
         "LANG", "C.UTF-8",
         "GRAFT_LAB_ID", labId,
         "GRAFT_LAB_HOST", name);
-    return Proc.run(timeout, cmd, env, Path.of("/"), null);
+    return Proc.run(timeout, cmd, env, Path.of("/"), stdin);
   }
 
   @Override

@@ -66,7 +66,8 @@ public final class Teardown {
     } catch (IOException e) {
       done.add("no readable lab.json (" + e.getMessage() + "); cleaning by lab id " + id.get());
     }
-    if (state != null && state.kind() == LabKind.INPROCESS) {
+    if (state != null && (state.kind() == LabKind.INPROCESS || state.bootstrap() != null)) {
+      // In-process hosts and a bootstrap's API stand-in live in the JVM that ran `lab up`.
       stopOwner(state, done);
     }
     killProcesses(id.get(), state, done);
@@ -94,7 +95,9 @@ public final class Teardown {
     }
     // Its shutdown hook stops the SSH servers and the hosts' processes.
     Procfs.terminate(List.of(owner), 15000);
-    done.add("stopped the JVM serving the in-process hosts (PID " + owner.pid() + ")");
+    done.add("stopped the JVM serving the "
+        + (state.kind() == LabKind.INPROCESS ? "in-process hosts" : "API stand-in")
+        + " (PID " + owner.pid() + ")");
   }
 
   private static void killProcesses(String labId, LabState state, List<String> done) {

@@ -14,8 +14,9 @@ import net.sourceforge.argparse4j.inf.Namespace;
 import net.sourceforge.argparse4j.inf.Subparser;
 
 /**
- * {@code graft lab up}: netns hosts are detached and outlive this process; in-process hosts live
- * in it, so it stays in the foreground until Ctrl-C or `graft lab down`.
+ * {@code graft lab up}: netns hosts are detached and outlive this process; in-process hosts and a
+ * bootstrap's API stand-in live in it, so it then stays in the foreground until Ctrl-C or `graft
+ * lab down`.
  */
 final class LabUp implements LabAction {
   @Override
@@ -45,6 +46,12 @@ final class LabUp implements LabAction {
         .help("cluster name in the inventory (default lab)");
     p.addArgument("--slot").type(Integer.class)
         .help("netns address block 0..15 (10.213.16k.0/20; default: first free)");
+    p.addArgument("--bootstrap").action(Arguments.storeTrue())
+        .help("make host 1 an existing kubeadm cluster (API stand-in in this process, etcd,"
+            + " kubelet); stays in the foreground");
+    p.addArgument("--node-monitor-grace").dest("node_monitor_grace").type(Integer.class)
+        .setDefault(8).help("with --bootstrap: seconds without a kubelet heartbeat before a"
+            + " Node turns Unknown (default 8; 40 in a real cluster)");
     p.addArgument("-o", "--output").dest("output").choices("text", "json").setDefault("text");
   }
 
@@ -59,6 +66,8 @@ final class LabUp implements LabAction {
         .namePrefix(ns.getString("name_prefix"))
         .clusterName(ns.getString("cluster_name"))
         .slot(ns.getInt("slot"))
+        .bootstrap(ns.getBoolean("bootstrap"))
+        .nodeMonitorGracePeriod(java.time.Duration.ofSeconds(ns.getInt("node_monitor_grace")))
         .build();
     long t0 = System.nanoTime();
     Lab lab = Lab.up(spec);
@@ -68,15 +77,20 @@ final class LabUp implements LabAction {
       out.println(new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT)
           .writeValueAsString(status));
     } else {
-      out.printf("%d %s hosts up in %.2f s%n", spec.nodes(), lab.state().kind().label(), secs);
+      out.printf("%d %s hosts up%s in %.2f s%n", spec.nodes(), lab.state().kind().label(),
+          spec.bootstrap() ? " and host 1 bootstrapped" : "", secs);
       out.print(status.text());
     }
     out.flush();
-    if (lab.state().kind() == LabKind.NETNS) {
+    if (lab.state().kind() == LabKind.NETNS && !spec.bootstrap()) {
       lab.detach();
       return;
     }
-    System.err.println("In-process hosts live in this process: Ctrl-C (or `graft lab down`) stops them.");
+    System.err.println((spec.bootstrap()
+        ? "The API stand-in at " + lab.state().apiEndpoint() + " lives in this process"
+            + (lab.state().kind() == LabKind.NETNS ? "" : ", and so do the in-process hosts")
+        : "In-process hosts live in this process")
+        + ": Ctrl-C or `./graft lab down` stops it.");
     // The lab's shutdown hook removes the hosts when this JVM is asked to stop.
     new CountDownLatch(1).await();
   }
