@@ -145,19 +145,19 @@ public final class ClusterBootstrap {
         "kubelet").requireSuccess("start the kubelet stand-in on " + node);
     await(() -> kube.nodes().withName(node).get() != null, spec.readyTimeout(),
         "Node " + node + " registered by the kubelet stand-in");
-    kube.nodes().withName(node).edit(n -> {
-      n.getMetadata().getLabels().put("node-role.kubernetes.io/control-plane", "");
-      n.getMetadata().getLabels().put("node.kubernetes.io/exclude-from-external-load-balancers",
-          "");
-      List<io.fabric8.kubernetes.api.model.Taint> taints = new ArrayList<>(
-          n.getSpec().getTaints() == null ? List.of() : n.getSpec().getTaints());
-      if (taints.stream().noneMatch(t -> "node-role.kubernetes.io/control-plane".equals(t.getKey()))) {
-        taints.add(new TaintBuilder().withKey("node-role.kubernetes.io/control-plane")
-            .withEffect("NoSchedule").build());
+    // The kubelet stand-in updates this Node's status every 2 s: an edit based on a stale
+    // resourceVersion gets 409 Conflict, as with a real kubelet. Retry on the fresh object, as
+    // kubeadm's own node patching does.
+    for (int attempt = 1; ; attempt++) {
+      try {
+        markControlPlane(kube, node);
+        break;
+      } catch (io.fabric8.kubernetes.client.KubernetesClientException e) {
+        if (e.getCode() != 409 || attempt >= 10) {
+          throw e;
+        }
       }
-      n.getSpec().setTaints(taints);
-      return n;
-    });
+    }
     EtcdHealth health = new EtcdHealth(etcd.clientUrl(), etcdCa.certPem(),
         issued.get("bootstrap-check"));
     await(health::healthy, spec.readyTimeout(), "etcd on " + node + " healthy at "
@@ -238,5 +238,21 @@ public final class ClusterBootstrap {
       }
       Thread.sleep(200);
     }
+  }
+
+  private static void markControlPlane(io.fabric8.kubernetes.client.KubernetesClient kube, String node) {
+    kube.nodes().withName(node).edit(n -> {
+      n.getMetadata().getLabels().put("node-role.kubernetes.io/control-plane", "");
+      n.getMetadata().getLabels().put("node.kubernetes.io/exclude-from-external-load-balancers",
+          "");
+      List<io.fabric8.kubernetes.api.model.Taint> taints = new ArrayList<>(
+          n.getSpec().getTaints() == null ? List.of() : n.getSpec().getTaints());
+      if (taints.stream().noneMatch(t -> "node-role.kubernetes.io/control-plane".equals(t.getKey()))) {
+        taints.add(new TaintBuilder().withKey("node-role.kubernetes.io/control-plane")
+            .withEffect("NoSchedule").build());
+      }
+      n.getSpec().setTaints(taints);
+      return n;
+    });
   }
 }

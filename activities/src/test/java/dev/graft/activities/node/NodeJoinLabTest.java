@@ -1,0 +1,191 @@
+package dev.graft.activities.node;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.graft.activities.kube.KubeClients;
+import dev.graft.activities.kube.NodeObjectActivitiesImpl;
+import dev.graft.activities.ssh.SshConnectionPool;
+import dev.graft.activities.ssh.SshExecutor;
+import dev.graft.activities.ssh.SshPoolSettings;
+import dev.graft.activities.testing.Prereqs;
+import dev.graft.lab.HostState;
+import dev.graft.lab.Lab;
+import dev.graft.lab.LabKind;
+import dev.graft.lab.LabSpec;
+import dev.graft.lab.LabState;
+import dev.graft.workflows.join.ExecutionPolicy;
+import dev.graft.workflows.join.NodeJoinRequest;
+import dev.graft.workflows.join.NodeJoinResult;
+import dev.graft.workflows.join.NodeJoinWorkflow;
+import dev.graft.workflows.join.NodeJoinWorkflowImpl;
+import dev.graft.workflows.model.NodeSpec;
+import dev.graft.workflows.model.Role;
+import dev.graft.workflows.model.SshSpec;
+import dev.graft.workflows.model.Taint;
+import dev.graft.workflows.step.OperationOutcome;
+import dev.graft.workflows.step.StepState;
+import dev.graft.workflows.step.StepView;
+import io.fabric8.kubernetes.api.model.Node;
+import io.fabric8.kubernetes.client.KubernetesClient;
+import io.temporal.client.WorkflowOptions;
+import io.temporal.testing.TestWorkflowEnvironment;
+import io.temporal.worker.Worker;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import java.util.regex.Pattern;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestInstance;
+
+/**
+ * The node-join workflow end to end against the lab: netns hosts with real OpenSSH, a bootstrap
+ * cluster (host 1) behind the Kubernetes API stand-in, and the kubeadm/kubelet stand-ins. A worker
+ * and a control-plane node join and become Ready with their labels and taints; the histories hold
+ * no token, certificate key or private key.
+ */
+@TestInstance(TestInstance.Lifecycle.PER_CLASS)
+class NodeJoinLabTest {
+  private static final String OP = "cluster/lab/expand/e2e";
+  private Lab lab;
+  private LabState state;
+  private Path stateDir;
+  private SshConnectionPool pool;
+  private KubeClients kube;
+  private TestWorkflowEnvironment temporal;
+  private Worker worker;
+
+  @BeforeAll
+  void up() throws Exception {
+    Prereqs.requireRoot("lab hosts are network namespaces");
+    Prereqs.requireExecutable("OpenSSH server", "/usr/sbin/sshd");
+    Prereqs.requireExecutable("etcd", "/usr/bin/etcd");
+    stateDir = Files.createTempDirectory("graft-join-e2e-").resolve("lab");
+    lab = Lab.up(LabSpec.builder().nodes(3).kind(LabKind.NETNS).stateDir(stateDir).bootstrap(true).build());
+    state = lab.state();
+    SshPoolSettings settings = SshPoolSettings.defaults();
+    pool = new SshConnectionPool(settings);
+    kube = new KubeClients(Duration.ofSeconds(15));
+    NodeShell shell = new NodeShell(new SshExecutor(pool, settings));
+    temporal = TestWorkflowEnvironment.newInstance();
+    worker = temporal.newWorker("graft");
+    worker.registerWorkflowImplementationTypes(NodeJoinWorkflowImpl.class);
+    worker.registerActivitiesImplementations(
+        new HostActivitiesImpl(shell),
+        new NodeObjectActivitiesImpl(kube, Duration.ofMillis(500)),
+        new KubeadmActivitiesImpl(shell, kube));
+    temporal.start();
+  }
+
+  @AfterAll
+  void down() throws Exception {
+    if (temporal != null) {
+      temporal.close();
+    }
+    if (pool != null) {
+      pool.close();
+    }
+    if (kube != null) {
+      kube.close();
+    }
+    if (lab != null) {
+      lab.close();
+    }
+    if (stateDir != null) {
+      Files.deleteIfExists(stateDir.getParent());
+    }
+  }
+
+  private NodeSpec node(HostState h, List<Role> roles, Map<String, String> labels, List<Taint> taints) {
+    SshSpec ssh = new SshSpec("root", h.sshPort(), state.clientKey(), false, null, state.knownHosts());
+    return new NodeSpec(h.name(), h.address(), null, roles, ssh, labels, taints, null);
+  }
+
+  private NodeJoinResult join(NodeSpec node, NodeSpec controlPlane) {
+    NodeJoinWorkflow wf =
+        temporal.getWorkflowClient()
+            .newWorkflowStub(
+                NodeJoinWorkflow.class,
+                WorkflowOptions.newBuilder()
+                    .setTaskQueue("graft")
+                    .setWorkflowId(NodeJoinRequest.workflowId(OP, node.name()))
+                    .build());
+    return wf.join(
+        new NodeJoinRequest(
+            "lab", OP, state.kubeconfig(), state.apiEndpoint(), "10.96.0.0/12", node, controlPlane,
+            state.hosts().stream().map(HostState::name).filter(n -> !n.equals(node.name())).toList(),
+            new ExecutionPolicy(3, Duration.ofMinutes(2), "4.20", Duration.ofSeconds(5))));
+  }
+
+  @Test
+  void aWorkerAndAControlPlaneNodeJoinAndBecomeReadyWithTheirLabelsAndTaints() {
+    HostState h1 = state.hosts().get(0);
+    HostState h2 = state.hosts().get(1);
+    HostState h3 = state.hosts().get(2);
+    NodeSpec cp1 = node(h1, List.of(Role.CONTROL_PLANE, Role.ETCD), null, null);
+    NodeSpec worker =
+        node(h2, List.of(Role.WORKER), Map.of("topology.kubernetes.io/zone", "a"),
+            List.of(new Taint("dedicated", "batch", "NoSchedule")));
+    NodeSpec cp2 = node(h3, List.of(Role.CONTROL_PLANE, Role.ETCD), null, null);
+
+    NodeJoinResult w = join(worker, cp1);
+    assertEquals(OperationOutcome.COMPLETED, w.outcome(), w.steps().toString());
+    NodeJoinResult c = join(cp2, cp1);
+    assertEquals(OperationOutcome.COMPLETED, c.outcome(), c.steps().toString());
+    for (StepView s : w.steps()) {
+      assertTrue(s.state() == StepState.SUCCEEDED || s.state() == StepState.ALREADY_SATISFIED, s.toString());
+    }
+
+    KubernetesClient api = kube.forKubeconfig(state.kubeconfig());
+    Node wn = api.nodes().withName(h2.name()).get();
+    assertEquals("a", wn.getMetadata().getLabels().get("topology.kubernetes.io/zone"));
+    assertTrue(wn.getMetadata().getLabels().containsKey("node-role.kubernetes.io/worker"));
+    assertTrue(wn.getSpec().getTaints().stream().anyMatch(t -> "dedicated".equals(t.getKey()) && "batch".equals(t.getValue())),
+        wn.getSpec().getTaints().toString());
+    assertFalse(Boolean.TRUE.equals(wn.getSpec().getUnschedulable()), "uncordoned once Ready");
+    assertTrue(wn.getStatus().getConditions().stream().anyMatch(k -> "Ready".equals(k.getType()) && "True".equals(k.getStatus())));
+    Node cn = api.nodes().withName(h3.name()).get();
+    assertTrue(cn.getMetadata().getLabels().containsKey("node-role.kubernetes.io/control-plane"));
+    assertTrue(cn.getStatus().getConditions().stream().anyMatch(k -> "Ready".equals(k.getType()) && "True".equals(k.getStatus())));
+
+    // No secret in any history: join tokens, certificate keys, private keys.
+    Pattern token = Pattern.compile("[a-z0-9]{6}\\.[a-z0-9]{16}");
+    Pattern certKey = Pattern.compile("certificate-key[^0-9a-f]{0,8}[0-9a-f]{64}");
+    for (String name : List.of(h2.name(), h3.name())) {
+      String history = temporal.getWorkflowClient().fetchHistory(NodeJoinRequest.workflowId(OP, name)).toJson(false);
+      assertFalse(token.matcher(history).find(), "a bootstrap token in the history of " + name);
+      assertFalse(certKey.matcher(history).find(), "a certificate key in the history of " + name);
+      assertFalse(history.contains("PRIVATE KEY"), "a private key in the history of " + name);
+    }
+
+    // Joining again changes nothing: every mutating step reports already satisfied.
+    NodeJoinResult again = joinAgain(worker, cp1);
+    assertEquals(StepState.ALREADY_SATISFIED, step(again, "join").state());
+    assertEquals(StepState.ALREADY_SATISFIED, step(again, "register").state());
+    assertEquals(StepState.ALREADY_SATISFIED, step(again, "provision").state());
+  }
+
+  private NodeJoinResult joinAgain(NodeSpec node, NodeSpec controlPlane) {
+    NodeJoinWorkflow wf =
+        temporal.getWorkflowClient()
+            .newWorkflowStub(
+                NodeJoinWorkflow.class,
+                WorkflowOptions.newBuilder()
+                    .setTaskQueue("graft")
+                    .setWorkflowId(NodeJoinRequest.workflowId(OP + "-again", node.name()))
+                    .build());
+    return wf.join(
+        new NodeJoinRequest(
+            "lab", OP + "-again", state.kubeconfig(), state.apiEndpoint(), "10.96.0.0/12", node, controlPlane,
+            List.of(), new ExecutionPolicy(3, Duration.ofMinutes(2), "4.20", Duration.ofSeconds(5))));
+  }
+
+  private static StepView step(NodeJoinResult r, String id) {
+    return r.steps().stream().filter(s -> s.id().equals(id)).findFirst().orElseThrow();
+  }
+}
