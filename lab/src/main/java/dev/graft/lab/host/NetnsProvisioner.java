@@ -206,6 +206,7 @@ public final class NetnsProvisioner {
         "GL_MARKER", marker,
         "GRAFT_LAB_ID", labId,
         "GRAFT_LAB_HOST", h.name()));
+    pb.environment().put("GL_KEEP", String.join(":", keepUnderTmp()));
     pb.directory(Path.of("/").toFile());
     pb.redirectInput(ProcessBuilder.Redirect.from(new java.io.File("/dev/null")));
     pb.redirectOutput(ProcessBuilder.Redirect.DISCARD);
@@ -298,5 +299,32 @@ public final class NetnsProvisioner {
       sb.append(h.address()).append(' ').append(h.name()).append('\n');
     }
     return sb.toString();
+  }
+
+  /**
+   * Directories under /tmp that must stay visible inside hosts, whose /tmp is a private tmpfs:
+   * those that hold this JVM's classpath (the stand-ins run Java from it; CI may clone the
+   * project under /tmp). The host sees them read-only.
+   */
+  static java.util.List<String> keepUnderTmp() {
+    java.util.TreeSet<String> keep = new java.util.TreeSet<>();
+    java.util.List<String> paths = new java.util.ArrayList<>(
+        java.util.List.of(System.getProperty("java.class.path", "").split(java.io.File.pathSeparator)));
+    paths.add(System.getProperty("java.home", ""));
+    for (String entry : paths) {
+      Path abs;
+      try {
+        abs = Path.of(entry).toAbsolutePath().normalize();
+      } catch (RuntimeException e) {
+        continue;
+      }
+      if (abs.getNameCount() >= 2 && abs.startsWith("/tmp")) {
+        String top = "/tmp/" + abs.getName(1);
+        if (top.matches("/tmp/[A-Za-z0-9._-]+")) {
+          keep.add(top);
+        }
+      }
+    }
+    return new java.util.ArrayList<>(keep);
   }
 }

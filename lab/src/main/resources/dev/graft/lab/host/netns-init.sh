@@ -37,7 +37,23 @@ fi
 for d in etc var root opt usr/local run; do
   if [ -d "$seed/$d" ]; then cp -a --no-preserve=timestamps "$seed/$d/." "/$d/"; fi
 done
+# Directories of the machine's /tmp that hold the JVM's classpath (GL_KEEP) stay visible,
+# read-only, under the host's own /tmp: held aside, /tmp covered, then moved back.
+IFS=: read -ra keeps <<< "${GL_KEEP:-}"
+kept=()
+for k in "${keeps[@]}"; do
+  [ -d "$k" ] || continue
+  mkdir -p "/run/graft-lab/keep/${#kept[@]}"
+  mount --bind "$k" "/run/graft-lab/keep/${#kept[@]}"
+  kept+=("$k")
+done
 mount -t tmpfs -o mode=1777,size=256m graft-lab-tmp /tmp
+for i in "${!kept[@]}"; do
+  mkdir -p "${kept[$i]}"
+  mount --move "/run/graft-lab/keep/$i" "${kept[$i]}"
+  mount -o remount,bind,ro "${kept[$i]}" || true
+done
+rm -rf /run/graft-lab/keep
 if [ -d /run/graft-lab/tmp-seed ]; then
   cp -a /run/graft-lab/tmp-seed/. /tmp/
   rm -rf /run/graft-lab/tmp-seed
