@@ -4,19 +4,15 @@ import dev.graft.workflows.model.Role;
 import dev.graft.workflows.plan.ObservedNode;
 import io.fabric8.kubernetes.api.model.Node;
 import io.fabric8.kubernetes.api.model.NodeAddress;
-import io.fabric8.kubernetes.client.Config;
 import io.fabric8.kubernetes.client.KubernetesClient;
-import io.fabric8.kubernetes.client.KubernetesClientBuilder;
-import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 
 /**
  * Reads the nodes registered in the Kubernetes API, with the roles their labels give and their
- * pod CIDRs. The client comes in through the constructor (long-lived, shared); {@link #client}
- * builds one the way every Graft component must: bounded requests and no retries of its own,
- * because Temporal owns retries.
+ * pod CIDRs. The client comes in through the constructor (long-lived, shared), built by {@link
+ * KubeClients} with bounded requests and no retries of its own, because Temporal owns retries.
  */
 public final class KubeNodeReader {
   static final String ROLE = "node-role.kubernetes.io/";
@@ -24,16 +20,6 @@ public final class KubeNodeReader {
 
   public KubeNodeReader(KubernetesClient client) {
     this.client = client;
-  }
-
-  /** A client for a kubeconfig's content (not a path: the caller reads the reference). */
-  public static KubernetesClient client(String kubeconfigYaml, Duration timeout) {
-    Config config = Config.fromKubeconfig(kubeconfigYaml);
-    config.setRequestRetryBackoffLimit(0);
-    config.setConnectionTimeout((int) timeout.toMillis());
-    config.setRequestTimeout((int) timeout.toMillis());
-    config.setWatchReconnectLimit(0);
-    return new KubernetesClientBuilder().withConfig(config).build();
   }
 
   public List<ObservedNode> readNodes() {

@@ -59,11 +59,11 @@ public final class HostActivitiesImpl implements HostActivities {
     Map<String, String> facts = Prechecks.parseFacts(r.stdoutTail());
     Long skew = null;
     if (request.clockReference() != null) {
-      long offsetNode = parse(facts.get("clock_ms")) - (t0 + t1) / 2;
+      long offsetNode = Prechecks.parseLong(facts.get("clock_ms")) - (t0 + t1) / 2;
       long c0 = System.currentTimeMillis();
       CommandResult ref = shell.runChecked(request.clockReference(), "clock reference", "date +%s%3N", SHORT, List.of());
       long c1 = System.currentTimeMillis();
-      long offsetRef = parse(ref.stdoutTail().trim()) - (c0 + c1) / 2;
+      long offsetRef = Prechecks.parseLong(ref.stdoutTail()) - (c0 + c1) / 2;
       skew = offsetNode - offsetRef;
     }
     List<CheckResult> checks =
@@ -93,13 +93,5 @@ public final class HostActivitiesImpl implements HostActivities {
     }
     LOG.info("provisioned node={} changes={}", node.name(), changes);
     return StepOutcome.did("provisioned: " + String.join(", ", changes), NodeShell.tail(r), attempt());
-  }
-
-  private static long parse(String s) {
-    try {
-      return Long.parseLong(s == null ? "0" : s.trim());
-    } catch (NumberFormatException e) {
-      return 0;
-    }
   }
 }

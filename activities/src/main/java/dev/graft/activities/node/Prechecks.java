@@ -215,7 +215,8 @@ public final class Prechecks {
     return out;
   }
 
-  private static long parseLong(String s) {
+  /** A number, or 0 when the text is missing or not one. */
+  static long parseLong(String s) {
     try {
       return s == null ? 0 : Long.parseLong(s.trim());
     } catch (NumberFormatException e) {

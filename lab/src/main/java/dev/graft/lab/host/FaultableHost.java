@@ -4,7 +4,12 @@ import dev.graft.lab.ExecResult;
 import dev.graft.lab.LabException;
 import dev.graft.lab.LabHost;
 import dev.graft.lab.Names;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.Path;
 import java.time.Duration;
+import java.util.Optional;
 
 /**
  * The operations behind {@link dev.graft.lab.LabFaults}, per host kind. The command-level faults
@@ -28,6 +33,36 @@ public interface FaultableHost extends LabHost {
 
   /** Kills the process named by a PID file inside the host, if it belongs to this host. */
   boolean killByPidFile(String pidFile, boolean force);
+
+  /** Where a path inside the host (validated, absolute) is on this machine. */
+  Path machinePath(String absPath);
+
+  @Override
+  default Optional<String> readFile(String absPath) {
+    Names.absPath("path", absPath);
+    try {
+      return Optional.of(Files.readString(machinePath(absPath)));
+    } catch (NoSuchFileException e) {
+      return Optional.empty();
+    } catch (IOException e) {
+      throw new LabException("host " + name() + ": cannot read " + absPath + ": " + e.getMessage(), e);
+    }
+  }
+
+  @Override
+  default long startDaemon(String daemon, String... argv) {
+    return Daemons.start(this, daemon, argv);
+  }
+
+  @Override
+  default boolean stopDaemon(String daemon) {
+    return Daemons.stop(this, daemon);
+  }
+
+  @Override
+  default boolean daemonRunning(String daemon) {
+    return Daemons.running(this, daemon);
+  }
 
   default void failNext(String command, int times, int exitCode) {
     Names.command("command", command);

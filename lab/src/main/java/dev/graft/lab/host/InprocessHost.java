@@ -3,13 +3,10 @@ package dev.graft.lab.host;
 import dev.graft.lab.ExecResult;
 import dev.graft.lab.LabException;
 import dev.graft.lab.LabKind;
-import dev.graft.lab.Names;
 import dev.graft.lab.PidRef;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
-import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.security.KeyPair;
 import java.security.PublicKey;
@@ -157,30 +154,8 @@ public final class InprocessHost implements FaultableHost {
   }
 
   @Override
-  public Optional<String> readFile(String absPath) {
-    Names.absPath("path", absPath);
-    try {
-      return Optional.of(Files.readString(sandbox.resolve(absPath.substring(1))));
-    } catch (NoSuchFileException e) {
-      return Optional.empty();
-    } catch (IOException e) {
-      throw new LabException("host " + name + ": cannot read " + absPath + ": " + e.getMessage(), e);
-    }
-  }
-
-  @Override
-  public long startDaemon(String daemon, String... argv) {
-    return Daemons.start(this, daemon, argv);
-  }
-
-  @Override
-  public boolean stopDaemon(String daemon) {
-    return Daemons.stop(this, daemon);
-  }
-
-  @Override
-  public boolean daemonRunning(String daemon) {
-    return Daemons.running(this, daemon);
+  public Path machinePath(String absPath) {
+    return sandbox.resolve(absPath.substring(1));
   }
 
   /** In-process: stopping the server also closes its sessions (MINA has no detached sessions). */

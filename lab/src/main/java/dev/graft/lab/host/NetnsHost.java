@@ -3,11 +3,7 @@ package dev.graft.lab.host;
 import dev.graft.lab.ExecResult;
 import dev.graft.lab.LabException;
 import dev.graft.lab.LabKind;
-import dev.graft.lab.Names;
 import dev.graft.lab.PidRef;
-import java.io.IOException;
-import java.nio.file.Files;
-import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -130,33 +126,11 @@ public final class NetnsHost implements FaultableHost {
     return Proc.run(timeout, cmd, env, Path.of("/"), stdin);
   }
 
+  /** The host's files through its holder's root: never by writing into its overlay directories. */
   @Override
-  public Optional<String> readFile(String absPath) {
-    Names.absPath("path", absPath);
+  public Path machinePath(String absPath) {
     requireUp();
-    Path p = Path.of("/proc", Long.toString(holder.pid()), "root", absPath.substring(1));
-    try {
-      return Optional.of(Files.readString(p));
-    } catch (NoSuchFileException e) {
-      return Optional.empty();
-    } catch (IOException e) {
-      throw new LabException("host " + name + ": cannot read " + absPath + ": " + e.getMessage(), e);
-    }
-  }
-
-  @Override
-  public long startDaemon(String daemon, String... argv) {
-    return Daemons.start(this, daemon, argv);
-  }
-
-  @Override
-  public boolean stopDaemon(String daemon) {
-    return Daemons.stop(this, daemon);
-  }
-
-  @Override
-  public boolean daemonRunning(String daemon) {
-    return Daemons.running(this, daemon);
+    return Path.of("/proc", Long.toString(holder.pid()), "root", absPath.substring(1));
   }
 
   /** A PID read from a file inside this host, accepted only when the process is in this host. */

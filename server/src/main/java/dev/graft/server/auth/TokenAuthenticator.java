@@ -10,10 +10,16 @@ import java.util.Optional;
 
 /** Checks a bearer token against the configured SHA-256 hashes, in constant time per entry. */
 public final class TokenAuthenticator {
-  private final List<TokenEntry> tokens;
+  private record Known(Caller caller, byte[] digest) {}
+
+  private final List<Known> tokens;
 
   public TokenAuthenticator(List<TokenEntry> tokens) {
-    this.tokens = List.copyOf(tokens);
+    // The configured hashes are decoded once here, not on every request.
+    this.tokens =
+        tokens.stream()
+            .map(t -> new Known(new Caller(t.name(), t.role()), HexFormat.of().parseHex(t.sha256())))
+            .toList();
   }
 
   public Optional<Caller> authenticate(String token) {
@@ -22,10 +28,10 @@ public final class TokenAuthenticator {
     }
     byte[] presented = HexFormat.of().parseHex(sha256(token.trim()));
     Caller found = null;
-    for (TokenEntry entry : tokens) {
+    for (Known known : tokens) {
       // Compare against every entry, so the time taken does not tell which one matched.
-      if (MessageDigest.isEqual(presented, HexFormat.of().parseHex(entry.sha256())) && found == null) {
-        found = new Caller(entry.name(), entry.role());
+      if (MessageDigest.isEqual(presented, known.digest()) && found == null) {
+        found = known.caller();
       }
     }
     return Optional.ofNullable(found);

@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
 import dev.graft.activities.etcd.EtcdMemberReader;
 import dev.graft.activities.etcd.EtcdTls;
+import dev.graft.activities.kube.KubeClients;
 import dev.graft.activities.kube.KubeNodeReader;
 import dev.graft.activities.kube.ObservedClusterReader;
 import dev.graft.server.inventory.DnsHostResolver;
@@ -142,7 +143,7 @@ public final class PlanCommand extends Command {
     if (cluster.etcdEndpoints().stream().allMatch(e -> e.startsWith("http://"))) {
       tls = EtcdTls.NONE;
     }
-    try (KubernetesClient kube = KubeNodeReader.client(content, CLUSTER_TIMEOUT);
+    try (KubernetesClient kube = KubeClients.fromKubeconfig(content, CLUSTER_TIMEOUT);
         Client etcd = EtcdMemberReader.client(cluster.etcdEndpoints(), tls, CLUSTER_TIMEOUT)) {
       return new ObservedClusterReader(new KubeNodeReader(kube),
           new EtcdMemberReader(etcd, CLUSTER_TIMEOUT)).read();

@@ -13,8 +13,8 @@ import java.time.Duration;
  */
 public record ExecutionPolicy(
     int stepMaxAttempts, Duration readyTimeout, String minKernel, Duration maxClockSkew) {
-  public static final ExecutionPolicy DEFAULTS =
-      new ExecutionPolicy(3, Duration.ofMinutes(10), "4.20", Duration.ofSeconds(5));
+  /** Every setting at its default (the compact constructor fills unset values). */
+  public static final ExecutionPolicy DEFAULTS = new ExecutionPolicy(0, null, null, null);
 
   public ExecutionPolicy {
     stepMaxAttempts = stepMaxAttempts <= 0 ? 3 : stepMaxAttempts;
