@@ -39,7 +39,7 @@ public final class ActivityKinds {
   public static ActivityOptions ssh(ExecutionPolicy policy) {
     return ActivityOptions.newBuilder()
         .setStartToCloseTimeout(Duration.ofMinutes(10))
-        .setHeartbeatTimeout(Duration.ofSeconds(60))
+        .setHeartbeatTimeout(policy.heartbeatTimeout())
         .setRetryOptions(retry(policy.stepMaxAttempts()))
         .build();
   }

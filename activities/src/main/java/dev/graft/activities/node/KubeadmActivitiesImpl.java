@@ -19,6 +19,7 @@ import java.net.URI;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Optional;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -63,6 +64,15 @@ public final class KubeadmActivitiesImpl implements KubeadmActivities {
   public StepOutcome join(JoinRequest request) {
     NodeSpec node = request.node();
     ShellValues.dns1123Subdomain("node name", node.name());
+    boolean controlPlane = node.hasRole(Role.CONTROL_PLANE);
+    // An earlier attempt of this step may have started kubeadm join and then lost its worker:
+    // the join ran on, detached. Attach to it (or take its result) instead of joining twice.
+    String runKey = NodeShell.runKey("kubeadm-join");
+    Optional<NodeShell.DetachedRun> earlier =
+        shell.resumeDetached(node, runKey, "kubeadm join", JOIN_TIMEOUT, List.of());
+    if (earlier.isPresent()) {
+      return joined(node, controlPlane, earlier.get(), request.cluster(), List.of());
+    }
     CommandResult probe =
         shell.runChecked(node, "joined?", "if [ -f " + JOINED_MARKER + " ]; then echo joined; else echo new; fi", SHORT, List.of());
     if (probe.stdoutTail().trim().equals("joined")) {
@@ -70,7 +80,6 @@ public final class KubeadmActivitiesImpl implements KubeadmActivities {
     }
     String endpoint = endpoint(request.apiEndpoint());
     KubernetesClient kube = clients.forKubeconfig(request.kubeconfig());
-    boolean controlPlane = node.hasRole(Role.CONTROL_PLANE);
     List<String> secrets = new ArrayList<>();
     BootstrapTokens.Token token = null;
     try {
@@ -99,11 +108,9 @@ public final class KubeadmActivitiesImpl implements KubeadmActivities {
         argv.addAll(List.of("--control-plane", "--certificate-key", certKey,
             "--apiserver-advertise-address", ShellValues.ip("node ip", node.routeAddress())));
       }
-      CommandResult r = shell.runChecked(node, "kubeadm join", Shell.command(argv), JOIN_TIMEOUT, secrets);
-      LOG.info("joined node={} controlPlane={} cluster={}", node.name(), controlPlane, request.cluster());
-      return StepOutcome.did(
-          "kubeadm join" + (controlPlane ? " --control-plane" : "") + " succeeded on " + node.name(),
-          Redactor.redact(NodeShell.tail(r), secrets), attempt());
+      NodeShell.DetachedRun run =
+          shell.runDetached(node, runKey, "kubeadm join", Shell.command(argv), JOIN_TIMEOUT, secrets);
+      return joined(node, controlPlane, run, request.cluster(), secrets);
     } catch (KubernetesClientException e) {
       throw KubeFailures.toApplicationFailure("prepare the join of " + node.name(), e);
     } catch (IllegalArgumentException e) {
@@ -117,6 +124,25 @@ public final class KubeadmActivitiesImpl implements KubeadmActivities {
         }
       }
     }
+  }
+
+  private StepOutcome joined(
+      NodeSpec node, boolean controlPlane, NodeShell.DetachedRun run, String cluster, List<String> secrets) {
+    CommandResult r = run.result();
+    String what = "kubeadm join" + (controlPlane ? " --control-plane" : "");
+    if (!r.succeeded()) {
+      throw NodeShell.failure(
+          node.name() + ": " + what + " failed (" + r.status() + ")",
+          "RemoteCommandFailed",
+          false,
+          Redactor.redact(NodeShell.tail(r), secrets),
+          "read the output below; if the node is half-joined, abort (kubeadm reset) or reset it by hand, then retry");
+    }
+    LOG.info("joined node={} controlPlane={} cluster={} resumed={}", node.name(), controlPlane, cluster, run.resumed());
+    return StepOutcome.did(
+        what + " succeeded on " + node.name()
+            + (run.resumed() ? " (resumed: the join an earlier attempt started ran to completion)" : ""),
+        Redactor.redact(NodeShell.tail(r), secrets), attempt());
   }
 
   @Override

@@ -1,5 +1,6 @@
 package dev.graft.activities.node;
 
+import dev.graft.activities.common.Shell;
 import dev.graft.activities.ssh.CommandResult;
 import dev.graft.activities.ssh.RemoteCommand;
 import dev.graft.activities.ssh.RemoteShell;
@@ -12,8 +13,13 @@ import dev.graft.workflows.step.StepFailureDetails;
 import io.temporal.activity.Activity;
 import io.temporal.activity.ActivityExecutionContext;
 import io.temporal.failure.ApplicationFailure;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.List;
+import java.util.Optional;
 import java.util.concurrent.atomic.AtomicLong;
 
 /**
@@ -25,9 +31,16 @@ public final class NodeShell {
   private static final long HEARTBEAT_EVERY_MS = 2_000;
 
   private final RemoteShell shell;
+  private final String runsDir;
 
   public NodeShell(RemoteShell shell) {
+    this(shell, RUNS_DIR);
+  }
+
+  /** A shell whose detached runs live under {@code runsDir} on the nodes (tests use a temp dir). */
+  public NodeShell(RemoteShell shell, String runsDir) {
     this.shell = shell;
+    this.runsDir = runsDir;
   }
 
   /** The SSH target of a node whose SSH settings are already layered over the cluster's. */
@@ -72,6 +85,88 @@ public final class NodeShell {
     } catch (SshOperationException e) {
       ApplicationFailure f = SshFailures.toApplicationFailure(e);
       throw withDetails(f, Redactor.redact(f.getOriginalMessage(), secrets), "", hint(f.getType()));
+    }
+  }
+
+  /** Where detached runs keep their pid, log and exit status on a node. */
+  public static final String RUNS_DIR = "/var/lib/graft/runs";
+
+  private static final String DETACHED_RUN = loadScript("detached-run.sh");
+
+  /**
+   * The outcome of a detached run: its result, and whether this attempt attached to (or found
+   * finished) a run that an earlier attempt of the same step started.
+   */
+  public record DetachedRun(CommandResult result, boolean resumed) {}
+
+  /**
+   * Attaches to a run of {@code key} that an earlier attempt started: waits for it while
+   * heartbeating its output if it still runs, or returns its result if it finished with exit 0.
+   * Empty when there is no such run (none yet, or the earlier one failed or was interrupted).
+   */
+  public Optional<DetachedRun> resumeDetached(
+      NodeSpec node, String key, String label, Duration timeout, List<String> secrets) {
+    CommandResult r = run(node, label, detachedScript("attach", key, timeout, null), timeout.plusSeconds(30), secrets);
+    String markers = r.stderrTail() == null ? "" : r.stderrTail();
+    if (markers.contains("graft-run: none")) {
+      return Optional.empty();
+    }
+    return Optional.of(new DetachedRun(r, true));
+  }
+
+  /**
+   * Runs {@code script} detached from the SSH session ({@code setsid}, output to a log under
+   * {@link #RUNS_DIR}), streaming its output as heartbeats until it ends. A worker that dies
+   * mid-step leaves the command running; the next attempt of the step, with the same {@code key},
+   * attaches to it through {@link #resumeDetached} instead of running it a second time. A run
+   * still in progress under the same key is attached to, never doubled.
+   */
+  public DetachedRun runDetached(
+      NodeSpec node, String key, String label, String script, Duration timeout, List<String> secrets) {
+    CommandResult r = run(node, label, detachedScript("launch", key, timeout, script), timeout.plusSeconds(30), secrets);
+    String markers = r.stderrTail() == null ? "" : r.stderrTail();
+    return new DetachedRun(r, !markers.contains("graft-run: started"));
+  }
+
+  /**
+   * A run key from the calling activity's workflow id and a step name: stable across the
+   * attempts of one step, distinct between operations and nodes. Only [A-Za-z0-9._-] reach the
+   * path; a hash keeps keys that differ only in replaced characters apart.
+   */
+  public static String runKey(String step) {
+    String wf = Activity.getExecutionContext().getInfo().getWorkflowId();
+    return runKey(wf, step);
+  }
+
+  static String runKey(String workflowId, String step) {
+    String raw = workflowId + "/" + step;
+    String safe = raw.replaceAll("[^A-Za-z0-9._-]", "_");
+    if (safe.length() > 120) {
+      safe = safe.substring(safe.length() - 120);
+    }
+    return safe + "-" + Integer.toHexString(raw.hashCode() & 0x7fffffff);
+  }
+
+  private String detachedScript(String mode, String key, Duration timeout, String command) {
+    if (!key.matches("[A-Za-z0-9._-]{1,160}")) {
+      throw new IllegalArgumentException("run key '" + key + "' has characters other than [A-Za-z0-9._-]");
+    }
+    StringBuilder sb = new StringBuilder();
+    sb.append("MODE=").append(mode).append('\n');
+    sb.append("DIR=").append(Shell.quote(runsDir + "/" + key)).append('\n');
+    sb.append("SECS=").append(Math.max(1, timeout.toSeconds())).append('\n');
+    sb.append("CMD=").append(Shell.quote(command == null ? "" : command)).append('\n');
+    return sb.append(DETACHED_RUN).toString();
+  }
+
+  private static String loadScript(String name) {
+    try (InputStream in = NodeShell.class.getResourceAsStream(name)) {
+      if (in == null) {
+        throw new IllegalStateException("missing resource " + name);
+      }
+      return new String(in.readAllBytes(), StandardCharsets.UTF_8);
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
     }
   }
 
@@ -124,9 +219,6 @@ public final class NodeShell {
   }
 
   private static CommandResult redacted(CommandResult r, List<String> secrets) {
-    if (secrets == null || secrets.isEmpty()) {
-      return r;
-    }
     return new CommandResult(
         r.exitCode(), r.exitSignal(), Redactor.redact(r.stdoutTail(), secrets),
         Redactor.redact(r.stderrTail(), secrets), r.stdoutBytes(), r.stderrBytes(),

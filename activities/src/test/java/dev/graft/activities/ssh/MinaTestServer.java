@@ -19,7 +19,7 @@ import org.apache.sshd.server.SshServer;
  * client key, and {@link ShCommand} running commands with /bin/sh. Counts the sessions it accepted, so tests can
  * prove connection reuse from the server's side.
  */
-final class MinaTestServer implements AutoCloseable {
+public final class MinaTestServer implements AutoCloseable {
   final Path workDir;
   final List<KeyPair> hostKeys;
   final PublicKey authorizedKey;
@@ -35,7 +35,7 @@ final class MinaTestServer implements AutoCloseable {
     this.env = env;
   }
 
-  static MinaTestServer start(Path workDir, List<KeyPair> hostKeys, PublicKey authorizedKey, Map<String, String> env)
+  public static MinaTestServer start(Path workDir, List<KeyPair> hostKeys, PublicKey authorizedKey, Map<String, String> env)
       throws IOException {
     MinaTestServer s = new MinaTestServer(workDir, hostKeys, authorizedKey, env);
     s.listen(0);
@@ -63,7 +63,7 @@ final class MinaTestServer implements AutoCloseable {
     this.port = sshd.getPort();
   }
 
-  int port() {
+  public int port() {
     return port;
   }
 

@@ -17,23 +17,23 @@ import org.apache.sshd.common.config.keys.PublicKeyEntry;
 import org.apache.sshd.common.config.keys.writer.openssh.OpenSSHKeyPairResourceWriter;
 
 /** Key generation and known_hosts writing for tests; hashed entries are computed here independently of MINA. */
-final class SshTestKeys {
+public final class SshTestKeys {
   private SshTestKeys() {}
 
-  static KeyPair ed25519() throws GeneralSecurityException {
+  public static KeyPair ed25519() throws GeneralSecurityException {
     return KeyUtils.generateKeyPair(KeyPairProviderTypes.ED25519, 256);
   }
 
-  static KeyPair rsa() throws GeneralSecurityException {
+  public static KeyPair rsa() throws GeneralSecurityException {
     return KeyUtils.generateKeyPair(KeyPairProviderTypes.RSA, 2048);
   }
 
-  static KeyPair ecdsa() throws GeneralSecurityException {
+  public static KeyPair ecdsa() throws GeneralSecurityException {
     return KeyUtils.generateKeyPair(KeyPairProviderTypes.ECDSA_P256, 256);
   }
 
   /** Writes the private key in OpenSSH format, mode 0600, as ssh-keygen would. */
-  static Path writePrivateKey(Path file, KeyPair pair) throws IOException, GeneralSecurityException {
+  public static Path writePrivateKey(Path file, KeyPair pair) throws IOException, GeneralSecurityException {
     try (OutputStream out = Files.newOutputStream(file)) {
       OpenSSHKeyPairResourceWriter.INSTANCE.writePrivateKey(pair, "graft-test", null, out);
     }
@@ -42,16 +42,16 @@ final class SshTestKeys {
   }
 
   /** "ssh-ed25519 AAAA..." */
-  static String publicLine(PublicKey key) {
+  public static String publicLine(PublicKey key) {
     return PublicKeyEntry.toString(key);
   }
 
-  static String plainEntry(String host, int port, PublicKey key) {
+  public static String plainEntry(String host, int port, PublicKey key) {
     return HostKeyPolicy.hostPattern(host, port) + " " + publicLine(key);
   }
 
   /** OpenSSH HashKnownHosts format: |1|base64(salt)|base64(HMAC-SHA1(salt, host or [host]:port)). */
-  static String hashedEntry(String host, int port, PublicKey key) throws GeneralSecurityException {
+  public static String hashedEntry(String host, int port, PublicKey key) throws GeneralSecurityException {
     byte[] salt = new byte[20];
     new SecureRandom().nextBytes(salt);
     Mac mac = Mac.getInstance("HmacSHA1");
@@ -61,7 +61,7 @@ final class SshTestKeys {
     return "|1|" + b64.encodeToString(salt) + "|" + b64.encodeToString(hash) + " " + publicLine(key);
   }
 
-  static Path writeKnownHosts(Path file, String... lines) throws IOException {
+  public static Path writeKnownHosts(Path file, String... lines) throws IOException {
     Files.writeString(file, String.join("\n", lines) + "\n");
     return file;
   }

@@ -22,6 +22,20 @@ public final class StandinInstaller {
 
   private StandinInstaller() {}
 
+  /**
+   * The lab's fault hooks in a stand-in's launcher, as in the fault wrapper other commands get:
+   * an armed failure (LabFaults.failNext) exits before the stand-in runs, and an armed recording
+   * (LabFaults.recordInvocations) appends the call to the host's mutation log.
+   */
+  static String faultHooks(String command) {
+    return "_gl_lib=\"${GRAFT_LAB_ROOT:-}/usr/local/lib/graft-lab/lab.sh\"\n"
+        + "if [ -f \"$_gl_lib\" ]; then\n"
+        + "  . \"$_gl_lib\"\n"
+        + "  graft_lab_maybe_fail " + command + "\n"
+        + "  if [ -f \"$GRAFT_LAB_STATE/record/" + command + "\" ]; then graft_lab_mutation " + command + " \"$@\"; fi\n"
+        + "fi\n";
+  }
+
   public static void install(StandinHost host, StandinConfig cfg) throws IOException {
     String root = host.rootPrefix();
     if (root.contains("'") || root.contains("\n")) {
@@ -37,9 +51,11 @@ public final class StandinInstaller {
         + "}\"\n"
         + "export GRAFT_LAB_ETCD_CLIENT_PORT='" + cfg.etcdClientPort() + "'\n"
         + "export GRAFT_LAB_ETCD_PEER_PORT='" + cfg.etcdPeerPort() + "'\n"
+        + faultHooks("kubeadm")
         + java(cfg, "KubeadmStandin"), "0755");
     host.writeFile("/usr/local/bin/kubelet", "#!/bin/sh\n# kubelet stand-in (Graft lab)\n" + env
         + "export GRAFT_LAB_KUBELET_VERSION='" + cfg.kubeletVersion() + "'\n"
+        + faultHooks("kubelet")
         + java(cfg, "KubeletStandin"), "0755");
     host.writeFile("/usr/local/bin/systemctl", "#!/bin/bash\nROOT='" + root + "'\n"
         + resource("systemctl.sh"), "0755");

@@ -14,10 +14,18 @@ public final class Prereqs {
   private Prereqs() {}
 
   public static void require(String what, Path executable) {
-    if (Files.isExecutable(executable)) {
+    require(Files.isExecutable(executable), what + " is missing: " + executable + " is not an executable file");
+  }
+
+  /** Requires the tests to run as root (uid 0), e.g. for lab hosts in network namespaces. */
+  public static void requireRoot(String why) {
+    require("root".equals(System.getProperty("user.name")), "must run as root: " + why);
+  }
+
+  private static void require(boolean present, String message) {
+    if (present) {
       return;
     }
-    String message = what + " is missing: " + executable + " is not an executable file";
     if ("1".equals(System.getenv("GRAFT_REQUIRE_PREREQS"))) {
       fail(message + " (GRAFT_REQUIRE_PREREQS=1)");
     }
