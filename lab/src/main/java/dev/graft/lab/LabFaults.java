@@ -1,7 +1,13 @@
 package dev.graft.lab;
 
 import dev.graft.lab.host.FaultableHost;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.stream.Stream;
 import java.util.function.Function;
 
 /**
@@ -70,6 +76,40 @@ public final class LabFaults {
   /** Every later run of COMMAND on the host is appended to its mutation log. */
   public void recordInvocations(String host, String command) {
     hosts.apply(host).recordInvocations(command);
+  }
+
+  /**
+   * What a reboot does to a netns host's network, then what its boot restores: every namespace,
+   * extra link, non-kernel route, iptables rule and runtime sysctl is gone (eth0 and the lab's own
+   * state stay), oneshot units are no longer active; then net.ipv4.ip_forward is applied from
+   * /etc/sysctl.d and every unit enabled in multi-user.target.wants is started (the systemctl
+   * stand-in must be installed for that part). Processes keep running: this is a reboot of the
+   * network state only. Returns what the boot printed.
+   */
+  public String rebootNetwork(String host) {
+    FaultableHost h = hosts.apply(host);
+    if (h.kind() != LabKind.NETNS) {
+      throw new LabException("host " + host + " is in-process: it has no network state of its own to reboot");
+    }
+    List<String> argv = new ArrayList<>(List.of("/bin/sh", "-c", dev.graft.lab.host.HostScripts.NETWORK_REBOOT,
+        "graft-lab-network-reboot"));
+    argv.addAll(machineEnabledUnits());
+    ExecResult r = h.exec(Duration.ofSeconds(60), argv.toArray(String[]::new));
+    r.orThrow("host " + host + ": network reboot");
+    return r.stdout();
+  }
+
+  /** Units enabled on the machine itself: a host sees them through its copy-on-write /etc. */
+  private static List<String> machineEnabledUnits() {
+    Path wants = Path.of("/etc/systemd/system/multi-user.target.wants");
+    if (!Files.isDirectory(wants)) {
+      return List.of();
+    }
+    try (Stream<Path> s = Files.list(wants)) {
+      return s.map(p -> p.getFileName().toString()).sorted().toList();
+    } catch (IOException e) {
+      throw new LabException("cannot list " + wants + ": " + e.getMessage(), e);
+    }
   }
 
   /** Kills the process in a PID file inside the host, if the process belongs to that host. */

@@ -25,6 +25,16 @@ public final class HostScripts {
     }
   }
 
+  /** Attaches a test pod to a bridge of the host (see pod-attach.sh). */
+  public static final String POD_ATTACH = resource("pod-attach.sh");
+
+  /** Runs argv in a pod's network namespace with the real ip, not a recording wrapper. */
+  public static final String POD_EXEC =
+      ". " + LIB + "\nip=$(graft_lab_real ip)\npod=$1; shift\nexec \"$ip\" netns exec \"$pod\" \"$@\"\n";
+
+  /** Clears the network state a reboot loses, then plays the boot (see network-reboot.sh). */
+  public static final String NETWORK_REBOOT = resource("network-reboot.sh");
+
   /** Places lab.sh, the fault wrapper template and graft-lab-mutation into a host. */
   public static void install(SeedTree seed) throws IOException {
     seed.writeFile(LIB, resource("lab.sh"), 0644);

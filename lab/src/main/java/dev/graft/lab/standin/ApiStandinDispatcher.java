@@ -28,7 +28,9 @@ import java.util.regex.Pattern;
  *   <li>JSON merge patch follows RFC 7386 (the mock appends to lists instead of replacing them);</li>
  *   <li>writes (PUT, merge patch, JSON patch) to the main resource of a Node, Pod or CSR leave
  *       its status alone, as the real API does for kinds with a status subresource;</li>
- *   <li>Secret stringData is folded into base64 data on create and update.</li>
+ *   <li>Secret stringData is folded into base64 data on create and update;</li>
+ *   <li>a Node's spec.podCIDR and spec.podCIDRs are kept in step, must be CIDRs, and cannot
+ *       change once set (422, in the API's words): see {@link NodePodCidrs}.</li>
  * </ul>
  */
 final class ApiStandinDispatcher extends KubernetesCrudDispatcher {
@@ -42,6 +44,19 @@ final class ApiStandinDispatcher extends KubernetesCrudDispatcher {
   @Override
   public MockResponse handleCreate(RecordedRequest request) {
     String body = foldStringData(request.getPath(), request.getUtf8Body());
+    if (stripQuery(request.getPath()).equals("/api/v1/nodes")) {
+      try {
+        JsonNode created = JSON.readTree(body);
+        NodePodCidrs.normalize(created);
+        String why = NodePodCidrs.invalid(created.path("metadata").path("name").asText(), null, created);
+        if (why != null) {
+          return status(422, "Invalid", why);
+        }
+        body = JSON.writeValueAsString(created);
+      } catch (IOException e) {
+        // A body that does not parse is left for the dispatcher to reject as the API would.
+      }
+    }
     return super.handleCreate(rewrite(request, request.getPath(), body,
         request.getHeader("Content-Type")));
   }
@@ -53,8 +68,70 @@ final class ApiStandinDispatcher extends KubernetesCrudDispatcher {
     if (m.matches() && m.group(5) == null && STATUS_KINDS.contains(m.group(3))) {
       body = keepStatus(request.getPath(), body);
     }
+    if (m.matches() && m.group(5) == null && "nodes".equals(m.group(3))) {
+      MockResponse refused = checkNode(m.group(4), stripQuery(request.getPath()), body);
+      if (refused != null) {
+        return refused;
+      }
+      body = normalizedNode(body);
+    }
     return super.handleUpdate(rewrite(request, request.getPath(), body,
         request.getHeader("Content-Type")));
+  }
+
+  /** 422 when the new Node's pod CIDRs are invalid or change the live ones; null when fine. */
+  private MockResponse checkNode(String name, String objectPath, String body) {
+    try {
+      JsonNode next = JSON.readTree(body);
+      NodePodCidrs.normalize(next);
+      MockResponse live = super.handleGet(objectPath);
+      JsonNode old = live.code() == 200 ? JSON.readTree(live.getBody().readUtf8()) : null;
+      String why = NodePodCidrs.invalid(name, old, next);
+      return why == null ? null : status(422, "Invalid", why);
+    } catch (IOException e) {
+      return null;
+    }
+  }
+
+  private static String normalizedNode(String body) {
+    try {
+      JsonNode n = JSON.readTree(body);
+      NodePodCidrs.normalize(n);
+      return JSON.writeValueAsString(n);
+    } catch (IOException e) {
+      return body;
+    }
+  }
+
+  /**
+   * A patch of a Node's main resource, applied here to the live object so that pod CIDRs are
+   * normalized and checked as the API does, then stored as an update of the whole object (the
+   * live resourceVersion carries over unless the patch names one: a stale one then conflicts).
+   */
+  private MockResponse patchNode(RecordedRequest request, String objectPath, String name, String type,
+      String body) throws IOException {
+    MockResponse live = super.handleGet(objectPath);
+    if (live.code() != 200) {
+      return status(404, "NotFound", "nodes \"" + name + "\" not found");
+    }
+    JsonNode current = JSON.readTree(live.getBody().readUtf8());
+    JsonNode next;
+    try {
+      next = type.startsWith("application/json-patch")
+          ? io.fabric8.zjsonpatch.JsonPatch.apply(JSON.readTree(body), current)
+          : mergePatch(current.deepCopy(), JSON.readTree(body));
+    } catch (RuntimeException e) {
+      return status(422, "Invalid", "the patch does not apply: " + e.getMessage());
+    }
+    if (current.has("status")) {
+      ((ObjectNode) next).set("status", current.get("status"));
+    }
+    NodePodCidrs.normalize(next);
+    String why = NodePodCidrs.invalid(name, current, next);
+    if (why != null) {
+      return status(422, "Invalid", why);
+    }
+    return super.handleUpdate(rewrite(request, objectPath, JSON.writeValueAsString(next), "application/json"));
   }
 
   @Override
@@ -98,6 +175,9 @@ final class ApiStandinDispatcher extends KubernetesCrudDispatcher {
           });
           body = JSON.writeValueAsString(kept);
         }
+      }
+      if (m.matches() && m.group(5) == null && m.group(2) == null && "nodes".equals(m.group(3))) {
+        return patchNode(request, m.group(1) + "/nodes/" + m.group(4), m.group(4), type, body);
       }
     } catch (IOException e) {
       return status(400, "BadRequest", "cannot parse patch body: " + e.getMessage());

@@ -34,12 +34,13 @@ is_running() {
   [ "$started" -le $(( $(stat -c %Y "$pf" 2>/dev/null || echo 0) + 1 )) ]
 }
 
-do_start() {
-  local u="$1" uf pf
-  uf=$(unit_file "$u") || { echo "Failed to start $u: Unit $u not found." >&2; return 5; }
-  pf=$(pid_file "$uf" "$u")
-  is_running "$pf" && return 0
-  mkdir -p "$(dirname "$pf")" "$LOGS" "$STATE"
+unit_type() { sed -n 's/^Type=//p' "$1" | tail -n1; }
+remains() { [ "$(sed -n 's/^RemainAfterExit=//p' "$1" | tail -n1)" = yes ]; }
+
+# Runs the unit's ExecStart with its Environment= and EnvironmentFile= settings: detached with
+# its PID in $2 (simple units), or in the foreground, returning its exit code (oneshot units).
+run_exec_start() {
+  local uf="$1" pf="$2" u="$3" mode="$4"
   (
     set +u  # systemd expands unset variables to nothing
     # Environment= and EnvironmentFile= (a leading "-" makes the file optional), as systemd.
@@ -61,9 +62,35 @@ do_start() {
     # The host's own copy of a binary wins (stand-ins under the sandbox root); else the machine's.
     if [ -x "$ROOT$bin" ]; then bin="$ROOT$bin"; fi
     cd "$ROOT/"
+    if [ "$mode" = foreground ]; then
+      GRAFT_LAB_ROOT="$ROOT" "$bin" "$@" >>"$LOGS/$u.log" 2>&1 </dev/null
+      exit $?
+    fi
     GRAFT_LAB_ROOT="$ROOT" setsid "$bin" "$@" >>"$LOGS/$u.log" 2>&1 </dev/null &
     echo $! > "$pf"
-  ) || return 1
+  )
+}
+
+do_start() {
+  local u="$1" uf pf
+  uf=$(unit_file "$u") || { echo "Failed to start $u: Unit $u not found." >&2; return 5; }
+  mkdir -p "$LOGS" "$STATE"
+  if [ "$(unit_type "$uf")" = oneshot ]; then
+    # Type=oneshot: start returns when ExecStart has finished; with RemainAfterExit=yes the unit
+    # then stays active (until stop or a reboot clears /run), so a second start runs nothing.
+    remains "$uf" && [ -f "$STATE/$u.active" ] && return 0
+    if ! run_exec_start "$uf" "" "$u" foreground; then
+      echo "Job for $u failed because the control process exited with error code." >&2
+      echo "See \"systemctl status $u\" and \"journalctl -xeu $u\" for details." >&2
+      return 1
+    fi
+    if remains "$uf"; then : > "$STATE/$u.active"; fi
+    return 0
+  fi
+  pf=$(pid_file "$uf" "$u")
+  is_running "$pf" && return 0
+  mkdir -p "$(dirname "$pf")"
+  run_exec_start "$uf" "$pf" "$u" background || return 1
   sleep 0.3
   if ! is_running "$pf"; then
     echo "Job for $u failed because the control process exited with error code." >&2
@@ -72,9 +99,20 @@ do_start() {
   fi
 }
 
+# Active: a simple unit whose process runs, or a oneshot unit that remained after exit.
+unit_active() {
+  local uf="$1" u="$2"
+  if [ "$(unit_type "$uf")" = oneshot ]; then
+    [ -f "$STATE/$u.active" ]
+  else
+    is_running "$(pid_file "$uf" "$u")"
+  fi
+}
+
 do_stop() {
   local u="$1" uf pf pid i
   uf=$(unit_file "$u") || { echo "Failed to stop $u: Unit $u not loaded." >&2; return 5; }
+  rm -f "$STATE/$u.active"
   pf=$(pid_file "$uf" "$u")
   if is_running "$pf"; then
     pid=$(cat "$pf")
@@ -92,6 +130,10 @@ do_status() {
   en=disabled; { [ -L "$WANTS/$u" ] || [ -e "$WANTS/$u" ]; } && en=enabled
   echo "● $u - $(sed -n 's/^Description=//p' "$uf" | head -n1)"
   echo "     Loaded: loaded (${uf#$ROOT}; $en; preset: enabled)"
+  if [ "$(unit_type "$uf")" = oneshot ] && unit_active "$uf" "$u"; then
+    echo "     Active: active (exited)"
+    return 0
+  fi
   if is_running "$pf"; then
     echo "     Active: active (running)"
     echo "   Main PID: $(cat "$pf")"
@@ -135,7 +177,7 @@ case "$CMD" in
     need_units
     for u in "${UNITS[@]}"; do
       u=$(unit_name "$u")
-      if uf=$(unit_file "$u") && is_running "$(pid_file "$uf" "$u")"; then
+      if uf=$(unit_file "$u") && unit_active "$uf" "$u"; then
         [ "$QUIET" = 1 ] || echo active
       else
         [ "$QUIET" = 1 ] || echo inactive; rc=3

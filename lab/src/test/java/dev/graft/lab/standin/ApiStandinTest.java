@@ -143,6 +143,62 @@ class ApiStandinTest {
   }
 
   @Test
+  void aNodesPodCidrIsSetOnceKeptInStepWithPodCidrsAndNeverChanged() {
+    kube.nodes().resource(node("cidr-1")).create();
+    kube.nodes().withName("cidr-1").editStatus(n -> {
+      n.getStatus().setConditions(List.of(new NodeConditionBuilder().withType("Ready").withStatus("True").build()));
+      return n;
+    });
+    // From empty to a block: accepted, and podCIDRs follows podCIDR as the v1 conversion does.
+    kube.nodes().withName("cidr-1").patch(PatchContext.of(PatchType.JSON_MERGE),
+        "{\"spec\":{\"podCIDR\":\"10.244.3.0/24\"}}");
+    Node got = kube.nodes().withName("cidr-1").get();
+    assertEquals("10.244.3.0/24", got.getSpec().getPodCIDR());
+    assertEquals(List.of("10.244.3.0/24"), got.getSpec().getPodCIDRs());
+    assertEquals("True", got.getStatus().getConditions().get(0).getStatus(), "status untouched");
+    // Setting the same block again is no change, and is accepted.
+    kube.nodes().withName("cidr-1").patch(PatchContext.of(PatchType.JSON_MERGE),
+        "{\"spec\":{\"podCIDR\":\"10.244.3.0/24\",\"podCIDRs\":[\"10.244.3.0/24\"]}}");
+    // Changing it is refused with the API's words, by merge patch, JSON patch (edit) and PUT alike.
+    KubernetesClientException merge = assertThrows(KubernetesClientException.class, () ->
+        kube.nodes().withName("cidr-1").patch(PatchContext.of(PatchType.JSON_MERGE),
+            "{\"spec\":{\"podCIDR\":\"10.244.4.0/24\",\"podCIDRs\":[\"10.244.4.0/24\"]}}"));
+    assertEquals(422, merge.getCode());
+    assertTrue(merge.getMessage().contains("node updates may not change podCIDR except from \"\" to valid"),
+        merge.getMessage());
+    KubernetesClientException edit = assertThrows(KubernetesClientException.class, () ->
+        kube.nodes().withName("cidr-1").edit(n -> {
+          n.getSpec().setPodCIDR("10.244.5.0/24");
+          n.getSpec().setPodCIDRs(List.of("10.244.5.0/24"));
+          return n;
+        }));
+    assertEquals(422, edit.getCode());
+    Node put = kube.nodes().withName("cidr-1").get();
+    put.getSpec().setPodCIDRs(List.of());
+    put.getSpec().setPodCIDR(null);
+    assertEquals(422, assertThrows(KubernetesClientException.class,
+        () -> kube.nodes().resource(put).update()).getCode(), "clearing it is a change too");
+    assertEquals("10.244.3.0/24", kube.nodes().withName("cidr-1").get().getSpec().getPodCIDR());
+    // Other fields of the Node still change.
+    kube.nodes().withName("cidr-1").patch(PatchContext.of(PatchType.JSON_MERGE),
+        "{\"metadata\":{\"labels\":{\"x\":\"y\"}}}");
+    assertEquals("y", kube.nodes().withName("cidr-1").get().getMetadata().getLabels().get("x"));
+  }
+
+  @Test
+  void aPodCidrThatIsNotACidrIsRefusedOnCreateAndPatch() {
+    KubernetesClientException create = assertThrows(KubernetesClientException.class, () ->
+        kube.nodes().resource(new NodeBuilder(node("cidr-2")).editOrNewSpec().withPodCIDR("10.244.1.0")
+            .endSpec().build()).create());
+    assertEquals(422, create.getCode());
+    kube.nodes().resource(node("cidr-3")).create();
+    assertEquals(422, assertThrows(KubernetesClientException.class, () ->
+        kube.nodes().withName("cidr-3").patch(PatchContext.of(PatchType.JSON_MERGE),
+            "{\"spec\":{\"podCIDR\":\"a;b\"}}")).getCode());
+    assertNull(kube.nodes().withName("cidr-3").get().getSpec().getPodCIDR());
+  }
+
+  @Test
   void labelSelectorsAndOptimisticConcurrency() {
     kube.nodes().resource(new NodeBuilder(node("sel-1")).editMetadata()
         .addToLabels("graft.dev/pool", "blue").endMetadata().build()).create();

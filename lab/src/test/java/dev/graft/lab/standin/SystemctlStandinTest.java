@@ -119,6 +119,36 @@ class SystemctlStandinTest {
     assertEquals(1, host.exec(T, "systemctl", "disable", "--now", "firewalld").exitCode());
   }
 
+  @Test
+  void aOneshotUnitRunsToItsEndOnStartAndRemainsActiveAfterExit() throws Exception {
+    Path root = Path.of(host.rootPrefix());
+    host.writeFile("/usr/local/bin/oneshot-probe",
+        "#!/bin/sh\necho run >> \"$GRAFT_LAB_ROOT/var/lib/oneshot-runs\"\n"
+            + "exit \"$(cat \"$GRAFT_LAB_ROOT/etc/oneshot-exit\" 2>/dev/null || echo 0)\"\n", "0755");
+    host.writeFile("/etc/systemd/system/probe.service",
+        "[Service]\nType=oneshot\nRemainAfterExit=yes\nExecStart=/usr/local/bin/oneshot-probe\n", "0644");
+    Files.createDirectories(root.resolve("var/lib"));
+    Path runs = root.resolve("var/lib/oneshot-runs");
+
+    assertEquals(0, host.exec(T, "systemctl", "start", "probe").exitCode());
+    assertEquals(1, Files.readAllLines(runs).size(), "start returns after ExecStart has run");
+    assertEquals(0, host.exec(T, "systemctl", "is-active", "--quiet", "probe").exitCode());
+    assertTrue(host.exec(T, "systemctl", "status", "probe").stdout().contains("active (exited)"));
+    assertEquals(0, host.exec(T, "systemctl", "start", "probe").exitCode());
+    assertEquals(1, Files.readAllLines(runs).size(), "an active oneshot unit is not run again");
+    assertEquals(0, host.exec(T, "systemctl", "stop", "probe").exitCode());
+    assertEquals(3, host.exec(T, "systemctl", "is-active", "probe").exitCode());
+    assertEquals(0, host.exec(T, "systemctl", "start", "probe").exitCode());
+    assertEquals(2, Files.readAllLines(runs).size());
+
+    host.exec(T, "systemctl", "stop", "probe");
+    host.writeFile("/etc/oneshot-exit", "3\n", "0644");
+    ExecResult failed = host.exec(T, "systemctl", "start", "probe");
+    assertEquals(1, failed.exitCode());
+    assertTrue(failed.stderr().contains("Job for probe.service failed"), failed.stderr());
+    assertEquals(3, host.exec(T, "systemctl", "is-active", "probe").exitCode(), "a failed oneshot is not active");
+  }
+
   static int freePort() throws Exception {
     try (ServerSocket s = new ServerSocket(0, 1, java.net.InetAddress.getByName("127.0.0.1"))) {
       return s.getLocalPort();

@@ -6,10 +6,13 @@ import dev.graft.activities.kube.NodeObjectActivitiesImpl;
 import dev.graft.activities.node.HostActivitiesImpl;
 import dev.graft.activities.node.KubeadmActivitiesImpl;
 import dev.graft.activities.node.NodeShell;
+import dev.graft.activities.routing.NodeRoutingActivitiesImpl;
+import dev.graft.activities.routing.PodNetworkApiActivitiesImpl;
 import dev.graft.activities.ssh.SshConnectionPool;
 import dev.graft.activities.ssh.SshExecutor;
 import dev.graft.activities.ssh.SshPoolSettings;
 import dev.graft.workflows.join.NodeJoinWorkflowImpl;
+import dev.graft.workflows.routing.RoutingWorkflowImpl;
 import java.time.Duration;
 import dev.graft.workflows.diag.PingWorkflowImpl;
 import io.dropwizard.lifecycle.Managed;
@@ -55,6 +58,12 @@ public final class GraftWorker implements Managed {
         new HostActivitiesImpl(nodeShell),
         new NodeObjectActivitiesImpl(kubeClients, Duration.ofSeconds(2)),
         new KubeadmActivitiesImpl(nodeShell, kubeClients));
+    // Pod network routing (its own lines, so that other additions here merge cleanly).
+    SshExecutor routingSsh = new SshExecutor(sshPool, ssh);
+    worker.registerWorkflowImplementationTypes(RoutingWorkflowImpl.class);
+    worker.registerActivitiesImplementations(
+        new NodeRoutingActivitiesImpl(new NodeShell(routingSsh), routingSsh),
+        new PodNetworkApiActivitiesImpl(kubeClients));
     factory.start();
     LOG.info(
         "worker polling task queue {} in namespace {} as {}",

@@ -1,0 +1,134 @@
+package dev.graft.workflows.routing;
+
+import dev.graft.workflows.ActivityKinds;
+import dev.graft.workflows.join.ExecutionPolicy;
+import dev.graft.workflows.model.NodeSpec;
+import dev.graft.workflows.step.OperationOutcome;
+import dev.graft.workflows.step.OperatorAction;
+import dev.graft.workflows.step.OperatorRequest;
+import dev.graft.workflows.step.Parallel;
+import dev.graft.workflows.step.StepView;
+import dev.graft.workflows.step.Steps;
+import io.temporal.workflow.Workflow;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+public class RoutingWorkflowImpl implements RoutingWorkflow {
+  private final Steps steps = new Steps();
+  private final List<PairResult> matrix = new ArrayList<>();
+  private String mode;
+  private String note;
+  private List<NodePodCidr> podCidrs = List.of();
+
+  @Override
+  public RoutingResult route(RoutingRequest r) {
+    ExecutionPolicy policy = r.policy();
+    PodNetworkApiActivities api =
+        Workflow.newActivityStub(PodNetworkApiActivities.class, ActivityKinds.kube(policy));
+    NodeRoutingActivities nodes =
+        Workflow.newActivityStub(NodeRoutingActivities.class, ActivityKinds.ssh(policy));
+    ClusterRequest cluster = new ClusterRequest(r.cluster(), r.kubeconfig());
+
+    steps.declare("detect-cni", "detect a CNI that manages routes", null, false);
+    steps.declare("allocate", "allocate pod CIDRs", null, false);
+
+    OperationOutcome outcome =
+        steps.operation(
+            () -> {
+              CniDetection cni =
+                  steps.run("detect-cni", "detect a CNI that manages routes", null, false,
+                      () -> api.detectCni(cluster));
+              AllocationResult allocation =
+                  steps.run("allocate", "allocate pod CIDRs", null, false,
+                      () -> api.allocate(
+                          new AllocationRequest(r.cluster(), r.kubeconfig(), r.podNetwork(), r.nodes())));
+              podCidrs = allocation.nodes();
+              if (cni != null && cni.found()) {
+                mode = "cni:" + cni.cni();
+                note = cni.summary();
+                return;
+              }
+              mode = "routed";
+              program(r, nodes);
+              if (r.verify()) {
+                verify(r, nodes);
+              }
+            });
+    List<PairResult> sorted = new ArrayList<>(matrix);
+    sorted.sort(Comparator.comparing(PairResult::from).thenComparing(PairResult::to));
+    return new RoutingResult(r.cluster(), outcome, mode, note, podCidrs, sorted, steps.view());
+  }
+
+  /** One step per node, at most maxParallel at once; every node gets the full route set. */
+  private void program(RoutingRequest r, NodeRoutingActivities nodes) {
+    Map<String, NodePodCidr> byName = byName();
+    for (NodeSpec n : r.nodes()) {
+      steps.declare("routes/" + n.name(), "program pod routes", n.name(), false);
+    }
+    if (r.verify()) {
+      for (NodeSpec n : r.nodes()) {
+        steps.declare("verify/" + n.name(), "verify pod-to-pod from this node", n.name(), true);
+      }
+    }
+    Parallel.forEach(
+        r.nodes(),
+        r.maxParallel(),
+        n ->
+            steps.run("routes/" + n.name(), "program pod routes", n.name(), false,
+                () -> nodes.program(
+                    new NodeRoutesRequest(
+                        r.cluster(), n, byName.get(n.name()).podCidr(), r.podNetwork().cidr(),
+                        RoutePlan.routesFor(n.name(), podCidrs)))));
+  }
+
+  /** One row of the matrix per node: its probe pings every other routed node's test address. */
+  private void verify(RoutingRequest r, NodeRoutingActivities nodes) {
+    Map<String, NodePodCidr> byName = byName();
+    List<ProbeTarget> targets = new ArrayList<>();
+    for (NodeSpec n : r.nodes()) {
+      String address = r.verifyTargets().get(n.name());
+      targets.add(new ProbeTarget(
+          n.name(), address != null ? address : RoutePlan.gateway(byName.get(n.name()).podCidr())));
+    }
+    Parallel.forEach(
+        r.nodes(),
+        r.maxParallel(),
+        n -> {
+          List<ProbeTarget> others =
+              targets.stream().filter(t -> !t.node().equals(n.name())).toList();
+          VerifyResult row =
+              steps.run("verify/" + n.name(), "verify pod-to-pod from this node", n.name(), true,
+                  () -> nodes.verify(
+                      new VerifyRequest(
+                          r.cluster(), n, byName.get(n.name()).podCidr(), r.podNetwork().cidr(),
+                          others)));
+          if (row != null) {
+            matrix.addAll(row.pairs());
+          }
+        });
+  }
+
+  private Map<String, NodePodCidr> byName() {
+    Map<String, NodePodCidr> m = new LinkedHashMap<>();
+    podCidrs.forEach(p -> m.put(p.node(), p));
+    return m;
+  }
+
+  @Override
+  public List<StepView> steps() {
+    return steps.view();
+  }
+
+  @Override
+  public OperatorAction decide(OperatorRequest request) {
+    return steps.accept(request);
+  }
+
+  @Override
+  public void validateDecide(OperatorRequest request) {
+    steps.validate(request);
+  }
+}
