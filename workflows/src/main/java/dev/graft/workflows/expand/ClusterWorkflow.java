@@ -1,0 +1,32 @@
+package dev.graft.workflows.expand;
+
+import io.temporal.workflow.QueryMethod;
+import io.temporal.workflow.SignalMethod;
+import io.temporal.workflow.WorkflowInterface;
+import io.temporal.workflow.WorkflowMethod;
+import java.util.List;
+
+/**
+ * The single writer of one cluster ({@code cluster/<name>}): it runs one operation at a time, as a
+ * child workflow with the operation's id, in the order they were submitted. Started with
+ * signal-with-start by whoever submits first; it continues as new when its history grows, and
+ * ends when it has been idle for a while (the next submission starts it again).
+ */
+@WorkflowInterface
+public interface ClusterWorkflow {
+  static String workflowId(String cluster) {
+    return "cluster/" + cluster;
+  }
+
+  /** @param carried the queue and recent operations carried over a continue-as-new (null first) */
+  @WorkflowMethod
+  void run(ClusterState carried);
+
+  /** Queues an operation; a requestId already seen is ignored (the same operation). */
+  @SignalMethod
+  void submit(OperationRequest request);
+
+  /** Queued, running and recent operations, oldest first. */
+  @QueryMethod
+  List<OperationSummary> operations();
+}

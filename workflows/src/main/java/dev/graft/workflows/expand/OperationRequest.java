@@ -1,0 +1,34 @@
+package dev.graft.workflows.expand;
+
+import dev.graft.workflows.model.ClusterSpec;
+import dev.graft.workflows.plan.ExpansionPlan;
+
+/**
+ * An operation as submitted to a cluster: what to do, on which desired cluster, after which plan.
+ * Holds references (paths) only, never secrets. The plan was computed by the server before the
+ * submission (a refused plan is never submitted).
+ *
+ * @param kind "expand" (more kinds later: upgrade, remove)
+ * @param requestId the client's idempotency key: the same requestId is the same operation
+ * @param requestedBy the authenticated user the server resolved
+ */
+public record OperationRequest(
+    String kind,
+    String requestId,
+    String requestedBy,
+    ClusterSpec cluster,
+    ExpansionPlan plan,
+    ExpansionOptions options) {
+  public OperationRequest {
+    options = options == null ? ExpansionOptions.DEFAULTS : options;
+  }
+
+  /** {@code cluster/<cluster>/<kind>/<requestId>}: the operation's workflow id. */
+  public String operationId() {
+    return operationId(cluster.name(), kind, requestId);
+  }
+
+  public static String operationId(String cluster, String kind, String requestId) {
+    return ClusterWorkflow.workflowId(cluster) + "/" + kind + "/" + requestId;
+  }
+}
