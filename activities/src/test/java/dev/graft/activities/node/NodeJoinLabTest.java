@@ -173,6 +173,59 @@ class NodeJoinLabTest {
     assertEquals(StepState.ALREADY_SATISFIED, step(again, "provision").state());
   }
 
+  @Test
+  void aChangedHostKeyStopsTheJoinAtReachAndNothingIsWrittenToTheHost() throws Exception {
+    HostState h1 = state.hosts().get(0);
+    HostState h2 = state.hosts().get(1);
+    HostState h3 = state.hosts().get(2);
+    for (String command : List.of("kubeadm", "sysctl", "modprobe", "swapoff")) {
+      lab.faults().recordInvocations(h3.name(), command);
+    }
+    int mutationsBefore = lab.host(h3.name()).mutations().size();
+    // h3 answers with its own key, but the inventory pins h2's: a reinstalled or impersonated host.
+    SshSpec pinned = new SshSpec("root", h3.sshPort(), state.clientKey(), false, h2.hostKey(), null);
+    NodeSpec impostor = new NodeSpec(h3.name(), h3.address(), null, List.of(Role.WORKER), pinned, null, null, null);
+    String op = OP + "-hostkey";
+    NodeJoinWorkflow wf =
+        temporal.getWorkflowClient()
+            .newWorkflowStub(
+                NodeJoinWorkflow.class,
+                WorkflowOptions.newBuilder()
+                    .setTaskQueue("graft")
+                    .setWorkflowId(NodeJoinRequest.workflowId(op, h3.name()))
+                    .build());
+    io.temporal.client.WorkflowClient.start(wf::join, new NodeJoinRequest(
+        "lab", op, state.kubeconfig(), state.apiEndpoint(), "10.96.0.0/12",
+        impostor, node(h1, List.of(Role.CONTROL_PLANE, Role.ETCD), null, null), List.of(),
+        new ExecutionPolicy(3, Duration.ofMinutes(2), "4.20", Duration.ofSeconds(5))));
+    StepView reach = null;
+    long deadline = System.nanoTime() + Duration.ofMinutes(1).toNanos();
+    while (System.nanoTime() < deadline) {
+      reach = step(wf.steps(), "reach");
+      if (reach.state() == StepState.NEEDS_ATTENTION) {
+        break;
+      }
+      Thread.sleep(100);
+    }
+    assertEquals(StepState.NEEDS_ATTENTION, reach.state(), String.valueOf(reach));
+    assertEquals(1, reach.attempts(), "a changed host key is not retried: " + reach);
+    assertTrue(reach.error().contains("SHA256:"), "the error names the fingerprint seen: " + reach.error());
+    for (StepView later : wf.steps()) {
+      if (!later.id().equals("reach")) {
+        assertEquals(StepState.PENDING, later.state(), "ran after a failed reach: " + later);
+      }
+    }
+    assertEquals(mutationsBefore, lab.host(h3.name()).mutations().size(),
+        "something was written to the host: " + lab.host(h3.name()).mutations());
+    wf.decide(new dev.graft.workflows.step.OperatorRequest(null, dev.graft.workflows.step.Decision.ABORT, "test", "impostor"));
+    NodeJoinResult r = io.temporal.client.WorkflowStub.fromTyped(wf).getResult(NodeJoinResult.class);
+    assertEquals(OperationOutcome.ABORTED, r.outcome());
+  }
+
+  private static StepView step(List<StepView> steps, String id) {
+    return steps.stream().filter(s -> s.id().equals(id)).findFirst().orElseThrow();
+  }
+
   private NodeJoinResult joinAgain(NodeSpec node, NodeSpec controlPlane) {
     NodeJoinWorkflow wf =
         temporal.getWorkflowClient()
