@@ -103,11 +103,27 @@ public class GraftApplication extends Application<GraftConfiguration> {
       env.jersey().register(new InfoResource(config));
       env.jersey().register(new DiagnosticsResource(temporal));
       env.jersey().register(new dev.graft.server.resources.PlanResource());
+      env.jersey().register(operations(config, temporal));
       env.servlets()
           .addServlet(
               "ui", new AssetServlet("/assets/", "/", "index.html", StandardCharsets.UTF_8))
           .addMapping("/*");
     }
+  }
+
+  private static dev.graft.server.resources.OperationsResource operations(
+      GraftConfiguration config, TemporalConnection temporal) {
+    dev.graft.server.operations.OperationReader reader =
+        new dev.graft.server.operations.OperationReader(temporal);
+    return new dev.graft.server.resources.OperationsResource(
+        new dev.graft.server.operations.OperationSubmitter(
+            temporal,
+            new dev.graft.server.inventory.DnsHostResolver(java.time.Duration.ofSeconds(2)),
+            config.getOperations().isCheckFiles(),
+            new dev.graft.server.operations.ExistingCluster(java.time.Duration.ofSeconds(10))),
+        reader,
+        new dev.graft.server.operations.AuditTrail(temporal),
+        new dev.graft.server.operations.OperatorDecisions(reader));
   }
 
   /** Worker and client identity as Temporal records it in history: mode@pid@host. */
