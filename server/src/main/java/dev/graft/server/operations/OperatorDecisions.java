@@ -34,7 +34,10 @@ public final class OperatorDecisions {
               + " that one or wait)" : ""));
     }
     String target = target(id, decision, node, blankToNull(stepId));
-    OperatorRequest request = new OperatorRequest(blankToNull(stepId), decision, actor, blankToNull(reason));
+    // Name the step in the request, so that the history says which step the decision was on.
+    String step = blankToNull(stepId) != null || decision == Decision.ABORT ? blankToNull(stepId)
+        : onlyWaiting(target);
+    OperatorRequest request = new OperatorRequest(step, decision, actor, blankToNull(reason));
     try {
       OperatorAction action = reader.stub(target).update("decide", OperatorAction.class, request);
       return new Sent(id, target, action);
@@ -95,6 +98,17 @@ public final class OperatorDecisions {
           + "): name one with ?node=");
     }
     return id; // nothing waits anywhere: the operation's validator says so
+  }
+
+  /** The id of the one step waiting there, or null (none, or several: the validator says so). */
+  private String onlyWaiting(String workflowId) {
+    try {
+      List<String> waiting = reader.steps(workflowId).stream().filter(OperationReader::waiting)
+          .map(StepView::id).toList();
+      return waiting.size() == 1 ? waiting.get(0) : null;
+    } catch (RuntimeException e) {
+      return null;
+    }
   }
 
   private boolean hasWaiting(String workflowId, String stepId) {
