@@ -149,11 +149,10 @@ public final class ExistingCluster {
   }
 
   private static EtcdSpec withTopology(EtcdSpec e, EtcdTopology t) {
-    // Stacked etcd is kubeadm's: its certificate paths are kubeadm's unless the inventory set them.
+    // The inventory did not say: its certificate paths are its format's defaults (kubespray's),
+    // and stacked etcd is kubeadm's, with kubeadm's paths.
     EtcdSpec kubeadm = EtcdSpec.kubeadmDefaults();
-    return new EtcdSpec(t, e.endpoints(), e.caCert() != null ? e.caCert() : kubeadm.caCert(),
-        e.clientCert() != null ? e.clientCert() : kubeadm.clientCert(),
-        e.clientKey() != null ? e.clientKey() : kubeadm.clientKey());
+    return new EtcdSpec(t, e.endpoints(), kubeadm.caCert(), kubeadm.clientCert(), kubeadm.clientKey());
   }
 
   private static InventoryError conflict(String file, SourcePositions pos, String field,
