@@ -6,6 +6,11 @@ import dev.graft.server.cli.ConfigSourceProvider;
 import dev.graft.server.cli.DevCommand;
 import dev.graft.server.cli.GraftServerCommand;
 import dev.graft.server.cli.lab.LabCommand;
+import dev.graft.server.cli.ops.CliExit;
+import dev.graft.server.cli.ops.DecideCommand;
+import dev.graft.server.cli.ops.ExpandCommand;
+import dev.graft.server.cli.ops.HistoryCommand;
+import dev.graft.server.cli.ops.StatusCommand;
 import dev.graft.server.health.TemporalHealthCheck;
 import dev.graft.server.health.WorkerHealthCheck;
 import dev.graft.server.resources.DiagnosticsResource;
@@ -31,8 +36,19 @@ public class GraftApplication extends Application<GraftConfiguration> {
   /** Jersey serves the REST API under this prefix; everything else is the web UI. */
   public static final String API_PATTERN = "/api/*";
 
+  /** Where the API commands print; {@link #cli} sets them for tests. */
+  private java.io.PrintStream stdout = System.out;
+
+  private java.io.PrintStream stderr = System.err;
+
   public static void main(String[] args) throws Exception {
     new GraftApplication().run(args);
+  }
+
+  /** A command's {@link CliExit} carries its exit code (2: an operator must act); others exit 1. */
+  @Override
+  protected void onFatalError(Throwable t) {
+    System.exit(t instanceof CliExit exit ? exit.code() : 1);
   }
 
   @Override
@@ -45,6 +61,8 @@ public class GraftApplication extends Application<GraftConfiguration> {
    * run commands through it in-process).
    */
   public io.dropwizard.core.cli.Cli cli(java.io.PrintStream out, java.io.PrintStream err) {
+    this.stdout = out;
+    this.stderr = err;
     Bootstrap<GraftConfiguration> bootstrap = new Bootstrap<>(this);
     addDefaultCommands(bootstrap);
     initialize(bootstrap);
@@ -66,6 +84,20 @@ public class GraftApplication extends Application<GraftConfiguration> {
     bootstrap.addCommand(new dev.graft.server.cli.TokenCommand());
     bootstrap.addCommand(new dev.graft.server.cli.PlanCommand());
     bootstrap.addCommand(new LabCommand());
+    addApiCommands(bootstrap);
+  }
+
+  private void addApiCommands(Bootstrap<GraftConfiguration> bootstrap) {
+    java.util.function.Supplier<java.io.PrintStream> out = () -> stdout;
+    java.util.function.Supplier<java.io.PrintStream> err = () -> stderr;
+    bootstrap.addCommand(new ExpandCommand(out, err));
+    bootstrap.addCommand(new StatusCommand(out, err));
+    bootstrap.addCommand(new HistoryCommand(out, err));
+    bootstrap.addCommand(new DecideCommand("approve", "Open an approval gate of an operation.", out, err));
+    bootstrap.addCommand(new DecideCommand("retry", "Run a step that needs attention again.", out, err));
+    bootstrap.addCommand(new DecideCommand("skip", "Leave a skippable step undone and go on.", out, err));
+    bootstrap.addCommand(new DecideCommand("abort",
+        "Stop an operation (or one node's part) and undo what can be undone.", out, err));
   }
 
   @Override
@@ -103,11 +135,27 @@ public class GraftApplication extends Application<GraftConfiguration> {
       env.jersey().register(new InfoResource(config));
       env.jersey().register(new DiagnosticsResource(temporal));
       env.jersey().register(new dev.graft.server.resources.PlanResource());
+      env.jersey().register(operations(config, temporal));
       env.servlets()
           .addServlet(
               "ui", new AssetServlet("/assets/", "/", "index.html", StandardCharsets.UTF_8))
           .addMapping("/*");
     }
+  }
+
+  private static dev.graft.server.resources.OperationsResource operations(
+      GraftConfiguration config, TemporalConnection temporal) {
+    dev.graft.server.operations.OperationReader reader =
+        new dev.graft.server.operations.OperationReader(temporal);
+    return new dev.graft.server.resources.OperationsResource(
+        new dev.graft.server.operations.OperationSubmitter(
+            temporal,
+            new dev.graft.server.inventory.DnsHostResolver(java.time.Duration.ofSeconds(2)),
+            config.getOperations().isCheckFiles(),
+            new dev.graft.server.operations.ExistingCluster(java.time.Duration.ofSeconds(10))),
+        reader,
+        new dev.graft.server.operations.AuditTrail(temporal),
+        new dev.graft.server.operations.OperatorDecisions(reader));
   }
 
   /** Worker and client identity as Temporal records it in history: mode@pid@host. */

@@ -34,6 +34,10 @@ public class GraftConfiguration extends Configuration {
   @Valid @NotNull @JsonProperty
   private dev.graft.server.auth.AuthSettings auth = new dev.graft.server.auth.AuthSettings();
 
+  @Valid @NotNull @JsonProperty
+  private dev.graft.server.operations.OperationSettings operations =
+      new dev.graft.server.operations.OperationSettings();
+
   /** {@code text} for people, {@code json} for log pipelines (one JSON object per line). */
   @NotNull @JsonProperty private LogFormat logFormat = LogFormat.TEXT;
 
@@ -65,6 +69,10 @@ public class GraftConfiguration extends Configuration {
 
   public dev.graft.server.auth.AuthSettings getAuth() {
     return auth;
+  }
+
+  public dev.graft.server.operations.OperationSettings getOperations() {
+    return operations;
   }
 
   public LogFormat getLogFormat() {

@@ -1,0 +1,42 @@
+package dev.graft.server.operations;
+
+import dev.graft.server.inventory.InventoryError;
+import jakarta.ws.rs.WebApplicationException;
+import jakarta.ws.rs.core.MediaType;
+import jakarta.ws.rs.core.Response;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * A request the API refuses, with a JSON body that says why: {@code error} (one line), {@code
+ * errors} (each positioned: file, line, field, message) and any extra fields (a refused plan's
+ * {@code refusals}, the {@code next} commands to run).
+ */
+public final class ApiProblem extends WebApplicationException {
+  private static final long serialVersionUID = 1L;
+
+  private ApiProblem(int status, Map<String, Object> body) {
+    super(String.valueOf(body.get("error")),
+        Response.status(status).type(MediaType.APPLICATION_JSON).entity(body).build());
+  }
+
+  public static ApiProblem of(int status, String message) {
+    return of(status, message, List.of(), Map.of());
+  }
+
+  /** A request field is wrong: 400 naming the field. */
+  public static ApiProblem field(String field, String message) {
+    return of(400, "field " + field + ": " + message,
+        List.of(new InventoryError("request", 0, field, message)), Map.of());
+  }
+
+  public static ApiProblem of(int status, String message, List<InventoryError> errors,
+      Map<String, Object> extra) {
+    Map<String, Object> body = new LinkedHashMap<>();
+    body.put("error", message);
+    body.put("errors", errors);
+    body.putAll(extra);
+    return new ApiProblem(status, body);
+  }
+}

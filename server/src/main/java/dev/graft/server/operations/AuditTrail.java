@@ -1,0 +1,257 @@
+package dev.graft.server.operations;
+
+import com.fasterxml.jackson.annotation.JsonInclude;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.graft.server.temporal.TemporalConnection;
+import io.temporal.api.common.v1.Payload;
+import io.temporal.api.common.v1.Payloads;
+import io.temporal.api.failure.v1.Failure;
+import io.temporal.api.history.v1.HistoryEvent;
+import io.temporal.common.WorkflowExecutionHistory;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * The audit trail of one operation, read from Temporal's histories (the operation's, its
+ * children's, recursively, and the submission in its cluster workflow's): every activity attempt
+ * with its step, node, start, end and result or failure, and every operator action (accepted
+ * {@code decide} updates, signals) with who and when. Only what workflows hold is shown, and
+ * workflows hold references, never secrets; inputs are not copied out, only the node they name.
+ */
+public final class AuditTrail {
+  private static final ObjectMapper JSON = new ObjectMapper();
+  private final TemporalConnection temporal;
+
+  public AuditTrail(TemporalConnection temporal) {
+    this.temporal = temporal;
+  }
+
+  /** One fact of the trail. {@code kind}: submitted, started, ended, activity, decision, signal. */
+  @JsonInclude(JsonInclude.Include.NON_NULL)
+  public record Entry(
+      String kind,
+      long atMillis,
+      String workflowId,
+      String node,
+      String step,
+      Integer attempt,
+      Long startedAtMillis,
+      Long endedAtMillis,
+      String outcome,
+      String detail,
+      String actor,
+      String decision,
+      String stepId,
+      String reason,
+      String identity) {}
+
+  public List<Entry> of(String operationId) {
+    if (OperationReader.describe(temporal, operationId).isEmpty()) {
+      throw ApiProblem.of(404, "no operation " + operationId + " has started (a queued operation has no history yet)");
+    }
+    List<Entry> out = new ArrayList<>();
+    submissions(operationId, out);
+    walk(operationId, null, out, 0);
+    out.sort(Comparator.comparingLong(Entry::atMillis));
+    return out;
+  }
+
+  /** The submit signals of this operation in its cluster workflow (latest run). */
+  private void submissions(String operationId, List<Entry> out) {
+    String cluster = OperationReader.clusterOf(operationId);
+    String requestId = operationId.substring(operationId.lastIndexOf('/') + 1);
+    WorkflowExecutionHistory h;
+    try {
+      h = temporal.client().fetchHistory(cluster);
+    } catch (RuntimeException e) {
+      return; // the cluster workflow's history is gone (retention): the operation's own remains
+    }
+    for (HistoryEvent e : h.getEvents()) {
+      if (!e.hasWorkflowExecutionSignaledEventAttributes()) {
+        continue;
+      }
+      var a = e.getWorkflowExecutionSignaledEventAttributes();
+      JsonNode arg = first(a.getInput());
+      if ("submit".equals(a.getSignalName()) && arg != null
+          && requestId.equals(arg.path("requestId").asText())) {
+        out.add(new Entry("submitted", millis(e), cluster, null, null, null, null, null, null,
+            arg.path("kind").asText() + " submitted", arg.path("requestedBy").asText(null), null,
+            null, null, a.getIdentity()));
+      }
+    }
+  }
+
+  private void walk(String workflowId, String runId, List<Entry> out, int depth) {
+    WorkflowExecutionHistory h = runId == null ? temporal.client().fetchHistory(workflowId)
+        : temporal.client().fetchHistory(workflowId, runId);
+    String wfNode = nodeOf(workflowId);
+    Map<Long, HistoryEvent> scheduled = new HashMap<>();
+    Map<Long, HistoryEvent> started = new HashMap<>();
+    for (HistoryEvent e : h.getEvents()) {
+      switch (e.getEventType()) {
+        case EVENT_TYPE_WORKFLOW_EXECUTION_STARTED -> {
+          var a = e.getWorkflowExecutionStartedEventAttributes();
+          JsonNode arg = first(a.getInput());
+          out.add(new Entry("started", millis(e), workflowId, wfNode, null, null, null, null, null,
+              a.getWorkflowType().getName(),
+              arg != null && arg.hasNonNull("requestedBy") ? arg.get("requestedBy").asText() : null,
+              null, null, null, a.getIdentity()));
+        }
+        case EVENT_TYPE_WORKFLOW_EXECUTION_COMPLETED, EVENT_TYPE_WORKFLOW_EXECUTION_FAILED,
+            EVENT_TYPE_WORKFLOW_EXECUTION_TERMINATED, EVENT_TYPE_WORKFLOW_EXECUTION_CANCELED,
+            EVENT_TYPE_WORKFLOW_EXECUTION_TIMED_OUT -> {
+          String outcome = e.getEventType().name().replace("EVENT_TYPE_WORKFLOW_EXECUTION_", "")
+              .toLowerCase();
+          String detail = null;
+          if (e.hasWorkflowExecutionCompletedEventAttributes()) {
+            JsonNode r = first(e.getWorkflowExecutionCompletedEventAttributes().getResult());
+            detail = r == null ? null : r.isTextual() ? r.asText()
+                : r.hasNonNull("outcome") ? r.get("outcome").asText()
+                    + (r.hasNonNull("message") ? ": " + r.get("message").asText() : "") : null;
+          } else if (e.hasWorkflowExecutionFailedEventAttributes()) {
+            detail = message(e.getWorkflowExecutionFailedEventAttributes().getFailure());
+          } else if (e.hasWorkflowExecutionTerminatedEventAttributes()) {
+            detail = e.getWorkflowExecutionTerminatedEventAttributes().getReason();
+          }
+          out.add(new Entry("ended", millis(e), workflowId, wfNode, null, null, null, null, outcome,
+              detail, null, null, null, null, null));
+        }
+        case EVENT_TYPE_ACTIVITY_TASK_SCHEDULED -> scheduled.put(e.getEventId(), e);
+        case EVENT_TYPE_ACTIVITY_TASK_STARTED ->
+            started.put(e.getActivityTaskStartedEventAttributes().getScheduledEventId(), e);
+        case EVENT_TYPE_ACTIVITY_TASK_COMPLETED -> {
+          var a = e.getActivityTaskCompletedEventAttributes();
+          JsonNode r = first(a.getResult());
+          out.add(activity(workflowId, wfNode, scheduled.get(a.getScheduledEventId()),
+              started.get(a.getScheduledEventId()), e, "completed",
+              r != null && r.hasNonNull("summary") ? r.get("summary").asText() : null,
+              a.getIdentity()));
+        }
+        case EVENT_TYPE_ACTIVITY_TASK_FAILED -> {
+          var a = e.getActivityTaskFailedEventAttributes();
+          out.add(activity(workflowId, wfNode, scheduled.get(a.getScheduledEventId()),
+              started.get(a.getScheduledEventId()), e, "failed", message(a.getFailure()),
+              a.getIdentity()));
+        }
+        case EVENT_TYPE_ACTIVITY_TASK_TIMED_OUT -> {
+          var a = e.getActivityTaskTimedOutEventAttributes();
+          out.add(activity(workflowId, wfNode, scheduled.get(a.getScheduledEventId()),
+              started.get(a.getScheduledEventId()), e, "timed-out", message(a.getFailure()), null));
+        }
+        case EVENT_TYPE_ACTIVITY_TASK_CANCELED -> {
+          var a = e.getActivityTaskCanceledEventAttributes();
+          out.add(activity(workflowId, wfNode, scheduled.get(a.getScheduledEventId()),
+              started.get(a.getScheduledEventId()), e, "canceled", null, a.getIdentity()));
+        }
+        case EVENT_TYPE_WORKFLOW_EXECUTION_UPDATE_ACCEPTED -> {
+          var a = e.getWorkflowExecutionUpdateAcceptedEventAttributes();
+          var input = a.getAcceptedRequest().getInput();
+          JsonNode req = first(input.getArgs());
+          out.add(new Entry("decision", millis(e), workflowId, wfNode, null, null, null, null,
+              "accepted", input.getName(), text(req, "actor"), text(req, "decision"),
+              text(req, "stepId"), text(req, "reason"), a.getAcceptedRequest().getMeta().getIdentity()));
+        }
+        case EVENT_TYPE_WORKFLOW_EXECUTION_SIGNALED -> {
+          var a = e.getWorkflowExecutionSignaledEventAttributes();
+          JsonNode arg = first(a.getInput());
+          out.add(new Entry("signal", millis(e), workflowId, wfNode, null, null, null, null, null,
+              a.getSignalName(), arg == null ? null : text(arg, "actor") != null ? text(arg, "actor")
+                  : text(arg, "requestedBy"), null, null, null, a.getIdentity()));
+        }
+        case EVENT_TYPE_CHILD_WORKFLOW_EXECUTION_STARTED -> {
+          var exec = e.getChildWorkflowExecutionStartedEventAttributes().getWorkflowExecution();
+          if (depth < 4) {
+            walk(exec.getWorkflowId(), exec.getRunId(), out, depth + 1);
+          }
+        }
+        default -> { }
+      }
+    }
+  }
+
+  private Entry activity(String workflowId, String wfNode, HistoryEvent scheduledEvent,
+      HistoryEvent startedEvent, HistoryEvent end, String outcome, String detail, String identity) {
+    String type = null;
+    String node = wfNode;
+    if (scheduledEvent != null) {
+      var s = scheduledEvent.getActivityTaskScheduledEventAttributes();
+      type = s.getActivityType().getName();
+      if (node == null) {
+        node = nodeIn(first(s.getInput()));
+      }
+    }
+    Integer attempt = null;
+    Long startedAt = null;
+    if (startedEvent != null) {
+      attempt = startedEvent.getActivityTaskStartedEventAttributes().getAttempt();
+      startedAt = millis(startedEvent);
+      if (identity == null) {
+        identity = startedEvent.getActivityTaskStartedEventAttributes().getIdentity();
+      }
+    }
+    return new Entry("activity", startedAt != null ? startedAt : millis(end), workflowId, node,
+        type, attempt, startedAt, millis(end), outcome, detail, null, null, null, null, identity);
+  }
+
+  /** "cluster/x/expand/r/node/n3" → n3; "…/etcd/n3" → n3; otherwise null. */
+  static String nodeOf(String workflowId) {
+    String[] p = workflowId.split("/");
+    if (p.length >= 2 && ("node".equals(p[p.length - 2]) || "etcd".equals(p[p.length - 2]))) {
+      return p[p.length - 1];
+    }
+    return null;
+  }
+
+  private static String nodeIn(JsonNode arg) {
+    if (arg == null) {
+      return null;
+    }
+    JsonNode n = arg.path("node");
+    if (n.isTextual()) {
+      return n.asText();
+    }
+    if (n.isObject() && n.hasNonNull("name")) {
+      return n.get("name").asText();
+    }
+    return null;
+  }
+
+  private static String text(JsonNode n, String field) {
+    return n == null || !n.hasNonNull(field) ? null : n.get(field).asText();
+  }
+
+  private static String message(Failure f) {
+    String m = f.getMessage();
+    Failure c = f;
+    while (c.hasCause()) {
+      c = c.getCause();
+      m = c.getMessage();
+    }
+    return m;
+  }
+
+  /** The first argument of a payload list, as JSON (Temporal's default converter writes JSON). */
+  private static JsonNode first(Payloads payloads) {
+    if (payloads == null || payloads.getPayloadsCount() == 0) {
+      return null;
+    }
+    Payload p = payloads.getPayloads(0);
+    String encoding = p.getMetadataOrDefault("encoding", com.google.protobuf.ByteString.EMPTY).toStringUtf8();
+    if (!encoding.startsWith("json/")) {
+      return null; // binary/null or an encrypted codec: nothing to read here
+    }
+    try {
+      return JSON.readTree(p.getData().toByteArray());
+    } catch (java.io.IOException e) {
+      return null;
+    }
+  }
+
+  private static long millis(HistoryEvent e) {
+    return e.getEventTime().getSeconds() * 1000 + e.getEventTime().getNanos() / 1_000_000;
+  }
+}

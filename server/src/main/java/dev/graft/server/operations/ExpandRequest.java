@@ -1,0 +1,43 @@
+package dev.graft.server.operations;
+
+/**
+ * The body of {@code POST /api/v1/operations}. Paths are references to files the server (and its
+ * workers) can read; no key material travels in a request.
+ *
+ * @param kind "expand" (the only kind for now)
+ * @param requestId the client's idempotency key ({@code [A-Za-z0-9][A-Za-z0-9._-]{0,62}}): the same
+ *     requestId is the same operation, and a retried POST starts nothing new
+ * @param inventory the inventory, inline or as a path
+ * @param kubeconfig path of an admin kubeconfig: the cluster is read from it (kubeadm-config,
+ *     cluster-info, Nodes, etcd members) and the workers use it
+ * @param knownHosts path of an OpenSSH known_hosts file, for every node without its own
+ * @param ssh SSH settings that win over the inventory's
+ */
+public record ExpandRequest(
+    String kind,
+    String requestId,
+    Inventory inventory,
+    String kubeconfig,
+    String knownHosts,
+    Ssh ssh,
+    Options options) {
+
+  /**
+   * @param text the inventory itself (as {@code POST /api/v1/plans} takes it)
+   * @param format {@code kubespray-ini}, {@code kubespray-yaml}, {@code graft-yaml}, {@code
+   *     metalk8s}, or null to tell from {@code file} and the content
+   * @param file the name the operator knows the inventory by (shown in errors), default
+   *     {@code inventory}
+   * @param path instead of text: a file the server reads
+   */
+  public record Inventory(String text, String format, String file, String path) {}
+
+  /** Overrides of the inventory's SSH settings, for every node. */
+  public record Ssh(String user, Integer port, String keyFile) {}
+
+  public record Options(
+      Boolean requireApproval,
+      Boolean approveEachControlPlane,
+      Integer maxParallel,
+      Boolean excludeFailedPrechecks) {}
+}

@@ -1,0 +1,271 @@
+package dev.graft.server.operations;
+
+import dev.graft.server.temporal.TemporalConnection;
+import dev.graft.workflows.expand.ClusterWorkflow;
+import dev.graft.workflows.expand.ExpansionProgress;
+import dev.graft.workflows.expand.ExpansionResult;
+import dev.graft.workflows.expand.OperationState;
+import dev.graft.workflows.expand.OperationSummary;
+import dev.graft.workflows.step.OperatedWorkflow;
+import dev.graft.workflows.step.StepState;
+import dev.graft.workflows.step.StepView;
+import io.grpc.Status;
+import io.grpc.StatusRuntimeException;
+import io.temporal.api.common.v1.WorkflowExecution;
+import io.temporal.api.enums.v1.WorkflowExecutionStatus;
+import io.temporal.api.filter.v1.WorkflowTypeFilter;
+import io.temporal.api.workflow.v1.WorkflowExecutionInfo;
+import io.temporal.api.workflowservice.v1.DescribeWorkflowExecutionRequest;
+import io.temporal.api.workflowservice.v1.ListClosedWorkflowExecutionsRequest;
+import io.temporal.api.workflowservice.v1.ListOpenWorkflowExecutionsRequest;
+import io.temporal.api.workflowservice.v1.ListWorkflowExecutionsRequest;
+import io.temporal.client.WorkflowStub;
+import java.lang.reflect.Type;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Reads operations from Temporal: the list (cluster workflows found through visibility, then
+ * their {@code operations()} queries), one operation's state with every node's steps (the
+ * expansion's {@code progress()} and {@code steps()}, then each child's {@code steps()}).
+ */
+public final class OperationReader {
+  private static final Logger LOG = LoggerFactory.getLogger(OperationReader.class);
+  static final String CLUSTER_TYPE = "ClusterWorkflow";
+  static final Type STEPS_TYPE;
+
+  static {
+    try {
+      STEPS_TYPE = OperatedWorkflow.class.getMethod("steps").getGenericReturnType();
+    } catch (NoSuchMethodException e) {
+      throw new ExceptionInInitializerError(e);
+    }
+  }
+
+  private final TemporalConnection temporal;
+
+  public OperationReader(TemporalConnection temporal) {
+    this.temporal = temporal;
+  }
+
+  /** Whether a workflow with this id ever ran (within the namespace's retention). */
+  static boolean exists(TemporalConnection temporal, String workflowId) {
+    return describe(temporal, workflowId).isPresent();
+  }
+
+  static Optional<WorkflowExecutionInfo> describe(TemporalConnection temporal, String workflowId) {
+    try {
+      return Optional.of(temporal.stubs().blockingStub().describeWorkflowExecution(
+              DescribeWorkflowExecutionRequest.newBuilder()
+                  .setNamespace(temporal.settings().getNamespace())
+                  .setExecution(WorkflowExecution.newBuilder().setWorkflowId(workflowId))
+                  .build())
+          .getWorkflowExecutionInfo());
+    } catch (StatusRuntimeException e) {
+      if (e.getStatus().getCode() == Status.Code.NOT_FOUND) {
+        return Optional.empty();
+      }
+      throw e;
+    }
+  }
+
+  TemporalConnection temporal() {
+    return temporal;
+  }
+
+  WorkflowStub stub(String workflowId) {
+    return temporal.client().newUntypedWorkflowStub(workflowId, Optional.empty(), Optional.empty());
+  }
+
+  @SuppressWarnings("unchecked")
+  List<StepView> steps(String workflowId) {
+    return stub(workflowId).query("steps", List.class, STEPS_TYPE);
+  }
+
+  /**
+   * Every operation of every cluster, newest first. Cluster workflows are found with {@code
+   * ListWorkflowExecutions} (a visibility query on the workflow type: any real Temporal) or, where
+   * the server does not serve it (the embedded test server), with the older open and closed
+   * listings filtered by type; each cluster workflow then answers its {@code operations()} query.
+   */
+  public Map<String, Object> list(String clusterFilter) {
+    String source;
+    Set<String> clusters = new LinkedHashSet<>();
+    try {
+      clusterIdsFromVisibility(clusters);
+      source = "visibility";
+    } catch (StatusRuntimeException e) {
+      if (e.getStatus().getCode() != Status.Code.UNIMPLEMENTED
+          && e.getStatus().getCode() != Status.Code.INVALID_ARGUMENT) {
+        throw e;
+      }
+      LOG.debug("ListWorkflowExecutions unavailable ({}); listing open and closed executions", e.getStatus());
+      clusterIdsFromOpenAndClosed(clusters);
+      source = "open-closed";
+    }
+    List<OperationSummary> ops = new ArrayList<>();
+    List<Map<String, String>> errors = new ArrayList<>();
+    for (String clusterId : clusters) {
+      if (clusterFilter != null && !clusterId.equals(ClusterWorkflow.workflowId(clusterFilter))) {
+        continue;
+      }
+      try {
+        ops.addAll(clusterOperations(clusterId));
+      } catch (RuntimeException e) {
+        errors.add(Map.of("workflowId", clusterId, "error", rootMessage(e)));
+      }
+    }
+    ops.sort(Comparator.comparing((OperationSummary s) -> s.submittedAtMillis() == null ? 0L
+        : s.submittedAtMillis()).reversed());
+    Map<String, Object> out = new LinkedHashMap<>();
+    out.put("operations", ops);
+    out.put("clusters", clusters.size());
+    out.put("source", source);
+    out.put("errors", errors);
+    return out;
+  }
+
+  private void clusterIdsFromVisibility(Set<String> out) {
+    com.google.protobuf.ByteString token = com.google.protobuf.ByteString.EMPTY;
+    do {
+      var resp = temporal.stubs().blockingStub().listWorkflowExecutions(
+          ListWorkflowExecutionsRequest.newBuilder()
+              .setNamespace(temporal.settings().getNamespace())
+              .setQuery("WorkflowType = '" + CLUSTER_TYPE + "'")
+              .setPageSize(200).setNextPageToken(token).build());
+      resp.getExecutionsList().forEach(i -> out.add(i.getExecution().getWorkflowId()));
+      token = resp.getNextPageToken();
+    } while (!token.isEmpty() && out.size() < 10_000);
+  }
+
+  private void clusterIdsFromOpenAndClosed(Set<String> out) {
+    String ns = temporal.settings().getNamespace();
+    WorkflowTypeFilter type = WorkflowTypeFilter.newBuilder().setName(CLUSTER_TYPE).build();
+    var open = temporal.stubs().blockingStub().listOpenWorkflowExecutions(
+        ListOpenWorkflowExecutionsRequest.newBuilder().setNamespace(ns).setTypeFilter(type)
+            .setMaximumPageSize(1000).build());
+    open.getExecutionsList().forEach(i -> out.add(i.getExecution().getWorkflowId()));
+    var closed = temporal.stubs().blockingStub().listClosedWorkflowExecutions(
+        ListClosedWorkflowExecutionsRequest.newBuilder().setNamespace(ns).setTypeFilter(type)
+            .setMaximumPageSize(1000).build());
+    closed.getExecutionsList().forEach(i -> out.add(i.getExecution().getWorkflowId()));
+  }
+
+  @SuppressWarnings("unchecked")
+  List<OperationSummary> clusterOperations(String clusterWorkflowId) {
+    Type t;
+    try {
+      t = ClusterWorkflow.class.getMethod("operations").getGenericReturnType();
+    } catch (NoSuchMethodException e) {
+      throw new IllegalStateException(e);
+    }
+    return stub(clusterWorkflowId).query("operations", List.class, t);
+  }
+
+  /** The cluster workflow id an operation id belongs to: {@code cluster/<name>}. */
+  static String clusterOf(String operationId) {
+    String[] parts = operationId.split("/");
+    return parts[0] + "/" + parts[1];
+  }
+
+  Optional<OperationSummary> summary(String operationId) {
+    try {
+      return clusterOperations(clusterOf(operationId)).stream()
+          .filter(s -> operationId.equals(s.id())).findFirst();
+    } catch (RuntimeException e) {
+      LOG.debug("cannot query the operations of {}: {}", clusterOf(operationId), e.toString());
+      return Optional.empty();
+    }
+  }
+
+  /**
+   * One operation: its plan and state, its own steps, and each child's steps. The state says
+   * needs-attention when any step of any child waits for a decision (a node's join parks in its
+   * own workflow; the expansion itself only waits for it), and waiting-approval at a gate.
+   */
+  public OperationView detail(String id) {
+    Optional<WorkflowExecutionInfo> info = describe(temporal, id);
+    Optional<OperationSummary> summary = summary(id);
+    if (info.isEmpty()) {
+      OperationSummary s = summary.orElseThrow(
+          () -> ApiProblem.of(404, "no operation " + id + " (ids look like cluster/<name>/expand/<requestId>)"));
+      return new OperationView(id, s.cluster(), s.kind(), s.state(), null, s.requestedBy(),
+          s.submittedAtMillis(), s.startedAtMillis(), s.endedAtMillis(), s.message(), null,
+          List.of(), List.of(), null, List.of());
+    }
+    WorkflowStub stub = stub(id);
+    ExpansionProgress progress = stub.query("progress", ExpansionProgress.class);
+    List<StepView> own = steps(id);
+    List<OperationView.Child> children = new ArrayList<>();
+    if (progress.children() != null) {
+      for (Map.Entry<String, String> c : progress.children().entrySet()) {
+        children.add(child(c.getKey(), c.getValue()));
+      }
+    }
+    WorkflowExecutionStatus status = info.get().getStatus();
+    ExpansionResult result = null;
+    OperationState state = progress.state();
+    String message = summary.map(OperationSummary::message).orElse(null);
+    if (status == WorkflowExecutionStatus.WORKFLOW_EXECUTION_STATUS_COMPLETED) {
+      result = stub.getResult(ExpansionResult.class);
+      message = result.message();
+    } else if (status != WorkflowExecutionStatus.WORKFLOW_EXECUTION_STATUS_RUNNING
+        && status != WorkflowExecutionStatus.WORKFLOW_EXECUTION_STATUS_CONTINUED_AS_NEW
+        && (state == null || !state.terminal())) {
+      state = OperationState.FAILED;
+      message = "the operation's workflow ended " + status.name()
+          .replace("WORKFLOW_EXECUTION_STATUS_", "").toLowerCase();
+    }
+    if (state != null && !state.terminal()) {
+      boolean gate = own.stream().anyMatch(s -> waiting(s) && "gate".equals(s.kind()))
+          || children.stream().flatMap(c -> c.steps().stream())
+              .anyMatch(s -> waiting(s) && "gate".equals(s.kind()));
+      boolean attention = own.stream().anyMatch(s -> waiting(s) && !"gate".equals(s.kind()))
+          || children.stream().anyMatch(OperationView.Child::needsAttention);
+      state = attention ? OperationState.NEEDS_ATTENTION
+          : gate ? OperationState.WAITING_APPROVAL
+          : state == OperationState.NEEDS_ATTENTION ? OperationState.RUNNING : state;
+    }
+    String cluster = progress.plan() != null ? progress.plan().clusterName() : clusterOf(id).substring(8);
+    return new OperationView(id, cluster, id.split("/")[2], state, progress.phase(),
+        summary.map(OperationSummary::requestedBy).orElse(null),
+        summary.map(OperationSummary::submittedAtMillis).orElse(null), progress.startedAtMillis(),
+        progress.endedAtMillis(), message, progress.plan(), own, children, result,
+        OperationView.next(id, state, own, children));
+  }
+
+  private OperationView.Child child(String key, String workflowId) {
+    String node = key.contains("/") ? key.substring(key.indexOf('/') + 1) : null;
+    try {
+      List<StepView> steps = steps(workflowId);
+      return new OperationView.Child(key, workflowId, node, steps);
+    } catch (RuntimeException e) {
+      // Not started yet (the expansion names its children ahead), or its worker is gone.
+      LOG.debug("cannot query the steps of {}: {}", workflowId, e.toString());
+      return new OperationView.Child(key, workflowId, node, List.of());
+    }
+  }
+
+  static boolean waiting(StepView s) {
+    return s.state() == StepState.NEEDS_ATTENTION;
+  }
+
+  static String rootMessage(Throwable t) {
+    Throwable c = t;
+    while (c.getCause() != null && c.getCause() != c) {
+      c = c.getCause();
+    }
+    if (c instanceof io.temporal.failure.ApplicationFailure af) {
+      return af.getOriginalMessage();
+    }
+    return c.getMessage() == null ? c.toString() : c.getMessage();
+  }
+}

@@ -1,0 +1,254 @@
+package dev.graft.server.operations;
+
+import com.fasterxml.jackson.databind.DeserializationFeature;
+import com.fasterxml.jackson.databind.JsonMappingException;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.exc.UnrecognizedPropertyException;
+import dev.graft.server.inventory.HostResolver;
+import dev.graft.server.inventory.ImportedInventory;
+import dev.graft.server.inventory.Inventories;
+import dev.graft.server.inventory.InventoryError;
+import dev.graft.server.inventory.InventoryException;
+import dev.graft.server.inventory.InventoryFormat;
+import dev.graft.server.inventory.InventoryPlanner;
+import dev.graft.server.inventory.InventoryValidator;
+import dev.graft.server.temporal.TemporalConnection;
+import dev.graft.workflows.expand.ClusterWorkflow;
+import dev.graft.workflows.expand.ExpansionOptions;
+import dev.graft.workflows.expand.OperationRequest;
+import dev.graft.workflows.model.ClusterSpec;
+import dev.graft.workflows.model.NodeSpec;
+import dev.graft.workflows.model.SshSpec;
+import dev.graft.workflows.plan.AssumedState;
+import dev.graft.workflows.plan.ExpansionPlan;
+import dev.graft.workflows.plan.ObservedCluster;
+import dev.graft.workflows.plan.PlanOptions;
+import io.dropwizard.jackson.Jackson;
+import io.temporal.client.WorkflowOptions;
+import io.temporal.client.WorkflowStub;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.regex.Pattern;
+
+/**
+ * Turns a {@code POST /api/v1/operations} body into a submitted operation: parse and validate the
+ * request (400 naming the field), import and validate the inventory (400 with file, line and field
+ * for every problem), read the cluster when a kubeconfig is given, plan (a refused plan is 422 with
+ * its refusals), and only then signal-with-start the cluster workflow. Nothing starts unless every
+ * check passed.
+ */
+public final class OperationSubmitter {
+  static final Pattern REQUEST_ID = Pattern.compile("^[A-Za-z0-9][A-Za-z0-9._-]{0,62}$");
+  static final int MAX_INVENTORY = 4 * 1024 * 1024;
+  private static final ObjectMapper JSON =
+      Jackson.newObjectMapper().enable(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES);
+
+  private final TemporalConnection temporal;
+  private final HostResolver resolver;
+  private final boolean checkFiles;
+  private final ExistingCluster existing;
+
+  public OperationSubmitter(TemporalConnection temporal, HostResolver resolver, boolean checkFiles,
+      ExistingCluster existing) {
+    this.temporal = temporal;
+    this.resolver = resolver;
+    this.checkFiles = checkFiles;
+    this.existing = existing;
+  }
+
+  /** What the POST answers: the operation's id, its plan, and whether it existed already. */
+  public record Submitted(String id, String cluster, String requestId, boolean existing,
+      ExpansionPlan plan) {}
+
+  public Submitted submit(String body, String requestedBy) {
+    ExpandRequest req = parse(body);
+    if (req.kind() == null || req.kind().isBlank()) {
+      throw ApiProblem.field("kind", "is required; the only kind for now is \"expand\"");
+    }
+    if (!"expand".equals(req.kind())) {
+      throw ApiProblem.field("kind", "\"" + req.kind() + "\" is not a kind of operation; use \"expand\"");
+    }
+    if (req.requestId() == null || !REQUEST_ID.matcher(req.requestId()).matches()) {
+      throw ApiProblem.field("requestId", req.requestId() == null ? "is required (the idempotency key)"
+          : "must be 1-63 characters of letters, digits, '.', '_' or '-', starting with a letter or digit");
+    }
+    ExpansionOptions options = options(req.options());
+    ImportedInventory inv = importInventory(req.inventory());
+    inv = applySsh(inv, req.ssh(), req.knownHosts());
+    ObservedCluster observed;
+    if (req.kubeconfig() != null && !req.kubeconfig().isBlank()) {
+      requireReadable("kubeconfig", req.kubeconfig());
+      ExistingCluster.Read read = existing.read(inv, req.kubeconfig());
+      inv = read.inventory();
+      observed = read.observed();
+    } else {
+      observed = AssumedState.bootstrapOnly(inv.cluster());
+    }
+    ExpansionPlan plan = new InventoryPlanner(new InventoryValidator(resolver, checkFiles))
+        .plan(inv, observed, new PlanOptions(options.maxParallel()));
+    if (plan.refused()) {
+      throw ApiProblem.of(422, "the plan is refused: " + plan.refusals().get(0)
+          + (plan.refusals().size() > 1 ? " (and " + (plan.refusals().size() - 1) + " more)" : "")
+          + "; nothing was started", List.of(), Map.of("refusals", plan.refusals(), "plan", plan));
+    }
+    ClusterSpec cluster = inv.cluster();
+    String id = OperationRequest.operationId(cluster.name(), req.kind(), req.requestId());
+    if (OperationReader.exists(temporal, id)) {
+      return new Submitted(id, cluster.name(), req.requestId(), true, plan);
+    }
+    OperationRequest request =
+        new OperationRequest(req.kind(), req.requestId(), requestedBy, cluster, plan, options);
+    WorkflowStub stub = temporal.client().newUntypedWorkflowStub("ClusterWorkflow",
+        WorkflowOptions.newBuilder().setWorkflowId(ClusterWorkflow.workflowId(cluster.name()))
+            .setTaskQueue(temporal.settings().getTaskQueue()).build());
+    // Signal-with-start: starts the cluster's entity workflow if it is not running, and queues the
+    // operation either way. The workflow ignores a requestId it has seen, so a race between two
+    // identical POSTs still runs one operation.
+    stub.signalWithStart("submit", new Object[] {request}, new Object[] {null});
+    return new Submitted(id, cluster.name(), req.requestId(), false, plan);
+  }
+
+  static ExpandRequest parse(String body) {
+    if (body == null || body.isBlank()) {
+      throw ApiProblem.of(400, "the request body is empty; send a JSON operation");
+    }
+    try {
+      ExpandRequest r = JSON.readValue(body, ExpandRequest.class);
+      if (r == null) {
+        throw ApiProblem.of(400, "the request body is null; send a JSON operation");
+      }
+      return r;
+    } catch (UnrecognizedPropertyException e) {
+      throw ApiProblem.field(path(e), "is not a known field");
+    } catch (JsonMappingException e) {
+      throw ApiProblem.field(path(e).isEmpty() ? "(body)" : path(e),
+          "has the wrong type: " + e.getOriginalMessage().split("\n")[0]);
+    } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
+      throw ApiProblem.of(400, "the body is not JSON: " + e.getOriginalMessage() + " at line "
+          + e.getLocation().getLineNr() + ", column " + e.getLocation().getColumnNr());
+    }
+  }
+
+  private static String path(JsonMappingException e) {
+    StringBuilder sb = new StringBuilder();
+    for (JsonMappingException.Reference r : e.getPath()) {
+      if (r.getFieldName() != null) {
+        sb.append(sb.length() == 0 ? "" : ".").append(r.getFieldName());
+      } else if (r.getIndex() >= 0) {
+        sb.append('[').append(r.getIndex()).append(']');
+      }
+    }
+    return sb.toString();
+  }
+
+  static ExpansionOptions options(ExpandRequest.Options o) {
+    if (o == null) {
+      return ExpansionOptions.DEFAULTS;
+    }
+    if (o.maxParallel() != null && (o.maxParallel() < 1 || o.maxParallel() > 500)) {
+      throw ApiProblem.field("options.maxParallel", "must lie between 1 and 500, not " + o.maxParallel());
+    }
+    return new ExpansionOptions(Boolean.TRUE.equals(o.requireApproval()),
+        Boolean.TRUE.equals(o.approveEachControlPlane()),
+        o.maxParallel() == null ? 0 : o.maxParallel(),
+        Boolean.TRUE.equals(o.excludeFailedPrechecks()), null, null);
+  }
+
+  private static ImportedInventory importInventory(ExpandRequest.Inventory in) {
+    if (in == null) {
+      throw ApiProblem.field("inventory", "is required: {text, format} or {path}");
+    }
+    boolean hasText = in.text() != null && !in.text().isBlank();
+    boolean hasPath = in.path() != null && !in.path().isBlank();
+    if (hasText == hasPath) {
+      throw ApiProblem.field(hasText ? "inventory.path" : "inventory.text",
+          hasText ? "give the inventory as text or as a path, not both"
+              : "is required (or inventory.path, a file the server reads)");
+    }
+    InventoryFormat format = format(in.format());
+    if (hasPath) {
+      requireReadable("inventory.path", in.path());
+      if (format == null) {
+        return Inventories.load(Path.of(in.path()));
+      }
+    }
+    String file = in.file() != null && !in.file().isBlank() ? in.file()
+        : hasPath ? in.path() : defaultName(format);
+    String text;
+    try {
+      text = hasText ? in.text() : Files.readString(Path.of(in.path()));
+    } catch (java.io.IOException e) {
+      throw ApiProblem.field("inventory.path", "cannot be read on the server: " + e.getMessage());
+    }
+    if (text.length() > MAX_INVENTORY) {
+      throw new InventoryException(new InventoryError(file, 0, null, "the inventory is larger than 4 MiB"));
+    }
+    return Inventories.importText(file, text, format, null);
+  }
+
+  private static String defaultName(InventoryFormat f) {
+    return f == InventoryFormat.KUBESPRAY_INI ? "inventory.ini" : "inventory.yaml";
+  }
+
+  private static InventoryFormat format(String f) {
+    if (f == null || f.isBlank()) {
+      return null;
+    }
+    return switch (f.trim().toLowerCase(Locale.ROOT)) {
+      case "kubespray-ini", "ini" -> InventoryFormat.KUBESPRAY_INI;
+      case "kubespray-yaml" -> InventoryFormat.KUBESPRAY_YAML;
+      case "graft-yaml", "graft", "graft-json", "yaml", "json" -> InventoryFormat.GRAFT_YAML;
+      case "metalk8s", "metalk8s-nodes" -> InventoryFormat.METALK8S_NODES;
+      default -> throw ApiProblem.field("inventory.format", "\"" + f
+          + "\" is not one of kubespray-ini, kubespray-yaml, graft-yaml, metalk8s");
+    };
+  }
+
+  private static void requireReadable(String field, String path) {
+    Path p = Path.of(path);
+    if (!p.isAbsolute()) {
+      throw ApiProblem.field(field, "\"" + path + "\" must be an absolute path on the server");
+    }
+    if (!Files.isReadable(p) || Files.isDirectory(p)) {
+      throw ApiProblem.field(field, "\"" + path + "\" is not a readable file on the server");
+    }
+  }
+
+  /**
+   * The request's SSH settings win over the inventory's, on every node (the flags an SRE passes
+   * on the command line are meant for this run, whatever the inventory says).
+   */
+  static ImportedInventory applySsh(ImportedInventory inv, ExpandRequest.Ssh ssh, String knownHosts) {
+    if (knownHosts != null && !knownHosts.isBlank()) {
+      requireReadable("knownHosts", knownHosts);
+    }
+    if (ssh != null && ssh.keyFile() != null && !ssh.keyFile().isBlank()) {
+      requireReadable("ssh.keyFile", ssh.keyFile());
+    }
+    if (ssh != null && ssh.port() != null && (ssh.port() < 1 || ssh.port() > 65535)) {
+      throw ApiProblem.field("ssh.port", ssh.port() + " is not a port number");
+    }
+    SshSpec override = new SshSpec(ssh == null ? null : blankToNull(ssh.user()),
+        ssh == null ? null : ssh.port(), ssh == null ? null : blankToNull(ssh.keyFile()), null, null,
+        blankToNull(knownHosts));
+    if (override.isEmpty()) {
+      return inv;
+    }
+    ClusterSpec c = inv.cluster();
+    List<NodeSpec> nodes = c.nodes().stream()
+        .map(n -> new NodeSpec(n.name(), n.address(), n.ip(), n.roles(), override.over(n.ssh()),
+            n.labels(), n.taints(), n.podCidr()))
+        .toList();
+    ClusterSpec out = new ClusterSpec(c.name(), c.apiEndpoint(), c.kubeconfig(),
+        c.kubernetesVersion(), c.podNetwork(), c.serviceCidr(), c.etcd(), override.over(c.ssh()),
+        nodes, c.overrides());
+    return new ImportedInventory(inv.file(), inv.format(), out, inv.positions(), inv.notes());
+  }
+
+  private static String blankToNull(String s) {
+    return s == null || s.isBlank() ? null : s;
+  }
+}

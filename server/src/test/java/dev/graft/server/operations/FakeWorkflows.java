@@ -1,0 +1,264 @@
+package dev.graft.server.operations;
+
+import dev.graft.workflows.expand.ClusterState;
+import dev.graft.workflows.expand.ClusterWorkflow;
+import dev.graft.workflows.expand.ExpansionProgress;
+import dev.graft.workflows.expand.ExpansionResult;
+import dev.graft.workflows.expand.ExpansionWorkflow;
+import dev.graft.workflows.expand.OperationRequest;
+import dev.graft.workflows.expand.OperationState;
+import dev.graft.workflows.expand.OperationSummary;
+import dev.graft.workflows.plan.NodeAddition;
+import dev.graft.workflows.step.OperatedWorkflow;
+import dev.graft.workflows.step.OperationOutcome;
+import dev.graft.workflows.step.OperatorAction;
+import dev.graft.workflows.step.OperatorRequest;
+import dev.graft.workflows.step.StepResult;
+import dev.graft.workflows.step.StepView;
+import dev.graft.workflows.step.Steps;
+import io.temporal.activity.ActivityInterface;
+import io.temporal.activity.ActivityOptions;
+import io.temporal.common.RetryOptions;
+import io.temporal.failure.ApplicationFailure;
+import io.temporal.failure.ChildWorkflowFailure;
+import io.temporal.workflow.Async;
+import io.temporal.workflow.CancellationScope;
+import io.temporal.workflow.ChildWorkflowOptions;
+import io.temporal.workflow.Promise;
+import io.temporal.workflow.Workflow;
+import io.temporal.workflow.WorkflowInterface;
+import io.temporal.workflow.WorkflowMethod;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicInteger;
+
+/**
+ * Small stand-ins for the cluster and expansion workflows that honour their interfaces (ids,
+ * queries, the decide update through the real {@link Steps} engine), so the REST API and CLI are
+ * tested against Temporal without the real implementations. Each node is a child workflow with
+ * four steps; a step fails as often as {@link #FAILURES} says for "node/step", then parks in
+ * needs-attention until an operator decides.
+ */
+public final class FakeWorkflows {
+  private FakeWorkflows() {}
+
+  /** "node/step" → how many more times that step fails. */
+  public static final Map<String, AtomicInteger> FAILURES = new ConcurrentHashMap<>();
+
+  public static void failTimes(String node, String step, int times) {
+    FAILURES.put(node + "/" + step, new AtomicInteger(times));
+  }
+
+  public record StepInput(String node, String step) {}
+
+  public record StepOutput(boolean alreadySatisfied, String summary, int attempt) implements StepResult {}
+
+  @ActivityInterface(namePrefix = "Fake")
+  public interface StepActivities {
+    StepOutput run(StepInput in);
+  }
+
+  public static final class StepActivitiesImpl implements StepActivities {
+    @Override
+    public StepOutput run(StepInput in) {
+      AtomicInteger left = FAILURES.get(in.node() + "/" + in.step());
+      if (left != null && left.getAndDecrement() > 0) {
+        throw ApplicationFailure.newNonRetryableFailure(
+            in.step() + " failed on " + in.node() + " (injected)", "FakeStepFailed");
+      }
+      try {
+        Thread.sleep(30); // long enough for a watcher to see steps run
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+      }
+      return new StepOutput(false, in.step() + " done on " + in.node(), 1);
+    }
+  }
+
+  static StepActivities activities() {
+    return Workflow.newActivityStub(StepActivities.class, ActivityOptions.newBuilder()
+        .setStartToCloseTimeout(Duration.ofSeconds(10))
+        .setRetryOptions(RetryOptions.newBuilder().setMaximumAttempts(1).build()).build());
+  }
+
+  @WorkflowInterface
+  public interface FakeNodeWorkflow extends OperatedWorkflow {
+    @WorkflowMethod
+    String join(String node);
+  }
+
+  public static final class FakeNodeWorkflowImpl implements FakeNodeWorkflow {
+    static final List<String> STEPS = List.of("reach", "prechecks", "join", "ready");
+    private final Steps steps = new Steps();
+
+    @Override
+    public String join(String node) {
+      StepActivities acts = activities();
+      for (String s : STEPS) {
+        steps.declare(s, s, node, "prechecks".equals(s));
+      }
+      return steps.operation(() -> {
+        for (String s : STEPS) {
+          steps.run(s, s, node, "prechecks".equals(s), () -> acts.run(new StepInput(node, s)));
+        }
+      }).wire();
+    }
+
+    @Override
+    public List<StepView> steps() {
+      return steps.view();
+    }
+
+    @Override
+    public OperatorAction decide(OperatorRequest request) {
+      return steps.accept(request);
+    }
+
+    @Override
+    public void validateDecide(OperatorRequest request) {
+      steps.validate(request);
+    }
+  }
+
+  public static final class FakeExpansionWorkflowImpl implements ExpansionWorkflow {
+    private final Steps steps = new Steps();
+    private final Map<String, String> children = new LinkedHashMap<>();
+    private OperationRequest request;
+    private OperationState state = OperationState.RUNNING;
+    private String phase;
+    private Long started;
+    private Long ended;
+
+    @Override
+    public ExpansionResult expand(OperationRequest r) {
+      request = r;
+      started = Workflow.currentTimeMillis();
+      String id = Workflow.getInfo().getWorkflowId();
+      StepActivities acts = activities();
+      for (NodeAddition a : r.plan().additions()) {
+        children.put("node/" + a.name(), id + "/node/" + a.name());
+      }
+      List<Promise<String>> joins = new ArrayList<>();
+      List<String> failed = new ArrayList<>();
+      CancellationScope scope = Workflow.newCancellationScope(() -> {
+        for (NodeAddition a : r.plan().additions()) {
+          FakeNodeWorkflow child = Workflow.newChildWorkflowStub(FakeNodeWorkflow.class,
+              ChildWorkflowOptions.newBuilder().setWorkflowId(children.get("node/" + a.name())).build());
+          joins.add(Async.function(child::join, a.name()));
+        }
+      });
+      OperationOutcome outcome = steps.operation(() -> {
+        if (r.options().requireApproval()) {
+          phase = "approval";
+          steps.gate("approve", "approval before the cluster changes");
+        }
+        phase = "nodes";
+        scope.run();
+        Workflow.await(() -> steps.abortRequested() || joins.stream().allMatch(Promise::isCompleted));
+        if (steps.abortRequested()) {
+          scope.cancel();
+        }
+        for (int i = 0; i < joins.size() && !steps.abortRequested(); i++) {
+          if (!"completed".equals(joins.get(i).get())) {
+            failed.add(r.plan().additions().get(i).name());
+          }
+        }
+        phase = "summary";
+        // A step of the operation's own; an abort requested meanwhile stops here.
+        steps.run("summary", "summary", null, false, () -> acts.run(new StepInput("-", "summary")));
+      });
+      ended = Workflow.currentTimeMillis();
+      phase = null;
+      OperationOutcome result = outcome == OperationOutcome.COMPLETED && !failed.isEmpty()
+          ? OperationOutcome.FAILED : outcome;
+      state = switch (result) {
+        case COMPLETED -> OperationState.DONE;
+        case ABORTED -> OperationState.ABORTED;
+        case FAILED -> OperationState.FAILED;
+      };
+      String message = result == OperationOutcome.COMPLETED
+          ? r.plan().additions().size() + " nodes added"
+          : result == OperationOutcome.ABORTED ? "aborted" : "nodes failed: " + failed;
+      return new ExpansionResult(id, result, message, new ExpansionResult.StepCounts(0, 0, 0, 0),
+          List.of(), ended - started);
+    }
+
+    @Override
+    public ExpansionProgress progress() {
+      OperationState s = state;
+      if (!s.terminal()) {
+        s = steps.waitingForApproval() ? OperationState.WAITING_APPROVAL
+            : steps.needsAttention() ? OperationState.NEEDS_ATTENTION : OperationState.RUNNING;
+      }
+      return new ExpansionProgress(Workflow.getInfo().getWorkflowId(), s, phase,
+          request == null ? null : request.plan(), Map.copyOf(children), List.of(), started, ended);
+    }
+
+    @Override
+    public List<StepView> steps() {
+      return steps.view();
+    }
+
+    @Override
+    public OperatorAction decide(OperatorRequest request) {
+      return steps.accept(request);
+    }
+
+    @Override
+    public void validateDecide(OperatorRequest request) {
+      steps.validate(request);
+    }
+  }
+
+  public static final class FakeClusterWorkflowImpl implements ClusterWorkflow {
+    private final List<OperationRequest> queue = new ArrayList<>();
+    private final Map<String, OperationSummary> ops = new LinkedHashMap<>();
+
+    @Override
+    public void run(ClusterState carried) {
+      while (Workflow.await(Duration.ofHours(1), () -> !queue.isEmpty())) {
+        OperationRequest r = queue.remove(0);
+        String id = r.operationId();
+        OperationSummary q = ops.get(id);
+        ops.put(id, with(q, OperationState.RUNNING, Workflow.currentTimeMillis(), null, "running"));
+        ExpansionWorkflow child = Workflow.newChildWorkflowStub(ExpansionWorkflow.class,
+            ChildWorkflowOptions.newBuilder().setWorkflowId(id).build());
+        try {
+          ExpansionResult res = child.expand(r);
+          OperationState end = res.outcome() == OperationOutcome.COMPLETED ? OperationState.DONE
+              : res.outcome() == OperationOutcome.ABORTED ? OperationState.ABORTED : OperationState.FAILED;
+          ops.put(id, with(ops.get(id), end, null, Workflow.currentTimeMillis(), res.message()));
+        } catch (ChildWorkflowFailure f) {
+          ops.put(id, with(ops.get(id), OperationState.FAILED, null, Workflow.currentTimeMillis(),
+              String.valueOf(f.getCause() == null ? f.getMessage() : f.getCause().getMessage())));
+        }
+      }
+    }
+
+    private static OperationSummary with(OperationSummary s, OperationState state, Long started,
+        Long ended, String message) {
+      return new OperationSummary(s.id(), s.kind(), s.cluster(), state, s.requestedBy(),
+          s.submittedAtMillis(), started != null ? started : s.startedAtMillis(), ended, message);
+    }
+
+    @Override
+    public void submit(OperationRequest r) {
+      String id = r.operationId();
+      if (ops.containsKey(id)) {
+        return; // the same requestId is the same operation
+      }
+      ops.put(id, new OperationSummary(id, r.kind(), r.cluster().name(), OperationState.QUEUED,
+          r.requestedBy(), Workflow.currentTimeMillis(), null, null, "queued"));
+      queue.add(r);
+    }
+
+    @Override
+    public List<OperationSummary> operations() {
+      return List.copyOf(ops.values());
+    }
+  }
+}
