@@ -22,7 +22,8 @@ class ReplayTest {
   private static final List<Class<?>> IMPLEMENTATIONS =
       List.of(
           StepsWorkflowTest.ThreeStepWorkflowImpl.class,
-          dev.graft.workflows.join.NodeJoinWorkflowImpl.class);
+          dev.graft.workflows.join.NodeJoinWorkflowImpl.class,
+          dev.graft.workflows.etcd.EtcdGrowthWorkflowImpl.class);
 
   static Stream<Path> histories() throws IOException {
     List<Path> files;
