@@ -1,6 +1,9 @@
 package dev.graft.server.temporal;
 
 import dev.graft.activities.diag.PingActivitiesImpl;
+import dev.graft.activities.etcd.EtcdActivitiesImpl;
+import dev.graft.activities.etcd.EtcdClients;
+import dev.graft.activities.etcd.EtcdHostActivitiesImpl;
 import dev.graft.activities.kube.KubeClients;
 import dev.graft.activities.kube.NodeObjectActivitiesImpl;
 import dev.graft.activities.node.HostActivitiesImpl;
@@ -9,6 +12,7 @@ import dev.graft.activities.node.NodeShell;
 import dev.graft.activities.ssh.SshConnectionPool;
 import dev.graft.activities.ssh.SshExecutor;
 import dev.graft.activities.ssh.SshPoolSettings;
+import dev.graft.workflows.etcd.EtcdGrowthWorkflowImpl;
 import dev.graft.workflows.join.NodeJoinWorkflowImpl;
 import java.time.Duration;
 import dev.graft.workflows.diag.PingWorkflowImpl;
@@ -31,6 +35,7 @@ public final class GraftWorker implements Managed {
   private Worker worker;
   private SshConnectionPool sshPool;
   private KubeClients kubeClients;
+  private EtcdClients etcdClients;
 
   public GraftWorker(TemporalConnection connection) {
     this.connection = connection;
@@ -48,13 +53,17 @@ public final class GraftWorker implements Managed {
     SshPoolSettings ssh = SshPoolSettings.defaults();
     sshPool = new SshConnectionPool(ssh);
     kubeClients = new KubeClients(Duration.ofSeconds(15));
+    etcdClients = new EtcdClients(Duration.ofSeconds(5));
     NodeShell nodeShell = new NodeShell(new SshExecutor(sshPool, ssh));
-    worker.registerWorkflowImplementationTypes(PingWorkflowImpl.class, NodeJoinWorkflowImpl.class);
+    worker.registerWorkflowImplementationTypes(
+        PingWorkflowImpl.class, NodeJoinWorkflowImpl.class, EtcdGrowthWorkflowImpl.class);
     worker.registerActivitiesImplementations(
         new PingActivitiesImpl(connection.identity()),
         new HostActivitiesImpl(nodeShell),
         new NodeObjectActivitiesImpl(kubeClients, Duration.ofSeconds(2)),
-        new KubeadmActivitiesImpl(nodeShell, kubeClients));
+        new KubeadmActivitiesImpl(nodeShell, kubeClients),
+        new EtcdActivitiesImpl(etcdClients),
+        new EtcdHostActivitiesImpl(nodeShell));
     factory.start();
     LOG.info(
         "worker polling task queue {} in namespace {} as {}",
@@ -83,6 +92,10 @@ public final class GraftWorker implements Managed {
     if (kubeClients != null) {
       kubeClients.close();
       kubeClients = null;
+    }
+    if (etcdClients != null) {
+      etcdClients.close();
+      etcdClients = null;
     }
   }
 
