@@ -147,17 +147,19 @@ public class EtcdGrowthWorkflowImpl implements EtcdGrowthWorkflow {
 
     Duration budget = policy.catchUpBudget();
     long deadline = Workflow.currentTimeMillis() + budget.toMillis();
+    String phase = "start";
     try {
       EtcdHostActivities starter = Workflow.newActivityStub(EtcdHostActivities.class, ActivityKinds.withinBudget(budget));
       EtcdHostRequest start = onHost.withInitialCluster(learner.initialCluster());
       steps.attempt("start/" + n, "start with initial-cluster-state=existing", n, () -> starter.start(start));
+      phase = "catch-up";
       ActivityOptions left = ActivityKinds.withinBudget(Duration.ofMillis(deadline - Workflow.currentTimeMillis()));
       EtcdActivities waiter = Workflow.newActivityStub(EtcdActivities.class, left);
       CatchUpRequest catchUp =
           new CatchUpRequest(request.cluster(), access, n, peer, client, deadline, policy.maxRaftLag());
       steps.attempt("catch-up/" + n, "wait until caught up", n, () -> waiter.awaitCaughtUp(catchUp));
     } catch (ActivityFailure f) {
-      failure = n + " did not start or catch up within " + budget + " (" + rootMessage(f)
+      failure = n + " did not start or catch up within " + budget + " (" + phase + ": " + rootMessage(f)
           + "); rolled back: member removed, host cleaned, membership as before";
       rolledBack.add(n);
       LOG.warn("rolling back etcd member {}: {}", n, rootMessage(f));
@@ -241,7 +243,13 @@ public class EtcdGrowthWorkflowImpl implements EtcdGrowthWorkflow {
     while (c.getCause() != null) {
       c = c.getCause();
     }
-    return c instanceof ApplicationFailure af ? af.getOriginalMessage() : String.valueOf(c.getMessage());
+    if (c instanceof ApplicationFailure af) {
+      return af.getOriginalMessage();
+    }
+    if (c instanceof io.temporal.failure.TimeoutFailure tf) {
+      return "no answer in time (" + tf.getTimeoutType().name().replace("TIMEOUT_TYPE_", "").toLowerCase() + " timeout)";
+    }
+    return String.valueOf(c.getMessage());
   }
 
   @Override
