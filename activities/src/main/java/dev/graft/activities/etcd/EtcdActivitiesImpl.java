@@ -55,9 +55,9 @@ import org.slf4j.LoggerFactory;
 public final class EtcdActivitiesImpl implements EtcdActivities {
   private static final Logger LOG = LoggerFactory.getLogger(EtcdActivitiesImpl.class);
   private static final ByteSequence HEALTH_KEY = ByteSequence.from("health", StandardCharsets.UTF_8);
-  /** https://host:port, host an IPv4 address or a DNS name; what Graft accepts as a member URL. */
+  /** http(s)://host:port, host an IPv4 address or a DNS name: what Graft accepts as a member URL. */
   private static final Pattern MEMBER_URL =
-      Pattern.compile("https://([0-9]{1,3}(\\.[0-9]{1,3}){3}|[a-z0-9]([-a-z0-9.]*[a-z0-9])?):[0-9]{1,5}");
+      Pattern.compile("https?://([0-9]{1,3}(\\.[0-9]{1,3}){3}|[a-z0-9]([-a-z0-9.]*[a-z0-9])?):[0-9]{1,5}");
   private static final long POLL_MILLIS = 500;
 
   private final EtcdClients clients;
@@ -461,7 +461,7 @@ public final class EtcdActivitiesImpl implements EtcdActivities {
 
   private static void validUrl(String url) {
     if (url == null || !MEMBER_URL.matcher(url).matches()) {
-      throw failure("'" + url + "' is not a member URL (https://<IPv4 or DNS name>:<port>)", "InvalidInput", true, "");
+      throw failure("'" + url + "' is not a member URL (https://<IPv4 or DNS name>:<port>; http for clusters without TLS)", "InvalidInput", true, "");
     }
   }
 
