@@ -321,9 +321,18 @@ public final class EtcdHostActivitiesImpl implements EtcdHostActivities {
       return StepOutcome.alreadyDone("etcd is already running on " + node.name(), NodeShell.tail(active), attempt());
     }
     writeIfChanged(node, ENV_FILE, envFile(m), "0640");
-    CommandResult s = shell.run(node, "start etcd",
-        "systemctl daemon-reload && systemctl enable etcd && systemctl start etcd && systemctl is-active etcd",
-        START, List.of());
+    // --no-block: with Type=notify a joining member reports ready only once it has joined, which
+    // may take a while; the loop prints the state every second, and each line is a heartbeat.
+    CommandResult s = shell.run(node, "start etcd", String.join("\n",
+        "systemctl daemon-reload && systemctl enable etcd && systemctl start --no-block etcd || exit 1",
+        "i=0",
+        "while [ $i -lt 45 ]; do",
+        "  st=$(systemctl is-active etcd 2>/dev/null)",
+        "  echo \"etcd: $st\"",
+        "  case \"$st\" in active) exit 0 ;; failed) exit 1 ;; esac",
+        "  i=$((i + 1)); sleep 1",
+        "done",
+        "exit 1"), START, List.of());
     if (!s.succeeded()) {
       throw NodeShell.failure(node.name() + ": etcd did not start (" + s.status() + ")", "RemoteCommandFailed", false,
           NodeShell.tail(s), "read the etcd log on the host");
