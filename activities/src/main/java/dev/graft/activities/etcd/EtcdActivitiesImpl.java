@@ -122,7 +122,7 @@ public final class EtcdActivitiesImpl implements EtcdActivities {
 
   /** Member list, alarms, and every started member's status and endpoint read, all in parallel. */
   EtcdClusterStatus observe(EtcdSpec spec) {
-    Client c = clients.forSpec(spec);
+    Client c = answering(spec);
     List<Member> members = call(c.getClusterClient().listMember(), "member list", timeoutMillis).getMembers();
     Map<Long, List<String>> alarms = new HashMap<>();
     for (AlarmMember a : call(c.getMaintenanceClient().listAlarms(), "alarm list", timeoutMillis).getAlarms()) {
@@ -192,6 +192,29 @@ public final class EtcdActivitiesImpl implements EtcdActivities {
     }
     String leaderId = leaderVotes.entrySet().stream().max(Map.Entry.comparingByValue()).map(Map.Entry::getKey).orElse(null);
     return new EtcdClusterStatus(out, leaderId);
+  }
+
+  /**
+   * A client that answers: the spec's shared client, or, when the endpoint it picked does not
+   * answer (the gate runs exactly when a member may be dead), one client per endpoint in turn.
+   */
+  private Client answering(EtcdSpec spec) {
+    Client c = clients.forSpec(spec);
+    try {
+      call(c.getClusterClient().listMember(), "member list", timeoutMillis);
+      return c;
+    } catch (ApplicationFailure f) {
+      for (String e : spec.endpoints()) {
+        Client one = clients.forEndpoints(List.of(e), EtcdClients.tls(spec));
+        try {
+          call(one.getClusterClient().listMember(), "member list through " + e, timeoutMillis);
+          return one;
+        } catch (ApplicationFailure next) {
+          // this endpoint does not answer either; try the next
+        }
+      }
+      throw f;
+    }
   }
 
   private static long remaining(long deadlineNanos) {

@@ -62,6 +62,7 @@ final class EtcdFailures {
     } else if (lower.contains("member not found")) {
       type = "EtcdMemberMissing";
     } else if (lower.contains("unavailable") || lower.contains("deadline") || lower.contains("connection")
+        || lower.contains("io exception") || lower.contains("refused")
         || lower.contains("timed out") || lower.contains("no leader") || lower.contains("leader changed")) {
       type = "EtcdUnavailable";
     } else {
