@@ -69,4 +69,92 @@ public final class ActivityKinds {
         .setRetryOptions(retry(5))
         .build();
   }
+
+  /** etcd failure types no retry can fix; the workflow decides what follows (wait, roll back, park). */
+  public static final String[] ETCD_NON_RETRYABLE = {
+    "QuorumGateRefused",
+    "EtcdTlsUnreadable",
+    "EtcdLearnerNotCaughtUp",
+    "EtcdMemberMissing",
+    "EtcdMemberNotHealthyVoter",
+    "EtcdDataDirNotEmpty",
+    "EtcdBinaryMissing",
+    "ManifestMissing"
+  };
+
+  private static String[] etcdDoNotRetry() {
+    return java.util.stream.Stream.concat(
+            java.util.Arrays.stream(NON_RETRYABLE), java.util.Arrays.stream(ETCD_NON_RETRYABLE))
+        .toArray(String[]::new);
+  }
+
+  /** etcd reads and SSH steps of an etcd change: each client call is bounded by the worker's timeout. */
+  public static ActivityOptions etcd(ExecutionPolicy policy) {
+    return ActivityOptions.newBuilder()
+        .setStartToCloseTimeout(Duration.ofMinutes(2))
+        .setHeartbeatTimeout(Duration.ofSeconds(60))
+        .setRetryOptions(
+            RetryOptions.newBuilder()
+                .setInitialInterval(Duration.ofSeconds(2))
+                .setBackoffCoefficient(2)
+                .setMaximumInterval(Duration.ofSeconds(30))
+                .setMaximumAttempts(policy.stepMaxAttempts())
+                .setDoNotRetry(etcdDoNotRetry())
+                .build())
+        .build();
+  }
+
+  /**
+   * Membership changes (add, promote, remove): etcd refuses them for a few seconds after another
+   * change ("unhealthy cluster") and refuses a promote until the learner is in sync, so they are
+   * retried quickly and more often; exhausted, the step parks in needs-attention.
+   */
+  public static ActivityOptions etcdChange(ExecutionPolicy policy) {
+    return ActivityOptions.newBuilder()
+        .setStartToCloseTimeout(Duration.ofSeconds(60))
+        .setRetryOptions(
+            RetryOptions.newBuilder()
+                .setInitialInterval(Duration.ofMillis(500))
+                .setBackoffCoefficient(1.5)
+                .setMaximumInterval(Duration.ofSeconds(5))
+                .setMaximumAttempts(Math.max(12, policy.stepMaxAttempts()))
+                .setDoNotRetry(etcdDoNotRetry())
+                .build())
+        .build();
+  }
+
+  /**
+   * A step inside a budget (starting and catching up a learner): every attempt together must end
+   * within {@code budget} (schedule-to-close), after which the workflow rolls back.
+   */
+  public static ActivityOptions withinBudget(Duration budget) {
+    Duration total = budget.compareTo(Duration.ofSeconds(1)) < 0 ? Duration.ofSeconds(1) : budget;
+    return ActivityOptions.newBuilder()
+        .setScheduleToCloseTimeout(total)
+        .setHeartbeatTimeout(Duration.ofSeconds(10))
+        .setRetryOptions(
+            RetryOptions.newBuilder()
+                .setInitialInterval(Duration.ofSeconds(1))
+                .setBackoffCoefficient(2)
+                .setMaximumInterval(Duration.ofSeconds(10))
+                .setDoNotRetry(etcdDoNotRetry())
+                .build())
+        .build();
+  }
+
+  /** Rollback of an etcd change: retried longer, leaving a half-added member is the worse outcome. */
+  public static ActivityOptions etcdCompensation() {
+    return ActivityOptions.newBuilder()
+        .setStartToCloseTimeout(Duration.ofMinutes(5))
+        .setHeartbeatTimeout(Duration.ofSeconds(60))
+        .setRetryOptions(
+            RetryOptions.newBuilder()
+                .setInitialInterval(Duration.ofSeconds(1))
+                .setBackoffCoefficient(2)
+                .setMaximumInterval(Duration.ofSeconds(15))
+                .setMaximumAttempts(10)
+                .setDoNotRetry(NON_RETRYABLE)
+                .build())
+        .build();
+  }
 }

@@ -23,7 +23,8 @@ class ReplayTest {
       List.of(
           StepsWorkflowTest.ThreeStepWorkflowImpl.class,
           dev.graft.workflows.join.NodeJoinWorkflowImpl.class,
-          dev.graft.workflows.routing.RoutingWorkflowImpl.class);
+          dev.graft.workflows.routing.RoutingWorkflowImpl.class,
+          dev.graft.workflows.etcd.EtcdGrowthWorkflowImpl.class);
 
   static Stream<Path> histories() throws IOException {
     List<Path> files;

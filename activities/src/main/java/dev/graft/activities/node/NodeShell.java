@@ -65,6 +65,12 @@ public final class NodeShell {
 
   /** Runs a script; a non-zero exit is returned, not thrown. Secrets are removed from the output. */
   public CommandResult run(NodeSpec node, String label, String script, Duration timeout, List<String> secrets) {
+    return run(node, label, script, timeout, secrets, null);
+  }
+
+  /** Same as {@link #run(NodeSpec, String, String, Duration, List)}, with bytes on the command's stdin. */
+  public CommandResult run(
+      NodeSpec node, String label, String script, Duration timeout, List<String> secrets, byte[] stdin) {
     SshTarget target = target(node);
     ActivityExecutionContext ctx = Activity.getExecutionContext();
     AtomicLong lastBeat = new AtomicLong();
@@ -79,6 +85,9 @@ public final class NodeShell {
                     ctx.heartbeat(node.name() + " " + label + ": " + Redactor.redact(line, secrets));
                   }
                 });
+    if (stdin != null) {
+      command = command.withStdin(stdin);
+    }
     try {
       CommandResult r = shell.run(target, command);
       return redacted(r, secrets);

@@ -1,6 +1,9 @@
 package dev.graft.server.temporal;
 
 import dev.graft.activities.diag.PingActivitiesImpl;
+import dev.graft.activities.etcd.EtcdActivitiesImpl;
+import dev.graft.activities.etcd.EtcdClients;
+import dev.graft.activities.etcd.EtcdHostActivitiesImpl;
 import dev.graft.activities.kube.KubeClients;
 import dev.graft.activities.kube.NodeObjectActivitiesImpl;
 import dev.graft.activities.node.HostActivitiesImpl;
@@ -11,6 +14,7 @@ import dev.graft.activities.routing.PodNetworkApiActivitiesImpl;
 import dev.graft.activities.ssh.SshConnectionPool;
 import dev.graft.activities.ssh.SshExecutor;
 import dev.graft.activities.ssh.SshPoolSettings;
+import dev.graft.workflows.etcd.EtcdGrowthWorkflowImpl;
 import dev.graft.workflows.join.NodeJoinWorkflowImpl;
 import dev.graft.workflows.routing.RoutingWorkflowImpl;
 import java.time.Duration;
@@ -34,6 +38,7 @@ public final class GraftWorker implements Managed {
   private Worker worker;
   private SshConnectionPool sshPool;
   private KubeClients kubeClients;
+  private EtcdClients etcdClients;
 
   public GraftWorker(TemporalConnection connection) {
     this.connection = connection;
@@ -51,13 +56,17 @@ public final class GraftWorker implements Managed {
     SshPoolSettings ssh = SshPoolSettings.defaults();
     sshPool = new SshConnectionPool(ssh);
     kubeClients = new KubeClients(Duration.ofSeconds(15));
+    etcdClients = new EtcdClients(Duration.ofSeconds(5));
     NodeShell nodeShell = new NodeShell(new SshExecutor(sshPool, ssh));
-    worker.registerWorkflowImplementationTypes(PingWorkflowImpl.class, NodeJoinWorkflowImpl.class);
+    worker.registerWorkflowImplementationTypes(
+        PingWorkflowImpl.class, NodeJoinWorkflowImpl.class, EtcdGrowthWorkflowImpl.class);
     worker.registerActivitiesImplementations(
         new PingActivitiesImpl(connection.identity()),
         new HostActivitiesImpl(nodeShell),
         new NodeObjectActivitiesImpl(kubeClients, Duration.ofSeconds(2)),
-        new KubeadmActivitiesImpl(nodeShell, kubeClients));
+        new KubeadmActivitiesImpl(nodeShell, kubeClients),
+        new EtcdActivitiesImpl(etcdClients),
+        new EtcdHostActivitiesImpl(nodeShell));
     // Pod network routing (its own lines, so that other additions here merge cleanly).
     SshExecutor routingSsh = new SshExecutor(sshPool, ssh);
     worker.registerWorkflowImplementationTypes(RoutingWorkflowImpl.class);
@@ -92,6 +101,10 @@ public final class GraftWorker implements Managed {
     if (kubeClients != null) {
       kubeClients.close();
       kubeClients = null;
+    }
+    if (etcdClients != null) {
+      etcdClients.close();
+      etcdClients = null;
     }
   }
 

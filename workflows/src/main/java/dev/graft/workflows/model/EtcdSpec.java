@@ -30,4 +30,9 @@ public record EtcdSpec(
         "/etc/kubernetes/pki/apiserver-etcd-client.crt",
         "/etc/kubernetes/pki/apiserver-etcd-client.key");
   }
+
+  /** The same cluster reached through other endpoints. */
+  public EtcdSpec withEndpoints(List<String> newEndpoints) {
+    return new EtcdSpec(topology, newEndpoints, caCert, clientCert, clientKey);
+  }
 }

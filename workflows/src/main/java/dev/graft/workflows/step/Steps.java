@@ -133,6 +133,67 @@ public final class Steps {
     }
   }
 
+  /**
+   * Runs one step whose failure the workflow handles itself (a rollback, a wait and a new try)
+   * instead of parking it for an operator: on failure the step is marked {@code failed} with the
+   * error and the {@link ActivityFailure} is rethrown. A later {@link #run} or {@code attempt} of
+   * the same id runs it again.
+   */
+  public <R extends StepResult> R attempt(
+      String id, String name, String node, Supplier<R> call) {
+    Step step = steps.computeIfAbsent(id, k -> new Step(id, name, node, "step", false));
+    if (step.state.isDone()) {
+      return null;
+    }
+    checkAbort();
+    step.state = StepState.RUNNING;
+    step.startedAt = step.startedAt == null ? Workflow.currentTimeMillis() : step.startedAt;
+    step.endedAt = null;
+    try {
+      R result = call.get();
+      step.attempts += Math.max(1, result.attempt());
+      step.state = result.alreadySatisfied() ? StepState.ALREADY_SATISFIED : StepState.SUCCEEDED;
+      step.summary = result.summary();
+      step.outputTail = tail(result.outputTail());
+      step.error = null;
+      step.errorType = null;
+      step.endedAt = Workflow.currentTimeMillis();
+      return result;
+    } catch (ActivityFailure failure) {
+      recordFailure(step, failure);
+      step.state = StepState.FAILED;
+      throw failure;
+    }
+  }
+
+  /**
+   * Marks a declared step as found done without running it (e.g. the member it would add is
+   * already a voter), so the user sees already-satisfied rather than a step left pending.
+   */
+  public void satisfied(String id, String name, String node, String summary) {
+    Step step = steps.computeIfAbsent(id, k -> new Step(id, name, node, "step", false));
+    if (step.state.isDone()) {
+      return;
+    }
+    long now = Workflow.currentTimeMillis();
+    step.state = StepState.ALREADY_SATISFIED;
+    step.summary = summary;
+    step.startedAt = step.startedAt == null ? now : step.startedAt;
+    step.endedAt = now;
+  }
+
+  /**
+   * Shows a step that failed an {@link #attempt} as running again while the workflow waits to
+   * retry it (e.g. "refused; next check in 30 s"); its error stays visible.
+   */
+  public void waiting(String id, String summary) {
+    Step step = steps.get(id);
+    if (step != null) {
+      step.state = StepState.RUNNING;
+      step.summary = summary;
+    }
+  }
+
   /** An approval gate: waits until an operator approves it (or aborts the operation). */
   public void gate(String id, String name) {
     Step step = steps.computeIfAbsent(id, k -> new Step(id, name, null, "gate", false));
@@ -216,7 +277,7 @@ public final class Steps {
       }
     }
     step.attempts += attempts;
-    LOG.warn("step {} needs attention: {}", step.id, step.error);
+    LOG.warn("step {} failed: {}", step.id, step.error);
   }
 
   /** Waits for a validated decision on this step (or an abort, which throws). */

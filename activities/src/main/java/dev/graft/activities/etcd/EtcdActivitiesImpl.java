@@ -1,0 +1,499 @@
+package dev.graft.activities.etcd;
+
+import static dev.graft.activities.etcd.EtcdFailures.attempt;
+import static dev.graft.activities.etcd.EtcdFailures.call;
+import static dev.graft.activities.etcd.EtcdFailures.failure;
+
+import dev.graft.workflows.etcd.CatchUpRequest;
+import dev.graft.workflows.etcd.ClusterRequest;
+import dev.graft.workflows.etcd.EndpointHealth;
+import dev.graft.workflows.etcd.EtcdActivities;
+import dev.graft.workflows.etcd.EtcdClusterStatus;
+import dev.graft.workflows.etcd.EtcdMemberStatus;
+import dev.graft.workflows.etcd.GateRequest;
+import dev.graft.workflows.etcd.GateResult;
+import dev.graft.workflows.etcd.HealthResult;
+import dev.graft.workflows.etcd.MemberRequest;
+import dev.graft.workflows.etcd.MemberResult;
+import dev.graft.workflows.etcd.MoveLeaderRequest;
+import dev.graft.workflows.etcd.QuorumGate;
+import dev.graft.workflows.etcd.RepairRequest;
+import dev.graft.workflows.join.StepOutcome;
+import dev.graft.workflows.model.EtcdSpec;
+import io.etcd.jetcd.ByteSequence;
+import io.etcd.jetcd.Client;
+import io.etcd.jetcd.cluster.Member;
+import io.etcd.jetcd.cluster.MemberAddResponse;
+import io.etcd.jetcd.kv.GetResponse;
+import io.etcd.jetcd.maintenance.AlarmMember;
+import io.etcd.jetcd.maintenance.StatusResponse;
+import io.temporal.activity.Activity;
+import io.temporal.failure.ApplicationFailure;
+import java.net.URI;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import java.util.regex.Pattern;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * etcd membership through jetcd. Every call is bounded by the client timeout; every change
+ * observes the member list first and finds its own earlier work by peer URL, so retries and
+ * resumed workflows never add a member twice.
+ */
+public final class EtcdActivitiesImpl implements EtcdActivities {
+  private static final Logger LOG = LoggerFactory.getLogger(EtcdActivitiesImpl.class);
+  private static final ByteSequence HEALTH_KEY = ByteSequence.from("health", StandardCharsets.UTF_8);
+  /** http(s)://host:port, host an IPv4 address or a DNS name: what Graft accepts as a member URL. */
+  private static final Pattern MEMBER_URL =
+      Pattern.compile("https?://([0-9]{1,3}(\\.[0-9]{1,3}){3}|[a-z0-9]([-a-z0-9.]*[a-z0-9])?):[0-9]{1,5}");
+  private static final long POLL_MILLIS = 500;
+
+  private final EtcdClients clients;
+  private final long timeoutMillis;
+
+  public EtcdActivitiesImpl(EtcdClients clients) {
+    this.clients = clients;
+    this.timeoutMillis = clients.timeout().toMillis();
+  }
+
+  // ---- reads ------------------------------------------------------------------------------
+
+  @Override
+  public EtcdClusterStatus status(ClusterRequest request) {
+    return observe(request.etcd());
+  }
+
+  @Override
+  public List<EndpointHealth> health(ClusterRequest request) {
+    Client c = clients.forSpec(request.etcd());
+    List<String> urls = new ArrayList<>();
+    for (Member m : call(c.getClusterClient().listMember(), "member list", timeoutMillis).getMembers()) {
+      if (!m.getClientURIs().isEmpty() && !m.isLearner()) {
+        urls.add(m.getClientURIs().get(0).toString());
+      }
+    }
+    urls.sort(Comparator.naturalOrder());
+    List<EndpointHealth> out = new ArrayList<>();
+    for (String u : urls) {
+      long t0 = System.nanoTime();
+      String error = read(u, request.etcd());
+      out.add(new EndpointHealth(u, error == null, (System.nanoTime() - t0) / 1_000_000, error));
+    }
+    return out;
+  }
+
+  /** A linearizable read through one endpoint, as `etcdctl endpoint health`; null when healthy. */
+  private String read(String url, EtcdSpec spec) {
+    return readResult(startRead(url, spec), System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(timeoutMillis));
+  }
+
+  private CompletableFuture<GetResponse> startRead(String url, EtcdSpec spec) {
+    return clients.forEndpoints(List.of(url), EtcdClients.tls(spec)).getKVClient().get(HEALTH_KEY);
+  }
+
+  private String readResult(CompletableFuture<GetResponse> f, long deadlineNanos) {
+    try {
+      f.get(remaining(deadlineNanos), TimeUnit.NANOSECONDS);
+      return null;
+    } catch (TimeoutException e) {
+      f.cancel(true);
+      return "no answer within " + timeoutMillis + " ms";
+    } catch (ExecutionException e) {
+      String m = EtcdFailures.message(e.getCause());
+      // etcdctl counts "permission denied" as healthy: the member answered, auth said no.
+      return m.toLowerCase(java.util.Locale.ROOT).contains("permission denied") ? null : m;
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      return "interrupted";
+    }
+  }
+
+  /** Member list, alarms, and every started member's status and endpoint read, all in parallel. */
+  EtcdClusterStatus observe(EtcdSpec spec) {
+    Client c = answering(spec);
+    List<Member> members = call(c.getClusterClient().listMember(), "member list", timeoutMillis).getMembers();
+    Map<Long, List<String>> alarms = new HashMap<>();
+    for (AlarmMember a : call(c.getMaintenanceClient().listAlarms(), "alarm list", timeoutMillis).getAlarms()) {
+      alarms.computeIfAbsent(a.getMemberId(), k -> new ArrayList<>()).add(a.getAlarmType().name());
+    }
+    Map<Long, CompletableFuture<StatusResponse>> statuses = new LinkedHashMap<>();
+    Map<Long, CompletableFuture<GetResponse>> reads = new HashMap<>();
+    for (Member m : members) {
+      if (m.getName().isEmpty() || m.getClientURIs().isEmpty()) {
+        continue;
+      }
+      String url = m.getClientURIs().get(0).toString();
+      statuses.put(m.getId(), c.getMaintenanceClient().statusMember(url));
+      if (!m.isLearner()) {
+        reads.put(m.getId(), startRead(url, spec));
+      }
+    }
+    long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(timeoutMillis + 500);
+    Map<String, Integer> leaderVotes = new HashMap<>();
+    List<EtcdMemberStatus> out = new ArrayList<>();
+    for (Member m : members) {
+      String id = hex(m.getId());
+      boolean reachable = false;
+      String leader = null;
+      long index = 0;
+      long term = 0;
+      long db = 0;
+      String version = null;
+      List<String> errors = List.of();
+      String problem = null;
+      Boolean endpointHealthy = null;
+      CompletableFuture<StatusResponse> sf = statuses.get(m.getId());
+      if (sf != null) {
+        try {
+          StatusResponse s = sf.get(remaining(deadline), TimeUnit.NANOSECONDS);
+          reachable = true;
+          leader = s.getLeader() == 0 ? null : hex(s.getLeader());
+          index = s.getRaftIndex();
+          term = s.getRaftTerm();
+          db = s.getDbSize();
+          version = s.getVersion();
+          errors = s.getErrorList();
+          if (leader != null) {
+            leaderVotes.merge(leader, 1, Integer::sum);
+          }
+        } catch (TimeoutException e) {
+          sf.cancel(true);
+          problem = "no answer within " + timeoutMillis + " ms";
+        } catch (ExecutionException e) {
+          problem = EtcdFailures.message(e.getCause());
+        } catch (InterruptedException e) {
+          Thread.currentThread().interrupt();
+          problem = "interrupted";
+        }
+      }
+      CompletableFuture<GetResponse> rf = reads.get(m.getId());
+      if (rf != null) {
+        String readError = readResult(rf, deadline);
+        endpointHealthy = readError == null;
+        if (readError != null && problem == null) {
+          problem = readError;
+        }
+      }
+      out.add(new EtcdMemberStatus(id, m.getName(), urls(m.getPeerURIs()), urls(m.getClientURIs()), m.isLearner(),
+          reachable, leader, index, term, db, version, alarms.getOrDefault(m.getId(), List.of()), errors,
+          endpointHealthy, problem));
+    }
+    String leaderId = leaderVotes.entrySet().stream().max(Map.Entry.comparingByValue()).map(Map.Entry::getKey).orElse(null);
+    return new EtcdClusterStatus(out, leaderId);
+  }
+
+  /**
+   * A client that answers: the spec's shared client, or, when the endpoint it picked does not
+   * answer (the gate runs exactly when a member may be dead), one client per endpoint in turn.
+   */
+  private Client answering(EtcdSpec spec) {
+    Client c = clients.forSpec(spec);
+    try {
+      call(c.getClusterClient().listMember(), "member list", timeoutMillis);
+      return c;
+    } catch (ApplicationFailure f) {
+      for (String e : spec.endpoints()) {
+        Client one = clients.forEndpoints(List.of(e), EtcdClients.tls(spec));
+        try {
+          call(one.getClusterClient().listMember(), "member list through " + e, timeoutMillis);
+          return one;
+        } catch (ApplicationFailure next) {
+          // this endpoint does not answer either; try the next
+        }
+      }
+      throw f;
+    }
+  }
+
+  private static long remaining(long deadlineNanos) {
+    return Math.max(1, deadlineNanos - System.nanoTime());
+  }
+
+  // ---- gate and repair ----------------------------------------------------------------------
+
+  @Override
+  public GateResult gate(GateRequest request) {
+    validUrl(request.peerUrl());
+    EtcdClusterStatus status = observe(request.etcd());
+    Set<String> voters = new HashSet<>();
+    status.voters().forEach(v -> voters.addAll(v.peerUrls()));
+    int pending = (int) request.pendingPeerUrls().stream().filter(p -> !voters.contains(p)).count();
+    int target = status.voters().size() + pending;
+    QuorumGate.Verdict verdict =
+        QuorumGate.evaluate(status, new QuorumGate.Change(request.peerUrl(), target, request.allowEvenSize()));
+    String table = status.table();
+    if (!verdict.allowed()) {
+      LOG.warn("quorum gate refused cluster={} member={}: {}", request.cluster(), request.node(), verdict.message());
+      throw failure("etcd quorum gate refused adding " + request.node() + ": " + verdict.message(),
+          "QuorumGateRefused", true, table);
+    }
+    List<String> initial = status.members().stream().filter(EtcdMemberStatus::started)
+        .map(m -> m.name() + "=" + m.peerUrl()).toList();
+    return new GateResult(verdict.alreadyMember(), (verdict.alreadyMember() ? request.node() + " is " : "")
+        + verdict.message(), table, attempt(), verdict.warnings(), initial);
+  }
+
+  @Override
+  public StepOutcome repair(RepairRequest request) {
+    List<String> removed = new ArrayList<>();
+    Set<String> owned = Set.copyOf(request.ownedPeerUrls());
+    for (int round = 0; round < 8; round++) {
+      EtcdClusterStatus status = observe(request.etcd());
+      List<EtcdMemberStatus> stale = QuorumGate.staleOwned(status, owned);
+      if (stale.isEmpty()) {
+        break;
+      }
+      EtcdMemberStatus m = stale.get(0);
+      removeById(request.etcd(), m.id(), m.label());
+      removed.add(m.label() + (m.learner() ? " (learner)" : " (" + String.join("; ", m.problems()) + ")"));
+      LOG.info("removed stale etcd member cluster={} member={}", request.cluster(), m.label());
+    }
+    return removed.isEmpty()
+        ? StepOutcome.alreadyDone("no stale member of this operation", "", attempt())
+        : StepOutcome.did("removed stale members: " + String.join(", ", removed), "", attempt());
+  }
+
+  // ---- membership changes ------------------------------------------------------------------
+
+  @Override
+  public MemberResult addLearner(MemberRequest request) {
+    validUrl(request.peerUrl());
+    Client c = clients.forSpec(request.etcd());
+    List<Member> members = call(c.getClusterClient().listMember(), "member list", timeoutMillis).getMembers();
+    Member existing = byPeer(members, request.peerUrl());
+    if (existing != null) {
+      return new MemberResult(true,
+          request.name() + " is already a member (" + hex(existing.getId()) + (existing.isLearner() ? ", learner" : ", voter")
+              + "): not added again",
+          hex(existing.getId()), initialCluster(members, request), "", attempt());
+    }
+    MemberAddResponse r = call(c.getClusterClient().addMember(List.of(URI.create(request.peerUrl())), true),
+        "add learner " + request.peerUrl(), timeoutMillis);
+    String id = hex(r.getMember().getId());
+    LOG.info("added etcd learner cluster={} member={} id={} peer={}", request.cluster(), request.name(), id, request.peerUrl());
+    return new MemberResult(false, "added " + request.name() + " as learner " + id, id,
+        initialCluster(r.getMembers(), request), "", attempt());
+  }
+
+  private static List<String> initialCluster(List<Member> members, MemberRequest self) {
+    List<String> out = new ArrayList<>();
+    for (Member m : members) {
+      String peer = m.getPeerURIs().isEmpty() ? null : m.getPeerURIs().get(0).toString();
+      if (peer == null) {
+        continue;
+      }
+      String name = peer.equals(self.peerUrl()) ? self.name() : m.getName();
+      if (!name.isEmpty()) {
+        out.add(name + "=" + peer);
+      }
+    }
+    return out;
+  }
+
+  @Override
+  public StepOutcome awaitCaughtUp(CatchUpRequest request) {
+    long stopAt = request.deadlineMillis() - 1000;
+    String last = "not observed yet";
+    while (true) {
+      Client c = clients.forSpec(request.etcd());
+      String observed;
+      try {
+        List<Member> members = call(c.getClusterClient().listMember(), "member list", timeoutMillis).getMembers();
+        Member m = byPeer(members, request.peerUrl());
+        if (m == null) {
+          throw failure(request.name() + " (" + request.peerUrl() + ") is not a member: nothing to wait for",
+              "EtcdMemberMissing", true, "");
+        }
+        if (!m.isLearner()) {
+          return StepOutcome.alreadyDone(request.name() + " is already a voter", "", attempt());
+        }
+        StatusResponse learner = call(c.getMaintenanceClient().statusMember(request.clientUrl()),
+            "status of learner " + request.name(), timeoutMillis);
+        Member leader = learner.getLeader() == 0 ? null
+            : members.stream().filter(x -> x.getId() == learner.getLeader()).findFirst().orElse(null);
+        if (leader == null || leader.getClientURIs().isEmpty()) {
+          observed = "learner answers (raft index " + learner.getRaftIndex() + ") but sees no leader";
+        } else {
+          StatusResponse ls = call(c.getMaintenanceClient().statusMember(leader.getClientURIs().get(0).toString()),
+              "status of leader " + leader.getName(), timeoutMillis);
+          long lag = ls.getRaftIndex() - learner.getRaftIndex();
+          observed = "learner raft index " + learner.getRaftIndex() + ", leader " + leader.getName() + " "
+              + ls.getRaftIndex() + " (lag " + lag + ", bound " + request.maxRaftLag() + ")";
+          if (lag <= request.maxRaftLag()) {
+            LOG.info("etcd learner caught up cluster={} member={}: {}", request.cluster(), request.name(), observed);
+            return StepOutcome.did(request.name() + " caught up: " + observed, "", attempt());
+          }
+        }
+      } catch (ApplicationFailure f) {
+        if (!"EtcdUnavailable".equals(f.getType()) && !"EtcdError".equals(f.getType())) {
+          throw f;
+        }
+        observed = f.getOriginalMessage();
+      }
+      last = observed;
+      Activity.getExecutionContext().heartbeat(last);
+      if (System.currentTimeMillis() >= stopAt) {
+        throw failure("learner " + request.name() + " did not catch up before the budget ended; last seen: " + last,
+            "EtcdLearnerNotCaughtUp", true, last);
+      }
+      sleep(POLL_MILLIS);
+    }
+  }
+
+  @Override
+  public StepOutcome promote(MemberRequest request) {
+    Client c = clients.forSpec(request.etcd());
+    Member m = byPeer(call(c.getClusterClient().listMember(), "member list", timeoutMillis).getMembers(), request.peerUrl());
+    if (m == null) {
+      throw failure(request.name() + " (" + request.peerUrl() + ") is not a member: cannot promote",
+          "EtcdMemberMissing", true, "");
+    }
+    if (!m.isLearner()) {
+      return StepOutcome.alreadyDone(request.name() + " (" + hex(m.getId()) + ") is already a voter", "", attempt());
+    }
+    call(c.getClusterClient().promoteMember(m.getId()), "promote " + request.name(), timeoutMillis);
+    LOG.info("promoted etcd member cluster={} member={} id={}", request.cluster(), request.name(), hex(m.getId()));
+    return StepOutcome.did("promoted " + request.name() + " (" + hex(m.getId()) + ") to voter", "", attempt());
+  }
+
+  @Override
+  public StepOutcome remove(MemberRequest request) {
+    Client c = clients.forSpec(request.etcd());
+    Member m = byPeer(call(c.getClusterClient().listMember(), "member list", timeoutMillis).getMembers(), request.peerUrl());
+    if (m == null) {
+      return StepOutcome.alreadyDone(request.name() + " (" + request.peerUrl() + ") is not a member", "", attempt());
+    }
+    String moved = "";
+    if (!m.isLearner()) {
+      EtcdClusterStatus status = observe(request.etcd());
+      if (hex(m.getId()).equals(status.leaderId())) {
+        moved = moveLeaderAway(request.etcd(), status, null).summary() + "; ";
+      }
+    }
+    removeById(request.etcd(), hex(m.getId()), request.name());
+    return StepOutcome.did(moved + "removed " + request.name() + " (" + hex(m.getId()) + ") from etcd", "", attempt());
+  }
+
+  private void removeById(EtcdSpec spec, String id, String label) {
+    try {
+      call(clients.forSpec(spec).getClusterClient().removeMember(Long.parseUnsignedLong(id, 16)),
+          "remove " + label, timeoutMillis);
+    } catch (ApplicationFailure f) {
+      if (!"EtcdMemberMissing".equals(f.getType())) {
+        throw f;
+      }
+    }
+  }
+
+  @Override
+  public StepOutcome moveLeader(MoveLeaderRequest request) {
+    return moveLeaderAway(request.etcd(), observe(request.etcd()), request.toPeerUrl());
+  }
+
+  private StepOutcome moveLeaderAway(EtcdSpec spec, EtcdClusterStatus status, String toPeerUrl) {
+    EtcdMemberStatus leader = status.leader().orElseThrow(() ->
+        failure("etcd has no leader to move", "EtcdUnavailable", false, status.table()));
+    EtcdMemberStatus to = toPeerUrl != null
+        ? status.byPeerUrl(toPeerUrl).orElseThrow(() ->
+            failure(toPeerUrl + " is not a member", "EtcdMemberMissing", true, status.table()))
+        : status.voters().stream().filter(v -> !v.id().equals(leader.id()) && v.healthy()).findFirst()
+            .orElseThrow(() -> failure("no other healthy voter to lead", "EtcdUnhealthyCluster", false, status.table()));
+    if (to.id().equals(leader.id())) {
+      return StepOutcome.alreadyDone(to.label() + " already leads", "", attempt());
+    }
+    // MoveLeader must be sent to the current leader.
+    Client onLeader = clients.forEndpoints(List.of(leader.clientUrl()), EtcdClients.tls(spec));
+    call(onLeader.getMaintenanceClient().moveLeader(Long.parseUnsignedLong(to.id(), 16)),
+        "move leader to " + to.name(), timeoutMillis);
+    LOG.info("moved etcd leadership from={} to={}", leader.name(), to.name());
+    return StepOutcome.did("moved leadership from " + leader.name() + " to " + to.name(), "", attempt());
+  }
+
+  // ---- verification ------------------------------------------------------------------------
+
+  @Override
+  public HealthResult verifyHealthy(ClusterRequest request) {
+    EtcdClusterStatus status = observe(request.etcd());
+    List<String> problems = new ArrayList<>();
+    for (EtcdMemberStatus m : status.members()) {
+      if (m.learner()) {
+        problems.add(m.label() + " is still a learner");
+      } else if (!m.healthy()) {
+        problems.add(m.label() + ": " + String.join("; ", m.problems()));
+      }
+    }
+    if (!problems.isEmpty()) {
+      throw failure("etcd is not healthy: " + String.join(", ", problems), "EtcdUnhealthy", false, status.table());
+    }
+    List<String> urls = status.members().stream().map(EtcdMemberStatus::clientUrl).sorted().toList();
+    List<String> names = status.members().stream().map(EtcdMemberStatus::name).toList();
+    return new HealthResult(false, status.members().size() + " healthy voters (" + String.join(", ", names)
+        + "), every endpoint healthy", urls, status.table(), attempt());
+  }
+
+  @Override
+  public StepOutcome verifyVoter(MemberRequest request) {
+    EtcdClusterStatus status = observe(request.etcd());
+    EtcdMemberStatus m = status.byPeerUrl(request.peerUrl()).orElse(null);
+    if (m == null) {
+      throw failure("etcd has no member with peer URL " + request.peerUrl() + " (" + request.name() + ")",
+          "EtcdMemberNotHealthyVoter", true, status.table());
+    }
+    if (m.learner()) {
+      throw failure(m.label() + " is still a learner", "EtcdMemberNotYetVoter", false, status.table());
+    }
+    if (!m.healthy()) {
+      throw failure(m.label() + " is unhealthy: " + String.join("; ", m.problems()), "EtcdMemberUnhealthy", false,
+          status.table());
+    }
+    return StepOutcome.did(m.label() + " is a healthy voter", status.table(), attempt());
+  }
+
+  // ---- helpers -----------------------------------------------------------------------------
+
+  private static Member byPeer(List<Member> members, String peerUrl) {
+    for (Member m : members) {
+      for (URI u : m.getPeerURIs()) {
+        if (u.toString().equals(peerUrl)) {
+          return m;
+        }
+      }
+    }
+    return null;
+  }
+
+  private static List<String> urls(List<URI> uris) {
+    return uris.stream().map(URI::toString).toList();
+  }
+
+  static String hex(long id) {
+    return Long.toHexString(id);
+  }
+
+  private static void validUrl(String url) {
+    if (url == null || !MEMBER_URL.matcher(url).matches()) {
+      throw failure("'" + url + "' is not a member URL (https://<IPv4 or DNS name>:<port>; http for clusters without TLS)", "InvalidInput", true, "");
+    }
+  }
+
+  private static void sleep(long ms) {
+    try {
+      Thread.sleep(ms);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw failure("interrupted while waiting", "EtcdUnavailable", false, "");
+    }
+  }
+}

@@ -1,0 +1,91 @@
+package dev.graft.activities.etcd;
+
+import dev.graft.workflows.step.StepFailureDetails;
+import io.temporal.activity.Activity;
+import io.temporal.failure.ApplicationFailure;
+import java.util.Locale;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+
+/**
+ * Every jetcd call goes through {@link #call}: bounded by the timeout, and its failures mapped to
+ * typed Temporal failures. etcd's transient refusals ("unhealthy cluster" right after a change, a
+ * promote before the learner is in sync) are retryable types of their own, so a step's history
+ * says which refusal it waited out.
+ */
+final class EtcdFailures {
+  private EtcdFailures() {}
+
+  static int attempt() {
+    return Activity.getExecutionContext().getInfo().getAttempt();
+  }
+
+  static <T> T call(CompletableFuture<T> future, String what, long timeoutMillis) {
+    try {
+      return future.get(timeoutMillis, TimeUnit.MILLISECONDS);
+    } catch (TimeoutException e) {
+      future.cancel(true);
+      throw failure("etcd " + what + ": no answer within " + timeoutMillis + " ms", "EtcdUnavailable", false, "");
+    } catch (ExecutionException e) {
+      throw map(what, e.getCause() == null ? e : e.getCause());
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw failure("etcd " + what + ": interrupted", "EtcdUnavailable", false, "");
+    }
+  }
+
+  /** The message of what etcd answered, through jetcd's and gRPC's wrappers. */
+  static String message(Throwable t) {
+    StringBuilder b = new StringBuilder();
+    for (Throwable c = t; c != null && b.length() < 600; c = c.getCause()) {
+      if (c.getMessage() != null && b.indexOf(c.getMessage()) < 0) {
+        b.append(b.length() == 0 ? "" : ": ").append(c.getMessage());
+      }
+      if (c.getCause() == c) {
+        break;
+      }
+    }
+    return b.length() == 0 ? t.getClass().getSimpleName() : b.toString();
+  }
+
+  static ApplicationFailure map(String what, Throwable cause) {
+    String m = message(cause);
+    String lower = m.toLowerCase(Locale.ROOT);
+    String type;
+    if (lower.contains("in sync with leader")) {
+      type = "EtcdLearnerNotInSync";
+    } else if (lower.contains("unhealthy cluster") || lower.contains("too many learner")
+        || lower.contains("not enough started members")) {
+      type = "EtcdUnhealthyCluster";
+    } else if (lower.contains("member not found")) {
+      type = "EtcdMemberMissing";
+    } else if (lower.contains("unavailable") || lower.contains("deadline") || lower.contains("connection")
+        || lower.contains("io exception") || lower.contains("refused")
+        || lower.contains("timed out") || lower.contains("no leader") || lower.contains("leader changed")) {
+      type = "EtcdUnavailable";
+    } else {
+      type = "EtcdError";
+    }
+    return failure("etcd " + what + ": " + m, type, false, "");
+  }
+
+  static ApplicationFailure failure(String message, String type, boolean nonRetryable, String outputTail) {
+    StepFailureDetails details = new StepFailureDetails(outputTail, hint(type), attempt());
+    return nonRetryable
+        ? ApplicationFailure.newNonRetryableFailure(message, type, details)
+        : ApplicationFailure.newFailure(message, type, details);
+  }
+
+  private static String hint(String type) {
+    return switch (type) {
+      case "QuorumGateRefused" -> "bring the named member back to health (or remove it), then retry the gate";
+      case "EtcdUnavailable" -> "check that the etcd endpoints are up and reachable from the worker, then retry";
+      case "EtcdUnhealthyCluster" -> "etcd refuses changes for a few seconds after another change; retry";
+      case "EtcdLearnerNotInSync" -> "the learner has not caught up yet; retry";
+      case "EtcdLearnerNotCaughtUp" -> "look at the new member's log on its host (/var/log/graft-lab/etcd.service.log in the lab, journalctl -u etcd elsewhere)";
+      default -> "";
+    };
+  }
+}
