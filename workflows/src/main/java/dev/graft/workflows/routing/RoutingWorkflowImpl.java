@@ -31,6 +31,8 @@ public class RoutingWorkflowImpl implements RoutingWorkflow {
     NodeRoutingActivities nodes =
         Workflow.newActivityStub(NodeRoutingActivities.class, ActivityKinds.ssh(policy));
     ClusterRequest cluster = new ClusterRequest(r.cluster(), r.kubeconfig());
+    // Tells the parent operation when a step here parks for an operator, and when none does.
+    dev.graft.workflows.step.AttentionReporter.start(steps);
 
     steps.declare("detect-cni", "detect a CNI that manages routes", null, false);
     steps.declare("allocate", "allocate pod CIDRs", null, false);

@@ -3,6 +3,7 @@ package dev.graft.workflows.step;
 import io.temporal.failure.ActivityFailure;
 import io.temporal.failure.ApplicationFailure;
 import io.temporal.failure.CanceledFailure;
+import io.temporal.failure.ChildWorkflowFailure;
 import io.temporal.failure.TemporalFailure;
 import io.temporal.workflow.Workflow;
 import java.util.ArrayDeque;
@@ -91,6 +92,12 @@ public final class Steps {
     } catch (Aborted e) {
       compensate();
       return OperationOutcome.ABORTED;
+    } catch (CanceledFailure e) {
+      // A cancellation (the parent operation aborting, or a cancel from the UI) is an abort
+      // without an operator decision here: the compensations run all the same.
+      LOG.info("operation cancelled: running compensations");
+      compensate();
+      return OperationOutcome.ABORTED;
     }
   }
 
@@ -120,7 +127,9 @@ public final class Steps {
         step.errorType = null;
         step.endedAt = Workflow.currentTimeMillis();
         return result;
-      } catch (ActivityFailure failure) {
+      } catch (ActivityFailure | ChildWorkflowFailure | ApplicationFailure failure) {
+        // An exhausted activity, a child workflow that failed, or a failure the workflow raised
+        // itself for this step (a child that ended aborted): each parks the step alike.
         recordFailure(step, failure);
         Decision decision = awaitDecision(step);
         if (decision == Decision.SKIP) {
@@ -130,6 +139,67 @@ public final class Steps {
         }
         // RETRY: loop and call again; ABORT was thrown by awaitDecision.
       }
+    }
+  }
+
+  /**
+   * Runs one step whose failure the workflow handles itself (a rollback, a wait and a new try)
+   * instead of parking it for an operator: on failure the step is marked {@code failed} with the
+   * error and the {@link ActivityFailure} is rethrown. A later {@link #run} or {@code attempt} of
+   * the same id runs it again.
+   */
+  public <R extends StepResult> R attempt(
+      String id, String name, String node, Supplier<R> call) {
+    Step step = steps.computeIfAbsent(id, k -> new Step(id, name, node, "step", false));
+    if (step.state.isDone()) {
+      return null;
+    }
+    checkAbort();
+    step.state = StepState.RUNNING;
+    step.startedAt = step.startedAt == null ? Workflow.currentTimeMillis() : step.startedAt;
+    step.endedAt = null;
+    try {
+      R result = call.get();
+      step.attempts += Math.max(1, result.attempt());
+      step.state = result.alreadySatisfied() ? StepState.ALREADY_SATISFIED : StepState.SUCCEEDED;
+      step.summary = result.summary();
+      step.outputTail = tail(result.outputTail());
+      step.error = null;
+      step.errorType = null;
+      step.endedAt = Workflow.currentTimeMillis();
+      return result;
+    } catch (ActivityFailure failure) {
+      recordFailure(step, failure);
+      step.state = StepState.FAILED;
+      throw failure;
+    }
+  }
+
+  /**
+   * Marks a declared step as found done without running it (e.g. the member it would add is
+   * already a voter), so the user sees already-satisfied rather than a step left pending.
+   */
+  public void satisfied(String id, String name, String node, String summary) {
+    Step step = steps.computeIfAbsent(id, k -> new Step(id, name, node, "step", false));
+    if (step.state.isDone()) {
+      return;
+    }
+    long now = Workflow.currentTimeMillis();
+    step.state = StepState.ALREADY_SATISFIED;
+    step.summary = summary;
+    step.startedAt = step.startedAt == null ? now : step.startedAt;
+    step.endedAt = now;
+  }
+
+  /**
+   * Shows a step that failed an {@link #attempt} as running again while the workflow waits to
+   * retry it (e.g. "refused; next check in 30 s"); its error stays visible.
+   */
+  public void waiting(String id, String summary) {
+    Step step = steps.get(id);
+    if (step != null) {
+      step.state = StepState.RUNNING;
+      step.summary = summary;
     }
   }
 
@@ -191,8 +261,8 @@ public final class Steps {
         .run();
   }
 
-  private void recordFailure(Step step, ActivityFailure failure) {
-    Throwable cause = failure.getCause();
+  private void recordFailure(Step step, TemporalFailure failure) {
+    Throwable cause = failure instanceof ApplicationFailure ? failure : failure.getCause();
     if (cause instanceof CanceledFailure canceled) {
       throw canceled;
     }
