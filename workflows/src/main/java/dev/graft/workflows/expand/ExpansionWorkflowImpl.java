@@ -24,6 +24,8 @@ import io.temporal.api.enums.v1.ParentClosePolicy;
 import io.temporal.api.enums.v1.WorkflowIdReusePolicy;
 import io.temporal.failure.ActivityFailure;
 import io.temporal.failure.ApplicationFailure;
+import io.temporal.failure.CanceledFailure;
+import io.temporal.failure.ChildWorkflowFailure;
 import io.temporal.workflow.Async;
 import io.temporal.workflow.ChildWorkflowOptions;
 import io.temporal.workflow.Promise;
@@ -99,13 +101,23 @@ public class ExpansionWorkflowImpl implements ExpansionWorkflow {
       case FAILED -> OperationState.FAILED;
     };
     String message = failure != null ? failure
-        : outcome == OperationOutcome.ABORTED ? "aborted; compensations ran"
+        : outcome == OperationOutcome.ABORTED ? abortMessage()
         : "expanded by " + (in.newNodes().size() - excluded.size() - skipped.size()) + " node(s)"
             + (excluded.isEmpty() ? "" : "; excluded after failed pre-checks: " + excluded)
             + (skipped.isEmpty() ? "" : "; skipped by an operator: " + skipped);
     LOG.info("expansion {} ended {}: {}", r.operationId(), outcome, message);
     return ExpansionSummary.of(r.operationId(), outcome, message, steps.view(), wrappers, childSteps,
         in.newNodes().stream().map(NodeSpec::name).toList(), excluded, skipped, endedAt - startedAt);
+  }
+
+  /** Who aborted and why, from the recorded decision (a cancellation has none). */
+  private String abortMessage() {
+    return steps.actions().stream()
+        .filter(a -> a.decision() == dev.graft.workflows.step.Decision.ABORT)
+        .reduce((a, b) -> b)
+        .map(a -> "aborted by " + a.actor() + (a.reason() == null ? "" : " (" + a.reason() + ")"))
+        .orElse("cancelled")
+        + "; running joins were cancelled and ran their compensations";
   }
 
   private void run(ExpansionInputs in) {
@@ -237,6 +249,14 @@ public class ExpansionWorkflowImpl implements ExpansionWorkflow {
         cancel(childId);
       }
       return result.get();
+    } catch (ChildWorkflowFailure f) {
+      if (f.getCause() instanceof CanceledFailure) {
+        // The child was cancelled (by this expansion's abort, or from the UI) and ran its own
+        // compensations. Only this step is affected: it parks, and retry starts the child again.
+        throw ApplicationFailure.newNonRetryableFailure(
+            childId + " was cancelled; its compensations ran", "ChildCancelled");
+      }
+      throw f;
     } finally {
       running.remove(childId);
       finished.add(childId);
