@@ -23,7 +23,9 @@ class ReplayTest {
       List.of(
           StepsWorkflowTest.ThreeStepWorkflowImpl.class,
           dev.graft.workflows.join.NodeJoinWorkflowImpl.class,
-          dev.graft.workflows.routing.RoutingWorkflowImpl.class);
+          dev.graft.workflows.routing.RoutingWorkflowImpl.class,
+          dev.graft.workflows.expand.ExpansionWorkflowImpl.class,
+          dev.graft.workflows.expand.ClusterWorkflowImpl.class);
 
   static Stream<Path> histories() throws IOException {
     List<Path> files;
