@@ -3,6 +3,7 @@ package dev.graft.workflows;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 
 import dev.graft.workflows.step.StepsWorkflowTest;
+import io.temporal.common.WorkflowExecutionHistory;
 import io.temporal.testing.WorkflowReplayer;
 import java.io.IOException;
 import java.nio.file.Files;
@@ -39,7 +40,11 @@ class ReplayTest {
   @ParameterizedTest(name = "{0} replays deterministically")
   @MethodSource("histories")
   void replays(Path history) throws Exception {
+    Path id = history.resolveSibling(history.getFileName().toString().replace(".json", ".id"));
+    WorkflowExecutionHistory recorded = Files.exists(id)
+        ? WorkflowExecutionHistory.fromJson(Files.readString(history), Files.readString(id).trim())
+        : WorkflowExecutionHistory.fromJson(Files.readString(history));
     WorkflowReplayer.replayWorkflowExecution(
-        Files.readString(history), IMPLEMENTATIONS.get(0), IMPLEMENTATIONS.subList(1, IMPLEMENTATIONS.size()).toArray(new Class<?>[0]));
+        recorded, IMPLEMENTATIONS.get(0), IMPLEMENTATIONS.subList(1, IMPLEMENTATIONS.size()).toArray(new Class<?>[0]));
   }
 }
