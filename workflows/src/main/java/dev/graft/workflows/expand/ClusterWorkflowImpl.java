@@ -46,14 +46,22 @@ public class ClusterWorkflowImpl implements ClusterWorkflow {
   private final Map<String, OperationSummary> queued = new LinkedHashMap<>();
   private final List<OperationSummary> recent = new ArrayList<>();
   private OperationSummary current;
+  /** Submissions handled before run() restored the carried state: applied right after it. */
+  private final List<OperationRequest> early = new ArrayList<>();
+  private boolean restored;
 
   @Override
   public void run(ClusterState carried) {
     cluster = carried != null && carried.cluster() != null ? carried.cluster() : clusterFromId();
     if (carried != null) {
       recent.addAll(carried.recent());
+    }
+    restored = true;
+    if (carried != null) {
       carried.queue().forEach(this::submit);
     }
+    early.forEach(this::submit);
+    early.clear();
     while (true) {
       boolean work = Workflow.await(IDLE, () -> !queue.isEmpty());
       if (!work && queue.isEmpty()) {
@@ -114,8 +122,11 @@ public class ClusterWorkflowImpl implements ClusterWorkflow {
 
   @Override
   public void submit(OperationRequest request) {
-    if (cluster == null) {
-      cluster = clusterFromId(); // a signal-with-start delivers the signal before run() starts
+    if (!restored) {
+      // A signal-with-start may deliver the signal before run() has restored what a
+      // continue-as-new carried: deduplicate only once that state is back.
+      early.add(request);
+      return;
     }
     String id = request.operationId();
     if (known(id)) {
