@@ -3,6 +3,7 @@ package dev.graft.workflows;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 
 import dev.graft.workflows.step.StepsWorkflowTest;
+import io.temporal.common.WorkflowExecutionHistory;
 import io.temporal.testing.WorkflowReplayer;
 import java.io.IOException;
 import java.nio.file.Files;
@@ -24,7 +25,9 @@ class ReplayTest {
           StepsWorkflowTest.ThreeStepWorkflowImpl.class,
           dev.graft.workflows.join.NodeJoinWorkflowImpl.class,
           dev.graft.workflows.routing.RoutingWorkflowImpl.class,
-          dev.graft.workflows.etcd.EtcdGrowthWorkflowImpl.class);
+          dev.graft.workflows.etcd.EtcdGrowthWorkflowImpl.class,
+          dev.graft.workflows.expand.ExpansionWorkflowImpl.class,
+          dev.graft.workflows.expand.ClusterWorkflowImpl.class);
 
   static Stream<Path> histories() throws IOException {
     List<Path> files;
@@ -38,7 +41,11 @@ class ReplayTest {
   @ParameterizedTest(name = "{0} replays deterministically")
   @MethodSource("histories")
   void replays(Path history) throws Exception {
+    Path id = history.resolveSibling(history.getFileName().toString().replace(".json", ".id"));
+    WorkflowExecutionHistory recorded = Files.exists(id)
+        ? WorkflowExecutionHistory.fromJson(Files.readString(history), Files.readString(id).trim())
+        : WorkflowExecutionHistory.fromJson(Files.readString(history));
     WorkflowReplayer.replayWorkflowExecution(
-        Files.readString(history), IMPLEMENTATIONS.get(0), IMPLEMENTATIONS.subList(1, IMPLEMENTATIONS.size()).toArray(new Class<?>[0]));
+        recorded, IMPLEMENTATIONS.get(0), IMPLEMENTATIONS.subList(1, IMPLEMENTATIONS.size()).toArray(new Class<?>[0]));
   }
 }

@@ -6,6 +6,7 @@ import dev.graft.activities.etcd.EtcdClients;
 import dev.graft.activities.etcd.EtcdHostActivitiesImpl;
 import dev.graft.activities.kube.KubeClients;
 import dev.graft.activities.kube.NodeObjectActivitiesImpl;
+import dev.graft.activities.kube.VerifyActivitiesImpl;
 import dev.graft.activities.node.HostActivitiesImpl;
 import dev.graft.activities.node.KubeadmActivitiesImpl;
 import dev.graft.activities.node.NodeShell;
@@ -15,6 +16,8 @@ import dev.graft.activities.ssh.SshConnectionPool;
 import dev.graft.activities.ssh.SshExecutor;
 import dev.graft.activities.ssh.SshPoolSettings;
 import dev.graft.workflows.etcd.EtcdGrowthWorkflowImpl;
+import dev.graft.workflows.expand.ClusterWorkflowImpl;
+import dev.graft.workflows.expand.ExpansionWorkflowImpl;
 import dev.graft.workflows.join.NodeJoinWorkflowImpl;
 import dev.graft.workflows.routing.RoutingWorkflowImpl;
 import java.time.Duration;
@@ -73,6 +76,9 @@ public final class GraftWorker implements Managed {
     worker.registerActivitiesImplementations(
         new NodeRoutingActivitiesImpl(new NodeShell(routingSsh), routingSsh),
         new PodNetworkApiActivitiesImpl(kubeClients));
+    // Operations: the cluster entity and its expansions (their own lines, to merge cleanly).
+    worker.registerWorkflowImplementationTypes(ClusterWorkflowImpl.class, ExpansionWorkflowImpl.class);
+    worker.registerActivitiesImplementations(new VerifyActivitiesImpl(kubeClients));
     factory.start();
     LOG.info(
         "worker polling task queue {} in namespace {} as {}",

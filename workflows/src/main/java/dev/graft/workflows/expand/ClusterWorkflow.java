@@ -26,6 +26,14 @@ public interface ClusterWorkflow {
   @SignalMethod
   void submit(OperationRequest request);
 
+  /**
+   * Sent by the running operation when its state or phase changes (running, waiting-approval,
+   * needs-attention; the phase in {@code message}), so that {@link #operations()} shows it live;
+   * not for clients. Fields left null keep what the cluster workflow knows.
+   */
+  @SignalMethod
+  void operationProgress(OperationSummary progress);
+
   /** Queued, running and recent operations, oldest first. */
   @QueryMethod
   List<OperationSummary> operations();

@@ -7,6 +7,15 @@ import java.util.Map;
 /**
  * An expansion as it runs.
  *
+ * <p><b>{@code state} covers the children.</b> A node join or the routing child that parks a step
+ * for an operator signals the expansion ({@code childAttention}, sent by {@code
+ * AttentionReporter} on each change of its waiting steps), so {@code state} is {@code
+ * needs-attention} while any child waits, without the server having to query every child;
+ * operators still decide on the child itself (its id is in {@code children}). {@code
+ * waiting-approval} means an approval gate of the expansion waits. The expansion passes state and
+ * one-line message on to the cluster workflow ({@code operationProgress}), so the operations list
+ * is live too.
+ *
  * @param children child workflow ids by what they do: "node/<name>", "etcd/<name>", "routing";
  *     query each for its steps (every child implements OperatedWorkflow)
  * @param phase the phase running now (a PhaseKind name), or null before the first and after the last

@@ -1,7 +1,10 @@
 package dev.graft.workflows.expand;
 
+import dev.graft.workflows.step.AttentionReporter;
+import dev.graft.workflows.step.ChildAttention;
 import dev.graft.workflows.step.OperatedWorkflow;
 import io.temporal.workflow.QueryMethod;
+import io.temporal.workflow.SignalMethod;
 import io.temporal.workflow.WorkflowInterface;
 import io.temporal.workflow.WorkflowMethod;
 
@@ -21,4 +24,11 @@ public interface ExpansionWorkflow extends OperatedWorkflow {
   /** The state, the plan, and the ids of the child workflows (per node, etcd, routing). */
   @QueryMethod
   ExpansionProgress progress();
+
+  /**
+   * Sent by a child (node join, routing) when its steps start or stop waiting for an operator,
+   * so that {@link #progress()} shows needs-attention; not for clients.
+   */
+  @SignalMethod(name = AttentionReporter.SIGNAL)
+  void childAttention(ChildAttention attention);
 }

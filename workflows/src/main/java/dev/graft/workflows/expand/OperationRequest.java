@@ -6,7 +6,9 @@ import dev.graft.workflows.plan.ExpansionPlan;
 /**
  * An operation as submitted to a cluster: what to do, on which desired cluster, after which plan.
  * Holds references (paths) only, never secrets. The plan was computed by the server before the
- * submission (a refused plan is never submitted).
+ * submission (a refused plan is never submitted). The plan is carried without its routing steps'
+ * route lists ({@link ExpansionPlan#withoutRoutes()}): at hundreds of nodes they alone exceed
+ * Temporal's payload limit, and the routing workflow computes the routes itself.
  *
  * @param kind "expand" (more kinds later: upgrade, remove)
  * @param requestId the client's idempotency key: the same requestId is the same operation
@@ -21,6 +23,7 @@ public record OperationRequest(
     ExpansionOptions options) {
   public OperationRequest {
     options = options == null ? ExpansionOptions.DEFAULTS : options;
+    plan = plan == null ? null : plan.withoutRoutes();
   }
 
   /** {@code cluster/<cluster>/<kind>/<requestId>}: the operation's workflow id. */

@@ -33,6 +33,8 @@ public class NodeJoinWorkflowImpl implements NodeJoinWorkflow {
         Workflow.newActivityStub(KubeadmActivities.class, ActivityKinds.compensation());
 
     HostRequest onHost = new HostRequest(r.cluster(), node);
+    // Tells the parent operation when a step here parks for an operator, and when none does.
+    dev.graft.workflows.step.AttentionReporter.start(steps);
     NodeObjectRequest nodeObject = new NodeObjectRequest(r.cluster(), r.kubeconfig(), node);
 
     steps.declare("reach", "reach over SSH", name, false);

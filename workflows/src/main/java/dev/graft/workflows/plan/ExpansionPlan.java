@@ -48,6 +48,30 @@ public record ExpansionPlan(
     return phases.stream().filter(p -> p.kind() == kind).findFirst().orElse(null);
   }
 
+  /**
+   * The same plan without the routing steps' route lists. Those hold n×(n−1) routes (about 17 MB
+   * of JSON at 500 nodes, far over Temporal's 2 MB payload limit) and the routing workflow
+   * computes the routes itself; each routing step keeps its one-line description with the count.
+   */
+  public ExpansionPlan withoutRoutes() {
+    if (phases.stream().flatMap(p -> p.steps().stream()).allMatch(s -> s.routes() == null)) {
+      return this;
+    }
+    List<Phase> compact = new ArrayList<>(phases.size());
+    for (Phase p : phases) {
+      List<PlanStep> steps = new ArrayList<>(p.steps().size());
+      for (PlanStep s : p.steps()) {
+        steps.add(s.routes() == null ? s
+            : new PlanStep(s.node(), s.action(), s.roles(), s.description(), s.checks(),
+                s.quorum(), null));
+      }
+      compact.add(new Phase(p.kind(), p.title(), p.parallelism(), steps));
+    }
+    return new ExpansionPlan(
+        clusterName, existingNodes, additions, compact, etcdMembersBefore, etcdMembersAfter,
+        warnings, refusals, notes);
+  }
+
   /** The same plan with more notes appended (importers add theirs). */
   public ExpansionPlan withNotes(List<String> more) {
     List<String> all = new ArrayList<>(notes);

@@ -12,7 +12,9 @@ import java.util.List;
  *     before detection
  * @param podCidrs every Node with its pod CIDR
  * @param matrix the reachability matrix, one cell per ordered pair of routed nodes (empty when
- *     verification did not run)
+ *     verification did not run); above {@code RoutingWorkflowImpl.MATRIX_LIMIT} cells (about 50
+ *     nodes) only the unreachable pairs, with the counts in {@code note}, to stay within
+ *     Temporal's payload limit
  */
 public record RoutingResult(
     String cluster,

@@ -17,6 +17,9 @@ import java.util.List;
 import java.util.Map;
 
 public class RoutingWorkflowImpl implements RoutingWorkflow {
+  /** Matrix cells a result carries in full; above it, only the unreachable ones. */
+  static final int MATRIX_LIMIT = 2_500;
+
   private final Steps steps = new Steps();
   private final List<PairResult> matrix = new ArrayList<>();
   private String mode;
@@ -31,6 +34,8 @@ public class RoutingWorkflowImpl implements RoutingWorkflow {
     NodeRoutingActivities nodes =
         Workflow.newActivityStub(NodeRoutingActivities.class, ActivityKinds.ssh(policy));
     ClusterRequest cluster = new ClusterRequest(r.cluster(), r.kubeconfig());
+    // Tells the parent operation when a step here parks for an operator, and when none does.
+    dev.graft.workflows.step.AttentionReporter.start(steps);
 
     steps.declare("detect-cni", "detect a CNI that manages routes", null, false);
     steps.declare("allocate", "allocate pod CIDRs", null, false);
@@ -59,6 +64,14 @@ public class RoutingWorkflowImpl implements RoutingWorkflow {
             });
     List<PairResult> sorted = new ArrayList<>(matrix);
     sorted.sort(Comparator.comparing(PairResult::from).thenComparing(PairResult::to));
+    if (sorted.size() > MATRIX_LIMIT) {
+      // n×(n−1) cells outgrow Temporal's payload limit (2 MB) near 200 nodes: a large cluster's
+      // result keeps the unreachable pairs only; every row stays in its verify/<node> step.
+      long reachable = sorted.stream().filter(PairResult::reachable).count();
+      sorted = sorted.stream().filter(p -> !p.reachable()).toList();
+      note = (note == null ? "" : note + "; ") + reachable + " of " + matrix.size()
+          + " pairs reachable; the matrix lists the unreachable ones only (see each verify step)";
+    }
     return new RoutingResult(r.cluster(), outcome, mode, note, podCidrs, sorted, steps.view());
   }
 

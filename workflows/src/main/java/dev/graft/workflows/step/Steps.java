@@ -3,6 +3,7 @@ package dev.graft.workflows.step;
 import io.temporal.failure.ActivityFailure;
 import io.temporal.failure.ApplicationFailure;
 import io.temporal.failure.CanceledFailure;
+import io.temporal.failure.ChildWorkflowFailure;
 import io.temporal.failure.TemporalFailure;
 import io.temporal.workflow.Workflow;
 import java.util.ArrayDeque;
@@ -91,6 +92,12 @@ public final class Steps {
     } catch (Aborted e) {
       compensate();
       return OperationOutcome.ABORTED;
+    } catch (CanceledFailure e) {
+      // A cancellation (the parent operation aborting, or a cancel from the UI) is an abort
+      // without an operator decision here: the compensations run all the same.
+      LOG.info("operation cancelled: running compensations");
+      compensate();
+      return OperationOutcome.ABORTED;
     }
   }
 
@@ -120,7 +127,9 @@ public final class Steps {
         step.errorType = null;
         step.endedAt = Workflow.currentTimeMillis();
         return result;
-      } catch (ActivityFailure failure) {
+      } catch (ActivityFailure | ChildWorkflowFailure | ApplicationFailure failure) {
+        // An exhausted activity, a child workflow that failed, or a failure the workflow raised
+        // itself for this step (a child that ended aborted): each parks the step alike.
         recordFailure(step, failure);
         Decision decision = awaitDecision(step);
         if (decision == Decision.SKIP) {
@@ -252,8 +261,8 @@ public final class Steps {
         .run();
   }
 
-  private void recordFailure(Step step, ActivityFailure failure) {
-    Throwable cause = failure.getCause();
+  private void recordFailure(Step step, TemporalFailure failure) {
+    Throwable cause = failure instanceof ApplicationFailure ? failure : failure.getCause();
     if (cause instanceof CanceledFailure canceled) {
       throw canceled;
     }

@@ -26,6 +26,8 @@ public final class HistoryFixtures {
     try {
       Files.createDirectories(out.getParent());
       Files.writeString(out, json);
+      // The workflow id, for workflows whose code reads it (the replayer uses a made-up one).
+      Files.writeString(out.resolveSibling(name + ".id"), workflowId + "\n");
     } catch (IOException e) {
       throw new UncheckedIOException(e);
     }

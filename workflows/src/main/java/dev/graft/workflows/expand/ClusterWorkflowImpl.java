@@ -1,0 +1,193 @@
+package dev.graft.workflows.expand;
+
+import dev.graft.workflows.step.OperationOutcome;
+import io.temporal.api.enums.v1.ParentClosePolicy;
+import io.temporal.api.enums.v1.WorkflowIdReusePolicy;
+import io.temporal.failure.TemporalFailure;
+import io.temporal.workflow.Async;
+import io.temporal.workflow.ChildWorkflowOptions;
+import io.temporal.workflow.Promise;
+import io.temporal.workflow.Workflow;
+import java.time.Duration;
+import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.Deque;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import org.slf4j.Logger;
+
+/**
+ * The cluster's single writer: a FIFO of operations, run one at a time as children.
+ *
+ * <p><b>Parent close policy: ABANDON.</b> An expansion changes a cluster (nodes joined, etcd
+ * members added) and must reach its own end, whatever happens to this queue: a terminated or reset
+ * cluster workflow must neither kill an expansion halfway (TERMINATE) nor make it undo the nodes
+ * it has joined (REQUEST_CANCEL runs its compensations). Operators stop an expansion with its own
+ * {@code abort}. The price: a new cluster run started while an abandoned expansion still runs
+ * would not know of it; etcd membership changes stay serialized by their own per-cluster id.
+ *
+ * <p>Continue-as-new only happens between operations (no child runs then), carrying the queue and
+ * the recent list; so does the exit after {@link #IDLE} without work.
+ */
+public class ClusterWorkflowImpl implements ClusterWorkflow {
+  private static final Logger LOG = Workflow.getLogger(ClusterWorkflowImpl.class);
+  /** How long the workflow waits without work before it ends (the next submission restarts it). */
+  static final Duration IDLE = Duration.ofMinutes(10);
+  /** Finished operations kept in the list (older ones are in Temporal's own history and list). */
+  static final int RECENT = 20;
+  /** Queued operations accepted at once; more are recorded as failed, never silently dropped. */
+  static final int QUEUE_LIMIT = 100;
+  /** History length after which the workflow continues as new, between operations. */
+  static final int HISTORY_LIMIT = 2_000;
+
+  private String cluster;
+  private final Deque<OperationRequest> queue = new ArrayDeque<>();
+  private final Map<String, OperationSummary> queued = new LinkedHashMap<>();
+  private final List<OperationSummary> recent = new ArrayList<>();
+  private OperationSummary current;
+  /** Submissions handled before run() restored the carried state: applied right after it. */
+  private final List<OperationRequest> early = new ArrayList<>();
+  private boolean restored;
+
+  @Override
+  public void run(ClusterState carried) {
+    cluster = carried != null && carried.cluster() != null ? carried.cluster() : clusterFromId();
+    if (carried != null) {
+      recent.addAll(carried.recent());
+    }
+    restored = true;
+    if (carried != null) {
+      carried.queue().forEach(this::submit);
+    }
+    early.forEach(this::submit);
+    early.clear();
+    while (true) {
+      boolean work = Workflow.await(IDLE, () -> !queue.isEmpty());
+      if (!work && queue.isEmpty()) {
+        // Signals that arrived with this task are handled before the decision to end.
+        Workflow.await(Workflow::isEveryHandlerFinished);
+        if (queue.isEmpty()) {
+          LOG.info("cluster {}: idle for {}, ending", cluster, IDLE);
+          return;
+        }
+      }
+      runOne(queue.poll());
+      if (Workflow.getInfo().isContinueAsNewSuggested()
+          || Workflow.getInfo().getHistoryLength() > HISTORY_LIMIT) {
+        Workflow.await(Workflow::isEveryHandlerFinished);
+        LOG.info("cluster {}: continuing as new with {} queued", cluster, queue.size());
+        Workflow.continueAsNew(new ClusterState(cluster, List.copyOf(queue), List.copyOf(recent)));
+      }
+    }
+  }
+
+  private void runOne(OperationRequest op) {
+    OperationSummary q = queued.remove(op.operationId());
+    long now = Workflow.currentTimeMillis();
+    current = new OperationSummary(op.operationId(), op.kind(), cluster, OperationState.RUNNING,
+        op.requestedBy(), q == null ? now : q.submittedAtMillis(), now, null, "starting");
+    OperationState state;
+    String message;
+    try {
+      ExpansionWorkflow child = Workflow.newChildWorkflowStub(ExpansionWorkflow.class,
+          ChildWorkflowOptions.newBuilder()
+              .setWorkflowId(op.operationId())
+              .setParentClosePolicy(ParentClosePolicy.PARENT_CLOSE_POLICY_ABANDON)
+              // The requestId is an idempotency key: an id that already ran never runs again,
+              // even after it has fallen out of the recent list.
+              .setWorkflowIdReusePolicy(WorkflowIdReusePolicy.WORKFLOW_ID_REUSE_POLICY_REJECT_DUPLICATE)
+              .build());
+      Promise<ExpansionResult> result = Async.function(child::expand, op);
+      ExpansionResult r = result.get();
+      state = r.outcome() == OperationOutcome.COMPLETED ? OperationState.DONE
+          : r.outcome() == OperationOutcome.ABORTED ? OperationState.ABORTED : OperationState.FAILED;
+      message = r.message();
+    } catch (TemporalFailure e) {
+      // The expansion failed as a workflow (not as an operation), or its id already ran.
+      state = OperationState.FAILED;
+      message = rootMessage(e);
+    }
+    finish(new OperationSummary(current.id(), current.kind(), cluster, state, current.requestedBy(),
+        current.submittedAtMillis(), current.startedAtMillis(), Workflow.currentTimeMillis(), message));
+    current = null;
+  }
+
+  private void finish(OperationSummary done) {
+    recent.add(done);
+    while (recent.size() > RECENT) {
+      recent.remove(0);
+    }
+  }
+
+  @Override
+  public void submit(OperationRequest request) {
+    if (!restored) {
+      // A signal-with-start may deliver the signal before run() has restored what a
+      // continue-as-new carried: deduplicate only once that state is back.
+      early.add(request);
+      return;
+    }
+    String id = request.operationId();
+    if (known(id)) {
+      LOG.info("cluster {}: {} already known, submission ignored", cluster, id);
+      return;
+    }
+    long now = Workflow.currentTimeMillis();
+    String refusal = !"expand".equals(request.kind()) ? "unknown operation kind " + request.kind()
+        : !cluster.equals(request.cluster().name()) ? "submitted to cluster " + cluster + " for cluster " + request.cluster().name()
+        : queue.size() >= QUEUE_LIMIT ? "the queue of cluster " + cluster + " is full (" + QUEUE_LIMIT + ")"
+        : null;
+    if (refusal != null) {
+      finish(new OperationSummary(id, request.kind(), cluster, OperationState.FAILED, request.requestedBy(), now, null, now, refusal));
+      return;
+    }
+    queue.add(request);
+    queued.put(id, new OperationSummary(id, request.kind(), cluster, OperationState.QUEUED, request.requestedBy(), now, null, null, "queued"));
+  }
+
+  private boolean known(String id) {
+    return queued.containsKey(id)
+        || (current != null && current.id().equals(id))
+        || recent.stream().anyMatch(s -> s.id().equals(id));
+  }
+
+  @Override
+  public void operationProgress(OperationSummary progress) {
+    if (current == null || progress == null || !current.id().equals(progress.id())) {
+      return;
+    }
+    current = new OperationSummary(current.id(), current.kind(), cluster,
+        progress.state() != null ? progress.state() : current.state(), current.requestedBy(),
+        current.submittedAtMillis(), current.startedAtMillis(), null,
+        progress.message() != null ? progress.message() : current.message());
+  }
+
+  @Override
+  public List<OperationSummary> operations() {
+    List<OperationSummary> all = new ArrayList<>(recent);
+    if (current != null) {
+      all.add(current);
+    }
+    int ahead = current == null ? 0 : 1;
+    for (OperationSummary q : queued.values()) {
+      all.add(new OperationSummary(q.id(), q.kind(), q.cluster(), q.state(), q.requestedBy(), q.submittedAtMillis(), null, null,
+          ahead == 0 ? "starts next" : "waits for " + ahead + " operation(s) before it"));
+      ahead++;
+    }
+    return all;
+  }
+
+  private static String clusterFromId() {
+    String id = Workflow.getInfo().getWorkflowId();
+    return id.startsWith("cluster/") ? id.substring("cluster/".length()) : id;
+  }
+
+  private static String rootMessage(Throwable t) {
+    Throwable c = t;
+    while (c.getCause() != null) {
+      c = c.getCause();
+    }
+    return c instanceof io.temporal.failure.ApplicationFailure af ? af.getOriginalMessage() : c.getMessage();
+  }
+}
