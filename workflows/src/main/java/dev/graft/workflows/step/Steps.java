@@ -113,20 +113,9 @@ public final class Steps {
       return null; // a step already done in this execution is never run again
     }
     while (true) {
-      checkAbort();
-      step.state = StepState.RUNNING;
-      step.startedAt = step.startedAt == null ? Workflow.currentTimeMillis() : step.startedAt;
-      step.endedAt = null;
+      begin(step);
       try {
-        R result = call.get();
-        step.attempts += Math.max(1, result.attempt());
-        step.state = result.alreadySatisfied() ? StepState.ALREADY_SATISFIED : StepState.SUCCEEDED;
-        step.summary = result.summary();
-        step.outputTail = tail(result.outputTail());
-        step.error = null;
-        step.errorType = null;
-        step.endedAt = Workflow.currentTimeMillis();
-        return result;
+        return succeeded(step, call.get());
       } catch (ActivityFailure | ChildWorkflowFailure | ApplicationFailure failure) {
         // An exhausted activity, a child workflow that failed, or a failure the workflow raised
         // itself for this step (a child that ended aborted): each parks the step alike.
@@ -142,6 +131,26 @@ public final class Steps {
     }
   }
 
+  /** Marks a step running (after an abort check); its first start time is kept across retries. */
+  private void begin(Step step) {
+    checkAbort();
+    step.state = StepState.RUNNING;
+    step.startedAt = step.startedAt == null ? Workflow.currentTimeMillis() : step.startedAt;
+    step.endedAt = null;
+  }
+
+  /** Records a step's result: succeeded or already-satisfied, with its summary and output. */
+  private static <R extends StepResult> R succeeded(Step step, R result) {
+    step.attempts += Math.max(1, result.attempt());
+    step.state = result.alreadySatisfied() ? StepState.ALREADY_SATISFIED : StepState.SUCCEEDED;
+    step.summary = result.summary();
+    step.outputTail = tail(result.outputTail());
+    step.error = null;
+    step.errorType = null;
+    step.endedAt = Workflow.currentTimeMillis();
+    return result;
+  }
+
   /**
    * Runs one step whose failure the workflow handles itself (a rollback, a wait and a new try)
    * instead of parking it for an operator: on failure the step is marked {@code failed} with the
@@ -154,20 +163,9 @@ public final class Steps {
     if (step.state.isDone()) {
       return null;
     }
-    checkAbort();
-    step.state = StepState.RUNNING;
-    step.startedAt = step.startedAt == null ? Workflow.currentTimeMillis() : step.startedAt;
-    step.endedAt = null;
+    begin(step);
     try {
-      R result = call.get();
-      step.attempts += Math.max(1, result.attempt());
-      step.state = result.alreadySatisfied() ? StepState.ALREADY_SATISFIED : StepState.SUCCEEDED;
-      step.summary = result.summary();
-      step.outputTail = tail(result.outputTail());
-      step.error = null;
-      step.errorType = null;
-      step.endedAt = Workflow.currentTimeMillis();
-      return result;
+      return succeeded(step, call.get());
     } catch (ActivityFailure failure) {
       recordFailure(step, failure);
       step.state = StepState.FAILED;
