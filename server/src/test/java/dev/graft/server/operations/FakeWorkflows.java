@@ -188,6 +188,11 @@ public final class FakeWorkflows {
     }
 
     @Override
+    public void childAttention(dev.graft.workflows.step.ChildAttention attention) {
+      // The REST layer reads needs-attention from the children's own steps; nothing to record.
+    }
+
+    @Override
     public ExpansionProgress progress() {
       OperationState s = state;
       if (!s.terminal()) {
@@ -254,6 +259,11 @@ public final class FakeWorkflows {
       ops.put(id, new OperationSummary(id, r.kind(), r.cluster().name(), OperationState.QUEUED,
           r.requestedBy(), Workflow.currentTimeMillis(), null, null, "queued"));
       queue.add(r);
+    }
+
+    @Override
+    public void operationProgress(OperationSummary progress) {
+      // The fake expansion does not report progress to its cluster.
     }
 
     @Override
