@@ -11,11 +11,9 @@ import dev.graft.workflows.expand.OperationSummary;
 import dev.graft.workflows.plan.NodeAddition;
 import dev.graft.workflows.step.OperatedWorkflow;
 import dev.graft.workflows.step.OperationOutcome;
-import dev.graft.workflows.step.OperatorAction;
-import dev.graft.workflows.step.OperatorRequest;
 import dev.graft.workflows.step.StepResult;
-import dev.graft.workflows.step.StepView;
 import dev.graft.workflows.step.Steps;
+import dev.graft.workflows.step.StepsWorkflow;
 import io.temporal.activity.ActivityInterface;
 import io.temporal.activity.ActivityOptions;
 import io.temporal.common.RetryOptions;
@@ -91,9 +89,8 @@ public final class FakeWorkflows {
     String join(String node);
   }
 
-  public static final class FakeNodeWorkflowImpl implements FakeNodeWorkflow {
+  public static final class FakeNodeWorkflowImpl extends StepsWorkflow implements FakeNodeWorkflow {
     static final List<String> STEPS = List.of("reach", "prechecks", "join", "ready");
-    private final Steps steps = new Steps();
 
     @Override
     public String join(String node) {
@@ -108,24 +105,9 @@ public final class FakeWorkflows {
       }).wire();
     }
 
-    @Override
-    public List<StepView> steps() {
-      return steps.view();
-    }
-
-    @Override
-    public OperatorAction decide(OperatorRequest request) {
-      return steps.accept(request);
-    }
-
-    @Override
-    public void validateDecide(OperatorRequest request) {
-      steps.validate(request);
-    }
   }
 
-  public static final class FakeExpansionWorkflowImpl implements ExpansionWorkflow {
-    private final Steps steps = new Steps();
+  public static final class FakeExpansionWorkflowImpl extends StepsWorkflow implements ExpansionWorkflow {
     private final Map<String, String> children = new LinkedHashMap<>();
     private OperationRequest request;
     private OperationState state = OperationState.RUNNING;
@@ -203,20 +185,6 @@ public final class FakeWorkflows {
           request == null ? null : request.plan(), Map.copyOf(children), List.of(), started, ended);
     }
 
-    @Override
-    public List<StepView> steps() {
-      return steps.view();
-    }
-
-    @Override
-    public OperatorAction decide(OperatorRequest request) {
-      return steps.accept(request);
-    }
-
-    @Override
-    public void validateDecide(OperatorRequest request) {
-      steps.validate(request);
-    }
   }
 
   public static final class FakeClusterWorkflowImpl implements ClusterWorkflow {

@@ -6,10 +6,7 @@ import dev.graft.workflows.model.EtcdSpec;
 import dev.graft.workflows.model.EtcdTopology;
 import dev.graft.workflows.model.NodeSpec;
 import dev.graft.workflows.step.OperationOutcome;
-import dev.graft.workflows.step.OperatorAction;
-import dev.graft.workflows.step.OperatorRequest;
-import dev.graft.workflows.step.StepView;
-import dev.graft.workflows.step.Steps;
+import dev.graft.workflows.step.StepsWorkflow;
 import io.temporal.activity.ActivityOptions;
 import io.temporal.failure.ActivityFailure;
 import io.temporal.failure.ApplicationFailure;
@@ -26,9 +23,8 @@ import org.slf4j.Logger;
  * undo. Stacked topology: verify that kubeadm's new member is a healthy voter, and remove what it
  * left behind otherwise. One member at a time; the gate runs before each.
  */
-public class EtcdGrowthWorkflowImpl implements EtcdGrowthWorkflow {
+public class EtcdGrowthWorkflowImpl extends StepsWorkflow implements EtcdGrowthWorkflow {
   private static final Logger LOG = Workflow.getLogger(EtcdGrowthWorkflowImpl.class);
-  private final Steps steps = new Steps();
 
   private EtcdGrowthRequest request;
   private EtcdPolicy policy;
@@ -250,20 +246,5 @@ public class EtcdGrowthWorkflowImpl implements EtcdGrowthWorkflow {
       return "no answer in time (" + tf.getTimeoutType().name().replace("TIMEOUT_TYPE_", "").toLowerCase() + " timeout)";
     }
     return String.valueOf(c.getMessage());
-  }
-
-  @Override
-  public List<StepView> steps() {
-    return steps.view();
-  }
-
-  @Override
-  public OperatorAction decide(OperatorRequest r) {
-    return steps.accept(r);
-  }
-
-  @Override
-  public void validateDecide(OperatorRequest r) {
-    steps.validate(r);
   }
 }

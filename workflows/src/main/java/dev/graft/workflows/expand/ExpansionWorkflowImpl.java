@@ -15,11 +15,9 @@ import dev.graft.workflows.routing.RoutingResult;
 import dev.graft.workflows.routing.RoutingWorkflow;
 import dev.graft.workflows.step.ChildAttention;
 import dev.graft.workflows.step.OperationOutcome;
-import dev.graft.workflows.step.OperatorAction;
-import dev.graft.workflows.step.OperatorRequest;
 import dev.graft.workflows.step.Parallel;
 import dev.graft.workflows.step.StepView;
-import dev.graft.workflows.step.Steps;
+import dev.graft.workflows.step.StepsWorkflow;
 import io.temporal.api.enums.v1.ParentClosePolicy;
 import io.temporal.api.enums.v1.WorkflowIdReusePolicy;
 import io.temporal.failure.ActivityFailure;
@@ -43,13 +41,12 @@ import org.slf4j.Logger;
  * Runs one expansion plan (see {@link ExpansionWorkflow}). Each node joins in a child workflow of
  * its own, so this history grows by a few events per node, not by every step of every node.
  */
-public class ExpansionWorkflowImpl implements ExpansionWorkflow {
+public class ExpansionWorkflowImpl extends StepsWorkflow implements ExpansionWorkflow {
   private static final Logger LOG = Workflow.getLogger(ExpansionWorkflowImpl.class);
   /** Pre-checks only read, but each holds an SSH session: bound them for the worker's sake. */
   static final int PRECHECK_PARALLELISM = 50;
 
   private final EtcdStage etcd;
-  private final Steps steps = new Steps();
   private final Set<String> wrappers = new LinkedHashSet<>();
   private final Map<String, String> children = new LinkedHashMap<>();
   private final Map<String, List<StepView>> childSteps = new LinkedHashMap<>();
@@ -360,20 +357,5 @@ public class ExpansionWorkflowImpl implements ExpansionWorkflow {
     if (!finished.contains(attention.childId())) {
       childWaiting.put(attention.childId(), attention.waiting());
     }
-  }
-
-  @Override
-  public List<StepView> steps() {
-    return steps.view();
-  }
-
-  @Override
-  public OperatorAction decide(OperatorRequest r) {
-    return steps.accept(r);
-  }
-
-  @Override
-  public void validateDecide(OperatorRequest r) {
-    steps.validate(r);
   }
 }

@@ -3,16 +3,10 @@ package dev.graft.workflows.join;
 import dev.graft.workflows.ActivityKinds;
 import dev.graft.workflows.model.NodeSpec;
 import dev.graft.workflows.step.OperationOutcome;
-import dev.graft.workflows.step.OperatorAction;
-import dev.graft.workflows.step.OperatorRequest;
-import dev.graft.workflows.step.StepView;
-import dev.graft.workflows.step.Steps;
+import dev.graft.workflows.step.StepsWorkflow;
 import io.temporal.workflow.Workflow;
-import java.util.List;
 
-public class NodeJoinWorkflowImpl implements NodeJoinWorkflow {
-  private final Steps steps = new Steps();
-
+public class NodeJoinWorkflowImpl extends StepsWorkflow implements NodeJoinWorkflow {
   @Override
   public NodeJoinResult join(NodeJoinRequest r) {
     ExecutionPolicy policy = r.policy() == null ? ExecutionPolicy.DEFAULTS : r.policy();
@@ -94,20 +88,5 @@ public class NodeJoinWorkflowImpl implements NodeJoinWorkflow {
                               r.cluster(), r.kubeconfig(), node, policy.readyTimeout())));
             });
     return new NodeJoinResult(name, outcome, steps.view());
-  }
-
-  @Override
-  public List<StepView> steps() {
-    return steps.view();
-  }
-
-  @Override
-  public OperatorAction decide(OperatorRequest request) {
-    return steps.accept(request);
-  }
-
-  @Override
-  public void validateDecide(OperatorRequest request) {
-    steps.validate(request);
   }
 }

@@ -4,11 +4,8 @@ import dev.graft.workflows.ActivityKinds;
 import dev.graft.workflows.join.ExecutionPolicy;
 import dev.graft.workflows.model.NodeSpec;
 import dev.graft.workflows.step.OperationOutcome;
-import dev.graft.workflows.step.OperatorAction;
-import dev.graft.workflows.step.OperatorRequest;
 import dev.graft.workflows.step.Parallel;
-import dev.graft.workflows.step.StepView;
-import dev.graft.workflows.step.Steps;
+import dev.graft.workflows.step.StepsWorkflow;
 import io.temporal.workflow.Workflow;
 import java.util.ArrayList;
 import java.util.Comparator;
@@ -16,11 +13,10 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 
-public class RoutingWorkflowImpl implements RoutingWorkflow {
+public class RoutingWorkflowImpl extends StepsWorkflow implements RoutingWorkflow {
   /** Matrix cells a result carries in full; above it, only the unreachable ones. */
   static final int MATRIX_LIMIT = 2_500;
 
-  private final Steps steps = new Steps();
   private final List<PairResult> matrix = new ArrayList<>();
   private String mode;
   private String note;
@@ -128,20 +124,5 @@ public class RoutingWorkflowImpl implements RoutingWorkflow {
     Map<String, NodePodCidr> m = new LinkedHashMap<>();
     podCidrs.forEach(p -> m.put(p.node(), p));
     return m;
-  }
-
-  @Override
-  public List<StepView> steps() {
-    return steps.view();
-  }
-
-  @Override
-  public OperatorAction decide(OperatorRequest request) {
-    return steps.accept(request);
-  }
-
-  @Override
-  public void validateDecide(OperatorRequest request) {
-    steps.validate(request);
   }
 }

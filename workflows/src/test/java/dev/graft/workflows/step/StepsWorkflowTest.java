@@ -85,8 +85,7 @@ public class StepsWorkflowTest {
     OperationOutcome run(boolean withGate);
   }
 
-  public static class ThreeStepWorkflowImpl implements ThreeStepWorkflow {
-    private final Steps steps = new Steps();
+  public static class ThreeStepWorkflowImpl extends StepsWorkflow implements ThreeStepWorkflow {
     private final FakeActivities fake =
         Workflow.newActivityStub(
             FakeActivities.class,
@@ -122,20 +121,6 @@ public class StepsWorkflowTest {
       steps.run(name, name, "n1", skippable, call);
     }
 
-    @Override
-    public List<StepView> steps() {
-      return steps.view();
-    }
-
-    @Override
-    public OperatorAction decide(OperatorRequest request) {
-      return steps.accept(request);
-    }
-
-    @Override
-    public void validateDecide(OperatorRequest request) {
-      steps.validate(request);
-    }
   }
 
   private final Fake fake = new Fake();
