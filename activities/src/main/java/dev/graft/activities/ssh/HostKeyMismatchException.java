@@ -17,7 +17,7 @@ public class HostKeyMismatchException extends SshOperationException {
 
   public HostKeyMismatchException(String host, int port, String seenKeyType, String seenFingerprint,
       List<String> expectedFingerprints, String source, boolean revoked) {
-    super(message(host, port, seenKeyType, seenFingerprint, expectedFingerprints, source, revoked), null);
+    super(TYPE, false, message(host, port, seenKeyType, seenFingerprint, expectedFingerprints, source, revoked), null);
     this.host = host;
     this.seenFingerprint = seenFingerprint;
     this.expectedFingerprints = List.copyOf(expectedFingerprints);
@@ -47,15 +47,5 @@ public class HostKeyMismatchException extends SshOperationException {
 
   public List<String> expectedFingerprints() {
     return expectedFingerprints;
-  }
-
-  @Override
-  public String type() {
-    return TYPE;
-  }
-
-  @Override
-  public boolean retryable() {
-    return false;
   }
 }

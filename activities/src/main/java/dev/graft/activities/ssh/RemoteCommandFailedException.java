@@ -13,7 +13,7 @@ public class RemoteCommandFailedException extends SshOperationException {
   private final transient CommandResult result;
 
   public RemoteCommandFailedException(String what, SshTarget target, CommandResult result) {
-    super(what + " on " + target.display() + " failed with " + result.status() + tail(result), null);
+    super(TYPE, true, what + " on " + target.display() + " failed with " + result.status() + tail(result), null);
     this.result = result;
   }
 
@@ -27,15 +27,5 @@ public class RemoteCommandFailedException extends SshOperationException {
 
   public CommandResult result() {
     return result;
-  }
-
-  @Override
-  public String type() {
-    return TYPE;
-  }
-
-  @Override
-  public boolean retryable() {
-    return true;
   }
 }

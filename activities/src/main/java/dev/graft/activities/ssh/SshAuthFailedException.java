@@ -6,20 +6,10 @@ public class SshAuthFailedException extends SshOperationException {
   public static final String TYPE = "SshAuthFailed";
 
   public SshAuthFailedException(String message) {
-    super(message, null);
+    super(TYPE, false, message, null);
   }
 
   public SshAuthFailedException(String message, Throwable cause) {
-    super(message, cause);
-  }
-
-  @Override
-  public String type() {
-    return TYPE;
-  }
-
-  @Override
-  public boolean retryable() {
-    return false;
+    super(TYPE, false, message, cause);
   }
 }

@@ -11,21 +11,11 @@ public class SshCommandTimeoutException extends SshOperationException {
   private final transient CommandResult partial;
 
   public SshCommandTimeoutException(String message, CommandResult partial) {
-    super(message, null);
+    super(TYPE, true, message, null);
     this.partial = partial;
   }
 
   public CommandResult partial() {
     return partial;
-  }
-
-  @Override
-  public String type() {
-    return TYPE;
-  }
-
-  @Override
-  public boolean retryable() {
-    return true;
   }
 }

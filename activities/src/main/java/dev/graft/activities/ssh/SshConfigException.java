@@ -6,20 +6,10 @@ public class SshConfigException extends SshOperationException {
   public static final String TYPE = "SshConfigInvalid";
 
   public SshConfigException(String message) {
-    super(message, null);
+    super(TYPE, false, message, null);
   }
 
   public SshConfigException(String message, Throwable cause) {
-    super(message, cause);
-  }
-
-  @Override
-  public String type() {
-    return TYPE;
-  }
-
-  @Override
-  public boolean retryable() {
-    return false;
+    super(TYPE, false, message, cause);
   }
 }

@@ -8,13 +8,22 @@ package dev.graft.activities.ssh;
 public abstract class SshOperationException extends RuntimeException {
   private static final long serialVersionUID = 1L;
 
-  protected SshOperationException(String message, Throwable cause) {
+  private final String type;
+  private final boolean retryable;
+
+  protected SshOperationException(String type, boolean retryable, String message, Throwable cause) {
     super(message, cause);
+    this.type = type;
+    this.retryable = retryable;
   }
 
   /** The ApplicationFailure type, e.g. {@code SshHostKeyMismatch}. */
-  public abstract String type();
+  public final String type() {
+    return type;
+  }
 
   /** Whether a later attempt can succeed without a person changing something. */
-  public abstract boolean retryable();
+  public final boolean retryable() {
+    return retryable;
+  }
 }

@@ -6,20 +6,10 @@ public class SshUnreachableException extends SshOperationException {
   public static final String TYPE = "SshUnreachable";
 
   public SshUnreachableException(String message) {
-    super(message, null);
+    super(TYPE, true, message, null);
   }
 
   public SshUnreachableException(String message, Throwable cause) {
-    super(message, cause);
-  }
-
-  @Override
-  public String type() {
-    return TYPE;
-  }
-
-  @Override
-  public boolean retryable() {
-    return true;
+    super(TYPE, true, message, cause);
   }
 }

@@ -12,7 +12,7 @@ public class UnknownHostKeyException extends SshOperationException {
   private final String seenFingerprint;
 
   public UnknownHostKeyException(String host, int port, String seenKeyType, String seenFingerprint, String source) {
-    super("SSH host key of " + HostKeyPolicy.hostPattern(host, port) + " is unknown: the server presented "
+    super(TYPE, false, "SSH host key of " + HostKeyPolicy.hostPattern(host, port) + " is unknown: the server presented "
         + seenKeyType + " key " + seenFingerprint + ", and " + source + " has no key for this host."
         + " Verify that fingerprint on the host itself (ssh-keygen -lf /etc/ssh/ssh_host_*_key.pub), then add the"
         + " key to the known_hosts file or pin it as the node's ssh.hostKey.", null);
@@ -26,15 +26,5 @@ public class UnknownHostKeyException extends SshOperationException {
 
   public String seenFingerprint() {
     return seenFingerprint;
-  }
-
-  @Override
-  public String type() {
-    return TYPE;
-  }
-
-  @Override
-  public boolean retryable() {
-    return false;
   }
 }
