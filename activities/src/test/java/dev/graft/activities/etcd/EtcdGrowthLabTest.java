@@ -6,15 +6,11 @@ import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.graft.activities.node.NodeShell;
-import dev.graft.activities.ssh.SshConnectionPool;
-import dev.graft.activities.ssh.SshExecutor;
-import dev.graft.activities.ssh.SshPoolSettings;
+import dev.graft.activities.testing.LabWorkbench;
 import dev.graft.activities.testing.Prereqs;
 import dev.graft.lab.HostState;
 import dev.graft.lab.Lab;
 import dev.graft.lab.LabHost;
-import dev.graft.lab.LabKind;
-import dev.graft.lab.LabSpec;
 import dev.graft.lab.LabState;
 import dev.graft.workflows.etcd.ApiServerRequest;
 import dev.graft.workflows.etcd.EtcdCaRef;
@@ -48,8 +44,6 @@ import io.temporal.testing.TestWorkflowEnvironment;
 import io.temporal.worker.Worker;
 import io.temporal.worker.WorkerFactoryOptions;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
-import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
 import java.util.Set;
@@ -70,31 +64,25 @@ import org.junit.jupiter.api.Test;
  */
 class EtcdGrowthLabTest {
   private static final Duration T = Duration.ofSeconds(5);
+  private LabWorkbench bench;
   private Lab lab;
-  private Path stateDir;
-  private SshConnectionPool pool;
   private EtcdClients clients;
   private TestWorkflowEnvironment temporal;
   private LabState state;
   private final Set<Client> readers = ConcurrentHashMap.newKeySet();
 
   private void up(int nodes, EtcdHostActivities hostActivities) throws Exception {
-    Prereqs.requireRoot("lab hosts are network namespaces");
-    Prereqs.requireExecutable("OpenSSH server", "/usr/sbin/sshd");
-    Prereqs.requireExecutable("etcd", "/usr/bin/etcd");
     Prereqs.requireExecutable("openssl", "/usr/bin/openssl");
     Prereqs.requireExecutable("curl", "/usr/bin/curl");
-    stateDir = Files.createTempDirectory("graft-etcd-lab-").resolve("lab");
-    lab = Lab.up(LabSpec.builder().nodes(nodes).kind(LabKind.NETNS).stateDir(stateDir).bootstrap(true).build());
-    state = lab.state();
-    SshPoolSettings settings = SshPoolSettings.defaults();
-    pool = new SshConnectionPool(settings);
-    clients = new EtcdClients(Duration.ofSeconds(3));
-    NodeShell shell = new NodeShell(new SshExecutor(pool, settings));
-    temporal = TestWorkflowEnvironment.newInstance(TestEnvironmentOptions.newBuilder()
+    bench = LabWorkbench.up("graft-etcd-lab-", nodes, TestEnvironmentOptions.newBuilder()
         .setUseTimeskipping(false)
         .setWorkerFactoryOptions(WorkerFactoryOptions.newBuilder().setWorkflowCacheSize(0).build())
         .build());
+    lab = bench.lab();
+    state = bench.state();
+    clients = new EtcdClients(Duration.ofSeconds(3));
+    NodeShell shell = bench.shell();
+    temporal = bench.temporal();
     Worker worker = temporal.newWorker("graft");
     worker.registerWorkflowImplementationTypes(EtcdGrowthWorkflowImpl.class);
     worker.registerActivitiesImplementations(new EtcdActivitiesImpl(clients),
@@ -103,27 +91,20 @@ class EtcdGrowthLabTest {
   }
 
   private NodeShell shell() {
-    SshPoolSettings settings = SshPoolSettings.defaults();
-    return new NodeShell(new SshExecutor(pool, settings));
+    return bench.shell();
   }
 
   @AfterEach
   void down() throws Exception {
     readers.forEach(Client::close);
-    if (temporal != null) {
-      temporal.close();
-    }
+    readers.clear();
     if (clients != null) {
       clients.close();
+      clients = null;
     }
-    if (pool != null) {
-      pool.close();
-    }
-    if (lab != null) {
-      lab.close();
-    }
-    if (stateDir != null) {
-      Files.deleteIfExists(stateDir.getParent());
+    if (bench != null) {
+      bench.close();
+      bench = null;
     }
   }
 

@@ -6,14 +6,9 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.graft.activities.kube.KubeClients;
 import dev.graft.activities.kube.NodeObjectActivitiesImpl;
-import dev.graft.activities.ssh.SshConnectionPool;
-import dev.graft.activities.ssh.SshExecutor;
-import dev.graft.activities.ssh.SshPoolSettings;
-import dev.graft.activities.testing.Prereqs;
+import dev.graft.activities.testing.LabWorkbench;
 import dev.graft.lab.HostState;
 import dev.graft.lab.Lab;
-import dev.graft.lab.LabKind;
-import dev.graft.lab.LabSpec;
 import dev.graft.lab.LabState;
 import dev.graft.workflows.HistoryText;
 import dev.graft.workflows.join.ExecutionPolicy;
@@ -33,8 +28,6 @@ import io.fabric8.kubernetes.client.KubernetesClient;
 import io.temporal.client.WorkflowOptions;
 import io.temporal.testing.TestWorkflowEnvironment;
 import io.temporal.worker.Worker;
-import java.nio.file.Files;
-import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
@@ -53,28 +46,21 @@ import org.junit.jupiter.api.TestInstance;
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
 class NodeJoinLabTest {
   private static final String OP = "cluster/lab/expand/e2e";
+  private LabWorkbench bench;
   private Lab lab;
   private LabState state;
-  private Path stateDir;
-  private SshConnectionPool pool;
   private KubeClients kube;
   private TestWorkflowEnvironment temporal;
-  private Worker worker;
 
   @BeforeAll
   void up() throws Exception {
-    Prereqs.requireRoot("lab hosts are network namespaces");
-    Prereqs.requireExecutable("OpenSSH server", "/usr/sbin/sshd");
-    Prereqs.requireExecutable("etcd", "/usr/bin/etcd");
-    stateDir = Files.createTempDirectory("graft-join-e2e-").resolve("lab");
-    lab = Lab.up(LabSpec.builder().nodes(3).kind(LabKind.NETNS).stateDir(stateDir).bootstrap(true).build());
-    state = lab.state();
-    SshPoolSettings settings = SshPoolSettings.defaults();
-    pool = new SshConnectionPool(settings);
-    kube = new KubeClients(Duration.ofSeconds(15));
-    NodeShell shell = new NodeShell(new SshExecutor(pool, settings));
-    temporal = TestWorkflowEnvironment.newInstance();
-    worker = temporal.newWorker("graft");
+    bench = LabWorkbench.up("graft-join-e2e-", 3, null);
+    lab = bench.lab();
+    state = bench.state();
+    kube = bench.kube();
+    temporal = bench.temporal();
+    NodeShell shell = bench.shell();
+    Worker worker = temporal.newWorker("graft");
     worker.registerWorkflowImplementationTypes(NodeJoinWorkflowImpl.class);
     worker.registerActivitiesImplementations(
         new HostActivitiesImpl(shell),
@@ -85,26 +71,14 @@ class NodeJoinLabTest {
 
   @AfterAll
   void down() throws Exception {
-    if (temporal != null) {
-      temporal.close();
-    }
-    if (pool != null) {
-      pool.close();
-    }
-    if (kube != null) {
-      kube.close();
-    }
-    if (lab != null) {
-      lab.close();
-    }
-    if (stateDir != null) {
-      Files.deleteIfExists(stateDir.getParent());
+    if (bench != null) {
+      bench.close();
     }
   }
 
   private NodeSpec node(HostState h, List<Role> roles, Map<String, String> labels, List<Taint> taints) {
-    SshSpec ssh = new SshSpec("root", h.sshPort(), state.clientKey(), false, null, state.knownHosts());
-    return new NodeSpec(h.name(), h.address(), null, roles, ssh, labels, taints, null);
+    NodeSpec n = bench.node(h, roles);
+    return new NodeSpec(n.name(), n.address(), null, roles, n.ssh(), labels, taints, null);
   }
 
   private NodeJoinResult join(NodeSpec node, NodeSpec controlPlane) {

@@ -6,15 +6,12 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.graft.activities.kube.KubeClients;
 import dev.graft.activities.node.NodeShell;
-import dev.graft.activities.ssh.SshConnectionPool;
 import dev.graft.activities.ssh.SshExecutor;
-import dev.graft.activities.ssh.SshPoolSettings;
+import dev.graft.activities.testing.LabWorkbench;
 import dev.graft.activities.testing.Prereqs;
 import dev.graft.lab.Lab;
 import dev.graft.lab.LabHost;
-import dev.graft.lab.LabKind;
 import dev.graft.lab.LabPods;
-import dev.graft.lab.LabSpec;
 import dev.graft.lab.LabState;
 import dev.graft.lab.Mutation;
 import dev.graft.workflows.join.ExecutionPolicy;
@@ -74,10 +71,9 @@ class RoutingLabTest {
   private static final Set<String> IPTABLES_CHANGES =
       Set.of("-I", "-A", "-D", "-R", "-N", "-X", "-F", "-P", "-Z", "-E", "--insert", "--append", "--delete");
 
+  private LabWorkbench bench;
   private Lab lab;
   private LabState state;
-  private Path stateDir;
-  private SshConnectionPool pool;
   private KubeClients kube;
   private KubernetesClient api;
   private TestWorkflowEnvironment temporal;
@@ -86,17 +82,13 @@ class RoutingLabTest {
 
   @BeforeAll
   void up() throws Exception {
-    Prereqs.requireRoot("lab hosts are network namespaces");
-    Prereqs.requireExecutable("OpenSSH server", "/usr/sbin/sshd");
-    Prereqs.requireExecutable("etcd (the lab bootstrap)", "/usr/bin/etcd");
     Prereqs.require("ping", Files.isExecutable(Path.of("/usr/bin/ping")) || Files.isExecutable(Path.of("/bin/ping")),
         "the verification pings (package iputils-ping)");
-    stateDir = Files.createTempDirectory("graft-routing-e2e-").resolve("lab");
-    lab = Lab.up(LabSpec.builder().nodes(5).kind(LabKind.NETNS).stateDir(stateDir).bootstrap(true).build());
-    state = lab.state();
-    SshPoolSettings settings = SshPoolSettings.defaults();
-    pool = new SshConnectionPool(settings);
-    kube = new KubeClients(Duration.ofSeconds(15));
+    bench = LabWorkbench.up("graft-routing-e2e-", 5, null);
+    lab = bench.lab();
+    state = bench.state();
+    kube = bench.kube();
+    temporal = bench.temporal();
     api = kube.forKubeconfig(state.kubeconfig());
     for (LabHost h : lab.hosts().subList(1, 5)) {
       api.nodes().resource(new NodeBuilder().withNewMetadata().withName(h.name())
@@ -108,8 +100,7 @@ class RoutingLabTest {
         lab.faults().recordInvocations(h.name(), c);
       }
     }
-    SshExecutor executor = new SshExecutor(pool, settings);
-    temporal = TestWorkflowEnvironment.newInstance();
+    SshExecutor executor = bench.executor();
     Worker worker = temporal.newWorker("graft");
     worker.registerWorkflowImplementationTypes(RoutingWorkflowImpl.class);
     worker.registerActivitiesImplementations(
@@ -119,20 +110,8 @@ class RoutingLabTest {
 
   @AfterAll
   void down() throws Exception {
-    if (temporal != null) {
-      temporal.close();
-    }
-    if (pool != null) {
-      pool.close();
-    }
-    if (kube != null) {
-      kube.close();
-    }
-    if (lab != null) {
-      lab.close();
-    }
-    if (stateDir != null) {
-      Files.deleteIfExists(stateDir.getParent());
+    if (bench != null) {
+      bench.close();
     }
   }
 
