@@ -71,7 +71,7 @@ public final class KubeadmActivitiesImpl implements KubeadmActivities {
     Optional<NodeShell.DetachedRun> earlier =
         shell.resumeDetached(node, runKey, "kubeadm join", JOIN_TIMEOUT, List.of());
     if (earlier.isPresent()) {
-      return joined(node, controlPlane, earlier.get(), request.cluster(), List.of());
+      return joined(node, controlPlane, earlier.get(), request.cluster());
     }
     CommandResult probe =
         shell.runChecked(node, "joined?", "if [ -f " + JOINED_MARKER + " ]; then echo joined; else echo new; fi", SHORT, List.of());
@@ -110,7 +110,7 @@ public final class KubeadmActivitiesImpl implements KubeadmActivities {
       }
       NodeShell.DetachedRun run =
           shell.runDetached(node, runKey, "kubeadm join", Shell.command(argv), JOIN_TIMEOUT, secrets);
-      return joined(node, controlPlane, run, request.cluster(), secrets);
+      return joined(node, controlPlane, run, request.cluster());
     } catch (KubernetesClientException e) {
       throw KubeFailures.toApplicationFailure("prepare the join of " + node.name(), e);
     } catch (IllegalArgumentException e) {
@@ -127,22 +127,16 @@ public final class KubeadmActivitiesImpl implements KubeadmActivities {
   }
 
   private StepOutcome joined(
-      NodeSpec node, boolean controlPlane, NodeShell.DetachedRun run, String cluster, List<String> secrets) {
-    CommandResult r = run.result();
+      NodeSpec node, boolean controlPlane, NodeShell.DetachedRun run, String cluster) {
     String what = "kubeadm join" + (controlPlane ? " --control-plane" : "");
-    if (!r.succeeded()) {
-      throw NodeShell.failure(
-          node.name() + ": " + what + " failed (" + r.status() + ")",
-          "RemoteCommandFailed",
-          false,
-          Redactor.redact(NodeShell.tail(r), secrets),
-          "read the output below; if the node is half-joined, abort (kubeadm reset) or reset it by hand, then retry");
-    }
+    // The run's output is already redacted (NodeShell.run), secrets named or shaped like one.
+    CommandResult r = NodeShell.checked(node, what, run.result(),
+        "read the output below; if the node is half-joined, abort (kubeadm reset) or reset it by hand, then retry");
     LOG.info("joined node={} controlPlane={} cluster={} resumed={}", node.name(), controlPlane, cluster, run.resumed());
     return StepOutcome.did(
         what + " succeeded on " + node.name()
             + (run.resumed() ? " (resumed: the join an earlier attempt started ran to completion)" : ""),
-        Redactor.redact(NodeShell.tail(r), secrets), attempt());
+        NodeShell.tail(r), attempt());
   }
 
   @Override

@@ -1,5 +1,6 @@
 package dev.graft.activities.node;
 
+import dev.graft.activities.common.Resources;
 import dev.graft.activities.common.Shell;
 import dev.graft.activities.ssh.CommandResult;
 import dev.graft.activities.ssh.RemoteCommand;
@@ -13,10 +14,6 @@ import dev.graft.workflows.step.StepFailureDetails;
 import io.temporal.activity.Activity;
 import io.temporal.activity.ActivityExecutionContext;
 import io.temporal.failure.ApplicationFailure;
-import java.io.IOException;
-import java.io.InputStream;
-import java.io.UncheckedIOException;
-import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.List;
 import java.util.Optional;
@@ -100,7 +97,7 @@ public final class NodeShell {
   /** Where detached runs keep their pid, log and exit status on a node. */
   public static final String RUNS_DIR = "/var/lib/graft/runs";
 
-  private static final String DETACHED_RUN = loadScript("detached-run.sh");
+  private static final String DETACHED_RUN = Resources.text(NodeShell.class, "detached-run.sh");
 
   /**
    * The outcome of a detached run: its result, and whether this attempt attached to (or found
@@ -168,27 +165,17 @@ public final class NodeShell {
     return sb.append(DETACHED_RUN).toString();
   }
 
-  private static String loadScript(String name) {
-    try (InputStream in = NodeShell.class.getResourceAsStream(name)) {
-      if (in == null) {
-        throw new IllegalStateException("missing resource " + name);
-      }
-      return new String(in.readAllBytes(), StandardCharsets.UTF_8);
-    } catch (IOException e) {
-      throw new UncheckedIOException(e);
-    }
-  }
-
   /** Runs a script and fails the step (retryably) when it exits non-zero. */
   public CommandResult runChecked(NodeSpec node, String label, String script, Duration timeout, List<String> secrets) {
-    CommandResult r = run(node, label, script, timeout, secrets);
+    return checked(node, label, run(node, label, script, timeout, secrets),
+        "read the output below, fix the node, then retry the step");
+  }
+
+  /** Returns a command's result when it exited 0; otherwise fails the step (retryably) with its output tail and {@code hint}. */
+  public static CommandResult checked(NodeSpec node, String label, CommandResult r, String hint) {
     if (!r.succeeded()) {
       throw failure(
-          node.name() + ": " + label + " failed (" + r.status() + ")",
-          "RemoteCommandFailed",
-          false,
-          tail(r),
-          "read the output below, fix the node, then retry the step");
+          node.name() + ": " + label + " failed (" + r.status() + ")", "RemoteCommandFailed", false, tail(r), hint);
     }
     return r;
   }

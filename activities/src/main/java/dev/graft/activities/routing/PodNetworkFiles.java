@@ -1,9 +1,7 @@
 package dev.graft.activities.routing;
 
+import dev.graft.activities.common.Resources;
 import dev.graft.workflows.plan.Route;
-import java.io.IOException;
-import java.io.InputStream;
-import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
 import java.util.List;
 
@@ -25,7 +23,7 @@ final class PodNetworkFiles {
 
   private PodNetworkFiles() {}
 
-  static final String SCRIPT_TEXT = resource("pod-network.sh");
+  static final String SCRIPT_TEXT = Resources.text(PodNetworkFiles.class, "pod-network.sh");
 
   static final String SYSCTL_TEXT =
       "# Written by Graft: pod traffic is forwarded between cbr0 and the node's network.\n"
@@ -73,16 +71,5 @@ final class PodNetworkFiles {
         new NodeFile(CONF, confText.getBytes(StandardCharsets.UTF_8), 0644),
         new NodeFile(SYSCTL, SYSCTL_TEXT.getBytes(StandardCharsets.UTF_8), 0644),
         new NodeFile(UNIT, UNIT_TEXT.getBytes(StandardCharsets.UTF_8), 0644));
-  }
-
-  private static String resource(String name) {
-    try (InputStream in = PodNetworkFiles.class.getResourceAsStream(name)) {
-      if (in == null) {
-        throw new IllegalStateException("missing resource " + name);
-      }
-      return new String(in.readAllBytes(), StandardCharsets.UTF_8);
-    } catch (IOException e) {
-      throw new UncheckedIOException(e);
-    }
   }
 }
