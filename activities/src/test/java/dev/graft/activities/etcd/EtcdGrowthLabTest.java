@@ -7,6 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.graft.activities.node.NodeShell;
 import dev.graft.activities.testing.LabWorkbench;
+import dev.graft.workflows.HistoryText;
 import dev.graft.activities.testing.Prereqs;
 import dev.graft.lab.HostState;
 import dev.graft.lab.Lab;
@@ -150,13 +151,7 @@ class EtcdGrowthLabTest {
 
   /** The history as JSON with every payload's base64 data decoded, so a secret cannot hide in it. */
   private String decodedHistory() {
-    String json = temporal.getWorkflowClient().fetchHistory(EtcdGrowthWorkflow.workflowId("lab")).toJson(false);
-    StringBuilder out = new StringBuilder(json);
-    java.util.regex.Matcher m = java.util.regex.Pattern.compile("\"data\":\\s*\"([A-Za-z0-9+/=]+)\"").matcher(json);
-    while (m.find()) {
-      out.append('\n').append(new String(java.util.Base64.getDecoder().decode(m.group(1)), StandardCharsets.UTF_8));
-    }
-    return out.toString();
+    return HistoryText.of(temporal.getWorkflowClient().fetchHistory(EtcdGrowthWorkflow.workflowId("lab")));
   }
 
   private static StepView step(EtcdGrowthResult r, String id) {
