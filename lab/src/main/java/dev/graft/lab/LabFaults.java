@@ -12,7 +12,7 @@ import java.util.function.Function;
 
 /**
  * Fault injection into lab hosts, by host name. Command failures use the wrapper of lab.sh
- * ({@code /run/graft-lab/fail/COMMAND}), which stand-ins honour by calling graft_lab_maybe_fail.
+ * ({@code /run/graft-lab/fail/COMMAND}), which stand-ins honour by calling graft_lab_fault_hooks.
  * Kubelet and etcd kills are {@link #killByPidFile} with the stand-ins' PID files.
  */
 public final class LabFaults {

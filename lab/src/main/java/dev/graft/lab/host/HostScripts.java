@@ -44,7 +44,7 @@ public final class HostScripts {
 
   /**
    * The in-host script behind "make COMMAND fail its next N runs" and "record COMMAND": installs
-   * the wrapper at /usr/local/bin/COMMAND unless a script that calls graft_lab_maybe_fail (a
+   * the wrapper at /usr/local/bin/COMMAND unless a script that calls graft_lab_fault_hooks (a
    * stand-in) is already there, then arms the counter or the record flag. Arguments: COMMAND
    * MODE(fail|record) N EXITCODE.
    */
@@ -55,8 +55,8 @@ public final class HostScripts {
           "c=\"$1\"; mode=\"$2\"; n=\"$3\"; code=\"$4\"; R=\"${GRAFT_LAB_ROOT:-}\"",
           "w=\"$R/usr/local/bin/$c\"",
           "if [ -e \"$w\" ]; then",
-          "  grep -q graft_lab_maybe_fail \"$w\" || {",
-          "    echo \"$w exists and does not call graft_lab_maybe_fail; cannot arm $c\" >&2; exit 3; }",
+          "  grep -q graft_lab_fault_hooks \"$w\" || {",
+          "    echo \"$w exists and does not call graft_lab_fault_hooks; cannot arm $c\" >&2; exit 3; }",
           "else",
           "  mkdir -p \"$R/usr/local/bin\"",
           "  sed \"s/@CMD@/$c/g\" \"$R" + WRAPPER_TEMPLATE + "\" >\"$w.tmp\"",

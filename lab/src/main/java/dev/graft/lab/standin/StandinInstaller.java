@@ -29,11 +29,7 @@ public final class StandinInstaller {
    */
   static String faultHooks(String command) {
     return "_gl_lib=\"${GRAFT_LAB_ROOT:-}/usr/local/lib/graft-lab/lab.sh\"\n"
-        + "if [ -f \"$_gl_lib\" ]; then\n"
-        + "  . \"$_gl_lib\"\n"
-        + "  graft_lab_maybe_fail " + command + "\n"
-        + "  if [ -f \"$GRAFT_LAB_STATE/record/" + command + "\" ]; then graft_lab_mutation " + command + " \"$@\"; fi\n"
-        + "fi\n";
+        + "if [ -f \"$_gl_lib\" ]; then . \"$_gl_lib\"; graft_lab_fault_hooks " + command + " \"$@\"; fi\n";
   }
 
   public static void install(StandinHost host, StandinConfig cfg) throws IOException {

@@ -54,6 +54,14 @@ graft_lab_maybe_fail() {
   fi
 }
 
+# graft_lab_fault_hooks COMMAND [ARGS...]: what every armable command runs first (the fault
+# wrapper and the stand-ins' launchers): an armed failure exits the calling script, and an armed
+# recording appends the call to the mutation log.
+graft_lab_fault_hooks() {
+  graft_lab_maybe_fail "$1"
+  if [ -f "$GRAFT_LAB_STATE/record/$1" ]; then graft_lab_mutation "$@"; fi
+}
+
 # graft_lab_real COMMAND: the first COMMAND on PATH that is not a graft-lab wrapper.
 graft_lab_real() {
   _gl_old_ifs="$IFS"; IFS=:
