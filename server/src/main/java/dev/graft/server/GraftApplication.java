@@ -132,6 +132,7 @@ public class GraftApplication extends Application<GraftConfiguration> {
                   new TokenAuthenticator(config.getAuth().getTokens()),
                   config.getAuth().getAnonymousRole()));
       env.jersey().register(RolesAllowedDynamicFeature.class);
+      env.jersey().register(new dev.graft.server.auth.CloseAfterRejection());
       env.jersey().register(new InfoResource(config));
       env.jersey().register(new DiagnosticsResource(temporal));
       env.jersey().register(new dev.graft.server.resources.PlanResource());
