@@ -167,6 +167,21 @@ public final class NetnsHost implements FaultableHost {
     }
     exec(FaultableHost.SHORT, "/usr/sbin/sshd", "-f", SSHD_CONFIG, "-E", "/var/log/graft-lab/sshd.log")
         .orThrow("host " + name + ": sshd start");
+    // sshd daemonizes before it listens and writes its PID file once it does: the command above
+    // returns before connections are accepted. Wait for the PID file's process.
+    long deadline = System.nanoTime() + FaultableHost.SHORT.toNanos();
+    while (!sshdRunning()) {
+      if (System.nanoTime() > deadline) {
+        throw new LabException("host " + name + ": sshd started but wrote no live PID to " + SSHD_PIDFILE
+            + " within " + FaultableHost.SHORT.toSeconds() + " s (see /var/log/graft-lab/sshd.log)");
+      }
+      try {
+        Thread.sleep(20);
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        throw new LabException("host " + name + ": interrupted waiting for sshd");
+      }
+    }
   }
 
   @Override
