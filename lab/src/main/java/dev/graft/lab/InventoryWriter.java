@@ -101,6 +101,10 @@ public final class InventoryWriter {
     }
     if (s.bootstrap() != null) {
       sb.append("graft_kubeconfig=").append(s.kubeconfig()).append('\n');
+      // Copies of host 1's etcd client TLS on this machine, where Graft's worker runs.
+      sb.append("graft_etcd_ca_file=").append(s.bootstrap().etcdCaCert()).append('\n');
+      sb.append("graft_etcd_cert_file=").append(s.bootstrap().etcdClientCert()).append('\n');
+      sb.append("graft_etcd_key_file=").append(s.bootstrap().etcdClientKey()).append('\n');
     }
     if (!external(s)) {
       // kubespray's default etcd_deployment_type ("host") means external etcd to Graft.

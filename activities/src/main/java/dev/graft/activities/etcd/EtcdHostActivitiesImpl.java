@@ -379,6 +379,22 @@ public final class EtcdHostActivitiesImpl implements EtcdHostActivities {
 
   @Override
   public StepOutcome updateApiServers(ApiServerRequest r) {
+    return apiServers(r, true);
+  }
+
+  @Override
+  public StepOutcome verifyApiServers(ApiServerRequest r) {
+    return apiServers(r, false);
+  }
+
+  /**
+   * On every control-plane node: with {@code rewrite}, sets the kube-apiserver manifest's
+   * --etcd-servers to the request's servers (unchanged when equal); without, only checks that it
+   * lists each of them (any list when the request names none: stacked etcd's local member). Then,
+   * either way, probes every server the manifest lists, from the node, with the apiserver's own
+   * etcd client certificate.
+   */
+  private StepOutcome apiServers(ApiServerRequest r, boolean rewrite) {
     if (r.controlPlanes().isEmpty()) {
       return StepOutcome.alreadyDone("no control-plane node given", "", attempt());
     }
@@ -390,40 +406,45 @@ public final class EtcdHostActivitiesImpl implements EtcdHostActivities {
     } catch (InvalidValueException e) {
       throw NodeShell.failure(e.getMessage(), "InvalidInput", true, "", "");
     }
-    if (urls.isEmpty()) {
+    if (rewrite && urls.isEmpty()) {
       throw NodeShell.failure("no etcd server to point the apiservers at", "InvalidInput", true, "", "");
     }
     String servers = String.join(",", urls);
+    String setOrCheck = rewrite
+        ? String.join("\n",
+            "want=" + Shell.quote(servers),
+            "if [ \"$cur\" = \"$want\" ]; then echo \"unchanged: --etcd-servers=$cur\"; else",
+            // The temp file lives outside manifests/, or the kubelet would read it as a static pod.
+            "  t=$(mktemp /etc/kubernetes/.kube-apiserver.yaml.graft.XXXXXX)",
+            "  sed \"s|^\\([[:space:]]*- --etcd-servers=\\).*|\\1$want|\" \"$m\" > \"$t\" && chmod 600 \"$t\" && mv -f \"$t\" \"$m\" || { rm -f \"$t\"; exit 1; }",
+            "  echo \"changed: --etcd-servers=$cur -> $want\"; cur=$want",
+            "fi")
+        : String.join("\n",
+            "echo \"--etcd-servers=$cur\"",
+            "for u in " + urls.stream().map(Shell::quote).collect(java.util.stream.Collectors.joining(" ")) + "; do",
+            "  case \",$cur,\" in *\",$u,\"*) ;; *) echo \"MISSING from --etcd-servers: $u\"; missing=1 ;; esac",
+            "done");
     List<String> changed = new ArrayList<>();
     StringBuilder tail = new StringBuilder();
     for (NodeSpec cp : r.controlPlanes()) {
-      StringBuilder probes = new StringBuilder();
-      for (String u : urls) {
-        probes.append("probe ").append(Shell.quote(u)).append('\n');
-      }
       String script = String.join("\n",
           "m=" + MANIFEST,
+          "missing=0",
           "if [ ! -f \"$m\" ]; then echo \"no $m on this node\" >&2; exit 3; fi",
           "if ! grep -q -- '- --etcd-servers=' \"$m\"; then echo \"$m has no --etcd-servers flag\" >&2; exit 3; fi",
-          "want=" + Shell.quote(servers),
           "cur=$(sed -n 's/^[[:space:]]*- --etcd-servers=//p' \"$m\" | head -n 1)",
-          "if [ \"$cur\" = \"$want\" ]; then echo \"unchanged: --etcd-servers=$cur\"; else",
-          // The temp file lives outside manifests/, or the kubelet would read it as a static pod.
-          "  t=$(mktemp /etc/kubernetes/.kube-apiserver.yaml.graft.XXXXXX)",
-          "  sed \"s|^\\([[:space:]]*- --etcd-servers=\\).*|\\1$want|\" \"$m\" > \"$t\" && chmod 600 \"$t\" && mv -f \"$t\" \"$m\" || { rm -f \"$t\"; exit 1; }",
-          "  echo \"changed: --etcd-servers=$cur -> $want\"",
-          "fi",
+          setOrCheck,
           "ca=$(sed -n 's/^[[:space:]]*- --etcd-cafile=//p' \"$m\" | head -n 1)",
           "crt=$(sed -n 's/^[[:space:]]*- --etcd-certfile=//p' \"$m\" | head -n 1)",
           "key=$(sed -n 's/^[[:space:]]*- --etcd-keyfile=//p' \"$m\" | head -n 1)",
           "command -v curl >/dev/null 2>&1 || { echo 'curl is not installed: cannot check that this node reaches etcd' >&2; exit 6; }",
           "fail=0",
-          "probe() {",
-          "  if out=$(curl -sS --max-time 5 --cacert \"$ca\" --cert \"$crt\" --key \"$key\" \"$1/health\" 2>&1) && printf '%s' \"$out\" | grep -q '\"health\":\"true\"'; then",
-          "    echo \"reaches $1 with the apiserver's etcd client certificate: $out\"",
-          "  else echo \"CANNOT reach $1: $out\"; fail=1; fi",
-          "}",
-          probes.toString().strip(),
+          "for u in $(printf '%s' \"$cur\" | tr ',' ' '); do",
+          "  if out=$(curl -sS --max-time 5 --cacert \"$ca\" --cert \"$crt\" --key \"$key\" \"$u/health\" 2>&1) && printf '%s' \"$out\" | grep -q '\"health\":\"true\"'; then",
+          "    echo \"reaches $u with the apiserver's etcd client certificate: $out\"",
+          "  else echo \"CANNOT reach $u: $out\"; fail=1; fi",
+          "done",
+          "[ \"$missing\" = 0 ] || exit 4",
           "[ \"$fail\" = 0 ] || exit 5");
       CommandResult c = shell.run(cp, "kube-apiserver etcd servers", script, SHORT, List.of());
       tail.append(cp.name()).append(":\n").append(NodeShell.tail(c)).append('\n');
@@ -432,14 +453,26 @@ public final class EtcdHostActivitiesImpl implements EtcdHostActivities {
         throw NodeShell.failure(cp.name() + ": " + c.stderrTail().strip(), code == 3 ? "ManifestMissing" : "InvalidInput",
             true, tail.toString(), code == 3 ? "is this node a kubeadm control plane?" : "install curl on the node, then retry");
       }
+      if (code != null && code == 4) {
+        throw NodeShell.failure(cp.name() + "'s kube-apiserver does not list every etcd member in --etcd-servers",
+            "ApiServerEtcdServersIncomplete", false, tail.toString(),
+            "run the etcd growth's apiservers step (retry it), or add the missing members to the manifest");
+      }
       if (code != null && code == 5) {
         throw NodeShell.failure(cp.name() + " cannot reach every etcd server with the apiserver's certificate",
             "ApiServerEtcdUnreachable", false, tail.toString(), "check routes and firewalls from the node to etcd on 2379");
       }
-      requireSuccess(cp, "update the kube-apiserver manifest", c);
+      requireSuccess(cp, rewrite ? "update the kube-apiserver manifest" : "check the kube-apiserver manifest", c);
       if (c.stdoutTail().contains("changed: ")) {
         changed.add(cp.name());
       }
+    }
+    String names = r.controlPlanes().stream().map(NodeSpec::name).collect(java.util.stream.Collectors.joining(", "));
+    if (!rewrite) {
+      LOG.info("kube-apiserver etcd servers checked cluster={} nodes={}", r.cluster(), names);
+      return StepOutcome.did("the kube-apiservers on " + names + " list "
+          + (urls.isEmpty() ? "their etcd servers" : "every etcd member")
+          + " and reach each with their etcd client certificate", tail.toString(), attempt());
     }
     LOG.info("kube-apiserver etcd servers cluster={} servers={} changed={}", r.cluster(), servers, changed);
     String summary = "--etcd-servers=" + servers + "; every control-plane node reaches every member with the apiserver's etcd certificate";

@@ -355,5 +355,10 @@ class EtcdGrowthLabTest {
     public StepOutcome updateApiServers(ApiServerRequest r) {
       return d.get().updateApiServers(r);
     }
+
+    @Override
+    public StepOutcome verifyApiServers(ApiServerRequest r) {
+      return d.get().verifyApiServers(r);
+    }
   }
 }

@@ -328,17 +328,37 @@ final class KubesprayMapper {
     // external from kubeadm's point of view. Only etcd_deployment_type=kubeadm is stacked.
     EtcdTopology topology = "kubeadm".equals(type) ? EtcdTopology.STACKED : EtcdTopology.EXTERNAL;
     pos.cluster("etcd.topology", lineOf(vars, "etcd_deployment_type"), "etcd_deployment_type");
+    EtcdSpec defaults;
     if (topology == EtcdTopology.STACKED) {
-      return EtcdSpec.kubeadmDefaults();
+      defaults = EtcdSpec.kubeadmDefaults();
+    } else {
+      String dir = str(vars, "etcd_cert_dir");
+      dir = dir != null ? dir : Defaults.KUBESPRAY_ETCD_CERT_DIR;
+      String firstEtcd = nodes.stream().filter(n -> n.hasRole(Role.ETCD)).map(NodeSpec::name)
+          .findFirst().orElse(null);
+      // kubespray issues admin-<host>.pem client certificates on every etcd host.
+      defaults = new EtcdSpec(topology, List.of(), dir + "/ca.pem",
+          firstEtcd == null ? null : dir + "/admin-" + firstEtcd + ".pem",
+          firstEtcd == null ? null : dir + "/admin-" + firstEtcd + "-key.pem");
     }
-    String dir = str(vars, "etcd_cert_dir");
-    dir = dir != null ? dir : Defaults.KUBESPRAY_ETCD_CERT_DIR;
-    String firstEtcd = nodes.stream().filter(n -> n.hasRole(Role.ETCD)).map(NodeSpec::name)
-        .findFirst().orElse(null);
-    // kubespray issues admin-<host>.pem client certificates on every etcd host.
-    return new EtcdSpec(topology, List.of(), dir + "/ca.pem",
-        firstEtcd == null ? null : dir + "/admin-" + firstEtcd + ".pem",
-        firstEtcd == null ? null : dir + "/admin-" + firstEtcd + "-key.pem");
+    // Where Graft runs is rarely an etcd or control-plane host: these name copies of an etcd
+    // client's TLS files on the server (references; the files are opened by the worker).
+    return new EtcdSpec(topology, List.of(),
+        etcdFile(vars, "graft_etcd_ca_file", "etcd.caCert", defaults.caCert()),
+        etcdFile(vars, "graft_etcd_cert_file", "etcd.clientCert", defaults.clientCert()),
+        etcdFile(vars, "graft_etcd_key_file", "etcd.clientKey", defaults.clientKey()));
+  }
+
+  private String etcdFile(Map<String, AnsibleInventory.Var> vars, String var, String field, String fallback) {
+    String v = str(vars, var);
+    if (v == null) {
+      return fallback;
+    }
+    pos.cluster(field, lineOf(vars, var), var);
+    if (!v.startsWith("/") || v.chars().anyMatch(Character::isISOControl)) {
+      p.add(lineOf(vars, var), var, "must be an absolute path on the Graft server, got \"" + v + "\"");
+    }
+    return v;
   }
 
   /** node_labels: a mapping (YAML inventory) or a flow mapping written in one INI value. */

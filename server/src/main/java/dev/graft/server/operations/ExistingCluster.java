@@ -129,12 +129,12 @@ public final class ExistingCluster {
     EtcdSpec etcd = c.etcd();
     if (k.etcdTopology() != null) {
       if (pos.clusterLine("etcd.topology") == 0) {
-        etcd = k.etcdTopology() == EtcdTopology.STACKED ? withTopology(etcd, EtcdTopology.STACKED)
+        etcd = k.etcdTopology() == EtcdTopology.STACKED ? stacked(etcd, pos)
             : new EtcdSpec(EtcdTopology.EXTERNAL,
                 etcd.endpoints().isEmpty() ? k.etcdEndpoints() : etcd.endpoints(),
-                k.etcdCaFile() != null ? k.etcdCaFile() : etcd.caCert(),
-                k.etcdCertFile() != null ? k.etcdCertFile() : etcd.clientCert(),
-                k.etcdKeyFile() != null ? k.etcdKeyFile() : etcd.clientKey());
+                setOr(pos, "etcd.caCert", etcd.caCert(), k.etcdCaFile()),
+                setOr(pos, "etcd.clientCert", etcd.clientCert(), k.etcdCertFile()),
+                setOr(pos, "etcd.clientKey", etcd.clientKey(), k.etcdKeyFile()));
       } else if (etcd.topology() != k.etcdTopology()) {
         errors.add(conflict(file, pos, "etcd.topology", etcd.topology().name().toLowerCase(),
             "etcd", k.etcdTopology().name().toLowerCase()));
@@ -148,11 +148,19 @@ public final class ExistingCluster {
     return new ImportedInventory(inv.file(), inv.format(), filled, pos, notes);
   }
 
-  private static EtcdSpec withTopology(EtcdSpec e, EtcdTopology t) {
-    // The inventory did not say: its certificate paths are its format's defaults (kubespray's),
-    // and stacked etcd is kubeadm's, with kubeadm's paths.
+  private static EtcdSpec stacked(EtcdSpec e, SourcePositions pos) {
+    // Paths the inventory did not set are its format's defaults (kubespray's): stacked etcd is
+    // kubeadm's, with kubeadm's paths. Paths it set (graft_etcd_*_file) are kept.
     EtcdSpec kubeadm = EtcdSpec.kubeadmDefaults();
-    return new EtcdSpec(t, e.endpoints(), kubeadm.caCert(), kubeadm.clientCert(), kubeadm.clientKey());
+    return new EtcdSpec(EtcdTopology.STACKED, e.endpoints(),
+        setOr(pos, "etcd.caCert", e.caCert(), kubeadm.caCert()),
+        setOr(pos, "etcd.clientCert", e.clientCert(), kubeadm.clientCert()),
+        setOr(pos, "etcd.clientKey", e.clientKey(), kubeadm.clientKey()));
+  }
+
+  /** The inventory's value where it set the field, else {@code fallback} (when there is one). */
+  private static String setOr(SourcePositions pos, String field, String inventory, String fallback) {
+    return pos.clusterLine(field) != 0 || fallback == null ? inventory : fallback;
   }
 
   private static InventoryError conflict(String file, SourcePositions pos, String field,

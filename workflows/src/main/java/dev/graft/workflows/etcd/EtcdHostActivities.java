@@ -23,4 +23,10 @@ public interface EtcdHostActivities {
 
   /** Sets --etcd-servers in every control-plane kube-apiserver manifest and checks each host reaches them. */
   StepOutcome updateApiServers(ApiServerRequest request);
+
+  /**
+   * Read-only: every control-plane kube-apiserver lists each of {@code etcdServers} (any servers
+   * when empty: stacked etcd's local member) and reaches every server it lists.
+   */
+  StepOutcome verifyApiServers(ApiServerRequest request);
 }

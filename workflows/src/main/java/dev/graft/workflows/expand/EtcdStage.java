@@ -31,12 +31,24 @@ public interface EtcdStage {
   /** The quorum and health gate before {@code request.node()} changes etcd. */
   EtcdStageResult gate(EtcdStageRequest request);
 
-  /** After the node's join: add its member (external) or check the one kubeadm added (stacked). */
-  EtcdStageResult grow(EtcdStageRequest request);
+  /**
+   * After the node's join: add its member (external) or check the one kubeadm added (stacked). A
+   * child workflow is started through {@code children}, so an abort of the expansion cancels it.
+   */
+  EtcdStageResult grow(EtcdStageRequest request, Children children);
 
   /** Whether {@link #verify} runs in the verification phase. */
   boolean verifies();
 
   /** The etcd voters as planned, healthy, and every API server on every etcd endpoint. */
   EtcdStageResult verify(EtcdStageRequest request);
+
+  /** How a stage runs a child workflow of the expansion. */
+  interface Children {
+    /** Options of a child under {@code childId} (cancelled with the expansion, id reusable). */
+    io.temporal.workflow.ChildWorkflowOptions options(String childId);
+
+    /** Starts the child, notes it running (an abort cancels it), and waits for its result. */
+    <R> R run(String childId, Object stub, java.util.function.Supplier<io.temporal.workflow.Promise<R>> start);
+  }
 }

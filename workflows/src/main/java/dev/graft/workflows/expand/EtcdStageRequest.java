@@ -15,6 +15,10 @@ import java.util.List;
  * @param controlPlanes every control-plane node once the expansion has run, without the excluded
  *     ones (their API servers must list every etcd endpoint)
  * @param expectedVoters the voting members the plan ends with, without excluded nodes
+ * @param allEndpoints the client URLs of every member the plan ends with (etcd's endpoints are
+ *     those of the members before the expansion)
+ * @param caHost an existing node holding the etcd CA (external etcd's certificates), or null
+ * @param allowEvenSize the inventory's allowEvenEtcd override
  */
 public record EtcdStageRequest(
     String cluster,
@@ -25,16 +29,20 @@ public record EtcdStageRequest(
     List<NodeSpec> newMembers,
     List<NodeSpec> controlPlanes,
     int expectedVoters,
+    List<String> allEndpoints,
+    NodeSpec caHost,
+    boolean allowEvenSize,
     ExecutionPolicy policy) {
   public EtcdStageRequest {
     newMembers = newMembers == null ? List.of() : List.copyOf(newMembers);
     controlPlanes = controlPlanes == null ? List.of() : List.copyOf(controlPlanes);
+    allEndpoints = allEndpoints == null ? List.of() : List.copyOf(allEndpoints);
   }
 
   /** The same call about another node. */
   public EtcdStageRequest about(NodeSpec other) {
     return new EtcdStageRequest(
         cluster, operationId, kubeconfig, etcd, other, newMembers, controlPlanes, expectedVoters,
-        policy);
+        allEndpoints, caHost, allowEvenSize, policy);
   }
 }

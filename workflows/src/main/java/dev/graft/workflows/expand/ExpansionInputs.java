@@ -3,6 +3,7 @@ package dev.graft.workflows.expand;
 import dev.graft.workflows.join.NodeJoinRequest;
 import dev.graft.workflows.join.PrecheckRequest;
 import dev.graft.workflows.model.ClusterSpec;
+import dev.graft.workflows.model.EtcdSpec;
 import dev.graft.workflows.model.NodeSpec;
 import dev.graft.workflows.model.Role;
 import dev.graft.workflows.plan.NodeAddition;
@@ -128,6 +129,10 @@ final class ExpansionInputs {
     return new NodesReadyRequest(cluster.name(), cluster.kubeconfig(), new ArrayList<>(all));
   }
 
+  private static String clientUrl(NodeSpec n) {
+    return "https://" + n.routeAddress() + ":" + EtcdSpec.CLIENT_PORT;
+  }
+
   /** The etcd stage's request (about no node yet), without the nodes left out. */
   EtcdStageRequest etcd(Set<String> leftOut) {
     List<NodeSpec> members = new ArrayList<>();
@@ -140,8 +145,20 @@ final class ExpansionInputs {
         .filter(n -> n.hasRole(Role.CONTROL_PLANE) && !leftOut.contains(n.name())).toList();
     int removed = (int) request.plan().additions().stream()
         .filter(a -> a.roles().contains(Role.ETCD) && leftOut.contains(a.name())).count();
-    return new EtcdStageRequest(cluster.name(), operationId(), cluster.kubeconfig(), cluster.etcd(),
-        null, members, controlPlanes, request.plan().etcdMembersAfter() - removed,
-        request.options().policy());
+    Set<String> existing = Set.copyOf(request.plan().existingNodes());
+    List<NodeSpec> existingMembers = nodes.values().stream()
+        .filter(n -> existing.contains(n.name()) && n.hasRole(Role.ETCD)).toList();
+    // Reach etcd through the members it has before the expansion: a new node's endpoint answers
+    // nothing until its member runs.
+    EtcdSpec access = cluster.etcd().endpoints().isEmpty()
+        ? cluster.etcd().withEndpoints(existingMembers.stream().map(ExpansionInputs::clientUrl).toList())
+        : cluster.etcd();
+    List<String> all = new ArrayList<>(access.endpoints());
+    members.stream().map(ExpansionInputs::clientUrl).filter(u -> !all.contains(u)).forEach(all::add);
+    NodeSpec caHost = !existingMembers.isEmpty() ? existingMembers.get(0) : existingControlPlane();
+    boolean allowEven = cluster.overrides() != null && cluster.overrides().allowEvenEtcd();
+    return new EtcdStageRequest(cluster.name(), operationId(), cluster.kubeconfig(), access,
+        null, members, controlPlanes, request.plan().etcdMembersAfter() - removed, all, caHost,
+        allowEven, request.options().policy());
   }
 }

@@ -45,8 +45,13 @@ public class ExpansionWorkflowImpl extends StepsWorkflow implements ExpansionWor
   private static final Logger LOG = Workflow.getLogger(ExpansionWorkflowImpl.class);
   /** Pre-checks only read, but each holds an SSH session: bound them for the worker's sake. */
   static final int PRECHECK_PARALLELISM = 50;
+  /**
+   * Workflow.getVersion change id: version 1 runs {@link GrowthEtcdStage} (gate, growth child,
+   * verification); histories without the marker replay with {@link KubeadmEtcdStage}.
+   */
+  static final String ETCD_STAGE_CHANGE = "etcd-growth-stage";
 
-  private final EtcdStage etcd;
+  private EtcdStage etcd;
   private final Set<String> wrappers = new LinkedHashSet<>();
   private final Map<String, String> children = new LinkedHashMap<>();
   private final Map<String, List<StepView>> childSteps = new LinkedHashMap<>();
@@ -63,8 +68,9 @@ public class ExpansionWorkflowImpl extends StepsWorkflow implements ExpansionWor
   private Long startedAt;
   private Long endedAt;
 
+  /** The etcd stage by version: expansions started before the growth stage keep kubeadm's. */
   public ExpansionWorkflowImpl() {
-    this(new KubeadmEtcdStage());
+    this(null);
   }
 
   /** With another etcd stage: where issue #6's etcd growth plugs in (see {@link EtcdStage}). */
@@ -74,6 +80,10 @@ public class ExpansionWorkflowImpl extends StepsWorkflow implements ExpansionWor
 
   @Override
   public ExpansionResult expand(OperationRequest r) {
+    if (etcd == null) {
+      int version = Workflow.getVersion(ETCD_STAGE_CHANGE, Workflow.DEFAULT_VERSION, 1);
+      etcd = version == Workflow.DEFAULT_VERSION ? new KubeadmEtcdStage() : new GrowthEtcdStage();
+    }
     request = r;
     startedAt = Workflow.currentTimeMillis();
     ExpansionInputs in = new ExpansionInputs(r);
@@ -150,7 +160,7 @@ public class ExpansionWorkflowImpl extends StepsWorkflow implements ExpansionWor
       }
       join(in, n);
       if (n.hasRole(Role.ETCD)) {
-        etcdStep("etcd/" + n.name(), "etcd member", n, () -> etcd.grow(etcdRequest.about(n)));
+        etcdStep("etcd/" + n.name(), "etcd member", n, () -> etcd.grow(etcdRequest.about(n), children()));
       }
     }
     phase = PhaseKind.WORKERS.name();
@@ -228,10 +238,26 @@ public class ExpansionWorkflowImpl extends StepsWorkflow implements ExpansionWor
       if (result.childWorkflowId() != null) {
         wrappers.add(id);
         children.put(id, result.childWorkflowId());
-        childSteps.put(result.childWorkflowId(), result.steps());
+        // Keyed by step: every member's growth runs under the cluster's one membership id.
+        childSteps.put(id, result.steps());
       }
       return result;
     });
+  }
+
+  /** What the etcd stage starts its children through. */
+  private EtcdStage.Children children() {
+    return new EtcdStage.Children() {
+      @Override
+      public ChildWorkflowOptions options(String childId) {
+        return childOptions(childId);
+      }
+
+      @Override
+      public <R> R run(String childId, Object stub, Supplier<Promise<R>> start) {
+        return child(childId, stub, start);
+      }
+    };
   }
 
   /** Starts a child, notes it running (so an abort cancels it), and waits for its result. */

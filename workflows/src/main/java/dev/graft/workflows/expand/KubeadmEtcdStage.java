@@ -32,7 +32,7 @@ public final class KubeadmEtcdStage implements EtcdStage {
   }
 
   @Override
-  public EtcdStageResult grow(EtcdStageRequest request) {
+  public EtcdStageResult grow(EtcdStageRequest request, Children children) {
     return new EtcdStageResult(
         true,
         "stacked etcd: kubeadm join --control-plane added " + request.node().name()

@@ -312,4 +312,9 @@ final class FakeEtcd implements EtcdActivities, EtcdHostActivities {
     mutations.add("apiservers " + String.join(",", r.etcdServers()));
     return StepOutcome.did("updated", "", attempt());
   }
+
+  @Override
+  public StepOutcome verifyApiServers(ApiServerRequest r) {
+    return StepOutcome.did("apiservers reach etcd", "", attempt());
+  }
 }

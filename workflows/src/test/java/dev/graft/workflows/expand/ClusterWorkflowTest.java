@@ -35,7 +35,7 @@ class ClusterWorkflowTest {
       TestWorkflowExtension.newBuilder()
           .registerWorkflowImplementationTypes(
               ClusterWorkflowImpl.class, ExpansionWorkflowImpl.class, NodeJoinWorkflowImpl.class,
-              RoutingWorkflowImpl.class)
+              RoutingWorkflowImpl.class, dev.graft.workflows.etcd.EtcdGrowthWorkflowImpl.class)
           .setActivityImplementations(fleet)
           .setDoNotStart(true)
           .build();

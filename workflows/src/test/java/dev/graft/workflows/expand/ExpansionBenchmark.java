@@ -59,7 +59,7 @@ class ExpansionBenchmark {
             .build());
     try {
       Worker worker = env.newWorker(QUEUE, WorkerOptions.newBuilder().setMaxConcurrentActivityExecutionSize(200).build());
-      worker.registerWorkflowImplementationTypes(ExpansionWorkflowImpl.class, NodeJoinWorkflowImpl.class, RoutingWorkflowImpl.class);
+      worker.registerWorkflowImplementationTypes(ExpansionWorkflowImpl.class, NodeJoinWorkflowImpl.class, RoutingWorkflowImpl.class, dev.graft.workflows.etcd.EtcdGrowthWorkflowImpl.class);
       worker.registerActivitiesImplementations(fleet);
       env.start();
       ExpansionWorkflow wf = env.getWorkflowClient().newWorkflowStub(ExpansionWorkflow.class,

@@ -49,7 +49,7 @@ class ExpansionWorkflowTest {
   final TestWorkflowExtension temporal =
       TestWorkflowExtension.newBuilder()
           .registerWorkflowImplementationTypes(
-              ExpansionWorkflowImpl.class, NodeJoinWorkflowImpl.class, RoutingWorkflowImpl.class)
+              ExpansionWorkflowImpl.class, NodeJoinWorkflowImpl.class, RoutingWorkflowImpl.class, dev.graft.workflows.etcd.EtcdGrowthWorkflowImpl.class)
           .setActivityImplementations(fleet)
           .setDoNotStart(true)
           .build();
@@ -128,13 +128,25 @@ class ExpansionWorkflowTest {
     }
     assertTrue(routing < index("verify-ready 10"));
 
-    // Summary. Own steps counted: reach + pre-checks (16) + verify/nodes-ready (1) succeeded,
-    // etcd/node3 and etcd/node4 already satisfied (stacked: the join added the member). Each of
-    // the 8 joins has 6 steps; routing has detect-cni, allocate, and routes + verify per node (20).
-    assertEquals(new StepCounts(16 + 1 + 8 * 6 + 22, 2, 0, 0), result.total());
+    // etcd, per control-plane node: the quorum gate before the node changes anything, then (after
+    // its join) the growth child's check that kubeadm's member is a healthy voter, before the next
+    // node; at the end, the voters and the apiservers are verified after every node is Ready.
+    assertTrue(index("etcd-gate node3") < index("provision node3"));
+    assertTrue(index("ready node3") < index("verify-voter node3"));
+    assertTrue(index("verify-voter node3") < index("etcd-gate node4"));
+    assertTrue(index("etcd-gate node4") < index("provision node4"));
+    assertTrue(index("verify-voter node4") < index("provision node5"));
+    assertTrue(index("verify-ready 10") < index("etcd-health 3"));
+    assertTrue(index("etcd-health 3") < index("verify-apiservers 3"));
+
+    // Summary. Own steps counted: reach + pre-checks (16), etcd-gate/node3 and /node4 (2),
+    // verify/nodes-ready and verify/etcd (2); the etcd/<node> steps stand for the growth child,
+    // whose verify-voter steps are counted (2). Each of the 8 joins has 6 steps; routing has
+    // detect-cni, allocate, and routes + verify per node (20).
+    assertEquals(new StepCounts(16 + 2 + 2 + 2 + 8 * 6 + 22, 0, 0, 0), result.total());
     assertEquals(8, result.nodes().size());
-    // node3: reach, pre-checks, its 6 join steps, its routes and verify steps; etcd/node3 satisfied.
-    assertEquals(new StepCounts(10, 1, 0, 0), node(result, "node3").steps());
+    // node3: reach, pre-checks, etcd gate, its 6 join steps, verify-voter, its routes and verify steps.
+    assertEquals(new StepCounts(12, 0, 0, 0), node(result, "node3").steps());
     assertEquals("joined", node(result, "node3").outcome());
     assertEquals(new StepCounts(10, 0, 0, 0), node(result, "node9").steps());
     assertTrue(result.durationMillis() > 0);
@@ -143,7 +155,9 @@ class ExpansionWorkflowTest {
     assertEquals(OperationState.DONE, progress.state());
     assertEquals(NodeJoinRequest.workflowId(r.operationId(), "node7"), progress.children().get("node/node7"));
     assertEquals(r.operationId() + "/routing", progress.children().get("routing"));
-    assertEquals(StepState.ALREADY_SATISFIED, step(wf.steps(), "etcd/node3").state());
+    // Every member's growth ran under the cluster's one membership id.
+    assertEquals(StepState.SUCCEEDED, step(wf.steps(), "etcd/node3").state());
+    assertEquals("cluster/prod/etcd-membership", progress.children().get("etcd/node4"));
     HistoryFixtures.record(env, r.operationId(), "expansion-happy");
   }
 

@@ -78,16 +78,26 @@ final class ProgressText {
       b.append(" — ").append(op.get("message").asText());
     }
     b.append('\n');
-    int[] all = new int[5];
-    for (JsonNode c : op.path("children")) {
-      int[] n = counts(c.path("steps"));
-      for (int i = 0; i < all.length; i++) {
-        all[i] += n[i];
-      }
-      b.append(String.format("  %-14s %s%n", c.path("key").asText().replaceFirst("^node/", ""), countText(n)));
-    }
-    b.append("  steps: ").append(countText(all));
     JsonNode r = op.path("result");
+    if (r.path("nodes").size() > 0 && r.hasNonNull("total")) {
+      // The workflow's own summary: every step (its own and its children's) counted once, per
+      // node with the node's outcome and the time from its first step's start to its last's end.
+      for (JsonNode n : r.get("nodes")) {
+        b.append(String.format("  %-14s %-15s %s; %.1f s%n", n.path("node").asText(), n.path("outcome").asText(),
+            countText(n.path("steps")), n.path("durationMillis").asLong() / 1000.0));
+      }
+      b.append("  all steps: ").append(countText(r.get("total")));
+    } else {
+      int[] all = new int[5];
+      for (JsonNode c : op.path("children")) {
+        int[] n = counts(c.path("steps"));
+        for (int i = 0; i < all.length; i++) {
+          all[i] += n[i];
+        }
+        b.append(String.format("  %-14s %s%n", c.path("key").asText().replaceFirst("^node/", ""), countText(n)));
+      }
+      b.append("  steps: ").append(countText(all));
+    }
     if (r.hasNonNull("durationMillis")) {
       b.append(String.format("; took %.1f s", r.get("durationMillis").asLong() / 1000.0));
     }
@@ -114,6 +124,12 @@ final class ProgressText {
       }
     }
     return n;
+  }
+
+  /** A StepCounts object as the workflow's result carries it. */
+  private static String countText(JsonNode c) {
+    return countText(new int[] {c.path("succeeded").asInt(), c.path("alreadySatisfied").asInt(),
+        c.path("skipped").asInt(), c.path("failed").asInt(), 0});
   }
 
   private static String countText(int[] n) {
