@@ -153,7 +153,8 @@ public class GraftApplication extends Application<GraftConfiguration> {
             temporal,
             new dev.graft.server.inventory.DnsHostResolver(java.time.Duration.ofSeconds(2)),
             config.getOperations().isCheckFiles(),
-            new dev.graft.server.operations.ExistingCluster(java.time.Duration.ofSeconds(10))),
+            new dev.graft.server.operations.ExistingCluster(java.time.Duration.ofSeconds(10)),
+            config.getOperations().policy()),
         reader,
         new dev.graft.server.operations.AuditTrail(temporal),
         new dev.graft.server.operations.OperatorDecisions(reader));

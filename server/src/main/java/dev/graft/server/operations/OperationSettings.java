@@ -11,7 +11,22 @@ public class OperationSettings {
    */
   @JsonProperty private boolean checkFiles = true;
 
+  /**
+   * How long a step's activity may go without a heartbeat before Temporal gives it to another
+   * worker: the time a killed worker's SSH step waits before it resumes elsewhere (default 60 s).
+   */
+  @JsonProperty private io.dropwizard.util.Duration heartbeatTimeout = io.dropwizard.util.Duration.seconds(60);
+
+  /** Attempts of a step before it parks in needs-attention (default 3). */
+  @JsonProperty private int stepMaxAttempts = 3;
+
   public boolean isCheckFiles() {
     return checkFiles;
+  }
+
+  /** The execution policy every operation submitted here runs with. */
+  public dev.graft.workflows.join.ExecutionPolicy policy() {
+    return new dev.graft.workflows.join.ExecutionPolicy(stepMaxAttempts, null, null, null,
+        java.time.Duration.ofMillis(heartbeatTimeout.toMilliseconds()));
   }
 }

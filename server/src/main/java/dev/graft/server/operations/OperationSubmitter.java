@@ -50,13 +50,21 @@ public final class OperationSubmitter {
   private final HostResolver resolver;
   private final boolean checkFiles;
   private final ExistingCluster existing;
+  private final dev.graft.workflows.join.ExecutionPolicy policy;
 
   public OperationSubmitter(TemporalConnection temporal, HostResolver resolver, boolean checkFiles,
       ExistingCluster existing) {
+    this(temporal, resolver, checkFiles, existing, null);
+  }
+
+  /** With the execution policy of the server's config (null: the defaults). */
+  public OperationSubmitter(TemporalConnection temporal, HostResolver resolver, boolean checkFiles,
+      ExistingCluster existing, dev.graft.workflows.join.ExecutionPolicy policy) {
     this.temporal = temporal;
     this.resolver = resolver;
     this.checkFiles = checkFiles;
     this.existing = existing;
+    this.policy = policy;
   }
 
   /** What the POST answers: the operation's id, its plan, and whether it existed already. */
@@ -75,7 +83,7 @@ public final class OperationSubmitter {
       throw ApiProblem.field("requestId", req.requestId() == null ? "is required (the idempotency key)"
           : "must be 1-63 characters of letters, digits, '.', '_' or '-', starting with a letter or digit");
     }
-    ExpansionOptions options = options(req.options());
+    ExpansionOptions options = options(req.options(), policy);
     ImportedInventory inv = importInventory(req.inventory());
     inv = applySsh(inv, req.ssh(), req.knownHosts());
     ObservedCluster observed;
@@ -96,7 +104,7 @@ public final class OperationSubmitter {
     }
     ClusterSpec cluster = inv.cluster();
     String id = OperationRequest.operationId(cluster.name(), req.kind(), req.requestId());
-    if (OperationReader.exists(temporal, id)) {
+    if (OperationReader.exists(temporal, id) || queued(cluster.name(), id)) {
       return new Submitted(id, cluster.name(), req.requestId(), true, plan);
     }
     OperationRequest request =
@@ -109,6 +117,18 @@ public final class OperationSubmitter {
     // identical POSTs still runs one operation.
     stub.signalWithStart("submit", new Object[] {request}, new Object[] {null});
     return new Submitted(id, cluster.name(), req.requestId(), false, plan);
+  }
+
+  /** Whether the cluster's entity workflow holds {@code id} in its queue (not started yet). */
+  private boolean queued(String cluster, String id) {
+    try {
+      ClusterWorkflow wf = temporal.client().newWorkflowStub(ClusterWorkflow.class, ClusterWorkflow.workflowId(cluster));
+      return wf.operations().stream().anyMatch(o -> id.equals(o.id()));
+    } catch (RuntimeException noClusterWorkflowOrNoWorker) {
+      // Not running (nothing queued), or no worker answers the query: the workflow's own dedup by
+      // requestId still keeps a second signal from starting anything.
+      return false;
+    }
   }
 
   static ExpandRequest parse(String body) {
@@ -144,9 +164,9 @@ public final class OperationSubmitter {
     return sb.toString();
   }
 
-  static ExpansionOptions options(ExpandRequest.Options o) {
+  static ExpansionOptions options(ExpandRequest.Options o, dev.graft.workflows.join.ExecutionPolicy policy) {
     if (o == null) {
-      return ExpansionOptions.DEFAULTS;
+      return new ExpansionOptions(false, false, 0, false, null, policy);
     }
     if (o.maxParallel() != null && (o.maxParallel() < 1 || o.maxParallel() > 500)) {
       throw ApiProblem.field("options.maxParallel", "must lie between 1 and 500, not " + o.maxParallel());
@@ -154,7 +174,7 @@ public final class OperationSubmitter {
     return new ExpansionOptions(Boolean.TRUE.equals(o.requireApproval()),
         Boolean.TRUE.equals(o.approveEachControlPlane()),
         o.maxParallel() == null ? 0 : o.maxParallel(),
-        Boolean.TRUE.equals(o.excludeFailedPrechecks()), null, null);
+        Boolean.TRUE.equals(o.excludeFailedPrechecks()), null, policy);
   }
 
   private static ImportedInventory importInventory(ExpandRequest.Inventory in) {

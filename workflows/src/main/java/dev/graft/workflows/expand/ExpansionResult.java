@@ -18,6 +18,9 @@ public record ExpansionResult(
   /** Steps by how they ended. */
   public record StepCounts(int succeeded, int alreadySatisfied, int failed, int skipped) {}
 
-  /** One node's part: its outcome, its step counts, and how long it took. */
-  public record NodeSummary(String node, String outcome, StepCounts steps, long durationMillis) {}
+  /**
+   * One node's part: its outcome, its step counts, the time its steps ran (their durations
+   * added) and the time from its first step's start to its last one's end.
+   */
+  public record NodeSummary(String node, String outcome, StepCounts steps, long durationMillis, long workMillis) {}
 }

@@ -46,7 +46,7 @@ final class ExpansionSummary {
       String nodeOutcome = excluded.contains(n) ? "excluded"
           : skipped.contains(n) ? "skipped"
           : nodeOutcome(own, n, outcome);
-      nodes.add(new NodeSummary(n, nodeOutcome, count(mine), span(mine)));
+      nodes.add(new NodeSummary(n, nodeOutcome, count(mine), span(mine), work(mine)));
     }
     return new ExpansionResult(id, outcome, message, count(all), nodes, durationMillis);
   }
@@ -81,6 +81,17 @@ final class ExpansionSummary {
       }
     }
     return new StepCounts(ok, already, failed, skipped);
+  }
+
+  /** The steps' durations added (steps still running or never run count 0). */
+  private static long work(List<StepView> steps) {
+    long sum = 0;
+    for (StepView s : steps) {
+      if (s.startedAtMillis() != null && s.endedAtMillis() != null) {
+        sum += Math.max(0, s.endedAtMillis() - s.startedAtMillis());
+      }
+    }
+    return sum;
   }
 
   /** From the first start to the last end of the steps (0 when none ran). */

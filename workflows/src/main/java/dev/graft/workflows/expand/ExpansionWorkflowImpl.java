@@ -228,7 +228,10 @@ public class ExpansionWorkflowImpl extends StepsWorkflow implements ExpansionWor
       RoutingResult result = child(childId, child, () -> Async.function(child::route, routingRequest));
       childSteps.put(childId, result.steps());
       ended(childId, result.outcome(), "routing");
-      return ChildStepResult.of("routing " + result.mode(), result.steps());
+      long reachable = result.matrix().stream().filter(dev.graft.workflows.routing.PairResult::reachable).count();
+      String verified = result.note() != null ? result.note()
+          : reachable + "/" + result.matrix().size() + " pod-to-pod pairs reachable";
+      return ChildStepResult.of("routing " + result.mode() + " (" + verified + ")", result.steps());
     });
   }
 

@@ -26,7 +26,7 @@ public final class LabCommand extends Command {
   public LabCommand() {
     super("lab", "Bring lab hosts up and down, inspect them, inject faults (test/demo only).");
     for (LabAction a : List.of(new LabUp(), new LabDown(), new LabStatusAction(), new LabFault(),
-        new LabExec(), new LabBench())) {
+        new LabExec(), new LabBench(), new LabDemo())) {
       actions.put(a.name(), a);
     }
   }

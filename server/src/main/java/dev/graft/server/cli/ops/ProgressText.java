@@ -83,8 +83,17 @@ final class ProgressText {
       // The workflow's own summary: every step (its own and its children's) counted once, per
       // node with the node's outcome and the time from its first step's start to its last's end.
       for (JsonNode n : r.get("nodes")) {
-        b.append(String.format("  %-14s %-15s %s; %.1f s%n", n.path("node").asText(), n.path("outcome").asText(),
-            countText(n.path("steps")), n.path("durationMillis").asLong() / 1000.0));
+        b.append(String.format("  %-14s %-15s %s; steps ran %.1f s (first to last %.1f s)%n",
+            n.path("node").asText(), n.path("outcome").asText(), countText(n.path("steps")),
+            n.path("workMillis").asLong() / 1000.0, n.path("durationMillis").asLong() / 1000.0));
+      }
+      // What the verification found, in its own words (nodes Ready, etcd voters, routes).
+      for (JsonNode s : op.path("steps")) {
+        String id = s.path("id").asText();
+        if ((id.startsWith("verify/") || id.equals("routing")) && s.hasNonNull("summary")
+            && List.of("succeeded", "already-satisfied").contains(s.path("state").asText())) {
+          b.append(String.format("  verified: %s%n", s.get("summary").asText()));
+        }
       }
       b.append("  all steps: ").append(countText(r.get("total")));
     } else {

@@ -1,0 +1,160 @@
+package dev.graft.server.cli.lab;
+
+import dev.graft.lab.HostState;
+import dev.graft.lab.Lab;
+import dev.graft.lab.LabKind;
+import dev.graft.lab.LabSpec;
+import dev.graft.lab.LabState;
+import dev.graft.lab.RolePlan;
+import dev.graft.server.GraftApplication;
+import dev.graft.server.cli.ConfigSourceProvider;
+import dev.graft.server.cli.ops.CliExit;
+import java.io.IOException;
+import java.io.PrintStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+import java.util.concurrent.CountDownLatch;
+import net.sourceforge.argparse4j.impl.Arguments;
+import net.sourceforge.argparse4j.inf.Namespace;
+import net.sourceforge.argparse4j.inf.Subparser;
+
+/**
+ * {@code graft lab demo}: the README's main job. In one process: Graft on the embedded Temporal
+ * (as {@code graft dev}, its log in a file), a lab of 6 hosts whose host 1 is an existing kubeadm
+ * cluster (API, kubeadm and kubelet are the lab's stand-ins; etcd, SSH, routes are real), and an
+ * expansion by 2 control-plane + etcd nodes, 1 infra worker and 2 workers, submitted and watched
+ * exactly as {@code graft expand -i <inventory> --kubeconfig <admin.conf> --watch} does. Then the
+ * summary and the UI address; Graft and the lab stay up until Ctrl-C, which tears the lab down
+ * (not with {@code --keep}). {@code --exit} ends after the summary with expand's exit code.
+ */
+public final class LabDemo implements LabAction {
+  static final String CONFIG = ConfigSourceProvider.CLASSPATH + "graft-demo.yml";
+  public static final int HOSTS = 6;
+
+  @Override
+  public String name() {
+    return "demo";
+  }
+
+  @Override
+  public String help() {
+    return "bring up a lab cluster, start Graft on the embedded Temporal, and expand the cluster"
+        + " by 2 control-plane + etcd nodes, 1 infra worker and 2 workers";
+  }
+
+  @Override
+  public void configure(Subparser p) {
+    p.addArgument("--keep").action(Arguments.storeTrue())
+        .help("leave the lab's hosts running when Graft stops (inspect: `graft lab status`,"
+            + " `graft lab exec`; remove: `graft lab down`)");
+    p.addArgument("--exit").action(Arguments.storeTrue())
+        .help("stop after the summary, with expand's exit code (0 done, 2 needs attention, 1 failed)");
+    p.addArgument("--kind").choices("netns", "inprocess", "auto").setDefault("auto")
+        .help("netns (root + OpenSSH; default when possible) or inprocess hosts");
+    p.addArgument("--slot").type(Integer.class).help("netns address block 0..15 (default: first free)");
+    p.addArgument("--require-approval").dest("require_approval").action(Arguments.storeTrue())
+        .help("park before the first change until `graft approve` (or the UI's Approve)");
+  }
+
+  @Override
+  public void run(Namespace ns, PrintStream out) throws Exception {
+    Path stateDir = LabCommand.stateDir(ns);
+    if (Files.exists(stateDir.resolve("lab.json"))) {
+      throw new IllegalArgumentException("a lab already lives in " + stateDir + ": remove it with"
+          + " `./graft lab down`" + (ns.getString(LabCommand.STATE_DIR) == null ? "" : " --state-dir " + stateDir)
+          + ", or give the demo another --state-dir");
+    }
+    int port = envPort("GRAFT_HTTP_PORT", 8080);
+    String url = "http://127.0.0.1:" + port;
+    Path log = Path.of(System.getenv().getOrDefault("GRAFT_DEMO_LOG", "/tmp/graft-demo.log"));
+    long t0 = System.nanoTime();
+
+    out.println("[1/4] starting Graft: embedded Temporal, worker and server on " + url
+        + " (log: " + log + ")");
+    Optional<Throwable> started = new GraftApplication().cli(out, System.err).run("dev", CONFIG);
+    if (started.isPresent()) {
+      throw new CliExit(1); // dev has said why (a port in use, most often)
+    }
+
+    out.printf("[2/4] bringing up the lab in %s: %d hosts, host 1 an existing kubeadm cluster%n",
+        stateDir, HOSTS);
+    LabSpec spec = LabSpec.builder()
+        .nodes(HOSTS)
+        .kind(LabKind.parse(ns.getString("kind")))
+        .stateDir(stateDir)
+        .roles(new RolePlan(3, 3, false))
+        .slot(ns.getInt("slot"))
+        .bootstrap(true)
+        .build();
+    Lab lab = Lab.up(spec);
+    boolean keep = Boolean.TRUE.equals(ns.getBoolean("keep"));
+    if (keep) {
+      // Ctrl-C then stops only this process (Graft and the API stand-in); the hosts stay.
+      lab.detach();
+    }
+    LabState state = lab.state();
+    out.printf("      %s hosts up in %.1f s; API stand-in %s%n", state.kind().label(),
+        (System.nanoTime() - t0) / 1e9, state.apiEndpoint());
+    Path inventory = writeInventory(state, stateDir.resolve("demo-inventory.ini"));
+    List<String> names = state.hosts().stream().map(HostState::name).toList();
+    out.printf("[3/4] expanding cluster %s by %s, %s (control plane + etcd), %s (infra worker), %s, %s"
+        + " (workers)%n", state.clusterName(), names.get(1), names.get(2), names.get(3), names.get(4), names.get(5));
+    out.println("      = ./graft expand -i " + inventory + " --kubeconfig " + state.kubeconfig() + " --watch");
+
+    List<String> expand = new ArrayList<>(List.of("expand", "-i", inventory.toString(),
+        "--kubeconfig", state.kubeconfig(), "--watch", "--server", url));
+    if (Boolean.TRUE.equals(ns.getBoolean("require_approval"))) {
+      expand.add("--require-approval");
+    }
+    Optional<Throwable> ended = new GraftApplication().cli(out, System.err).run(expand.toArray(String[]::new));
+    int code = ended.map(t -> t instanceof CliExit x ? x.code() : 1).orElse(0);
+
+    out.printf("[4/4] %s after %.0f s. Web UI: %s/  (REST: %s/api/v1/operations)%n",
+        code == 0 ? "done" : code == 2 ? "an operator must act" : "failed", (System.nanoTime() - t0) / 1e9, url, url);
+    out.println("      lab: ./graft lab status" + stateDirFlag(ns, stateDir) + "   ssh: ssh -i " + state.clientKey()
+        + " -o UserKnownHostsFile=" + state.knownHosts() + " root@" + state.hosts().get(1).address());
+    if (Boolean.TRUE.equals(ns.getBoolean("exit"))) {
+      if (!keep) {
+        lab.close();
+      }
+      out.flush();
+      // Graft's non-daemon threads (Jetty, Temporal) would keep the JVM up: leave explicitly.
+      System.exit(code);
+    }
+    out.println(keep
+        ? "Ctrl-C stops Graft; the lab's hosts stay (./graft lab down" + stateDirFlag(ns, stateDir) + " removes them)."
+        : "Ctrl-C stops Graft and tears the lab down (--keep would leave it running).");
+    out.flush();
+    new CountDownLatch(1).await();
+  }
+
+  /**
+   * The lab's kubespray inventory with the 4th host as an infra worker: a label the kubelet may not
+   * set itself (node-role.kubernetes.io/*), so Graft applies it through the API, and a taint.
+   */
+  public static Path writeInventory(LabState state, Path target) throws IOException {
+    String infra = state.hosts().get(3).name();
+    List<String> lines = new ArrayList<>();
+    lines.add("# `graft lab demo`: the lab's inventory.ini, with " + infra + " as an infra worker.");
+    for (String line : Files.readAllLines(Path.of(state.inventoryIni()))) {
+      if (line.startsWith(infra + " ")) {
+        line += " node_labels=\"{'node-role.kubernetes.io/infra': '', 'graft.dev/pool': 'infra'}\""
+            + " node_taints=\"['node-role.kubernetes.io/infra=:NoSchedule']\"";
+      }
+      lines.add(line);
+    }
+    return Files.write(target, lines);
+  }
+
+  private static String stateDirFlag(Namespace ns, Path stateDir) {
+    return ns.getString(LabCommand.STATE_DIR) == null ? "" : " --state-dir " + stateDir;
+  }
+
+  private static int envPort(String name, int fallback) {
+    String v = System.getenv(name);
+    return v == null || v.isBlank() ? fallback : Integer.parseInt(v.trim());
+  }
+}
