@@ -73,6 +73,14 @@ public final class LabFaults {
     hosts.apply(host).failNext(command, times, exitCode);
   }
 
+  /**
+   * The next {@code times} runs of COMMAND on the host first sleep {@code delay} (whole seconds,
+   * 1..600), then run as usual: a slow step, for tests that act while it runs.
+   */
+  public void delayNext(String host, String command, int times, Duration delay) {
+    hosts.apply(host).delayNext(command, times, (int) Math.max(1, delay.toSeconds()));
+  }
+
   /** Every later run of COMMAND on the host is appended to its mutation log. */
   public void recordInvocations(String host, String command) {
     hosts.apply(host).recordInvocations(command);

@@ -121,6 +121,10 @@ class InprocessLabTest {
     f.failNext(h.name(), "date", 1);
     assertEquals(1, ssh.run(h.address(), h.sshPort(), "date").exitCode());
     assertEquals(0, ssh.run(h.address(), h.sshPort(), "date").exitCode());
+    // A delayed run sleeps first (a 1 s timeout cuts it off), then runs; the next is not delayed.
+    f.delayNext(h.name(), "date", 1, java.time.Duration.ofSeconds(5));
+    assertEquals(124, ssh.run(h.address(), h.sshPort(), "timeout 1 sh -c date").exitCode());
+    assertEquals(0, ssh.run(h.address(), h.sshPort(), "timeout 1 sh -c date").exitCode());
     assertTrue(ssh.run(h.address(), h.sshPort(), "graft-lab-mutation systemctl start etcd").ok());
     assertEquals(1, lab.host(h.name()).mutations("systemctl").size());
     assertEquals("start etcd", lab.host(h.name()).mutations("systemctl").get(0).args());

@@ -17,7 +17,12 @@ import io.temporal.failure.ApplicationFailure;
 import java.time.Duration;
 import java.util.List;
 import java.util.Optional;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.ScheduledFuture;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.atomic.AtomicReference;
 
 /**
  * Runs a step's commands on a node over the shared SSH pool: heartbeats the last output line while
@@ -26,6 +31,15 @@ import java.util.concurrent.atomic.AtomicLong;
  */
 public final class NodeShell {
   private static final long HEARTBEAT_EVERY_MS = 2_000;
+  /**
+   * Keeps a step alive while its command is silent (kubeadm waits for the kubelet, etcd catches
+   * up): without it, a heartbeat timeout shorter than the silence fails a healthy step.
+   */
+  private static final ScheduledExecutorService LIVENESS = Executors.newSingleThreadScheduledExecutor(r -> {
+    Thread t = new Thread(r, "graft-step-liveness");
+    t.setDaemon(true);
+    return t;
+  });
 
   private final RemoteShell shell;
   private final String runsDir;
@@ -70,27 +84,42 @@ public final class NodeShell {
       NodeSpec node, String label, String script, Duration timeout, List<String> secrets, byte[] stdin) {
     SshTarget target = target(node);
     ActivityExecutionContext ctx = Activity.getExecutionContext();
-    AtomicLong lastBeat = new AtomicLong();
+    AtomicLong lastBeat = new AtomicLong(System.currentTimeMillis());
+    AtomicReference<String> lastLine = new AtomicReference<>(node.name() + " " + label + ": running");
     RemoteCommand command =
         RemoteCommand.of(script, timeout)
             .withLabel(label)
             .withListener(
                 (kind, line) -> {
+                  String beat = node.name() + " " + label + ": " + Redactor.redact(line, secrets);
+                  lastLine.set(beat);
                   long now = System.currentTimeMillis();
                   if (now - lastBeat.get() >= HEARTBEAT_EVERY_MS) {
                     lastBeat.set(now);
-                    ctx.heartbeat(node.name() + " " + label + ": " + Redactor.redact(line, secrets));
+                    ctx.heartbeat(beat); // throws when the step is cancelled: the command stops
                   }
                 });
     if (stdin != null) {
       command = command.withStdin(stdin);
     }
+    ScheduledFuture<?> liveness = LIVENESS.scheduleAtFixedRate(() -> {
+      if (System.currentTimeMillis() - lastBeat.get() >= HEARTBEAT_EVERY_MS) {
+        lastBeat.set(System.currentTimeMillis());
+        try {
+          ctx.heartbeat(lastLine.get());
+        } catch (RuntimeException cancelledOrGone) {
+          // The output listener (or the command's own end) reports a cancellation.
+        }
+      }
+    }, HEARTBEAT_EVERY_MS, HEARTBEAT_EVERY_MS / 2, TimeUnit.MILLISECONDS);
     try {
       CommandResult r = shell.run(target, command);
       return redacted(r, secrets);
     } catch (SshOperationException e) {
       ApplicationFailure f = SshFailures.toApplicationFailure(e);
       throw withDetails(f, Redactor.redact(f.getOriginalMessage(), secrets), "", hint(f.getType()));
+    } finally {
+      liveness.cancel(false);
     }
   }
 

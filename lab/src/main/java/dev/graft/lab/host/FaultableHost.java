@@ -72,6 +72,15 @@ public interface FaultableHost extends LabHost {
     arm(command, "fail", times, exitCode);
   }
 
+  /** The next {@code times} runs of {@code command} first sleep {@code seconds} (1..600), then run. */
+  default void delayNext(String command, int times, int seconds) {
+    Names.command("command", command);
+    if (times < 0 || seconds < 1 || seconds > 600) {
+      throw new IllegalArgumentException("times must be >= 0 and seconds 1..600");
+    }
+    arm(command, "delay", times, seconds);
+  }
+
   default void recordInvocations(String command) {
     Names.command("command", command);
     arm(command, "record", 0, 1);

@@ -62,8 +62,9 @@ public final class HostScripts {
           "  sed \"s/@CMD@/$c/g\" \"$R" + WRAPPER_TEMPLATE + "\" >\"$w.tmp\"",
           "  chmod 755 \"$w.tmp\"; mv \"$w.tmp\" \"$w\"",
           "fi",
-          "mkdir -p \"$R/run/graft-lab/fail\" \"$R/run/graft-lab/record\"",
+          "mkdir -p \"$R/run/graft-lab/fail\" \"$R/run/graft-lab/record\" \"$R/run/graft-lab/delay\"",
           "if [ \"$mode\" = fail ]; then echo \"$n $code\" >\"$R/run/graft-lab/fail/$c\";",
+          "elif [ \"$mode\" = delay ]; then echo \"$n $code\" >\"$R/run/graft-lab/delay/$c\";",
           "else touch \"$R/run/graft-lab/record/$c\"; fi",
           "");
 }

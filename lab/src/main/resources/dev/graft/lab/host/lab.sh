@@ -32,34 +32,48 @@ graft_lab_mutation() {
     >>"$GRAFT_LAB_LOGDIR/mutations.log"
 }
 
+# _gl_take FILE: FILE holds "N VALUE"; when N > 0, decrements N (under flock) and prints VALUE
+# (default 1). Prints nothing otherwise.
+_gl_take() {
+  [ -f "$1" ] || return 0
+  (
+    exec 9<"$1"
+    flock 9
+    read -r _gl_n _gl_c _gl_rest <"$1" || true
+    case "$_gl_n" in '' | *[!0-9]*) exit 0 ;; esac
+    if [ "$_gl_n" -gt 0 ]; then
+      echo "$((_gl_n - 1)) ${_gl_c:-1}" >"$1"
+      echo "${_gl_c:-1}"
+    fi
+  )
+}
+
 # graft_lab_maybe_fail COMMAND: when the lab armed a failure for COMMAND
 # (/run/graft-lab/fail/COMMAND holds "N EXITCODE" with N > 0), decrements N, prints a message and
 # exits the calling script with EXITCODE. Otherwise returns 0.
 graft_lab_maybe_fail() {
-  _gl_f="$GRAFT_LAB_STATE/fail/$1"
-  [ -f "$_gl_f" ] || return 0
-  _gl_code=$(
-    exec 9<"$_gl_f"
-    flock 9
-    read -r _gl_n _gl_c _gl_rest <"$_gl_f" || true
-    case "$_gl_n" in '' | *[!0-9]*) exit 0 ;; esac
-    if [ "$_gl_n" -gt 0 ]; then
-      echo "$((_gl_n - 1)) ${_gl_c:-1}" >"$_gl_f"
-      echo "${_gl_c:-1}"
-    fi
-  )
+  _gl_code=$(_gl_take "$GRAFT_LAB_STATE/fail/$1")
   if [ -n "$_gl_code" ]; then
     echo "graft-lab: injected failure of $1 (exit $_gl_code)" >&2
     exit "$_gl_code"
   fi
 }
 
+# graft_lab_maybe_delay COMMAND: when the lab armed a delay for COMMAND
+# (/run/graft-lab/delay/COMMAND holds "N SECONDS" with N > 0), decrements N and sleeps SECONDS.
+graft_lab_maybe_delay() {
+  _gl_s=$(_gl_take "$GRAFT_LAB_STATE/delay/$1")
+  if [ -n "$_gl_s" ]; then sleep "$_gl_s"; fi
+}
+
 # graft_lab_fault_hooks COMMAND [ARGS...]: what every armable command runs first (the fault
 # wrapper and the stand-ins' launchers): an armed failure exits the calling script, and an armed
-# recording appends the call to the mutation log.
+# recording appends the call to the mutation log (before an armed delay: a test sees the call
+# while it is held).
 graft_lab_fault_hooks() {
   graft_lab_maybe_fail "$1"
   if [ -f "$GRAFT_LAB_STATE/record/$1" ]; then graft_lab_mutation "$@"; fi
+  graft_lab_maybe_delay "$1"
 }
 
 # graft_lab_real COMMAND: the first COMMAND on PATH that is not a graft-lab wrapper.

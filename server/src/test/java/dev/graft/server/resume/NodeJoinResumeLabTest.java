@@ -15,6 +15,7 @@ import dev.graft.lab.Mutation;
 import dev.graft.server.temporal.EmbeddedTemporal;
 import dev.graft.server.temporal.TemporalSettings;
 import dev.graft.server.testing.Prereqs;
+import dev.graft.server.testing.WorkerProcesses;
 import dev.graft.workflows.HistoryText;
 import dev.graft.workflows.join.ExecutionPolicy;
 import dev.graft.workflows.join.NodeJoinRequest;
@@ -35,17 +36,13 @@ import io.temporal.client.WorkflowOptions;
 import io.temporal.client.WorkflowStub;
 import io.temporal.serviceclient.WorkflowServiceStubs;
 import io.temporal.serviceclient.WorkflowServiceStubsOptions;
-import java.io.IOException;
-import java.net.ServerSocket;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
-import java.util.function.BooleanSupplier;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -71,8 +68,7 @@ class NodeJoinResumeLabTest {
   private EmbeddedTemporal temporal;
   private WorkflowServiceStubs service;
   private WorkflowClient client;
-  private final List<Process> workers = new ArrayList<>();
-  private final List<Path> workerLogs = new ArrayList<>();
+  private WorkerProcesses workers;
 
   @BeforeAll
   void up() throws Exception {
@@ -88,13 +84,13 @@ class NodeJoinResumeLabTest {
     service = WorkflowServiceStubs.newServiceStubs(
         WorkflowServiceStubsOptions.newBuilder().setTarget(temporal.target()).build());
     client = WorkflowClient.newInstance(service);
+    workers = new WorkerProcesses(temporal.target(), work);
   }
 
   @AfterAll
   void down() throws Exception {
-    for (Process p : workers) {
-      p.destroyForcibly();
-      p.waitFor(10, TimeUnit.SECONDS);
+    if (workers != null) {
+      workers.close();
     }
     if (service != null) {
       service.shutdownNow();
@@ -111,62 +107,6 @@ class NodeJoinResumeLabTest {
         files.sorted(java.util.Comparator.reverseOrder()).forEach(f -> f.toFile().delete());
       }
     }
-  }
-
-  /** Starts {@code graft worker config/worker.yml} as a child JVM against the embedded Temporal. */
-  private Process startWorker() throws IOException {
-    Path config = Path.of("..", "config", "worker.yml").toAbsolutePath().normalize();
-    assertTrue(Files.isRegularFile(config), "no worker config at " + config);
-    String java = ProcessHandle.current().info().command().orElse("java");
-    Path log = work.resolve("worker-" + (workers.size() + 1) + ".log");
-    ProcessBuilder pb =
-        new ProcessBuilder(java, "-Xmx512m", "-cp", System.getProperty("java.class.path"),
-            "dev.graft.server.GraftApplication", "worker", config.toString())
-            .redirectErrorStream(true)
-            .redirectOutput(log.toFile());
-    Map<String, String> env = pb.environment();
-    env.put("TEMPORAL_ADDRESS", temporal.target());
-    env.put("GRAFT_WORKER_ADMIN_PORT", Integer.toString(freePort()));
-    Process p = pb.start();
-    workers.add(p);
-    workerLogs.add(log);
-    return p;
-  }
-
-  private static int freePort() throws IOException {
-    try (ServerSocket s = new ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress())) {
-      return s.getLocalPort();
-    }
-  }
-
-  private String workerOutput() {
-    StringBuilder sb = new StringBuilder();
-    for (Path log : workerLogs) {
-      try {
-        List<String> lines = Files.readAllLines(log);
-        sb.append("\n--- ").append(log.getFileName()).append(" (last 40 lines)\n");
-        lines.subList(Math.max(0, lines.size() - 40), lines.size()).forEach(l -> sb.append(l).append('\n'));
-      } catch (IOException e) {
-        sb.append("\n--- ").append(log).append(": ").append(e.getMessage());
-      }
-    }
-    return sb.toString();
-  }
-
-  private void await(String what, Duration timeout, BooleanSupplier condition) throws InterruptedException {
-    long deadline = System.nanoTime() + timeout.toNanos();
-    while (System.nanoTime() < deadline) {
-      if (condition.getAsBoolean()) {
-        return;
-      }
-      for (Process p : workers) {
-        if (!p.isAlive() && p.exitValue() != 137 && p.exitValue() != 9) {
-          fail("a worker exited with " + p.exitValue() + " while waiting for " + what + workerOutput());
-        }
-      }
-      Thread.sleep(100);
-    }
-    fail("timed out after " + timeout + " waiting for " + what + workerOutput());
   }
 
   private static List<Mutation> joins(LabHost host) {
@@ -191,23 +131,21 @@ class NodeJoinResumeLabTest {
         client.newWorkflowStub(NodeJoinWorkflow.class,
             WorkflowOptions.newBuilder().setTaskQueue("graft").setWorkflowId(id).build());
 
-    Process first = startWorker();
+    Process first = workers.start();
     WorkflowClient.start(wf::join, new NodeJoinRequest(
         "lab", OP, state.kubeconfig(), state.apiEndpoint(), "10.96.0.0/12", worker, cp1,
         List.of(h1.name()), policy));
 
-    await("kubeadm join to start on " + h2.name(), Duration.ofMinutes(3), () -> !joins(host).isEmpty());
+    workers.await("kubeadm join to start on " + h2.name(), Duration.ofMinutes(3), () -> !joins(host).isEmpty());
     long killedAt = System.nanoTime();
-    first.destroyForcibly(); // SIGKILL: no shutdown hook, no chance to finish the step
-    assertTrue(first.waitFor(10, TimeUnit.SECONDS), "the first worker did not die");
-    assertEquals(137, first.exitValue(), "the first worker was not killed by SIGKILL");
+    WorkerProcesses.kill(first); // SIGKILL: no shutdown hook, no chance to finish the step
     // (No query here: with no worker alive, nothing answers one. The join's two attempts and its
     // "resumed" summary below show that the kill landed while it ran.)
 
-    startWorker();
+    workers.start();
     java.util.concurrent.CompletableFuture<NodeJoinResult> finished =
         WorkflowStub.fromTyped(wf).getResultAsync(NodeJoinResult.class);
-    await("the second worker to finish the join", Duration.ofMinutes(4), () -> {
+    workers.await("the second worker to finish the join", Duration.ofMinutes(4), () -> {
       if (finished.isDone()) {
         return true;
       }
@@ -219,7 +157,7 @@ class NodeJoinResumeLabTest {
         return false;
       }
       if (now.stream().anyMatch(v -> v.state() == StepState.NEEDS_ATTENTION)) {
-        fail("the join parked in needs-attention: " + now + workerOutput());
+        fail("the join parked in needs-attention: " + now + workers.output());
       }
       return false;
     });
@@ -227,7 +165,7 @@ class NodeJoinResumeLabTest {
     double resumedAfter = (System.nanoTime() - killedAt) / 1e9;
     System.out.printf("resume: the second worker finished the join %.1f s after the first was killed%n", resumedAfter);
 
-    assertEquals(OperationOutcome.COMPLETED, result.outcome(), result.steps() + workerOutput());
+    assertEquals(OperationOutcome.COMPLETED, result.outcome(), result.steps() + workers.output());
     for (String done : List.of("reach", "prechecks", "provision", "register")) {
       assertEquals(1, step(result.steps(), done).attempts(), done + " ran again after the kill: " + result.steps());
     }
