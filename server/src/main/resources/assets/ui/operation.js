@@ -300,7 +300,10 @@ export function mount(root, ctx) {
 
   function addRow(g, node) {
     const cells = new Map();
-    const tr = h('tr', {dataset: {node}}, h('th', {class: 'node', scope: 'row'}, node));
+    const added = ((d.plan && d.plan.additions) || []).some((a) => a.name === node);
+    const tr = h('tr', {dataset: {node}, class: added ? '' : 'existing'},
+      h('th', {class: 'node', scope: 'row', title: added ? null : 'already in the cluster (its routes are updated)'},
+        node, added ? null : h('span', {class: 'muted'}, ' (existing)')));
     for (const c of g.cols) {
       const td = h('td', {class: 'cell st-none', dataset: {col: c.key, state: ''}});
       cells.set(c.key, {td, sig: ''});
