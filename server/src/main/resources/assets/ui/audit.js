@@ -9,6 +9,9 @@ import {badge, fmtClock, fmtDuration, fmtTime, h, replace} from './dom.js';
 import {measure} from './perf.js';
 import {temporalLink} from './temporal.js';
 
+/** Entries drawn per task (see draw). */
+const CHUNK = 300;
+
 const KINDS = {
   all: () => true,
   activity: (e) => e.kind === 'activity',
@@ -99,20 +102,43 @@ export function mount(root, ctx) {
       input);
   }
 
+  let drawing = 0; // a newer draw (filter changed) stops an older one between chunks
+
+  /**
+   * Draws the entries in chunks of CHUNK, one task each, so that a 200-node trail (thousands of
+   * entries) never blocks the page for long: the first chunk shows at once, the rest follow.
+   */
   function draw() {
     const keep = KINDS[kindSel.value] || KINDS.all;
     const node = nodeIn.value.trim();
     const shown = entries.filter((e) => keep(e) && (!node || (e.node || '').includes(node)));
-    measure('audit', 'full', {entries: shown.length}, () => {
-      let day = null;
-      const items = [];
-      for (const e of shown) {
-        const d = fmtTime(e.atMillis).slice(0, 10);
-        if (d !== day) items.push(h('li', {class: 'day'}, (day = d)));
-        items.push(item(e));
+    const gen = ++drawing;
+    const t0 = performance.now();
+    let day = null;
+    let i = 0;
+    list.replaceChildren();
+    list.dataset.complete = 'false';
+    const chunk = () => {
+      if (gen !== drawing) return;
+      measure('audit', i === 0 ? 'first-chunk' : 'chunk', {entries: Math.min(CHUNK, shown.length - i)}, () => {
+        const frag = document.createDocumentFragment();
+        for (const end = Math.min(shown.length, i + CHUNK); i < end; i++) {
+          const e = shown[i];
+          const d = fmtTime(e.atMillis).slice(0, 10);
+          if (d !== day) frag.append(h('li', {class: 'day'}, (day = d)));
+          frag.append(item(e));
+        }
+        list.append(frag);
+      });
+      if (i < shown.length) {
+        setTimeout(chunk, 0);
+      } else {
+        list.dataset.complete = 'true';
+        window.__graftPerf.renders.push({view: 'audit', kind: 'all', entries: shown.length,
+          scriptMs: Math.round(performance.now() - t0), frameMs: null});
       }
-      replace(list, items);
-    });
+    };
+    chunk();
   }
 
   function drawHead() {

@@ -278,10 +278,15 @@ export function mount(root, ctx) {
     }
     const axis = h('div', {class: 'axis'});
     const tbody = h('tbody');
-    const table = h('table', {class: 'grid', id: 'grid'},
+    // Fixed column widths (colgroup + table-layout: fixed): the browser lays out a 200-row grid
+    // without measuring every cell's content first.
+    const table = h('table', {class: 'grid', id: 'grid', style: {minWidth: `${12 + 2.4 * cols.length + 24}rem`}},
+      h('colgroup', null, h('col', {class: 'c-node'}), cols.map(() => h('col', {class: 'c-cell'})),
+        h('col', {class: 'c-tl'})),
       h('thead', null,
         h('tr', {class: 'groups'}, h('th', {rowspan: 2, class: 'node'}, `node (${nodes.length})`),
-          groups.map((g) => h('th', {colspan: g.span, class: `grp grp-${g.group}`}, GROUP_TITLE[g.group] || g.group)),
+          groups.map((g) => h('th', {colspan: g.span, class: `grp grp-${g.group}`, title: GROUP_TITLE[g.group] || g.group},
+            GROUP_TITLE[g.group] || g.group)),
           h('th', {rowspan: 2, class: 'timeline'}, 'timeline', axis)),
         h('tr', {class: 'cols'}, cols.map((c) => h('th', {title: c.title, class: `grp-${c.group}`}, c.label)))),
       tbody);
@@ -292,7 +297,7 @@ export function mount(root, ctx) {
       renderDetail();
       el.detail.scrollIntoView({block: 'nearest'});
     });
-    const g = {table, tbody, axis, cols, colKeys: cols.map((c) => c.key).join('\n'), rows: new Map()};
+    const g = {table, tbody, axis, cols, colKeys: cols.map((c) => c.key).join('\n'), rows: new Map(), scale: null};
     for (const n of nodes) addRow(g, n);
     replace(el.gridWrap, table);
     return g;
@@ -312,7 +317,7 @@ export function mount(root, ctx) {
     const bar = h('div', {class: 'bar'});
     tr.append(h('td', {class: 'tl'}, bar));
     g.tbody.append(tr);
-    g.rows.set(node, {tr, cells, bar, segs: new Map()});
+    g.rows.set(node, {tr, cells, bar, segs: new Map()}); // segs: col -> {el, sig}
   }
 
   function renderGrid(flat) {
@@ -331,7 +336,16 @@ export function mount(root, ctx) {
         if (f.node && f.step.endedAtMillis && d.endedAtMillis) t1 = Math.max(t1, f.step.endedAtMillis);
       }
       if (!isFinite(t0)) t0 = now;
-      const span = Math.max(1, t1 - t0);
+      // The timeline's scale: exact once the operation ended; while it runs, it reaches ahead of
+      // now (half as far again as has elapsed), so most refreshes move only the running steps'
+      // bars instead of every bar of every node.
+      const ended = !!d.endedAtMillis;
+      let sc = grid.scale;
+      if (!sc || sc.t0 !== t0 || (ended ? sc.t0 + sc.span !== t1 : t1 > sc.t0 + sc.span) || sc.ended !== ended) {
+        sc = grid.scale = {t0, ended, span: ended ? Math.max(1, t1 - t0) : Math.max(10_000, (t1 - t0) * 1.5)};
+      }
+      const span = sc.span;
+      const scaleKey = `${sc.t0}|${sc.span}`;
       let changed = 0;
       for (const f of flat) {
         if (!f.node) continue;
@@ -356,18 +370,23 @@ export function mount(root, ctx) {
         if (s.startedAtMillis) {
           let seg = row.segs.get(f.col);
           if (!seg) {
-            seg = h('span', {class: 'seg'});
-            row.bar.append(seg);
+            seg = {el: h('span', {class: 'seg'}), sig: ''};
+            row.bar.append(seg.el);
             row.segs.set(f.col, seg);
           }
           const end = s.endedAtMillis || now;
-          seg.className = `seg st-${s.state}`;
-          seg.style.left = `${((s.startedAtMillis - t0) / span) * 100}%`;
-          seg.style.width = `${Math.max(0.4, ((end - s.startedAtMillis) / span) * 100)}%`;
-          seg.title = `${s.name}: ${fmtTime(s.startedAtMillis)} → ${s.endedAtMillis ? fmtTime(s.endedAtMillis) : 'now'} (${fmtDuration(end - s.startedAtMillis)})`;
+          const segSig = `${scaleKey}|${s.startedAtMillis}|${end}|${s.state}`;
+          if (seg.sig !== segSig) {
+            seg.sig = segSig;
+            seg.el.className = `seg st-${s.state}`;
+            seg.el.style.left = `${((s.startedAtMillis - sc.t0) / span) * 100}%`;
+            seg.el.style.width = `${Math.max(0.4, ((end - s.startedAtMillis) / span) * 100)}%`;
+            seg.el.title = `${s.name}: ${fmtTime(s.startedAtMillis)} → ${s.endedAtMillis ? fmtTime(s.endedAtMillis) : 'now'} (${fmtDuration(end - s.startedAtMillis)})`;
+          }
         }
       }
-      grid.axis.textContent = `${fmtTime(t0).slice(11)} → ${d.endedAtMillis ? fmtTime(t1).slice(11) : 'now'} (${fmtDuration(span)})`;
+      grid.axis.textContent = `${fmtTime(sc.t0).slice(11)} → ${ended ? fmtTime(t1).slice(11) : `now (scale ${fmtDuration(span)})`}` +
+        (ended ? ` (${fmtDuration(span)})` : '');
       return changed;
     });
   }

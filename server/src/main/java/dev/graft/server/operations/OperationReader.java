@@ -209,11 +209,17 @@ public final class OperationReader {
           s.submittedAtMillis(), s.startedAtMillis(), s.endedAtMillis(), s.message(), null,
           List.of(), List.of(), null, List.of(), null, List.of());
     }
+    WorkflowExecutionStatus status = info.get().getStatus();
+    String runId = info.get().getExecution().getRunId();
+    boolean closed = status != WorkflowExecutionStatus.WORKFLOW_EXECUTION_STATUS_RUNNING;
+    OperationView before = closed ? closedViews.get(id) : null;
+    if (before != null && runId.equals(before.runId())) {
+      return before;
+    }
     WorkflowStub stub = stub(id);
     ExpansionProgress progress = stub.query("progress", ExpansionProgress.class);
     List<StepView> own = steps(id);
-    List<OperationView.Child> children = children(progress.children());
-    WorkflowExecutionStatus status = info.get().getStatus();
+    List<OperationView.Child> children = children(progress.children(), own);
     ExpansionResult result = null;
     OperationState state = progress.state();
     String message = summary.map(OperationSummary::message).orElse(null);
@@ -240,30 +246,53 @@ public final class OperationReader {
     String cluster = progress.plan() != null ? progress.plan().clusterName() : clusterOf(id).substring(8);
     List<OperationView.Live> live = state != null && state.terminal() ? List.of()
         : live(id, own, children);
-    return new OperationView(id, cluster, id.split("/")[2], state, progress.phase(),
+    OperationView view = new OperationView(id, cluster, id.split("/")[2], state, progress.phase(),
         summary.map(OperationSummary::requestedBy).orElse(null),
         summary.map(OperationSummary::submittedAtMillis).orElse(null), progress.startedAtMillis(),
         progress.endedAtMillis(), message, progress.plan(), own, children, result,
-        OperationView.next(id, state, own, children), info.get().getExecution().getRunId(), live);
+        OperationView.next(id, state, own, children), runId, live);
+    if (closed && state != null && state.terminal() && summary.isPresent()) {
+      closedViews.put(id, view);
+    }
+    return view;
   }
+
+  /**
+   * Operations whose workflow has closed, as last read: nothing about them changes any more
+   * (a new run under the same id has another run id, which misses). Reading one again would have
+   * a worker replay the expansion's whole history twice (its progress and steps queries), seconds
+   * for a 200-node operation, on every refresh of every open page.
+   */
+  private final Map<String, OperationView> closedViews = java.util.Collections.synchronizedMap(
+      new LinkedHashMap<>(64, 0.75f, true) {
+        @Override
+        protected boolean removeEldestEntry(Map.Entry<String, OperationView> eldest) {
+          return size() > 200;
+        }
+      });
 
   /**
    * Every child's steps. A 200-node expansion has 200 children, each a query that a worker answers
    * (replaying the child when it is not cached): they run a few at a time, not one after another,
    * so that a page refreshing every few seconds gets its answer in time.
    */
-  private List<OperationView.Child> children(Map<String, String> byKey) {
+  private List<OperationView.Child> children(Map<String, String> byKey, List<StepView> own) {
     if (byKey == null || byKey.isEmpty()) {
       return List.of();
     }
+    // The operation's step that stands for each child has the child's key as its id ("node/n3",
+    // "routing"); once that step is done, the child has ended and its steps are final.
+    Map<String, StepView> wrappers = new java.util.HashMap<>();
+    own.forEach(s -> wrappers.put(s.id(), s));
     List<Map.Entry<String, String>> entries = List.copyOf(byKey.entrySet());
     if (entries.size() == 1) {
-      return List.of(child(entries.get(0).getKey(), entries.get(0).getValue()));
+      Map.Entry<String, String> e = entries.get(0);
+      return List.of(child(e.getKey(), e.getValue(), wrappers.get(e.getKey())));
     }
     List<java.util.concurrent.CompletableFuture<OperationView.Child>> futures = new ArrayList<>();
     for (Map.Entry<String, String> e : entries) {
       futures.add(java.util.concurrent.CompletableFuture.supplyAsync(
-          () -> child(e.getKey(), e.getValue()), QUERIES));
+          () -> child(e.getKey(), e.getValue(), wrappers.get(e.getKey())), QUERIES));
     }
     List<OperationView.Child> out = new ArrayList<>(entries.size());
     for (var f : futures) {
@@ -333,8 +362,44 @@ public final class OperationReader {
     return t.getSeconds() * 1000 + t.getNanos() / 1_000_000;
   }
 
-  private OperationView.Child child(String key, String workflowId) {
+  /** A child's result: every child workflow returns its steps as they ended. */
+  @com.fasterxml.jackson.annotation.JsonIgnoreProperties(ignoreUnknown = true)
+  record ChildResult(List<StepView> steps) {}
+
+  private record Ended(long endedAtMillis, List<StepView> steps) {}
+
+  /**
+   * Steps of children that have ended, by workflow id, with the end of the step that stands for
+   * them (a retry runs the child again and ends that step later, which misses here). A closed
+   * workflow's steps never change, so a finished 200-node operation is read without asking a
+   * worker 200 queries (each a replay of the child) on every refresh.
+   */
+  private final Map<String, Ended> ended = java.util.Collections.synchronizedMap(
+      new LinkedHashMap<>(256, 0.75f, true) {
+        @Override
+        protected boolean removeEldestEntry(Map.Entry<String, Ended> eldest) {
+          return size() > 20_000;
+        }
+      });
+
+  private OperationView.Child child(String key, String workflowId, StepView wrapper) {
     String node = key.contains("/") ? key.substring(key.indexOf('/') + 1) : null;
+    if (wrapper != null && wrapper.state().isDone() && wrapper.endedAtMillis() != null) {
+      Ended e = ended.get(workflowId);
+      if (e != null && e.endedAtMillis() == wrapper.endedAtMillis()) {
+        return new OperationView.Child(key, workflowId, node, e.steps());
+      }
+      try {
+        // Its result, from history: the server answers without a worker replaying the child.
+        ChildResult r = stub(workflowId).getResult(5, java.util.concurrent.TimeUnit.SECONDS, ChildResult.class);
+        if (r != null && r.steps() != null) {
+          ended.put(workflowId, new Ended(wrapper.endedAtMillis(), List.copyOf(r.steps())));
+          return new OperationView.Child(key, workflowId, node, r.steps());
+        }
+      } catch (RuntimeException | java.util.concurrent.TimeoutException e2) {
+        LOG.debug("no result of {} ({}); querying its steps", workflowId, e2.toString());
+      }
+    }
     try {
       List<StepView> steps = steps(workflowId);
       return new OperationView.Child(key, workflowId, node, steps);

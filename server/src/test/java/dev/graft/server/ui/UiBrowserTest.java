@@ -169,7 +169,7 @@ class UiBrowserTest {
     // The audit trail: the failed attempts, the retry by otto, inputs as references, the link to
     // the Temporal UI, and the JSON export.
     b.driver.get(f.url() + "/#/audit/" + id);
-    b.until("the audit trail", d -> !b.all("#audit li.entry").isEmpty());
+    b.until("the audit trail", d -> !b.all("#audit[data-complete='true'] li.entry").isEmpty());
     WebElement decision = b.find("#audit li.entry[data-kind='decision'][data-decision='retry']");
     assertTrue(decision.getText().contains("otto decided retry on join (node acc-w2)"), decision.getText());
     assertTrue(b.all("#audit li.entry.failed[data-node='acc-w2']").stream()
