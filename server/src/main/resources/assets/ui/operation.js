@@ -7,7 +7,7 @@
 // only the cells whose step changed and moves the timeline bars, instead of rebuilding the grid.
 
 import {ApiError, decide, operation} from './api.js';
-import {badge, fmtAgo, fmtDuration, fmtTime, h, replace} from './dom.js';
+import {add, badge, fmtAgo, fmtDuration, fmtTime, h, replace} from './dom.js';
 import {measure} from './perf.js';
 import {poller, REFRESH_MS} from './poll.js';
 import {GLYPH, GROUP_TITLE, choices, duration, flatten, target} from './steps.js';
@@ -94,8 +94,16 @@ export function mount(root, ctx) {
 
   // ---- steps that wait for a decision --------------------------------------------------------
 
+  // Panels with a reason field are rebuilt only when what they show changed, so a refresh never
+  // wipes what an operator is typing.
+  let attentionSig = null;
+  let detailSig = null;
+
   function renderAttention(flat) {
     const waiting = flat.filter((f) => f.step.state === 'needs-attention');
+    const sig = JSON.stringify([canAct(), TERMINAL.has(d.state), waiting.map((f) => [f.node, f.step])]);
+    if (sig === attentionSig) return;
+    attentionSig = sig;
     el.attention.hidden = waiting.length === 0;
     if (!waiting.length) {
       replace(el.attention);
@@ -280,7 +288,7 @@ export function mount(root, ctx) {
     const tbody = h('tbody');
     // Fixed column widths (colgroup + table-layout: fixed): the browser lays out a 200-row grid
     // without measuring every cell's content first.
-    const table = h('table', {class: 'grid', id: 'grid', style: {minWidth: `${12 + 2.4 * cols.length + 24}rem`}},
+    const table = h('table', {class: 'grid', id: 'grid', style: {minWidth: `${12 + 4 * cols.length + 24}rem`}},
       h('colgroup', null, h('col', {class: 'c-node'}), cols.map(() => h('col', {class: 'c-cell'})),
         h('col', {class: 'c-tl'})),
       h('thead', null,
@@ -394,10 +402,14 @@ export function mount(root, ctx) {
   function renderDetail() {
     if (!selected || !d) {
       el.detail.hidden = true;
+      detailSig = null;
       return;
     }
     const f = flatten(d).find((x) => x.node === selected.node && x.col === selected.col);
     el.detail.hidden = !f;
+    const sig = JSON.stringify([selected, canAct(), TERMINAL.has(d.state), f && f.step]);
+    if (sig === detailSig) return;
+    detailSig = sig;
     if (f) {
       replace(el.detail, h('h2', null, 'Step', h('button', {class: 'link close', onclick: () => {
         selected = null;
@@ -433,7 +445,7 @@ export function mount(root, ctx) {
     const msgs = (title, list, cls) => list && list.length ? [h('h3', null, title),
       h('ul', {class: cls}, list.map((m) => h('li', null, typeof m === 'string' ? m
         : `${m.node ? `${m.node}: ` : ''}${m.message} [${m.code}]`)))] : null;
-    body.append(
+    add(body, [
       h('table', {class: 'plan-nodes'},
         h('thead', null, h('tr', null, ['node', 'address', 'roles', 'pod CIDR'].map((c) => h('th', null, c)))),
         h('tbody', null, (p.additions || []).map((a) => h('tr', null,
@@ -449,7 +461,7 @@ export function mount(root, ctx) {
             (s.checks || []).length ? h('span', {class: 'muted'}, ` — checks: ${s.checks.join('; ')}`) : null)))) : null))),
       msgs('Warnings', p.warnings, 'warnings'),
       msgs('Notes', p.notes, 'notes'),
-      (p.existingNodes || []).length ? h('p', {class: 'muted'}, `Existing nodes: ${p.existingNodes.join(', ')}`) : null);
+      (p.existingNodes || []).length ? h('p', {class: 'muted'}, `Existing nodes: ${p.existingNodes.join(', ')}`) : null]);
   }
 
   // ---- refresh ----------------------------------------------------------------------------------
