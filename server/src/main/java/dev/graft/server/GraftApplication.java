@@ -134,6 +134,7 @@ public class GraftApplication extends Application<GraftConfiguration> {
       env.jersey().register(RolesAllowedDynamicFeature.class);
       env.jersey().register(new dev.graft.server.auth.CloseAfterRejection());
       env.jersey().register(new InfoResource(config));
+      env.jersey().register(new dev.graft.server.resources.WhoAmIResource());
       env.jersey().register(new DiagnosticsResource(temporal));
       env.jersey().register(new dev.graft.server.resources.PlanResource());
       env.jersey().register(operations(config, temporal));

@@ -56,14 +56,22 @@ class DevModeApplicationTest {
       assertTrue(temporalTarget.startsWith("127.0.0.1:"), "embedded Temporal binds loopback");
       httpPort = app.getLocalPort();
 
-      // The UI placeholder is served at /.
+      // The UI is served at /, and its ES modules as JavaScript (browsers refuse a module
+      // served with another type).
       HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
       HttpResponse<String> ui =
           http.send(
               HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + httpPort + "/")).build(),
               HttpResponse.BodyHandlers.ofString());
       assertEquals(200, ui.statusCode());
-      assertTrue(ui.body().contains("<h1>Graft</h1>"), ui.body());
+      assertTrue(ui.body().contains("<script type=\"module\" src=\"/ui/app.js\">"), ui.body());
+      HttpResponse<String> module =
+          http.send(
+              HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + httpPort + "/ui/app.js")).build(),
+              HttpResponse.BodyHandlers.ofString());
+      assertEquals(200, module.statusCode());
+      assertTrue(module.headers().firstValue("Content-Type").orElse("").contains("javascript"),
+          module.headers().toString());
 
       // Health checks: Temporal reachable and the worker polling.
       HttpResponse<String> health =

@@ -41,7 +41,7 @@ public final class BearerAuthFilter implements ContainerRequestFilter {
       abort(request, "use Authorization: Bearer <token>");
       return;
     } else if (anonymousRole != null) {
-      caller = Optional.of(new Caller("anonymous", anonymousRole));
+      caller = Optional.of(new Caller("anonymous", anonymousRole, true));
     } else {
       abort(request, "a bearer token is required");
       return;

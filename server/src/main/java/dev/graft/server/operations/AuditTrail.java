@@ -20,7 +20,8 @@ import java.util.Map;
  * children's, recursively, and the submission in its cluster workflow's): every activity attempt
  * with its step, node, start, end and result or failure, and every operator action (accepted
  * {@code decide} updates, signals) with who and when. Only what workflows hold is shown, and
- * workflows hold references, never secrets; inputs are not copied out, only the node they name.
+ * workflows hold references, never secrets: each activity's input is shown as it was scheduled,
+ * shortened and with anything that looks like a secret replaced ({@link AuditInputs}).
  */
 public final class AuditTrail {
   private static final ObjectMapper JSON = new ObjectMapper();
@@ -47,15 +48,26 @@ public final class AuditTrail {
       String decision,
       String stepId,
       String reason,
-      String identity) {}
+      String identity,
+      JsonNode input,
+      String runId) {
+    /** A fact without an input and a run id: everything but activities and workflow starts. */
+    public Entry(String kind, long atMillis, String workflowId, String node, String step,
+        Integer attempt, Long startedAtMillis, Long endedAtMillis, String outcome, String detail,
+        String actor, String decision, String stepId, String reason, String identity) {
+      this(kind, atMillis, workflowId, node, step, attempt, startedAtMillis, endedAtMillis, outcome,
+          detail, actor, decision, stepId, reason, identity, null, null);
+    }
+  }
 
   public List<Entry> of(String operationId) {
-    if (OperationReader.describe(temporal, operationId).isEmpty()) {
-      throw ApiProblem.of(404, "no operation " + operationId + " has started (a queued operation has no history yet)");
-    }
+    String runId = OperationReader.describe(temporal, operationId)
+        .map(i -> i.getExecution().getRunId())
+        .orElseThrow(() -> ApiProblem.of(404, "no operation " + operationId
+            + " has started (a queued operation has no history yet)"));
     List<Entry> out = new ArrayList<>();
     submissions(operationId, out);
-    walk(operationId, null, out, 0);
+    walk(operationId, runId.isEmpty() ? null : runId, out, 0);
     out.sort(Comparator.comparingLong(Entry::atMillis));
     return out;
   }
@@ -99,7 +111,7 @@ public final class AuditTrail {
           out.add(new Entry("started", millis(e), workflowId, wfNode, null, null, null, null, null,
               a.getWorkflowType().getName(),
               arg != null && arg.hasNonNull("requestedBy") ? arg.get("requestedBy").asText() : null,
-              null, null, null, a.getIdentity()));
+              null, null, null, a.getIdentity(), null, runId));
         }
         case EVENT_TYPE_WORKFLOW_EXECUTION_COMPLETED, EVENT_TYPE_WORKFLOW_EXECUTION_FAILED,
             EVENT_TYPE_WORKFLOW_EXECUTION_TERMINATED, EVENT_TYPE_WORKFLOW_EXECUTION_CANCELED,
@@ -177,11 +189,14 @@ public final class AuditTrail {
       HistoryEvent startedEvent, HistoryEvent end, String outcome, String detail, String identity) {
     String type = null;
     String node = wfNode;
+    JsonNode input = null;
     if (scheduledEvent != null) {
       var s = scheduledEvent.getActivityTaskScheduledEventAttributes();
       type = s.getActivityType().getName();
+      JsonNode arg = first(s.getInput());
+      input = AuditInputs.shown(arg);
       if (node == null) {
-        node = nodeIn(first(s.getInput()));
+        node = nodeIn(arg);
       }
     }
     Integer attempt = null;
@@ -194,7 +209,8 @@ public final class AuditTrail {
       }
     }
     return new Entry("activity", startedAt != null ? startedAt : millis(end), workflowId, node,
-        type, attempt, startedAt, millis(end), outcome, detail, null, null, null, null, identity);
+        type, attempt, startedAt, millis(end), outcome, detail, null, null, null, null, identity,
+        input, null);
   }
 
   /** "cluster/x/expand/r/node/n3" → n3; "…/etcd/n3" → n3; otherwise null. */
@@ -235,7 +251,7 @@ public final class AuditTrail {
   }
 
   /** The first argument of a payload list, as JSON (Temporal's default converter writes JSON). */
-  private static JsonNode first(Payloads payloads) {
+  static JsonNode first(Payloads payloads) {
     if (payloads == null || payloads.getPayloadsCount() == 0) {
       return null;
     }

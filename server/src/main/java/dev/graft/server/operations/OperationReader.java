@@ -152,11 +152,19 @@ public final class OperationReader {
     var open = temporal.stubs().blockingStub().listOpenWorkflowExecutions(
         ListOpenWorkflowExecutionsRequest.newBuilder().setNamespace(ns).setTypeFilter(type)
             .setMaximumPageSize(1000).build());
-    open.getExecutionsList().forEach(i -> out.add(i.getExecution().getWorkflowId()));
+    // The embedded test server does not apply the type filter to these listings: the type is
+    // checked here as well, or every expansion and join would be queried as a cluster.
+    open.getExecutionsList().stream().filter(OperationReader::isCluster)
+        .forEach(i -> out.add(i.getExecution().getWorkflowId()));
     var closed = temporal.stubs().blockingStub().listClosedWorkflowExecutions(
         ListClosedWorkflowExecutionsRequest.newBuilder().setNamespace(ns).setTypeFilter(type)
             .setMaximumPageSize(1000).build());
-    closed.getExecutionsList().forEach(i -> out.add(i.getExecution().getWorkflowId()));
+    closed.getExecutionsList().stream().filter(OperationReader::isCluster)
+        .forEach(i -> out.add(i.getExecution().getWorkflowId()));
+  }
+
+  private static boolean isCluster(WorkflowExecutionInfo i) {
+    return CLUSTER_TYPE.equals(i.getType().getName());
   }
 
   @SuppressWarnings("unchecked")
@@ -199,18 +207,19 @@ public final class OperationReader {
           () -> ApiProblem.of(404, "no operation " + id + " (ids look like cluster/<name>/expand/<requestId>)"));
       return new OperationView(id, s.cluster(), s.kind(), s.state(), null, s.requestedBy(),
           s.submittedAtMillis(), s.startedAtMillis(), s.endedAtMillis(), s.message(), null,
-          List.of(), List.of(), null, List.of());
+          List.of(), List.of(), null, List.of(), null, List.of());
+    }
+    WorkflowExecutionStatus status = info.get().getStatus();
+    String runId = info.get().getExecution().getRunId();
+    boolean closed = status != WorkflowExecutionStatus.WORKFLOW_EXECUTION_STATUS_RUNNING;
+    OperationView before = closed ? closedViews.get(id) : null;
+    if (before != null && runId.equals(before.runId())) {
+      return before;
     }
     WorkflowStub stub = stub(id);
     ExpansionProgress progress = stub.query("progress", ExpansionProgress.class);
     List<StepView> own = steps(id);
-    List<OperationView.Child> children = new ArrayList<>();
-    if (progress.children() != null) {
-      for (Map.Entry<String, String> c : progress.children().entrySet()) {
-        children.add(child(c.getKey(), c.getValue()));
-      }
-    }
-    WorkflowExecutionStatus status = info.get().getStatus();
+    List<OperationView.Child> children = children(progress.children(), own);
     ExpansionResult result = null;
     OperationState state = progress.state();
     String message = summary.map(OperationSummary::message).orElse(null);
@@ -235,15 +244,162 @@ public final class OperationReader {
           : state == OperationState.NEEDS_ATTENTION ? OperationState.RUNNING : state;
     }
     String cluster = progress.plan() != null ? progress.plan().clusterName() : clusterOf(id).substring(8);
-    return new OperationView(id, cluster, id.split("/")[2], state, progress.phase(),
+    List<OperationView.Live> live = state != null && state.terminal() ? List.of()
+        : live(id, own, children);
+    OperationView view = new OperationView(id, cluster, id.split("/")[2], state, progress.phase(),
         summary.map(OperationSummary::requestedBy).orElse(null),
         summary.map(OperationSummary::submittedAtMillis).orElse(null), progress.startedAtMillis(),
         progress.endedAtMillis(), message, progress.plan(), own, children, result,
-        OperationView.next(id, state, own, children));
+        OperationView.next(id, state, own, children), runId, live);
+    if (closed && state != null && state.terminal() && summary.isPresent()) {
+      closedViews.put(id, view);
+    }
+    return view;
   }
 
-  private OperationView.Child child(String key, String workflowId) {
+  /**
+   * Operations whose workflow has closed, as last read: nothing about them changes any more
+   * (a new run under the same id has another run id, which misses). Reading one again would have
+   * a worker replay the expansion's whole history twice (its progress and steps queries), seconds
+   * for a 200-node operation, on every refresh of every open page.
+   */
+  private final Map<String, OperationView> closedViews = java.util.Collections.synchronizedMap(
+      new LinkedHashMap<>(64, 0.75f, true) {
+        @Override
+        protected boolean removeEldestEntry(Map.Entry<String, OperationView> eldest) {
+          return size() > 200;
+        }
+      });
+
+  /**
+   * Every child's steps. A 200-node expansion has 200 children, each a query that a worker answers
+   * (replaying the child when it is not cached): they run a few at a time, not one after another,
+   * so that a page refreshing every few seconds gets its answer in time.
+   */
+  private List<OperationView.Child> children(Map<String, String> byKey, List<StepView> own) {
+    if (byKey == null || byKey.isEmpty()) {
+      return List.of();
+    }
+    // The operation's step that stands for each child has the child's key as its id ("node/n3",
+    // "routing"); once that step is done, the child has ended and its steps are final.
+    Map<String, StepView> wrappers = new java.util.HashMap<>();
+    own.forEach(s -> wrappers.put(s.id(), s));
+    List<Map.Entry<String, String>> entries = List.copyOf(byKey.entrySet());
+    if (entries.size() == 1) {
+      Map.Entry<String, String> e = entries.get(0);
+      return List.of(child(e.getKey(), e.getValue(), wrappers.get(e.getKey())));
+    }
+    List<java.util.concurrent.CompletableFuture<OperationView.Child>> futures = new ArrayList<>();
+    for (Map.Entry<String, String> e : entries) {
+      futures.add(java.util.concurrent.CompletableFuture.supplyAsync(
+          () -> child(e.getKey(), e.getValue(), wrappers.get(e.getKey())), QUERIES));
+    }
+    List<OperationView.Child> out = new ArrayList<>(entries.size());
+    for (var f : futures) {
+      out.add(f.join()); // child() answers an empty child instead of throwing
+    }
+    return out;
+  }
+
+  /** Bounds the child queries one detail sends at once (and across concurrent requests). */
+  private static final java.util.concurrent.ExecutorService QUERIES =
+      java.util.concurrent.Executors.newFixedThreadPool(8, r -> {
+        Thread t = new Thread(r, "graft-child-queries");
+        t.setDaemon(true);
+        return t;
+      });
+
+  /**
+   * The activities in flight in the operation and in each child that has a step running, with
+   * their latest heartbeat (an SSH step's latest output line) and the last attempt's failure while
+   * Temporal waits to retry. Only workflows with a running step are described, so a 200-node
+   * operation costs as many calls as it has joins running at once.
+   */
+  private List<OperationView.Live> live(String id, List<StepView> own,
+      List<OperationView.Child> children) {
+    List<OperationView.Live> out = new ArrayList<>();
+    if (own.stream().anyMatch(s -> s.state() == StepState.RUNNING)) {
+      pending(id, null, out);
+    }
+    for (OperationView.Child c : children) {
+      if (c.steps().stream().anyMatch(s -> s.state() == StepState.RUNNING)) {
+        pending(c.workflowId(), c.node(), out);
+      }
+    }
+    return out;
+  }
+
+  private void pending(String workflowId, String node, List<OperationView.Live> out) {
+    io.temporal.api.workflowservice.v1.DescribeWorkflowExecutionResponse d;
+    try {
+      d = temporal.stubs().blockingStub().describeWorkflowExecution(
+          DescribeWorkflowExecutionRequest.newBuilder()
+              .setNamespace(temporal.settings().getNamespace())
+              .setExecution(WorkflowExecution.newBuilder().setWorkflowId(workflowId))
+              .build());
+    } catch (StatusRuntimeException e) {
+      LOG.debug("cannot describe {}: {}", workflowId, e.getStatus());
+      return;
+    }
+    for (var p : d.getPendingActivitiesList()) {
+      com.fasterxml.jackson.databind.JsonNode details =
+          p.hasHeartbeatDetails() ? AuditTrail.first(p.getHeartbeatDetails()) : null;
+      out.add(new OperationView.Live(workflowId, node, p.getActivityId(),
+          p.getActivityType().getName(),
+          p.getState().name().replace("PENDING_ACTIVITY_STATE_", "").toLowerCase(java.util.Locale.ROOT)
+              .replace('_', '-'),
+          p.getAttempt(), p.getMaximumAttempts(),
+          p.hasScheduledTime() ? millis(p.getScheduledTime()) : null,
+          p.hasLastStartedTime() ? millis(p.getLastStartedTime()) : null,
+          p.hasLastHeartbeatTime() ? millis(p.getLastHeartbeatTime()) : null,
+          details == null ? null : details.isTextual() ? details.asText() : details.toString(),
+          p.hasLastFailure() ? p.getLastFailure().getMessage() : null,
+          p.getLastWorkerIdentity().isEmpty() ? null : p.getLastWorkerIdentity()));
+    }
+  }
+
+  private static long millis(com.google.protobuf.Timestamp t) {
+    return t.getSeconds() * 1000 + t.getNanos() / 1_000_000;
+  }
+
+  /** A child's result: every child workflow returns its steps as they ended. */
+  @com.fasterxml.jackson.annotation.JsonIgnoreProperties(ignoreUnknown = true)
+  record ChildResult(List<StepView> steps) {}
+
+  private record Ended(long endedAtMillis, List<StepView> steps) {}
+
+  /**
+   * Steps of children that have ended, by workflow id, with the end of the step that stands for
+   * them (a retry runs the child again and ends that step later, which misses here). A closed
+   * workflow's steps never change, so a finished 200-node operation is read without asking a
+   * worker 200 queries (each a replay of the child) on every refresh.
+   */
+  private final Map<String, Ended> ended = java.util.Collections.synchronizedMap(
+      new LinkedHashMap<>(256, 0.75f, true) {
+        @Override
+        protected boolean removeEldestEntry(Map.Entry<String, Ended> eldest) {
+          return size() > 20_000;
+        }
+      });
+
+  private OperationView.Child child(String key, String workflowId, StepView wrapper) {
     String node = key.contains("/") ? key.substring(key.indexOf('/') + 1) : null;
+    if (wrapper != null && wrapper.state().isDone() && wrapper.endedAtMillis() != null) {
+      Ended e = ended.get(workflowId);
+      if (e != null && e.endedAtMillis() == wrapper.endedAtMillis()) {
+        return new OperationView.Child(key, workflowId, node, e.steps());
+      }
+      try {
+        // Its result, from history: the server answers without a worker replaying the child.
+        ChildResult r = stub(workflowId).getResult(5, java.util.concurrent.TimeUnit.SECONDS, ChildResult.class);
+        if (r != null && r.steps() != null) {
+          ended.put(workflowId, new Ended(wrapper.endedAtMillis(), List.copyOf(r.steps())));
+          return new OperationView.Child(key, workflowId, node, r.steps());
+        }
+      } catch (RuntimeException | java.util.concurrent.TimeoutException e2) {
+        LOG.debug("no result of {} ({}); querying its steps", workflowId, e2.toString());
+      }
+    }
     try {
       List<StepView> steps = steps(workflowId);
       return new OperationView.Child(key, workflowId, node, steps);

@@ -11,7 +11,8 @@ import java.util.List;
 
 /**
  * {@code GET /api/v1/operations/{id}}: the plan, the state, the operation's own steps and each
- * child's (node, etcd, routing) steps, the result once done, and the commands to run next.
+ * child's (node, etcd, routing) steps, the result once done, the commands to run next, and what
+ * runs right now ({@code live}: the activities in flight, with their latest output line).
  */
 public record OperationView(
     String id,
@@ -28,7 +29,24 @@ public record OperationView(
     List<StepView> steps,
     List<Child> children,
     ExpansionResult result,
-    List<String> next) {
+    List<String> next,
+    String runId,
+    List<Live> live) {
+
+  /**
+   * One activity in flight, as Temporal describes it: the step's latest output line (what the
+   * activity last heartbeated; SSH steps heartbeat their output as it comes) and, between retries,
+   * the failure of the last attempt. Read-only, from {@code DescribeWorkflowExecution}.
+   *
+   * @param workflowId the workflow that runs it: the operation, or a child ("…/node/n3")
+   * @param node the child's node, or null for the operation's own activities and routing
+   * @param state "scheduled" (waiting for a worker, or for its next retry), "started", …
+   * @param heartbeat the latest heartbeat's details as text, or null before the first
+   */
+  public record Live(String workflowId, String node, String activityId, String activity,
+      String state, int attempt, int maximumAttempts, Long scheduledAtMillis,
+      Long lastStartedAtMillis, Long lastHeartbeatAtMillis, String heartbeat, String lastFailure,
+      String worker) {}
 
   /** One child workflow: "node/<name>", "etcd/<name>" or "routing", with its steps. */
   public record Child(String key, String workflowId, String node, List<StepView> steps) {

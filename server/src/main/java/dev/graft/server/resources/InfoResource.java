@@ -29,6 +29,9 @@ public class InfoResource {
     out.put("temporalNamespace", config.getTemporal().getNamespace());
     out.put("taskQueue", config.getTemporal().getTaskQueue());
     out.put("temporalStateInMemoryOnly", config.getMode() == dev.graft.server.Mode.DEV);
+    // The web UI links an operation to its execution there ("open in Temporal UI"); null: no link.
+    String ui = config.getTemporal().getUiUrl();
+    out.put("temporalUiUrl", ui == null || ui.isBlank() ? null : ui.replaceAll("/+$", ""));
     return out;
   }
 }

@@ -25,6 +25,7 @@ import dev.graft.workflows.diag.PingWorkflowImpl;
 import io.dropwizard.lifecycle.Managed;
 import io.temporal.worker.Worker;
 import io.temporal.worker.WorkerFactory;
+import io.temporal.worker.WorkerOptions;
 import java.util.concurrent.TimeUnit;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -53,7 +54,7 @@ public final class GraftWorker implements Managed {
       return;
     }
     factory = WorkerFactory.newInstance(connection.client());
-    worker = factory.newWorker(connection.settings().getTaskQueue());
+    worker = factory.newWorker(connection.settings().getTaskQueue(), workerOptions());
     // Long-lived clients shared by every activity: one SSH session per host, one API client per
     // kubeconfig. Activities themselves are stateless.
     SshPoolSettings ssh = SshPoolSettings.defaults();
@@ -112,6 +113,18 @@ public final class GraftWorker implements Managed {
       etcdClients.close();
       etcdClients = null;
     }
+  }
+
+  /**
+   * Heartbeats reach Temporal at most every 2 s. An SSH step heartbeats its latest output line,
+   * which is what the UI shows as the running step's live output; by default the SDK holds
+   * heartbeats back for 80% of the heartbeat timeout (48 s of the default 60 s), too long to
+   * watch. Every worker, and the tests' workers, use these options.
+   */
+  public static WorkerOptions workerOptions() {
+    return WorkerOptions.newBuilder()
+        .setMaxHeartbeatThrottleInterval(Duration.ofSeconds(2))
+        .build();
   }
 
   /** Why the worker is not polling, or null when it is. */
