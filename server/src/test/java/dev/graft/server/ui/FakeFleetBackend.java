@@ -42,8 +42,8 @@ final class FakeFleetBackend implements ExpansionBackend {
     Worker worker = factory.newWorker(taskQueue, WorkerOptions.newBuilder(GraftWorker.workerOptions())
         .setMaxConcurrentActivityExecutionSize(100).build());
     worker.registerWorkflowImplementationTypes(ClusterWorkflowImpl.class, ExpansionWorkflowImpl.class,
-        NodeJoinWorkflowImpl.class, RoutingWorkflowImpl.class);
-    worker.registerActivitiesImplementations(fleet);
+        NodeJoinWorkflowImpl.class, RoutingWorkflowImpl.class, dev.graft.workflows.etcd.EtcdGrowthWorkflowImpl.class);
+    worker.registerActivitiesImplementations(fleet, fleet.etcd(CONTROL_PLANE));
     factory.start();
   }
 

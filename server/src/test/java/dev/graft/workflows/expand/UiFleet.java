@@ -53,6 +53,16 @@ public final class UiFleet
   private final Map<String, Failure> failures = new ConcurrentHashMap<>();
   private final Map<String, SlowJoin> slowJoins = new ConcurrentHashMap<>();
 
+  /**
+   * The cluster's stacked etcd (register it beside this fleet): {@code members} are its voters
+   * before the expansion; control-plane joins add theirs.
+   */
+  public FakeStackedEtcd etcd(String... members) {
+    fleet.etcd.voters.clear();
+    fleet.etcd.voters.addAll(List.of(members));
+    return fleet.etcd;
+  }
+
   /** Nodes that exist before the expansion: registered, joined, Ready. */
   public UiFleet existing(String... names) {
     fleet.existing(names);

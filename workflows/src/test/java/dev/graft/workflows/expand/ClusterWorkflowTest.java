@@ -36,7 +36,7 @@ class ClusterWorkflowTest {
           .registerWorkflowImplementationTypes(
               ClusterWorkflowImpl.class, ExpansionWorkflowImpl.class, NodeJoinWorkflowImpl.class,
               RoutingWorkflowImpl.class, dev.graft.workflows.etcd.EtcdGrowthWorkflowImpl.class)
-          .setActivityImplementations(fleet)
+          .setActivityImplementations(fleet, fleet.etcd)
           .setDoNotStart(true)
           .build();
 

@@ -60,7 +60,7 @@ class ExpansionBenchmark {
     try {
       Worker worker = env.newWorker(QUEUE, WorkerOptions.newBuilder().setMaxConcurrentActivityExecutionSize(200).build());
       worker.registerWorkflowImplementationTypes(ExpansionWorkflowImpl.class, NodeJoinWorkflowImpl.class, RoutingWorkflowImpl.class, dev.graft.workflows.etcd.EtcdGrowthWorkflowImpl.class);
-      worker.registerActivitiesImplementations(fleet);
+      worker.registerActivitiesImplementations(fleet, fleet.etcd);
       env.start();
       ExpansionWorkflow wf = env.getWorkflowClient().newWorkflowStub(ExpansionWorkflow.class,
           WorkflowOptions.newBuilder().setTaskQueue(QUEUE).setWorkflowId(request.operationId()).build());

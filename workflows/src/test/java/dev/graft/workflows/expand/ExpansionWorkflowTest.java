@@ -50,7 +50,7 @@ class ExpansionWorkflowTest {
       TestWorkflowExtension.newBuilder()
           .registerWorkflowImplementationTypes(
               ExpansionWorkflowImpl.class, NodeJoinWorkflowImpl.class, RoutingWorkflowImpl.class, dev.graft.workflows.etcd.EtcdGrowthWorkflowImpl.class)
-          .setActivityImplementations(fleet)
+          .setActivityImplementations(fleet, fleet.etcd)
           .setDoNotStart(true)
           .build();
 

@@ -1,19 +1,5 @@
 package dev.graft.workflows.expand;
 
-import dev.graft.workflows.etcd.ApiServerRequest;
-import dev.graft.workflows.etcd.CatchUpRequest;
-import dev.graft.workflows.etcd.EndpointHealth;
-import dev.graft.workflows.etcd.EtcdActivities;
-import dev.graft.workflows.etcd.EtcdClusterStatus;
-import dev.graft.workflows.etcd.EtcdHostActivities;
-import dev.graft.workflows.etcd.EtcdHostRequest;
-import dev.graft.workflows.etcd.GateRequest;
-import dev.graft.workflows.etcd.GateResult;
-import dev.graft.workflows.etcd.HealthResult;
-import dev.graft.workflows.etcd.MemberRequest;
-import dev.graft.workflows.etcd.MemberResult;
-import dev.graft.workflows.etcd.MoveLeaderRequest;
-import dev.graft.workflows.etcd.RepairRequest;
 import dev.graft.workflows.join.CheckResult;
 import dev.graft.workflows.join.HostActivities;
 import dev.graft.workflows.join.HostRequest;
@@ -59,20 +45,13 @@ import java.util.concurrent.atomic.AtomicInteger;
  */
 final class FakeFleet
     implements HostActivities, NodeObjectActivities, KubeadmActivities, PodNetworkApiActivities,
-        NodeRoutingActivities, VerifyActivities, EtcdActivities, EtcdHostActivities {
+        NodeRoutingActivities, VerifyActivities {
   /** Every call, in the order the fake saw them: "precheck n1", "join n1", "routes n1" ... */
   final List<String> events = Collections.synchronizedList(new ArrayList<>());
   final Set<String> registered = ConcurrentHashMap.newKeySet();
   final Set<String> joined = ConcurrentHashMap.newKeySet();
-  /**
-   * Stacked etcd's voters by node name: the fixtures' cluster has node1's member; a control-plane
-   * join adds the node's (as kubeadm join --control-plane does).
-   */
-  final Set<String> etcdVoters = ConcurrentHashMap.newKeySet();
-
-  {
-    etcdVoters.add("node1");
-  }
+  /** The cluster's stacked etcd (register it with the fleet): a control-plane join adds a voter. */
+  final FakeStackedEtcd etcd = new FakeStackedEtcd(this::record, this::maybeFail);
   final Map<String, String> podCidrs = new ConcurrentHashMap<>();
   final Map<String, Integer> routesPerNode = new ConcurrentHashMap<>();
   /** Pre-checks that fail (non-retryable, as the real ones do), by node. */
@@ -170,7 +149,7 @@ final class FakeFleet
         return StepOutcome.alreadyDone("already joined", "", attempt());
       }
       if (cp && node.hasRole(Role.ETCD)) {
-        etcdVoters.add(node.name());
+        etcd.voters.add(node.name());
       }
       return StepOutcome.did("joined", "kubeadm: This node has joined the cluster", attempt());
     } catch (InterruptedException e) {
@@ -257,106 +236,5 @@ final class FakeFleet
       throw ApplicationFailure.newFailure("not Ready: " + notReady, "NodesNotReady");
     }
     return StepOutcome.did(request.nodes().size() + " nodes Ready", "", attempt());
-  }
-
-  // ---- stacked etcd: the gate, kubeadm's member, the verification ----------------------------
-
-  @Override
-  public GateResult gate(GateRequest request) {
-    record("etcd-gate " + request.node());
-    maybeFail("etcd-gate", request.node());
-    boolean voter = etcdVoters.contains(request.node());
-    return new GateResult(voter, voter ? "already a voter" : "quorum holds", "", attempt(), List.of(), List.of());
-  }
-
-  @Override
-  public StepOutcome verifyVoter(MemberRequest request) {
-    record("verify-voter " + request.name());
-    maybeFail("verify-voter", request.name());
-    if (!etcdVoters.contains(request.name())) {
-      throw ApplicationFailure.newFailure(request.name() + " has no etcd member", "EtcdMemberNotHealthyVoter");
-    }
-    return StepOutcome.did(request.name() + " is a healthy voter", "", attempt());
-  }
-
-  @Override
-  public HealthResult verifyHealthy(dev.graft.workflows.etcd.ClusterRequest request) {
-    record("etcd-health " + etcdVoters.size());
-    List<String> urls = etcdVoters.stream().sorted().map(n -> "https://" + n + ":2379").toList();
-    return new HealthResult(false, urls.size() + " healthy voters", urls, "", attempt());
-  }
-
-  @Override
-  public StepOutcome verifyApiServers(ApiServerRequest request) {
-    record("verify-apiservers " + request.controlPlanes().size());
-    return StepOutcome.did("apiservers reach etcd", "", attempt());
-  }
-
-  // External etcd is not faked here (EtcdGrowthWorkflowTest's FakeEtcd covers it).
-
-  @Override
-  public EtcdClusterStatus status(dev.graft.workflows.etcd.ClusterRequest request) {
-    throw new UnsupportedOperationException("external etcd is not faked by FakeFleet");
-  }
-
-  @Override
-  public List<EndpointHealth> health(dev.graft.workflows.etcd.ClusterRequest request) {
-    throw new UnsupportedOperationException("external etcd is not faked by FakeFleet");
-  }
-
-  @Override
-  public StepOutcome repair(RepairRequest request) {
-    record("etcd-repair " + request.ownedPeerUrls());
-    return StepOutcome.alreadyDone("nothing stale", "", attempt());
-  }
-
-  @Override
-  public MemberResult addLearner(MemberRequest request) {
-    throw new UnsupportedOperationException("external etcd is not faked by FakeFleet");
-  }
-
-  @Override
-  public StepOutcome awaitCaughtUp(CatchUpRequest request) {
-    throw new UnsupportedOperationException("external etcd is not faked by FakeFleet");
-  }
-
-  @Override
-  public StepOutcome promote(MemberRequest request) {
-    throw new UnsupportedOperationException("external etcd is not faked by FakeFleet");
-  }
-
-  @Override
-  public StepOutcome remove(MemberRequest request) {
-    throw new UnsupportedOperationException("external etcd is not faked by FakeFleet");
-  }
-
-  @Override
-  public StepOutcome moveLeader(MoveLeaderRequest request) {
-    throw new UnsupportedOperationException("external etcd is not faked by FakeFleet");
-  }
-
-  @Override
-  public StepOutcome issueCertificates(EtcdHostRequest request) {
-    throw new UnsupportedOperationException("external etcd is not faked by FakeFleet");
-  }
-
-  @Override
-  public StepOutcome install(EtcdHostRequest request) {
-    throw new UnsupportedOperationException("external etcd is not faked by FakeFleet");
-  }
-
-  @Override
-  public StepOutcome start(EtcdHostRequest request) {
-    throw new UnsupportedOperationException("external etcd is not faked by FakeFleet");
-  }
-
-  @Override
-  public StepOutcome stopAndClean(EtcdHostRequest request) {
-    throw new UnsupportedOperationException("external etcd is not faked by FakeFleet");
-  }
-
-  @Override
-  public StepOutcome updateApiServers(ApiServerRequest request) {
-    throw new UnsupportedOperationException("external etcd is not faked by FakeFleet");
   }
 }
