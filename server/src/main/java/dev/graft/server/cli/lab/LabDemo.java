@@ -52,8 +52,8 @@ public final class LabDemo implements LabAction {
             + " `graft lab exec`; remove: `graft lab down`)");
     p.addArgument("--exit").action(Arguments.storeTrue())
         .help("stop after the summary, with expand's exit code (0 done, 2 needs attention, 1 failed)");
-    p.addArgument("--kind").choices("netns", "inprocess", "auto").setDefault("auto")
-        .help("netns (root + OpenSSH; default when possible) or inprocess hosts");
+    p.addArgument("--kind").choices("netns", "auto").setDefault("auto")
+        .help("netns hosts (root + OpenSSH); auto refuses when they cannot run here");
     p.addArgument("--slot").type(Integer.class).help("netns address block 0..15 (default: first free)");
     p.addArgument("--require-approval").dest("require_approval").action(Arguments.storeTrue())
         .help("park before the first change until `graft approve` (or the UI's Approve)");
@@ -66,6 +66,14 @@ public final class LabDemo implements LabAction {
       throw new IllegalArgumentException("a lab already lives in " + stateDir + ": remove it with"
           + " `./graft lab down`" + (ns.getString(LabCommand.STATE_DIR) == null ? "" : " --state-dir " + stateDir)
           + ", or give the demo another --state-dir");
+    }
+    LabKind kind = Lab.resolveKind(LabKind.parse(ns.getString("kind")));
+    if (kind != LabKind.NETNS) {
+      // In-process hosts share 127.0.0.1 and this machine's routes: pod routing would change the
+      // machine's own tables, and every etcd member would need its own port. Not for a demo.
+      throw new IllegalArgumentException("the demo needs netns hosts (root, OpenSSH, iproute2):"
+          + " each node needs its own address, routes and etcd ports; run it as root after .ci/run's"
+          + " apt-get step (in-process hosts can run `graft lab up --kind inprocess` for SSH-level work)");
     }
     int port = envPort("GRAFT_HTTP_PORT", 8080);
     String url = "http://127.0.0.1:" + port;
@@ -83,7 +91,7 @@ public final class LabDemo implements LabAction {
         stateDir, HOSTS);
     LabSpec spec = LabSpec.builder()
         .nodes(HOSTS)
-        .kind(LabKind.parse(ns.getString("kind")))
+        .kind(kind)
         .stateDir(stateDir)
         .roles(new RolePlan(3, 3, false))
         .slot(ns.getInt("slot"))
