@@ -99,6 +99,9 @@ class ExpansionBenchmark {
           largest.getEventsCount(), largest.getSerializedSize(), largestNode,
           routing.getEventsCount(), routing.getSerializedSize(),
           requestBytes, fullPlanBytes, resultBytes);
+      System.out.println("expansion breakdown:\n  " + String.join("\n  ", HistorySize.breakdown(expansion, 8)));
+      System.out.println("routing breakdown:\n  " + String.join("\n  ", HistorySize.breakdown(routing, 8)));
+      System.out.println("node-join breakdown:\n  " + String.join("\n  ", HistorySize.breakdown(largest, 8)));
     } finally {
       env.close();
     }
