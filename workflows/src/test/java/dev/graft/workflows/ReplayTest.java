@@ -25,6 +25,7 @@ class ReplayTest {
           StepsWorkflowTest.ThreeStepWorkflowImpl.class,
           dev.graft.workflows.join.NodeJoinWorkflowImpl.class,
           dev.graft.workflows.routing.RoutingWorkflowImpl.class,
+          dev.graft.workflows.routing.RoutingBatchWorkflowImpl.class,
           dev.graft.workflows.etcd.EtcdGrowthWorkflowImpl.class,
           dev.graft.workflows.expand.ExpansionWorkflowImpl.class,
           dev.graft.workflows.expand.ClusterWorkflowImpl.class);

@@ -221,8 +221,12 @@ public final class NodeRoutingActivitiesImpl implements NodeRoutingActivities {
           false, NodeShell.tail(r), "read the output, then retry");
     }
     List<PairResult> pairs = ProbeOutput.parse(node.name(), request.targets(), r.stdoutTail());
-    String matrix = ProbeOutput.render(pairs);
     long bad = pairs.stream().filter(p -> !p.reachable()).count();
+    // A large cluster's row lists the unreachable pairs only: n reachable cells from each of n
+    // nodes would make the routing history grow as n².
+    List<PairResult> row = request.unreachableOnly() ? pairs.stream().filter(p -> !p.reachable()).toList() : pairs;
+    String matrix = ProbeOutput.render(row)
+        + (request.unreachableOnly() ? (pairs.size() - bad) + " of " + pairs.size() + " reachable (not listed)\n" : "");
     if (bad > 0) {
       throw NodeShell.failure(
           node.name() + ": " + bad + " of " + pairs.size() + " pod network(s) unreachable from " + probe,
@@ -231,7 +235,7 @@ public final class NodeRoutingActivitiesImpl implements NodeRoutingActivities {
               + " nodes, then retry");
     }
     LOG.info("pod network verified cluster={} node={} targets={}", request.cluster(), node.name(), pairs.size());
-    return new VerifyResult(node.name(), pairs,
+    return new VerifyResult(node.name(), row,
         "reached " + pairs.size() + " pod network(s) from " + probe, matrix, attempt());
   }
 }

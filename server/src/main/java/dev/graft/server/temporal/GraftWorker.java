@@ -19,6 +19,7 @@ import dev.graft.workflows.etcd.EtcdGrowthWorkflowImpl;
 import dev.graft.workflows.expand.ClusterWorkflowImpl;
 import dev.graft.workflows.expand.ExpansionWorkflowImpl;
 import dev.graft.workflows.join.NodeJoinWorkflowImpl;
+import dev.graft.workflows.routing.RoutingBatchWorkflowImpl;
 import dev.graft.workflows.routing.RoutingWorkflowImpl;
 import java.time.Duration;
 import dev.graft.workflows.diag.PingWorkflowImpl;
@@ -73,7 +74,7 @@ public final class GraftWorker implements Managed {
         new EtcdHostActivitiesImpl(nodeShell));
     // Pod network routing (its own lines, so that other additions here merge cleanly).
     SshExecutor routingSsh = new SshExecutor(sshPool, ssh);
-    worker.registerWorkflowImplementationTypes(RoutingWorkflowImpl.class);
+    worker.registerWorkflowImplementationTypes(RoutingWorkflowImpl.class, RoutingBatchWorkflowImpl.class);
     worker.registerActivitiesImplementations(
         new NodeRoutingActivitiesImpl(new NodeShell(routingSsh), routingSsh),
         new PodNetworkApiActivitiesImpl(kubeClients));

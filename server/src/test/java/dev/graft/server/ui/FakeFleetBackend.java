@@ -42,7 +42,7 @@ final class FakeFleetBackend implements ExpansionBackend {
     Worker worker = factory.newWorker(taskQueue, WorkerOptions.newBuilder(GraftWorker.workerOptions())
         .setMaxConcurrentActivityExecutionSize(100).build());
     worker.registerWorkflowImplementationTypes(ClusterWorkflowImpl.class, ExpansionWorkflowImpl.class,
-        NodeJoinWorkflowImpl.class, RoutingWorkflowImpl.class, dev.graft.workflows.etcd.EtcdGrowthWorkflowImpl.class);
+        NodeJoinWorkflowImpl.class, RoutingWorkflowImpl.class, dev.graft.workflows.routing.RoutingBatchWorkflowImpl.class, dev.graft.workflows.etcd.EtcdGrowthWorkflowImpl.class);
     worker.registerActivitiesImplementations(fleet, fleet.etcd(CONTROL_PLANE));
     factory.start();
   }

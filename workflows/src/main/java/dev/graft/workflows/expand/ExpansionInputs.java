@@ -12,6 +12,7 @@ import dev.graft.workflows.plan.PhaseKind;
 import dev.graft.workflows.plan.PlanStep;
 import dev.graft.workflows.routing.RoutingRequest;
 import java.util.ArrayList;
+import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
@@ -27,6 +28,8 @@ final class ExpansionInputs {
   private final OperationRequest request;
   private final ClusterSpec cluster;
   private final Map<String, NodeSpec> nodes = new LinkedHashMap<>();
+  /** Names more than one node of the cluster-to-be holds (existing or inventory): see otherHostnames. */
+  private final Set<String> collisions = new LinkedHashSet<>();
 
   ExpansionInputs(OperationRequest request) {
     this.request = request;
@@ -42,6 +45,18 @@ final class ExpansionInputs {
           new NodeSpec(n.name(), n.address(), n.ip(), n.roles(), cluster.sshFor(n), n.labels(),
               n.taints(), n.podCidr() != null ? n.podCidr() : cidrs.get(n.name()));
       nodes.put(n.name(), layered);
+    }
+    Set<String> existing = new HashSet<>(request.plan().existingNodes());
+    Set<String> listed = new HashSet<>();
+    for (NodeSpec n : cluster.nodes()) {
+      if (!listed.add(n.name()) && !existing.contains(n.name())) {
+        collisions.add(n.name()); // listed twice in the inventory
+      }
+    }
+    for (NodeAddition a : request.plan().additions()) {
+      if (existing.contains(a.name())) {
+        collisions.add(a.name()); // added, yet a node of the cluster already has the name
+      }
     }
   }
 
@@ -89,12 +104,16 @@ final class ExpansionInputs {
         .orElse(null);
   }
 
-  /** Every other node name the cluster will have (a new node's hostname must differ from them). */
+  /**
+   * The names of other nodes that {@code self}'s hostname could collide with. A pre-check already
+   * requires a node's hostname to equal its inventory name, so the only other name that can
+   * matter is that same name held by another node: an existing node of the cluster, or a second
+   * inventory entry. Those collisions are found once, here, and a node's pre-check gets only its
+   * own (normally none) instead of every name in the cluster: the full list, sent to each of n
+   * nodes twice (pre-check and join), made the expansion's history grow as n².
+   */
   List<String> otherHostnames(String self) {
-    Set<String> all = new LinkedHashSet<>(request.plan().existingNodes());
-    all.addAll(nodes.keySet());
-    all.remove(self);
-    return List.copyOf(all);
+    return collisions.contains(self) ? List.of(self) : List.of();
   }
 
   PrecheckRequest precheck(NodeSpec n) {

@@ -16,8 +16,10 @@ import java.util.Map;
  * one-line message on to the cluster workflow ({@code operationProgress}), so the operations list
  * is live too.
  *
- * @param children child workflow ids by what they do: "node/<name>", "etcd/<name>", "routing";
- *     query each for its steps (every child implements OperatedWorkflow)
+ * @param children child workflow ids by what they do: "node/<name>", "etcd/<name>", "routing",
+ *     and for a large cluster "routing-routes-<k>" / "routing-verify-<k>", the routing's batches
+ *     (its children: listed as they will start, so one not started yet has no steps); query each
+ *     for its steps (every child implements OperatedWorkflow)
  * @param phase the phase running now (a PhaseKind name), or null before the first and after the last
  */
 public record ExpansionProgress(

@@ -223,6 +223,8 @@ public class ExpansionWorkflowImpl extends StepsWorkflow implements ExpansionWor
     String childId = RoutingRequest.workflowId(request.operationId());
     wrappers.add("routing");
     children.put("routing", childId);
+    // A large cluster's routing runs its node steps in batch children: operators act on those.
+    children.putAll(routingRequest.batchChildren());
     steps.run("routing", "pod routes on every node", null, false, () -> {
       RoutingWorkflow child = Workflow.newChildWorkflowStub(RoutingWorkflow.class, childOptions(childId));
       RoutingResult result = child(childId, child, () -> Async.function(child::route, routingRequest));

@@ -11,7 +11,8 @@ import java.util.List;
  * @param node the node, with SSH settings already layered over the cluster's defaults
  * @param controlPlane an existing control-plane node (clock reference; certificate upload for a
  *     control-plane join)
- * @param otherHostnames hostnames of the cluster's other nodes
+ * @param otherHostnames hostnames of other nodes the node's must differ from (see {@link
+ *     PrecheckRequest#otherHostnames()})
  */
 public record NodeJoinRequest(
     String cluster,

@@ -27,6 +27,24 @@ public final class RoutePlan {
   }
 
   /**
+   * How many nodes one history may take on: a node's routes, and its probe's targets, name every
+   * other node, so k nodes carry k × (n − 1) entries. At least one node, however large the
+   * cluster.
+   */
+  public static int nodesPerBatch(int nodes, int entriesPerBatch) {
+    return Math.max(1, entriesPerBatch / Math.max(1, nodes - 1));
+  }
+
+  /** The nodes in slices of {@code size}, in their order (the last one may be shorter). */
+  public static <T> List<List<T>> slices(List<T> items, int size) {
+    List<List<T>> out = new ArrayList<>();
+    for (int from = 0; from < items.size(); from += size) {
+      out.add(items.subList(from, Math.min(items.size(), from + size)));
+    }
+    return out;
+  }
+
+  /**
    * The address other nodes route this node's pods through: the inventory's {@code ip}, else the
    * InternalIP the node reports, else its SSH address when that is an IPv4 address.
    */

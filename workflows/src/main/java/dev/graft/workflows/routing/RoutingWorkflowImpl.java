@@ -2,10 +2,19 @@ package dev.graft.workflows.routing;
 
 import dev.graft.workflows.ActivityKinds;
 import dev.graft.workflows.join.ExecutionPolicy;
+import dev.graft.workflows.join.StepOutcome;
 import dev.graft.workflows.model.NodeSpec;
+import dev.graft.workflows.step.AttentionReporter;
 import dev.graft.workflows.step.OperationOutcome;
-import dev.graft.workflows.step.Parallel;
+import dev.graft.workflows.step.StepState;
+import dev.graft.workflows.step.StepView;
 import dev.graft.workflows.step.StepsWorkflow;
+import io.temporal.api.enums.v1.ParentClosePolicy;
+import io.temporal.api.enums.v1.WorkflowIdReusePolicy;
+import io.temporal.failure.ApplicationFailure;
+import io.temporal.workflow.Async;
+import io.temporal.workflow.CancellationScope;
+import io.temporal.workflow.ChildWorkflowOptions;
 import io.temporal.workflow.Workflow;
 import java.util.ArrayList;
 import java.util.Comparator;
@@ -13,14 +22,31 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 
+/**
+ * Routes every node's pods to every other node's (see {@link RoutingWorkflow}).
+ *
+ * <p>A node's routes, and its probe's targets, name every other node, so one history holding
+ * every node's steps grows as n² (52 MB at 500 nodes, past Temporal's limit). A cluster that fits
+ * {@link RoutingRequest#entriesPerBatch()} runs its node steps here; a larger one runs them in
+ * {@link RoutingBatchWorkflow} children, one slice of nodes after the other, each standing here as
+ * a {@code batch/routes-<k>} or {@code batch/verify-<k>} step. The result lists the node steps
+ * either way.
+ */
 public class RoutingWorkflowImpl extends StepsWorkflow implements RoutingWorkflow {
   /** Matrix cells a result carries in full; above it, only the unreachable ones. */
   static final int MATRIX_LIMIT = 2_500;
+  /** The change that routes large clusters in batches: executions started before it run inline. */
+  static final String BATCHES = "routing-batches";
+  private static final String BATCH_STEP = "batch/";
 
-  private final List<PairResult> matrix = new ArrayList<>();
+  private final RouteSteps.Matrix matrix = new RouteSteps.Matrix();
+  /** The steps of each batch that ran (its last run), by the step that stands for it. */
+  private final Map<String, List<StepView>> batchSteps = new LinkedHashMap<>();
   private String mode;
   private String note;
   private List<NodePodCidr> podCidrs = List.of();
+  /** The scope of the batch running now, which an operator's abort cancels. */
+  private CancellationScope running;
 
   @Override
   public RoutingResult route(RoutingRequest r) {
@@ -31,11 +57,12 @@ public class RoutingWorkflowImpl extends StepsWorkflow implements RoutingWorkflo
         Workflow.newActivityStub(NodeRoutingActivities.class, ActivityKinds.ssh(policy));
     ClusterRequest cluster = new ClusterRequest(r.cluster(), r.kubeconfig());
     // Tells the parent operation when a step here parks for an operator, and when none does.
-    dev.graft.workflows.step.AttentionReporter.start(steps);
+    AttentionReporter.start(steps);
 
     steps.declare("detect-cni", "detect a CNI that manages routes", null, false);
     steps.declare("allocate", "allocate pod CIDRs", null, false);
 
+    boolean compact = compact(r);
     OperationOutcome outcome =
         steps.operation(
             () -> {
@@ -53,76 +80,140 @@ public class RoutingWorkflowImpl extends StepsWorkflow implements RoutingWorkflo
                 return;
               }
               mode = "routed";
-              program(r, nodes);
+              if (r.batched()
+                  && Workflow.getVersion(BATCHES, Workflow.DEFAULT_VERSION, 1) >= 1) {
+                inBatches(r, compact);
+                return;
+              }
+              RouteSteps.declareRoutes(steps, r.nodes());
               if (r.verify()) {
-                verify(r, nodes);
+                RouteSteps.declareVerify(steps, r.nodes());
+              }
+              String clusterCidr = r.podNetwork().cidr();
+              RouteSteps.program(steps, nodes, r.cluster(), clusterCidr, r.nodes(), podCidrs,
+                  r.maxParallel());
+              if (r.verify()) {
+                RouteSteps.verify(steps, nodes, r.cluster(), clusterCidr, r.nodes(), podCidrs,
+                    RouteSteps.targets(r.nodes(), r.verifyTargets(), podCidrs), compact,
+                    r.maxParallel(), matrix);
               }
             });
-    List<PairResult> sorted = new ArrayList<>(matrix);
+    List<PairResult> sorted = new ArrayList<>(matrix.kept);
     sorted.sort(Comparator.comparing(PairResult::from).thenComparing(PairResult::to));
-    if (sorted.size() > MATRIX_LIMIT) {
+    if (compact && matrix.cells > 0) {
       // n×(n−1) cells outgrow Temporal's payload limit (2 MB) near 200 nodes: a large cluster's
-      // result keeps the unreachable pairs only; every row stays in its verify/<node> step.
-      long reachable = sorted.stream().filter(PairResult::reachable).count();
-      sorted = sorted.stream().filter(p -> !p.reachable()).toList();
-      note = (note == null ? "" : note + "; ") + reachable + " of " + matrix.size()
-          + " pairs reachable; the matrix lists the unreachable ones only (see each verify step)";
+      // rows and result keep the unreachable pairs only; each verify step says what it reached.
+      note = (note == null ? "" : note + "; ") + (matrix.cells - sorted.size()) + " of "
+          + matrix.cells + " pairs reachable; the matrix lists the unreachable ones only (see each"
+          + " verify step)";
     }
-    return new RoutingResult(r.cluster(), outcome, mode, note, podCidrs, sorted, steps.view());
+    return new RoutingResult(r.cluster(), outcome, mode, note, podCidrs, sorted, nodeSteps());
   }
 
-  /** One step per node, at most maxParallel at once; every node gets the full route set. */
-  private void program(RoutingRequest r, NodeRoutingActivities nodes) {
-    Map<String, NodePodCidr> byName = byName();
-    for (NodeSpec n : r.nodes()) {
-      steps.declare("routes/" + n.name(), "program pod routes", n.name(), false);
-    }
-    if (r.verify()) {
-      for (NodeSpec n : r.nodes()) {
-        steps.declare("verify/" + n.name(), "verify pod-to-pod from this node", n.name(), true);
+  /**
+   * The node steps in batches of {@link RoutingRequest#nodesPerBatch()} nodes, one child after
+   * the other: every node's routes first, then every node's verification.
+   */
+  private void inBatches(RoutingRequest r, boolean compact) {
+    List<List<NodeSpec>> slices = RoutePlan.slices(r.nodes(), r.nodesPerBatch());
+    Map<String, String> ids = r.batchChildren();
+    List<String> what = r.verify() ? List.of(RoutingRequest.ROUTES, RoutingRequest.VERIFY)
+        : List.of(RoutingRequest.ROUTES);
+    for (String w : what) {
+      for (int k = 1; k <= slices.size(); k++) {
+        steps.declare(stepId(w, k), batchName(w, slices.get(k - 1)), null,
+            RoutingRequest.VERIFY.equals(w));
       }
     }
-    Parallel.forEach(
-        r.nodes(),
-        r.maxParallel(),
-        n ->
-            steps.run("routes/" + n.name(), "program pod routes", n.name(), false,
-                () -> nodes.program(
-                    new NodeRoutesRequest(
-                        r.cluster(), n, byName.get(n.name()).podCidr(), r.podNetwork().cidr(),
-                        RoutePlan.routesFor(n.name(), podCidrs)))));
-  }
-
-  /** One row of the matrix per node: its probe pings every other routed node's test address. */
-  private void verify(RoutingRequest r, NodeRoutingActivities nodes) {
-    Map<String, NodePodCidr> byName = byName();
-    List<ProbeTarget> targets = new ArrayList<>();
-    for (NodeSpec n : r.nodes()) {
-      String address = r.verifyTargets().get(n.name());
-      targets.add(new ProbeTarget(
-          n.name(), address != null ? address : RoutePlan.gateway(byName.get(n.name()).podCidr())));
+    // An abort decided here stops the batch that runs: it is cancelled and compensates, like
+    // the expansion's joins are when the expansion is aborted.
+    Async.procedure(() -> {
+      Workflow.await(steps::abortRequested);
+      if (running != null) {
+        running.cancel();
+      }
+    });
+    String reportTo = Workflow.getInfo().getParentWorkflowId().orElse(null);
+    String clusterCidr = r.podNetwork().cidr();
+    List<ProbeTarget> targets = r.verify()
+        ? RouteSteps.targets(r.nodes(), r.verifyTargets(), podCidrs) : List.of();
+    for (String w : what) {
+      boolean verify = RoutingRequest.VERIFY.equals(w);
+      for (int k = 1; k <= slices.size(); k++) {
+        List<NodeSpec> slice = slices.get(k - 1);
+        batch(stepId(w, k), batchName(w, slice), verify, ids.get("routing-" + w + "-" + k),
+            new RoutingBatchRequest(r.cluster(), reportTo, w, slice, clusterCidr,
+                verify ? RouteSteps.of(slice, podCidrs) : podCidrs, targets, compact,
+                r.maxParallel(), r.policy()));
+      }
     }
-    Parallel.forEach(
-        r.nodes(),
-        r.maxParallel(),
-        n -> {
-          List<ProbeTarget> others =
-              targets.stream().filter(t -> !t.node().equals(n.name())).toList();
-          VerifyResult row =
-              steps.run("verify/" + n.name(), "verify pod-to-pod from this node", n.name(), true,
-                  () -> nodes.verify(
-                      new VerifyRequest(
-                          r.cluster(), n, byName.get(n.name()).podCidr(), r.podNetwork().cidr(),
-                          others)));
-          if (row != null) {
-            matrix.addAll(row.pairs());
-          }
-        });
   }
 
-  private Map<String, NodePodCidr> byName() {
-    Map<String, NodePodCidr> m = new LinkedHashMap<>();
-    podCidrs.forEach(p -> m.put(p.node(), p));
-    return m;
+  /** One batch as a step: a batch that ends aborted parks it, and retry runs the batch again. */
+  private void batch(
+      String stepId, String name, boolean skippable, String childId, RoutingBatchRequest request) {
+    steps.run(stepId, name, null, skippable, () -> {
+      RoutingBatchWorkflow child = Workflow.newChildWorkflowStub(RoutingBatchWorkflow.class,
+          ChildWorkflowOptions.newBuilder()
+              .setWorkflowId(childId)
+              .setParentClosePolicy(ParentClosePolicy.PARENT_CLOSE_POLICY_REQUEST_CANCEL)
+              .setWorkflowIdReusePolicy(WorkflowIdReusePolicy.WORKFLOW_ID_REUSE_POLICY_ALLOW_DUPLICATE)
+              .build());
+      RoutingBatchResult[] ended = new RoutingBatchResult[1];
+      running = Workflow.newCancellationScope(() -> ended[0] = child.run(request));
+      try {
+        running.run();
+      } finally {
+        running = null;
+      }
+      RoutingBatchResult result = ended[0];
+      batchSteps.put(stepId, result.steps());
+      if (result.outcome() != OperationOutcome.COMPLETED) {
+        throw ApplicationFailure.newNonRetryableFailure(
+            childId + " ended " + result.outcome().wire() + "; retry runs the batch again",
+            result.outcome() == OperationOutcome.ABORTED ? "ChildAborted" : "ChildFailed");
+      }
+      matrix.add(result.matrix(), result.cells());
+      long done = result.steps().stream().filter(s -> s.state().isDone()).count();
+      long already = result.steps().stream()
+          .filter(s -> s.state() == StepState.ALREADY_SATISFIED).count();
+      String summary = done + " of " + result.steps().size() + " node steps done, " + already
+          + " already satisfied (" + childId + ")";
+      return already == result.steps().size()
+          ? StepOutcome.alreadyDone(summary, "", 1) : StepOutcome.did(summary, "", 1);
+    });
+  }
+
+  /**
+   * Every step, with the node steps of each batch that ended in place of the step that stands for
+   * it (a batch that never ran, or was cancelled, keeps its own step).
+   */
+  private List<StepView> nodeSteps() {
+    List<StepView> out = new ArrayList<>();
+    for (StepView s : steps.view()) {
+      if (batchSteps.containsKey(s.id())) {
+        out.addAll(batchSteps.get(s.id()));
+      } else {
+        out.add(s);
+      }
+    }
+    return out;
+  }
+
+  private static String stepId(String what, int k) {
+    return BATCH_STEP + what + "-" + k;
+  }
+
+  private static String batchName(String what, List<NodeSpec> slice) {
+    String nodes = slice.size() + " nodes (" + slice.get(0).name()
+        + (slice.size() > 1 ? " … " + slice.get(slice.size() - 1).name() : "") + ")";
+    return (RoutingRequest.VERIFY.equals(what) ? "verify pod-to-pod from " : "program pod routes on ")
+        + nodes;
+  }
+
+  /** Above MATRIX_LIMIT cells, rows and the result list only the unreachable pairs. */
+  private static boolean compact(RoutingRequest r) {
+    long n = r.nodes().size();
+    return n * (n - 1) > MATRIX_LIMIT;
   }
 }

@@ -17,31 +17,79 @@ public final class AttentionReporter {
   /** The signal every parent operation declares to hear about its children. */
   public static final String SIGNAL = "childAttention";
 
-  private AttentionReporter() {}
+  private final Steps steps;
+  private final String parent;
+  private List<String> reported = List.of();
+  private boolean sending;
+  private boolean finishing;
+  private boolean stopped;
+
+  private AttentionReporter(Steps steps, String parent) {
+    this.steps = steps;
+    this.parent = parent;
+  }
 
   /** Starts watching {@code steps}; call once, at the start of the workflow method. */
-  public static void start(Steps steps) {
-    Optional<String> parent = Workflow.getInfo().getParentWorkflowId();
+  public static AttentionReporter start(Steps steps) {
+    return start(steps, Workflow.getInfo().getParentWorkflowId());
+  }
+
+  /**
+   * Starts watching {@code steps} for {@code parent}: the operation itself when the workflow is a
+   * grandchild of it (a batch of the routing workflow), so that the operation hears of every
+   * waiting step without its children relaying; empty for nobody.
+   */
+  public static AttentionReporter start(Steps steps, Optional<String> parent) {
+    AttentionReporter reporter = new AttentionReporter(steps, parent.orElse(null));
     if (parent.isEmpty()) {
-      return;
+      reporter.stopped = true;
+      return reporter;
     }
-    String self = Workflow.getInfo().getWorkflowId();
     Async.procedure(
         () -> {
-          List<String> reported = List.of();
           while (true) {
-            List<String> seen = reported;
-            Workflow.await(() -> !waiting(steps).equals(seen));
-            reported = waiting(steps);
-            try {
-              Workflow.newUntypedExternalWorkflowStub(parent.get())
-                  .signal(SIGNAL, new ChildAttention(self, reported));
-            } catch (RuntimeException parentGone) {
-              // The parent closed (or was never an operation): there is no one left to tell.
+            Workflow.await(() -> reporter.finishing || reporter.stopped
+                || !waiting(steps).equals(reporter.reported));
+            if (reporter.finishing || reporter.stopped) {
               return;
             }
+            reporter.send(waiting(steps));
           }
         });
+    return reporter;
+  }
+
+  /**
+   * Tells the parent that nothing here waits any more, as this workflow ends. A workflow whose
+   * parent is not the one that waits for its result (see {@link #start(Steps, Optional)}) calls
+   * it before it returns: nothing else clears what that parent last heard, and a step left waiting
+   * by an abort would otherwise show as needs-attention after the workflow ended.
+   */
+  public void finish() {
+    Workflow.newDetachedCancellationScope(
+            () -> {
+              finishing = true;
+              Workflow.await(() -> stopped || !sending);
+              if (!stopped && !reported.isEmpty()) {
+                send(List.of());
+              }
+              stopped = true;
+            })
+        .run();
+  }
+
+  private void send(List<String> now) {
+    sending = true;
+    try {
+      Workflow.newUntypedExternalWorkflowStub(parent)
+          .signal(SIGNAL, new ChildAttention(Workflow.getInfo().getWorkflowId(), now));
+      reported = now;
+    } catch (RuntimeException parentGone) {
+      // The parent closed (or was never an operation): there is no one left to tell.
+      stopped = true;
+    } finally {
+      sending = false;
+    }
   }
 
   private static List<String> waiting(Steps steps) {

@@ -10,6 +10,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import dev.graft.workflows.join.NodeJoinRequest;
 import dev.graft.workflows.join.NodeJoinWorkflow;
 import dev.graft.workflows.join.NodeJoinWorkflowImpl;
+import dev.graft.workflows.routing.RoutingBatchWorkflowImpl;
 import dev.graft.workflows.routing.RoutingWorkflowImpl;
 import dev.graft.workflows.step.Decision;
 import dev.graft.workflows.step.HistoryFixtures;
@@ -35,7 +36,7 @@ class ClusterWorkflowTest {
       TestWorkflowExtension.newBuilder()
           .registerWorkflowImplementationTypes(
               ClusterWorkflowImpl.class, ExpansionWorkflowImpl.class, NodeJoinWorkflowImpl.class,
-              RoutingWorkflowImpl.class, dev.graft.workflows.etcd.EtcdGrowthWorkflowImpl.class)
+              RoutingWorkflowImpl.class, RoutingBatchWorkflowImpl.class, dev.graft.workflows.etcd.EtcdGrowthWorkflowImpl.class)
           .setActivityImplementations(fleet, fleet.etcd)
           .setDoNotStart(true)
           .build();

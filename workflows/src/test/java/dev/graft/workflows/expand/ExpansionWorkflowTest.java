@@ -14,6 +14,7 @@ import dev.graft.workflows.join.NodeJoinRequest;
 import dev.graft.workflows.join.NodeJoinResult;
 import dev.graft.workflows.join.NodeJoinWorkflow;
 import dev.graft.workflows.join.NodeJoinWorkflowImpl;
+import dev.graft.workflows.routing.RoutingBatchWorkflowImpl;
 import dev.graft.workflows.routing.RoutingWorkflowImpl;
 import dev.graft.workflows.step.Decision;
 import dev.graft.workflows.step.HistoryFixtures;
@@ -49,7 +50,8 @@ class ExpansionWorkflowTest {
   final TestWorkflowExtension temporal =
       TestWorkflowExtension.newBuilder()
           .registerWorkflowImplementationTypes(
-              ExpansionWorkflowImpl.class, NodeJoinWorkflowImpl.class, RoutingWorkflowImpl.class, dev.graft.workflows.etcd.EtcdGrowthWorkflowImpl.class)
+              ExpansionWorkflowImpl.class, NodeJoinWorkflowImpl.class, RoutingWorkflowImpl.class,
+              RoutingBatchWorkflowImpl.class, dev.graft.workflows.etcd.EtcdGrowthWorkflowImpl.class)
           .setActivityImplementations(fleet, fleet.etcd)
           .setDoNotStart(true)
           .build();

@@ -222,10 +222,12 @@ final class FakeFleet
   @Override
   public VerifyResult verify(VerifyRequest request) {
     List<PairResult> pairs = new ArrayList<>();
-    for (ProbeTarget t : request.targets()) {
-      pairs.add(new PairResult(request.source().name(), t.node(), t.address(), true, "ok"));
+    if (!request.unreachableOnly()) {
+      for (ProbeTarget t : request.targets()) {
+        pairs.add(new PairResult(request.source().name(), t.node(), t.address(), true, "ok"));
+      }
     }
-    return new VerifyResult(request.source().name(), pairs, pairs.size() + " reachable", "", attempt());
+    return new VerifyResult(request.source().name(), pairs, request.targets().size() + " reachable", "", attempt());
   }
 
   @Override

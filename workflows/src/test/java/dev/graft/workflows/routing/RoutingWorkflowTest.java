@@ -3,6 +3,7 @@ package dev.graft.workflows.routing;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.graft.workflows.join.ExecutionPolicy;
@@ -11,16 +12,28 @@ import dev.graft.workflows.model.PodNetwork;
 import dev.graft.workflows.model.Role;
 import dev.graft.workflows.step.Decision;
 import dev.graft.workflows.step.HistoryFixtures;
+import dev.graft.workflows.step.OperatedWorkflow;
 import dev.graft.workflows.step.OperationOutcome;
 import dev.graft.workflows.step.OperatorRequest;
 import dev.graft.workflows.step.StepState;
 import dev.graft.workflows.step.StepView;
+import dev.graft.workflows.step.AttentionReporter;
+import dev.graft.workflows.step.ChildAttention;
 import io.temporal.client.WorkflowClient;
+import io.temporal.client.WorkflowFailedException;
+import io.temporal.failure.CanceledFailure;
+import io.temporal.client.WorkflowNotFoundException;
 import io.temporal.client.WorkflowOptions;
 import io.temporal.client.WorkflowStub;
 import io.temporal.testing.TestWorkflowEnvironment;
 import io.temporal.testing.TestWorkflowExtension;
 import io.temporal.worker.Worker;
+import io.temporal.workflow.ChildWorkflowOptions;
+import io.temporal.workflow.QueryMethod;
+import io.temporal.workflow.SignalMethod;
+import io.temporal.workflow.Workflow;
+import io.temporal.workflow.WorkflowInterface;
+import io.temporal.workflow.WorkflowMethod;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -38,7 +51,8 @@ class RoutingWorkflowTest {
   @RegisterExtension
   final TestWorkflowExtension temporal =
       TestWorkflowExtension.newBuilder()
-          .registerWorkflowImplementationTypes(RoutingWorkflowImpl.class)
+          .registerWorkflowImplementationTypes(
+              RoutingWorkflowImpl.class, RoutingBatchWorkflowImpl.class, AttentionParentImpl.class)
           .setActivityImplementations(fake)
           .setDoNotStart(true)
           .build();
@@ -56,6 +70,20 @@ class RoutingWorkflowTest {
         new ExecutionPolicy(attempts, null, null, null));
   }
 
+  /** The same request with a batch size that makes the workflow route {@code entries / (n − 1)} nodes per batch. */
+  private static RoutingRequest batched(RoutingRequest r, int entriesPerBatch) {
+    return new RoutingRequest(r.cluster(), r.operationId(), r.kubeconfig(), r.podNetwork(), r.nodes(),
+        r.verifyTargets(), r.maxParallel(), r.verify(), r.policy(), entriesPerBatch);
+  }
+
+  private static RoutingBatchWorkflow batchStub(TestWorkflowEnvironment env, String op, String what, int k) {
+    return env.getWorkflowClient().newWorkflowStub(RoutingBatchWorkflow.class, RoutingRequest.batchId(op, what, k));
+  }
+
+  private static List<String> ids(List<StepView> steps) {
+    return steps.stream().map(StepView::id).toList();
+  }
+
   private RoutingWorkflow stub(TestWorkflowEnvironment env, Worker worker, String op) {
     return env.getWorkflowClient().newWorkflowStub(RoutingWorkflow.class,
         WorkflowOptions.newBuilder().setTaskQueue(worker.getTaskQueue())
@@ -70,10 +98,14 @@ class RoutingWorkflowTest {
     return steps.stream().filter(s -> s.id().equals(id)).findFirst().orElseThrow(() -> new AssertionError("no step " + id + " in " + steps));
   }
 
-  private static void awaitStep(RoutingWorkflow wf, String id, StepState state) throws InterruptedException {
+  private static void awaitStep(OperatedWorkflow wf, String id, StepState state) throws InterruptedException {
     for (int i = 0; i < 400; i++) {
-      if (wf.steps().stream().anyMatch(s -> s.id().equals(id) && s.state() == state)) {
-        return;
+      try {
+        if (wf.steps().stream().anyMatch(s -> s.id().equals(id) && s.state() == state)) {
+          return;
+        }
+      } catch (WorkflowNotFoundException notStartedYet) {
+        // A child its parent has not started yet.
       }
       Thread.sleep(25);
     }
@@ -239,5 +271,177 @@ class RoutingWorkflowTest {
     r.steps().stream().filter(s -> s.id().startsWith("verify/") && s.state() != StepState.PENDING)
         .forEach(s -> verified.add(s.id()));
     assertTrue(verified.isEmpty(), "no verification after an abort: " + verified);
+  }
+
+  @Test
+  void aClusterTooLargeForOneHistoryIsRoutedInBatchChildrenToTheSameResult(TestWorkflowEnvironment env, Worker worker) {
+    fake.register("n1", "n2", "n3", "n4", "n5");
+    env.start();
+    // 8 entries a batch, 4 other nodes each: batches of 2 nodes, 3 for the routes and 3 for verify.
+    RoutingRequest request = batched(request("op/big", nodes(5), NET, 10, 3), 8);
+    assertEquals(List.of("routing-routes-1", "routing-routes-2", "routing-routes-3", "routing-verify-1",
+        "routing-verify-2", "routing-verify-3"), List.copyOf(request.batchChildren().keySet()));
+    RoutingWorkflow wf = stub(env, worker, "op/big");
+    RoutingResult r = wf.route(request);
+
+    assertEquals(OperationOutcome.COMPLETED, r.outcome(), r.steps().toString());
+    assertEquals("routed", r.mode());
+    assertEquals(5, r.podCidrs().size());
+    for (int i = 1; i <= 5; i++) {
+      assertEquals(4, fake.routes.get("n" + i).size(), "n" + i + " routes to every other node");
+    }
+    assertEquals(20, r.matrix().size(), "every row of every batch: " + r.matrix());
+    assertTrue(r.matrix().stream().allMatch(PairResult::reachable));
+    List<String> nodeSteps = new ArrayList<>(List.of("detect-cni", "allocate"));
+    IntStream.rangeClosed(1, 5).forEach(i -> nodeSteps.add("routes/n" + i));
+    IntStream.rangeClosed(1, 5).forEach(i -> nodeSteps.add("verify/n" + i));
+    assertEquals(nodeSteps, ids(r.steps()), "the result lists the node steps, as an unbatched run's does");
+    assertTrue(r.steps().stream().allMatch(s -> s.state() == StepState.SUCCEEDED && s.attempts() == 1),
+        r.steps().toString());
+    assertEquals(List.of("detect-cni", "allocate", "batch/routes-1", "batch/routes-2", "batch/routes-3",
+        "batch/verify-1", "batch/verify-2", "batch/verify-3"), ids(wf.steps()), "a step per batch here");
+    assertEquals("program pod routes on 2 nodes (n3 … n4)", step(wf.steps(), "batch/routes-2").name());
+    assertEquals(List.of("verify/n5"), ids(batchStub(env, "op/big", "verify", 3).steps()));
+    assertTrue(env.getWorkflowClient().fetchHistory(RoutingRequest.workflowId("op/big")).getEvents().stream()
+            .noneMatch(e -> e.hasActivityTaskScheduledEventAttributes()
+                && e.getActivityTaskScheduledEventAttributes().getActivityType().getName().startsWith("NodeRouting")),
+        "no node step runs in the routing workflow's own history");
+    HistoryFixtures.record(env, RoutingRequest.workflowId("op/big"), "routing-batched");
+    HistoryFixtures.record(env, RoutingRequest.batchId("op/big", "verify", 1), "routing-batch-verify");
+  }
+
+  @Test
+  void aStepParkedInABatchTakesTheOperatorsDecisionThere(TestWorkflowEnvironment env, Worker worker)
+      throws InterruptedException {
+    fake.register("n1", "n2", "n3", "n4", "n5");
+    fake.failNext.put("routes/n3", new AtomicInteger(1));
+    env.start();
+    RoutingWorkflow wf = stub(env, worker, "op/d");
+    WorkflowClient.start(wf::route, batched(request("op/d", nodes(5), NET, 10, 1), 8));
+    RoutingBatchWorkflow batch = batchStub(env, "op/d", "routes", 2);
+    awaitStep(batch, "routes/n3", StepState.NEEDS_ATTENTION);
+    assertEquals(StepState.RUNNING, step(wf.steps(), "batch/routes-2").state(), "the routing waits for its batch");
+    batch.decide(new OperatorRequest("routes/n3", Decision.RETRY, "bob", "transient"));
+    RoutingResult r = WorkflowStub.fromTyped(wf).getResult(RoutingResult.class);
+
+    assertEquals(OperationOutcome.COMPLETED, r.outcome(), r.steps().toString());
+    StepView routes = step(r.steps(), "routes/n3");
+    assertEquals(2, routes.attempts());
+    assertEquals(List.of("bob"), routes.actions().stream().map(a -> a.actor()).toList());
+    assertEquals(20, r.matrix().size());
+  }
+
+  @Test
+  void aBatchAbortedOnItsOwnParksItsStepAndRetryRunsItAgain(TestWorkflowEnvironment env, Worker worker)
+      throws InterruptedException {
+    fake.register("n1", "n2", "n3", "n4", "n5");
+    fake.blockedPairs.add("n5>n1");
+    env.start();
+    RoutingWorkflow wf = stub(env, worker, "op/ab");
+    WorkflowClient.start(wf::route, batched(request("op/ab", nodes(5), NET, 10, 1), 8));
+    RoutingBatchWorkflow batch = batchStub(env, "op/ab", "verify", 3);
+    awaitStep(batch, "verify/n5", StepState.NEEDS_ATTENTION);
+    batch.decide(new OperatorRequest(null, Decision.ABORT, "dave", "look at n5 first"));
+    awaitStep(wf, "batch/verify-3", StepState.NEEDS_ATTENTION);
+    assertEquals("ChildAborted", step(wf.steps(), "batch/verify-3").errorType());
+    fake.blockedPairs.clear();
+    wf.decide(new OperatorRequest("batch/verify-3", Decision.RETRY, "dave", "n5 fixed"));
+    RoutingResult r = WorkflowStub.fromTyped(wf).getResult(RoutingResult.class);
+
+    assertEquals(OperationOutcome.COMPLETED, r.outcome(), r.steps().toString());
+    assertEquals(StepState.SUCCEEDED, step(r.steps(), "verify/n5").state(), "from the batch's second run");
+    assertEquals(20, r.matrix().size(), "the aborted run's rows are not kept");
+  }
+
+  @Test
+  void anAbortOfTheRoutingCancelsTheBatchThatRuns(TestWorkflowEnvironment env, Worker worker)
+      throws InterruptedException {
+    fake.register("n1", "n2", "n3", "n4", "n5");
+    fake.blockedPairs.add("n3>n1");
+    env.start();
+    RoutingWorkflow wf = stub(env, worker, "op/c");
+    WorkflowClient.start(wf::route, batched(request("op/c", nodes(5), NET, 10, 1), 8));
+    RoutingBatchWorkflow batch = batchStub(env, "op/c", "verify", 2);
+    awaitStep(batch, "verify/n3", StepState.NEEDS_ATTENTION);
+    wf.decide(new OperatorRequest(null, Decision.ABORT, "erin", "wrong cluster"));
+    RoutingResult r = WorkflowStub.fromTyped(wf).getResult(RoutingResult.class);
+
+    assertEquals(OperationOutcome.ABORTED, r.outcome());
+    WorkflowFailedException cancelled = assertThrows(WorkflowFailedException.class,
+        () -> WorkflowStub.fromTyped(batch).getResult(RoutingBatchResult.class));
+    assertTrue(cancelled.getCause() instanceof CanceledFailure, "the batch was cancelled: " + cancelled);
+    assertEquals(StepState.SUCCEEDED, step(r.steps(), "verify/n1").state(), "from the batch that ended");
+    assertTrue(r.steps().stream().noneMatch(s -> s.id().equals("verify/n5")), "no batch ran after the abort");
+  }
+
+  @Test
+  void theOperationHearsOfAStepWaitingInABatchAndThatNothingWaitsOnceItEnds(TestWorkflowEnvironment env,
+      Worker worker) throws InterruptedException {
+    fake.register("n1", "n2", "n3", "n4", "n5");
+    fake.failNext.put("routes/n1", new AtomicInteger(1));
+    fake.blockedPairs.add("n5>n1");
+    env.start();
+    AttentionParent parent = env.getWorkflowClient().newWorkflowStub(AttentionParent.class,
+        WorkflowOptions.newBuilder().setTaskQueue(worker.getTaskQueue()).setWorkflowId("op/p").build());
+    WorkflowClient.start(parent::run, batched(request("op/p", nodes(5), NET, 10, 1), 8));
+    RoutingBatchWorkflow routes1 = batchStub(env, "op/p", "routes", 1);
+    awaitStep(routes1, "routes/n1", StepState.NEEDS_ATTENTION);
+    routes1.decide(new OperatorRequest("routes/n1", Decision.RETRY, "bob", null));
+    RoutingBatchWorkflow verify3 = batchStub(env, "op/p", "verify", 3);
+    awaitStep(verify3, "verify/n5", StepState.NEEDS_ATTENTION);
+    verify3.decide(new OperatorRequest("verify/n5", Decision.SKIP, "bob", "n5 is known to be odd"));
+    WorkflowStub.fromTyped(parent).getResult(Void.class);
+
+    String r1 = RoutingRequest.batchId("op/p", "routes", 1);
+    String v3 = RoutingRequest.batchId("op/p", "verify", 3);
+    assertEquals(List.of(r1 + " [routes/n1]", r1 + " []", v3 + " [verify/n5]", v3 + " []"), parent.heard(),
+        "the operation must not be left believing a step still waits");
+  }
+
+  @Test
+  void aLargeClustersRowsAndResultListOnlyTheUnreachablePairs(TestWorkflowEnvironment env, Worker worker) {
+    String[] names = IntStream.rangeClosed(1, 60).mapToObj(i -> "n" + i).toArray(String[]::new);
+    fake.register(names);
+    env.start();
+    RoutingResult r = run(env, worker, request("op/60", nodes(60), NET, 20, 3));
+
+    assertEquals(OperationOutcome.COMPLETED, r.outcome());
+    assertTrue(r.matrix().isEmpty(), "no reachable cell is kept: " + r.matrix().size());
+    assertEquals("3540 of 3540 pairs reachable; the matrix lists the unreachable ones only (see each verify"
+        + " step)", r.note());
+  }
+
+  /** A stand-in for an operation: starts routing as its child and records what reaches it. */
+  @WorkflowInterface
+  public interface AttentionParent {
+    @WorkflowMethod
+    void run(RoutingRequest request);
+
+    @SignalMethod(name = AttentionReporter.SIGNAL)
+    void childAttention(ChildAttention attention);
+
+    @QueryMethod
+    List<String> heard();
+  }
+
+  public static class AttentionParentImpl implements AttentionParent {
+    private final List<String> heard = new ArrayList<>();
+
+    @Override
+    public void run(RoutingRequest request) {
+      RoutingWorkflow child = Workflow.newChildWorkflowStub(RoutingWorkflow.class,
+          ChildWorkflowOptions.newBuilder().setWorkflowId(RoutingRequest.workflowId(request.operationId())).build());
+      child.route(request);
+    }
+
+    @Override
+    public void childAttention(ChildAttention attention) {
+      heard.add(attention.childId() + " " + attention.waiting());
+    }
+
+    @Override
+    public List<String> heard() {
+      return heard;
+    }
   }
 }
