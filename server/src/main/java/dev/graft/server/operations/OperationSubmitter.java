@@ -52,11 +52,6 @@ public final class OperationSubmitter {
   private final ExistingCluster existing;
   private final dev.graft.workflows.join.ExecutionPolicy policy;
 
-  public OperationSubmitter(TemporalConnection temporal, HostResolver resolver, boolean checkFiles,
-      ExistingCluster existing) {
-    this(temporal, resolver, checkFiles, existing, null);
-  }
-
   /** With the execution policy of the server's config (null: the defaults). */
   public OperationSubmitter(TemporalConnection temporal, HostResolver resolver, boolean checkFiles,
       ExistingCluster existing, dev.graft.workflows.join.ExecutionPolicy policy) {

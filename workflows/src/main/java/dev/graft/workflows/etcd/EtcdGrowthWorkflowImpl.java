@@ -106,11 +106,11 @@ public class EtcdGrowthWorkflowImpl extends StepsWorkflow implements EtcdGrowthW
   }
 
   static String peerUrl(NodeSpec node) {
-    return "https://" + node.routeAddress() + ":" + EtcdSpec.PEER_PORT;
+    return EtcdSpec.peerUrl(node);
   }
 
   static String clientUrl(NodeSpec node) {
-    return "https://" + node.routeAddress() + ":" + EtcdSpec.CLIENT_PORT;
+    return EtcdSpec.clientUrl(node);
   }
 
   private boolean addExternal(NodeSpec node, List<String> pending) {

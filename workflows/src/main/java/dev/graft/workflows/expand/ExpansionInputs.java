@@ -148,10 +148,6 @@ final class ExpansionInputs {
     return new NodesReadyRequest(cluster.name(), cluster.kubeconfig(), new ArrayList<>(all));
   }
 
-  private static String clientUrl(NodeSpec n) {
-    return "https://" + n.routeAddress() + ":" + EtcdSpec.CLIENT_PORT;
-  }
-
   /** The etcd stage's request (about no node yet), without the nodes left out. */
   EtcdStageRequest etcd(Set<String> leftOut) {
     List<NodeSpec> members = new ArrayList<>();
@@ -170,10 +166,10 @@ final class ExpansionInputs {
     // Reach etcd through the members it has before the expansion: a new node's endpoint answers
     // nothing until its member runs.
     EtcdSpec access = cluster.etcd().endpoints().isEmpty()
-        ? cluster.etcd().withEndpoints(existingMembers.stream().map(ExpansionInputs::clientUrl).toList())
+        ? cluster.etcd().withEndpoints(existingMembers.stream().map(EtcdSpec::clientUrl).toList())
         : cluster.etcd();
     List<String> all = new ArrayList<>(access.endpoints());
-    members.stream().map(ExpansionInputs::clientUrl).filter(u -> !all.contains(u)).forEach(all::add);
+    members.stream().map(EtcdSpec::clientUrl).filter(u -> !all.contains(u)).forEach(all::add);
     NodeSpec caHost = !existingMembers.isEmpty() ? existingMembers.get(0) : existingControlPlane();
     boolean allowEven = cluster.overrides() != null && cluster.overrides().allowEvenEtcd();
     return new EtcdStageRequest(cluster.name(), operationId(), cluster.kubeconfig(), access,

@@ -292,7 +292,8 @@ public class ExpansionWorkflowImpl extends StepsWorkflow implements ExpansionWor
     }
   }
 
-  private static void ended(String childId, OperationOutcome outcome, String what) {
+  /** Fails the step that stands for a child which did not complete (retry starts it again). */
+  static void ended(String childId, OperationOutcome outcome, String what) {
     if (outcome != OperationOutcome.COMPLETED) {
       throw ApplicationFailure.newNonRetryableFailure(
           what + " ended " + outcome.wire() + " (" + childId + "); retry starts it again",

@@ -18,7 +18,6 @@ import dev.graft.workflows.model.EtcdSpec;
 import dev.graft.workflows.model.EtcdTopology;
 import dev.graft.workflows.model.NodeSpec;
 import dev.graft.workflows.model.Role;
-import dev.graft.workflows.step.OperationOutcome;
 import dev.graft.workflows.step.StepState;
 import io.temporal.failure.ApplicationFailure;
 import io.temporal.workflow.Async;
@@ -75,8 +74,8 @@ public final class GrowthEtcdStage implements EtcdStage {
       return new EtcdStageResult(false, "etcd healthy before " + n.name() + " joins: " + h.summary(), null,
           List.of(), h.attempt());
     }
-    List<String> pending = r.newMembers().stream().map(GrowthEtcdStage::peerUrl).toList();
-    GateResult g = etcd.gate(new GateRequest(r.cluster(), r.etcd(), n.name(), peerUrl(n), pending, r.allowEvenSize()));
+    List<String> pending = r.newMembers().stream().map(EtcdSpec::peerUrl).toList();
+    GateResult g = etcd.gate(new GateRequest(r.cluster(), r.etcd(), n.name(), EtcdSpec.peerUrl(n), pending, r.allowEvenSize()));
     String warnings = g.warnings() == null || g.warnings().isEmpty() ? "" : " (warnings: " + String.join("; ", g.warnings()) + ")";
     return new EtcdStageResult(g.alreadySatisfied(), g.summary() + warnings, null, List.of(), g.attempt());
   }
@@ -90,12 +89,8 @@ public final class GrowthEtcdStage implements EtcdStage {
         new EtcdPolicy(r.policy().stepMaxAttempts(), null, 0, null, 0, r.allowEvenSize(), null));
     EtcdGrowthWorkflow child = Workflow.newChildWorkflowStub(EtcdGrowthWorkflow.class, children.options(childId));
     EtcdGrowthResult result = children.run(childId, child, () -> Async.function(child::grow, growth));
-    if (result.outcome() != OperationOutcome.COMPLETED) {
-      throw ApplicationFailure.newNonRetryableFailure(
-          "etcd growth of " + r.node().name() + " ended " + result.outcome().wire() + " (" + childId + "): "
-              + result.message() + "; retry starts it again",
-          result.outcome() == OperationOutcome.ABORTED ? "ChildAborted" : "ChildFailed");
-    }
+    ExpansionWorkflowImpl.ended(childId, result.outcome(),
+        "the etcd growth of " + r.node().name() + " (" + result.message() + ")");
     boolean already = !result.steps().isEmpty()
         && result.steps().stream().allMatch(s -> s.state() == StepState.ALREADY_SATISFIED);
     return new EtcdStageResult(already, result.message(), childId, result.steps(), 1);
@@ -123,9 +118,5 @@ public final class GrowthEtcdStage implements EtcdStage {
     StepOutcome api = host.verifyApiServers(
         new ApiServerRequest(r.cluster(), r.controlPlanes(), external ? h.clientUrls() : List.of()));
     return new EtcdStageResult(false, h.summary() + "; " + api.summary(), null, List.of(), h.attempt());
-  }
-
-  static String peerUrl(NodeSpec n) {
-    return "https://" + n.routeAddress() + ":" + EtcdSpec.PEER_PORT;
   }
 }

@@ -50,7 +50,7 @@ public record ClusterSpec(
       return etcd.endpoints();
     }
     return nodesWith(Role.ETCD).stream()
-        .map(n -> "https://" + n.routeAddress() + ":" + EtcdSpec.CLIENT_PORT)
+        .map(EtcdSpec::clientUrl)
         .toList();
   }
 

@@ -21,6 +21,16 @@ public record EtcdSpec(
     endpoints = endpoints == null ? List.of() : List.copyOf(endpoints);
   }
 
+  /** The client URL of the member on {@code node}: {@code https://<address>:2379}. */
+  public static String clientUrl(NodeSpec node) {
+    return "https://" + node.routeAddress() + ":" + CLIENT_PORT;
+  }
+
+  /** The peer URL of the member on {@code node}: {@code https://<address>:2380}. */
+  public static String peerUrl(NodeSpec node) {
+    return "https://" + node.routeAddress() + ":" + PEER_PORT;
+  }
+
   /** kubeadm's stacked etcd with kubeadm's certificate paths. */
   public static EtcdSpec kubeadmDefaults() {
     return new EtcdSpec(
