@@ -3,7 +3,9 @@ package dev.graft.workflows;
 import dev.graft.workflows.join.ExecutionPolicy;
 import io.temporal.activity.ActivityOptions;
 import io.temporal.common.RetryOptions;
+import dev.graft.workflows.step.RetryPlan;
 import java.time.Duration;
+import java.util.Set;
 
 /**
  * Activity options per kind of outside call, built in one place: every call has a start-to-close
@@ -25,6 +27,31 @@ public final class ActivityKinds {
 
   private ActivityKinds() {}
 
+  /**
+   * Temporal attempts per activity call: 1 when the step engine retries the step itself (it
+   * records every attempt; see {@link dev.graft.workflows.step.Steps#ownRetries}), else
+   * {@code attempts} server-side retries (histories written before the engine did).
+   */
+  private static int attempts(ExecutionPolicy policy, int attempts) {
+    return policy.graftRetries() ? 1 : attempts;
+  }
+
+  /** How the step engine retries an ordinary step (SSH, API, waits): as Temporal used to. */
+  public static RetryPlan steps(ExecutionPolicy policy) {
+    return new RetryPlan(policy.stepMaxAttempts(), Duration.ofSeconds(2), 2, Duration.ofSeconds(30),
+        Set.of(etcdDoNotRetry()));
+  }
+
+  /**
+   * How the step engine retries an etcd membership change: etcd refuses one for a few seconds
+   * after another ("unhealthy cluster") and a promote until the learner is in sync, so quickly and
+   * more often (as {@link #etcdChange} did server-side).
+   */
+  public static RetryPlan etcdChanges(ExecutionPolicy policy) {
+    return new RetryPlan(Math.max(12, policy.stepMaxAttempts()), Duration.ofMillis(500), 1.5,
+        Duration.ofSeconds(5), Set.of(etcdDoNotRetry()));
+  }
+
   private static RetryOptions retry(int attempts) {
     return RetryOptions.newBuilder()
         .setInitialInterval(Duration.ofSeconds(2))
@@ -35,20 +62,23 @@ public final class ActivityKinds {
         .build();
   }
 
-  /** Commands over SSH: minutes at most, heartbeating their output. */
+  /** Commands over SSH: minutes at most, heartbeating their output (every 2 s, silent or not). */
   public static ActivityOptions ssh(ExecutionPolicy policy) {
     return ActivityOptions.newBuilder()
         .setStartToCloseTimeout(Duration.ofMinutes(10))
         .setHeartbeatTimeout(policy.heartbeatTimeout())
-        .setRetryOptions(retry(policy.stepMaxAttempts()))
+        .setRetryOptions(retry(attempts(policy, policy.stepMaxAttempts())))
         .build();
   }
 
-  /** Calls to the Kubernetes API: each request is bounded by the client's own timeouts. */
+  /**
+   * Calls to the Kubernetes API: a few requests, each bounded by the client's own timeouts (15 s),
+   * so a short start-to-close: a worker killed mid-call loses the step for 45 s at most.
+   */
   public static ActivityOptions kube(ExecutionPolicy policy) {
     return ActivityOptions.newBuilder()
-        .setStartToCloseTimeout(Duration.ofMinutes(2))
-        .setRetryOptions(retry(policy.stepMaxAttempts()))
+        .setStartToCloseTimeout(Duration.ofSeconds(45))
+        .setRetryOptions(retry(attempts(policy, policy.stepMaxAttempts())))
         .build();
   }
 
@@ -56,8 +86,8 @@ public final class ActivityKinds {
   public static ActivityOptions waitFor(ExecutionPolicy policy, Duration timeout) {
     return ActivityOptions.newBuilder()
         .setStartToCloseTimeout(timeout.plusMinutes(1))
-        .setHeartbeatTimeout(Duration.ofSeconds(30))
-        .setRetryOptions(retry(policy.stepMaxAttempts()))
+        .setHeartbeatTimeout(policy.heartbeatTimeout())
+        .setRetryOptions(retry(attempts(policy, policy.stepMaxAttempts())))
         .build();
   }
 
@@ -88,17 +118,29 @@ public final class ActivityKinds {
         .toArray(String[]::new);
   }
 
-  /** etcd reads and SSH steps of an etcd change: each client call is bounded by the worker's timeout. */
+  /**
+   * etcd reads (jetcd, each call bounded by the worker's 5 s timeout): a short start-to-close, so
+   * a worker killed mid-call loses the step for 45 s at most.
+   */
   public static ActivityOptions etcd(ExecutionPolicy policy) {
+    return etcdOptions(policy, Duration.ofSeconds(45), null);
+  }
+
+  /** SSH steps of an etcd change (certificates, install, the apiserver manifests): heartbeating. */
+  public static ActivityOptions etcdHost(ExecutionPolicy policy) {
+    return etcdOptions(policy, Duration.ofMinutes(2), policy.heartbeatTimeout());
+  }
+
+  private static ActivityOptions etcdOptions(ExecutionPolicy policy, Duration startToClose, Duration heartbeat) {
     return ActivityOptions.newBuilder()
-        .setStartToCloseTimeout(Duration.ofMinutes(2))
-        .setHeartbeatTimeout(Duration.ofSeconds(60))
+        .setStartToCloseTimeout(startToClose)
+        .setHeartbeatTimeout(heartbeat) // null: the call does not heartbeat; start-to-close bounds it
         .setRetryOptions(
             RetryOptions.newBuilder()
                 .setInitialInterval(Duration.ofSeconds(2))
                 .setBackoffCoefficient(2)
                 .setMaximumInterval(Duration.ofSeconds(30))
-                .setMaximumAttempts(policy.stepMaxAttempts())
+                .setMaximumAttempts(attempts(policy, policy.stepMaxAttempts()))
                 .setDoNotRetry(etcdDoNotRetry())
                 .build())
         .build();
@@ -117,7 +159,7 @@ public final class ActivityKinds {
                 .setInitialInterval(Duration.ofMillis(500))
                 .setBackoffCoefficient(1.5)
                 .setMaximumInterval(Duration.ofSeconds(5))
-                .setMaximumAttempts(Math.max(12, policy.stepMaxAttempts()))
+                .setMaximumAttempts(attempts(policy, Math.max(12, policy.stepMaxAttempts())))
                 .setDoNotRetry(etcdDoNotRetry())
                 .build())
         .build();

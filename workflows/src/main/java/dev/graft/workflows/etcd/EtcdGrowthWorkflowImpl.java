@@ -6,6 +6,7 @@ import dev.graft.workflows.model.EtcdSpec;
 import dev.graft.workflows.model.EtcdTopology;
 import dev.graft.workflows.model.NodeSpec;
 import dev.graft.workflows.step.OperationOutcome;
+import dev.graft.workflows.step.RetryPlan;
 import dev.graft.workflows.step.StepsWorkflow;
 import io.temporal.activity.ActivityOptions;
 import io.temporal.failure.ActivityFailure;
@@ -38,6 +39,8 @@ public class EtcdGrowthWorkflowImpl extends StepsWorkflow implements EtcdGrowthW
   private EtcdActivities etcd;
   private EtcdActivities change;
   private EtcdActivities undoEtcd;
+  /** How the engine retries a membership change (etcd refuses one for seconds after another). */
+  private RetryPlan changes;
   private EtcdHostActivities host;
   private EtcdHostActivities undoHost;
 
@@ -46,11 +49,12 @@ public class EtcdGrowthWorkflowImpl extends StepsWorkflow implements EtcdGrowthW
     request = r;
     policy = r.policy();
     access = r.etcd();
-    ExecutionPolicy exec = policy.execution();
+    ExecutionPolicy exec = steps.ownRetries(policy.execution(), ActivityKinds::steps);
+    changes = ActivityKinds.etcdChanges(exec);
     etcd = Workflow.newActivityStub(EtcdActivities.class, ActivityKinds.etcd(exec));
     change = Workflow.newActivityStub(EtcdActivities.class, ActivityKinds.etcdChange(exec));
     undoEtcd = Workflow.newActivityStub(EtcdActivities.class, ActivityKinds.etcdCompensation());
-    host = Workflow.newActivityStub(EtcdHostActivities.class, ActivityKinds.etcd(exec));
+    host = Workflow.newActivityStub(EtcdHostActivities.class, ActivityKinds.etcdHost(exec));
     undoHost = Workflow.newActivityStub(EtcdHostActivities.class, ActivityKinds.etcdCompensation());
     ownedPeerUrls = r.members().stream().map(EtcdGrowthWorkflowImpl::peerUrl).toList();
     boolean external = r.etcd().topology() == EtcdTopology.EXTERNAL;
@@ -117,7 +121,7 @@ public class EtcdGrowthWorkflowImpl extends StepsWorkflow implements EtcdGrowthW
     String n = node.name();
     String peer = peerUrl(node);
     String client = clientUrl(node);
-    steps.run("repair/" + n, "remove stale members of this operation", n, false,
+    steps.run("repair/" + n, "remove stale members of this operation", n, false, changes,
         () -> change.repair(new RepairRequest(request.cluster(), access, ownedPeerUrls)));
     GateResult gate = gate(n, new GateRequest(request.cluster(), access, n, peer, pending, policy.allowEvenSize()));
     if (gate.alreadySatisfied()) {
@@ -139,7 +143,7 @@ public class EtcdGrowthWorkflowImpl extends StepsWorkflow implements EtcdGrowthW
     steps.run("install/" + n, "write etcd config and systemd unit", n, false, () -> host.install(onHost));
     MemberRequest member = new MemberRequest(request.cluster(), access, n, peer, client);
     steps.onAbort("undo-add/" + n, "remove the member from etcd", n, () -> undoEtcd.remove(member));
-    MemberResult learner = steps.run("add/" + n, "add as learner", n, false, () -> change.addLearner(member));
+    MemberResult learner = steps.run("add/" + n, "add as learner", n, false, changes, () -> change.addLearner(member));
 
     Duration budget = policy.catchUpBudget();
     long deadline = Workflow.currentTimeMillis() + budget.toMillis();
@@ -162,7 +166,7 @@ public class EtcdGrowthWorkflowImpl extends StepsWorkflow implements EtcdGrowthW
       steps.compensate();
       return false;
     }
-    steps.run("promote/" + n, "promote to voter", n, false, () -> change.promote(member));
+    steps.run("promote/" + n, "promote to voter", n, false, changes, () -> change.promote(member));
     EtcdSpec withNew = withEndpoint(access, client);
     HealthResult health =
         steps.run("verify/" + n, "verify every member healthy", n, false,
@@ -204,7 +208,7 @@ public class EtcdGrowthWorkflowImpl extends StepsWorkflow implements EtcdGrowthW
     try {
       steps.attempt("verify-voter/" + n, "verify kubeadm's member is a healthy voter", n, () -> verifier.verifyVoter(member));
     } catch (ActivityFailure f) {
-      steps.run("repair/" + n, "remove what kubeadm left behind", n, false,
+      steps.run("repair/" + n, "remove what kubeadm left behind", n, false, changes,
           () -> change.repair(new RepairRequest(request.cluster(), access, List.of(peerUrl(node)))));
       failure = n + ": " + rootMessage(f) + "; Graft removed the stale member so the cluster is as"
           + " before: reset the node (kubeadm reset) and join it again";

@@ -32,4 +32,10 @@ public record ExpansionOptions(
     verifyTargets = verifyTargets == null ? Map.of() : Map.copyOf(verifyTargets);
     policy = policy == null ? ExecutionPolicy.DEFAULTS : policy;
   }
+
+  /** The same options with another execution policy. */
+  public ExpansionOptions withPolicy(ExecutionPolicy p) {
+    return new ExpansionOptions(requireApproval, approveEachControlPlane, maxParallel, excludeFailedPrechecks,
+        verifyTargets, p);
+  }
 }

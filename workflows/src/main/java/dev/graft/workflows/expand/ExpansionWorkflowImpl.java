@@ -84,9 +84,11 @@ public class ExpansionWorkflowImpl extends StepsWorkflow implements ExpansionWor
       int version = Workflow.getVersion(ETCD_STAGE_CHANGE, Workflow.DEFAULT_VERSION, 1);
       etcd = version == Workflow.DEFAULT_VERSION ? new KubeadmEtcdStage() : new GrowthEtcdStage();
     }
-    request = r;
+    ExecutionPolicy own = steps.ownRetries(r.options().policy(), ActivityKinds::steps);
+    request = new OperationRequest(r.kind(), r.requestId(), r.requestedBy(), r.cluster(), r.plan(),
+        r.options().withPolicy(own));
     startedAt = Workflow.currentTimeMillis();
-    ExpansionInputs in = new ExpansionInputs(r);
+    ExpansionInputs in = new ExpansionInputs(request);
     for (NodeSpec n : in.newNodes()) {
       steps.declare("reach/" + n.name(), "reach over SSH", n.name(), false);
       steps.declare("precheck/" + n.name(), "pre-checks", n.name(), false);

@@ -104,7 +104,7 @@ public final class GrowthEtcdStage implements EtcdStage {
   @Override
   public EtcdStageResult verify(EtcdStageRequest r) {
     EtcdActivities etcd = Workflow.newActivityStub(EtcdActivities.class, ActivityKinds.etcd(r.policy()));
-    EtcdHostActivities host = Workflow.newActivityStub(EtcdHostActivities.class, ActivityKinds.etcd(r.policy()));
+    EtcdHostActivities host = Workflow.newActivityStub(EtcdHostActivities.class, ActivityKinds.etcdHost(r.policy()));
     // Every member the plan ends with, so a member that joined but is not listed is found too.
     EtcdSpec all = r.etcd().withEndpoints(r.allEndpoints());
     HealthResult h = etcd.verifyHealthy(new ClusterRequest(r.cluster(), all));

@@ -9,7 +9,7 @@ import io.temporal.workflow.Workflow;
 public class NodeJoinWorkflowImpl extends StepsWorkflow implements NodeJoinWorkflow {
   @Override
   public NodeJoinResult join(NodeJoinRequest r) {
-    ExecutionPolicy policy = r.policy() == null ? ExecutionPolicy.DEFAULTS : r.policy();
+    ExecutionPolicy policy = steps.ownRetries(r.policy(), ActivityKinds::steps);
     NodeSpec node = r.node();
     String name = node.name();
     HostActivities host =

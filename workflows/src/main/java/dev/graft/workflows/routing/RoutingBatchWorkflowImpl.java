@@ -11,7 +11,7 @@ public class RoutingBatchWorkflowImpl extends StepsWorkflow implements RoutingBa
   @Override
   public RoutingBatchResult run(RoutingBatchRequest r) {
     NodeRoutingActivities nodes =
-        Workflow.newActivityStub(NodeRoutingActivities.class, ActivityKinds.ssh(r.policy()));
+        Workflow.newActivityStub(NodeRoutingActivities.class, ActivityKinds.ssh(steps.ownRetries(r.policy(), ActivityKinds::steps)));
     // The operation hears of a waiting step here directly: the routing workflow only waits.
     AttentionReporter reporter = AttentionReporter.start(steps, Optional.ofNullable(r.reportTo()));
     boolean verify = RoutingRequest.VERIFY.equals(r.what());

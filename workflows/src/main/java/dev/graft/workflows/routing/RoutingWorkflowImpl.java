@@ -50,7 +50,7 @@ public class RoutingWorkflowImpl extends StepsWorkflow implements RoutingWorkflo
 
   @Override
   public RoutingResult route(RoutingRequest r) {
-    ExecutionPolicy policy = r.policy();
+    ExecutionPolicy policy = steps.ownRetries(r.policy(), ActivityKinds::steps);
     PodNetworkApiActivities api =
         Workflow.newActivityStub(PodNetworkApiActivities.class, ActivityKinds.kube(policy));
     NodeRoutingActivities nodes =

@@ -7,6 +7,8 @@ import java.util.List;
  * it took, when it ran, the tail of its output, its error, and the decisions operators took on it.
  *
  * @param kind "step", "gate" (an approval gate) or "compensation"
+ * @param attemptHistory every attempt Graft recorded, oldest first (the first and latest ones when
+ *     there were more than twenty)
  */
 public record StepView(
     String id,
@@ -22,4 +24,10 @@ public record StepView(
     String error,
     String errorType,
     boolean skippable,
-    List<OperatorAction> actions) {}
+    List<OperatorAction> actions,
+    List<StepAttempt> attemptHistory) {
+  public StepView {
+    actions = actions == null ? List.of() : actions;
+    attemptHistory = attemptHistory == null ? List.of() : attemptHistory;
+  }
+}

@@ -5,6 +5,12 @@ import io.temporal.failure.ApplicationFailure;
 import io.temporal.failure.CanceledFailure;
 import io.temporal.failure.ChildWorkflowFailure;
 import io.temporal.failure.TemporalFailure;
+import io.temporal.failure.TimeoutFailure;
+import io.temporal.api.enums.v1.RetryState;
+import io.temporal.api.enums.v1.TimeoutType;
+import dev.graft.workflows.join.ExecutionPolicy;
+import java.time.Duration;
+import java.util.function.Function;
 import io.temporal.workflow.Workflow;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
@@ -35,6 +41,16 @@ public final class Steps {
   private final List<OperatorAction> actions = new ArrayList<>();
   private OperatorRequest pending;
   private OperatorAction abort;
+  /** Who made the latest decision taken from {@link #pending} (an operator's retry names them). */
+  private String pendingActor;
+  /** How the engine retries failed activities itself; null: Temporal retries server-side. */
+  private RetryPlan retries;
+
+  /** Workflow.getVersion change id: version 1 retries failed steps in the engine ({@link #ownRetries}). */
+  public static final String GRAFT_RETRIES_CHANGE = "graft-retries";
+  /** Attempts a step keeps in its record: the first ones (the root cause) and the latest. */
+  static final int ATTEMPTS_KEPT = 20;
+  private static final int ATTEMPT_OUTPUT_LIMIT = 1500;
 
   /** Thrown inside {@link #operation} when an operator aborts; never escapes it. */
   private static final class Aborted extends RuntimeException {
@@ -60,6 +76,8 @@ public final class Steps {
     String error;
     String errorType;
     final List<OperatorAction> actions = new ArrayList<>();
+    final List<StepAttempt> history = new ArrayList<>();
+    Long attemptStartedAt;
 
     Step(String id, String name, String node, String kind, boolean skippable) {
       this.id = id;
@@ -72,13 +90,31 @@ public final class Steps {
     StepView view() {
       return new StepView(
           id, name, node, kind, state, attempts, startedAt, endedAt, summary, outputTail, error,
-          errorType, skippable, List.copyOf(actions));
+          errorType, skippable, List.copyOf(actions), List.copyOf(history));
     }
   }
 
   /** Declares a step ahead of time, so progress shows it as pending before it runs. */
   public void declare(String id, String name, String node, boolean skippable) {
     steps.computeIfAbsent(id, k -> new Step(id, name, node, "step", skippable));
+  }
+
+  /**
+   * Called by each workflow before it builds its activity stubs: decides, by this execution's
+   * {@code Workflow.getVersion}, whether the engine retries failed steps itself (version 1: every
+   * activity call is one Temporal attempt and each attempt is recorded in the step, with its error
+   * and output, and in history) or Temporal does (histories written before). Returns the policy
+   * with {@link ExecutionPolicy#graftRetries()} set accordingly, which is what the stubs' options
+   * read.
+   *
+   * @param plan the retry plan of an ordinary step of this workflow, from the policy
+   */
+  public ExecutionPolicy ownRetries(ExecutionPolicy policy, Function<ExecutionPolicy, RetryPlan> plan) {
+    ExecutionPolicy p = policy == null ? ExecutionPolicy.DEFAULTS : policy;
+    boolean own = Workflow.getVersion(GRAFT_RETRIES_CHANGE, Workflow.DEFAULT_VERSION, 1) >= 1;
+    p = p.withGraftRetries(own);
+    retries = own ? plan.apply(p) : null;
+    return p;
   }
 
   /**
@@ -108,6 +144,12 @@ public final class Steps {
    */
   public <R extends StepResult> R run(
       String id, String name, String node, boolean skippable, Supplier<R> call) {
+    return run(id, name, node, skippable, retries, call);
+  }
+
+  /** {@link #run(String, String, String, boolean, Supplier)} with a retry plan of its own (etcd changes). */
+  public <R extends StepResult> R run(
+      String id, String name, String node, boolean skippable, RetryPlan plan, Supplier<R> call) {
     Step step = steps.computeIfAbsent(id, k -> new Step(id, name, node, "step", skippable));
     if (step.state.isDone()) {
       return null; // a step already done in this execution is never run again
@@ -115,7 +157,7 @@ public final class Steps {
     while (true) {
       begin(step);
       try {
-        return succeeded(step, call.get());
+        return succeeded(step, callWithRetries(step, retries == null ? null : plan, call));
       } catch (ActivityFailure | ChildWorkflowFailure | ApplicationFailure failure) {
         // An exhausted activity, a child workflow that failed, or a failure the workflow raised
         // itself for this step (a child that ended aborted): each parks the step alike.
@@ -127,8 +169,60 @@ public final class Steps {
           return null;
         }
         // RETRY: loop and call again; ABORT was thrown by awaitDecision.
+        markRetried(step, pendingActor);
       }
     }
+  }
+
+  /**
+   * Calls the step's activity, and when the engine owns retries, calls it again after a retryable
+   * failure (a worker lost at once, others after the plan's backoff) until the plan's attempts are
+   * used up. Each failed attempt is recorded in the step before the next one starts; the last
+   * failure is rethrown for the caller to park or handle.
+   */
+  private <R extends StepResult> R callWithRetries(Step step, RetryPlan plan, Supplier<R> call) {
+    for (int round = 1; ; round++) {
+      step.attemptStartedAt = Workflow.currentTimeMillis();
+      try {
+        return call.get();
+      } catch (ActivityFailure failure) {
+        if (plan == null || round >= plan.maxAttempts() || !retryable(failure, plan)) {
+          throw failure;
+        }
+        StepAttempt failed = recordAttemptFailure(step, failure);
+        boolean workerLost = failure.getCause() instanceof TimeoutFailure;
+        Duration wait = workerLost ? Duration.ZERO : plan.backoff(round + 1);
+        markRetried(step, "graft");
+        step.summary = "attempt " + failed.number() + " " + failed.outcome() + " (" + failed.error() + ")"
+            + (wait.isZero() ? "; retrying now" : "; retrying in " + wait.toSeconds() + " s");
+        LOG.warn("step {} attempt {} {}: {}; retrying", step.id, failed.number(), failed.outcome(), failed.error());
+        if (!wait.isZero()) {
+          Workflow.await(wait, () -> abort != null);
+        }
+        checkAbort();
+      }
+    }
+  }
+
+  /**
+   * Whether the engine may call again: a failure the activity or its options did not call
+   * non-retryable (non-retryable flag, a type in the plan's do-not-retry list, a schedule-to-close
+   * budget spent, a cancellation).
+   */
+  private static boolean retryable(ActivityFailure failure, RetryPlan plan) {
+    if (failure.getRetryState() == RetryState.RETRY_STATE_NON_RETRYABLE_FAILURE
+        || failure.getRetryState() == RetryState.RETRY_STATE_TIMEOUT
+        || failure.getRetryState() == RetryState.RETRY_STATE_CANCEL_REQUESTED) {
+      return false;
+    }
+    Throwable cause = failure.getCause();
+    if (cause instanceof ApplicationFailure af) {
+      return !af.isNonRetryable() && !plan.doNotRetry().contains(af.getType());
+    }
+    if (cause instanceof TimeoutFailure tf) {
+      return tf.getTimeoutType() != TimeoutType.TIMEOUT_TYPE_SCHEDULE_TO_CLOSE;
+    }
+    return !(cause instanceof CanceledFailure);
   }
 
   /** Marks a step running (after an abort check); its first start time is kept across retries. */
@@ -148,7 +242,55 @@ public final class Steps {
     step.error = null;
     step.errorType = null;
     step.endedAt = Workflow.currentTimeMillis();
+    addAttempt(step, new StepAttempt(step.attempts, step.attemptStartedAt, step.endedAt, step.state.wire(),
+        null, null, null, null));
     return result;
+  }
+
+  /** Records a failed attempt (counting the server-side attempts it stands for) and returns it. */
+  private static StepAttempt recordAttemptFailure(Step step, TemporalFailure failure) {
+    Throwable cause = failure instanceof ApplicationFailure ? failure : failure.getCause();
+    StepFailureDetails details = details(cause);
+    step.attempts += details == null ? 1 : Math.max(1, details.attempt());
+    String outcome = cause instanceof TimeoutFailure tf
+        ? (tf.getTimeoutType() == TimeoutType.TIMEOUT_TYPE_HEARTBEAT ? "worker-lost" : "timed-out")
+        : "failed";
+    String error = rootMessage(failure);
+    if (cause instanceof TimeoutFailure tf && tf.getTimeoutType() == TimeoutType.TIMEOUT_TYPE_HEARTBEAT) {
+      error = "no heartbeat from the worker within the heartbeat timeout (worker died or lost Temporal)";
+    }
+    StepAttempt a = new StepAttempt(step.attempts, step.attemptStartedAt, Workflow.currentTimeMillis(), outcome,
+        error, cause instanceof ApplicationFailure af ? af.getType() : typeOf(cause),
+        details == null ? null : tailOf(details.outputTail(), ATTEMPT_OUTPUT_LIMIT), null);
+    addAttempt(step, a);
+    return a;
+  }
+
+  private static void addAttempt(Step step, StepAttempt a) {
+    step.history.add(a);
+    if (step.history.size() > ATTEMPTS_KEPT) {
+      // Keep the first attempts (the root cause) and the latest: drop the oldest of the middle.
+      step.history.remove(ATTEMPTS_KEPT / 2);
+    }
+  }
+
+  /** Notes on the last recorded attempt who started the next one. */
+  private static void markRetried(Step step, String by) {
+    int last = step.history.size() - 1;
+    if (last >= 0 && step.history.get(last).retriedBy() == null) {
+      step.history.set(last, step.history.get(last).retried(by));
+    }
+  }
+
+  private static StepFailureDetails details(Throwable cause) {
+    if (cause instanceof ApplicationFailure af && af.getDetails().getSize() > 0) {
+      try {
+        return af.getDetails().get(StepFailureDetails.class);
+      } catch (RuntimeException notOurs) {
+        return null; // details of another shape
+      }
+    }
+    return null;
   }
 
   /**
@@ -165,7 +307,7 @@ public final class Steps {
     }
     begin(step);
     try {
-      return succeeded(step, call.get());
+      return succeeded(step, callWithRetries(step, retries, call));
     } catch (ActivityFailure failure) {
       recordFailure(step, failure);
       step.state = StepState.FAILED;
@@ -264,26 +406,18 @@ public final class Steps {
     if (cause instanceof CanceledFailure canceled) {
       throw canceled;
     }
+    StepAttempt last = recordAttemptFailure(step, failure);
     step.state = StepState.NEEDS_ATTENTION;
-    step.endedAt = Workflow.currentTimeMillis();
-    step.error = rootMessage(failure);
-    step.errorType = cause instanceof ApplicationFailure af ? af.getType() : typeOf(cause);
-    int attempts = 1;
-    if (cause instanceof ApplicationFailure af && af.getDetails().getSize() > 0) {
-      try {
-        StepFailureDetails details = af.getDetails().get(StepFailureDetails.class);
-        if (details != null) {
-          step.outputTail = tail(details.outputTail());
-          if (details.hint() != null && !details.hint().isBlank()) {
-            step.error = step.error + " — " + details.hint();
-          }
-          attempts = Math.max(1, details.attempt());
-        }
-      } catch (RuntimeException notOurs) {
-        // Details of another shape: keep the message only.
+    step.endedAt = last.endedAtMillis();
+    step.error = last.error();
+    step.errorType = last.errorType();
+    StepFailureDetails details = details(cause);
+    if (details != null) {
+      step.outputTail = tail(details.outputTail());
+      if (details.hint() != null && !details.hint().isBlank()) {
+        step.error = step.error + " — " + details.hint();
       }
     }
-    step.attempts += attempts;
     LOG.warn("step {} failed: {}", step.id, step.error);
   }
 
@@ -292,6 +426,7 @@ public final class Steps {
     Workflow.await(() -> abort != null || (pending != null && step.id.equals(pending.stepId())));
     checkAbort();
     Decision decision = pending.decision();
+    pendingActor = pending.actor();
     pending = null;
     return decision;
   }
@@ -416,10 +551,14 @@ public final class Steps {
   }
 
   private static String tail(String s) {
-    if (s == null || s.length() <= OUTPUT_TAIL_LIMIT) {
+    return tailOf(s, OUTPUT_TAIL_LIMIT);
+  }
+
+  private static String tailOf(String s, int limit) {
+    if (s == null || s.length() <= limit) {
       return s;
     }
-    return "…" + s.substring(s.length() - OUTPUT_TAIL_LIMIT);
+    return "…" + s.substring(s.length() - limit);
   }
 
   private static String typeOf(Throwable t) {

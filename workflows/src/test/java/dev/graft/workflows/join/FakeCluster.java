@@ -24,17 +24,33 @@ final class FakeCluster implements HostActivities, NodeObjectActivities, Kubeadm
   final Set<String> ready = ConcurrentHashMap.newKeySet();
   final List<String> mutations = Collections.synchronizedList(new ArrayList<>());
   final Map<String, AtomicInteger> failNext = new ConcurrentHashMap<>();
+  /** Steps whose next calls hang without a heartbeat, as a killed worker's would. */
+  /** A failure type per step for its injected failures (default "Injected", retryable). */
+  final Map<String, String> failNextAs = new ConcurrentHashMap<>();
+  final Map<String, AtomicInteger> hangNext = new ConcurrentHashMap<>();
+  /** Every activity call's Temporal attempt number, as "step:attempt". */
+  final List<String> temporalAttempts = Collections.synchronizedList(new ArrayList<>());
 
   private static int attempt() {
     return Activity.getExecutionContext().getInfo().getAttempt();
   }
 
   private void maybeFail(String step, String node) {
+    temporalAttempts.add(step + ":" + attempt());
+    AtomicInteger hang = hangNext.get(step);
+    if (hang != null && hang.getAndDecrement() > 0) {
+      try {
+        Thread.sleep(4_000); // longer than the test's heartbeat timeout; its result is ignored
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+      }
+      throw new IllegalStateException("a lost worker's call came back");
+    }
     AtomicInteger left = failNext.get(step);
     if (left != null && left.getAndDecrement() > 0) {
       throw ApplicationFailure.newFailureWithCause(
           step + " on " + node + " failed (injected)",
-          "Injected",
+          failNextAs.getOrDefault(step, "Injected"),
           null,
           new StepFailureDetails("$ " + step + "\ninjected failure", "see the fake", attempt()));
     }

@@ -12,6 +12,7 @@ import dev.graft.workflows.step.HistoryFixtures;
 import dev.graft.workflows.step.OperationOutcome;
 import dev.graft.workflows.step.OperatorRequest;
 import dev.graft.workflows.step.StepState;
+import dev.graft.workflows.step.StepAttempt;
 import dev.graft.workflows.step.StepView;
 import io.temporal.client.WorkflowClient;
 import io.temporal.client.WorkflowExecutionAlreadyStarted;
@@ -116,8 +117,54 @@ class NodeJoinWorkflowTest {
     fake.failNext.put("join", new AtomicInteger(2));
     NodeJoinResult result = result(start(env, worker, WORKER));
     assertEquals(OperationOutcome.COMPLETED, result.outcome());
-    assertEquals(3, step(result.steps(), "join").attempts());
+    StepView join = step(result.steps(), "join");
+    assertEquals(3, join.attempts());
     assertEquals(1, fake.mutations.stream().filter(m -> m.startsWith("join")).count());
+    // Graft, not Temporal, retried: three calls of one Temporal attempt each, every one recorded.
+    assertEquals(List.of("join:1", "join:1", "join:1"),
+        fake.temporalAttempts.stream().filter(a -> a.startsWith("join:")).toList());
+    List<StepAttempt> attempts = join.attemptHistory();
+    assertEquals(List.of(1, 2, 3), attempts.stream().map(StepAttempt::number).toList());
+    assertEquals(List.of("failed", "failed", "succeeded"), attempts.stream().map(StepAttempt::outcome).toList());
+    assertEquals("join on k8s-node6 failed (injected)", attempts.get(0).error());
+    assertEquals("Injected", attempts.get(0).errorType());
+    assertTrue(attempts.get(0).outputTail().contains("injected failure"), attempts.get(0).outputTail());
+    assertEquals("graft", attempts.get(0).retriedBy());
+    assertTrue(attempts.get(0).endedAtMillis() >= attempts.get(0).startedAtMillis());
+    assertTrue(attempts.get(1).startedAtMillis() >= attempts.get(0).endedAtMillis());
+    assertEquals(null, attempts.get(2).retriedBy());
+    HistoryFixtures.record(env, OP + "/node/k8s-node6", "node-join-graft-retries");
+  }
+
+  @Test
+  void aNonRetryableFailureParksAfterOneAttempt(TestWorkflowEnvironment env, Worker worker) throws Exception {
+    fake.failNextAs.put("provision", "InvalidInput");
+    fake.failNext.put("provision", new AtomicInteger(1));
+    NodeJoinWorkflow wf = start(env, worker, WORKER);
+    awaitState(wf, "provision", StepState.NEEDS_ATTENTION);
+    StepView parked = step(wf.steps(), "provision");
+    assertEquals(1, parked.attempts());
+    assertEquals(List.of("provision:1"),
+        fake.temporalAttempts.stream().filter(a -> a.startsWith("provision:")).toList());
+    wf.decide(new OperatorRequest("provision", Decision.RETRY, "alice", "inventory fixed"));
+    assertEquals(OperationOutcome.COMPLETED, result(wf).outcome());
+  }
+
+  @Test
+  void aStepWhoseWorkerWentSilentIsRetriedAtOnceAndSaysSo(TestWorkflowEnvironment env, Worker worker) {
+    fake.hangNext.put("provision", new AtomicInteger(1));
+    env.start();
+    NodeJoinWorkflow wf = stub(env, worker, WORKER);
+    NodeJoinRequest r = request(WORKER);
+    WorkflowClient.start(wf::join, new NodeJoinRequest(r.cluster(), r.operationId(), r.kubeconfig(),
+        r.apiEndpoint(), r.serviceCidr(), r.node(), r.controlPlane(), r.otherHostnames(),
+        r.policy().withHeartbeatTimeout(Duration.ofSeconds(1))));
+    NodeJoinResult result = result(wf);
+    assertEquals(OperationOutcome.COMPLETED, result.outcome());
+    List<StepAttempt> attempts = step(result.steps(), "provision").attemptHistory();
+    assertEquals(List.of("worker-lost", "succeeded"), attempts.stream().map(StepAttempt::outcome).toList());
+    assertTrue(attempts.get(0).error().contains("no heartbeat"), attempts.get(0).error());
+    assertEquals("graft", attempts.get(0).retriedBy());
   }
 
   @Test
@@ -133,7 +180,13 @@ class NodeJoinWorkflowTest {
     wf.decide(new OperatorRequest("register", Decision.RETRY, "alice", "API back"));
     NodeJoinResult result = result(wf);
     assertEquals(OperationOutcome.COMPLETED, result.outcome());
-    assertEquals("alice", step(result.steps(), "register").actions().get(0).actor());
+    StepView register = step(result.steps(), "register");
+    assertEquals("alice", register.actions().get(0).actor());
+    // Three automatic attempts, then the operator's: all four kept, oldest first.
+    assertEquals(List.of("failed", "failed", "failed", "succeeded"),
+        register.attemptHistory().stream().map(StepAttempt::outcome).toList());
+    assertEquals(List.of("graft", "graft", "alice"),
+        register.attemptHistory().subList(0, 3).stream().map(StepAttempt::retriedBy).toList());
   }
 
   @Test
