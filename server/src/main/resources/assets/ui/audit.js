@@ -64,7 +64,7 @@ export function mount(root, ctx) {
       case 'ended':
         return [`${rel(e.workflowId)} ended `, badge(e.outcome), e.detail ? `: ${e.detail}` : ''];
       case 'activity': {
-        const tries = e.attempt > 1 ? ` after ${e.attempt} attempts (${e.attempt - 1} retried by Temporal)` : '';
+        const tries = e.attempt ? ` (attempt ${e.attempt})` : '';
         const took = e.startedAtMillis && e.endedAtMillis ? ` in ${fmtDuration(e.endedAtMillis - e.startedAtMillis)}` : '';
         return [e.node ? h('strong', null, e.node) : null, e.node ? ' · ' : '', `${e.step} `,
           h('span', {class: `outcome outcome-${e.outcome}`}, e.outcome), tries, took,
@@ -99,6 +99,9 @@ export function mount(root, ctx) {
       h('span', {class: 'what'}, text(e)),
       e.identity ? h('span', {class: 'muted identity'}, ` via ${e.identity}`) : null,
       link ? [' ', h('a', {href: link, target: '_blank', rel: 'noopener noreferrer', class: 'temporal-link'}, 'Temporal UI')] : null,
+      // What a failed attempt printed, kept for every attempt (not only the last one).
+      e.output ? h('details', {class: 'input attempt-output'}, h('summary', null, 'output'),
+        h('pre', {class: 'output'}, e.output)) : null,
       input);
   }
 

@@ -137,9 +137,26 @@ export function mount(root, ctx) {
       s.summary && !compact ? h('p', null, s.summary) : null,
       s.outputTail ? h('details', {open: compact ? null : true},
         h('summary', null, 'output (tail)'), h('pre', {class: 'output'}, s.outputTail)) : null,
+      attemptList(s),
       (s.actions || []).length ? h('ul', {class: 'actions-taken'}, s.actions.map((a) =>
         h('li', null, `${a.decision} by ${a.actor} at ${fmtTime(a.atMillis)}${a.reason ? ` — ${a.reason}` : ''}`))) : null,
       canAct() && !TERMINAL.has(d.state) ? decisionButtons(f) : null);
+  }
+
+  /** Every attempt Graft recorded, oldest first: the root cause of attempt 1 stays visible. */
+  function attemptList(s) {
+    const tries = s.attemptHistory || [];
+    if (tries.length < 2 && !(tries.length === 1 && tries[0].error)) return null;
+    return h('details', {class: 'attempts', open: true},
+      h('summary', null, `attempts (${tries.length})`),
+      h('ol', {class: 'attempt-list'}, tries.map((a) => h('li', {value: a.number, dataset: {outcome: a.outcome}},
+        badge(a.outcome), ' ',
+        a.startedAtMillis ? fmtTime(a.startedAtMillis) : '',
+        a.startedAtMillis && a.endedAtMillis ? ` · ${fmtDuration(a.endedAtMillis - a.startedAtMillis)}` : '',
+        a.errorType ? ` · ${a.errorType}` : '',
+        a.retriedBy ? h('span', {class: 'muted'}, ` · retried by ${a.retriedBy}`) : '',
+        a.error ? h('div', {class: 'step-error'}, a.error) : null,
+        a.outputTail ? h('details', null, h('summary', null, 'output'), h('pre', {class: 'output'}, a.outputTail)) : null))));
   }
 
   function decisionButtons(f) {

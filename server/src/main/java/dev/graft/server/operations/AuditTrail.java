@@ -25,6 +25,8 @@ import java.util.Map;
  */
 public final class AuditTrail {
   private static final ObjectMapper JSON = new ObjectMapper();
+  /** The most of a failed attempt's output the trail keeps per entry. */
+  static final int OUTPUT_LIMIT = 2000;
   private final TemporalConnection temporal;
 
   public AuditTrail(TemporalConnection temporal) {
@@ -50,13 +52,14 @@ public final class AuditTrail {
       String reason,
       String identity,
       JsonNode input,
-      String runId) {
+      String runId,
+      String output) {
     /** A fact without an input and a run id: everything but activities and workflow starts. */
     public Entry(String kind, long atMillis, String workflowId, String node, String step,
         Integer attempt, Long startedAtMillis, Long endedAtMillis, String outcome, String detail,
         String actor, String decision, String stepId, String reason, String identity) {
       this(kind, atMillis, workflowId, node, step, attempt, startedAtMillis, endedAtMillis, outcome,
-          detail, actor, decision, stepId, reason, identity, null, null);
+          detail, actor, decision, stepId, reason, identity, null, null, null);
     }
   }
 
@@ -103,6 +106,9 @@ public final class AuditTrail {
     String wfNode = nodeOf(workflowId);
     Map<Long, HistoryEvent> scheduled = new HashMap<>();
     Map<Long, HistoryEvent> started = new HashMap<>();
+    // Attempts so far per activity type and node: the step engine calls an activity once per
+    // attempt (each a Temporal attempt 1), older histories retried server-side (attempt N).
+    Map<String, Integer> attempts = new HashMap<>();
     for (HistoryEvent e : h.getEvents()) {
       switch (e.getEventType()) {
         case EVENT_TYPE_WORKFLOW_EXECUTION_STARTED -> {
@@ -111,7 +117,7 @@ public final class AuditTrail {
           out.add(new Entry("started", millis(e), workflowId, wfNode, null, null, null, null, null,
               a.getWorkflowType().getName(),
               arg != null && arg.hasNonNull("requestedBy") ? arg.get("requestedBy").asText() : null,
-              null, null, null, a.getIdentity(), null, runId));
+              null, null, null, a.getIdentity(), null, runId, null));
         }
         case EVENT_TYPE_WORKFLOW_EXECUTION_COMPLETED, EVENT_TYPE_WORKFLOW_EXECUTION_FAILED,
             EVENT_TYPE_WORKFLOW_EXECUTION_TERMINATED, EVENT_TYPE_WORKFLOW_EXECUTION_CANCELED,
@@ -141,23 +147,24 @@ public final class AuditTrail {
           out.add(activity(workflowId, wfNode, scheduled.get(a.getScheduledEventId()),
               started.get(a.getScheduledEventId()), e, "completed",
               r != null && r.hasNonNull("summary") ? r.get("summary").asText() : null,
-              a.getIdentity()));
+              a.getIdentity(), attempts, null));
         }
         case EVENT_TYPE_ACTIVITY_TASK_FAILED -> {
           var a = e.getActivityTaskFailedEventAttributes();
           out.add(activity(workflowId, wfNode, scheduled.get(a.getScheduledEventId()),
               started.get(a.getScheduledEventId()), e, "failed", message(a.getFailure()),
-              a.getIdentity()));
+              a.getIdentity(), attempts, outputOf(a.getFailure())));
         }
         case EVENT_TYPE_ACTIVITY_TASK_TIMED_OUT -> {
           var a = e.getActivityTaskTimedOutEventAttributes();
           out.add(activity(workflowId, wfNode, scheduled.get(a.getScheduledEventId()),
-              started.get(a.getScheduledEventId()), e, "timed-out", message(a.getFailure()), null));
+              started.get(a.getScheduledEventId()), e, "timed-out", timeoutMessage(a.getFailure()), null,
+              attempts, null));
         }
         case EVENT_TYPE_ACTIVITY_TASK_CANCELED -> {
           var a = e.getActivityTaskCanceledEventAttributes();
           out.add(activity(workflowId, wfNode, scheduled.get(a.getScheduledEventId()),
-              started.get(a.getScheduledEventId()), e, "canceled", null, a.getIdentity()));
+              started.get(a.getScheduledEventId()), e, "canceled", null, a.getIdentity(), attempts, null));
         }
         case EVENT_TYPE_WORKFLOW_EXECUTION_UPDATE_ACCEPTED -> {
           var a = e.getWorkflowExecutionUpdateAcceptedEventAttributes();
@@ -186,7 +193,8 @@ public final class AuditTrail {
   }
 
   private Entry activity(String workflowId, String wfNode, HistoryEvent scheduledEvent,
-      HistoryEvent startedEvent, HistoryEvent end, String outcome, String detail, String identity) {
+      HistoryEvent startedEvent, HistoryEvent end, String outcome, String detail, String identity,
+      Map<String, Integer> attempts, String output) {
     String type = null;
     String node = wfNode;
     JsonNode input = null;
@@ -201,8 +209,12 @@ public final class AuditTrail {
     }
     Integer attempt = null;
     Long startedAt = null;
+    // Attempts of one step call the same activity with the same input (the node's, the pair's).
+    String key = type + "|" + node + "|" + (input == null ? "" : input.toString());
     if (startedEvent != null) {
-      attempt = startedEvent.getActivityTaskStartedEventAttributes().getAttempt();
+      int temporalAttempt = startedEvent.getActivityTaskStartedEventAttributes().getAttempt();
+      attempt = attempts.getOrDefault(key, 0) + Math.max(1, temporalAttempt);
+      attempts.put(key, attempt);
       startedAt = millis(startedEvent);
       if (identity == null) {
         identity = startedEvent.getActivityTaskStartedEventAttributes().getIdentity();
@@ -210,7 +222,30 @@ public final class AuditTrail {
     }
     return new Entry("activity", startedAt != null ? startedAt : millis(end), workflowId, node,
         type, attempt, startedAt, millis(end), outcome, detail, null, null, null, null, identity,
-        input, null);
+        input, null, output);
+  }
+
+  /** The output tail an activity attached to its failure (StepFailureDetails), bounded; else null. */
+  static String outputOf(Failure f) {
+    if (!f.hasApplicationFailureInfo() || !f.getApplicationFailureInfo().hasDetails()) {
+      return null;
+    }
+    JsonNode d = first(f.getApplicationFailureInfo().getDetails());
+    String tail = text(d, "outputTail");
+    if (tail == null || tail.isBlank()) {
+      return null;
+    }
+    return tail.length() <= OUTPUT_LIMIT ? tail : "…" + tail.substring(tail.length() - OUTPUT_LIMIT);
+  }
+
+  /** A timeout in words: a heartbeat timeout means the worker running the step was lost. */
+  private static String timeoutMessage(Failure f) {
+    if (f.hasTimeoutFailureInfo()
+        && f.getTimeoutFailureInfo().getTimeoutType() == io.temporal.api.enums.v1.TimeoutType.TIMEOUT_TYPE_HEARTBEAT) {
+      return "no heartbeat within the heartbeat timeout: the worker running this attempt died or lost"
+          + " Temporal";
+    }
+    return message(f);
   }
 
   /** "cluster/x/expand/r/node/n3" → n3; "…/etcd/n3" → n3; otherwise null. */

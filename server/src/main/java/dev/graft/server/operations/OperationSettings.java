@@ -15,7 +15,7 @@ public class OperationSettings {
    * How long a step's activity may go without a heartbeat before Temporal gives it to another
    * worker: the time a killed worker's SSH step waits before it resumes elsewhere (default 60 s).
    */
-  @JsonProperty private io.dropwizard.util.Duration heartbeatTimeout = io.dropwizard.util.Duration.seconds(60);
+  @JsonProperty private io.dropwizard.util.Duration heartbeatTimeout = io.dropwizard.util.Duration.seconds(15);
 
   /** Attempts of a step before it parks in needs-attention (default 3). */
   @JsonProperty private int stepMaxAttempts = 3;

@@ -119,6 +119,11 @@ class UiBrowserTest {
     WebElement card = b.find("#attention article.step-card[data-node='acc-w2'][data-step='join']");
     assertTrue(card.getText().contains(xss), card.getText());
     assertTrue(card.getText().contains("3 attempts"), card.getText());
+    // Each of the three attempts is listed, oldest first, with its own error; Graft retried them.
+    List<WebElement> tries = card.findElements(By.cssSelector("ol.attempt-list > li"));
+    assertEquals(3, tries.size(), card.getText());
+    assertTrue(tries.get(0).getText().contains("retried by graft"), tries.get(0).getText());
+    assertTrue(tries.get(0).getText().contains(xss), tries.get(0).getText());
     assertTrue(b.find("#attention article.step-card[data-node='acc-w2'] pre.output")
         .getAttribute("textContent").contains("<script>window.__xss=2</script>"));
     assertNull(b.js("return window.__xss;"), "an error message ran as HTML");
@@ -173,8 +178,19 @@ class UiBrowserTest {
     WebElement decision = b.find("#audit li.entry[data-kind='decision'][data-decision='retry']");
     assertTrue(decision.getText().contains("otto decided retry on join (node acc-w2)"), decision.getText());
     assertTrue(b.all("#audit li.entry.failed[data-node='acc-w2']").stream()
-        .anyMatch(e -> e.getText().contains("KubeadmJoin") || e.getText().contains("after 3 attempts")),
-        "the join's failed attempts are in the trail");
+        .anyMatch(e -> e.getText().contains("Kubeadm.Join") && e.getText().contains("(attempt 1)")),
+        "the join's first failed attempt is in the trail");
+    WebElement first = b.all("#audit li.entry.failed[data-node='acc-w2']").stream()
+        .filter(e -> e.getText().contains("(attempt 1)")).findFirst().orElseThrow();
+    assertTrue(first.findElement(By.cssSelector("details.attempt-output pre")).getAttribute("textContent")
+        .contains("<script>window.__xss=2</script>"), "attempt 1's own output is kept, as text");
+    assertTrue(b.all("#audit li.entry.failed[data-node='acc-w2']").stream()
+        .anyMatch(e -> e.getText().contains("Kubeadm.Join") && e.getText().contains("(attempt 3)")),
+        "the join's third failed attempt is in the trail");
+    assertTrue(b.all("#audit li.entry[data-node='acc-w2']").stream()
+        .anyMatch(e -> e.getText().contains("Kubeadm.Join") && e.getText().contains("(attempt 4)")
+            && e.getText().contains("completed")),
+        "the operator's retry is attempt 4");
     assertTrue(b.all("#audit li.entry[data-kind='submitted']").get(0).getText().contains("otto submitted"));
     WebElement input = b.find("#audit li.entry[data-kind='activity'][data-node='acc-w2'] details.input");
     input.findElement(By.tagName("summary")).click();
@@ -228,6 +244,8 @@ class UiBrowserTest {
     // The operator: abort asks first; "keep it running" aborts nothing.
     b.find("#signout").click();
     b.signIn(OPERATOR);
+    // Signed in first: the app's own navigation after sign-in must not race the one below.
+    b.until("otto signed in", d -> text("#who").contains("otto"));
     b.driver.get(f.url() + "/#/op/" + id);
     WebElement abort = b.until("the abort button", d -> b.all("#abort-operation").stream().findFirst().orElse(null));
     abort.click();

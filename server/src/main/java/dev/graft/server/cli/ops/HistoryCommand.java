@@ -41,8 +41,22 @@ public final class HistoryCommand extends ApiCommand {
         default -> kind;
       };
       out.println(ProgressText.time(e.get("atMillis")) + "  " + String.format("%-10s %-14s ", kind, who) + text);
+      if (e.hasNonNull("output")) {
+        // A failed attempt's output: what the command printed when it failed, kept for every attempt.
+        for (String line : lastLines(e.get("output").asText(), OUTPUT_LINES)) {
+          out.println("            | " + line);
+        }
+      }
     }
     return 0;
+  }
+
+  /** Output lines shown under a failed attempt; `-o json` has the whole kept tail. */
+  static final int OUTPUT_LINES = 8;
+
+  static java.util.List<String> lastLines(String text, int n) {
+    java.util.List<String> lines = text.strip().lines().toList();
+    return lines.subList(Math.max(0, lines.size() - n), lines.size());
   }
 
   private static String shortId(String workflowId) {

@@ -65,9 +65,21 @@ final class ProgressText {
       if ("needs-attention".equals(current.path("state").asText())) {
         where += "gate".equals(current.path("kind").asText()) ? " (waiting for approval)"
             : ": " + current.path("error").asText("");
+      } else if ("running".equals(current.path("state").asText()) && current.path("attempts").asInt() > 0) {
+        // A retry in progress: which attempt, and why the last one failed.
+        JsonNode history = current.path("attemptHistory");
+        JsonNode last = history.size() == 0 ? null : history.get(history.size() - 1);
+        where += " (attempt " + (current.path("attempts").asInt() + 1)
+            + (last != null && last.hasNonNull("error") ? " after: " + clip(last.get("error").asText(), 80) : "")
+            + ")";
       }
     }
     return String.format("  %-14s %s %d/%d  %s", label, bar, done, total, where);
+  }
+
+  private static String clip(String s, int n) {
+    String one = s.replace('\n', ' ');
+    return one.length() <= n ? one : one.substring(0, n - 1) + "…";
   }
 
   /** The end: how it ended, step counts per node, time taken, what to do next. */
