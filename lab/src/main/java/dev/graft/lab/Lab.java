@@ -310,7 +310,7 @@ public final class Lab implements AutoCloseable, LabBootstrap.Target {
   }
 
   public LabFaults faults() {
-    return new LabFaults(this::faultable);
+    return new LabFaults(this::faultable, this::api);
   }
 
   /** Changes and persists the state (e.g. the bootstrap records the kubeconfig and etcd). */

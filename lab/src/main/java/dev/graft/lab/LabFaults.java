@@ -1,14 +1,22 @@
 package dev.graft.lab;
 
 import dev.graft.lab.host.FaultableHost;
+import dev.graft.lab.standin.ApiFaults;
+import dev.graft.lab.standin.ApiStandin;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.stream.Stream;
+import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 import java.util.function.Function;
+import java.util.function.Supplier;
+import java.util.stream.Stream;
 
 /**
  * Fault injection into lab hosts, by host name. Command failures use the wrapper of lab.sh
@@ -17,9 +25,109 @@ import java.util.function.Function;
  */
 public final class LabFaults {
   private final Function<String, FaultableHost> hosts;
+  private final Supplier<Optional<ApiStandin>> api;
 
   LabFaults(Function<String, FaultableHost> hosts) {
+    this(hosts, Optional::empty);
+  }
+
+  LabFaults(Function<String, FaultableHost> hosts, Supplier<Optional<ApiStandin>> api) {
     this.hosts = hosts;
+    this.api = api;
+  }
+
+  /**
+   * Faults of the lab's Kubernetes API stand-in (a fraction of requests answered 500 or closed,
+   * for a while): see {@link ApiFaults}. The stand-in serves in the JVM that ran {@code lab up},
+   * so only that JVM can inject them.
+   */
+  public ApiFaults api() {
+    return api.get().map(ApiStandin::faults).orElseThrow(() -> new LabException(
+        "this lab has no API stand-in in this JVM (bootstrap the lab in this process first)"));
+  }
+
+  /**
+   * Takes the host's link down for {@code down}, up for {@code up}, {@code times} times, in the
+   * background (netns only), and leaves it up at the end. Cancelling the returned flap (or its
+   * {@link Flap#close}) stops it and restores the link; {@link Flap#await} waits for the end.
+   */
+  public Flap flapLink(String host, Duration down, Duration up, int times) {
+    if (down.isNegative() || down.isZero() || up.isNegative() || times < 1) {
+      throw new IllegalArgumentException("a flap needs down > 0, up >= 0 and times >= 1");
+    }
+    FaultableHost h = hosts.apply(host);
+    if (h.kind() != LabKind.NETNS) {
+      throw new LabException("host " + host + " is in-process: it has no link to flap");
+    }
+    CompletableFuture<Integer> done = new CompletableFuture<>();
+    Thread t = new Thread(() -> {
+      int begun = 0;
+      try {
+        while (begun < times) {
+          h.cutLink(true);
+          begun++;
+          Thread.sleep(down.toMillis());
+          h.cutLink(false);
+          if (begun < times) {
+            Thread.sleep(up.toMillis());
+          }
+        }
+        done.complete(begun);
+      } catch (InterruptedException e) {
+        done.complete(begun);
+      } catch (RuntimeException e) {
+        done.completeExceptionally(e);
+      } finally {
+        try {
+          h.cutLink(false);
+        } catch (RuntimeException e) {
+          done.completeExceptionally(e);
+        }
+      }
+    }, "lab-flap-" + host);
+    t.setDaemon(true);
+    t.start();
+    return new Flap(t, done);
+  }
+
+  /** A link flap running in the background. */
+  public static final class Flap implements AutoCloseable {
+    private final Thread thread;
+    private final CompletableFuture<Integer> done;
+
+    Flap(Thread thread, CompletableFuture<Integer> done) {
+      this.thread = thread;
+      this.done = done;
+    }
+
+    /** Stops flapping; the link is up when this returns. Returns the down periods begun. */
+    public int cancel() {
+      thread.interrupt();
+      return await(Duration.ofSeconds(30));
+    }
+
+    /** Waits for the flap to end; returns how many down periods it began. */
+    public int await(Duration timeout) {
+      try {
+        return done.get(timeout.toMillis(), TimeUnit.MILLISECONDS);
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        throw new LabException("interrupted while waiting for a link flap");
+      } catch (ExecutionException e) {
+        throw new LabException("link flap failed: " + e.getCause().getMessage(), e.getCause());
+      } catch (TimeoutException e) {
+        throw new LabException("link flap still running after " + timeout);
+      }
+    }
+
+    public boolean done() {
+      return done.isDone();
+    }
+
+    @Override
+    public void close() {
+      cancel();
+    }
   }
 
   /** Stops the host's SSH server; open sessions keep running (as with `systemctl stop ssh`). */

@@ -177,6 +177,42 @@ class NetnsLabTest {
     assertTrue(back.ok(), back.stderr());
   }
 
+  /**
+   * Whether the host's sshd accepts a TCP connection from the machine within {@code millis}. A
+   * SYN sent while the veth was still coming up is resent after 1 s, so "reachable" allows 3 s.
+   */
+  private static boolean reachable(HostState h, int millis) {
+    try (java.net.Socket s = new java.net.Socket()) {
+      s.connect(new java.net.InetSocketAddress(h.address(), 22), millis);
+      return true;
+    } catch (java.io.IOException e) {
+      return false;
+    }
+  }
+
+  @Test
+  void aLinkFlapsInTheBackgroundAndEndsUpEitherWay() throws Exception {
+    HostState h = state.hosts().get(5);
+    LabFaults faults = lab.faults();
+    assertTrue(reachable(h, 3000));
+    long t0 = System.nanoTime();
+    LabFaults.Flap flap = faults.flapLink(h.name(), Duration.ofSeconds(3), Duration.ofSeconds(2), 2);
+    Thread.sleep(500);
+    assertFalse(reachable(h, 1000), "unreachable while the link is down");
+    assertEquals(2, flap.await(Duration.ofSeconds(30)));
+    assertTrue(System.nanoTime() - t0 >= Duration.ofSeconds(8).toNanos(), "3 + 2 + 3 s");
+    assertTrue(reachable(h, 3000), "reachable once the flap ended");
+
+    // A flap cancelled while the link is down leaves it up.
+    LabFaults.Flap endless = faults.flapLink(h.name(), Duration.ofSeconds(2), Duration.ofSeconds(1), 1000);
+    Thread.sleep(500);
+    assertFalse(reachable(h, 1000));
+    assertEquals(1, endless.cancel());
+    assertTrue(endless.done());
+    assertTrue(reachable(h, 3000), "reachable after cancel");
+    assertTrue(SshProbe.openssh(state, h, Path.of(state.knownHosts()), "hostname").ok());
+  }
+
   @Test
   void aCommandFailsItsNextRunsThenWorksAndMutationsAreRecordedPerHost() throws Exception {
     HostState h1 = state.hosts().get(0);

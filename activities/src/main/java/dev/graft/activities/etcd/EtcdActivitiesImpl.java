@@ -24,9 +24,13 @@ import io.etcd.jetcd.ByteSequence;
 import io.etcd.jetcd.Client;
 import io.etcd.jetcd.cluster.Member;
 import io.etcd.jetcd.cluster.MemberAddResponse;
+import io.etcd.jetcd.common.exception.ErrorCode;
+import io.etcd.jetcd.common.exception.EtcdException;
 import io.etcd.jetcd.kv.GetResponse;
 import io.etcd.jetcd.maintenance.AlarmMember;
 import io.etcd.jetcd.maintenance.StatusResponse;
+import io.grpc.Status;
+import io.grpc.StatusRuntimeException;
 import io.temporal.activity.Activity;
 import io.temporal.failure.ApplicationFailure;
 import java.net.URI;
@@ -43,6 +47,7 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
+import java.util.function.Function;
 import java.util.regex.Pattern;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -100,7 +105,46 @@ public final class EtcdActivitiesImpl implements EtcdActivities {
   }
 
   private CompletableFuture<GetResponse> startRead(String url, EtcdSpec spec) {
-    return clients.forEndpoints(List.of(url), EtcdClients.tls(spec)).getKVClient().get(HEALTH_KEY);
+    return onEndpoint(url, spec, c -> c.getKVClient().get(HEALTH_KEY));
+  }
+
+  /**
+   * A call through the cached client of one member's endpoint. When it fails without an answer
+   * (UNAVAILABLE: the member is down, or it is back but this client's channel still waits out
+   * its reconnect backoff from the outage), the call is made once more through a new client,
+   * which replaces the cached one: a member that came back is seen at once, and one that is still
+   * down fails the second call as fast as the first ("Connection refused"). The caller's deadline
+   * bounds both. (Member status needs none of this: jetcd's statusMember opens a channel of its
+   * own for every call.)
+   */
+  private <T> CompletableFuture<T> onEndpoint(String url, EtcdSpec spec,
+      Function<Client, CompletableFuture<T>> call) {
+    EtcdTls tls = EtcdClients.tls(spec);
+    Client cached = clients.forEndpoints(List.of(url), tls);
+    return call.apply(cached).handle((answer, error) -> {
+      if (error == null) {
+        return CompletableFuture.completedFuture(answer);
+      }
+      if (!unavailable(error)) {
+        return CompletableFuture.<T>failedFuture(error);
+      }
+      LOG.debug("etcd endpoint {} did not answer ({}); once more on a new connection", url,
+          EtcdFailures.message(error));
+      return call.apply(clients.reconnect(List.of(url), tls, cached));
+    }).thenCompose(f -> f);
+  }
+
+  /** Whether a jetcd failure means no answer came (gRPC UNAVAILABLE), as opposed to a refusal. */
+  static boolean unavailable(Throwable t) {
+    for (Throwable c = t; c != null; c = c.getCause() == c ? null : c.getCause()) {
+      if (c instanceof EtcdException e && e.getErrorCode() == ErrorCode.UNAVAILABLE) {
+        return true;
+      }
+      if (c instanceof StatusRuntimeException e && e.getStatus().getCode() == Status.Code.UNAVAILABLE) {
+        return true;
+      }
+    }
+    return false;
   }
 
   private String readResult(CompletableFuture<GetResponse> f, long deadlineNanos) {
@@ -204,11 +248,13 @@ public final class EtcdActivitiesImpl implements EtcdActivities {
       call(c.getClusterClient().listMember(), "member list", timeoutMillis);
       return c;
     } catch (ApplicationFailure f) {
+      // The next attempt gets a client whose channels start afresh (see EtcdClients).
+      clients.reconnect(spec.endpoints(), EtcdClients.tls(spec), c);
       for (String e : spec.endpoints()) {
-        Client one = clients.forEndpoints(List.of(e), EtcdClients.tls(spec));
         try {
-          call(one.getClusterClient().listMember(), "member list through " + e, timeoutMillis);
-          return one;
+          call(onEndpoint(e, spec, one -> one.getClusterClient().listMember()),
+              "member list through " + e, timeoutMillis);
+          return clients.forEndpoints(List.of(e), EtcdClients.tls(spec));
         } catch (ApplicationFailure next) {
           // this endpoint does not answer either; try the next
         }
@@ -340,6 +386,10 @@ public final class EtcdActivitiesImpl implements EtcdActivities {
         if (!"EtcdUnavailable".equals(f.getType()) && !"EtcdError".equals(f.getType())) {
           throw f;
         }
+        if ("EtcdUnavailable".equals(f.getType())) {
+          // The next poll goes through new channels, not through one waiting out its backoff.
+          clients.reconnect(request.etcd().endpoints(), EtcdClients.tls(request.etcd()), c);
+        }
         observed = f.getOriginalMessage();
       }
       last = observed;
@@ -414,8 +464,8 @@ public final class EtcdActivitiesImpl implements EtcdActivities {
       return StepOutcome.alreadyDone(to.label() + " already leads", "", attempt());
     }
     // MoveLeader must be sent to the current leader.
-    Client onLeader = clients.forEndpoints(List.of(leader.clientUrl()), EtcdClients.tls(spec));
-    call(onLeader.getMaintenanceClient().moveLeader(Long.parseUnsignedLong(to.id(), 16)),
+    call(onEndpoint(leader.clientUrl(), spec,
+        onLeader -> onLeader.getMaintenanceClient().moveLeader(Long.parseUnsignedLong(to.id(), 16))),
         "move leader to " + to.name(), timeoutMillis);
     LOG.info("moved etcd leadership from={} to={}", leader.name(), to.name());
     return StepOutcome.did("moved leadership from " + leader.name() + " to " + to.name(), "", attempt());

@@ -68,9 +68,12 @@ public final class ApiStandin implements AutoCloseable {
   private final Path adminConf;
   private final KubernetesClient client;
   private final ScheduledExecutorService controllers;
+  private final ApiFaults faults;
 
   private ApiStandin(KubernetesMockServer mock, TlsFront front, CertKey ca, String url,
-      Path adminConf, KubernetesClient client, ScheduledExecutorService controllers) {
+      Path adminConf, KubernetesClient client, ScheduledExecutorService controllers,
+      ApiFaults faults) {
+    this.faults = faults;
     this.mock = mock;
     this.front = front;
     this.ca = ca;
@@ -87,8 +90,9 @@ public final class ApiStandin implements AutoCloseable {
           + o.bindAddress());
     }
     CertKey ca = o.ca() != null ? o.ca() : Pki.newCa("kubernetes");
+    ApiFaults faults = new ApiFaults();
     KubernetesMockServer mock = new KubernetesMockServer(new Context(), new MockWebServer(),
-        new HashMap<>(), new ApiStandinDispatcher(), false);
+        new HashMap<>(), new ApiStandinDispatcher(faults), false);
     mock.init(InetAddress.getByName("127.0.0.1"), 0);
     TlsFront front = null;
     KubernetesClient client = null;
@@ -130,7 +134,7 @@ public final class ApiStandin implements AutoCloseable {
         }, 0, o.controllerPeriod().toMillis(), TimeUnit.MILLISECONDS);
       }
       LOG.info("API stand-in serving {} (mock on 127.0.0.1:{})", url, mock.getPort());
-      return new ApiStandin(mock, front, ca, url, adminConf, client, exec);
+      return new ApiStandin(mock, front, ca, url, adminConf, client, exec, faults);
     } catch (IOException | RuntimeException e) {
       if (exec != null) {
         exec.shutdownNow();
@@ -152,6 +156,10 @@ public final class ApiStandin implements AutoCloseable {
         .withRequestRetryBackoffLimit(0)
         .withConnectionTimeout(5_000)
         .withRequestTimeout(10_000)
+        // The controllers stand in for kube-controller-manager; faults injected into the API
+        // are meant for the clients under test, and must not starve the controllers or take
+        // draws from a seeded fault.
+        .addToCustomHeaders(ApiStandinDispatcher.INTERNAL_HEADER, "controllers")
         .build();
     return new KubernetesClientBuilder().withConfig(config).build();
   }
@@ -171,6 +179,14 @@ public final class ApiStandin implements AutoCloseable {
 
   public String caCertHash() {
     return Pki.caCertHash(ca.cert());
+  }
+
+  /**
+   * Faults of this API server: a fraction of the requests from outside (through its TLS address)
+   * answered 500 or closed, for a while. The stand-in's own controllers are never hit.
+   */
+  public ApiFaults faults() {
+    return faults;
   }
 
   /** A client in this JVM that talks plain HTTP to the mock on loopback (no TLS cost). */

@@ -40,6 +40,38 @@ final class ApiStandinDispatcher extends KubernetesCrudDispatcher {
       Pattern.compile("^(/api/v1|/apis/[^/]+/[^/]+)(/namespaces/[^/]+)?/([a-z]+)/([^/?]+)(/status)?(\\?.*)?$");
   private static final java.util.Set<String> STATUS_KINDS =
       java.util.Set.of("nodes", "pods", "certificatesigningrequests");
+  /** Sent by the stand-in's own controllers, which a fault must not hit (see {@link ApiFaults}). */
+  static final String INTERNAL_HEADER = "X-Graft-Lab-Internal";
+  /**
+   * Marks an answer that {@link TlsFront} must not deliver: it closes the client's connection
+   * instead (the mock server itself cannot drop a connection on purpose).
+   */
+  static final String CLOSE_HEADER = "X-Graft-Lab-Fault";
+
+  private final ApiFaults faults;
+
+  ApiStandinDispatcher() {
+    this(new ApiFaults());
+  }
+
+  ApiStandinDispatcher(ApiFaults faults) {
+    this.faults = faults;
+  }
+
+  @Override
+  public MockResponse dispatch(RecordedRequest request) {
+    if (request.getHeader(INTERNAL_HEADER) == null) {
+      ApiFaults.Kind fault = faults.decide(request.getMethod(), request.getPath());
+      if (fault == ApiFaults.Kind.ERROR_500) {
+        return status(500, "InternalError", "injected by the lab: the API server failed this request");
+      }
+      if (fault == ApiFaults.Kind.CLOSE) {
+        return status(500, "InternalError", "injected by the lab: connection closed")
+            .setHeader(CLOSE_HEADER, "close");
+      }
+    }
+    return super.dispatch(request);
+  }
 
   @Override
   public MockResponse handleCreate(RecordedRequest request) {

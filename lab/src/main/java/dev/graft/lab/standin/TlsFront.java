@@ -90,10 +90,10 @@ final class TlsFront implements AutoCloseable {
       up.connect(backend, 5_000);
       up.setTcpNoDelay(true);
       client.setTcpNoDelay(true);
-      Thread back = new Thread(() -> pump(up, client), "api-standin-tls-pump");
+      Thread back = new Thread(() -> pump(up, client, true), "api-standin-tls-pump");
       back.setDaemon(true);
       back.start();
-      pump(client, up);
+      pump(client, up, false);
       back.join(10_000);
     } catch (IOException | InterruptedException e) {
       LOG.debug("API stand-in connection ended: {}", e.toString());
@@ -103,13 +103,28 @@ final class TlsFront implements AutoCloseable {
     }
   }
 
-  private void pump(Socket from, Socket to) {
+  /**
+   * Copies bytes one way. Answers ({@code answers}: mock to client) marked with
+   * {@link ApiStandinDispatcher#CLOSE_HEADER} are not delivered: the connection is closed where
+   * the marked answer begins, as an API server or load balancer that drops it would.
+   */
+  private void pump(Socket from, Socket to, boolean answers) {
     byte[] buf = new byte[16 * 1024];
     try {
       InputStream in = from.getInputStream();
       OutputStream out = to.getOutputStream();
       int n;
       while ((n = in.read(buf)) >= 0) {
+        int marked = answers ? indexOf(buf, n, CLOSE_MARK) : -1;
+        if (marked >= 0) {
+          int head = lastIndexOf(buf, marked, STATUS_LINE);
+          if (head > 0) {
+            out.write(buf, 0, head);
+            out.flush();
+          }
+          LOG.debug("API stand-in: closing a connection (injected fault)");
+          return;
+        }
         out.write(buf, 0, n);
         out.flush();
       }
@@ -124,6 +139,37 @@ final class TlsFront implements AutoCloseable {
       open.remove(from);
       open.remove(to);
     }
+  }
+
+  private static final byte[] CLOSE_MARK = (ApiStandinDispatcher.CLOSE_HEADER + ": close")
+      .getBytes(java.nio.charset.StandardCharsets.US_ASCII);
+  private static final byte[] STATUS_LINE = "HTTP/1.1 ".getBytes(java.nio.charset.StandardCharsets.US_ASCII);
+
+  /** Where {@code what} begins in the first {@code length} bytes, ASCII case ignored (header names). */
+  static int indexOf(byte[] buf, int length, byte[] what) {
+    outer:
+    for (int i = 0; i + what.length <= length; i++) {
+      for (int j = 0; j < what.length; j++) {
+        if (Character.toLowerCase(buf[i + j]) != Character.toLowerCase(what[j])) {
+          continue outer;
+        }
+      }
+      return i;
+    }
+    return -1;
+  }
+
+  static int lastIndexOf(byte[] buf, int before, byte[] what) {
+    outer:
+    for (int i = before - what.length; i >= 0; i--) {
+      for (int j = 0; j < what.length; j++) {
+        if (buf[i + j] != what[j]) {
+          continue outer;
+        }
+      }
+      return i;
+    }
+    return -1;
   }
 
   @Override

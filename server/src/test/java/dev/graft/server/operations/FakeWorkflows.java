@@ -51,6 +51,20 @@ public final class FakeWorkflows {
     FAILURES.put(node + "/" + step, new AtomicInteger(times));
   }
 
+  /** A step held until the test releases it: {@code entered} counts down when it starts. */
+  public record Hold(java.util.concurrent.CountDownLatch entered,
+      java.util.concurrent.CountDownLatch release) {}
+
+  /** "node/step" → the hold that step waits on before it runs (or fails). */
+  public static final Map<String, Hold> HOLDS = new ConcurrentHashMap<>();
+
+  /** The next run of the step waits (at most 9 s, under its 10 s timeout) until released. */
+  public static Hold hold(String node, String step) {
+    Hold h = new Hold(new java.util.concurrent.CountDownLatch(1), new java.util.concurrent.CountDownLatch(1));
+    HOLDS.put(node + "/" + step, h);
+    return h;
+  }
+
   public record StepInput(String node, String step) {}
 
   public record StepOutput(boolean alreadySatisfied, String summary, int attempt) implements StepResult {}
@@ -63,6 +77,15 @@ public final class FakeWorkflows {
   public static final class StepActivitiesImpl implements StepActivities {
     @Override
     public StepOutput run(StepInput in) {
+      Hold hold = HOLDS.remove(in.node() + "/" + in.step());
+      if (hold != null) {
+        hold.entered().countDown();
+        try {
+          hold.release().await(9, java.util.concurrent.TimeUnit.SECONDS);
+        } catch (InterruptedException e) {
+          Thread.currentThread().interrupt();
+        }
+      }
       AtomicInteger left = FAILURES.get(in.node() + "/" + in.step());
       if (left != null && left.getAndDecrement() > 0) {
         throw ApplicationFailure.newNonRetryableFailure(

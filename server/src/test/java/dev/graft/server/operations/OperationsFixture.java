@@ -37,6 +37,7 @@ final class OperationsFixture {
   private WorkflowServiceStubs stubs;
   private WorkerFactory factory;
   private DropwizardTestSupport<GraftConfiguration> app;
+  private int port;
   Path dir;
 
   void start() throws Exception {
@@ -67,6 +68,26 @@ final class OperationsFixture {
         "logging: {level: WARN}",
         ""));
     app = new DropwizardTestSupport<>(GraftApplication.class, config.toString());
+    app.before();
+  }
+
+  /**
+   * Stops the server's HTTP side (Dropwizard: API, UI, admin) while Temporal and the worker run
+   * on, as a restart of {@code graft server} does; {@link #startServerAgain} brings it back on
+   * the same port.
+   */
+  void stopServer() {
+    port = app.getLocalPort();
+    app.after();
+  }
+
+  void startServerAgain() throws Exception {
+    Path config = dir.resolve("graft.yml");
+    Path pinned = dir.resolve("graft-port-" + port + ".yml");
+    Files.writeString(pinned, Files.readString(config).replace(
+        "applicationConnectors: [{type: http, bindHost: 127.0.0.1, port: 0}]",
+        "applicationConnectors: [{type: http, bindHost: 127.0.0.1, port: " + port + "}]"));
+    app = new DropwizardTestSupport<>(GraftApplication.class, pinned.toString());
     app.before();
   }
 

@@ -8,32 +8,49 @@ import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
+import java.net.http.HttpTimeoutException;
 import java.time.Duration;
 
 /** The CLI's side of the REST API: bounded requests, a bearer token, JSON answers. */
 final class ApiClient {
   static final ObjectMapper JSON = new ObjectMapper();
+  static final Duration CONNECT_TIMEOUT = Duration.ofSeconds(5);
+  static final Duration REQUEST_TIMEOUT = Duration.ofSeconds(60);
   private final String base;
   private final String token;
-  private final HttpClient http =
-      HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
+  private final HttpClient http = HttpClient.newBuilder().connectTimeout(CONNECT_TIMEOUT).build();
 
   ApiClient(String base, String token) {
     this.base = base.replaceAll("/+$", "");
     this.token = token;
   }
 
-  /** An answer that is not 2xx; {@code message} is the server's one-line reason. */
+  /**
+   * An answer that is not 2xx, or no answer (status 0); {@code message} is the server's one-line
+   * reason. {@code retryable}: the server did not answer (no connection, a timeout, a connection
+   * closed halfway) or said it is briefly unable to (502, 503, 504, 429), so the same request may
+   * succeed later; see {@link Patience}.
+   */
   static final class ApiError extends Exception {
     private static final long serialVersionUID = 1L;
     final int status;
     final transient JsonNode body;
+    final boolean retryable;
 
     ApiError(int status, String message, JsonNode body) {
+      this(status, message, body, retryableStatus(status));
+    }
+
+    ApiError(int status, String message, JsonNode body, boolean retryable) {
       super(message, null, false, false);
       this.status = status;
       this.body = body;
+      this.retryable = retryable;
     }
+  }
+
+  static boolean retryableStatus(int status) {
+    return status == 502 || status == 503 || status == 504 || status == 429;
   }
 
   JsonNode get(String path) throws ApiError {
@@ -48,7 +65,7 @@ final class ApiClient {
   }
 
   private JsonNode send(HttpRequest.Builder b) throws ApiError {
-    b.timeout(Duration.ofSeconds(60)).header("Accept", "application/json");
+    b.timeout(REQUEST_TIMEOUT).header("Accept", "application/json");
     if (token != null && !token.isBlank()) {
       b.header("Authorization", "Bearer " + token.trim());
     }
@@ -57,12 +74,18 @@ final class ApiClient {
       r = http.send(b.build(), HttpResponse.BodyHandlers.ofString());
     } catch (ConnectException e) {
       throw new ApiError(0, "cannot connect to " + base + " (is `graft dev` or `graft server`"
-          + " running? set --server or GRAFT_SERVER)", null);
+          + " running? set --server or GRAFT_SERVER)", null, true);
+    } catch (HttpTimeoutException e) {
+      throw new ApiError(0, "no answer from " + base + " within "
+          + (e instanceof java.net.http.HttpConnectTimeoutException ? CONNECT_TIMEOUT : REQUEST_TIMEOUT)
+          .toSeconds() + " s", null, true);
     } catch (IOException e) {
-      throw new ApiError(0, "request to " + base + " failed: " + e, null);
+      // A connection reset or closed halfway (a server stopping, a proxy restarting): the
+      // request may well succeed on a new connection.
+      throw new ApiError(0, "request to " + base + " failed: " + e, null, true);
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
-      throw new ApiError(0, "interrupted", null);
+      throw new ApiError(0, "interrupted", null, false);
     }
     JsonNode body;
     try {

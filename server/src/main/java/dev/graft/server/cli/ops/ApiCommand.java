@@ -83,6 +83,19 @@ abstract class ApiCommand extends Command {
     }
   }
 
+  /** {@code --unreachable-timeout}, for the commands that follow an operation. */
+  static void unreachableTimeout(Subparser s) {
+    s.addArgument("--unreachable-timeout").dest("unreachableTimeout").metavar("DURATION")
+        .setDefault("5m")
+        .help("how long to keep retrying while the server does not answer (no connection, a"
+            + " timeout, 502/503/504) before giving up with exit code 1: 90s, 5m, 1h;"
+            + " 0 gives up at once (default 5m)");
+  }
+
+  static Patience patience(Namespace ns, PrintStream err, String command) {
+    return new Patience(Patience.parse(ns.getString("unreachableTimeout")), err, command);
+  }
+
   private static String first(String a, String b, String c) {
     if (a != null && !a.isBlank()) {
       return a;

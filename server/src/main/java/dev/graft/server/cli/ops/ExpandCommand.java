@@ -55,6 +55,7 @@ public final class ExpandCommand extends ApiCommand {
         .help("follow the progress until the operation ends or needs an operator");
     s.addArgument("--interval").dest("interval").type(Integer.class).setDefault(1000)
         .metavar("MS").help("how often --watch polls (default 1000 ms)");
+    unreachableTimeout(s);
     s.addArgument("-o", "--output").dest("output").choices("text", "json").setDefault("text");
   }
 
@@ -91,7 +92,12 @@ public final class ExpandCommand extends ApiCommand {
     if (ns.getInt("maxParallel") != null) {
       options.put("maxParallel", ns.getInt("maxParallel"));
     }
-    JsonNode accepted = api.post("/api/v1/operations", ApiClient.JSON.writeValueAsString(body));
+    // The submission is retried like the watch: a POST that timed out may have started the
+    // operation, and sending it again with the same requestId starts nothing new (the answer then
+    // says "already submitted").
+    Patience patience = patience(ns, err, "expand");
+    String payload = ApiClient.JSON.writeValueAsString(body);
+    JsonNode accepted = patience.call(() -> api.post("/api/v1/operations", payload));
     String id = accepted.path("id").asText();
     boolean json = "json".equals(ns.getString("output"));
     if (!Boolean.TRUE.equals(ns.getBoolean("watch"))) {
@@ -109,7 +115,7 @@ public final class ExpandCommand extends ApiCommand {
     if (!json) {
       out.println((accepted.path("existing").asBoolean() ? "already submitted: " : "accepted: ") + id);
     }
-    return StatusCommand.watchAndReport(api, id, out, json, ns.getInt("interval"));
+    return StatusCommand.watchAndReport(api, patience, id, out, json, ns.getInt("interval"));
   }
 
   private static void putPath(ObjectNode node, String field, String path) {

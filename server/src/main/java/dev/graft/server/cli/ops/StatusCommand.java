@@ -11,7 +11,8 @@ import net.sourceforge.argparse4j.inf.Subparser;
 /**
  * {@code graft status [ID] [--watch] [-o json]}: every operation, or one with each node's steps.
  * Exit code for one operation: 0 done, running or queued; 2 needs attention or waits for
- * approval; 1 failed or aborted. With --watch it follows the operation until it is settled.
+ * approval; 1 failed or aborted. With --watch it follows the operation until it is settled,
+ * riding out a server that does not answer for up to {@code --unreachable-timeout}.
  */
 public final class StatusCommand extends ApiCommand {
   public StatusCommand(Supplier<PrintStream> out, Supplier<PrintStream> err) {
@@ -24,6 +25,7 @@ public final class StatusCommand extends ApiCommand {
     s.addArgument("--watch").dest("watch").action(Arguments.storeTrue())
         .help("follow the operation until it ends or needs an operator");
     s.addArgument("--interval").dest("interval").type(Integer.class).setDefault(1000).metavar("MS");
+    unreachableTimeout(s);
     s.addArgument("-o", "--output").dest("output").choices("text", "json").setDefault("text");
   }
 
@@ -53,7 +55,7 @@ public final class StatusCommand extends ApiCommand {
       return 0;
     }
     if (Boolean.TRUE.equals(ns.getBoolean("watch"))) {
-      return watchAndReport(api, id, out, json, ns.getInt("interval"));
+      return watchAndReport(api, patience(ns, err, "status"), id, out, json, ns.getInt("interval"));
     }
     JsonNode op = api.get("/api/v1/operations/" + id);
     if (json) {
@@ -67,10 +69,10 @@ public final class StatusCommand extends ApiCommand {
   }
 
   /** Watches until settled, prints the summary (or the JSON), and returns the exit code. */
-  static int watchAndReport(ApiClient api, String id, PrintStream out, boolean json, int interval)
-      throws Exception {
+  static int watchAndReport(ApiClient api, Patience patience, String id, PrintStream out,
+      boolean json, int interval) throws Exception {
     boolean tty = System.console() != null && out == System.out;
-    JsonNode op = new Watcher(api, out, tty, Math.max(50, interval), !json).watch(id);
+    JsonNode op = new Watcher(api, patience, out, tty, Math.max(50, interval), !json).watch(id);
     if (json) {
       out.println(pretty(op));
     } else {

@@ -15,6 +15,7 @@ import java.util.Map;
  */
 final class Watcher {
   private final ApiClient api;
+  private final Patience patience;
   private final PrintStream out;
   private final boolean tty;
   private final long intervalMillis;
@@ -23,18 +24,24 @@ final class Watcher {
   private String lastHeader;
   private final Map<String, String> lastLines = new HashMap<>();
 
-  Watcher(ApiClient api, PrintStream out, boolean tty, long intervalMillis, boolean draw) {
+  Watcher(ApiClient api, Patience patience, PrintStream out, boolean tty, long intervalMillis,
+      boolean draw) {
     this.api = api;
+    this.patience = patience;
     this.out = out;
     this.tty = tty;
     this.intervalMillis = intervalMillis;
     this.draw = draw;
   }
 
-  /** Returns the operation as it was when it settled. */
+  /**
+   * Returns the operation as it was when it settled. A server that stops answering for a while
+   * (restarting, overloaded) is waited for as {@link Patience} says; the operation runs on in
+   * Temporal meanwhile, so the next answer simply shows how far it got.
+   */
   JsonNode watch(String id) throws ApiClient.ApiError, InterruptedException {
     while (true) {
-      JsonNode op = api.get("/api/v1/operations/" + id);
+      JsonNode op = patience.call(() -> api.get("/api/v1/operations/" + id));
       if (draw) {
         render(op);
       }
