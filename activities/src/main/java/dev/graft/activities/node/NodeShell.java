@@ -1,5 +1,6 @@
 package dev.graft.activities.node;
 
+import dev.graft.activities.common.Liveness;
 import dev.graft.activities.common.Resources;
 import dev.graft.activities.common.Shell;
 import dev.graft.activities.ssh.CommandResult;
@@ -17,11 +18,6 @@ import io.temporal.failure.ApplicationFailure;
 import java.time.Duration;
 import java.util.List;
 import java.util.Optional;
-import java.util.concurrent.Executors;
-import java.util.concurrent.ScheduledExecutorService;
-import java.util.concurrent.ScheduledFuture;
-import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.AtomicReference;
 
 /**
@@ -30,17 +26,6 @@ import java.util.concurrent.atomic.AtomicReference;
  * from everything it reports, and turns failures into typed Temporal failures with the output tail.
  */
 public final class NodeShell {
-  private static final long HEARTBEAT_EVERY_MS = 2_000;
-  /**
-   * Keeps a step alive while its command is silent (kubeadm waits for the kubelet, etcd catches
-   * up): without it, a heartbeat timeout shorter than the silence fails a healthy step.
-   */
-  private static final ScheduledExecutorService LIVENESS = Executors.newSingleThreadScheduledExecutor(r -> {
-    Thread t = new Thread(r, "graft-step-liveness");
-    t.setDaemon(true);
-    return t;
-  });
-
   private final RemoteShell shell;
   private final String runsDir;
 
@@ -84,42 +69,30 @@ public final class NodeShell {
       NodeSpec node, String label, String script, Duration timeout, List<String> secrets, byte[] stdin) {
     SshTarget target = target(node);
     ActivityExecutionContext ctx = Activity.getExecutionContext();
-    AtomicLong lastBeat = new AtomicLong(System.currentTimeMillis());
     AtomicReference<String> lastLine = new AtomicReference<>(node.name() + " " + label + ": running");
-    RemoteCommand command =
-        RemoteCommand.of(script, timeout)
-            .withLabel(label)
-            .withListener(
-                (kind, line) -> {
-                  String beat = node.name() + " " + label + ": " + Redactor.redact(line, secrets);
-                  lastLine.set(beat);
-                  long now = System.currentTimeMillis();
-                  if (now - lastBeat.get() >= HEARTBEAT_EVERY_MS) {
-                    lastBeat.set(now);
-                    ctx.heartbeat(beat); // throws when the step is cancelled: the command stops
-                  }
-                });
-    if (stdin != null) {
-      command = command.withStdin(stdin);
-    }
-    ScheduledFuture<?> liveness = LIVENESS.scheduleAtFixedRate(() -> {
-      if (System.currentTimeMillis() - lastBeat.get() >= HEARTBEAT_EVERY_MS) {
-        lastBeat.set(System.currentTimeMillis());
-        try {
-          ctx.heartbeat(lastLine.get());
-        } catch (RuntimeException cancelledOrGone) {
-          // The output listener (or the command's own end) reports a cancellation.
-        }
+    // Keeps the step alive while its command is silent (kubeadm waits for the kubelet, etcd
+    // catches up): without it, a heartbeat timeout shorter than the silence fails a healthy step.
+    try (Liveness liveness = Liveness.start(ctx, lastLine::get)) {
+      RemoteCommand command =
+          RemoteCommand.of(script, timeout)
+              .withLabel(label)
+              .withListener(
+                  (kind, line) -> {
+                    String beat = node.name() + " " + label + ": " + Redactor.redact(line, secrets);
+                    lastLine.set(beat);
+                    if (liveness.due()) {
+                      liveness.beaten();
+                      ctx.heartbeat(beat); // throws when the step is cancelled: the command stops
+                    }
+                  });
+      if (stdin != null) {
+        command = command.withStdin(stdin);
       }
-    }, HEARTBEAT_EVERY_MS, HEARTBEAT_EVERY_MS / 2, TimeUnit.MILLISECONDS);
-    try {
       CommandResult r = shell.run(target, command);
       return redacted(r, secrets);
     } catch (SshOperationException e) {
       ApplicationFailure f = SshFailures.toApplicationFailure(e);
       throw withDetails(f, Redactor.redact(f.getOriginalMessage(), secrets), "", hint(f.getType()));
-    } finally {
-      liveness.cancel(false);
     }
   }
 

@@ -1,0 +1,62 @@
+package dev.graft.activities.common;
+
+import io.temporal.activity.ActivityExecutionContext;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.ScheduledFuture;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.Supplier;
+
+/**
+ * Heartbeats a running activity while its worker is alive, whatever the activity's own thread is
+ * blocked on (a silent command, an API request that waits out its 15 s timeout): the heartbeat
+ * timeout then measures only whether the worker lives, so it can be short (15 s) and a killed
+ * worker's step moves on quickly, without a slow call being mistaken for a dead worker.
+ */
+public final class Liveness implements AutoCloseable {
+  /** How often a heartbeat is sent (the worker forwards them to Temporal at most every 2 s). */
+  public static final long EVERY_MS = 2_000;
+
+  private static final ScheduledExecutorService TICKER = Executors.newSingleThreadScheduledExecutor(r -> {
+    Thread t = new Thread(r, "graft-step-liveness");
+    t.setDaemon(true);
+    return t;
+  });
+
+  private final AtomicLong lastBeat = new AtomicLong(System.currentTimeMillis());
+  private final ScheduledFuture<?> ticker;
+
+  private Liveness(ActivityExecutionContext ctx, Supplier<String> details) {
+    this.ticker = TICKER.scheduleAtFixedRate(() -> {
+      if (System.currentTimeMillis() - lastBeat.get() >= EVERY_MS) {
+        lastBeat.set(System.currentTimeMillis());
+        try {
+          ctx.heartbeat(details.get());
+        } catch (RuntimeException cancelledOrGone) {
+          // The activity's own thread learns of a cancellation from its next heartbeat or call.
+        }
+      }
+    }, EVERY_MS, EVERY_MS / 2, TimeUnit.MILLISECONDS);
+  }
+
+  /** Starts heartbeating {@code details} (read at each beat) until {@link #close()}. */
+  public static Liveness start(ActivityExecutionContext ctx, Supplier<String> details) {
+    return new Liveness(ctx, details);
+  }
+
+  /** Tells the ticker that the activity heartbeat itself just now (no beat is due for a while). */
+  public void beaten() {
+    lastBeat.set(System.currentTimeMillis());
+  }
+
+  /** Whether a beat of the activity's own is due (the last one is older than {@link #EVERY_MS}). */
+  public boolean due() {
+    return System.currentTimeMillis() - lastBeat.get() >= EVERY_MS;
+  }
+
+  @Override
+  public void close() {
+    ticker.cancel(false);
+  }
+}
