@@ -173,4 +173,13 @@ public final class KubeadmActivitiesImpl implements KubeadmActivities {
         ? StepOutcome.did("kubeadm reset -f on " + node.name(), NodeShell.tail(r), attempt())
         : StepOutcome.alreadyDone(node.name() + " never joined; nothing to reset", "", attempt());
   }
+
+  @Override
+  public StepOutcome pruneRuns(HostRequest request) {
+    int n = shell.pruneRuns(request.node());
+    return n == 0
+        ? StepOutcome.alreadyDone("no finished run directory on " + request.node().name(), "", attempt())
+        : StepOutcome.did("removed " + n + " finished run director" + (n == 1 ? "y" : "ies") + " on "
+            + request.node().name(), "", attempt());
+  }
 }

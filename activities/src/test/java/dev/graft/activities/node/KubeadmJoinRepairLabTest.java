@@ -12,6 +12,7 @@ import dev.graft.lab.ExecResult;
 import dev.graft.lab.HostState;
 import dev.graft.lab.Lab;
 import dev.graft.lab.LabState;
+import dev.graft.workflows.join.HostRequest;
 import dev.graft.workflows.join.JoinRequest;
 import dev.graft.workflows.join.KubeadmActivities;
 import dev.graft.workflows.join.StepOutcome;
@@ -107,6 +108,9 @@ class KubeadmJoinRepairLabTest {
     String runs = sh(h, "for d in /var/lib/graft/runs/*/attempt-*; do echo \"${d##*/} $(cat $d/rc)\"; done");
     assertEquals("attempt-1 1\nattempt-2 0", runs);
 
+    // The operation ends and prunes its runs; a later join looks at the node and finds it joined.
+    assertFalse(kubeadm.pruneRuns(new HostRequest("lab", req.node())).alreadySatisfied());
+    assertEquals("", sh(h, "ls /var/lib/graft/runs"));
     StepOutcome third = kubeadm.join(req);
     assertTrue(third.alreadySatisfied(), third.toString());
     assertEquals(2, joins(h.name()), "a joined node is not joined again");
@@ -136,6 +140,7 @@ class KubeadmJoinRepairLabTest {
     assertFalse(Long.toHexString(half.getId()).equals(Long.toHexString(member(peer).getId())),
         "the half-added member was removed and a new one added");
 
+    kubeadm.pruneRuns(new HostRequest("lab", req.node()));
     StepOutcome third = kubeadm.join(req);
     assertTrue(third.alreadySatisfied(), third.toString());
     assertTrue(third.summary().contains("is a started voter"), third.summary());
