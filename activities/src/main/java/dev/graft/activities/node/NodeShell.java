@@ -96,7 +96,7 @@ public final class NodeShell {
     }
   }
 
-  /** Where detached runs keep their pid, log and exit status on a node. */
+  /** Where detached runs keep each attempt's pid, log and exit status ({@code <key>/attempt-N/}) on a node. */
   public static final String RUNS_DIR = "/var/lib/graft/runs";
 
   private static final String DETACHED_RUN = Resources.text(NodeShell.class, "detached-run.sh");
@@ -155,13 +155,27 @@ public final class NodeShell {
     return safe + "-" + Integer.toHexString(raw.hashCode() & 0x7fffffff);
   }
 
+  /**
+   * Removes the node's run directories whose latest attempt has finished; a run still in progress
+   * is kept. Called when an operation ends: what a later attempt of a step needs is decided from
+   * the node itself (kubeadm join looks at what is on the node), never from an old run's log.
+   * Returns how many directories went.
+   */
+  public int pruneRuns(NodeSpec node) {
+    CommandResult r = run(node, "prune runs", detachedScript("prune", null, Duration.ofSeconds(30), null),
+        Duration.ofSeconds(30), List.of());
+    checked(node, "prune runs", r, "read the output below");
+    String out = r.stdoutTail() == null ? "" : r.stdoutTail().strip();
+    return out.startsWith("pruned ") ? Integer.parseInt(out.substring(7).strip()) : 0;
+  }
+
   private String detachedScript(String mode, String key, Duration timeout, String command) {
-    if (!key.matches("[A-Za-z0-9._-]{1,160}")) {
+    if (key != null && !key.matches("[A-Za-z0-9._-]{1,160}")) {
       throw new IllegalArgumentException("run key '" + key + "' has characters other than [A-Za-z0-9._-]");
     }
     StringBuilder sb = new StringBuilder();
     sb.append("MODE=").append(mode).append('\n');
-    sb.append("DIR=").append(Shell.quote(runsDir + "/" + key)).append('\n');
+    sb.append("DIR=").append(Shell.quote(key == null ? runsDir : runsDir + "/" + key)).append('\n');
     sb.append("SECS=").append(Math.max(1, timeout.toSeconds())).append('\n');
     sb.append("CMD=").append(Shell.quote(command == null ? "" : command)).append('\n');
     return sb.append(DETACHED_RUN).toString();

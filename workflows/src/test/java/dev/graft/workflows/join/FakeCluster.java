@@ -133,4 +133,9 @@ final class FakeCluster implements HostActivities, NodeObjectActivities, Kubeadm
         ? StepOutcome.did("reset", "", attempt())
         : StepOutcome.alreadyDone("never joined", "", attempt());
   }
+
+  @Override
+  public StepOutcome pruneRuns(HostRequest request) {
+    return StepOutcome.alreadyDone("no run directories", "", attempt());
+  }
 }
