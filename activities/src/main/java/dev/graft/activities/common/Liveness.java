@@ -1,11 +1,14 @@
 package dev.graft.activities.common;
 
 import io.temporal.activity.ActivityExecutionContext;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.Supplier;
 
 /**
@@ -24,15 +27,25 @@ public final class Liveness implements AutoCloseable {
     return t;
   });
 
-  private final AtomicLong lastBeat = new AtomicLong(System.currentTimeMillis());
-  private final ScheduledFuture<?> ticker;
+  /** One ticker per running activity: a nested start only changes what the beats say. */
+  private static final Map<ActivityExecutionContext, Liveness> ACTIVE = new ConcurrentHashMap<>();
+
+  private final ActivityExecutionContext ctx;
+  private final AtomicLong lastBeat;
+  private final AtomicReference<Supplier<String>> details;
+  private final Supplier<String> previous;
+  private final ScheduledFuture<?> ticker; // null for a nested handle
 
   private Liveness(ActivityExecutionContext ctx, Supplier<String> details) {
+    this.ctx = ctx;
+    this.lastBeat = new AtomicLong(System.currentTimeMillis());
+    this.details = new AtomicReference<>(details);
+    this.previous = null;
     this.ticker = TICKER.scheduleAtFixedRate(() -> {
       if (System.currentTimeMillis() - lastBeat.get() >= EVERY_MS) {
         lastBeat.set(System.currentTimeMillis());
         try {
-          ctx.heartbeat(details.get());
+          ctx.heartbeat(this.details.get().get());
         } catch (RuntimeException cancelledOrGone) {
           // The activity's own thread learns of a cancellation from its next heartbeat or call.
         }
@@ -40,9 +53,28 @@ public final class Liveness implements AutoCloseable {
     }, EVERY_MS, EVERY_MS / 2, TimeUnit.MILLISECONDS);
   }
 
-  /** Starts heartbeating {@code details} (read at each beat) until {@link #close()}. */
+  /** A nested handle on {@code outer}: its beats say {@code details} until it is closed. */
+  private Liveness(Liveness outer, Supplier<String> details) {
+    this.ctx = outer.ctx;
+    this.lastBeat = outer.lastBeat;
+    this.details = outer.details;
+    this.previous = outer.details.getAndSet(details);
+    this.ticker = null;
+  }
+
+  /**
+   * Starts heartbeating {@code details} (read at each beat) until {@link #close()}. Inside an
+   * activity that already has one (the join's API calls around its SSH commands), the running
+   * ticker is reused and says {@code details} until this handle is closed.
+   */
   public static Liveness start(ActivityExecutionContext ctx, Supplier<String> details) {
-    return new Liveness(ctx, details);
+    Liveness outer = ACTIVE.get(ctx);
+    if (outer != null) {
+      return new Liveness(outer, details);
+    }
+    Liveness l = new Liveness(ctx, details);
+    ACTIVE.put(ctx, l);
+    return l;
   }
 
   /** Tells the ticker that the activity heartbeat itself just now (no beat is due for a while). */
@@ -57,6 +89,11 @@ public final class Liveness implements AutoCloseable {
 
   @Override
   public void close() {
+    if (ticker == null) {
+      details.set(previous);
+      return;
+    }
     ticker.cancel(false);
+    ACTIVE.remove(ctx, this);
   }
 }

@@ -1,5 +1,6 @@
 package dev.graft.activities.node;
 
+import dev.graft.activities.common.Liveness;
 import dev.graft.activities.common.Shell;
 import dev.graft.activities.common.ShellValues;
 import dev.graft.activities.kube.BootstrapTokens;
@@ -66,6 +67,15 @@ public final class KubeadmActivitiesImpl implements KubeadmActivities {
 
   @Override
   public StepOutcome join(JoinRequest request) {
+    // The API calls around the SSH commands (kubeadm-config, the CA, the token) heartbeat too: a
+    // slow API must not look like a dead worker to a 15 s heartbeat timeout.
+    try (Liveness alive = Liveness.start(Activity.getExecutionContext(),
+        () -> request.node().name() + " kubeadm join: preparing")) {
+      return joinAlive(request);
+    }
+  }
+
+  private StepOutcome joinAlive(JoinRequest request) {
     NodeSpec node = request.node();
     ShellValues.dns1123Subdomain("node name", node.name());
     boolean controlPlane = node.hasRole(Role.CONTROL_PLANE);

@@ -119,22 +119,27 @@ class ExpansionJoinRepairLabTest {
       assertEquals(faulted ? List.of("join", "reset", "join") : List.of("join"), mine, host + ": " + kubeadm);
     }
 
-    // The audit trail: the join that completed is attempt 2 or later, and says what it repaired.
-    // TODO(issue 14, after the step engine records every attempt in Graft instead of Temporal's
-    // server-side retries): assert the failed attempt 1 entry too; today a retried activity leaves
-    // only its final attempt in the history, so the audit trail cannot show it.
+    // The audit trail: attempt 1 failed with kubeadm's own error (its output kept), and the join
+    // that completed is attempt 2, saying what it repaired first. Graft retried, nobody else.
     HttpResponse<String> history = send("GET", "/api/v1/operations/" + id + "/history", VIEWER, null);
     assertEquals(200, history.statusCode(), history.body());
     JsonNode entries = JSON.readTree(history.body()).path("entries");
     for (String host : List.of(cp, worker)) {
+      JsonNode failed = find(entries, e -> isJoin(e, host) && "failed".equals(e.path("outcome").asText()));
+      assertEquals(1, failed.path("attempt").asInt(), failed.toString());
+      String cause = host.equals(cp) ? "can only promote a learner member which is in sync with leader"
+          : "timed out waiting for the condition";
+      assertTrue(failed.path("output").asText().contains(cause), failed.toString());
       JsonNode ok = find(entries, e -> isJoin(e, host) && "completed".equals(e.path("outcome").asText()));
-      assertTrue(ok.path("attempt").asInt() >= 2, ok.toString());
+      assertEquals(2, ok.path("attempt").asInt(), ok.toString());
       assertTrue(ok.path("detail").asText().startsWith("repaired a half-done join ("), ok.toString());
       if (host.equals(cp)) {
         assertTrue(ok.path("detail").asText().contains("removed learner " + host), ok.toString());
       }
-      System.out.println("e2e repair " + host + ": attempt " + ok.path("attempt").asInt() + ": " + ok.path("detail").asText());
+      System.out.println("e2e repair " + host + ": attempt 1 failed: " + failed.path("detail").asText()
+          + " | attempt 2: " + ok.path("detail").asText());
     }
+    assertTrue(entries.findValues("decision").isEmpty(), "no operator decision was needed: " + entries);
     assertFalse(BOOTSTRAP_TOKEN.matcher(history.body()).find(), "a bootstrap token in the audit trail");
   }
 
