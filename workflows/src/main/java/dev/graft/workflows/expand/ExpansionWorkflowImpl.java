@@ -85,8 +85,7 @@ public class ExpansionWorkflowImpl extends StepsWorkflow implements ExpansionWor
       etcd = version == Workflow.DEFAULT_VERSION ? new KubeadmEtcdStage() : new GrowthEtcdStage();
     }
     ExecutionPolicy own = steps.ownRetries(r.options().policy(), ActivityKinds::steps);
-    request = new OperationRequest(r.kind(), r.requestId(), r.requestedBy(), r.cluster(), r.plan(),
-        r.options().withPolicy(own));
+    request = r.withOptions(r.options().withPolicy(own));
     startedAt = Workflow.currentTimeMillis();
     ExpansionInputs in = new ExpansionInputs(request);
     for (NodeSpec n : in.newNodes()) {
