@@ -290,23 +290,11 @@ public class ExpansionWorkflowImpl extends StepsWorkflow implements ExpansionWor
   }
 
   private OperationState state() {
-    if (ended != null) {
-      return ended;
-    }
-    if (steps.waitingForApproval()) {
-      return OperationState.WAITING_APPROVAL;
-    }
-    return steps.needsAttention() || kids.anyWaiting() ? OperationState.NEEDS_ATTENTION : OperationState.RUNNING;
+    return OperationStatus.state(ended, steps, kids);
   }
 
-  /** One line: what waits for whom, else the phase. */
   private String message() {
-    List<String> waiting = new ArrayList<>();
-    steps.view().stream()
-        .filter(s -> s.state() == dev.graft.workflows.step.StepState.NEEDS_ATTENTION)
-        .forEach(s -> waiting.add(s.id() + ("gate".equals(s.kind()) ? " waits for approval" : " needs attention")));
-    waiting.addAll(kids.waitingLines());
-    return !waiting.isEmpty() ? String.join("; ", waiting) : phase != null ? "phase " + phase.toLowerCase().replace('_', '-') : null;
+    return OperationStatus.message(steps, kids, phase);
   }
 
   private OperationSummary summary() {

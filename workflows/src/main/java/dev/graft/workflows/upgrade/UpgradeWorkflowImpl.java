@@ -9,6 +9,7 @@ import dev.graft.workflows.expand.ExpansionResult;
 import dev.graft.workflows.expand.ExpansionSummary;
 import dev.graft.workflows.expand.OperationRequest;
 import dev.graft.workflows.expand.OperationState;
+import dev.graft.workflows.expand.OperationStatus;
 import dev.graft.workflows.expand.OperationSummary;
 import dev.graft.workflows.expand.ProgressReporter;
 import dev.graft.workflows.join.ExecutionPolicy;
@@ -224,23 +225,11 @@ public class UpgradeWorkflowImpl extends StepsWorkflow implements UpgradeWorkflo
   }
 
   private OperationState state() {
-    if (ended != null) {
-      return ended;
-    }
-    if (steps.waitingForApproval()) {
-      return OperationState.WAITING_APPROVAL;
-    }
-    return steps.needsAttention() || kids.anyWaiting() ? OperationState.NEEDS_ATTENTION : OperationState.RUNNING;
+    return OperationStatus.state(ended, steps, kids);
   }
 
   private String message() {
-    List<String> waiting = new ArrayList<>();
-    steps.view().stream()
-        .filter(s -> s.state() == StepState.NEEDS_ATTENTION)
-        .forEach(s -> waiting.add(s.id() + ("gate".equals(s.kind()) ? " waits for approval" : " needs attention")));
-    waiting.addAll(kids.waitingLines());
-    return !waiting.isEmpty() ? String.join("; ", waiting)
-        : phase != null ? "phase " + phase.toLowerCase().replace('_', '-') : null;
+    return OperationStatus.message(steps, kids, phase);
   }
 
   private OperationSummary summary() {
