@@ -13,6 +13,8 @@ import dev.graft.activities.node.NodeShell;
 import dev.graft.activities.routing.NodeRoutingActivitiesImpl;
 import dev.graft.activities.routing.PodNetworkApiActivitiesImpl;
 import dev.graft.activities.ssh.SshConnectionPool;
+import dev.graft.activities.upgrade.UpgradeApiActivitiesImpl;
+import dev.graft.activities.upgrade.UpgradeHostActivitiesImpl;
 import dev.graft.activities.ssh.SshExecutor;
 import dev.graft.activities.ssh.SshPoolSettings;
 import dev.graft.workflows.etcd.EtcdGrowthWorkflowImpl;
@@ -81,9 +83,12 @@ public final class GraftWorker implements Managed {
     // Operations: the cluster entity and its expansions (their own lines, to merge cleanly).
     worker.registerWorkflowImplementationTypes(ClusterWorkflowImpl.class, ExpansionWorkflowImpl.class);
     worker.registerActivitiesImplementations(new VerifyActivitiesImpl(kubeClients));
-    // Upgrades: the operation and each node's upgrade (their activities are registered beside).
+    // Upgrades: the operation, each node's upgrade, the node steps over SSH and the API steps.
     worker.registerWorkflowImplementationTypes(
         dev.graft.workflows.upgrade.UpgradeWorkflowImpl.class, dev.graft.workflows.upgrade.NodeUpgradeWorkflowImpl.class);
+    worker.registerActivitiesImplementations(
+        new UpgradeHostActivitiesImpl(nodeShell),
+        new UpgradeApiActivitiesImpl(kubeClients, Duration.ofSeconds(2)));
     factory.start();
     LOG.info(
         "worker polling task queue {} in namespace {} as {}",
