@@ -28,7 +28,9 @@ class ReplayTest {
           dev.graft.workflows.routing.RoutingBatchWorkflowImpl.class,
           dev.graft.workflows.etcd.EtcdGrowthWorkflowImpl.class,
           dev.graft.workflows.expand.ExpansionWorkflowImpl.class,
-          dev.graft.workflows.expand.ClusterWorkflowImpl.class);
+          dev.graft.workflows.expand.ClusterWorkflowImpl.class,
+          dev.graft.workflows.upgrade.UpgradeWorkflowImpl.class,
+          dev.graft.workflows.upgrade.NodeUpgradeWorkflowImpl.class);
 
   static Stream<Path> histories() throws IOException {
     List<Path> files;

@@ -81,6 +81,9 @@ public final class GraftWorker implements Managed {
     // Operations: the cluster entity and its expansions (their own lines, to merge cleanly).
     worker.registerWorkflowImplementationTypes(ClusterWorkflowImpl.class, ExpansionWorkflowImpl.class);
     worker.registerActivitiesImplementations(new VerifyActivitiesImpl(kubeClients));
+    // Upgrades: the operation and each node's upgrade (their activities are registered beside).
+    worker.registerWorkflowImplementationTypes(
+        dev.graft.workflows.upgrade.UpgradeWorkflowImpl.class, dev.graft.workflows.upgrade.NodeUpgradeWorkflowImpl.class);
     factory.start();
     LOG.info(
         "worker polling task queue {} in namespace {} as {}",

@@ -6,12 +6,12 @@ import dev.graft.workflows.step.StepView;
 import java.util.List;
 
 /** A child workflow's end, as the result of the expansion's step that stands for it. */
-record ChildStepResult(boolean alreadySatisfied, String summary, int attempt) implements StepResult {
+public record ChildStepResult(boolean alreadySatisfied, String summary, int attempt) implements StepResult {
   /**
    * Done when every step of the child found its work done (a node that had already joined);
    * steps that only read (reach, pre-checks) cannot be already satisfied and are not looked at.
    */
-  static ChildStepResult of(String what, List<StepView> steps) {
+  public static ChildStepResult of(String what, List<StepView> steps) {
     var counts = ExpansionSummary.count(steps);
     boolean nothingChanged =
         counts.alreadySatisfied() > 0
@@ -25,5 +25,6 @@ record ChildStepResult(boolean alreadySatisfied, String summary, int attempt) im
         1);
   }
 
-  private static final List<String> READ_ONLY = List.of("reach", "prechecks");
+  /** Steps that only read: a node join's reach and pre-checks, a node upgrade's version check. */
+  private static final List<String> READ_ONLY = List.of("reach", "prechecks", "check");
 }

@@ -18,7 +18,7 @@ import java.util.Set;
  * are not counted themselves: the child's steps are, so nothing is counted twice. Approval gates
  * are decisions, not work, and are not counted.
  */
-final class ExpansionSummary {
+public final class ExpansionSummary {
   private ExpansionSummary() {}
 
   /**
@@ -33,6 +33,18 @@ final class ExpansionSummary {
       String id, OperationOutcome outcome, String message, List<StepView> own, Set<String> wrappers,
       Map<String, List<StepView>> children, List<String> newNodes, Collection<String> excluded,
       Collection<String> skipped, long durationMillis) {
+    return of(id, outcome, message, own, wrappers, children, newNodes, excluded, skipped, durationMillis,
+        "joined", "already-joined");
+  }
+
+  /**
+   * The same, naming a node's outcome with the operation's verbs ({@code did}: "joined",
+   * "upgraded"; {@code already}: "already-joined", "already-upgraded").
+   */
+  public static ExpansionResult of(
+      String id, OperationOutcome outcome, String message, List<StepView> own, Set<String> wrappers,
+      Map<String, List<StepView>> children, List<String> newNodes, Collection<String> excluded,
+      Collection<String> skipped, long durationMillis, String did, String already) {
     List<StepView> all = new ArrayList<>();
     for (StepView s : own) {
       if (!wrappers.contains(s.id()) && !"gate".equals(s.kind())) {
@@ -45,28 +57,29 @@ final class ExpansionSummary {
       List<StepView> mine = all.stream().filter(s -> n.equals(s.node())).toList();
       String nodeOutcome = excluded.contains(n) ? "excluded"
           : skipped.contains(n) ? "skipped"
-          : nodeOutcome(own, n, outcome);
+          : nodeOutcome(own, n, outcome, did, already);
       nodes.add(new NodeSummary(n, nodeOutcome, count(mine), span(mine), work(mine)));
     }
     return new ExpansionResult(id, outcome, message, count(all), nodes, durationMillis);
   }
 
   /** From the node's join step: joined, already-joined, aborted, failed or not-started. */
-  private static String nodeOutcome(List<StepView> own, String node, OperationOutcome run) {
+  private static String nodeOutcome(List<StepView> own, String node, OperationOutcome run, String did,
+      String already) {
     StepView join = own.stream().filter(s -> s.id().equals("node/" + node)).findFirst().orElse(null);
     if (join == null) {
       return "not-started";
     }
     return switch (join.state()) {
-      case SUCCEEDED -> "joined";
-      case ALREADY_SATISFIED -> "already-joined";
+      case SUCCEEDED -> did;
+      case ALREADY_SATISFIED -> already;
       case SKIPPED -> "skipped";
       case PENDING -> "not-started";
       default -> run == OperationOutcome.ABORTED ? "aborted" : "failed";
     };
   }
 
-  static StepCounts count(List<StepView> steps) {
+  public static StepCounts count(List<StepView> steps) {
     int ok = 0;
     int already = 0;
     int failed = 0;

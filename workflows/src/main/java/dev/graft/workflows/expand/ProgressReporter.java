@@ -11,10 +11,10 @@ import java.util.function.Supplier;
  * its parent {@link ClusterWorkflow#operationProgress}. A handful of signals per run; none when the
  * operation was started on its own (tests, tools).
  */
-final class ProgressReporter {
+public final class ProgressReporter {
   private ProgressReporter() {}
 
-  static void start(Supplier<OperationSummary> summary) {
+  public static void start(Supplier<OperationSummary> summary) {
     var parent = Workflow.getInfo().getParentWorkflowId();
     if (parent.isEmpty()) {
       return;
