@@ -66,7 +66,7 @@ export function mount(root, ctx) {
         h('a', {href: `#/audit/${id}`, id: 'audit-link'}, 'Audit trail'),
         link ? [' · ', h('a', {href: link, target: '_blank', rel: 'noopener noreferrer', id: 'temporal-link'},
           'Open in Temporal UI')] : null,
-        canAct() && !TERMINAL.has(d.state) && d.plan
+        canAct() && !TERMINAL.has(d.state) && (d.plan || d.upgrade)
           ? [' · ', h('button', {class: 'danger', id: 'abort-operation',
             onclick: () => confirmAbort({}, `the whole operation ${id}`)}, 'Abort operation…')] : null));
   }
@@ -272,8 +272,9 @@ export function mount(root, ctx) {
   function nodeOrder(flat) {
     const order = [];
     const seen = new Set();
-    for (const a of (d.plan && d.plan.additions) || []) {
-      if (!seen.has(a.name)) order.push(a.name), seen.add(a.name);
+    const planned = d.plan ? (d.plan.additions || []).map((a) => a.name) : upgradeOrder(d.upgrade);
+    for (const name of planned) {
+      if (!seen.has(name)) order.push(name), seen.add(name);
     }
     for (const f of flat) {
       if (f.node && !seen.has(f.node)) order.push(f.node), seen.add(f.node);
@@ -310,8 +311,8 @@ export function mount(root, ctx) {
         h('col', {class: 'c-tl'})),
       h('thead', null,
         h('tr', {class: 'groups'}, h('th', {rowspan: 2, class: 'node'}, `node (${nodes.length})`),
-          groups.map((g) => h('th', {colspan: g.span, class: `grp grp-${g.group}`, title: GROUP_TITLE[g.group] || g.group},
-            GROUP_TITLE[g.group] || g.group)),
+          groups.map((g) => h('th', {colspan: g.span, class: `grp grp-${g.group}`, title: groupTitle(g.group)},
+            groupTitle(g.group))),
           h('th', {rowspan: 2, class: 'timeline'}, 'timeline', axis)),
         h('tr', {class: 'cols'}, cols.map((c) => h('th', {title: c.title, class: `grp-${c.group}`}, c.label)))),
       tbody);
@@ -330,7 +331,8 @@ export function mount(root, ctx) {
 
   function addRow(g, node) {
     const cells = new Map();
-    const added = ((d.plan && d.plan.additions) || []).some((a) => a.name === node);
+    // An upgrade changes every node it lists: none of them is merely "existing".
+    const added = !!d.upgrade || ((d.plan && d.plan.additions) || []).some((a) => a.name === node);
     const tr = h('tr', {dataset: {node}, class: added ? '' : 'existing'},
       h('th', {class: 'node', scope: 'row', title: added ? null : 'already in the cluster (its routes are updated)'},
         node, added ? null : h('span', {class: 'muted'}, ' (existing)')));
@@ -437,8 +439,47 @@ export function mount(root, ctx) {
 
   // ---- the plan -------------------------------------------------------------------------------
 
+  function groupTitle(group) {
+    if (d.upgrade && group === 'node') return 'node upgrade';
+    if (d.upgrade && group === 'op') return 'operation (pre-checks, snapshot, gates)';
+    return GROUP_TITLE[group] || group;
+  }
+
+  // An upgrade's plan: from → to, control planes one at a time, worker batches, warnings.
+  function renderUpgradePlan() {
+    const u = d.upgrade;
+    if (!u || planShown) return;
+    planShown = true;
+    const cps = u.controlPlanes || [];
+    const batches = u.workerBatches || [];
+    const workers = batches.reduce((n, b) => n + b.length, 0);
+    const who = (n) => `${n.node.name}${n.atTarget ? ` (already at ${u.to})` : ` (kubelet ${n.kubeletVersion})`}`;
+    const msgs = (title, list, cls) => list && list.length ? [h('h3', null, title),
+      h('ul', {class: cls}, list.map((m) => h('li', null, `${m.node ? `${m.node}: ` : ''}${m.message} [${m.code}]`)))] : null;
+    replace(el.plan, h('summary', null,
+      `Upgrade plan: ${u.cluster} ${u.from} → ${u.to}, ${cps.length} control plane${cps.length === 1 ? '' : 's'}` +
+      ` and ${workers} worker${workers === 1 ? '' : 's'}`),
+    h('div', {id: 'upgrade-plan'},
+      h('ol', {class: 'phases'},
+        h('li', null, h('strong', null, 'Pre-checks'), ' on every node and the cluster'),
+        h('li', null, h('strong', null, 'etcd snapshot'), ` on ${u.snapshotNode || '(none: see the warnings)'}`),
+        h('li', null, h('strong', null, 'Control planes'), ' one at a time: ',
+          cps.map((n, i) => [i ? ', ' : '', who(n), n.first ? ' — kubeadm upgrade apply' : ''])),
+        batches.length ? h('li', null, h('strong', null, 'Workers'),
+          ` ${workers}, up to ${u.maxUnavailable} at once`,
+          h('ol', {class: 'batches'}, batches.map((b) => h('li', null, b.map(who).join(', '))))) : null,
+        h('li', null, h('strong', null, 'Verification'), `: every node Ready at ${u.to}`)),
+      msgs('Warnings', u.warnings, 'warnings'),
+      msgs('Refusals', u.refusals, 'refusals')));
+    el.plan.open = cps.length + workers <= 20;
+  }
+
   function renderPlan() {
     const p = d.plan;
+    if (!p && d.upgrade) {
+      renderUpgradePlan();
+      return;
+    }
     if (!p || planShown) return;
     planShown = true;
     const adds = p.additions || [];
@@ -519,4 +560,10 @@ export function mount(root, ctx) {
     refresh.stop();
     if (dialog.el.open) dialog.el.close();
   };
+}
+
+/** An upgrade plan's nodes in the order it takes them: control planes, then batch by batch. */
+function upgradeOrder(u) {
+  if (!u) return [];
+  return [...(u.controlPlanes || []), ...(u.workerBatches || []).flat()].map((n) => n.node.name);
 }

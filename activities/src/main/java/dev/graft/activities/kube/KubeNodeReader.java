@@ -2,8 +2,10 @@ package dev.graft.activities.kube;
 
 import dev.graft.workflows.model.Role;
 import dev.graft.workflows.plan.ObservedNode;
+import dev.graft.workflows.upgrade.UpgradeInput;
 import io.fabric8.kubernetes.api.model.Node;
 import io.fabric8.kubernetes.api.model.NodeAddress;
+import io.fabric8.kubernetes.api.model.NodeStatus;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import java.util.ArrayList;
 import java.util.List;
@@ -28,6 +30,26 @@ public final class KubeNodeReader {
       out.add(toObserved(n));
     }
     return out;
+  }
+
+  /**
+   * Every Node's kubelet version ({@code status.nodeInfo.kubeletVersion}) and whether its Ready
+   * condition is True: what the upgrade planner checks the version skew rules against.
+   */
+  public List<UpgradeInput.ObservedVersion> readVersions() {
+    List<UpgradeInput.ObservedVersion> out = new ArrayList<>();
+    for (Node n : client.nodes().list().getItems()) {
+      out.add(toVersion(n));
+    }
+    return out;
+  }
+
+  static UpgradeInput.ObservedVersion toVersion(Node n) {
+    NodeStatus s = n.getStatus();
+    String kubelet = s == null || s.getNodeInfo() == null ? null : s.getNodeInfo().getKubeletVersion();
+    boolean ready = s != null && s.getConditions() != null && s.getConditions().stream()
+        .anyMatch(c -> "Ready".equals(c.getType()) && "True".equals(c.getStatus()));
+    return new UpgradeInput.ObservedVersion(n.getMetadata().getName(), kubelet, ready);
   }
 
   static ObservedNode toObserved(Node n) {

@@ -44,4 +44,21 @@ class KubeNodeReaderTest {
     assertEquals(null, nodes.get("infra-1").podCidr());
     assertEquals(List.of(Role.CONTROL_PLANE, Role.ETCD), nodes.get("old-master").roles());
   }
+
+  @Test
+  void readsEachKubeletsVersionAndReadiness() {
+    client.nodes().resource(new NodeBuilder().withNewMetadata().withName("cp1").endMetadata()
+        .withNewStatus().withNewNodeInfo().withKubeletVersion("v1.30.2").endNodeInfo()
+        .addNewCondition().withType("Ready").withStatus("True").endCondition().endStatus().build()).create();
+    client.nodes().resource(new NodeBuilder().withNewMetadata().withName("w1").endMetadata()
+        .withNewStatus().withNewNodeInfo().withKubeletVersion("v1.29.9").endNodeInfo()
+        .addNewCondition().withType("Ready").withStatus("Unknown").endCondition().endStatus().build()).create();
+    client.nodes().resource(new NodeBuilder().withNewMetadata().withName("bare").endMetadata().build()).create();
+
+    Map<String, dev.graft.workflows.upgrade.UpgradeInput.ObservedVersion> v = new KubeNodeReader(client)
+        .readVersions().stream().collect(Collectors.toMap(o -> o.name(), o -> o));
+    assertEquals(new dev.graft.workflows.upgrade.UpgradeInput.ObservedVersion("cp1", "v1.30.2", true), v.get("cp1"));
+    assertEquals(new dev.graft.workflows.upgrade.UpgradeInput.ObservedVersion("w1", "v1.29.9", false), v.get("w1"));
+    assertEquals(new dev.graft.workflows.upgrade.UpgradeInput.ObservedVersion("bare", null, false), v.get("bare"));
+  }
 }

@@ -16,6 +16,10 @@ import dev.graft.server.inventory.InventoryException;
 import dev.graft.server.inventory.InventoryPlanner;
 import dev.graft.server.inventory.InventoryValidator;
 import dev.graft.server.inventory.ObservedStateParser;
+import dev.graft.server.operations.ApiProblem;
+import dev.graft.server.operations.ExistingCluster;
+import dev.graft.server.operations.ExpandRequest;
+import dev.graft.server.operations.UpgradeRequests;
 import dev.graft.workflows.model.ClusterSpec;
 import dev.graft.workflows.plan.AssumedState;
 import dev.graft.workflows.plan.ExpansionPlan;
@@ -41,13 +45,17 @@ import net.sourceforge.argparse4j.inf.Subparser;
  * FILE)}: imports and validates an inventory, reads the observed state, and prints the expansion
  * plan. Changes nothing. Exit code 0 when the plan may run, 1 when the inventory is invalid or the
  * plan is refused.
+ *
+ * <p>{@code graft plan -i FILE --kubeconfig K --upgrade --to vX.Y.Z [--max-unavailable N|P%]
+ * [--drain-timeout D] [-o json]}: the upgrade's plan instead (versions read from the cluster,
+ * skew rules, the order and the worker batches), with the same exit codes.
  */
 public final class PlanCommand extends Command {
   static final Duration CLUSTER_TIMEOUT = Duration.ofSeconds(10);
   static final Duration DNS_TIMEOUT = Duration.ofSeconds(2);
 
   public PlanCommand() {
-    super("plan", "Show what an expansion would do (like terraform plan); changes nothing.");
+    super("plan", "Show what an expansion (or with --upgrade, an upgrade) would do; changes nothing.");
   }
 
   @Override
@@ -61,6 +69,13 @@ public final class PlanCommand extends Command {
     s.addArgument("--no-file-checks").dest("noFileChecks").action(Arguments.storeTrue())
         .help("do not check that SSH key and known_hosts files exist here (when they live on"
             + " the worker machine, not this one); every other check still runs");
+    s.addArgument("--upgrade").dest("upgrade").action(Arguments.storeTrue())
+        .help("plan an upgrade to --to instead of an expansion (needs --kubeconfig)");
+    s.addArgument("--to").dest("to").metavar("vX.Y.Z").help("with --upgrade: the target version");
+    s.addArgument("--max-unavailable").dest("maxUnavailable").metavar("N|P%")
+        .help("with --upgrade: workers upgraded at once, a count or a percentage (default 1)");
+    s.addArgument("--drain-timeout").dest("drainTimeout").metavar("DURATION")
+        .help("with --upgrade: how long a node's drain may take (default 5m)");
     MutuallyExclusiveGroup g = s.addMutuallyExclusiveGroup("observed state").required(true);
     g.addArgument("--observed").dest("observed").metavar("FILE")
         .help("observed state from a file (docs/inventory.md)");
@@ -68,11 +83,25 @@ public final class PlanCommand extends Command {
         .help("nothing exists but the first control-plane node, taken as bootstrapped");
     g.addArgument("--kubeconfig").dest("kubeconfig").metavar("FILE")
         .help("read nodes from the cluster and etcd members from the inventory's endpoints");
-    s.epilog("Exit code: 0 the plan may run; 1 invalid inventory or refused plan.");
+    s.epilog("Exit code: 0 the plan may run; 1 invalid inventory, unreadable cluster or refused plan.");
   }
 
   @Override
   public void run(Bootstrap<?> bootstrap, Namespace ns) throws Exception {
+    if (Boolean.TRUE.equals(ns.getBoolean("upgrade"))) {
+      if (ns.getString("kubeconfig") == null) {
+        System.err.println("graft plan: --upgrade reads the cluster's versions: pass --kubeconfig FILE");
+        throw new PlanNotAccepted();
+      }
+      int code = executeUpgrade(ns.getString("inventory"), ns.getString("output"),
+          ns.getString("kubeconfig"), ns.getString("to"), ns.getString("maxUnavailable"),
+          ns.getString("drainTimeout"), !Boolean.TRUE.equals(ns.getBoolean("noFileChecks")),
+          new DnsHostResolver(DNS_TIMEOUT), System.out, System.err);
+      if (code != 0) {
+        throw new PlanNotAccepted();
+      }
+      return;
+    }
     int code = execute(ns.getString("inventory"), ns.getString("output"),
         ns.getString("observed"), Boolean.TRUE.equals(ns.getBoolean("assumeEmpty")),
         ns.getString("kubeconfig"), ns.getInt("maxParallel"),
@@ -128,6 +157,51 @@ public final class PlanCommand extends Command {
       for (InventoryError x : e.errors()) {
         err.println("  " + x);
       }
+      return 1;
+    } catch (Exception e) {
+      err.println("graft plan: " + e.getMessage());
+      return 1;
+    }
+  }
+
+  /**
+   * {@code graft plan --upgrade} without Dropwizard around it; returns the exit code (0 the plan
+   * may run, 1 invalid input, an unreadable cluster or a refused plan).
+   */
+  static int executeUpgrade(String inventory, String output, String kubeconfig, String to,
+      String maxUnavailable, String drainTimeout, boolean checkFiles, HostResolver resolver,
+      PrintStream out, PrintStream err) {
+    try {
+      if (to == null || to.isBlank()) {
+        err.println("graft plan: --upgrade needs --to vX.Y.Z, the target version");
+        return 1;
+      }
+      UpgradeRequests.Target target = UpgradeRequests.target(
+          new ExpandRequest.Upgrade(to, maxUnavailable, drainTimeout));
+      ImportedInventory inv = Inventories.load(Path.of(inventory));
+      UpgradeRequests.Planned planned = new UpgradeRequests(new ExistingCluster(CLUSTER_TIMEOUT),
+          new InventoryValidator(resolver, checkFiles)).plan(inv,
+          Path.of(kubeconfig).toAbsolutePath().toString(), target);
+      if ("json".equals(output)) {
+        ObjectMapper json = Jackson.newObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
+        out.println(json.writeValueAsString(planned.plan()));
+      } else {
+        out.print(UpgradePlanText.render(planned.inventory(), kubeconfig, planned.plan()));
+      }
+      return planned.plan().refused() ? 1 : 0;
+    } catch (InventoryException e) {
+      err.println(e.errors().size() == 1 ? "graft plan: invalid input:"
+          : "graft plan: " + e.errors().size() + " problems:");
+      for (InventoryError x : e.errors()) {
+        err.println("  " + x);
+      }
+      return 1;
+    } catch (ApiProblem e) {
+      // The checks are the REST API's; their field names become this command's flags.
+      err.println("graft plan: " + e.getMessage().replace("field upgrade.to", "--to")
+          .replace("field upgrade.maxUnavailable", "--max-unavailable")
+          .replace("field upgrade.drainTimeout", "--drain-timeout")
+          .replace("field kubeconfig", "--kubeconfig"));
       return 1;
     } catch (Exception e) {
       err.println("graft plan: " + e.getMessage());

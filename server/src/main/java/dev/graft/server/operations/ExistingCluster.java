@@ -16,6 +16,7 @@ import dev.graft.workflows.model.EtcdSpec;
 import dev.graft.workflows.model.EtcdTopology;
 import dev.graft.workflows.model.PodNetwork;
 import dev.graft.workflows.plan.ObservedCluster;
+import dev.graft.workflows.upgrade.UpgradeInput;
 import io.etcd.jetcd.Client;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import java.io.IOException;
@@ -79,10 +80,47 @@ public final class ExistingCluster {
   }
 
   /**
+   * What an upgrade's planner needs: the inventory with its gaps filled (its version is the
+   * cluster's: an inventory that already names the target is not a contradiction here), and every
+   * Node's kubelet version and readiness. etcd is not read here: the upgrade's own pre-checks
+   * check its health from a control-plane node, with that node's certificates.
+   */
+  public record Versions(ImportedInventory inventory, KubeadmClusterInfo kubeadm,
+      List<UpgradeInput.ObservedVersion> nodes) {}
+
+  public Versions readVersions(ImportedInventory inv, String kubeconfigPath) {
+    String content;
+    try {
+      content = Files.readString(Path.of(kubeconfigPath));
+    } catch (IOException | RuntimeException e) {
+      throw ApiProblem.field("kubeconfig", "cannot be read on the server: " + e.getMessage());
+    }
+    try (KubernetesClient kube = KubeClients.fromKubeconfig(content, timeout)) {
+      KubeadmClusterInfo info = new KubeadmConfigReader(kube).read();
+      ImportedInventory filled = fill(inv, info, kubeconfigPath, true);
+      return new Versions(filled, info, new KubeNodeReader(kube).readVersions());
+    } catch (InventoryException | ApiProblem e) {
+      throw e;
+    } catch (RuntimeException e) {
+      throw ApiProblem.of(422, "cannot read the cluster through kubeconfig " + kubeconfigPath
+          + ": " + e.getMessage());
+    }
+  }
+
+  /**
    * Fills what the inventory left to defaults from what the cluster says; a value the inventory
    * sets and the cluster contradicts is an error at its line. Pure: the tests call it directly.
    */
   public static ImportedInventory fill(ImportedInventory inv, KubeadmClusterInfo k, String kubeconfig) {
+    return fill(inv, k, kubeconfig, false);
+  }
+
+  /**
+   * As {@link #fill(ImportedInventory, KubeadmClusterInfo, String)}; {@code upgrading}: the
+   * cluster's version wins over the inventory's (which may name the upgrade's target already).
+   */
+  static ImportedInventory fill(ImportedInventory inv, KubeadmClusterInfo k, String kubeconfig,
+      boolean upgrading) {
     ClusterSpec c = inv.cluster();
     SourcePositions pos = inv.positions();
     List<InventoryError> errors = new ArrayList<>();
@@ -120,6 +158,12 @@ public final class ExistingCluster {
     String version = c.kubernetesVersion();
     if (k.kubernetesVersion() != null) {
       if (version == null) {
+        version = k.kubernetesVersion();
+      } else if (upgrading) {
+        if (!version.equals(k.kubernetesVersion())) {
+          notes.add("the inventory's kubernetesVersion " + version + " is not the cluster's "
+              + k.kubernetesVersion() + " (kubeadm-config); the upgrade starts from the cluster's");
+        }
         version = k.kubernetesVersion();
       } else if (!version.equals(k.kubernetesVersion())) {
         errors.add(conflict(file, pos, "kubernetesVersion", version, "kubernetesVersion",

@@ -4,7 +4,7 @@ package dev.graft.server.operations;
  * The body of {@code POST /api/v1/operations}. Paths are references to files the server (and its
  * workers) can read; no key material travels in a request.
  *
- * @param kind "expand" (the only kind for now)
+ * @param kind "expand" or "upgrade"
  * @param requestId the client's idempotency key ({@code [A-Za-z0-9][A-Za-z0-9._-]{0,62}}): the same
  *     requestId is the same operation, and a retried POST starts nothing new
  * @param inventory the inventory, inline or as a path
@@ -12,6 +12,7 @@ package dev.graft.server.operations;
  *     cluster-info, Nodes, etcd members) and the workers use it
  * @param knownHosts path of an OpenSSH known_hosts file, for every node without its own
  * @param ssh SSH settings that win over the inventory's
+ * @param upgrade what an upgrade asks for (with kind "upgrade" only)
  */
 public record ExpandRequest(
     String kind,
@@ -20,7 +21,8 @@ public record ExpandRequest(
     String kubeconfig,
     String knownHosts,
     Ssh ssh,
-    Options options) {
+    Options options,
+    Upgrade upgrade) {
 
   /**
    * @param text the inventory itself (as {@code POST /api/v1/plans} takes it)
@@ -34,6 +36,13 @@ public record ExpandRequest(
 
   /** Overrides of the inventory's SSH settings, for every node. */
   public record Ssh(String user, Integer port, String keyFile) {}
+
+  /**
+   * @param to the target version, {@code vX.Y.Z}
+   * @param maxUnavailable workers upgraded at once: a count ("2") or a percentage ("25%"); default 1
+   * @param drainTimeout how long a node's drain may take: "90s", "5m", "1h" (default 5m)
+   */
+  public record Upgrade(String to, String maxUnavailable, String drainTimeout) {}
 
   public record Options(
       Boolean requireApproval,

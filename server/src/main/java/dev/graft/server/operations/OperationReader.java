@@ -204,10 +204,10 @@ public final class OperationReader {
     Optional<OperationSummary> summary = summary(id);
     if (info.isEmpty()) {
       OperationSummary s = summary.orElseThrow(
-          () -> ApiProblem.of(404, "no operation " + id + " (ids look like cluster/<name>/expand/<requestId>)"));
+          () -> ApiProblem.of(404, "no operation " + id + " (ids look like cluster/<name>/expand/<requestId> or cluster/<name>/upgrade/<requestId>)"));
       return new OperationView(id, s.cluster(), s.kind(), s.state(), null, s.requestedBy(),
           s.submittedAtMillis(), s.startedAtMillis(), s.endedAtMillis(), s.message(), null,
-          List.of(), List.of(), null, List.of(), null, List.of());
+          List.of(), List.of(), null, List.of(), null, List.of(), null);
     }
     WorkflowExecutionStatus status = info.get().getStatus();
     String runId = info.get().getExecution().getRunId();
@@ -243,14 +243,15 @@ public final class OperationReader {
           : gate ? OperationState.WAITING_APPROVAL
           : state == OperationState.NEEDS_ATTENTION ? OperationState.RUNNING : state;
     }
-    String cluster = progress.plan() != null ? progress.plan().clusterName() : clusterOf(id).substring(8);
+    String cluster = progress.plan() != null ? progress.plan().clusterName()
+        : progress.upgrade() != null ? progress.upgrade().cluster() : clusterOf(id).substring(8);
     List<OperationView.Live> live = state != null && state.terminal() ? List.of()
         : live(id, own, children);
     OperationView view = new OperationView(id, cluster, id.split("/")[2], state, progress.phase(),
         summary.map(OperationSummary::requestedBy).orElse(null),
         summary.map(OperationSummary::submittedAtMillis).orElse(null), progress.startedAtMillis(),
         progress.endedAtMillis(), message, progress.plan(), own, children, result,
-        OperationView.next(id, state, own, children), runId, live);
+        OperationView.next(id, state, own, children), runId, live, progress.upgrade());
     if (closed && state != null && state.terminal() && summary.isPresent()) {
       closedViews.put(id, view);
     }

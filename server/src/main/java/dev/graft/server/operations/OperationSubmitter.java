@@ -23,6 +23,7 @@ import dev.graft.workflows.plan.AssumedState;
 import dev.graft.workflows.plan.ExpansionPlan;
 import dev.graft.workflows.plan.ObservedCluster;
 import dev.graft.workflows.plan.PlanOptions;
+import dev.graft.workflows.upgrade.UpgradePlan;
 import io.dropwizard.jackson.Jackson;
 import io.temporal.client.WorkflowOptions;
 import io.temporal.client.WorkflowStub;
@@ -43,6 +44,7 @@ import java.util.regex.Pattern;
 public final class OperationSubmitter {
   static final Pattern REQUEST_ID = Pattern.compile("^[A-Za-z0-9][A-Za-z0-9._-]{0,62}$");
   static final int MAX_INVENTORY = 4 * 1024 * 1024;
+  static final String UPGRADE = "upgrade";
   private static final ObjectMapper JSON =
       Jackson.newObjectMapper().enable(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES);
 
@@ -51,6 +53,7 @@ public final class OperationSubmitter {
   private final boolean checkFiles;
   private final ExistingCluster existing;
   private final dev.graft.workflows.join.ExecutionPolicy policy;
+  private final UpgradeRequests upgrades;
 
   /** With the execution policy of the server's config (null: the defaults). */
   public OperationSubmitter(TemporalConnection temporal, HostResolver resolver, boolean checkFiles,
@@ -60,23 +63,38 @@ public final class OperationSubmitter {
     this.checkFiles = checkFiles;
     this.existing = existing;
     this.policy = policy;
+    this.upgrades = new UpgradeRequests(existing, new InventoryValidator(resolver, checkFiles));
   }
 
-  /** What the POST answers: the operation's id, its plan, and whether it existed already. */
+  /**
+   * What the POST answers: the operation's id, its plan (an expansion's, or an upgrade's), and
+   * whether it existed already.
+   */
   public record Submitted(String id, String cluster, String requestId, boolean existing,
-      ExpansionPlan plan) {}
+      ExpansionPlan plan, UpgradePlan upgrade) {
+    public Submitted(String id, String cluster, String requestId, boolean existing, ExpansionPlan plan) {
+      this(id, cluster, requestId, existing, plan, null);
+    }
+  }
 
   public Submitted submit(String body, String requestedBy) {
     ExpandRequest req = parse(body);
     if (req.kind() == null || req.kind().isBlank()) {
-      throw ApiProblem.field("kind", "is required; the only kind for now is \"expand\"");
+      throw ApiProblem.field("kind", "is required: \"expand\" or \"upgrade\"");
     }
-    if (!"expand".equals(req.kind())) {
-      throw ApiProblem.field("kind", "\"" + req.kind() + "\" is not a kind of operation; use \"expand\"");
+    if (!"expand".equals(req.kind()) && !UPGRADE.equals(req.kind())) {
+      throw ApiProblem.field("kind", "\"" + req.kind()
+          + "\" is not a kind of operation; use \"expand\" or \"upgrade\"");
     }
     if (req.requestId() == null || !REQUEST_ID.matcher(req.requestId()).matches()) {
       throw ApiProblem.field("requestId", req.requestId() == null ? "is required (the idempotency key)"
           : "must be 1-63 characters of letters, digits, '.', '_' or '-', starting with a letter or digit");
+    }
+    if (UPGRADE.equals(req.kind())) {
+      return submitUpgrade(req, requestedBy);
+    }
+    if (req.upgrade() != null) {
+      throw ApiProblem.field("upgrade", "belongs to kind \"upgrade\", not \"" + req.kind() + "\"");
     }
     ExpansionOptions options = options(req.options(), policy);
     ImportedInventory inv = importInventory(req.inventory());
@@ -104,14 +122,56 @@ public final class OperationSubmitter {
     }
     OperationRequest request =
         new OperationRequest(req.kind(), req.requestId(), requestedBy, cluster, plan, options);
+    signalWithStart(cluster.name(), request);
+    return new Submitted(id, cluster.name(), req.requestId(), false, plan);
+  }
+
+  /**
+   * An upgrade: the same order as an expansion's (request, inventory, cluster, plan, existing
+   * id, signal-with-start); the cluster is always read, since the plan is about its versions.
+   */
+  private Submitted submitUpgrade(ExpandRequest req, String requestedBy) {
+    ExpansionOptions options = upgradeOptions(req.options(), policy);
+    UpgradeRequests.Planned planned = upgrades.plan(req);
+    UpgradePlan plan = planned.plan();
+    if (plan.refused()) {
+      throw ApiProblem.of(422, "the upgrade is refused: " + plan.refusals().get(0)
+          + (plan.refusals().size() > 1 ? " (and " + (plan.refusals().size() - 1) + " more)" : "")
+          + "; nothing was started", List.of(), Map.of("refusals", plan.refusals(), "upgrade", plan));
+    }
+    ClusterSpec cluster = planned.inventory().cluster();
+    String id = OperationRequest.operationId(cluster.name(), UPGRADE, req.requestId());
+    if (OperationReader.exists(temporal, id) || queued(cluster.name(), id)) {
+      return new Submitted(id, cluster.name(), req.requestId(), true, null, plan);
+    }
+    // Workers at once is the plan's batch size, so the options say what the plan says.
+    ExpansionOptions withBatch = new ExpansionOptions(options.requireApproval(),
+        options.approveEachControlPlane(), plan.maxUnavailable(), false, null, options.policy());
+    signalWithStart(cluster.name(), new OperationRequest(UPGRADE, req.requestId(), requestedBy,
+        cluster, null, withBatch, plan));
+    return new Submitted(id, cluster.name(), req.requestId(), false, null, plan);
+  }
+
+  static ExpansionOptions upgradeOptions(ExpandRequest.Options o, dev.graft.workflows.join.ExecutionPolicy policy) {
+    if (o != null && o.maxParallel() != null) {
+      throw ApiProblem.field("options.maxParallel", "is for an expansion; an upgrade takes"
+          + " upgrade.maxUnavailable (workers at once)");
+    }
+    if (o != null && Boolean.TRUE.equals(o.excludeFailedPrechecks())) {
+      throw ApiProblem.field("options.excludeFailedPrechecks", "is for an expansion: an upgrade"
+          + " starts only when every node's pre-checks pass");
+    }
+    return options(o, policy);
+  }
+
+  private void signalWithStart(String clusterName, OperationRequest request) {
     WorkflowStub stub = temporal.client().newUntypedWorkflowStub("ClusterWorkflow",
-        WorkflowOptions.newBuilder().setWorkflowId(ClusterWorkflow.workflowId(cluster.name()))
+        WorkflowOptions.newBuilder().setWorkflowId(ClusterWorkflow.workflowId(clusterName))
             .setTaskQueue(temporal.settings().getTaskQueue()).build());
     // Signal-with-start: starts the cluster's entity workflow if it is not running, and queues the
     // operation either way. The workflow ignores a requestId it has seen, so a race between two
     // identical POSTs still runs one operation.
     stub.signalWithStart("submit", new Object[] {request}, new Object[] {null});
-    return new Submitted(id, cluster.name(), req.requestId(), false, plan);
   }
 
   /** Whether the cluster's entity workflow holds {@code id} in its queue (not started yet). */
@@ -126,7 +186,7 @@ public final class OperationSubmitter {
     }
   }
 
-  static ExpandRequest parse(String body) {
+  public static ExpandRequest parse(String body) {
     if (body == null || body.isBlank()) {
       throw ApiProblem.of(400, "the request body is empty; send a JSON operation");
     }
@@ -172,7 +232,7 @@ public final class OperationSubmitter {
         Boolean.TRUE.equals(o.excludeFailedPrechecks()), null, policy);
   }
 
-  private static ImportedInventory importInventory(ExpandRequest.Inventory in) {
+  public static ImportedInventory importInventory(ExpandRequest.Inventory in) {
     if (in == null) {
       throw ApiProblem.field("inventory", "is required: {text, format} or {path}");
     }
@@ -222,7 +282,7 @@ public final class OperationSubmitter {
     };
   }
 
-  private static void requireReadable(String field, String path) {
+  static void requireReadable(String field, String path) {
     Path p = Path.of(path);
     if (!p.isAbsolute()) {
       throw ApiProblem.field(field, "\"" + path + "\" must be an absolute path on the server");

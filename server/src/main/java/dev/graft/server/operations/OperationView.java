@@ -6,13 +6,15 @@ import dev.graft.workflows.expand.OperationState;
 import dev.graft.workflows.plan.ExpansionPlan;
 import dev.graft.workflows.step.StepState;
 import dev.graft.workflows.step.StepView;
+import dev.graft.workflows.upgrade.UpgradePlan;
 import java.util.ArrayList;
 import java.util.List;
 
 /**
  * {@code GET /api/v1/operations/{id}}: the plan, the state, the operation's own steps and each
  * child's (node, etcd, routing) steps, the result once done, the commands to run next, and what
- * runs right now ({@code live}: the activities in flight, with their latest output line).
+ * runs right now ({@code live}: the activities in flight, with their latest output line). An
+ * upgrade has no {@code plan}; its own plan is {@code upgrade} (from, to, the order, the batches).
  */
 public record OperationView(
     String id,
@@ -31,7 +33,8 @@ public record OperationView(
     ExpansionResult result,
     List<String> next,
     String runId,
-    List<Live> live) {
+    List<Live> live,
+    UpgradePlan upgrade) {
 
   /**
    * One activity in flight, as Temporal describes it: the step's latest output line (what the

@@ -29,7 +29,7 @@ import java.util.List;
 import java.util.Map;
 
 /**
- * {@code /api/v1/operations}: submit an expansion, list operations, read one with every node's
+ * {@code /api/v1/operations}: submit an expansion or an upgrade, list operations, read one with every node's
  * steps, read its audit trail, and decide (approve, retry, skip, abort).
  *
  * <p>Operation ids contain slashes ({@code cluster/prod/expand/r1}); they appear in paths as they
@@ -76,6 +76,9 @@ public class OperationsResource {
     out.put("existing", s.existing());
     out.put("location", location(s.id()).toString());
     out.put("plan", s.plan());
+    if (s.upgrade() != null) {
+      out.put("upgrade", s.upgrade());
+    }
     return Response.accepted(out).location(location(s.id())).build();
   }
 

@@ -14,6 +14,8 @@ import dev.graft.workflows.step.OperationOutcome;
 import dev.graft.workflows.step.StepResult;
 import dev.graft.workflows.step.Steps;
 import dev.graft.workflows.step.StepsWorkflow;
+import dev.graft.workflows.upgrade.NodeUpgrade;
+import dev.graft.workflows.upgrade.UpgradeWorkflow;
 import io.temporal.activity.ActivityInterface;
 import io.temporal.activity.ActivityOptions;
 import io.temporal.common.RetryOptions;
@@ -221,10 +223,11 @@ public final class FakeWorkflows {
         String id = r.operationId();
         OperationSummary q = ops.get(id);
         ops.put(id, with(q, OperationState.RUNNING, Workflow.currentTimeMillis(), null, "running"));
-        ExpansionWorkflow child = Workflow.newChildWorkflowStub(ExpansionWorkflow.class,
-            ChildWorkflowOptions.newBuilder().setWorkflowId(id).build());
+        ChildWorkflowOptions options = ChildWorkflowOptions.newBuilder().setWorkflowId(id).build();
         try {
-          ExpansionResult res = child.expand(r);
+          ExpansionResult res = "upgrade".equals(r.kind())
+              ? Workflow.newChildWorkflowStub(UpgradeWorkflow.class, options).upgrade(r)
+              : Workflow.newChildWorkflowStub(ExpansionWorkflow.class, options).expand(r);
           OperationState end = res.outcome() == OperationOutcome.COMPLETED ? OperationState.DONE
               : res.outcome() == OperationOutcome.ABORTED ? OperationState.ABORTED : OperationState.FAILED;
           ops.put(id, with(ops.get(id), end, null, Workflow.currentTimeMillis(), res.message()));
@@ -260,6 +263,102 @@ public final class FakeWorkflows {
     @Override
     public List<OperationSummary> operations() {
       return List.copyOf(ops.values());
+    }
+  }
+
+  @WorkflowInterface
+  public interface FakeNodeUpgradeWorkflow extends OperatedWorkflow {
+    @WorkflowMethod
+    String upgrade(NodeUpgrade node);
+  }
+
+  /**
+   * A node's upgrade with the real one's step ids; a node the plan found at the target finds
+   * every step already done, as the real one reports it.
+   */
+  public static final class FakeNodeUpgradeWorkflowImpl extends StepsWorkflow implements FakeNodeUpgradeWorkflow {
+    static final List<String> STEPS = List.of("check", "kubeadm-package", "kubeadm-upgrade", "drain",
+        "kubelet-package", "ready");
+
+    @Override
+    public String upgrade(NodeUpgrade n) {
+      StepActivities acts = activities();
+      String node = n.node().name();
+      for (String s : STEPS) {
+        steps.declare(s, s, node, false);
+      }
+      return steps.operation(() -> {
+        for (String s : STEPS) {
+          steps.run(s, s, node, false, () -> n.atTarget()
+              ? new StepOutput(true, node + " already at the target", 1)
+              : acts.run(new StepInput(node, s)));
+        }
+      }).wire();
+    }
+  }
+
+  /**
+   * The upgrade's stand-in, registered under the real type name ("UpgradeWorkflow"): an optional
+   * approval, then every node in the plan's order as a child "node/<name>", one at a time; its
+   * result names each node's outcome ("upgraded", "already-upgraded", "failed").
+   */
+  public static final class FakeUpgradeWorkflowImpl extends StepsWorkflow implements UpgradeWorkflow {
+    private final Map<String, String> children = new LinkedHashMap<>();
+    private OperationRequest request;
+    private OperationState state = OperationState.RUNNING;
+    private String phase;
+    private Long started;
+    private Long ended;
+
+    @Override
+    public ExpansionResult upgrade(OperationRequest r) {
+      request = r;
+      started = Workflow.currentTimeMillis();
+      String id = Workflow.getInfo().getWorkflowId();
+      List<NodeUpgrade> order = r.upgrade().nodes();
+      for (NodeUpgrade n : order) {
+        children.put("node/" + n.node().name(), id + "/node/" + n.node().name());
+      }
+      List<ExpansionResult.NodeSummary> nodes = new ArrayList<>();
+      OperationOutcome outcome = steps.operation(() -> {
+        if (r.options().requireApproval()) {
+          phase = "approval";
+          steps.gate("approve", "approval before the cluster changes");
+        }
+        phase = "nodes";
+        for (NodeUpgrade n : order) {
+          FakeNodeUpgradeWorkflow child = Workflow.newChildWorkflowStub(FakeNodeUpgradeWorkflow.class,
+              ChildWorkflowOptions.newBuilder().setWorkflowId(children.get("node/" + n.node().name())).build());
+          String end = child.upgrade(n);
+          nodes.add(new ExpansionResult.NodeSummary(n.node().name(),
+              !"completed".equals(end) ? "failed" : n.atTarget() ? "already-upgraded" : "upgraded",
+              new ExpansionResult.StepCounts(n.atTarget() ? 0 : 6, n.atTarget() ? 6 : 0, 0, 0), 0, 0));
+        }
+      });
+      ended = Workflow.currentTimeMillis();
+      phase = null;
+      state = outcome == OperationOutcome.COMPLETED ? OperationState.DONE
+          : outcome == OperationOutcome.ABORTED ? OperationState.ABORTED : OperationState.FAILED;
+      int done = (int) nodes.stream().filter(n -> n.outcome().equals("upgraded")).count();
+      int already = (int) nodes.stream().filter(n -> n.outcome().equals("already-upgraded")).count();
+      return new ExpansionResult(id, outcome, "upgraded to " + r.upgrade().to(),
+          new ExpansionResult.StepCounts(done * 6, already * 6, 0, 0), nodes, ended - started);
+    }
+
+    @Override
+    public void childAttention(dev.graft.workflows.step.ChildAttention attention) {
+      // The REST layer reads needs-attention from the children's own steps.
+    }
+
+    @Override
+    public ExpansionProgress progress() {
+      OperationState s = state;
+      if (!s.terminal()) {
+        s = steps.waitingForApproval() ? OperationState.WAITING_APPROVAL
+            : steps.needsAttention() ? OperationState.NEEDS_ATTENTION : OperationState.RUNNING;
+      }
+      return new ExpansionProgress(Workflow.getInfo().getWorkflowId(), s, phase, null, Map.copyOf(children),
+          List.of(), started, ended, request == null ? null : request.upgrade());
     }
   }
 }

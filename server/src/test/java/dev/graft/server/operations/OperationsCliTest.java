@@ -41,11 +41,17 @@ class OperationsCliTest {
   record Run(int code, String out, String err) {}
 
   static Run graft(String token, String... args) throws Exception {
-    ByteArrayOutputStream out = new ByteArrayOutputStream();
-    ByteArrayOutputStream err = new ByteArrayOutputStream();
     List<String> all = new ArrayList<>(List.of(args));
     all.add("--server");
     all.add(F.url());
+    return graftAt(token, all.toArray(String[]::new));
+  }
+
+  /** The CLI in-process with these arguments (which name the server). */
+  static Run graftAt(String token, String... args) throws Exception {
+    ByteArrayOutputStream out = new ByteArrayOutputStream();
+    ByteArrayOutputStream err = new ByteArrayOutputStream();
+    List<String> all = new ArrayList<>(List.of(args));
     if (token != null) {
       all.add("--token");
       all.add(token);

@@ -51,7 +51,8 @@ final class OperationsFixture {
     factory = WorkerFactory.newInstance(client);
     Worker worker = factory.newWorker(settings.getTaskQueue());
     worker.registerWorkflowImplementationTypes(FakeWorkflows.FakeClusterWorkflowImpl.class,
-        FakeWorkflows.FakeExpansionWorkflowImpl.class, FakeWorkflows.FakeNodeWorkflowImpl.class);
+        FakeWorkflows.FakeExpansionWorkflowImpl.class, FakeWorkflows.FakeNodeWorkflowImpl.class,
+        FakeWorkflows.FakeUpgradeWorkflowImpl.class, FakeWorkflows.FakeNodeUpgradeWorkflowImpl.class);
     worker.registerActivitiesImplementations(new FakeWorkflows.StepActivitiesImpl());
     factory.start();
     Path config = dir.resolve("graft.yml");

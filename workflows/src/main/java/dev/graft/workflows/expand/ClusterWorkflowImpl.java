@@ -1,6 +1,7 @@
 package dev.graft.workflows.expand;
 
 import dev.graft.workflows.step.OperationOutcome;
+import dev.graft.workflows.upgrade.UpgradeWorkflow;
 import io.temporal.api.enums.v1.ParentClosePolicy;
 import io.temporal.api.enums.v1.WorkflowIdReusePolicy;
 import io.temporal.failure.TemporalFailure;
@@ -40,6 +41,8 @@ public class ClusterWorkflowImpl implements ClusterWorkflow {
   static final int QUEUE_LIMIT = 100;
   /** History length after which the workflow continues as new, between operations. */
   static final int HISTORY_LIMIT = 2_000;
+  static final String EXPAND = "expand";
+  static final String UPGRADE = "upgrade";
 
   private String cluster;
   private final Deque<OperationRequest> queue = new ArrayDeque<>();
@@ -90,15 +93,23 @@ public class ClusterWorkflowImpl implements ClusterWorkflow {
     OperationState state;
     String message;
     try {
-      ExpansionWorkflow child = Workflow.newChildWorkflowStub(ExpansionWorkflow.class,
-          ChildWorkflowOptions.newBuilder()
-              .setWorkflowId(op.operationId())
-              .setParentClosePolicy(ParentClosePolicy.PARENT_CLOSE_POLICY_ABANDON)
-              // The requestId is an idempotency key: an id that already ran never runs again,
-              // even after it has fallen out of the recent list.
-              .setWorkflowIdReusePolicy(WorkflowIdReusePolicy.WORKFLOW_ID_REUSE_POLICY_REJECT_DUPLICATE)
-              .build());
-      Promise<ExpansionResult> result = Async.function(child::expand, op);
+      ChildWorkflowOptions options = ChildWorkflowOptions.newBuilder()
+          .setWorkflowId(op.operationId())
+          .setParentClosePolicy(ParentClosePolicy.PARENT_CLOSE_POLICY_ABANDON)
+          // The requestId is an idempotency key: an id that already ran never runs again,
+          // even after it has fallen out of the recent list.
+          .setWorkflowIdReusePolicy(WorkflowIdReusePolicy.WORKFLOW_ID_REUSE_POLICY_REJECT_DUPLICATE)
+          .build();
+      // Only the child's type differs between kinds: an expansion's commands are the same as
+      // before upgrades existed, so recorded cluster histories replay unchanged.
+      Promise<ExpansionResult> result;
+      if (UPGRADE.equals(op.kind())) {
+        UpgradeWorkflow child = Workflow.newChildWorkflowStub(UpgradeWorkflow.class, options);
+        result = Async.function(child::upgrade, op);
+      } else {
+        ExpansionWorkflow child = Workflow.newChildWorkflowStub(ExpansionWorkflow.class, options);
+        result = Async.function(child::expand, op);
+      }
       ExpansionResult r = result.get();
       state = r.outcome() == OperationOutcome.COMPLETED ? OperationState.DONE
           : r.outcome() == OperationOutcome.ABORTED ? OperationState.ABORTED : OperationState.FAILED;
@@ -134,7 +145,9 @@ public class ClusterWorkflowImpl implements ClusterWorkflow {
       return;
     }
     long now = Workflow.currentTimeMillis();
-    String refusal = !"expand".equals(request.kind()) ? "unknown operation kind " + request.kind()
+    String refusal = !EXPAND.equals(request.kind()) && !UPGRADE.equals(request.kind())
+        ? "unknown operation kind " + request.kind()
+        : UPGRADE.equals(request.kind()) && request.upgrade() == null ? "an upgrade submitted without its plan"
         : !cluster.equals(request.cluster().name()) ? "submitted to cluster " + cluster + " for cluster " + request.cluster().name()
         : queue.size() >= QUEUE_LIMIT ? "the queue of cluster " + cluster + " is full (" + QUEUE_LIMIT + ")"
         : null;

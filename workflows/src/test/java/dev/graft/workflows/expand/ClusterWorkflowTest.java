@@ -36,7 +36,8 @@ class ClusterWorkflowTest {
       TestWorkflowExtension.newBuilder()
           .registerWorkflowImplementationTypes(
               ClusterWorkflowImpl.class, ExpansionWorkflowImpl.class, NodeJoinWorkflowImpl.class,
-              RoutingWorkflowImpl.class, RoutingBatchWorkflowImpl.class, dev.graft.workflows.etcd.EtcdGrowthWorkflowImpl.class)
+              RoutingWorkflowImpl.class, RoutingBatchWorkflowImpl.class, dev.graft.workflows.etcd.EtcdGrowthWorkflowImpl.class,
+              RecordingUpgrade.class)
           .setActivityImplementations(fleet, fleet.etcd)
           .setDoNotStart(true)
           .build();
@@ -151,5 +152,52 @@ class ClusterWorkflowTest {
     assertEquals(List.of("cluster/prod/expand/r0", next.operationId()), ops.stream().map(OperationSummary::id).toList());
     assertEquals(OperationState.DONE, ops.get(1).state(), ops.get(1).message());
     assertEquals(1, fleet.events.stream().filter(e -> e.startsWith("allocate")).count());
+  }
+
+  /** A stand-in for the upgrade: records the request it ran and ends completed. */
+  public static class RecordingUpgrade extends dev.graft.workflows.step.StepsWorkflow
+      implements dev.graft.workflows.upgrade.UpgradeWorkflow {
+    static final List<String> RAN = new java.util.concurrent.CopyOnWriteArrayList<>();
+
+    @Override
+    public ExpansionResult upgrade(OperationRequest request) {
+      RAN.add(io.temporal.workflow.Workflow.getInfo().getWorkflowId() + " to " + request.upgrade().to());
+      return new ExpansionResult(request.operationId(), dev.graft.workflows.step.OperationOutcome.COMPLETED,
+          "upgraded to " + request.upgrade().to(), new ExpansionResult.StepCounts(0, 0, 0, 0), List.of(), 0);
+    }
+
+    @Override
+    public ExpansionProgress progress() {
+      return null;
+    }
+
+    @Override
+    public void childAttention(dev.graft.workflows.step.ChildAttention attention) {}
+  }
+
+  private static OperationRequest upgrade(String requestId, dev.graft.workflows.upgrade.UpgradePlan plan) {
+    return new OperationRequest("upgrade", requestId, "alice", cluster(0, 0), null,
+        options(1, false, false, false), plan);
+  }
+
+  @Test
+  void anUpgradeRunsAsAnUpgradeChildUnderItsOperationId(TestWorkflowEnvironment env, Worker worker) {
+    RecordingUpgrade.RAN.clear();
+    env.start();
+    ClusterWorkflow wf = existing(env, "prod");
+    dev.graft.workflows.upgrade.UpgradePlan plan = new dev.graft.workflows.upgrade.UpgradePlan("prod", "v1.30.2",
+        "v1.31.0", List.of(), List.of(), null, 1, null, List.of(), List.of());
+    OperationRequest r = upgrade("u1", plan);
+    submit(env, worker, "prod", r);
+    submit(env, worker, "prod", upgrade("u2", null)); // no plan: refused, nothing runs
+    WorkflowStub.fromTyped(wf).getResult(Void.class);
+    List<OperationSummary> ops = wf.operations();
+    assertEquals("cluster/prod/upgrade/u1", r.operationId());
+    assertEquals(OperationState.DONE, op(ops, r.operationId()).state(), op(ops, r.operationId()).message());
+    assertEquals("upgrade", op(ops, r.operationId()).kind());
+    assertEquals(List.of("cluster/prod/upgrade/u1 to v1.31.0"), RecordingUpgrade.RAN);
+    OperationSummary refused = op(ops, "cluster/prod/upgrade/u2");
+    assertEquals(OperationState.FAILED, refused.state());
+    assertTrue(refused.message().contains("without its plan"), refused.message());
   }
 }

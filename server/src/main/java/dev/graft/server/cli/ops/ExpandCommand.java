@@ -118,7 +118,7 @@ public final class ExpandCommand extends ApiCommand {
     return StatusCommand.watchAndReport(api, patience, id, out, json, ns.getInt("interval"));
   }
 
-  private static void putPath(ObjectNode node, String field, String path) {
+  static void putPath(ObjectNode node, String field, String path) {
     if (path != null && !path.isBlank()) {
       node.put(field, Path.of(path).toAbsolutePath().normalize().toString());
     }

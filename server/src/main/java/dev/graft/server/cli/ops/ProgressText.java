@@ -21,6 +21,8 @@ final class ProgressText {
 
   static String header(JsonNode op) {
     return op.path("id").asText() + "  " + op.path("state").asText()
+        + (op.hasNonNull("upgrade") ? "  " + op.at("/upgrade/from").asText() + " -> "
+            + op.at("/upgrade/to").asText() : "")
         + (op.hasNonNull("phase") ? "  phase " + op.get("phase").asText() : "")
         + (op.hasNonNull("requestedBy") ? "  (requested by " + op.get("requestedBy").asText() + ")" : "");
   }
@@ -96,7 +98,7 @@ final class ProgressText {
       // node with the node's outcome and the time from its first step's start to its last's end.
       for (JsonNode n : r.get("nodes")) {
         b.append(String.format("  %-14s %-15s %s; steps ran %.1f s (first to last %.1f s)%n",
-            n.path("node").asText(), n.path("outcome").asText(), countText(n.path("steps")),
+            n.path("node").asText(), outcome(op, n.path("outcome").asText()), countText(n.path("steps")),
             n.path("workMillis").asLong() / 1000.0, n.path("durationMillis").asLong() / 1000.0));
       }
       // What the verification found, in its own words (nodes Ready, etcd voters, routes).
@@ -128,9 +130,21 @@ final class ProgressText {
       op.get("next").forEach(n -> b.append("  ").append(n.asText()).append('\n'));
     } else if ("failed".equals(op.path("state").asText())) {
       b.append("next: read `graft history ").append(op.path("id").asText())
-          .append("` for what failed, fix it, and expand again with a new request id\n");
+          .append("` for what failed, fix it, and ")
+          .append(op.hasNonNull("upgrade") ? "upgrade" : "expand").append(" again with a new request id\n");
     }
     return b.toString();
+  }
+
+  /**
+   * A node's outcome as the workflow names it; an upgrade's "already-upgraded" reads "already at
+   * v1.31.0". Outcomes this CLI does not know are printed as they come.
+   */
+  static String outcome(JsonNode op, String outcome) {
+    if ("already-upgraded".equals(outcome) && op.hasNonNull("upgrade")) {
+      return "already at " + op.at("/upgrade/to").asText();
+    }
+    return outcome;
   }
 
   private static int[] counts(JsonNode steps) {
