@@ -61,8 +61,10 @@ class UpgradeLabTest {
         .kubernetesVersion("v1.30.2").upgradeTo("v1.31.0").build());
     System.out.printf("lab up --nodes 2 --bootstrap, upgradable v1.30.2 -> v1.31.0: %.2f s%n",
         (System.nanoTime() - t0) / 1e9);
-    kube = new KubernetesClientBuilder().withConfig(
-        Config.fromKubeconfig(Files.readString(Path.of(lab.state().kubeconfig())))).build();
+    Config config = Config.fromKubeconfig(Files.readString(Path.of(lab.state().kubeconfig())));
+    // As Graft's clients: no retries of fabric8's own (it would retry the 429 of a blocked drain).
+    config.setRequestRetryBackoffLimit(0);
+    kube = new KubernetesClientBuilder().withConfig(config).build();
   }
 
   @AfterAll
@@ -179,6 +181,43 @@ class UpgradeLabTest {
 
   @Test
   @Order(3)
+  void imagesArePrefetchedForTheTargetWithTheOldKubeadm() throws Exception {
+    for (LabHost h : lab.hosts()) {
+      String out = sh(h.name(), "kubeadm config images pull --kubernetes-version v1.31.0")
+          .stdout();
+      assertTrue(out.contains("[config/images] Pulled registry.k8s.io/kube-apiserver:v1.31.0\n"),
+          out);
+      assertTrue(sh(h.name(), "cat /var/lib/graft-lab/images").stdout()
+          .contains("registry.k8s.io/etcd:3.5.15-0\n"));
+    }
+    ExecResult old = lab.host(CP).sh(T, "kubeadm config images pull --kubernetes-version v1.28.0");
+    assertEquals(1, old.exitCode(), old.toString());
+    assertTrue(old.stderr().contains("control plane version >= 1.29.0"), old.stderr());
+  }
+
+  @Test
+  @Order(4)
+  void applyRefusesAnOldKubeadmAndRollsBackAFailedControlPlaneUpgrade() throws Exception {
+    ExecResult tooOld = lab.host(CP).sh(T, "kubeadm upgrade apply v1.31.0 --yes");
+    assertEquals(1, tooOld.exitCode(), tooOld.toString());
+    assertTrue(tooOld.stderr().contains("Kubeadm version \"v1.30.2\" can only be used to upgrade"
+        + " to Kubernetes version \"v1.30\""), tooOld.stderr());
+    sh(CP, "apt-mark unhold kubeadm && apt-get update -q"
+        + " && DEBIAN_FRONTEND=noninteractive apt-get install -y -q kubeadm=1.31.0-1.1"
+        + " && apt-mark hold kubeadm");
+    lab.faults().failUpgrade(CP, "apply/control-plane", 1);
+    ExecResult failed = lab.host(CP).sh(T, "kubeadm upgrade apply v1.31.0 --yes");
+    assertEquals(1, failed.exitCode(), failed.toString());
+    assertTrue(failed.stderr().contains("couldn't upgrade control plane. kubeadm has tried to"
+        + " recover everything into the earlier state"), failed.stderr());
+    assertTrue(sh(CP, "cat /etc/kubernetes/manifests/kube-apiserver.yaml").stdout()
+        .contains("image: registry.k8s.io/kube-apiserver:v1.30.2"), "rolled back");
+    ConfigMap cc = kube.configMaps().inNamespace("kube-system").withName("kubeadm-config").get();
+    assertTrue(cc.getData().get("ClusterConfiguration").contains("kubernetesVersion: v1.30.2"));
+  }
+
+  @Test
+  @Order(5)
   void theControlPlaneUpgradesThroughAptAndKubeadmUpgradeApply() throws Exception {
     // The kubeadm package first, as the Kubernetes upgrade guide does.
     sh(CP, "apt-mark unhold kubeadm && apt-get update -q"
@@ -187,9 +226,13 @@ class UpgradeLabTest {
     assertEquals("v1.31.0\n", sh(CP, "kubeadm version -o short").stdout());
     String plan = sh(CP, "kubeadm upgrade plan").stdout();
     assertTrue(plan.contains("kubeadm upgrade apply v1.31.0"), plan);
+    String json = sh(CP, "kubeadm upgrade plan -o json").stdout();
+    assertTrue(json.contains("\"newVersion\" : \"v1.31.0\""), json);
     String apply = sh(CP, "kubeadm upgrade apply v1.31.0 --yes").stdout();
-    assertTrue(apply.contains("[upgrade] SUCCESS! A control plane node of your cluster was"
-        + " upgraded to \"v1.31.0\"."), apply);
+    assertTrue(apply.contains("[upgrade/successful] SUCCESS! Your cluster was upgraded to"
+        + " \"v1.31.0\". Enjoy!"), apply);
+    assertTrue(sh(CP, "cat /etc/kubernetes/manifests/etcd.yaml").stdout()
+        .contains("image: registry.k8s.io/etcd:3.5.15-0"));
     ConfigMap cc = kube.configMaps().inNamespace("kube-system").withName("kubeadm-config").get();
     assertTrue(cc.getData().get("ClusterConfiguration").contains("kubernetesVersion: v1.31.0"));
     assertTrue(sh(CP, "cat /etc/kubernetes/manifests/kube-apiserver.yaml").stdout()
@@ -214,10 +257,15 @@ class UpgradeLabTest {
   }
 
   @Test
-  @Order(4)
+  @Order(6)
   void theWorkerUpgradesWithKubeadmUpgradeNode() throws Exception {
     sh(WORKER, "apt-mark unhold kubeadm && DEBIAN_FRONTEND=noninteractive apt-get install -y -q"
         + " --allow-change-held-packages kubeadm=1.31.0-1.1");
+    lab.faults().failUpgrade(WORKER, "node/control-plane", 1);
+    ExecResult failed = lab.host(WORKER).sh(T, "kubeadm upgrade node");
+    assertEquals(1, failed.exitCode(), failed.toString());
+    assertTrue(failed.stderr().startsWith("error execution phase kubelet-config:"),
+        failed.stderr());
     String out = sh(WORKER, "kubeadm upgrade node").stdout();
     assertTrue(out.contains("[upgrade] Skipping phase. Not a control plane node."), out);
     assertTrue(out.contains("[upgrade] The configuration for this node was successfully"), out);
@@ -229,7 +277,7 @@ class UpgradeLabTest {
   }
 
   @Test
-  @Order(5)
+  @Order(7)
   void etcdctlSnapshotSaveWorksAgainstTheRealEtcd() throws Exception {
     String pki = "/etc/kubernetes/pki/etcd";
     String out = sh(CP, "ETCDCTL_API=3 etcdctl --endpoints=https://127.0.0.1:2379"
@@ -240,5 +288,17 @@ class UpgradeLabTest {
         .stdout();
     assertTrue(out.contains("Snapshot saved at /var/lib/graft-snapshot.db"), out);
     assertTrue(out.contains("\"totalKey\""), out);
+  }
+
+  @Test
+  @Order(8)
+  void aBudgetBlocksTheWorkersDrainUntilRemoved() {
+    String pdb = lab.faults().blockDrain(WORKER);
+    assertEquals("block-" + WORKER, pdb);
+    var pod = kube.pods().inNamespace(LabFaults.DRAIN_NAMESPACE).withName("blocked-" + WORKER);
+    assertEquals(WORKER, pod.get().getSpec().getNodeName());
+    assertFalse(pod.evict(), "429: the budget allows no disruption");
+    lab.faults().unblockDrain(WORKER);
+    assertTrue(pod.evict());
   }
 }
