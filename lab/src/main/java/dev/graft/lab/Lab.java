@@ -114,7 +114,8 @@ public final class Lab implements AutoCloseable, LabBootstrap.Target {
       InventoryWriter.write(done);
       LOG.info("lab {} up: {} {} hosts, state in {}", id, spec.nodes(), kind.label(), dir);
       if (spec.bootstrap()) {
-        lab.api = LabBootstrap.run(lab, spec.nodeMonitorGracePeriod());
+        lab.api = LabBootstrap.run(lab, spec.nodeMonitorGracePeriod(),
+            spec.kubernetesVersion(), spec.upgradeTo());
       }
       return lab;
     } catch (IOException | InterruptedException | RuntimeException | Error e) {

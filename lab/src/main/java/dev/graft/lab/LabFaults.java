@@ -46,6 +46,32 @@ public final class LabFaults {
         "this lab has no API stand-in in this JVM (bootstrap the lab in this process first)"));
   }
 
+  /** Namespace of the objects {@link #blockDrain} creates. */
+  public static final String DRAIN_NAMESPACE = "graft-lab";
+
+  /**
+   * A drain of {@code node} that a PodDisruptionBudget blocks, as an SRE's single-replica
+   * workload with {@code maxUnavailable: 0} does: a Running, Ready pod {@code blocked-<node>}
+   * (an object only; no process) on the node in namespace {@value #DRAIN_NAMESPACE}, and the
+   * budget {@code block-<node>} covering it. Evicting the pod then answers 429 ("Cannot evict pod
+   * as it would violate the pod's disruption budget."); the budget's status shows 0 disruptions
+   * allowed. Returns the budget's name; {@link #unblockDrain} deletes it.
+   */
+  public String blockDrain(String node) {
+    ApiStandin a = api.get().orElseThrow(() -> new LabException(
+        "this lab has no API stand-in in this JVM (bootstrap the lab in this process first)"));
+    String app = "blocked-" + node;
+    a.createTestPod(node, DRAIN_NAMESPACE, app, java.util.Map.of("app", app));
+    return a.createBudget(DRAIN_NAMESPACE, "block-" + node, java.util.Map.of("app", app), 0)
+        .getMetadata().getName();
+  }
+
+  /** Deletes the budget {@link #blockDrain} created, so the node's drain can finish. */
+  public void unblockDrain(String node) {
+    api.get().ifPresent(a -> a.client().policy().v1().podDisruptionBudget()
+        .inNamespace(DRAIN_NAMESPACE).withName("block-" + node).delete());
+  }
+
   /**
    * Takes the host's link down for {@code down}, up for {@code up}, {@code times} times, in the
    * background (netns only), and leaves it up at the end. Cancelling the returned flap (or its
@@ -208,6 +234,36 @@ public final class LabFaults {
    */
   public void failJoinAfter(String host, String phase, int times) {
     hosts.apply(host).failJoinAfter(phase, times);
+  }
+
+  /**
+   * The next {@code times} runs of a kubeadm upgrade step on the host fail as kubeadm fails
+   * there, leaving what kubeadm leaves:
+   *
+   * <ul>
+   *   <li>{@code apply/control-plane}: {@code kubeadm upgrade apply} fails while upgrading the
+   *       static pods (after etcd's and kube-apiserver's manifests were written), rolls the
+   *       manifests back from its backup and exits 1 ("couldn't upgrade control plane. kubeadm
+   *       has tried to recover everything into the earlier state"); kubeadm-config keeps the
+   *       old version;
+   *   <li>{@code node/control-plane}: {@code kubeadm upgrade node} fails in its kubelet-config
+   *       phase, after the control-plane phase has rewritten the node's manifests (a worker:
+   *       nothing changed), exit 1, "error execution phase kubelet-config: ...".
+   * </ul>
+   *
+   * Needs the kubeadm stand-in on the host (a lab with the bootstrap).
+   */
+  public void failUpgrade(String host, String fault, int times) {
+    hosts.apply(host).armUpgradeFault(fault, times, 0);
+  }
+
+  /**
+   * The next {@code times} {@code kubeadm upgrade apply} runs on the host stop for {@code pause}
+   * right after upgrading etcd's manifest, before kube-apiserver's: a window in which a test can
+   * SIGKILL the worker that started the apply and see the (detached) apply carry on.
+   */
+  public void slowUpgradeApply(String host, int times, Duration pause) {
+    hosts.apply(host).armUpgradeFault("apply-pause", times, (int) Math.max(1, pause.toSeconds()));
   }
 
   /** Every later run of COMMAND on the host is appended to its mutation log. */

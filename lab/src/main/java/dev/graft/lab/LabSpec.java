@@ -11,6 +11,10 @@ import java.util.List;
  * bootstrap} makes host 1 an existing cluster (API stand-in in this JVM, stand-ins on every host,
  * `kubeadm init` played on host 1); {@code nodeMonitorGracePeriod} is then the API stand-in's
  * --node-monitor-grace-period (how long after the last kubelet heartbeat a Node turns Unknown).
+ * {@code kubernetesVersion} is the version the bootstrap's cluster runs; {@code upgradeTo}, when
+ * set, makes the lab upgradable: every host gets a local apt repository of stand-in kubeadm,
+ * kubelet and kubectl packages for both versions, with those of {@code kubernetesVersion}
+ * installed (and held) through the host's own apt-get (netns hosts only).
  */
 public record LabSpec(
     int nodes,
@@ -23,7 +27,9 @@ public record LabSpec(
     Duration startTimeout,
     List<HostCustomizer> customizers,
     boolean bootstrap,
-    Duration nodeMonitorGracePeriod) {
+    Duration nodeMonitorGracePeriod,
+    String kubernetesVersion,
+    String upgradeTo) {
 
   public LabSpec {
     if (nodes < 1 || nodes > AddressPlan.MAX_HOSTS) {
@@ -38,6 +44,22 @@ public record LabSpec(
     customizers = List.copyOf(customizers);
     if (nodeMonitorGracePeriod.isNegative() || nodeMonitorGracePeriod.isZero()) {
       throw new IllegalArgumentException("node monitor grace period must be positive");
+    }
+    if (kubernetesVersion == null || !kubernetesVersion.matches("v\\d+\\.\\d+\\.\\d+")) {
+      throw new IllegalArgumentException("kubernetesVersion must look like v1.31.0: "
+          + kubernetesVersion);
+    }
+    if (upgradeTo != null) {
+      if (!upgradeTo.matches("v\\d+\\.\\d+\\.\\d+")) {
+        throw new IllegalArgumentException("upgradeTo must look like v1.31.0: " + upgradeTo);
+      }
+      if (!bootstrap) {
+        throw new IllegalArgumentException("upgradeTo needs the bootstrap (a cluster to upgrade)");
+      }
+      if (kind == LabKind.INPROCESS) {
+        throw new IllegalArgumentException("upgradeTo needs netns hosts: an in-process host's"
+            + " apt-get and dpkg database are the machine's");
+      }
     }
   }
 
@@ -58,6 +80,8 @@ public record LabSpec(
     private final List<HostCustomizer> customizers = new ArrayList<>();
     private boolean bootstrap;
     private Duration nodeMonitorGracePeriod = Duration.ofSeconds(8);
+    private String kubernetesVersion = "v1.32.0";
+    private String upgradeTo;
 
     public Builder nodes(int n) {
       this.nodes = n;
@@ -115,12 +139,27 @@ public record LabSpec(
       return this;
     }
 
+    /** The version the bootstrapped cluster (and its kubeadm and kubelet) runs. */
+    public Builder kubernetesVersion(String v) {
+      this.kubernetesVersion = v;
+      return this;
+    }
+
+    /**
+     * Packages of this version are available on every host besides those of {@link
+     * #kubernetesVersion}, which are installed: a cluster that can be upgraded to it.
+     */
+    public Builder upgradeTo(String v) {
+      this.upgradeTo = v;
+      return this;
+    }
+
     public LabSpec build() {
       Duration timeout =
           startTimeout != null ? startTimeout : Duration.ofSeconds(30 + nodes / 2L);
       return new LabSpec(
           nodes, kind, stateDir, namePrefix, clusterName, roles, slot, timeout, customizers,
-          bootstrap, nodeMonitorGracePeriod);
+          bootstrap, nodeMonitorGracePeriod, kubernetesVersion, upgradeTo);
     }
   }
 }

@@ -27,6 +27,11 @@ public record BootstrapSpec(String kubernetesVersion, String podSubnet, String s
         Duration.ofSeconds(60));
   }
 
+  public BootstrapSpec withKubernetesVersion(String v) {
+    return new BootstrapSpec(v, podSubnet, serviceSubnet, etcdClientPort, etcdPeerPort,
+        readyTimeout);
+  }
+
   public BootstrapSpec withEtcdPorts(int client, int peer) {
     return new BootstrapSpec(kubernetesVersion, podSubnet, serviceSubnet, client, peer,
         readyTimeout);

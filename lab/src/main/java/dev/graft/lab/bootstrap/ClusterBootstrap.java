@@ -104,7 +104,7 @@ public final class ClusterBootstrap {
 
     StaticPodManifests.Etcd etcd = new StaticPodManifests.Etcd(node, addr, spec.etcdClientPort(),
         spec.etcdPeerPort(), node + "=https://" + addr + ":" + spec.etcdPeerPort(), false,
-        "registry.k8s.io/etcd:3.5.16-0");
+        "registry.k8s.io/etcd:" + dev.graft.lab.standin.KubeImages.etcdTag(spec.kubernetesVersion()));
     host.writeFile("/etc/kubernetes/manifests/etcd.yaml", StaticPodManifests.etcd(etcd), "0600");
     host.writeFile("/etc/kubernetes/manifests/kube-apiserver.yaml", StaticPodManifests.apiServer(
         addr, URI.create(api.url()).getPort(), "https://127.0.0.1:" + spec.etcdClientPort(),

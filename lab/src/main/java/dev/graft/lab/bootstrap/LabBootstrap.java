@@ -7,6 +7,7 @@ import dev.graft.lab.LabHost;
 import dev.graft.lab.LabKind;
 import dev.graft.lab.LabState;
 import dev.graft.lab.standin.ApiStandin;
+import dev.graft.lab.standin.AptRepo;
 import dev.graft.lab.standin.StandinConfig;
 import dev.graft.lab.standin.StandinInstaller;
 import java.io.IOException;
@@ -55,6 +56,16 @@ public final class LabBootstrap {
 
   public static ApiStandin run(Target lab, Duration nodeMonitorGrace)
       throws IOException, InterruptedException {
+    return run(lab, nodeMonitorGrace, BootstrapSpec.defaults().kubernetesVersion(), null);
+  }
+
+  /**
+   * With {@code upgradeTo} set, every host first gets the stand-in packages' apt repository with
+   * {@code kubernetesVersion} and {@code upgradeTo}, and the packages of {@code
+   * kubernetesVersion} installed through its own apt-get ({@link AptRepo}); netns hosts only.
+   */
+  public static ApiStandin run(Target lab, Duration nodeMonitorGrace, String kubernetesVersion,
+      String upgradeTo) throws IOException, InterruptedException {
     long t0 = System.nanoTime();
     LabState s = lab.state();
     LabHost first = lab.hosts().get(0);
@@ -65,13 +76,19 @@ public final class LabBootstrap {
           + first.name() + " has roles " + first.roles() + " (drop --external-etcd)");
     }
     Path stateDir = Path.of(s.stateDir());
+    if (upgradeTo != null && s.kind() != LabKind.NETNS) {
+      throw new LabException("an upgradable lab (upgradeTo " + upgradeTo + ") needs netns hosts:"
+          + " an in-process host's apt-get and dpkg database are the machine's own");
+    }
+    Path repo = upgradeTo == null ? null : AptRepo.build(stateDir.resolve("apt"),
+        List.of(kubernetesVersion, upgradeTo).stream().distinct().toList());
     String bind = s.kind() == LabKind.NETNS ? s.gateway() : "127.0.0.1";
     ApiStandin api = startApi(bind, stateDir.resolve("kubeconfig"), nodeMonitorGrace);
     try {
-      BootstrapSpec spec = BootstrapSpec.defaults();
+      BootstrapSpec spec = BootstrapSpec.defaults().withKubernetesVersion(kubernetesVersion);
       Map<String, StandinConfig> configs = configs(lab.hosts(), s.kind(),
           StandinConfig.ofThisJvm(spec.kubernetesVersion()));
-      install(lab.hosts(), configs);
+      install(lab.hosts(), configs, repo, kubernetesVersion);
       long installed = System.nanoTime();
       StandinConfig c1 = configs.get(first.name());
       BootstrapResult r = ClusterBootstrap.bootstrap(new LabStandinHost(first), api,
@@ -129,8 +146,8 @@ public final class LabBootstrap {
     }
   }
 
-  private static void install(List<LabHost> hosts, Map<String, StandinConfig> configs)
-      throws IOException {
+  private static void install(List<LabHost> hosts, Map<String, StandinConfig> configs,
+      Path repo, String version) throws IOException {
     ExecutorService pool = Executors.newFixedThreadPool(
         Math.min(INSTALL_PARALLELISM, hosts.size()), r -> {
           Thread t = new Thread(r, "graft-lab-standin-install");
@@ -143,6 +160,9 @@ public final class LabBootstrap {
         all.add(CompletableFuture.runAsync(() -> {
           try {
             StandinInstaller.install(new LabStandinHost(h), configs.get(h.name()));
+            if (repo != null) {
+              AptRepo.configure(new LabStandinHost(h), repo, version);
+            }
           } catch (IOException e) {
             throw new CompletionException(e);
           }

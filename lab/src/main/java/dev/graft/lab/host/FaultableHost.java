@@ -103,6 +103,34 @@ public interface FaultableHost extends LabHost {
     }
   }
 
+  /** Faults of kubeadm upgrade apply|node that {@link #failUpgrade} can arm. */
+  java.util.List<String> UPGRADE_FAULTS =
+      java.util.List.of("apply/control-plane", "node/control-plane");
+
+  /**
+   * Arms the kubeadm stand-in: its next {@code times} runs of the upgrade step fail ({@link
+   * #UPGRADE_FAULTS}); with {@code pauseSeconds} > 0 instead, {@code "apply-pause"} makes the next
+   * applies stop that long half-way.
+   */
+  default void armUpgradeFault(String fault, int times, int pauseSeconds) {
+    if (!UPGRADE_FAULTS.contains(fault) && !fault.equals("apply-pause")) {
+      throw new IllegalArgumentException("unknown kubeadm upgrade fault '" + fault + "'; known: "
+          + UPGRADE_FAULTS + ", apply-pause");
+    }
+    if (times < 0 || pauseSeconds < 0 || pauseSeconds > 600) {
+      throw new IllegalArgumentException("times must be >= 0, the pause 0..600 s");
+    }
+    ExecResult r =
+        exec(
+            SHORT, "/bin/sh", "-c",
+            "d=\"${GRAFT_LAB_ROOT:-}/run/graft-lab/upgrade-fault\"; mkdir -p \"$d\" && echo \"$2 $3\" >\"$d/$1.tmp\" && mv \"$d/$1.tmp\" \"$d/$1\"",
+            "graft-lab-upgrade-fault", fault.replace('/', '_'), Integer.toString(times),
+            Integer.toString(pauseSeconds));
+    if (!r.ok()) {
+      throw new LabException("host " + name() + ": cannot arm kubeadm upgrade fault " + fault + ": " + r.stderr().strip());
+    }
+  }
+
   default void recordInvocations(String command) {
     Names.command("command", command);
     arm(command, "record", 0, 1);

@@ -122,7 +122,8 @@ public final class ApiStandin implements AutoCloseable {
       List<Runnable> loops = List.of(
           new NodeLifecycleStandin(client, o.nodeMonitorGracePeriod())::tick,
           new BootstrapSignerStandin(client)::tick,
-          new CsrSignerStandin(client, ca)::tick);
+          new CsrSignerStandin(client, ca)::tick,
+          new DisruptionStandin(client)::tick);
       for (Runnable loop : loops) {
         exec.scheduleWithFixedDelay(() -> {
           try {
@@ -187,6 +188,41 @@ public final class ApiStandin implements AutoCloseable {
    */
   public ApiFaults faults() {
     return faults;
+  }
+
+  /**
+   * A test pod bound to {@code node}: an object only (no process runs), Running and Ready, as a
+   * workload a drain must evict. Creates the namespace when missing; replaces an existing pod.
+   */
+  public io.fabric8.kubernetes.api.model.Pod createTestPod(String node, String namespace,
+      String name, java.util.Map<String, String> labels) {
+    client.namespaces().resource(new io.fabric8.kubernetes.api.model.NamespaceBuilder()
+        .withNewMetadata().withName(namespace).endMetadata().build()).createOr(x -> x.update());
+    io.fabric8.kubernetes.api.model.Pod pod = new io.fabric8.kubernetes.api.model.PodBuilder()
+        .withNewMetadata().withName(name).withNamespace(namespace).withLabels(labels)
+        .endMetadata()
+        .withNewSpec().withNodeName(node).addNewContainer().withName("app")
+        .withImage("registry.k8s.io/pause:3.10").endContainer().endSpec().build();
+    var created = client.pods().inNamespace(namespace).resource(pod).createOr(x -> x.update());
+    created.setStatus(new io.fabric8.kubernetes.api.model.PodStatusBuilder().withPhase("Running")
+        .addNewCondition().withType("Ready").withStatus("True").endCondition().build());
+    return client.pods().inNamespace(namespace).resource(created).updateStatus();
+  }
+
+  /**
+   * A PodDisruptionBudget with {@code maxUnavailable} over the pods {@code selector} matches
+   * (0: no voluntary disruption allowed, so every eviction of a healthy covered pod gets 429).
+   */
+  public io.fabric8.kubernetes.api.model.policy.v1.PodDisruptionBudget createBudget(
+      String namespace, String name, java.util.Map<String, String> selector,
+      int maxUnavailable) {
+    var pdb = new io.fabric8.kubernetes.api.model.policy.v1.PodDisruptionBudgetBuilder()
+        .withNewMetadata().withName(name).withNamespace(namespace).endMetadata()
+        .withNewSpec().withNewSelector().withMatchLabels(selector).endSelector()
+        .withMaxUnavailable(new io.fabric8.kubernetes.api.model.IntOrString(maxUnavailable))
+        .endSpec().build();
+    return client.policy().v1().podDisruptionBudget().inNamespace(namespace).resource(pdb)
+        .createOr(x -> x.update());
   }
 
   /** A client in this JVM that talks plain HTTP to the mock on loopback (no TLS cost). */

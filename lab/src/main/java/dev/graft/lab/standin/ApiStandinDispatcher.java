@@ -5,7 +5,12 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
+import io.fabric8.kubernetes.api.model.Pod;
+import io.fabric8.kubernetes.api.model.PodList;
+import io.fabric8.kubernetes.api.model.policy.v1.PodDisruptionBudget;
+import io.fabric8.kubernetes.api.model.policy.v1.PodDisruptionBudgetList;
 import io.fabric8.kubernetes.client.server.mock.KubernetesCrudDispatcher;
+import io.fabric8.kubernetes.client.utils.Serialization;
 import io.fabric8.mockwebserver.http.Buffer;
 import io.fabric8.mockwebserver.http.MockResponse;
 import io.fabric8.mockwebserver.http.RecordedRequest;
@@ -13,6 +18,7 @@ import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.util.Base64;
 import java.util.Iterator;
+import java.util.List;
 import java.util.Map;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
@@ -29,6 +35,8 @@ import java.util.regex.Pattern;
  *   <li>writes (PUT, merge patch, JSON patch) to the main resource of a Node, Pod or CSR leave
  *       its status alone, as the real API does for kinds with a status subresource;</li>
  *   <li>Secret stringData is folded into base64 data on create and update;</li>
+ *   <li>evictions (POST pods/NAME/eviction) honour PodDisruptionBudgets (429) and delete the
+ *       pod otherwise; the plain mock has no eviction subresource;</li>
  *   <li>a Node's spec.podCIDR and spec.podCIDRs are kept in step, must be CIDRs, and cannot
  *       change once set (422, in the API's words): see {@link NodePodCidrs}.</li>
  * </ul>
@@ -38,6 +46,8 @@ final class ApiStandinDispatcher extends KubernetesCrudDispatcher {
   private static final ObjectMapper YAML = new ObjectMapper(new YAMLFactory());
   private static final Pattern OBJECT_PATH =
       Pattern.compile("^(/api/v1|/apis/[^/]+/[^/]+)(/namespaces/[^/]+)?/([a-z]+)/([^/?]+)(/status)?(\\?.*)?$");
+  private static final Pattern EVICTION =
+      Pattern.compile("^/api/v1/namespaces/([^/]+)/pods/([^/?]+)/eviction(\\?.*)?$");
   private static final java.util.Set<String> STATUS_KINDS =
       java.util.Set.of("nodes", "pods", "certificatesigningrequests");
   /** Sent by the stand-in's own controllers, which a fault must not hit (see {@link ApiFaults}). */
@@ -75,6 +85,10 @@ final class ApiStandinDispatcher extends KubernetesCrudDispatcher {
 
   @Override
   public MockResponse handleCreate(RecordedRequest request) {
+    Matcher ev = EVICTION.matcher(request.getPath());
+    if (ev.matches()) {
+      return evict(ev.group(1), ev.group(2));
+    }
     String body = foldStringData(request.getPath(), request.getUtf8Body());
     if (stripQuery(request.getPath()).equals("/api/v1/nodes")) {
       try {
@@ -109,6 +123,49 @@ final class ApiStandinDispatcher extends KubernetesCrudDispatcher {
     }
     return super.handleUpdate(rewrite(request, request.getPath(), body,
         request.getHeader("Content-Type")));
+  }
+
+  /**
+   * The eviction subresource (policy/v1 Eviction): deletes the pod unless a PodDisruptionBudget
+   * forbids it, with the API server's answers (429 TooManyRequests and the budget's cause; 500
+   * when several budgets cover the pod; 404 for a missing pod; 201 Success).
+   */
+  private MockResponse evict(String ns, String name) {
+    String podPath = "/api/v1/namespaces/" + ns + "/pods/" + name;
+    MockResponse live = super.handleGet(podPath);
+    if (live.code() != 200) {
+      return status(404, "NotFound", "pods \"" + name + "\" not found");
+    }
+    Pod pod = Serialization.unmarshal(live.getBody().readUtf8(), Pod.class);
+    MockResponse budgets = super.handleGet("/apis/policy/v1/namespaces/" + ns
+        + "/poddisruptionbudgets");
+    List<PodDisruptionBudget> pdbs = budgets.code() == 200 ? Serialization.unmarshal(
+        budgets.getBody().readUtf8(), PodDisruptionBudgetList.class).getItems() : List.of();
+    MockResponse podList = super.handleGet("/api/v1/namespaces/" + ns + "/pods");
+    List<Pod> pods = podList.code() == 200 ? Serialization.unmarshal(
+        podList.getBody().readUtf8(), PodList.class).getItems() : List.of(pod);
+    String[] refused = DisruptionStandin.blocking(pod, pdbs, pods);
+    if (refused != null) {
+      int code = Integer.parseInt(refused[0]);
+      MockResponse r = status(code, code == 429 ? "TooManyRequests" : "InternalError",
+          refused[1]);
+      if (!refused[2].isEmpty()) {
+        try {
+          ObjectNode s = (ObjectNode) JSON.readTree(r.getBody().readUtf8());
+          s.putObject("details").putArray("causes").addObject()
+              .put("reason", "DisruptionBudget").put("message", refused[2]);
+          r = new MockResponse().setResponseCode(code).setBody(s.toString());
+        } catch (IOException e) {
+          // The refusal without its cause is still the refusal.
+        }
+      }
+      return r;
+    }
+    super.handleDelete(podPath);
+    ObjectNode ok = JSON.createObjectNode();
+    ok.put("kind", "Status").put("apiVersion", "v1").put("status", "Success").put("code", 201);
+    ok.putObject("metadata");
+    return new MockResponse().setResponseCode(201).setBody(ok.toString());
   }
 
   /** 422 when the new Node's pod CIDRs are invalid or change the live ones; null when fine. */

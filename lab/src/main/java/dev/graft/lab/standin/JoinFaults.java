@@ -34,27 +34,38 @@ final class JoinFaults {
 
   /** Whether a failure is armed right after {@code phase}; takes one use when it is. */
   static boolean take(Kubeadm k, String phase) throws IOException {
-    Path p = k.path(file(phase));
+    return takeOne(k.path(file(phase))) != null;
+  }
+
+  /**
+   * Takes one use of an armed counter file ("N [ARG...]"): null when absent or used up, else the
+   * line's fields (the count before this use, then the arguments, which stay armed with N-1).
+   */
+  static String[] takeOne(Path p) throws IOException {
     if (!Files.exists(p)) {
-      return false;
+      return null;
     }
     try (FileChannel ch = FileChannel.open(p, StandardOpenOption.READ, StandardOpenOption.WRITE);
         FileLock lock = ch.lock()) {
-      ByteBuffer buf = ByteBuffer.allocate(64);
+      ByteBuffer buf = ByteBuffer.allocate(256);
       ch.read(buf, 0);
       String text = new String(buf.array(), 0, buf.position(), StandardCharsets.US_ASCII).strip();
+      String[] fields = text.isEmpty() ? new String[] {"0"} : text.split("\\s+");
       int n;
       try {
-        n = Integer.parseInt(text.isEmpty() ? "0" : text.split("\\s+")[0]);
+        n = Integer.parseInt(fields[0]);
       } catch (NumberFormatException e) {
-        return false;
+        return null;
       }
       if (n <= 0) {
-        return false;
+        return null;
       }
+      fields[0] = Integer.toString(n - 1);
       ch.truncate(0);
-      ch.write(ByteBuffer.wrap(((n - 1) + "\n").getBytes(StandardCharsets.US_ASCII)), 0);
-      return true;
+      ch.write(ByteBuffer.wrap((String.join(" ", fields) + "\n")
+          .getBytes(StandardCharsets.US_ASCII)), 0);
+      fields[0] = Integer.toString(n);
+      return fields;
     }
   }
 }

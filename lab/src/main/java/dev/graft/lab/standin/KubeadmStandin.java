@@ -8,7 +8,7 @@ import java.util.List;
 /**
  * The kubeadm stand-in's entry point, run by /usr/local/bin/kubeadm on lab hosts. It implements
  * the subcommands Graft uses — join, reset, token, init phase upload-certs, certs
- * certificate-key, upgrade plan|apply|node, version — against the API stand-in, validating
+ * certificate-key, upgrade plan|apply|node, config images list|pull, version — against the API stand-in, validating
  * arguments and wording errors as kubeadm does (exit 1, "error execution phase ...").
  * GRAFT_LAB_ROOT maps host paths; GRAFT_LAB_KUBEADM_VERSION is the version it claims.
  */
@@ -45,6 +45,7 @@ public final class KubeadmStandin {
       case "reset" -> new KubeadmReset(k).run(rest);
       case "token" -> new KubeadmTokens(k).run(rest);
       case "upgrade" -> new KubeadmUpgrade(k).run(rest);
+      case "config" -> new KubeadmImages(k).run(rest);
       case "version" -> version(k, rest);
       case "certs" -> {
         if (rest.isEmpty() || !rest.get(0).equals("certificate-key")) {
@@ -63,7 +64,8 @@ public final class KubeadmStandin {
       }
       case "", "help", "--help", "-h" -> k.out.println(
           "kubeadm (Graft lab stand-in): join | reset | token | init phase upload-certs |"
-              + " certs certificate-key | upgrade plan|apply|node | version");
+              + " certs certificate-key | upgrade plan|apply|node | config images list|pull |"
+              + " version");
       default -> throw new StandinFailure(1, "unknown command \"" + cmd
           + "\" for \"kubeadm\"\nRun 'kubeadm --help' for usage.");
     }

@@ -53,6 +53,12 @@ public final class KubeletStandin {
   private final String version;
   private final PrintStream log;
   private final StaticPods staticPods;
+  /**
+   * A restarted kubelet (its Node already exists) first reports NotReady, as the real one does
+   * until its runtime and PLEG checks pass: an upgrade's "wait Ready at the new version" then
+   * sees the restart. Cleared after that first beat.
+   */
+  private boolean startingUp = false;
 
   KubeletStandin(HostPaths paths, Args flags, PrintStream log) throws StandinFailure, IOException {
     this.paths = paths;
@@ -100,6 +106,7 @@ public final class KubeletStandin {
     KubeRest api = null;
     boolean registered = false;
     while (true) {
+      long pause = 2_000;
       try {
         if (api == null) {
           api = connect();
@@ -110,6 +117,10 @@ public final class KubeletStandin {
         }
         if (registered) {
           heartbeat(api);
+        }
+        if (startingUp) {
+          startingUp = false;
+          pause = 1_000;
         }
       } catch (IOException e) {
         // The real kubelet logs and retries on its next sync; so does the stand-in.
@@ -123,7 +134,7 @@ public final class KubeletStandin {
       } catch (IOException e) {
         log.println("E " + Instant.now() + " static pods: " + e.getMessage());
       }
-      Thread.sleep(2_000);
+      Thread.sleep(pause);
     }
   }
 
@@ -203,6 +214,7 @@ public final class KubeletStandin {
       defaults.forEach(l::put);
       api.mergePatch(path, patch);
       log.println("I Node " + nodeName + " was previously registered");
+      startingUp = true;
     }
   }
 
@@ -228,8 +240,13 @@ public final class KubeletStandin {
         "kubelet has no disk pressure", now, previous, transitions);
     condition(conditions, "PIDPressure", "False", "KubeletHasSufficientPID",
         "kubelet has sufficient PID available", now, previous, transitions);
-    condition(conditions, "Ready", "True", "KubeletReady", "kubelet is posting ready status", now,
-        previous, transitions);
+    if (startingUp) {
+      condition(conditions, "Ready", "False", "KubeletNotReady",
+          "container runtime status check may not have completed yet", now, previous, transitions);
+    } else {
+      condition(conditions, "Ready", "True", "KubeletReady", "kubelet is posting ready status",
+          now, previous, transitions);
+    }
     ArrayNode addresses = status.putArray("addresses");
     addresses.addObject().put("type", "InternalIP").put("address", nodeIp);
     addresses.addObject().put("type", "Hostname").put("address", nodeName);

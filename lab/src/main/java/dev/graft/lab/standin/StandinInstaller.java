@@ -42,17 +42,24 @@ public final class StandinInstaller {
     }
     String env = "export GRAFT_LAB_ROOT='" + root + "'\n"
         + "export GRAFT_LAB_NODE_IP='" + host.address() + "'\n";
-    host.writeFile("/usr/local/bin/kubeadm", "#!/bin/sh\n# kubeadm stand-in (Graft lab)\n" + env
+    String kubeadm = "#!/bin/sh\n# kubeadm stand-in (Graft lab)\n" + env
         + "export GRAFT_LAB_KUBEADM_VERSION=\"${GRAFT_LAB_KUBEADM_VERSION:-" + cfg.kubeadmVersion()
         + "}\"\n"
         + "export GRAFT_LAB_ETCD_CLIENT_PORT='" + cfg.etcdClientPort() + "'\n"
         + "export GRAFT_LAB_ETCD_PEER_PORT='" + cfg.etcdPeerPort() + "'\n"
         + faultHooks("kubeadm")
-        + java(cfg, "KubeadmStandin"), "0755");
-    host.writeFile("/usr/local/bin/kubelet", "#!/bin/sh\n# kubelet stand-in (Graft lab)\n" + env
-        + "export GRAFT_LAB_KUBELET_VERSION='" + cfg.kubeletVersion() + "'\n"
+        + java(cfg, "KubeadmStandin");
+    String kubelet = "#!/bin/sh\n# kubelet stand-in (Graft lab)\n" + env
+        + "export GRAFT_LAB_KUBELET_VERSION=\"${GRAFT_LAB_KUBELET_VERSION:-" + cfg.kubeletVersion()
+        + "}\"\n"
         + faultHooks("kubelet")
-        + java(cfg, "KubeletStandin"), "0755");
+        + java(cfg, "KubeletStandin");
+    // The same launchers twice: in /usr/local/bin as the commands, and where the stand-in
+    // packages' launchers (AptRepo) find them once apt-get has replaced /usr/local/bin's.
+    host.writeFile("/usr/local/bin/kubeadm", kubeadm, "0755");
+    host.writeFile("/usr/local/bin/kubelet", kubelet, "0755");
+    host.writeFile(AptRepo.STANDIN_DIR + "/kubeadm", kubeadm, "0755");
+    host.writeFile(AptRepo.STANDIN_DIR + "/kubelet", kubelet, "0755");
     host.writeFile("/usr/local/bin/systemctl", "#!/bin/bash\nROOT='" + root + "'\n"
         + resource("systemctl.sh"), "0755");
     host.writeFile("/usr/local/bin/containerd", "#!/bin/bash\nROOT='" + root + "'\nJAVA='"

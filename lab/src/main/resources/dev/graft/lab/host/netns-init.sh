@@ -14,6 +14,11 @@ for d in etc var root opt usr/local; do
   mount -t overlay "graft-lab-$GL_NAME" \
     -o "lowerdir=/$d,upperdir=$GL_HOSTDIR/upper/$d,workdir=$GL_HOSTDIR/work/$d" "/$d"
 done
+# The machine's /usr (and /bin, /lib through usrmerge) is read-only inside the host, so nothing
+# run in it (a package install through the host's own dpkg database, say) can change the
+# machine's programs: a write fails with EROFS instead. /usr/local stays the host's overlay.
+mount --rbind /usr /usr
+mount -o remount,bind,ro /usr
 mount -t tmpfs -o mode=755,size=64m graft-lab-run /run
 mkdir -p /run/graft-lab /run/sshd
 # A sysfs of this network namespace (as 'ip netns exec' does), keeping the cgroup mounts.
