@@ -31,10 +31,24 @@ record MachineSnapshot(Set<String> links, Set<String> namedNetns, Set<String> mo
     return new MachineSnapshot(links, netns, mounts);
   }
 
+  /**
+   * A link of another lab on this machine (another test run, another worktree): its bridge
+   * {@code graftlab<k>} or a veth {@code gl<k>h<i>} of a slot that is not this lab's. Such links
+   * come and go while this test runs; they are that lab's to remove, not this one's.
+   */
+  static boolean otherLabs(String link, LabState lab) {
+    java.util.regex.Matcher m = java.util.regex.Pattern.compile("(?:graftlab|gl)(\\d+)(?:h\\d+)?").matcher(link);
+    if (!m.matches() || lab.bridge() == null) {
+      return false;
+    }
+    return !lab.bridge().equals("graftlab" + m.group(1));
+  }
+
   /** Differences of {@code after} against this snapshot, empty when nothing was left. */
   List<String> leftovers(MachineSnapshot after, LabState lab) {
     List<String> left = new ArrayList<>();
-    after.links.stream().filter(l -> !links.contains(l)).forEach(l -> left.add("link " + l));
+    after.links.stream().filter(l -> !links.contains(l) && !otherLabs(l, lab))
+        .forEach(l -> left.add("link " + l));
     after.namedNetns.stream().filter(n -> !namedNetns.contains(n)).forEach(n -> left.add("netns " + n));
     after.mounts.stream().filter(m -> !mounts.contains(m)).forEach(m -> left.add("mount " + m));
     Procfs.withLabId(lab.id()).forEach(p -> left.add("process " + p.pid() + " " + p.cmdline()));
