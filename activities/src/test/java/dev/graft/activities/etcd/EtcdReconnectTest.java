@@ -141,9 +141,13 @@ class EtcdReconnectTest {
     while (System.nanoTime() < outageEnds) {
       ActivityFailure refused = assertThrows(ActivityFailure.class, () -> etcd.gate(gate));
       ApplicationFailure af = (ApplicationFailure) refused.getCause();
-      assertEquals("QuorumGateRefused", af.getType());
-      assertTrue(af.getOriginalMessage().contains("member m2 (" + n2.peer() + ") is unhealthy"), af.getOriginalMessage());
-      refusals++;
+      // Right after the kill a call may still be routed to m2's channel and time out: a
+      // retryable EtcdUnavailable (the engine calls again), never a pass.
+      if (!"EtcdUnavailable".equals(af.getType())) {
+        assertEquals("QuorumGateRefused", af.getType());
+        assertTrue(af.getOriginalMessage().contains("member m2 (" + n2.peer() + ") is unhealthy"), af.getOriginalMessage());
+        refusals++;
+      }
       Thread.sleep(500);
     }
     assertTrue(refusals >= 3, "refused " + refusals + " times");
