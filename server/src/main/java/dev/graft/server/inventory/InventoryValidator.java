@@ -38,7 +38,7 @@ public final class InventoryValidator {
       "ecdsa-sha2-nistp256", "ecdsa-sha2-nistp384", "ecdsa-sha2-nistp521");
 
   private final HostResolver resolver;
-  private final boolean checkFiles;
+  private final java.util.function.Predicate<String> checkFile;
 
   /**
    * @param resolver resolves host-name addresses
@@ -46,8 +46,17 @@ public final class InventoryValidator {
    *     wherever the worker shares this machine's files: the CLI and {@code graft dev})
    */
   public InventoryValidator(HostResolver resolver, boolean checkFiles) {
+    this(resolver, path -> checkFiles);
+  }
+
+  /**
+   * @param checkFile which key and known_hosts paths to look at: the server looks only under
+   *     its allowed roots, and not at all for a viewer, so that no answer tells whether a file
+   *     elsewhere exists
+   */
+  public InventoryValidator(HostResolver resolver, java.util.function.Predicate<String> checkFile) {
     this.resolver = resolver;
-    this.checkFiles = checkFiles;
+    this.checkFile = checkFile;
   }
 
   public void validate(ImportedInventory inv) {
@@ -264,7 +273,7 @@ public final class InventoryValidator {
       SourcePositions pos, Problems p, Set<String> checked) {
     int l = line(own, node, field, pos);
     String f = field(own, node, field, pos);
-    if (!safePath(path, l, f, p) || !checkFiles || !checked.add(path)) {
+    if (!safePath(path, l, f, p) || !checkFile.test(path) || !checked.add(path)) {
       return;
     }
     Path file = expand(path);

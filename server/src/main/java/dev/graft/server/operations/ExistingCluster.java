@@ -18,9 +18,6 @@ import dev.graft.workflows.model.PodNetwork;
 import dev.graft.workflows.plan.ObservedCluster;
 import io.etcd.jetcd.Client;
 import io.fabric8.kubernetes.client.KubernetesClient;
-import java.io.IOException;
-import java.nio.file.Files;
-import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -44,12 +41,18 @@ public final class ExistingCluster {
   /** The inventory with its gaps filled, and the cluster as it is. */
   public record Read(ImportedInventory inventory, ObservedCluster observed, KubeadmClusterInfo kubeadm) {}
 
-  public Read read(ImportedInventory inv, String kubeconfigPath) {
-    String content;
+  /**
+   * @param kubeconfigPath where the kubeconfig lies (workers use the same path)
+   * @param content the kubeconfig, read by the caller within the server's allowed roots
+   */
+  public Read read(ImportedInventory inv, String kubeconfigPath, String content) {
     try {
-      content = Files.readString(Path.of(kubeconfigPath));
-    } catch (IOException | RuntimeException e) {
-      throw ApiProblem.field("kubeconfig", "cannot be read on the server: " + e.getMessage());
+      io.fabric8.kubernetes.client.Config.fromKubeconfig(content);
+    } catch (RuntimeException e) {
+      // The parser's message quotes the file; the server does not echo files it reads.
+      throw ApiProblem.field("kubeconfig", "\"" + kubeconfigPath + "\" is not a kubeconfig"
+          + " (the server does not echo files it reads; try `kubectl --kubeconfig "
+          + kubeconfigPath + " cluster-info` where the file is)");
     }
     KubeadmClusterInfo info;
     ImportedInventory filled;
