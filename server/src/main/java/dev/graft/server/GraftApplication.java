@@ -145,7 +145,7 @@ public class GraftApplication extends Application<GraftConfiguration> {
       env.jersey().register(new dev.graft.server.resources.WhoAmIResource());
       env.jersey().register(new DiagnosticsResource(temporal));
       env.jersey().register(new dev.graft.server.resources.PlanResource(
-          new dev.graft.server.inventory.DnsHostResolver(java.time.Duration.ofSeconds(2)),
+          new dev.graft.server.inventory.DnsHostResolver(config.getOperations().getPlanDnsTimeout()),
           files::allows));
       env.jersey().register(operations(config, temporal, files));
       env.servlets()
@@ -164,9 +164,9 @@ public class GraftApplication extends Application<GraftConfiguration> {
     AllowedHosts hosts =
         AllowedHosts.of(config.applicationBindHosts(), config.getHttp().getAllowedHosts());
     env.servlets().addFilter("graft-browser-headers", new BrowserHeaders())
-        .addMappingForUrlPatterns(EnumSet.of(DispatcherType.REQUEST), false, "/*");
+        .addMappingForUrlPatterns(EnumSet.of(DispatcherType.REQUEST), true, "/*");
     env.servlets().addFilter("graft-request-guard", new RequestGuard(hosts))
-        .addMappingForUrlPatterns(EnumSet.of(DispatcherType.REQUEST), false, "/*");
+        .addMappingForUrlPatterns(EnumSet.of(DispatcherType.REQUEST), true, "/*");
   }
 
   private static dev.graft.server.resources.OperationsResource operations(
@@ -176,7 +176,7 @@ public class GraftApplication extends Application<GraftConfiguration> {
     return new dev.graft.server.resources.OperationsResource(
         new dev.graft.server.operations.OperationSubmitter(
             temporal,
-            new dev.graft.server.inventory.DnsHostResolver(java.time.Duration.ofSeconds(2)),
+            new dev.graft.server.inventory.DnsHostResolver(config.getOperations().getPlanDnsTimeout()),
             config.getOperations().isCheckFiles(),
             new dev.graft.server.operations.ExistingCluster(java.time.Duration.ofSeconds(10)),
             config.getOperations().policy(),

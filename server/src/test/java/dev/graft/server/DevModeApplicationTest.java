@@ -114,6 +114,7 @@ class DevModeApplicationTest {
               HttpRequest.newBuilder(
                       URI.create("http://127.0.0.1:" + httpPort + "/api/v1/diagnostics/ping"))
                   .POST(HttpRequest.BodyPublishers.noBody())
+                  .header("Content-Type", "application/json")
                   .build(),
               HttpResponse.BodyHandlers.ofString());
       assertEquals(200, diag.statusCode(), diag.body());

@@ -159,9 +159,16 @@ public final class InventoryValidator {
     if (c.nodesWith(Role.CONTROL_PLANE).isEmpty()) {
       p.add(pos.clusterLine("nodes"), null, "no node has the control-plane role");
     }
+    if (c.kubernetesVersion() != null && !VERSION.matcher(c.kubernetesVersion()).matches()) {
+      p.add(pos.clusterLine("kubernetesVersion"), pos.clusterFieldName("kubernetesVersion"), "\""
+          + YRead.clip(c.kubernetesVersion()) + "\" is not a Kubernetes version (v1.31.2)");
+    }
     if (c.apiEndpoint() == null) {
       p.add(pos.clusterLine("apiEndpoint"), pos.clusterFieldName("apiEndpoint"),
           "the API endpoint is unknown (set it, or give a node the control-plane role)");
+    } else if (c.apiEndpoint().length() > 300) {
+      p.add(pos.clusterLine("apiEndpoint"), pos.clusterFieldName("apiEndpoint"), "\""
+          + YRead.clip(c.apiEndpoint()) + "\" is longer than a host name and port can be");
     } else if (pos.clusterLine("apiEndpoint") > 0) {
       // Only a written endpoint is checked here: a derived one is built from a node address,
       // which the node checks already report.
@@ -284,8 +291,21 @@ public final class InventoryValidator {
     }
   }
 
+  /**
+   * Paths reach a worker's shell (quoted, and refused there too); here they are held to what
+   * file names of keys, certificates and kubeconfigs look like: no shell metacharacters, no
+   * spaces, no {@code ..} segments, at most 1024 characters.
+   */
+  static final java.util.regex.Pattern PATH = java.util.regex.Pattern.compile(
+      "^~?[A-Za-z0-9._/@+=,:-]{1,1024}$");
+
+  /** v1.31.2, 1.31, v1.31.0-rc.1: a Kubernetes release, not a place for shell or markup. */
+  static final java.util.regex.Pattern VERSION = java.util.regex.Pattern.compile(
+      "^v?[0-9]{1,3}\\.[0-9]{1,3}(\\.[0-9]{1,3})?([-+][0-9A-Za-z.-]{1,40})?$");
+
   private static boolean safePath(String path, int line, String field, Problems p) {
-    boolean ok = !path.isBlank() && path.chars().noneMatch(ch -> ch < 0x20 || ch == 0x7f);
+    boolean ok = !path.isBlank() && PATH.matcher(path).matches()
+        && !java.util.Arrays.asList(path.split("/")).contains("..");
     if (ok) {
       try {
         Path.of(path);

@@ -87,7 +87,8 @@ public final class RequestGuard implements Filter {
       return;
     }
     String path = request.getRequestURI();
-    String type = request.getContentType();
+    // The raw header: Jetty's getContentType() throws on a charset it does not know.
+    String type = request.getHeader("Content-Type");
     if (path.startsWith("/api/")) {
       String mime = type == null ? "" : type.split(";", 2)[0].trim().toLowerCase(Locale.ROOT);
       boolean json = "application/json".equals(mime);
@@ -103,7 +104,7 @@ public final class RequestGuard implements Filter {
     }
     Charset charset;
     try {
-      String name = request.getCharacterEncoding();
+      String name = charsetOf(type);
       charset = name == null ? StandardCharsets.UTF_8 : Charset.forName(name);
     } catch (IllegalArgumentException e) {
       refuse(response, 415, "the charset of the Content-Type is not one this server reads;"
@@ -125,6 +126,22 @@ public final class RequestGuard implements Filter {
       return;
     }
     chain.doFilter(new Buffered(request, body, charset), res);
+  }
+
+  /** The charset parameter of a Content-Type, unquoted, or null. */
+  static String charsetOf(String contentType) {
+    if (contentType == null) {
+      return null;
+    }
+    for (String param : contentType.split(";")) {
+      String p = param.trim();
+      if (p.regionMatches(true, 0, "charset=", 0, 8)) {
+        String v = p.substring(8).trim();
+        return v.length() >= 2 && v.startsWith("\"") && v.endsWith("\"")
+            ? v.substring(1, v.length() - 1) : v;
+      }
+    }
+    return null;
   }
 
   /** The body, or null when it is longer than {@link #MAX_BODY} (no more is read then). */
