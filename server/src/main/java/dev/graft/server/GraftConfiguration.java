@@ -143,9 +143,9 @@ public class GraftConfiguration extends Configuration {
    */
   @JsonIgnore
   @ValidationMethod(
-      message = "the admin endpoints (server.adminConnectors, or server.connector with"
-          + " server.type: simple) must bind 127.0.0.1 (or another loopback address) only, and"
-          + " server.type must be default or simple: they answer without a token")
+      message = "server.adminConnectors must bind 127.0.0.1 (or another loopback address) only;"
+          + " with server.type: simple, server.connector must, as it serves them under /admin;"
+          + " other server types are refused: the admin endpoints answer without a token")
   public boolean isAdminOnLoopback() {
     List<ConnectorFactory> admin;
     if (getServerFactory() instanceof DefaultServerFactory server) {
