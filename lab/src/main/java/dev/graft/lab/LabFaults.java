@@ -189,6 +189,27 @@ public final class LabFaults {
     hosts.apply(host).delayNext(command, times, (int) Math.max(1, delay.toSeconds()));
   }
 
+  /**
+   * The next {@code times} runs of {@code kubeadm join} on the host fail right after {@code phase}
+   * has written its files, worded and exiting as kubeadm does when its next step hits a transient
+   * error, and leaving on the node what kubeadm leaves at that point (kubeadm's phase names):
+   *
+   * <ul>
+   *   <li>{@code control-plane-prepare}: certificates, kubeconfigs and static pod manifests are
+   *       written; kubelet-start's first API call fails ("http2: client connection lost");
+   *   <li>{@code kubelet-start}: /var/lib/kubelet/config.yaml, kubeadm-flags.env and, for a
+   *       worker, /etc/kubernetes/pki/ca.crt and bootstrap-kubelet.conf are written; the kubelet
+   *       never finishes its TLS bootstrap ("timed out waiting for the condition");
+   *   <li>{@code control-plane-join/etcd}: the node's etcd member was added as a learner and its
+   *       etcd static pod written; the promotion fails, so a half-added member stays in etcd.
+   * </ul>
+   *
+   * Needs the kubeadm stand-in on the host (a lab with the bootstrap).
+   */
+  public void failJoinAfter(String host, String phase, int times) {
+    hosts.apply(host).failJoinAfter(phase, times);
+  }
+
   /** Every later run of COMMAND on the host is appended to its mutation log. */
   public void recordInvocations(String host, String command) {
     hosts.apply(host).recordInvocations(command);

@@ -1,5 +1,6 @@
 package dev.graft.activities.kube;
 
+import dev.graft.activities.common.Liveness;
 import dev.graft.workflows.join.NodeObjectActivities;
 import dev.graft.workflows.join.NodeObjectRequest;
 import dev.graft.workflows.join.ReadyRequest;
@@ -66,10 +67,13 @@ public final class NodeObjectActivitiesImpl implements NodeObjectActivities {
     Instant deadline = Instant.now().plus(request.timeout());
     String seen = "";
     boolean waited = false;
-    try {
+    java.util.concurrent.atomic.AtomicReference<String> lastSeen = new java.util.concurrent.atomic.AtomicReference<>(name + ": waiting");
+    // Heartbeats while a request waits out its timeout, so a slow API is not taken for a dead worker.
+    try (Liveness liveness = Liveness.start(ctx, lastSeen::get)) {
       while (true) {
         Node live = kube.nodes().withName(name).get();
         seen = live == null ? "no Node object" : NodeObjects.readiness(live);
+        lastSeen.set(name + ": " + seen);
         if ("Ready".equals(seen)) {
           if (NodeObjects.satisfies(live, request.node(), false)) {
             return waited
@@ -86,7 +90,8 @@ public final class NodeObjectActivitiesImpl implements NodeObjectActivities {
                   + "; check the kubelet on the node (journalctl -u kubelet)",
               "NodeNotReady");
         }
-        ctx.heartbeat(name + ": " + seen);
+        ctx.heartbeat(name + ": " + seen); // throws when the step is cancelled
+        liveness.beaten();
         waited = true;
         Thread.sleep(pollInterval.toMillis());
       }

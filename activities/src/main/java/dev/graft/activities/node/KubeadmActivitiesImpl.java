@@ -1,15 +1,18 @@
 package dev.graft.activities.node;
 
+import dev.graft.activities.common.Liveness;
 import dev.graft.activities.common.Shell;
 import dev.graft.activities.common.ShellValues;
 import dev.graft.activities.kube.BootstrapTokens;
 import dev.graft.activities.kube.KubeClients;
+import dev.graft.activities.kube.KubeadmConfigReader;
 import dev.graft.activities.kube.KubeFailures;
 import dev.graft.activities.ssh.CommandResult;
 import dev.graft.workflows.join.HostRequest;
 import dev.graft.workflows.join.JoinRequest;
 import dev.graft.workflows.join.KubeadmActivities;
 import dev.graft.workflows.join.StepOutcome;
+import dev.graft.workflows.model.EtcdTopology;
 import dev.graft.workflows.model.NodeSpec;
 import dev.graft.workflows.model.Role;
 import io.fabric8.kubernetes.client.KubernetesClient;
@@ -36,10 +39,12 @@ public final class KubeadmActivitiesImpl implements KubeadmActivities {
 
   private final NodeShell shell;
   private final KubeClients clients;
+  private final JoinRepair repair;
 
   public KubeadmActivitiesImpl(NodeShell shell, KubeClients clients) {
     this.shell = shell;
     this.clients = clients;
+    this.repair = new JoinRepair(shell);
   }
 
   private static int attempt() {
@@ -62,6 +67,15 @@ public final class KubeadmActivitiesImpl implements KubeadmActivities {
 
   @Override
   public StepOutcome join(JoinRequest request) {
+    // The API calls around the SSH commands (kubeadm-config, the CA, the token) heartbeat too: a
+    // slow API must not look like a dead worker to a 15 s heartbeat timeout.
+    try (Liveness alive = Liveness.start(Activity.getExecutionContext(),
+        () -> request.node().name() + " kubeadm join: preparing")) {
+      return joinAlive(request);
+    }
+  }
+
+  private StepOutcome joinAlive(JoinRequest request) {
     NodeSpec node = request.node();
     ShellValues.dns1123Subdomain("node name", node.name());
     boolean controlPlane = node.hasRole(Role.CONTROL_PLANE);
@@ -71,15 +85,32 @@ public final class KubeadmActivitiesImpl implements KubeadmActivities {
     Optional<NodeShell.DetachedRun> earlier =
         shell.resumeDetached(node, runKey, "kubeadm join", JOIN_TIMEOUT, List.of());
     if (earlier.isPresent()) {
-      return joined(node, controlPlane, earlier.get(), request.cluster());
+      return joined(node, controlPlane, earlier.get(), request.cluster(), List.of());
     }
-    CommandResult probe =
-        shell.runChecked(node, "joined?", "if [ -f " + JOINED_MARKER + " ]; then echo joined; else echo new; fi", SHORT, List.of());
-    if (probe.stdoutTail().trim().equals("joined")) {
-      return StepOutcome.alreadyDone(node.name() + " has already joined (" + JOINED_MARKER + " exists)", "", attempt());
+    if (controlPlane && request.certificateSource() == null) {
+      throw NodeShell.failure("control-plane join of " + node.name() + " needs an existing control-plane node",
+          "InvalidInput", true, "", "the inventory must have a control-plane node that is already in the cluster");
     }
     String endpoint = endpoint(request.apiEndpoint());
     KubernetesClient kube = clients.forKubeconfig(request.kubeconfig());
+    // Decided from the node and the cluster, never from the attempt number (see JoinRepair).
+    boolean stacked;
+    try {
+      stacked = controlPlane && new KubeadmConfigReader(kube).read().etcdTopology() != EtcdTopology.EXTERNAL;
+    } catch (KubernetesClientException e) {
+      throw KubeFailures.toApplicationFailure("read kubeadm-config before the join of " + node.name(), e);
+    }
+    JoinRepair.Observation seen = repair.observe(node, stacked, request.certificateSource());
+    if (seen.joined(controlPlane, stacked)) {
+      return StepOutcome.alreadyDone(node.name() + " has already joined (" + JOINED_MARKER + " exists"
+          + (controlPlane ? ", its static pod manifests are in place" + (stacked ? " and its etcd member "
+              + seen.member().label() + " is a started voter" : "") : "") + ")", "", attempt());
+    }
+    List<String> repaired = List.of();
+    if (seen.halfJoined()) {
+      LOG.info("repairing a half-done join node={} cluster={} found=[{}]", node.name(), request.cluster(), seen.describe());
+      repaired = repair.repair(node, seen, request.certificateSource(), kube);
+    }
     List<String> secrets = new ArrayList<>();
     BootstrapTokens.Token token = null;
     try {
@@ -93,10 +124,6 @@ public final class KubeadmActivitiesImpl implements KubeadmActivities {
                   "kubeadm", "join", endpoint, "--token", token.value(),
                   "--discovery-token-ca-cert-hash", caHash, "--node-name", node.name()));
       if (controlPlane) {
-        if (request.certificateSource() == null) {
-          throw NodeShell.failure("control-plane join of " + node.name() + " needs an existing control-plane node",
-              "InvalidInput", true, "", "the inventory must have a control-plane node that is already in the cluster");
-        }
         String certKey = BootstrapTokens.certificateKey();
         secrets.add(certKey);
         // Upload the control-plane certificates, encrypted with the new key, from an existing
@@ -110,7 +137,7 @@ public final class KubeadmActivitiesImpl implements KubeadmActivities {
       }
       NodeShell.DetachedRun run =
           shell.runDetached(node, runKey, "kubeadm join", Shell.command(argv), JOIN_TIMEOUT, secrets);
-      return joined(node, controlPlane, run, request.cluster());
+      return joined(node, controlPlane, run, request.cluster(), repaired);
     } catch (KubernetesClientException e) {
       throw KubeFailures.toApplicationFailure("prepare the join of " + node.name(), e);
     } catch (IllegalArgumentException e) {
@@ -127,16 +154,20 @@ public final class KubeadmActivitiesImpl implements KubeadmActivities {
   }
 
   private StepOutcome joined(
-      NodeSpec node, boolean controlPlane, NodeShell.DetachedRun run, String cluster) {
+      NodeSpec node, boolean controlPlane, NodeShell.DetachedRun run, String cluster, List<String> repaired) {
     String what = "kubeadm join" + (controlPlane ? " --control-plane" : "");
+    String before = repaired.isEmpty() ? "" : "repaired a half-done join (" + String.join("; ", repaired) + ")";
     // The run's output is already redacted (NodeShell.run), secrets named or shaped like one.
     CommandResult r = NodeShell.checked(node, what, run.result(),
-        "read the output below; if the node is half-joined, abort (kubeadm reset) or reset it by hand, then retry");
-    LOG.info("joined node={} controlPlane={} cluster={} resumed={}", node.name(), controlPlane, cluster, run.resumed());
+        (before.isEmpty() ? "" : before + ", then the join failed. ")
+            + "Retry the step: it resets what the failed join left on the node (and its etcd member) before joining again");
+    LOG.info("joined node={} controlPlane={} cluster={} resumed={} repaired={}", node.name(), controlPlane, cluster,
+        run.resumed(), repaired);
+    String summary = what + " succeeded on " + node.name()
+        + (run.resumed() ? " (resumed: the join an earlier attempt started ran to completion)" : "");
     return StepOutcome.did(
-        what + " succeeded on " + node.name()
-            + (run.resumed() ? " (resumed: the join an earlier attempt started ran to completion)" : ""),
-        NodeShell.tail(r), attempt());
+        before.isEmpty() ? summary : before + " then joined: " + summary,
+        before.isEmpty() ? NodeShell.tail(r) : before + "\n" + NodeShell.tail(r), attempt());
   }
 
   @Override
@@ -151,5 +182,14 @@ public final class KubeadmActivitiesImpl implements KubeadmActivities {
     return wasJoined
         ? StepOutcome.did("kubeadm reset -f on " + node.name(), NodeShell.tail(r), attempt())
         : StepOutcome.alreadyDone(node.name() + " never joined; nothing to reset", "", attempt());
+  }
+
+  @Override
+  public StepOutcome pruneRuns(HostRequest request) {
+    int n = shell.pruneRuns(request.node());
+    return n == 0
+        ? StepOutcome.alreadyDone("no finished run directory on " + request.node().name(), "", attempt())
+        : StepOutcome.did("removed " + n + " finished run director" + (n == 1 ? "y" : "ies") + " on "
+            + request.node().name(), "", attempt());
   }
 }

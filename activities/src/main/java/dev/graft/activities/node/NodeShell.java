@@ -1,5 +1,6 @@
 package dev.graft.activities.node;
 
+import dev.graft.activities.common.Liveness;
 import dev.graft.activities.common.Resources;
 import dev.graft.activities.common.Shell;
 import dev.graft.activities.ssh.CommandResult;
@@ -17,11 +18,6 @@ import io.temporal.failure.ApplicationFailure;
 import java.time.Duration;
 import java.util.List;
 import java.util.Optional;
-import java.util.concurrent.Executors;
-import java.util.concurrent.ScheduledExecutorService;
-import java.util.concurrent.ScheduledFuture;
-import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.AtomicReference;
 
 /**
@@ -30,17 +26,6 @@ import java.util.concurrent.atomic.AtomicReference;
  * from everything it reports, and turns failures into typed Temporal failures with the output tail.
  */
 public final class NodeShell {
-  private static final long HEARTBEAT_EVERY_MS = 2_000;
-  /**
-   * Keeps a step alive while its command is silent (kubeadm waits for the kubelet, etcd catches
-   * up): without it, a heartbeat timeout shorter than the silence fails a healthy step.
-   */
-  private static final ScheduledExecutorService LIVENESS = Executors.newSingleThreadScheduledExecutor(r -> {
-    Thread t = new Thread(r, "graft-step-liveness");
-    t.setDaemon(true);
-    return t;
-  });
-
   private final RemoteShell shell;
   private final String runsDir;
 
@@ -84,46 +69,34 @@ public final class NodeShell {
       NodeSpec node, String label, String script, Duration timeout, List<String> secrets, byte[] stdin) {
     SshTarget target = target(node);
     ActivityExecutionContext ctx = Activity.getExecutionContext();
-    AtomicLong lastBeat = new AtomicLong(System.currentTimeMillis());
     AtomicReference<String> lastLine = new AtomicReference<>(node.name() + " " + label + ": running");
-    RemoteCommand command =
-        RemoteCommand.of(script, timeout)
-            .withLabel(label)
-            .withListener(
-                (kind, line) -> {
-                  String beat = node.name() + " " + label + ": " + Redactor.redact(line, secrets);
-                  lastLine.set(beat);
-                  long now = System.currentTimeMillis();
-                  if (now - lastBeat.get() >= HEARTBEAT_EVERY_MS) {
-                    lastBeat.set(now);
-                    ctx.heartbeat(beat); // throws when the step is cancelled: the command stops
-                  }
-                });
-    if (stdin != null) {
-      command = command.withStdin(stdin);
-    }
-    ScheduledFuture<?> liveness = LIVENESS.scheduleAtFixedRate(() -> {
-      if (System.currentTimeMillis() - lastBeat.get() >= HEARTBEAT_EVERY_MS) {
-        lastBeat.set(System.currentTimeMillis());
-        try {
-          ctx.heartbeat(lastLine.get());
-        } catch (RuntimeException cancelledOrGone) {
-          // The output listener (or the command's own end) reports a cancellation.
-        }
+    // Keeps the step alive while its command is silent (kubeadm waits for the kubelet, etcd
+    // catches up): without it, a heartbeat timeout shorter than the silence fails a healthy step.
+    try (Liveness liveness = Liveness.start(ctx, lastLine::get)) {
+      RemoteCommand command =
+          RemoteCommand.of(script, timeout)
+              .withLabel(label)
+              .withListener(
+                  (kind, line) -> {
+                    String beat = node.name() + " " + label + ": " + Redactor.redact(line, secrets);
+                    lastLine.set(beat);
+                    if (liveness.due()) {
+                      liveness.beaten();
+                      ctx.heartbeat(beat); // throws when the step is cancelled: the command stops
+                    }
+                  });
+      if (stdin != null) {
+        command = command.withStdin(stdin);
       }
-    }, HEARTBEAT_EVERY_MS, HEARTBEAT_EVERY_MS / 2, TimeUnit.MILLISECONDS);
-    try {
       CommandResult r = shell.run(target, command);
       return redacted(r, secrets);
     } catch (SshOperationException e) {
       ApplicationFailure f = SshFailures.toApplicationFailure(e);
       throw withDetails(f, Redactor.redact(f.getOriginalMessage(), secrets), "", hint(f.getType()));
-    } finally {
-      liveness.cancel(false);
     }
   }
 
-  /** Where detached runs keep their pid, log and exit status on a node. */
+  /** Where detached runs keep each attempt's pid, log and exit status ({@code <key>/attempt-N/}) on a node. */
   public static final String RUNS_DIR = "/var/lib/graft/runs";
 
   private static final String DETACHED_RUN = Resources.text(NodeShell.class, "detached-run.sh");
@@ -182,13 +155,27 @@ public final class NodeShell {
     return safe + "-" + Integer.toHexString(raw.hashCode() & 0x7fffffff);
   }
 
+  /**
+   * Removes the node's run directories whose latest attempt has finished; a run still in progress
+   * is kept. Called when an operation ends: what a later attempt of a step needs is decided from
+   * the node itself (kubeadm join looks at what is on the node), never from an old run's log.
+   * Returns how many directories went.
+   */
+  public int pruneRuns(NodeSpec node) {
+    CommandResult r = run(node, "prune runs", detachedScript("prune", null, Duration.ofSeconds(30), null),
+        Duration.ofSeconds(30), List.of());
+    checked(node, "prune runs", r, "read the output below");
+    String out = r.stdoutTail() == null ? "" : r.stdoutTail().strip();
+    return out.startsWith("pruned ") ? Integer.parseInt(out.substring(7).strip()) : 0;
+  }
+
   private String detachedScript(String mode, String key, Duration timeout, String command) {
-    if (!key.matches("[A-Za-z0-9._-]{1,160}")) {
+    if (key != null && !key.matches("[A-Za-z0-9._-]{1,160}")) {
       throw new IllegalArgumentException("run key '" + key + "' has characters other than [A-Za-z0-9._-]");
     }
     StringBuilder sb = new StringBuilder();
     sb.append("MODE=").append(mode).append('\n');
-    sb.append("DIR=").append(Shell.quote(runsDir + "/" + key)).append('\n');
+    sb.append("DIR=").append(Shell.quote(key == null ? runsDir : runsDir + "/" + key)).append('\n');
     sb.append("SECS=").append(Math.max(1, timeout.toSeconds())).append('\n');
     sb.append("CMD=").append(Shell.quote(command == null ? "" : command)).append('\n');
     return sb.append(DETACHED_RUN).toString();

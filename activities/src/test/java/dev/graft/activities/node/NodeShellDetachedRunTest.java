@@ -132,7 +132,7 @@ class NodeShellDetachedRunTest {
     Path count = dir.resolve("attach.count");
     String script = "echo started; echo x >> " + count + "; while [ ! -f " + gate + " ]; do sleep 0.1; done; echo finished";
     CompletableFuture<String> first = CompletableFuture.supplyAsync(() -> stub.launch("attach", script));
-    Path pid = runs.resolve("attach/pid");
+    Path pid = runs.resolve("attach/attempt-1/pid");
     long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(20);
     while (!(Files.exists(pid) && Files.exists(count)) && System.nanoTime() < deadline) {
       Thread.sleep(50);
@@ -166,7 +166,40 @@ class NodeShellDetachedRunTest {
     String second = stub.launch("fail", script);
     assertTrue(second.startsWith("fresh|0|"), second);
     assertTrue(second.contains("ok") && !second.contains("boom"), second);
-    assertTrue(Files.readString(runs.resolve("fail/log.1")).contains("boom"), "the failed run's log is kept");
+    assertTrue(Files.readString(runs.resolve("fail/attempt-1/log")).contains("boom"), "the failed attempt's log is kept");
+    assertEquals("3", Files.readString(runs.resolve("fail/attempt-1/rc")).strip());
+    assertTrue(Files.readString(runs.resolve("fail/attempt-2/log")).contains("ok"), "the second attempt has its own dir");
+    assertEquals("0", Files.readString(runs.resolve("fail/attempt-2/rc")).strip());
+  }
+
+  @Test
+  void pruningRemovesFinishedRunsAndKeepsOneStillRunning() throws Exception {
+    Path gate = dir.resolve("prune-gate");
+    stub.launch("prune-done", "echo done");
+    CompletableFuture<String> live = CompletableFuture.supplyAsync(() -> stub.launch("prune-live",
+        "while [ ! -f " + gate + " ]; do sleep 0.1; done; echo finished"));
+    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(20);
+    while (!Files.exists(runs.resolve("prune-live/attempt-1/pid")) && System.nanoTime() < deadline) {
+      Thread.sleep(50);
+    }
+    Prune prune = pruneStub();
+    assertTrue(prune.prune() >= 1);
+    assertFalse(Files.exists(runs.resolve("prune-done")), "a finished run was kept");
+    assertTrue(Files.exists(runs.resolve("prune-live/attempt-1/pid")), "a running run was pruned");
+    Files.writeString(gate, "go");
+    assertTrue(live.get(20, TimeUnit.SECONDS).startsWith("fresh|0|"));
+  }
+
+  @ActivityInterface(namePrefix = "PruneTest.")
+  public interface Prune {
+    int prune();
+  }
+
+  private Prune pruneStub() {
+    TestActivityEnvironment other = TestActivityEnvironment.newInstance();
+    other.registerActivitiesImplementations((Prune) () -> current.get().pruneRuns(node));
+    return other.newActivityStub(Prune.class,
+        ActivityOptions.newBuilder().setStartToCloseTimeout(Duration.ofMinutes(1)).build());
   }
 
   @Test

@@ -81,6 +81,28 @@ public interface FaultableHost extends LabHost {
     arm(command, "delay", times, seconds);
   }
 
+  /** kubeadm's join phases after which {@link #failJoinAfter} can fail a join. */
+  java.util.List<String> JOIN_PHASES =
+      java.util.List.of("control-plane-prepare", "kubelet-start", "control-plane-join/etcd");
+
+  /** Arms the kubeadm stand-in: its next {@code times} joins fail right after {@code phase}. */
+  default void failJoinAfter(String phase, int times) {
+    if (!JOIN_PHASES.contains(phase)) {
+      throw new IllegalArgumentException("unknown kubeadm join phase '" + phase + "'; known: " + JOIN_PHASES);
+    }
+    if (times < 0) {
+      throw new IllegalArgumentException("times must be >= 0");
+    }
+    ExecResult r =
+        exec(
+            SHORT, "/bin/sh", "-c",
+            "d=\"${GRAFT_LAB_ROOT:-}/run/graft-lab/join-fault\"; mkdir -p \"$d\" && echo \"$2\" >\"$d/$1.tmp\" && mv \"$d/$1.tmp\" \"$d/$1\"",
+            "graft-lab-join-fault", phase.replace('/', '_'), Integer.toString(times));
+    if (!r.ok()) {
+      throw new LabException("host " + name() + ": cannot arm a join failure after " + phase + ": " + r.stderr().strip());
+    }
+  }
+
   default void recordInvocations(String command) {
     Names.command("command", command);
     arm(command, "record", 0, 1);

@@ -58,16 +58,17 @@ final class KubeadmJoin {
 
     k.out.println("[preflight] Running pre-flight checks");
     Preflight checks = new Preflight(k, a.get("ignore-preflight-errors"));
+    // kubeadm's JoinNodeChecks: the kubelet's kubeconfigs, the runtime, swap, the kubelet unit,
+    // and for a worker the CA file kubelet-start writes. A control plane's own files (manifests,
+    // etcd ports and data dir) are checked after discovery, as kubeadm does (ControlPlane.preflight).
     checks.fileAvailable(Kubeadm.KUBELET_CONF);
     checks.fileAvailable(Kubeadm.BOOTSTRAP_KUBELET_CONF);
-    if (controlPlane) {
-      checks.dirAvailable(Kubeadm.MANIFESTS);
-    } else {
-      checks.fileAvailable(Kubeadm.PKI + "/ca.crt");
-    }
     checks.criSocket(cri);
     checks.swap();
     checks.kubeletEnabled();
+    if (!controlPlane) {
+      checks.fileAvailable(Kubeadm.PKI + "/ca.crt");
+    }
     checks.finish();
 
     Matcher tm = Kubeadm.TOKEN.matcher(token);
@@ -85,7 +86,28 @@ final class KubeadmJoin {
           "6443"));
       cp.preflight(a.get("ignore-preflight-errors"));
       cp.prepare();
+      if (JoinFaults.take(k, "control-plane-prepare")) {
+        // kubelet-start's first call to the API (the Node lookup below) fails on a dropped
+        // connection: certificates, kubeconfigs and static pod manifests stay on disk.
+        throw StandinFailure.phase("kubelet-start", "cannot get Node \"" + nodeName + "\": Get"
+            + " \"https://" + endpoint + "/api/v1/nodes/" + nodeName + "?timeout=10s\": http2:"
+            + " client connection lost");
+      }
     }
+
+    // kubeadm refuses to TLS-bootstrap a second kubelet under the name of a Ready Node.
+    JsonNode existing = d.api().get("/api/v1/nodes/" + nodeName);
+    for (JsonNode c : existing == null ? List.<JsonNode>of()
+        : iterable(existing.path("status").path("conditions"))) {
+      if ("Ready".equals(c.path("type").asText()) && "True".equals(c.path("status").asText())) {
+        throw StandinFailure.phase("kubelet-start", "a Node with name \"" + nodeName + "\" and"
+            + " status \"Ready\" already exists in the cluster. You must delete the existing Node"
+            + " or change the name of this new joining Node");
+      }
+    }
+    // As kubeadm's TryStopKubelet: no kubelet (e.g. one the package started) reads the files
+    // while they are written.
+    k.systemctl("stop", "kubelet");
 
     k.out.println("[kubelet-start] Writing kubelet configuration to file"
         + " \"/var/lib/kubelet/config.yaml\"");
@@ -104,6 +126,19 @@ final class KubeadmJoin {
           d.caPem(), "tls-bootstrap-token-user", null, null, token).toYaml(), true);
     } else {
       cp.writeKubeletConf();
+    }
+    if (JoinFaults.take(k, "kubelet-start")) {
+      // The kubelet never completed its TLS bootstrap within kubeadm's wait (it could not reach
+      // the API): every file above stays, kubelet.conf does not appear (worker).
+      k.out.println("[kubelet-start] Starting the kubelet");
+      k.out.println("[kubelet-start] Waiting for the kubelet to perform the TLS Bootstrap");
+      k.out.println("\nUnfortunately, an error has occurred:\n\ttimed out waiting for the condition"
+          + "\n\nThis error is likely caused by:\n\t- The kubelet is not running\n\t- The kubelet"
+          + " is unhealthy due to a misconfiguration of the node in some way (required cgroups"
+          + " disabled)\n\nIf you are on a systemd-powered system, you can try to troubleshoot the"
+          + " error with the following commands:\n\t- 'systemctl status kubelet'\n\t- 'journalctl"
+          + " -xeu kubelet'\n");
+      throw StandinFailure.phase("kubelet-start", "timed out waiting for the condition");
     }
     k.out.println("[kubelet-start] Starting the kubelet");
     Kubeadm.ExecOutcome restart = k.systemctl("restart", "kubelet");
@@ -223,6 +258,12 @@ final class KubeadmJoin {
     }
   }
 
+  private static Iterable<JsonNode> iterable(JsonNode array) {
+    List<JsonNode> out = new ArrayList<>();
+    array.forEach(out::add);
+    return out;
+  }
+
   String hostname() {
     return KubeletStandin.hostname(k.paths);
   }
@@ -293,8 +334,20 @@ final class KubeadmJoin {
         throw StandinFailure.phase("preflight", "unable to determine the advertise address:"
             + " pass --apiserver-advertise-address");
       }
+      // kubeadm's InitNodeChecks for a secondary control plane: the static pod manifests it is
+      // about to write must not exist, and with stacked etcd the etcd ports must be free and the
+      // data dir empty. (The API server/scheduler/controller-manager ports are not checked: the
+      // lab runs none of them, and an in-process lab's API stand-in may hold 6443.)
+      k.out.println("[preflight] Running pre-flight checks before initializing the new control"
+          + " plane instance");
       Preflight p = new Preflight(k, ignore);
+      for (String m : List.of("kube-apiserver", "kube-controller-manager", "kube-scheduler",
+          "etcd")) {
+        p.fileAvailable(Kubeadm.MANIFESTS + "/" + m + ".yaml");
+      }
       if (stackedEtcd()) {
+        p.portOpen(etcdClientPort());
+        p.portOpen(etcdPeerPort());
         p.dirAvailable("/var/lib/etcd");
       }
       p.finish();
@@ -430,6 +483,12 @@ final class KubeadmJoin {
       k.writeFile(Kubeadm.MANIFESTS + "/etcd.yaml", StaticPodManifests.etcd(
           new StaticPodManifests.Etcd(nodeName, nodeIp, etcdClientPort(), etcdPeerPort(),
               String.join(",", initial), true, "registry.k8s.io/etcd:3.5.16-0")), false);
+      if (JoinFaults.take(k, "control-plane-join/etcd")) {
+        // The learner was added and its static pod written, and the promotion never succeeded
+        // within kubeadm's back-off: a half-added member stays in etcd.
+        throw StandinFailure.phase(phase, "error creating local etcd static pod manifest file:"
+            + " etcdserver: can only promote a learner member which is in sync with leader");
+      }
       k.out.println("[etcd] Waiting for the new etcd member to join the cluster. This can take up"
           + " to 40s");
       retry(() -> {
@@ -460,7 +519,12 @@ final class KubeadmJoin {
     }
 
     private List<String> etcdEndpoints() throws IOException {
-      JsonNode pods = d.api().get("/api/v1/namespaces/kube-system/pods?labelSelector="
+      return etcdEndpoints(d.api());
+    }
+
+    /** The client URLs of the etcd members, from the etcd mirror pods' annotation, as kubeadm. */
+    static List<String> etcdEndpoints(KubeRest api) throws IOException {
+      JsonNode pods = api.get("/api/v1/namespaces/kube-system/pods?labelSelector="
           + "component%3Detcd");
       List<String> out = new ArrayList<>();
       if (pods != null) {

@@ -56,22 +56,47 @@ final class KubeadmReset {
     for (String f : files) {
       Files.deleteIfExists(k.path(f));
     }
-    k.out.println("\nThe reset process does not clean CNI configuration, iptables or IPVS"
-        + " tables, or your kubeconfig files.");
+    // kubeadm's closing notes: CNI configuration, iptables/IPVS rules and $HOME/.kube/config are
+    // left as they are, here as on a real node.
+    k.out.println("\nThe reset process does not clean CNI configuration. To do so, you must remove"
+        + " /etc/cni/net.d\n\nThe reset process does not reset or clean up iptables rules or IPVS"
+        + " tables.\nIf you wish to reset iptables, you must do so manually by using the"
+        + " \"iptables\" command.\n\nThe reset process does not clean your kubeconfig files and you"
+        + " must remove them manually.\nPlease, check the contents of the $HOME/.kube/config file.");
   }
 
-  /** kubeadm reset removes the local member from a stacked etcd cluster before wiping it. */
+  /**
+   * kubeadm reset removes the local member from a stacked etcd cluster before wiping it: it finds
+   * the members through the etcd Pods' client URLs in the API (admin.conf) and removes the one
+   * with this node's peer URL, learner or voter, started or not. When no member answers, or the
+   * member is the only one, it warns and goes on.
+   */
   private void removeEtcdMember() {
     try {
       CertKey hc = Pem.readPair(k.path(Kubeadm.PKI + "/etcd/healthcheck-client.crt"),
           k.path(Kubeadm.PKI + "/etcd/healthcheck-client.key"));
       String ca = Files.readString(k.path(Kubeadm.PKI + "/etcd/ca.crt"));
       String manifest = Files.readString(k.path(Kubeadm.MANIFESTS + "/etcd.yaml"));
-      String name = StaticPods.flag(manifest, "--name");
-      String url = StaticPods.flag(manifest, "--advertise-client-urls");
-      EtcdGateway etcd = new EtcdGateway(url, ca, hc.certPem(), hc.keyPem());
-      for (JsonNode m : etcd.members()) {
-        if (name != null && name.equals(m.path("name").asText()) && etcd.members().size() > 1) {
+      String peer = StaticPods.flag(manifest, "--initial-advertise-peer-urls");
+      KubeRest admin = KubeRest.fromKubeconfig(Kubeconfig.read(k.path(Kubeadm.ADMIN_CONF)));
+      IOException last = null;
+      for (String url : KubeadmJoin.ControlPlane.etcdEndpoints(admin)) {
+        EtcdGateway etcd = new EtcdGateway(url, ca, hc.certPem(), hc.keyPem());
+        List<JsonNode> members = new java.util.ArrayList<>();
+        try {
+          etcd.members().forEach(members::add);
+        } catch (IOException e) {
+          last = e;  // a learner (this node's own, maybe) does not serve the member list
+          continue;
+        }
+        for (JsonNode m : members) {
+          if (peer == null || !EtcdGateway.peerUrls(m).contains(peer)) {
+            continue;
+          }
+          if (members.size() < 2) {
+            k.out.println("W [reset] The etcd cluster has only this member; it is not removed");
+            return;
+          }
           // etcd answers "unhealthy cluster" for a few seconds after a membership change;
           // kubeadm retries the removal with a back-off, and so does the stand-in.
           for (int attempt = 0; ; attempt++) {
@@ -85,8 +110,13 @@ final class KubeadmReset {
               Discovery.sleep(500);
             }
           }
-          k.out.println("[reset] Removed member " + name + " from the etcd cluster");
+          k.out.println("[reset] Removed member " + peer + " from the etcd cluster");
+          return;
         }
+        return;  // the cluster answered and has no member with this peer URL
+      }
+      if (last != null) {
+        throw last;
       }
     } catch (IOException | RuntimeException e) {
       // As kubeadm: failing to remove the member is a warning, the reset continues.

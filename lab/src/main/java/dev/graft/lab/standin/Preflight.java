@@ -48,6 +48,16 @@ final class Preflight {
     }
   }
 
+  /** kubeadm's PortOpenCheck: something already listens on the port (any address). */
+  void portOpen(int port) {
+    try (java.net.ServerSocket s = new java.net.ServerSocket()) {
+      s.setReuseAddress(true);
+      s.bind(new java.net.InetSocketAddress(port));
+    } catch (IOException e) {
+      fail("Port-" + port, "Port " + port + " is in use");
+    }
+  }
+
   /** The CRI endpoint must be a listening unix socket, as crictl's connection check requires. */
   void criSocket(String endpoint) {
     String path = endpoint.startsWith("unix://") ? endpoint.substring(7) : endpoint;

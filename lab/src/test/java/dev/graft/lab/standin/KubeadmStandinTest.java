@@ -202,7 +202,43 @@ class KubeadmStandinTest {
   }
 
   @Test
-  @Order(4)
+  @Order(35)
+  void aWorkerJoinThatFailsInKubeletStartLeavesKubeadmsFilesAndIsRefusedUntilReset() throws Exception {
+    Path cni = worker.path("/etc/cni/net.d/10-test.conflist");
+    Files.createDirectories(cni.getParent());
+    Files.writeString(cni, "{}\n");
+    worker.writeFile(JoinFaults.file("kubelet-start"), "1\n", "0644");
+    ExecResult failed = join(worker, "--token", token, "--discovery-token-ca-cert-hash", hash);
+    assertEquals(1, failed.exitCode(), failed.stdout() + failed.stderr());
+    assertTrue(failed.stderr().startsWith("error execution phase kubelet-start: timed out waiting for"
+        + " the condition"), failed.stderr());
+    for (String f : List.of("/etc/kubernetes/bootstrap-kubelet.conf", "/etc/kubernetes/pki/ca.crt",
+        "/var/lib/kubelet/config.yaml", "/var/lib/kubelet/kubeadm-flags.env")) {
+      assertTrue(Files.exists(worker.path(f)), f + " should be left, as kubeadm leaves it");
+    }
+    assertFalse(Files.exists(worker.path("/etc/kubernetes/kubelet.conf")));
+
+    ExecResult retry = join(worker, "--token", token, "--discovery-token-ca-cert-hash", hash);
+    assertEquals(1, retry.exitCode());
+    assertTrue(retry.stderr().contains("\t[ERROR FileAvailable--etc-kubernetes-bootstrap-kubelet.conf]:"
+        + " /etc/kubernetes/bootstrap-kubelet.conf already exists\n"), retry.stderr());
+    assertTrue(retry.stderr().contains("\t[ERROR FileAvailable--etc-kubernetes-pki-ca.crt]:"
+        + " /etc/kubernetes/pki/ca.crt already exists\n"), retry.stderr());
+
+    ExecResult reset = worker.exec(T, "kubeadm", "reset", "-f");
+    assertEquals(0, reset.exitCode(), reset.stderr());
+    for (String f : List.of("/etc/kubernetes/bootstrap-kubelet.conf", "/etc/kubernetes/pki/ca.crt",
+        "/var/lib/kubelet/config.yaml", "/var/lib/kubelet/kubeadm-flags.env")) {
+      assertFalse(Files.exists(worker.path(f)), f + " should be removed by reset");
+    }
+    assertTrue(Files.exists(cni), "kubeadm reset does not clean CNI configuration");
+    assertTrue(reset.stdout().contains("The reset process does not clean CNI configuration. To do so,"
+        + " you must remove /etc/cni/net.d"), reset.stdout());
+    Files.delete(cni);
+  }
+
+  @Test
+  @Order(40)
   void workerJoinsAndBecomesReadyThenASecondJoinIsRefused() throws Exception {
     worker.writeFile("/etc/default/kubelet",
         "KUBELET_EXTRA_ARGS=\"--node-labels=topology.kubernetes.io/zone=a"
@@ -234,7 +270,7 @@ class KubeadmStandinTest {
   }
 
   @Test
-  @Order(5)
+  @Order(50)
   void killingTheKubeletMakesTheNodeNotReadyAfterTheGracePeriod() throws Exception {
     String heartbeat = NodeLifecycleStandin.readyCondition(kube.nodes().withName("worker-1").get())
         .getLastHeartbeatTime();
@@ -256,7 +292,90 @@ class KubeadmStandinTest {
   }
 
   @Test
-  @Order(6)
+  @Order(55)
+  void aControlPlaneJoinThatFailsAfterControlPlanePrepareIsRefusedUntilReset() throws Exception {
+    String key = uploadCerts();
+    cp2.writeFile(JoinFaults.file("control-plane-prepare"), "1\n", "0644");
+    ExecResult failed = cpJoin(key);
+    assertEquals(1, failed.exitCode(), failed.stdout() + failed.stderr());
+    assertTrue(failed.stderr().startsWith("error execution phase kubelet-start: cannot get Node"
+        + " \"cp-2\""), failed.stderr());
+    for (String f : List.of("/etc/kubernetes/manifests/kube-apiserver.yaml",
+        "/etc/kubernetes/admin.conf", "/etc/kubernetes/pki/apiserver.crt",
+        "/etc/kubernetes/pki/etcd/peer.key")) {
+      assertTrue(Files.exists(cp2.path(f)), f + " should be left, as kubeadm leaves it");
+    }
+    ExecResult retry = cpJoin(key);
+    assertEquals(1, retry.exitCode());
+    assertTrue(retry.stderr().contains("\t[ERROR FileAvailable--etc-kubernetes-manifests-kube-apiserver"
+        + ".yaml]: /etc/kubernetes/manifests/kube-apiserver.yaml already exists\n"), retry.stderr());
+    ExecResult reset = cp2.exec(T, "kubeadm", "reset", "-f");
+    assertEquals(0, reset.exitCode(), reset.stderr());
+    for (String f : List.of("/etc/kubernetes/manifests/kube-apiserver.yaml",
+        "/etc/kubernetes/admin.conf", "/etc/kubernetes/pki/apiserver.crt")) {
+      assertFalse(Files.exists(cp2.path(f)), f + " should be removed by reset");
+    }
+  }
+
+  @Test
+  @Order(57)
+  void aControlPlaneJoinThatFailsAfterTheLearnerWasAddedLeavesItAndResetRemovesIt() throws Exception {
+    String key = uploadCerts();
+    EtcdGateway etcd = etcd();
+    cp2.writeFile(JoinFaults.file("control-plane-join/etcd"), "1\n", "0644");
+    ExecResult failed = cpJoin(key);
+    assertEquals(1, failed.exitCode(), failed.stdout() + failed.stderr());
+    assertTrue(failed.stderr().startsWith("error execution phase control-plane-join/etcd: error creating"
+        + " local etcd static pod manifest file: etcdserver: can only promote a learner member"), failed.stderr());
+    List<String> learners = new ArrayList<>();
+    etcd.members().forEach(m -> {
+      if (m.path("isLearner").asBoolean(false)) {
+        learners.addAll(EtcdGateway.peerUrls(m));
+      }
+    });
+    assertEquals(1, learners.size(), etcd.members().toString());
+    assertTrue(Files.exists(cp2.path("/etc/kubernetes/manifests/etcd.yaml")));
+    assertTrue(Files.exists(cp2.path("/etc/kubernetes/kubelet.conf")));
+
+    ExecResult retry = cpJoin(key);
+    assertEquals(1, retry.exitCode());
+    assertTrue(retry.stderr().contains("\t[ERROR FileAvailable--etc-kubernetes-kubelet.conf]:"
+        + " /etc/kubernetes/kubelet.conf already exists\n"), retry.stderr());
+
+    // Real kubeadm reset removes the node's member, found by peer URL through the cluster's etcd
+    // endpoints, learner or not.
+    ExecResult reset = cp2.exec(T, "kubeadm", "reset", "-f");
+    assertEquals(0, reset.exitCode(), reset.stderr());
+    assertTrue(reset.stdout().contains("[reset] Removed member " + learners.get(0)), reset.stdout());
+    assertEquals(1, etcd.members().size(), etcd.members().toString());
+    assertFalse(Files.exists(cp2.path("/etc/kubernetes/manifests/etcd.yaml")));
+    // The kubelet is stopped: the Node it registered turns Unknown after the grace period, and
+    // only then may a join use the name again (kubeadm refuses a Ready Node's name).
+    ApiStandinTest.await(() -> !isReady("cp-2"));
+  }
+
+  private String uploadCerts() throws Exception {
+    String key = Pki.randomHex(32);
+    ExecResult up = cp1.exec(T, "kubeadm", "init", "phase", "upload-certs", "--upload-certs",
+        "--certificate-key", key);
+    assertEquals(0, up.exitCode(), up.stderr());
+    return key;
+  }
+
+  private ExecResult cpJoin(String key) throws Exception {
+    return join(cp2, "--token", token, "--discovery-token-ca-cert-hash", hash,
+        "--control-plane", "--certificate-key", key, "--apiserver-advertise-address", "127.0.0.1");
+  }
+
+  private EtcdGateway etcd() throws Exception {
+    CertKey client = Pem.readPair(cp1.path(boot.etcdClientCertPath()),
+        cp1.path(boot.etcdClientKeyPath()));
+    return new EtcdGateway(boot.etcdEndpoint(),
+        Files.readString(cp1.path(boot.etcdCaPath())), client.certPem(), client.keyPem());
+  }
+
+  @Test
+  @Order(60)
   void controlPlaneJoinsWithUploadedCertificatesAndAddsAnEtcdMember() throws Exception {
     String key = Pki.randomHex(32);
     ExecResult up = cp1.exec(T, "kubeadm", "init", "phase", "upload-certs", "--upload-certs",

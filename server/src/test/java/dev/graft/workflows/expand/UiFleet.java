@@ -169,6 +169,11 @@ public final class UiFleet
   }
 
   @Override
+  public StepOutcome pruneRuns(HostRequest request) {
+    return fleet.pruneRuns(request);
+  }
+
+  @Override
   public CniDetection detectCni(ClusterRequest request) {
     return fleet.detectCni(request);
   }

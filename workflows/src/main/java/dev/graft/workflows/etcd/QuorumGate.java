@@ -149,6 +149,43 @@ public final class QuorumGate {
     return out;
   }
 
+  /**
+   * Whether the member with {@code peerUrl} (left by a failed join) may be removed now, and why
+   * not. A learner does not vote: removing it never changes the quorum, but etcd must still commit
+   * the change, so the healthy voters must hold the current quorum. A voter may go only if the
+   * healthy voters other than it hold the quorum of the smaller cluster too, and never the last
+   * voter.
+   */
+  public record Removal(boolean allowed, EtcdMemberStatus member, String reason) {}
+
+  public static Removal removal(EtcdClusterStatus status, String peerUrl) {
+    EtcdMemberStatus m = status.byPeerUrl(peerUrl).orElse(null);
+    if (m == null) {
+      return new Removal(false, null, "no member has peer URL " + peerUrl);
+    }
+    int voters = status.voters().size();
+    long healthyVoters = status.voters().stream().filter(EtcdMemberStatus::healthy).count();
+    if (healthyVoters < QuorumMath.quorum(voters)) {
+      return new Removal(false, m, "only " + healthyVoters + " of " + voters
+          + " voters are healthy: etcd cannot commit a membership change without quorum");
+    }
+    if (m.learner()) {
+      return new Removal(true, m, "learner: does not vote, quorum unchanged (" + healthyVoters + " of "
+          + voters + " voters healthy)");
+    }
+    if (voters <= 1) {
+      return new Removal(false, m, "it is the only voter");
+    }
+    long healthyOthers = healthyVoters - (m.healthy() ? 1 : 0);
+    int quorumAfter = QuorumMath.quorum(voters - 1);
+    if (healthyOthers < quorumAfter) {
+      return new Removal(false, m, "removing it leaves " + healthyOthers + " healthy of " + (voters - 1)
+          + " voters, below the quorum of " + quorumAfter);
+    }
+    return new Removal(true, m, "voter: " + healthyOthers + " healthy of " + (voters - 1)
+        + " voters remain, quorum " + quorumAfter);
+  }
+
   private static boolean owned(EtcdMemberStatus m, Set<String> ownedPeerUrls) {
     return m.peerUrls().stream().anyMatch(ownedPeerUrls::contains);
   }

@@ -21,6 +21,7 @@ import java.util.Map;
  *     (its children: listed as they will start, so one not started yet has no steps); query each
  *     for its steps (every child implements OperatedWorkflow)
  * @param phase the phase running now (a PhaseKind name), or null before the first and after the last
+ * @param upgrade an upgrade's plan (null for an expansion, whose plan is {@code plan})
  */
 public record ExpansionProgress(
     String id,
@@ -30,4 +31,11 @@ public record ExpansionProgress(
     Map<String, String> children,
     List<String> excludedNodes,
     Long startedAtMillis,
-    Long endedAtMillis) {}
+    Long endedAtMillis,
+    dev.graft.workflows.upgrade.UpgradePlan upgrade) {
+  /** An expansion's progress (no upgrade plan). */
+  public ExpansionProgress(String id, OperationState state, String phase, ExpansionPlan plan,
+      Map<String, String> children, List<String> excludedNodes, Long startedAtMillis, Long endedAtMillis) {
+    this(id, state, phase, plan, children, excludedNodes, startedAtMillis, endedAtMillis, null);
+  }
+}

@@ -14,16 +14,12 @@ import dev.graft.workflows.routing.RoutingRequest;
 import dev.graft.workflows.routing.RoutingResult;
 import dev.graft.workflows.routing.RoutingWorkflow;
 import dev.graft.workflows.step.ChildAttention;
+import dev.graft.workflows.step.OperationChildren;
 import dev.graft.workflows.step.OperationOutcome;
 import dev.graft.workflows.step.Parallel;
 import dev.graft.workflows.step.StepView;
 import dev.graft.workflows.step.StepsWorkflow;
-import io.temporal.api.enums.v1.ParentClosePolicy;
-import io.temporal.api.enums.v1.WorkflowIdReusePolicy;
 import io.temporal.failure.ActivityFailure;
-import io.temporal.failure.ApplicationFailure;
-import io.temporal.failure.CanceledFailure;
-import io.temporal.failure.ChildWorkflowFailure;
 import io.temporal.workflow.Async;
 import io.temporal.workflow.ChildWorkflowOptions;
 import io.temporal.workflow.Promise;
@@ -55,10 +51,7 @@ public class ExpansionWorkflowImpl extends StepsWorkflow implements ExpansionWor
   private final Set<String> wrappers = new LinkedHashSet<>();
   private final Map<String, String> children = new LinkedHashMap<>();
   private final Map<String, List<StepView>> childSteps = new LinkedHashMap<>();
-  private final Map<String, List<String>> childWaiting = new LinkedHashMap<>();
-  private final Set<String> running = new LinkedHashSet<>();
-  private final Set<String> cancelled = new LinkedHashSet<>();
-  private final Set<String> finished = new LinkedHashSet<>();
+  private final OperationChildren kids = new OperationChildren(steps);
   private final List<String> excluded = new ArrayList<>();
   private final List<String> skipped = new ArrayList<>();
   private OperationRequest request;
@@ -85,8 +78,7 @@ public class ExpansionWorkflowImpl extends StepsWorkflow implements ExpansionWor
       etcd = version == Workflow.DEFAULT_VERSION ? new KubeadmEtcdStage() : new GrowthEtcdStage();
     }
     ExecutionPolicy own = steps.ownRetries(r.options().policy(), ActivityKinds::steps);
-    request = new OperationRequest(r.kind(), r.requestId(), r.requestedBy(), r.cluster(), r.plan(),
-        r.options().withPolicy(own));
+    request = r.withOptions(r.options().withPolicy(own));
     startedAt = Workflow.currentTimeMillis();
     ExpansionInputs in = new ExpansionInputs(request);
     for (NodeSpec n : in.newNodes()) {
@@ -97,7 +89,7 @@ public class ExpansionWorkflowImpl extends StepsWorkflow implements ExpansionWor
       steps.declare("node/" + n.name(), joinName(n), n.name(), !n.hasRole(Role.CONTROL_PLANE));
     }
     ProgressReporter.start(this::summary);
-    Async.procedure(this::cancelChildrenOnAbort);
+    kids.cancelOnAbort();
     OperationOutcome outcome = steps.operation(() -> run(in));
     if (failure != null && outcome == OperationOutcome.COMPLETED) {
       outcome = OperationOutcome.FAILED;
@@ -269,72 +261,16 @@ public class ExpansionWorkflowImpl extends StepsWorkflow implements ExpansionWor
 
   /** Starts a child, notes it running (so an abort cancels it), and waits for its result. */
   private <R> R child(String childId, Object stub, Supplier<Promise<R>> start) {
-    finished.remove(childId);
-    cancelled.remove(childId);
-    Promise<R> result = start.get();
-    Workflow.getWorkflowExecution(stub).get();
-    running.add(childId);
-    try {
-      if (steps.abortRequested()) {
-        cancel(childId);
-      }
-      return result.get();
-    } catch (ChildWorkflowFailure f) {
-      if (f.getCause() instanceof CanceledFailure) {
-        // The child was cancelled (by this expansion's abort, or from the UI) and ran its own
-        // compensations. Only this step is affected: it parks, and retry starts the child again.
-        throw ApplicationFailure.newNonRetryableFailure(
-            childId + " was cancelled; its compensations ran", "ChildCancelled");
-      }
-      throw f;
-    } finally {
-      running.remove(childId);
-      finished.add(childId);
-      childWaiting.remove(childId);
-    }
+    return kids.run(childId, stub, start);
   }
 
   /** Fails the step that stands for a child which did not complete (retry starts it again). */
   static void ended(String childId, OperationOutcome outcome, String what) {
-    if (outcome != OperationOutcome.COMPLETED) {
-      throw ApplicationFailure.newNonRetryableFailure(
-          what + " ended " + outcome.wire() + " (" + childId + "); retry starts it again",
-          outcome == OperationOutcome.ABORTED ? "ChildAborted" : "ChildFailed");
-    }
+    OperationChildren.ended(childId, outcome, what);
   }
 
-  /**
-   * On an operator's abort, cancels every running child: each runs its own compensations and ends
-   * aborted, and the step that waits for it sees the abort at once.
-   */
-  private void cancelChildrenOnAbort() {
-    Workflow.await(steps::abortRequested);
-    for (String id : List.copyOf(running)) {
-      cancel(id);
-    }
-  }
-
-  private void cancel(String childId) {
-    if (!cancelled.add(childId)) {
-      return;
-    }
-    try {
-      Workflow.newUntypedExternalWorkflowStub(childId).cancel();
-    } catch (RuntimeException gone) {
-      LOG.warn("could not cancel {} (already closed?): {}", childId, gone.getMessage());
-    }
-  }
-
-  /**
-   * Children are cancelled (they compensate) if this expansion is closed under them, and a child
-   * that ended may run again under its id when an operator retries its step.
-   */
   private static ChildWorkflowOptions childOptions(String id) {
-    return ChildWorkflowOptions.newBuilder()
-        .setWorkflowId(id)
-        .setParentClosePolicy(ParentClosePolicy.PARENT_CLOSE_POLICY_REQUEST_CANCEL)
-        .setWorkflowIdReusePolicy(WorkflowIdReusePolicy.WORKFLOW_ID_REUSE_POLICY_ALLOW_DUPLICATE)
-        .build();
+    return OperationChildren.options(id);
   }
 
   private Set<String> leftOut() {
@@ -360,8 +296,7 @@ public class ExpansionWorkflowImpl extends StepsWorkflow implements ExpansionWor
     if (steps.waitingForApproval()) {
       return OperationState.WAITING_APPROVAL;
     }
-    boolean childWaits = childWaiting.values().stream().anyMatch(w -> !w.isEmpty());
-    return steps.needsAttention() || childWaits ? OperationState.NEEDS_ATTENTION : OperationState.RUNNING;
+    return steps.needsAttention() || kids.anyWaiting() ? OperationState.NEEDS_ATTENTION : OperationState.RUNNING;
   }
 
   /** One line: what waits for whom, else the phase. */
@@ -370,7 +305,7 @@ public class ExpansionWorkflowImpl extends StepsWorkflow implements ExpansionWor
     steps.view().stream()
         .filter(s -> s.state() == dev.graft.workflows.step.StepState.NEEDS_ATTENTION)
         .forEach(s -> waiting.add(s.id() + ("gate".equals(s.kind()) ? " waits for approval" : " needs attention")));
-    childWaiting.forEach((child, ids) -> ids.forEach(id -> waiting.add(child + ": " + id + " needs attention")));
+    waiting.addAll(kids.waitingLines());
     return !waiting.isEmpty() ? String.join("; ", waiting) : phase != null ? "phase " + phase.toLowerCase().replace('_', '-') : null;
   }
 
@@ -387,9 +322,6 @@ public class ExpansionWorkflowImpl extends StepsWorkflow implements ExpansionWor
 
   @Override
   public void childAttention(ChildAttention attention) {
-    // A late signal from a child that has already ended must not leave a stale needs-attention.
-    if (!finished.contains(attention.childId())) {
-      childWaiting.put(attention.childId(), attention.waiting());
-    }
+    kids.attention(attention);
   }
 }

@@ -1,5 +1,6 @@
 package dev.graft.workflows.expand;
 
+import dev.graft.workflows.upgrade.UpgradePlan;
 import dev.graft.workflows.model.ClusterSpec;
 import dev.graft.workflows.plan.ExpansionPlan;
 
@@ -20,10 +21,22 @@ public record OperationRequest(
     String requestedBy,
     ClusterSpec cluster,
     ExpansionPlan plan,
-    ExpansionOptions options) {
+    ExpansionOptions options,
+    UpgradePlan upgrade) {
   public OperationRequest {
     options = options == null ? ExpansionOptions.DEFAULTS : options;
     plan = plan == null ? null : plan.withoutRoutes();
+  }
+
+  /** An expansion (no upgrade plan). */
+  public OperationRequest(String kind, String requestId, String requestedBy, ClusterSpec cluster,
+      ExpansionPlan plan, ExpansionOptions options) {
+    this(kind, requestId, requestedBy, cluster, plan, options, null);
+  }
+
+  /** The same request with other options (the workflow sets who retries failed steps). */
+  public OperationRequest withOptions(ExpansionOptions o) {
+    return new OperationRequest(kind, requestId, requestedBy, cluster, plan, o, upgrade);
   }
 
   /** {@code cluster/<cluster>/<kind>/<requestId>}: the operation's workflow id. */

@@ -10,4 +10,11 @@ public interface KubeadmActivities {
 
   /** Compensation: {@code kubeadm reset -f} on the node; a node never joined is success. */
   StepOutcome reset(HostRequest request);
+
+  /**
+   * Removes the node's finished run directories (each attempt's pid, log and exit status of a
+   * detached command such as kubeadm join); a run still in progress is kept. For the end of an
+   * operation: a later join decides from the node itself, never from an old run.
+   */
+  StepOutcome pruneRuns(HostRequest request);
 }

@@ -87,6 +87,29 @@ public class NodeJoinWorkflowImpl extends StepsWorkflow implements NodeJoinWorkf
                           new ReadyRequest(
                               r.cluster(), r.kubeconfig(), node, policy.readyTimeout())));
             });
+    if (outcome == OperationOutcome.COMPLETED
+        && Workflow.getVersion(PRUNE_RUNS_CHANGE, Workflow.DEFAULT_VERSION, 1) >= 1) {
+      pruneRuns(onHost, policy);
+    }
     return new NodeJoinResult(name, outcome, steps.view());
+  }
+
+  /**
+   * Workflow.getVersion change id: version 1 removes the node's finished run directories (each
+   * attempt's output of the detached kubeadm join) once the node's part of the operation has
+   * completed; every attempt's output is in the audit by then. A failed or aborted join keeps them
+   * for the post-mortem (a later launch prunes run directories older than 7 days).
+   */
+  static final String PRUNE_RUNS_CHANGE = "prune-runs";
+
+  /** Housekeeping, not a step: a node that cannot be reached now keeps its run directories. */
+  private static void pruneRuns(HostRequest onHost, ExecutionPolicy policy) {
+    KubeadmActivities prune = Workflow.newActivityStub(KubeadmActivities.class, ActivityKinds.ssh(policy));
+    try {
+      prune.pruneRuns(onHost);
+    } catch (io.temporal.failure.ActivityFailure e) {
+      Workflow.getLogger(NodeJoinWorkflowImpl.class).warn("could not prune the run directories on {}: {}",
+          onHost.node().name(), e.getMessage());
+    }
   }
 }

@@ -117,4 +117,32 @@ class QuorumGateTest {
     List<String> want = expected.isBlank() ? List.of() : List.of(expected.trim().split("\\s+"));
     assertEquals(want, removable);
   }
+
+  /** The member being removed is the last token of each row (peer URL https://10.0.0.{n}:2380). */
+  @ParameterizedTest(name = "[{index}] remove the last of {0}: {1}")
+  @CsvSource({
+    "V V L,     true,  learner",
+    "V UL,      true,  learner",
+    "V V V V,   true,  voter",
+    "V V V D,   true,  voter",
+    "V V V,     true,  voter",
+    "V V D L,   true,  learner",
+    "V D D L,   false, cannot commit",
+    "V V D D V, false, below the quorum",
+    "V,         false, only voter",
+  })
+  void aHalfJoinedMemberIsRemovedOnlyWhenEtcdKeepsQuorum(String spec, boolean allowed, String why) {
+    EtcdClusterStatus s = cluster(spec);
+    String peer = "https://10.0.0." + spec.trim().split("\\s+").length + ":2380";
+    QuorumGate.Removal r = QuorumGate.removal(s, peer);
+    assertEquals(allowed, r.allowed(), r.reason());
+    assertTrue(r.reason().contains(why), r.reason());
+  }
+
+  @Test
+  void aPeerUrlThatIsNoMemberHasNothingToRemove() {
+    QuorumGate.Removal r = QuorumGate.removal(cluster("V V"), NEW);
+    assertFalse(r.allowed());
+    assertEquals(null, r.member());
+  }
 }

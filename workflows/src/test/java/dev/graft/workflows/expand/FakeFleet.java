@@ -191,6 +191,11 @@ final class FakeFleet
   }
 
   @Override
+  public StepOutcome pruneRuns(HostRequest request) {
+    return StepOutcome.alreadyDone("no run directories", "", attempt());
+  }
+
+  @Override
   public CniDetection detectCni(ClusterRequest request) {
     return new CniDetection(null, null, "no route-managing CNI", attempt());
   }

@@ -24,6 +24,8 @@ final class FakeCluster implements HostActivities, NodeObjectActivities, Kubeadm
   final Set<String> ready = ConcurrentHashMap.newKeySet();
   final List<String> mutations = Collections.synchronizedList(new ArrayList<>());
   final Map<String, AtomicInteger> failNext = new ConcurrentHashMap<>();
+  /** Nodes whose finished run directories were pruned (housekeeping, not a mutation). */
+  final List<String> pruned = Collections.synchronizedList(new ArrayList<>());
   /** Steps whose next calls hang without a heartbeat, as a killed worker's would. */
   /** A failure type per step for its injected failures (default "Injected", retryable). */
   final Map<String, String> failNextAs = new ConcurrentHashMap<>();
@@ -132,5 +134,11 @@ final class FakeCluster implements HostActivities, NodeObjectActivities, Kubeadm
     return was
         ? StepOutcome.did("reset", "", attempt())
         : StepOutcome.alreadyDone("never joined", "", attempt());
+  }
+
+  @Override
+  public StepOutcome pruneRuns(HostRequest request) {
+    pruned.add(request.node().name());
+    return StepOutcome.alreadyDone("no run directories", "", attempt());
   }
 }

@@ -102,6 +102,7 @@ class NodeJoinWorkflowTest {
     result.steps().forEach(s -> assertEquals(StepState.SUCCEEDED, s.state(), s.id()));
     assertEquals(List.of("provision k8s-node6", "register k8s-node6", "join k8s-node6"), fake.mutations);
     assertEquals(OP + "/node/k8s-node6", WorkflowStub.fromTyped(wf).getExecution().getWorkflowId());
+    assertEquals(List.of("k8s-node6"), fake.pruned, "a completed join prunes the node's finished runs");
   }
 
   @Test
@@ -202,6 +203,7 @@ class NodeJoinWorkflowTest {
     wf.decide(new OperatorRequest(null, Decision.ABORT, "bob", "wrong host"));
     NodeJoinResult result = result(wf);
     assertEquals(OperationOutcome.ABORTED, result.outcome());
+    assertTrue(fake.pruned.isEmpty(), "an aborted join keeps its run directories for the post-mortem");
     assertEquals(
         List.of("provision k8s-node6", "register k8s-node6", "join k8s-node6", "reset k8s-node6", "delete k8s-node6"),
         fake.mutations);
