@@ -382,4 +382,15 @@ class SecurityReviewTest {
           || bad.body().contains("ExpandRequest"), bad.body());
     }
   }
+
+  // D16: ids longer than Temporal takes --------------------------------------------------------
+
+  @Test
+  void d16_overLongIdsAreUnknownNotErrors() throws Exception {
+    String id = "cluster/a/expand/" + "r".repeat(1500);
+    assertEquals(404, send("GET", "/api/v1/operations/" + id, Map.of(), null).statusCode());
+    assertEquals(404, send("GET", "/api/v1/operations/" + id + "/history", Map.of(), null).statusCode());
+    assertEquals(404, send("POST", "/api/v1/operations/" + id + "/abort",
+        Map.of("Content-Type", "application/json"), null).statusCode());
+  }
 }
