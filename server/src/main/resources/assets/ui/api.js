@@ -32,7 +32,9 @@ export async function api(path, {method = 'GET', body, signal} = {}) {
   const headers = {Accept: 'application/json'};
   const t = token();
   if (t) headers.Authorization = `Bearer ${t}`;
-  if (body !== undefined) headers['Content-Type'] = 'application/json';
+  // Every POST says application/json, with a body or without (decisions): the server refuses a
+  // POST that a page on another site could send without a CORS preflight.
+  if (body !== undefined || method !== 'GET') headers['Content-Type'] = 'application/json';
   const t0 = performance.now();
   const r = await fetch(`/api/v1${path}`, {
     method, headers, signal, cache: 'no-store',

@@ -18,7 +18,13 @@ import dev.graft.server.resources.InfoResource;
 import dev.graft.server.temporal.EmbeddedTemporal;
 import dev.graft.server.temporal.GraftWorker;
 import dev.graft.server.temporal.TemporalConnection;
+import dev.graft.server.security.AllowedHosts;
+import dev.graft.server.security.BrowserHeaders;
+import dev.graft.server.security.RequestGuard;
+import dev.graft.server.security.ServerFiles;
 import io.dropwizard.core.Application;
+import jakarta.servlet.DispatcherType;
+import java.util.EnumSet;
 import io.dropwizard.core.cli.CheckCommand;
 import io.dropwizard.core.setup.Bootstrap;
 import io.dropwizard.core.setup.Environment;
@@ -127,6 +133,8 @@ public class GraftApplication extends Application<GraftConfiguration> {
 
     env.jersey().setUrlPattern(API_PATTERN);
     if (mode.servesApi()) {
+      guard(config, env);
+      ServerFiles files = ServerFiles.of(config.getPaths(), config.getConfigDir());
       env.jersey()
           .register(
               new BearerAuthFilter(
@@ -137,8 +145,10 @@ public class GraftApplication extends Application<GraftConfiguration> {
       env.jersey().register(new InfoResource(config));
       env.jersey().register(new dev.graft.server.resources.WhoAmIResource());
       env.jersey().register(new DiagnosticsResource(temporal));
-      env.jersey().register(new dev.graft.server.resources.PlanResource());
-      env.jersey().register(operations(config, temporal));
+      env.jersey().register(new dev.graft.server.resources.PlanResource(
+          new dev.graft.server.inventory.DnsHostResolver(config.getOperations().getPlanDnsTimeout()),
+          files));
+      env.jersey().register(operations(config, temporal, files));
       env.servlets()
           .addServlet(
               "ui", new AssetServlet("/assets/", "/", "index.html", StandardCharsets.UTF_8))
@@ -146,17 +156,32 @@ public class GraftApplication extends Application<GraftConfiguration> {
     }
   }
 
+  /**
+   * Browser headers on every response, then the request guard (Host, Origin, Content-Type, body
+   * bound) in front of the API and the UI alike, in dev as in production: see {@link
+   * RequestGuard} and docs/security.md.
+   */
+  private static void guard(GraftConfiguration config, Environment env) {
+    AllowedHosts hosts =
+        AllowedHosts.of(config.applicationBindHosts(), config.getHttp().getAllowedHosts());
+    env.servlets().addFilter("graft-browser-headers", new BrowserHeaders())
+        .addMappingForUrlPatterns(EnumSet.of(DispatcherType.REQUEST), true, "/*");
+    env.servlets().addFilter("graft-request-guard", new RequestGuard(hosts))
+        .addMappingForUrlPatterns(EnumSet.of(DispatcherType.REQUEST), true, "/*");
+  }
+
   private static dev.graft.server.resources.OperationsResource operations(
-      GraftConfiguration config, TemporalConnection temporal) {
+      GraftConfiguration config, TemporalConnection temporal, ServerFiles files) {
     dev.graft.server.operations.OperationReader reader =
         new dev.graft.server.operations.OperationReader(temporal);
     return new dev.graft.server.resources.OperationsResource(
         new dev.graft.server.operations.OperationSubmitter(
             temporal,
-            new dev.graft.server.inventory.DnsHostResolver(java.time.Duration.ofSeconds(2)),
+            new dev.graft.server.inventory.DnsHostResolver(config.getOperations().getPlanDnsTimeout()),
             config.getOperations().isCheckFiles(),
             new dev.graft.server.operations.ExistingCluster(java.time.Duration.ofSeconds(10)),
-            config.getOperations().policy()),
+            config.getOperations().policy(),
+            files),
         reader,
         new dev.graft.server.operations.AuditTrail(temporal),
         new dev.graft.server.operations.OperatorDecisions(reader));

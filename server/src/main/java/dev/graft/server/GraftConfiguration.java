@@ -2,9 +2,11 @@ package dev.graft.server;
 
 import com.fasterxml.jackson.annotation.JsonIgnore;
 import com.fasterxml.jackson.annotation.JsonProperty;
+import dev.graft.server.cli.ConfigSourceProvider;
 import dev.graft.server.temporal.TemporalSettings;
 import io.dropwizard.core.Configuration;
 import io.dropwizard.core.server.DefaultServerFactory;
+import io.dropwizard.core.server.SimpleServerFactory;
 import io.dropwizard.jetty.ConnectorFactory;
 import io.dropwizard.jetty.HttpConnectorFactory;
 import io.dropwizard.logging.common.AppenderFactory;
@@ -37,6 +39,15 @@ public class GraftConfiguration extends Configuration {
   @Valid @NotNull @JsonProperty
   private dev.graft.server.operations.OperationSettings operations =
       new dev.graft.server.operations.OperationSettings();
+
+  @Valid @NotNull @JsonProperty
+  private dev.graft.server.security.HttpSettings http = new dev.graft.server.security.HttpSettings();
+
+  @Valid @NotNull @JsonProperty
+  private dev.graft.server.security.PathSettings paths = new dev.graft.server.security.PathSettings();
+
+  /** The configuration file's directory, when it came from a file (not from the classpath). */
+  @JsonIgnore private java.nio.file.Path configDir;
 
   /** {@code text} for people, {@code json} for log pipelines (one JSON object per line). */
   @NotNull @JsonProperty private LogFormat logFormat = LogFormat.TEXT;
@@ -75,6 +86,27 @@ public class GraftConfiguration extends Configuration {
     return operations;
   }
 
+  public dev.graft.server.security.HttpSettings getHttp() {
+    return http;
+  }
+
+  public dev.graft.server.security.PathSettings getPaths() {
+    return paths;
+  }
+
+  @JsonIgnore
+  public java.nio.file.Path getConfigDir() {
+    return configDir;
+  }
+
+  /** Called by the commands with the file they read ({@code classpath:} ones have no directory). */
+  public void setConfigFile(String file) {
+    if (file != null && !file.startsWith(ConfigSourceProvider.CLASSPATH)) {
+      java.nio.file.Path dir = java.nio.file.Path.of(file).toAbsolutePath().getParent();
+      this.configDir = dir;
+    }
+  }
+
   public LogFormat getLogFormat() {
     return logFormat;
   }
@@ -102,20 +134,47 @@ public class GraftConfiguration extends Configuration {
     return (DiscoverableLayoutFactory) new EventJsonLayoutBaseFactory();
   }
 
-  /** The admin connector exposes health checks, metrics and thread dumps: loopback only. */
+  /**
+   * The admin endpoints (health checks, metrics, thread dumps, the log-level task) have no
+   * authentication, so whatever serves them must bind loopback only. With the default server
+   * factory that is the admin connectors; the simple factory serves them on its one connector
+   * (under {@code /admin}), so that connector must be loopback too, API included. Any other
+   * factory is refused: Graft cannot tell where it would serve them.
+   */
   @JsonIgnore
   @ValidationMethod(
-      message = "server.adminConnectors must bind 127.0.0.1 (or another loopback address) only")
+      message = "server.adminConnectors must bind 127.0.0.1 (or another loopback address) only;"
+          + " with server.type: simple, server.connector must, as it serves them under /admin;"
+          + " other server types are refused: the admin endpoints answer without a token")
   public boolean isAdminOnLoopback() {
-    if (!(getServerFactory() instanceof DefaultServerFactory server)) {
-      return true;
+    List<ConnectorFactory> admin;
+    if (getServerFactory() instanceof DefaultServerFactory server) {
+      admin = server.getAdminConnectors();
+    } else if (getServerFactory() instanceof SimpleServerFactory simple) {
+      admin = simple.getConnector() == null ? List.of() : List.of(simple.getConnector());
+    } else {
+      return false;
     }
-    for (ConnectorFactory connector : server.getAdminConnectors()) {
+    for (ConnectorFactory connector : admin) {
       if (!(connector instanceof HttpConnectorFactory http) || !isLoopback(http.getBindHost())) {
         return false;
       }
     }
     return true;
+  }
+
+  /** The bind hosts of the connectors that serve the API and UI (null: every interface). */
+  @JsonIgnore
+  public List<String> applicationBindHosts() {
+    List<String> out = new ArrayList<>();
+    List<ConnectorFactory> connectors = getServerFactory() instanceof DefaultServerFactory server
+        ? server.getApplicationConnectors()
+        : getServerFactory() instanceof SimpleServerFactory simple && simple.getConnector() != null
+            ? List.of(simple.getConnector()) : List.of();
+    for (ConnectorFactory c : connectors) {
+      out.add(c instanceof HttpConnectorFactory http ? http.getBindHost() : null);
+    }
+    return out;
   }
 
   private static boolean isLoopback(String host) {

@@ -53,7 +53,8 @@ class AuthTest {
   private static HttpResponse<String> call(String method, String path, String token) throws Exception {
     HttpRequest.Builder b =
         HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + app.getLocalPort() + path))
-            .method(method, HttpRequest.BodyPublishers.noBody());
+            .method(method, HttpRequest.BodyPublishers.noBody())
+            .header("Content-Type", "application/json"); // as the CLI sends every POST
     if (token != null) {
       b.header("Authorization", "Bearer " + token);
     }

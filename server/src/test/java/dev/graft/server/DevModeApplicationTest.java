@@ -23,6 +23,7 @@ import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.time.Duration;
+import java.util.List;
 import java.util.Set;
 import java.util.TreeSet;
 import java.util.concurrent.TimeUnit;
@@ -45,13 +46,16 @@ class DevModeApplicationTest {
             ConfigSourceProvider.CLASSPATH + "graft-dev.yml",
             ConfigOverride.config("server.applicationConnectors[0].port", "0"),
             ConfigOverride.config("server.adminConnectors[0].port", "0"),
-            ConfigOverride.config("dev.temporalPort", "0"));
+            ConfigOverride.config("dev.temporalPort", "0"),
+            // As `graft lab demo` adds its lab's directory (LabDemo.ROOTS_PROPERTY).
+            ConfigOverride.config("paths.allowedRoots", "/srv/lab-a:/srv/lab-b"));
     app.before();
     String temporalTarget;
     int httpPort;
     try {
       GraftConfiguration config = app.getConfiguration();
       assertEquals(Mode.DEV, config.getMode());
+      assertEquals(List.of("/srv/lab-a", "/srv/lab-b"), config.getPaths().getAllowedRoots());
       temporalTarget = config.getTemporal().getTarget();
       assertTrue(temporalTarget.startsWith("127.0.0.1:"), "embedded Temporal binds loopback");
       httpPort = app.getLocalPort();
@@ -114,6 +118,7 @@ class DevModeApplicationTest {
               HttpRequest.newBuilder(
                       URI.create("http://127.0.0.1:" + httpPort + "/api/v1/diagnostics/ping"))
                   .POST(HttpRequest.BodyPublishers.noBody())
+                  .header("Content-Type", "application/json")
                   .build(),
               HttpResponse.BodyHandlers.ofString());
       assertEquals(200, diag.statusCode(), diag.body());

@@ -44,6 +44,7 @@ public class GraftServerCommand extends ServerCommand<GraftConfiguration> {
       Bootstrap<GraftConfiguration> bootstrap, Namespace namespace, GraftConfiguration config)
       throws Exception {
     config.setMode(mode);
+    config.setConfigFile(namespace.getString("file"));
     List<String> busy = PortCheck.busy(bindings(config));
     if (!busy.isEmpty()) {
       throw new PortInUseException(busy);

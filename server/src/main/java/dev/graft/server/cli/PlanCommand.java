@@ -179,9 +179,13 @@ public final class PlanCommand extends Command {
       UpgradeRequests.Target target = UpgradeRequests.target(
           new ExpandRequest.Upgrade(to, maxUnavailable, drainTimeout));
       ImportedInventory inv = Inventories.load(Path.of(inventory));
+      // The CLI reads the operator's own files: no server roots apply (ServerFiles still bounds
+      // the read and refuses what is not a regular file).
+      String kubeconfigPath = Path.of(kubeconfig).toAbsolutePath().toString();
+      dev.graft.server.security.ServerFiles files = dev.graft.server.security.ServerFiles.anywhere();
       UpgradeRequests.Planned planned = new UpgradeRequests(new ExistingCluster(CLUSTER_TIMEOUT),
-          new InventoryValidator(resolver, checkFiles)).plan(inv,
-          Path.of(kubeconfig).toAbsolutePath().toString(), target);
+          new InventoryValidator(resolver, checkFiles), files).plan(inv, kubeconfigPath,
+          files.read("kubeconfig", kubeconfigPath), target);
       if ("json".equals(output)) {
         ObjectMapper json = Jackson.newObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
         out.println(json.writeValueAsString(planned.plan()));

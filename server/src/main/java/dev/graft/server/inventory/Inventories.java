@@ -40,15 +40,15 @@ public final class Inventories {
           "the file is not UTF-8 text"));
     }
     Path dir = path.toAbsolutePath().getParent();
-    return importText(display, text, detect(display, text),
-        dir == null || dir.getFileName() == null ? null : dir.getFileName().toString());
+    String dirName = dir == null || dir.getFileName() == null ? null : dir.getFileName().toString();
+    return YamlTree.parsingOnce(() -> importText(display, text, detect(display, text), dirName));
   }
 
   /** Imports text whose format is known or detected ({@code format} may be null). */
   public static ImportedInventory importText(String file, String text, InventoryFormat format,
       String directoryName) {
     try {
-      return importUnguarded(file, text, format, directoryName);
+      return YamlTree.parsingOnce(() -> importUnguarded(file, text, format, directoryName));
     } catch (InventoryException e) {
       throw e;
     } catch (RuntimeException | StackOverflowError e) {

@@ -38,7 +38,7 @@ public final class InventoryValidator {
       "ecdsa-sha2-nistp256", "ecdsa-sha2-nistp384", "ecdsa-sha2-nistp521");
 
   private final HostResolver resolver;
-  private final boolean checkFiles;
+  private final java.util.function.Predicate<String> checkFile;
 
   /**
    * @param resolver resolves host-name addresses
@@ -46,8 +46,17 @@ public final class InventoryValidator {
    *     wherever the worker shares this machine's files: the CLI and {@code graft dev})
    */
   public InventoryValidator(HostResolver resolver, boolean checkFiles) {
+    this(resolver, path -> checkFiles);
+  }
+
+  /**
+   * @param checkFile which key and known_hosts paths to look at: the server looks only under
+   *     its allowed roots, and not at all for a viewer, so that no answer tells whether a file
+   *     elsewhere exists
+   */
+  public InventoryValidator(HostResolver resolver, java.util.function.Predicate<String> checkFile) {
     this.resolver = resolver;
-    this.checkFiles = checkFiles;
+    this.checkFile = checkFile;
   }
 
   public void validate(ImportedInventory inv) {
@@ -150,9 +159,16 @@ public final class InventoryValidator {
     if (c.nodesWith(Role.CONTROL_PLANE).isEmpty()) {
       p.add(pos.clusterLine("nodes"), null, "no node has the control-plane role");
     }
+    if (c.kubernetesVersion() != null && !VERSION.matcher(c.kubernetesVersion()).matches()) {
+      p.add(pos.clusterLine("kubernetesVersion"), pos.clusterFieldName("kubernetesVersion"), "\""
+          + YRead.clip(c.kubernetesVersion()) + "\" is not a Kubernetes version (v1.31.2)");
+    }
     if (c.apiEndpoint() == null) {
       p.add(pos.clusterLine("apiEndpoint"), pos.clusterFieldName("apiEndpoint"),
           "the API endpoint is unknown (set it, or give a node the control-plane role)");
+    } else if (c.apiEndpoint().length() > 300) {
+      p.add(pos.clusterLine("apiEndpoint"), pos.clusterFieldName("apiEndpoint"), "\""
+          + YRead.clip(c.apiEndpoint()) + "\" is longer than a host name and port can be");
     } else if (pos.clusterLine("apiEndpoint") > 0) {
       // Only a written endpoint is checked here: a derived one is built from a node address,
       // which the node checks already report.
@@ -264,7 +280,7 @@ public final class InventoryValidator {
       SourcePositions pos, Problems p, Set<String> checked) {
     int l = line(own, node, field, pos);
     String f = field(own, node, field, pos);
-    if (!safePath(path, l, f, p) || !checkFiles || !checked.add(path)) {
+    if (!safePath(path, l, f, p) || !checkFile.test(path) || !checked.add(path)) {
       return;
     }
     Path file = expand(path);
@@ -275,8 +291,21 @@ public final class InventoryValidator {
     }
   }
 
+  /**
+   * Paths reach a worker's shell (quoted, and refused there too); here they are held to what
+   * file names of keys, certificates and kubeconfigs look like: no shell metacharacters, no
+   * spaces, no {@code ..} segments, at most 1024 characters.
+   */
+  static final java.util.regex.Pattern PATH = java.util.regex.Pattern.compile(
+      "^~?[A-Za-z0-9._/@+=,:-]{1,1024}$");
+
+  /** v1.31.2, 1.31, v1.31.0-rc.1: a Kubernetes release, not a place for shell or markup. */
+  static final java.util.regex.Pattern VERSION = java.util.regex.Pattern.compile(
+      "^v?[0-9]{1,3}\\.[0-9]{1,3}(\\.[0-9]{1,3})?([-+][0-9A-Za-z.-]{1,40})?$");
+
   private static boolean safePath(String path, int line, String field, Problems p) {
-    boolean ok = !path.isBlank() && path.chars().noneMatch(ch -> ch < 0x20 || ch == 0x7f);
+    boolean ok = !path.isBlank() && PATH.matcher(path).matches()
+        && !java.util.Arrays.asList(path.split("/")).contains("..");
     if (ok) {
       try {
         Path.of(path);

@@ -34,6 +34,10 @@ final class Problems {
     return new InventoryException(errors);
   }
 
+  List<InventoryError> errors() {
+    return List.copyOf(errors);
+  }
+
   boolean isEmpty() {
     return errors.isEmpty();
   }

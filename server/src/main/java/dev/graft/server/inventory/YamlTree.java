@@ -31,13 +31,89 @@ final class YamlTree {
   static final int MAX_NODES = 200_000;
   static final int MAX_DEPTH = 40;
 
+  /**
+   * The longest run of characters without white space SnakeYAML is given. Its reader copies its
+   * window for every kilobyte of a token, so one token of n bytes costs n²/1 KiB of copying: 4 MB
+   * took 5 s and 1.7 GB. 256 KiB costs milliseconds and holds any real value, and a minified JSON
+   * inventory of a few hundred nodes.
+   */
+  static final int MAX_RUN = 256 * 1024;
+
+  /** Within {@link #parsingOnce}: the last text parsed on this thread and what came of it. */
+  private static final ThreadLocal<Parsed[]> ONCE = new ThreadLocal<>();
+
+  private record Parsed(String text, List<YNode> docs, List<InventoryError> problems,
+      boolean fatal) {}
+
   private YamlTree() {}
+
+  /**
+   * Runs {@code body} so that a text parsed twice in it (to tell the format, then to import) is
+   * parsed once: the second parse gets the first one's documents and problems.
+   */
+  static <T> T parsingOnce(java.util.function.Supplier<T> body) {
+    if (ONCE.get() != null) {
+      return body.get();
+    }
+    ONCE.set(new Parsed[1]);
+    try {
+      return body.get();
+    } finally {
+      ONCE.remove();
+    }
+  }
 
   /** Every document of {@code text}; empty documents are skipped. */
   static List<YNode> parseAll(String text, Problems problems) {
+    Parsed[] once = ONCE.get();
+    Parsed last = once == null ? null : once[0];
+    if (last == null || last.text() != text) {
+      Problems local = new Problems(problems.file());
+      try {
+        last = new Parsed(text, parseFresh(text, local), local.errors(), false);
+      } catch (InventoryException e) {
+        last = new Parsed(text, List.of(), e.errors(), true);
+      }
+      if (once != null) {
+        once[0] = last;
+      }
+    }
+    for (InventoryError e : last.problems()) {
+      problems.add(e.line(), e.field(), e.message());
+    }
+    if (last.fatal()) {
+      throw new InventoryException(problems.errors());
+    }
+    return last.docs();
+  }
+
+  /** The line of the first run longer than {@link #MAX_RUN}, or 0. */
+  private static int longRun(String text) {
+    int run = 0;
+    int line = 1;
+    for (int i = 0; i < text.length(); i++) {
+      char c = text.charAt(i);
+      if (c == '\n') {
+        line++;
+      }
+      if (c == ' ' || c == '\t' || c == '\n' || c == '\r') {
+        run = 0;
+      } else if (++run > MAX_RUN) {
+        return line;
+      }
+    }
+    return 0;
+  }
+
+  private static List<YNode> parseFresh(String text, Problems problems) {
     if (text.length() > MAX_CHARS) {
       throw problems.fatal(0, null, "file is larger than " + MAX_CHARS / (1024 * 1024)
           + " MiB; an inventory is never that large");
+    }
+    int longLine = longRun(text);
+    if (longLine > 0) {
+      throw problems.fatal(longLine, null, "more than " + MAX_RUN / 1024 + " KiB without a"
+          + " space or line break; no inventory value is that long (pretty-print JSON)");
     }
     LoaderOptions options = new LoaderOptions();
     options.setAllowDuplicateKeys(true); // reported by us, with both lines
@@ -64,6 +140,9 @@ final class YamlTree {
       String context = e.getContext() != null ? " (" + e.getContext() + ")" : "";
       throw problems.fatal(m == null ? 0 : m.getLine() + 1, null,
           "YAML syntax: " + oneLine(what) + context);
+    } catch (org.yaml.snakeyaml.reader.ReaderException e) {
+      // Knows the offending character's position, not its line: count the lines up to it.
+      throw problems.fatal(lineAt(text, e.getPosition()), null, "YAML: " + oneLine(e.getMessage()));
     } catch (YAMLException e) {
       throw problems.fatal(0, null, "YAML: " + oneLine(e.getMessage()));
     } catch (InventoryException e) {
@@ -120,6 +199,19 @@ final class YamlTree {
     } finally {
       path.remove(node);
     }
+  }
+
+  /** The 1-based line of a code point index. */
+  private static int lineAt(String text, int codePoint) {
+    int line = 1;
+    int i = 0;
+    for (int cp = 0; i < text.length() && cp < codePoint; cp++) {
+      if (text.charAt(i) == '\n') {
+        line++;
+      }
+      i += Character.charCount(text.codePointAt(i));
+    }
+    return line;
   }
 
   static String oneLine(String s) {

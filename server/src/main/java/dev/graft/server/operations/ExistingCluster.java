@@ -19,9 +19,6 @@ import dev.graft.workflows.plan.ObservedCluster;
 import dev.graft.workflows.upgrade.UpgradeInput;
 import io.etcd.jetcd.Client;
 import io.fabric8.kubernetes.client.KubernetesClient;
-import java.io.IOException;
-import java.nio.file.Files;
-import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -45,12 +42,18 @@ public final class ExistingCluster {
   /** The inventory with its gaps filled, and the cluster as it is. */
   public record Read(ImportedInventory inventory, ObservedCluster observed, KubeadmClusterInfo kubeadm) {}
 
-  public Read read(ImportedInventory inv, String kubeconfigPath) {
-    String content;
+  /**
+   * @param kubeconfigPath where the kubeconfig lies (workers use the same path)
+   * @param content the kubeconfig, read by the caller within the server's allowed roots
+   */
+  public Read read(ImportedInventory inv, String kubeconfigPath, String content) {
     try {
-      content = Files.readString(Path.of(kubeconfigPath));
-    } catch (IOException | RuntimeException e) {
-      throw ApiProblem.field("kubeconfig", "cannot be read on the server: " + e.getMessage());
+      io.fabric8.kubernetes.client.Config.fromKubeconfig(content);
+    } catch (RuntimeException e) {
+      // The parser's message quotes the file; the server does not echo files it reads.
+      throw ApiProblem.field("kubeconfig", "\"" + kubeconfigPath + "\" is not a kubeconfig"
+          + " (the server does not echo files it reads; try `kubectl --kubeconfig "
+          + kubeconfigPath + " cluster-info` where the file is)");
     }
     KubeadmClusterInfo info;
     ImportedInventory filled;
@@ -88,12 +91,12 @@ public final class ExistingCluster {
   public record Versions(ImportedInventory inventory, KubeadmClusterInfo kubeadm,
       List<UpgradeInput.ObservedVersion> nodes) {}
 
-  public Versions readVersions(ImportedInventory inv, String kubeconfigPath) {
-    String content;
+  public Versions readVersions(ImportedInventory inv, String kubeconfigPath, String content) {
     try {
-      content = Files.readString(Path.of(kubeconfigPath));
-    } catch (IOException | RuntimeException e) {
-      throw ApiProblem.field("kubeconfig", "cannot be read on the server: " + e.getMessage());
+      io.fabric8.kubernetes.client.Config.fromKubeconfig(content);
+    } catch (RuntimeException e) {
+      // The parser's message quotes the file; the server does not echo files it reads.
+      throw ApiProblem.field("kubeconfig", "\"" + kubeconfigPath + "\" is not a kubeconfig");
     }
     try (KubernetesClient kube = KubeClients.fromKubeconfig(content, timeout)) {
       KubeadmClusterInfo info = new KubeadmConfigReader(kube).read();

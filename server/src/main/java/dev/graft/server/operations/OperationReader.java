@@ -61,7 +61,17 @@ public final class OperationReader {
     return describe(temporal, workflowId).isPresent();
   }
 
+  /**
+   * Longer than any workflow id Graft mints (cluster name and requestId are at most 63 characters
+   * each, node names 253): such an id names nothing, and a real Temporal would answer
+   * INVALID_ARGUMENT past its own limit (1,000), which must be a 404 like any unknown id, not a 500.
+   */
+  static final int MAX_WORKFLOW_ID = 500;
+
   static Optional<WorkflowExecutionInfo> describe(TemporalConnection temporal, String workflowId) {
+    if (workflowId.length() > MAX_WORKFLOW_ID) {
+      return Optional.empty();
+    }
     try {
       return Optional.of(temporal.stubs().blockingStub().describeWorkflowExecution(
               DescribeWorkflowExecutionRequest.newBuilder()
@@ -70,7 +80,8 @@ public final class OperationReader {
                   .build())
           .getWorkflowExecutionInfo());
     } catch (StatusRuntimeException e) {
-      if (e.getStatus().getCode() == Status.Code.NOT_FOUND) {
+      if (e.getStatus().getCode() == Status.Code.NOT_FOUND
+          || e.getStatus().getCode() == Status.Code.INVALID_ARGUMENT) {
         return Optional.empty();
       }
       throw e;

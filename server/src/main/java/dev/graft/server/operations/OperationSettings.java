@@ -20,6 +20,16 @@ public class OperationSettings {
   /** Attempts of a step before it parks in needs-attention (default 3). */
   @JsonProperty private int stepMaxAttempts = 3;
 
+  /**
+   * How long a plan waits, in all, for the DNS lookups of the inventory's host names (at most 64
+   * names; the rest are left to the worker's reach step). Default 2 s.
+   */
+  @JsonProperty private io.dropwizard.util.Duration planDnsTimeout = io.dropwizard.util.Duration.seconds(2);
+
+  public java.time.Duration getPlanDnsTimeout() {
+    return java.time.Duration.ofMillis(planDnsTimeout.toMilliseconds());
+  }
+
   public boolean isCheckFiles() {
     return checkFiles;
   }

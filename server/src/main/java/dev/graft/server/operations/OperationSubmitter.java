@@ -12,6 +12,7 @@ import dev.graft.server.inventory.InventoryException;
 import dev.graft.server.inventory.InventoryFormat;
 import dev.graft.server.inventory.InventoryPlanner;
 import dev.graft.server.inventory.InventoryValidator;
+import dev.graft.server.security.ServerFiles;
 import dev.graft.server.temporal.TemporalConnection;
 import dev.graft.workflows.expand.ClusterWorkflow;
 import dev.graft.workflows.expand.ExpansionOptions;
@@ -24,11 +25,12 @@ import dev.graft.workflows.plan.ExpansionPlan;
 import dev.graft.workflows.plan.ObservedCluster;
 import dev.graft.workflows.plan.PlanOptions;
 import dev.graft.workflows.upgrade.UpgradePlan;
+import com.fasterxml.jackson.databind.cfg.CoercionAction;
+import com.fasterxml.jackson.databind.cfg.CoercionInputShape;
+import com.fasterxml.jackson.databind.type.LogicalType;
 import io.dropwizard.jackson.Jackson;
 import io.temporal.client.WorkflowOptions;
 import io.temporal.client.WorkflowStub;
-import java.nio.file.Files;
-import java.nio.file.Path;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
@@ -45,8 +47,44 @@ public final class OperationSubmitter {
   static final Pattern REQUEST_ID = Pattern.compile("^[A-Za-z0-9][A-Za-z0-9._-]{0,62}$");
   static final int MAX_INVENTORY = 4 * 1024 * 1024;
   static final String UPGRADE = "upgrade";
-  private static final ObjectMapper JSON =
-      Jackson.newObjectMapper().enable(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES);
+  private static final ObjectMapper JSON = strictMapper();
+
+  /**
+   * JSON as docs/operations.md promises it, parsed strictly and once, with limits: one document
+   * (nothing after it), no duplicate keys, no coercion of one type into another ({@code 1.5} is
+   * not an integer, {@code "22"} not a port, {@code 1} not true), and bounds on nesting, string,
+   * name and number length far above any real request and far below what costs memory.
+   */
+  static ObjectMapper strictMapper() {
+    com.fasterxml.jackson.core.JsonFactory factory = com.fasterxml.jackson.core.JsonFactory.builder()
+        .streamReadConstraints(com.fasterxml.jackson.core.StreamReadConstraints.builder()
+            .maxNestingDepth(32).maxStringLength(MAX_INVENTORY + 1024)
+            .maxNameLength(256).maxNumberLength(64).maxDocumentLength(dev.graft.server.security.RequestGuard.MAX_BODY)
+            .build())
+        .enable(com.fasterxml.jackson.core.StreamReadFeature.STRICT_DUPLICATE_DETECTION)
+        .build();
+    ObjectMapper m = Jackson.newObjectMapper(new ObjectMapper(factory).getFactory())
+        .enable(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES)
+        .enable(DeserializationFeature.FAIL_ON_TRAILING_TOKENS)
+        .enable(DeserializationFeature.FAIL_ON_NULL_FOR_PRIMITIVES)
+        .disable(DeserializationFeature.ACCEPT_FLOAT_AS_INT)
+        .disable(com.fasterxml.jackson.databind.MapperFeature.ALLOW_COERCION_OF_SCALARS);
+    for (LogicalType t : new LogicalType[] {LogicalType.Boolean, LogicalType.Integer,
+        LogicalType.Float, LogicalType.Textual, LogicalType.POJO}) {
+      m.coercionConfigFor(t)
+          .setCoercion(CoercionInputShape.Integer, t == LogicalType.Integer || t == LogicalType.Float
+              ? CoercionAction.TryConvert : CoercionAction.Fail)
+          .setCoercion(CoercionInputShape.Float, t == LogicalType.Float ? CoercionAction.TryConvert
+              : CoercionAction.Fail)
+          .setCoercion(CoercionInputShape.Boolean, t == LogicalType.Boolean
+              ? CoercionAction.TryConvert : CoercionAction.Fail)
+          .setCoercion(CoercionInputShape.String, t == LogicalType.Textual
+              ? CoercionAction.TryConvert : CoercionAction.Fail)
+          .setCoercion(CoercionInputShape.EmptyString, t == LogicalType.Textual
+              ? CoercionAction.TryConvert : CoercionAction.Fail);
+    }
+    return m;
+  }
 
   private final TemporalConnection temporal;
   private final HostResolver resolver;
@@ -54,16 +92,21 @@ public final class OperationSubmitter {
   private final ExistingCluster existing;
   private final dev.graft.workflows.join.ExecutionPolicy policy;
   private final UpgradeRequests upgrades;
+  private final ServerFiles files;
 
-  /** With the execution policy of the server's config (null: the defaults). */
+  /**
+   * With the execution policy of the server's config (null: the defaults) and the files a request
+   * may make the server read ({@code paths.allowedRoots}).
+   */
   public OperationSubmitter(TemporalConnection temporal, HostResolver resolver, boolean checkFiles,
-      ExistingCluster existing, dev.graft.workflows.join.ExecutionPolicy policy) {
+      ExistingCluster existing, dev.graft.workflows.join.ExecutionPolicy policy, ServerFiles files) {
     this.temporal = temporal;
     this.resolver = resolver;
     this.checkFiles = checkFiles;
     this.existing = existing;
     this.policy = policy;
-    this.upgrades = new UpgradeRequests(existing, new InventoryValidator(resolver, checkFiles));
+    this.files = files;
+    this.upgrades = new UpgradeRequests(existing, new InventoryValidator(resolver, checkFiles), files);
   }
 
   /**
@@ -97,18 +140,21 @@ public final class OperationSubmitter {
       throw ApiProblem.field("upgrade", "belongs to kind \"upgrade\", not \"" + req.kind() + "\"");
     }
     ExpansionOptions options = options(req.options(), policy);
-    ImportedInventory inv = importInventory(req.inventory());
-    inv = applySsh(inv, req.ssh(), req.knownHosts());
+    ImportedInventory inv = importInventory(req.inventory(), files);
+    inv = applySsh(inv, req.ssh(), req.knownHosts(), checkFiles ? files : null);
     ObservedCluster observed;
     if (req.kubeconfig() != null && !req.kubeconfig().isBlank()) {
-      requireReadable("kubeconfig", req.kubeconfig());
-      ExistingCluster.Read read = existing.read(inv, req.kubeconfig());
+      String content = files.read("kubeconfig", req.kubeconfig());
+      ExistingCluster.Read read = existing.read(inv, req.kubeconfig(), content);
       inv = read.inventory();
       observed = read.observed();
     } else {
       observed = AssumedState.bootstrapOnly(inv.cluster());
     }
-    ExpansionPlan plan = new InventoryPlanner(new InventoryValidator(resolver, checkFiles))
+    // Key and known_hosts files are looked at only under the allowed roots: elsewhere the answer
+    // would tell an operator token whether any path on the server exists.
+    ExpansionPlan plan = new InventoryPlanner(new InventoryValidator(resolver,
+        path -> checkFiles && files.allows(path)))
         .plan(inv, observed, new PlanOptions(options.maxParallel()));
     if (plan.refused()) {
       throw ApiProblem.of(422, "the plan is refused: " + plan.refusals().get(0)
@@ -198,13 +244,49 @@ public final class OperationSubmitter {
       return r;
     } catch (UnrecognizedPropertyException e) {
       throw ApiProblem.field(path(e), "is not a known field");
+    } catch (com.fasterxml.jackson.databind.exc.MismatchedInputException e) {
+      String field = path(e).isEmpty() ? "(body)" : path(e);
+      throw ApiProblem.field(field, e.getTargetType() == null ? "is not valid here"
+          : "must be " + shape(e.getTargetType()) + where(e));
     } catch (JsonMappingException e) {
-      throw ApiProblem.field(path(e).isEmpty() ? "(body)" : path(e),
-          "has the wrong type: " + e.getOriginalMessage().split("\n")[0]);
+      // Jackson's own words name Java types (D15 of the security review): say what was wrong
+      // with the field instead.
+      throw ApiProblem.field(path(e).isEmpty() ? "(body)" : path(e), "is not valid" + where(e));
+    } catch (com.fasterxml.jackson.core.exc.StreamConstraintsException e) {
+      throw ApiProblem.of(400, "the body is not a JSON operation Graft takes: it nests too deep"
+          + " or holds a name, string or number far too long" + where(e));
     } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
-      throw ApiProblem.of(400, "the body is not JSON: " + e.getOriginalMessage() + " at line "
-          + e.getLocation().getLineNr() + ", column " + e.getLocation().getColumnNr());
+      String what = e.getOriginalMessage() == null ? "" : e.getOriginalMessage().split("\n")[0];
+      // Jackson quotes the offending input in its messages; keep them short.
+      throw ApiProblem.of(400, "the body is not JSON: " + clip(what) + where(e));
     }
+  }
+
+  private static String where(com.fasterxml.jackson.core.JsonProcessingException e) {
+    com.fasterxml.jackson.core.JsonLocation l = e.getLocation();
+    return l == null || l.getLineNr() < 0 ? "" : " (line " + l.getLineNr() + ", column "
+        + l.getColumnNr() + ")";
+  }
+
+  private static String clip(String s) {
+    return s.length() > 200 ? s.substring(0, 200) + "..." : s;
+  }
+
+  /** What a field must hold, in JSON's words rather than Java's. */
+  private static String shape(Class<?> type) {
+    if (type == Integer.class || type == int.class || type == Long.class || type == long.class) {
+      return "a whole number";
+    }
+    if (type == Boolean.class || type == boolean.class) {
+      return "true or false";
+    }
+    if (type == String.class) {
+      return "a string";
+    }
+    if (java.util.Collection.class.isAssignableFrom(type) || type.isArray()) {
+      return "an array";
+    }
+    return "an object";
   }
 
   private static String path(JsonMappingException e) {
@@ -232,7 +314,7 @@ public final class OperationSubmitter {
         Boolean.TRUE.equals(o.excludeFailedPrechecks()), null, policy);
   }
 
-  public static ImportedInventory importInventory(ExpandRequest.Inventory in) {
+  public static ImportedInventory importInventory(ExpandRequest.Inventory in, ServerFiles files) {
     if (in == null) {
       throw ApiProblem.field("inventory", "is required: {text, format} or {path}");
     }
@@ -244,24 +326,35 @@ public final class OperationSubmitter {
               : "is required (or inventory.path, a file the server reads)");
     }
     InventoryFormat format = format(in.format());
-    if (hasPath) {
-      requireReadable("inventory.path", in.path());
-      if (format == null) {
-        return Inventories.load(Path.of(in.path()));
+    if (hasText) {
+      String file = in.file() != null && !in.file().isBlank() ? in.file() : defaultName(format);
+      if (in.text().length() > MAX_INVENTORY) {
+        throw new InventoryException(new InventoryError(file, 0, null, "the inventory is larger than 4 MiB"));
       }
+      return Inventories.importText(file, in.text(), format, null);
     }
-    String file = in.file() != null && !in.file().isBlank() ? in.file()
-        : hasPath ? in.path() : defaultName(format);
-    String text;
+    String text = files.read("inventory.path", in.path());
     try {
-      text = hasText ? in.text() : Files.readString(Path.of(in.path()));
-    } catch (java.io.IOException e) {
-      throw ApiProblem.field("inventory.path", "cannot be read on the server: " + e.getMessage());
+      java.nio.file.Path dir = java.nio.file.Path.of(in.path()).getParent();
+      return Inventories.importText(in.path(), text, format,
+          dir == null || dir.getFileName() == null ? null : dir.getFileName().toString());
+    } catch (InventoryException e) {
+      throw withheld(e);
     }
-    if (text.length() > MAX_INVENTORY) {
-      throw new InventoryException(new InventoryError(file, 0, null, "the inventory is larger than 4 MiB"));
-    }
-    return Inventories.importText(file, text, format, null);
+  }
+
+  /**
+   * The errors of a file the server read, without their messages: they may quote the file, and
+   * whoever named the path must not learn what a file on the server says (an operator token is
+   * not a file reader). File, line and field stay, so the operator can look at the file itself.
+   */
+  static InventoryException withheld(InventoryException e) {
+    List<InventoryError> errors = e.errors().stream()
+        .map(x -> new InventoryError(x.file(), x.line(), x.field(), "is not valid (the server does"
+            + " not echo files it reads; run `graft plan -i " + x.file() + "` where the file is"
+            + " to see why)"))
+        .toList();
+    return new InventoryException(errors);
   }
 
   private static String defaultName(InventoryFormat f) {
@@ -282,27 +375,17 @@ public final class OperationSubmitter {
     };
   }
 
-  static void requireReadable(String field, String path) {
-    Path p = Path.of(path);
-    if (!p.isAbsolute()) {
-      throw ApiProblem.field(field, "\"" + path + "\" must be an absolute path on the server");
-    }
-    if (!Files.isReadable(p) || Files.isDirectory(p)) {
-      throw ApiProblem.field(field, "\"" + path + "\" is not a readable file on the server");
-    }
-  }
-
   /**
    * The request's SSH settings win over the inventory's, on every node (the flags an SRE passes
    * on the command line are meant for this run, whatever the inventory says).
    */
-  static ImportedInventory applySsh(ImportedInventory inv, ExpandRequest.Ssh ssh, String knownHosts) {
-    if (knownHosts != null && !knownHosts.isBlank()) {
-      requireReadable("knownHosts", knownHosts);
-    }
-    if (ssh != null && ssh.keyFile() != null && !ssh.keyFile().isBlank()) {
-      requireReadable("ssh.keyFile", ssh.keyFile());
-    }
+  static ImportedInventory applySsh(ImportedInventory inv, ExpandRequest.Ssh ssh, String knownHosts,
+      ServerFiles files) {
+    // The worker reads these, not the server; the server looks at them (files non-null) only
+    // when operations.checkFiles says the worker shares its machine, and then only under the
+    // allowed roots, so that the answer tells nothing about other paths.
+    checkPath("knownHosts", knownHosts, files);
+    checkPath("ssh.keyFile", ssh == null ? null : ssh.keyFile(), files);
     if (ssh != null && ssh.port() != null && (ssh.port() < 1 || ssh.port() > 65535)) {
       throw ApiProblem.field("ssh.port", ssh.port() + " is not a port number");
     }
@@ -321,6 +404,18 @@ public final class OperationSubmitter {
         c.kubernetesVersion(), c.podNetwork(), c.serviceCidr(), c.etcd(), override.over(c.ssh()),
         nodes, c.overrides());
     return new ImportedInventory(inv.file(), inv.format(), out, inv.positions(), inv.notes());
+  }
+
+  private static void checkPath(String field, String path, ServerFiles files) {
+    if (path == null || path.isBlank()) {
+      return;
+    }
+    if (!path.startsWith("/")) {
+      throw ApiProblem.field(field, "\"" + path + "\" must be an absolute path on the server");
+    }
+    if (files != null && files.allows(path)) {
+      files.check(field, path);
+    }
   }
 
   private static String blankToNull(String s) {

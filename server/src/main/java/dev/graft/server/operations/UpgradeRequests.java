@@ -1,5 +1,6 @@
 package dev.graft.server.operations;
 
+import dev.graft.server.security.ServerFiles;
 import dev.graft.server.inventory.ImportedInventory;
 import dev.graft.server.inventory.InventoryValidator;
 import dev.graft.workflows.upgrade.KubeVersion;
@@ -18,6 +19,8 @@ import java.util.regex.Pattern;
  * UpgradePlanner} asked. Changes nothing; the submitter and {@code POST /api/v1/plans} share it.
  */
 public final class UpgradeRequests {
+  /** What a request may make the server read: the kubeconfig within paths.allowedRoots. */
+  private final ServerFiles files;
   static final Duration DEFAULT_DRAIN = Duration.ofMinutes(5);
   static final Duration MIN_DRAIN = Duration.ofSeconds(10);
   static final Duration MAX_DRAIN = Duration.ofHours(24);
@@ -28,7 +31,8 @@ public final class UpgradeRequests {
   private final ExistingCluster existing;
   private final InventoryValidator validator;
 
-  public UpgradeRequests(ExistingCluster existing, InventoryValidator validator) {
+  public UpgradeRequests(ExistingCluster existing, InventoryValidator validator, ServerFiles files) {
+    this.files = files;
     this.existing = existing;
     this.validator = validator;
   }
@@ -46,15 +50,15 @@ public final class UpgradeRequests {
       throw ApiProblem.field("kubeconfig", "is required for an upgrade: the cluster's version and"
           + " every kubelet's are read through it");
     }
-    OperationSubmitter.requireReadable("kubeconfig", req.kubeconfig());
-    ImportedInventory inv = OperationSubmitter.importInventory(req.inventory());
-    inv = OperationSubmitter.applySsh(inv, req.ssh(), req.knownHosts());
-    return plan(inv, req.kubeconfig(), target);
+    String kubeconfig = files.read("kubeconfig", req.kubeconfig());
+    ImportedInventory inv = OperationSubmitter.importInventory(req.inventory(), files);
+    inv = OperationSubmitter.applySsh(inv, req.ssh(), req.knownHosts(), files);
+    return plan(inv, req.kubeconfig(), kubeconfig, target);
   }
 
   /** Reads the cluster and plans; an invalid inventory throws InventoryException (400). */
-  public Planned plan(ImportedInventory inv, String kubeconfig, Target target) {
-    ExistingCluster.Versions v = existing.readVersions(inv, kubeconfig);
+  public Planned plan(ImportedInventory inv, String kubeconfig, String content, Target target) {
+    ExistingCluster.Versions v = existing.readVersions(inv, kubeconfig, content);
     validator.validate(v.inventory());
     UpgradePlan plan = UpgradePlanner.plan(new UpgradeInput(v.inventory().cluster(),
         v.kubeadm().kubernetesVersion(), v.nodes(), target.to(), target.maxUnavailable(),

@@ -1,5 +1,6 @@
 package dev.graft.server.resources;
 
+import dev.graft.server.security.ServerFiles;
 import dev.graft.server.inventory.DnsHostResolver;
 import dev.graft.server.inventory.HostResolver;
 import dev.graft.server.inventory.ImportedInventory;
@@ -19,7 +20,6 @@ import dev.graft.workflows.plan.AssumedState;
 import dev.graft.workflows.plan.ExpansionPlan;
 import dev.graft.workflows.plan.PlanOptions;
 import jakarta.ws.rs.Consumes;
-import jakarta.ws.rs.DefaultValue;
 import jakarta.ws.rs.HeaderParam;
 import jakarta.ws.rs.POST;
 import jakarta.ws.rs.Path;
@@ -59,39 +59,73 @@ public class PlanResource {
   static final int MAX_BODY = 4 * 1024 * 1024;
   private final HostResolver resolver;
   private final ExistingCluster existing = new ExistingCluster(Duration.ofSeconds(10));
+  /** What an upgrade plan may read (its kubeconfig): the server's allowed roots; null in tests. */
+  private final ServerFiles files;
   private static final com.fasterxml.jackson.databind.ObjectMapper JSON =
       new com.fasterxml.jackson.databind.ObjectMapper();
+  private final java.util.function.Predicate<String> mayLook;
 
   public PlanResource() {
     this(new DnsHostResolver(Duration.ofSeconds(2)));
   }
 
   public PlanResource(HostResolver resolver) {
+    this(resolver, path -> true);
+  }
+
+  /**
+   * @param mayLook the key and known_hosts paths an operator's plan may look at on this machine
+   *     (the server's allowed roots); a viewer's plan looks at none, so that a read-only token
+   *     learns nothing about which files exist
+   */
+  public PlanResource(HostResolver resolver, java.util.function.Predicate<String> mayLook) {
+    this(resolver, mayLook, null);
+  }
+
+  /** As the server runs it: plans may look at, and upgrade plans read, files under {@code files}' roots. */
+  public PlanResource(HostResolver resolver, ServerFiles files) {
+    this(resolver, files::allows, files);
+  }
+
+  private PlanResource(HostResolver resolver, java.util.function.Predicate<String> mayLook, ServerFiles files) {
     this.resolver = resolver;
+    this.mayLook = mayLook;
+    this.files = files;
   }
 
   @POST
   @Consumes({MediaType.TEXT_PLAIN, "application/yaml", "application/x-yaml", "text/yaml",
       MediaType.APPLICATION_JSON})
   public Response plan(String body, @HeaderParam(HttpHeaders.CONTENT_TYPE) String contentType,
-      @QueryParam("assumeEmpty") @DefaultValue("true") boolean assumeEmpty,
-      @QueryParam("maxParallel") @DefaultValue("5") int maxParallel,
-      @QueryParam("checkFiles") @DefaultValue("true") boolean checkFiles,
-      @Context SecurityContext security) {
+      @QueryParam("assumeEmpty") String assumeEmptyParam,
+      @QueryParam("maxParallel") String maxParallelParam,
+      @QueryParam("checkFiles") String checkFilesParam,
+      @jakarta.ws.rs.core.Context jakarta.ws.rs.core.SecurityContext security) {
     String type = contentType == null ? "" : contentType.toLowerCase(Locale.ROOT);
     if (type.startsWith("application/json") && isUpgrade(body)) {
-      return upgrade(body, checkFiles, security);
+      return upgrade(body, !"false".equals(checkFilesParam), security);
     }
     String file = type.startsWith("text/plain") ? "inventory.ini"
         : type.startsWith("application/json") ? "inventory.json" : "inventory.yaml";
+    // Parameters are taken as text and checked here: a value Jersey cannot convert would be a
+    // 404, and a boolean it does not know would quietly be false.
+    Boolean assumeEmpty = bool(assumeEmptyParam, true);
+    Boolean checkFiles = bool(checkFilesParam, true);
+    Integer maxParallel = maxParallel(maxParallelParam);
+    if (assumeEmpty == null) {
+      return bad(file, "assumeEmpty must be true or false", "assumeEmpty");
+    }
+    if (checkFiles == null) {
+      return bad(file, "checkFiles must be true or false", "checkFiles");
+    }
+    if (maxParallel == null) {
+      return bad(file, "maxParallel must be a whole number from 1 to 500", "maxParallel");
+    }
     if (body == null || body.isBlank()) {
       return bad(file, "the request body is empty; send the inventory", null);
     }
     if (body.length() > MAX_BODY) {
       return bad(file, "the inventory is larger than 4 MiB", null);
-    }
-    if (maxParallel < 1) {
-      return bad(file, "maxParallel must be at least 1", "maxParallel");
     }
     if (!assumeEmpty) {
       // Reading the live cluster needs credentials the API does not take yet; say so plainly
@@ -105,8 +139,10 @@ public class PlanResource {
       ImportedInventory inv = Inventories.importText(file, body, format, null);
       // Key files are checked on this machine, right for `graft dev` where the worker shares
       // it; a server whose workers run elsewhere passes checkFiles=false.
+      boolean operator = security == null || security.getUserPrincipal() == null
+          || security.isUserInRole(dev.graft.server.auth.Role.OPERATOR_NAME);
       InventoryPlanner planner = new InventoryPlanner(new InventoryValidator(resolver,
-          checkFiles));
+          path -> checkFiles && operator && mayLook.test(path)));
       ExpansionPlan plan = planner.plan(inv, AssumedState.bootstrapOnly(inv.cluster()),
           new PlanOptions(maxParallel));
       return Response.ok(plan).build();
@@ -140,12 +176,33 @@ public class PlanResource {
     }
     try {
       UpgradeRequests.Planned planned = new UpgradeRequests(existing,
-          new InventoryValidator(resolver, checkFiles)).plan(req);
+          new InventoryValidator(resolver, path -> checkFiles && mayLook.test(path)),
+          files == null ? ServerFiles.anywhere() : files).plan(req);
       return Response.ok(planned.plan()).build();
     } catch (InventoryException e) {
       return Response.status(Response.Status.BAD_REQUEST).type(MediaType.APPLICATION_JSON)
           .entity(errorBody(e.getMessage(), e.errors())).build();
     }
+  }
+
+  /** true, false, or absent (the default); anything else is null. */
+  private static Boolean bool(String value, boolean dflt) {
+    if (value == null) {
+      return dflt;
+    }
+    return "true".equals(value) ? Boolean.TRUE : "false".equals(value) ? Boolean.FALSE : null;
+  }
+
+  /** 1 to 500 as operations take it (absent: 5); anything else is null. */
+  private static Integer maxParallel(String value) {
+    if (value == null) {
+      return 5;
+    }
+    if (!value.matches("[0-9]{1,3}")) {
+      return null;
+    }
+    int n = Integer.parseInt(value);
+    return n >= 1 && n <= 500 ? n : null;
   }
 
   private static Response bad(String file, String message, String field) {

@@ -61,6 +61,8 @@ class ExpansionRestLabTest {
         "  applicationConnectors: [{type: http, bindHost: 127.0.0.1, port: 0}]",
         "  adminConnectors: [{type: http, bindHost: 127.0.0.1, port: 0}]",
         "  requestLog: {appenders: []}",
+        // The lab's kubeconfig, keys and known_hosts lie under its work directory.
+        "paths: {allowedRoots: \"" + cluster.work + "\"}",
         "logging: {level: WARN}",
         ""));
     app = new DropwizardTestSupport<>(GraftApplication.class, config.toString());

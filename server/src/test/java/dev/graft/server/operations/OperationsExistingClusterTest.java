@@ -69,7 +69,8 @@ class OperationsExistingClusterTest {
         .withLabels(Map.of("node-role.kubernetes.io/control-plane", "")).endMetadata()
         .withNewSpec().withPodCIDR("10.244.0.0/24").endSpec().withNewStatus().addNewAddress()
         .withType("InternalIP").withAddress("10.0.0.1").endAddress().endStatus().build()).create();
-    return Files.writeString(dir.resolve("admin.conf"), String.join("\n",
+    // Under the fixture server's paths.allowedRoots: it reads kubeconfigs nowhere else.
+    return Files.writeString(F.dir.resolve("admin.conf"), String.join("\n",
         "apiVersion: v1", "kind: Config", "clusters:",
         "- name: mock", "  cluster:", "    server: " + client.getMasterUrl(),
         "    insecure-skip-tls-verify: true", "users:", "- name: admin", "  user:",

@@ -39,8 +39,15 @@ final class OperationsFixture {
   private DropwizardTestSupport<GraftConfiguration> app;
   private int port;
   Path dir;
+  /** As in graft dev: a request without a token acts as operator 'anonymous'. */
+  boolean anonymousOperator;
 
   void start() throws Exception {
+    start(new String[0]);
+  }
+
+  /** With more configuration, appended at the end (top-level sections only). */
+  void start(String... extraConfig) throws Exception {
     dir = Files.createTempDirectory("graft-ops");
     TemporalSettings settings = new TemporalSettings();
     temporal = new EmbeddedTemporal("127.0.0.1", 0, settings);
@@ -60,16 +67,23 @@ final class OperationsFixture {
         "mode: server",
         "temporal: {target: \"" + temporal.target() + "\"}",
         "auth:",
+        anonymousOperator ? "  anonymousRole: operator" : "",
         "  tokens:",
         "    - {name: vera, role: viewer, sha256: " + TokenAuthenticator.sha256(VIEWER) + "}",
         "    - {name: otto, role: operator, sha256: " + TokenAuthenticator.sha256(OPERATOR) + "}",
         "server:",
         "  applicationConnectors: [{type: http, bindHost: 127.0.0.1, port: 0}]",
         "  adminConnectors: [{type: http, bindHost: 127.0.0.1, port: 0}]",
+        "paths: {allowedRoots: \"" + dir + "\"}",
         "logging: {level: WARN}",
+        String.join("\n", extraConfig),
         ""));
     app = new DropwizardTestSupport<>(GraftApplication.class, config.toString());
     app.before();
+  }
+
+  int port() {
+    return app.getLocalPort();
   }
 
   /**
@@ -136,7 +150,9 @@ final class OperationsFixture {
         .timeout(Duration.ofSeconds(30))
         .method(method, body == null ? HttpRequest.BodyPublishers.noBody()
             : HttpRequest.BodyPublishers.ofString(body));
-    if (body != null) {
+    if (body != null || "POST".equals(method)) {
+      // As the CLI and the UI do: every POST says JSON, with a body or without (decisions), or
+      // the server refuses it as a request another site could have sent.
       b.header("Content-Type", "application/json");
     }
     if (token != null) {

@@ -45,6 +45,11 @@ final class UiBrowser implements AutoCloseable {
   }
 
   static UiBrowser start() throws IOException {
+    return start(new String[0]);
+  }
+
+  /** With more Chromium switches (a host-resolver rule, say). */
+  static UiBrowser start(String... extraArguments) throws IOException {
     Prereqs.require("chromium (apt-get install chromium)", CHROMIUM);
     Prereqs.require("chromedriver (apt-get install chromium-driver)", CHROMEDRIVER);
     Path profile = Files.createTempDirectory("graft-ui-chromium");
@@ -58,6 +63,7 @@ final class UiBrowser implements AutoCloseable {
         "--no-first-run", "--disable-background-networking", "--disable-component-update",
         "--disable-sync", "--disable-dev-shm-usage", "--window-size=1600,1000",
         "--user-data-dir=" + profile);
+    options.addArguments(extraArguments);
     try {
       ChromeDriver driver = new ChromeDriver(service, options);
       driver.manage().timeouts().scriptTimeout(Duration.ofSeconds(30));

@@ -235,7 +235,8 @@ class UiBrowserTest {
     Map<String, Object> refused = (Map<String, Object>) b.jsAsync(
         "const done = arguments[arguments.length - 1];"
             + "fetch('/api/v1/operations/' + arguments[0] + '/retry?node=view-w1', {method: 'POST',"
-            + " headers: {Authorization: 'Bearer ' + sessionStorage.getItem('graft.token')}})"
+            + " headers: {Authorization: 'Bearer ' + sessionStorage.getItem('graft.token'),"
+            + " 'Content-Type': 'application/json'}})"
             + ".then(r => done({status: r.status}));", id);
     assertEquals(403L, ((Number) refused.get("status")).longValue());
     assertEquals("needs-attention", f.get("/api/v1/operations/" + id).get("state").asText());

@@ -126,8 +126,8 @@ final class UiFixture implements AutoCloseable {
         .timeout(Duration.ofSeconds(60))
         .method(method, body == null ? HttpRequest.BodyPublishers.noBody()
             : HttpRequest.BodyPublishers.ofString(body));
-    if (body != null) {
-      b.header("Content-Type", "application/json");
+    if (body != null || "POST".equals(method)) {
+      b.header("Content-Type", "application/json"); // as the CLI and the UI send every POST
     }
     if (token != null) {
       b.header("Authorization", "Bearer " + token);

@@ -32,6 +32,9 @@ import net.sourceforge.argparse4j.inf.Subparser;
  */
 public final class LabDemo implements LabAction {
   static final String CONFIG = ConfigSourceProvider.CLASSPATH + "graft-demo.yml";
+
+  /** Dropwizard's override of {@code paths.allowedRoots} in the config it reads. */
+  static final String ROOTS_PROPERTY = "dw.paths.allowedRoots";
   public static final int HOSTS = 6;
 
   @Override
@@ -82,7 +85,20 @@ public final class LabDemo implements LabAction {
 
     out.println("[1/4] starting Graft: embedded Temporal, worker and server on " + url
         + " (log: " + log + ")");
-    Optional<Throwable> started = new GraftApplication().cli(out, System.err).run("dev", CONFIG);
+    // The demo's expansion names the lab's kubeconfig, under the state directory: the server may
+    // read files there and nowhere else (paths.allowedRoots), as a configured server would.
+    String roots = System.getProperty(ROOTS_PROPERTY);
+    System.setProperty(ROOTS_PROPERTY, stateDir.toAbsolutePath().toString());
+    Optional<Throwable> started;
+    try {
+      started = new GraftApplication().cli(out, System.err).run("dev", CONFIG);
+    } finally {
+      if (roots == null) {
+        System.clearProperty(ROOTS_PROPERTY);
+      } else {
+        System.setProperty(ROOTS_PROPERTY, roots);
+      }
+    }
     if (started.isPresent()) {
       throw new CliExit(1); // dev has said why (a port in use, most often)
     }
