@@ -50,7 +50,7 @@ class OperationsUpgradeCliTest {
     UpgradeClusters.node(client, "w1", false, "v1.30.2", true);
     UpgradeClusters.node(client, "w2", false, w2, true);
     return new Path[] {Files.writeString(dir.resolve(name + ".ini"), inventory(name, "w1", "w2")),
-        UpgradeClusters.kubeconfig(client, dir)};
+        UpgradeClusters.kubeconfig(client, Files.createTempDirectory(F.dir, "kube"))};
   }
 
   @Test

@@ -12,6 +12,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.server.mock.EnableKubernetesMockClient;
 import java.net.http.HttpResponse;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
@@ -56,7 +57,7 @@ class OperationsUpgradeTest {
     UpgradeClusters.node(client, "cp1", true, "v1.30.2", true);
     UpgradeClusters.node(client, "w1", false, "v1.30.2", true);
     UpgradeClusters.node(client, "w2", false, w2Kubelet, true);
-    return UpgradeClusters.kubeconfig(client, dir);
+    return UpgradeClusters.kubeconfig(client, Files.createTempDirectory(F.dir, "kube"));
   }
 
   private static JsonNode field400(HttpResponse<String> r) throws Exception {
