@@ -36,7 +36,7 @@ class ChaosBenchmark {
     List<RoundResult> results = new ArrayList<>();
     try (ChaosHarness harness = ChaosHarness.up()) {
       for (int i = 1; i <= baselineRounds; i++) {
-        RoundResult r = new ChaosRound(harness, "base-" + seed + "-" + i, seed, List.of(), deadline).run();
+        RoundResult r = round(harness, "base-" + seed + "-" + i, seed, List.of(), deadline);
         System.out.printf("chaos: baseline %d/%d %s in %.1f s%n", i, baselineRounds, r.state(), r.wallMillis() / 1e3);
         baseline.add(r);
       }
@@ -52,7 +52,7 @@ class ChaosBenchmark {
         if (i % 5 == 4) {
           faults.add(new ApiErrorBurst(Trigger.at(moment(random, expected)), 0.3, Duration.ofSeconds(5)));
         }
-        RoundResult r = new ChaosRound(harness, "r-" + seed + "-" + i, seed + i, faults, deadline).run();
+        RoundResult r = round(harness, "r-" + seed + "-" + i, seed + i, faults, deadline);
         System.out.printf("chaos: round %d/%d %s in %.1f s, %d interventions, %d duplicates, takeovers %s%n", i, rounds,
             r.state(), r.wallMillis() / 1e3, r.interventions().size(), r.duplicates(),
             r.takeovers().stream().map(t -> t.activity() + " " + ChaosReport.sec(t.millis())).toList());
@@ -63,6 +63,17 @@ class ChaosBenchmark {
         "mvn -B -pl server -am test -Dtest=ChaosBenchmark -Dsurefire.failIfNoSpecifiedTests=false -Dgraft.bench=true"
             + " -Dgraft.chaos.rounds=%d -Dgraft.chaos.baseline=%d -Dgraft.chaos.seed=%d   (this run: %.0f s)",
         rounds, baselineRounds, seed, (System.nanoTime() - t0) / 1e9));
+  }
+
+  /** A round that could not run (the lab did not come up, …) is a failed round, not the end of the run. */
+  private static RoundResult round(ChaosHarness harness, String name, long seed, List<Fault> faults, Duration deadline) {
+    try {
+      return new ChaosRound(harness, name, seed, faults, deadline).run();
+    } catch (Exception | AssertionError e) {
+      e.printStackTrace(System.out);
+      return new RoundResult(name, System.currentTimeMillis(), List.of(), faults.stream().map(Fault::kind).toList(),
+          "error: " + e, -1, List.of(), 0, List.of(), List.of(), 0, List.of(), List.of(String.valueOf(e)));
+    }
   }
 
   /** A random moment of an expansion expected to take {@code expectedMillis}: 3 % to 95 % of it. */

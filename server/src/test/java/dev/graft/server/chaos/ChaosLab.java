@@ -80,11 +80,6 @@ final class ChaosLab implements AutoCloseable {
     return names().subList(3, HOSTS);
   }
 
-  /** True while {@code kubeadm join} runs or has run on the host (the lab's mutation log). */
-  boolean joinStarted(String host) {
-    return lab.host(host).mutations("kubeadm").stream().anyMatch(m -> m.args().startsWith("join"));
-  }
-
   /** A mutating invocation (command + arguments) that ran {@code times} > 1 on a host. */
   record Repeat(String host, String invocation, int times) {}
 

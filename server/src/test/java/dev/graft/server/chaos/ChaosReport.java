@@ -113,7 +113,9 @@ final class ChaosReport {
           perKill.stream().map(ChaosReport::sec).toList());
     }
     rounds.stream().flatMap(r -> r.injections().stream()).map(RoundContext.Injection::kind)
-        .filter(k -> k.contains("not injected")).distinct().forEach(k -> out.println("hook: " + k));
+        .filter(k -> k.contains("not injected")).distinct().sorted().forEach(k -> out.printf(Locale.ROOT,
+            "%s: %d round(s)%n", k, rounds.stream().filter(r -> r.injections().stream()
+                .anyMatch(i -> i.kind().equals(k))).count()));
     for (RoundResult r : rounds) {
       out.printf(Locale.ROOT, "  %s %s wall %s faults %s takeovers %s%s%n", r.name(), r.state(), sec(r.wallMillis()),
           r.injections().stream().map(i -> i.kind() + " +" + sec(i.atMillis() - r.submittedAtMillis()) + " "

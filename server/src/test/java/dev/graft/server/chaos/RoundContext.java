@@ -58,7 +58,8 @@ final class RoundContext {
   synchronized void recordKill(Kill kill) {
     kills.add(kill);
     injections.add(new Injection("sigkill", kill.atMillis(), kill.interrupted().isEmpty()
-        ? "no activity in flight" : kill.interrupted().toString()));
+        ? "no activity in flight" : kill.interrupted().stream()
+            .map(f -> f.activity() + " attempt " + f.attempt() + " in " + f.workflowId()).toList().toString()));
   }
 
   /** Sets the replacement of the latest kill of {@code killed}. */
