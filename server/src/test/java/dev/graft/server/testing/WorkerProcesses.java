@@ -94,6 +94,11 @@ public final class WorkerProcesses implements AutoCloseable {
     return sb.toString();
   }
 
+  /** The log {@code p} writes (its stdout and stderr). */
+  public Path log(Process p) {
+    return logs.get(workers.indexOf(p));
+  }
+
   public int started() {
     return workers.size();
   }
