@@ -3,14 +3,13 @@ package dev.graft.server.chaos;
 import java.time.Duration;
 
 /**
- * HOOK, not wired yet: a burst of Kubernetes API errors. The API stand-in's fault that answers
- * 500 or closes the connection for a fraction of requests for a while is being added on branch
- * watch-etcd; until it is merged this fault records itself as "not injected" and does nothing.
- * To wire it: in {@link #inject}, call that fault on {@code ctx.lab.lab.api().orElseThrow()} with
- * {@code fraction} and {@code lasting}, and set {@link #WIRED} to true.
+ * A burst of Kubernetes API errors: for {@code lasting}, the API stand-in answers {@code
+ * fraction} of Graft's requests with HTTP 500 or closes their connection (half each, by the
+ * round's seed). Graft's API steps must ride it out through their retries (fabric8 retries
+ * nothing itself), with no operator.
  */
 final class ApiErrorBurst implements Fault {
-  static final boolean WIRED = false;
+  static final boolean WIRED = true;
   private final Trigger trigger;
   private final double fraction;
   private final Duration lasting;
@@ -38,6 +37,10 @@ final class ApiErrorBurst implements Fault {
   }
 
   private void inject(RoundContext ctx) {
-    throw new UnsupportedOperationException("wire the API stand-in's error burst here (branch watch-etcd)");
+    long seed = ctx.random.nextLong();
+    dev.graft.lab.standin.ApiFaults.Kind kind = ctx.random.nextBoolean()
+        ? dev.graft.lab.standin.ApiFaults.Kind.ERROR_500 : dev.graft.lab.standin.ApiFaults.Kind.CLOSE;
+    ctx.lab.lab.faults().api().inject(
+        new dev.graft.lab.standin.ApiFaults.Fault(kind, fraction, null, null, lasting, seed));
   }
 }

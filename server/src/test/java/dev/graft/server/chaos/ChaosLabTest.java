@@ -12,8 +12,8 @@ import org.junit.jupiter.api.Test;
  * The bounded chaos test of CI (issue 14): one expansion of a fresh 4-host lab cluster (2 control
  * planes and a worker join a 1-node cluster) during which the only worker is SIGKILLed five times,
  * each time while it runs a join or routing step (at most twice the same step), with a new worker 2 s later;
- * plus an API error burst and a half-done {@code kubeadm join} on a control plane and on a worker
- * (both hooks until the lab has those faults: see {@link ApiErrorBurst}, {@link HalfJoin}). The
+ * plus an API error burst (30% of requests answered 500 or cut for 5 s) and a half-done {@code
+ * kubeadm join} on a control plane (learner added) and on a worker ({@link HalfJoin}). The
  * expansion must complete with no operator intervention, no mutating command run twice on any
  * host, every interrupted step run again by the new worker, and the cluster as planned. The only
  * timing assertion is a generous bound on each takeover (the heartbeat timeout is 15 s).

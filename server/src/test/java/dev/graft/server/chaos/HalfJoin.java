@@ -1,17 +1,14 @@
 package dev.graft.server.chaos;
 
 /**
- * HOOK, not wired yet: {@code kubeadm join} on one host of a role fails once after writing its
- * files (a half-done join that the join's repair must clean up and redo). The kubeadm stand-in's
- * fault for it is being added on branch join-repair; until it is merged this fault records itself
- * as "not injected". To wire it: in {@link #arm}, arm that fault on the host (before the
- * submission, like LabFaults.failNext) and set {@link #WIRED} to true. Note for the duplicate
- * count: the failed {@code kubeadm join} is recorded in the host's mutation log, so the round
- * must excuse exactly one repeat of it ({@link #excusedRepeats}) — a second one is a real
- * duplicate.
+ * {@code kubeadm join} on one host of a role fails once after writing its files, as real kubeadm
+ * leaves them (a worker at kubelet-start; a control plane after its etcd learner was added): the
+ * join's repair must clean up (and remove the member) and join again, with no operator. The
+ * failed {@code kubeadm join} is in the host's mutation log, so the round excuses exactly one
+ * repeat of it ({@link #excusedRepeats}); a second one is a real duplicate.
  */
 final class HalfJoin implements Fault {
-  static final boolean WIRED = false;
+  static final boolean WIRED = true;
   private final boolean controlPlane;
   private String host;
 
@@ -31,7 +28,8 @@ final class HalfJoin implements Fault {
       ctx.record(kind() + " (not injected: hook)", "the kubeadm stand-in has no half-join fault yet (" + host + ")");
       return;
     }
-    throw new UnsupportedOperationException("arm the kubeadm stand-in's half-join on " + host + " (branch join-repair)");
+    ctx.lab.lab.faults().failJoinAfter(host, controlPlane ? "control-plane-join/etcd" : "kubelet-start", 1);
+    ctx.record(kind(), "kubeadm join on " + host + " fails once after writing its files");
   }
 
   @Override
