@@ -81,6 +81,8 @@ final class ChaosHarness implements AutoCloseable {
           "temporal: {target: \"" + temporal.target() + "\"}",
           "auth: {anonymousRole: operator}",
           "operations: {heartbeatTimeout: " + HEARTBEAT_TIMEOUT.toSeconds() + "s}",
+          // The rounds' labs (inventory, kubeconfig) live under the work directory.
+          "paths: {allowedRoots: \"" + work + "\"}",
           "server:",
           "  applicationConnectors: [{type: http, bindHost: 127.0.0.1, port: 0}]",
           "  adminConnectors: [{type: http, bindHost: 127.0.0.1, port: 0}]",
