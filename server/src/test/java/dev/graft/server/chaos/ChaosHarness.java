@@ -141,8 +141,11 @@ final class ChaosHarness implements AutoCloseable {
   HttpResponse<String> retry(String id, String node) throws Exception {
     String q = "?reason=" + URLEncoder.encode("chaos harness: retry after a fault", StandardCharsets.UTF_8)
         + (node == null ? "" : "&node=" + URLEncoder.encode(node, StandardCharsets.UTF_8));
+    // Decisions are JSON requests, as the CLI and the UI send them (the server refuses a POST
+    // without that type: a cross-site form cannot send it).
     return send(HttpRequest.newBuilder(URI.create(base + "/api/v1/operations/" + id + "/retry" + q))
-        .timeout(Duration.ofSeconds(30)).POST(HttpRequest.BodyPublishers.noBody()));
+        .timeout(Duration.ofSeconds(30)).header("Content-Type", "application/json")
+        .POST(HttpRequest.BodyPublishers.noBody()));
   }
 
   /**

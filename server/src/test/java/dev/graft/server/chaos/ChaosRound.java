@@ -116,6 +116,10 @@ final class ChaosRound {
           }
         }
         HttpResponse<String> r = harness.retry(id, node);
+        if (r.statusCode() != 200 && r.statusCode() != 409) {
+          // A refused retry must not look like "nothing to do": the round would wait in vain.
+          throw new IllegalStateException("retry of " + id + " answered " + r.statusCode() + ": " + r.body());
+        }
         if (r.statusCode() == 200) {
           String what = (node == null ? "operation" : node) + ": " + op.path("message").asText();
           interventions.add(what);

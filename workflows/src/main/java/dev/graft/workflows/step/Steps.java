@@ -51,6 +51,8 @@ public final class Steps {
   /** Attempts a step keeps in its record: the first ones (the root cause) and the latest. */
   static final int ATTEMPTS_KEPT = 20;
   private static final int ATTEMPT_OUTPUT_LIMIT = 1500;
+  /** Lost workers after which a step parks anyway (it may be what kills them). */
+  static final int MAX_WORKERS_LOST = 10;
 
   /** Thrown inside {@link #operation} when an operator aborts; never escapes it. */
   private static final class Aborted extends RuntimeException {
@@ -181,17 +183,30 @@ public final class Steps {
    * failure is rethrown for the caller to park or handle.
    */
   private <R extends StepResult> R callWithRetries(Step step, RetryPlan plan, Supplier<R> call) {
-    for (int round = 1; ; round++) {
+    int failures = 0;
+    int lost = 0;
+    while (true) {
       step.attemptStartedAt = Workflow.currentTimeMillis();
       try {
         return call.get();
       } catch (ActivityFailure failure) {
-        if (plan == null || round >= plan.maxAttempts() || !retryable(failure, plan)) {
+        // A worker lost mid-attempt is not the step's failure (the node is fine, the worker died):
+        // it does not use up the plan's attempts, but a step whose workers keep dying is suspect.
+        boolean workerLost = failure.getCause() instanceof TimeoutFailure tf
+            && tf.getTimeoutType() == TimeoutType.TIMEOUT_TYPE_HEARTBEAT;
+        if (workerLost) {
+          lost++;
+        } else {
+          failures++;
+        }
+        boolean again = plan != null && retryable(failure, plan)
+            && (workerLost ? lost <= MAX_WORKERS_LOST : failures < plan.maxAttempts());
+        if (!again) {
           throw failure;
         }
         StepAttempt failed = recordAttemptFailure(step, failure);
-        boolean workerLost = failure.getCause() instanceof TimeoutFailure;
-        Duration wait = workerLost ? Duration.ZERO : plan.backoff(round + 1);
+        boolean now = failure.getCause() instanceof TimeoutFailure;
+        Duration wait = now ? Duration.ZERO : plan.backoff(failures + 1);
         markRetried(step, "graft");
         step.summary = "attempt " + failed.number() + " " + failed.outcome() + " (" + failed.error() + ")"
             + (wait.isZero() ? "; retrying now" : "; retrying in " + wait.toSeconds() + " s");
