@@ -51,7 +51,7 @@ import org.junit.jupiter.api.TestMethodOrder;
 /**
  * Issue 15's acceptance: Graft's real upgrade workflows and activities against the upgradable lab
  * (v1.30.2 with v1.31.0 packages on every host). The lab bootstraps host 1; Graft's own expansion
- * grows it to two control planes + etcd and a worker, and then the upgrade to v1.31.0 goes
+ * grows it to three control planes + etcd and a worker, and then the upgrade to v1.31.0 goes
  * through REST with its worker in a separate process, SIGKILLed twice: during {@code kubeadm
  * upgrade apply} (held by the lab's slow apply) and during the worker's drain (held by a
  * PodDisruptionBudget). It must complete without an operator, upgrade and drain no node twice, and
@@ -85,12 +85,12 @@ class UpgradeLabTest {
     Prereqs.require("etcdctl (the snapshot)", Path.of("/usr/bin/etcdctl"));
     long t0 = System.nanoTime();
     work = Files.createTempDirectory("graft-upgrade-");
-    lab = Lab.up(LabSpec.builder().nodes(3).kind(LabKind.NETNS).stateDir(work.resolve("lab"))
-        .roles(new RolePlan(2, 2, false)).bootstrap(true).kubernetesVersion(FROM).upgradeTo(TO).build());
+    lab = Lab.up(LabSpec.builder().nodes(4).kind(LabKind.NETNS).stateDir(work.resolve("lab"))
+        .roles(new RolePlan(3, 3, false)).bootstrap(true).kubernetesVersion(FROM).upgradeTo(TO).build());
     state = lab.state();
     names = state.hosts().stream().map(HostState::name).toList();
-    // Two etcd members for the shortest run that has an apply, an `upgrade node` and a worker.
-    inventory = Files.readString(Path.of(state.inventoryYaml())) + "overrides:\n  allowEvenEtcd: true\n";
+    // Three control planes + etcd: Graft's quorum gate refuses to grow etcd from one member to two.
+    inventory = Files.readString(Path.of(state.inventoryYaml()));
     temporal = new EmbeddedTemporal("127.0.0.1", 0, new TemporalSettings());
     temporal.start();
     Path config = work.resolve("graft.yml");
@@ -112,7 +112,7 @@ class UpgradeLabTest {
     worker = workers.start();
 
     ObjectNode expand = body("expand", "grow");
-    expand.putObject("options").put("maxParallel", 2);
+    expand.putObject("options").put("maxParallel", 3);
     String id = submit(expand);
     JsonNode done = await(id, Duration.ofMinutes(4));
     assertEquals("done", done.path("state").asText(), done.toString());
@@ -162,7 +162,7 @@ class UpgradeLabTest {
   @Test
   @Order(2)
   void aBudgetThatBlocksADrainFailsThePreChecksNamingItAndNothingIsCordoned() throws Exception {
-    String node = names.get(2);
+    String node = names.get(3);
     lab.faults().blockDrain(node);
     try {
       ObjectNode b = body("upgrade", "blocked-pdb");
@@ -187,7 +187,7 @@ class UpgradeLabTest {
   @Order(3)
   void killedDuringApplyAndDuringAWorkersDrainItCompletesUpgradingEachNodeOnce() throws Exception {
     String first = names.get(0);
-    String w = names.get(2);
+    String w = names.get(3);
     lab.faults().slowUpgradeApply(first, 1, Duration.ofSeconds(12));
     ObjectNode b = body("upgrade", "to-1-31-0");
     b.putObject("upgrade").put("to", TO).put("drainTimeout", "3m");
@@ -276,10 +276,10 @@ class UpgradeLabTest {
     }
     EtcdTls tls = new EtcdTls(state.bootstrap().etcdCaCert(), state.bootstrap().etcdClientCert(),
         state.bootstrap().etcdClientKey());
-    List<String> endpoints = state.hosts().subList(0, 2).stream().map(h -> "https://" + h.address() + ":2379").toList();
+    List<String> endpoints = state.hosts().subList(0, 3).stream().map(h -> "https://" + h.address() + ":2379").toList();
     try (Client etcd = EtcdMemberReader.client(endpoints, tls, T)) {
       List<EtcdMember> members = new EtcdMemberReader(etcd, T).readMembers();
-      assertEquals(2, members.size(), members.toString());
+      assertEquals(3, members.size(), members.toString());
       for (EtcdMember m : members) {
         assertTrue(m.healthy() && !m.learner(), m.toString());
       }
