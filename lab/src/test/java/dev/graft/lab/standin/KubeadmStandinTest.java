@@ -149,7 +149,7 @@ class KubeadmStandinTest {
     java.time.Instant now = java.time.Instant.parse("2026-01-01T00:00:00Z");
     assertEquals("<invalid>", KubeadmCertsExpiration.residual(now, now.minusSeconds(60)));
     assertEquals("364d", KubeadmCertsExpiration.residual(now, now.plus(java.time.Duration.ofDays(364))));
-    assertEquals("9y", KubeadmCertsExpiration.residual(now, now.plus(java.time.Duration.ofDays(3650))));
+    assertEquals("9y", KubeadmCertsExpiration.residual(now, now.plus(java.time.Duration.ofDays(3600))));
   }
 
   @Test

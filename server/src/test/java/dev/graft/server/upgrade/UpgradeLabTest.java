@@ -396,7 +396,9 @@ class UpgradeLabTest {
         if ("needs-attention".equals(last[0].path("state").asText())) {
           fail(id + " needs attention: " + last[0] + workers.output());
         }
-        return List.of("done", "failed", "aborted").contains(last[0].path("state").asText());
+        // An ended operation carries its result (and with it the reason it ended).
+        return List.of("done", "failed", "aborted").contains(last[0].path("state").asText())
+            && last[0].hasNonNull("result");
       } catch (java.io.IOException | InterruptedException e) {
         return false;
       }
