@@ -52,6 +52,9 @@ class EvictionStandinTest {
     api.createTestPod("n8", "a", "on-n8", Map.of("app", "x"));
     assertEquals(java.util.Set.of("on-n7", "also-on-n7"), kube.pods().inAnyNamespace().withField("spec.nodeName", "n7")
         .list().getItems().stream().map(p -> p.getMetadata().getName()).collect(java.util.stream.Collectors.toSet()));
+    // A workload's pod, which a drain may evict (one no controller manages it must not).
+    assertEquals("ReplicaSet", kube.pods().inNamespace("a").withName("on-n7").get().getMetadata().getOwnerReferences()
+        .get(0).getKind());
     assertEquals(java.util.List.of("on-n8"), kube.pods().inNamespace("a").withField("spec.nodeName", "n8").list().getItems()
         .stream().map(p -> p.getMetadata().getName()).toList());
   }

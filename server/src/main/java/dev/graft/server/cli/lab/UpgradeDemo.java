@@ -177,15 +177,19 @@ final class UpgradeDemo {
 
   private static String outcome(JsonNode op, String node) {
     for (JsonNode n : op.at("/result/nodes")) {
-      if (node.equals(n.path("name").asText()) || node.equals(n.path("node").asText())) {
+      if (node.equals(n.path("node").asText())) {
         return n.path("outcome").asText();
       }
     }
     return "?";
   }
 
+  /** The kubelet version the plan found on the node before the upgrade. */
   private static String from(JsonNode op, String node) {
-    for (JsonNode n : op.at("/upgrade/nodes").isMissingNode() ? op.at("/plan/nodes") : op.at("/upgrade/nodes")) {
+    List<JsonNode> planned = new ArrayList<>();
+    op.at("/upgrade/controlPlanes").forEach(planned::add);
+    op.at("/upgrade/workerBatches").forEach(b -> b.forEach(planned::add));
+    for (JsonNode n : planned) {
       if (node.equals(n.at("/node/name").asText())) {
         return n.path("kubeletVersion").asText(FROM);
       }
