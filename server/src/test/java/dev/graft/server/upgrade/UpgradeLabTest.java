@@ -234,8 +234,15 @@ class UpgradeLabTest {
         .map(a -> a.path("outcome").asText()).toList();
     assertEquals(List.of("worker-lost", "succeeded"), outcomes, drain.toString());
     assertCluster();
+    // The audit trail has an entry per attempt: the two the dead workers lost, numbered, and why.
     HttpResponse<String> history = get("/api/v1/operations/" + id + "/history");
-    assertTrue(history.body().contains("worker-lost"), "the audit trail shows the lost attempts");
+    List<JsonNode> lost = StreamSupport.stream(JSON.readTree(history.body()).path("entries").spliterator(), false)
+        .filter(e -> "timed-out".equals(e.path("outcome").asText()) && e.toString().contains("heartbeat")).toList();
+    assertEquals(2, lost.size(), "the lost attempts in the audit trail: " + lost);
+    assertEquals(List.of(first, w), lost.stream().map(e -> e.path("node").asText()).toList(), lost.toString());
+    for (JsonNode e : lost) {
+      assertEquals(1, e.path("attempt").asInt(), e.toString());
+    }
 
     // A re-submitted upgrade (a new request) finds every node upgraded and changes nothing.
     List<String> before = mutating();
