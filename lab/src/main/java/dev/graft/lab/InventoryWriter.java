@@ -38,7 +38,7 @@ public final class InventoryWriter {
     doc.put("name", s.clusterName());
     doc.put("apiEndpoint", s.apiEndpoint());
     doc.put("kubeconfig", s.kubeconfig());
-    doc.put("kubernetesVersion", KUBERNETES_VERSION);
+    doc.put("kubernetesVersion", version(s));
     doc.put("podNetwork", map("cidr", "10.244.0.0/16", "nodeMask", 24));
     doc.put("serviceCidr", "10.96.0.0/12");
     Map<String, Object> etcd = new LinkedHashMap<>();
@@ -81,6 +81,12 @@ public final class InventoryWriter {
         + YAML.writeValueAsString(doc);
   }
 
+  /** The bootstrapped cluster's version; before a bootstrap, the version its joins would get. */
+  static String version(LabState s) {
+    BootstrapState b = s.bootstrap();
+    return b != null && b.kubernetesVersion() != null ? b.kubernetesVersion() : KUBERNETES_VERSION;
+  }
+
   public static String kubesprayIni(LabState s) {
     StringBuilder sb = new StringBuilder("# Written by `graft lab up` (lab " + s.id() + ").\n[all]\n");
     for (HostState h : s.hosts()) {
@@ -95,7 +101,7 @@ public final class InventoryWriter {
         .append(s.knownHosts())
         .append(" -o StrictHostKeyChecking=yes'\n");
     sb.append("graft_cluster_name=").append(s.clusterName()).append('\n');
-    sb.append("kube_version=").append(KUBERNETES_VERSION).append('\n');
+    sb.append("kube_version=").append(version(s)).append('\n');
     if (s.apiEndpoint() != null) {
       sb.append("graft_api_endpoint=").append(s.apiEndpoint()).append('\n');
     }

@@ -102,5 +102,15 @@ class LabModelTest {
     assertTrue(ini.contains("[k8s_cluster:children]\nkube_control_plane\nkube_node\n"));
     assertEquals("10.213.0.11 ssh-ed25519 AAAA1\n10.213.0.12 ssh-ed25519 AAAA2\n",
         InventoryWriter.knownHosts(s));
+    assertEquals(InventoryWriter.KUBERNETES_VERSION, y.get("kubernetesVersion").asText());
+
+    // A bootstrapped lab's inventories name the version its cluster was made with: an upgradable
+    // lab at v1.30.2 whose inventory said the default v1.32.0 was refused by Graft's expansion.
+    LabState booted = s.withBootstrap("https://10.213.0.1:6443", "/s/kubeconfig/admin.conf",
+        List.of("https://10.213.0.11:2379"),
+        new BootstrapState("k8s-node1", "/s/etcd/ca.crt", "/s/etcd/c.crt", "/s/etcd/c.key", "sha256:x", 1.0, "v1.30.2"));
+    assertEquals("v1.30.2", new ObjectMapper(new YAMLFactory()).readTree(InventoryWriter.graftYaml(booted))
+        .get("kubernetesVersion").asText());
+    assertTrue(InventoryWriter.kubesprayIni(booted).contains("\nkube_version=v1.30.2\n"));
   }
 }

@@ -44,14 +44,18 @@ public final class UpgradeHostActivitiesImpl implements UpgradeHostActivities {
   private static final Duration APPLY = Duration.ofMinutes(20);
   private static final Duration NODE = Duration.ofMinutes(10);
 
-  /** Which package manager, what is installed, and (on a control plane) the apiserver's image: read-only. */
+  /**
+   * Which package manager, what is installed, and (on a control plane) the apiserver's image:
+   * read-only. Installed is the status's second letter: kubeadm's install guide holds the packages,
+   * and a held package's status reads "hi", not "ii".
+   */
   static final String OBSERVE_SCRIPT = String.join("\n",
       "pm=none",
       "if command -v dpkg-query >/dev/null 2>&1; then pm=dpkg; elif command -v rpm >/dev/null 2>&1; then pm=rpm; fi",
       "echo \"pm=$pm\"",
       "for p in kubeadm kubelet kubectl; do",
       "  v=",
-      "  if [ $pm = dpkg ]; then s=$(dpkg-query -W -f='${db:Status-Abbrev}|${Version}' \"$p\" 2>/dev/null); case \"$s\" in ii*) v=${s#*|};; esac",
+      "  if [ $pm = dpkg ]; then s=$(dpkg-query -W -f='${db:Status-Abbrev}|${Version}' \"$p\" 2>/dev/null); case \"$s\" in ?i*) v=${s#*|};; esac",
       "  elif [ $pm = rpm ]; then v=$(rpm -q --qf '%{VERSION}-%{RELEASE}' \"$p\" 2>/dev/null) || v=; fi",
       "  echo \"$p=$v\"",
       "done",

@@ -101,7 +101,7 @@ public final class LabBootstrap {
           etcdDir.resolve("apiserver-etcd-client.key"), "rw-------");
       double secs = (System.nanoTime() - t0) / 1e9;
       BootstrapState b = new BootstrapState(r.nodeName(), ca.toString(), cert.toString(),
-          key.toString(), r.caCertHash(), Math.round(secs * 100) / 100.0);
+          key.toString(), r.caCertHash(), Math.round(secs * 100) / 100.0, kubernetesVersion);
       lab.update(st -> st.withBootstrap(api.url(), api.adminKubeconfig().toString(),
           List.of(r.etcdEndpoint()), b));
       InventoryWriter.write(lab.state());

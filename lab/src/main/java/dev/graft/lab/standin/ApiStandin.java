@@ -192,7 +192,9 @@ public final class ApiStandin implements AutoCloseable {
 
   /**
    * A test pod bound to {@code node}: an object only (no process runs), Running and Ready, as a
-   * workload a drain must evict. Creates the namespace when missing; replaces an existing pod.
+   * workload a drain must evict: controlled by a ReplicaSet {@code <name>-rs}, as a Deployment's
+   * pods are (a drain refuses to evict a pod no controller manages: it would be gone for good).
+   * Creates the namespace when missing; replaces an existing pod.
    */
   public io.fabric8.kubernetes.api.model.Pod createTestPod(String node, String namespace,
       String name, java.util.Map<String, String> labels) {
@@ -200,6 +202,9 @@ public final class ApiStandin implements AutoCloseable {
         .withNewMetadata().withName(namespace).endMetadata().build()).createOr(x -> x.update());
     io.fabric8.kubernetes.api.model.Pod pod = new io.fabric8.kubernetes.api.model.PodBuilder()
         .withNewMetadata().withName(name).withNamespace(namespace).withLabels(labels)
+        .addNewOwnerReference().withApiVersion("apps/v1").withKind("ReplicaSet").withName(name + "-rs")
+        .withUid(java.util.UUID.nameUUIDFromBytes((namespace + "/" + name).getBytes(java.nio.charset.StandardCharsets.UTF_8)).toString())
+        .withController(true).withBlockOwnerDeletion(true).endOwnerReference()
         .endMetadata()
         .withNewSpec().withNodeName(node).addNewContainer().withName("app")
         .withImage("registry.k8s.io/pause:3.10").endContainer().endSpec().build();

@@ -46,6 +46,9 @@ final class ApiStandinDispatcher extends KubernetesCrudDispatcher {
   private static final ObjectMapper YAML = new ObjectMapper(new YAMLFactory());
   private static final Pattern OBJECT_PATH =
       Pattern.compile("^(/api/v1|/apis/[^/]+/[^/]+)(/namespaces/[^/]+)?/([a-z]+)/([^/?]+)(/status)?(\\?.*)?$");
+  /** A pod list, in one namespace or all, whose field selector is exactly spec.nodeName=<node>. */
+  private static final Pattern POD_LIST_ON_NODE = Pattern.compile(
+      "^(/api/v1(?:/namespaces/[^/]+)?/pods)\\?(.*?)&?fieldSelector=spec\\.nodeName(?:%3D|=)([^&]+)(.*)$");
   private static final Pattern EVICTION =
       Pattern.compile("^/api/v1/namespaces/([^/]+)/pods/([^/?]+)/eviction(\\?.*)?$");
   private static final java.util.Set<String> STATUS_KINDS =
@@ -81,6 +84,39 @@ final class ApiStandinDispatcher extends KubernetesCrudDispatcher {
       }
     }
     return super.dispatch(request);
+  }
+
+  /**
+   * A pod list with {@code fieldSelector=spec.nodeName=<node>} (what {@code kubectl drain} and
+   * Graft's drain send): the CRUD mock matches field selectors on metadata only and answered an
+   * empty list, so a drain found nothing to evict. The list is read without the selector and
+   * filtered here, as the API server filters it.
+   */
+  @Override
+  public MockResponse handleGet(String path) {
+    Matcher m = POD_LIST_ON_NODE.matcher(path);
+    if (!m.matches()) {
+      return super.handleGet(path);
+    }
+    String node = java.net.URLDecoder.decode(m.group(3), java.nio.charset.StandardCharsets.UTF_8);
+    String rest = (m.group(2) + "&" + m.group(4)).replaceAll("&&+", "&").replaceAll("^&|&$", "");
+    MockResponse all = super.handleGet(m.group(1) + (rest.isEmpty() ? "" : "?" + rest));
+    if (all.code() != 200) {
+      return all;
+    }
+    try {
+      ObjectNode list = (ObjectNode) JSON.readTree(all.getBody().readUtf8());
+      ArrayNode kept = JSON.createArrayNode();
+      for (JsonNode pod : list.path("items")) {
+        if (node.equals(pod.path("spec").path("nodeName").asText())) {
+          kept.add(pod);
+        }
+      }
+      list.set("items", kept);
+      return new MockResponse().setResponseCode(200).setBody(JSON.writeValueAsString(list));
+    } catch (IOException | RuntimeException e) {
+      return status(500, "InternalError", "the lab's API stand-in could not filter pods by node: " + e);
+    }
   }
 
   @Override

@@ -48,11 +48,14 @@ public final class KubeadmStandin {
       case "config" -> new KubeadmImages(k).run(rest);
       case "version" -> version(k, rest);
       case "certs" -> {
-        if (rest.isEmpty() || !rest.get(0).equals("certificate-key")) {
+        if (!rest.isEmpty() && rest.get(0).equals("check-expiration")) {
+          KubeadmCertsExpiration.run(k, java.time.Instant.now());
+        } else if (rest.isEmpty() || !rest.get(0).equals("certificate-key")) {
           throw new StandinFailure(1, "the kubeadm stand-in only implements"
-              + " 'certs certificate-key'");
+              + " 'certs certificate-key|check-expiration'");
+        } else {
+          k.out.println(Pki.randomHex(32));
         }
-        k.out.println(Pki.randomHex(32));
       }
       case "init" -> {
         if (rest.size() >= 2 && rest.get(0).equals("phase") && rest.get(1).equals("upload-certs")) {
@@ -64,7 +67,7 @@ public final class KubeadmStandin {
       }
       case "", "help", "--help", "-h" -> k.out.println(
           "kubeadm (Graft lab stand-in): join | reset | token | init phase upload-certs |"
-              + " certs certificate-key | upgrade plan|apply|node | config images list|pull |"
+              + " certs certificate-key|check-expiration | upgrade plan|apply|node | config images list|pull |"
               + " version");
       default -> throw new StandinFailure(1, "unknown command \"" + cmd
           + "\" for \"kubeadm\"\nRun 'kubeadm --help' for usage.");

@@ -44,6 +44,22 @@ class EvictionStandinTest {
   }
 
   @Test
+  void podsListedByNodeAreThatNodesPodsInEveryNamespace() {
+    // Found end to end: the CRUD mock answered a spec.nodeName field selector with no pods, so a
+    // drain evicted nothing while a budget-guarded pod ran on the node.
+    api.createTestPod("n7", "a", "on-n7", Map.of("app", "x"));
+    api.createTestPod("n7", "b", "also-on-n7", Map.of("app", "y"));
+    api.createTestPod("n8", "a", "on-n8", Map.of("app", "x"));
+    assertEquals(java.util.Set.of("on-n7", "also-on-n7"), kube.pods().inAnyNamespace().withField("spec.nodeName", "n7")
+        .list().getItems().stream().map(p -> p.getMetadata().getName()).collect(java.util.stream.Collectors.toSet()));
+    // A workload's pod, which a drain may evict (one no controller manages it must not).
+    assertEquals("ReplicaSet", kube.pods().inNamespace("a").withName("on-n7").get().getMetadata().getOwnerReferences()
+        .get(0).getKind());
+    assertEquals(java.util.List.of("on-n8"), kube.pods().inNamespace("a").withField("spec.nodeName", "n8").list().getItems()
+        .stream().map(p -> p.getMetadata().getName()).toList());
+  }
+
+  @Test
   void anEvictionWithoutABudgetDeletesThePod() {
     api.createTestPod("n1", "free", "web-1", Map.of("app", "web"));
     assertTrue(kube.pods().inNamespace("free").withName("web-1").evict());

@@ -139,6 +139,21 @@ class KubeadmStandinTest {
 
   @Test
   @Order(2)
+  void certsCheckExpirationPrintsKubeadmsTablesFromTheNodesPki() throws Exception {
+    // Graft's upgrade pre-check runs it on every control plane; the stand-in refused it before.
+    ExecResult r = cp1.exec(T, "kubeadm", "certs", "check-expiration");
+    assertEquals(0, r.exitCode(), r.stderr());
+    assertTrue(r.stdout().matches("(?s).*\nCERTIFICATE +EXPIRES +RESIDUAL TIME +CERTIFICATE AUTHORITY +EXTERNALLY MANAGED\n"
+        + "apiserver +[A-Z][a-z]{2} \\d{2}, \\d{4} \\d{2}:\\d{2} UTC +\\d+[dy] +ca +no\n.*"
+        + "\nCERTIFICATE AUTHORITY +EXPIRES +RESIDUAL TIME +EXTERNALLY MANAGED\nca +.*"), r.stdout());
+    java.time.Instant now = java.time.Instant.parse("2026-01-01T00:00:00Z");
+    assertEquals("<invalid>", KubeadmCertsExpiration.residual(now, now.minusSeconds(60)));
+    assertEquals("364d", KubeadmCertsExpiration.residual(now, now.plus(java.time.Duration.ofDays(364))));
+    assertEquals("9y", KubeadmCertsExpiration.residual(now, now.plus(java.time.Duration.ofDays(3600))));
+  }
+
+  @Test
+  @Order(2)
   void tokenCreatePrintsAJoinCommand() throws Exception {
     ExecResult r = cp1.exec(T, "kubeadm", "token", "create", "--ttl", "15m",
         "--print-join-command");

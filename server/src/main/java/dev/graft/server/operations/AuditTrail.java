@@ -219,6 +219,11 @@ public final class AuditTrail {
       if (identity == null) {
         identity = startedEvent.getActivityTaskStartedEventAttributes().getIdentity();
       }
+    } else if ("timed-out".equals(outcome)) {
+      // A worker that died mid-attempt never reported its start (Temporal writes the started
+      // event of a retryable activity only when it closes): the attempt still counts, numbered.
+      attempt = attempts.getOrDefault(key, 0) + 1;
+      attempts.put(key, attempt);
     }
     return new Entry("activity", startedAt != null ? startedAt : millis(end), workflowId, node,
         type, attempt, startedAt, millis(end), outcome, detail, null, null, null, null, identity,

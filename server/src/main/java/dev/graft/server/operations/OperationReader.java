@@ -234,6 +234,17 @@ public final class OperationReader {
     ExpansionResult result = null;
     OperationState state = progress.state();
     String message = summary.map(OperationSummary::message).orElse(null);
+    if (status == WorkflowExecutionStatus.WORKFLOW_EXECUTION_STATUS_RUNNING && state != null && state.terminal()) {
+      // The query was answered after the workflow's last task, which the describe before it had
+      // not seen: the workflow has returned (or is returning), so its result is there to take.
+      // Without this a poll saw "failed" or "done" with no result and no reason (found end to end).
+      try {
+        result = stub.getResult(5, java.util.concurrent.TimeUnit.SECONDS, ExpansionResult.class);
+        message = result.message();
+      } catch (java.util.concurrent.TimeoutException | RuntimeException e) {
+        LOG.debug("{} says it ended but has no result yet: {}", id, e.toString());
+      }
+    }
     if (status == WorkflowExecutionStatus.WORKFLOW_EXECUTION_STATUS_COMPLETED) {
       result = stub.getResult(ExpansionResult.class);
       message = result.message();

@@ -81,7 +81,11 @@ public final class UpgradePlanner {
       }
       boolean cp = n.hasRole(Role.CONTROL_PLANE);
       boolean atTarget = to != null && kubelet != null && kubelet.compareTo(to) == 0;
-      NodeUpgrade u = new NodeUpgrade(n, o.kubeletVersion(), cp, cp && controlPlanes.isEmpty(), atTarget);
+      // The activities reach the node with what the plan carries: its SSH settings layered over
+      // the cluster's (key, known hosts, user), as an expansion's inputs do.
+      NodeSpec layered = new NodeSpec(n.name(), n.address(), n.ip(), n.roles(), in.cluster().sshFor(n), n.labels(),
+          n.taints(), n.podCidr());
+      NodeUpgrade u = new NodeUpgrade(layered, o.kubeletVersion(), cp, cp && controlPlanes.isEmpty(), atTarget);
       (cp ? controlPlanes : workers).add(u);
     }
     for (String name : observed.keySet().stream().sorted().toList()) {

@@ -33,6 +33,15 @@ class UpgradePlannerTest {
   }
 
   @Test
+  void everyNodeCarriesItsSshSettingsLayeredOverTheClusters() {
+    // Found end to end: without the cluster's keyRef every node's pre-check failed InvalidInput.
+    UpgradePlan p = UpgradePlanner.plan(UpgradeFixtures.input(UpgradeFixtures.cluster(1, 1), "v1.30.2", "v1.31.0", "1"));
+    for (NodeUpgrade n : p.nodes()) {
+      assertEquals(UpgradeFixtures.SSH, n.node().ssh(), n.node().name());
+    }
+  }
+
+  @Test
   void aPatchUpgradeWithinTheMinorIsAllowed() {
     ClusterSpec c = UpgradeFixtures.cluster(1, 1);
     assertFalse(UpgradePlanner.plan(UpgradeFixtures.input(c, "v1.30.2", "v1.30.5", "1")).refused());

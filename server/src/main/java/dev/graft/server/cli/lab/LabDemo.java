@@ -45,11 +45,15 @@ public final class LabDemo implements LabAction {
   @Override
   public String help() {
     return "bring up a lab cluster, start Graft on the embedded Temporal, and expand the cluster"
-        + " by 2 control-plane + etcd nodes, 1 infra worker and 2 workers";
+        + " by 2 control-plane + etcd nodes, 1 infra worker and 2 workers (`demo upgrade`: grow a"
+        + " v1.30.2 cluster to 5 nodes, then upgrade it to v1.31.0)";
   }
 
   @Override
   public void configure(Subparser p) {
+    p.addArgument("scenario").nargs("?").choices("expand", "upgrade").setDefault("expand")
+        .help("expand (default): grow the cluster by 5 nodes; upgrade: grow it to 5 nodes at v1.30.2, then"
+            + " upgrade it to v1.31.0 with `graft upgrade`, resolving an injected blocked drain as an operator would");
     p.addArgument("--keep").action(Arguments.storeTrue())
         .help("leave the lab's hosts running when Graft stops (inspect: `graft lab status`,"
             + " `graft lab exec`; remove: `graft lab down`)");
@@ -77,6 +81,10 @@ public final class LabDemo implements LabAction {
       throw new IllegalArgumentException("the demo needs netns hosts (root, OpenSSH, iproute2):"
           + " each node needs its own address, routes and etcd ports; run it as root after .ci/run's"
           + " apt-get step (in-process hosts can run `graft lab up --kind inprocess` for SSH-level work)");
+    }
+    if ("upgrade".equals(ns.getString("scenario"))) {
+      new UpgradeDemo().run(ns, out, stateDir, kind);
+      return;
     }
     int port = envPort("GRAFT_HTTP_PORT", 8080);
     String url = "http://127.0.0.1:" + port;
@@ -177,7 +185,7 @@ public final class LabDemo implements LabAction {
     return ns.getString(LabCommand.STATE_DIR) == null ? "" : " --state-dir " + stateDir;
   }
 
-  private static int envPort(String name, int fallback) {
+  static int envPort(String name, int fallback) {
     String v = System.getenv(name);
     return v == null || v.isBlank() ? fallback : Integer.parseInt(v.trim());
   }
