@@ -47,6 +47,12 @@ import org.junit.jupiter.api.TestInstance;
  * within seconds.
  */
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
+// Run with the benchmarks (-Dgraft.bench=true): CI's crash loop is ChaosLabTest, which kills the
+// only worker five times during the control-plane and worker joins (the etcd learner window
+// included) with half-done joins and an API error burst on top, and asserts the same outcomes
+// (completion, the cluster as planned, no mutating command twice); both together did not fit
+// CI's 20 minutes. This one still covers kill points the chaos test does not aim at (pre-checks).
+@org.junit.jupiter.api.condition.EnabledIfSystemProperty(named = "graft.bench", matches = "true")
 class ExpansionCrashLoopLabTest {
   private static final ObjectMapper JSON = new ObjectMapper();
   /** Commands the lab records on every host; only their mutating invocations are compared. */
