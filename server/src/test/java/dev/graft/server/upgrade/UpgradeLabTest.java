@@ -99,6 +99,8 @@ class UpgradeLabTest {
         "temporal: {target: \"" + temporal.target() + "\"}",
         "auth: {anonymousRole: operator}",
         "operations: {heartbeatTimeout: 5s}",
+        // The lab (inventory, kubeconfig) lives under the work directory.
+        "paths: {allowedRoots: \"" + work + "\"}",
         "server:",
         "  applicationConnectors: [{type: http, bindHost: 127.0.0.1, port: 0}]",
         "  adminConnectors: [{type: http, bindHost: 127.0.0.1, port: 0}]",

@@ -93,20 +93,7 @@ public final class LabDemo implements LabAction {
 
     out.println("[1/4] starting Graft: embedded Temporal, worker and server on " + url
         + " (log: " + log + ")");
-    // The demo's expansion names the lab's kubeconfig, under the state directory: the server may
-    // read files there and nowhere else (paths.allowedRoots), as a configured server would.
-    String roots = System.getProperty(ROOTS_PROPERTY);
-    System.setProperty(ROOTS_PROPERTY, stateDir.toAbsolutePath().toString());
-    Optional<Throwable> started;
-    try {
-      started = new GraftApplication().cli(out, System.err).run("dev", CONFIG);
-    } finally {
-      if (roots == null) {
-        System.clearProperty(ROOTS_PROPERTY);
-      } else {
-        System.setProperty(ROOTS_PROPERTY, roots);
-      }
-    }
+    Optional<Throwable> started = startGraft(out, stateDir);
     if (started.isPresent()) {
       throw new CliExit(1); // dev has said why (a port in use, most often)
     }
@@ -161,6 +148,25 @@ public final class LabDemo implements LabAction {
         : "Ctrl-C stops Graft and tears the lab down (--keep would leave it running).");
     out.flush();
     new CountDownLatch(1).await();
+  }
+
+  /**
+   * Starts Graft as {@code graft dev} does, reading request files only under the lab's state
+   * directory: the demo's operations name the lab's kubeconfig there (paths.allowedRoots), as a
+   * configured server would. Empty when it started; else why not (dev has said it).
+   */
+  static Optional<Throwable> startGraft(PrintStream out, Path stateDir) {
+    String roots = System.getProperty(ROOTS_PROPERTY);
+    System.setProperty(ROOTS_PROPERTY, stateDir.toAbsolutePath().toString());
+    try {
+      return new GraftApplication().cli(out, System.err).run("dev", CONFIG);
+    } finally {
+      if (roots == null) {
+        System.clearProperty(ROOTS_PROPERTY);
+      } else {
+        System.setProperty(ROOTS_PROPERTY, roots);
+      }
+    }
   }
 
   /**

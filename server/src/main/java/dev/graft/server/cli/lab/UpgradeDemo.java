@@ -52,7 +52,7 @@ final class UpgradeDemo {
     long t0 = System.nanoTime();
 
     out.println("[1/6] starting Graft: embedded Temporal, worker and server on " + url + " (log: " + log + ")");
-    if (new GraftApplication().cli(out, System.err).run("dev", LabDemo.CONFIG).isPresent()) {
+    if (LabDemo.startGraft(out, stateDir).isPresent()) {
       throw new CliExit(1); // dev has said why (a port in use, most often)
     }
     out.printf("[2/6] bringing up the lab in %s: %d hosts, host 1 an existing kubeadm cluster at %s"
