@@ -293,13 +293,8 @@ public class ExpansionWorkflowImpl extends StepsWorkflow implements ExpansionWor
     return OperationStatus.state(ended, steps, kids);
   }
 
-  private String message() {
-    return OperationStatus.message(steps, kids, phase);
-  }
-
   private OperationSummary summary() {
-    return new OperationSummary(request.operationId(), request.kind(), request.cluster().name(), state(),
-        request.requestedBy(), null, startedAt, endedAt, message());
+    return OperationStatus.summary(request, ended, steps, kids, phase, startedAt, endedAt);
   }
 
   @Override

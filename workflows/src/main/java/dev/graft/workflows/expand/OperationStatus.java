@@ -24,6 +24,13 @@ public final class OperationStatus {
     return steps.needsAttention() || kids.anyWaiting() ? OperationState.NEEDS_ATTENTION : OperationState.RUNNING;
   }
 
+  /** The line the cluster workflow and the operations list show for a running operation. */
+  public static OperationSummary summary(OperationRequest request, OperationState ended, Steps steps,
+      OperationChildren kids, String phase, Long startedAt, Long endedAt) {
+    return new OperationSummary(request.operationId(), request.kind(), request.cluster().name(),
+        state(ended, steps, kids), request.requestedBy(), null, startedAt, endedAt, message(steps, kids, phase));
+  }
+
   /** What waits for whom, else the phase (a PhaseKind-like name), else null. */
   public static String message(Steps steps, OperationChildren kids, String phase) {
     List<String> waiting = new ArrayList<>();

@@ -228,13 +228,8 @@ public class UpgradeWorkflowImpl extends StepsWorkflow implements UpgradeWorkflo
     return OperationStatus.state(ended, steps, kids);
   }
 
-  private String message() {
-    return OperationStatus.message(steps, kids, phase);
-  }
-
   private OperationSummary summary() {
-    return new OperationSummary(request.operationId(), request.kind(), request.cluster().name(), state(),
-        request.requestedBy(), null, startedAt, endedAt, message());
+    return OperationStatus.summary(request, ended, steps, kids, phase, startedAt, endedAt);
   }
 
   @Override
