@@ -1,6 +1,5 @@
 package dev.graft.activities.kube;
 
-import dev.graft.activities.common.Liveness;
 import dev.graft.workflows.join.NodeObjectActivities;
 import dev.graft.workflows.join.NodeObjectRequest;
 import dev.graft.workflows.join.ReadyRequest;
@@ -9,10 +8,8 @@ import io.fabric8.kubernetes.api.model.Node;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.KubernetesClientException;
 import io.temporal.activity.Activity;
-import io.temporal.activity.ActivityExecutionContext;
 import io.temporal.failure.ApplicationFailure;
 import java.time.Duration;
-import java.time.Instant;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -63,18 +60,13 @@ public final class NodeObjectActivitiesImpl implements NodeObjectActivities {
   public StepOutcome awaitReady(ReadyRequest request) {
     KubernetesClient kube = clients.forKubeconfig(request.kubeconfig());
     String name = request.node().name();
-    ActivityExecutionContext ctx = Activity.getExecutionContext();
-    Instant deadline = Instant.now().plus(request.timeout());
-    String seen = "";
-    boolean waited = false;
-    java.util.concurrent.atomic.AtomicReference<String> lastSeen = new java.util.concurrent.atomic.AtomicReference<>(name + ": waiting");
-    // Heartbeats while a request waits out its timeout, so a slow API is not taken for a dead worker.
-    try (Liveness liveness = Liveness.start(ctx, lastSeen::get)) {
-      while (true) {
-        Node live = kube.nodes().withName(name).get();
-        seen = live == null ? "no Node object" : NodeObjects.readiness(live);
-        lastSeen.set(name + ": " + seen);
-        if ("Ready".equals(seen)) {
+    return NodeWait.until(kube, name, request.timeout(), pollInterval,
+        live -> live == null ? "no Node object" : NodeObjects.readiness(live),
+        (live, waited) -> {
+          String seen = live == null ? "no Node object" : NodeObjects.readiness(live);
+          if (!"Ready".equals(seen)) {
+            return null;
+          }
           if (NodeObjects.satisfies(live, request.node(), false)) {
             return waited
                 ? StepOutcome.did("Node " + name + " is Ready and schedulable", seen, attempt())
@@ -83,24 +75,11 @@ public final class NodeObjectActivitiesImpl implements NodeObjectActivities {
           apply(kube, NodeObjects.desired(request.node(), false, live), false);
           LOG.info("Node Ready, uncordoned cluster={} node={}", request.cluster(), name);
           return StepOutcome.did("Node " + name + " is Ready; uncordoned, final labels and taints applied", seen, attempt());
-        }
-        if (Instant.now().isAfter(deadline)) {
-          throw ApplicationFailure.newFailure(
-              "Node " + name + " not Ready after " + request.timeout().toSeconds() + " s: " + seen
-                  + "; check the kubelet on the node (journalctl -u kubelet)",
-              "NodeNotReady");
-        }
-        ctx.heartbeat(name + ": " + seen); // throws when the step is cancelled
-        liveness.beaten();
-        waited = true;
-        Thread.sleep(pollInterval.toMillis());
-      }
-    } catch (KubernetesClientException e) {
-      throw KubeFailures.toApplicationFailure("wait for Node " + name, e);
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-      throw ApplicationFailure.newFailure("interrupted while waiting for " + name, "Interrupted");
-    }
+        },
+        seen -> ApplicationFailure.newFailure(
+            "Node " + name + " not Ready after " + request.timeout().toSeconds() + " s: " + seen
+                + "; check the kubelet on the node (journalctl -u kubelet)",
+            "NodeNotReady"));
   }
 
   /**

@@ -4,6 +4,7 @@ import dev.graft.activities.common.Liveness;
 import dev.graft.activities.kube.KubeClients;
 import dev.graft.activities.kube.KubeFailures;
 import dev.graft.activities.kube.NodeObjects;
+import dev.graft.activities.kube.NodeWait;
 import dev.graft.activities.node.NodeShell;
 import dev.graft.workflows.join.CheckResult;
 import dev.graft.workflows.join.PrecheckReport;
@@ -29,6 +30,7 @@ import java.time.Instant;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.function.Function;
 import java.util.Map;
 import java.util.Set;
 import java.util.TreeSet;
@@ -346,43 +348,24 @@ public final class UpgradeApiActivitiesImpl implements UpgradeApiActivities {
           "", "give vMAJOR.MINOR.PATCH, e.g. v1.31.0");
     }
     Duration timeout = request.timeout() == null ? DEFAULT_TIMEOUT : request.timeout();
-    ActivityExecutionContext ctx = Activity.getExecutionContext();
-    AtomicReference<String> seen = new AtomicReference<>(name + ": waiting");
-    try (Liveness alive = Liveness.start(ctx, seen::get)) {
-      Instant deadline = Instant.now().plus(timeout);
-      boolean waited = false;
-      while (true) {
-        Node n = kube.nodes().withName(name).get();
-        String readiness = n == null ? "no Node object" : NodeObjects.readiness(n);
-        String version = n == null ? null : kubeletVersion(n);
-        seen.set(name + ": " + readiness + ", kubelet " + version);
-        boolean atTarget = to.equals(KubeVersion.parse(version));
-        if ("Ready".equals(readiness) && atTarget) {
-          if (!cordoned(n)) {
-            return waited
-                ? StepOutcome.did(name + " is Ready at " + to + " and schedulable", seen.get(), attempt())
-                : StepOutcome.alreadyDone(name + " was already Ready at " + to + " and schedulable", seen.get(), attempt());
-          }
-          setUnschedulable(kube, name, false);
-          LOG.info("Node Ready at target, uncordoned cluster={} node={} version={}", request.cluster(), name, to);
-          return StepOutcome.did(name + " is Ready at " + to + "; uncordoned", seen.get(), attempt());
-        }
-        if (Instant.now().isAfter(deadline)) {
-          throw NodeShell.failure("Node " + name + " not Ready at " + to + " after " + timeout.toSeconds() + " s: "
-                  + readiness + ", kubelet reports " + version, "NodeNotReady", false, seen.get(),
-              "check the kubelet on the node (systemctl status kubelet, journalctl -u kubelet); the step retries");
-        }
-        ctx.heartbeat(seen.get()); // throws when the step is cancelled
-        alive.beaten();
-        waited = true;
-        Thread.sleep(pollInterval.toMillis());
+    Function<Node, String> describe = n -> (n == null ? "no Node object" : NodeObjects.readiness(n))
+        + ", kubelet " + (n == null ? null : kubeletVersion(n));
+    return NodeWait.until(kube, name, timeout, pollInterval, describe, (n, waited) -> {
+      if (n == null || !"Ready".equals(NodeObjects.readiness(n)) || !to.equals(KubeVersion.parse(kubeletVersion(n)))) {
+        return null;
       }
-    } catch (KubernetesClientException e) {
-      throw KubeFailures.toApplicationFailure("wait for Node " + name, e);
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-      throw ApplicationFailure.newFailure("interrupted while waiting for " + name, "Interrupted");
-    }
+      String seen = name + ": " + describe.apply(n);
+      if (!cordoned(n)) {
+        return waited
+            ? StepOutcome.did(name + " is Ready at " + to + " and schedulable", seen, attempt())
+            : StepOutcome.alreadyDone(name + " was already Ready at " + to + " and schedulable", seen, attempt());
+      }
+      setUnschedulable(kube, name, false);
+      LOG.info("Node Ready at target, uncordoned cluster={} node={} version={}", request.cluster(), name, to);
+      return StepOutcome.did(name + " is Ready at " + to + "; uncordoned", seen, attempt());
+    }, saw -> NodeShell.failure("Node " + name + " not Ready at " + to + " after " + timeout.toSeconds() + " s: "
+            + saw.replace(", kubelet ", ", kubelet reports "), "NodeNotReady", false, name + ": " + saw,
+        "check the kubelet on the node (systemctl status kubelet, journalctl -u kubelet); the step retries"));
   }
 
   @Override
