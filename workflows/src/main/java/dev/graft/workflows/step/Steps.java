@@ -41,8 +41,6 @@ public final class Steps {
   private final List<OperatorAction> actions = new ArrayList<>();
   private OperatorRequest pending;
   private OperatorAction abort;
-  /** Who made the latest decision taken from {@link #pending} (an operator's retry names them). */
-  private String pendingActor;
   /** How the engine retries failed activities itself; null: Temporal retries server-side. */
   private RetryPlan retries;
 
@@ -171,7 +169,8 @@ public final class Steps {
           return null;
         }
         // RETRY: loop and call again; ABORT was thrown by awaitDecision.
-        markRetried(step, pendingActor);
+        // The operator whose retry starts the next attempt: the decision just recorded on the step.
+        markRetried(step, step.actions.get(step.actions.size() - 1).actor());
       }
     }
   }
@@ -192,8 +191,7 @@ public final class Steps {
       } catch (ActivityFailure failure) {
         // A worker lost mid-attempt is not the step's failure (the node is fine, the worker died):
         // it does not use up the plan's attempts, but a step whose workers keep dying is suspect.
-        boolean workerLost = failure.getCause() instanceof TimeoutFailure tf
-            && tf.getTimeoutType() == TimeoutType.TIMEOUT_TYPE_HEARTBEAT;
+        boolean workerLost = workerLost(failure.getCause());
         if (workerLost) {
           lost++;
         } else {
@@ -267,18 +265,20 @@ public final class Steps {
     Throwable cause = failure instanceof ApplicationFailure ? failure : failure.getCause();
     StepFailureDetails details = details(cause);
     step.attempts += details == null ? 1 : Math.max(1, details.attempt());
-    String outcome = cause instanceof TimeoutFailure tf
-        ? (tf.getTimeoutType() == TimeoutType.TIMEOUT_TYPE_HEARTBEAT ? "worker-lost" : "timed-out")
-        : "failed";
-    String error = rootMessage(failure);
-    if (cause instanceof TimeoutFailure tf && tf.getTimeoutType() == TimeoutType.TIMEOUT_TYPE_HEARTBEAT) {
-      error = "no heartbeat from the worker within the heartbeat timeout (worker died or lost Temporal)";
-    }
+    String outcome = workerLost(cause) ? "worker-lost" : cause instanceof TimeoutFailure ? "timed-out" : "failed";
+    String error = workerLost(cause)
+        ? "no heartbeat from the worker within the heartbeat timeout (worker died or lost Temporal)"
+        : rootMessage(failure);
     StepAttempt a = new StepAttempt(step.attempts, step.attemptStartedAt, Workflow.currentTimeMillis(), outcome,
         error, cause instanceof ApplicationFailure af ? af.getType() : typeOf(cause),
         details == null ? null : tailOf(details.outputTail(), ATTEMPT_OUTPUT_LIMIT), null);
     addAttempt(step, a);
     return a;
+  }
+
+  /** A heartbeat timeout: the worker running the attempt died or lost Temporal, not the step. */
+  private static boolean workerLost(Throwable cause) {
+    return cause instanceof TimeoutFailure tf && tf.getTimeoutType() == TimeoutType.TIMEOUT_TYPE_HEARTBEAT;
   }
 
   private static void addAttempt(Step step, StepAttempt a) {
@@ -441,7 +441,6 @@ public final class Steps {
     Workflow.await(() -> abort != null || (pending != null && step.id.equals(pending.stepId())));
     checkAbort();
     Decision decision = pending.decision();
-    pendingActor = pending.actor();
     pending = null;
     return decision;
   }
