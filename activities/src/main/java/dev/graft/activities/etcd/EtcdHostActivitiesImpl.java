@@ -353,11 +353,15 @@ public final class EtcdHostActivitiesImpl implements EtcdHostActivities {
     String script = String.join("\n",
         "done_=''",
         "if grep -qxF " + q + " " + UNIT_FILE + " 2>/dev/null; then",
-        "  systemctl stop etcd || true",
+        // The unit goes first, so that no start can begin any more (an earlier attempt of the
+        // start step, cut off from its worker, may still be on its way to this host); then the
+        // stop ends a start already under way (systemd keeps a running unit loaded after its file
+        // is gone, and runs one job at a time per unit); only then is the data removed.
         "  systemctl disable etcd >/dev/null 2>&1 || true",
         "  rm -f " + UNIT_FILE + " " + ENV_FILE,
-        "  rm -rf " + DATA_DIR,
         "  systemctl daemon-reload || true",
+        "  systemctl stop etcd 2>/dev/null || true",
+        "  rm -rf " + DATA_DIR,
         "  done_=\"$done_ unit,env,data\"",
         "fi",
         "if grep -qxF " + q + " " + CERT_MARKER + " 2>/dev/null; then",

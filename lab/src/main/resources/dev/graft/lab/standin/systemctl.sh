@@ -63,12 +63,30 @@ run_exec_start() {
     if [ -x "$ROOT$bin" ]; then bin="$ROOT$bin"; fi
     cd "$ROOT/"
     if [ "$mode" = foreground ]; then
-      GRAFT_LAB_ROOT="$ROOT" "$bin" "$@" >>"$LOGS/$u.log" 2>&1 </dev/null
+      GRAFT_LAB_ROOT="$ROOT" "$bin" "$@" >>"$LOGS/$u.log" 2>&1 </dev/null 9>&-
       exit $?
     fi
-    GRAFT_LAB_ROOT="$ROOT" setsid "$bin" "$@" >>"$LOGS/$u.log" 2>&1 </dev/null &
+    # Not holding the unit's job lock (fd 9): the service outlives this job.
+    GRAFT_LAB_ROOT="$ROOT" setsid "$bin" "$@" >>"$LOGS/$u.log" 2>&1 </dev/null 9>&- &
     echo $! > "$pf"
+    # systemd keeps a started unit loaded until it stops, even when its file is deleted (and
+    # daemon-reload runs): stop and is-active must still find it, so its PID file is remembered.
+    echo "$pf" > "$STATE/$u.loaded"
   )
+}
+
+# The PID file of a unit: from its unit file, else from a start that is still loaded.
+loaded_pid_file() {
+  local u="$1" uf
+  if uf=$(unit_file "$u"); then pid_file "$uf" "$u"; return 0; fi
+  [ -f "$STATE/$u.loaded" ] && cat "$STATE/$u.loaded"
+}
+
+# systemd runs one job at a time per unit: a stop waits for a start in flight (and the reverse).
+locked() {
+  local u="$1"; shift
+  mkdir -p "$STATE"
+  ( flock 9; "$@" ) 9>"$STATE/$u.lock"
 }
 
 do_start() {
@@ -99,6 +117,8 @@ do_start() {
   fi
 }
 
+do_restart() { do_stop "$1" || true; do_start "$1"; }
+
 # Active: a simple unit whose process runs, or a oneshot unit that remained after exit.
 unit_active() {
   local uf="$1" u="$2"
@@ -110,10 +130,9 @@ unit_active() {
 }
 
 do_stop() {
-  local u="$1" uf pf pid i
-  uf=$(unit_file "$u") || { echo "Failed to stop $u: Unit $u not loaded." >&2; return 5; }
-  rm -f "$STATE/$u.active"
-  pf=$(pid_file "$uf" "$u")
+  local u="$1" pf pid i
+  pf=$(loaded_pid_file "$u") || { echo "Failed to stop $u: Unit $u not loaded." >&2; return 5; }
+  rm -f "$STATE/$u.active" "$STATE/$u.loaded"
   if is_running "$pf"; then
     pid=$(cat "$pf")
     kill -TERM "$pid" 2>/dev/null
@@ -165,9 +184,9 @@ case "$CMD" in
     for u in "${UNITS[@]}"; do
       u=$(unit_name "$u")
       case "$CMD" in
-        start) do_start "$u" || rc=$? ;;
-        stop) do_stop "$u" || rc=$? ;;
-        *) do_stop "$u" || true; do_start "$u" || rc=$? ;;
+        start) locked "$u" do_start "$u" || rc=$? ;;
+        stop) locked "$u" do_stop "$u" || rc=$? ;;
+        *) locked "$u" do_restart "$u" || rc=$? ;;
       esac
     done ;;
   status)
@@ -177,7 +196,8 @@ case "$CMD" in
     need_units
     for u in "${UNITS[@]}"; do
       u=$(unit_name "$u")
-      if uf=$(unit_file "$u") && unit_active "$uf" "$u"; then
+      if { uf=$(unit_file "$u") && unit_active "$uf" "$u"; } \
+          || { ! unit_file "$u" >/dev/null && pf=$(loaded_pid_file "$u") && is_running "$pf"; }; then
         [ "$QUIET" = 1 ] || echo active
       else
         [ "$QUIET" = 1 ] || echo inactive; rc=3

@@ -83,8 +83,18 @@ class SystemctlStandinTest {
       }
     });
     assertEquals(0, host.exec(T, "systemctl", "start", "etcd").exitCode(), "start is idempotent");
+    // As systemd: a running unit whose file is deleted (and daemon-reloaded) stays loaded, so it
+    // still reports active and stop still stops it; a new start of it is refused.
+    String unit = Files.readString(host.path("/etc/systemd/system/etcd.service"));
+    Files.delete(host.path("/etc/systemd/system/etcd.service"));
+    assertEquals(0, host.exec(T, "systemctl", "daemon-reload").exitCode());
+    assertEquals("active\n", host.exec(T, "systemctl", "is-active", "etcd").stdout());
     assertEquals(0, host.exec(T, "systemctl", "stop", "etcd").exitCode());
     assertFalse(ProcessHandle.of(pid).map(ProcessHandle::isAlive).orElse(false));
+    assertEquals(3, host.exec(T, "systemctl", "is-active", "etcd").exitCode());
+    assertEquals(5, host.exec(T, "systemctl", "start", "etcd").exitCode(), "no unit file, no start");
+    assertEquals(5, host.exec(T, "systemctl", "stop", "etcd").exitCode(), "stopped and gone: not loaded");
+    host.writeFile("/etc/systemd/system/etcd.service", unit, "0644");
     ExecResult inactive = host.exec(T, "systemctl", "status", "etcd");
     assertEquals(3, inactive.exitCode());
     assertTrue(inactive.stdout().contains("inactive (dead)"));
