@@ -98,7 +98,7 @@ class NodeJoinLabTest {
   }
 
   @Test
-  void aWorkerAndAControlPlaneNodeJoinAndBecomeReadyWithTheirLabelsAndTaints() {
+  void aWorkerAndAControlPlaneNodeJoinAndBecomeReadyWithTheirLabelsAndTaints() throws Exception {
     HostState h1 = state.hosts().get(0);
     HostState h2 = state.hosts().get(1);
     HostState h3 = state.hosts().get(2);
@@ -108,8 +108,28 @@ class NodeJoinLabTest {
             List.of(new Taint("dedicated", "batch", "NoSchedule")));
     NodeSpec cp2 = node(h3, List.of(Role.CONTROL_PLANE, Role.ETCD), null, null);
 
-    NodeJoinResult w = join(worker, cp1);
+    // The worker's link goes down for 25 s while its kubeadm join runs (held 5 s by the lab so
+    // the cut lands inside it): the join heals by itself, with no operator and no second join.
+    lab.faults().recordInvocations(h2.name(), "kubeadm");
+    lab.faults().delayNext(h2.name(), "kubeadm", 1, Duration.ofSeconds(5));
+    java.util.concurrent.CompletableFuture<NodeJoinResult> joining =
+        java.util.concurrent.CompletableFuture.supplyAsync(() -> join(worker, cp1));
+    long until = System.nanoTime() + Duration.ofMinutes(2).toNanos();
+    while (lab.host(h2.name()).mutations("kubeadm").stream().noneMatch(m -> m.args().startsWith("join "))) {
+      assertTrue(System.nanoTime() < until, "kubeadm join never started on " + h2.name());
+      Thread.sleep(100);
+    }
+    lab.faults().cutLink(h2.name());
+    try {
+      Thread.sleep(25_000);
+    } finally {
+      lab.faults().restoreLink(h2.name());
+    }
+    NodeJoinResult w = joining.get(5, java.util.concurrent.TimeUnit.MINUTES);
     assertEquals(OperationOutcome.COMPLETED, w.outcome(), w.steps().toString());
+    assertTrue(w.steps().stream().allMatch(s -> s.actions().isEmpty()), "no operator decision: " + w.steps());
+    assertEquals(1, lab.host(h2.name()).mutations("kubeadm").stream().filter(m -> m.args().startsWith("join ")).count(),
+        lab.host(h2.name()).mutations("kubeadm").toString());
     NodeJoinResult c = join(cp2, cp1);
     assertEquals(OperationOutcome.COMPLETED, c.outcome(), c.steps().toString());
     for (StepView s : w.steps()) {
