@@ -388,6 +388,13 @@ public final class UpgradeHostActivitiesImpl implements UpgradeHostActivities {
         "-o", "Dpkg::Options::=--force-confold"));
     pick.forEach((p, v) -> argv.add(p + "=" + v));
     StringBuilder s = new StringBuilder("export DEBIAN_FRONTEND=noninteractive\nheld=\n");
+    // An earlier attempt whose SSH session died (its worker was killed) may have left dpkg
+    // interrupted, which apt then refuses until `dpkg --configure -a` ran: decided from dpkg's own
+    // state on the node (pending updates, or packages dpkg --audit reports half-done).
+    s.append("if ls /var/lib/dpkg/updates 2>/dev/null | grep -q '^[0-9]' || [ -n \"$(dpkg --audit 2>/dev/null)\" ]; then\n")
+        .append("  echo 'graft: an earlier dpkg run was interrupted: dpkg --configure -a first'\n")
+        .append("  dpkg --force-confold --configure -a || exit 1\n")
+        .append("fi\n");
     for (String p : packages) {
       String q = Shell.quote(p);
       s.append("if apt-mark showhold | grep -qx ").append(q).append("; then held=\"$held ").append(p)

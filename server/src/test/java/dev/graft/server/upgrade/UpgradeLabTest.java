@@ -191,6 +191,11 @@ class UpgradeLabTest {
     String first = names.get(0);
     String w = names.get(3);
     lab.faults().slowUpgradeApply(first, 1, Duration.ofSeconds(12));
+    // On the second control plane an earlier dpkg run was interrupted (as when a worker dies
+    // under apt-get): apt refuses until `dpkg --configure -a` ran, which the package step does first.
+    String interrupted = names.get(1);
+    assertEquals(0, lab.host(interrupted).exec(Duration.ofSeconds(20), "/bin/sh", "-c",
+        "mkdir -p /var/lib/dpkg/updates && : > /var/lib/dpkg/updates/0001").exitCode());
     ObjectNode b = body("upgrade", "to-1-31-0");
     b.putObject("upgrade").put("to", TO).put("drainTimeout", "3m");
     long t0 = System.nanoTime();
@@ -230,6 +235,10 @@ class UpgradeLabTest {
       assertTrue(installs.stream().anyMatch(i -> i.contains("kubeadm=1.31.0")), host + ": " + installs);
       assertTrue(installs.stream().anyMatch(i -> i.contains("kubelet=1.31.0")), host + ": " + installs);
     }
+    JsonNode repaired = step(childSteps(done, interrupted), "kubeadm-package");
+    assertTrue(repaired.path("outputTail").asText().contains("dpkg --configure -a first"), repaired.toString());
+    assertEquals("", lab.host(interrupted).exec(Duration.ofSeconds(20), "/bin/sh", "-c",
+        "ls /var/lib/dpkg/updates").stdout().strip(), "dpkg's pending updates were taken in");
     // The worker's drain: one attempt lost with its worker, the next one finished it.
     JsonNode drain = step(childSteps(done, w), "drain");
     List<String> outcomes = StreamSupport.stream(drain.path("attemptHistory").spliterator(), false)
