@@ -61,13 +61,20 @@ class WatchRestartTest {
     });
   }
 
+  /**
+   * How long the server's HTTP side is down: 4 s in the build; {@code -Dgraft.watch.outage=60}
+   * shows the issue's 60 s restart by hand (the watches' --unreachable-timeout is kept above it).
+   */
+  private static final int OUTAGE_SECONDS = Integer.getInteger("graft.watch.outage", 4);
+
   @Test
   void watchesRideOutAServerRestartAndEndWithTheOperationsExitCode() throws Exception {
     String id = "cluster/restart/expand/r1";
     FakeWorkflows.Hold hold = FakeWorkflows.hold("wr1", "join");
     Path inv = Files.writeString(F.dir.resolve("restart.ini"), inventory("restart", "wr1"));
     CompletableFuture<Run> expand = graft(OPERATOR, "expand", "-i", inv.toString(),
-        "--request-id", "r1", "--watch", "--interval", "100", "--unreachable-timeout", "60s");
+        "--request-id", "r1", "--watch", "--interval", "100", "--unreachable-timeout",
+        Math.max(60, OUTAGE_SECONDS + 60) + "s");
     assertTrue(hold.entered().await(20, TimeUnit.SECONDS), "the join step started");
     CompletableFuture<Run> status = graft(VIEWER, "status", id, "--watch", "--interval", "100");
     F.await(id, op -> op.path("state").asText().equals("running"));
@@ -78,8 +85,9 @@ class WatchRestartTest {
     // node waits for an operator.
     FakeWorkflows.failTimes("wr1", "join", 1);
     hold.release().countDown();
-    Thread.sleep(4000);
+    Thread.sleep(OUTAGE_SECONDS * 1000L);
     assertTrue(!expand.isDone() && !status.isDone(), "the watches wait through the outage");
+    System.out.printf("watch restart: the server's HTTP side was down %d s; both watches waited%n", OUTAGE_SECONDS);
     F.startServerAgain();
 
     for (CompletableFuture<Run> f : List.of(expand, status)) {
