@@ -91,6 +91,7 @@ public class UpgradeWorkflowImpl extends StepsWorkflow implements UpgradeWorkflo
     String message = failure != null ? failure
         : outcome == OperationOutcome.ABORTED ? "aborted; nothing was downgraded, running node upgrades were cancelled"
             + " and uncordoned what Graft had cordoned (a node whose kubelet was being replaced stays cordoned)"
+            + afterAbort()
         : "upgraded to " + plan.to() + " (" + (nodes.size() - skipped.size()) + " node(s))"
             + (skipped.isEmpty() ? "" : "; skipped by an operator: " + skipped);
     LOG.info("upgrade {} ended {}: {}", r.operationId(), outcome, message);
@@ -212,6 +213,28 @@ public class UpgradeWorkflowImpl extends StepsWorkflow implements UpgradeWorkflo
           "not every node is Ready at " + plan.to() + ": " + String.join("; ", off), "UpgradeNotVerified");
     }
     return StepOutcome.did("all " + nodes.size() + " nodes Ready at " + plan.to(), "", 1);
+  }
+
+  /**
+   * Where each node the upgrade did not finish stands now, read after the abort (histories from
+   * before this report replay without it).
+   */
+  private String afterAbort() {
+    if (plan == null || Workflow.getVersion("upgrade-abort-report", Workflow.DEFAULT_VERSION, 1) < 1) {
+      return "";
+    }
+    Set<String> finished = new LinkedHashSet<>();
+    for (StepView s : steps.view()) {
+      if (s.id().startsWith("node/") && (s.state() == StepState.SUCCEEDED || s.state() == StepState.ALREADY_SATISFIED)) {
+        finished.add(s.id().substring("node/".length()));
+      }
+    }
+    // Reads only, retried as compensations are: a worker lost here must not leave the report blank.
+    UpgradeHostActivities host = Workflow.newActivityStub(UpgradeHostActivities.class, ActivityKinds.compensation());
+    UpgradeApiActivities api = Workflow.newActivityStub(UpgradeApiActivities.class, ActivityKinds.compensation());
+    List<String> states = AbortReport.read(plan.nodes(), finished, plan.to(), host, api, this::onHost,
+        n -> new UpgradeNodeRequest(request.cluster().name(), request.cluster().kubeconfig(), n.node(), plan.to(), null));
+    return states.isEmpty() ? "" : ". Nodes not finished: " + String.join("; ", states);
   }
 
   private UpgradeHostRequest onHost(NodeUpgrade n) {

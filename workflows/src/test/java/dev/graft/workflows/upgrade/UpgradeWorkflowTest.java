@@ -178,6 +178,11 @@ class UpgradeWorkflowTest {
     assertEquals("v1.31.0", fleet.nodes.get("node1").reported, "node1 stays upgraded: nothing is downgraded");
     assertTrue(fleet.mutations.stream().noneMatch(m -> m.equals("kubeadm-package node3")),
         "node3 was not started after the abort: " + fleet.mutations);
+    // The abort says where each node it did not finish stands, read from the node after the abort.
+    assertTrue(r.message().contains("node2: half-upgraded (at v1.31.0: kubeadm 1.31.0"), r.message());
+    assertTrue(r.message().contains("not yet: kubelet package 1.30.2"), r.message());
+    assertTrue(r.message().contains("node3: not upgraded, still at v1.30.2, Ready, schedulable"), r.message());
+    assertTrue(!r.message().contains("node1:"), "node1 finished and is not reported again: " + r.message());
   }
 
   @Test
