@@ -449,6 +449,7 @@ public final class UpgradeHostActivitiesImpl implements UpgradeHostActivities {
     if (earlier.isPresent()) {
       return upgraded(node, what, earlier.get(), "");
     }
+    String note = "";
     if (request.controlPlane()) {
       Map<String, String> f = facts(node, "observe upgrade", UPGRADED_SCRIPT, SHORT);
       String manifest = UpgradeFacts.imageVersion(f.get("apiserver_image"));
@@ -457,17 +458,22 @@ public final class UpgradeHostActivitiesImpl implements UpgradeHostActivities {
         return StepOutcome.alreadyDone(node.name() + " already runs " + to + ": kubeadm-config says " + to
             + " and its kube-apiserver manifest runs " + manifest, "", attempt());
       }
+      // Manifests at the target do not mean `kubeadm upgrade node` finished: it rewrites them in
+      // its control-plane phase and can still fail in kubelet-config after that, which leaves no
+      // mark on the node. So it runs again (kubeadm supports re-running it after a failure).
       if (!apply && manifestAtTarget) {
-        return StepOutcome.alreadyDone(node.name() + "'s kube-apiserver manifest already runs " + to, "", attempt());
+        note = " (its kube-apiserver manifest already ran " + to + "; run again since nothing on the node tells"
+            + " whether the kubelet-config phase after it finished)";
       }
+    } else {
+      // A worker's kubeadm upgrade node only rewrites the kubelet's configuration from the cluster's:
+      // nothing on the node tells that it ran, and running it again is harmless, so it always runs.
+      note = " (run on every attempt: a worker's kubeadm upgrade node leaves nothing that tells it ran, and repeating it is safe)";
     }
-    // A worker's kubeadm upgrade node only rewrites the kubelet's configuration from the cluster's:
-    // nothing on the node tells that it ran, and running it again is harmless, so it always runs.
     List<String> argv = apply ? List.of("kubeadm", "upgrade", "apply", to.toString(), "--yes")
         : List.of("kubeadm", "upgrade", "node");
     NodeShell.DetachedRun run = shell.runDetached(node, runKey, what, Shell.command(argv), timeout, List.of());
-    return upgraded(node, what, run, request.controlPlane() ? ""
-        : " (run on every attempt: a worker's kubeadm upgrade node leaves nothing that tells it ran, and repeating it is safe)");
+    return upgraded(node, what, run, note);
   }
 
   private StepOutcome upgraded(NodeSpec node, String what, NodeShell.DetachedRun run, String note) {

@@ -135,9 +135,23 @@ class UpgradeHostLabTest {
     StepOutcome node = host.kubeadmUpgrade(req("v1.32.0", false));
     assertEquals("kubeadm upgrade node succeeded on " + h.name(), node.summary());
     assertEquals("v1.32.0", host.observe(req("v1.32.0", true)).apiServerManifest());
-    sh("rm -rf /var/lib/graft/runs"); // the operation pruned its runs: the node itself shows the work done
-    StepOutcome done = host.kubeadmUpgrade(req("v1.32.0", false));
-    assertTrue(done.alreadySatisfied(), done.summary());
+
+    // kubeadm upgrade node rewrites the manifests, then fails in kubelet-config: the manifests at
+    // the target do not mean the run finished, so the retry runs it again (and it succeeds).
+    // (Each call here is attempt 1 of its activity; removing the runs stands for a next attempt,
+    // whose run directory is new: an attempt's own finished run is taken, as above.)
+    sh("rm -rf /var/lib/graft/runs");
+    sh("sed -i 's#kube-apiserver:v1.32.0#kube-apiserver:v1.31.0#' /etc/kubernetes/manifests/kube-apiserver.yaml");
+    lab.faults().failUpgrade(h.name(), "node/control-plane", 1);
+    ActivityFailure half = assertThrows(ActivityFailure.class, () -> host.kubeadmUpgrade(req("v1.32.0", false)));
+    String halfTail = ((ApplicationFailure) half.getCause()).getDetails().get(StepFailureDetails.class).outputTail();
+    assertTrue(halfTail.contains("error execution phase kubelet-config"), halfTail);
+    assertEquals("v1.32.0", host.observe(req("v1.32.0", true)).apiServerManifest(), "the control-plane phase ran");
+    sh("rm -rf /var/lib/graft/runs");
+    StepOutcome retried = host.kubeadmUpgrade(req("v1.32.0", false));
+    assertFalse(retried.alreadySatisfied(), "a half-done upgrade node is not done: " + retried.summary());
+    assertTrue(retried.summary().startsWith("kubeadm upgrade node succeeded on " + h.name())
+        && retried.summary().contains("run again since nothing on the node tells"), retried.summary());
   }
 
   @Test

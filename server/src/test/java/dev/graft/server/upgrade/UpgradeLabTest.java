@@ -51,12 +51,14 @@ import org.junit.jupiter.api.TestMethodOrder;
 /**
  * Issue 15's acceptance: Graft's real upgrade workflows and activities against the upgradable lab
  * (v1.30.2 with v1.31.0 packages on every host). The lab bootstraps host 1; Graft's own expansion
- * grows it to three control planes + etcd and a worker, and then the upgrade to v1.31.0 goes
- * through REST with its worker in a separate process, SIGKILLed twice: during {@code kubeadm
- * upgrade apply} (held by the lab's slow apply) and during the worker's drain (held by a
- * PodDisruptionBudget). It must complete without an operator, upgrade and drain no node twice, and
- * a re-submitted upgrade must find every node already upgraded. The refusals (skew, a blocking
- * budget) run first: they must change nothing.
+ * grows it to three control planes + etcd and a worker. The refusals (skew, a blocking budget) run
+ * first: they must change nothing. Then, through REST with the worker in a separate process: a
+ * first upgrade is SIGKILLed during {@code kubeadm upgrade apply} (held by the lab's slow apply),
+ * parks when the third control plane's {@code kubeadm upgrade node} keeps failing, and is aborted,
+ * saying where each node stands; a re-submitted upgrade skips the two upgraded control planes,
+ * finishes the half-upgraded one and the worker though SIGKILLed during the worker's drain (held
+ * by a PodDisruptionBudget); no node is upgraded or its packages installed twice, and a third
+ * submission finds every node already upgraded.
  */
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
 @TestMethodOrder(MethodOrderer.OrderAnnotation.class)
@@ -76,6 +78,9 @@ class UpgradeLabTest {
   private Process worker;
   private String base;
   private List<String> names;
+  /** The partial upgrade (test 3) and how often its failing `kubeadm upgrade node` ran. */
+  private String partial;
+  private int failedUpgradeNodes;
 
   @BeforeAll
   void up() throws Exception {
@@ -187,27 +192,73 @@ class UpgradeLabTest {
 
   @Test
   @Order(3)
-  void killedDuringApplyAndDuringAWorkersDrainItCompletesUpgradingEachNodeOnce() throws Exception {
+  void killedDuringApplyThenParkedByAFailingUpgradeNodeTheAbortSaysWhereEachNodeStands() throws Exception {
     String first = names.get(0);
-    String w = names.get(3);
+    String failing = names.get(2);
     lab.faults().slowUpgradeApply(first, 1, Duration.ofSeconds(12));
     // On the second control plane an earlier dpkg run was interrupted (as when a worker dies
     // under apt-get): apt refuses until `dpkg --configure -a` ran, which the package step does first.
     String interrupted = names.get(1);
     assertEquals(0, lab.host(interrupted).exec(Duration.ofSeconds(20), "/bin/sh", "-c",
         "mkdir -p /var/lib/dpkg/updates && : > /var/lib/dpkg/updates/0001").exitCode());
+    // The third control plane's `kubeadm upgrade node` fails in kubelet-config every time, after
+    // its control-plane phase rewrote the manifests: the step's retries run out and it parks.
+    lab.faults().failUpgrade(failing, "node/control-plane", 99);
     ObjectNode b = body("upgrade", "to-1-31-0");
+    b.putObject("upgrade").put("to", TO).put("drainTimeout", "3m");
+    long t0 = System.nanoTime();
+    partial = submit(b);
+
+    // During `kubeadm upgrade apply` on the first control plane (held after etcd).
+    workers.await("kubeadm upgrade apply on " + first, Duration.ofMinutes(3),
+        () -> lab.host(first).mutations("kubeadm").stream().anyMatch(m -> m.args().startsWith("upgrade apply")));
+    killAndReplace("during kubeadm upgrade apply on " + first);
+
+    JsonNode parked = awaitState(partial, "needs-attention", Duration.ofMinutes(5));
+    JsonNode step = step(childSteps(parked, failing), "kubeadm-upgrade");
+    assertEquals("needs-attention", step.path("state").asText(), step.toString());
+    assertTrue(step.toString().contains("error execution phase kubelet-config"), "kubeadm's own words: " + step);
+    HttpResponse<String> abort = post("/api/v1/operations/" + partial + "/abort?reason=change%20window%20over", null);
+    assertEquals(200, abort.statusCode(), abort.body());
+    JsonNode aborted = await(partial, Duration.ofMinutes(2));
+    System.out.printf("upgrade e2e: partial upgrade (killed once, parked on %s, aborted): %.1f s%n", failing,
+        (System.nanoTime() - t0) / 1e9);
+    String message = aborted.path("message").asText();
+    assertEquals("aborted", aborted.path("state").asText(), aborted.toString());
+    assertEquals(List.of("upgraded", "upgraded", "aborted", "not-started"),
+        StreamSupport.stream(aborted.at("/result/nodes").spliterator(), false).map(n -> n.path("outcome").asText()).toList(),
+        aborted.at("/result/nodes").toString());
+    assertTrue(message.contains(failing + ": half-upgraded (at " + TO + ": kubeadm 1.31.0")
+        && message.contains("kube-apiserver manifest v1.31.0") && message.contains("re-submit"), message);
+    assertTrue(message.contains(names.get(3) + ": not upgraded, still at " + FROM + ", Ready, schedulable"), message);
+    assertFalse(cordoned(failing) || cordoned(names.get(3)), "the abort leaves nothing cordoned that was not upgraded");
+    JsonNode repaired = step(childSteps(aborted, interrupted), "kubeadm-package");
+    assertTrue(repaired.path("outputTail").asText().contains("dpkg --configure -a first"), repaired.toString());
+    assertEquals("", lab.host(interrupted).exec(Duration.ofSeconds(20), "/bin/sh", "-c",
+        "ls /var/lib/dpkg/updates").stdout().strip(), "dpkg's pending updates were taken in");
+    failedUpgradeNodes = (int) StreamSupport.stream(step.path("attemptHistory").spliterator(), false)
+        .filter(a -> "failed".equals(a.path("outcome").asText())).count();
+    assertTrue(failedUpgradeNodes >= 2, "the step retried before it parked: " + step);
+    assertLostAttempts(partial, List.of(first));
+    lab.faults().failUpgrade(failing, "node/control-plane", 0);
+  }
+
+  @Test
+  @Order(4)
+  void theResubmittedUpgradeSkipsTheUpgradedNodesAndFinishesTheRestThoughKilledDuringADrain() throws Exception {
+    String first = names.get(0);
+    String failing = names.get(2);
+    String w = names.get(3);
+    ObjectNode b = body("upgrade", "to-1-31-0-resumed");
     b.putObject("upgrade").put("to", TO).put("drainTimeout", "3m");
     long t0 = System.nanoTime();
     String id = submit(b);
 
-    // 1. During `kubeadm upgrade apply` on the first control plane (held after etcd).
-    workers.await("kubeadm upgrade apply on " + first, Duration.ofMinutes(3),
-        () -> lab.host(first).mutations("kubeadm").stream().anyMatch(m -> m.args().startsWith("upgrade apply")));
-    // The pre-checks are behind us: now a budget may block the worker's drain.
+    // Past the pre-checks (the half-upgraded control plane is upgraded again), a budget blocks
+    // the worker's drain; the worker is killed while that drain waits.
+    workers.await("kubeadm upgrade node on " + failing + " again", Duration.ofMinutes(3),
+        () -> kubeadm(failing).stream().filter(a -> a.startsWith("upgrade node")).count() > failedUpgradeNodes);
     lab.faults().blockDrain(w);
-    killAndReplace("during kubeadm upgrade apply on " + first);
-    // 2. During the worker's drain: it is cordoned and its eviction answers 429.
     workers.await("the drain of " + w, Duration.ofMinutes(4), () -> cordoned(w));
     Thread.sleep(1_000);
     killAndReplace("during the drain of " + w);
@@ -217,43 +268,32 @@ class UpgradeLabTest {
     double wall = (System.nanoTime() - t0) / 1e9;
     assertEquals("done", done.path("state").asText(), done.toString());
     assertEquals(0, done.at("/result/total/failed").asInt(), done.toString());
-    for (JsonNode n : done.at("/result/nodes")) {
-      assertEquals("upgraded", n.get("outcome").asText(), n.toString());
-    }
+    assertEquals(List.of("already-upgraded", "already-upgraded", "upgraded", "upgraded"),
+        StreamSupport.stream(done.at("/result/nodes").spliterator(), false).map(n -> n.path("outcome").asText()).toList(),
+        done.at("/result/nodes").toString());
     JsonNode snapshot = step(done.get("steps"), "etcd-snapshot");
     assertTrue(snapshot.path("summary").asText().matches("(?s).*/var/lib/graft/etcd-snapshots/.*\\.db.*[0-9a-f]{64}.*"),
         snapshot.toString());
     printFigures(done, wall);
 
-    // Each node upgraded and its packages installed once, the apply once, nothing twice.
+    // Each node upgraded and its packages installed once over both operations, the apply once;
+    // only the failing control plane ran `upgrade node` again: its failed attempts, then once.
     for (String host : names) {
       List<String> upgrades = kubeadm(host).stream().filter(a -> a.startsWith("upgrade apply") || a.startsWith("upgrade node")).toList();
-      assertEquals(1, upgrades.size(), host + ": " + upgrades);
+      assertEquals(host.equals(failing) ? failedUpgradeNodes + 1 : 1, upgrades.size(), host + ": " + upgrades);
       assertEquals(host.equals(first), upgrades.get(0).startsWith("upgrade apply"), host + ": " + upgrades);
       List<String> installs = aptInstalls(host);
       assertEquals(installs.stream().distinct().toList(), installs, host + " installed twice: " + installs);
       assertTrue(installs.stream().anyMatch(i -> i.contains("kubeadm=1.31.0")), host + ": " + installs);
       assertTrue(installs.stream().anyMatch(i -> i.contains("kubelet=1.31.0")), host + ": " + installs);
     }
-    JsonNode repaired = step(childSteps(done, interrupted), "kubeadm-package");
-    assertTrue(repaired.path("outputTail").asText().contains("dpkg --configure -a first"), repaired.toString());
-    assertEquals("", lab.host(interrupted).exec(Duration.ofSeconds(20), "/bin/sh", "-c",
-        "ls /var/lib/dpkg/updates").stdout().strip(), "dpkg's pending updates were taken in");
     // The worker's drain: one attempt lost with its worker, the next one finished it.
     JsonNode drain = step(childSteps(done, w), "drain");
     List<String> outcomes = StreamSupport.stream(drain.path("attemptHistory").spliterator(), false)
         .map(a -> a.path("outcome").asText()).toList();
     assertEquals(List.of("worker-lost", "succeeded"), outcomes, drain.toString());
+    assertLostAttempts(id, List.of(w));
     assertCluster();
-    // The audit trail has an entry per attempt: the two the dead workers lost, numbered, and why.
-    HttpResponse<String> history = get("/api/v1/operations/" + id + "/history");
-    List<JsonNode> lost = StreamSupport.stream(JSON.readTree(history.body()).path("entries").spliterator(), false)
-        .filter(e -> "timed-out".equals(e.path("outcome").asText()) && e.toString().contains("heartbeat")).toList();
-    assertEquals(2, lost.size(), "the lost attempts in the audit trail: " + lost);
-    assertEquals(List.of(first, w), lost.stream().map(e -> e.path("node").asText()).toList(), lost.toString());
-    for (JsonNode e : lost) {
-      assertEquals(1, e.path("attempt").asInt(), e.toString());
-    }
 
     // A re-submitted upgrade (a new request) finds every node upgraded and changes nothing.
     List<String> before = mutating();
@@ -268,6 +308,17 @@ class UpgradeLabTest {
     assertEquals(before, mutating(), "the second upgrade ran a mutating command");
     System.out.printf("upgrade e2e: the re-submitted upgrade: %d nodes already-upgraded in %.1f s%n",
         second.at("/result/nodes").size(), (System.nanoTime() - t1) / 1e9);
+  }
+
+  /** The audit trail has an entry per attempt a dead worker lost: numbered 1, on these nodes, and why. */
+  private void assertLostAttempts(String id, List<String> nodes) throws Exception {
+    HttpResponse<String> history = get("/api/v1/operations/" + id + "/history");
+    List<JsonNode> lost = StreamSupport.stream(JSON.readTree(history.body()).path("entries").spliterator(), false)
+        .filter(e -> "timed-out".equals(e.path("outcome").asText()) && e.toString().contains("heartbeat")).toList();
+    assertEquals(nodes, lost.stream().map(e -> e.path("node").asText()).toList(), "the lost attempts in " + id + ": " + lost);
+    for (JsonNode e : lost) {
+      assertEquals(1, e.path("attempt").asInt(), e.toString());
+    }
   }
 
   private void killAndReplace(String point) throws Exception {
@@ -395,28 +446,39 @@ class UpgradeLabTest {
     return JSON.readTree(r.body()).get("id").asText();
   }
 
-  /** Polls the operation until it ends or parks; fails with the workers' logs on timeout. */
+  /** Polls the operation until it ends (with its result); fails with the workers' logs if it parks. */
   private JsonNode await(String id, Duration timeout) throws Exception {
+    return awaitState(id, null, timeout);
+  }
+
+  /**
+   * Polls the operation until it is in {@code state} (null: ended with its result); fails with the
+   * workers' logs on timeout, or when it parks in needs-attention unless that is the state awaited.
+   */
+  private JsonNode awaitState(String id, String state, Duration timeout) throws Exception {
     JsonNode[] last = {null};
     String[] seen = {""};
-    workers.await(id + " to end", timeout, () -> {
+    workers.await(id + (state == null ? " to end" : " to be " + state), timeout, () -> {
       try {
         HttpResponse<String> r = get("/api/v1/operations/" + id);
         if (r.statusCode() != 200) {
           return false;
         }
         last[0] = JSON.readTree(r.body());
-        String now = last[0].path("state").asText() + " " + last[0].path("message").asText("");
-        if (!now.equals(seen[0])) {
-          System.out.println("upgrade e2e: " + id + ": " + now);
-          seen[0] = now;
+        String now = last[0].path("state").asText();
+        String line = now + " " + last[0].path("message").asText("");
+        if (!line.equals(seen[0])) {
+          System.out.println("upgrade e2e: " + id + ": " + line);
+          seen[0] = line;
         }
-        if ("needs-attention".equals(last[0].path("state").asText())) {
+        if (state != null) {
+          return state.equals(now);
+        }
+        if ("needs-attention".equals(now)) {
           fail(id + " needs attention: " + last[0] + workers.output());
         }
         // An ended operation carries its result (and with it the reason it ended).
-        return List.of("done", "failed", "aborted").contains(last[0].path("state").asText())
-            && last[0].hasNonNull("result");
+        return List.of("done", "failed", "aborted").contains(now) && last[0].hasNonNull("result");
       } catch (java.io.IOException | InterruptedException e) {
         return false;
       }
@@ -425,8 +487,14 @@ class UpgradeLabTest {
   }
 
   private HttpResponse<String> post(ObjectNode body) throws Exception {
-    return http.send(HttpRequest.newBuilder(URI.create(base + "/api/v1/operations")).timeout(Duration.ofSeconds(60))
-        .header("Content-Type", "application/json").POST(HttpRequest.BodyPublishers.ofString(body.toString())).build(),
+    return post("/api/v1/operations", body.toString());
+  }
+
+  /** A POST as the CLI sends it (JSON, no Origin); {@code body} null for a decision. */
+  private HttpResponse<String> post(String path, String body) throws Exception {
+    return http.send(HttpRequest.newBuilder(URI.create(base + path)).timeout(Duration.ofSeconds(60))
+        .header("Content-Type", "application/json")
+        .POST(body == null ? HttpRequest.BodyPublishers.noBody() : HttpRequest.BodyPublishers.ofString(body)).build(),
         HttpResponse.BodyHandlers.ofString());
   }
 

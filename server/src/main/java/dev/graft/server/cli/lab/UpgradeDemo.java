@@ -2,6 +2,8 @@ package dev.graft.server.cli.lab;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.graft.activities.etcd.EtcdMemberReader;
+import dev.graft.activities.etcd.EtcdTls;
 import dev.graft.activities.kube.KubeClients;
 import dev.graft.lab.HostState;
 import dev.graft.lab.Lab;
@@ -11,6 +13,8 @@ import dev.graft.lab.LabState;
 import dev.graft.lab.RolePlan;
 import dev.graft.server.GraftApplication;
 import dev.graft.server.cli.ops.CliExit;
+import dev.graft.workflows.plan.EtcdMember;
+import io.etcd.jetcd.Client;
 import io.fabric8.kubernetes.api.model.Node;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import java.io.PrintStream;
@@ -114,6 +118,7 @@ final class UpgradeDemo {
     }
     out.printf("[6/6] upgraded in %.0f s (wall, including the operator's retry)%n", upgradeSeconds);
     summary(out, url, id, state);
+    auditExcerpt(out, url, id, worker);
     return end(ns, out, lab, keep, code, t0, null);
   }
 
@@ -162,6 +167,7 @@ final class UpgradeDemo {
         String from = from(op, h.name());
         out.printf("      %-10s %-8s %s → %s  %5.1f s  %s%s%n", h.name(), outcome(op, h.name()), from, kubelet,
             seconds(step), ready ? "Ready" : "NOT Ready", schedulable ? "" : ", cordoned");
+        out.println("                 steps: " + stepTimes(op, h.name()));
         if (ready && schedulable && TO.equals(kubelet)) {
           atTarget++;
         } else {
@@ -173,6 +179,75 @@ final class UpgradeDemo {
         : "      NOT all nodes Ready at " + TO + ": " + notReady);
     JsonNode snap = step(op.path("steps"), "etcd-snapshot");
     out.println("      etcd snapshot: " + (snap == null ? "(none)" : snap.path("summary").asText()));
+    etcdVoters(out, state);
+  }
+
+  /** etcd as its members say, read with the lab's client certificate: voters, learners, health. */
+  private static void etcdVoters(PrintStream out, LabState state) {
+    List<String> endpoints = state.hosts().subList(0, 3).stream().map(h -> "https://" + h.address() + ":2379").toList();
+    EtcdTls tls = new EtcdTls(state.bootstrap().etcdCaCert(), state.bootstrap().etcdClientCert(),
+        state.bootstrap().etcdClientKey());
+    Duration t = Duration.ofSeconds(10);
+    try (Client etcd = EtcdMemberReader.client(endpoints, tls, t)) {
+      List<EtcdMember> members = new EtcdMemberReader(etcd, t).readMembers();
+      long voters = members.stream().filter(m -> !m.learner()).count();
+      long healthy = members.stream().filter(m -> !m.learner() && m.healthy()).count();
+      out.printf("      etcd: %d voters, %d healthy, %d learners (%s)%n", voters, healthy, members.size() - voters,
+          String.join(", ", members.stream().map(EtcdMember::name).toList()));
+    } catch (Exception e) {
+      out.println("      etcd: could not read the members: " + e.getMessage());
+    }
+  }
+
+  /**
+   * The injected failure as the audit trail keeps it: the worker's drain attempts (the failed one
+   * with its error) and the operator's decision that resolved it.
+   */
+  private void auditExcerpt(PrintStream out, String url, String id, String worker) {
+    JsonNode history = get(url, id + "/history");
+    if (history == null) {
+      out.println("      (the audit trail could not be read)");
+      return;
+    }
+    out.println("      = ./graft history " + id + "   (the injected failure and its decision, from the audit trail)");
+    java.time.format.DateTimeFormatter hms = java.time.format.DateTimeFormatter.ofPattern("HH:mm:ss")
+        .withZone(java.time.ZoneId.systemDefault());
+    for (JsonNode e : history.path("entries")) {
+      boolean drain = worker.equals(e.path("node").asText()) && e.path("step").asText().endsWith(".Drain");
+      boolean decision = "decision".equals(e.path("kind").asText());
+      if (!drain && !decision) {
+        continue;
+      }
+      String at = hms.format(java.time.Instant.ofEpochMilli(e.path("atMillis").asLong()));
+      if (decision) {
+        out.printf("      %s decision  %s %s on step %s by %s: \"%s\" (%s)%n", at, e.path("decision").asText(),
+            e.path("workflowId").asText(), e.path("stepId").asText(), e.path("actor").asText(),
+            e.path("reason").asText(), e.path("outcome").asText());
+      } else {
+        String detail = e.path("detail").asText("");
+        out.printf("      %s attempt %d of %s on %s: %s%s%n", at, e.path("attempt").asInt(), e.path("step").asText(),
+            worker, e.path("outcome").asText(), detail.isEmpty() ? "" : " — " + clip(detail, 200));
+      }
+    }
+  }
+
+  private static String clip(String s, int max) {
+    String one = s.replace('\n', ' ');
+    return one.length() <= max ? one : one.substring(0, max) + "…";
+  }
+
+  /** The node's own steps and how long each ran, e.g. "check 0.4 s, kubeadm-package 2.0 s, …". */
+  private static String stepTimes(JsonNode op, String node) {
+    List<String> out = new ArrayList<>();
+    for (JsonNode c : op.path("children")) {
+      if (node.equals(c.path("node").asText())) {
+        for (JsonNode s : c.path("steps")) {
+          out.add(s.path("id").asText() + " " + String.format("%.1f s", seconds(s))
+              + (s.path("attempts").asInt(1) > 1 ? " (" + s.path("attempts").asInt() + " attempts)" : ""));
+        }
+      }
+    }
+    return out.isEmpty() ? "(not read)" : String.join(", ", out);
   }
 
   private static String outcome(JsonNode op, String node) {
