@@ -257,7 +257,7 @@ class UpgradeLabTest {
     // Past the pre-checks (the half-upgraded control plane is upgraded again), a budget blocks
     // the worker's drain; the worker is killed while that drain waits.
     workers.await("kubeadm upgrade node on " + failing + " again", Duration.ofMinutes(3),
-        () -> kubeadm(failing).stream().filter(a -> a.startsWith("upgrade node")).count() > failedUpgradeNodes);
+        () -> running(id) && kubeadm(failing).stream().filter(a -> a.startsWith("upgrade node")).count() > failedUpgradeNodes);
     lab.faults().blockDrain(w);
     workers.await("the drain of " + w, Duration.ofMinutes(4), () -> cordoned(w));
     Thread.sleep(1_000);
@@ -392,6 +392,19 @@ class UpgradeLabTest {
   private static JsonNode step(JsonNode steps, String id) {
     return StreamSupport.stream(steps.spliterator(), false).filter(s -> id.equals(s.path("id").asText())).findFirst()
         .orElseThrow(() -> new AssertionError("no step " + id + " in " + steps));
+  }
+
+  /** True while the operation runs; fails the test with the operation when it ended or parked. */
+  private boolean running(String id) {
+    try {
+      JsonNode op = JSON.readTree(get("/api/v1/operations/" + id).body());
+      if (!"running".equals(op.path("state").asText())) {
+        fail(id + " is " + op.path("state").asText() + ", not running: " + op);
+      }
+      return true;
+    } catch (java.io.IOException | InterruptedException e) {
+      return false;
+    }
   }
 
   private boolean cordoned(String node) {
