@@ -65,7 +65,7 @@ final class MetalK8sImporter {
       }
     }
     p.throwIfAny();
-    ClusterSpec cluster = new ClusterSpec(Defaults.CLUSTER_NAME,
+    ClusterSpec cluster = new ClusterSpec(null,
         Defaults.apiEndpoint(nodes, Defaults.API_PORT), null, null,
         new PodNetwork(Defaults.METALK8S_POD_CIDR, PodNetwork.DEFAULT_NODE_MASK),
         Defaults.METALK8S_SERVICE_CIDR, EtcdSpec.kubeadmDefaults(), SshSpec.EMPTY, nodes,
