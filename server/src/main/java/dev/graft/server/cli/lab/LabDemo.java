@@ -170,14 +170,22 @@ public final class LabDemo implements LabAction {
   }
 
   /**
-   * The lab's kubespray inventory with the 4th host as an infra worker: a label the kubelet may not
-   * set itself (node-role.kubernetes.io/*), so Graft applies it through the API, and a taint.
+   * The lab's kubespray inventory as an SRE who never ran Graft has it: no cluster name, no API
+   * endpoint and no etcd client files for Graft (the cluster's kubeadm-config names the first two,
+   * and etcd is read through host 1 with its own certificate), and the 4th host as an infra
+   * worker: a label the kubelet may not set itself (node-role.kubernetes.io/*), so Graft applies
+   * it through the API, and a taint.
    */
   public static Path writeInventory(LabState state, Path target) throws IOException {
     String infra = state.hosts().get(3).name();
     List<String> lines = new ArrayList<>();
-    lines.add("# `graft lab demo`: the lab's inventory.ini, with " + infra + " as an infra worker.");
+    lines.add("# `graft lab demo`: the lab's inventory.ini without Graft's variables, with " + infra
+        + " as an infra worker.");
     for (String line : Files.readAllLines(Path.of(state.inventoryIni()))) {
+      if (line.startsWith("graft_etcd_") || line.startsWith("graft_cluster_name=")
+          || line.startsWith("graft_api_endpoint=")) {
+        continue;
+      }
       if (line.startsWith(infra + " ")) {
         line += " node_labels=\"{'node-role.kubernetes.io/infra': '', 'graft.dev/pool': 'infra'}\""
             + " node_taints=\"['node-role.kubernetes.io/infra=:NoSchedule']\"";
