@@ -136,7 +136,9 @@ public final class PlanCommand extends Command {
       PlanningService.Planned planned = planning().plan(inv, source, maxParallel,
           new InventoryValidator(resolver, checkFiles));
       if ("json".equals(output)) {
-        out.println(json(planned.plan()));
+        // As an operation stores it: routing steps carry their route count, not the n×(n−1)
+        // route lists (OperationRequest), so this is byte for byte what a submit would run.
+        out.println(json(planned.plan().withoutRoutes()));
       } else {
         out.print(PlanText.render(planned.inventory(), planned.from(), planned.observed(), planned.plan()));
       }

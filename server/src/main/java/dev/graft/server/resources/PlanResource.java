@@ -139,7 +139,7 @@ public class PlanResource {
       boolean look = checkFiles && operator;
       PlanningService.Planned planned = planning.plan(inv, new PlanningService.AssumeEmpty(),
           maxParallel, new InventoryValidator(resolver, path -> look && files.allows(path)));
-      return Response.ok(planned.plan()).build();
+      return Response.ok(planned.plan().withoutRoutes()).build();
     } catch (InventoryException e) {
       throw ApiProblem.of(e);
     } catch (PlanningException e) {
@@ -173,7 +173,7 @@ public class PlanResource {
     int parallel = req.options() != null && req.options().maxParallel() != null
         ? req.options().maxParallel() : maxParallel;
     return Response.ok(new ExpansionRequests(planning, resolver, files, true)
-        .plan(req, parallel, lookAtFiles).plan()).build();
+        .plan(req, parallel, lookAtFiles).plan().withoutRoutes()).build();
   }
 
   private Response upgrade(String body, boolean checkFiles, SecurityContext security) {
