@@ -140,7 +140,8 @@ public final class PlanCommand extends Command {
         // route lists (OperationRequest), so this is byte for byte what a submit would run.
         out.println(json(planned.plan().withoutRoutes()));
       } else {
-        out.print(PlanText.render(planned.inventory(), planned.from(), planned.observed(), planned.plan()));
+        out.print(PlanText.render(planned.inventory(), planned.from(), planned.observed(), planned.plan(),
+            maxParallel));
       }
       return planned.plan().refused() ? 1 : 0;
     } catch (InventoryException e) {
