@@ -54,6 +54,8 @@ public final class Lab implements AutoCloseable, LabBootstrap.Target {
   private final AtomicBoolean closed = new AtomicBoolean();
   private final Thread hook;
   private volatile boolean detached;
+  /** At the end, stop only the API stand-in and leave the hosts (see {@link #keepHosts()}). */
+  private volatile boolean keepHosts;
   /** The API stand-in of a bootstrapped lab; it lives in this JVM. */
   private volatile ApiStandin api;
 
@@ -340,6 +342,20 @@ public final class Lab implements AutoCloseable, LabBootstrap.Target {
     }
   }
 
+  /**
+   * Keeps the hosts when this JVM ends (or on {@link #close()}): a bootstrapped lab's API
+   * stand-in lives in this JVM and stops with it, but the hosts (their OpenSSH, etcd, routes and
+   * stand-in processes) and lab.json stay for {@code graft lab status}, {@code ssh} and {@code
+   * graft lab down}. Without a bootstrap this is {@link #detach()}.
+   */
+  public void keepHosts() {
+    if (api == null) {
+      detach();
+      return;
+    }
+    keepHosts = true;
+  }
+
   private void closeFromHook() {
     if (!detached) {
       shutdown();
@@ -370,6 +386,10 @@ public final class Lab implements AutoCloseable, LabBootstrap.Target {
       } catch (RuntimeException e) {
         LOG.warn("lab {}: stopping the API stand-in failed: {}", state.id(), e.toString());
       }
+    }
+    if (keepHosts) {
+      LOG.info("lab {}: the API stand-in stopped; the hosts stay (graft lab down removes them)", state.id());
+      return;
     }
     for (InprocessHost h : servers) {
       try {

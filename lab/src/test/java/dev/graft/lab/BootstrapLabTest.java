@@ -103,8 +103,31 @@ class BootstrapLabTest {
       return;
     }
     LabState recorded = lab.state();
+    // `graft lab demo --keep`: the JVM that bootstrapped the lab ends (here: close) and takes the
+    // API stand-in with it, while the hosts stay for `lab status`, ssh and `lab down`.
+    lab.keepHosts();
     lab.close();
-    assertTrue(Lab.down(stateDir).get(0).contains("nothing to do"));
+    java.net.URI api = java.net.URI.create(recorded.apiEndpoint());
+    try (java.net.Socket s = new java.net.Socket()) {
+      s.connect(new java.net.InetSocketAddress(api.getHost(), api.getPort()), 2000);
+      throw new AssertionError("the API stand-in still answers at " + api + " after its JVM's lab closed");
+    } catch (java.io.IOException refused) {
+      // stopped with the lab's JVM, as `lab demo --keep` says
+    }
+    LabStatus kept = LabStatus.of(LabState.read(stateDir));
+    assertEquals(3, kept.hosts().size(), "lab status reads the kept lab");
+    HostState h1 = recorded.host(NODE);
+    Process ssh = new ProcessBuilder("ssh", "-i", recorded.clientKey(), "-o", "BatchMode=yes",
+        "-o", "StrictHostKeyChecking=yes", "-o", "UserKnownHostsFile=" + recorded.knownHosts(),
+        "-o", "ConnectTimeout=5", "-p", String.valueOf(h1.sshPort()), "root@" + h1.address(),
+        "hostname; test -f /etc/kubernetes/manifests/etcd.yaml && echo kept")
+        .redirectErrorStream(true).start();
+    assertTrue(ssh.waitFor(20, java.util.concurrent.TimeUnit.SECONDS), "ssh to a kept host");
+    String seen = new String(ssh.getInputStream().readAllBytes(), java.nio.charset.StandardCharsets.UTF_8);
+    assertEquals(0, ssh.exitValue(), seen);
+    assertTrue(seen.contains(NODE) && seen.contains("kept"), seen);
+    // `lab down` from "another process" removes what was kept.
+    assertFalse(Lab.down(stateDir).get(0).contains("nothing to do"), "lab down found the kept lab");
     List<String> left = new ArrayList<>();
     for (int i = 0; i < 50; i++) {
       left = before.leftovers(MachineSnapshot.take(), recorded);

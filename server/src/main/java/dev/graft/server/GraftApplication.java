@@ -179,7 +179,7 @@ public class GraftApplication extends Application<GraftConfiguration> {
             temporal,
             new dev.graft.server.inventory.DnsHostResolver(config.getOperations().getPlanDnsTimeout()),
             config.getOperations().isCheckFiles(),
-            new dev.graft.server.operations.ExistingCluster(java.time.Duration.ofSeconds(10)),
+            dev.graft.server.planning.PlanningService.within(files),
             config.getOperations().policy(),
             files),
         reader,

@@ -68,9 +68,33 @@ public final class EtcdActivitiesImpl implements EtcdActivities {
   private final EtcdClients clients;
   private final long timeoutMillis;
 
+  private final EtcdViaNodes viaNodes;
+
+  /** jetcd with the worker's client files only; a request that names nodes to go through fails. */
   public EtcdActivitiesImpl(EtcdClients clients) {
+    this(clients, null);
+  }
+
+  /**
+   * @param throughNodes how a request without client files on the worker ({@link
+   *     EtcdSpec#viaNodes()}) reaches etcd: over SSH, through a control-plane node's own certificate
+   */
+  public EtcdActivitiesImpl(EtcdClients clients, EtcdThroughNode throughNodes) {
     this.clients = clients;
     this.timeoutMillis = clients.timeout().toMillis();
+    this.viaNodes = throughNodes == null ? null : new EtcdViaNodes(throughNodes);
+  }
+
+  /** The node route for a request that asks for it; null for the worker's own client files. */
+  private EtcdViaNodes via(EtcdSpec spec) {
+    if (!spec.viaNodes()) {
+      return null;
+    }
+    if (viaNodes == null) {
+      throw failure("this worker cannot reach etcd through a node (no SSH wired into its etcd activities)",
+          "InvalidInput", true, "");
+    }
+    return viaNodes;
   }
 
   // ---- reads ------------------------------------------------------------------------------
@@ -82,6 +106,12 @@ public final class EtcdActivitiesImpl implements EtcdActivities {
 
   @Override
   public List<EndpointHealth> health(ClusterRequest request) {
+    if (via(request.etcd()) != null) {
+      return observe(request.etcd()).voters().stream().filter(EtcdMemberStatus::started)
+          .sorted(Comparator.comparing(EtcdMemberStatus::clientUrl))
+          .map(m -> new EndpointHealth(m.clientUrl(), Boolean.TRUE.equals(m.endpointHealthy()), 0, m.problem()))
+          .toList();
+    }
     Client c = clients.forSpec(request.etcd());
     List<String> urls = new ArrayList<>();
     for (Member m : call(c.getClusterClient().listMember(), "member list", timeoutMillis).getMembers()) {
@@ -166,6 +196,9 @@ public final class EtcdActivitiesImpl implements EtcdActivities {
 
   /** Member list, alarms, and every started member's status and endpoint read, all in parallel. */
   EtcdClusterStatus observe(EtcdSpec spec) {
+    if (via(spec) != null) {
+      return viaNodes.observe(spec);
+    }
     Client c = answering(spec);
     List<Member> members = call(c.getClusterClient().listMember(), "member list", timeoutMillis).getMembers();
     Map<Long, List<String>> alarms = new HashMap<>();
@@ -316,6 +349,9 @@ public final class EtcdActivitiesImpl implements EtcdActivities {
   @Override
   public MemberResult addLearner(MemberRequest request) {
     validUrl(request.peerUrl());
+    if (via(request.etcd()) != null) {
+      return viaNodes.addLearner(request);
+    }
     Client c = clients.forSpec(request.etcd());
     List<Member> members = call(c.getClusterClient().listMember(), "member list", timeoutMillis).getMembers();
     Member existing = byPeer(members, request.peerUrl());
@@ -350,6 +386,9 @@ public final class EtcdActivitiesImpl implements EtcdActivities {
 
   @Override
   public StepOutcome awaitCaughtUp(CatchUpRequest request) {
+    if (via(request.etcd()) != null) {
+      return viaNodes.awaitCaughtUp(request);
+    }
     long stopAt = request.deadlineMillis() - 1000;
     String last = "not observed yet";
     while (true) {
@@ -404,6 +443,9 @@ public final class EtcdActivitiesImpl implements EtcdActivities {
 
   @Override
   public StepOutcome promote(MemberRequest request) {
+    if (via(request.etcd()) != null) {
+      return viaNodes.promote(request);
+    }
     Client c = clients.forSpec(request.etcd());
     Member m = byPeer(call(c.getClusterClient().listMember(), "member list", timeoutMillis).getMembers(), request.peerUrl());
     if (m == null) {
@@ -420,6 +462,9 @@ public final class EtcdActivitiesImpl implements EtcdActivities {
 
   @Override
   public StepOutcome remove(MemberRequest request) {
+    if (via(request.etcd()) != null) {
+      return viaNodes.remove(request);
+    }
     Client c = clients.forSpec(request.etcd());
     Member m = byPeer(call(c.getClusterClient().listMember(), "member list", timeoutMillis).getMembers(), request.peerUrl());
     if (m == null) {
@@ -437,6 +482,10 @@ public final class EtcdActivitiesImpl implements EtcdActivities {
   }
 
   private void removeById(EtcdSpec spec, String id, String label) {
+    if (via(spec) != null) {
+      viaNodes.removeById(spec, id);
+      return;
+    }
     try {
       call(clients.forSpec(spec).getClusterClient().removeMember(Long.parseUnsignedLong(id, 16)),
           "remove " + label, timeoutMillis);
@@ -453,6 +502,9 @@ public final class EtcdActivitiesImpl implements EtcdActivities {
   }
 
   private StepOutcome moveLeaderAway(EtcdSpec spec, EtcdClusterStatus status, String toPeerUrl) {
+    if (via(spec) != null) {
+      return viaNodes.moveLeader(spec, status, toPeerUrl);
+    }
     EtcdMemberStatus leader = status.leader().orElseThrow(() ->
         failure("etcd has no leader to move", "EtcdUnavailable", false, status.table()));
     EtcdMemberStatus to = toPeerUrl != null

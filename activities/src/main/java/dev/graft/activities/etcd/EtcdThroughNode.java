@@ -6,6 +6,8 @@ import dev.graft.activities.common.InvalidValueException;
 import dev.graft.activities.common.Shell;
 import dev.graft.activities.node.NodeShell;
 import dev.graft.activities.ssh.CommandResult;
+import dev.graft.activities.ssh.RemoteCommand;
+import dev.graft.activities.ssh.RemoteShell;
 import dev.graft.workflows.etcd.EtcdClusterStatus;
 import dev.graft.workflows.etcd.EtcdMemberStatus;
 import dev.graft.workflows.model.NodeSpec;
@@ -44,9 +46,26 @@ public final class EtcdThroughNode {
   private static final Duration SHORT = Duration.ofSeconds(60);
   private static final ObjectMapper JSON = new ObjectMapper();
 
-  private final NodeShell shell;
+  /** Runs one script on a node; a non-zero exit is a result, not an exception. */
+  @FunctionalInterface
+  public interface Commands {
+    CommandResult run(NodeSpec node, String label, String script, Duration timeout);
+  }
 
+  private final Commands shell;
+
+  /** Inside an activity: heartbeats and typed failures come from {@link NodeShell}. */
   public EtcdThroughNode(NodeShell shell) {
+    this((node, label, script, timeout) -> shell.run(node, label, script, timeout, List.of()));
+  }
+
+  /** Outside an activity (the planner reads etcd while it plans): plain bounded SSH commands. */
+  public static EtcdThroughNode over(RemoteShell ssh) {
+    return new EtcdThroughNode((node, label, script, timeout) ->
+        ssh.run(NodeShell.target(node), RemoteCommand.of(script, timeout).withLabel(label)));
+  }
+
+  public EtcdThroughNode(Commands shell) {
     this.shell = shell;
   }
 
@@ -64,7 +83,7 @@ public final class EtcdThroughNode {
         "  echo \"etcd at $u did not list its members: $out\" >&2",
         "done",
         "exit 5");
-    CommandResult r = shell.run(via, "etcd member list", list, SHORT, List.of());
+    CommandResult r = shell.run(via, "etcd member list", list, SHORT);
     require(via, "list etcd members through " + via.name(), r);
     JsonNode members = parse(via, r.stdoutTail()).path("members");
     List<String> clientUrls = new ArrayList<>();
@@ -76,16 +95,22 @@ public final class EtcdThroughNode {
     Map<String, JsonNode> statuses = new HashMap<>();
     Map<String, Boolean> health = new HashMap<>();
     Map<String, String> problems = new HashMap<>();
+    Map<String, List<String>> alarms = new HashMap<>();
     if (!clientUrls.isEmpty()) {
       String probe = String.join("\n",
           PRELUDE,
+          "for u in $(printf '%s' \"$servers\" | tr ',' ' '); do",
+          "  if a=$(c -X POST -d '{\"action\":\"GET\"}' \"$u/v3/maintenance/alarm\" 2>/dev/null); then",
+          "    printf 'alarms - %s\\n' \"$(printf '%s' \"$a\" | tr '\\n' ' ')\"; break",
+          "  fi",
+          "done",
           "for u in " + clientUrls.stream().map(Shell::quote).collect(Collectors.joining(" ")) + "; do",
           "  s=$(c -X POST -d '{}' \"$u/v3/maintenance/status\" 2>&1) || s=\"ERR $s\"",
           "  h=$(c \"$u/health\" 2>&1) || h=\"ERR $h\"",
           "  printf 'status %s %s\\n' \"$u\" \"$(printf '%s' \"$s\" | tr '\\n' ' ')\"",
           "  printf 'health %s %s\\n' \"$u\" \"$(printf '%s' \"$h\" | tr '\\n' ' ')\"",
           "done");
-      CommandResult p = shell.run(via, "etcd member status", probe, SHORT, List.of());
+      CommandResult p = shell.run(via, "etcd member status", probe, SHORT);
       require(via, "probe etcd members through " + via.name(), p);
       for (String line : p.stdoutTail().split("\n")) {
         String[] f = line.split(" ", 3);
@@ -93,7 +118,14 @@ public final class EtcdThroughNode {
           continue;
         }
         String body = f[2].strip();
-        if (f[0].equals("status")) {
+        if (f[0].equals("alarms")) {
+          if (body.startsWith("{")) {
+            for (JsonNode a : parse(via, body).path("alarms")) {
+              alarms.computeIfAbsent(hex(a.path("memberID").asText("0")), k -> new ArrayList<>())
+                  .add(a.path("alarm").asText("ALARM"));
+            }
+          }
+        } else if (f[0].equals("status")) {
           if (body.startsWith("{") && !body.contains("\"error\"")) {
             statuses.put(f[1], parse(via, body));
           } else {
@@ -121,7 +153,7 @@ public final class EtcdThroughNode {
       out.add(new EtcdMemberStatus(id, m.path("name").asText(""), peers, clients, learner, s != null, leader,
           s == null ? 0 : s.path("raftIndex").asLong(0), s == null ? 0 : s.path("raftTerm").asLong(0),
           s == null ? 0 : s.path("dbSize").asLong(0), s == null ? null : s.path("version").asText(null),
-          List.of(), s == null ? List.of() : texts(s.path("errors")), healthy,
+          alarms.getOrDefault(id, List.of()), s == null ? List.of() : texts(s.path("errors")), healthy,
           client == null ? null : problems.get(client)));
     }
     String leaderId = leaderVotes.entrySet().stream().max(Map.Entry.comparingByValue()).map(Map.Entry::getKey).orElse(null);
@@ -153,8 +185,60 @@ public final class EtcdThroughNode {
         "  i=$((i + 1)); sleep 1",
         "done",
         "exit 5");
-    CommandResult r = shell.run(via, "etcd member remove", script, Duration.ofSeconds(90), List.of());
+    CommandResult r = shell.run(via, "etcd member remove", script, Duration.ofSeconds(90));
     require(via, "remove etcd member " + hexId + " through " + via.name(), r);
+  }
+
+  /**
+   * One call of etcd's JSON gateway from {@code via}, to {@code url} or else to each of the
+   * kube-apiserver's etcd servers in turn until one answers; returns etcd's answer, which may be
+   * an error ({@code {"error": ...}}) that the caller interprets.
+   */
+  public JsonNode call(NodeSpec via, String label, String path, String jsonBody, String url) {
+    if (!path.matches("/v3/[a-z/-]+")) {
+      throw new IllegalArgumentException("not an etcd gateway path: " + path);
+    }
+    String urls = url == null ? "$(printf '%s' \"$servers\" | tr ',' ' ')" : Shell.quote(url(via, url));
+    String script = String.join("\n",
+        PRELUDE,
+        "body=" + Shell.quote(jsonBody),
+        "for u in " + urls + "; do",
+        "  if out=$(c -X POST -d \"$body\" \"$u" + path + "\" 2>&1) && printf '%s' \"$out\" | grep -q '^{'; then",
+        "    printf '%s' \"$out\" | tr '\\n' ' '; echo; exit 0",
+        "  fi",
+        "  echo \"etcd at $u did not answer " + path + ": $out\" >&2",
+        "done",
+        "exit 5");
+    CommandResult r = shell.run(via, label, script, SHORT);
+    require(via, label + " through " + via.name(), r);
+    return parse(via, r.stdoutTail());
+  }
+
+  /** The gateway's error text, or null when the answer is not an error. */
+  public static String error(JsonNode answer) {
+    JsonNode e = answer.path("error");
+    if (e.isMissingNode() || e.isNull()) {
+      e = answer.path("message");
+      return answer.has("code") && !e.isMissingNode() ? e.asText() : null;
+    }
+    return e.isTextual() ? e.asText() : e.toString();
+  }
+
+  /** A JSON string literal of {@code s}. */
+  static String jsonString(String s) {
+    try {
+      return JSON.writeValueAsString(s);
+    } catch (IOException e) {
+      throw new IllegalStateException(e);
+    }
+  }
+
+  /** A hex member id (Graft's, etcdctl's) as the decimal the gateway takes. */
+  public static String decimal(String hexId) {
+    if (hexId == null || !hexId.matches("[0-9a-f]{1,16}")) {
+      throw NodeShell.failure("'" + hexId + "' is not an etcd member id", "InvalidInput", true, "", "");
+    }
+    return Long.toUnsignedString(Long.parseUnsignedLong(hexId, 16));
   }
 
   private static void require(NodeSpec via, String what, CommandResult r) {

@@ -44,7 +44,7 @@ public final class KubeNodeReader {
     return out;
   }
 
-  static UpgradeInput.ObservedVersion toVersion(Node n) {
+  public static UpgradeInput.ObservedVersion toVersion(Node n) {
     NodeStatus s = n.getStatus();
     String kubelet = s == null || s.getNodeInfo() == null ? null : s.getNodeInfo().getKubeletVersion();
     boolean ready = s != null && s.getConditions() != null && s.getConditions().stream()
@@ -52,7 +52,7 @@ public final class KubeNodeReader {
     return new UpgradeInput.ObservedVersion(n.getMetadata().getName(), kubelet, ready);
   }
 
-  static ObservedNode toObserved(Node n) {
+  public static ObservedNode toObserved(Node n) {
     Map<String, String> labels = n.getMetadata().getLabels() == null ? Map.of()
         : n.getMetadata().getLabels();
     List<Role> roles = new ArrayList<>();

@@ -12,6 +12,7 @@ import java.util.List;
  *     server of cluster-info's kubeconfig
  * @param etcdEndpoints external etcd's endpoints; empty for stacked etcd
  * @param etcdCaFile external etcd's CA path on the control-plane nodes (a reference), or null
+ * @param clusterName the ClusterConfiguration's {@code clusterName}, or null
  */
 public record KubeadmClusterInfo(
     String controlPlaneEndpoint,
@@ -23,8 +24,17 @@ public record KubeadmClusterInfo(
     String etcdCertFile,
     String etcdKeyFile,
     String kubernetesVersion,
-    boolean kubeadmConfigFound) {
+    boolean kubeadmConfigFound,
+    String clusterName) {
   public KubeadmClusterInfo {
     etcdEndpoints = etcdEndpoints == null ? List.of() : List.copyOf(etcdEndpoints);
+  }
+
+  /** Without a cluster name (as before kubeadm-config's clusterName was read). */
+  public KubeadmClusterInfo(String controlPlaneEndpoint, String podSubnet, String serviceSubnet,
+      EtcdTopology etcdTopology, List<String> etcdEndpoints, String etcdCaFile, String etcdCertFile,
+      String etcdKeyFile, String kubernetesVersion, boolean kubeadmConfigFound) {
+    this(controlPlaneEndpoint, podSubnet, serviceSubnet, etcdTopology, etcdEndpoints, etcdCaFile,
+        etcdCertFile, etcdKeyFile, kubernetesVersion, kubeadmConfigFound, null);
   }
 }

@@ -69,7 +69,7 @@ public final class KubeadmConfigReader {
     JsonNode ext = etcd.path("external");
     return new KubeadmClusterInfo(endpoint, text(net, "podSubnet"), text(net, "serviceSubnet"),
         topology, endpoints, text(ext, "caFile"), text(ext, "certFile"), text(ext, "keyFile"),
-        text(c, "kubernetesVersion"), true);
+        text(c, "kubernetesVersion"), true, text(c, "clusterName"));
   }
 
   /** The {@code server:} of the first cluster in cluster-info's kubeconfig. */

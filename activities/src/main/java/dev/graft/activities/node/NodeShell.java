@@ -205,11 +205,22 @@ public final class NodeShell {
   /** A typed failure carrying the output tail and what to do next, for the needs-attention view. */
   public static ApplicationFailure failure(
       String message, String type, boolean nonRetryable, String outputTail, String hint) {
-    StepFailureDetails details =
-        new StepFailureDetails(outputTail, hint, Activity.getExecutionContext().getInfo().getAttempt());
+    StepFailureDetails details = new StepFailureDetails(outputTail, hint, attemptOrZero());
     return nonRetryable
         ? ApplicationFailure.newNonRetryableFailure(message, type, details)
         : ApplicationFailure.newFailure(message, type, details);
+  }
+
+  /**
+   * The running activity's attempt; 0 outside an activity (the planner reads etcd through a node
+   * with the same scripts while it plans, and gets the same typed failures).
+   */
+  private static int attemptOrZero() {
+    try {
+      return Activity.getExecutionContext().getInfo().getAttempt();
+    } catch (IllegalStateException | NullPointerException notInAnActivity) {
+      return 0;
+    }
   }
 
   private static ApplicationFailure withDetails(ApplicationFailure f, String message, String tail, String hint) {

@@ -9,7 +9,7 @@ import java.util.regex.Pattern;
  * hosts share 127.0.0.1).
  */
 public record BootstrapSpec(String kubernetesVersion, String podSubnet, String serviceSubnet,
-    int etcdClientPort, int etcdPeerPort, Duration readyTimeout) {
+    int etcdClientPort, int etcdPeerPort, Duration readyTimeout, String clusterName) {
   private static final Pattern CIDR = Pattern.compile("\\d{1,3}(\\.\\d{1,3}){3}/\\d{1,2}");
 
   public BootstrapSpec {
@@ -24,16 +24,22 @@ public record BootstrapSpec(String kubernetesVersion, String podSubnet, String s
 
   public static BootstrapSpec defaults() {
     return new BootstrapSpec("v1.32.0", "10.244.0.0/16", "10.96.0.0/12", 2379, 2380,
-        Duration.ofSeconds(60));
+        Duration.ofSeconds(60), "kubernetes");
   }
 
   public BootstrapSpec withKubernetesVersion(String v) {
     return new BootstrapSpec(v, podSubnet, serviceSubnet, etcdClientPort, etcdPeerPort,
-        readyTimeout);
+        readyTimeout, clusterName);
   }
 
   public BootstrapSpec withEtcdPorts(int client, int peer) {
     return new BootstrapSpec(kubernetesVersion, podSubnet, serviceSubnet, client, peer,
-        readyTimeout);
+        readyTimeout, clusterName);
+  }
+
+  /** kubeadm-config's clusterName ({@code kubeadm init}'s default is "kubernetes"). */
+  public BootstrapSpec withClusterName(String name) {
+    return new BootstrapSpec(kubernetesVersion, podSubnet, serviceSubnet, etcdClientPort,
+        etcdPeerPort, readyTimeout, name);
   }
 }

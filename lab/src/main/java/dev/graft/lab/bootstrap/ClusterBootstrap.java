@@ -176,7 +176,7 @@ public final class ClusterBootstrap {
     c.put("caCertificateValidityPeriod", "87600h0m0s");
     c.put("certificateValidityPeriod", "8760h0m0s");
     c.put("certificatesDir", PKI);
-    c.put("clusterName", "kubernetes");
+    c.put("clusterName", spec.clusterName());
     c.put("controlPlaneEndpoint", cpEndpoint);
     c.putObject("controllerManager");
     c.putObject("dns");

@@ -85,7 +85,10 @@ public final class LabBootstrap {
     String bind = s.kind() == LabKind.NETNS ? s.gateway() : "127.0.0.1";
     ApiStandin api = startApi(bind, stateDir.resolve("kubeconfig"), nodeMonitorGrace);
     try {
-      BootstrapSpec spec = BootstrapSpec.defaults().withKubernetesVersion(kubernetesVersion);
+      // kubeadm init with the lab's cluster name in its ClusterConfiguration, so that the
+      // cluster names itself as the lab does (Graft takes the name from kubeadm-config).
+      BootstrapSpec spec = BootstrapSpec.defaults().withKubernetesVersion(kubernetesVersion)
+          .withClusterName(s.clusterName());
       Map<String, StandinConfig> configs = configs(lab.hosts(), s.kind(),
           StandinConfig.ofThisJvm(spec.kubernetesVersion()));
       install(lab.hosts(), configs, repo, kubernetesVersion);

@@ -2,37 +2,27 @@ package dev.graft.server.cli;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
-import dev.graft.activities.etcd.EtcdMemberReader;
-import dev.graft.activities.etcd.EtcdTls;
-import dev.graft.activities.kube.KubeClients;
-import dev.graft.activities.kube.KubeNodeReader;
-import dev.graft.activities.kube.ObservedClusterReader;
 import dev.graft.server.inventory.DnsHostResolver;
 import dev.graft.server.inventory.HostResolver;
 import dev.graft.server.inventory.ImportedInventory;
 import dev.graft.server.inventory.Inventories;
 import dev.graft.server.inventory.InventoryError;
 import dev.graft.server.inventory.InventoryException;
-import dev.graft.server.inventory.InventoryPlanner;
 import dev.graft.server.inventory.InventoryValidator;
 import dev.graft.server.inventory.ObservedStateParser;
 import dev.graft.server.operations.ApiProblem;
-import dev.graft.server.operations.ExistingCluster;
 import dev.graft.server.operations.ExpandRequest;
 import dev.graft.server.operations.UpgradeRequests;
-import dev.graft.workflows.model.ClusterSpec;
-import dev.graft.workflows.plan.AssumedState;
-import dev.graft.workflows.plan.ExpansionPlan;
-import dev.graft.workflows.plan.ObservedCluster;
+import dev.graft.server.planning.ClusterObserver;
+import dev.graft.server.planning.PlanningException;
+import dev.graft.server.planning.PlanningService;
+import dev.graft.server.security.ServerFiles;
 import dev.graft.workflows.plan.PlanOptions;
 import io.dropwizard.core.cli.Cli;
 import io.dropwizard.core.cli.Command;
 import io.dropwizard.core.setup.Bootstrap;
 import io.dropwizard.jackson.Jackson;
-import io.etcd.jetcd.Client;
-import io.fabric8.kubernetes.client.KubernetesClient;
 import java.io.PrintStream;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import net.sourceforge.argparse4j.impl.Arguments;
@@ -82,7 +72,9 @@ public final class PlanCommand extends Command {
     g.addArgument("--assume-empty").dest("assumeEmpty").action(Arguments.storeTrue())
         .help("nothing exists but the first control-plane node, taken as bootstrapped");
     g.addArgument("--kubeconfig").dest("kubeconfig").metavar("FILE")
-        .help("read nodes from the cluster and etcd members from the inventory's endpoints");
+        .help("read the cluster: kubeadm-config fills what the inventory leaves to defaults, the"
+            + " Nodes and etcd members (through a control-plane node over SSH, unless the inventory"
+            + " names etcd client files) are what exists");
     s.epilog("Exit code: 0 the plan may run; 1 invalid inventory, unreadable cluster or refused plan.");
   }
 
@@ -125,43 +117,70 @@ public final class PlanCommand extends Command {
       String kubeconfig, int maxParallel, boolean checkFiles, HostResolver resolver,
       PrintStream out, PrintStream err) {
     try {
-      if (maxParallel < 1) {
-        err.println("graft plan: --max-parallel must be at least 1");
+      if (maxParallel < 1 || maxParallel > 500) {
+        err.println("graft plan: --max-parallel must lie between 1 and 500");
         return 1;
       }
       ImportedInventory inv = Inventories.load(Path.of(inventory));
-      ObservedCluster observed;
-      String from;
+      PlanningService.Source source;
       if (observedFile != null) {
-        observed = ObservedStateParser.load(Path.of(observedFile));
-        from = observedFile;
+        source = new PlanningService.ObservedFile(observedFile, ObservedStateParser.load(Path.of(observedFile)));
       } else if (assumeEmpty) {
-        observed = AssumedState.bootstrapOnly(inv.cluster());
-        from = "--assume-empty";
+        source = new PlanningService.AssumeEmpty();
       } else {
-        observed = fromCluster(kubeconfig, inv.cluster());
-        from = kubeconfig;
+        // The CLI reads the operator's own files: no server roots apply (ServerFiles still bounds
+        // the read and refuses what is not a regular file). Workers use the same absolute path.
+        String path = Path.of(kubeconfig).toAbsolutePath().toString();
+        source = new PlanningService.Cluster(path, ServerFiles.anywhere().read("kubeconfig", path));
       }
-      ExpansionPlan plan = new InventoryPlanner(new InventoryValidator(resolver, checkFiles))
-          .plan(inv, observed, new PlanOptions(maxParallel));
+      PlanningService.Planned planned = planning().plan(inv, source, maxParallel,
+          new InventoryValidator(resolver, checkFiles));
       if ("json".equals(output)) {
-        ObjectMapper json = Jackson.newObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
-        out.println(json.writeValueAsString(plan));
+        // As an operation stores it: routing steps carry their route count, not the n×(n−1)
+        // route lists (OperationRequest), so this is byte for byte what a submit would run.
+        out.println(json(planned.plan().withoutRoutes()));
       } else {
-        out.print(PlanText.render(inv, from, observed, plan));
+        out.print(PlanText.render(planned.inventory(), planned.from(), planned.observed(), planned.plan(),
+            maxParallel));
       }
-      return plan.refused() ? 1 : 0;
+      return planned.plan().refused() ? 1 : 0;
     } catch (InventoryException e) {
-      err.println(e.errors().size() == 1 ? "graft plan: invalid input:"
-          : "graft plan: " + e.errors().size() + " problems:");
-      for (InventoryError x : e.errors()) {
-        err.println("  " + x);
-      }
+      printInventoryErrors(e, err);
+      return 1;
+    } catch (PlanningException | ApiProblem e) {
+      err.println("graft plan: " + flags(e.getMessage()));
       return 1;
     } catch (Exception e) {
       err.println("graft plan: " + e.getMessage());
       return 1;
     }
+  }
+
+  /** The planning service as the CLI runs it: SSH with the operator's own key files, wherever they are. */
+  static PlanningService planning() {
+    return new PlanningService(new ClusterObserver(CLUSTER_TIMEOUT, path -> true));
+  }
+
+  /** {@code graft plan -o json}: the plan exactly as an operation stores it, indented. */
+  public static String json(Object plan) throws com.fasterxml.jackson.core.JsonProcessingException {
+    ObjectMapper json = Jackson.newObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
+    return json.writeValueAsString(plan);
+  }
+
+  private static void printInventoryErrors(InventoryException e, PrintStream err) {
+    err.println(e.errors().size() == 1 ? "graft plan: invalid input:"
+        : "graft plan: " + e.errors().size() + " problems:");
+    for (InventoryError x : e.errors()) {
+      err.println("  " + x);
+    }
+  }
+
+  /** The checks are the REST API's; their field names become this command's flags. */
+  private static String flags(String message) {
+    return message.replace("field upgrade.to", "--to")
+        .replace("field upgrade.maxUnavailable", "--max-unavailable")
+        .replace("field upgrade.drainTimeout", "--drain-timeout")
+        .replace("field kubeconfig", "--kubeconfig");
   }
 
   /**
@@ -182,49 +201,25 @@ public final class PlanCommand extends Command {
       // The CLI reads the operator's own files: no server roots apply (ServerFiles still bounds
       // the read and refuses what is not a regular file).
       String kubeconfigPath = Path.of(kubeconfig).toAbsolutePath().toString();
-      dev.graft.server.security.ServerFiles files = dev.graft.server.security.ServerFiles.anywhere();
-      UpgradeRequests.Planned planned = new UpgradeRequests(new ExistingCluster(CLUSTER_TIMEOUT),
+      ServerFiles files = ServerFiles.anywhere();
+      UpgradeRequests.Planned planned = new UpgradeRequests(planning(),
           new InventoryValidator(resolver, checkFiles), files).plan(inv, kubeconfigPath,
           files.read("kubeconfig", kubeconfigPath), target);
       if ("json".equals(output)) {
-        ObjectMapper json = Jackson.newObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
-        out.println(json.writeValueAsString(planned.plan()));
+        out.println(json(planned.plan()));
       } else {
         out.print(UpgradePlanText.render(planned.inventory(), kubeconfig, planned.plan()));
       }
       return planned.plan().refused() ? 1 : 0;
     } catch (InventoryException e) {
-      err.println(e.errors().size() == 1 ? "graft plan: invalid input:"
-          : "graft plan: " + e.errors().size() + " problems:");
-      for (InventoryError x : e.errors()) {
-        err.println("  " + x);
-      }
+      printInventoryErrors(e, err);
       return 1;
-    } catch (ApiProblem e) {
-      // The checks are the REST API's; their field names become this command's flags.
-      err.println("graft plan: " + e.getMessage().replace("field upgrade.to", "--to")
-          .replace("field upgrade.maxUnavailable", "--max-unavailable")
-          .replace("field upgrade.drainTimeout", "--drain-timeout")
-          .replace("field kubeconfig", "--kubeconfig"));
+    } catch (PlanningException | ApiProblem e) {
+      err.println("graft plan: " + flags(e.getMessage()));
       return 1;
     } catch (Exception e) {
       err.println("graft plan: " + e.getMessage());
       return 1;
-    }
-  }
-
-  private static ObservedCluster fromCluster(String kubeconfig, ClusterSpec cluster)
-      throws Exception {
-    String content = Files.readString(Path.of(kubeconfig));
-    EtcdTls tls = new EtcdTls(cluster.etcd().caCert(), cluster.etcd().clientCert(),
-        cluster.etcd().clientKey());
-    if (cluster.etcdEndpoints().stream().allMatch(e -> e.startsWith("http://"))) {
-      tls = EtcdTls.NONE;
-    }
-    try (KubernetesClient kube = KubeClients.fromKubeconfig(content, CLUSTER_TIMEOUT);
-        Client etcd = EtcdMemberReader.client(cluster.etcdEndpoints(), tls, CLUSTER_TIMEOUT)) {
-      return new ObservedClusterReader(new KubeNodeReader(kube),
-          new EtcdMemberReader(etcd, CLUSTER_TIMEOUT)).read();
     }
   }
 

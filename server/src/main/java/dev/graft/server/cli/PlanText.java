@@ -6,6 +6,7 @@ import dev.graft.workflows.plan.ExpansionPlan;
 import dev.graft.workflows.plan.NodeAddition;
 import dev.graft.workflows.plan.ObservedCluster;
 import dev.graft.workflows.plan.Phase;
+import dev.graft.workflows.plan.PhaseKind;
 import dev.graft.workflows.plan.PlanMessage;
 import dev.graft.workflows.plan.PlanStep;
 import dev.graft.workflows.plan.QuorumProjection;
@@ -21,7 +22,7 @@ final class PlanText {
   private PlanText() {}
 
   static String render(ImportedInventory inv, String observedFrom, ObservedCluster observed,
-      ExpansionPlan plan) {
+      ExpansionPlan plan, int maxParallel) {
     StringBuilder b = new StringBuilder();
     b.append("Graft plan for cluster \"").append(plan.clusterName()).append("\"\n");
     b.append("  inventory: ").append(inv.file()).append(" (").append(inv.format().title())
@@ -48,7 +49,9 @@ final class PlanText {
       for (Phase p : plan.phases()) {
         i++;
         b.append('\n').append(i).append(". ").append(p.title()).append(" (")
-            .append(p.parallelism() == 1 ? "one at a time" : "up to " + p.parallelism() + " in parallel")
+            .append(p.kind() == PhaseKind.WORKERS
+                ? p.steps().size() + " worker(s), up to " + maxParallel + " at once"
+                : p.parallelism() == 1 ? "one at a time" : "up to " + p.parallelism() + " in parallel")
             .append(")\n");
         int j = 0;
         for (PlanStep s : p.steps()) {

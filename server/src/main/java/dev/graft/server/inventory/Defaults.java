@@ -16,7 +16,6 @@ final class Defaults {
   static final String METALK8S_POD_CIDR = "10.233.0.0/16";
   static final String METALK8S_SERVICE_CIDR = "10.96.0.0/12";
   static final int API_PORT = 6443;
-  static final String CLUSTER_NAME = "default";
 
   /** {@code https://<first control-plane node>:<port>}, or null without a control-plane node. */
   static String apiEndpoint(List<NodeSpec> nodes, int port) {

@@ -39,16 +39,17 @@ public final class Inventories {
       throw new InventoryException(new InventoryError(display, 0, null,
           "the file is not UTF-8 text"));
     }
-    Path dir = path.toAbsolutePath().getParent();
-    String dirName = dir == null || dir.getFileName() == null ? null : dir.getFileName().toString();
-    return YamlTree.parsingOnce(() -> importText(display, text, detect(display, text), dirName));
+    return YamlTree.parsingOnce(() -> importText(display, text, detect(display, text)));
   }
 
   /** Imports text whose format is known or detected ({@code format} may be null). */
-  public static ImportedInventory importText(String file, String text, InventoryFormat format,
-      String directoryName) {
+  public static ImportedInventory importText(String file, String text, InventoryFormat format) {
+    if (text != null && text.length() > YamlTree.MAX_CHARS) {
+      throw new InventoryException(new InventoryError(file, 0, null,
+          "the inventory is larger than 4 MiB; an inventory is never that large"));
+    }
     try {
-      return YamlTree.parsingOnce(() -> importUnguarded(file, text, format, directoryName));
+      return YamlTree.parsingOnce(() -> importUnguarded(file, text, format));
     } catch (InventoryException e) {
       throw e;
     } catch (RuntimeException | StackOverflowError e) {
@@ -62,22 +63,19 @@ public final class Inventories {
   }
 
   /** {@link #importText} without the last-resort net; for tests that hunt for such bugs. */
-  static ImportedInventory importUnguarded(String file, String text, InventoryFormat format,
-      String directoryName) {
+  static ImportedInventory importUnguarded(String file, String text, InventoryFormat format) {
     InventoryFormat f = format != null ? format : detect(file, text);
-    String defaultName = directoryName != null && Names.isDnsLabel(directoryName)
-        ? directoryName : Defaults.CLUSTER_NAME;
     {
       return switch (f) {
         case GRAFT_YAML -> GraftYamlImporter.importText(file, text);
         case METALK8S_NODES -> MetalK8sImporter.importText(file, text);
         case KUBESPRAY_INI -> {
           Problems p = new Problems(file);
-          yield KubesprayMapper.map(KubesprayIniParser.parse(text, p), p, f, defaultName);
+          yield KubesprayMapper.map(KubesprayIniParser.parse(text, p), p, f);
         }
         case KUBESPRAY_YAML -> {
           Problems p = new Problems(file);
-          yield KubesprayMapper.map(KubesprayYamlParser.parse(text, p), p, f, defaultName);
+          yield KubesprayMapper.map(KubesprayYamlParser.parse(text, p), p, f);
         }
       };
     }

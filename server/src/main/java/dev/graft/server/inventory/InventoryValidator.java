@@ -151,7 +151,11 @@ public final class InventoryValidator {
   }
 
   private void cluster(ClusterSpec c, SourcePositions pos, Problems p) {
-    if (!Names.isDnsLabel(c.name())) {
+    if (c.name() == null) {
+      p.add(pos.clusterLine("name"), pos.clusterFieldName("name"), "the inventory does not name the"
+          + " cluster: set graft_cluster_name (kubespray) or name (Graft YAML), or plan with"
+          + " --kubeconfig so that the cluster's kubeadm-config (clusterName) names it");
+    } else if (!Names.isDnsLabel(c.name())) {
       p.add(pos.clusterLine("name"), pos.clusterFieldName("name"), "cluster name \""
           + YRead.clip(String.valueOf(c.name())) + "\" is not a DNS-1123 label (lower-case"
           + " letters, digits and '-', at most 63)");

@@ -48,12 +48,11 @@ final class KubesprayMapper {
     this.r = new YRead(p);
   }
 
-  static ImportedInventory map(AnsibleInventory inv, Problems p, InventoryFormat format,
-      String defaultName) {
-    return new KubesprayMapper(inv, p).map(format, defaultName);
+  static ImportedInventory map(AnsibleInventory inv, Problems p, InventoryFormat format) {
+    return new KubesprayMapper(inv, p).map(format);
   }
 
-  private ImportedInventory map(InventoryFormat format, String defaultName) {
+  private ImportedInventory map(InventoryFormat format) {
     linkGroups();
     p.throwIfAny();
     Map<String, AnsibleInventory.Var> clusterVars = new LinkedHashMap<>(
@@ -98,8 +97,21 @@ final class KubesprayMapper {
       p.add(0, null, "no host is in [kube_control_plane], [etcd] or [kube_node]");
     }
 
+    // The cluster's name is what the operator says (graft_cluster_name, or cluster_name when it is
+    // a name rather than kubespray's DNS domain), else the cluster's own kubeadm-config, read at
+    // plan time; never the directory the inventory happens to lie in.
     String name = str(clusterVars, "graft_cluster_name");
     pos.cluster("name", lineOf(clusterVars, "graft_cluster_name"), "graft_cluster_name");
+    String kubesprayName = str(clusterVars, "cluster_name");
+    if (name == null && kubesprayName != null) {
+      if (Names.isDnsLabel(kubesprayName)) {
+        name = kubesprayName;
+        pos.cluster("name", lineOf(clusterVars, "cluster_name"), "cluster_name");
+      } else {
+        notes.add("cluster_name \"" + kubesprayName + "\" (line " + lineOf(clusterVars, "cluster_name")
+            + ") is kubespray's DNS domain, not a cluster name; set graft_cluster_name to name the cluster");
+      }
+    }
     String podCidr = str(clusterVars, "kube_pods_subnet");
     pos.cluster("podNetwork.cidr", lineOf(clusterVars, "kube_pods_subnet"), "kube_pods_subnet");
     Integer mask = intVar(clusterVars, "kube_network_node_prefix", 1, 32);
@@ -120,7 +132,7 @@ final class KubesprayMapper {
     String endpoint = apiEndpoint(clusterVars, nodes);
     EtcdSpec etcd = etcd(clusterVars, nodes);
     p.throwIfAny();
-    ClusterSpec cluster = new ClusterSpec(name != null ? name : defaultName, endpoint,
+    ClusterSpec cluster = new ClusterSpec(name, endpoint,
         kubeconfig, version,
         new PodNetwork(podCidr != null ? podCidr : Defaults.KUBESPRAY_POD_CIDR,
             mask != null ? mask : PodNetwork.DEFAULT_NODE_MASK),

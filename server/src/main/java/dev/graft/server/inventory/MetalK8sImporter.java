@@ -37,6 +37,8 @@ final class MetalK8sImporter {
     SourcePositions pos = new SourcePositions();
     List<String> notes = new ArrayList<>();
     List<NodeSpec> nodes = new ArrayList<>();
+    // The cluster's name, when the manifests carry Graft's annotation (MetalK8s keeps it elsewhere).
+    Map<String, Integer> names = new LinkedHashMap<>();
     for (YNode doc : docs) {
       YNode.YMap m = r.map(doc, "(document)");
       if (m == null) {
@@ -51,21 +53,29 @@ final class MetalK8sImporter {
         YNode.YSeq items = r.seq(m.get("items"), "items");
         if (items != null) {
           for (YNode item : items.items()) {
-            NodeSpec n = node(r.map(item, "items"), r, pos, notes);
+            NodeSpec n = node(r.map(item, "items"), r, pos, notes, names);
             if (n != null) {
               nodes.add(n);
             }
           }
         }
       } else {
-        NodeSpec n = node(m, r, pos, notes);
+        NodeSpec n = node(m, r, pos, notes, names);
         if (n != null) {
           nodes.add(n);
         }
       }
     }
+    if (names.size() > 1) {
+      p.add(names.values().iterator().next(), "metadata.annotations." + ANN + "cluster-name",
+          "the Nodes name different clusters: " + String.join(", ", names.keySet()));
+    }
+    String name = names.isEmpty() ? null : names.keySet().iterator().next();
+    if (name != null) {
+      pos.cluster("name", names.get(name), "metadata.annotations." + ANN + "cluster-name");
+    }
     p.throwIfAny();
-    ClusterSpec cluster = new ClusterSpec(Defaults.CLUSTER_NAME,
+    ClusterSpec cluster = new ClusterSpec(name,
         Defaults.apiEndpoint(nodes, Defaults.API_PORT), null, null,
         new PodNetwork(Defaults.METALK8S_POD_CIDR, PodNetwork.DEFAULT_NODE_MASK),
         Defaults.METALK8S_SERVICE_CIDR, EtcdSpec.kubeadmDefaults(), SshSpec.EMPTY, nodes,
@@ -73,7 +83,8 @@ final class MetalK8sImporter {
     return new ImportedInventory(file, InventoryFormat.METALK8S_NODES, cluster, pos, notes);
   }
 
-  private static NodeSpec node(YNode.YMap m, YRead r, SourcePositions pos, List<String> notes) {
+  private static NodeSpec node(YNode.YMap m, YRead r, SourcePositions pos, List<String> notes,
+      Map<String, Integer> clusterNames) {
     if (m == null) {
       return null;
     }
@@ -110,6 +121,10 @@ final class MetalK8sImporter {
       }
     }
     EnumSet<Role> roles = roles(labels, name, notes);
+    String cluster = annotation(r, ann, "cluster-name");
+    if (cluster != null && !cluster.isBlank()) {
+      clusterNames.putIfAbsent(cluster.trim(), annLine(ann, "cluster-name"));
+    }
     String host = annotation(r, ann, "ssh-host");
     if (host == null || host.isBlank()) {
       int line = annLine(ann, "ssh-host") > 0 ? annLine(ann, "ssh-host")

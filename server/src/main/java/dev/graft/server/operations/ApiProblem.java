@@ -31,6 +31,16 @@ public final class ApiProblem extends WebApplicationException {
         List.of(new InventoryError("request", 0, field, message)), Map.of());
   }
 
+  /** An invalid inventory: 400 with every problem positioned (file, line, field). */
+  public static ApiProblem of(dev.graft.server.inventory.InventoryException e) {
+    return of(400, e.getMessage(), e.errors(), Map.of());
+  }
+
+  /** A planning failure: 400 naming the request field, or 422 when the cluster could not be read. */
+  public static ApiProblem of(dev.graft.server.planning.PlanningException e) {
+    return e.field() != null ? field(e.field(), e.getMessage()) : of(422, e.getMessage());
+  }
+
   public static ApiProblem of(int status, String message, List<InventoryError> errors,
       Map<String, Object> extra) {
     Map<String, Object> body = new LinkedHashMap<>();

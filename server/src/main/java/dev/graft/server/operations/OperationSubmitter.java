@@ -6,13 +6,14 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.exc.UnrecognizedPropertyException;
 import dev.graft.server.inventory.HostResolver;
 import dev.graft.server.inventory.ImportedInventory;
-import dev.graft.server.inventory.Inventories;
 import dev.graft.server.inventory.InventoryError;
 import dev.graft.server.inventory.InventoryException;
 import dev.graft.server.inventory.InventoryFormat;
-import dev.graft.server.inventory.InventoryPlanner;
 import dev.graft.server.inventory.InventoryValidator;
+import dev.graft.server.planning.PlanningException;
+import dev.graft.server.planning.PlanningService;
 import dev.graft.server.security.ServerFiles;
+import dev.graft.workflows.join.ExecutionPolicy;
 import dev.graft.server.temporal.TemporalConnection;
 import dev.graft.workflows.expand.ClusterWorkflow;
 import dev.graft.workflows.expand.ExpansionOptions;
@@ -20,9 +21,7 @@ import dev.graft.workflows.expand.OperationRequest;
 import dev.graft.workflows.model.ClusterSpec;
 import dev.graft.workflows.model.NodeSpec;
 import dev.graft.workflows.model.SshSpec;
-import dev.graft.workflows.plan.AssumedState;
 import dev.graft.workflows.plan.ExpansionPlan;
-import dev.graft.workflows.plan.ObservedCluster;
 import dev.graft.workflows.plan.PlanOptions;
 import dev.graft.workflows.upgrade.UpgradePlan;
 import com.fasterxml.jackson.databind.cfg.CoercionAction;
@@ -87,26 +86,20 @@ public final class OperationSubmitter {
   }
 
   private final TemporalConnection temporal;
-  private final HostResolver resolver;
-  private final boolean checkFiles;
-  private final ExistingCluster existing;
-  private final dev.graft.workflows.join.ExecutionPolicy policy;
+  private final ExecutionPolicy policy;
+  private final ExpansionRequests expansions;
   private final UpgradeRequests upgrades;
-  private final ServerFiles files;
 
   /**
    * With the execution policy of the server's config (null: the defaults) and the files a request
    * may make the server read ({@code paths.allowedRoots}).
    */
   public OperationSubmitter(TemporalConnection temporal, HostResolver resolver, boolean checkFiles,
-      ExistingCluster existing, dev.graft.workflows.join.ExecutionPolicy policy, ServerFiles files) {
+      PlanningService planning, ExecutionPolicy policy, ServerFiles files) {
     this.temporal = temporal;
-    this.resolver = resolver;
-    this.checkFiles = checkFiles;
-    this.existing = existing;
     this.policy = policy;
-    this.files = files;
-    this.upgrades = new UpgradeRequests(existing, new InventoryValidator(resolver, checkFiles), files);
+    this.expansions = new ExpansionRequests(planning, resolver, files, checkFiles);
+    this.upgrades = new UpgradeRequests(planning, new InventoryValidator(resolver, checkFiles), files);
   }
 
   /**
@@ -140,22 +133,15 @@ public final class OperationSubmitter {
       throw ApiProblem.field("upgrade", "belongs to kind \"upgrade\", not \"" + req.kind() + "\"");
     }
     ExpansionOptions options = options(req.options(), policy);
-    ImportedInventory inv = importInventory(req.inventory(), files);
-    inv = applySsh(inv, req.ssh(), req.knownHosts(), checkFiles ? files : null);
-    ObservedCluster observed;
-    if (req.kubeconfig() != null && !req.kubeconfig().isBlank()) {
-      String content = files.read("kubeconfig", req.kubeconfig());
-      ExistingCluster.Read read = existing.read(inv, req.kubeconfig(), content);
-      inv = read.inventory();
-      observed = read.observed();
-    } else {
-      observed = AssumedState.bootstrapOnly(inv.cluster());
+    PlanningService.Planned planned;
+    try {
+      planned = expansions.plan(req, options.maxParallel() == 0 ? PlanOptions.DEFAULT_MAX_PARALLEL
+          : options.maxParallel(), true);
+    } catch (PlanningException e) {
+      throw ApiProblem.of(e);
     }
-    // Key and known_hosts files are looked at only under the allowed roots: elsewhere the answer
-    // would tell an operator token whether any path on the server exists.
-    ExpansionPlan plan = new InventoryPlanner(new InventoryValidator(resolver,
-        path -> checkFiles && files.allows(path)))
-        .plan(inv, observed, new PlanOptions(options.maxParallel()));
+    ExpansionPlan plan = planned.plan();
+    ImportedInventory inv = planned.inventory();
     if (plan.refused()) {
       throw ApiProblem.of(422, "the plan is refused: " + plan.refusals().get(0)
           + (plan.refusals().size() > 1 ? " (and " + (plan.refusals().size() - 1) + " more)" : "")
@@ -178,7 +164,12 @@ public final class OperationSubmitter {
    */
   private Submitted submitUpgrade(ExpandRequest req, String requestedBy) {
     ExpansionOptions options = upgradeOptions(req.options(), policy);
-    UpgradeRequests.Planned planned = upgrades.plan(req);
+    UpgradeRequests.Planned planned;
+    try {
+      planned = upgrades.plan(req);
+    } catch (PlanningException e) {
+      throw ApiProblem.of(e);
+    }
     UpgradePlan plan = planned.plan();
     if (plan.refused()) {
       throw ApiProblem.of(422, "the upgrade is refused: " + plan.refusals().get(0)
@@ -198,7 +189,7 @@ public final class OperationSubmitter {
     return new Submitted(id, cluster.name(), req.requestId(), false, null, plan);
   }
 
-  static ExpansionOptions upgradeOptions(ExpandRequest.Options o, dev.graft.workflows.join.ExecutionPolicy policy) {
+  static ExpansionOptions upgradeOptions(ExpandRequest.Options o, ExecutionPolicy policy) {
     if (o != null && o.maxParallel() != null) {
       throw ApiProblem.field("options.maxParallel", "is for an expansion; an upgrade takes"
           + " upgrade.maxUnavailable (workers at once)");
@@ -301,7 +292,7 @@ public final class OperationSubmitter {
     return sb.toString();
   }
 
-  static ExpansionOptions options(ExpandRequest.Options o, dev.graft.workflows.join.ExecutionPolicy policy) {
+  static ExpansionOptions options(ExpandRequest.Options o, ExecutionPolicy policy) {
     if (o == null) {
       return new ExpansionOptions(false, false, 0, false, null, policy);
     }
@@ -328,16 +319,11 @@ public final class OperationSubmitter {
     InventoryFormat format = format(in.format());
     if (hasText) {
       String file = in.file() != null && !in.file().isBlank() ? in.file() : defaultName(format);
-      if (in.text().length() > MAX_INVENTORY) {
-        throw new InventoryException(new InventoryError(file, 0, null, "the inventory is larger than 4 MiB"));
-      }
-      return Inventories.importText(file, in.text(), format, null);
+      return PlanningService.importText(file, in.text(), format);
     }
     String text = files.read("inventory.path", in.path());
     try {
-      java.nio.file.Path dir = java.nio.file.Path.of(in.path()).getParent();
-      return Inventories.importText(in.path(), text, format,
-          dir == null || dir.getFileName() == null ? null : dir.getFileName().toString());
+      return PlanningService.importText(in.path(), text, format);
     } catch (InventoryException e) {
       throw withheld(e);
     }

@@ -1,5 +1,7 @@
 package dev.graft.server.operations;
 
+import dev.graft.server.planning.ClusterObserver;
+import dev.graft.server.planning.PlanningService;
 import dev.graft.server.security.ServerFiles;
 import dev.graft.server.inventory.ImportedInventory;
 import dev.graft.server.inventory.InventoryValidator;
@@ -28,12 +30,12 @@ public final class UpgradeRequests {
   private static final Pattern PERCENT = Pattern.compile("^(\\d{1,3})%$");
   private static final Pattern DURATION = Pattern.compile("^(\\d{1,6})\\s*(ms|s|m|min|h)?$");
 
-  private final ExistingCluster existing;
+  private final PlanningService planning;
   private final InventoryValidator validator;
 
-  public UpgradeRequests(ExistingCluster existing, InventoryValidator validator, ServerFiles files) {
+  public UpgradeRequests(PlanningService planning, InventoryValidator validator, ServerFiles files) {
     this.files = files;
-    this.existing = existing;
+    this.planning = planning;
     this.validator = validator;
   }
 
@@ -58,7 +60,7 @@ public final class UpgradeRequests {
 
   /** Reads the cluster and plans; an invalid inventory throws InventoryException (400). */
   public Planned plan(ImportedInventory inv, String kubeconfig, String content, Target target) {
-    ExistingCluster.Versions v = existing.readVersions(inv, kubeconfig, content);
+    ClusterObserver.Versions v = planning.versions(inv, kubeconfig, content);
     validator.validate(v.inventory());
     UpgradePlan plan = UpgradePlanner.plan(new UpgradeInput(v.inventory().cluster(),
         v.kubeadm().kubernetesVersion(), v.nodes(), target.to(), target.maxUnavailable(),

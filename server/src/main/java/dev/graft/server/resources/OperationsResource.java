@@ -75,7 +75,7 @@ public class OperationsResource {
     out.put("requestId", s.requestId());
     out.put("existing", s.existing());
     out.put("location", location(s.id()).toString());
-    out.put("plan", s.plan());
+    out.put("plan", s.plan() == null ? null : s.plan().withoutRoutes()); // as the operation stores it
     if (s.upgrade() != null) {
       out.put("upgrade", s.upgrade());
     }

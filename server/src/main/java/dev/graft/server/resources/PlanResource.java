@@ -1,25 +1,26 @@
 package dev.graft.server.resources;
 
-import dev.graft.server.security.ServerFiles;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.graft.server.auth.Role;
 import dev.graft.server.inventory.DnsHostResolver;
 import dev.graft.server.inventory.HostResolver;
 import dev.graft.server.inventory.ImportedInventory;
-import dev.graft.server.inventory.Inventories;
 import dev.graft.server.inventory.InventoryError;
 import dev.graft.server.inventory.InventoryException;
 import dev.graft.server.inventory.InventoryFormat;
-import dev.graft.server.inventory.InventoryPlanner;
 import dev.graft.server.inventory.InventoryValidator;
-import dev.graft.server.auth.Role;
 import dev.graft.server.operations.ApiProblem;
-import dev.graft.server.operations.ExistingCluster;
 import dev.graft.server.operations.ExpandRequest;
+import dev.graft.server.operations.ExpansionRequests;
 import dev.graft.server.operations.OperationSubmitter;
 import dev.graft.server.operations.UpgradeRequests;
-import dev.graft.workflows.plan.AssumedState;
-import dev.graft.workflows.plan.ExpansionPlan;
-import dev.graft.workflows.plan.PlanOptions;
+import dev.graft.server.planning.PlanningException;
+import dev.graft.server.planning.PlanningService;
+import dev.graft.server.security.ServerFiles;
+import jakarta.annotation.security.RolesAllowed;
 import jakarta.ws.rs.Consumes;
+import jakarta.ws.rs.ForbiddenException;
 import jakarta.ws.rs.HeaderParam;
 import jakarta.ws.rs.POST;
 import jakarta.ws.rs.Path;
@@ -31,66 +32,59 @@ import jakarta.ws.rs.core.MediaType;
 import jakarta.ws.rs.core.Response;
 import jakarta.ws.rs.core.SecurityContext;
 import java.time.Duration;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 
 /**
- * {@code POST /api/v1/plans}: the inventory is the body ({@code text/plain} = kubespray INI,
- * {@code application/yaml} = Graft YAML, kubespray YAML or MetalK8s Nodes, told apart by content;
- * {@code application/json} = Graft JSON). Returns the plan (200, even when it is refused: the
- * plan says why in {@code refusals}); an invalid inventory is 400 with every error positioned.
- * Query parameters: {@code assumeEmpty} (default true, the only mode for now), {@code
- * maxParallel} (default 5), {@code checkFiles} (default true: SSH key and known_hosts files must
- * exist on this machine).
+ * {@code POST /api/v1/plans}: what an operation would do, through the same {@link PlanningService}
+ * as {@code graft plan} and {@code POST /api/v1/operations}; changes nothing.
  *
- * <p>An upgrade's plan: {@code application/json} with the body {@code POST /api/v1/operations}
- * takes for an upgrade ({@code inventory}, {@code kubeconfig}, {@code upgrade: {to,
- * maxUnavailable, drainTimeout}}; {@code kind} and {@code requestId} may be left out). The
- * server reads the cluster through that kubeconfig, so this needs the operator role; it answers
- * the upgrade plan (200, refused or not), a 400 naming a bad field, 422 when the cluster cannot
- * be read.
+ * <ul>
+ *   <li>The inventory as the body ({@code text/plain} = kubespray INI, {@code application/yaml} =
+ *       Graft YAML, kubespray YAML or MetalK8s Nodes, told apart by content; {@code
+ *       application/json} = Graft JSON), planned with nothing but the first control-plane node
+ *       (query {@code assumeEmpty}, default and only value true; {@code maxParallel}, default 5;
+ *       {@code checkFiles}, default true).
+ *   <li>{@code application/json} with the body {@code POST /api/v1/operations} takes ({@code
+ *       inventory}, {@code kubeconfig}, {@code ssh}, {@code knownHosts}, {@code options}; {@code
+ *       kind} and {@code requestId} may be left out): the expansion's plan from the cluster as it
+ *       is, exactly the plan a submit with that body stores. With an {@code upgrade} section, the
+ *       upgrade's plan. Reading the cluster needs the operator role.
+ * </ul>
+ *
+ * <p>200 with the plan, refused or not (see {@code refused} and {@code refusals}); 400 naming the
+ * file, line and field of every inventory problem or the request field at fault; 422 when the
+ * cluster cannot be read.
  */
 @Path("/v1/plans")
-@jakarta.annotation.security.RolesAllowed(dev.graft.server.auth.Role.VIEWER_NAME)
+@RolesAllowed(Role.VIEWER_NAME)
 @Produces(MediaType.APPLICATION_JSON)
 public class PlanResource {
-  static final int MAX_BODY = 4 * 1024 * 1024;
+  private static final ObjectMapper JSON = new ObjectMapper();
   private final HostResolver resolver;
-  private final ExistingCluster existing = new ExistingCluster(Duration.ofSeconds(10));
-  /** What an upgrade plan may read (its kubeconfig): the server's allowed roots; null in tests. */
+  /** What a plan may read (its kubeconfig) and look at (key files): the server's allowed roots. */
   private final ServerFiles files;
-  private static final com.fasterxml.jackson.databind.ObjectMapper JSON =
-      new com.fasterxml.jackson.databind.ObjectMapper();
-  private final java.util.function.Predicate<String> mayLook;
+  private final PlanningService planning;
 
   public PlanResource() {
     this(new DnsHostResolver(Duration.ofSeconds(2)));
   }
 
+  /** Files anywhere on this machine (tests; the CLI's own view). */
   public PlanResource(HostResolver resolver) {
-    this(resolver, path -> true);
+    this(resolver, ServerFiles.anywhere());
   }
 
-  /**
-   * @param mayLook the key and known_hosts paths an operator's plan may look at on this machine
-   *     (the server's allowed roots); a viewer's plan looks at none, so that a read-only token
-   *     learns nothing about which files exist
-   */
-  public PlanResource(HostResolver resolver, java.util.function.Predicate<String> mayLook) {
-    this(resolver, mayLook, null);
-  }
-
-  /** As the server runs it: plans may look at, and upgrade plans read, files under {@code files}' roots. */
+  /** As the server runs it: plans read and look at files under {@code files}' roots only. */
   public PlanResource(HostResolver resolver, ServerFiles files) {
-    this(resolver, files::allows, files);
+    this(resolver, files, PlanningService.within(files));
   }
 
-  private PlanResource(HostResolver resolver, java.util.function.Predicate<String> mayLook, ServerFiles files) {
+  public PlanResource(HostResolver resolver, ServerFiles files, PlanningService planning) {
     this.resolver = resolver;
-    this.mayLook = mayLook;
     this.files = files;
+    this.planning = planning;
   }
 
   @POST
@@ -100,11 +94,10 @@ public class PlanResource {
       @QueryParam("assumeEmpty") String assumeEmptyParam,
       @QueryParam("maxParallel") String maxParallelParam,
       @QueryParam("checkFiles") String checkFilesParam,
-      @jakarta.ws.rs.core.Context jakarta.ws.rs.core.SecurityContext security) {
+      @Context SecurityContext security) {
     String type = contentType == null ? "" : contentType.toLowerCase(Locale.ROOT);
-    if (type.startsWith("application/json") && isUpgrade(body)) {
-      return upgrade(body, !"false".equals(checkFilesParam), security);
-    }
+    boolean operator = security == null || security.getUserPrincipal() == null
+        || security.isUserInRole(Role.OPERATOR_NAME);
     String file = type.startsWith("text/plain") ? "inventory.ini"
         : type.startsWith("application/json") ? "inventory.json" : "inventory.yaml";
     // Parameters are taken as text and checked here: a value Jersey cannot convert would be a
@@ -124,65 +117,77 @@ public class PlanResource {
     if (body == null || body.isBlank()) {
       return bad(file, "the request body is empty; send the inventory", null);
     }
-    if (body.length() > MAX_BODY) {
-      return bad(file, "the inventory is larger than 4 MiB", null);
-    }
-    if (!assumeEmpty) {
-      // Reading the live cluster needs credentials the API does not take yet; say so plainly
-      // instead of planning against nothing.
-      return bad(file, "only assumeEmpty=true is supported over REST for now; use `graft plan"
-          + " --observed FILE` or `--kubeconfig FILE` for real observed state", "assumeEmpty");
-    }
     try {
+      JsonNode request = type.startsWith("application/json") ? operationRequest(body) : null;
+      if (request != null && request.has("upgrade")) {
+        return upgrade(body, checkFiles, security);
+      }
+      if (request != null) {
+        return expansion(body, maxParallel, checkFiles && operator, security);
+      }
+      if (!assumeEmpty) {
+        return bad(file, "an inventory body is planned with assumeEmpty=true; to plan from the"
+            + " cluster as it is, send the JSON body POST /api/v1/operations takes (inventory,"
+            + " kubeconfig) or run `graft plan --kubeconfig FILE`", "assumeEmpty");
+      }
       InventoryFormat format = file.endsWith(".ini") ? InventoryFormat.KUBESPRAY_INI
           : file.endsWith(".json") ? InventoryFormat.GRAFT_YAML : null;
-      ImportedInventory inv = Inventories.importText(file, body, format, null);
+      ImportedInventory inv = PlanningService.importText(file, body, format);
       // Key files are checked on this machine, right for `graft dev` where the worker shares
-      // it; a server whose workers run elsewhere passes checkFiles=false.
-      boolean operator = security == null || security.getUserPrincipal() == null
-          || security.isUserInRole(dev.graft.server.auth.Role.OPERATOR_NAME);
-      InventoryPlanner planner = new InventoryPlanner(new InventoryValidator(resolver,
-          path -> checkFiles && operator && mayLook.test(path)));
-      ExpansionPlan plan = planner.plan(inv, AssumedState.bootstrapOnly(inv.cluster()),
-          new PlanOptions(maxParallel));
-      return Response.ok(plan).build();
+      // it; a server whose workers run elsewhere passes checkFiles=false. A viewer's plan looks
+      // at none, so that a read-only token learns nothing about which files exist.
+      boolean look = checkFiles && operator;
+      PlanningService.Planned planned = planning.plan(inv, new PlanningService.AssumeEmpty(),
+          maxParallel, new InventoryValidator(resolver, path -> look && files.allows(path)));
+      return Response.ok(planned.plan().withoutRoutes()).build();
     } catch (InventoryException e) {
-      return Response.status(Response.Status.BAD_REQUEST).type(MediaType.APPLICATION_JSON)
-          .entity(errorBody(e.getMessage(), e.errors())).build();
+      throw ApiProblem.of(e);
+    } catch (PlanningException e) {
+      throw ApiProblem.of(e);
     }
   }
 
-  /** Whether a JSON body is an upgrade's request (it has an {@code upgrade} section). */
-  private static boolean isUpgrade(String body) {
-    if (body == null || body.length() > MAX_BODY) {
-      return false;
-    }
+  /**
+   * The body as an operation's request (a JSON object with {@code inventory} or {@code upgrade}),
+   * or null when it is a Graft JSON inventory.
+   */
+  private static JsonNode operationRequest(String body) {
     try {
-      com.fasterxml.jackson.databind.JsonNode n = JSON.readTree(body);
-      return n != null && n.isObject() && n.has("upgrade");
+      JsonNode n = JSON.readTree(body);
+      return n != null && n.isObject() && (n.has("upgrade") || n.has("inventory")) ? n : null;
     } catch (java.io.IOException notJson) {
-      return false; // the inventory path below says what is wrong with it
+      return null; // the inventory path says what is wrong with it
     }
+  }
+
+  private Response expansion(String body, int maxParallel, boolean lookAtFiles, SecurityContext security) {
+    ExpandRequest req = OperationSubmitter.parse(body);
+    if (req.kind() != null && !"expand".equals(req.kind())) {
+      throw ApiProblem.field("kind", "an expansion plan's kind is \"expand\" (or left out)");
+    }
+    if (req.kubeconfig() != null && !req.kubeconfig().isBlank()
+        && (security == null || !security.isUserInRole(Role.OPERATOR_NAME))) {
+      throw new ForbiddenException("a plan from the cluster reads it through a kubeconfig on the"
+          + " server: it needs the operator role");
+    }
+    int parallel = req.options() != null && req.options().maxParallel() != null
+        ? req.options().maxParallel() : maxParallel;
+    return Response.ok(new ExpansionRequests(planning, resolver, files, true)
+        .plan(req, parallel, lookAtFiles).plan().withoutRoutes()).build();
   }
 
   private Response upgrade(String body, boolean checkFiles, SecurityContext security) {
     if (security == null || !security.isUserInRole(Role.OPERATOR_NAME)) {
-      throw new jakarta.ws.rs.ForbiddenException("an upgrade plan reads the cluster through a"
+      throw new ForbiddenException("an upgrade plan reads the cluster through a"
           + " kubeconfig on the server: it needs the operator role");
     }
     ExpandRequest req = OperationSubmitter.parse(body);
     if (req.kind() != null && !"upgrade".equals(req.kind())) {
       throw ApiProblem.field("kind", "an upgrade plan's kind is \"upgrade\" (or left out)");
     }
-    try {
-      UpgradeRequests.Planned planned = new UpgradeRequests(existing,
-          new InventoryValidator(resolver, path -> checkFiles && mayLook.test(path)),
-          files == null ? ServerFiles.anywhere() : files).plan(req);
-      return Response.ok(planned.plan()).build();
-    } catch (InventoryException e) {
-      return Response.status(Response.Status.BAD_REQUEST).type(MediaType.APPLICATION_JSON)
-          .entity(errorBody(e.getMessage(), e.errors())).build();
-    }
+    UpgradeRequests.Planned planned = new UpgradeRequests(planning,
+        new InventoryValidator(resolver, path -> checkFiles && files.allows(path)), files).plan(req);
+    return Response.ok(planned.plan()).build();
   }
 
   /** true, false, or absent (the default); anything else is null. */
@@ -206,15 +211,6 @@ public class PlanResource {
   }
 
   private static Response bad(String file, String message, String field) {
-    return Response.status(Response.Status.BAD_REQUEST).type(MediaType.APPLICATION_JSON)
-        .entity(errorBody(message, List.of(new InventoryError(file, 0, field, message))))
-        .build();
-  }
-
-  static Map<String, Object> errorBody(String summary, List<InventoryError> errors) {
-    Map<String, Object> out = new LinkedHashMap<>();
-    out.put("error", summary);
-    out.put("errors", errors);
-    return out;
+    throw ApiProblem.of(400, message, List.of(new InventoryError(file, 0, field, message)), Map.of());
   }
 }

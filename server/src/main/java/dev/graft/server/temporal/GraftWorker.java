@@ -72,7 +72,7 @@ public final class GraftWorker implements Managed {
         new HostActivitiesImpl(nodeShell),
         new NodeObjectActivitiesImpl(kubeClients, Duration.ofSeconds(2)),
         new KubeadmActivitiesImpl(nodeShell, kubeClients),
-        new EtcdActivitiesImpl(etcdClients),
+        new EtcdActivitiesImpl(etcdClients, new dev.graft.activities.etcd.EtcdThroughNode(nodeShell)),
         new EtcdHostActivitiesImpl(nodeShell));
     // Pod network routing (its own lines, so that other additions here merge cleanly).
     SshExecutor routingSsh = new SshExecutor(sshPool, ssh);

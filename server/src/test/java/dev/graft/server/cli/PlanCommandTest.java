@@ -48,6 +48,8 @@ class PlanCommandTest {
         text);
     assertTrue(text.contains("quorum: 1 -> 2 members, needs 2, tolerates 0 failure(s)"), text);
     assertTrue(text.contains("! etcd 1 -> 2 members"), text);
+    // The workers' heading says how many join and how many at once (--max-parallel, default 5).
+    assertTrue(text.contains("(1 worker(s), up to 5 at once)"), text);
     assertTrue(text.contains("Plan: 3 to add (2 control-plane/etcd, 1 worker), 0 to change,"
         + " 0 to remove."), text);
   }

@@ -8,6 +8,11 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.net.http.HttpResponse;
+import dev.graft.server.cli.PlanCommandAccess;
+import dev.graft.workflows.plan.ExpansionPlan;
+import java.io.ByteArrayOutputStream;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -58,6 +63,26 @@ class ExpansionRestLabTest {
     body.put("kubeconfig", cluster.state.kubeconfig());
     body.putObject("options").put("requireApproval", true).put("maxParallel", 3);
 
+    // The inventory is a kubespray one without graft_cluster_name, graft_api_endpoint or any
+    // graft_etcd_* file: the cluster's kubeadm-config names the cluster and its pod network, and
+    // etcd is read through host 1 with that node's own certificate.
+    String inventoryText = Files.readString(cluster.inventory);
+    assertFalse(inventoryText.contains("graft_etcd_") || inventoryText.contains("graft_cluster_name"), inventoryText);
+    ByteArrayOutputStream out = new ByteArrayOutputStream();
+    ByteArrayOutputStream err = new ByteArrayOutputStream();
+    int planned = PlanCommandAccess.execute(cluster.inventory.toString(), "json", cluster.state.kubeconfig(), 3,
+        new PrintStream(out, true, StandardCharsets.UTF_8), new PrintStream(err, true, StandardCharsets.UTF_8));
+    String cliPlan = out.toString(StandardCharsets.UTF_8);
+    assertEquals(0, planned, cliPlan + err.toString(StandardCharsets.UTF_8));
+    JsonNode plan = JSON.readTree(cliPlan);
+    assertEquals("lab", plan.get("clusterName").asText(), "named as kubeadm-config names it");
+    assertTrue(plan.get("notes").toString().contains("kubeadm-config clusterName"), plan.get("notes").toString());
+    for (JsonNode a : plan.get("additions")) {
+      assertTrue(a.get("podCidr").asText().startsWith("10.244."), "inside kubeadm-config's podSubnet: " + a);
+    }
+    assertEquals(1, plan.get("etcdMembersBefore").asInt(), "etcd read through host 1: " + plan);
+    assertEquals(3, plan.get("etcdMembersAfter").asInt(), plan.toString());
+
     assertEquals(403, graft.send("POST", "/api/v1/operations", VIEWER, body.toString()).statusCode());
     HttpResponse<String> accepted = graft.send("POST", "/api/v1/operations", OPERATOR, body.toString());
     assertEquals(202, accepted.statusCode(), accepted.body());
@@ -70,6 +95,10 @@ class ExpansionRestLabTest {
     assertTrue(JSON.readTree(again.body()).get("existing").asBoolean(), again.body());
 
     JsonNode parked = graft.await(id, "waiting-approval", Duration.ofMinutes(2));
+    // What the SRE approves is what runs: `graft plan -o json` with the same inventory and
+    // kubeconfig prints, byte for byte, the plan the operation stored.
+    assertEquals(PlanCommandAccess.json(JSON.treeToValue(parked.get("plan"), ExpansionPlan.class)).strip(),
+        cliPlan.strip());
     assertTrue(parked.toString().contains("precheck/" + cluster.names().get(1)), "pre-checks ran before the gate");
     assertTrue(cluster.mutations("kubeadm").isEmpty(), "nothing changed before the approval: " + cluster.mutations("kubeadm"));
     assertEquals(403, graft.send("POST", "/api/v1/operations/" + id + "/approve", VIEWER, "").statusCode());

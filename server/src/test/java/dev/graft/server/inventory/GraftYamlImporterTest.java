@@ -40,7 +40,7 @@ class GraftYamlImporterTest {
         "nodes:", "  - name: n1", "    adress: 10.0.0.1", "    roles: [control-plane, master]",
         "    ssh: {port: 70000}");
     InventoryException e = assertThrows(InventoryException.class,
-        () -> Inventories.importText("cluster.yaml", text, null, null));
+        () -> Inventories.importText("cluster.yaml", text, null));
     List<String> messages = e.errors().stream().map(InventoryError::toString).toList();
     assertTrue(messages.contains("cluster.yaml:6: field nodes[0].adress: unknown field (known:"
         + " address, ip, labels, name, podCidr, roles, ssh, taints)"), messages.toString());
@@ -57,7 +57,7 @@ class GraftYamlImporterTest {
     String json = "{\"apiVersion\": \"graft.dev/v1\", \"kind\": \"Cluster\", \"name\": \"lab\",\n"
         + " \"nodes\": [{\"name\": \"n1\", \"address\": \"10.0.0.1\",\n"
         + "   \"roles\": [\"control-plane\", \"etcd\"]}]}";
-    ClusterSpec c = Inventories.importText("cluster.json", json, null, null).cluster();
+    ClusterSpec c = Inventories.importText("cluster.json", json, null).cluster();
     assertEquals("https://10.0.0.1:6443", c.apiEndpoint());
     assertEquals("10.244.0.0/16", c.podNetwork().cidr());
     assertEquals(EtcdTopology.STACKED, c.etcd().topology());
@@ -66,7 +66,7 @@ class GraftYamlImporterTest {
   @Test
   void aSelfReferencingAliasIsAnErrorNotAHang() {
     InventoryException e = assertThrows(InventoryException.class, () -> Inventories.importText(
-        "c.yaml", "apiVersion: graft.dev/v1\nkind: Cluster\nname: &a [*a]\n", null, null));
+        "c.yaml", "apiVersion: graft.dev/v1\nkind: Cluster\nname: &a [*a]\n", null));
     assertEquals(1, e.errors().size(), e.getMessage());
   }
 }

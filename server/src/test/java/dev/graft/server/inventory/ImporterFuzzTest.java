@@ -61,7 +61,7 @@ class ImporterFuzzTest {
       int caseNo = i;
       boolean ok = assertTimeoutPreemptively(Duration.ofSeconds(5), () -> {
         try {
-          ImportedInventory inv = Inventories.importUnguarded(file, input, format, null);
+          ImportedInventory inv = Inventories.importUnguarded(file, input, format);
           try {
             validator.validate(inv);
             Planner.plan(inv.cluster(), AssumedState.bootstrapOnly(inv.cluster()),

@@ -26,7 +26,7 @@ class InventoryValidatorTest {
   static final InventoryValidator VALIDATOR = new InventoryValidator(knows("bastion.lab"), true);
 
   static List<String> problems(String graftYaml) {
-    ImportedInventory inv = Inventories.importText("c.yaml", graftYaml, null, null);
+    ImportedInventory inv = Inventories.importText("c.yaml", graftYaml, null);
     InventoryException e = assertThrows(InventoryException.class, () -> VALIDATOR.validate(inv));
     return e.errors().stream().map(InventoryError::toString).toList();
   }
@@ -116,7 +116,7 @@ class InventoryValidatorTest {
     assertEquals(1, p.size(), p.toString());
     assertTrue(p.get(0).startsWith("c.yaml:6: field etcd: 2 etcd nodes"), p.toString());
     VALIDATOR.validate(Inventories.importText("c.yaml",
-        cluster(nodes) + "overrides: {allowEvenEtcd: true}\n", null, null));
+        cluster(nodes) + "overrides: {allowEvenEtcd: true}\n", null));
   }
 
   @Test

@@ -18,7 +18,7 @@ import org.junit.jupiter.params.provider.CsvSource;
 
 class KubesprayIniImporterTest {
   static ClusterSpec ini(String text) {
-    ImportedInventory inv = Inventories.importText("inventory.ini", text, null, null);
+    ImportedInventory inv = Inventories.importText("inventory.ini", text, null);
     assertEquals(InventoryFormat.KUBESPRAY_INI, inv.format());
     return inv.cluster();
   }
@@ -29,7 +29,7 @@ class KubesprayIniImporterTest {
 
   static InventoryError failure(String text) {
     InventoryException e = assertThrows(InventoryException.class,
-        () -> Inventories.importText("inventory.ini", text, InventoryFormat.KUBESPRAY_INI, null));
+        () -> Inventories.importText("inventory.ini", text, InventoryFormat.KUBESPRAY_INI));
     return e.errors().get(0);
   }
 
@@ -145,7 +145,7 @@ class KubesprayIniImporterTest {
     ImportedInventory inv = Inventories.importText("hosts.ini", String.join("\n",
         "[kube-master]", "m1 ansible_host=10.0.0.1", "[etcd]", "m1", "[kube-node]",
         "w1 ansible_host=10.0.0.2", "[calico_rr]", "rr1 ansible_host=10.0.0.3",
-        "[k8s-cluster:children]", "kube-master", "kube-node", "calico_rr"), null, null);
+        "[k8s-cluster:children]", "kube-master", "kube-node", "calico_rr"), null);
     Map<String, List<Role>> r = roles(inv.cluster());
     assertEquals(List.of(Role.CONTROL_PLANE, Role.ETCD), r.get("m1"));
     assertEquals(List.of(Role.WORKER), r.get("w1"));

@@ -63,7 +63,7 @@ class MetalK8sImporterTest {
         "    metalk8s.scality.com/ssh-sudo: 'perhaps'", "  labels:",
         "    node-role.kubernetes.io/control-plane: ''");
     InventoryException e = assertThrows(InventoryException.class,
-        () -> Inventories.importText("nodes.yaml", text, null, null));
+        () -> Inventories.importText("nodes.yaml", text, null));
     assertEquals(List.of(
             "nodes.yaml:6: field metadata.annotations.metalk8s.scality.com/ssh-host: is required:"
                 + " the address Graft connects to over SSH",
@@ -83,7 +83,7 @@ class MetalK8sImporterTest {
         "- {apiVersion: v1, kind: Node, metadata: {name: b, annotations:"
             + " {metalk8s.scality.com/ssh-host: 10.0.0.2}, labels:"
             + " {node-role.kubernetes.io/node: ''}}, spec: {podCIDR: 10.233.5.0/24}}");
-    ClusterSpec c = Inventories.importText("list.yaml", text, null, null).cluster();
+    ClusterSpec c = Inventories.importText("list.yaml", text, null).cluster();
     assertEquals(List.of(Role.CONTROL_PLANE, Role.INFRA), c.nodes().get(0).roles(),
         "an infra control-plane node does not become a worker");
     assertEquals(List.of(Role.WORKER), c.nodes().get(1).roles());

@@ -32,6 +32,6 @@ public final class Seeds {
   }
 
   public static ImportedInventory importSeed(String name) {
-    return Inventories.importText(name, resource(name), null, null);
+    return Inventories.importText(name, resource(name), null);
   }
 }

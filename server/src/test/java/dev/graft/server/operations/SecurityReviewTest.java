@@ -327,7 +327,7 @@ class SecurityReviewTest {
   @Test
   void d12_viewersAndOperatorsLearnNothingAboutFilesOutsideTheRoots() throws Exception {
     String inv = "[kube_control_plane]\ncp1 ansible_host=10.0.0.1 ansible_ssh_private_key_file=%s\n"
-        + "[etcd]\ncp1\n[kube_node]\nn1 ansible_host=10.0.0.2\n";
+        + "[etcd]\ncp1\n[kube_node]\nn1 ansible_host=10.0.0.2\n[all:vars]\ngraft_cluster_name=sec\n";
     for (String token : new String[] {VIEWER, OPERATOR}) {
       HttpResponse<String> there = plan("", "text/plain", inv.formatted("/etc/hostname"), token);
       HttpResponse<String> absent = plan("", "text/plain", inv.formatted("/etc/no-such-key"), token);
@@ -349,7 +349,7 @@ class SecurityReviewTest {
   @Test
   void d13_versionsPathsAndEndpointsAreHeldToTheirShapes() throws Exception {
     String base = "[kube_control_plane]\ncp1 ansible_host=10.0.0.1\n[etcd]\ncp1\n[kube_node]\n"
-        + "n1 ansible_host=10.0.0.2\n[all:vars]\n";
+        + "n1 ansible_host=10.0.0.2\n[all:vars]\ngraft_cluster_name=sec\n";
     for (String var : new String[] {"kube_version=$(touch /tmp/pwned)",
         "kube_version=<img src=x onerror=alert(1)>", "kube_version=" + "1".repeat(3000),
         "ansible_ssh_private_key_file=/tmp/$(touch /tmp/pwned)",

@@ -72,6 +72,18 @@ public record ExpansionPlan(
         warnings, refusals, notes);
   }
 
+  /** The same plan with more warnings appended (the drift between inventory and cluster). */
+  public ExpansionPlan withWarnings(List<PlanMessage> more) {
+    if (more.isEmpty()) {
+      return this;
+    }
+    List<PlanMessage> all = new ArrayList<>(warnings);
+    all.addAll(more);
+    return new ExpansionPlan(
+        clusterName, existingNodes, additions, phases, etcdMembersBefore, etcdMembersAfter,
+        all, refusals, notes);
+  }
+
   /** The same plan with more notes appended (importers add theirs). */
   public ExpansionPlan withNotes(List<String> more) {
     List<String> all = new ArrayList<>(notes);

@@ -27,8 +27,9 @@ import net.sourceforge.argparse4j.inf.Subparser;
  * cluster (API, kubeadm and kubelet are the lab's stand-ins; etcd, SSH, routes are real), and an
  * expansion by 2 control-plane + etcd nodes, 1 infra worker and 2 workers, submitted and watched
  * exactly as {@code graft expand -i <inventory> --kubeconfig <admin.conf> --watch} does. Then the
- * summary and the UI address; Graft and the lab stay up until Ctrl-C, which tears the lab down
- * (not with {@code --keep}). {@code --exit} ends after the summary with expand's exit code.
+ * summary and the UI address; Graft and the lab stay up until Ctrl-C, which tears the lab down;
+ * with {@code --keep} it stops Graft and the lab's API stand-in (which live in this process) and
+ * leaves the hosts. {@code --exit} ends after the summary with expand's exit code.
  */
 public final class LabDemo implements LabAction {
   static final String CONFIG = ConfigSourceProvider.CLASSPATH + "graft-demo.yml";
@@ -55,8 +56,9 @@ public final class LabDemo implements LabAction {
         .help("expand (default): grow the cluster by 5 nodes; upgrade: grow it to 5 nodes at v1.30.2, then"
             + " upgrade it to v1.31.0 with `graft upgrade`, resolving an injected blocked drain as an operator would");
     p.addArgument("--keep").action(Arguments.storeTrue())
-        .help("leave the lab's hosts running when Graft stops (inspect: `graft lab status`,"
-            + " `graft lab exec`; remove: `graft lab down`)");
+        .help("Graft and the lab stay up until Ctrl-C (or --exit); then the lab's API stand-in stops"
+            + " with Graft (it lives in this process) and the hosts stay, with SSH, etcd and routes"
+            + " (inspect: `graft lab status`, `graft lab exec`, ssh; remove: `graft lab down`)");
     p.addArgument("--exit").action(Arguments.storeTrue())
         .help("stop after the summary, with expand's exit code (0 done, 2 needs attention, 1 failed)");
     p.addArgument("--kind").choices("netns", "auto").setDefault("auto")
@@ -111,8 +113,9 @@ public final class LabDemo implements LabAction {
     Lab lab = Lab.up(spec);
     boolean keep = Boolean.TRUE.equals(ns.getBoolean("keep"));
     if (keep) {
-      // Ctrl-C then stops only this process (Graft and the API stand-in); the hosts stay.
-      lab.detach();
+      // Ctrl-C (or --exit) then stops this process, Graft and the lab's API stand-in, which
+      // lives in it; the hosts (SSH, etcd, routes) stay for `lab status`, ssh and `lab down`.
+      lab.keepHosts();
     }
     LabState state = lab.state();
     out.printf("      %s hosts up in %.1f s; API stand-in %s%n", state.kind().label(),
@@ -144,7 +147,8 @@ public final class LabDemo implements LabAction {
       System.exit(code);
     }
     out.println(keep
-        ? "Ctrl-C stops Graft; the lab's hosts stay (./graft lab down" + stateDirFlag(ns, stateDir) + " removes them)."
+        ? "Ctrl-C stops Graft and the lab's API stand-in (it lives in this process); the lab's hosts"
+            + " stay, with SSH, etcd and routes (./graft lab down" + stateDirFlag(ns, stateDir) + " removes them)."
         : "Ctrl-C stops Graft and tears the lab down (--keep would leave it running).");
     out.flush();
     new CountDownLatch(1).await();
@@ -170,14 +174,22 @@ public final class LabDemo implements LabAction {
   }
 
   /**
-   * The lab's kubespray inventory with the 4th host as an infra worker: a label the kubelet may not
-   * set itself (node-role.kubernetes.io/*), so Graft applies it through the API, and a taint.
+   * The lab's kubespray inventory as an SRE who never ran Graft has it: no cluster name, no API
+   * endpoint and no etcd client files for Graft (the cluster's kubeadm-config names the first two,
+   * and etcd is read through host 1 with its own certificate), and the 4th host as an infra
+   * worker: a label the kubelet may not set itself (node-role.kubernetes.io/*), so Graft applies
+   * it through the API, and a taint.
    */
   public static Path writeInventory(LabState state, Path target) throws IOException {
     String infra = state.hosts().get(3).name();
     List<String> lines = new ArrayList<>();
-    lines.add("# `graft lab demo`: the lab's inventory.ini, with " + infra + " as an infra worker.");
+    lines.add("# `graft lab demo`: the lab's inventory.ini without Graft's variables, with " + infra
+        + " as an infra worker.");
     for (String line : Files.readAllLines(Path.of(state.inventoryIni()))) {
+      if (line.startsWith("graft_etcd_") || line.startsWith("graft_cluster_name=")
+          || line.startsWith("graft_api_endpoint=")) {
+        continue;
+      }
       if (line.startsWith(infra + " ")) {
         line += " node_labels=\"{'node-role.kubernetes.io/infra': '', 'graft.dev/pool': 'infra'}\""
             + " node_taints=\"['node-role.kubernetes.io/infra=:NoSchedule']\"";

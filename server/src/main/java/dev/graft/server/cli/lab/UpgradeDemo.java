@@ -66,7 +66,7 @@ final class UpgradeDemo {
         .kubernetesVersion(FROM).upgradeTo(TO).build());
     boolean keep = Boolean.TRUE.equals(ns.getBoolean("keep"));
     if (keep) {
-      lab.detach();
+      lab.keepHosts();
     }
     LabState state = lab.state();
     List<String> names = state.hosts().stream().map(HostState::name).toList();
@@ -321,7 +321,7 @@ final class UpgradeDemo {
       out.flush();
       System.exit(code); // Graft's non-daemon threads (Jetty, Temporal) would keep the JVM up
     }
-    out.println(keep ? "Ctrl-C stops Graft; the lab's hosts stay." : "Ctrl-C stops Graft and tears the lab down.");
+    out.println(keep ? "Ctrl-C stops Graft and the lab's API stand-in (it lives in this process); the lab's hosts stay, with SSH, etcd and routes (./graft lab down removes them)." : "Ctrl-C stops Graft and tears the lab down.");
     out.flush();
     new CountDownLatch(1).await();
     return code;
