@@ -68,9 +68,27 @@ public final class EtcdActivitiesImpl implements EtcdActivities {
   private final EtcdClients clients;
   private final long timeoutMillis;
 
+  /** {@code graft_etcd_gate_checks_total{result}}: every quorum gate check, passed or refused. */
+  private final io.micrometer.core.instrument.Counter gatePassed;
+  private final io.micrometer.core.instrument.Counter gateRefused;
+
   public EtcdActivitiesImpl(EtcdClients clients) {
+    this(clients, io.micrometer.core.instrument.Metrics.globalRegistry);
+  }
+
+  /** Reports the quorum gate's checks to {@code metrics} (registered up front, at zero). */
+  public EtcdActivitiesImpl(EtcdClients clients, io.micrometer.core.instrument.MeterRegistry metrics) {
     this.clients = clients;
     this.timeoutMillis = clients.timeout().toMillis();
+    this.gatePassed = gateCounter(metrics, "passed");
+    this.gateRefused = gateCounter(metrics, "refused");
+  }
+
+  private static io.micrometer.core.instrument.Counter gateCounter(
+      io.micrometer.core.instrument.MeterRegistry metrics, String result) {
+    return io.micrometer.core.instrument.Counter.builder("graft_etcd_gate_checks")
+        .description("etcd quorum gate checks before a membership change, by result")
+        .tag("result", result).register(metrics);
   }
 
   // ---- reads ------------------------------------------------------------------------------
@@ -281,10 +299,12 @@ public final class EtcdActivitiesImpl implements EtcdActivities {
         QuorumGate.evaluate(status, new QuorumGate.Change(request.peerUrl(), target, request.allowEvenSize()));
     String table = status.table();
     if (!verdict.allowed()) {
+      gateRefused.increment();
       LOG.warn("quorum gate refused cluster={} member={}: {}", request.cluster(), request.node(), verdict.message());
       throw failure("etcd quorum gate refused adding " + request.node() + ": " + verdict.message(),
           "QuorumGateRefused", true, table);
     }
+    gatePassed.increment();
     List<String> initial = status.members().stream().filter(EtcdMemberStatus::started)
         .map(m -> m.name() + "=" + m.peerUrl()).toList();
     return new GateResult(verdict.alreadyMember(), (verdict.alreadyMember() ? request.node() + " is " : "")
