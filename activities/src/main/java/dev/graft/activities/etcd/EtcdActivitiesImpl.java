@@ -84,6 +84,15 @@ public final class EtcdActivitiesImpl implements EtcdActivities {
     this.gateRefused = gateCounter(metrics, "refused");
   }
 
+  /**
+   * Registers the gate's counters at zero (idempotent): a worker does this at start, so the series
+   * exist (and alert rules can rely on them) before the first gate runs.
+   */
+  public static void registerGateChecks(io.micrometer.core.instrument.MeterRegistry metrics) {
+    gateCounter(metrics, "passed");
+    gateCounter(metrics, "refused");
+  }
+
   private static io.micrometer.core.instrument.Counter gateCounter(
       io.micrometer.core.instrument.MeterRegistry metrics, String result) {
     return io.micrometer.core.instrument.Counter.builder("graft_etcd_gate_checks")

@@ -99,6 +99,7 @@ public final class GraftWorker implements Managed {
     worker = factory.newWorker(connection.settings().getTaskQueue(), workerOptions());
     worker.registerActivitiesImplementations(
         new AuditArchiveActivitiesImpl(new AuditTrail(connection), archive));
+    EtcdActivitiesImpl.registerGateChecks(metrics);
     registered = registrations.register(worker, connection, metrics);
     factory.start();
     LOG.info(
