@@ -1,7 +1,6 @@
 package dev.graft.server.observe;
 
 import dev.graft.workflows.step.StepContext;
-import io.temporal.activity.Activity;
 import io.temporal.activity.ActivityInfo;
 import io.temporal.api.common.v1.Payload;
 import io.temporal.common.converter.GlobalDataConverter;
@@ -69,9 +68,18 @@ public final class LogContext extends WorkerInterceptorBase {
   @Override
   public ActivityInboundCallsInterceptor interceptActivity(ActivityInboundCallsInterceptor next) {
     return new ActivityInboundCallsInterceptorBase(next) {
+      // The SDK hands interceptors the context here; Activity.getExecutionContext() is for
+      // activity code only.
+      private ActivityInfo info;
+
+      @Override
+      public void init(io.temporal.activity.ActivityExecutionContext context) {
+        info = context.getInfo();
+        super.init(context);
+      }
+
       @Override
       public ActivityOutput execute(ActivityInput input) {
-        ActivityInfo info = Activity.getExecutionContext().getInfo();
         Map<String, String> fields = fromWorkflowId(info.getWorkflowId());
         Map<String, Payload> headers = input.getHeader().getValues();
         String step = text(headers.get(HEADER_STEP));
