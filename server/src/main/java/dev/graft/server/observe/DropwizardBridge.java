@@ -15,7 +15,7 @@ import org.slf4j.LoggerFactory;
 
 /**
  * Dropwizard's own metrics (Jetty's requests, responses by class, thread pools, connections)
- * in the Micrometer registry, so {@code /prometheus} has them too, named {@code dropwizard_<name>}.
+ * in the Micrometer registry, so {@code /prometheus} has them too, named {@code dropwizard_<name in snake case>}.
  * Dropwizard's JVM metrics ({@code jvm.*}) are left out: Micrometer's binders report the JVM.
  *
  * <p>A listener, so the metrics Jetty registers once it starts (after {@code run()}) come along.
@@ -38,8 +38,9 @@ final class DropwizardBridge extends MetricRegistryListener.Base {
     return name.startsWith("jvm.") || name.startsWith("jvm_");
   }
 
+  /** {@code dropwizard.} and the name in snake case, as Prometheus names go (MutableServletContextHandler → mutable_servlet_context_handler). */
   private static String name(String dropwizardName) {
-    return "dropwizard." + dropwizardName;
+    return "dropwizard." + dropwizardName.replaceAll("([a-z0-9])([A-Z])", "$1_$2").toLowerCase(java.util.Locale.ROOT);
   }
 
   @Override

@@ -140,7 +140,7 @@ class ObservabilityTest {
       awaitQuery(prom, "temporal_worker_task_slots_available{worker_type=\"ActivityWorker\"} > 0", r -> r.size() >= 1);
       awaitQuery(prom, "temporal_activity_schedule_to_start_latency_seconds_count > 0", r -> r.size() >= 1);
       awaitQuery(prom, "jvm_memory_used_bytes > 0", r -> r.size() >= 1);
-      awaitQuery(prom, "dropwizard_io_dropwizard_jetty_MutableServletContextHandler_requests_total > 0",
+      awaitQuery(prom, "dropwizard_io_dropwizard_jetty_mutable_servlet_context_handler_requests_total > 0",
           r -> r.size() >= 1);
 
       // Every metric name the rules use exists, and Prometheus loaded every rule.
