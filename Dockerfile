@@ -11,7 +11,9 @@ COPY . .
 RUN mvn -B -q -DskipTests package
 
 FROM eclipse-temurin:17.0.13_11-jre
-RUN useradd --system --uid 10001 --home /opt/graft graft
+RUN useradd --system --uid 10001 --home /opt/graft graft \
+    && mkdir -p /var/lib/graft/audit && chown 10001 /var/lib/graft/audit
+# A new named volume mounted here starts with this directory's owner: the worker can write it.
 COPY --from=build /src/server/target/graft.jar /opt/graft/graft.jar
 COPY config /opt/graft/config
 USER 10001

@@ -181,7 +181,9 @@ export function mount(root, ctx) {
       drawHead();
       draw();
       exportJson(data);
-      status.textContent = `read ${new Date().toLocaleTimeString()}` +
+      status.textContent = (data.source === 'archive'
+        ? `from the audit archive (Temporal no longer has this operation) · checksum chain ${data.archive && data.archive.intact ? 'intact' : 'BROKEN: ' + ((data.archive && data.archive.problems) || []).join('; ')} · `
+        : '') + `read ${new Date().toLocaleTimeString()}` +
         (op && !['done', 'failed', 'aborted'].includes(op.state) ? ' · the operation is still running: Refresh for more' : '');
     } catch (e) {
       status.textContent = '';

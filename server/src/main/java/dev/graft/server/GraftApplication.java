@@ -90,6 +90,7 @@ public class GraftApplication extends Application<GraftConfiguration> {
     bootstrap.addCommand(new dev.graft.server.cli.TokenCommand());
     bootstrap.addCommand(new dev.graft.server.cli.PlanCommand());
     bootstrap.addCommand(new LabCommand());
+    bootstrap.addCommand(new dev.graft.server.audit.AuditVerifyCommand(() -> stdout));
     addApiCommands(bootstrap);
   }
 
@@ -120,12 +121,22 @@ public class GraftApplication extends Application<GraftConfiguration> {
       env.lifecycle().manage(temporal);
     }
 
-    TemporalConnection temporal = new TemporalConnection(config.getTemporal(), identity(mode));
+    // Metrics: registered before the Temporal connection, so they stop after it (its last flush).
+    dev.graft.server.observe.Telemetry telemetry = new dev.graft.server.observe.Telemetry();
+    env.lifecycle().manage(telemetry);
+    dev.graft.server.observe.Telemetry.bridge(env.metrics(), telemetry);
+    env.admin().addServlet("prometheus", new dev.graft.server.observe.PrometheusServlet(telemetry))
+        .addMapping("/prometheus");
+
+    String identity = identity(mode);
+    TemporalConnection temporal =
+        new TemporalConnection(config.getTemporal(), identity, telemetry.temporalScope(identity));
     env.lifecycle().manage(temporal);
     env.healthChecks().register("temporal", new TemporalHealthCheck(temporal));
+    dev.graft.server.audit.AuditArchive archive = config.getAudit().archive();
 
     if (mode.runsWorker()) {
-      GraftWorker worker = new GraftWorker(temporal);
+      GraftWorker worker = new GraftWorker(temporal, telemetry.registry(), archive, registrations());
       env.lifecycle().manage(worker);
       env.healthChecks()
           .register("worker", new WorkerHealthCheck(worker, config.getTemporal().getTaskQueue()));
@@ -148,7 +159,10 @@ public class GraftApplication extends Application<GraftConfiguration> {
       env.jersey().register(new dev.graft.server.resources.PlanResource(
           new dev.graft.server.inventory.DnsHostResolver(config.getOperations().getPlanDnsTimeout()),
           files));
-      env.jersey().register(operations(config, temporal, files));
+      env.jersey().register(operations(config, temporal, files, archive));
+      env.lifecycle().manage(new dev.graft.server.observe.OperationMetrics(
+          new dev.graft.server.operations.OperationReader(temporal), telemetry.registry(),
+          config.getOperationMetricsInterval().toJavaDuration()));
       env.servlets()
           .addServlet(
               "ui", new AssetServlet("/assets/", "/", "index.html", StandardCharsets.UTF_8))
@@ -170,8 +184,18 @@ public class GraftApplication extends Application<GraftConfiguration> {
         .addMappingForUrlPatterns(EnumSet.of(DispatcherType.REQUEST), true, "/*");
   }
 
+  /**
+   * The workflows and activities this application's worker runs: Graft's own. Tests that run the
+   * real workflows on fakes override it (and get the same worker wiring: interceptors, metrics,
+   * the audit archive).
+   */
+  protected GraftWorker.Registrations registrations() {
+    return GraftWorker.GRAFT;
+  }
+
   private static dev.graft.server.resources.OperationsResource operations(
-      GraftConfiguration config, TemporalConnection temporal, ServerFiles files) {
+      GraftConfiguration config, TemporalConnection temporal, ServerFiles files,
+      dev.graft.server.audit.AuditArchive archive) {
     dev.graft.server.operations.OperationReader reader =
         new dev.graft.server.operations.OperationReader(temporal);
     return new dev.graft.server.resources.OperationsResource(
@@ -181,9 +205,9 @@ public class GraftApplication extends Application<GraftConfiguration> {
             config.getOperations().isCheckFiles(),
             dev.graft.server.planning.PlanningService.within(files),
             config.getOperations().policy(),
-            files),
+            files).archivingTo(archive),
         reader,
-        new dev.graft.server.operations.AuditTrail(temporal),
+        new dev.graft.server.operations.AuditTrail(temporal, archive),
         new dev.graft.server.operations.OperatorDecisions(reader));
   }
 

@@ -46,6 +46,13 @@ public class GraftConfiguration extends Configuration {
   @Valid @NotNull @JsonProperty
   private dev.graft.server.security.PathSettings paths = new dev.graft.server.security.PathSettings();
 
+  @Valid @NotNull @JsonProperty
+  private dev.graft.server.audit.AuditSettings audit = new dev.graft.server.audit.AuditSettings();
+
+  /** How often the server reads every operation for the operation gauges (docs/observability.md). */
+  @NotNull @JsonProperty
+  private io.dropwizard.util.Duration operationMetricsInterval = io.dropwizard.util.Duration.seconds(15);
+
   /** The configuration file's directory, when it came from a file (not from the classpath). */
   @JsonIgnore private java.nio.file.Path configDir;
 
@@ -94,6 +101,14 @@ public class GraftConfiguration extends Configuration {
     return paths;
   }
 
+  public dev.graft.server.audit.AuditSettings getAudit() {
+    return audit;
+  }
+
+  public io.dropwizard.util.Duration getOperationMetricsInterval() {
+    return operationMetricsInterval;
+  }
+
   @JsonIgnore
   public java.nio.file.Path getConfigDir() {
     return configDir;
@@ -131,7 +146,10 @@ public class GraftConfiguration extends Configuration {
   @SuppressWarnings({"unchecked", "rawtypes"})
   private static DiscoverableLayoutFactory jsonLayout() {
     // The JSON layout is typed for ILoggingEvent, the appenders' element type is a wildcard.
-    return (DiscoverableLayoutFactory) new EventJsonLayoutBaseFactory();
+    // The logging context (operation, cluster, node, step, attempt) goes in as top-level fields.
+    EventJsonLayoutBaseFactory layout = new EventJsonLayoutBaseFactory();
+    layout.setFlattenMdc(true);
+    return (DiscoverableLayoutFactory) layout;
   }
 
   /**

@@ -126,6 +126,79 @@ class ComposeWiringTest {
     assertTrue(healthcheck("graft-worker").contains("127.0.0.1:" + workerAdmin + "/healthcheck"));
   }
 
+  /**
+   * Prometheus scrapes the server's and the worker's admin ports on 127.0.0.1 (where Graft lets
+   * them listen): it and the worker share the server's network namespace, its targets are the
+   * admin ports the containers' configs bind, its rules are the shipped ones, and its UI is
+   * published on loopback through the server's ports.
+   */
+  @Test
+  void prometheusScrapesServerAndWorkerOnLoopbackWithTheRules() throws Exception {
+    JsonNode prom = services.get("prometheus");
+    assertTrue(prom != null, "compose has a prometheus service");
+    assertTrue(image("prometheus").startsWith("prom/prometheus:v"), image("prometheus"));
+    assertEquals("service:graft-server", prom.path("network_mode").asText());
+    assertEquals("service:graft-server", services.get("graft-worker").path("network_mode").asText());
+    assertTrue(dependsOn("graft-worker").contains("graft-server"));
+    assertTrue(dependsOn("prometheus").containsAll(List.of("graft-server", "graft-worker")));
+
+    String config = null;
+    String mounted = null;
+    for (JsonNode v : prom.path("volumes")) {
+      String[] p = v.asText().split(":");
+      if (p[0].startsWith("./")) {
+        mounted = p[1];
+        assertTrue(Files.isDirectory(ROOT.resolve(p[0].substring(2))), v.asText());
+        config = p[0].substring(2);
+      }
+    }
+    assertEquals("/etc/prometheus", mounted);
+    boolean configFlag = false;
+    for (JsonNode c : prom.path("command")) {
+      configFlag |= c.asText().equals("--config.file=/etc/prometheus/prometheus.yml");
+    }
+    assertTrue(configFlag, prom.path("command").toString());
+    JsonNode scrape = new ObjectMapper(new YAMLFactory()).readTree(ROOT.resolve(config).resolve("prometheus.yml").toFile());
+    for (JsonNode rules : scrape.path("rule_files")) {
+      String inContainer = rules.asText();
+      assertTrue(inContainer.startsWith("/etc/prometheus/"), inContainer);
+      assertTrue(Files.isRegularFile(ROOT.resolve(config).resolve(inContainer.substring("/etc/prometheus/".length()))),
+          inContainer + " is not shipped");
+    }
+    assertEquals(1, scrape.path("rule_files").size());
+
+    Map<String, String> targets = new HashMap<>();
+    for (JsonNode job : scrape.path("scrape_configs")) {
+      assertEquals("/prometheus", job.path("metrics_path").asText(), job.toString());
+      targets.put(job.path("job_name").asText(), job.path("static_configs").get(0).path("targets").get(0).asText());
+    }
+    for (String svc : List.of("graft-server", "graft-worker")) {
+      DefaultServerFactory f = (DefaultServerFactory) loadAsContainer(svc).getServerFactory();
+      HttpConnectorFactory admin = (HttpConnectorFactory) f.getAdminConnectors().get(0);
+      assertEquals("127.0.0.1", admin.getBindHost(), svc);
+      assertEquals("127.0.0.1:" + admin.getPort(), targets.get(svc), svc + " is scraped where its admin port listens");
+    }
+    assertTrue(ports("graft-server").stream().anyMatch(p -> p.equals("127.0.0.1:9090:9090")),
+        "Prometheus's UI is published on loopback: " + ports("graft-server"));
+  }
+
+  /** Workers write the audit archive, the server reads it: one volume, the directory both configs name. */
+  @Test
+  void serverAndWorkerShareTheAuditArchive() throws Exception {
+    String server = loadAsContainer("graft-server").getAudit().getArchiveDir();
+    String worker = loadAsContainer("graft-worker").getAudit().getArchiveDir();
+    assertFalse(server.isBlank(), "the server has an archive directory");
+    assertEquals(server, worker);
+    assertTrue(volumes("graft-server").contains("graft-audit:" + server + ":ro"), volumes("graft-server").toString());
+    assertTrue(volumes("graft-worker").contains("graft-audit:" + worker), volumes("graft-worker").toString());
+  }
+
+  private static List<String> volumes(String svc) {
+    List<String> out = new ArrayList<>();
+    services.get(svc).path("volumes").forEach(v -> out.add(v.asText()));
+    return out;
+  }
+
   /** Loads the config file named in the service's command, as the container would. */
   private static GraftConfiguration loadAsContainer(String svc) throws Exception {
     JsonNode command = services.get(svc).get("command");

@@ -69,20 +69,43 @@ public final class EtcdActivitiesImpl implements EtcdActivities {
   private final long timeoutMillis;
 
   private final EtcdViaNodes viaNodes;
+  /** {@code graft_etcd_gate_checks_total{result}}: every quorum gate check, passed or refused. */
+  private final io.micrometer.core.instrument.Counter gatePassed;
+  private final io.micrometer.core.instrument.Counter gateRefused;
 
   /** jetcd with the worker's client files only; a request that names nodes to go through fails. */
   public EtcdActivitiesImpl(EtcdClients clients) {
-    this(clients, null);
+    this(clients, null, io.micrometer.core.instrument.Metrics.globalRegistry);
   }
 
   /**
    * @param throughNodes how a request without client files on the worker ({@link
    *     EtcdSpec#viaNodes()}) reaches etcd: over SSH, through a control-plane node's own certificate
+   * @param metrics where the quorum gate's checks are counted (registered up front, at zero)
    */
-  public EtcdActivitiesImpl(EtcdClients clients, EtcdThroughNode throughNodes) {
+  public EtcdActivitiesImpl(EtcdClients clients, EtcdThroughNode throughNodes,
+      io.micrometer.core.instrument.MeterRegistry metrics) {
     this.clients = clients;
     this.timeoutMillis = clients.timeout().toMillis();
     this.viaNodes = throughNodes == null ? null : new EtcdViaNodes(throughNodes);
+    this.gatePassed = gateCounter(metrics, "passed");
+    this.gateRefused = gateCounter(metrics, "refused");
+  }
+
+  /**
+   * Registers the gate's counters at zero (idempotent): a worker does this at start, so the series
+   * exist (and alert rules can rely on them) before the first gate runs.
+   */
+  public static void registerGateChecks(io.micrometer.core.instrument.MeterRegistry metrics) {
+    gateCounter(metrics, "passed");
+    gateCounter(metrics, "refused");
+  }
+
+  private static io.micrometer.core.instrument.Counter gateCounter(
+      io.micrometer.core.instrument.MeterRegistry metrics, String result) {
+    return io.micrometer.core.instrument.Counter.builder("graft_etcd_gate_checks")
+        .description("etcd quorum gate checks before a membership change, by result")
+        .tag("result", result).register(metrics);
   }
 
   /** The node route for a request that asks for it; null for the worker's own client files. */
@@ -314,10 +337,12 @@ public final class EtcdActivitiesImpl implements EtcdActivities {
         QuorumGate.evaluate(status, new QuorumGate.Change(request.peerUrl(), target, request.allowEvenSize()));
     String table = status.table();
     if (!verdict.allowed()) {
+      gateRefused.increment();
       LOG.warn("quorum gate refused cluster={} member={}: {}", request.cluster(), request.node(), verdict.message());
       throw failure("etcd quorum gate refused adding " + request.node() + ": " + verdict.message(),
           "QuorumGateRefused", true, table);
     }
+    gatePassed.increment();
     List<String> initial = status.members().stream().filter(EtcdMemberStatus::started)
         .map(m -> m.name() + "=" + m.peerUrl()).toList();
     return new GateResult(verdict.alreadyMember(), (verdict.alreadyMember() ? request.node() + " is " : "")

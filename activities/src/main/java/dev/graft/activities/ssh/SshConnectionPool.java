@@ -50,8 +50,16 @@ public final class SshConnectionPool implements AutoCloseable {
   private final AtomicLong connects = new AtomicLong();
   private volatile boolean closed;
 
+  private final SshMetrics metrics;
+
   public SshConnectionPool(SshPoolSettings settings) {
+    this(settings, SshMetrics.NONE);
+  }
+
+  /** A pool that reports connect latency (and its executors' command latency) to {@code metrics}. */
+  public SshConnectionPool(SshPoolSettings settings, SshMetrics metrics) {
     this.settings = settings;
+    this.metrics = metrics;
     this.client = newClient(settings);
     client.start();
     this.sweeper = Executors.newSingleThreadScheduledExecutor(r -> {
@@ -185,8 +193,25 @@ public final class SshConnectionPool implements AutoCloseable {
     client.stop();
   }
 
-  /** Logs in: key first (a bad key reference fails before any traffic), then TCP, host key, authentication. */
+  SshMetrics metrics() {
+    return metrics;
+  }
+
+  /** {@link #login}, timed by its result. */
   private ClientSession connect(SshTarget target) {
+    long start = System.nanoTime();
+    try {
+      ClientSession session = login(target);
+      metrics.connect(start, "ok");
+      return session;
+    } catch (RuntimeException e) {
+      metrics.connect(start, SshMetrics.resultOf(e));
+      throw e;
+    }
+  }
+
+  /** Logs in: key first (a bad key reference fails before any traffic), then TCP, host key, authentication. */
+  private ClientSession login(SshTarget target) {
     List<KeyPair> identities = PrivateKeys.load(target.keyRef());
     HostKeyGate.Attempt attempt = new HostKeyGate.Attempt(HostKeyPolicy.forTarget(target));
     String where = target.display();

@@ -92,7 +92,20 @@ public final class SshExecutor implements RemoteShell {
     return execution.stdout.tailBytes();
   }
 
+  /** {@link #executeOnce}, timed by its result (a command that ran to its exit status is completed). */
   private Execution execute(SshTarget target, RemoteCommand command) {
+    long start = System.nanoTime();
+    try {
+      Execution execution = executeOnce(target, command);
+      pool.metrics().command(start, "completed");
+      return execution;
+    } catch (RuntimeException e) {
+      pool.metrics().command(start, SshMetrics.resultOf(e));
+      throw e;
+    }
+  }
+
+  private Execution executeOnce(SshTarget target, RemoteCommand command) {
     // The remote deadline is one second later than ours, so our timeout (with the partial output) is what the
     // caller sees; the remote one only cleans up what the client could not stop.
     long remoteSeconds = (command.timeout().toMillis() + 999) / 1000 + 1;

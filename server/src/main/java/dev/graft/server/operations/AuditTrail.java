@@ -28,9 +28,43 @@ public final class AuditTrail {
   /** The most of a failed attempt's output the trail keeps per entry. */
   static final int OUTPUT_LIMIT = 2000;
   private final TemporalConnection temporal;
+  /** Where ended operations' trails are archived (null: no archive). */
+  private final dev.graft.server.audit.AuditArchive archive;
 
   public AuditTrail(TemporalConnection temporal) {
+    this(temporal, null);
+  }
+
+  public AuditTrail(TemporalConnection temporal, dev.graft.server.audit.AuditArchive archive) {
     this.temporal = temporal;
+    this.archive = archive;
+  }
+
+  /**
+   * What {@code GET /operations/{id}/history} answers: the trail from Temporal while it has the
+   * operation ({@code source: temporal}), else from the archive ({@code source: archive}, with
+   * the checksum chain's verdict: {@code archive.intact}, and what broke in {@code problems}).
+   */
+  public Map<String, Object> history(String operationId) {
+    Map<String, Object> out = new java.util.LinkedHashMap<>();
+    out.put("id", operationId);
+    if (archive == null || OperationReader.describe(temporal, operationId).isPresent()) {
+      out.put("entries", of(operationId));
+      out.put("source", "temporal");
+      return out;
+    }
+    dev.graft.server.audit.AuditArchive.Trail t = archive.read(operationId).orElseThrow(
+        () -> ApiProblem.of(404, "no operation " + operationId + " in Temporal or in the audit archive"
+            + " (a queued operation has no history yet)"));
+    out.put("entries", t.entries());
+    out.put("source", "archive");
+    Map<String, Object> a = new java.util.LinkedHashMap<>();
+    a.put("intact", t.intact());
+    a.put("problems", t.problems());
+    a.put("lastHash", t.lastHash());
+    a.put("archivedAtMillis", t.archivedAtMillis());
+    out.put("archive", a);
+    return out;
   }
 
   /** One fact of the trail. {@code kind}: submitted, started, ended, activity, decision, signal. */

@@ -149,7 +149,8 @@ public final class OperationSubmitter {
     }
     ClusterSpec cluster = inv.cluster();
     String id = OperationRequest.operationId(cluster.name(), req.kind(), req.requestId());
-    if (OperationReader.exists(temporal, id) || queued(cluster.name(), id)) {
+    // An operation Temporal no longer has but the archive does ran already: the requestId is spent.
+    if (OperationReader.exists(temporal, id) || queued(cluster.name(), id) || archived(id)) {
       return new Submitted(id, cluster.name(), req.requestId(), true, plan);
     }
     OperationRequest request =
@@ -178,7 +179,7 @@ public final class OperationSubmitter {
     }
     ClusterSpec cluster = planned.inventory().cluster();
     String id = OperationRequest.operationId(cluster.name(), UPGRADE, req.requestId());
-    if (OperationReader.exists(temporal, id) || queued(cluster.name(), id)) {
+    if (OperationReader.exists(temporal, id) || queued(cluster.name(), id) || archived(id)) {
       return new Submitted(id, cluster.name(), req.requestId(), true, null, plan);
     }
     // Workers at once is the plan's batch size, so the options say what the plan says.
@@ -201,7 +202,21 @@ public final class OperationSubmitter {
     return options(o, policy);
   }
 
-  private void signalWithStart(String clusterName, OperationRequest request) {
+  /** Where ended operations' trails go (null: nowhere); set once when the application is wired. */
+  private dev.graft.server.audit.AuditArchive archive;
+
+  /** Operations submitted from now on archive their audit trail when they end (when non-null). */
+  public OperationSubmitter archivingTo(dev.graft.server.audit.AuditArchive archive) {
+    this.archive = archive;
+    return this;
+  }
+
+  private boolean archived(String operationId) {
+    return archive != null && archive.has(operationId);
+  }
+
+  private void signalWithStart(String clusterName, OperationRequest unarchived) {
+    OperationRequest request = unarchived.withArchiveAudit(archive != null);
     WorkflowStub stub = temporal.client().newUntypedWorkflowStub("ClusterWorkflow",
         WorkflowOptions.newBuilder().setWorkflowId(ClusterWorkflow.workflowId(clusterName))
             .setTaskQueue(temporal.settings().getTaskQueue()).build());

@@ -106,8 +106,7 @@ public class OperationsResource {
   @RolesAllowed(Role.VIEWER_NAME)
   @Timed
   public Map<String, Object> history(@PathParam("id") String id) {
-    List<AuditTrail.Entry> entries = audit.of(id);
-    return Map.of("id", id, "entries", entries);
+    return audit.history(id);
   }
 
   @POST

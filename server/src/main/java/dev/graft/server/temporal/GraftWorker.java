@@ -25,7 +25,14 @@ import dev.graft.workflows.routing.RoutingBatchWorkflowImpl;
 import dev.graft.workflows.routing.RoutingWorkflowImpl;
 import java.time.Duration;
 import dev.graft.workflows.diag.PingWorkflowImpl;
+import dev.graft.activities.ssh.SshMetrics;
+import dev.graft.server.audit.AuditArchive;
+import dev.graft.server.audit.AuditArchiveActivitiesImpl;
+import dev.graft.server.observe.LogContext;
+import dev.graft.server.operations.AuditTrail;
 import io.dropwizard.lifecycle.Managed;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.temporal.worker.WorkerFactoryOptions;
 import io.temporal.worker.Worker;
 import io.temporal.worker.WorkerFactory;
 import io.temporal.worker.WorkerOptions;
@@ -40,28 +47,78 @@ import org.slf4j.LoggerFactory;
 public final class GraftWorker implements Managed {
   private static final Logger LOG = LoggerFactory.getLogger(GraftWorker.class);
 
+  /**
+   * Registers workflow and activity implementations on the worker; returns what to close when
+   * the worker stops. {@link #GRAFT} is Graft's own; tests register fakes through the same worker
+   * wiring (interceptors, metrics, the audit archive).
+   */
+  public interface Registrations {
+    AutoCloseable register(Worker worker, TemporalConnection connection, MeterRegistry metrics);
+  }
+
+  /** Graft's workflows and its real activities (SSH, Kubernetes API, etcd). */
+  public static final Registrations GRAFT = (worker, connection, metrics) -> {
+    GraftWorker w = new GraftWorker(connection);
+    w.registerGraft(worker, metrics);
+    return w::closeClients;
+  };
+
   private final TemporalConnection connection;
+  private final MeterRegistry metrics;
+  private final AuditArchive archive;
+  private final Registrations registrations;
   private WorkerFactory factory;
   private Worker worker;
+  private AutoCloseable registered;
   private SshConnectionPool sshPool;
   private KubeClients kubeClients;
   private EtcdClients etcdClients;
 
   public GraftWorker(TemporalConnection connection) {
+    this(connection, io.micrometer.core.instrument.Metrics.globalRegistry, null, GRAFT);
+  }
+
+  /**
+   * @param metrics where activities report (SSH latency, etcd gate checks)
+   * @param archive the audit archive this worker writes ended operations to, or null for none
+   */
+  public GraftWorker(TemporalConnection connection, MeterRegistry metrics, AuditArchive archive,
+      Registrations registrations) {
     this.connection = connection;
+    this.metrics = metrics;
+    this.archive = archive;
+    this.registrations = registrations;
   }
 
   @Override
-  public synchronized void start() {
+  public synchronized void start() throws Exception {
     if (factory != null) {
       return;
     }
-    factory = WorkerFactory.newInstance(connection.client());
+    factory = WorkerFactory.newInstance(connection.client(), factoryOptions());
     worker = factory.newWorker(connection.settings().getTaskQueue(), workerOptions());
+    worker.registerActivitiesImplementations(
+        new AuditArchiveActivitiesImpl(new AuditTrail(connection), archive));
+    EtcdActivitiesImpl.registerGateChecks(metrics);
+    registered = registrations.register(worker, connection, metrics);
+    factory.start();
+    LOG.info(
+        "worker polling task queue {} in namespace {} as {}",
+        connection.settings().getTaskQueue(),
+        connection.settings().getNamespace(),
+        connection.identity());
+  }
+
+  /** Every worker's interceptors: the logging context of activities and workflows ({@link LogContext}). */
+  public static WorkerFactoryOptions factoryOptions() {
+    return WorkerFactoryOptions.newBuilder().setWorkerInterceptors(new LogContext()).build();
+  }
+
+  private void registerGraft(Worker worker, MeterRegistry metrics) {
     // Long-lived clients shared by every activity: one SSH session per host, one API client per
     // kubeconfig. Activities themselves are stateless.
     SshPoolSettings ssh = SshPoolSettings.defaults();
-    sshPool = new SshConnectionPool(ssh);
+    sshPool = new SshConnectionPool(ssh, new SshMetrics(metrics));
     kubeClients = new KubeClients(Duration.ofSeconds(15));
     etcdClients = new EtcdClients(Duration.ofSeconds(5));
     NodeShell nodeShell = new NodeShell(new SshExecutor(sshPool, ssh));
@@ -72,7 +129,7 @@ public final class GraftWorker implements Managed {
         new HostActivitiesImpl(nodeShell),
         new NodeObjectActivitiesImpl(kubeClients, Duration.ofSeconds(2)),
         new KubeadmActivitiesImpl(nodeShell, kubeClients),
-        new EtcdActivitiesImpl(etcdClients, new dev.graft.activities.etcd.EtcdThroughNode(nodeShell)),
+        new EtcdActivitiesImpl(etcdClients, new dev.graft.activities.etcd.EtcdThroughNode(nodeShell), metrics),
         new EtcdHostActivitiesImpl(nodeShell));
     // Pod network routing (its own lines, so that other additions here merge cleanly).
     SshExecutor routingSsh = new SshExecutor(sshPool, ssh);
@@ -89,12 +146,6 @@ public final class GraftWorker implements Managed {
     worker.registerActivitiesImplementations(
         new UpgradeHostActivitiesImpl(nodeShell),
         new UpgradeApiActivitiesImpl(kubeClients, Duration.ofSeconds(2)));
-    factory.start();
-    LOG.info(
-        "worker polling task queue {} in namespace {} as {}",
-        connection.settings().getTaskQueue(),
-        connection.settings().getNamespace(),
-        connection.identity());
   }
 
   @Override
@@ -110,6 +161,17 @@ public final class GraftWorker implements Managed {
       factory = null;
       worker = null;
     }
+    if (registered != null) {
+      try {
+        registered.close();
+      } catch (Exception e) {
+        LOG.warn("closing the worker's clients: {}", e.toString());
+      }
+      registered = null;
+    }
+  }
+
+  private void closeClients() {
     if (sshPool != null) {
       sshPool.close();
       sshPool = null;

@@ -27,9 +27,18 @@ public final class TemporalConnection implements Managed {
   private volatile WorkflowServiceStubs stubs;
   private volatile WorkflowClient client;
 
+  /** The SDK's metrics (worker slots, pollers, latencies; workflow code's metrics scope), or null. */
+  private final com.uber.m3.tally.Scope metricsScope;
+
   public TemporalConnection(TemporalSettings settings, String identity) {
+    this(settings, identity, null);
+  }
+
+  /** @param metricsScope where the SDK reports its metrics (and workflows theirs); null: nowhere */
+  public TemporalConnection(TemporalSettings settings, String identity, com.uber.m3.tally.Scope metricsScope) {
     this.settings = settings;
     this.identity = identity;
+    this.metricsScope = metricsScope;
   }
 
   @Override
@@ -41,6 +50,9 @@ public final class TemporalConnection implements Managed {
         WorkflowServiceStubsOptions.newBuilder()
             .setTarget(settings.getTarget())
             .setRpcTimeout(settings.getRpcTimeout().toJavaDuration());
+    if (metricsScope != null) {
+      options.setMetricsScope(metricsScope);
+    }
     TlsSettings tls = settings.getTls();
     if (tls.isEnabled()) {
       options.setSslContext(sslContext(tls));

@@ -193,6 +193,9 @@ public class EtcdGrowthWorkflowImpl extends StepsWorkflow implements EtcdGrowthW
       try {
         return steps.attempt(id, "quorum gate", n, () -> etcd.gate(gateRequest));
       } catch (ActivityFailure f) {
+        // graft_etcd_gate_waits_total: a durable wait for the gate (the checks themselves are
+        // counted by the activity, graft_etcd_gate_checks_total{result}).
+        Workflow.getMetricsScope().counter("graft_etcd_gate_waits").inc(1);
         steps.waiting(id, "check " + check + " of " + policy.gateChecks() + " refused; next check in "
             + policy.gateRetryInterval().toSeconds() + " s");
         Workflow.sleep(policy.gateRetryInterval());

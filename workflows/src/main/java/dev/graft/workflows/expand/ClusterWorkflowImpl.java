@@ -1,6 +1,11 @@
 package dev.graft.workflows.expand;
 
+import dev.graft.workflows.audit.ArchiveRequest;
+import dev.graft.workflows.audit.ArchiveResult;
+import dev.graft.workflows.audit.AuditArchiveActivities;
 import dev.graft.workflows.step.OperationOutcome;
+import io.temporal.activity.ActivityOptions;
+import io.temporal.common.RetryOptions;
 import dev.graft.workflows.upgrade.UpgradeWorkflow;
 import io.temporal.api.enums.v1.ParentClosePolicy;
 import io.temporal.api.enums.v1.WorkflowIdReusePolicy;
@@ -52,6 +57,26 @@ public class ClusterWorkflowImpl implements ClusterWorkflow {
   /** Submissions handled before run() restored the carried state: applied right after it. */
   private final List<OperationRequest> early = new ArrayList<>();
   private boolean restored;
+  /** Archive writes still running: awaited before the workflow continues as new or ends. */
+  private final List<Promise<ArchiveResult>> archives = new ArrayList<>();
+
+  /** Workflow.getVersion change id: version 1 archives an ended operation's audit trail. */
+  static final String AUDIT_ARCHIVE_CHANGE = "graft-audit-archive";
+  /**
+   * The archive write reads every history of the operation: a few seconds for hundreds of nodes.
+   * Retried for about two hours (a full disk, a restarting worker), never when no archive
+   * directory is configured on the worker.
+   */
+  private static final ActivityOptions ARCHIVE_OPTIONS = ActivityOptions.newBuilder()
+      .setStartToCloseTimeout(Duration.ofMinutes(5))
+      .setRetryOptions(RetryOptions.newBuilder()
+          .setInitialInterval(Duration.ofSeconds(10))
+          .setBackoffCoefficient(2)
+          .setMaximumInterval(Duration.ofMinutes(10))
+          .setMaximumAttempts(15)
+          .setDoNotRetry(AuditArchiveActivities.NOT_CONFIGURED)
+          .build())
+      .build();
 
   @Override
   public void run(ClusterState carried) {
@@ -70,6 +95,7 @@ public class ClusterWorkflowImpl implements ClusterWorkflow {
       if (!work && queue.isEmpty()) {
         // Signals that arrived with this task are handled before the decision to end.
         Workflow.await(Workflow::isEveryHandlerFinished);
+        awaitArchives();
         if (queue.isEmpty()) {
           LOG.info("cluster {}: idle for {}, ending", cluster, IDLE);
           return;
@@ -79,6 +105,7 @@ public class ClusterWorkflowImpl implements ClusterWorkflow {
       if (Workflow.getInfo().isContinueAsNewSuggested()
           || Workflow.getInfo().getHistoryLength() > HISTORY_LIMIT) {
         Workflow.await(Workflow::isEveryHandlerFinished);
+        awaitArchives();
         LOG.info("cluster {}: continuing as new with {} queued", cluster, queue.size());
         Workflow.continueAsNew(new ClusterState(cluster, List.copyOf(queue), List.copyOf(recent)));
       }
@@ -119,9 +146,36 @@ public class ClusterWorkflowImpl implements ClusterWorkflow {
       state = OperationState.FAILED;
       message = rootMessage(e);
     }
+    // graft_operations_finished_total{kind,state}: reported through the workflow metrics scope,
+    // which stays silent while the workflow replays (no history change, no double count).
+    Workflow.getMetricsScope()
+        .tagged(Map.of("kind", op.kind() == null ? "unknown" : op.kind(), "state", state.wire()))
+        .counter("graft_operations_finished").inc(1);
     finish(new OperationSummary(current.id(), current.kind(), cluster, state, current.requestedBy(),
         current.submittedAtMillis(), current.startedAtMillis(), Workflow.currentTimeMillis(), message));
     current = null;
+    // The operation's workflow has closed: its trail is complete. Only requests that ask for it
+    // (the server has an archive) and only runs that recorded this change archive, so histories
+    // written before replay unchanged. The write runs beside the next operation, not before it.
+    if (op.archiveAudit()
+        && Workflow.getVersion(AUDIT_ARCHIVE_CHANGE, Workflow.DEFAULT_VERSION, 1) >= 1) {
+      archives.removeIf(Promise::isCompleted);
+      AuditArchiveActivities archiver =
+          Workflow.newActivityStub(AuditArchiveActivities.class, ARCHIVE_OPTIONS);
+      String id = op.operationId();
+      archives.add(Async.function(archiver::archive, new ArchiveRequest(id)).exceptionally(f -> {
+        LOG.warn("cluster {}: the audit trail of {} was not archived: {}", cluster, id, rootMessage(f));
+        return null;
+      }));
+    }
+  }
+
+  /** Waits for the archive writes still running (each ends, archived or logged as not). */
+  private void awaitArchives() {
+    for (Promise<ArchiveResult> p : archives) {
+      p.get();
+    }
+    archives.clear();
   }
 
   private void finish(OperationSummary done) {

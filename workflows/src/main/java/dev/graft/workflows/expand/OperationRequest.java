@@ -14,6 +14,9 @@ import dev.graft.workflows.plan.ExpansionPlan;
  * @param kind "expand" (more kinds later: upgrade, remove)
  * @param requestId the client's idempotency key: the same requestId is the same operation
  * @param requestedBy the authenticated user the server resolved
+ * @param archiveAudit whether the cluster workflow archives the operation's audit trail when it
+ *     ends (the server sets it when {@code audit.archiveDir} is configured; absent in requests
+ *     recorded before, which therefore replay unchanged)
  */
 public record OperationRequest(
     String kind,
@@ -22,10 +25,17 @@ public record OperationRequest(
     ClusterSpec cluster,
     ExpansionPlan plan,
     ExpansionOptions options,
-    UpgradePlan upgrade) {
+    UpgradePlan upgrade,
+    boolean archiveAudit) {
   public OperationRequest {
     options = options == null ? ExpansionOptions.DEFAULTS : options;
     plan = plan == null ? null : plan.withoutRoutes();
+  }
+
+  /** A request whose audit trail is not archived. */
+  public OperationRequest(String kind, String requestId, String requestedBy, ClusterSpec cluster,
+      ExpansionPlan plan, ExpansionOptions options, UpgradePlan upgrade) {
+    this(kind, requestId, requestedBy, cluster, plan, options, upgrade, false);
   }
 
   /** An expansion (no upgrade plan). */
@@ -36,7 +46,12 @@ public record OperationRequest(
 
   /** The same request with other options (the workflow sets who retries failed steps). */
   public OperationRequest withOptions(ExpansionOptions o) {
-    return new OperationRequest(kind, requestId, requestedBy, cluster, plan, o, upgrade);
+    return new OperationRequest(kind, requestId, requestedBy, cluster, plan, o, upgrade, archiveAudit);
+  }
+
+  /** The same request, its audit trail archived when it ends (or not). */
+  public OperationRequest withArchiveAudit(boolean archive) {
+    return new OperationRequest(kind, requestId, requestedBy, cluster, plan, options, upgrade, archive);
   }
 
   /** {@code cluster/<cluster>/<kind>/<requestId>}: the operation's workflow id. */

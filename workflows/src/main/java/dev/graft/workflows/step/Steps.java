@@ -162,10 +162,12 @@ public final class Steps {
         // An exhausted activity, a child workflow that failed, or a failure the workflow raised
         // itself for this step (a child that ended aborted): each parks the step alike.
         recordFailure(step, failure);
+        StepMetrics.duration(step.id, StepState.NEEDS_ATTENTION.wire(), step.startedAt, step.endedAt);
         Decision decision = awaitDecision(step);
         if (decision == Decision.SKIP) {
           step.state = StepState.SKIPPED;
           step.endedAt = Workflow.currentTimeMillis();
+          StepMetrics.duration(step.id, step.state.wire(), step.startedAt, step.endedAt);
           return null;
         }
         // RETRY: loop and call again; ABORT was thrown by awaitDecision.
@@ -187,7 +189,7 @@ public final class Steps {
     while (true) {
       step.attemptStartedAt = Workflow.currentTimeMillis();
       try {
-        return call.get();
+        return callInContext(step, call);
       } catch (ActivityFailure failure) {
         // A worker lost mid-attempt is not the step's failure (the node is fine, the worker died):
         // it does not use up the plan's attempts, but a step whose workers keep dying is suspect.
@@ -208,12 +210,39 @@ public final class Steps {
         markRetried(step, "graft");
         step.summary = "attempt " + failed.number() + " " + failed.outcome() + " (" + failed.error() + ")"
             + (wait.isZero() ? "; retrying now" : "; retrying in " + wait.toSeconds() + " s");
-        LOG.warn("step {} attempt {} {}: {}; retrying", step.id, failed.number(), failed.outcome(), failed.error());
+        logStep(step, failed.number(), () -> LOG.warn("step {} attempt {} {}: {}; retrying", step.id,
+            failed.number(), failed.outcome(), failed.error()));
         if (!wait.isZero()) {
           Workflow.await(wait, () -> abort != null);
         }
         checkAbort();
       }
+    }
+  }
+
+  /**
+   * Calls with the step set as this workflow thread's {@link StepContext}: the worker's
+   * interceptor copies it into the activity's headers (the activity's log lines then carry step,
+   * node and attempt). Headers are not compared on replay, so histories without them replay.
+   */
+  private static <R> R callInContext(Step step, Supplier<R> call) {
+    StepContext.set(new StepContext(step.id, step.node, step.attempts + 1));
+    try {
+      return call.get();
+    } finally {
+      StepContext.set(null);
+    }
+  }
+
+  /**
+   * The step's fields in the logging context of this workflow thread for one log line (workflow
+   * logs go through {@code Workflow.getLogger}, which stays silent on replay): with the
+   * operation, cluster and node the worker's interceptor sets, a log system follows one step.
+   */
+  private static void logStep(Step step, int attempt, Runnable log) {
+    try (org.slf4j.MDC.MDCCloseable s = org.slf4j.MDC.putCloseable("step", step.id);
+        org.slf4j.MDC.MDCCloseable a = org.slf4j.MDC.putCloseable("attempt", String.valueOf(attempt))) {
+      log.run();
     }
   }
 
@@ -257,6 +286,8 @@ public final class Steps {
     step.endedAt = Workflow.currentTimeMillis();
     addAttempt(step, new StepAttempt(step.attempts, step.attemptStartedAt, step.endedAt, step.state.wire(),
         null, null, null, null));
+    StepMetrics.attempt(step.id, step.state.wire(), null);
+    StepMetrics.duration(step.id, step.state.wire(), step.startedAt, step.endedAt);
     return result;
   }
 
@@ -273,6 +304,7 @@ public final class Steps {
         error, cause instanceof ApplicationFailure af ? af.getType() : typeOf(cause),
         details == null ? null : tailOf(details.outputTail(), ATTEMPT_OUTPUT_LIMIT), null);
     addAttempt(step, a);
+    StepMetrics.attempt(step.id, outcome, a.errorType());
     return a;
   }
 
@@ -294,6 +326,7 @@ public final class Steps {
     int last = step.history.size() - 1;
     if (last >= 0 && step.history.get(last).retriedBy() == null) {
       step.history.set(last, step.history.get(last).retried(by));
+      StepMetrics.retry(step.id, step.history.get(last).errorType(), by);
     }
   }
 
@@ -326,6 +359,7 @@ public final class Steps {
     } catch (ActivityFailure failure) {
       recordFailure(step, failure);
       step.state = StepState.FAILED;
+      StepMetrics.duration(step.id, step.state.wire(), step.startedAt, step.endedAt);
       throw failure;
     }
   }
@@ -433,7 +467,7 @@ public final class Steps {
         step.error = step.error + " — " + details.hint();
       }
     }
-    LOG.warn("step {} failed: {}", step.id, step.error);
+    logStep(step, step.attempts, () -> LOG.warn("step {} failed: {}", step.id, step.error));
   }
 
   /** Waits for a validated decision on this step (or an abort, which throws). */

@@ -6,7 +6,11 @@ import java.util.function.Supplier;
 import net.sourceforge.argparse4j.inf.Namespace;
 import net.sourceforge.argparse4j.inf.Subparser;
 
-/** {@code graft history ID [-o json]}: the audit trail, from Temporal's histories. */
+/**
+ * {@code graft history ID [-o json]}: the audit trail, from Temporal's histories, or from the audit
+ * archive once Temporal no longer has the operation; an archive whose checksum chain is broken is
+ * shown with what broke, and the command exits 1.
+ */
 public final class HistoryCommand extends ApiCommand {
   public HistoryCommand(Supplier<PrintStream> out, Supplier<PrintStream> err) {
     super("history", "Show an operation's audit trail: every step attempt and operator action.",
@@ -22,9 +26,16 @@ public final class HistoryCommand extends ApiCommand {
   @Override
   int execute(Namespace ns, ApiClient api, PrintStream out, PrintStream err) throws Exception {
     JsonNode h = api.get("/api/v1/operations/" + ns.getString("id") + "/history");
+    boolean archived = "archive".equals(h.path("source").asText());
+    boolean intact = !archived || h.path("archive").path("intact").asBoolean(false);
     if ("json".equals(ns.getString("output"))) {
       out.println(StatusCommand.pretty(h));
-      return 0;
+      return intact ? 0 : 1;
+    }
+    if (archived) {
+      out.println("from the audit archive (Temporal no longer has this operation); checksum chain "
+          + (intact ? "intact, last hash " + h.path("archive").path("lastHash").asText() : "BROKEN:"));
+      h.path("archive").path("problems").forEach(p -> out.println("  " + p.asText()));
     }
     for (JsonNode e : h.path("entries")) {
       String kind = e.path("kind").asText();
@@ -48,7 +59,10 @@ public final class HistoryCommand extends ApiCommand {
         }
       }
     }
-    return 0;
+    if (!intact) {
+      err.println("graft history: the archived trail of " + ns.getString("id") + " was modified or damaged");
+    }
+    return intact ? 0 : 1;
   }
 
   /** Output lines shown under a failed attempt; `-o json` has the whole kept tail. */
