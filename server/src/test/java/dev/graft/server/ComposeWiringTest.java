@@ -61,30 +61,66 @@ class ComposeWiringTest {
         assertFalse(image.endsWith(":latest"), s.getKey() + " image is :latest");
       }
     }
-    assertTrue(image("temporal").startsWith("temporalio/auto-setup:"));
+    // temporalio/auto-setup is deprecated upstream and no longer rebuilt: the server image, with
+    // admin-tools jobs for the schema and the namespace, all of one release.
+    assertTrue(image("temporal").startsWith("temporalio/server:"), image("temporal"));
+    String release = image("temporal").substring("temporalio/server:".length());
+    assertEquals("temporalio/admin-tools:" + release, image("temporal-schema"));
+    assertEquals("temporalio/admin-tools:" + release, image("temporal-namespace"));
     assertTrue(image("temporal-ui").startsWith("temporalio/ui:"));
     assertTrue(image("postgresql").startsWith("postgres:"));
   }
 
   @Test
   void dependenciesFormTheStartOrder() {
-    assertTrue(dependsOn("temporal").contains("postgresql"));
+    assertEquals(List.of("postgresql"), dependsOn("temporal-schema"));
+    assertEquals("service_completed_successfully", condition("temporal", "temporal-schema"));
+    assertEquals("service_healthy", condition("temporal-namespace", "temporal"));
     assertTrue(dependsOn("temporal-ui").contains("temporal"));
-    assertTrue(dependsOn("graft-server").contains("temporal"));
-    assertTrue(dependsOn("graft-worker").contains("temporal"));
+    for (String graft : List.of("graft-server", "graft-worker")) {
+      // Graft starts once its namespace exists (with its retention), not merely once Temporal listens.
+      assertEquals("service_completed_successfully", condition(graft, "temporal-namespace"), graft);
+    }
     assertEquals("postgresql", env("temporal").get("POSTGRES_SEEDS"));
-    for (String svc : List.of("temporal", "temporal-ui", "graft-server", "graft-worker")) {
+    assertEquals("postgresql", env("temporal-schema").get("POSTGRES_SEEDS"));
+    for (String svc : List.of("temporal-schema", "temporal", "temporal-namespace", "temporal-ui", "graft-server",
+        "graft-worker")) {
       for (String dep : dependsOn(svc)) {
         assertTrue(services.has(dep), svc + " depends on unknown service " + dep);
       }
     }
   }
 
+  /** The one-shot jobs run scripts from config/temporal that exist, parse, and are what they say. */
+  @Test
+  void setupJobsRunTheShippedScripts() throws Exception {
+    for (String job : List.of("temporal-schema", "temporal-namespace")) {
+      JsonNode svc = services.get(job);
+      String script = svc.get("command").get(0).asText();
+      assertTrue(script.startsWith("/etc/graft-temporal/"), job + ": " + script);
+      assertTrue(svc.get("volumes").toString().contains("./config/temporal:/etc/graft-temporal:ro"), job);
+      Path file = ROOT.resolve("config/temporal").resolve(script.substring("/etc/graft-temporal/".length()));
+      assertTrue(Files.isRegularFile(file), job + ": " + file);
+      Process sh = new ProcessBuilder("sh", "-n", file.toString()).redirectErrorStream(true).start();
+      assertTrue(sh.waitFor(10, java.util.concurrent.TimeUnit.SECONDS) && sh.exitValue() == 0,
+          job + ": sh -n " + file + ": " + new String(sh.getInputStream().readAllBytes()));
+    }
+    String schema = Files.readString(ROOT.resolve("config/temporal/setup-schema.sh"));
+    for (String db : List.of("temporal", "temporal_visibility")) {
+      assertTrue(schema.contains(db), "the schema job sets up " + db);
+    }
+    assertTrue(schema.contains("update-schema"), schema);
+    String ns = Files.readString(ROOT.resolve("config/temporal/create-namespace.sh"));
+    assertTrue(ns.contains("namespace create") && ns.contains("namespace update") && ns.contains("--retention"), ns);
+  }
+
   @Test
   void namespaceRetentionIsLongEnoughToAudit() {
-    String retention = env("temporal").get("DEFAULT_NAMESPACE_RETENTION");
+    String retention = env("temporal-namespace").get("GRAFT_NAMESPACE_RETENTION");
     assertTrue(retention.endsWith("d"), retention);
     assertTrue(Integer.parseInt(retention.replace("d", "")) >= 30, retention);
+    assertEquals(env("graft-server").get("TEMPORAL_NAMESPACE"), env("temporal-namespace").get("GRAFT_NAMESPACE"),
+        "the job creates the namespace Graft uses");
   }
 
   @Test
@@ -238,6 +274,13 @@ class ComposeWiringTest {
       deps.fieldNames().forEachRemaining(out::add);
     }
     return out;
+  }
+
+  /** The condition of {@code svc}'s dependency on {@code dep} ("service_started" when none is named). */
+  private static String condition(String svc, String dep) {
+    JsonNode deps = services.get(svc).get("depends_on");
+    assertTrue(deps != null && !deps.isArray() && deps.has(dep), svc + " does not depend on " + dep + " with a condition");
+    return deps.get(dep).path("condition").asText("service_started");
   }
 
   private static Map<String, String> env(String svc) {
