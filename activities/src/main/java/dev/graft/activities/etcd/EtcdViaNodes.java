@@ -161,14 +161,10 @@ final class EtcdViaNodes {
   }
 
   StepOutcome moveLeader(EtcdSpec spec, EtcdClusterStatus status, String toPeerUrl) {
-    EtcdMemberStatus leader = status.leader().orElseThrow(() ->
-        failure("etcd has no leader to move", "EtcdUnavailable", false, status.table()));
-    EtcdMemberStatus to = toPeerUrl != null
-        ? status.byPeerUrl(toPeerUrl).orElseThrow(() ->
-            failure(toPeerUrl + " is not a member", "EtcdMemberMissing", true, status.table()))
-        : status.voters().stream().filter(v -> !v.id().equals(leader.id()) && v.healthy()).findFirst()
-            .orElseThrow(() -> failure("no other healthy voter to lead", "EtcdUnhealthyCluster", false, status.table()));
-    if (to.id().equals(leader.id())) {
+    LeaderMove move = LeaderMove.plan(status, toPeerUrl);
+    EtcdMemberStatus leader = move.leader();
+    EtcdMemberStatus to = move.to();
+    if (move.done()) {
       return StepOutcome.alreadyDone(to.label() + " already leads", "", attempt());
     }
     // etcd takes a leadership transfer only from the current leader.

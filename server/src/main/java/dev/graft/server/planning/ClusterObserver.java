@@ -73,21 +73,27 @@ public final class ClusterObserver {
   public record Observation(ImportedInventory inventory, ObservedCluster observed,
       KubeadmClusterInfo kubeadm, List<PlanMessage> drift) {}
 
+  /** kubeadm's view of the cluster and its Nodes, read once through the kubeconfig. */
+  private record ClusterRead(KubeadmClusterInfo info, List<Node> nodes) {}
+
+  private ClusterRead read(String kubeconfigPath, String content) {
+    checkKubeconfig(kubeconfigPath, content);
+    try (KubernetesClient kube = KubeClients.fromKubeconfig(content, timeout)) {
+      return new ClusterRead(new KubeadmConfigReader(kube).read(), kube.nodes().list().getItems());
+    } catch (RuntimeException e) {
+      throw PlanningException.cluster("cannot read the cluster through kubeconfig " + kubeconfigPath
+          + ": " + e.getMessage());
+    }
+  }
+
   /**
    * @param kubeconfigPath where the kubeconfig lies (workers use the same path)
    * @param content the kubeconfig, read by the caller (within the server's allowed roots)
    */
   public Observation observe(ImportedInventory inv, String kubeconfigPath, String content) {
-    checkKubeconfig(kubeconfigPath, content);
-    KubeadmClusterInfo info;
-    List<Node> nodes;
-    try (KubernetesClient kube = KubeClients.fromKubeconfig(content, timeout)) {
-      info = new KubeadmConfigReader(kube).read();
-      nodes = kube.nodes().list().getItems();
-    } catch (RuntimeException e) {
-      throw PlanningException.cluster("cannot read the cluster through kubeconfig " + kubeconfigPath
-          + ": " + e.getMessage());
-    }
+    ClusterRead read = read(kubeconfigPath, content);
+    KubeadmClusterInfo info = read.info();
+    List<Node> nodes = read.nodes();
     List<ObservedNode> observedNodes = nodes.stream().map(KubeNodeReader::toObserved).toList();
     ImportedInventory filled = fill(inv, info, kubeconfigPath, false, observedNodes);
     ClusterSpec c = filled.cluster();
@@ -186,16 +192,9 @@ public final class ClusterObserver {
       List<UpgradeInput.ObservedVersion> nodes) {}
 
   public Versions readVersions(ImportedInventory inv, String kubeconfigPath, String content) {
-    checkKubeconfig(kubeconfigPath, content);
-    KubeadmClusterInfo info;
-    List<Node> nodes;
-    try (KubernetesClient kube = KubeClients.fromKubeconfig(content, timeout)) {
-      info = new KubeadmConfigReader(kube).read();
-      nodes = kube.nodes().list().getItems();
-    } catch (RuntimeException e) {
-      throw PlanningException.cluster("cannot read the cluster through kubeconfig " + kubeconfigPath
-          + ": " + e.getMessage());
-    }
+    ClusterRead read = read(kubeconfigPath, content);
+    KubeadmClusterInfo info = read.info();
+    List<Node> nodes = read.nodes();
     ImportedInventory filled = fill(inv, info, kubeconfigPath, true,
         nodes.stream().map(KubeNodeReader::toObserved).toList());
     return new Versions(filled, info, nodes.stream().map(KubeNodeReader::toVersion).toList());
