@@ -2,6 +2,9 @@ package dev.graft.activities.etcd;
 
 import static dev.graft.activities.etcd.EtcdFailures.failure;
 
+import dev.graft.workflows.etcd.EtcdClusterStatus;
+import dev.graft.workflows.etcd.EtcdMemberStatus;
+
 /**
  * Who leads etcd now and who should lead after a leadership transfer: the member at {@code
  * toPeerUrl} when one is named, else the first other healthy voter. Both routes to etcd (jetcd with
