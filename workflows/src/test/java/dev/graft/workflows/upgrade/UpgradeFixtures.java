@@ -17,6 +17,14 @@ final class UpgradeFixtures {
 
   static final SshSpec SSH = new SshSpec("graft", 22, "/etc/graft/keys/id_ed25519", true, null, "/etc/graft/known_hosts");
 
+  /** The same cluster with its etcd client URLs known, so the upgrade checks etcd's health. */
+  static ClusterSpec clusterWithEtcd(int cp, int workers) {
+    ClusterSpec c = cluster(cp, workers);
+    List<String> endpoints = c.nodes().subList(0, cp).stream().map(n -> "https://" + n.address() + ":2379").toList();
+    return new ClusterSpec(c.name(), c.apiEndpoint(), c.kubeconfig(), c.kubernetesVersion(), c.podNetwork(),
+        c.serviceCidr(), new EtcdSpec(EtcdTopology.STACKED, endpoints, null, null, null), c.ssh(), c.nodes(), null);
+  }
+
   static ClusterSpec cluster(int cp, int workers) {
     List<NodeSpec> nodes = new ArrayList<>();
     for (int i = 1; i <= cp + workers; i++) {

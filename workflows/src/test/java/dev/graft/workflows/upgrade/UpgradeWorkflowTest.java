@@ -3,6 +3,8 @@ package dev.graft.workflows.upgrade;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.graft.workflows.etcd.EtcdActivities;
+import dev.graft.workflows.etcd.HealthResult;
 import dev.graft.workflows.expand.ExpansionOptions;
 import dev.graft.workflows.expand.ExpansionProgress;
 import dev.graft.workflows.expand.ExpansionResult;
@@ -40,12 +42,24 @@ class UpgradeWorkflowTest {
   private final ClusterSpec cluster = UpgradeFixtures.cluster(3, 2);
   private final List<String> names = cluster.nodes().stream().map(NodeSpec::name).toList();
   private final FakeUpgradeFleet fleet = new FakeUpgradeFleet(names, names.subList(0, 3), "v1.30.2");
+  /** What etcd's health check answers (only read when the cluster names etcd's endpoints). */
+  private volatile String etcdProblem;
+  private final EtcdActivities etcd = (EtcdActivities) java.lang.reflect.Proxy.newProxyInstance(
+      EtcdActivities.class.getClassLoader(), new Class<?>[] {EtcdActivities.class}, (proxy, method, args) -> {
+        if (!method.getName().equals("verifyHealthy")) {
+          throw new UnsupportedOperationException("an upgrade only checks etcd's health: " + method.getName());
+        }
+        if (etcdProblem != null) {
+          throw io.temporal.failure.ApplicationFailure.newNonRetryableFailure(etcdProblem, "EtcdUnhealthyCluster");
+        }
+        return new HealthResult(false, "3 healthy voters", List.of(), "", 1);
+      });
 
   @RegisterExtension
   final TestWorkflowExtension temporal =
       TestWorkflowExtension.newBuilder()
           .registerWorkflowImplementationTypes(UpgradeWorkflowImpl.class, NodeUpgradeWorkflowImpl.class)
-          .setActivityImplementations(fleet)
+          .setActivityImplementations(fleet, etcd)
           .setDoNotStart(true)
           .build();
 
@@ -183,6 +197,25 @@ class UpgradeWorkflowTest {
     assertTrue(r.message().contains("not yet: kubelet package 1.30.2"), r.message());
     assertTrue(r.message().contains("node3: not upgraded, still at v1.30.2, Ready, schedulable"), r.message());
     assertTrue(!r.message().contains("node1:"), "node1 finished and is not reported again: " + r.message());
+  }
+
+  @Test
+  void anUnhealthyEtcdIsRefusedBeforeAnyChangeNamingWhatToFix(TestWorkflowEnvironment env, Worker worker) {
+    etcdProblem = "etcd is not healthy: learner node3 (id 8e9e05c52164694d) has not been promoted;"
+        + " promote it or remove it (etcdctl member remove 8e9e05c52164694d), then upgrade";
+    ClusterSpec withEtcd = UpgradeFixtures.clusterWithEtcd(3, 2);
+    UpgradePlan plan = UpgradePlanner.plan(new UpgradeInput(withEtcd, "v1.30.2",
+        UpgradeFixtures.observed(withEtcd, "v1.30.2"), "v1.31.0", "1", Duration.ofMinutes(2)));
+    UpgradeWorkflow wf = start(env, worker, new OperationRequest("upgrade", "u6", "otto", withEtcd, null,
+        new ExpansionOptions(false, false, 0, false, null, POLICY), plan));
+    ExpansionResult r = result(wf);
+    assertEquals(OperationOutcome.FAILED, r.outcome(), r.message());
+    assertEquals("pre-checks failed on [etcd]; nothing in the cluster was changed", r.message());
+    StepView check = wf.steps().stream().filter(s -> s.id().equals("precheck/etcd")).findFirst().orElseThrow();
+    assertEquals(StepState.FAILED, check.state(), check.toString());
+    assertTrue(check.error().contains("learner node3") && check.error().contains("etcdctl member remove"), check.error());
+    assertEquals(List.of(), fleet.mutations, "no snapshot, no package, no cordon");
+    etcdProblem = null;
   }
 
   @Test
