@@ -38,6 +38,14 @@ public final class EtcdHostActivitiesImpl implements EtcdHostActivities {
   static final String CERT_MARKER = PKI + "/.graft-member";
   static final String MANIFEST = "/etc/kubernetes/manifests/kube-apiserver.yaml";
   private static final Duration SHORT = Duration.ofSeconds(30);
+  /** Exit code of a write or start that the member's fence (Graft's unit) refused. */
+  static final int FENCED = 3;
+  /**
+   * Serializes this host's etcd member changes (start, rollback cleanup) with util-linux flock
+   * when the host has it: a late start and a cleanup never interleave.
+   */
+  static final String MEMBER_LOCK = "if command -v flock >/dev/null 2>&1; then exec 8>/run/graft-etcd-member.lock"
+      + " && flock -w 60 8 || { echo 'another etcd member change holds /run/graft-etcd-member.lock'; exit 1; }; fi";
   private static final Duration START = Duration.ofSeconds(60);
   private static final Pattern CSR =
       Pattern.compile("-----BEGIN CERTIFICATE REQUEST-----[A-Za-z0-9+/=\\s]+-----END CERTIFICATE REQUEST-----");
@@ -316,15 +324,30 @@ public final class EtcdHostActivitiesImpl implements EtcdHostActivities {
       throw NodeShell.failure("the initial cluster of " + m.name() + " does not list it: " + m.initialCluster(),
           "InvalidInput", true, "", "");
     }
+    // Fenced by the unit Graft installed for this member: once a rollback removed it, an earlier
+    // attempt of this step still on its way to the host (cut off from its worker) must not start
+    // etcd again — nor the distribution's own etcd.service, which the removal uncovers.
+    String ours = "grep -qxF " + Shell.quote(m.marker()) + " " + UNIT_FILE;
+    CommandResult unit = shell.run(node, "etcd unit is Graft's?", ours, SHORT, List.of());
+    if (unit.exitCode() == null) {
+      requireSuccess(node, "read " + UNIT_FILE, unit); // the command did not run: retryable
+    }
+    if (!unit.succeeded()) {
+      throw fenced(node, unit);
+    }
     CommandResult active = shell.run(node, "etcd active?", "systemctl is-active etcd", SHORT, List.of());
     if (active.succeeded()) {
       return StepOutcome.alreadyDone("etcd is already running on " + node.name(), NodeShell.tail(active), attempt());
     }
-    writeIfChanged(node, ENV_FILE, envFile(m), "0640");
+    writeIfChanged(node, ENV_FILE, envFile(m), "0640", ours);
     // --no-block: with Type=notify a joining member reports ready only once it has joined, which
     // may take a while; the loop prints the state every second, and each line is a heartbeat.
+    // The fence is checked again under the member lock, held until the start job is queued.
     CommandResult s = shell.run(node, "start etcd", String.join("\n",
+        MEMBER_LOCK,
+        ours + " || { echo 'etcd unit removed (rolled back): not starting'; exit " + FENCED + "; }",
         "systemctl daemon-reload && systemctl enable etcd && systemctl start --no-block etcd || exit 1",
+        "exec 8>&-",
         "i=0",
         "while [ $i -lt 45 ]; do",
         "  st=$(systemctl is-active etcd 2>/dev/null)",
@@ -333,6 +356,9 @@ public final class EtcdHostActivitiesImpl implements EtcdHostActivities {
         "  i=$((i + 1)); sleep 1",
         "done",
         "exit 1"), START, List.of());
+    if (!s.succeeded() && Integer.valueOf(FENCED).equals(s.exitCode())) {
+      throw fenced(node, s);
+    }
     if (!s.succeeded()) {
       throw NodeShell.failure(node.name() + ": etcd did not start (" + s.status() + ")", "RemoteCommandFailed", false,
           NodeShell.tail(s), "read the etcd log on the host");
@@ -351,6 +377,7 @@ public final class EtcdHostActivitiesImpl implements EtcdHostActivities {
     // certificates when their marker file names this member.
     String q = Shell.quote(m.marker());
     String script = String.join("\n",
+        MEMBER_LOCK,
         "done_=''",
         "if grep -qxF " + q + " " + UNIT_FILE + " 2>/dev/null; then",
         // The unit goes first, so that no start can begin any more (an earlier attempt of the
@@ -487,17 +514,38 @@ public final class EtcdHostActivitiesImpl implements EtcdHostActivities {
 
   /** Writes a file atomically when its content differs; returns whether it changed. */
   private boolean writeIfChanged(NodeSpec node, String path, String content, String mode) {
+    return writeIfChanged(node, path, content, mode, null);
+  }
+
+  /**
+   * Writes {@code path} unless it already holds {@code content}. With a {@code fence} (a shell
+   * condition), the write happens under the member lock and only while the fence holds; a fenced
+   * write exits {@value #FENCED} and writes nothing.
+   */
+  private boolean writeIfChanged(NodeSpec node, String path, String content, String mode, String fence) {
     String p = Shell.quote(path);
     String script = String.join("\n",
         "umask 077",
+        fence == null ? ":" : MEMBER_LOCK,
         "d=$(dirname " + p + ")",
         "mkdir -p \"$d\"",
         "t=$(mktemp \"$d/.graft.XXXXXX\")",
         "cat > \"$t\" && chmod " + mode + " \"$t\" || { rm -f \"$t\"; exit 1; }",
+        fence == null ? ":" : "{ " + fence + "; } || { rm -f \"$t\"; echo fenced; exit " + FENCED + "; }",
         "if [ -f " + p + " ] && cmp -s \"$t\" " + p + "; then rm -f \"$t\"; echo same; else mv -f \"$t\" " + p + "; echo changed; fi");
     CommandResult c = shell.run(node, "write " + path, script, SHORT, List.of(), content.getBytes(StandardCharsets.UTF_8));
+    if (fence != null && c.exitCode() == FENCED) {
+      throw fenced(node, c);
+    }
     requireSuccess(node, "write " + path, c);
     return c.stdoutTail().strip().equals("changed");
+  }
+
+  /** The member's unit is not Graft's (any more): a start or its config write refused to act. */
+  private static RuntimeException fenced(NodeSpec node, CommandResult c) {
+    return NodeShell.failure(node.name() + ": " + UNIT_FILE + " is not the unit Graft installed for this member"
+        + " (a rollback removed it, or it was replaced): etcd was not started and nothing was written",
+        "EtcdUnitMissing", true, NodeShell.tail(c), "run the etcd growth again: its install step writes the unit");
   }
 
   private static void requireSuccess(NodeSpec node, String what, CommandResult c) {

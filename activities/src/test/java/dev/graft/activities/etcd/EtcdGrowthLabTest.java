@@ -321,6 +321,27 @@ class EtcdGrowthLabTest {
     assertFalse(host.sh(T, "test -e /var/lib/etcd").exitCode() == 0, "data dir removed");
     assertFalse(host.sh(T, "/usr/local/bin/systemctl is-active etcd").exitCode() == 0, "etcd stopped");
     assertEquals(StepState.PENDING, step(r, "gate/" + state.hosts().get(2).name()).state(), "k8s-node3 untouched");
+
+    // A late attempt of the start step (as one cut off from its worker reaches the host only after
+    // the rollback) is fenced by the removed unit: it starts nothing — not even the distribution's
+    // own etcd.service (Debian's etcd-server ships one), which removing Graft's unit uncovers.
+    io.temporal.testing.TestActivityEnvironment env = io.temporal.testing.TestActivityEnvironment.newInstance();
+    try {
+      env.registerActivitiesImplementations(new EtcdHostActivitiesImpl(shell()));
+      EtcdHostActivities late = env.newActivityStub(EtcdHostActivities.class, io.temporal.activity.ActivityOptions
+          .newBuilder().setStartToCloseTimeout(Duration.ofMinutes(1))
+          .setRetryOptions(io.temporal.common.RetryOptions.newBuilder().setMaximumAttempts(1).build()).build());
+      String first = state.hosts().get(0).name();
+      io.temporal.failure.ActivityFailure f = org.junit.jupiter.api.Assertions.assertThrows(
+          io.temporal.failure.ActivityFailure.class, () -> late.start(new EtcdHostRequest("lab", node(2, Role.ETCD),
+              EtcdCaRef.kubeadm(node(1, Role.CONTROL_PLANE)), h2, url(2, 2380), url(2, 2379),
+              List.of(first + "=" + url(1, 2380), h2 + "=" + url(2, 2380)), policy.etcdBinary())));
+      assertEquals("EtcdUnitMissing", ((io.temporal.failure.ApplicationFailure) f.getCause()).getType(), f.toString());
+    } finally {
+      env.close();
+    }
+    assertFalse(host.sh(T, "test -e /var/lib/etcd").exitCode() == 0, "a late start recreated no data dir");
+    assertFalse(host.readFile("/etc/etcd/etcd.env").isPresent(), "a late start wrote no config");
   }
 
   /** Delegates every call; tests override the one they break. */
