@@ -14,6 +14,13 @@ import java.util.List;
  * activity, so if the retry was itself killed, only the snapshot of that later kill saw it start.
  */
 final class Takeovers {
+  /**
+   * Activities that are housekeeping, not steps: best effort, not retried when their worker is lost
+   * (NodeJoinWorkflowImpl.pruneRuns: a node keeps its run directories until a later launch prunes
+   * them). A kill during one interrupts no step, so it is no takeover.
+   */
+  static final java.util.Set<String> HOUSEKEEPING = java.util.Set.of("Kubeadm.PruneRuns");
+
   private Takeovers() {}
 
   /**
@@ -56,6 +63,9 @@ final class Takeovers {
     for (RoundContext.Kill k : kills) {
       Long polling = k.replacement() == null ? null : k.replacement().pollingAtMillis();
       for (ChaosHarness.InFlight f : k.interrupted()) {
+        if (HOUSEKEEPING.contains(f.activity())) {
+          continue;
+        }
         Start first = null;
         for (Start s : starts) {
           if (s.workflowId().equals(f.workflowId()) && s.activity().equals(f.activity())

@@ -49,4 +49,14 @@ class TakeoversTest {
         + " \"step\": \"Kubeadm.Join\", \"startedAtMillis\": 9000, \"identity\": \"worker@101@vm\"}]}");
     assertNull(Takeovers.of(List.of(kill), Takeovers.starts(t, List.of(kill))).get(0).millis());
   }
+
+  @Test
+  void housekeepingInFlightAtAKillIsNoInterruptedStep() throws Exception {
+    var prune = new ChaosHarness.InFlight(JOIN, "Kubeadm.PruneRuns", 1, "worker@101@vm", 9_500);
+    var kill = new RoundContext.Kill(10_000, first, List.of(join(9_000, 1, first), prune), second);
+    JsonNode t = trail("{\"entries\": [{\"kind\": \"activity\", \"workflowId\": \"" + JOIN + "\","
+        + " \"step\": \"Kubeadm.Join\", \"startedAtMillis\": 27000, \"identity\": \"worker@202@vm\"}]}");
+    var takeovers = Takeovers.of(List.of(kill), Takeovers.starts(t, List.of(kill)));
+    assertEquals(List.of("Kubeadm.Join"), takeovers.stream().map(Takeovers.Takeover::activity).toList());
+  }
 }

@@ -37,6 +37,7 @@ interface Trigger {
         for (ChaosHarness.InFlight f : ctx.inFlight()) {
           String step = f.activity() + " in " + f.workflowId();
           if (w.ran(f.worker()) && activityPrefixes.stream().anyMatch(f.activity()::startsWith)
+              && !Takeovers.HOUSEKEEPING.contains(f.activity())
               && fired.getOrDefault(step, 0) < maxPerStep) {
             fired.merge(step, 1, Integer::sum);
             hit[0] = step;
