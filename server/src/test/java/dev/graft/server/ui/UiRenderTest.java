@@ -16,7 +16,8 @@ import java.util.function.Predicate;
 import org.junit.jupiter.api.Test;
 
 /**
- * A large operation in the browser: a 200-node expansion (the real workflows on the fake fleet,
+ * A large operation in the browser: an 80-node expansion in the build (200 and more as a
+ * benchmark: {@code -Dgraft.ui.nodes=200}) (the real workflows on the fake fleet,
  * 25 joins at once) watched on its operation page from start to end, then reloaded, then its audit
  * trail and the list. It asserts behaviour only (every node's row and step is drawn, the page
  * keeps answering); the timings it measures in the browser (window.__graftPerf: build and layout
@@ -32,8 +33,8 @@ class UiRenderTest {
   private static final String ROWS = "#grid tbody tr[data-node^='big-w']";
 
   @Test
-  void aTwoHundredNodeOperationRendersWithoutFreezing() throws Exception {
-    int n = Integer.getInteger("graft.ui.nodes", 200);
+  void aLargeOperationRendersWithoutFreezing() throws Exception {
+    int n = Integer.getInteger("graft.ui.nodes", 80);
     List<String> workers = new ArrayList<>();
     for (int i = 1; i <= n; i++) {
       workers.add(String.format(Locale.ROOT, "big-w%03d", i));
