@@ -243,6 +243,7 @@ class UpgradeLabTest {
         + " && DEBIAN_FRONTEND=noninteractive apt-get install -y -q kubelet=1.31.0-1.1"
         + " kubectl=1.31.0-1.1 && apt-mark hold kubelet kubectl");
     assertEquals("v1.30.2", kubeletVersion(CP), "the running kubelet is still the old one");
+    java.time.Instant restarted = java.time.Instant.now().truncatedTo(java.time.temporal.ChronoUnit.SECONDS);
     sh(CP, "systemctl daemon-reload && systemctl restart kubelet");
     List<String> seen = new ArrayList<>();
     await("Ready at v1.31.0", T, () -> {
@@ -252,7 +253,12 @@ class UpgradeLabTest {
       }
       return "True".equals(r) && "v1.31.0".equals(kubeletVersion(CP));
     });
-    assertTrue(seen.contains("False"), "NotReady while the kubelet restarted: " + seen);
+    // NotReady for one heartbeat (2 s) after the restart: the poll above may miss that window on
+    // a loaded machine, the Ready condition's transition time does not.
+    String since = kube.nodes().withName(CP).get().getStatus().getConditions().stream()
+        .filter(c -> c.getType().equals("Ready")).map(NodeCondition::getLastTransitionTime).findFirst().orElseThrow();
+    assertTrue(seen.contains("False") || !java.time.Instant.parse(since).isBefore(restarted),
+        "NotReady while the kubelet restarted: seen " + seen + ", Ready since " + since + ", restarted at " + restarted);
     assertTrue(sh(CP, "dpkg -l kubelet").stdout().contains("1.31.0-1.1"));
   }
 
