@@ -11,9 +11,10 @@ import dev.graft.workflows.plan.ExpansionPlan;
  * route lists ({@link ExpansionPlan#withoutRoutes()}): at hundreds of nodes they alone exceed
  * Temporal's payload limit, and the routing workflow computes the routes itself.
  *
- * @param kind "expand" (more kinds later: upgrade, remove)
+ * @param kind "expand", "upgrade" or "remove"
  * @param requestId the client's idempotency key: the same requestId is the same operation
  * @param requestedBy the authenticated user the server resolved
+ * @param removal a removal's plan (kind "remove"), else null
  */
 public record OperationRequest(
     String kind,
@@ -22,10 +23,17 @@ public record OperationRequest(
     ClusterSpec cluster,
     ExpansionPlan plan,
     ExpansionOptions options,
-    UpgradePlan upgrade) {
+    UpgradePlan upgrade,
+    dev.graft.workflows.remove.RemovalPlan removal) {
   public OperationRequest {
     options = options == null ? ExpansionOptions.DEFAULTS : options;
     plan = plan == null ? null : plan.withoutRoutes();
+  }
+
+  /** An expansion or an upgrade (no removal plan). */
+  public OperationRequest(String kind, String requestId, String requestedBy, ClusterSpec cluster,
+      ExpansionPlan plan, ExpansionOptions options, UpgradePlan upgrade) {
+    this(kind, requestId, requestedBy, cluster, plan, options, upgrade, null);
   }
 
   /** An expansion (no upgrade plan). */
@@ -36,7 +44,7 @@ public record OperationRequest(
 
   /** The same request with other options (the workflow sets who retries failed steps). */
   public OperationRequest withOptions(ExpansionOptions o) {
-    return new OperationRequest(kind, requestId, requestedBy, cluster, plan, o, upgrade);
+    return new OperationRequest(kind, requestId, requestedBy, cluster, plan, o, upgrade, removal);
   }
 
   /** {@code cluster/<cluster>/<kind>/<requestId>}: the operation's workflow id. */

@@ -347,6 +347,22 @@ public final class Steps {
   }
 
   /**
+   * Marks a declared step as not run, on purpose, with why (e.g. a removal with {@code
+   * --unreachable} runs no {@code kubeadm reset}): the user sees {@code skipped} and the reason.
+   */
+  public void notRun(String id, String name, String node, String summary) {
+    Step step = steps.computeIfAbsent(id, k -> new Step(id, name, node, "step", false));
+    if (step.state.isDone()) {
+      return;
+    }
+    long now = Workflow.currentTimeMillis();
+    step.state = StepState.SKIPPED;
+    step.summary = summary;
+    step.startedAt = step.startedAt == null ? now : step.startedAt;
+    step.endedAt = now;
+  }
+
+  /**
    * Shows a step that failed an {@link #attempt} as running again while the workflow waits to
    * retry it (e.g. "refused; next check in 30 s"); its error stays visible.
    */

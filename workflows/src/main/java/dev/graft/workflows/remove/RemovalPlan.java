@@ -1,0 +1,55 @@
+package dev.graft.workflows.remove;
+
+import com.fasterxml.jackson.annotation.JsonInclude;
+import dev.graft.workflows.model.NodeSpec;
+import dev.graft.workflows.plan.PlanMessage;
+import java.time.Duration;
+import java.util.List;
+
+/**
+ * What a removal will do, in order: pre-checks (orphans, etcd's live quorum), then each node in
+ * {@code nodes} one at a time (workers first): drain, leader move, member removal by id,
+ * --etcd-servers on {@code staying} control planes, kubeadm reset, Node delete, routes, tokens;
+ * then verification. Refusals mean nothing may start.
+ *
+ * @param staying the inventory's nodes that stay (their routes and apiserver manifests are edited)
+ * @param quorum one projection per etcd member removed, in order
+ * @param leaderMove how leadership moves, when a removed member leads; null otherwise
+ * @param etcdEndpoints client URLs of the members that stay: the worker reaches etcd through these,
+ *     never through a member the operation removes
+ * @param unreachable the operator says the nodes cannot be reached: no drain (pods named), no reset
+ * @param cleanOrphans orphans the pre-check finds are removed after an operator approves them
+ *     (gate {@code approve/orphans}); without it they are reported only
+ */
+@JsonInclude(JsonInclude.Include.NON_NULL)
+public record RemovalPlan(
+    String cluster,
+    List<NodeRemoval> nodes,
+    List<NodeSpec> staying,
+    List<RemovalQuorum.Projection> quorum,
+    String leaderMove,
+    List<String> etcdEndpoints,
+    boolean unreachable,
+    boolean cleanOrphans,
+    Duration drainTimeout,
+    List<PlanMessage> warnings,
+    List<PlanMessage> refusals) {
+  public RemovalPlan {
+    nodes = nodes == null ? List.of() : List.copyOf(nodes);
+    staying = staying == null ? List.of() : List.copyOf(staying);
+    quorum = quorum == null ? List.of() : List.copyOf(quorum);
+    etcdEndpoints = etcdEndpoints == null ? List.of() : List.copyOf(etcdEndpoints);
+    warnings = warnings == null ? List.of() : List.copyOf(warnings);
+    refusals = refusals == null ? List.of() : List.copyOf(refusals);
+    drainTimeout = drainTimeout == null ? Duration.ofMinutes(5) : drainTimeout;
+  }
+
+  public boolean refused() {
+    return !refusals.isEmpty();
+  }
+
+  /** The control planes that stay: their kube-apiserver manifests lose the removed members. */
+  public List<NodeSpec> stayingControlPlanes() {
+    return staying.stream().filter(n -> n.hasRole(dev.graft.workflows.model.Role.CONTROL_PLANE)).toList();
+  }
+}
