@@ -436,7 +436,7 @@ public final class EtcdActivitiesImpl implements EtcdActivities {
     return StepOutcome.did(moved + "removed " + request.name() + " (" + hex(m.getId()) + ") from etcd", "", attempt());
   }
 
-  private void removeById(EtcdSpec spec, String id, String label) {
+  void removeById(EtcdSpec spec, String id, String label) {
     try {
       call(clients.forSpec(spec).getClusterClient().removeMember(Long.parseUnsignedLong(id, 16)),
           "remove " + label, timeoutMillis);

@@ -89,6 +89,14 @@ public final class GraftWorker implements Managed {
     worker.registerActivitiesImplementations(
         new UpgradeHostActivitiesImpl(nodeShell),
         new UpgradeApiActivitiesImpl(kubeClients, Duration.ofSeconds(2)));
+    // Removals (issue 18): the operation, each node's removal, its host, API and etcd steps.
+    worker.registerWorkflowImplementationTypes(
+        dev.graft.workflows.remove.RemovalWorkflowImpl.class, dev.graft.workflows.remove.NodeRemovalWorkflowImpl.class);
+    worker.registerActivitiesImplementations(
+        new dev.graft.activities.remove.RemovalHostActivitiesImpl(nodeShell),
+        new dev.graft.activities.remove.RemovalApiActivitiesImpl(kubeClients,
+            new UpgradeApiActivitiesImpl(kubeClients, Duration.ofSeconds(2))),
+        new dev.graft.activities.etcd.RemovalEtcdActivitiesImpl(new EtcdActivitiesImpl(etcdClients)));
     factory.start();
     LOG.info(
         "worker polling task queue {} in namespace {} as {}",
