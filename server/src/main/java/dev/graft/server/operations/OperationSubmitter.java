@@ -92,6 +92,7 @@ public final class OperationSubmitter {
   private final ExistingCluster existing;
   private final dev.graft.workflows.join.ExecutionPolicy policy;
   private final UpgradeRequests upgrades;
+  private final RemoveRequests removals;
   private final ServerFiles files;
 
   /**
@@ -107,6 +108,7 @@ public final class OperationSubmitter {
     this.policy = policy;
     this.files = files;
     this.upgrades = new UpgradeRequests(existing, new InventoryValidator(resolver, checkFiles), files);
+    this.removals = new RemoveRequests(existing, new InventoryValidator(resolver, checkFiles), files, policy, checkFiles);
   }
 
   /**
@@ -114,7 +116,12 @@ public final class OperationSubmitter {
    * whether it existed already.
    */
   public record Submitted(String id, String cluster, String requestId, boolean existing,
-      ExpansionPlan plan, UpgradePlan upgrade) {
+      ExpansionPlan plan, UpgradePlan upgrade, dev.graft.workflows.remove.RemovalPlan removal) {
+    public Submitted(String id, String cluster, String requestId, boolean existing, ExpansionPlan plan,
+        UpgradePlan upgrade) {
+      this(id, cluster, requestId, existing, plan, upgrade, null);
+    }
+
     public Submitted(String id, String cluster, String requestId, boolean existing, ExpansionPlan plan) {
       this(id, cluster, requestId, existing, plan, null);
     }
@@ -122,6 +129,10 @@ public final class OperationSubmitter {
 
   public Submitted submit(String body, String requestedBy) {
     ExpandRequest req = parse(body);
+    if (RemoveRequests.KIND.equals(req.kind())) {
+      return removals.submit(req, requestedBy, this::signalWithStart,
+          (cluster, id) -> OperationReader.exists(temporal, id) || queued(cluster, id));
+    }
     if (req.kind() == null || req.kind().isBlank()) {
       throw ApiProblem.field("kind", "is required: \"expand\" or \"upgrade\"");
     }
@@ -136,8 +147,9 @@ public final class OperationSubmitter {
     if (UPGRADE.equals(req.kind())) {
       return submitUpgrade(req, requestedBy);
     }
-    if (req.upgrade() != null) {
-      throw ApiProblem.field("upgrade", "belongs to kind \"upgrade\", not \"" + req.kind() + "\"");
+    if (req.upgrade() != null || req.remove() != null) {
+      String f = req.upgrade() != null ? "upgrade" : "remove";
+      throw ApiProblem.field(f, "belongs to kind \"" + f + "\", not \"" + req.kind() + "\"");
     }
     ExpansionOptions options = options(req.options(), policy);
     ImportedInventory inv = importInventory(req.inventory(), files);
