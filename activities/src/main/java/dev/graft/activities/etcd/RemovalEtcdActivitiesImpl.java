@@ -94,7 +94,7 @@ public final class RemovalEtcdActivitiesImpl implements RemovalEtcdActivities {
         .map(x -> new RemovalQuorum.Voter(x.id(), x.name().isEmpty() ? x.id() : x.name(), x.healthy(), x.learner()))
         .toList();
     RemovalQuorum.Projection p = RemovalQuorum.one(voters,
-        voters.stream().filter(v -> v.id().equals(id)).findFirst().orElseThrow());
+        voters.stream().filter(v -> v.id().equals(id)).findFirst().orElseThrow(), request.acceptNoFaultTolerance());
     if (!p.allowed()) {
       throw failure(p.message(), "RemovalLosesQuorum", true, s.table());
     }

@@ -52,7 +52,16 @@ public record ExpandRequest(
    * @param drainTimeout how long a node's drain may take: "90s", "5m", "1h" (default 5m)
    * @param cleanOrphans remove the orphans the pre-check finds, once an operator approves them
    */
-  public record Remove(java.util.List<String> nodes, Boolean unreachable, String drainTimeout, Boolean cleanOrphans) {}
+  /**
+   * @param acceptNoFaultTolerance accept a removal that leaves etcd's quorum whole but no failure
+   *     to spare (a healthy 3 -> 2): a warning, and an approval before the member goes
+   */
+  public record Remove(java.util.List<String> nodes, Boolean unreachable, String drainTimeout, Boolean cleanOrphans,
+      Boolean acceptNoFaultTolerance) {
+    public Remove(java.util.List<String> nodes, Boolean unreachable, String drainTimeout, Boolean cleanOrphans) {
+      this(nodes, unreachable, drainTimeout, cleanOrphans, null);
+    }
+  }
 
   public record Options(
       Boolean requireApproval,

@@ -59,7 +59,8 @@ public final class RemoveRequests {
   }
 
   /** The remove section, checked. */
-  public record Target(List<String> nodes, boolean unreachable, Duration drainTimeout, boolean cleanOrphans) {}
+  public record Target(List<String> nodes, boolean unreachable, Duration drainTimeout, boolean cleanOrphans,
+      boolean acceptNoFaultTolerance) {}
 
   /** The inventory as planned and the plan. */
   public record Planned(ImportedInventory inventory, RemovalPlan plan) {}
@@ -88,7 +89,7 @@ public final class RemoveRequests {
       names.add(n);
     }
     return new Target(List.copyOf(names), Boolean.TRUE.equals(r.unreachable()), drainTimeout(r.drainTimeout()),
-        Boolean.TRUE.equals(r.cleanOrphans()));
+        Boolean.TRUE.equals(r.cleanOrphans()), Boolean.TRUE.equals(r.acceptNoFaultTolerance()));
   }
 
   static Duration drainTimeout(String d) {
@@ -130,7 +131,7 @@ public final class RemoveRequests {
     String leader = leader(c, read.observed().etcdMembers());
     RemovalPlan plan = RemovalPlanner.plan(new RemovalInput(c, target.nodes(), target.unreachable(),
         read.observed().nodes(), ready, read.observed().etcdMembers(), leader, target.drainTimeout(),
-        target.cleanOrphans()));
+        target.cleanOrphans(), target.acceptNoFaultTolerance()));
     return new Planned(read.inventory(), plan);
   }
 

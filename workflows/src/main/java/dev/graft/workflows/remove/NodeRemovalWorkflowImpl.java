@@ -39,7 +39,7 @@ public class NodeRemovalWorkflowImpl extends StepsWorkflow implements NodeRemova
     RemovalNodeRequest onApi = new RemovalNodeRequest(r.cluster(), r.kubeconfig(), n.node(), r.drainTimeout());
     RemovalHostRequest onHost = new RemovalHostRequest(r.cluster(), r.operationId(), n.node());
     MemberIdRequest member = n.etcdMember() ? new MemberIdRequest(r.cluster(), r.etcd(), n.memberName(),
-        n.memberId(), n.peerUrl(), r.avoid()) : null;
+        n.memberId(), n.peerUrl(), r.avoid(), r.approveMember()) : null;
     List<NodeSpec> others = r.staying();
     List<NodeSpec> cps = others.stream().filter(o -> o.hasRole(dev.graft.workflows.model.Role.CONTROL_PLANE)).toList();
     boolean dropServers = n.clientUrl() != null && !cps.isEmpty();
@@ -48,6 +48,9 @@ public class NodeRemovalWorkflowImpl extends StepsWorkflow implements NodeRemova
     steps.declare("drain", r.unreachable() ? "pods left (not drained: unreachable)" : "cordon and drain", name, true);
     if (member != null) {
       steps.declare("etcd-leader", "move etcd leadership off " + name, name, false);
+      if (r.approveMember()) {
+        steps.declareGate("approve/etcd-member", "approve leaving etcd without fault tolerance", name);
+      }
       steps.declare("etcd-member", "remove etcd member " + n.memberId(), name, false);
     }
     if (dropServers) {
@@ -70,6 +73,12 @@ public class NodeRemovalWorkflowImpl extends StepsWorkflow implements NodeRemova
       if (member != null) {
         steps.run("etcd-leader", "move etcd leadership off " + name, name, false,
             ActivityKinds.etcdChanges(policy), () -> etcd.moveLeaderOff(member));
+        if (r.approveMember()) {
+          // The operator accepted a removal the strict projection refuses: it waits for an
+          // explicit approval, with the leader already moved and nothing of etcd changed yet.
+          steps.gate("approve/etcd-member", "approve removing etcd member " + n.memberId() + " (" + name
+              + "): etcd is left without fault tolerance until a member is added");
+        }
         // From here on the node does not come back: nothing to undo.
         steps.keep("undo-drain");
         steps.run("etcd-member", "remove etcd member " + n.memberId(), name, false,

@@ -20,6 +20,8 @@ import java.util.List;
  * @param unreachable the operator says the nodes cannot be reached: no drain (pods named), no reset
  * @param cleanOrphans orphans the pre-check finds are removed after an operator approves them
  *     (gate {@code approve/orphans}); without it they are reported only
+ * @param acceptNoFaultTolerance the operator accepted removals that leave etcd without fault
+ *     tolerance: each such member's removal waits for {@code approve/etcd-member} on its node
  */
 @JsonInclude(JsonInclude.Include.NON_NULL)
 public record RemovalPlan(
@@ -33,7 +35,15 @@ public record RemovalPlan(
     boolean cleanOrphans,
     Duration drainTimeout,
     List<PlanMessage> warnings,
-    List<PlanMessage> refusals) {
+    List<PlanMessage> refusals,
+    boolean acceptNoFaultTolerance) {
+  public RemovalPlan(String cluster, List<NodeRemoval> nodes, List<NodeSpec> staying,
+      List<RemovalQuorum.Projection> quorum, String leaderMove, List<String> etcdEndpoints, boolean unreachable,
+      boolean cleanOrphans, Duration drainTimeout, List<PlanMessage> warnings, List<PlanMessage> refusals) {
+    this(cluster, nodes, staying, quorum, leaderMove, etcdEndpoints, unreachable, cleanOrphans, drainTimeout, warnings,
+        refusals, false);
+  }
+
   public RemovalPlan {
     nodes = nodes == null ? List.of() : List.copyOf(nodes);
     staying = staying == null ? List.of() : List.copyOf(staying);
@@ -46,6 +56,11 @@ public record RemovalPlan(
 
   public boolean refused() {
     return !refusals.isEmpty();
+  }
+
+  /** Whether removing this member was accepted only by the operator's override (it needs an approval). */
+  public boolean overridden(String memberId) {
+    return memberId != null && quorum.stream().anyMatch(p -> memberId.equals(p.memberId()) && p.overridden());
   }
 
   /** The control planes that stay: their kube-apiserver manifests lose the removed members. */

@@ -91,9 +91,11 @@ public final class RemovalPlanner {
             m.healthy(), m.learner()))
         .toList();
     List<String> ids = ordered.stream().filter(NodeRemoval::etcdMember).map(NodeRemoval::memberId).toList();
-    List<RemovalQuorum.Projection> quorum = RemovalQuorum.project(voters, ids);
+    List<RemovalQuorum.Projection> quorum = RemovalQuorum.project(voters, ids, in.acceptNoFaultTolerance());
     for (RemovalQuorum.Projection p : quorum) {
-      if (!p.allowed()) {
+      if (p.overridden()) {
+        warnings.add(new PlanMessage("RemovalNoFaultTolerance", p.member(), p.message()));
+      } else if (!p.allowed()) {
         refusals.add(new PlanMessage("RemovalLosesQuorum", p.member(), p.message()));
       } else if (!p.learner() && !p.removedHealthy()) {
         warnings.add(new PlanMessage("RemoveUnhealthyMember", p.member(), p.message()));
@@ -133,7 +135,7 @@ public final class RemovalPlanner {
         .map(RemovalPlanner::clientUrlFor).sorted().toList();
     return new RemovalPlan(in.cluster().name(), ordered, staying, quorum, leaderMove, endpoints, in.unreachable(),
         in.cleanOrphans(),
-        in.drainTimeout(), warnings, refusals);
+        in.drainTimeout(), warnings, refusals, in.acceptNoFaultTolerance());
   }
 
   /** The member whose peer URL's host is the node's address (its IP, else its SSH address); never by name. */

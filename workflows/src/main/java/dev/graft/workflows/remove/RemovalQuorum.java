@@ -22,8 +22,20 @@ import java.util.Set;
  * never started, a learner) adds nothing to the cluster's fault tolerance, so removing it never
  * lowers it. Such a removal needs only that the voters that stay hold their quorum without it.
  * This is what makes replacing a dead control plane possible.
+ *
+ * <p><b>The operator's override</b> ({@code --accept-no-fault-tolerance}): only the strict rule's
+ * refusal (the voters that stay hold their quorum now, but not with one more failure) turns into
+ * an accepted projection ({@link Projection#overridden()}), which the workflow puts behind a
+ * mandatory approval before the member goes. Losing the quorum now, removing the last voter and
+ * going below two voters stay refused whatever the flag says.
  */
 public final class RemovalQuorum {
+  /**
+   * The override never takes etcd below two voters: one voter is no cluster to speak of, and
+   * removing 2 of 3 in one operation stays refused with or without it.
+   */
+  static final int MIN_OVERRIDE_VOTERS = 2;
+
   private RemovalQuorum() {}
 
   /** A member as the projection needs it. */
@@ -38,7 +50,22 @@ public final class RemovalQuorum {
    */
   public record Projection(String memberId, String member, int votersBefore, int votersAfter, int quorumAfter,
       int healthyAfter, int healthyIfOneMoreFails, boolean removedHealthy, boolean learner, boolean allowed,
-      String message) {
+      String message, boolean overridden, Integer toleranceAfter) {
+    public Projection(String memberId, String member, int votersBefore, int votersAfter, int quorumAfter,
+        int healthyAfter, int healthyIfOneMoreFails, boolean removedHealthy, boolean learner, boolean allowed,
+        String message) {
+      this(memberId, member, votersBefore, votersAfter, quorumAfter, healthyAfter, healthyIfOneMoreFails,
+          removedHealthy, learner, allowed, message, false, null);
+    }
+
+    /**
+     * Whether the strict rule alone refused it: the voters that stay keep their quorum now, so
+     * {@code --accept-no-fault-tolerance} may accept it (behind an approval).
+     */
+    public boolean overridable() {
+      return !allowed && !learner && removedHealthy && votersAfter >= MIN_OVERRIDE_VOTERS && healthyAfter >= quorumAfter;
+    }
+
     /** One line, e.g. "etcd 3 -> 2 voters: quorum 2; 2 healthy stay, 1 if one more fails: REFUSED". */
     public String line() {
       return message;
@@ -51,6 +78,14 @@ public final class RemovalQuorum {
    * nothing (already removed).
    */
   public static List<Projection> project(List<Voter> members, List<String> removeIds) {
+    return project(members, removeIds, false);
+  }
+
+  /**
+   * As {@link #project(List, List)}; with {@code acceptNoFaultTolerance} a removal the strict rule
+   * alone refuses is accepted ({@link Projection#overridden()}) and says what tolerance is left.
+   */
+  public static List<Projection> project(List<Voter> members, List<String> removeIds, boolean acceptNoFaultTolerance) {
     List<Voter> left = new ArrayList<>(members);
     List<Projection> out = new ArrayList<>();
     Set<String> seen = new LinkedHashSet<>();
@@ -62,14 +97,34 @@ public final class RemovalQuorum {
       if (v == null) {
         continue;
       }
-      out.add(one(left, v));
+      out.add(one(left, v, acceptNoFaultTolerance));
       left.remove(v);
     }
     return out;
   }
 
-  /** Removing {@code v} from {@code members} (which hold it). */
+  /** Removing {@code v} from {@code members} (which hold it), strictly. */
   public static Projection one(List<Voter> members, Voter v) {
+    return one(members, v, false);
+  }
+
+  /** Removing {@code v} from {@code members}; the operator's override as {@link #project(List, List, boolean)}. */
+  public static Projection one(List<Voter> members, Voter v, boolean acceptNoFaultTolerance) {
+    Projection p = strict(members, v);
+    if (!acceptNoFaultTolerance || !p.overridable()) {
+      return p;
+    }
+    int tolerance = p.healthyAfter() - p.quorumAfter();
+    String msg = "etcd " + p.votersBefore() + " -> " + p.votersAfter() + " voters without " + v.name() + " ("
+        + v.id() + "): quorum " + p.quorumAfter() + " of " + p.votersAfter() + ", " + p.healthyAfter()
+        + " healthy stay; accepted with --accept-no-fault-tolerance: etcd then tolerates " + tolerance
+        + " failure(s) (one more member lost stops etcd and every API server) until a member is added;"
+        + " an operator approves approve/etcd-member before it goes";
+    return new Projection(p.memberId(), p.member(), p.votersBefore(), p.votersAfter(), p.quorumAfter(),
+        p.healthyAfter(), p.healthyIfOneMoreFails(), true, false, true, msg, true, tolerance);
+  }
+
+  private static Projection strict(List<Voter> members, Voter v) {
     List<Voter> voters = members.stream().filter(m -> !m.learner()).toList();
     int before = voters.size();
     if (v.learner()) {
@@ -98,10 +153,12 @@ public final class RemovalQuorum {
           : "with one more failure only " + oneMore + " voter(s) of the " + quorumAfter + " needed would be left:"
               + " etcd and every API server would stop";
     }
+    boolean overridable = !allowed && v.healthy() && after >= MIN_OVERRIDE_VOTERS && healthyAfter >= quorumAfter;
     String msg = "etcd " + before + " -> " + after + " voters without " + v.name() + " (" + v.id() + "): quorum "
         + quorumAfter + " of " + after + ", " + healthyAfter + " healthy stay; " + why
-        + (allowed ? "" : " (refused)");
+        + (allowed ? "" : overridable ? " (refused); --accept-no-fault-tolerance would accept it, behind an approval,"
+            + " leaving etcd " + (healthyAfter - quorumAfter) + " failure(s) of tolerance)" : " (refused)");
     return new Projection(v.id(), v.name(), before, after, quorumAfter, healthyAfter, oneMore, v.healthy(), false,
-        allowed, msg);
+        allowed, msg, false, allowed ? Math.max(0, healthyAfter - quorumAfter) : null);
   }
 }

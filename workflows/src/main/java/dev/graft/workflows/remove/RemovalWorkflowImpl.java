@@ -122,7 +122,7 @@ public class RemovalWorkflowImpl extends StepsWorkflow implements RemovalWorkflo
       // is down is back (the projection is made again on a fresh read), or aborts.
       facts = steps.run("precheck/etcd", "etcd quorum projection (live)", null, false, () -> {
         EtcdFacts f = etcd.observe(new ClusterRequest(cluster, etcdAccess));
-        return projected(f, removedIds);
+        return projected(f, removedIds, plan.acceptNoFaultTolerance());
       });
     }
     NodeFacts seen = null;
@@ -188,11 +188,15 @@ public class RemovalWorkflowImpl extends StepsWorkflow implements RemovalWorkflo
 
   /** The live projection: refused (non-retryable) when a removal would lose quorum on what etcd says now. */
   static EtcdFacts projected(EtcdFacts f, List<String> removedIds) {
+    return projected(f, removedIds, false);
+  }
+
+  static EtcdFacts projected(EtcdFacts f, List<String> removedIds, boolean acceptNoFaultTolerance) {
     List<RemovalQuorum.Voter> voters = f.members().stream()
         .map(m -> new RemovalQuorum.Voter(m.id(), m.name() == null || m.name().isEmpty() ? m.id() : m.name(),
             m.healthy(), m.learner()))
         .toList();
-    List<RemovalQuorum.Projection> p = RemovalQuorum.project(voters, removedIds);
+    List<RemovalQuorum.Projection> p = RemovalQuorum.project(voters, removedIds, acceptNoFaultTolerance);
     List<String> lines = p.stream().map(RemovalQuorum.Projection::line).toList();
     if (p.stream().anyMatch(x -> !x.allowed())) {
       throw ApplicationFailure.newNonRetryableFailure("etcd now: " + String.join("; ", lines), "RemovalLosesQuorum");
@@ -228,7 +232,7 @@ public class RemovalWorkflowImpl extends StepsWorkflow implements RemovalWorkflo
     List<String> avoid = removedIds.stream().filter(id -> !id.equals(n.memberId())).toList();
     NodeRemovalRequest in = new NodeRemovalRequest(request.cluster().name(), request.operationId(),
         request.cluster().kubeconfig(), etcdAccess, n, plan.staying(), plan.etcdEndpoints(), avoid,
-        plan.unreachable(), plan.drainTimeout(), policy);
+        plan.unreachable(), plan.drainTimeout(), policy, plan.overridden(n.memberId()));
     steps.run(stepId, "remove " + (n.controlPlane() ? "control plane " : "worker ") + name, name, false, () -> {
       NodeRemovalWorkflow child = Workflow.newChildWorkflowStub(NodeRemovalWorkflow.class, OperationChildren.options(childId));
       NodeJoinResult result = kids.run(childId, child, () -> Async.function(child::remove, in));

@@ -99,6 +99,11 @@ public final class Steps {
     steps.computeIfAbsent(id, k -> new Step(id, name, node, "step", skippable));
   }
 
+  /** Declares an approval gate (pending until {@link #gate} reaches it), so it shows in its place. */
+  public void declareGate(String id, String name, String node) {
+    steps.computeIfAbsent(id, k -> new Step(id, name, node, "gate", false));
+  }
+
   /**
    * Called by each workflow before it builds its activity stubs: decides, by this execution's
    * {@code Workflow.getVersion}, whether the engine retries failed steps itself (version 1: every

@@ -68,6 +68,41 @@ class RemovalPlannerTest {
   }
 
   @Test
+  void theOperatorsOverrideTurnsOnlyTheStrictRefusalIntoAWarningThatSaysWhatToleranceIsLeft() {
+    ClusterSpec c = cluster(3, 0);
+    FakeRemovalFleet f = FakeRemovalFleet.of(c, "node1");
+    RemovalInput strict = f.input(c, List.of("node1"), false);
+    RemovalInput accepted = new RemovalInput(c, strict.remove(), false, strict.nodes(), strict.ready(),
+        strict.members(), strict.leaderId(), strict.drainTimeout(), false, true);
+    assertTrue(RemovalPlanner.plan(strict).refusals().get(0).message()
+        .contains("(refused); --accept-no-fault-tolerance would accept it, behind an approval, leaving etcd 0"
+            + " failure(s) of tolerance"), RemovalPlanner.plan(strict).refusals().toString());
+    RemovalPlan p = RemovalPlanner.plan(accepted);
+    assertFalse(p.refused(), p.refusals().toString());
+    assertTrue(codes(p.warnings()).contains("RemovalNoFaultTolerance"), p.warnings().toString());
+    assertTrue(p.overridden("a1") && !p.overridden("a2"));
+    assertEquals(0, p.quorum().get(0).toleranceAfter());
+    assertTrue(p.quorum().get(0).message().contains("etcd then tolerates 0 failure(s)"), p.quorum().get(0).message());
+    // Never a loss of quorum now, never below two voters: 2 of 3 stays refused at its second
+    // member, and so does a healthy member while another is dead.
+    RemovalInput two = new RemovalInput(c, List.of("node2", "node3"), false, strict.nodes(), strict.ready(),
+        strict.members(), strict.leaderId(), strict.drainTimeout(), false, true);
+    RemovalPlan q = RemovalPlanner.plan(two);
+    assertTrue(q.refused());
+    assertEquals(List.of("node3"), q.refusals().stream().filter(m -> m.code().equals("RemovalLosesQuorum"))
+        .map(PlanMessage::node).toList(), q.refusals().toString());
+    f.members.values().forEach(m -> m.healthy = !m.name.equals("node3"));
+    RemovalInput deadOther = f.input(c, List.of("node2"), false);
+    assertTrue(RemovalPlanner.plan(new RemovalInput(c, deadOther.remove(), false, deadOther.nodes(), deadOther.ready(),
+        deadOther.members(), deadOther.leaderId(), deadOther.drainTimeout(), false, true)).refused());
+    // nor the last control plane
+    ClusterSpec one = cluster(1, 1);
+    RemovalInput last = FakeRemovalFleet.of(one, "node1").input(one, List.of("node1"), false);
+    assertTrue(codes(RemovalPlanner.plan(new RemovalInput(one, last.remove(), false, last.nodes(), last.ready(),
+        last.members(), last.leaderId(), last.drainTimeout(), false, true)).refusals()).contains("RemoveLastControlPlane"));
+  }
+
+  @Test
   void aDeadMemberOfThreeMayBeRemovedSinceTheFaultToleranceStaysTheSame() {
     RemovalPlan p = plan(cluster(3, 0), "node1", Set.of("node3"), "node3");
     assertFalse(p.refused(), p.refusals().toString());

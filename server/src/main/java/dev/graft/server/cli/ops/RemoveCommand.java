@@ -13,7 +13,7 @@ import net.sourceforge.argparse4j.inf.Subparser;
 
 /**
  * {@code graft remove -i INVENTORY --kubeconfig F --node N [--node M …] [--unreachable]
- * [--require-approval] [--drain-timeout D] [--clean-orphans] [--watch] [-o json]}: submits a
+ * [--require-approval] [--drain-timeout D] [--clean-orphans] [--accept-no-fault-tolerance] [--watch] [-o json]}: submits a
  * removal ({@code kind: remove}) through the REST API, as {@code graft upgrade} submits an
  * upgrade (same ids, approvals, decisions, watch and exit codes). The server reads the Nodes and
  * etcd's members through the kubeconfig and refuses, before anything changes, a removal that
@@ -38,6 +38,10 @@ public final class RemoveCommand extends ApiCommand {
         .help("how long a node's drain may take before its step needs attention (default 5m)");
     s.addArgument("--clean-orphans").dest("cleanOrphans").action(Arguments.storeTrue())
         .help("remove the orphans the pre-check finds (learners, members without a Node, …) once approved");
+    s.addArgument("--accept-no-fault-tolerance").dest("acceptNoFaultTolerance").action(Arguments.storeTrue())
+        .help("accept a removal after which etcd keeps its quorum but tolerates no further failure (a healthy"
+            + " 3 -> 2): it waits for `graft approve ID --node N --step approve/etcd-member` before the member goes;"
+            + " losing the quorum or the last control plane stays refused");
     OperationSubmit.sshArguments(s);
     s.addArgument("--require-approval").dest("requireApproval").action(Arguments.storeTrue())
         .help("wait for `graft approve` after the pre-checks, before the first change");
@@ -60,6 +64,9 @@ public final class RemoveCommand extends ApiCommand {
     }
     if (Boolean.TRUE.equals(ns.getBoolean("cleanOrphans"))) {
       remove.put("cleanOrphans", true);
+    }
+    if (Boolean.TRUE.equals(ns.getBoolean("acceptNoFaultTolerance"))) {
+      remove.put("acceptNoFaultTolerance", true);
     }
     if (ns.getString("drainTimeout") != null) {
       remove.put("drainTimeout", ns.getString("drainTimeout"));
