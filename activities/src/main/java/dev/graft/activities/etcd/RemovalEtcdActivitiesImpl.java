@@ -3,6 +3,7 @@ package dev.graft.activities.etcd;
 import static dev.graft.activities.etcd.EtcdFailures.attempt;
 import static dev.graft.activities.etcd.EtcdFailures.failure;
 
+import dev.graft.activities.common.Liveness;
 import dev.graft.workflows.etcd.ClusterRequest;
 import dev.graft.workflows.etcd.EtcdClusterStatus;
 import dev.graft.workflows.etcd.EtcdMemberStatus;
@@ -13,6 +14,7 @@ import dev.graft.workflows.remove.EtcdFacts;
 import dev.graft.workflows.remove.MemberIdRequest;
 import dev.graft.workflows.remove.RemovalEtcdActivities;
 import dev.graft.workflows.remove.RemovalQuorum;
+import io.temporal.activity.Activity;
 import java.util.List;
 import java.util.regex.Pattern;
 import org.slf4j.Logger;
@@ -54,6 +56,15 @@ public final class RemovalEtcdActivitiesImpl implements RemovalEtcdActivities {
 
   @Override
   public StepOutcome moveLeaderOff(MemberIdRequest request) {
+    // Heartbeats while a member's status read waits out its timeout (a frozen or dead member): the
+    // step's short heartbeat timeout then tells a dead worker from a slow read.
+    try (Liveness alive = Liveness.start(Activity.getExecutionContext(), () -> "moving etcd leadership off "
+        + request.name())) {
+      return leaderOff(request);
+    }
+  }
+
+  private StepOutcome leaderOff(MemberIdRequest request) {
     String id = id(request);
     EtcdClusterStatus s = etcd.observe(request.etcd());
     String before = s.leaderId();
@@ -79,6 +90,13 @@ public final class RemovalEtcdActivitiesImpl implements RemovalEtcdActivities {
 
   @Override
   public StepOutcome removeMember(MemberIdRequest request) {
+    try (Liveness alive = Liveness.start(Activity.getExecutionContext(), () -> "removing etcd member "
+        + request.memberId() + " (" + request.name() + ")")) {
+      return memberRemove(request);
+    }
+  }
+
+  private StepOutcome memberRemove(MemberIdRequest request) {
     String id = id(request);
     EtcdClusterStatus s = etcd.observe(request.etcd());
     EtcdMemberStatus m = s.byId(id).orElse(null);
@@ -101,7 +119,7 @@ public final class RemovalEtcdActivitiesImpl implements RemovalEtcdActivities {
     String moved = "";
     if (id.equals(s.leaderId())) {
       // Leadership came back to it after the leader step (an election): hand it over again.
-      moved = moveLeaderOff(request).summary() + "; ";
+      moved = leaderOff(request).summary() + "; ";
     }
     etcd.removeById(request.etcd(), id, m.label());
     LOG.info("removed etcd member cluster={} member={} id={} peer={}", request.cluster(), m.name(), id, m.peerUrl());

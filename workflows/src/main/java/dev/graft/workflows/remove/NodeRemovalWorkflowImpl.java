@@ -35,7 +35,8 @@ public class NodeRemovalWorkflowImpl extends StepsWorkflow implements NodeRemova
     RemovalApiActivities drainer = Workflow.newActivityStub(RemovalApiActivities.class,
         ActivityKinds.waitFor(policy, r.drainTimeout()));
     RemovalApiActivities undo = Workflow.newActivityStub(RemovalApiActivities.class, ActivityKinds.compensation());
-    RemovalEtcdActivities etcd = Workflow.newActivityStub(RemovalEtcdActivities.class, ActivityKinds.etcd(policy));
+    RemovalEtcdActivities etcd = Workflow.newActivityStub(RemovalEtcdActivities.class,
+        ActivityKinds.etcdRemoval(policy));
     RemovalNodeRequest onApi = new RemovalNodeRequest(r.cluster(), r.kubeconfig(), n.node(), r.drainTimeout());
     RemovalHostRequest onHost = new RemovalHostRequest(r.cluster(), r.operationId(), n.node());
     MemberIdRequest member = n.etcdMember() ? new MemberIdRequest(r.cluster(), r.etcd(), n.memberName(),
