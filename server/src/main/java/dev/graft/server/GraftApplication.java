@@ -99,6 +99,7 @@ public class GraftApplication extends Application<GraftConfiguration> {
     bootstrap.addCommand(new ExpandCommand(out, err));
     bootstrap.addCommand(new dev.graft.server.cli.ops.UpgradeCommand(out, err));
     bootstrap.addCommand(new dev.graft.server.cli.ops.RemoveCommand(out, err));
+    bootstrap.addCommand(new dev.graft.server.cli.ops.ReplaceCommand(out, err));
     bootstrap.addCommand(new StatusCommand(out, err));
     bootstrap.addCommand(new HistoryCommand(out, err));
     bootstrap.addCommand(new DecideCommand("approve", "Open an approval gate of an operation.", out, err));

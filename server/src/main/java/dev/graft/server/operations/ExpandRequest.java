@@ -53,13 +53,15 @@ public record ExpandRequest(
    * @param cleanOrphans remove the orphans the pre-check finds, once an operator approves them
    */
   /**
+   * @param with a replacement ({@code graft replace}): the control plane that takes the place of
+   *     the one node {@code nodes} names, in the same operation
    * @param acceptNoFaultTolerance accept a removal that leaves etcd's quorum whole but no failure
    *     to spare (a healthy 3 -> 2): a warning, and an approval before the member goes
    */
   public record Remove(java.util.List<String> nodes, Boolean unreachable, String drainTimeout, Boolean cleanOrphans,
-      Boolean acceptNoFaultTolerance) {
+      Boolean acceptNoFaultTolerance, String with) {
     public Remove(java.util.List<String> nodes, Boolean unreachable, String drainTimeout, Boolean cleanOrphans) {
-      this(nodes, unreachable, drainTimeout, cleanOrphans, null);
+      this(nodes, unreachable, drainTimeout, cleanOrphans, null, null);
     }
   }
 

@@ -10,8 +10,16 @@ import dev.graft.server.security.ServerFiles;
 import dev.graft.workflows.expand.ExpansionOptions;
 import dev.graft.workflows.expand.OperationRequest;
 import dev.graft.workflows.join.ExecutionPolicy;
+import dev.graft.server.inventory.InventoryPlanner;
 import dev.graft.workflows.model.ClusterSpec;
+import dev.graft.workflows.model.NodeSpec;
+import dev.graft.workflows.model.Role;
 import dev.graft.workflows.plan.EtcdMember;
+import dev.graft.workflows.plan.ExpansionPlan;
+import dev.graft.workflows.plan.ObservedCluster;
+import dev.graft.workflows.plan.ObservedNode;
+import dev.graft.workflows.plan.PlanMessage;
+import dev.graft.workflows.plan.PlanOptions;
 import dev.graft.workflows.remove.RemovalInput;
 import dev.graft.workflows.remove.RemovalPlan;
 import dev.graft.workflows.remove.RemovalPlanner;
@@ -60,10 +68,14 @@ public final class RemoveRequests {
 
   /** The remove section, checked. */
   public record Target(List<String> nodes, boolean unreachable, Duration drainTimeout, boolean cleanOrphans,
-      boolean acceptNoFaultTolerance) {}
+      boolean acceptNoFaultTolerance, String with) {}
 
-  /** The inventory as planned and the plan. */
-  public record Planned(ImportedInventory inventory, RemovalPlan plan) {}
+  /** The inventory as planned and the plan; a replacement's expansion plan for the new node, else null. */
+  public record Planned(ImportedInventory inventory, RemovalPlan plan, ExpansionPlan addition) {
+    public Planned(ImportedInventory inventory, RemovalPlan plan) {
+      this(inventory, plan, null);
+    }
+  }
 
   public static Target target(ExpandRequest.Remove r) {
     if (r == null) {
@@ -88,8 +100,24 @@ public final class RemoveRequests {
       }
       names.add(n);
     }
+    String with = r.with();
+    if (with != null) {
+      if (with.length() > 253 || !RemovalPlanner.NODE_NAME.matcher(with).matches()) {
+        throw ApiProblem.field("remove.with", "is not a node name (lower-case letters, digits, '-' and '.')");
+      }
+      if (names.size() != 1) {
+        throw ApiProblem.field("remove.nodes", "a replacement replaces exactly one node; it names " + names.size());
+      }
+      if (names.contains(with)) {
+        throw ApiProblem.field("remove.with", "\"" + with + "\" is the node it would replace");
+      }
+      if (Boolean.TRUE.equals(r.acceptNoFaultTolerance())) {
+        throw ApiProblem.field("remove.acceptNoFaultTolerance", "is for a removal; a replacement adds first, or"
+            + " removes a dead member first, and never needs it");
+      }
+    }
     return new Target(List.copyOf(names), Boolean.TRUE.equals(r.unreachable()), drainTimeout(r.drainTimeout()),
-        Boolean.TRUE.equals(r.cleanOrphans()), Boolean.TRUE.equals(r.acceptNoFaultTolerance()));
+        Boolean.TRUE.equals(r.cleanOrphans()), Boolean.TRUE.equals(r.acceptNoFaultTolerance()), with);
   }
 
   static Duration drainTimeout(String d) {
@@ -129,10 +157,92 @@ public final class RemoveRequests {
     ClusterSpec c = read.inventory().cluster();
     List<String> ready = readyNodes(content);
     String leader = leader(c, read.observed().etcdMembers());
+    if (target.with() != null) {
+      return replacement(target, read, ready, leader);
+    }
     RemovalPlan plan = RemovalPlanner.plan(new RemovalInput(c, target.nodes(), target.unreachable(),
         read.observed().nodes(), ready, read.observed().etcdMembers(), leader, target.drainTimeout(),
         target.cleanOrphans(), target.acceptNoFaultTolerance()));
     return new Planned(read.inventory(), plan);
+  }
+
+  /**
+   * {@code graft replace --node OLD --with NEW}: one operation that adds NEW (a control plane of
+   * the inventory, not in the cluster yet) through the expansion's workflow and removes OLD.
+   * OLD's member healthy: NEW joins first and the removal is projected with NEW as a healthy voter
+   * (3 -> 4 -> 3; the transient even count is accepted). OLD dead (its member unhealthy, or the
+   * operator says unreachable): OLD goes first, which the projection allows only because a dead
+   * member adds no fault tolerance, then NEW joins the members that stay.
+   */
+  private Planned replacement(Target target, ExistingCluster.Read read, List<String> ready, String leader) {
+    ClusterSpec c = read.inventory().cluster();
+    String oldName = target.nodes().get(0);
+    String with = target.with();
+    List<PlanMessage> refusals = new ArrayList<>();
+    List<PlanMessage> warnings = new ArrayList<>();
+    NodeSpec fresh = c.nodes().stream().filter(n -> n.name().equals(with)).findFirst().orElse(null);
+    NodeSpec old = c.nodes().stream().filter(n -> n.name().equals(oldName)).findFirst().orElse(null);
+    List<ObservedNode> nodes = read.observed().nodes();
+    List<EtcdMember> members = read.observed().etcdMembers();
+    if (fresh == null) {
+      refusals.add(new PlanMessage("ReplaceNewNotInInventory", with, "the inventory does not list " + with
+          + ": add it (address, roles control-plane and etcd) and plan again"));
+    } else if (!fresh.hasRole(Role.CONTROL_PLANE)) {
+      refusals.add(new PlanMessage("ReplaceNewNotControlPlane", with, with + " is not a control plane in the"
+          + " inventory: a replacement adds a control plane (remove a worker with graft remove, add one with"
+          + " graft expand)"));
+    } else if (nodes.stream().anyMatch(n -> n.name().equals(with)) || RemovalPlanner.memberOf(fresh, members) != null) {
+      refusals.add(new PlanMessage("ReplaceNewAlreadyInCluster", with, with + " is in the cluster already (a Node"
+          + " or an etcd member on its address): remove " + oldName + " with graft remove instead"));
+    }
+    EtcdMember oldMember = old == null ? null : RemovalPlanner.memberOf(old, members);
+    boolean dead = target.unreachable() || (oldMember != null && !oldMember.healthy());
+    boolean addFirst = !dead;
+    ClusterSpec removalCluster = c;
+    List<EtcdMember> projected = members;
+    if (fresh != null && addFirst) {
+      // Projected as it will be when the removal starts: NEW a healthy voter.
+      projected = new ArrayList<>(members);
+      projected.add(new EtcdMember(with, "new-" + with, dev.graft.workflows.model.EtcdSpec.peerUrl(fresh), true, false));
+    } else if (fresh != null) {
+      // NEW joins after the removal: it is no staying node of it (no manifest or routes yet).
+      removalCluster = c.withNodes(c.nodes().stream().filter(n -> !n.name().equals(with)).toList());
+    }
+    RemovalPlan removal = RemovalPlanner.plan(new RemovalInput(removalCluster, target.nodes(), target.unreachable(),
+        nodes, ready, projected, leader, target.drainTimeout(), target.cleanOrphans(), false));
+    ExpansionPlan addition = null;
+    if (fresh != null && refusals.isEmpty()) {
+      // The expansion sees the cluster as it will be when NEW joins: the nodes it has (OLD too when
+      // NEW goes first) and NEW; inventory nodes that are not in the cluster are no part of it.
+      java.util.Set<String> keep = new java.util.HashSet<>();
+      nodes.stream().map(ObservedNode::name).filter(n -> addFirst || !n.equals(oldName)).forEach(keep::add);
+      keep.add(with);
+      ClusterSpec ec = c.withNodes(c.nodes().stream().filter(n -> keep.contains(n.name())).toList());
+      if (addFirst) {
+        ec = new ClusterSpec(ec.name(), ec.apiEndpoint(), ec.kubeconfig(), ec.kubernetesVersion(), ec.podNetwork(),
+            ec.serviceCidr(), ec.etcd(), ec.ssh(), ec.nodes(), new dev.graft.workflows.model.ValidationOverrides(true));
+      }
+      ObservedCluster eo = addFirst ? read.observed() : new ObservedCluster(
+          nodes.stream().filter(n -> !n.name().equals(oldName)).toList(),
+          members.stream().filter(m -> m != oldMember).toList());
+      ImportedInventory inv = read.inventory();
+      addition = new InventoryPlanner(validator).plan(new ImportedInventory(inv.file(), inv.format(), ec,
+          inv.positions(), inv.notes()), eo, new PlanOptions(1));
+      for (PlanMessage m : addition.refusals()) {
+        refusals.add(new PlanMessage("ReplaceAddRefused", m.node(), "adding " + with + ": " + m.code() + ": "
+            + m.message()));
+      }
+      if (addition.additions().stream().noneMatch(a -> a.name().equals(with)) || addition.additions().size() != 1) {
+        refusals.add(new PlanMessage("ReplaceAddRefused", with, "the expansion plan adds "
+            + addition.additions().stream().map(a -> a.name()).toList() + ", not just " + with));
+      }
+    }
+    warnings.add(new PlanMessage("ReplaceOrder", oldName, addFirst
+        ? with + " joins first (etcd " + members.stream().filter(m -> !m.learner()).count() + " -> "
+            + (members.stream().filter(m -> !m.learner()).count() + 1) + " voters), then " + oldName + " is removed"
+        : oldName + (target.unreachable() ? " is unreachable" : " has an unhealthy etcd member")
+            + ": it is removed first (a dead member adds no fault tolerance), then " + with + " joins"));
+    return new Planned(read.inventory(), removal.replacedBy(with, addFirst, warnings, refusals), addition);
   }
 
   OperationSubmitter.Submitted submit(ExpandRequest req, String requestedBy,
@@ -157,7 +267,7 @@ public final class RemoveRequests {
     if (exists.test(cluster.name(), id)) {
       return new OperationSubmitter.Submitted(id, cluster.name(), req.requestId(), true, null, null, plan);
     }
-    signal.accept(cluster.name(), new OperationRequest(KIND, req.requestId(), requestedBy, cluster, null,
+    signal.accept(cluster.name(), new OperationRequest(KIND, req.requestId(), requestedBy, cluster, planned.addition(),
         new ExpansionOptions(options.requireApproval(), false, 1, false, null, options.policy()), null, plan));
     return new OperationSubmitter.Submitted(id, cluster.name(), req.requestId(), false, null, null, plan);
   }

@@ -22,6 +22,11 @@ import java.util.List;
  *     (gate {@code approve/orphans}); without it they are reported only
  * @param acceptNoFaultTolerance the operator accepted removals that leave etcd without fault
  *     tolerance: each such member's removal waits for {@code approve/etcd-member} on its node
+ * @param replaceWith a replacement ({@code graft replace --node OLD --with NEW}): the control plane
+ *     that joins, through the expansion's workflow and the operation's expansion plan; null for a
+ *     plain removal
+ * @param addFirst for a replacement: NEW joins before OLD is removed (OLD's member is healthy, so
+ *     etcd goes 3 -> 4 -> 3); false: OLD (dead) goes first, then NEW joins
  */
 @JsonInclude(JsonInclude.Include.NON_NULL)
 public record RemovalPlan(
@@ -36,7 +41,27 @@ public record RemovalPlan(
     Duration drainTimeout,
     List<PlanMessage> warnings,
     List<PlanMessage> refusals,
-    boolean acceptNoFaultTolerance) {
+    boolean acceptNoFaultTolerance,
+    String replaceWith,
+    boolean addFirst) {
+  public RemovalPlan(String cluster, List<NodeRemoval> nodes, List<NodeSpec> staying,
+      List<RemovalQuorum.Projection> quorum, String leaderMove, List<String> etcdEndpoints, boolean unreachable,
+      boolean cleanOrphans, Duration drainTimeout, List<PlanMessage> warnings, List<PlanMessage> refusals,
+      boolean acceptNoFaultTolerance) {
+    this(cluster, nodes, staying, quorum, leaderMove, etcdEndpoints, unreachable, cleanOrphans, drainTimeout, warnings,
+        refusals, acceptNoFaultTolerance, null, false);
+  }
+
+  /** The same plan as a replacement by {@code with}, adding it first or last, with more messages. */
+  public RemovalPlan replacedBy(String with, boolean first, List<PlanMessage> moreWarnings,
+      List<PlanMessage> moreRefusals) {
+    List<PlanMessage> w = new java.util.ArrayList<>(warnings);
+    w.addAll(moreWarnings);
+    List<PlanMessage> r = new java.util.ArrayList<>(refusals);
+    r.addAll(moreRefusals);
+    return new RemovalPlan(cluster, nodes, staying, quorum, leaderMove, etcdEndpoints, unreachable, cleanOrphans,
+        drainTimeout, w, r, acceptNoFaultTolerance, with, first);
+  }
   public RemovalPlan(String cluster, List<NodeRemoval> nodes, List<NodeSpec> staying,
       List<RemovalQuorum.Projection> quorum, String leaderMove, List<String> etcdEndpoints, boolean unreachable,
       boolean cleanOrphans, Duration drainTimeout, List<PlanMessage> warnings, List<PlanMessage> refusals) {

@@ -139,7 +139,7 @@ public final class RemovalPlanner {
   }
 
   /** The member whose peer URL's host is the node's address (its IP, else its SSH address); never by name. */
-  static EtcdMember memberOf(NodeSpec n, List<EtcdMember> members) {
+  public static EtcdMember memberOf(NodeSpec n, List<EtcdMember> members) {
     for (EtcdMember m : members) {
       String h = m.peerHost();
       if (h != null && (h.equals(n.routeAddress()) || h.equals(n.address()))) {

@@ -29,4 +29,12 @@ public interface RemovalWorkflow extends OperatedWorkflow {
   /** Sent by a node's child when its steps start or stop waiting for an operator; not for clients. */
   @SignalMethod(name = AttentionReporter.SIGNAL)
   void childAttention(ChildAttention attention);
+
+  /**
+   * Sent by a replacement's expansion child ({@code …/add}) as it would tell a cluster workflow;
+   * the removal reports its own progress, so this is heard and dropped (an unhandled signal would
+   * sit in the history's buffer). Not for clients.
+   */
+  @SignalMethod
+  void operationProgress(dev.graft.workflows.expand.OperationSummary progress);
 }

@@ -68,11 +68,18 @@ public class RemovalWorkflowImpl extends StepsWorkflow implements RemovalWorkflo
     if (etcd) {
       steps.declare("precheck/etcd", "etcd quorum projection (live)", null, false);
     }
+    String with = replacement();
+    if (with != null && plan.addFirst()) {
+      steps.declare("add/" + with, "add control plane " + with + " (before the removal)", with, false);
+    }
     steps.declare("precheck/nodes", "Nodes in the API", null, false);
     steps.declare("orphans", "orphans left by earlier changes", null, false);
     for (NodeRemoval n : nodes) {
       steps.declare("node/" + n.name(), "remove " + (n.controlPlane() ? "control plane " : "worker ") + n.name(),
           n.name(), false);
+    }
+    if (with != null && !plan.addFirst()) {
+      steps.declare("add/" + with, "add control plane " + with + " (after the removal)", with, false);
     }
     if (etcd) {
       steps.declare("verify/etcd", "etcd healthy without the removed members", null, false);
@@ -93,7 +100,8 @@ public class RemovalWorkflowImpl extends StepsWorkflow implements RemovalWorkflo
     };
     String message = failure != null ? failure
         : outcome == OperationOutcome.ABORTED ? "aborted; nodes whose etcd member was not removed yet were uncordoned"
-        : "removed " + nodes.stream().map(NodeRemoval::name).toList()
+        : (with == null ? "" : "replaced by " + with + " (" + (plan.addFirst() ? "added first" : "added after") + "); ")
+            + "removed " + nodes.stream().map(NodeRemoval::name).toList()
             + (orphans.isEmpty() ? "" : "; orphans found: " + orphans.size());
     LOG.info("removal {} ended {}: {}", r.operationId(), outcome, message);
     return ExpansionSummary.of(r.operationId(), outcome, message, steps.view(), wrappers, childSteps,
@@ -114,6 +122,13 @@ public class RemovalWorkflowImpl extends StepsWorkflow implements RemovalWorkflo
     List<String> removing = plan.nodes().stream().map(NodeRemoval::name).toList();
     List<String> removedIds = plan.nodes().stream().filter(NodeRemoval::etcdMember).map(NodeRemoval::memberId).toList();
 
+    String with = replacement();
+    if (with != null && plan.addFirst()) {
+      // OLD's member is healthy: NEW joins first (etcd 3 -> 4 -> 3), so the removal that follows
+      // never leaves etcd with less fault tolerance than it had; its pre-checks see NEW.
+      phase = "ADD";
+      add(with);
+    }
     phase = "PRECHECKS";
     List<String> failed = new ArrayList<>();
     EtcdFacts facts = null;
@@ -177,6 +192,11 @@ public class RemovalWorkflowImpl extends StepsWorkflow implements RemovalWorkflo
     for (NodeRemoval n : plan.nodes()) {
       node(n, removedIds);
     }
+    if (with != null && !plan.addFirst()) {
+      // OLD was dead: it went first (its member added nothing to the fault tolerance), now NEW joins.
+      phase = "ADD";
+      add(with);
+    }
     phase = "VERIFICATION";
     if (!etcdAccess.endpoints().isEmpty()) {
       steps.run("verify/etcd", "etcd healthy without the removed members", null, false,
@@ -184,6 +204,43 @@ public class RemovalWorkflowImpl extends StepsWorkflow implements RemovalWorkflo
     }
     steps.run("verify/nodes", "the removed Nodes are gone", null, false,
         () -> verifyNodes(api.nodes(new ClusterNodesRequest(cluster, kubeconfig)), removing));
+  }
+
+  /** The node a replacement adds, or null for a plain removal (or a request without an expansion plan). */
+  private String replacement() {
+    return plan == null || plan.replaceWith() == null || request.plan() == null ? null : plan.replaceWith();
+  }
+
+  /**
+   * A replacement's new control plane joins through the expansion's own workflow (pre-checks, the
+   * etcd quorum gate, the join, routes, verification), as a child with its own id and steps. Its
+   * cluster is the expansion plan's: the nodes the cluster has plus the new one (an inventory
+   * that still lists nodes removed earlier must not make them join again).
+   */
+  private void add(String with) {
+    String stepId = "add/" + with;
+    String childId = request.operationId() + "/add";
+    java.util.Set<String> names = new LinkedHashSet<>(request.plan().existingNodes());
+    request.plan().additions().forEach(a -> names.add(a.name()));
+    dev.graft.workflows.model.ClusterSpec c = request.cluster();
+    // Added first, etcd holds an even count (4) until the removal that follows: accepted here.
+    dev.graft.workflows.model.ClusterSpec cluster = new dev.graft.workflows.model.ClusterSpec(c.name(), c.apiEndpoint(),
+        c.kubeconfig(), c.kubernetesVersion(), c.podNetwork(), c.serviceCidr(), c.etcd(), c.ssh(),
+        c.nodes().stream().filter(n -> names.contains(n.name())).toList(),
+        plan.addFirst() ? new dev.graft.workflows.model.ValidationOverrides(true) : c.overrides());
+    OperationRequest in = new OperationRequest(request.kind(), request.requestId() + "/add", request.requestedBy(),
+        cluster,
+        request.plan(), new dev.graft.workflows.expand.ExpansionOptions(false, false,
+            request.options().maxParallel(), false, null, request.options().policy()));
+    wrappers.add(stepId);
+    children.put(stepId, childId);
+    steps.run(stepId, "add control plane " + with, with, false, () -> {
+      dev.graft.workflows.expand.ExpansionWorkflow child = Workflow.newChildWorkflowStub(
+          dev.graft.workflows.expand.ExpansionWorkflow.class, OperationChildren.options(childId));
+      ExpansionResult result = kids.run(childId, child, () -> Async.function(child::expand, in));
+      OperationChildren.ended(childId, result.outcome(), "the addition of " + with);
+      return StepOutcome.did("added " + with + ": " + result.message(), "", 1);
+    });
   }
 
   /** The live projection: refused (non-retryable) when a removal would lose quorum on what etcd says now. */
@@ -282,6 +339,12 @@ public class RemovalWorkflowImpl extends StepsWorkflow implements RemovalWorkflo
   public ExpansionProgress progress() {
     return new ExpansionProgress(request == null ? null : request.operationId(), state(), phase, null,
         Collections.unmodifiableMap(new LinkedHashMap<>(children)), List.of(), startedAt, endedAt, null, plan);
+  }
+
+  @Override
+  public void operationProgress(OperationSummary progress) {
+    // A replacement's expansion child speaks as to a cluster workflow: this operation's own
+    // progress says where it is.
   }
 
   @Override
