@@ -27,6 +27,8 @@ import java.util.List;
  *     plain removal
  * @param addFirst for a replacement: NEW joins before OLD is removed (OLD's member is healthy, so
  *     etcd goes 3 -> 4 -> 3); false: OLD (dead) goes first, then NEW joins
+ * @param notInCluster staying inventory nodes that are neither a Node nor an etcd member: no step
+ *     edits their routes or manifests
  */
 @JsonInclude(JsonInclude.Include.NON_NULL)
 public record RemovalPlan(
@@ -43,13 +45,14 @@ public record RemovalPlan(
     List<PlanMessage> refusals,
     boolean acceptNoFaultTolerance,
     String replaceWith,
-    boolean addFirst) {
+    boolean addFirst,
+    List<String> notInCluster) {
   public RemovalPlan(String cluster, List<NodeRemoval> nodes, List<NodeSpec> staying,
       List<RemovalQuorum.Projection> quorum, String leaderMove, List<String> etcdEndpoints, boolean unreachable,
       boolean cleanOrphans, Duration drainTimeout, List<PlanMessage> warnings, List<PlanMessage> refusals,
       boolean acceptNoFaultTolerance) {
     this(cluster, nodes, staying, quorum, leaderMove, etcdEndpoints, unreachable, cleanOrphans, drainTimeout, warnings,
-        refusals, acceptNoFaultTolerance, null, false);
+        refusals, acceptNoFaultTolerance, null, false, List.of());
   }
 
   /** The same plan as a replacement by {@code with}, adding it first or last, with more messages. */
@@ -60,7 +63,7 @@ public record RemovalPlan(
     List<PlanMessage> r = new java.util.ArrayList<>(refusals);
     r.addAll(moreRefusals);
     return new RemovalPlan(cluster, nodes, staying, quorum, leaderMove, etcdEndpoints, unreachable, cleanOrphans,
-        drainTimeout, w, r, acceptNoFaultTolerance, with, first);
+        drainTimeout, w, r, acceptNoFaultTolerance, with, first, notInCluster);
   }
   public RemovalPlan(String cluster, List<NodeRemoval> nodes, List<NodeSpec> staying,
       List<RemovalQuorum.Projection> quorum, String leaderMove, List<String> etcdEndpoints, boolean unreachable,
@@ -76,6 +79,7 @@ public record RemovalPlan(
     etcdEndpoints = etcdEndpoints == null ? List.of() : List.copyOf(etcdEndpoints);
     warnings = warnings == null ? List.of() : List.copyOf(warnings);
     refusals = refusals == null ? List.of() : List.copyOf(refusals);
+    notInCluster = notInCluster == null ? List.of() : List.copyOf(notInCluster);
     drainTimeout = drainTimeout == null ? Duration.ofMinutes(5) : drainTimeout;
   }
 
@@ -86,6 +90,15 @@ public record RemovalPlan(
   /** Whether removing this member was accepted only by the operator's override (it needs an approval). */
   public boolean overridden(String memberId) {
     return memberId != null && quorum.stream().anyMatch(p -> memberId.equals(p.memberId()) && p.overridden());
+  }
+
+  /**
+   * The staying nodes that are in the cluster (a Node or an etcd member): their routes and
+   * apiserver manifests are edited. Inventory nodes outside it (removed earlier, not joined yet,
+   * their hosts perhaps gone) are only looked at for half-joined leftovers.
+   */
+  public List<NodeSpec> stayingInCluster() {
+    return staying.stream().filter(n -> !notInCluster.contains(n.name())).toList();
   }
 
   /** The control planes that stay: their kube-apiserver manifests lose the removed members. */

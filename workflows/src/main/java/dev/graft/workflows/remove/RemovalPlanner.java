@@ -133,9 +133,16 @@ public final class RemovalPlanner {
     List<String> endpoints = in.members().stream()
         .filter(m -> !m.learner() && m.healthy() && !ids.contains(m.id()) && clientUrlFor(m) != null)
         .map(RemovalPlanner::clientUrlFor).sorted().toList();
+    List<String> notInCluster = staying.stream()
+        .filter(n -> !api.containsKey(n.name()) && memberOf(n, in.members()) == null).map(NodeSpec::name).toList();
+    if (!notInCluster.isEmpty()) {
+      warnings.add(new PlanMessage("InventoryNodeNotInCluster", null, "the inventory lists " + notInCluster
+          + ", which the cluster does not have (no Node, no etcd member): their routes and manifests are not"
+          + " touched; they are looked at for half-joined leftovers only"));
+    }
     return new RemovalPlan(in.cluster().name(), ordered, staying, quorum, leaderMove, endpoints, in.unreachable(),
-        in.cleanOrphans(),
-        in.drainTimeout(), warnings, refusals, in.acceptNoFaultTolerance());
+        in.cleanOrphans(), in.drainTimeout(), warnings, refusals, in.acceptNoFaultTolerance(), null, false,
+        notInCluster);
   }
 
   /** The member whose peer URL's host is the node's address (its IP, else its SSH address); never by name. */

@@ -288,7 +288,7 @@ public class RemovalWorkflowImpl extends StepsWorkflow implements RemovalWorkflo
     children.put(stepId, childId);
     List<String> avoid = removedIds.stream().filter(id -> !id.equals(n.memberId())).toList();
     NodeRemovalRequest in = new NodeRemovalRequest(request.cluster().name(), request.operationId(),
-        request.cluster().kubeconfig(), etcdAccess, n, plan.staying(), plan.etcdEndpoints(), avoid,
+        request.cluster().kubeconfig(), etcdAccess, n, plan.stayingInCluster(), plan.etcdEndpoints(), avoid,
         plan.unreachable(), plan.drainTimeout(), policy, plan.overridden(n.memberId()));
     steps.run(stepId, "remove " + (n.controlPlane() ? "control plane " : "worker ") + name, name, false, () -> {
       NodeRemovalWorkflow child = Workflow.newChildWorkflowStub(NodeRemovalWorkflow.class, OperationChildren.options(childId));
