@@ -30,16 +30,17 @@ import java.util.concurrent.TimeUnit;
 import net.sourceforge.argparse4j.inf.Namespace;
 
 /**
- * {@code graft lab demo replace}: 5 hosts, host 1 the lab's bootstrap; Graft's expansion grows the
- * cluster to 3 control planes + etcd (hosts 1-3) and a worker (host 5), host 4 being a spare
- * control plane of the inventory. Then host 2's link is cut (its host is down) and {@code graft
- * replace --node host2 --with host4 --unreachable} replaces it in one operation (host 2's dead
- * member first, which the projection allows, then host 4 joins), and {@code graft remove --node
- * host5} removes the worker. A watcher reads etcd every second throughout: voters, healthy voters,
+ * {@code graft lab demo replace}: 6 hosts, host 1 the lab's bootstrap; Graft's expansion grows the
+ * cluster to 3 control planes + etcd (hosts 1-3) and a worker (host 6), hosts 4 and 5 being spare
+ * control planes of the inventory. Then {@code graft replace --node host3 --with host5} replaces a
+ * healthy control plane (host 5 joins first: 3 -> 4 -> 3 voters); host 2's link is cut (its host
+ * is down) and {@code graft replace --node host2 --with host4 --unreachable} replaces it (its dead
+ * member first, which the projection allows, then host 4 joins); {@code graft remove --node host6}
+ * removes the worker. A watcher reads etcd every second throughout: voters, healthy voters,
  * quorum. The demo ends with the acceptance's checks, each printed, and exits 1 if one fails.
  */
 final class ReplaceDemo {
-  static final int HOSTS = 5;
+  static final int HOSTS = 6;
   private final List<String> samples = new CopyOnWriteArrayList<>();
   private volatile int belowMajority;
   private volatile int unanswered;
@@ -50,13 +51,13 @@ final class ReplaceDemo {
     String url = "http://127.0.0.1:" + port;
     Path log = Path.of(System.getenv().getOrDefault("GRAFT_DEMO_LOG", "/tmp/graft-demo.log"));
     long t0 = System.nanoTime();
-    out.println("[1/7] starting Graft: embedded Temporal, worker and server on " + url + " (log: " + log + ")");
+    out.println("[1/8] starting Graft: embedded Temporal, worker and server on " + url + " (log: " + log + ")");
     if (LabDemo.startGraft(out, stateDir).isPresent()) {
       throw new CliExit(1);
     }
-    out.printf("[2/7] bringing up the lab in %s: %d hosts, host 1 an existing kubeadm cluster%n", stateDir, HOSTS);
+    out.printf("[2/8] bringing up the lab in %s: %d hosts, host 1 an existing kubeadm cluster%n", stateDir, HOSTS);
     Lab lab = Lab.up(LabSpec.builder().nodes(HOSTS).kind(kind).stateDir(stateDir)
-        .roles(new RolePlan(4, 4, false)).slot(ns.getInt("slot")).bootstrap(true).build());
+        .roles(new RolePlan(5, 5, false)).slot(ns.getInt("slot")).bootstrap(true).build());
     // A bootstrapped lab's API stand-in lives in this JVM, so --keep keeps the lab while it runs:
     // the demo then waits for Ctrl-C even with --exit (`./graft lab exec` and friends work meanwhile).
     boolean keep = Boolean.TRUE.equals(ns.getBoolean("keep"));
@@ -64,47 +65,63 @@ final class ReplaceDemo {
     List<String> names = state.hosts().stream().map(HostState::name).toList();
     Map<String, String> address = new HashMap<>();
     state.hosts().forEach(h -> address.put(h.name(), h.address()));
+    String healthyOld = names.get(2);
+    String healthyNew = names.get(4);
     String old = names.get(1);
     String spare = names.get(3);
-    String worker = names.get(4);
-    String full = state.inventoryIni();
-    Path grow = without(Path.of(full), spare, stateDir.resolve("demo-grow.ini"));
+    String worker = names.get(5);
+    Path full = Path.of(state.inventoryIni());
+    Path grow = without(full, List.of(spare, healthyNew), stateDir.resolve("demo-grow.ini"));
     out.printf("      %s hosts up in %.1f s; API stand-in %s%n", state.kind().label(), (System.nanoTime() - t0) / 1e9,
         state.apiEndpoint());
 
-    out.printf("[3/7] expanding %s: %s, %s (control plane + etcd), %s (worker); %s stays a spare control plane"
-        + " of the inventory%n", state.clusterName(), names.get(1), names.get(2), worker, spare);
+    out.printf("[3/8] expanding %s: %s, %s (control plane + etcd), %s (worker); %s and %s stay spare control planes"
+        + " of the inventory%n", state.clusterName(), old, healthyOld, worker, spare, healthyNew);
     out.println("      = ./graft expand -i " + grow + " --kubeconfig " + state.kubeconfig() + " --watch");
     int code = cli(out, "expand", "-i", grow.toString(), "--kubeconfig", state.kubeconfig(), "--watch", "--server", url);
     if (code != 0) {
       return end(ns, out, lab, keep, code, t0, "the expansion did not finish");
     }
     Map<String, String> podCidr = podCidrs(state);
-    List<String> cpAddresses = names.subList(0, 4).stream().map(address::get).toList();
+    List<String> cpAddresses = names.subList(0, 5).stream().map(address::get).toList();
     List<EtcdMember> before = members(state, cpAddresses);
-    out.println("[4/7] etcd voters before: " + voters(before, address));
+    out.println("[4/8] etcd voters before: " + voters(before, address));
 
     Thread watcher = new Thread(() -> watch(state, cpAddresses), "demo-etcd-watch");
     watcher.setDaemon(true);
     watcher.start();
+    long h0 = System.nanoTime();
+    Path first = without(full, List.of(spare), stateDir.resolve("demo-replace-healthy.ini"));
+    out.println("[5/8] replacing the healthy control plane " + healthyOld + " with " + healthyNew + ": " + healthyNew
+        + " joins first (etcd 3 -> 4 -> 3)");
+    out.println("      = ./graft replace -i " + first + " --kubeconfig " + state.kubeconfig() + " --node " + healthyOld
+        + " --with " + healthyNew + " --watch");
+    code = cli(out, "replace", "-i", first.toString(), "--kubeconfig", state.kubeconfig(), "--node", healthyOld,
+        "--with", healthyNew, "--request-id", "demo-replace-healthy", "--watch", "--server", url);
+    double healthySeconds = (System.nanoTime() - h0) / 1e9;
+    if (code != 0) {
+      watching = false;
+      return end(ns, out, lab, keep, code, t0, "the replacement of " + healthyOld + " did not finish");
+    }
     long r0 = System.nanoTime();
-    out.println("[5/7] " + old + "'s host goes down (its link is cut: lab fault cutLink); replacing it with " + spare);
+    out.println("[6/8] " + old + "'s host goes down (its link is cut: lab fault cutLink); replacing it with " + spare
+        + ": " + old + "'s dead member goes first");
     lab.faults().cutLink(old);
-    String replaceId = "cluster/" + state.clusterName() + "/remove/demo-replace";
-    out.println("      = ./graft replace -i " + full + " --kubeconfig " + state.kubeconfig() + " --node " + old
+    Path second = without(full, List.of(healthyOld), stateDir.resolve("demo-replace-dead.ini"));
+    out.println("      = ./graft replace -i " + second + " --kubeconfig " + state.kubeconfig() + " --node " + old
         + " --with " + spare + " --unreachable --watch");
-    code = cli(out, "replace", "-i", full, "--kubeconfig", state.kubeconfig(), "--node", old, "--with", spare,
-        "--unreachable", "--request-id", "demo-replace", "--watch", "--server", url);
+    code = cli(out, "replace", "-i", second.toString(), "--kubeconfig", state.kubeconfig(), "--node", old, "--with",
+        spare, "--unreachable", "--request-id", "demo-replace-dead", "--watch", "--server", url);
     double replaceSeconds = (System.nanoTime() - r0) / 1e9;
     if (code != 0) {
       watching = false;
-      return end(ns, out, lab, keep, code, t0, "the replacement did not finish (" + replaceId + ")");
+      return end(ns, out, lab, keep, code, t0, "the replacement of " + old + " did not finish");
     }
     long w0 = System.nanoTime();
-    // As the SRE does after a replacement: the inventory no longer lists the old control plane
-    // (it would count a fourth etcd node, which the inventory's validation refuses).
-    Path after0 = without(Path.of(full), old, stateDir.resolve("demo-after.ini"));
-    out.println("[6/7] removing the worker " + worker + " (the inventory now without " + old + ")");
+    // As the SRE does after a replacement: the inventory no longer lists the old control planes
+    // (they would count as etcd nodes, which the inventory's validation counts).
+    Path after0 = without(full, List.of(old, healthyOld), stateDir.resolve("demo-after.ini"));
+    out.println("[7/8] removing the worker " + worker + " (the inventory now without " + old + " and " + healthyOld + ")");
     out.println("      = ./graft remove -i " + after0 + " --kubeconfig " + state.kubeconfig() + " --node " + worker
         + " --watch");
     code = cli(out, "remove", "-i", after0.toString(), "--kubeconfig", state.kubeconfig(), "--node", worker,
@@ -116,18 +133,21 @@ final class ReplaceDemo {
       return end(ns, out, lab, keep, code, t0, "the worker's removal did not finish");
     }
 
-    out.printf("[7/7] replaced %s with %s in %.0f s, removed %s in %.0f s; the checks:%n", old, spare, replaceSeconds,
+    out.printf("[8/8] replaced %s with %s in %.0f s (added first), %s (down) with %s in %.0f s (removed first),"
+        + " removed %s in %.0f s; the checks:%n", healthyOld, healthyNew, healthySeconds, old, spare, replaceSeconds,
         worker, removeSeconds);
-    List<String> staying = List.of(names.get(0), names.get(2), spare);
+    List<String> staying = List.of(names.get(0), spare, healthyNew);
     List<EtcdMember> after = members(state, cpAddresses);
     out.println("      etcd voters after: " + voters(after, address));
     List<String> failed = new ArrayList<>();
-    String oldAddress = address.get(old);
-    check(out, failed, "the old control plane " + old + " is no etcd member",
-        after.stream().noneMatch(m -> oldAddress.equals(m.peerHost())));
-    EtcdMember fresh = after.stream().filter(m -> address.get(spare).equals(m.peerHost())).findFirst().orElse(null);
-    check(out, failed, "the new one " + spare + " is a healthy voter",
-        fresh != null && fresh.healthy() && !fresh.learner());
+    for (String gone : List.of(old, healthyOld)) {
+      check(out, failed, "the old control plane " + gone + " is no etcd member",
+          after.stream().noneMatch(m -> address.get(gone).equals(m.peerHost())));
+    }
+    for (String fresh : List.of(spare, healthyNew)) {
+      EtcdMember m = after.stream().filter(x -> address.get(fresh).equals(x.peerHost())).findFirst().orElse(null);
+      check(out, failed, "the new one " + fresh + " is a healthy voter", m != null && m.healthy() && !m.learner());
+    }
     check(out, failed, "etcd: " + after.size() + " members, all healthy voters",
         after.size() == 3 && after.stream().allMatch(m -> m.healthy() && !m.learner()));
     List<String> nodeNames;
@@ -135,30 +155,38 @@ final class ReplaceDemo {
         Duration.ofSeconds(10))) {
       nodeNames = kube.nodes().list().getItems().stream().map(n -> n.getMetadata().getName()).sorted().toList();
     }
-    check(out, failed, "Nodes " + nodeNames + ": neither " + old + " nor " + worker,
-        !nodeNames.contains(old) && !nodeNames.contains(worker) && nodeNames.containsAll(staying));
+    check(out, failed, "Nodes " + nodeNames + ": none of " + old + ", " + healthyOld + ", " + worker,
+        !nodeNames.contains(old) && !nodeNames.contains(healthyOld) && !nodeNames.contains(worker)
+            && nodeNames.containsAll(staying));
     for (String cp : staying) {
       String servers = lab.host(cp).sh(Duration.ofSeconds(20),
           "sed -n 's/^ *- --etcd-servers=//p' /etc/kubernetes/manifests/kube-apiserver.yaml").stdout().strip();
-      check(out, failed, cp + ": --etcd-servers=" + servers + " does not name " + oldAddress,
-          !servers.isEmpty() && !servers.contains(oldAddress));
+      check(out, failed, cp + ": --etcd-servers=" + servers + " names neither " + address.get(old) + " nor "
+          + address.get(healthyOld), !servers.isEmpty() && !servers.contains(address.get(old))
+              && !servers.contains(address.get(healthyOld)));
     }
     Map<String, String> cidrsNow = podCidrs(state);
     for (String n : staying) {
       String routes = lab.host(n).sh(Duration.ofSeconds(20), "ip route show proto 213").stdout();
       // A freed pod CIDR may go to the node that joins next (the replacement): the routes that
       // must be gone are those through the removed nodes' addresses.
-      String gone = "via " + oldAddress + " ";
-      String goneWorker = "via " + address.get(worker) + " ";
-      check(out, failed, n + ": no pod route via " + old + " (" + podCidr.get(old) + ") or " + worker + " ("
-          + podCidr.get(worker) + "); " + routes.strip().lines().count() + " route(s) left: "
-          + String.join("; ", routes.strip().lines().toList()), !routes.contains(gone) && !routes.contains(goneWorker));
-    }
-    cidrsNow.forEach((n, c) -> {
-      if (c != null && c.equals(podCidr.get(old)) && !n.equals(old)) {
-        out.println("      note   " + old + "'s pod CIDR " + c + " went to " + n + " when it joined");
+      List<String> through = new ArrayList<>();
+      for (String gone : List.of(old, healthyOld, worker)) {
+        if (routes.contains("via " + address.get(gone) + " ")) {
+          through.add(gone);
+        }
       }
-    });
+      check(out, failed, n + ": no pod route via " + old + ", " + healthyOld + " or " + worker + "; "
+          + routes.strip().lines().count() + " route(s) left: " + String.join("; ", routes.strip().lines().toList()),
+          through.isEmpty());
+    }
+    for (String gone : List.of(old, healthyOld)) {
+      cidrsNow.forEach((n, c) -> {
+        if (c != null && c.equals(podCidr.get(gone))) {
+          out.println("      note   " + gone + "'s pod CIDR " + c + " went to " + n + " when it joined");
+        }
+      });
+    }
     out.printf("      the watcher: %d samples (one a second), %d below majority, %d unanswered:%n", samples.size(),
         belowMajority, unanswered);
     for (int i = 0; i < samples.size(); i += 4) {
@@ -181,10 +209,20 @@ final class ReplaceDemo {
       long t = System.nanoTime();
       String at = String.format("%3ds", (t - start) / 1_000_000_000L);
       try {
-        if (client == null) {
-          client = EtcdMemberReader.client(endpoints, tls, Duration.ofMillis(900));
+        List<EtcdMember> m;
+        try {
+          if (client == null) {
+            client = EtcdMemberReader.client(endpoints, tls, Duration.ofMillis(450));
+          }
+          m = new EtcdMemberReader(client, Duration.ofMillis(450)).readMembers();
+        } catch (Exception first) {
+          // The client's channel may sit on a member that just went away: once more, afresh.
+          if (client != null) {
+            client.close();
+          }
+          client = EtcdMemberReader.client(endpoints, tls, Duration.ofMillis(450));
+          m = new EtcdMemberReader(client, Duration.ofMillis(450)).readMembers();
         }
-        List<EtcdMember> m = new EtcdMemberReader(client, Duration.ofMillis(900)).readMembers();
         long voters = m.stream().filter(x -> !x.learner()).count();
         long healthy = m.stream().filter(x -> !x.learner() && x.healthy()).count();
         long quorum = voters / 2 + 1;
@@ -256,11 +294,11 @@ final class ReplaceDemo {
    * The lab's kubespray INI without {@code host}: the spare control plane joins only by the
    * replacement; the replaced one is dropped afterwards.
    */
-  static Path without(Path ini, String host, Path target) throws Exception {
+  static Path without(Path ini, List<String> hosts, Path target) throws Exception {
     List<String> lines = new ArrayList<>();
-    lines.add("# `graft lab demo replace`: the lab's inventory.ini without " + host);
+    lines.add("# `graft lab demo replace`: the lab's inventory.ini without " + hosts);
     for (String line : Files.readAllLines(ini)) {
-      if (!line.equals(host) && !line.startsWith(host + " ")) {
+      if (hosts.stream().noneMatch(h -> line.equals(h) || line.startsWith(h + " "))) {
         lines.add(line);
       }
     }
