@@ -212,16 +212,16 @@ final class ReplaceDemo {
         List<EtcdMember> m;
         try {
           if (client == null) {
-            client = EtcdMemberReader.client(endpoints, tls, Duration.ofMillis(450));
+            client = EtcdMemberReader.client(endpoints, tls, Duration.ofMillis(800));
           }
-          m = new EtcdMemberReader(client, Duration.ofMillis(450)).readMembers();
+          m = new EtcdMemberReader(client, Duration.ofMillis(800)).readMembers();
         } catch (Exception first) {
           // The client's channel may sit on a member that just went away: once more, afresh.
           if (client != null) {
             client.close();
           }
-          client = EtcdMemberReader.client(endpoints, tls, Duration.ofMillis(450));
-          m = new EtcdMemberReader(client, Duration.ofMillis(450)).readMembers();
+          client = EtcdMemberReader.client(endpoints, tls, Duration.ofMillis(800));
+          m = new EtcdMemberReader(client, Duration.ofMillis(800)).readMembers();
         }
         long voters = m.stream().filter(x -> !x.learner()).count();
         long healthy = m.stream().filter(x -> !x.learner() && x.healthy()).count();
