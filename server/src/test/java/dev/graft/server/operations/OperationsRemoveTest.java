@@ -67,7 +67,15 @@ class OperationsRemoveTest {
         new Case("{\"nodes\":[\"w1\"],\"drainTimeout\":\"1s\"}", "remove.drainTimeout", "10s and 24h"),
         new Case("{\"nodes\":[\"w1\"],\"unreachable\":\"yes\"}", "remove.unreachable", "true or false"),
         new Case("{\"nodes\":\"w1\"}", "remove.nodes", "an array"),
-        new Case("{\"nodes\":[\"w1\"],\"force\":true}", "remove.force", "not a known field"));
+        new Case("{\"nodes\":[\"w1\"],\"force\":true}", "remove.force", "not a known field"),
+        new Case("{\"nodes\":[\"w1\"],\"acceptNoFaultTolerance\":\"yes\"}", "remove.acceptNoFaultTolerance",
+            "true or false"),
+        // graft replace --node OLD --with NEW: one node, a node name, not itself, no override
+        new Case("{\"nodes\":[\"w1\"],\"with\":\"n;reboot\"}", "remove.with", "is not a node name"),
+        new Case("{\"nodes\":[\"w1\",\"w2\"],\"with\":\"cp4\"}", "remove.nodes", "exactly one node"),
+        new Case("{\"nodes\":[\"w1\"],\"with\":\"w1\"}", "remove.with", "the node it would replace"),
+        new Case("{\"nodes\":[\"w1\"],\"with\":\"cp4\",\"acceptNoFaultTolerance\":true}",
+            "remove.acceptNoFaultTolerance", "never needs it"));
     List<String> wrong = new ArrayList<>();
     for (Case c : cases) {
       JsonNode e = field400(F.call("POST", "/api/v1/operations", OPERATOR, body("remove", "r1", inv, kubeconfig, c.remove())));

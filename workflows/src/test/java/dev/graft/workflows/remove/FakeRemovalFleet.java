@@ -121,7 +121,7 @@ final class FakeRemovalFleet implements RemovalHostActivities, RemovalApiActivit
     List<RemovalQuorum.Voter> voters = memberList().stream()
         .map(x -> new RemovalQuorum.Voter(x.id(), x.name(), x.healthy(), x.learner())).toList();
     RemovalQuorum.Projection p = RemovalQuorum.one(voters,
-        voters.stream().filter(v -> v.id().equals(r.memberId())).findFirst().orElseThrow());
+        voters.stream().filter(v -> v.id().equals(r.memberId())).findFirst().orElseThrow(), r.acceptNoFaultTolerance());
     if (!p.allowed()) {
       throw ApplicationFailure.newNonRetryableFailure(p.message(), "RemovalLosesQuorum");
     }

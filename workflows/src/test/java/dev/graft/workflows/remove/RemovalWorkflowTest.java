@@ -192,4 +192,40 @@ class RemovalWorkflowTest {
     assertFalse(fleet.members.containsKey("c1"));
     assertTrue(index("member-remove c1") < index("cordon node6"));
   }
+
+  @Test
+  void aRemovalAcceptedWithoutFaultToleranceWaitsForAnApprovalAfterTheLeaderMovedBeforeTheMemberGoes(
+      TestWorkflowEnvironment env, Worker worker) throws Exception {
+    RemovalInput strict = fleet.input(cluster, List.of("node1", "node2"), false);
+    assertTrue(RemovalPlanner.plan(strict).refused(), "4 -> 2 healthy voters is refused strictly");
+    RemovalPlan p = RemovalPlanner.plan(new RemovalInput(cluster, strict.remove(), false, strict.nodes(), strict.ready(),
+        strict.members(), strict.leaderId(), strict.drainTimeout(), false, true));
+    assertFalse(p.refused(), p.refusals().toString());
+    assertFalse(p.overridden("a1"), "4 -> 3 needs no override");
+    assertTrue(p.overridden("a2"), "3 -> 2 does");
+    RemovalWorkflow wf = start(env, worker, request("r6", p, false));
+    String op = "cluster/prod/remove/r6";
+    await("node2's member removal waits for an approval", () -> {
+      try {
+        return childStep(env, op, "node2", "approve/etcd-member").state() == StepState.NEEDS_ATTENTION;
+      } catch (RuntimeException notYet) {
+        return false;
+      }
+    });
+    assertFalse(fleet.members.containsKey("a1"), "node1's member went without a gate (4 -> 3)");
+    assertTrue(fleet.members.containsKey("a2"), "node2's member waits");
+    assertTrue(fleet.mutations.contains("drain node2"), "drained before the gate: " + fleet.mutations);
+    assertFalse(fleet.mutations.contains("member-remove a2"), fleet.mutations.toString());
+    await("the operation shows it", () -> wf.progress().state() == OperationState.NEEDS_ATTENTION
+        || wf.progress().state() == OperationState.WAITING_APPROVAL);
+    NodeRemovalWorkflow child = env.getWorkflowClient().newWorkflowStub(NodeRemovalWorkflow.class,
+        NodeRemovalRequest.workflowId(op, "node2"));
+    child.decide(new OperatorRequest("approve/etcd-member", Decision.APPROVE, "otto", "replacement hardware is late"));
+    ExpansionResult r = result(wf);
+    assertEquals(OperationOutcome.COMPLETED, r.outcome(), r.message());
+    assertEquals(List.of("a3", "a4"), List.copyOf(fleet.members.keySet()));
+    assertEquals("approved by otto", childStep(env, op, "node2", "approve/etcd-member").summary());
+    assertFalse(fleet.leaders.contains("a2"), "leadership never went to node2, which the operation removes too: "
+        + fleet.leaders);
+  }
 }
