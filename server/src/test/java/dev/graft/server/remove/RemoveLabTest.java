@@ -117,10 +117,14 @@ class RemoveLabTest {
     worker = workers.start();
 
     // Three control planes + etcd and a worker, grown by Graft's own expansion.
+    long grow0 = System.nanoTime();
     ObjectNode expand = body("expand", "grow");
     expand.putObject("options").put("maxParallel", 3);
     JsonNode done = await(submit(expand), Duration.ofMinutes(5));
     assertEquals("done", done.path("state").asText(), done.toString());
+    for (JsonNode st : done.get("steps")) {
+      System.out.printf("  expand %-28s %6.1f s  %s%n", st.path("id").asText(), seconds(st), st.path("state").asText());
+    }
     try (KubernetesClient kube = kube()) {
       for (Node n : kube.nodes().list().getItems()) {
         podCidr.put(n.getMetadata().getName(), n.getSpec().getPodCIDR());
@@ -131,8 +135,8 @@ class RemoveLabTest {
       assertTrue(routeTo(host.equals(names.get(0)) ? names.get(1) : names.get(0), host), "the expansion routed to " + host);
       lab.faults().recordInvocations(host, "kubeadm");
     }
-    System.out.printf("remove e2e: lab up + expansion to %d nodes: %.1f s%n", names.size(),
-        (System.nanoTime() - classStart) / 1e9);
+    System.out.printf("remove e2e: lab up + expansion to %d nodes: %.1f s (the expansion %.1f s)%n", names.size(),
+        (System.nanoTime() - classStart) / 1e9, (System.nanoTime() - grow0) / 1e9);
   }
 
   @AfterAll
@@ -252,6 +256,9 @@ class RemoveLabTest {
     assertEquals(202, r.statusCode(), r.body());
     assertTrue(r.body().contains("RemovalNoFaultTolerance") && r.body().contains("etcd then tolerates 0 failure(s)"),
         r.body());
+    // The worker removed before is still in the inventory: not in the cluster, so no step touches it.
+    String gone = names.get(3);
+    assertTrue(r.body().contains("InventoryNodeNotInCluster") && r.body().contains(gone), r.body());
     String id = JSON.readTree(r.body()).get("id").asText();
 
     // The member removal waits for an operator: by then leadership has moved and the member is still there.
@@ -310,6 +317,8 @@ class RemoveLabTest {
     try (KubernetesClient kube = kube()) {
       assertEquals(staying, kube.nodes().list().getItems().stream().map(n -> n.getMetadata().getName()).sorted().toList());
     }
+    assertTrue(StreamSupport.stream(steps.spliterator(), false).noneMatch(x -> x.path("id").asText().endsWith("/" + gone)),
+        "a step on " + gone + ", which left the cluster before: " + steps);
   }
 
   private int signalEtcd(String host, String signal) {
