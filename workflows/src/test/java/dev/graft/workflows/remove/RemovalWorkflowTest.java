@@ -227,5 +227,6 @@ class RemovalWorkflowTest {
     assertEquals("approved by otto", childStep(env, op, "node2", "approve/etcd-member").summary());
     assertFalse(fleet.leaders.contains("a2"), "leadership never went to node2, which the operation removes too: "
         + fleet.leaders);
+    HistoryFixtures.record(env, NodeRemovalRequest.workflowId(op, "node2"), "node-removal-approved-member");
   }
 }
