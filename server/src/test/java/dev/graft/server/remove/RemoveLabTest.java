@@ -89,14 +89,17 @@ class RemoveLabTest {
     Prereqs.require("etcd", Path.of("/usr/bin/etcd"));
     classStart = System.nanoTime();
     work = Files.createTempDirectory("graft-remove-");
+    temporal = new EmbeddedTemporal("127.0.0.1", 0, new TemporalSettings());
+    temporal.start();
+    // The worker's JVM starts while the lab comes up (it costs ~10 s of the class otherwise).
+    workers = new WorkerProcesses(temporal.target(), work);
+    worker = workers.start();
     lab = Lab.up(LabSpec.builder().nodes(4).kind(LabKind.NETNS).stateDir(work.resolve("lab"))
         .roles(new RolePlan(3, 3, false)).bootstrap(true).build());
     state = lab.state();
     names = state.hosts().stream().map(HostState::name).toList();
     state.hosts().forEach(h -> address.put(h.name(), h.address()));
     inventory = Files.readString(Path.of(state.inventoryYaml()));
-    temporal = new EmbeddedTemporal("127.0.0.1", 0, new TemporalSettings());
-    temporal.start();
     Path config = work.resolve("graft.yml");
     Files.writeString(config, String.join("\n",
         "mode: server",
@@ -113,8 +116,6 @@ class RemoveLabTest {
     app = new DropwizardTestSupport<>(GraftApplication.class, config.toString());
     app.before();
     base = "http://127.0.0.1:" + app.getLocalPort();
-    workers = new WorkerProcesses(temporal.target(), work);
-    worker = workers.start();
 
     // Three control planes + etcd and a worker, grown by Graft's own expansion.
     long grow0 = System.nanoTime();
