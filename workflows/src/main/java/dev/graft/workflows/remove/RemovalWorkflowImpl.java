@@ -126,6 +126,11 @@ public class RemovalWorkflowImpl extends StepsWorkflow implements RemovalWorkflo
     if (with != null && plan.addFirst()) {
       // OLD's member is healthy: NEW joins first (etcd 3 -> 4 -> 3), so the removal that follows
       // never leaves etcd with less fault tolerance than it had; its pre-checks see NEW.
+      if (request.options().requireApproval()) {
+        // The add is the first change: the operator's approval comes before it (the gate below
+        // then finds it approved).
+        steps.gate("approve", "approve replacing " + removing + " with " + with + " before the cluster changes");
+      }
       phase = "ADD";
       add(with);
     }

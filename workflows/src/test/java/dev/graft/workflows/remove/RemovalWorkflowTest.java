@@ -44,7 +44,8 @@ class RemovalWorkflowTest {
   @RegisterExtension
   final TestWorkflowExtension temporal =
       TestWorkflowExtension.newBuilder()
-          .registerWorkflowImplementationTypes(RemovalWorkflowImpl.class, NodeRemovalWorkflowImpl.class)
+          .registerWorkflowImplementationTypes(RemovalWorkflowImpl.class, NodeRemovalWorkflowImpl.class,
+              FakeAddWorkflow.class)
           .setActivityImplementations(fleet)
           .setDoNotStart(true)
           .build();
@@ -228,5 +229,75 @@ class RemovalWorkflowTest {
     assertFalse(fleet.leaders.contains("a2"), "leadership never went to node2, which the operation removes too: "
         + fleet.leaders);
     HistoryFixtures.record(env, NodeRemovalRequest.workflowId(op, "node2"), "node-removal-approved-member");
+  }
+
+  /** cluster(4, 2) and node7, a control plane of the inventory that is not in the cluster. */
+  private ClusterSpec withSpare() {
+    List<dev.graft.workflows.model.NodeSpec> nodes = new java.util.ArrayList<>(cluster.nodes());
+    nodes.add(new dev.graft.workflows.model.NodeSpec("node7", "10.0.0.17", null,
+        List.of(dev.graft.workflows.model.Role.CONTROL_PLANE, dev.graft.workflows.model.Role.ETCD), null, null, null,
+        null));
+    return cluster.withNodes(nodes);
+  }
+
+  /** What the server plans for a replacement of node4 by node7 (see RemoveRequests.replacement). */
+  private OperationRequest replacement(String id, boolean addFirst) {
+    ClusterSpec c = withSpare();
+    RemovalInput in = fleet.input(addFirst ? c : cluster, List.of("node4"), false);
+    List<dev.graft.workflows.plan.EtcdMember> members = new java.util.ArrayList<>(in.members());
+    if (addFirst) {
+      members.add(new dev.graft.workflows.plan.EtcdMember("node7", "new-node7", "https://10.0.0.17:2380", true, false));
+    }
+    RemovalPlan p = RemovalPlanner.plan(new RemovalInput(in.cluster(), in.remove(), !addFirst, in.nodes(), in.ready(),
+        members, in.leaderId(), in.drainTimeout(), false)).replacedBy("node7", addFirst, List.of(), List.of());
+    assertFalse(p.refused(), p.refusals().toString());
+    List<String> existing = fleet.nodes.keySet().stream().filter(n -> addFirst || !n.equals("node4")).sorted().toList();
+    dev.graft.workflows.plan.ExpansionPlan add = new dev.graft.workflows.plan.ExpansionPlan("prod", existing,
+        List.of(new dev.graft.workflows.plan.NodeAddition("node7", "10.0.0.17",
+            List.of(dev.graft.workflows.model.Role.CONTROL_PLANE, dev.graft.workflows.model.Role.ETCD), "10.244.7.0/24",
+            true)), List.of(), 4, addFirst ? 5 : 4, null, null, null);
+    return new OperationRequest("remove", id, "otto", c, add, new ExpansionOptions(false, false, 0, false, null, POLICY),
+        null, p);
+  }
+
+  @Test
+  void aReplacementOfAHealthyControlPlaneAddsTheNewOneFirstThroughTheExpansionThenRemovesTheOld(
+      TestWorkflowEnvironment env, Worker worker) {
+    FakeAddWorkflow.fleet = fleet;
+    FakeAddWorkflow.REQUESTS.clear();
+    RemovalWorkflow wf = start(env, worker, replacement("r7", true));
+    ExpansionResult r = result(wf);
+    assertEquals(OperationOutcome.COMPLETED, r.outcome(), r.message());
+    assertTrue(r.message().startsWith("replaced by node7 (added first)"), r.message());
+    assertEquals("add node7 (4 members before)", fleet.mutations.get(0), "the add is the first change: " + fleet.mutations);
+    assertTrue(index("add node7 (4 members before)") < index("cordon node4"));
+    OperationRequest added = FakeAddWorkflow.REQUESTS.get(0);
+    assertEquals("cluster/prod/remove/r7/add", added.operationId());
+    assertEquals("cluster/prod/remove/r7/add", wf.progress().children().get("add/node7"));
+    assertEquals(List.of("node1", "node2", "node3", "node4", "node5", "node6", "node7"),
+        added.cluster().nodes().stream().map(n -> n.name()).toList(), "the cluster's nodes and the new one");
+    assertTrue(added.cluster().overrides().allowEvenEtcd(), "the transient even count is accepted");
+    assertFalse(fleet.members.containsKey("a4"));
+    assertTrue(fleet.members.containsKey("a7"));
+    assertTrue(fleet.routes.get("node7").stream().noneMatch(x -> x.endsWith("via 10.0.0.14")),
+        "node7's route to node4 went with it: " + fleet.routes.get("node7"));
+  }
+
+  @Test
+  void aReplacementOfADeadControlPlaneRemovesItFirstThenAddsTheNewOneToTheMembersThatStay(
+      TestWorkflowEnvironment env, Worker worker) {
+    FakeAddWorkflow.fleet = fleet;
+    FakeAddWorkflow.REQUESTS.clear();
+    fleet.members.get("a4").healthy = false;
+    RemovalWorkflow wf = start(env, worker, replacement("r8", false));
+    ExpansionResult r = result(wf);
+    assertEquals(OperationOutcome.COMPLETED, r.outcome(), r.message());
+    assertTrue(index("member-remove a4") < index("add node7 (3 members before)"), fleet.mutations.toString());
+    assertFalse(fleet.mutations.contains("reset node4"), "unreachable: no reset");
+    OperationRequest added = FakeAddWorkflow.REQUESTS.get(0);
+    assertEquals(List.of("node1", "node2", "node3", "node5", "node6", "node7"),
+        added.cluster().nodes().stream().map(n -> n.name()).toList(), "the nodes that stay and the new one");
+    assertFalse(added.cluster().overrides() != null && added.cluster().overrides().allowEvenEtcd());
+    assertEquals(List.of("a1", "a2", "a3", "a7"), List.copyOf(fleet.members.keySet()));
   }
 }
