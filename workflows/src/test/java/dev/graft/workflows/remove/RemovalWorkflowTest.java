@@ -281,6 +281,7 @@ class RemovalWorkflowTest {
     assertTrue(fleet.members.containsKey("a7"));
     assertTrue(fleet.routes.get("node7").stream().noneMatch(x -> x.endsWith("via 10.0.0.14")),
         "node7's route to node4 went with it: " + fleet.routes.get("node7"));
+    HistoryFixtures.record(env, "cluster/prod/remove/r7", "removal-replace-add-first");
   }
 
   @Test
