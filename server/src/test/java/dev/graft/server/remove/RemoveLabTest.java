@@ -308,6 +308,14 @@ class RemoveLabTest {
     for (EtcdMember m : now) {
       assertTrue(m.healthy() && !m.learner(), m.toString());
     }
+    // etcd's own word: each member that stays applied the removal of that id exactly once (etcd
+    // logs "etcdserver/membership: removed member <id> from cluster …" when it applies it).
+    for (String o : names.subList(0, 3).stream().filter(n -> !n.equals(node)).toList()) {
+      String log = lab.host(o).sh(T, "cat /var/log/pods/kube-system_etcd*.log").stdout();
+      long removals = log.lines().filter(l -> l.contains("removed member " + leaderId + " ")).count();
+      System.out.printf("remove e2e: %s's etcd log: %d x \"removed member %s\"%n", o, removals, leaderId);
+      assertEquals(1, removals, o + "'s etcd applied the removal of " + leaderId + " " + removals + " times");
+    }
     assertEquals(1, resets(node), "kubeadm reset ran once on " + node + ": " + kubeadm(node));
     String reset = step(steps, "reset").path("summary").asText();
     assertTrue(reset.contains("reset leaves"), reset);
