@@ -99,6 +99,8 @@ public class GraftApplication extends Application<GraftConfiguration> {
     java.util.function.Supplier<java.io.PrintStream> err = () -> stderr;
     bootstrap.addCommand(new ExpandCommand(out, err));
     bootstrap.addCommand(new dev.graft.server.cli.ops.UpgradeCommand(out, err));
+    bootstrap.addCommand(new dev.graft.server.cli.ops.RemoveCommand(out, err));
+    bootstrap.addCommand(new dev.graft.server.cli.ops.ReplaceCommand(out, err));
     bootstrap.addCommand(new StatusCommand(out, err));
     bootstrap.addCommand(new HistoryCommand(out, err));
     bootstrap.addCommand(new DecideCommand("approve", "Open an approval gate of an operation.", out, err));

@@ -126,6 +126,15 @@ public final class ActivityKinds {
     return etcdOptions(policy, Duration.ofSeconds(45), null);
   }
 
+  /**
+   * A removal's etcd changes (leader move, member removal by id): the reads' start-to-close, and
+   * the policy's heartbeat timeout (the activities heartbeat while a read waits out its timeout),
+   * so a worker killed mid-change loses the step for the heartbeat timeout, not 45 s.
+   */
+  public static ActivityOptions etcdRemoval(ExecutionPolicy policy) {
+    return etcdOptions(policy, Duration.ofSeconds(45), policy.heartbeatTimeout());
+  }
+
   /** SSH steps of an etcd change (certificates, install, the apiserver manifests): heartbeating. */
   public static ActivityOptions etcdHost(ExecutionPolicy policy) {
     return etcdOptions(policy, Duration.ofMinutes(2), policy.heartbeatTimeout());

@@ -30,7 +30,9 @@ class ReplayTest {
           dev.graft.workflows.expand.ExpansionWorkflowImpl.class,
           dev.graft.workflows.expand.ClusterWorkflowImpl.class,
           dev.graft.workflows.upgrade.UpgradeWorkflowImpl.class,
-          dev.graft.workflows.upgrade.NodeUpgradeWorkflowImpl.class);
+          dev.graft.workflows.upgrade.NodeUpgradeWorkflowImpl.class,
+          dev.graft.workflows.remove.RemovalWorkflowImpl.class,
+          dev.graft.workflows.remove.NodeRemovalWorkflowImpl.class);
 
   static Stream<Path> histories() throws IOException {
     List<Path> files;

@@ -506,7 +506,7 @@ public final class EtcdActivitiesImpl implements EtcdActivities {
     return StepOutcome.did(moved + "removed " + request.name() + " (" + hex(m.getId()) + ") from etcd", "", attempt());
   }
 
-  private void removeById(EtcdSpec spec, String id, String label) {
+  void removeById(EtcdSpec spec, String id, String label) {
     if (via(spec) != null) {
       viaNodes.removeById(spec, id);
       return;

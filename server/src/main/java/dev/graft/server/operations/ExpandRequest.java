@@ -13,6 +13,7 @@ package dev.graft.server.operations;
  * @param knownHosts path of an OpenSSH known_hosts file, for every node without its own
  * @param ssh SSH settings that win over the inventory's
  * @param upgrade what an upgrade asks for (with kind "upgrade" only)
+ * @param remove what a removal asks for (with kind "remove" only)
  */
 public record ExpandRequest(
     String kind,
@@ -22,7 +23,8 @@ public record ExpandRequest(
     String knownHosts,
     Ssh ssh,
     Options options,
-    Upgrade upgrade) {
+    Upgrade upgrade,
+    Remove remove) {
 
   /**
    * @param text the inventory itself (as {@code POST /api/v1/plans} takes it)
@@ -43,6 +45,25 @@ public record ExpandRequest(
    * @param drainTimeout how long a node's drain may take: "90s", "5m", "1h" (default 5m)
    */
   public record Upgrade(String to, String maxUnavailable, String drainTimeout) {}
+
+  /**
+   * @param nodes the nodes to remove (names the inventory lists)
+   * @param unreachable the nodes cannot be reached: no drain (the pods left are named), no reset
+   * @param drainTimeout how long a node's drain may take: "90s", "5m", "1h" (default 5m)
+   * @param cleanOrphans remove the orphans the pre-check finds, once an operator approves them
+   */
+  /**
+   * @param with a replacement ({@code graft replace}): the control plane that takes the place of
+   *     the one node {@code nodes} names, in the same operation
+   * @param acceptNoFaultTolerance accept a removal that leaves etcd's quorum whole but no failure
+   *     to spare (a healthy 3 -> 2): a warning, and an approval before the member goes
+   */
+  public record Remove(java.util.List<String> nodes, Boolean unreachable, String drainTimeout, Boolean cleanOrphans,
+      Boolean acceptNoFaultTolerance, String with) {
+    public Remove(java.util.List<String> nodes, Boolean unreachable, String drainTimeout, Boolean cleanOrphans) {
+      this(nodes, unreachable, drainTimeout, cleanOrphans, null, null);
+    }
+  }
 
   public record Options(
       Boolean requireApproval,

@@ -266,14 +266,15 @@ public final class OperationReader {
           : state == OperationState.NEEDS_ATTENTION ? OperationState.RUNNING : state;
     }
     String cluster = progress.plan() != null ? progress.plan().clusterName()
-        : progress.upgrade() != null ? progress.upgrade().cluster() : clusterOf(id).substring(8);
+        : progress.upgrade() != null ? progress.upgrade().cluster()
+        : progress.removal() != null ? progress.removal().cluster() : clusterOf(id).substring(8);
     List<OperationView.Live> live = state != null && state.terminal() ? List.of()
         : live(id, own, children);
     OperationView view = new OperationView(id, cluster, id.split("/")[2], state, progress.phase(),
         summary.map(OperationSummary::requestedBy).orElse(null),
         summary.map(OperationSummary::submittedAtMillis).orElse(null), progress.startedAtMillis(),
         progress.endedAtMillis(), message, progress.plan(), own, children, result,
-        OperationView.next(id, state, own, children), runId, live, progress.upgrade());
+        OperationView.next(id, state, own, children), runId, live, progress.upgrade(), progress.removal());
     if (closed && state != null && state.terminal() && summary.isPresent()) {
       closedViews.put(id, view);
     }

@@ -89,6 +89,7 @@ public final class OperationSubmitter {
   private final ExecutionPolicy policy;
   private final ExpansionRequests expansions;
   private final UpgradeRequests upgrades;
+  private final RemoveRequests removals;
 
   /**
    * With the execution policy of the server's config (null: the defaults) and the files a request
@@ -100,6 +101,7 @@ public final class OperationSubmitter {
     this.policy = policy;
     this.expansions = new ExpansionRequests(planning, resolver, files, checkFiles);
     this.upgrades = new UpgradeRequests(planning, new InventoryValidator(resolver, checkFiles), files);
+    this.removals = new RemoveRequests(planning, new InventoryValidator(resolver, checkFiles), files, policy, checkFiles);
   }
 
   /**
@@ -107,7 +109,12 @@ public final class OperationSubmitter {
    * whether it existed already.
    */
   public record Submitted(String id, String cluster, String requestId, boolean existing,
-      ExpansionPlan plan, UpgradePlan upgrade) {
+      ExpansionPlan plan, UpgradePlan upgrade, dev.graft.workflows.remove.RemovalPlan removal) {
+    public Submitted(String id, String cluster, String requestId, boolean existing, ExpansionPlan plan,
+        UpgradePlan upgrade) {
+      this(id, cluster, requestId, existing, plan, upgrade, null);
+    }
+
     public Submitted(String id, String cluster, String requestId, boolean existing, ExpansionPlan plan) {
       this(id, cluster, requestId, existing, plan, null);
     }
@@ -115,12 +122,16 @@ public final class OperationSubmitter {
 
   public Submitted submit(String body, String requestedBy) {
     ExpandRequest req = parse(body);
+    if (RemoveRequests.KIND.equals(req.kind())) {
+      return removals.submit(req, requestedBy, this::signalWithStart,
+          (cluster, id) -> OperationReader.exists(temporal, id) || queued(cluster, id) || archived(id));
+    }
     if (req.kind() == null || req.kind().isBlank()) {
-      throw ApiProblem.field("kind", "is required: \"expand\" or \"upgrade\"");
+      throw ApiProblem.field("kind", "is required: \"expand\", \"upgrade\" or \"remove\"");
     }
     if (!"expand".equals(req.kind()) && !UPGRADE.equals(req.kind())) {
       throw ApiProblem.field("kind", "\"" + req.kind()
-          + "\" is not a kind of operation; use \"expand\" or \"upgrade\"");
+          + "\" is not a kind of operation; use \"expand\", \"upgrade\" or \"remove\"");
     }
     if (req.requestId() == null || !REQUEST_ID.matcher(req.requestId()).matches()) {
       throw ApiProblem.field("requestId", req.requestId() == null ? "is required (the idempotency key)"
@@ -129,8 +140,9 @@ public final class OperationSubmitter {
     if (UPGRADE.equals(req.kind())) {
       return submitUpgrade(req, requestedBy);
     }
-    if (req.upgrade() != null) {
-      throw ApiProblem.field("upgrade", "belongs to kind \"upgrade\", not \"" + req.kind() + "\"");
+    if (req.upgrade() != null || req.remove() != null) {
+      String f = req.upgrade() != null ? "upgrade" : "remove";
+      throw ApiProblem.field(f, "belongs to kind \"" + f + "\", not \"" + req.kind() + "\"");
     }
     ExpansionOptions options = options(req.options(), policy);
     PlanningService.Planned planned;

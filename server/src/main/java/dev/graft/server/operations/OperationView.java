@@ -14,7 +14,8 @@ import java.util.List;
  * {@code GET /api/v1/operations/{id}}: the plan, the state, the operation's own steps and each
  * child's (node, etcd, routing) steps, the result once done, the commands to run next, and what
  * runs right now ({@code live}: the activities in flight, with their latest output line). An
- * upgrade has no {@code plan}; its own plan is {@code upgrade} (from, to, the order, the batches).
+ * upgrade has no {@code plan}; its own plan is {@code upgrade} (from, to, the order, the batches); a
+ * removal's is {@code removal} (the nodes, the quorum projection, the leader move).
  */
 public record OperationView(
     String id,
@@ -34,7 +35,17 @@ public record OperationView(
     List<String> next,
     String runId,
     List<Live> live,
-    UpgradePlan upgrade) {
+    UpgradePlan upgrade,
+    dev.graft.workflows.remove.RemovalPlan removal) {
+
+  /** An expansion's or an upgrade's view (no removal plan). */
+  public OperationView(String id, String cluster, String kind, OperationState state, String phase,
+      String requestedBy, Long submittedAtMillis, Long startedAtMillis, Long endedAtMillis, String message,
+      ExpansionPlan plan, List<StepView> steps, List<Child> children, ExpansionResult result, List<String> next,
+      String runId, List<Live> live, UpgradePlan upgrade) {
+    this(id, cluster, kind, state, phase, requestedBy, submittedAtMillis, startedAtMillis, endedAtMillis, message,
+        plan, steps, children, result, next, runId, live, upgrade, null);
+  }
 
   /**
    * One activity in flight, as Temporal describes it: the step's latest output line (what the

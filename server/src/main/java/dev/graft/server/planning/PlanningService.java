@@ -107,6 +107,11 @@ public final class PlanningService {
     return new Planned(inv, observed, plan, source.label());
   }
 
+  /** The cluster as it is (a removal's view), the inventory's gaps filled, through the same observer. */
+  public ClusterObserver.Observation observe(ImportedInventory inv, String kubeconfigPath, String content) {
+    return observer.observe(inv, kubeconfigPath, content);
+  }
+
   /** The upgrade's view of the cluster (versions, the inventory's gaps filled), through the same observer. */
   public ClusterObserver.Versions versions(ImportedInventory inv, String kubeconfigPath, String content) {
     return observer.readVersions(inv, kubeconfigPath, content);

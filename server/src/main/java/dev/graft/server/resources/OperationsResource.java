@@ -79,6 +79,9 @@ public class OperationsResource {
     if (s.upgrade() != null) {
       out.put("upgrade", s.upgrade());
     }
+    if (s.removal() != null) {
+      out.put("removal", s.removal());
+    }
     return Response.accepted(out).location(location(s.id())).build();
   }
 

@@ -122,6 +122,9 @@ public final class GraftWorker implements Managed {
     kubeClients = new KubeClients(Duration.ofSeconds(15));
     etcdClients = new EtcdClients(Duration.ofSeconds(5));
     NodeShell nodeShell = new NodeShell(new SshExecutor(sshPool, ssh));
+    // One etcd route for growth and removal: client files when the inventory names them, else through a node.
+    EtcdActivitiesImpl etcd = new EtcdActivitiesImpl(etcdClients, new dev.graft.activities.etcd.EtcdThroughNode(nodeShell),
+        metrics);
     worker.registerWorkflowImplementationTypes(
         PingWorkflowImpl.class, NodeJoinWorkflowImpl.class, EtcdGrowthWorkflowImpl.class);
     worker.registerActivitiesImplementations(
@@ -129,7 +132,7 @@ public final class GraftWorker implements Managed {
         new HostActivitiesImpl(nodeShell),
         new NodeObjectActivitiesImpl(kubeClients, Duration.ofSeconds(2)),
         new KubeadmActivitiesImpl(nodeShell, kubeClients),
-        new EtcdActivitiesImpl(etcdClients, new dev.graft.activities.etcd.EtcdThroughNode(nodeShell), metrics),
+        etcd,
         new EtcdHostActivitiesImpl(nodeShell));
     // Pod network routing (its own lines, so that other additions here merge cleanly).
     SshExecutor routingSsh = new SshExecutor(sshPool, ssh);
@@ -146,6 +149,14 @@ public final class GraftWorker implements Managed {
     worker.registerActivitiesImplementations(
         new UpgradeHostActivitiesImpl(nodeShell),
         new UpgradeApiActivitiesImpl(kubeClients, Duration.ofSeconds(2)));
+    // Removals (issue 18): the operation, each node's removal, its host, API and etcd steps.
+    worker.registerWorkflowImplementationTypes(
+        dev.graft.workflows.remove.RemovalWorkflowImpl.class, dev.graft.workflows.remove.NodeRemovalWorkflowImpl.class);
+    worker.registerActivitiesImplementations(
+        new dev.graft.activities.remove.RemovalHostActivitiesImpl(nodeShell),
+        new dev.graft.activities.remove.RemovalApiActivitiesImpl(kubeClients,
+            new UpgradeApiActivitiesImpl(kubeClients, Duration.ofSeconds(2))),
+        new dev.graft.activities.etcd.RemovalEtcdActivitiesImpl(etcd));
   }
 
   @Override

@@ -6,6 +6,7 @@ import dev.graft.workflows.audit.AuditArchiveActivities;
 import dev.graft.workflows.step.OperationOutcome;
 import io.temporal.activity.ActivityOptions;
 import io.temporal.common.RetryOptions;
+import dev.graft.workflows.remove.RemovalWorkflow;
 import dev.graft.workflows.upgrade.UpgradeWorkflow;
 import io.temporal.api.enums.v1.ParentClosePolicy;
 import io.temporal.api.enums.v1.WorkflowIdReusePolicy;
@@ -48,6 +49,7 @@ public class ClusterWorkflowImpl implements ClusterWorkflow {
   static final int HISTORY_LIMIT = 2_000;
   static final String EXPAND = "expand";
   static final String UPGRADE = "upgrade";
+  static final String REMOVE = "remove";
 
   private String cluster;
   private final Deque<OperationRequest> queue = new ArrayDeque<>();
@@ -130,7 +132,10 @@ public class ClusterWorkflowImpl implements ClusterWorkflow {
       // Only the child's type differs between kinds: an expansion's commands are the same as
       // before upgrades existed, so recorded cluster histories replay unchanged.
       Promise<ExpansionResult> result;
-      if (UPGRADE.equals(op.kind())) {
+      if (REMOVE.equals(op.kind())) {
+        RemovalWorkflow child = Workflow.newChildWorkflowStub(RemovalWorkflow.class, options);
+        result = Async.function(child::remove, op);
+      } else if (UPGRADE.equals(op.kind())) {
         UpgradeWorkflow child = Workflow.newChildWorkflowStub(UpgradeWorkflow.class, options);
         result = Async.function(child::upgrade, op);
       } else {
@@ -199,9 +204,10 @@ public class ClusterWorkflowImpl implements ClusterWorkflow {
       return;
     }
     long now = Workflow.currentTimeMillis();
-    String refusal = !EXPAND.equals(request.kind()) && !UPGRADE.equals(request.kind())
+    String refusal = !EXPAND.equals(request.kind()) && !UPGRADE.equals(request.kind()) && !REMOVE.equals(request.kind())
         ? "unknown operation kind " + request.kind()
         : UPGRADE.equals(request.kind()) && request.upgrade() == null ? "an upgrade submitted without its plan"
+        : REMOVE.equals(request.kind()) && request.removal() == null ? "a removal submitted without its plan"
         : !cluster.equals(request.cluster().name()) ? "submitted to cluster " + cluster + " for cluster " + request.cluster().name()
         : queue.size() >= QUEUE_LIMIT ? "the queue of cluster " + cluster + " is full (" + QUEUE_LIMIT + ")"
         : null;

@@ -22,6 +22,7 @@ import java.util.Map;
  *     for its steps (every child implements OperatedWorkflow)
  * @param phase the phase running now (a PhaseKind name), or null before the first and after the last
  * @param upgrade an upgrade's plan (null for an expansion, whose plan is {@code plan})
+ * @param removal a removal's plan (null for the other kinds)
  */
 public record ExpansionProgress(
     String id,
@@ -32,7 +33,15 @@ public record ExpansionProgress(
     List<String> excludedNodes,
     Long startedAtMillis,
     Long endedAtMillis,
-    dev.graft.workflows.upgrade.UpgradePlan upgrade) {
+    dev.graft.workflows.upgrade.UpgradePlan upgrade,
+    dev.graft.workflows.remove.RemovalPlan removal) {
+  /** An expansion's or an upgrade's progress (no removal plan). */
+  public ExpansionProgress(String id, OperationState state, String phase, ExpansionPlan plan,
+      Map<String, String> children, List<String> excludedNodes, Long startedAtMillis, Long endedAtMillis,
+      dev.graft.workflows.upgrade.UpgradePlan upgrade) {
+    this(id, state, phase, plan, children, excludedNodes, startedAtMillis, endedAtMillis, upgrade, null);
+  }
+
   /** An expansion's progress (no upgrade plan). */
   public ExpansionProgress(String id, OperationState state, String phase, ExpansionPlan plan,
       Map<String, String> children, List<String> excludedNodes, Long startedAtMillis, Long endedAtMillis) {

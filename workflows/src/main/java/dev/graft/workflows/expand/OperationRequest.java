@@ -11,12 +11,13 @@ import dev.graft.workflows.plan.ExpansionPlan;
  * route lists ({@link ExpansionPlan#withoutRoutes()}): at hundreds of nodes they alone exceed
  * Temporal's payload limit, and the routing workflow computes the routes itself.
  *
- * @param kind "expand" (more kinds later: upgrade, remove)
+ * @param kind "expand", "upgrade" or "remove"
  * @param requestId the client's idempotency key: the same requestId is the same operation
  * @param requestedBy the authenticated user the server resolved
  * @param archiveAudit whether the cluster workflow archives the operation's audit trail when it
  *     ends (the server sets it when {@code audit.archiveDir} is configured; absent in requests
  *     recorded before, which therefore replay unchanged)
+ * @param removal a removal's plan (kind "remove"), else null
  */
 public record OperationRequest(
     String kind,
@@ -26,16 +27,24 @@ public record OperationRequest(
     ExpansionPlan plan,
     ExpansionOptions options,
     UpgradePlan upgrade,
+    dev.graft.workflows.remove.RemovalPlan removal,
     boolean archiveAudit) {
   public OperationRequest {
     options = options == null ? ExpansionOptions.DEFAULTS : options;
     plan = plan == null ? null : plan.withoutRoutes();
   }
 
-  /** A request whose audit trail is not archived. */
+  /** An expansion or an upgrade (no removal plan), its audit trail not archived. */
   public OperationRequest(String kind, String requestId, String requestedBy, ClusterSpec cluster,
       ExpansionPlan plan, ExpansionOptions options, UpgradePlan upgrade) {
-    this(kind, requestId, requestedBy, cluster, plan, options, upgrade, false);
+    this(kind, requestId, requestedBy, cluster, plan, options, upgrade, null, false);
+  }
+
+  /** A request with a removal plan (kind "remove"), its audit trail not archived. */
+  public OperationRequest(String kind, String requestId, String requestedBy, ClusterSpec cluster,
+      ExpansionPlan plan, ExpansionOptions options, UpgradePlan upgrade,
+      dev.graft.workflows.remove.RemovalPlan removal) {
+    this(kind, requestId, requestedBy, cluster, plan, options, upgrade, removal, false);
   }
 
   /** An expansion (no upgrade plan). */
@@ -46,12 +55,12 @@ public record OperationRequest(
 
   /** The same request with other options (the workflow sets who retries failed steps). */
   public OperationRequest withOptions(ExpansionOptions o) {
-    return new OperationRequest(kind, requestId, requestedBy, cluster, plan, o, upgrade, archiveAudit);
+    return new OperationRequest(kind, requestId, requestedBy, cluster, plan, o, upgrade, removal, archiveAudit);
   }
 
   /** The same request, its audit trail archived when it ends (or not). */
   public OperationRequest withArchiveAudit(boolean archive) {
-    return new OperationRequest(kind, requestId, requestedBy, cluster, plan, options, upgrade, archive);
+    return new OperationRequest(kind, requestId, requestedBy, cluster, plan, options, upgrade, removal, archive);
   }
 
   /** {@code cluster/<cluster>/<kind>/<requestId>}: the operation's workflow id. */

@@ -99,6 +99,11 @@ public final class Steps {
     steps.computeIfAbsent(id, k -> new Step(id, name, node, "step", skippable));
   }
 
+  /** Declares an approval gate (pending until {@link #gate} reaches it), so it shows in its place. */
+  public void declareGate(String id, String name, String node) {
+    steps.computeIfAbsent(id, k -> new Step(id, name, node, "gate", false));
+  }
+
   /**
    * Called by each workflow before it builds its activity stubs: decides, by this execution's
    * {@code Workflow.getVersion}, whether the engine retries failed steps itself (version 1: every
@@ -375,6 +380,22 @@ public final class Steps {
     }
     long now = Workflow.currentTimeMillis();
     step.state = StepState.ALREADY_SATISFIED;
+    step.summary = summary;
+    step.startedAt = step.startedAt == null ? now : step.startedAt;
+    step.endedAt = now;
+  }
+
+  /**
+   * Marks a declared step as not run, on purpose, with why (e.g. a removal with {@code
+   * --unreachable} runs no {@code kubeadm reset}): the user sees {@code skipped} and the reason.
+   */
+  public void notRun(String id, String name, String node, String summary) {
+    Step step = steps.computeIfAbsent(id, k -> new Step(id, name, node, "step", false));
+    if (step.state.isDone()) {
+      return;
+    }
+    long now = Workflow.currentTimeMillis();
+    step.state = StepState.SKIPPED;
     step.summary = summary;
     step.startedAt = step.startedAt == null ? now : step.startedAt;
     step.endedAt = now;

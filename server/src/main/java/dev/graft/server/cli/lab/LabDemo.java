@@ -52,9 +52,11 @@ public final class LabDemo implements LabAction {
 
   @Override
   public void configure(Subparser p) {
-    p.addArgument("scenario").nargs("?").choices("expand", "upgrade").setDefault("expand")
+    p.addArgument("scenario").nargs("?").choices("expand", "upgrade", "replace").setDefault("expand")
         .help("expand (default): grow the cluster by 5 nodes; upgrade: grow it to 5 nodes at v1.30.2, then"
-            + " upgrade it to v1.31.0 with `graft upgrade`, resolving an injected blocked drain as an operator would");
+            + " upgrade it to v1.31.0 with `graft upgrade`, resolving an injected blocked drain as an operator would;"
+            + " replace: grow to 3 control planes and a worker, cut a control plane's link, `graft replace` it with a"
+            + " spare, `graft remove` the worker, with etcd watched every second and the acceptance's checks");
     p.addArgument("--keep").action(Arguments.storeTrue())
         .help("Graft and the lab stay up until Ctrl-C (or --exit); then the lab's API stand-in stops"
             + " with Graft (it lives in this process) and the hosts stay, with SSH, etcd and routes"
@@ -86,6 +88,10 @@ public final class LabDemo implements LabAction {
     }
     if ("upgrade".equals(ns.getString("scenario"))) {
       new UpgradeDemo().run(ns, out, stateDir, kind);
+      return;
+    }
+    if ("replace".equals(ns.getString("scenario"))) {
+      new ReplaceDemo().run(ns, out, stateDir, kind);
       return;
     }
     int port = envPort("GRAFT_HTTP_PORT", 8080);

@@ -1,0 +1,359 @@
+package dev.graft.workflows.remove;
+
+import dev.graft.workflows.ActivityKinds;
+import dev.graft.workflows.etcd.ClusterRequest;
+import dev.graft.workflows.expand.ChildStepResult;
+import dev.graft.workflows.expand.ExpansionProgress;
+import dev.graft.workflows.expand.ExpansionResult;
+import dev.graft.workflows.expand.ExpansionSummary;
+import dev.graft.workflows.expand.OperationRequest;
+import dev.graft.workflows.expand.OperationState;
+import dev.graft.workflows.expand.OperationStatus;
+import dev.graft.workflows.expand.OperationSummary;
+import dev.graft.workflows.expand.ProgressReporter;
+import dev.graft.workflows.join.ExecutionPolicy;
+import dev.graft.workflows.join.NodeJoinResult;
+import dev.graft.workflows.join.StepOutcome;
+import dev.graft.workflows.model.EtcdSpec;
+import dev.graft.workflows.model.NodeSpec;
+import dev.graft.workflows.step.ChildAttention;
+import dev.graft.workflows.step.OperationChildren;
+import dev.graft.workflows.step.OperationOutcome;
+import dev.graft.workflows.step.Parallel;
+import dev.graft.workflows.step.StepsWorkflow;
+import io.temporal.failure.ActivityFailure;
+import io.temporal.failure.ApplicationFailure;
+import io.temporal.workflow.Async;
+import io.temporal.workflow.Workflow;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import org.slf4j.Logger;
+
+/** Runs one removal plan (see {@link RemovalWorkflow}). */
+public class RemovalWorkflowImpl extends StepsWorkflow implements RemovalWorkflow {
+  private static final Logger LOG = Workflow.getLogger(RemovalWorkflowImpl.class);
+  static final int PARALLEL_READS = 20;
+
+  private final OperationChildren kids = new OperationChildren(steps);
+  private final Set<String> wrappers = new LinkedHashSet<>();
+  private final Map<String, String> children = new LinkedHashMap<>();
+  private final Map<String, List<dev.graft.workflows.step.StepView>> childSteps = new LinkedHashMap<>();
+  private final List<Orphan> orphans = new ArrayList<>();
+  private OperationRequest request;
+  private RemovalPlan plan;
+  private ExecutionPolicy policy;
+  private EtcdSpec etcdAccess;
+  private String phase;
+  private String failure;
+  private OperationState ended;
+  private Long startedAt;
+  private Long endedAt;
+
+  @Override
+  public ExpansionResult remove(OperationRequest r) {
+    policy = steps.ownRetries(r.options().policy(), ActivityKinds::steps);
+    request = r.withOptions(r.options().withPolicy(policy));
+    plan = r.removal();
+    startedAt = Workflow.currentTimeMillis();
+    List<NodeRemoval> nodes = plan == null ? List.of() : plan.nodes();
+    EtcdSpec e = r.cluster().etcd();
+    etcdAccess = plan == null || plan.etcdEndpoints().isEmpty() ? e : e.withEndpoints(plan.etcdEndpoints());
+    boolean etcd = !etcdAccess.endpoints().isEmpty();
+    if (etcd) {
+      steps.declare("precheck/etcd", "etcd quorum projection (live)", null, false);
+    }
+    String with = replacement();
+    if (with != null && plan.addFirst()) {
+      steps.declare("add/" + with, "add control plane " + with + " (before the removal)", with, false);
+    }
+    steps.declare("precheck/nodes", "Nodes in the API", null, false);
+    steps.declare("orphans", "orphans left by earlier changes", null, false);
+    for (NodeRemoval n : nodes) {
+      steps.declare("node/" + n.name(), "remove " + (n.controlPlane() ? "control plane " : "worker ") + n.name(),
+          n.name(), false);
+    }
+    if (with != null && !plan.addFirst()) {
+      steps.declare("add/" + with, "add control plane " + with + " (after the removal)", with, false);
+    }
+    if (etcd) {
+      steps.declare("verify/etcd", "etcd healthy without the removed members", null, false);
+    }
+    steps.declare("verify/nodes", "the removed Nodes are gone", null, false);
+    ProgressReporter.start(this::summary);
+    kids.cancelOnAbort();
+    OperationOutcome outcome = steps.operation(this::run);
+    if (failure != null && outcome == OperationOutcome.COMPLETED) {
+      outcome = OperationOutcome.FAILED;
+    }
+    phase = null;
+    endedAt = Workflow.currentTimeMillis();
+    ended = switch (outcome) {
+      case COMPLETED -> OperationState.DONE;
+      case ABORTED -> OperationState.ABORTED;
+      case FAILED -> OperationState.FAILED;
+    };
+    String message = failure != null ? failure
+        : outcome == OperationOutcome.ABORTED ? "aborted; nodes whose etcd member was not removed yet were uncordoned"
+        : (with == null ? "" : "replaced by " + with + " (" + (plan.addFirst() ? "added first" : "added after") + "); ")
+            + "removed " + nodes.stream().map(NodeRemoval::name).toList()
+            + (orphans.isEmpty() ? "" : "; orphans found: " + orphans.size());
+    LOG.info("removal {} ended {}: {}", r.operationId(), outcome, message);
+    return ExpansionSummary.of(r.operationId(), outcome, message, steps.view(), wrappers, childSteps,
+        nodes.stream().map(NodeRemoval::name).toList(), List.of(), List.of(), endedAt - startedAt,
+        "removed", "already-removed");
+  }
+
+  private void run() {
+    if (plan == null || plan.refused()) {
+      failure = plan == null ? "the request has no removal plan" : "the plan refuses: " + plan.refusals();
+      return;
+    }
+    String cluster = request.cluster().name();
+    String kubeconfig = request.cluster().kubeconfig();
+    RemovalHostActivities host = Workflow.newActivityStub(RemovalHostActivities.class, ActivityKinds.ssh(policy));
+    RemovalApiActivities api = Workflow.newActivityStub(RemovalApiActivities.class, ActivityKinds.kube(policy));
+    RemovalEtcdActivities etcd = Workflow.newActivityStub(RemovalEtcdActivities.class, ActivityKinds.etcd(policy));
+    List<String> removing = plan.nodes().stream().map(NodeRemoval::name).toList();
+    List<String> removedIds = plan.nodes().stream().filter(NodeRemoval::etcdMember).map(NodeRemoval::memberId).toList();
+
+    String with = replacement();
+    if (with != null && plan.addFirst()) {
+      // OLD's member is healthy: NEW joins first (etcd 3 -> 4 -> 3), so the removal that follows
+      // never leaves etcd with less fault tolerance than it had; its pre-checks see NEW.
+      if (request.options().requireApproval()) {
+        // The add is the first change: the operator's approval comes before it (the gate below
+        // then finds it approved).
+        steps.gate("approve", "approve replacing " + removing + " with " + with + " before the cluster changes");
+      }
+      phase = "ADD";
+      add(with);
+    }
+    phase = "PRECHECKS";
+    List<String> failed = new ArrayList<>();
+    EtcdFacts facts = null;
+    if (!etcdAccess.endpoints().isEmpty()) {
+      // A refusal parks here, before anything changed: an operator retries once the member that
+      // is down is back (the projection is made again on a fresh read), or aborts.
+      facts = steps.run("precheck/etcd", "etcd quorum projection (live)", null, false, () -> {
+        EtcdFacts f = etcd.observe(new ClusterRequest(cluster, etcdAccess));
+        return projected(f, removedIds, plan.acceptNoFaultTolerance());
+      });
+    }
+    NodeFacts seen = null;
+    try {
+      seen = steps.attempt("precheck/nodes", "Nodes in the API", null,
+          () -> api.nodes(new ClusterNodesRequest(cluster, kubeconfig)));
+    } catch (ActivityFailure x) {
+      failed.add("the API");
+    }
+    if (!failed.isEmpty()) {
+      failure = "pre-checks failed on " + failed + "; nothing in the cluster was changed";
+      return;
+    }
+    // Half-joined hosts: every inventory host that answers is asked what kubeadm left on it.
+    Map<String, List<String>> kubeadmFiles = new ConcurrentHashMap<>();
+    List<NodeSpec> look = new ArrayList<>(plan.staying());
+    Parallel.forEach(look, PARALLEL_READS, n -> {
+      try {
+        HostFacts h = steps.attempt("precheck/host/" + n.name(), "what kubeadm left", n.name(),
+            () -> host.observe(new RemovalHostRequest(cluster, request.operationId(), n)));
+        if (h != null) {
+          kubeadmFiles.put(n.name(), h.kubeadmFiles());
+        }
+      } catch (ActivityFailure x) {
+        // An unreachable staying host is reported on its step; it is not an orphan finding.
+      }
+    });
+    NodeFacts nodesSeen = seen;
+    EtcdFacts etcdSeen = facts;
+    orphans.addAll(Orphans.find(request.cluster().nodes(), nodesSeen == null ? List.of() : nodesSeen.nodes(),
+        nodesSeen == null ? List.of() : nodesSeen.ready(), etcdSeen == null ? List.of() : etcdSeen.members(),
+        kubeadmFiles, removing));
+    steps.run("orphans", "orphans left by earlier changes", null, false, () -> orphans.isEmpty()
+        ? StepOutcome.alreadyDone("no orphan: no learner, no member without a Node, no Node without a host,"
+            + " no half-joined host", "", 1)
+        : StepOutcome.did(orphans.size() + " orphan(s), each with a proposed step"
+            + (plan.cleanOrphans() ? " (removed once an operator approves approve/orphans)"
+                : " (reported only: submit with cleanOrphans to remove them after approval)"),
+            String.join("\n", orphans.stream().map(Orphan::toString).toList()), 1));
+    if (request.options().requireApproval()) {
+      steps.gate("approve", "approve removing " + removing + " before the cluster changes");
+    }
+    if (plan.cleanOrphans() && !orphans.isEmpty()) {
+      phase = "ORPHANS";
+      steps.gate("approve/orphans", "approve removing " + orphans.size() + " orphan(s): "
+          + orphans.stream().map(o -> o.kind() + " " + o.name()).toList());
+      for (Orphan o : orphans) {
+        steps.run(o.stepId(), o.proposed(), o.name(), true, () -> cleanOrphan(o, host, api, etcd));
+      }
+    }
+    phase = "REMOVE";
+    for (NodeRemoval n : plan.nodes()) {
+      node(n, removedIds);
+    }
+    if (with != null && !plan.addFirst()) {
+      // OLD was dead: it went first (its member added nothing to the fault tolerance), now NEW joins.
+      phase = "ADD";
+      add(with);
+    }
+    phase = "VERIFICATION";
+    if (!etcdAccess.endpoints().isEmpty()) {
+      steps.run("verify/etcd", "etcd healthy without the removed members", null, false,
+          () -> verifyEtcd(etcd.observe(new ClusterRequest(cluster, etcdAccess)), removedIds));
+    }
+    steps.run("verify/nodes", "the removed Nodes are gone", null, false,
+        () -> verifyNodes(api.nodes(new ClusterNodesRequest(cluster, kubeconfig)), removing));
+  }
+
+  /** The node a replacement adds, or null for a plain removal (or a request without an expansion plan). */
+  private String replacement() {
+    return plan == null || plan.replaceWith() == null || request.plan() == null ? null : plan.replaceWith();
+  }
+
+  /**
+   * A replacement's new control plane joins through the expansion's own workflow (pre-checks, the
+   * etcd quorum gate, the join, routes, verification), as a child with its own id and steps. Its
+   * cluster is the expansion plan's: the nodes the cluster has plus the new one (an inventory
+   * that still lists nodes removed earlier must not make them join again).
+   */
+  private void add(String with) {
+    String stepId = "add/" + with;
+    String childId = request.operationId() + "/add";
+    java.util.Set<String> names = new LinkedHashSet<>(request.plan().existingNodes());
+    request.plan().additions().forEach(a -> names.add(a.name()));
+    dev.graft.workflows.model.ClusterSpec c = request.cluster();
+    // Added first, etcd holds an even count (4) until the removal that follows: accepted here.
+    dev.graft.workflows.model.ClusterSpec cluster = new dev.graft.workflows.model.ClusterSpec(c.name(), c.apiEndpoint(),
+        c.kubeconfig(), c.kubernetesVersion(), c.podNetwork(), c.serviceCidr(), c.etcd(), c.ssh(),
+        c.nodes().stream().filter(n -> names.contains(n.name())).toList(),
+        plan.addFirst() ? new dev.graft.workflows.model.ValidationOverrides(true) : c.overrides());
+    OperationRequest in = new OperationRequest(request.kind(), request.requestId() + "/add", request.requestedBy(),
+        cluster,
+        request.plan(), new dev.graft.workflows.expand.ExpansionOptions(false, false,
+            request.options().maxParallel(), false, null, request.options().policy()));
+    wrappers.add(stepId);
+    children.put(stepId, childId);
+    steps.run(stepId, "add control plane " + with, with, false, () -> {
+      dev.graft.workflows.expand.ExpansionWorkflow child = Workflow.newChildWorkflowStub(
+          dev.graft.workflows.expand.ExpansionWorkflow.class, OperationChildren.options(childId));
+      ExpansionResult result = kids.run(childId, child, () -> Async.function(child::expand, in));
+      OperationChildren.ended(childId, result.outcome(), "the addition of " + with);
+      return StepOutcome.did("added " + with + ": " + result.message(), "", 1);
+    });
+  }
+
+  /** The live projection: refused (non-retryable) when a removal would lose quorum on what etcd says now. */
+  static EtcdFacts projected(EtcdFacts f, List<String> removedIds) {
+    return projected(f, removedIds, false);
+  }
+
+  static EtcdFacts projected(EtcdFacts f, List<String> removedIds, boolean acceptNoFaultTolerance) {
+    List<RemovalQuorum.Voter> voters = f.members().stream()
+        .map(m -> new RemovalQuorum.Voter(m.id(), m.name() == null || m.name().isEmpty() ? m.id() : m.name(),
+            m.healthy(), m.learner()))
+        .toList();
+    List<RemovalQuorum.Projection> p = RemovalQuorum.project(voters, removedIds, acceptNoFaultTolerance);
+    List<String> lines = p.stream().map(RemovalQuorum.Projection::line).toList();
+    if (p.stream().anyMatch(x -> !x.allowed())) {
+      throw ApplicationFailure.newNonRetryableFailure("etcd now: " + String.join("; ", lines), "RemovalLosesQuorum");
+    }
+    return new EtcdFacts(f.members(), f.leaderId(), f.table(), lines.isEmpty()
+        ? "no etcd member to remove; leader " + f.leaderId() : String.join("; ", lines) + "; leader " + f.leaderId(),
+        f.attempt());
+  }
+
+  private StepOutcome cleanOrphan(Orphan o, RemovalHostActivities host, RemovalApiActivities api,
+      RemovalEtcdActivities etcd) {
+    String cluster = request.cluster().name();
+    return switch (o.kind()) {
+      case Orphan.LEARNER, Orphan.MEMBER_WITHOUT_NODE -> etcd.removeMember(
+          new MemberIdRequest(cluster, etcdAccess, o.name(), o.memberId(), null, List.of()));
+      case Orphan.NODE_WITHOUT_HOST -> api.deleteNode(new RemovalNodeRequest(cluster, request.cluster().kubeconfig(),
+          new NodeSpec(o.name(), null, null, null, null, null, null, null), null));
+      default -> host.reset(new RemovalHostRequest(cluster, request.operationId(),
+          request.cluster().nodes().stream().filter(n -> n.name().equals(o.name())).findFirst()
+              .map(n -> new NodeSpec(n.name(), n.address(), n.ip(), n.roles(), request.cluster().sshFor(n), n.labels(),
+                  n.taints(), n.podCidr()))
+              .orElseThrow()));
+    };
+  }
+
+  /** One node's removal as a child; a child that ends aborted or failed parks the step. */
+  private void node(NodeRemoval n, List<String> removedIds) {
+    String name = n.name();
+    String stepId = "node/" + name;
+    String childId = NodeRemovalRequest.workflowId(request.operationId(), name);
+    wrappers.add(stepId);
+    children.put(stepId, childId);
+    List<String> avoid = removedIds.stream().filter(id -> !id.equals(n.memberId())).toList();
+    NodeRemovalRequest in = new NodeRemovalRequest(request.cluster().name(), request.operationId(),
+        request.cluster().kubeconfig(), etcdAccess, n, plan.stayingInCluster(), plan.etcdEndpoints(), avoid,
+        plan.unreachable(), plan.drainTimeout(), policy, plan.overridden(n.memberId()));
+    steps.run(stepId, "remove " + (n.controlPlane() ? "control plane " : "worker ") + name, name, false, () -> {
+      NodeRemovalWorkflow child = Workflow.newChildWorkflowStub(NodeRemovalWorkflow.class, OperationChildren.options(childId));
+      NodeJoinResult result = kids.run(childId, child, () -> Async.function(child::remove, in));
+      childSteps.put(childId, result.steps());
+      OperationChildren.ended(childId, result.outcome(), "the removal of " + name);
+      return ChildStepResult.of("removed", result.steps());
+    });
+  }
+
+  static StepOutcome verifyEtcd(EtcdFacts f, List<String> removedIds) {
+    List<String> problems = new ArrayList<>();
+    f.members().forEach(m -> {
+      if (removedIds.contains(m.id())) {
+        problems.add("removed member " + m.id() + " (" + m.name() + ") is still listed");
+      } else if (m.learner()) {
+        problems.add(m.name() + " is a learner");
+      } else if (!m.healthy()) {
+        problems.add(m.name() + " (" + m.id() + ") is unhealthy");
+      }
+    });
+    if (!problems.isEmpty()) {
+      throw ApplicationFailure.newNonRetryableFailure("etcd after the removal: " + String.join("; ", problems),
+          "RemovalNotVerified");
+    }
+    return StepOutcome.did(f.members().size() + " healthy voters ("
+        + String.join(", ", f.members().stream().map(m -> m.name() + " " + m.id()).toList()) + "), leader "
+        + f.leaderId(), f.table(), 1);
+  }
+
+  static StepOutcome verifyNodes(NodeFacts f, List<String> removing) {
+    List<String> still = f.nodes().stream().map(n -> n.name()).filter(removing::contains).toList();
+    if (!still.isEmpty()) {
+      throw ApplicationFailure.newNonRetryableFailure("Nodes still in the API: " + still, "RemovalNotVerified");
+    }
+    return StepOutcome.did("none of " + removing + " is a Node; " + f.nodes().size() + " Node(s) left", "", 1);
+  }
+
+  private OperationState state() {
+    return OperationStatus.state(ended, steps, kids);
+  }
+
+  private OperationSummary summary() {
+    return OperationStatus.summary(request, ended, steps, kids, phase, startedAt, endedAt);
+  }
+
+  @Override
+  public ExpansionProgress progress() {
+    return new ExpansionProgress(request == null ? null : request.operationId(), state(), phase, null,
+        Collections.unmodifiableMap(new LinkedHashMap<>(children)), List.of(), startedAt, endedAt, null, plan);
+  }
+
+  @Override
+  public void operationProgress(OperationSummary progress) {
+    // A replacement's expansion child speaks as to a cluster workflow: this operation's own
+    // progress says where it is.
+  }
+
+  @Override
+  public void childAttention(ChildAttention attention) {
+    kids.attention(attention);
+  }
+}
