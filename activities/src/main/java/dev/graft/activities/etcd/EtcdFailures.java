@@ -50,25 +50,32 @@ final class EtcdFailures {
     return b.length() == 0 ? t.getClass().getSimpleName() : b.toString();
   }
 
+  /** Every error of a call is retryable; its type says what etcd (or the transport) said. */
+  /** Every error of a call is retryable; its type says what etcd (or the transport) said. */
   static ApplicationFailure map(String what, Throwable cause) {
     String m = message(cause);
-    String lower = m.toLowerCase(Locale.ROOT);
-    String type;
+    return failure("etcd " + what + ": " + m, type(m), false, "");
+  }
+
+  /** The failure type of an error message of etcd, jetcd or gRPC (pure). */
+  /** The failure type of an error message of etcd, jetcd or gRPC (pure). */
+  static String type(String message) {
+    String lower = message.toLowerCase(Locale.ROOT);
     if (lower.contains("in sync with leader")) {
-      type = "EtcdLearnerNotInSync";
+      return "EtcdLearnerNotInSync";
     } else if (lower.contains("unhealthy cluster") || lower.contains("too many learner")
         || lower.contains("not enough started members")) {
-      type = "EtcdUnhealthyCluster";
+      return "EtcdUnhealthyCluster";
     } else if (lower.contains("member not found")) {
-      type = "EtcdMemberMissing";
+      return "EtcdMemberMissing";
     } else if (lower.contains("unavailable") || lower.contains("deadline") || lower.contains("connection")
-        || lower.contains("io exception") || lower.contains("refused")
+        || lower.contains("io exception") || lower.contains("refused") || lower.contains("channel closed")
+        || lower.contains("closed channel")
         || lower.contains("timed out") || lower.contains("no leader") || lower.contains("leader changed")) {
-      type = "EtcdUnavailable";
+      return "EtcdUnavailable";
     } else {
-      type = "EtcdError";
+      return "EtcdError";
     }
-    return failure("etcd " + what + ": " + m, type, false, "");
   }
 
   static ApplicationFailure failure(String message, String type, boolean nonRetryable, String outputTail) {
