@@ -51,13 +51,11 @@ final class EtcdFailures {
   }
 
   /** Every error of a call is retryable; its type says what etcd (or the transport) said. */
-  /** Every error of a call is retryable; its type says what etcd (or the transport) said. */
   static ApplicationFailure map(String what, Throwable cause) {
     String m = message(cause);
     return failure("etcd " + what + ": " + m, type(m), false, "");
   }
 
-  /** The failure type of an error message of etcd, jetcd or gRPC (pure). */
   /** The failure type of an error message of etcd, jetcd or gRPC (pure). */
   static String type(String message) {
     String lower = message.toLowerCase(Locale.ROOT);
