@@ -65,9 +65,12 @@ public final class OperatorDecisions {
     Map<String, String> children = progress.children() == null ? Map.of() : progress.children();
     if (node != null && !node.isBlank()) {
       List<String> candidates = new ArrayList<>();
-      for (String key : List.of("node/" + node, "etcd/" + node)) {
-        if (children.containsKey(key)) {
-          candidates.add(children.get(key));
+      for (Map<String, String> level : List.of(children, nested(children))) {
+        // The operation's own children first, then those of an operation inside it (replace's add/NEW).
+        for (String key : List.of("node/" + node, "etcd/" + node)) {
+          if (level.containsKey(key) && !candidates.contains(level.get(key))) {
+            candidates.add(level.get(key));
+          }
         }
       }
       if (candidates.isEmpty()) {
@@ -85,6 +88,9 @@ public final class OperatorDecisions {
       return id;
     }
     List<String> waiting = new ArrayList<>();
+    Map<String, String> all = new java.util.LinkedHashMap<>(children);
+    all.putAll(nested(children));
+    children = all;
     for (Map.Entry<String, String> c : children.entrySet()) {
       if (hasWaiting(c.getValue(), stepId)) {
         waiting.add(c.getKey());
@@ -98,6 +104,28 @@ public final class OperatorDecisions {
           + "): name one with ?node=");
     }
     return id; // nothing waits anywhere: the operation's validator says so
+  }
+
+  /**
+   * The children of the operations this one runs inside it (a replacement's {@code add/NEW}
+   * expansion: its node joins), keyed as that operation keys them; empty when there are none.
+   */
+  private Map<String, String> nested(Map<String, String> children) {
+    Map<String, String> out = new java.util.LinkedHashMap<>();
+    for (Map.Entry<String, String> c : children.entrySet()) {
+      if (!c.getKey().startsWith("add/")) {
+        continue;
+      }
+      try {
+        ExpansionProgress p = reader.stub(c.getValue()).query("progress", ExpansionProgress.class);
+        if (p.children() != null) {
+          p.children().forEach(out::putIfAbsent);
+        }
+      } catch (RuntimeException notStartedOrGone) {
+        // nothing there to decide on
+      }
+    }
+    return out;
   }
 
   /** The id of the one step waiting there, or null (none, or several: the validator says so). */

@@ -306,5 +306,6 @@ public class ExpansionWorkflowImpl extends StepsWorkflow implements ExpansionWor
   @Override
   public void childAttention(ChildAttention attention) {
     kids.attention(attention);
+    AttentionRelay.forward(attention);
   }
 }
