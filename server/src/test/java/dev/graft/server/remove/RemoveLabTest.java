@@ -214,11 +214,23 @@ class RemoveLabTest {
   @Order(2)
   void aWorkerIsRemovedWithItsGraftWorkerKilledDuringTheDrain() throws Exception {
     String w = names.get(3);
+    // An orphan, as a join that crashed after `etcdctl member add --learner` leaves one: a learner
+    // whose host never started etcd. The removal reports it and, asked to, removes it once approved.
+    String ghostPeer = "https://" + spareAddress() + ":2380";
+    String added = etcdctl(names.get(0), "member add ghost --learner --peer-urls=" + ghostPeer);
+    assertTrue(added.contains("added to cluster"), added);
     lab.faults().blockDrain(w);
     ObjectNode b = body("remove", "worker");
-    b.putObject("remove").put("drainTimeout", "3m").putArray("nodes").add(w);
+    b.putObject("remove").put("drainTimeout", "3m").put("cleanOrphans", true).putArray("nodes").add(w);
     long t0 = System.nanoTime();
     String id = submit(b);
+    JsonNode gate = awaitOwnStep(id, "approve/orphans", "needs-attention", Duration.ofMinutes(3));
+    String found = step(gate.path("steps"), "orphans").path("outputTail").asText();
+    assertTrue(found.contains("learner") && found.contains(spareAddress()),
+        "the orphan step names the learner and its peer: " + step(gate.path("steps"), "orphans"));
+    assertTrue(etcdctl(names.get(0), "member list").contains(ghostPeer), "nothing removed before the approval");
+    HttpResponse<String> ok = post("/api/v1/operations/" + id + "/approve?step=approve/orphans", JSON.createObjectNode());
+    assertEquals(200, ok.statusCode(), ok.body());
     workers.await("the drain of " + w, Duration.ofMinutes(3), () -> cordoned(w));
     Thread.sleep(1_000);
     long killedAt = killAndReplace("during the drain of " + w);
@@ -244,6 +256,43 @@ class RemoveLabTest {
     }
     assertEquals("", lab.host(w).sh(T, "ip route show proto 213").stdout().strip(), "its own routes are gone");
     assertEquals(3, members().size());
+    assertFalse(etcdctl(names.get(0), "member list").contains(ghostPeer), "the approved orphan learner is gone");
+  }
+
+  /** An address on the lab's bridge that no host has: where a crashed join's learner would live. */
+  private String spareAddress() {
+    String first = address.get(names.get(0));
+    return first.substring(0, first.lastIndexOf('.') + 1) + "250";
+  }
+
+  /** etcdctl on a control plane, with the health-check client certificate kubeadm gives it. */
+  private String etcdctl(String host, String args) {
+    String pki = "/etc/kubernetes/pki/etcd";
+    var r = lab.host(host).sh(T, "ETCDCTL_API=3 etcdctl --endpoints=https://127.0.0.1:2379 --cacert=" + pki
+        + "/ca.crt --cert=" + pki + "/healthcheck-client.crt --key=" + pki + "/healthcheck-client.key " + args);
+    return r.stdout() + r.stderr();
+  }
+
+  /** Polls until the operation's own step {@code stepId} is in {@code want}. */
+  private JsonNode awaitOwnStep(String id, String stepId, String want, Duration timeout) throws Exception {
+    JsonNode[] last = {null};
+    workers.await(stepId + " " + want, timeout, () -> {
+      JsonNode op = operation(id);
+      if (op == null) {
+        return false;
+      }
+      last[0] = op;
+      for (JsonNode st : op.path("steps")) {
+        if (stepId.equals(st.path("id").asText()) && want.equals(st.path("state").asText())) {
+          return true;
+        }
+      }
+      if (List.of("done", "failed", "aborted").contains(op.path("state").asText())) {
+        fail(id + " ended while waiting for " + stepId + ": " + op);
+      }
+      return false;
+    });
+    return last[0];
   }
 
   @Test

@@ -105,4 +105,20 @@ public record RemovalPlan(
   public List<NodeSpec> stayingControlPlanes() {
     return staying.stream().filter(n -> n.hasRole(dev.graft.workflows.model.Role.CONTROL_PLANE)).toList();
   }
+
+  /**
+   * How the worker reaches etcd during this removal (pure): the client URLs of the members that
+   * stay, and — when etcd is read through control-plane nodes (no client files on the worker) —
+   * only through nodes that stay, since a removed control plane loses its certificates to
+   * {@code kubeadm reset}.
+   */
+  public dev.graft.workflows.model.EtcdSpec reach(dev.graft.workflows.model.EtcdSpec etcd) {
+    dev.graft.workflows.model.EtcdSpec e = etcdEndpoints.isEmpty() ? etcd : etcd.withEndpoints(etcdEndpoints);
+    if (!e.viaNodes()) {
+      return e;
+    }
+    java.util.Set<String> removed = new java.util.HashSet<>();
+    nodes.forEach(n -> removed.add(n.node().name()));
+    return e.throughNodes(e.through().stream().filter(n -> !removed.contains(n.name())).toList());
+  }
 }

@@ -63,7 +63,7 @@ public class RemovalWorkflowImpl extends StepsWorkflow implements RemovalWorkflo
     startedAt = Workflow.currentTimeMillis();
     List<NodeRemoval> nodes = plan == null ? List.of() : plan.nodes();
     EtcdSpec e = r.cluster().etcd();
-    etcdAccess = plan == null || plan.etcdEndpoints().isEmpty() ? e : e.withEndpoints(plan.etcdEndpoints());
+    etcdAccess = plan == null ? e : plan.reach(e);
     boolean etcd = !etcdAccess.endpoints().isEmpty();
     if (etcd) {
       steps.declare("precheck/etcd", "etcd quorum projection (live)", null, false);

@@ -175,4 +175,18 @@ class RemovalPlannerTest {
         o.stream().map(x -> x.kind() + " " + x.name()).toList());
     assertTrue(o.get(0).proposed().contains("by id"));
   }
+
+  @Test
+  void etcdIsReachedOnlyThroughControlPlanesThatStay() {
+    ClusterSpec c = cluster(4, 1);
+    RemovalPlan p = plan(c, "node2", Set.of(), "node1");
+    List<NodeSpec> cps = c.nodes().subList(0, 4);
+    EtcdSpec through = c.etcd().throughNodes(cps);
+    EtcdSpec reach = p.reach(through);
+    assertEquals(List.of("node2", "node3", "node4"), reach.through().stream().map(NodeSpec::name).toList(),
+        "node1 loses its certificates to kubeadm reset: never read etcd through it");
+    assertFalse(reach.endpoints().stream().anyMatch(u -> u.contains(c.nodes().get(0).address())), reach.endpoints().toString());
+    // With client files on the worker nothing goes through a node.
+    assertFalse(p.reach(c.etcd()).viaNodes());
+  }
 }
