@@ -136,6 +136,17 @@ final class UiBrowser implements AutoCloseable {
     });
   }
 
+  /**
+   * Clicks the element {@code css} names, finding it again if the page re-rendered it between the
+   * find and the click (the operation page redraws every 2 s).
+   */
+  void click(String css) {
+    until("a click on " + css, d -> {
+      find(css).click();
+      return true;
+    });
+  }
+
   WebElement find(String css) {
     return driver.findElement(By.cssSelector(css));
   }

@@ -248,8 +248,8 @@ class UiBrowserTest {
     // Signed in first: the app's own navigation after sign-in must not race the one below.
     b.until("otto signed in", d -> text("#who").contains("otto"));
     b.driver.get(f.url() + "/#/op/" + id);
-    WebElement abort = b.until("the abort button", d -> b.all("#abort-operation").stream().findFirst().orElse(null));
-    abort.click();
+    b.until("the abort button", d -> b.all("#abort-operation").stream().findFirst().orElse(null));
+    b.click("#abort-operation");
     b.until("the confirmation", d -> b.find("#confirm-abort").isDisplayed());
     assertTrue(text("#confirm-abort").contains(id), text("#confirm-abort"));
     b.find("#confirm-abort-no").click();
@@ -257,7 +257,7 @@ class UiBrowserTest {
     Thread.sleep(500);
     assertEquals("needs-attention", f.get("/api/v1/operations/" + id).get("state").asText());
 
-    b.find("#abort-operation").click();
+    b.click("#abort-operation");
     b.until("the confirmation again", d -> b.find("#confirm-abort").isDisplayed());
     b.find("#confirm-abort-reason").sendKeys("node hardware is broken");
     b.find("#confirm-abort-yes").click();
