@@ -80,6 +80,14 @@ class UiBrowserTest {
     return badge.isEmpty() ? "" : badge.get(0).getAttribute("data-state");
   }
 
+  /** Opens the operation from the list (the list redraws as it refreshes: found again if so). */
+  private static void openFromList(UiBrowser b, String id) {
+    b.until("the operation opened from the list", d -> {
+      listRow(id).findElement(By.cssSelector("a.op-link")).click();
+      return true;
+    });
+  }
+
   private static WebElement listRow(String id) {
     List<WebElement> rows = b.all("#ops tr.op-row[data-id='" + id + "']");
     return rows.isEmpty() ? null : rows.get(0);
@@ -105,12 +113,16 @@ class UiBrowserTest {
     b.until("otto signed in", d -> text("#who").contains("otto"));
     assertTrue(text("#who").contains("operator"), text("#who"));
     b.until("the operation in the list", d -> listRow(id) != null);
-    listRow(id).findElement(By.cssSelector("a.op-link")).click();
+    openFromList(b, id);
 
     // The operation page: the live output of w1's join, while it runs.
     b.until("the live output of acc-w1's join", d -> b.all("#live article.live-activity[data-node='acc-w1'] pre.live-tail")
         .stream().anyMatch(e -> e.getText().contains("acc-w1 kubeadm join: [kubelet-start]")));
-    assertEquals("running", b.find("#grid tr[data-node='acc-w1'] td.cell[data-col='node:join']").getAttribute("data-state"));
+    // The grid and the live output come from two polls: the grid shows the join running too (within
+    // a refresh), while the 12 s join still runs.
+    b.until("acc-w1's join running in the grid", d -> "running".equals(
+        b.find("#grid tr[data-node='acc-w1'] td.cell[data-col='node:join']").getAttribute("data-state")));
+    assertTrue(b.all("#live article.live-activity[data-node='acc-w1']").size() > 0, "still live");
 
     // w2's join runs out of attempts: needs attention, with its error and output as text.
     WebElement retry = b.until("retry offered for acc-w2's join", Duration.ofSeconds(60),
@@ -133,7 +145,7 @@ class UiBrowserTest {
     b.screenshot("operation-needs-attention");
 
     // The list: needs-attention, and the state filter finds it (and hides it under another state).
-    b.find("#back").click();
+    b.click("#back");
     b.until("needs-attention in the list", d -> listRow(id) != null
         && "needs-attention".equals(listRow(id).getAttribute("data-state")));
     new Select(b.find("#filter-state")).selectByValue("needs-attention");
@@ -148,10 +160,10 @@ class UiBrowserTest {
     b.screenshot("list-needs-attention");
 
     // Retry, as the operator: the join runs again, succeeds, and the expansion completes.
-    listRow(id).findElement(By.cssSelector("a.op-link")).click();
-    retry = b.until("the retry button", d -> b.all("#attention button[data-action='retry'][data-node='acc-w2']")
+    openFromList(b, id);
+    b.until("the retry button", d -> b.all("#attention button[data-action='retry'][data-node='acc-w2']")
         .stream().findFirst().orElse(null));
-    retry.click();
+    b.click("#attention button[data-action='retry'][data-node='acc-w2']");
     b.until("the retry acknowledged", d -> text("#notice").contains("retry recorded"));
     b.until("the expansion done", Duration.ofSeconds(60), d -> "done".equals(pageState()));
     for (WebElement cell : b.all("#grid td.cell[data-state]")) {
@@ -167,7 +179,7 @@ class UiBrowserTest {
     b.screenshot("operation-done");
 
     // The list says done too.
-    b.find("#back").click();
+    b.click("#back");
     b.until("done in the list", d -> listRow(id) != null && "done".equals(listRow(id).getAttribute("data-state")));
     b.screenshot("list-done");
 
