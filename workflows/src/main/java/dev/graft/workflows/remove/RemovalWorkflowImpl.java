@@ -32,7 +32,6 @@ import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
-import java.util.concurrent.ConcurrentHashMap;
 import org.slf4j.Logger;
 
 /** Runs one removal plan (see {@link RemovalWorkflow}). */
@@ -157,7 +156,7 @@ public class RemovalWorkflowImpl extends StepsWorkflow implements RemovalWorkflo
       return;
     }
     // Half-joined hosts: every inventory host that answers is asked what kubeadm left on it.
-    Map<String, List<String>> kubeadmFiles = new ConcurrentHashMap<>();
+    Map<String, List<String>> kubeadmFiles = new java.util.TreeMap<>(); // workflow threads take turns: no locking needed
     List<NodeSpec> look = new ArrayList<>(plan.staying());
     Parallel.forEach(look, PARALLEL_READS, n -> {
       try {
