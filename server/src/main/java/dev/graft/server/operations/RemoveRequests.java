@@ -32,13 +32,10 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
-import java.util.Locale;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import java.util.function.BiConsumer;
 import java.util.function.BiPredicate;
-import java.util.regex.Matcher;
-import java.util.regex.Pattern;
 
 /**
  * A removal ({@code kind: "remove"}) from a request: its {@code remove} section checked (a 400
@@ -51,7 +48,6 @@ import java.util.regex.Pattern;
 public final class RemoveRequests {
   public static final String KIND = "remove";
   static final int MAX_NODES = 50;
-  private static final Pattern DURATION = Pattern.compile("^(\\d{1,6})\\s*(ms|s|m|min|h)?$");
 
   private final PlanningService planning;
   private final InventoryValidator validator;
@@ -119,31 +115,9 @@ public final class RemoveRequests {
             + " removes a dead member first, and never needs it");
       }
     }
-    return new Target(List.copyOf(names), Boolean.TRUE.equals(r.unreachable()), drainTimeout(r.drainTimeout()),
+    return new Target(List.copyOf(names), Boolean.TRUE.equals(r.unreachable()),
+        UpgradeRequests.drainTimeout(r.drainTimeout(), "remove.drainTimeout"),
         Boolean.TRUE.equals(r.cleanOrphans()), Boolean.TRUE.equals(r.acceptNoFaultTolerance()), with);
-  }
-
-  static Duration drainTimeout(String d) {
-    if (d == null || d.isBlank()) {
-      return UpgradeRequests.DEFAULT_DRAIN;
-    }
-    Matcher m = DURATION.matcher(d.trim().toLowerCase(Locale.ROOT));
-    Duration out = null;
-    if (m.matches()) {
-      long n = Long.parseLong(m.group(1));
-      String unit = m.group(2) == null ? "s" : m.group(2);
-      out = switch (unit) {
-        case "ms" -> Duration.ofMillis(n);
-        case "m", "min" -> Duration.ofMinutes(n);
-        case "h" -> Duration.ofHours(n);
-        default -> Duration.ofSeconds(n);
-      };
-    }
-    if (out == null || out.compareTo(UpgradeRequests.MIN_DRAIN) < 0 || out.compareTo(UpgradeRequests.MAX_DRAIN) > 0) {
-      throw ApiProblem.field("remove.drainTimeout", "\"" + d
-          + "\" is not a duration between 10s and 24h (e.g. 90s, 5m, 1h)");
-    }
-    return out;
   }
 
   /** Checks the request and plans it against the cluster its kubeconfig names. Changes nothing. */

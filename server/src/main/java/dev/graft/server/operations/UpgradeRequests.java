@@ -100,6 +100,11 @@ public final class UpgradeRequests {
   }
 
   static Duration drainTimeout(String d) {
+    return drainTimeout(d, "upgrade.drainTimeout");
+  }
+
+  /** A drain timeout as requests give it (90s, 5m, 1h; 10 s to 24 h), a 400 naming {@code field} otherwise. */
+  static Duration drainTimeout(String d, String field) {
     if (d == null || d.isBlank()) {
       return DEFAULT_DRAIN;
     }
@@ -116,7 +121,7 @@ public final class UpgradeRequests {
       };
     }
     if (out == null || out.compareTo(MIN_DRAIN) < 0 || out.compareTo(MAX_DRAIN) > 0) {
-      throw ApiProblem.field("upgrade.drainTimeout", "\"" + d
+      throw ApiProblem.field(field, "\"" + d
           + "\" is not a duration between 10s and 24h (e.g. 90s, 5m, 1h)");
     }
     return out;
