@@ -137,8 +137,7 @@ public final class LabDemo implements LabAction {
     if (Boolean.TRUE.equals(ns.getBoolean("require_approval"))) {
       expand.add("--require-approval");
     }
-    Optional<Throwable> ended = new GraftApplication().cli(out, System.err).run(expand.toArray(String[]::new));
-    int code = ended.map(t -> t instanceof CliExit x ? x.code() : 1).orElse(0);
+    int code = cli(out, expand.toArray(String[]::new));
 
     out.printf("[4/4] %s after %.0f s. Web UI: %s/  (REST: %s/api/v1/operations)%n",
         code == 0 ? "done" : code == 2 ? "an operator must act" : "failed", (System.nanoTime() - t0) / 1e9, url, url);
@@ -207,6 +206,39 @@ public final class LabDemo implements LabAction {
 
   private static String stateDirFlag(Namespace ns, Path stateDir) {
     return ns.getString(LabCommand.STATE_DIR) == null ? "" : " --state-dir " + stateDir;
+  }
+
+  /** Runs a graft command as the CLI does, in this process; its exit code. */
+  static int cli(PrintStream out, String... args) {
+    Optional<Throwable> ended = new GraftApplication().cli(out, System.err).run(args);
+    return ended.map(t -> t instanceof CliExit x ? x.code() : 1).orElse(0);
+  }
+
+  /**
+   * How a scenario demo ({@code demo upgrade}, {@code demo replace}) ends: why it stopped early
+   * (when {@code why} is not null), its wall time and the UI's address; with {@code --exit} the
+   * process ends with {@code code} (tearing the lab down unless {@code --keep}); otherwise Graft
+   * stays up until Ctrl-C.
+   */
+  static int end(Namespace ns, PrintStream out, Lab lab, boolean keep, int code, long t0, String why)
+      throws InterruptedException {
+    if (why != null) {
+      out.println("      " + why + " (exit " + code + ")");
+    }
+    out.printf("      demo wall time %.0f s. Web UI: %s/%n", (System.nanoTime() - t0) / 1e9,
+        "http://127.0.0.1:" + envPort("GRAFT_HTTP_PORT", 8080));
+    if (Boolean.TRUE.equals(ns.getBoolean("exit"))) {
+      if (!keep) {
+        lab.close();
+      }
+      out.flush();
+      System.exit(code); // Graft's non-daemon threads (Jetty, Temporal) would keep the JVM up
+    }
+    out.println(keep ? "Ctrl-C stops Graft and the lab's API stand-in (it lives in this process); the lab's hosts"
+        + " stay, with SSH, etcd and routes (./graft lab down removes them)." : "Ctrl-C stops Graft and tears the lab down.");
+    out.flush();
+    new java.util.concurrent.CountDownLatch(1).await();
+    return code;
   }
 
   static int envPort(String name, int fallback) {

@@ -9,7 +9,6 @@ import dev.graft.lab.LabKind;
 import dev.graft.lab.LabSpec;
 import dev.graft.lab.LabState;
 import dev.graft.lab.RolePlan;
-import dev.graft.server.GraftApplication;
 import dev.graft.server.cli.ops.CliExit;
 import dev.graft.workflows.plan.EtcdMember;
 import io.etcd.jetcd.Client;
@@ -23,10 +22,7 @@ import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.Optional;
 import java.util.concurrent.CopyOnWriteArrayList;
-import java.util.concurrent.CountDownLatch;
-import java.util.concurrent.TimeUnit;
 import net.sourceforge.argparse4j.inf.Namespace;
 
 /**
@@ -58,9 +54,11 @@ final class ReplaceDemo {
     out.printf("[2/8] bringing up the lab in %s: %d hosts, host 1 an existing kubeadm cluster%n", stateDir, HOSTS);
     Lab lab = Lab.up(LabSpec.builder().nodes(HOSTS).kind(kind).stateDir(stateDir)
         .roles(new RolePlan(5, 5, false)).slot(ns.getInt("slot")).bootstrap(true).build());
-    // A bootstrapped lab's API stand-in lives in this JVM, so --keep keeps the lab while it runs:
-    // the demo then waits for Ctrl-C even with --exit (`./graft lab exec` and friends work meanwhile).
+    // --keep: the hosts outlive this process (its API stand-in does not), as for the other demos.
     boolean keep = Boolean.TRUE.equals(ns.getBoolean("keep"));
+    if (keep) {
+      lab.keepHosts();
+    }
     LabState state = lab.state();
     List<String> names = state.hosts().stream().map(HostState::name).toList();
     Map<String, String> address = new HashMap<>();
@@ -78,9 +76,9 @@ final class ReplaceDemo {
     out.printf("[3/8] expanding %s: %s, %s (control plane + etcd), %s (worker); %s and %s stay spare control planes"
         + " of the inventory%n", state.clusterName(), old, healthyOld, worker, spare, healthyNew);
     out.println("      = ./graft expand -i " + grow + " --kubeconfig " + state.kubeconfig() + " --watch");
-    int code = cli(out, "expand", "-i", grow.toString(), "--kubeconfig", state.kubeconfig(), "--watch", "--server", url);
+    int code = LabDemo.cli(out, "expand", "-i", grow.toString(), "--kubeconfig", state.kubeconfig(), "--watch", "--server", url);
     if (code != 0) {
-      return end(ns, out, lab, keep, code, t0, "the expansion did not finish");
+      return LabDemo.end(ns, out, lab, keep, code, t0, "the expansion did not finish");
     }
     Map<String, String> podCidr = podCidrs(state);
     List<String> cpAddresses = names.subList(0, 5).stream().map(address::get).toList();
@@ -96,12 +94,12 @@ final class ReplaceDemo {
         + " joins first (etcd 3 -> 4 -> 3)");
     out.println("      = ./graft replace -i " + first + " --kubeconfig " + state.kubeconfig() + " --node " + healthyOld
         + " --with " + healthyNew + " --watch");
-    code = cli(out, "replace", "-i", first.toString(), "--kubeconfig", state.kubeconfig(), "--node", healthyOld,
+    code = LabDemo.cli(out, "replace", "-i", first.toString(), "--kubeconfig", state.kubeconfig(), "--node", healthyOld,
         "--with", healthyNew, "--request-id", "demo-replace-healthy", "--watch", "--server", url);
     double healthySeconds = (System.nanoTime() - h0) / 1e9;
     if (code != 0) {
       watching = false;
-      return end(ns, out, lab, keep, code, t0, "the replacement of " + healthyOld + " did not finish");
+      return LabDemo.end(ns, out, lab, keep, code, t0, "the replacement of " + healthyOld + " did not finish");
     }
     long r0 = System.nanoTime();
     out.println("[6/8] " + old + "'s host goes down (its link is cut: lab fault cutLink); replacing it with " + spare
@@ -110,12 +108,12 @@ final class ReplaceDemo {
     Path second = without(full, List.of(healthyOld), stateDir.resolve("demo-replace-dead.ini"));
     out.println("      = ./graft replace -i " + second + " --kubeconfig " + state.kubeconfig() + " --node " + old
         + " --with " + spare + " --unreachable --watch");
-    code = cli(out, "replace", "-i", second.toString(), "--kubeconfig", state.kubeconfig(), "--node", old, "--with",
+    code = LabDemo.cli(out, "replace", "-i", second.toString(), "--kubeconfig", state.kubeconfig(), "--node", old, "--with",
         spare, "--unreachable", "--request-id", "demo-replace-dead", "--watch", "--server", url);
     double replaceSeconds = (System.nanoTime() - r0) / 1e9;
     if (code != 0) {
       watching = false;
-      return end(ns, out, lab, keep, code, t0, "the replacement of " + old + " did not finish");
+      return LabDemo.end(ns, out, lab, keep, code, t0, "the replacement of " + old + " did not finish");
     }
     long w0 = System.nanoTime();
     // As the SRE does after a replacement: the inventory no longer lists the old control planes
@@ -124,13 +122,13 @@ final class ReplaceDemo {
     out.println("[7/8] removing the worker " + worker + " (the inventory now without " + old + " and " + healthyOld + ")");
     out.println("      = ./graft remove -i " + after0 + " --kubeconfig " + state.kubeconfig() + " --node " + worker
         + " --watch");
-    code = cli(out, "remove", "-i", after0.toString(), "--kubeconfig", state.kubeconfig(), "--node", worker,
+    code = LabDemo.cli(out, "remove", "-i", after0.toString(), "--kubeconfig", state.kubeconfig(), "--node", worker,
         "--request-id", "demo-remove-worker", "--watch", "--server", url);
     double removeSeconds = (System.nanoTime() - w0) / 1e9;
     watching = false;
     watcher.join(5_000);
     if (code != 0) {
-      return end(ns, out, lab, keep, code, t0, "the worker's removal did not finish");
+      return LabDemo.end(ns, out, lab, keep, code, t0, "the worker's removal did not finish");
     }
 
     out.printf("[8/8] replaced %s with %s in %.0f s (added first), %s (down) with %s in %.0f s (removed first),"
@@ -195,7 +193,7 @@ final class ReplaceDemo {
     check(out, failed, "quorum never below majority (" + samples.size() + " samples)",
         belowMajority == 0 && !samples.isEmpty());
     code = failed.isEmpty() ? 0 : 1;
-    return end(ns, out, lab, keep, code, t0, failed.isEmpty() ? null : "failed checks: " + failed);
+    return LabDemo.end(ns, out, lab, keep, code, t0, failed.isEmpty() ? null : "failed checks: " + failed);
   }
 
   /** Every second until stopped: voters, healthy voters, quorum, as etcd answers. */
@@ -303,29 +301,5 @@ final class ReplaceDemo {
       }
     }
     return Files.write(target, lines);
-  }
-
-  private static int cli(PrintStream out, String... args) throws Exception {
-    Optional<Throwable> ended = new GraftApplication().cli(out, System.err).run(args);
-    return ended.map(t -> t instanceof CliExit x ? x.code() : 1).orElse(0);
-  }
-
-  private int end(Namespace ns, PrintStream out, Lab lab, boolean keep, int code, long t0, String why)
-      throws Exception {
-    if (why != null) {
-      out.println("      " + why + " (exit " + code + ")");
-    }
-    out.printf("      demo wall time %.0f s. Web UI: %s/%n", (System.nanoTime() - t0) / 1e9,
-        "http://127.0.0.1:" + LabDemo.envPort("GRAFT_HTTP_PORT", 8080));
-    if (Boolean.TRUE.equals(ns.getBoolean("exit")) && !keep) {
-      lab.close();
-      out.flush();
-      System.exit(code);
-    }
-    out.println("exit code " + code + "; Ctrl-C stops Graft and tears the lab down"
-        + (keep ? " (--keep: the lab stays until then; its API stand-in lives in this process)" : "") + ".");
-    out.flush();
-    new CountDownLatch(1).await();
-    return code;
   }
 }

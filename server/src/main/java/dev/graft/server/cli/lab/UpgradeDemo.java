@@ -11,7 +11,6 @@ import dev.graft.lab.LabKind;
 import dev.graft.lab.LabSpec;
 import dev.graft.lab.LabState;
 import dev.graft.lab.RolePlan;
-import dev.graft.server.GraftApplication;
 import dev.graft.server.cli.ops.CliExit;
 import dev.graft.workflows.plan.EtcdMember;
 import io.etcd.jetcd.Client;
@@ -29,8 +28,6 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Optional;
-import java.util.concurrent.CountDownLatch;
 import net.sourceforge.argparse4j.inf.Namespace;
 
 /**
@@ -78,9 +75,9 @@ final class UpgradeDemo {
     out.printf("[3/6] expanding %s to %d nodes: %s, %s (control plane + etcd), %s, %s (workers)%n",
         state.clusterName(), HOSTS, names.get(1), names.get(2), names.get(3), names.get(4));
     out.println("      = ./graft expand -i " + inventory + " --kubeconfig " + state.kubeconfig() + " --watch");
-    int code = cli(out, "expand", "-i", inventory, "--kubeconfig", state.kubeconfig(), "--watch", "--server", url);
+    int code = LabDemo.cli(out, "expand", "-i", inventory, "--kubeconfig", state.kubeconfig(), "--watch", "--server", url);
     if (code != 0) {
-      return end(ns, out, lab, keep, code, t0, "the expansion did not finish; the upgrade was not started");
+      return LabDemo.end(ns, out, lab, keep, code, t0, "the expansion did not finish; the upgrade was not started");
     }
 
     String requestId = "demo-" + TO.replace('.', '-');
@@ -95,31 +92,31 @@ final class UpgradeDemo {
     injector.setDaemon(true);
     injector.start();
     long u0 = System.nanoTime();
-    code = cli(out, "upgrade", "-i", inventory, "--kubeconfig", state.kubeconfig(), "--to", TO,
+    code = LabDemo.cli(out, "upgrade", "-i", inventory, "--kubeconfig", state.kubeconfig(), "--to", TO,
         "--drain-timeout", "20s", "--request-id", requestId, "--watch", "--server", url);
     if (code == 2) {
       out.println("[5/6] the operation waits for an operator. What one sees:");
       out.println("      = ./graft status " + id);
-      cli(out, "status", id, "--server", url);
+      LabDemo.cli(out, "status", id, "--server", url);
       out.println("      As the operator: relax the budget (here the demo deletes PodDisruptionBudget graft-lab/block-"
           + worker + "), then retry the drain.");
       lab.faults().unblockDrain(worker);
       String reason = "PDB block-" + worker + " relaxed by the operator";
       out.println("      = ./graft retry " + id + " --node " + worker + " --step drain --reason '" + reason + "'");
-      cli(out, "retry", id, "--node", worker, "--step", "drain", "--reason", reason, "--server", url);
+      LabDemo.cli(out, "retry", id, "--node", worker, "--step", "drain", "--reason", reason, "--server", url);
       out.println("      = ./graft status " + id + " --watch");
-      code = cli(out, "status", id, "--watch", "--server", url);
+      code = LabDemo.cli(out, "status", id, "--watch", "--server", url);
     } else {
       out.println("[5/6] the drain never parked (code " + code + "): nothing for an operator to do");
     }
     double upgradeSeconds = (System.nanoTime() - u0) / 1e9;
     if (code != 0) {
-      return end(ns, out, lab, keep, code, t0, "the upgrade did not finish");
+      return LabDemo.end(ns, out, lab, keep, code, t0, "the upgrade did not finish");
     }
     out.printf("[6/6] upgraded in %.0f s (wall, including the operator's retry)%n", upgradeSeconds);
     summary(out, url, id, state);
     auditExcerpt(out, url, id, worker);
-    return end(ns, out, lab, keep, code, t0, null);
+    return LabDemo.end(ns, out, lab, keep, code, t0, null);
   }
 
   /** Waits until the upgrade is past its pre-checks, then makes the worker's drain block. */
@@ -300,30 +297,5 @@ final class UpgradeDemo {
       }
       return null;
     }
-  }
-
-  private static int cli(PrintStream out, String... args) throws Exception {
-    Optional<Throwable> ended = new GraftApplication().cli(out, System.err).run(args);
-    return ended.map(t -> t instanceof CliExit x ? x.code() : 1).orElse(0);
-  }
-
-  private int end(Namespace ns, PrintStream out, Lab lab, boolean keep, int code, long t0, String why)
-      throws Exception {
-    if (why != null) {
-      out.println("      " + why + " (exit " + code + ")");
-    }
-    out.printf("      demo wall time %.0f s. Web UI: %s/%n", (System.nanoTime() - t0) / 1e9,
-        "http://127.0.0.1:" + LabDemo.envPort("GRAFT_HTTP_PORT", 8080));
-    if (Boolean.TRUE.equals(ns.getBoolean("exit"))) {
-      if (!keep) {
-        lab.close();
-      }
-      out.flush();
-      System.exit(code); // Graft's non-daemon threads (Jetty, Temporal) would keep the JVM up
-    }
-    out.println(keep ? "Ctrl-C stops Graft and the lab's API stand-in (it lives in this process); the lab's hosts stay, with SSH, etcd and routes (./graft lab down removes them)." : "Ctrl-C stops Graft and tears the lab down.");
-    out.flush();
-    new CountDownLatch(1).await();
-    return code;
   }
 }
