@@ -158,12 +158,12 @@ public final class RemoveRequests {
       read = new ClusterObserver.Observation(new ImportedInventory(i.file(), i.format(), new ClusterSpec(ic.name(),
           ic.apiEndpoint(), ic.kubeconfig(), ic.kubernetesVersion(), ic.podNetwork(), ic.serviceCidr(), ic.etcd(),
           ic.ssh(), ic.nodes(), new dev.graft.workflows.model.ValidationOverrides(true)), i.positions(), i.notes()),
-          read.observed(), read.kubeadm(), read.drift(), read.ready());
+          read.observed(), read.kubeadm(), read.drift(), read.ready(), read.leaderId());
     }
     validator.validate(read.inventory());
     ClusterSpec c = read.inventory().cluster();
     List<String> ready = read.ready();
-    String leader = leader(c, read.observed().etcdMembers());
+    String leader = read.leaderId();
     List<PlanMessage> orphans = read.orphanWarnings(target.nodes());
     if (target.with() != null) {
       Planned p = replacement(target, read, ready, leader);
@@ -281,33 +281,4 @@ public final class RemoveRequests {
     return new OperationSubmitter.Submitted(id, cluster.name(), req.requestId(), false, null, null, plan);
   }
 
-  /** The leader most answering members see (hex), or null when none answers. */
-  private String leader(ClusterSpec c, List<EtcdMember> members) {
-    if (c.etcdEndpoints().isEmpty()) {
-      return null;
-    }
-    EtcdTls tls = c.etcdEndpoints().stream().allMatch(e -> e.startsWith("http://")) ? EtcdTls.NONE
-        : new EtcdTls(c.etcd().caCert(), c.etcd().clientCert(), c.etcd().clientKey());
-    Map<String, Integer> votes = new HashMap<>();
-    try (Client etcd = EtcdMemberReader.client(c.etcdEndpoints(), tls, timeout)) {
-      for (EtcdMember m : members) {
-        String url = m.peerHost() == null || m.learner() || m.name() == null || m.name().isEmpty() ? null
-            : (m.peerUrl().startsWith("http://") ? "http://" : "https://") + m.peerHost() + ":2379";
-        if (url == null || !m.healthy()) {
-          continue;
-        }
-        try {
-          long l = etcd.getMaintenanceClient().statusMember(url).get(timeout.toMillis(), TimeUnit.MILLISECONDS).getLeader();
-          if (l != 0) {
-            votes.merge(Long.toHexString(l), 1, Integer::sum);
-          }
-        } catch (Exception e) {
-          // this member did not answer: the others decide
-        }
-      }
-    } catch (Exception e) {
-      return null;
-    }
-    return votes.entrySet().stream().max(Map.Entry.comparingByValue()).map(Map.Entry::getKey).orElse(null);
-  }
 }

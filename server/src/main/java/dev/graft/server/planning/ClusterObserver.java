@@ -36,10 +36,12 @@ import io.temporal.failure.ApplicationFailure;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Collection;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Set;
+import java.util.concurrent.TimeUnit;
 import java.util.function.Predicate;
 import java.util.stream.Collectors;
 
@@ -76,7 +78,7 @@ public final class ClusterObserver {
 
   /** The inventory with its gaps filled, the cluster as it is, and where they differ. */
   public record Observation(ImportedInventory inventory, ObservedCluster observed,
-      KubeadmClusterInfo kubeadm, List<PlanMessage> drift, List<String> ready) {
+      KubeadmClusterInfo kubeadm, List<PlanMessage> drift, List<String> ready, String leaderId) {
     /**
      * What earlier changes left behind (the pre-check every plan runs): learners, members without
      * a Node, Nodes without a host. Half-joined hosts need a look at the hosts; the workflows'
@@ -119,12 +121,15 @@ public final class ClusterObserver {
     Members members = members(filled, observedNodes);
     filled = members.inventory();
     List<PlanMessage> drift = Drift.of(filled.cluster(), nodes, info, content);
-    return new Observation(filled, new ObservedCluster(observedNodes, members.members()), info, drift,
-        ready(nodes));
+    return new Observation(filled, new ObservedCluster(observedNodes, members.status().members()), info, drift,
+        ready(nodes), members.status().leaderId());
   }
 
-  /** The etcd members, and the inventory as it says how they were reached. */
-  private record Members(ImportedInventory inventory, List<EtcdMember> members) {}
+  /** The etcd members and their leader, and the inventory as it says how they were reached. */
+  private record Members(ImportedInventory inventory, Etcd status) {}
+
+  /** etcd's members and the leader most answering members see (hex; null when none answers). */
+  private record Etcd(List<EtcdMember> members, String leaderId) {}
 
   /**
    * Reads the members with the inventory's client files when it names them (or etcd speaks plain
@@ -136,7 +141,7 @@ public final class ClusterObserver {
       return new Members(filled, withClientFiles(c));
     }
     List<NodeSpec> through = controlPlanesInCluster(c, observedNodes);
-    List<EtcdMember> members = throughNodes(through);
+    Etcd members = throughNodes(through);
     return new Members(withCluster(filled, new ClusterSpec(c.name(), c.apiEndpoint(), c.kubeconfig(),
         c.kubernetesVersion(), c.podNetwork(), c.serviceCidr(), c.etcd().throughNodes(through),
         c.ssh(), c.nodes(), c.overrides())), members);
@@ -161,11 +166,12 @@ public final class ClusterObserver {
         || pos.clusterLine("etcd.clientKey") != 0;
   }
 
-  private List<EtcdMember> withClientFiles(ClusterSpec c) {
+  private Etcd withClientFiles(ClusterSpec c) {
     EtcdTls tls = c.etcdEndpoints().stream().allMatch(e -> e.startsWith("http://")) ? EtcdTls.NONE
         : new EtcdTls(c.etcd().caCert(), c.etcd().clientCert(), c.etcd().clientKey());
     try (Client etcd = EtcdMemberReader.client(c.etcdEndpoints(), tls, timeout)) {
-      return new EtcdMemberReader(etcd, timeout).readMembers();
+      List<EtcdMember> members = new EtcdMemberReader(etcd, timeout).readMembers();
+      return new Etcd(members, leader(etcd, members));
     } catch (Exception e) {
       throw PlanningException.cluster("cannot read the etcd members at " + c.etcdEndpoints() + " with"
           + " the inventory's etcd client files (" + c.etcd().clientCert() + "): " + e.getMessage()
@@ -195,7 +201,33 @@ public final class ClusterObserver {
     return out;
   }
 
-  private List<EtcdMember> throughNodes(List<NodeSpec> through) {
+  /**
+   * The leader most answering members see (hex), or null when none answers: each started voter
+   * is asked on kubeadm's client port at its peer host.
+   */
+  private String leader(Client etcd, List<EtcdMember> members) {
+    Map<String, Integer> votes = new HashMap<>();
+    for (EtcdMember m : members) {
+      String url = m.peerHost() == null || m.learner() || m.name() == null || m.name().isEmpty() || !m.healthy()
+          ? null : (m.peerUrl().startsWith("http://") ? "http://" : "https://") + m.peerHost() + ":"
+              + EtcdSpec.CLIENT_PORT;
+      if (url == null) {
+        continue;
+      }
+      try {
+        long l = etcd.getMaintenanceClient().statusMember(url).get(timeout.toMillis(), TimeUnit.MILLISECONDS)
+            .getLeader();
+        if (l != 0) {
+          votes.merge(Long.toHexString(l), 1, Integer::sum);
+        }
+      } catch (Exception e) {
+        // this member did not answer: the others decide
+      }
+    }
+    return votes.entrySet().stream().max(Map.Entry.comparingByValue()).map(Map.Entry::getKey).orElse(null);
+  }
+
+  private Etcd throughNodes(List<NodeSpec> through) {
     for (NodeSpec n : through) {
       for (String path : new String[] {n.ssh().keyRef(), n.ssh().knownHosts()}) {
         if (path != null && !sshFiles.test(path)) {
@@ -211,8 +243,8 @@ public final class ClusterObserver {
       for (NodeSpec via : through) {
         try {
           EtcdClusterStatus s = etcd.status(via);
-          return s.members().stream().map(m -> new EtcdMember(m.name(), m.id(), m.peerUrl(),
-              m.healthy(), m.learner())).toList();
+          return new Etcd(s.members().stream().map(m -> new EtcdMember(m.name(), m.id(), m.peerUrl(),
+              m.healthy(), m.learner())).toList(), s.leaderId());
         } catch (ApplicationFailure e) {
           problems.add(via.name() + ": " + e.getOriginalMessage());
         } catch (RuntimeException e) {
@@ -250,14 +282,14 @@ public final class ClusterObserver {
     List<PlanMessage> orphans = new ArrayList<>();
     try {
       if (readableFromHere(filled)) {
-        members = withClientFiles(filled.cluster());
+        members = withClientFiles(filled.cluster()).members();
       }
     } catch (PlanningException e) {
       orphans.add(new PlanMessage("orphans-etcd-unread", null, "etcd's members were not read for the orphan"
           + " pre-check (" + e.getMessage() + "); the upgrade's precheck/etcd reads etcd from a control-plane node"));
     }
     orphans.addAll(new Observation(filled, new ObservedCluster(observedNodes, members), info, List.of(),
-        ready(nodes)).orphanWarnings(List.of()));
+        ready(nodes), null).orphanWarnings(List.of()));
     return new Versions(filled, info, nodes.stream().map(KubeNodeReader::toVersion).toList(), orphans);
   }
 
