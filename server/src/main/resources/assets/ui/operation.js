@@ -66,7 +66,7 @@ export function mount(root, ctx) {
         h('a', {href: `#/audit/${id}`, id: 'audit-link'}, 'Audit trail'),
         link ? [' · ', h('a', {href: link, target: '_blank', rel: 'noopener noreferrer', id: 'temporal-link'},
           'Open in Temporal UI')] : null,
-        canAct() && !TERMINAL.has(d.state) && (d.plan || d.upgrade)
+        canAct() && !TERMINAL.has(d.state) && (d.plan || d.upgrade || d.removal)
           ? [' · ', h('button', {class: 'danger', id: 'abort-operation',
             onclick: () => confirmAbort({}, `the whole operation ${id}`)}, 'Abort operation…')] : null));
   }
@@ -272,7 +272,8 @@ export function mount(root, ctx) {
   function nodeOrder(flat) {
     const order = [];
     const seen = new Set();
-    const planned = d.plan ? (d.plan.additions || []).map((a) => a.name) : upgradeOrder(d.upgrade);
+    const planned = d.removal ? removalOrder(d.removal)
+      : d.plan ? (d.plan.additions || []).map((a) => a.name) : upgradeOrder(d.upgrade);
     for (const name of planned) {
       if (!seen.has(name)) order.push(name), seen.add(name);
     }
@@ -331,8 +332,10 @@ export function mount(root, ctx) {
 
   function addRow(g, node) {
     const cells = new Map();
-    // An upgrade changes every node it lists: none of them is merely "existing".
-    const added = !!d.upgrade || ((d.plan && d.plan.additions) || []).some((a) => a.name === node);
+    // An upgrade changes every node it lists, a removal every node it removes (and a replacement's
+    // new one): none of them is merely "existing".
+    const added = !!d.upgrade || (!!d.removal && removalOrder(d.removal).includes(node))
+      || ((d.plan && d.plan.additions) || []).some((a) => a.name === node);
     const tr = h('tr', {dataset: {node}, class: added ? '' : 'existing'},
       h('th', {class: 'node', scope: 'row', title: added ? null : 'already in the cluster (its routes are updated)'},
         node, added ? null : h('span', {class: 'muted'}, ' (existing)')));
@@ -474,7 +477,53 @@ export function mount(root, ctx) {
     el.plan.open = cps.length + workers <= 20;
   }
 
+  // A removal's (or replacement's) plan: the nodes in order with their steps, etcd's quorum
+  // projection member by member, the leader move, orphans and the other warnings.
+  function renderRemovalPlan() {
+    const r = d.removal;
+    if (planShown) return;
+    planShown = true;
+    const nodes = r.nodes || [];
+    const msgs = (title, list, cls) => list && list.length ? [h('h3', null, title),
+      h('ul', {class: cls}, list.map((m) => h('li', null, `${m.node ? `${m.node}: ` : ''}${m.message} [${m.code}]`)))] : null;
+    const what = (n) => [
+      r.unreachable ? 'cordon (pods left named)' : 'cordon and drain',
+      n.leader ? 'move etcd leadership' : null,
+      n.memberId ? `remove etcd member ${n.memberId} by id` : null,
+      n.controlPlane || n.memberId ? "drop it from the staying kube-apiservers' --etcd-servers" : null,
+      r.unreachable ? null : 'kubeadm reset -f',
+      'delete the Node, drop its pod routes, revoke its bootstrap tokens'].filter((x) => x).join(', ');
+    const addStep = (when) => r.replaceWith ? h('li', null, h('strong', null, `Add control plane ${r.replaceWith}`),
+      ` ${when} (the expansion's steps: pre-checks, etcd gate, join, routes, verification)`) : null;
+    const orphans = (r.warnings || []).filter((w) => (w.code || '').startsWith('orphan-'));
+    replace(el.plan, h('summary', null, r.replaceWith
+      ? `Replacement plan: ${r.cluster}: ${nodes.map((n) => n.node.name).join(', ')} → ${r.replaceWith}`
+      : `Removal plan: ${nodes.length} node${nodes.length === 1 ? '' : 's'} from ${r.cluster}` +
+        (orphans.length ? `, ${orphans.length} orphan${orphans.length === 1 ? '' : 's'} found` : '')),
+    h('div', {id: 'removal-plan'},
+      h('ol', {class: 'phases'},
+        h('li', null, h('strong', null, 'Pre-checks'), ": etcd's quorum projection on a fresh read, the Nodes, orphans ",
+          r.cleanOrphans ? '(removed after approve/orphans)' : '(reported only)'),
+        r.addFirst ? addStep('first') : null,
+        nodes.length ? h('li', null, h('strong', null, 'Nodes'), ' one at a time',
+          h('ol', {class: 'batches'}, nodes.map((n) => h('li', {dataset: {node: n.node.name}},
+            h('strong', null, n.node.name), ` (${n.controlPlane ? 'control plane' : 'worker'}` +
+            `${n.memberId ? `, etcd member ${n.memberId}${n.leader ? ', the leader' : ''}` : ''}): ${what(n)}`)))) : null,
+        r.addFirst ? null : addStep('once the old one is gone'),
+        h('li', null, h('strong', null, 'Verification'), ': etcd healthy without the removed members; their Nodes gone')),
+      (r.quorum || []).length ? [h('h3', null, 'etcd quorum projection'),
+        h('ul', {class: 'quorum'}, r.quorum.map((q) => h('li', {class: q.allowed ? '' : 'refused'}, q.message)))] : null,
+      r.leaderMove ? h('p', {id: 'leader-move'}, h('strong', null, 'Leader: '), r.leaderMove) : null,
+      msgs('Warnings', r.warnings, 'warnings'),
+      msgs('Refusals', r.refusals, 'refusals')));
+    el.plan.open = nodes.length <= 20;
+  }
+
   function renderPlan() {
+    if (d.removal) {
+      renderRemovalPlan();
+      return;
+    }
     const p = d.plan;
     if (!p && d.upgrade) {
       renderUpgradePlan();
@@ -560,6 +609,13 @@ export function mount(root, ctx) {
     refresh.stop();
     if (dialog.el.open) dialog.el.close();
   };
+}
+
+/** A removal plan's nodes in the order it takes them; a replacement's new node first or last. */
+function removalOrder(r) {
+  const names = (r.nodes || []).map((n) => n.node.name);
+  if (!r.replaceWith) return names;
+  return r.addFirst ? [r.replaceWith, ...names] : [...names, r.replaceWith];
 }
 
 /** An upgrade plan's nodes in the order it takes them: control planes, then batch by batch. */

@@ -552,7 +552,8 @@ public final class EtcdActivitiesImpl implements EtcdActivities {
     List<String> problems = new ArrayList<>();
     for (EtcdMemberStatus m : status.members()) {
       if (m.learner()) {
-        problems.add(m.label() + " is still a learner");
+        problems.add(m.label() + " is still a learner (if a crashed join left it: graft remove"
+            + " --clean-orphans removes it by id once an operator approves)");
       } else if (!m.healthy()) {
         problems.add(m.label() + ": " + String.join("; ", m.problems()));
       }

@@ -12,11 +12,13 @@ import dev.graft.server.inventory.InventoryValidator;
 import dev.graft.server.inventory.ObservedStateParser;
 import dev.graft.server.operations.ApiProblem;
 import dev.graft.server.operations.ExpandRequest;
+import dev.graft.server.operations.RemoveRequests;
 import dev.graft.server.operations.UpgradeRequests;
 import dev.graft.server.planning.ClusterObserver;
 import dev.graft.server.planning.PlanningException;
 import dev.graft.server.planning.PlanningService;
 import dev.graft.server.security.ServerFiles;
+import dev.graft.workflows.join.ExecutionPolicy;
 import dev.graft.workflows.plan.PlanOptions;
 import io.dropwizard.core.cli.Cli;
 import io.dropwizard.core.cli.Command;
@@ -25,6 +27,7 @@ import io.dropwizard.jackson.Jackson;
 import java.io.PrintStream;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.List;
 import net.sourceforge.argparse4j.impl.Arguments;
 import net.sourceforge.argparse4j.inf.MutuallyExclusiveGroup;
 import net.sourceforge.argparse4j.inf.Namespace;
@@ -39,13 +42,19 @@ import net.sourceforge.argparse4j.inf.Subparser;
  * <p>{@code graft plan -i FILE --kubeconfig K --upgrade --to vX.Y.Z [--max-unavailable N|P%]
  * [--drain-timeout D] [-o json]}: the upgrade's plan instead (versions read from the cluster,
  * skew rules, the order and the worker batches), with the same exit codes.
+ *
+ * <p>{@code graft plan -i FILE --kubeconfig K --remove N [--remove M …] [--with NEW] [--unreachable]
+ * [--clean-orphans] [--accept-no-fault-tolerance] [-o json]}: a removal's (or replacement's) plan:
+ * the nodes in order with their steps, etcd's quorum projection per member, the leader move, the
+ * orphan pre-check; {@code --clean-orphans} alone plans removing only the orphans.
  */
 public final class PlanCommand extends Command {
   static final Duration CLUSTER_TIMEOUT = Duration.ofSeconds(10);
   static final Duration DNS_TIMEOUT = Duration.ofSeconds(2);
 
   public PlanCommand() {
-    super("plan", "Show what an expansion (or with --upgrade, an upgrade) would do; changes nothing.");
+    super("plan", "Show what an expansion (with --upgrade an upgrade, with --remove a removal) would do;"
+        + " changes nothing.");
   }
 
   @Override
@@ -65,7 +74,17 @@ public final class PlanCommand extends Command {
     s.addArgument("--max-unavailable").dest("maxUnavailable").metavar("N|P%")
         .help("with --upgrade: workers upgraded at once, a count or a percentage (default 1)");
     s.addArgument("--drain-timeout").dest("drainTimeout").metavar("DURATION")
-        .help("with --upgrade: how long a node's drain may take (default 5m)");
+        .help("with --upgrade or --remove: how long a node's drain may take (default 5m)");
+    s.addArgument("--remove").dest("remove").metavar("N").action(Arguments.append())
+        .help("plan removing node N instead of an expansion (repeat for several; needs --kubeconfig)");
+    s.addArgument("--with").dest("with").metavar("NEW")
+        .help("with one --remove OLD: plan replacing OLD by control plane NEW (graft replace)");
+    s.addArgument("--clean-orphans").dest("cleanOrphans").action(Arguments.storeTrue())
+        .help("plan a removal of the orphans the pre-check finds (alone, or with --remove)");
+    s.addArgument("--unreachable").dest("unreachable").action(Arguments.storeTrue())
+        .help("with --remove: the nodes cannot be reached (no drain, no kubeadm reset)");
+    s.addArgument("--accept-no-fault-tolerance").dest("acceptNoFaultTolerance").action(Arguments.storeTrue())
+        .help("with --remove: accept etcd keeping its quorum without fault tolerance (behind an approval)");
     MutuallyExclusiveGroup g = s.addMutuallyExclusiveGroup("observed state").required(true);
     g.addArgument("--observed").dest("observed").metavar("FILE")
         .help("observed state from a file (docs/inventory.md)");
@@ -80,6 +99,23 @@ public final class PlanCommand extends Command {
 
   @Override
   public void run(Bootstrap<?> bootstrap, Namespace ns) throws Exception {
+    if (ns.getList("remove") != null || Boolean.TRUE.equals(ns.getBoolean("cleanOrphans"))) {
+      if (ns.getString("kubeconfig") == null) {
+        System.err.println("graft plan: --remove reads the Nodes and etcd's members: pass --kubeconfig FILE");
+        throw new PlanNotAccepted();
+      }
+      List<String> nodes = ns.getList("remove");
+      int code = executeRemove(ns.getString("inventory"), ns.getString("output"), ns.getString("kubeconfig"),
+          new ExpandRequest.Remove(nodes == null ? List.of() : nodes, ns.getBoolean("unreachable"),
+              ns.getString("drainTimeout"), ns.getBoolean("cleanOrphans"), ns.getBoolean("acceptNoFaultTolerance"),
+              ns.getString("with")),
+          !Boolean.TRUE.equals(ns.getBoolean("noFileChecks")), new DnsHostResolver(DNS_TIMEOUT), System.out,
+          System.err);
+      if (code != 0) {
+        throw new PlanNotAccepted();
+      }
+      return;
+    }
     if (Boolean.TRUE.equals(ns.getBoolean("upgrade"))) {
       if (ns.getString("kubeconfig") == null) {
         System.err.println("graft plan: --upgrade reads the cluster's versions: pass --kubeconfig FILE");
@@ -180,7 +216,12 @@ public final class PlanCommand extends Command {
     return message.replace("field upgrade.to", "--to")
         .replace("field upgrade.maxUnavailable", "--max-unavailable")
         .replace("field upgrade.drainTimeout", "--drain-timeout")
-        .replace("field kubeconfig", "--kubeconfig");
+        .replace("field kubeconfig", "--kubeconfig")
+        .replace("field remove.nodes", "--remove")
+        .replace("remove.cleanOrphans: true", "--clean-orphans")
+        .replace("field remove.with", "--with")
+        .replace("field remove.drainTimeout", "--drain-timeout")
+        .replace("field remove.acceptNoFaultTolerance", "--accept-no-fault-tolerance");
   }
 
   /**
@@ -209,6 +250,39 @@ public final class PlanCommand extends Command {
         out.println(json(planned.plan()));
       } else {
         out.print(UpgradePlanText.render(planned.inventory(), kubeconfig, planned.plan()));
+      }
+      return planned.plan().refused() ? 1 : 0;
+    } catch (InventoryException e) {
+      printInventoryErrors(e, err);
+      return 1;
+    } catch (PlanningException | ApiProblem e) {
+      err.println("graft plan: " + flags(e.getMessage()));
+      return 1;
+    } catch (Exception e) {
+      err.println("graft plan: " + e.getMessage());
+      return 1;
+    }
+  }
+
+  /**
+   * {@code graft plan --remove N [--with NEW]} (or {@code --clean-orphans} alone) without
+   * Dropwizard around it: the plan {@code graft remove}/{@code graft replace} would submit, read
+   * through the same code; returns the exit code (0 it may run, 1 invalid, unreadable or refused).
+   */
+  static int executeRemove(String inventory, String output, String kubeconfig, ExpandRequest.Remove remove,
+      boolean checkFiles, HostResolver resolver, PrintStream out, PrintStream err) {
+    try {
+      RemoveRequests.Target target = RemoveRequests.target(remove);
+      ImportedInventory inv = Inventories.load(Path.of(inventory));
+      String kubeconfigPath = Path.of(kubeconfig).toAbsolutePath().toString();
+      ServerFiles files = ServerFiles.anywhere();
+      RemoveRequests.Planned planned = new RemoveRequests(planning(), new InventoryValidator(resolver, checkFiles),
+          files, ExecutionPolicy.DEFAULTS, checkFiles).plan(inv, kubeconfigPath, files.read("kubeconfig",
+              kubeconfigPath), target);
+      if ("json".equals(output)) {
+        out.println(json(planned.plan()));
+      } else {
+        out.print(RemovalPlanText.render(planned.inventory(), kubeconfig, planned.plan(), planned.addition()));
       }
       return planned.plan().refused() ? 1 : 0;
     } catch (InventoryException e) {

@@ -98,8 +98,8 @@ final class PlanText {
     return b.toString();
   }
 
-  private static void section(StringBuilder b, String title, String mark,
-      List<PlanMessage> messages) {
+  /** A titled list of plan messages (warnings, refusals), nothing when there is none: every plan text's. */
+  static void section(StringBuilder b, String title, String mark, List<PlanMessage> messages) {
     if (messages.isEmpty()) {
       return;
     }

@@ -1,7 +1,6 @@
 package dev.graft.server.cli;
 
 import dev.graft.server.inventory.ImportedInventory;
-import dev.graft.workflows.plan.PlanMessage;
 import dev.graft.workflows.upgrade.NodeUpgrade;
 import dev.graft.workflows.upgrade.UpgradePlan;
 import java.util.List;
@@ -58,8 +57,8 @@ final class UpgradePlanText {
       b.append('\n').append(++i).append(". Verification: every node Ready with its kubelet at ")
           .append(p.to()).append('\n');
     }
-    section(b, "Warnings", "!", p.warnings());
-    section(b, "Refusals", "x", p.refusals());
+    PlanText.section(b, "Warnings", "!", p.warnings());
+    PlanText.section(b, "Refusals", "x", p.refusals());
     b.append('\n');
     if (p.refused()) {
       b.append("Plan REFUSED: ").append(p.refusals().size())
@@ -86,15 +85,5 @@ final class UpgradePlanText {
   private static String duration(java.time.Duration d) {
     long s = d.toSeconds();
     return s % 3600 == 0 ? s / 3600 + "h" : s % 60 == 0 ? s / 60 + "m" : s + "s";
-  }
-
-  private static void section(StringBuilder b, String title, String mark, List<PlanMessage> messages) {
-    if (messages.isEmpty()) {
-      return;
-    }
-    b.append('\n').append(title).append(":\n");
-    for (PlanMessage m : messages) {
-      b.append("  ").append(mark).append(' ').append(m).append('\n');
-    }
   }
 }

@@ -80,8 +80,15 @@ public final class RemoveRequests {
     if (r == null) {
       throw ApiProblem.field("remove", "is required for kind \"remove\": {\"nodes\": [\"k8s-node4\"]}");
     }
-    if (r.nodes() == null || r.nodes().isEmpty()) {
-      throw ApiProblem.field("remove.nodes", "is required: the names of the nodes to remove");
+    boolean orphansOnly = (r.nodes() == null || r.nodes().isEmpty()) && Boolean.TRUE.equals(r.cleanOrphans())
+        && r.with() == null;
+    if (!orphansOnly && (r.nodes() == null || r.nodes().isEmpty())) {
+      throw ApiProblem.field("remove.nodes", "is required: the names of the nodes to remove (or, without nodes,"
+          + " remove.cleanOrphans: true to remove only what earlier changes left behind)");
+    }
+    if (orphansOnly) {
+      return new Target(List.of(), Boolean.TRUE.equals(r.unreachable()),
+          UpgradeRequests.drainTimeout(r.drainTimeout(), "remove.drainTimeout"), true, false, null);
     }
     if (r.nodes().size() > MAX_NODES) {
       throw ApiProblem.field("remove.nodes", "names " + r.nodes().size() + " nodes; at most " + MAX_NODES
@@ -129,9 +136,17 @@ public final class RemoveRequests {
     String content = files.read("kubeconfig", req.kubeconfig());
     ImportedInventory inv = OperationSubmitter.importInventory(req.inventory(), files);
     inv = OperationSubmitter.applySsh(inv, req.ssh(), req.knownHosts(), checkFiles ? files : null);
+    return plan(inv, req.kubeconfig(), content, target);
+  }
+
+  /**
+   * Reads the cluster and plans the removal (or replacement) {@code target} names: what
+   * {@code graft plan --remove} shows and {@code POST /operations} stores. Changes nothing.
+   */
+  public Planned plan(ImportedInventory inv, String kubeconfigPath, String content, Target target) {
     ClusterObserver.Observation read;
     try {
-      read = planning.observe(inv, req.kubeconfig(), content);
+      read = planning.observe(inv, kubeconfigPath, content);
     } catch (PlanningException e) {
       throw ApiProblem.of(e);
     }
@@ -143,19 +158,21 @@ public final class RemoveRequests {
       read = new ClusterObserver.Observation(new ImportedInventory(i.file(), i.format(), new ClusterSpec(ic.name(),
           ic.apiEndpoint(), ic.kubeconfig(), ic.kubernetesVersion(), ic.podNetwork(), ic.serviceCidr(), ic.etcd(),
           ic.ssh(), ic.nodes(), new dev.graft.workflows.model.ValidationOverrides(true)), i.positions(), i.notes()),
-          read.observed(), read.kubeadm(), read.drift());
+          read.observed(), read.kubeadm(), read.drift(), read.ready());
     }
     validator.validate(read.inventory());
     ClusterSpec c = read.inventory().cluster();
-    List<String> ready = readyNodes(content);
+    List<String> ready = read.ready();
     String leader = leader(c, read.observed().etcdMembers());
+    List<PlanMessage> orphans = read.orphanWarnings(target.nodes());
     if (target.with() != null) {
-      return replacement(target, read, ready, leader);
+      Planned p = replacement(target, read, ready, leader);
+      return new Planned(p.inventory(), p.plan().withWarnings(orphans), p.addition());
     }
     RemovalPlan plan = RemovalPlanner.plan(new RemovalInput(c, target.nodes(), target.unreachable(),
         read.observed().nodes(), ready, read.observed().etcdMembers(), leader, target.drainTimeout(),
         target.cleanOrphans(), target.acceptNoFaultTolerance()));
-    return new Planned(read.inventory(), plan);
+    return new Planned(read.inventory(), plan.withWarnings(orphans));
   }
 
   /**
@@ -262,16 +279,6 @@ public final class RemoveRequests {
     signal.accept(cluster.name(), new OperationRequest(KIND, req.requestId(), requestedBy, cluster, planned.addition(),
         new ExpansionOptions(options.requireApproval(), false, 1, false, null, options.policy()), null, plan));
     return new OperationSubmitter.Submitted(id, cluster.name(), req.requestId(), false, null, null, plan);
-  }
-
-  /** The names of the Nodes whose Ready condition is True. */
-  private List<String> readyNodes(String kubeconfig) {
-    try (KubernetesClient kube = KubeClients.fromKubeconfig(kubeconfig, timeout)) {
-      return kube.nodes().list().getItems().stream().filter(n -> "Ready".equals(NodeObjects.readiness(n)))
-          .map(n -> n.getMetadata().getName()).toList();
-    } catch (RuntimeException e) {
-      throw ApiProblem.of(422, "cannot read the Nodes through the kubeconfig: " + e.getMessage());
-    }
   }
 
   /** The leader most answering members see (hex), or null when none answers. */

@@ -64,7 +64,7 @@ public final class UpgradeRequests {
     validator.validate(v.inventory());
     UpgradePlan plan = UpgradePlanner.plan(new UpgradeInput(v.inventory().cluster(),
         v.kubeadm().kubernetesVersion(), v.nodes(), target.to(), target.maxUnavailable(),
-        target.drainTimeout()));
+        target.drainTimeout())).withWarnings(v.orphans());
     return new Planned(v.inventory(), plan);
   }
 

@@ -7,6 +7,7 @@ import dev.graft.activities.kube.KubeClients;
 import dev.graft.activities.kube.KubeNodeReader;
 import dev.graft.activities.kube.KubeadmClusterInfo;
 import dev.graft.activities.kube.KubeadmConfigReader;
+import dev.graft.activities.kube.NodeObjects;
 import dev.graft.activities.ssh.SshConnectionPool;
 import dev.graft.activities.ssh.SshExecutor;
 import dev.graft.activities.ssh.SshPoolSettings;
@@ -25,6 +26,8 @@ import dev.graft.workflows.plan.EtcdMember;
 import dev.graft.workflows.plan.ObservedCluster;
 import dev.graft.workflows.plan.ObservedNode;
 import dev.graft.workflows.plan.PlanMessage;
+import dev.graft.workflows.remove.Orphan;
+import dev.graft.workflows.remove.Orphans;
 import dev.graft.workflows.upgrade.UpgradeInput;
 import io.etcd.jetcd.Client;
 import io.fabric8.kubernetes.api.model.Node;
@@ -32,7 +35,9 @@ import io.fabric8.kubernetes.client.KubernetesClient;
 import io.temporal.failure.ApplicationFailure;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Collection;
 import java.util.List;
+import java.util.Map;
 import java.util.Objects;
 import java.util.Set;
 import java.util.function.Predicate;
@@ -71,7 +76,22 @@ public final class ClusterObserver {
 
   /** The inventory with its gaps filled, the cluster as it is, and where they differ. */
   public record Observation(ImportedInventory inventory, ObservedCluster observed,
-      KubeadmClusterInfo kubeadm, List<PlanMessage> drift) {}
+      KubeadmClusterInfo kubeadm, List<PlanMessage> drift, List<String> ready) {
+    /**
+     * What earlier changes left behind (the pre-check every plan runs): learners, members without
+     * a Node, Nodes without a host. Half-joined hosts need a look at the hosts; the workflows'
+     * own pre-checks do that. Nodes in {@code removing} are the operation's own work.
+     */
+    public List<Orphan> orphans(Collection<String> removing) {
+      return Orphans.find(inventory.cluster().nodes(), observed.nodes(), ready, observed.etcdMembers(), Map.of(),
+          removing);
+    }
+
+    /** {@link #orphans} as plan warnings. */
+    public List<PlanMessage> orphanWarnings(Collection<String> removing) {
+      return orphans(removing).stream().map(Orphan::asWarning).toList();
+    }
+  }
 
   /** kubeadm's view of the cluster and its Nodes, read once through the kubeconfig. */
   private record ClusterRead(KubeadmClusterInfo info, List<Node> nodes) {}
@@ -96,20 +116,42 @@ public final class ClusterObserver {
     List<Node> nodes = read.nodes();
     List<ObservedNode> observedNodes = nodes.stream().map(KubeNodeReader::toObserved).toList();
     ImportedInventory filled = fill(inv, info, kubeconfigPath, false, observedNodes);
-    ClusterSpec c = filled.cluster();
-    List<EtcdMember> members;
-    if (clientFilesNamed(filled) || c.etcdEndpoints().stream().allMatch(e -> e.startsWith("http://"))
-        && !c.etcdEndpoints().isEmpty()) {
-      members = withClientFiles(c);
-    } else {
-      List<NodeSpec> through = controlPlanesInCluster(c, observedNodes);
-      members = throughNodes(through);
-      filled = withCluster(filled, new ClusterSpec(c.name(), c.apiEndpoint(), c.kubeconfig(),
-          c.kubernetesVersion(), c.podNetwork(), c.serviceCidr(), c.etcd().throughNodes(through),
-          c.ssh(), c.nodes(), c.overrides()));
-    }
+    Members members = members(filled, observedNodes);
+    filled = members.inventory();
     List<PlanMessage> drift = Drift.of(filled.cluster(), nodes, info, content);
-    return new Observation(filled, new ObservedCluster(observedNodes, members), info, drift);
+    return new Observation(filled, new ObservedCluster(observedNodes, members.members()), info, drift,
+        ready(nodes));
+  }
+
+  /** The etcd members, and the inventory as it says how they were reached. */
+  private record Members(ImportedInventory inventory, List<EtcdMember> members) {}
+
+  /**
+   * Reads the members with the inventory's client files when it names them (or etcd speaks plain
+   * http), else through a registered control-plane node with that node's own certificate.
+   */
+  private Members members(ImportedInventory filled, List<ObservedNode> observedNodes) {
+    ClusterSpec c = filled.cluster();
+    if (readableFromHere(filled)) {
+      return new Members(filled, withClientFiles(c));
+    }
+    List<NodeSpec> through = controlPlanesInCluster(c, observedNodes);
+    List<EtcdMember> members = throughNodes(through);
+    return new Members(withCluster(filled, new ClusterSpec(c.name(), c.apiEndpoint(), c.kubeconfig(),
+        c.kubernetesVersion(), c.podNetwork(), c.serviceCidr(), c.etcd().throughNodes(through),
+        c.ssh(), c.nodes(), c.overrides())), members);
+  }
+
+  /** etcd is read from this process: the inventory names client files, or etcd speaks plain http. */
+  private static boolean readableFromHere(ImportedInventory inv) {
+    List<String> endpoints = inv.cluster().etcdEndpoints();
+    return clientFilesNamed(inv) || !endpoints.isEmpty() && endpoints.stream().allMatch(e -> e.startsWith("http://"));
+  }
+
+  /** The names of the Nodes whose Ready condition is True. */
+  private static List<String> ready(List<Node> nodes) {
+    return nodes.stream().filter(n -> "Ready".equals(NodeObjects.readiness(n)))
+        .map(n -> n.getMetadata().getName()).toList();
   }
 
   /** Whether the inventory names etcd client files of its own: they win over the nodes' certificate. */
@@ -189,15 +231,34 @@ public final class ClusterObserver {
    * check its health from a control-plane node, with that node's certificates.
    */
   public record Versions(ImportedInventory inventory, KubeadmClusterInfo kubeadm,
-      List<UpgradeInput.ObservedVersion> nodes) {}
+      List<UpgradeInput.ObservedVersion> nodes, List<PlanMessage> orphans) {}
 
+  /**
+   * Also runs the orphan pre-check: Nodes without a host always; etcd's learners and members
+   * without a Node only when etcd is read from here without SSH (the inventory names client files,
+   * or etcd speaks plain http), an etcd that does not answer then said as a warning. Otherwise the
+   * upgrade's own pre-check ({@code precheck/etcd}, from a control-plane node) refuses a learner
+   * or an unhealthy member before anything changes.
+   */
   public Versions readVersions(ImportedInventory inv, String kubeconfigPath, String content) {
     ClusterRead read = read(kubeconfigPath, content);
     KubeadmClusterInfo info = read.info();
     List<Node> nodes = read.nodes();
-    ImportedInventory filled = fill(inv, info, kubeconfigPath, true,
-        nodes.stream().map(KubeNodeReader::toObserved).toList());
-    return new Versions(filled, info, nodes.stream().map(KubeNodeReader::toVersion).toList());
+    List<ObservedNode> observedNodes = nodes.stream().map(KubeNodeReader::toObserved).toList();
+    ImportedInventory filled = fill(inv, info, kubeconfigPath, true, observedNodes);
+    List<EtcdMember> members = List.of();
+    List<PlanMessage> orphans = new ArrayList<>();
+    try {
+      if (readableFromHere(filled)) {
+        members = withClientFiles(filled.cluster());
+      }
+    } catch (PlanningException e) {
+      orphans.add(new PlanMessage("orphans-etcd-unread", null, "etcd's members were not read for the orphan"
+          + " pre-check (" + e.getMessage() + "); the upgrade's precheck/etcd reads etcd from a control-plane node"));
+    }
+    orphans.addAll(new Observation(filled, new ObservedCluster(observedNodes, members), info, List.of(),
+        ready(nodes)).orphanWarnings(List.of()));
+    return new Versions(filled, info, nodes.stream().map(KubeNodeReader::toVersion).toList(), orphans);
   }
 
   private static void checkKubeconfig(String path, String content) {

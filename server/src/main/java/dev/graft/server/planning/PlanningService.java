@@ -13,6 +13,7 @@ import dev.graft.workflows.plan.PlanMessage;
 import dev.graft.workflows.plan.PlanOptions;
 import dev.graft.server.security.ServerFiles;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.List;
 
 /**
@@ -20,7 +21,8 @@ import java.util.List;
  * and {@code POST /api/v1/operations}: import the inventory (one size limit, one format
  * detection), observe the cluster when a kubeconfig is given ({@link ClusterObserver}: what the
  * cluster decides fills the inventory's defaults, etcd is read through a control-plane node unless
- * the inventory names client files), validate, plan, and add the drift report. What the SRE
+ * the inventory names client files), validate, plan, and add the drift report and the orphan
+ * pre-check (learners, members without a Node, Nodes without a host: each with its proposed step). What the SRE
  * approves with {@code graft plan} is therefore the plan an operation stores and runs.
  *
  * <p>Errors are the inventory's ({@link InventoryException}: file, line, field) or the planning's
@@ -95,7 +97,8 @@ public final class PlanningService {
       ClusterObserver.Observation o = observer.observe(inv, c.kubeconfigPath(), c.content());
       inv = o.inventory();
       observed = o.observed();
-      drift = o.drift();
+      drift = new ArrayList<>(o.drift());
+      drift.addAll(o.orphanWarnings(List.of()));
     } else if (source instanceof ObservedFile f) {
       observed = f.observed();
     } else {

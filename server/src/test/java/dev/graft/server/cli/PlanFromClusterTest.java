@@ -13,6 +13,7 @@ import java.net.ServerSocket;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.TimeUnit;
@@ -92,6 +93,157 @@ class PlanFromClusterTest {
     assertTrue(text.contains("1 node(s), 1 etcd member(s)"), text);
     assertTrue(text.contains("quorum: 1 -> 2 members"), text);
     assertTrue(text.contains("+ w1"), text);
+  }
+
+  /**
+   * The orphan pre-check in every plan, and {@code graft plan --remove}: a learner that never
+   * started (added on real etcd, as a crashed join leaves it) and a NotReady Node that no inventory
+   * host stands for are reported with their proposed steps by the expansion plan, the removal
+   * plan and the orphans-only plan; removing the only control plane is refused.
+   */
+  @Test
+  void everyPlanReportsOrphansAndRemovalsArePlannedFromTheCluster() throws Exception {
+    Prereqs.require("etcd", ETCD);
+    String c = startEtcd();
+    node("cp1", "127.0.0.1", true, "True"); // where its etcd member listens: the member has this Node
+    node("w1", "10.0.0.4", false, "True");
+    node("ghost", "10.0.0.9", false, "Unknown");
+    String learnerId;
+    try (io.etcd.jetcd.Client etcdClient = io.etcd.jetcd.Client.builder().endpoints(c).build()) {
+      awaitLeader(etcdClient);
+      learnerId = Long.toHexString(etcdClient.getClusterClient()
+          // On loopback, where nothing listens: the leader's attempts to reach it stay on this machine.
+          .addMember(List.of(java.net.URI.create("http://127.0.0.1:" + freePort())), true).get(10, TimeUnit.SECONDS)
+          .getMember().getId());
+    }
+    Path kubeconfig = kubeconfig();
+    Path inventory = Files.writeString(dir.resolve("cluster.yaml"), String.join("\n",
+        "apiVersion: graft.dev/v1", "kind: Cluster", "name: lab",
+        "etcd: {topology: stacked, endpoints: [" + c + "]}", "nodes:",
+        "  - {name: cp1, address: 127.0.0.1, roles: [control-plane, etcd]}",
+        "  - {name: w1, address: 10.0.0.4, roles: [worker]}",
+        "  - {name: w2, address: 10.0.0.5, roles: [worker]}"));
+
+    Run expand = run(() -> PlanCommand.execute(inventory.toString(), "text", null, false, kubeconfig.toString(), 5,
+        true, hosts -> Set.of(), out(), err()));
+    assertEquals(0, expand.code(), expand.all());
+    assertTrue(expand.out().contains("+ w2"), expand.out());
+    assertTrue(!expand.out().contains("[orphan-member-without-node]"), expand.out());
+    assertTrue(expand.out().contains("[orphan-learner]") && expand.out().contains(learnerId)
+        && expand.out().contains("never started") && expand.out().contains("proposed step: remove etcd member "
+            + learnerId + " by id"), expand.out());
+    assertTrue(expand.out().contains("ghost: Node ghost is not Ready and no inventory host stands for it")
+        && expand.out().contains("proposed step: delete Node ghost") && expand.out().contains("[orphan-node-without-host]"),
+        expand.out());
+
+    Run remove = run(() -> PlanCommand.executeRemove(inventory.toString(), "text", kubeconfig.toString(),
+        new dev.graft.server.operations.ExpandRequest.Remove(List.of("w1"), null, null, null, null, null), true,
+        hosts -> Set.of(), out(), err()));
+    assertEquals(0, remove.code(), remove.all());
+    assertTrue(remove.out().contains("Graft removal plan for cluster \"lab\""), remove.out());
+    assertTrue(remove.out().contains("w1 (worker): cordon and drain, kubeadm reset -f, delete the Node"), remove.out());
+    assertTrue(remove.out().contains("[orphan-learner]") && remove.out().contains("[orphan-node-without-host]"),
+        remove.out());
+    assertTrue(remove.out().contains("Plan: 1 node(s) to remove; 2 orphan(s) found"), remove.out());
+
+    Run orphansOnly = run(() -> PlanCommand.executeRemove(inventory.toString(), "json", kubeconfig.toString(),
+        new dev.graft.server.operations.ExpandRequest.Remove(List.of(), null, null, true, null, null), true,
+        hosts -> Set.of(), out(), err()));
+    assertEquals(0, orphansOnly.code(), orphansOnly.all());
+    com.fasterxml.jackson.databind.JsonNode plan = new com.fasterxml.jackson.databind.ObjectMapper()
+        .readTree(orphansOnly.out());
+    assertEquals(0, plan.path("nodes").size(), orphansOnly.out());
+    assertTrue(plan.path("cleanOrphans").asBoolean(), orphansOnly.out());
+    assertEquals(List.of("orphan-learner", "orphan-node-without-host"), codes(plan.path("warnings")).stream()
+        .filter(x -> x.startsWith("orphan-")).sorted().toList(), orphansOnly.out());
+
+    Run nothing = run(() -> PlanCommand.executeRemove(inventory.toString(), "text", kubeconfig.toString(),
+        new dev.graft.server.operations.ExpandRequest.Remove(List.of(), null, null, null, null, null), true,
+        hosts -> Set.of(), out(), err()));
+    assertEquals(1, nothing.code(), nothing.all());
+    assertTrue(nothing.err().contains("--remove: is required") && nothing.err().contains("--clean-orphans to remove"
+        + " only what earlier changes left behind"), nothing.all());
+
+    Run last = run(() -> PlanCommand.executeRemove(inventory.toString(), "text", kubeconfig.toString(),
+        new dev.graft.server.operations.ExpandRequest.Remove(List.of("cp1"), null, null, null, null, null), true,
+        hosts -> Set.of(), out(), err()));
+    assertEquals(1, last.code(), last.all());
+    assertTrue(last.out().contains("[RemoveLastControlPlane]") && last.out().contains("Plan REFUSED"), last.out());
+  }
+
+  private final ByteArrayOutputStream outBytes = new ByteArrayOutputStream();
+  private final ByteArrayOutputStream errBytes = new ByteArrayOutputStream();
+
+  private PrintStream out() {
+    return new PrintStream(outBytes, true, StandardCharsets.UTF_8);
+  }
+
+  private PrintStream err() {
+    return new PrintStream(errBytes, true, StandardCharsets.UTF_8);
+  }
+
+  record Run(int code, String out, String err) {
+    String all() {
+      return out + err;
+    }
+  }
+
+  private Run run(java.util.function.IntSupplier command) {
+    outBytes.reset();
+    errBytes.reset();
+    int code = command.getAsInt();
+    return new Run(code, outBytes.toString(StandardCharsets.UTF_8), errBytes.toString(StandardCharsets.UTF_8));
+  }
+
+  private static List<String> codes(com.fasterxml.jackson.databind.JsonNode messages) {
+    List<String> out = new java.util.ArrayList<>();
+    messages.forEach(m -> out.add(m.path("code").asText()));
+    return out;
+  }
+
+  private String startEtcd() throws Exception {
+    int clientPort = freePort();
+    int peerPort = freePort();
+    String c = "http://127.0.0.1:" + clientPort;
+    String p = "http://127.0.0.1:" + peerPort;
+    etcd = new ProcessBuilder(ETCD.toString(), "--name", "cp1", "--data-dir",
+        dir.resolve("etcd").toString(), "--listen-client-urls", c, "--advertise-client-urls", c,
+        "--listen-peer-urls", p, "--initial-advertise-peer-urls", p, "--initial-cluster",
+        "cp1=" + p).redirectErrorStream(true).redirectOutput(dir.resolve("etcd.log").toFile())
+        .start();
+    return c;
+  }
+
+  private static void awaitLeader(io.etcd.jetcd.Client client) throws Exception {
+    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(15);
+    while (true) {
+      try {
+        client.getMaintenanceClient().statusMember(client.getClusterClient().listMember().get(2, TimeUnit.SECONDS)
+            .getMembers().get(0).getClientURIs().get(0).toString()).get(2, TimeUnit.SECONDS);
+        return;
+      } catch (Exception e) {
+        if (System.nanoTime() > deadline) {
+          throw e;
+        }
+        Thread.sleep(200);
+      }
+    }
+  }
+
+  private void node(String name, String ip, boolean controlPlane, String ready) {
+    client.nodes().resource(new NodeBuilder().withNewMetadata().withName(name)
+        .withLabels(controlPlane ? Map.of("node-role.kubernetes.io/control-plane", "") : Map.of()).endMetadata()
+        .withNewStatus().addNewAddress().withType("InternalIP").withAddress(ip).endAddress()
+        .addNewCondition().withType("Ready").withStatus(ready).endCondition().endStatus().build()).create();
+  }
+
+  private Path kubeconfig() throws Exception {
+    return Files.writeString(dir.resolve("admin.conf"), String.join("\n",
+        "apiVersion: v1", "kind: Config", "clusters:",
+        "- name: mock", "  cluster:", "    server: " + client.getMasterUrl(),
+        "    insecure-skip-tls-verify: true", "users:", "- name: admin", "  user:",
+        "    token: stand-in", "contexts:", "- name: mock", "  context: {cluster: mock,"
+            + " user: admin}", "current-context: mock"));
   }
 
   private static int freePort() throws Exception {

@@ -74,6 +74,7 @@ class OperationsRemoveTest {
         new Case("{\"nodes\":[\"w1\"],\"with\":\"n;reboot\"}", "remove.with", "is not a node name"),
         new Case("{\"nodes\":[\"w1\",\"w2\"],\"with\":\"cp4\"}", "remove.nodes", "exactly one node"),
         new Case("{\"nodes\":[\"w1\"],\"with\":\"w1\"}", "remove.with", "the node it would replace"),
+        new Case("{\"cleanOrphans\":true,\"with\":\"cp4\"}", "remove.nodes", "is required"),
         new Case("{\"nodes\":[\"w1\"],\"with\":\"cp4\",\"acceptNoFaultTolerance\":true}",
             "remove.acceptNoFaultTolerance", "never needs it"));
     List<String> wrong = new ArrayList<>();

@@ -23,6 +23,7 @@ import dev.graft.server.GraftApplication;
 import dev.graft.server.GraftConfiguration;
 import dev.graft.server.temporal.EmbeddedTemporal;
 import dev.graft.server.temporal.TemporalSettings;
+import dev.graft.server.ui.UiBrowser;
 import dev.graft.server.testing.Prereqs;
 import dev.graft.server.testing.WorkerProcesses;
 import dev.graft.workflows.plan.EtcdMember;
@@ -32,6 +33,7 @@ import io.fabric8.kubernetes.api.model.Node;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import java.net.URI;
 import java.net.http.HttpClient;
+import org.openqa.selenium.By;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.file.Files;
@@ -323,6 +325,18 @@ class RemoveLabTest {
     assertNotEquals(leaderId, after, "leadership moved before the member removal");
     assertTrue(members().stream().anyMatch(m -> m.id().equals(leaderId)), "the member is still there");
     assertEquals("succeeded", step(childSteps(gate, node), "etcd-leader").path("state").asText());
+    // The operation's page in a real browser shows the removal plan: the node, its member, the leader move.
+    try (UiBrowser ui = UiBrowser.start()) {
+      ui.open(base + "/#/op/" + id);
+      String plan = ui.until("the removal plan on the operation's page", d -> d.findElements(By.id("removal-plan"))
+          .stream().map(e -> e.getText()).filter(t -> !t.isBlank()).findFirst().orElse(null));
+      System.out.printf("remove e2e: the UI's removal plan:%n%s%n", plan);
+      assertTrue(plan.contains(node + " (control plane, etcd member " + leaderId + ", the leader): cordon and drain,"
+          + " move etcd leadership, remove etcd member " + leaderId + " by id"), plan);
+      assertTrue(plan.contains("Leader: etcd leader") && plan.contains("hands leadership to"), plan);
+      assertTrue(plan.contains("etcd quorum projection"), plan);
+      ui.screenshot("remove-leader-plan");
+    }
 
     long killedAt = 0;
     // Frozen, the removed member's etcd holds the step's status read for the client's timeout:

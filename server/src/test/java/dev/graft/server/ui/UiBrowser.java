@@ -28,7 +28,7 @@ import org.openqa.selenium.support.ui.WebDriverWait;
  * directory that {@link #close} deletes. Missing programs skip the test, or fail it when
  * GRAFT_REQUIRE_PREREQS=1 (CI).
  */
-final class UiBrowser implements AutoCloseable {
+public final class UiBrowser implements AutoCloseable {
   static final Path CHROMIUM = Path.of("/usr/bin/chromium");
   static final Path CHROMEDRIVER = Path.of("/usr/bin/chromedriver");
   /** Relative to the module: server/target/ui-screenshots. */
@@ -44,7 +44,7 @@ final class UiBrowser implements AutoCloseable {
     this.profile = profile;
   }
 
-  static UiBrowser start() throws IOException {
+  public static UiBrowser start() throws IOException {
     return start(new String[0]);
   }
 
@@ -122,7 +122,12 @@ final class UiBrowser implements AutoCloseable {
     return ((JavascriptExecutor) driver).executeAsyncScript(script, args);
   }
 
-  <T> T until(String what, Function<WebDriver, T> condition) {
+  /** Loads a page of the UI (the lab tests open an operation's page with it). */
+  public void open(String url) {
+    driver.get(url);
+  }
+
+  public <T> T until(String what, Function<WebDriver, T> condition) {
     return until(what, Duration.ofSeconds(30), condition);
   }
 
@@ -159,7 +164,7 @@ final class UiBrowser implements AutoCloseable {
    * Saves a PNG of the whole page (the window grows to the page's height for it, up to 6,000
    * pixels) under target/ui-screenshots; returns its path.
    */
-  Path screenshot(String name) throws IOException {
+  public Path screenshot(String name) throws IOException {
     Files.createDirectories(SCREENSHOTS);
     Path out = SCREENSHOTS.resolve(name + ".png");
     Dimension before = driver.manage().window().getSize();

@@ -181,7 +181,8 @@ public final class Planner {
         for (EtcdMember m : members) {
           if (m.learner()) {
             refuse("etcd-learner-present", displayName(m), "is a learner; finish or remove it"
-                + " before Graft changes membership (one membership change at a time)");
+                + " before Graft changes membership (one membership change at a time): graft remove"
+                + " --clean-orphans removes it by id once an operator approves");
           } else if (!m.healthy()) {
             refuse("etcd-member-unhealthy", displayName(m), "is unhealthy; Graft does not"
                 + " change etcd membership while a member is unhealthy");

@@ -1,5 +1,7 @@
 package dev.graft.workflows.remove;
 
+import dev.graft.workflows.plan.PlanMessage;
+
 /**
  * Something a failed or half-done change left behind, found by the pre-check, with the step that
  * would remove it. Graft removes an orphan only after an operator approves.
@@ -19,6 +21,15 @@ public record Orphan(String kind, String name, String memberId, String detail, S
   /** The id of the step that cleans it: {@code orphan/<kind>/<name>}. */
   public String stepId() {
     return "orphan/" + kind + "/" + name;
+  }
+
+  /**
+   * How a plan reports it (expansion, upgrade and removal plans alike): a warning with code
+   * {@code orphan-<kind>} that names the proposed step and the operation that takes it.
+   */
+  public PlanMessage asWarning() {
+    return new PlanMessage("orphan-" + kind, name, detail + "; proposed step: " + proposed
+        + " (graft remove --clean-orphans takes it once an operator approves approve/orphans)");
   }
 
   @Override

@@ -55,6 +55,11 @@ public record RemovalPlan(
         refusals, acceptNoFaultTolerance, null, false, List.of());
   }
 
+  /** The same plan with more warnings (the orphan pre-check's, found where the cluster was read). */
+  public RemovalPlan withWarnings(List<PlanMessage> more) {
+    return more.isEmpty() ? this : replacedBy(replaceWith, addFirst, more, List.of());
+  }
+
   /** The same plan as a replacement by {@code with}, adding it first or last, with more messages. */
   public RemovalPlan replacedBy(String with, boolean first, List<PlanMessage> moreWarnings,
       List<PlanMessage> moreRefusals) {

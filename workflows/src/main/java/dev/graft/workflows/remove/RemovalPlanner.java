@@ -35,8 +35,9 @@ public final class RemovalPlanner {
     Map<String, ObservedNode> api = new HashMap<>();
     in.nodes().forEach(n -> api.put(n.name(), n));
     Set<String> removing = new LinkedHashSet<>();
-    if (in.remove().isEmpty()) {
-      refusals.add(new PlanMessage("RemoveNothing", null, "name at least one node to remove (--node N)"));
+    if (in.remove().isEmpty() && !in.cleanOrphans()) {
+      refusals.add(new PlanMessage("RemoveNothing", null, "name at least one node to remove (--node N), or ask"
+          + " for the orphans only (--clean-orphans: what earlier changes left behind, after an approval)"));
     }
     List<NodeRemoval> workers = new ArrayList<>();
     List<NodeRemoval> controlPlanes = new ArrayList<>();
@@ -116,12 +117,6 @@ public final class RemovalPlanner {
         leaderMove = "etcd leader " + r.memberName() + " (" + r.memberId() + ") hands leadership to " + to
             + " before its member is removed";
         warnings.add(new PlanMessage("EtcdLeaderMoves", r.name(), leaderMove));
-      }
-    }
-    for (EtcdMember m : in.members()) {
-      if (m.learner()) {
-        warnings.add(new PlanMessage("EtcdLearnerPresent", m.name(), "etcd has learner " + m.id() + " ("
-            + m.peerUrl() + "): the pre-check reports it as an orphan with a proposed step"));
       }
     }
     for (ObservedNode o : in.nodes()) {

@@ -100,7 +100,7 @@ public class RemovalWorkflowImpl extends StepsWorkflow implements RemovalWorkflo
     String message = failure != null ? failure
         : outcome == OperationOutcome.ABORTED ? "aborted; nodes whose etcd member was not removed yet were uncordoned"
         : (with == null ? "" : "replaced by " + with + " (" + (plan.addFirst() ? "added first" : "added after") + "); ")
-            + "removed " + nodes.stream().map(NodeRemoval::name).toList()
+            + (nodes.isEmpty() ? "no node to remove" : "removed " + nodes.stream().map(NodeRemoval::name).toList())
             + (orphans.isEmpty() ? "" : "; orphans found: " + orphans.size());
     LOG.info("removal {} ended {}: {}", r.operationId(), outcome, message);
     return ExpansionSummary.of(r.operationId(), outcome, message, steps.view(), wrappers, childSteps,

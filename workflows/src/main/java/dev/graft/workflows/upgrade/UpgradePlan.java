@@ -42,6 +42,17 @@ public record UpgradePlan(
     return all;
   }
 
+  /** The same plan with more warnings appended (the orphan pre-check's). */
+  public UpgradePlan withWarnings(List<PlanMessage> more) {
+    if (more.isEmpty()) {
+      return this;
+    }
+    List<PlanMessage> all = new java.util.ArrayList<>(warnings);
+    all.addAll(more);
+    return new UpgradePlan(cluster, from, to, controlPlanes, workerBatches, snapshotNode, maxUnavailable,
+        drainTimeout, all, refusals);
+  }
+
   public boolean refused() {
     return !refusals.isEmpty();
   }

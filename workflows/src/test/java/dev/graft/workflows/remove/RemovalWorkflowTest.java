@@ -194,6 +194,25 @@ class RemovalWorkflowTest {
     assertTrue(index("member-remove c1") < index("cordon node6"));
   }
 
+  /** {@code graft remove --clean-orphans} without a node: the orphans go after the approval, nothing else. */
+  @Test
+  void anOrphansOnlyRemovalRemovesTheOrphansAfterApprovalAndTouchesNoNode(TestWorkflowEnvironment env, Worker worker)
+      throws Exception {
+    assertTrue(RemovalPlanner.plan(fleet.input(cluster, List.of(), false)).refusals().stream()
+        .anyMatch(m -> m.code().equals("RemoveNothing")), "no node and no orphans asked for: nothing to do");
+    FakeRemovalFleet.Member learner = new FakeRemovalFleet.Member("c1", "", "https://10.0.0.30:2380");
+    learner.learner = true;
+    fleet.members.put("c1", learner);
+    RemovalWorkflow wf = start(env, worker, request("r9", plan(true), false));
+    await("the orphans' gate waits", () -> wf.progress().state() == OperationState.WAITING_APPROVAL);
+    assertEquals(List.of(), fleet.mutations);
+    wf.decide(new OperatorRequest("approve/orphans", Decision.APPROVE, "otto", "left by the crashed join"));
+    ExpansionResult r = result(wf);
+    assertEquals(OperationOutcome.COMPLETED, r.outcome(), r.message());
+    assertEquals(List.of("member-remove c1"), fleet.mutations);
+    assertTrue(r.message().contains("no node to remove") && r.message().contains("orphans found: 1"), r.message());
+  }
+
   @Test
   void aRemovalAcceptedWithoutFaultToleranceWaitsForAnApprovalAfterTheLeaderMovedBeforeTheMemberGoes(
       TestWorkflowEnvironment env, Worker worker) throws Exception {

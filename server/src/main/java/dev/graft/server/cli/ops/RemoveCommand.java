@@ -12,7 +12,7 @@ import net.sourceforge.argparse4j.inf.Namespace;
 import net.sourceforge.argparse4j.inf.Subparser;
 
 /**
- * {@code graft remove -i INVENTORY --kubeconfig F --node N [--node M …] [--unreachable]
+ * {@code graft remove -i INVENTORY --kubeconfig F (--node N [--node M …] | --clean-orphans) [--unreachable]
  * [--require-approval] [--drain-timeout D] [--clean-orphans] [--accept-no-fault-tolerance] [--watch] [-o json]}: submits a
  * removal ({@code kind: remove}) through the REST API, as {@code graft upgrade} submits an
  * upgrade (same ids, approvals, decisions, watch and exit codes). The server reads the Nodes and
@@ -30,8 +30,8 @@ public final class RemoveCommand extends ApiCommand {
         .help("the cluster's inventory, the nodes to remove included (Graft reaches them and the others through it)");
     s.addArgument("--kubeconfig").dest("kubeconfig").metavar("FILE").required(true)
         .help("admin kubeconfig: Graft reads the Nodes and etcd's members through it");
-    s.addArgument("--node").dest("nodes").metavar("N").action(Arguments.append()).required(true)
-        .help("a node to remove (repeat for several)");
+    s.addArgument("--node").dest("nodes").metavar("N").action(Arguments.append())
+        .help("a node to remove (repeat for several); none with --clean-orphans: only the orphans go");
     s.addArgument("--unreachable").dest("unreachable").action(Arguments.storeTrue())
         .help("the nodes cannot be reached: no drain (the pods left are named), no kubeadm reset");
     s.addArgument("--drain-timeout").dest("drainTimeout").metavar("DURATION")
@@ -50,6 +50,12 @@ public final class RemoveCommand extends ApiCommand {
 
   @Override
   int execute(Namespace ns, ApiClient api, PrintStream out, PrintStream err) throws Exception {
+    List<String> names = ns.getList("nodes") == null ? List.of() : ns.getList("nodes");
+    if (names.isEmpty() && !Boolean.TRUE.equals(ns.getBoolean("cleanOrphans"))) {
+      err.println("graft remove: name a node with --node N, or pass --clean-orphans (without --node) to remove"
+          + " only what earlier changes left behind");
+      return 1;
+    }
     ObjectNode body = OperationSubmit.body(ns, "remove", err);
     if (body == null) {
       return 1;
@@ -57,7 +63,6 @@ public final class RemoveCommand extends ApiCommand {
     ((ObjectNode) body.get("options")).remove("approveEachControlPlane");
     ObjectNode remove = body.putObject("remove");
     ArrayNode nodes = remove.putArray("nodes");
-    List<String> names = ns.getList("nodes");
     names.forEach(nodes::add);
     if (Boolean.TRUE.equals(ns.getBoolean("unreachable"))) {
       remove.put("unreachable", true);
@@ -82,8 +87,10 @@ public final class RemoveCommand extends ApiCommand {
           + (n.path("memberId").isMissingNode() || n.path("memberId").isNull() ? "" : ", etcd member " + n.path("memberId").asText())
           + ")");
     }
-    StringBuilder b = new StringBuilder("removes " + String.join(", ", parts) + " from cluster "
-        + plan.path("cluster").asText());
+    StringBuilder b = new StringBuilder(parts.isEmpty()
+        ? "removes no node from cluster " + plan.path("cluster").asText() + ": only the orphans its pre-check"
+            + " finds, once an operator approves approve/orphans"
+        : "removes " + String.join(", ", parts) + " from cluster " + plan.path("cluster").asText());
     for (JsonNode q : plan.path("quorum")) {
       b.append("\n  ").append(q.path("message").asText());
     }
