@@ -5,7 +5,7 @@ import dev.graft.server.auth.TokenAuthenticator;
 import dev.graft.server.cli.ConfigSourceProvider;
 import dev.graft.server.cli.DevCommand;
 import dev.graft.server.cli.GraftServerCommand;
-import dev.graft.server.cli.lab.LabCommand;
+import dev.graft.server.cli.OptionalLab;
 import dev.graft.server.cli.ops.CliExit;
 import dev.graft.server.cli.ops.DecideCommand;
 import dev.graft.server.cli.ops.ExpandCommand;
@@ -48,6 +48,11 @@ public class GraftApplication extends Application<GraftConfiguration> {
   private java.io.PrintStream stderr = System.err;
 
   public static void main(String[] args) throws Exception {
+    if (OptionalLab.askedForButAbsent(args)) {
+      // The production image has no lab: say why instead of argparse's "invalid choice".
+      System.err.println(OptionalLab.ABSENT);
+      System.exit(1);
+    }
     new GraftApplication().run(args);
   }
 
@@ -89,7 +94,7 @@ public class GraftApplication extends Application<GraftConfiguration> {
     bootstrap.addCommand(new DevCommand(this));
     bootstrap.addCommand(new dev.graft.server.cli.TokenCommand());
     bootstrap.addCommand(new dev.graft.server.cli.PlanCommand());
-    bootstrap.addCommand(new LabCommand());
+    OptionalLab.command().ifPresent(bootstrap::addCommand); // absent from the production image
     bootstrap.addCommand(new dev.graft.server.audit.AuditVerifyCommand(() -> stdout));
     addApiCommands(bootstrap);
   }
