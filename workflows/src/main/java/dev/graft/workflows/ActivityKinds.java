@@ -1,6 +1,6 @@
 package dev.graft.workflows;
 
-import dev.graft.workflows.join.ExecutionPolicy;
+import dev.graft.workflows.step.ExecutionPolicy;
 import io.temporal.activity.ActivityOptions;
 import io.temporal.common.RetryOptions;
 import dev.graft.workflows.step.RetryPlan;

@@ -1,10 +1,10 @@
 package dev.graft.workflows.etcd;
 
 import dev.graft.workflows.ActivityKinds;
-import dev.graft.workflows.join.ExecutionPolicy;
 import dev.graft.workflows.model.EtcdSpec;
 import dev.graft.workflows.model.EtcdTopology;
 import dev.graft.workflows.model.NodeSpec;
+import dev.graft.workflows.step.ExecutionPolicy;
 import dev.graft.workflows.step.OperationOutcome;
 import dev.graft.workflows.step.RetryPlan;
 import dev.graft.workflows.step.StepsWorkflow;

@@ -1,7 +1,6 @@
 package dev.graft.workflows.expand;
 
 import dev.graft.workflows.ActivityKinds;
-import dev.graft.workflows.join.ExecutionPolicy;
 import dev.graft.workflows.join.HostActivities;
 import dev.graft.workflows.join.HostRequest;
 import dev.graft.workflows.join.NodeJoinRequest;
@@ -14,6 +13,7 @@ import dev.graft.workflows.routing.RoutingRequest;
 import dev.graft.workflows.routing.RoutingResult;
 import dev.graft.workflows.routing.RoutingWorkflow;
 import dev.graft.workflows.step.ChildAttention;
+import dev.graft.workflows.step.ExecutionPolicy;
 import dev.graft.workflows.step.OperationChildren;
 import dev.graft.workflows.step.OperationOutcome;
 import dev.graft.workflows.step.Parallel;

@@ -8,7 +8,6 @@ import io.temporal.failure.TemporalFailure;
 import io.temporal.failure.TimeoutFailure;
 import io.temporal.api.enums.v1.RetryState;
 import io.temporal.api.enums.v1.TimeoutType;
-import dev.graft.workflows.join.ExecutionPolicy;
 import java.time.Duration;
 import java.util.function.Function;
 import io.temporal.workflow.Workflow;
