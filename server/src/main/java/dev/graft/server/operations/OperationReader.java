@@ -6,6 +6,7 @@ import dev.graft.workflows.expand.ExpansionProgress;
 import dev.graft.workflows.expand.ExpansionResult;
 import dev.graft.workflows.expand.OperationState;
 import dev.graft.workflows.expand.OperationSummary;
+import dev.graft.workflows.step.Failures;
 import dev.graft.workflows.step.OperatedWorkflow;
 import dev.graft.workflows.step.StepState;
 import dev.graft.workflows.step.StepView;
@@ -131,7 +132,7 @@ public final class OperationReader {
       try {
         ops.addAll(clusterOperations(clusterId));
       } catch (RuntimeException e) {
-        errors.add(Map.of("workflowId", clusterId, "error", rootMessage(e)));
+        errors.add(Map.of("workflowId", clusterId, "error", Failures.rootMessage(e)));
       }
     }
     ops.sort(Comparator.comparing((OperationSummary s) -> s.submittedAtMillis() == null ? 0L
@@ -436,16 +437,5 @@ public final class OperationReader {
 
   static boolean waiting(StepView s) {
     return s.state() == StepState.NEEDS_ATTENTION;
-  }
-
-  static String rootMessage(Throwable t) {
-    Throwable c = t;
-    while (c.getCause() != null && c.getCause() != c) {
-      c = c.getCause();
-    }
-    if (c instanceof io.temporal.failure.ApplicationFailure af) {
-      return af.getOriginalMessage();
-    }
-    return c.getMessage() == null ? c.toString() : c.getMessage();
   }
 }

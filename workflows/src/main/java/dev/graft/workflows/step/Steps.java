@@ -303,7 +303,7 @@ public final class Steps {
     String outcome = workerLost(cause) ? "worker-lost" : cause instanceof TimeoutFailure ? "timed-out" : "failed";
     String error = workerLost(cause)
         ? "no heartbeat from the worker within the heartbeat timeout (worker died or lost Temporal)"
-        : rootMessage(failure);
+        : Failures.rootMessage(failure);
     StepAttempt a = new StepAttempt(step.attempts, step.attemptStartedAt, Workflow.currentTimeMillis(), outcome,
         error, cause instanceof ApplicationFailure af ? af.getType() : typeOf(cause),
         details == null ? null : tailOf(details.outputTail(), ATTEMPT_OUTPUT_LIMIT), null);
@@ -461,7 +461,7 @@ public final class Steps {
                   // A compensation that fails is reported, and the others still run.
                   step.attempts++;
                   step.state = StepState.FAILED;
-                  step.error = rootMessage(e);
+                  step.error = Failures.rootMessage(e);
                   LOG.warn("compensation {} failed: {}", c.id(), step.error);
                 }
                 step.endedAt = Workflow.currentTimeMillis();
@@ -631,16 +631,5 @@ public final class Steps {
 
   private static String typeOf(Throwable t) {
     return t == null ? null : t.getClass().getSimpleName();
-  }
-
-  private static String rootMessage(Throwable t) {
-    Throwable c = t;
-    while (c.getCause() != null) {
-      c = c.getCause();
-    }
-    if (c instanceof ApplicationFailure af) {
-      return af.getOriginalMessage();
-    }
-    return c.getMessage();
   }
 }
