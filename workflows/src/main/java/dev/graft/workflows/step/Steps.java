@@ -64,7 +64,7 @@ public final class Steps {
     final String id;
     final String name;
     final String node;
-    final String kind;
+    final StepKind kind;
     final boolean skippable;
     StepState state = StepState.PENDING;
     int attempts;
@@ -78,7 +78,7 @@ public final class Steps {
     final List<StepAttempt> history = new ArrayList<>();
     Long attemptStartedAt;
 
-    Step(String id, String name, String node, String kind, boolean skippable) {
+    Step(String id, String name, String node, StepKind kind, boolean skippable) {
       this.id = id;
       this.name = name;
       this.node = node;
@@ -95,12 +95,12 @@ public final class Steps {
 
   /** Declares a step ahead of time, so progress shows it as pending before it runs. */
   public void declare(String id, String name, String node, boolean skippable) {
-    steps.computeIfAbsent(id, k -> new Step(id, name, node, "step", skippable));
+    steps.computeIfAbsent(id, k -> new Step(id, name, node, StepKind.STEP, skippable));
   }
 
   /** Declares an approval gate (pending until {@link #gate} reaches it), so it shows in its place. */
   public void declareGate(String id, String name, String node) {
-    steps.computeIfAbsent(id, k -> new Step(id, name, node, "gate", false));
+    steps.computeIfAbsent(id, k -> new Step(id, name, node, StepKind.GATE, false));
   }
 
   /**
@@ -154,7 +154,7 @@ public final class Steps {
   /** {@link #run(String, String, String, boolean, Supplier)} with a retry plan of its own (etcd changes). */
   public <R extends StepResult> R run(
       String id, String name, String node, boolean skippable, RetryPlan plan, Supplier<R> call) {
-    Step step = steps.computeIfAbsent(id, k -> new Step(id, name, node, "step", skippable));
+    Step step = steps.computeIfAbsent(id, k -> new Step(id, name, node, StepKind.STEP, skippable));
     if (step.state.isDone()) {
       return null; // a step already done in this execution is never run again
     }
@@ -353,7 +353,7 @@ public final class Steps {
    */
   public <R extends StepResult> R attempt(
       String id, String name, String node, Supplier<R> call) {
-    Step step = steps.computeIfAbsent(id, k -> new Step(id, name, node, "step", false));
+    Step step = steps.computeIfAbsent(id, k -> new Step(id, name, node, StepKind.STEP, false));
     if (step.state.isDone()) {
       return null;
     }
@@ -373,7 +373,7 @@ public final class Steps {
    * already a voter), so the user sees already-satisfied rather than a step left pending.
    */
   public void satisfied(String id, String name, String node, String summary) {
-    Step step = steps.computeIfAbsent(id, k -> new Step(id, name, node, "step", false));
+    Step step = steps.computeIfAbsent(id, k -> new Step(id, name, node, StepKind.STEP, false));
     if (step.state.isDone()) {
       return;
     }
@@ -389,7 +389,7 @@ public final class Steps {
    * --unreachable} runs no {@code kubeadm reset}): the user sees {@code skipped} and the reason.
    */
   public void notRun(String id, String name, String node, String summary) {
-    Step step = steps.computeIfAbsent(id, k -> new Step(id, name, node, "step", false));
+    Step step = steps.computeIfAbsent(id, k -> new Step(id, name, node, StepKind.STEP, false));
     if (step.state.isDone()) {
       return;
     }
@@ -414,7 +414,7 @@ public final class Steps {
 
   /** An approval gate: waits until an operator approves it (or aborts the operation). */
   public void gate(String id, String name) {
-    Step step = steps.computeIfAbsent(id, k -> new Step(id, name, null, "gate", false));
+    Step step = steps.computeIfAbsent(id, k -> new Step(id, name, null, StepKind.GATE, false));
     if (step.state.isDone()) {
       return;
     }
@@ -450,7 +450,7 @@ public final class Steps {
                 Compensation c = compensations.pop();
                 Step step =
                     steps.computeIfAbsent(
-                        c.id(), k -> new Step(c.id(), c.name(), c.node(), "compensation", false));
+                        c.id(), k -> new Step(c.id(), c.name(), c.node(), StepKind.COMPENSATION, false));
                 step.state = StepState.RUNNING;
                 step.startedAt = Workflow.currentTimeMillis();
                 try {
@@ -533,12 +533,12 @@ public final class Steps {
     }
     switch (request.decision()) {
       case APPROVE -> {
-        if (!"gate".equals(step.kind)) {
+        if (step.kind != StepKind.GATE) {
           throw invalid("approve: step " + step.id + " is not an approval gate");
         }
       }
       case RETRY, SKIP -> {
-        if ("gate".equals(step.kind)) {
+        if (step.kind == StepKind.GATE) {
           throw invalid(request.decision().wire() + ": " + step.id + " is an approval gate; approve or abort it");
         }
         if (request.decision() == Decision.SKIP && !step.skippable) {
@@ -606,12 +606,12 @@ public final class Steps {
 
   public boolean waitingForApproval() {
     return steps.values().stream()
-        .anyMatch(s -> "gate".equals(s.kind) && s.state == StepState.NEEDS_ATTENTION);
+        .anyMatch(s -> s.kind == StepKind.GATE && s.state == StepState.NEEDS_ATTENTION);
   }
 
   public boolean needsAttention() {
     return steps.values().stream()
-        .anyMatch(s -> !"gate".equals(s.kind) && s.state == StepState.NEEDS_ATTENTION);
+        .anyMatch(s -> s.kind != StepKind.GATE && s.state == StepState.NEEDS_ATTENTION);
   }
 
   private static ApplicationFailure invalid(String message) {
