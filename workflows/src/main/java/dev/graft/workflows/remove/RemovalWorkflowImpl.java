@@ -20,7 +20,6 @@ import dev.graft.workflows.step.OperationOutcome;
 import dev.graft.workflows.step.Parallel;
 import dev.graft.workflows.step.StepOutcome;
 import io.temporal.failure.ActivityFailure;
-import io.temporal.failure.ApplicationFailure;
 import io.temporal.workflow.Async;
 import io.temporal.workflow.Workflow;
 import java.util.ArrayList;
@@ -109,7 +108,7 @@ public class RemovalWorkflowImpl extends OperationWorkflow implements RemovalWor
       // is down is back (the projection is made again on a fresh read), or aborts.
       facts = steps.run("precheck/etcd", "etcd quorum projection (live)", null, false, () -> {
         EtcdFacts f = etcd.observe(new ClusterRequest(cluster, etcdAccess));
-        return projected(f, removedIds, plan.acceptNoFaultTolerance());
+        return RemovalChecks.projected(f, removedIds, plan.acceptNoFaultTolerance());
       });
     }
     NodeFacts seen = null;
@@ -172,10 +171,10 @@ public class RemovalWorkflowImpl extends OperationWorkflow implements RemovalWor
     phase = "VERIFICATION";
     if (!etcdAccess.endpoints().isEmpty()) {
       steps.run("verify/etcd", "etcd healthy without the removed members", null, false,
-          () -> verifyEtcd(etcd.observe(new ClusterRequest(cluster, etcdAccess)), removedIds));
+          () -> RemovalChecks.verifyEtcd(etcd.observe(new ClusterRequest(cluster, etcdAccess)), removedIds));
     }
     steps.run("verify/nodes", "the removed Nodes are gone", null, false,
-        () -> verifyNodes(api.nodes(new ClusterNodesRequest(cluster, kubeconfig)), removing));
+        () -> RemovalChecks.verifyNodes(api.nodes(new ClusterNodesRequest(cluster, kubeconfig)), removing));
   }
 
   /** The node a replacement adds, or null for a plain removal (or a request without an expansion plan). */
@@ -206,26 +205,6 @@ public class RemovalWorkflowImpl extends OperationWorkflow implements RemovalWor
         result -> StepOutcome.did("added " + with + ": " + result.message(), "", 1));
   }
 
-  /** The live projection: refused (non-retryable) when a removal would lose quorum on what etcd says now. */
-  static EtcdFacts projected(EtcdFacts f, List<String> removedIds) {
-    return projected(f, removedIds, false);
-  }
-
-  static EtcdFacts projected(EtcdFacts f, List<String> removedIds, boolean acceptNoFaultTolerance) {
-    List<RemovalQuorum.Voter> voters = f.members().stream()
-        .map(m -> new RemovalQuorum.Voter(m.id(), m.name() == null || m.name().isEmpty() ? m.id() : m.name(),
-            m.healthy(), m.learner()))
-        .toList();
-    List<RemovalQuorum.Projection> p = RemovalQuorum.project(voters, removedIds, acceptNoFaultTolerance);
-    List<String> lines = p.stream().map(RemovalQuorum.Projection::line).toList();
-    if (p.stream().anyMatch(x -> !x.allowed())) {
-      throw ApplicationFailure.newNonRetryableFailure("etcd now: " + String.join("; ", lines), "RemovalLosesQuorum");
-    }
-    return new EtcdFacts(f.members(), f.leaderId(), f.table(), lines.isEmpty()
-        ? "no etcd member to remove; leader " + f.leaderId() : String.join("; ", lines) + "; leader " + f.leaderId(),
-        f.attempt());
-  }
-
   private StepOutcome cleanOrphan(Orphan o, RemovalHostActivities host, RemovalApiActivities api,
       RemovalEtcdActivities etcd) {
     String cluster = request.cluster().name();
@@ -233,11 +212,10 @@ public class RemovalWorkflowImpl extends OperationWorkflow implements RemovalWor
       case Orphan.LEARNER, Orphan.MEMBER_WITHOUT_NODE -> etcd.removeMember(
           new MemberIdRequest(cluster, etcdAccess, o.name(), o.memberId(), null, List.of()));
       case Orphan.NODE_WITHOUT_HOST -> api.deleteNode(new RemovalNodeRequest(cluster, request.cluster().kubeconfig(),
-          new NodeSpec(o.name(), null, null, null, null, null, null, null), null));
+          NodeSpec.named(o.name()), null));
       default -> host.reset(new RemovalHostRequest(cluster, request.operationId(),
           request.cluster().nodes().stream().filter(n -> n.name().equals(o.name())).findFirst()
-              .map(n -> new NodeSpec(n.name(), n.address(), n.ip(), n.roles(), request.cluster().sshFor(n), n.labels(),
-                  n.taints(), n.podCidr()))
+              .map(n -> n.withSsh(request.cluster().sshFor(n)))
               .orElseThrow()));
     };
   }
@@ -253,34 +231,6 @@ public class RemovalWorkflowImpl extends OperationWorkflow implements RemovalWor
         ChildSteps.child(NodeRemovalRequest.workflowId(request.operationId(), name), "the removal of " + name,
             NodeRemovalWorkflow.class, c -> Async.function(c::remove, in)),
         result -> ChildStepResult.of("removed", result.steps()));
-  }
-
-  static StepOutcome verifyEtcd(EtcdFacts f, List<String> removedIds) {
-    List<String> problems = new ArrayList<>();
-    f.members().forEach(m -> {
-      if (removedIds.contains(m.id())) {
-        problems.add("removed member " + m.id() + " (" + m.name() + ") is still listed");
-      } else if (m.learner()) {
-        problems.add(m.name() + " is a learner");
-      } else if (!m.healthy()) {
-        problems.add(m.name() + " (" + m.id() + ") is unhealthy");
-      }
-    });
-    if (!problems.isEmpty()) {
-      throw ApplicationFailure.newNonRetryableFailure("etcd after the removal: " + String.join("; ", problems),
-          "RemovalNotVerified");
-    }
-    return StepOutcome.did(f.members().size() + " healthy voters ("
-        + String.join(", ", f.members().stream().map(m -> m.name() + " " + m.id()).toList()) + "), leader "
-        + f.leaderId(), f.table(), 1);
-  }
-
-  static StepOutcome verifyNodes(NodeFacts f, List<String> removing) {
-    List<String> still = f.nodes().stream().map(n -> n.name()).filter(removing::contains).toList();
-    if (!still.isEmpty()) {
-      throw ApplicationFailure.newNonRetryableFailure("Nodes still in the API: " + still, "RemovalNotVerified");
-    }
-    return StepOutcome.did("none of " + removing + " is a Node; " + f.nodes().size() + " Node(s) left", "", 1);
   }
 
   @Override
