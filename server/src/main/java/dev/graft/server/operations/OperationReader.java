@@ -1,7 +1,7 @@
 package dev.graft.server.operations;
 
 import dev.graft.server.temporal.TemporalConnection;
-import dev.graft.workflows.expand.ClusterWorkflow;
+import dev.graft.workflows.cluster.ClusterWorkflow;
 import dev.graft.workflows.expand.ExpansionProgress;
 import dev.graft.workflows.expand.ExpansionResult;
 import dev.graft.workflows.expand.OperationState;

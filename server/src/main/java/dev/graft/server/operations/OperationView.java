@@ -4,10 +4,10 @@ import com.fasterxml.jackson.annotation.JsonProperty;
 import dev.graft.workflows.expand.ExpansionResult;
 import dev.graft.workflows.expand.OperationState;
 import dev.graft.workflows.plan.ExpansionPlan;
+import dev.graft.workflows.plan.UpgradePlan;
 import dev.graft.workflows.step.StepKind;
 import dev.graft.workflows.step.StepState;
 import dev.graft.workflows.step.StepView;
-import dev.graft.workflows.upgrade.UpgradePlan;
 import java.util.ArrayList;
 import java.util.List;
 
@@ -37,7 +37,7 @@ public record OperationView(
     String runId,
     List<Live> live,
     UpgradePlan upgrade,
-    dev.graft.workflows.remove.RemovalPlan removal) {
+    dev.graft.workflows.plan.RemovalPlan removal) {
 
   /** An expansion's or an upgrade's view (no removal plan). */
   public OperationView(String id, String cluster, String kind, OperationState state, String phase,

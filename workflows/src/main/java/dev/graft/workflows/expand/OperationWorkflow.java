@@ -2,13 +2,13 @@ package dev.graft.workflows.expand;
 
 import dev.graft.workflows.ActivityKinds;
 import dev.graft.workflows.plan.ExpansionPlan;
-import dev.graft.workflows.remove.RemovalPlan;
+import dev.graft.workflows.plan.RemovalPlan;
+import dev.graft.workflows.plan.UpgradePlan;
 import dev.graft.workflows.step.ChildAttention;
 import dev.graft.workflows.step.ChildSteps;
 import dev.graft.workflows.step.ExecutionPolicy;
 import dev.graft.workflows.step.OperationOutcome;
 import dev.graft.workflows.step.StepsWorkflow;
-import dev.graft.workflows.upgrade.UpgradePlan;
 import io.temporal.workflow.Workflow;
 import java.util.Collection;
 import java.util.List;

@@ -2,6 +2,7 @@ package dev.graft.workflows.remove;
 
 import dev.graft.workflows.model.EtcdSpec;
 import dev.graft.workflows.model.NodeSpec;
+import dev.graft.workflows.plan.NodeRemoval;
 import dev.graft.workflows.step.ExecutionPolicy;
 import java.time.Duration;
 import java.util.List;

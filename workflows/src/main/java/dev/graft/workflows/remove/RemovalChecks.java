@@ -1,5 +1,6 @@
 package dev.graft.workflows.remove;
 
+import dev.graft.workflows.plan.RemovalQuorum;
 import dev.graft.workflows.step.StepOutcome;
 import io.temporal.failure.ApplicationFailure;
 import java.util.ArrayList;

@@ -1,6 +1,7 @@
 package dev.graft.workflows.remove;
 
 import dev.graft.workflows.etcd.ClusterRequest;
+import dev.graft.workflows.plan.RemovalQuorum;
 import dev.graft.workflows.step.StepOutcome;
 import io.temporal.activity.ActivityInterface;
 

@@ -14,6 +14,8 @@ import dev.graft.workflows.model.ClusterSpec;
 import dev.graft.workflows.model.EtcdSpec;
 import dev.graft.workflows.model.NodeSpec;
 import dev.graft.workflows.model.ValidationOverrides;
+import dev.graft.workflows.plan.NodeRemoval;
+import dev.graft.workflows.plan.RemovalPlan;
 import dev.graft.workflows.step.ChildSteps;
 import dev.graft.workflows.step.ExecutionPolicy;
 import dev.graft.workflows.step.OperationOutcome;

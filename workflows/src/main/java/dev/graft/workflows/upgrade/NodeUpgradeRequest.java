@@ -1,5 +1,6 @@
 package dev.graft.workflows.upgrade;
 
+import dev.graft.workflows.plan.NodeUpgrade;
 import dev.graft.workflows.step.ExecutionPolicy;
 import java.time.Duration;
 

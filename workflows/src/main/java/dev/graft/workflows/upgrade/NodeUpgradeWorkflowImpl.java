@@ -2,6 +2,7 @@ package dev.graft.workflows.upgrade;
 
 import dev.graft.workflows.ActivityKinds;
 import dev.graft.workflows.join.NodeJoinResult;
+import dev.graft.workflows.plan.NodeUpgrade;
 import dev.graft.workflows.step.AttentionReporter;
 import dev.graft.workflows.step.ExecutionPolicy;
 import dev.graft.workflows.step.OperationOutcome;

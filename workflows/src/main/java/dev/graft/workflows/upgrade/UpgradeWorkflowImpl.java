@@ -10,6 +10,8 @@ import dev.graft.workflows.expand.OperationRequest;
 import dev.graft.workflows.expand.OperationWorkflow;
 import dev.graft.workflows.model.EtcdSpec;
 import dev.graft.workflows.model.NodeSpec;
+import dev.graft.workflows.plan.NodeUpgrade;
+import dev.graft.workflows.plan.UpgradePlan;
 import dev.graft.workflows.step.ChildSteps;
 import dev.graft.workflows.step.ExecutionPolicy;
 import dev.graft.workflows.step.OperationOutcome;

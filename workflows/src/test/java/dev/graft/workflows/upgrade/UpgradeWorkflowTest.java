@@ -12,6 +12,7 @@ import dev.graft.workflows.expand.OperationRequest;
 import dev.graft.workflows.expand.OperationState;
 import dev.graft.workflows.model.ClusterSpec;
 import dev.graft.workflows.model.NodeSpec;
+import dev.graft.workflows.plan.UpgradePlan;
 import dev.graft.workflows.step.Decision;
 import dev.graft.workflows.step.ExecutionPolicy;
 import dev.graft.workflows.step.HistoryFixtures;

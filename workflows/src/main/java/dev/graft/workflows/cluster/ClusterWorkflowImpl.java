@@ -1,8 +1,13 @@
-package dev.graft.workflows.expand;
+package dev.graft.workflows.cluster;
 
 import dev.graft.workflows.audit.ArchiveRequest;
 import dev.graft.workflows.audit.ArchiveResult;
 import dev.graft.workflows.audit.AuditArchiveActivities;
+import dev.graft.workflows.expand.ExpansionResult;
+import dev.graft.workflows.expand.ExpansionWorkflow;
+import dev.graft.workflows.expand.OperationRequest;
+import dev.graft.workflows.expand.OperationState;
+import dev.graft.workflows.expand.OperationSummary;
 import dev.graft.workflows.step.Failures;
 import dev.graft.workflows.step.OperationOutcome;
 import io.temporal.activity.ActivityOptions;
