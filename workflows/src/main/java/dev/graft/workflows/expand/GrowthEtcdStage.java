@@ -1,6 +1,7 @@
 package dev.graft.workflows.expand;
 
 import dev.graft.workflows.ActivityKinds;
+import dev.graft.workflows.FailureTypes;
 import dev.graft.workflows.etcd.ApiServerRequest;
 import dev.graft.workflows.etcd.ClusterRequest;
 import dev.graft.workflows.etcd.EtcdActivities;
@@ -113,7 +114,7 @@ public final class GrowthEtcdStage implements EtcdStage {
       throw ApplicationFailure.newNonRetryableFailure(
           "etcd has " + h.clientUrls().size() + " voters, the plan ends with " + r.expectedVoters() + " ("
               + String.join(", ", h.clientUrls()) + ")",
-          "EtcdVotersNotAsPlanned");
+          FailureTypes.ETCD_VOTERS_NOT_AS_PLANNED);
     }
     boolean external = r.etcd().topology() == EtcdTopology.EXTERNAL;
     StepOutcome api = host.verifyApiServers(

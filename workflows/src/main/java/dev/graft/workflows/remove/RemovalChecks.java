@@ -1,5 +1,6 @@
 package dev.graft.workflows.remove;
 
+import dev.graft.workflows.FailureTypes;
 import dev.graft.workflows.plan.RemovalQuorum;
 import dev.graft.workflows.step.StepOutcome;
 import io.temporal.failure.ApplicationFailure;
@@ -23,7 +24,7 @@ final class RemovalChecks {
     List<RemovalQuorum.Projection> p = RemovalQuorum.project(voters, removedIds, acceptNoFaultTolerance);
     List<String> lines = p.stream().map(RemovalQuorum.Projection::line).toList();
     if (p.stream().anyMatch(x -> !x.allowed())) {
-      throw ApplicationFailure.newNonRetryableFailure("etcd now: " + String.join("; ", lines), "RemovalLosesQuorum");
+      throw ApplicationFailure.newNonRetryableFailure("etcd now: " + String.join("; ", lines), FailureTypes.REMOVAL_LOSES_QUORUM);
     }
     return new EtcdFacts(f.members(), f.leaderId(), f.table(), lines.isEmpty()
         ? "no etcd member to remove; leader " + f.leaderId() : String.join("; ", lines) + "; leader " + f.leaderId(),
@@ -43,7 +44,7 @@ final class RemovalChecks {
     });
     if (!problems.isEmpty()) {
       throw ApplicationFailure.newNonRetryableFailure("etcd after the removal: " + String.join("; ", problems),
-          "RemovalNotVerified");
+          FailureTypes.REMOVAL_NOT_VERIFIED);
     }
     return StepOutcome.did(f.members().size() + " healthy voters ("
         + String.join(", ", f.members().stream().map(m -> m.name() + " " + m.id()).toList()) + "), leader "
@@ -53,7 +54,7 @@ final class RemovalChecks {
   static StepOutcome verifyNodes(NodeFacts f, List<String> removing) {
     List<String> still = f.nodes().stream().map(n -> n.name()).filter(removing::contains).toList();
     if (!still.isEmpty()) {
-      throw ApplicationFailure.newNonRetryableFailure("Nodes still in the API: " + still, "RemovalNotVerified");
+      throw ApplicationFailure.newNonRetryableFailure("Nodes still in the API: " + still, FailureTypes.REMOVAL_NOT_VERIFIED);
     }
     return StepOutcome.did("none of " + removing + " is a Node; " + f.nodes().size() + " Node(s) left", "", 1);
   }

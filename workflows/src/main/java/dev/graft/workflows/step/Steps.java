@@ -1,5 +1,6 @@
 package dev.graft.workflows.step;
 
+import dev.graft.workflows.FailureTypes;
 import io.temporal.failure.ActivityFailure;
 import io.temporal.failure.ApplicationFailure;
 import io.temporal.failure.CanceledFailure;
@@ -615,7 +616,7 @@ public final class Steps {
   }
 
   private static ApplicationFailure invalid(String message) {
-    return ApplicationFailure.newNonRetryableFailure(message, "InvalidDecision");
+    return ApplicationFailure.newNonRetryableFailure(message, FailureTypes.INVALID_DECISION);
   }
 
   private static String tail(String s) {

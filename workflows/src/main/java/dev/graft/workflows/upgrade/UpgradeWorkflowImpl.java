@@ -1,6 +1,7 @@
 package dev.graft.workflows.upgrade;
 
 import dev.graft.workflows.ActivityKinds;
+import dev.graft.workflows.FailureTypes;
 import dev.graft.workflows.etcd.ClusterRequest;
 import dev.graft.workflows.etcd.EtcdActivities;
 import dev.graft.workflows.expand.ChildStepResult;
@@ -169,7 +170,7 @@ public class UpgradeWorkflowImpl extends OperationWorkflow implements UpgradeWor
     }
     if (!off.isEmpty()) {
       throw ApplicationFailure.newNonRetryableFailure(
-          "not every node is Ready at " + plan.to() + ": " + String.join("; ", off), "UpgradeNotVerified");
+          "not every node is Ready at " + plan.to() + ": " + String.join("; ", off), FailureTypes.UPGRADE_NOT_VERIFIED);
     }
     return StepOutcome.did("all " + nodes.size() + " nodes Ready at " + plan.to(), "", 1);
   }
