@@ -1,6 +1,6 @@
 package dev.graft.workflows;
 
-import dev.graft.workflows.join.ExecutionPolicy;
+import dev.graft.workflows.step.ExecutionPolicy;
 import io.temporal.activity.ActivityOptions;
 import io.temporal.common.RetryOptions;
 import dev.graft.workflows.step.RetryPlan;
@@ -14,15 +14,15 @@ import java.util.Set;
 public final class ActivityKinds {
   /** Failure types no retry can fix: trust, configuration and input problems. */
   public static final String[] NON_RETRYABLE = {
-    "SshHostKeyMismatch",
-    "SshHostKeyUnknown",
-    "SshKeyUnreadable",
-    "SshAuthFailed",
-    "SshConfigInvalid",
-    "InvalidInput",
-    "PrecheckFailed",
-    "KubeconfigUnreadable",
-    "KubeForbidden"
+    FailureTypes.SSH_HOST_KEY_MISMATCH,
+    FailureTypes.SSH_HOST_KEY_UNKNOWN,
+    FailureTypes.SSH_KEY_UNREADABLE,
+    FailureTypes.SSH_AUTH_FAILED,
+    FailureTypes.SSH_CONFIG_INVALID,
+    FailureTypes.INVALID_INPUT,
+    FailureTypes.PRECHECK_FAILED,
+    FailureTypes.KUBECONFIG_UNREADABLE,
+    FailureTypes.KUBE_FORBIDDEN
   };
 
   private ActivityKinds() {}

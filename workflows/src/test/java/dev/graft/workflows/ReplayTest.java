@@ -28,7 +28,7 @@ class ReplayTest {
           dev.graft.workflows.routing.RoutingBatchWorkflowImpl.class,
           dev.graft.workflows.etcd.EtcdGrowthWorkflowImpl.class,
           dev.graft.workflows.expand.ExpansionWorkflowImpl.class,
-          dev.graft.workflows.expand.ClusterWorkflowImpl.class,
+          dev.graft.workflows.cluster.ClusterWorkflowImpl.class,
           dev.graft.workflows.upgrade.UpgradeWorkflowImpl.class,
           dev.graft.workflows.upgrade.NodeUpgradeWorkflowImpl.class,
           dev.graft.workflows.remove.RemovalWorkflowImpl.class,

@@ -3,7 +3,7 @@ package dev.graft.activities.kube;
 import dev.graft.workflows.join.NodeObjectActivities;
 import dev.graft.workflows.join.NodeObjectRequest;
 import dev.graft.workflows.join.ReadyRequest;
-import dev.graft.workflows.join.StepOutcome;
+import dev.graft.workflows.step.StepOutcome;
 import io.fabric8.kubernetes.api.model.Node;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.KubernetesClientException;

@@ -2,8 +2,8 @@ package dev.graft.activities.kube;
 
 import dev.graft.workflows.expand.NodesReadyRequest;
 import dev.graft.workflows.expand.VerifyActivities;
-import dev.graft.workflows.join.StepOutcome;
 import dev.graft.workflows.step.StepFailureDetails;
+import dev.graft.workflows.step.StepOutcome;
 import io.fabric8.kubernetes.api.model.Node;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.KubernetesClientException;

@@ -2,6 +2,7 @@ package dev.graft.server.cli;
 
 import dev.graft.server.GraftConfiguration;
 import dev.graft.server.Mode;
+import dev.graft.workflows.step.Failures;
 import io.dropwizard.core.Application;
 import io.dropwizard.core.cli.Cli;
 import io.dropwizard.core.cli.ServerCommand;
@@ -65,7 +66,7 @@ public class GraftServerCommand extends ServerCommand<GraftConfiguration> {
   public void onError(Cli cli, Namespace namespace, Throwable e) {
     if (e instanceof PortInUseException || PortCheck.isBindFailure(e)) {
       String what =
-          e instanceof PortInUseException p ? String.join(", ", p.busy()) : rootMessage(e);
+          e instanceof PortInUseException p ? String.join(", ", p.busy()) : Failures.rootMessage(e);
       cli.getStdErr()
           .println(
               "graft "
@@ -79,14 +80,6 @@ public class GraftServerCommand extends ServerCommand<GraftConfiguration> {
       return;
     }
     super.onError(cli, namespace, e);
-  }
-
-  private static String rootMessage(Throwable e) {
-    Throwable c = e;
-    while (c.getCause() != null) {
-      c = c.getCause();
-    }
-    return String.valueOf(c.getMessage());
   }
 
   /** Thrown before start when a port this command needs is taken. */

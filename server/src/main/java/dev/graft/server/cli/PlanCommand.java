@@ -18,7 +18,7 @@ import dev.graft.server.planning.ClusterObserver;
 import dev.graft.server.planning.PlanningException;
 import dev.graft.server.planning.PlanningService;
 import dev.graft.server.security.ServerFiles;
-import dev.graft.workflows.join.ExecutionPolicy;
+import dev.graft.workflows.step.ExecutionPolicy;
 import dev.graft.workflows.plan.PlanOptions;
 import io.dropwizard.core.cli.Cli;
 import io.dropwizard.core.cli.Command;

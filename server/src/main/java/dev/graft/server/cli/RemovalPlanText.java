@@ -2,9 +2,9 @@ package dev.graft.server.cli;
 
 import dev.graft.server.inventory.ImportedInventory;
 import dev.graft.workflows.plan.ExpansionPlan;
-import dev.graft.workflows.remove.NodeRemoval;
-import dev.graft.workflows.remove.RemovalPlan;
-import dev.graft.workflows.remove.RemovalQuorum;
+import dev.graft.workflows.plan.NodeRemoval;
+import dev.graft.workflows.plan.RemovalPlan;
+import dev.graft.workflows.plan.RemovalQuorum;
 
 /**
  * Renders a removal (or replacement) plan for people, in the order the removal runs: pre-checks

@@ -1,8 +1,8 @@
 package dev.graft.server.cli;
 
 import dev.graft.server.inventory.ImportedInventory;
-import dev.graft.workflows.upgrade.NodeUpgrade;
-import dev.graft.workflows.upgrade.UpgradePlan;
+import dev.graft.workflows.plan.NodeUpgrade;
+import dev.graft.workflows.plan.UpgradePlan;
 import java.util.List;
 import java.util.stream.Collectors;
 

@@ -5,6 +5,7 @@ import dev.graft.server.operations.OperationView;
 import dev.graft.workflows.expand.OperationState;
 import dev.graft.workflows.expand.OperationSummary;
 import dev.graft.workflows.step.StepAttempt;
+import dev.graft.workflows.step.StepKind;
 import dev.graft.workflows.step.StepState;
 import dev.graft.workflows.step.StepView;
 import io.dropwizard.lifecycle.Managed;
@@ -204,7 +205,7 @@ public final class OperationMetrics implements Managed {
       if (s.state() != StepState.NEEDS_ATTENTION) {
         continue;
       }
-      Long t = "gate".equals(s.kind()) ? s.startedAtMillis()
+      Long t = s.kind() == StepKind.GATE ? s.startedAtMillis()
           : s.endedAtMillis() != null ? s.endedAtMillis() : s.startedAtMillis();
       if (t != null && (since == null || t < since)) {
         since = t;

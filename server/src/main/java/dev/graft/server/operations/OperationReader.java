@@ -1,11 +1,13 @@
 package dev.graft.server.operations;
 
 import dev.graft.server.temporal.TemporalConnection;
-import dev.graft.workflows.expand.ClusterWorkflow;
+import dev.graft.workflows.cluster.ClusterWorkflow;
 import dev.graft.workflows.expand.ExpansionProgress;
 import dev.graft.workflows.expand.ExpansionResult;
 import dev.graft.workflows.expand.OperationState;
+import dev.graft.workflows.expand.OperationStates;
 import dev.graft.workflows.expand.OperationSummary;
+import dev.graft.workflows.step.Failures;
 import dev.graft.workflows.step.OperatedWorkflow;
 import dev.graft.workflows.step.StepState;
 import dev.graft.workflows.step.StepView;
@@ -131,7 +133,7 @@ public final class OperationReader {
       try {
         ops.addAll(clusterOperations(clusterId));
       } catch (RuntimeException e) {
-        errors.add(Map.of("workflowId", clusterId, "error", rootMessage(e)));
+        errors.add(Map.of("workflowId", clusterId, "error", Failures.rootMessage(e)));
       }
     }
     ops.sort(Comparator.comparing((OperationSummary s) -> s.submittedAtMillis() == null ? 0L
@@ -206,9 +208,10 @@ public final class OperationReader {
   }
 
   /**
-   * One operation: its plan and state, its own steps, and each child's steps. The state says
-   * needs-attention when any step of any child waits for a decision (a node's join parks in its
-   * own workflow; the expansion itself only waits for it), and waiting-approval at a gate.
+   * One operation: its plan and state, its own steps, and each child's steps. The state is
+   * {@link OperationStates#of}'s (as the workflow's own), from the steps read here: needs-attention
+   * when any step of the operation or of a child is parked for a decision (a node's join parks in
+   * its own workflow; the expansion itself only waits for it), else waiting-approval at a gate.
    */
   public OperationView detail(String id) {
     Optional<WorkflowExecutionInfo> info = describe(temporal, id);
@@ -256,14 +259,8 @@ public final class OperationReader {
           .replace("WORKFLOW_EXECUTION_STATUS_", "").toLowerCase();
     }
     if (state != null && !state.terminal()) {
-      boolean gate = own.stream().anyMatch(s -> waiting(s) && "gate".equals(s.kind()))
-          || children.stream().flatMap(c -> c.steps().stream())
-              .anyMatch(s -> waiting(s) && "gate".equals(s.kind()));
-      boolean attention = own.stream().anyMatch(s -> waiting(s) && !"gate".equals(s.kind()))
-          || children.stream().anyMatch(OperationView.Child::needsAttention);
-      state = attention ? OperationState.NEEDS_ATTENTION
-          : gate ? OperationState.WAITING_APPROVAL
-          : state == OperationState.NEEDS_ATTENTION ? OperationState.RUNNING : state;
+      state = OperationStates.of(state, own, children.stream().anyMatch(OperationView.Child::needsAttention),
+          children.stream().anyMatch(OperationView.Child::waitingApproval));
     }
     String cluster = progress.plan() != null ? progress.plan().clusterName()
         : progress.upgrade() != null ? progress.upgrade().cluster()
@@ -436,16 +433,5 @@ public final class OperationReader {
 
   static boolean waiting(StepView s) {
     return s.state() == StepState.NEEDS_ATTENTION;
-  }
-
-  static String rootMessage(Throwable t) {
-    Throwable c = t;
-    while (c.getCause() != null && c.getCause() != c) {
-      c = c.getCause();
-    }
-    if (c instanceof io.temporal.failure.ApplicationFailure af) {
-      return af.getOriginalMessage();
-    }
-    return c.getMessage() == null ? c.toString() : c.getMessage();
   }
 }

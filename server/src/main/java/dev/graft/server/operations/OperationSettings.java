@@ -35,8 +35,8 @@ public class OperationSettings {
   }
 
   /** The execution policy every operation submitted here runs with. */
-  public dev.graft.workflows.join.ExecutionPolicy policy() {
-    return new dev.graft.workflows.join.ExecutionPolicy(stepMaxAttempts, null, null, null,
+  public dev.graft.workflows.step.ExecutionPolicy policy() {
+    return new dev.graft.workflows.step.ExecutionPolicy(stepMaxAttempts, null, null, null,
         java.time.Duration.ofMillis(heartbeatTimeout.toMilliseconds()));
   }
 }

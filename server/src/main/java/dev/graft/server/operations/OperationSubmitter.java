@@ -13,9 +13,8 @@ import dev.graft.server.inventory.InventoryValidator;
 import dev.graft.server.planning.PlanningException;
 import dev.graft.server.planning.PlanningService;
 import dev.graft.server.security.ServerFiles;
-import dev.graft.workflows.join.ExecutionPolicy;
 import dev.graft.server.temporal.TemporalConnection;
-import dev.graft.workflows.expand.ClusterWorkflow;
+import dev.graft.workflows.cluster.ClusterWorkflow;
 import dev.graft.workflows.expand.ExpansionOptions;
 import dev.graft.workflows.expand.OperationRequest;
 import dev.graft.workflows.model.ClusterSpec;
@@ -23,7 +22,8 @@ import dev.graft.workflows.model.NodeSpec;
 import dev.graft.workflows.model.SshSpec;
 import dev.graft.workflows.plan.ExpansionPlan;
 import dev.graft.workflows.plan.PlanOptions;
-import dev.graft.workflows.upgrade.UpgradePlan;
+import dev.graft.workflows.plan.UpgradePlan;
+import dev.graft.workflows.step.ExecutionPolicy;
 import com.fasterxml.jackson.databind.cfg.CoercionAction;
 import com.fasterxml.jackson.databind.cfg.CoercionInputShape;
 import com.fasterxml.jackson.databind.type.LogicalType;
@@ -109,7 +109,7 @@ public final class OperationSubmitter {
    * whether it existed already.
    */
   public record Submitted(String id, String cluster, String requestId, boolean existing,
-      ExpansionPlan plan, UpgradePlan upgrade, dev.graft.workflows.remove.RemovalPlan removal) {
+      ExpansionPlan plan, UpgradePlan upgrade, dev.graft.workflows.plan.RemovalPlan removal) {
     public Submitted(String id, String cluster, String requestId, boolean existing, ExpansionPlan plan,
         UpgradePlan upgrade) {
       this(id, cluster, requestId, existing, plan, upgrade, null);

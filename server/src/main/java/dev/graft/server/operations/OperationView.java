@@ -4,9 +4,10 @@ import com.fasterxml.jackson.annotation.JsonProperty;
 import dev.graft.workflows.expand.ExpansionResult;
 import dev.graft.workflows.expand.OperationState;
 import dev.graft.workflows.plan.ExpansionPlan;
+import dev.graft.workflows.plan.UpgradePlan;
+import dev.graft.workflows.step.StepKind;
 import dev.graft.workflows.step.StepState;
 import dev.graft.workflows.step.StepView;
-import dev.graft.workflows.upgrade.UpgradePlan;
 import java.util.ArrayList;
 import java.util.List;
 
@@ -36,7 +37,7 @@ public record OperationView(
     String runId,
     List<Live> live,
     UpgradePlan upgrade,
-    dev.graft.workflows.remove.RemovalPlan removal) {
+    dev.graft.workflows.plan.RemovalPlan removal) {
 
   /** An expansion's or an upgrade's view (no removal plan). */
   public OperationView(String id, String cluster, String kind, OperationState state, String phase,
@@ -66,12 +67,12 @@ public record OperationView(
   public record Child(String key, String workflowId, String node, List<StepView> steps) {
     @JsonProperty("needsAttention")
     public boolean needsAttention() {
-      return steps.stream().anyMatch(s -> s.state() == StepState.NEEDS_ATTENTION && !"gate".equals(s.kind()));
+      return steps.stream().anyMatch(s -> s.state() == StepState.NEEDS_ATTENTION && s.kind() != StepKind.GATE);
     }
 
     @JsonProperty("waitingApproval")
     public boolean waitingApproval() {
-      return steps.stream().anyMatch(s -> s.state() == StepState.NEEDS_ATTENTION && "gate".equals(s.kind()));
+      return steps.stream().anyMatch(s -> s.state() == StepState.NEEDS_ATTENTION && s.kind() == StepKind.GATE);
     }
   }
 
@@ -98,7 +99,7 @@ public record OperationView(
 
   private static List<String> commands(String id, String node, StepView s) {
     String where = (node == null ? "" : " --node " + node) + " --step " + s.id();
-    if ("gate".equals(s.kind())) {
+    if (s.kind() == StepKind.GATE) {
       return List.of("graft approve " + id + where, "graft abort " + id);
     }
     List<String> out = new ArrayList<>();

@@ -2,6 +2,7 @@ package dev.graft.server.operations;
 
 import dev.graft.workflows.expand.ExpansionProgress;
 import dev.graft.workflows.step.Decision;
+import dev.graft.workflows.step.Failures;
 import dev.graft.workflows.step.OperatorAction;
 import dev.graft.workflows.step.OperatorRequest;
 import dev.graft.workflows.step.StepView;
@@ -42,12 +43,12 @@ public final class OperatorDecisions {
       OperatorAction action = reader.stub(target).update("decide", OperatorAction.class, request);
       return new Sent(id, target, action);
     } catch (WorkflowUpdateException e) {
-      throw ApiProblem.of(409, OperationReader.rootMessage(e));
+      throw ApiProblem.of(409, Failures.rootMessage(e));
     } catch (WorkflowNotFoundException e) {
       throw ApiProblem.of(409, target + " is not running (it ended, or has not started yet)");
     } catch (io.temporal.client.WorkflowServiceException e) {
       throw ApiProblem.of(409, decision.wire() + " on " + target + " was not accepted: "
-          + OperationReader.rootMessage(e));
+          + Failures.rootMessage(e));
     }
   }
 

@@ -1,6 +1,7 @@
 package dev.graft.server.architecture;
 
 import static com.tngtech.archunit.lang.syntax.ArchRuleDefinition.noClasses;
+import static com.tngtech.archunit.library.dependencies.SlicesRuleDefinition.slices;
 
 import com.tngtech.archunit.core.domain.JavaClasses;
 import com.tngtech.archunit.core.importer.ClassFileImporter;
@@ -62,6 +63,15 @@ class ArchitectureTest {
             "dev.graft.lab..", "io.grpc..", "io.fabric8..", "io.etcd..", "org.apache.sshd..", "io.dropwizard..")
         .because("the workflows module is the pure core: side effects live in activities")
         .check(main);
+  }
+
+  /**
+   * The workflows packages point one way (step and model at the bottom, the operations above them,
+   * the cluster workflow on top): a cycle would let a change anywhere in it ripple everywhere in it.
+   */
+  @Test
+  void workflowPackagesHaveNoCycles() {
+    slices().matching("dev.graft.workflows.(*)..").should().beFreeOfCycles().check(main);
   }
 
   @Test

@@ -12,7 +12,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.graft.server.GraftConfiguration;
 import dev.graft.server.temporal.GraftWorker;
-import dev.graft.workflows.join.StepOutcome;
+import dev.graft.workflows.step.StepOutcome;
 import dev.graft.workflows.step.Steps;
 import io.dropwizard.logging.common.ConsoleAppenderFactory;
 import io.dropwizard.logging.common.DefaultLoggingFactory;

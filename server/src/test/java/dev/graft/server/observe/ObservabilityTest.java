@@ -16,7 +16,7 @@ import dev.graft.server.audit.AuditArchive;
 import dev.graft.server.cli.ConfigSourceProvider;
 import dev.graft.server.temporal.GraftWorker;
 import dev.graft.server.testing.Prereqs;
-import dev.graft.workflows.expand.ClusterWorkflowImpl;
+import dev.graft.workflows.cluster.ClusterWorkflowImpl;
 import dev.graft.workflows.expand.ExpansionWorkflowImpl;
 import dev.graft.workflows.expand.UiFleet;
 import dev.graft.workflows.join.NodeJoinWorkflowImpl;

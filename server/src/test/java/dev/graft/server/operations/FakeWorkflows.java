@@ -1,7 +1,7 @@
 package dev.graft.server.operations;
 
-import dev.graft.workflows.expand.ClusterState;
-import dev.graft.workflows.expand.ClusterWorkflow;
+import dev.graft.workflows.cluster.ClusterState;
+import dev.graft.workflows.cluster.ClusterWorkflow;
 import dev.graft.workflows.expand.ExpansionProgress;
 import dev.graft.workflows.expand.ExpansionResult;
 import dev.graft.workflows.expand.ExpansionWorkflow;
@@ -9,12 +9,12 @@ import dev.graft.workflows.expand.OperationRequest;
 import dev.graft.workflows.expand.OperationState;
 import dev.graft.workflows.expand.OperationSummary;
 import dev.graft.workflows.plan.NodeAddition;
+import dev.graft.workflows.plan.NodeUpgrade;
 import dev.graft.workflows.step.OperatedWorkflow;
 import dev.graft.workflows.step.OperationOutcome;
 import dev.graft.workflows.step.StepResult;
 import dev.graft.workflows.step.Steps;
 import dev.graft.workflows.step.StepsWorkflow;
-import dev.graft.workflows.upgrade.NodeUpgrade;
 import dev.graft.workflows.upgrade.UpgradeWorkflow;
 import io.temporal.activity.ActivityInterface;
 import io.temporal.activity.ActivityOptions;

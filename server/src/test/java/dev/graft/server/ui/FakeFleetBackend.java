@@ -1,7 +1,7 @@
 package dev.graft.server.ui;
 
 import dev.graft.server.temporal.GraftWorker;
-import dev.graft.workflows.expand.ClusterWorkflowImpl;
+import dev.graft.workflows.cluster.ClusterWorkflowImpl;
 import dev.graft.workflows.expand.ExpansionWorkflowImpl;
 import dev.graft.workflows.expand.UiFleet;
 import dev.graft.workflows.join.NodeJoinWorkflowImpl;

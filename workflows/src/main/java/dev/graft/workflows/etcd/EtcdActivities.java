@@ -1,6 +1,6 @@
 package dev.graft.workflows.etcd;
 
-import dev.graft.workflows.join.StepOutcome;
+import dev.graft.workflows.step.StepOutcome;
 import io.temporal.activity.ActivityInterface;
 import java.util.List;
 

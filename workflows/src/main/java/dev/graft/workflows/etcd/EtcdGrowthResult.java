@@ -1,5 +1,6 @@
 package dev.graft.workflows.etcd;
 
+import dev.graft.workflows.step.ChildResult;
 import dev.graft.workflows.step.OperationOutcome;
 import dev.graft.workflows.step.StepView;
 import java.util.List;
@@ -14,4 +15,4 @@ public record EtcdGrowthResult(
     List<String> added,
     List<String> rolledBack,
     String message,
-    List<StepView> steps) {}
+    List<StepView> steps) implements ChildResult {}

@@ -1,16 +1,16 @@
 package dev.graft.workflows.etcd;
 
 import dev.graft.workflows.ActivityKinds;
-import dev.graft.workflows.join.ExecutionPolicy;
 import dev.graft.workflows.model.EtcdSpec;
 import dev.graft.workflows.model.EtcdTopology;
 import dev.graft.workflows.model.NodeSpec;
+import dev.graft.workflows.step.ExecutionPolicy;
+import dev.graft.workflows.step.Failures;
 import dev.graft.workflows.step.OperationOutcome;
 import dev.graft.workflows.step.RetryPlan;
 import dev.graft.workflows.step.StepsWorkflow;
 import io.temporal.activity.ActivityOptions;
 import io.temporal.failure.ActivityFailure;
-import io.temporal.failure.ApplicationFailure;
 import io.temporal.workflow.Workflow;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -159,10 +159,10 @@ public class EtcdGrowthWorkflowImpl extends StepsWorkflow implements EtcdGrowthW
           new CatchUpRequest(request.cluster(), access, n, peer, client, deadline, policy.maxRaftLag());
       steps.attempt("catch-up/" + n, "wait until caught up", n, () -> waiter.awaitCaughtUp(catchUp));
     } catch (ActivityFailure f) {
-      failure = n + " did not start or catch up within " + budget + " (" + phase + ": " + rootMessage(f)
-          + "); rolled back: member removed, host cleaned, membership as before";
+      failure = n + " did not start or catch up within " + budget + " (" + phase + ": "
+          + Failures.rootMessage(f) + "); rolled back: member removed, host cleaned, membership as before";
       rolledBack.add(n);
-      LOG.warn("rolling back etcd member {}: {}", n, rootMessage(f));
+      LOG.warn("rolling back etcd member {}: {}", n, Failures.rootMessage(f));
       steps.compensate();
       return false;
     }
@@ -213,7 +213,7 @@ public class EtcdGrowthWorkflowImpl extends StepsWorkflow implements EtcdGrowthW
     } catch (ActivityFailure f) {
       steps.run("repair/" + n, "remove what kubeadm left behind", n, false, changes,
           () -> change.repair(new RepairRequest(request.cluster(), access, List.of(peerUrl(node)))));
-      failure = n + ": " + rootMessage(f) + "; Graft removed the stale member so the cluster is as"
+      failure = n + ": " + Failures.rootMessage(f) + "; Graft removed the stale member so the cluster is as"
           + " before: reset the node (kubeadm reset) and join it again";
       return false;
     }
@@ -239,19 +239,5 @@ public class EtcdGrowthWorkflowImpl extends StepsWorkflow implements EtcdGrowthW
     List<String> e = new ArrayList<>(spec.endpoints());
     e.add(endpoint);
     return spec.withEndpoints(e);
-  }
-
-  private static String rootMessage(Throwable t) {
-    Throwable c = t;
-    while (c.getCause() != null) {
-      c = c.getCause();
-    }
-    if (c instanceof ApplicationFailure af) {
-      return af.getOriginalMessage();
-    }
-    if (c instanceof io.temporal.failure.TimeoutFailure tf) {
-      return "no answer in time (" + tf.getTimeoutType().name().replace("TIMEOUT_TYPE_", "").toLowerCase() + " timeout)";
-    }
-    return String.valueOf(c.getMessage());
   }
 }

@@ -1,6 +1,6 @@
 package dev.graft.workflows.etcd;
 
-import dev.graft.workflows.join.ExecutionPolicy;
+import dev.graft.workflows.step.ExecutionPolicy;
 import java.time.Duration;
 
 /**

@@ -32,7 +32,7 @@ final class AttentionRelay {
     });
   }
 
-  /** {@code cluster/<name>}: the id {@link ClusterWorkflow#workflowId} gives, nothing under it. */
+  /** {@code cluster/<name>}: a cluster workflow's id, nothing under it. */
   static boolean isClusterWorkflow(String workflowId) {
     return workflowId.startsWith("cluster/") && workflowId.indexOf('/', "cluster/".length()) < 0;
   }

@@ -1,7 +1,10 @@
 package dev.graft.workflows.expand;
 
+import dev.graft.workflows.step.ChildSteps;
+
+
 /**
- * etcd's part of an expansion: the seam where issue #6's etcd growth plugs in. {@link
+ * etcd's part of an expansion: the seam where its etcd growth plugs in. {@link
  * ExpansionWorkflowImpl} calls it from workflow code, so an implementation must be deterministic
  * (activity stubs, child workflows, pure code) and must not keep state across calls beyond what
  * replay rebuilds.
@@ -35,20 +38,11 @@ public interface EtcdStage {
    * After the node's join: add its member (external) or check the one kubeadm added (stacked). A
    * child workflow is started through {@code children}, so an abort of the expansion cancels it.
    */
-  EtcdStageResult grow(EtcdStageRequest request, Children children);
+  EtcdStageResult grow(EtcdStageRequest request, ChildSteps children);
 
   /** Whether {@link #verify} runs in the verification phase. */
   boolean verifies();
 
   /** The etcd voters as planned, healthy, and every API server on every etcd endpoint. */
   EtcdStageResult verify(EtcdStageRequest request);
-
-  /** How a stage runs a child workflow of the expansion. */
-  interface Children {
-    /** Options of a child under {@code childId} (cancelled with the expansion, id reusable). */
-    io.temporal.workflow.ChildWorkflowOptions options(String childId);
-
-    /** Starts the child, notes it running (an abort cancels it), and waits for its result. */
-    <R> R run(String childId, Object stub, java.util.function.Supplier<io.temporal.workflow.Promise<R>> start);
-  }
 }

@@ -1,8 +1,8 @@
 package dev.graft.workflows.expand;
 
-import dev.graft.workflows.join.ExecutionPolicy;
 import dev.graft.workflows.model.EtcdSpec;
 import dev.graft.workflows.model.NodeSpec;
+import dev.graft.workflows.step.ExecutionPolicy;
 import java.util.List;
 
 /**

@@ -1,6 +1,6 @@
 package dev.graft.workflows.expand;
 
-import dev.graft.workflows.join.ExecutionPolicy;
+import dev.graft.workflows.step.ExecutionPolicy;
 import java.util.Map;
 
 /**

@@ -33,12 +33,12 @@ public record ExpansionProgress(
     List<String> excludedNodes,
     Long startedAtMillis,
     Long endedAtMillis,
-    dev.graft.workflows.upgrade.UpgradePlan upgrade,
-    dev.graft.workflows.remove.RemovalPlan removal) {
+    dev.graft.workflows.plan.UpgradePlan upgrade,
+    dev.graft.workflows.plan.RemovalPlan removal) {
   /** An expansion's or an upgrade's progress (no removal plan). */
   public ExpansionProgress(String id, OperationState state, String phase, ExpansionPlan plan,
       Map<String, String> children, List<String> excludedNodes, Long startedAtMillis, Long endedAtMillis,
-      dev.graft.workflows.upgrade.UpgradePlan upgrade) {
+      dev.graft.workflows.plan.UpgradePlan upgrade) {
     this(id, state, phase, plan, children, excludedNodes, startedAtMillis, endedAtMillis, upgrade, null);
   }
 

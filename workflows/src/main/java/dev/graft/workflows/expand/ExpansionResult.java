@@ -1,5 +1,6 @@
 package dev.graft.workflows.expand;
 
+import dev.graft.workflows.step.ChildResult;
 import dev.graft.workflows.step.OperationOutcome;
 import java.util.List;
 
@@ -13,7 +14,7 @@ public record ExpansionResult(
     String message,
     StepCounts total,
     List<NodeSummary> nodes,
-    long durationMillis) {
+    long durationMillis) implements ChildResult {
 
   /** Steps by how they ended. */
   public record StepCounts(int succeeded, int alreadySatisfied, int failed, int skipped) {}

@@ -3,6 +3,7 @@ package dev.graft.workflows.expand;
 import dev.graft.workflows.expand.ExpansionResult.NodeSummary;
 import dev.graft.workflows.expand.ExpansionResult.StepCounts;
 import dev.graft.workflows.step.OperationOutcome;
+import dev.graft.workflows.step.StepKind;
 import dev.graft.workflows.step.StepView;
 import java.util.ArrayList;
 import java.util.Collection;
@@ -47,7 +48,7 @@ public final class ExpansionSummary {
       Collection<String> skipped, long durationMillis, String did, String already) {
     List<StepView> all = new ArrayList<>();
     for (StepView s : own) {
-      if (!wrappers.contains(s.id()) && !"gate".equals(s.kind())) {
+      if (!wrappers.contains(s.id()) && s.kind() != StepKind.GATE) {
         all.add(s);
       }
     }

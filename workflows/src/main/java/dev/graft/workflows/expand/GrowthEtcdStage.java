@@ -1,6 +1,7 @@
 package dev.graft.workflows.expand;
 
 import dev.graft.workflows.ActivityKinds;
+import dev.graft.workflows.FailureTypes;
 import dev.graft.workflows.etcd.ApiServerRequest;
 import dev.graft.workflows.etcd.ClusterRequest;
 import dev.graft.workflows.etcd.EtcdActivities;
@@ -13,11 +14,12 @@ import dev.graft.workflows.etcd.EtcdPolicy;
 import dev.graft.workflows.etcd.GateRequest;
 import dev.graft.workflows.etcd.GateResult;
 import dev.graft.workflows.etcd.HealthResult;
-import dev.graft.workflows.join.StepOutcome;
 import dev.graft.workflows.model.EtcdSpec;
 import dev.graft.workflows.model.EtcdTopology;
 import dev.graft.workflows.model.NodeSpec;
 import dev.graft.workflows.model.Role;
+import dev.graft.workflows.step.ChildSteps;
+import dev.graft.workflows.step.StepOutcome;
 import dev.graft.workflows.step.StepState;
 import io.temporal.failure.ApplicationFailure;
 import io.temporal.workflow.Async;
@@ -25,7 +27,7 @@ import io.temporal.workflow.Workflow;
 import java.util.List;
 
 /**
- * The expansion's etcd stage (issue #6's growth, the default): the quorum gate before each
+ * The expansion's etcd stage (its growth, the default): the quorum gate before each
  * control-plane or etcd node changes anything, the member's growth as an {@link
  * EtcdGrowthWorkflow} child after the node's join, and the verification at the end.
  *
@@ -81,15 +83,15 @@ public final class GrowthEtcdStage implements EtcdStage {
   }
 
   @Override
-  public EtcdStageResult grow(EtcdStageRequest r, Children children) {
+  public EtcdStageResult grow(EtcdStageRequest r, ChildSteps children) {
     String childId = EtcdGrowthWorkflow.workflowId(r.cluster());
     boolean external = r.etcd().topology() == EtcdTopology.EXTERNAL;
     EtcdGrowthRequest growth = new EtcdGrowthRequest(r.cluster(), r.etcd(), List.of(r.node()),
         external ? EtcdCaRef.kubeadm(r.caHost()) : null, r.controlPlanes(),
         new EtcdPolicy(r.policy().stepMaxAttempts(), null, 0, null, 0, r.allowEvenSize(), null));
-    EtcdGrowthWorkflow child = Workflow.newChildWorkflowStub(EtcdGrowthWorkflow.class, children.options(childId));
-    EtcdGrowthResult result = children.run(childId, child, () -> Async.function(child::grow, growth));
-    ExpansionWorkflowImpl.ended(childId, result.outcome(),
+    EtcdGrowthResult result =
+        children.run(childId, EtcdGrowthWorkflow.class, c -> Async.function(c::grow, growth));
+    ChildSteps.ended(childId, result.outcome(),
         "the etcd growth of " + r.node().name() + " (" + result.message() + ")");
     boolean already = !result.steps().isEmpty()
         && result.steps().stream().allMatch(s -> s.state() == StepState.ALREADY_SATISFIED);
@@ -112,7 +114,7 @@ public final class GrowthEtcdStage implements EtcdStage {
       throw ApplicationFailure.newNonRetryableFailure(
           "etcd has " + h.clientUrls().size() + " voters, the plan ends with " + r.expectedVoters() + " ("
               + String.join(", ", h.clientUrls()) + ")",
-          "EtcdVotersNotAsPlanned");
+          FailureTypes.ETCD_VOTERS_NOT_AS_PLANNED);
     }
     boolean external = r.etcd().topology() == EtcdTopology.EXTERNAL;
     StepOutcome api = host.verifyApiServers(

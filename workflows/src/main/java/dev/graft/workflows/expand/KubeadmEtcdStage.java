@@ -1,10 +1,11 @@
 package dev.graft.workflows.expand;
 
 import dev.graft.workflows.model.EtcdTopology;
+import dev.graft.workflows.step.ChildSteps;
 import java.util.List;
 
 /**
- * The etcd stage of a build without issue #6's etcd growth: kubeadm does the work for stacked etcd
+ * The etcd stage of expansions started before the etcd growth stage: kubeadm does the work for stacked etcd
  * and nothing else is claimed. With stacked etcd, {@code kubeadm join --control-plane} runs its own
  * {@code check-etcd} (every member healthy) before it adds the node's member, and waits for the
  * member before it returns, so the {@code etcd/<node>} step reports that the join did it. It has
@@ -32,7 +33,7 @@ public final class KubeadmEtcdStage implements EtcdStage {
   }
 
   @Override
-  public EtcdStageResult grow(EtcdStageRequest request, Children children) {
+  public EtcdStageResult grow(EtcdStageRequest request, ChildSteps children) {
     return new EtcdStageResult(
         true,
         "stacked etcd: kubeadm join --control-plane added " + request.node().name()

@@ -1,8 +1,8 @@
 package dev.graft.workflows.expand;
 
-import dev.graft.workflows.upgrade.UpgradePlan;
 import dev.graft.workflows.model.ClusterSpec;
 import dev.graft.workflows.plan.ExpansionPlan;
+import dev.graft.workflows.plan.UpgradePlan;
 
 /**
  * An operation as submitted to a cluster: what to do, on which desired cluster, after which plan.
@@ -27,7 +27,7 @@ public record OperationRequest(
     ExpansionPlan plan,
     ExpansionOptions options,
     UpgradePlan upgrade,
-    dev.graft.workflows.remove.RemovalPlan removal,
+    dev.graft.workflows.plan.RemovalPlan removal,
     boolean archiveAudit) {
   public OperationRequest {
     options = options == null ? ExpansionOptions.DEFAULTS : options;
@@ -43,7 +43,7 @@ public record OperationRequest(
   /** A request with a removal plan (kind "remove"), its audit trail not archived. */
   public OperationRequest(String kind, String requestId, String requestedBy, ClusterSpec cluster,
       ExpansionPlan plan, ExpansionOptions options, UpgradePlan upgrade,
-      dev.graft.workflows.remove.RemovalPlan removal) {
+      dev.graft.workflows.plan.RemovalPlan removal) {
     this(kind, requestId, requestedBy, cluster, plan, options, upgrade, removal, false);
   }
 
@@ -69,6 +69,11 @@ public record OperationRequest(
   }
 
   public static String operationId(String cluster, String kind, String requestId) {
-    return ClusterWorkflow.workflowId(cluster) + "/" + kind + "/" + requestId;
+    return clusterWorkflowId(cluster) + "/" + kind + "/" + requestId;
+  }
+
+  /** The id of the cluster workflow ({@code cluster/<name>}), under which its operations are named. */
+  public static String clusterWorkflowId(String cluster) {
+    return "cluster/" + cluster;
   }
 }

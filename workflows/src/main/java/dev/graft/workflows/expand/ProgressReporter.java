@@ -8,10 +8,13 @@ import java.util.function.Supplier;
 /**
  * Keeps the cluster workflow's list live: each time the operation's state or its one-line message
  * changes (a phase starts, a step or a child parks, an approval gate opens), the operation signals
- * its parent {@link ClusterWorkflow#operationProgress}. A handful of signals per run; none when the
+ * its parent ({@code ClusterWorkflow.operationProgress}, by name: the cluster workflow runs the operations). A handful of signals per run; none when the
  * operation was started on its own (tests, tools).
  */
 public final class ProgressReporter {
+  /** The cluster workflow's signal that hears its operations' progress. */
+  public static final String SIGNAL = "operationProgress";
+
   private ProgressReporter() {}
 
   public static void start(Supplier<OperationSummary> summary) {
@@ -31,7 +34,7 @@ public final class ProgressReporter {
               return; // the cluster workflow learns the end from the result
             }
             try {
-              Workflow.newExternalWorkflowStub(ClusterWorkflow.class, parent.get()).operationProgress(now);
+              Workflow.newUntypedExternalWorkflowStub(parent.get()).signal(SIGNAL, now);
             } catch (RuntimeException parentGone) {
               return; // abandoned by a cluster workflow that closed: no one to tell
             }

@@ -1,6 +1,6 @@
 package dev.graft.workflows.expand;
 
-import dev.graft.workflows.join.StepOutcome;
+import dev.graft.workflows.step.StepOutcome;
 import io.temporal.activity.ActivityInterface;
 
 /** Read-only checks of the whole cluster, for an operation's verification phase. */

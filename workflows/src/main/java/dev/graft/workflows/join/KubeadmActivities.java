@@ -1,5 +1,6 @@
 package dev.graft.workflows.join;
 
+import dev.graft.workflows.step.StepOutcome;
 import io.temporal.activity.ActivityInterface;
 
 /** kubeadm on a node, over SSH. Tokens and certificate keys live and die inside these calls. */

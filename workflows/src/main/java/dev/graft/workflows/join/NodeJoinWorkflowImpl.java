@@ -2,6 +2,7 @@ package dev.graft.workflows.join;
 
 import dev.graft.workflows.ActivityKinds;
 import dev.graft.workflows.model.NodeSpec;
+import dev.graft.workflows.step.ExecutionPolicy;
 import dev.graft.workflows.step.OperationOutcome;
 import dev.graft.workflows.step.StepsWorkflow;
 import io.temporal.workflow.Workflow;

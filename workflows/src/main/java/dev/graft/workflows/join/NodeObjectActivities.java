@@ -1,5 +1,6 @@
 package dev.graft.workflows.join;
 
+import dev.graft.workflows.step.StepOutcome;
 import io.temporal.activity.ActivityInterface;
 
 /** Steps on the Node object, through the Kubernetes API. */

@@ -1,6 +1,7 @@
 package dev.graft.workflows.join;
 
 import dev.graft.workflows.model.NodeSpec;
+import dev.graft.workflows.step.ExecutionPolicy;
 import java.util.List;
 
 /**

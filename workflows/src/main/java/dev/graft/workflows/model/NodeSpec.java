@@ -56,6 +56,15 @@ public record NodeSpec(
     return ip != null ? ip : address;
   }
 
+  /** A node known by its name only (a Node object whose host the inventory does not list). */
+  public static NodeSpec named(String name) {
+    return new NodeSpec(name, null, null, null, null, null, null, null);
+  }
+
+  public NodeSpec withSsh(SshSpec settings) {
+    return new NodeSpec(name, address, ip, roles, settings, labels, taints, podCidr);
+  }
+
   public NodeSpec withPodCidr(String cidr) {
     return new NodeSpec(name, address, ip, roles, ssh, labels, taints, cidr);
   }

@@ -1,8 +1,9 @@
 package dev.graft.workflows.remove;
 
-import dev.graft.workflows.join.ExecutionPolicy;
 import dev.graft.workflows.model.EtcdSpec;
 import dev.graft.workflows.model.NodeSpec;
+import dev.graft.workflows.plan.NodeRemoval;
+import dev.graft.workflows.step.ExecutionPolicy;
 import java.time.Duration;
 import java.util.List;
 

@@ -1,10 +1,11 @@
 package dev.graft.workflows.remove;
 
 import dev.graft.workflows.ActivityKinds;
-import dev.graft.workflows.join.ExecutionPolicy;
 import dev.graft.workflows.join.NodeJoinResult;
 import dev.graft.workflows.model.NodeSpec;
+import dev.graft.workflows.plan.NodeRemoval;
 import dev.graft.workflows.step.AttentionReporter;
+import dev.graft.workflows.step.ExecutionPolicy;
 import dev.graft.workflows.step.OperationOutcome;
 import dev.graft.workflows.step.Parallel;
 import dev.graft.workflows.step.StepsWorkflow;

@@ -1,7 +1,8 @@
 package dev.graft.workflows.remove;
 
 import dev.graft.workflows.etcd.ClusterRequest;
-import dev.graft.workflows.join.StepOutcome;
+import dev.graft.workflows.plan.RemovalQuorum;
+import dev.graft.workflows.step.StepOutcome;
 import io.temporal.activity.ActivityInterface;
 
 /** etcd's side of a removal, by member id (jetcd in the worker, every call bounded). */

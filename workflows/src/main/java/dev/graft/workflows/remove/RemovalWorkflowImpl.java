@@ -3,63 +3,47 @@ package dev.graft.workflows.remove;
 import dev.graft.workflows.ActivityKinds;
 import dev.graft.workflows.etcd.ClusterRequest;
 import dev.graft.workflows.expand.ChildStepResult;
+import dev.graft.workflows.expand.ExpansionOptions;
 import dev.graft.workflows.expand.ExpansionProgress;
 import dev.graft.workflows.expand.ExpansionResult;
-import dev.graft.workflows.expand.ExpansionSummary;
+import dev.graft.workflows.expand.ExpansionWorkflow;
 import dev.graft.workflows.expand.OperationRequest;
-import dev.graft.workflows.expand.OperationState;
-import dev.graft.workflows.expand.OperationStatus;
+import dev.graft.workflows.expand.OperationWorkflow;
 import dev.graft.workflows.expand.OperationSummary;
-import dev.graft.workflows.expand.ProgressReporter;
-import dev.graft.workflows.join.ExecutionPolicy;
-import dev.graft.workflows.join.NodeJoinResult;
-import dev.graft.workflows.join.StepOutcome;
+import dev.graft.workflows.model.ClusterSpec;
 import dev.graft.workflows.model.EtcdSpec;
 import dev.graft.workflows.model.NodeSpec;
-import dev.graft.workflows.step.ChildAttention;
-import dev.graft.workflows.step.OperationChildren;
+import dev.graft.workflows.model.ValidationOverrides;
+import dev.graft.workflows.plan.NodeRemoval;
+import dev.graft.workflows.plan.RemovalPlan;
+import dev.graft.workflows.step.ChildSteps;
+import dev.graft.workflows.step.ExecutionPolicy;
 import dev.graft.workflows.step.OperationOutcome;
 import dev.graft.workflows.step.Parallel;
-import dev.graft.workflows.step.StepsWorkflow;
+import dev.graft.workflows.step.StepOutcome;
 import io.temporal.failure.ActivityFailure;
-import io.temporal.failure.ApplicationFailure;
 import io.temporal.workflow.Async;
 import io.temporal.workflow.Workflow;
 import java.util.ArrayList;
-import java.util.Collections;
-import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
-import org.slf4j.Logger;
+import java.util.TreeMap;
 
 /** Runs one removal plan (see {@link RemovalWorkflow}). */
-public class RemovalWorkflowImpl extends StepsWorkflow implements RemovalWorkflow {
-  private static final Logger LOG = Workflow.getLogger(RemovalWorkflowImpl.class);
+public class RemovalWorkflowImpl extends OperationWorkflow implements RemovalWorkflow {
   static final int PARALLEL_READS = 20;
 
-  private final OperationChildren kids = new OperationChildren(steps);
-  private final Set<String> wrappers = new LinkedHashSet<>();
-  private final Map<String, String> children = new LinkedHashMap<>();
-  private final Map<String, List<dev.graft.workflows.step.StepView>> childSteps = new LinkedHashMap<>();
   private final List<Orphan> orphans = new ArrayList<>();
-  private OperationRequest request;
   private RemovalPlan plan;
   private ExecutionPolicy policy;
   private EtcdSpec etcdAccess;
-  private String phase;
-  private String failure;
-  private OperationState ended;
-  private Long startedAt;
-  private Long endedAt;
 
   @Override
   public ExpansionResult remove(OperationRequest r) {
-    policy = steps.ownRetries(r.options().policy(), ActivityKinds::steps);
-    request = r.withOptions(r.options().withPolicy(policy));
+    policy = begin(r);
     plan = r.removal();
-    startedAt = Workflow.currentTimeMillis();
     List<NodeRemoval> nodes = plan == null ? List.of() : plan.nodes();
     EtcdSpec e = r.cluster().etcd();
     etcdAccess = plan == null ? e : plan.reach(e);
@@ -84,27 +68,12 @@ public class RemovalWorkflowImpl extends StepsWorkflow implements RemovalWorkflo
       steps.declare("verify/etcd", "etcd healthy without the removed members", null, false);
     }
     steps.declare("verify/nodes", "the removed Nodes are gone", null, false);
-    ProgressReporter.start(this::summary);
-    kids.cancelOnAbort();
-    OperationOutcome outcome = steps.operation(this::run);
-    if (failure != null && outcome == OperationOutcome.COMPLETED) {
-      outcome = OperationOutcome.FAILED;
-    }
-    phase = null;
-    endedAt = Workflow.currentTimeMillis();
-    ended = switch (outcome) {
-      case COMPLETED -> OperationState.DONE;
-      case ABORTED -> OperationState.ABORTED;
-      case FAILED -> OperationState.FAILED;
-    };
-    String message = failure != null ? failure
-        : outcome == OperationOutcome.ABORTED ? "aborted; nodes whose etcd member was not removed yet were uncordoned"
+    OperationOutcome outcome = operate(this::run);
+    String message = outcome == OperationOutcome.ABORTED ? "aborted; nodes whose etcd member was not removed yet were uncordoned"
         : (with == null ? "" : "replaced by " + with + " (" + (plan.addFirst() ? "added first" : "added after") + "); ")
             + (nodes.isEmpty() ? "no node to remove" : "removed " + nodes.stream().map(NodeRemoval::name).toList())
             + (orphans.isEmpty() ? "" : "; orphans found: " + orphans.size());
-    LOG.info("removal {} ended {}: {}", r.operationId(), outcome, message);
-    return ExpansionSummary.of(r.operationId(), outcome, message, steps.view(), wrappers, childSteps,
-        nodes.stream().map(NodeRemoval::name).toList(), List.of(), List.of(), endedAt - startedAt,
+    return result(outcome, message, nodes.stream().map(NodeRemoval::name).toList(), List.of(), List.of(),
         "removed", "already-removed");
   }
 
@@ -141,7 +110,7 @@ public class RemovalWorkflowImpl extends StepsWorkflow implements RemovalWorkflo
       // is down is back (the projection is made again on a fresh read), or aborts.
       facts = steps.run("precheck/etcd", "etcd quorum projection (live)", null, false, () -> {
         EtcdFacts f = etcd.observe(new ClusterRequest(cluster, etcdAccess));
-        return projected(f, removedIds, plan.acceptNoFaultTolerance());
+        return RemovalChecks.projected(f, removedIds, plan.acceptNoFaultTolerance());
       });
     }
     NodeFacts seen = null;
@@ -156,7 +125,7 @@ public class RemovalWorkflowImpl extends StepsWorkflow implements RemovalWorkflo
       return;
     }
     // Half-joined hosts: every inventory host that answers is asked what kubeadm left on it.
-    Map<String, List<String>> kubeadmFiles = new java.util.TreeMap<>(); // workflow threads take turns: no locking needed
+    Map<String, List<String>> kubeadmFiles = new TreeMap<>(); // workflow threads take turns: no locking needed
     List<NodeSpec> look = new ArrayList<>(plan.staying());
     Parallel.forEach(look, PARALLEL_READS, n -> {
       try {
@@ -204,10 +173,10 @@ public class RemovalWorkflowImpl extends StepsWorkflow implements RemovalWorkflo
     phase = "VERIFICATION";
     if (!etcdAccess.endpoints().isEmpty()) {
       steps.run("verify/etcd", "etcd healthy without the removed members", null, false,
-          () -> verifyEtcd(etcd.observe(new ClusterRequest(cluster, etcdAccess)), removedIds));
+          () -> RemovalChecks.verifyEtcd(etcd.observe(new ClusterRequest(cluster, etcdAccess)), removedIds));
     }
     steps.run("verify/nodes", "the removed Nodes are gone", null, false,
-        () -> verifyNodes(api.nodes(new ClusterNodesRequest(cluster, kubeconfig)), removing));
+        () -> RemovalChecks.verifyNodes(api.nodes(new ClusterNodesRequest(cluster, kubeconfig)), removing));
   }
 
   /** The node a replacement adds, or null for a plain removal (or a request without an expansion plan). */
@@ -222,49 +191,20 @@ public class RemovalWorkflowImpl extends StepsWorkflow implements RemovalWorkflo
    * that still lists nodes removed earlier must not make them join again).
    */
   private void add(String with) {
-    String stepId = "add/" + with;
-    String childId = request.operationId() + "/add";
-    java.util.Set<String> names = new LinkedHashSet<>(request.plan().existingNodes());
+    Set<String> names = new LinkedHashSet<>(request.plan().existingNodes());
     request.plan().additions().forEach(a -> names.add(a.name()));
-    dev.graft.workflows.model.ClusterSpec c = request.cluster();
+    ClusterSpec c = request.cluster();
     // Added first, etcd holds an even count (4) until the removal that follows: accepted here.
-    dev.graft.workflows.model.ClusterSpec cluster = new dev.graft.workflows.model.ClusterSpec(c.name(), c.apiEndpoint(),
-        c.kubeconfig(), c.kubernetesVersion(), c.podNetwork(), c.serviceCidr(), c.etcd(), c.ssh(),
-        c.nodes().stream().filter(n -> names.contains(n.name())).toList(),
-        plan.addFirst() ? new dev.graft.workflows.model.ValidationOverrides(true) : c.overrides());
+    ClusterSpec cluster = new ClusterSpec(c.name(), c.apiEndpoint(), c.kubeconfig(), c.kubernetesVersion(),
+        c.podNetwork(), c.serviceCidr(), c.etcd(), c.ssh(), c.nodes().stream().filter(n -> names.contains(n.name())).toList(),
+        plan.addFirst() ? new ValidationOverrides(true) : c.overrides());
     OperationRequest in = new OperationRequest(request.kind(), request.requestId() + "/add", request.requestedBy(),
-        cluster,
-        request.plan(), new dev.graft.workflows.expand.ExpansionOptions(false, false,
-            request.options().maxParallel(), false, null, request.options().policy()));
-    wrappers.add(stepId);
-    children.put(stepId, childId);
-    steps.run(stepId, "add control plane " + with, with, false, () -> {
-      dev.graft.workflows.expand.ExpansionWorkflow child = Workflow.newChildWorkflowStub(
-          dev.graft.workflows.expand.ExpansionWorkflow.class, OperationChildren.options(childId));
-      ExpansionResult result = kids.run(childId, child, () -> Async.function(child::expand, in));
-      OperationChildren.ended(childId, result.outcome(), "the addition of " + with);
-      return StepOutcome.did("added " + with + ": " + result.message(), "", 1);
-    });
-  }
-
-  /** The live projection: refused (non-retryable) when a removal would lose quorum on what etcd says now. */
-  static EtcdFacts projected(EtcdFacts f, List<String> removedIds) {
-    return projected(f, removedIds, false);
-  }
-
-  static EtcdFacts projected(EtcdFacts f, List<String> removedIds, boolean acceptNoFaultTolerance) {
-    List<RemovalQuorum.Voter> voters = f.members().stream()
-        .map(m -> new RemovalQuorum.Voter(m.id(), m.name() == null || m.name().isEmpty() ? m.id() : m.name(),
-            m.healthy(), m.learner()))
-        .toList();
-    List<RemovalQuorum.Projection> p = RemovalQuorum.project(voters, removedIds, acceptNoFaultTolerance);
-    List<String> lines = p.stream().map(RemovalQuorum.Projection::line).toList();
-    if (p.stream().anyMatch(x -> !x.allowed())) {
-      throw ApplicationFailure.newNonRetryableFailure("etcd now: " + String.join("; ", lines), "RemovalLosesQuorum");
-    }
-    return new EtcdFacts(f.members(), f.leaderId(), f.table(), lines.isEmpty()
-        ? "no etcd member to remove; leader " + f.leaderId() : String.join("; ", lines) + "; leader " + f.leaderId(),
-        f.attempt());
+        cluster, request.plan(), new ExpansionOptions(false, false, request.options().maxParallel(), false, null,
+            request.options().policy()));
+    children.step("add/" + with, "add control plane " + with, with, false,
+        ChildSteps.child(request.operationId() + "/add", "the addition of " + with, ExpansionWorkflow.class,
+            child -> Async.function(child::expand, in)),
+        result -> StepOutcome.did("added " + with + ": " + result.message(), "", 1));
   }
 
   private StepOutcome cleanOrphan(Orphan o, RemovalHostActivities host, RemovalApiActivities api,
@@ -274,11 +214,10 @@ public class RemovalWorkflowImpl extends StepsWorkflow implements RemovalWorkflo
       case Orphan.LEARNER, Orphan.MEMBER_WITHOUT_NODE -> etcd.removeMember(
           new MemberIdRequest(cluster, etcdAccess, o.name(), o.memberId(), null, List.of()));
       case Orphan.NODE_WITHOUT_HOST -> api.deleteNode(new RemovalNodeRequest(cluster, request.cluster().kubeconfig(),
-          new NodeSpec(o.name(), null, null, null, null, null, null, null), null));
+          NodeSpec.named(o.name()), null));
       default -> host.reset(new RemovalHostRequest(cluster, request.operationId(),
           request.cluster().nodes().stream().filter(n -> n.name().equals(o.name())).findFirst()
-              .map(n -> new NodeSpec(n.name(), n.address(), n.ip(), n.roles(), request.cluster().sshFor(n), n.labels(),
-                  n.taints(), n.podCidr()))
+              .map(n -> n.withSsh(request.cluster().sshFor(n)))
               .orElseThrow()));
     };
   }
@@ -286,73 +225,24 @@ public class RemovalWorkflowImpl extends StepsWorkflow implements RemovalWorkflo
   /** One node's removal as a child; a child that ends aborted or failed parks the step. */
   private void node(NodeRemoval n, List<String> removedIds) {
     String name = n.name();
-    String stepId = "node/" + name;
-    String childId = NodeRemovalRequest.workflowId(request.operationId(), name);
-    wrappers.add(stepId);
-    children.put(stepId, childId);
     List<String> avoid = removedIds.stream().filter(id -> !id.equals(n.memberId())).toList();
     NodeRemovalRequest in = new NodeRemovalRequest(request.cluster().name(), request.operationId(),
         request.cluster().kubeconfig(), etcdAccess, n, plan.stayingInCluster(), plan.etcdEndpoints(), avoid,
         plan.unreachable(), plan.drainTimeout(), policy, plan.overridden(n.memberId()));
-    steps.run(stepId, "remove " + (n.controlPlane() ? "control plane " : "worker ") + name, name, false, () -> {
-      NodeRemovalWorkflow child = Workflow.newChildWorkflowStub(NodeRemovalWorkflow.class, OperationChildren.options(childId));
-      NodeJoinResult result = kids.run(childId, child, () -> Async.function(child::remove, in));
-      childSteps.put(childId, result.steps());
-      OperationChildren.ended(childId, result.outcome(), "the removal of " + name);
-      return ChildStepResult.of("removed", result.steps());
-    });
-  }
-
-  static StepOutcome verifyEtcd(EtcdFacts f, List<String> removedIds) {
-    List<String> problems = new ArrayList<>();
-    f.members().forEach(m -> {
-      if (removedIds.contains(m.id())) {
-        problems.add("removed member " + m.id() + " (" + m.name() + ") is still listed");
-      } else if (m.learner()) {
-        problems.add(m.name() + " is a learner");
-      } else if (!m.healthy()) {
-        problems.add(m.name() + " (" + m.id() + ") is unhealthy");
-      }
-    });
-    if (!problems.isEmpty()) {
-      throw ApplicationFailure.newNonRetryableFailure("etcd after the removal: " + String.join("; ", problems),
-          "RemovalNotVerified");
-    }
-    return StepOutcome.did(f.members().size() + " healthy voters ("
-        + String.join(", ", f.members().stream().map(m -> m.name() + " " + m.id()).toList()) + "), leader "
-        + f.leaderId(), f.table(), 1);
-  }
-
-  static StepOutcome verifyNodes(NodeFacts f, List<String> removing) {
-    List<String> still = f.nodes().stream().map(n -> n.name()).filter(removing::contains).toList();
-    if (!still.isEmpty()) {
-      throw ApplicationFailure.newNonRetryableFailure("Nodes still in the API: " + still, "RemovalNotVerified");
-    }
-    return StepOutcome.did("none of " + removing + " is a Node; " + f.nodes().size() + " Node(s) left", "", 1);
-  }
-
-  private OperationState state() {
-    return OperationStatus.state(ended, steps, kids);
-  }
-
-  private OperationSummary summary() {
-    return OperationStatus.summary(request, ended, steps, kids, phase, startedAt, endedAt);
+    children.step("node/" + name, "remove " + (n.controlPlane() ? "control plane " : "worker ") + name, name, false,
+        ChildSteps.child(NodeRemovalRequest.workflowId(request.operationId(), name), "the removal of " + name,
+            NodeRemovalWorkflow.class, c -> Async.function(c::remove, in)),
+        result -> ChildStepResult.of("removed", result.steps()));
   }
 
   @Override
   public ExpansionProgress progress() {
-    return new ExpansionProgress(request == null ? null : request.operationId(), state(), phase, null,
-        Collections.unmodifiableMap(new LinkedHashMap<>(children)), List.of(), startedAt, endedAt, null, plan);
+    return progress(null, List.of(), null, plan);
   }
 
   @Override
   public void operationProgress(OperationSummary progress) {
     // A replacement's expansion child speaks as to a cluster workflow: this operation's own
     // progress says where it is.
-  }
-
-  @Override
-  public void childAttention(ChildAttention attention) {
-    kids.attention(attention);
   }
 }

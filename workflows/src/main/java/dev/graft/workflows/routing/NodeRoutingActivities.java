@@ -1,6 +1,6 @@
 package dev.graft.workflows.routing;
 
-import dev.graft.workflows.join.StepOutcome;
+import dev.graft.workflows.step.StepOutcome;
 import io.temporal.activity.ActivityInterface;
 
 /** The pod network on a node, over SSH. */

@@ -1,7 +1,7 @@
 package dev.graft.workflows.routing;
 
-import dev.graft.workflows.join.ExecutionPolicy;
 import dev.graft.workflows.model.NodeSpec;
+import dev.graft.workflows.step.ExecutionPolicy;
 import java.util.List;
 
 /**

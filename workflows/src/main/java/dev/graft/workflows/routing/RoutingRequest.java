@@ -1,9 +1,9 @@
 package dev.graft.workflows.routing;
 
 import com.fasterxml.jackson.annotation.JsonIgnore;
-import dev.graft.workflows.join.ExecutionPolicy;
 import dev.graft.workflows.model.NodeSpec;
 import dev.graft.workflows.model.PodNetwork;
+import dev.graft.workflows.step.ExecutionPolicy;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;

@@ -1,5 +1,6 @@
 package dev.graft.workflows.routing;
 
+import dev.graft.workflows.step.ChildResult;
 import dev.graft.workflows.step.OperationOutcome;
 import dev.graft.workflows.step.StepView;
 import java.util.List;
@@ -23,4 +24,4 @@ public record RoutingResult(
     String note,
     List<NodePodCidr> podCidrs,
     List<PairResult> matrix,
-    List<StepView> steps) {}
+    List<StepView> steps) implements ChildResult {}

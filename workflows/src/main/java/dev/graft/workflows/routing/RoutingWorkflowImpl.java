@@ -1,24 +1,19 @@
 package dev.graft.workflows.routing;
 
 import dev.graft.workflows.ActivityKinds;
-import dev.graft.workflows.join.ExecutionPolicy;
-import dev.graft.workflows.join.StepOutcome;
 import dev.graft.workflows.model.NodeSpec;
 import dev.graft.workflows.step.AttentionReporter;
+import dev.graft.workflows.step.ChildSteps;
+import dev.graft.workflows.step.ExecutionPolicy;
 import dev.graft.workflows.step.OperationOutcome;
+import dev.graft.workflows.step.StepOutcome;
 import dev.graft.workflows.step.StepState;
 import dev.graft.workflows.step.StepView;
 import dev.graft.workflows.step.StepsWorkflow;
-import io.temporal.api.enums.v1.ParentClosePolicy;
-import io.temporal.api.enums.v1.WorkflowIdReusePolicy;
-import io.temporal.failure.ApplicationFailure;
 import io.temporal.workflow.Async;
-import io.temporal.workflow.CancellationScope;
-import io.temporal.workflow.ChildWorkflowOptions;
 import io.temporal.workflow.Workflow;
 import java.util.ArrayList;
 import java.util.Comparator;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 
@@ -37,16 +32,16 @@ public class RoutingWorkflowImpl extends StepsWorkflow implements RoutingWorkflo
   static final int MATRIX_LIMIT = 2_500;
   /** The change that routes large clusters in batches: executions started before it run inline. */
   static final String BATCHES = "routing-batches";
+  /** The change that runs batches as {@link ChildSteps}: executions started before it cancel a scope. */
+  static final String BATCH_CHILD_STEPS = "routing-batch-child-steps";
   private static final String BATCH_STEP = "batch/";
 
   private final RouteSteps.Matrix matrix = new RouteSteps.Matrix();
-  /** The steps of each batch that ran (its last run), by the step that stands for it. */
-  private final Map<String, List<StepView>> batchSteps = new LinkedHashMap<>();
+  /** The batches: the steps of each that ran (its last run), by the step that stands for it. */
+  private final ChildSteps batches = new ChildSteps(steps);
   private String mode;
   private String note;
   private List<NodePodCidr> podCidrs = List.of();
-  /** The scope of the batch running now, which an operator's abort cancels. */
-  private CancellationScope running;
 
   @Override
   public RoutingResult route(RoutingRequest r) {
@@ -126,13 +121,12 @@ public class RoutingWorkflowImpl extends StepsWorkflow implements RoutingWorkflo
       }
     }
     // An abort decided here stops the batch that runs: it is cancelled and compensates, like
-    // the expansion's joins are when the expansion is aborted.
-    Async.procedure(() -> {
-      Workflow.await(steps::abortRequested);
-      if (running != null) {
-        running.cancel();
-      }
-    });
+    // the expansion's joins are when the expansion is aborted. Executions started before the
+    // batches ran as ChildSteps cancel the batch's scope, as they did then.
+    if (Workflow.getVersion(BATCH_CHILD_STEPS, Workflow.DEFAULT_VERSION, 1) == Workflow.DEFAULT_VERSION) {
+      batches.cancelInScopes();
+    }
+    batches.cancelOnAbort();
     String reportTo = Workflow.getInfo().getParentWorkflowId().orElse(null);
     String clusterCidr = r.podNetwork().cidr();
     List<ProbeTarget> targets = r.verify()
@@ -152,36 +146,19 @@ public class RoutingWorkflowImpl extends StepsWorkflow implements RoutingWorkflo
   /** One batch as a step: a batch that ends aborted parks it, and retry runs the batch again. */
   private void batch(
       String stepId, String name, boolean skippable, String childId, RoutingBatchRequest request) {
-    steps.run(stepId, name, null, skippable, () -> {
-      RoutingBatchWorkflow child = Workflow.newChildWorkflowStub(RoutingBatchWorkflow.class,
-          ChildWorkflowOptions.newBuilder()
-              .setWorkflowId(childId)
-              .setParentClosePolicy(ParentClosePolicy.PARENT_CLOSE_POLICY_REQUEST_CANCEL)
-              .setWorkflowIdReusePolicy(WorkflowIdReusePolicy.WORKFLOW_ID_REUSE_POLICY_ALLOW_DUPLICATE)
-              .build());
-      RoutingBatchResult[] ended = new RoutingBatchResult[1];
-      running = Workflow.newCancellationScope(() -> ended[0] = child.run(request));
-      try {
-        running.run();
-      } finally {
-        running = null;
-      }
-      RoutingBatchResult result = ended[0];
-      batchSteps.put(stepId, result.steps());
-      if (result.outcome() != OperationOutcome.COMPLETED) {
-        throw ApplicationFailure.newNonRetryableFailure(
-            childId + " ended " + result.outcome().wire() + "; retry runs the batch again",
-            result.outcome() == OperationOutcome.ABORTED ? "ChildAborted" : "ChildFailed");
-      }
-      matrix.add(result.matrix(), result.cells());
-      long done = result.steps().stream().filter(s -> s.state().isDone()).count();
-      long already = result.steps().stream()
-          .filter(s -> s.state() == StepState.ALREADY_SATISFIED).count();
-      String summary = done + " of " + result.steps().size() + " node steps done, " + already
-          + " already satisfied (" + childId + ")";
-      return already == result.steps().size()
-          ? StepOutcome.alreadyDone(summary, "", 1) : StepOutcome.did(summary, "", 1);
-    });
+    batches.step(stepId, name, null, skippable,
+        ChildSteps.child(childId, "the batch " + stepId.substring(BATCH_STEP.length()),
+            RoutingBatchWorkflow.class, c -> Async.function(c::run, request)),
+        result -> {
+          matrix.add(result.matrix(), result.cells());
+          long done = result.steps().stream().filter(s -> s.state().isDone()).count();
+          long already = result.steps().stream()
+              .filter(s -> s.state() == StepState.ALREADY_SATISFIED).count();
+          String summary = done + " of " + result.steps().size() + " node steps done, " + already
+              + " already satisfied (" + childId + ")";
+          return already == result.steps().size()
+              ? StepOutcome.alreadyDone(summary, "", 1) : StepOutcome.did(summary, "", 1);
+        });
   }
 
   /**
@@ -190,6 +167,7 @@ public class RoutingWorkflowImpl extends StepsWorkflow implements RoutingWorkflo
    */
   private List<StepView> nodeSteps() {
     List<StepView> out = new ArrayList<>();
+    Map<String, List<StepView>> batchSteps = batches.childSteps();
     for (StepView s : steps.view()) {
       if (batchSteps.containsKey(s.id())) {
         out.addAll(batchSteps.get(s.id()));

@@ -6,7 +6,7 @@ import java.util.List;
  * One step as the user watches it: what it is, on which node, where it stands, how many attempts
  * it took, when it ran, the tail of its output, its error, and the decisions operators took on it.
  *
- * @param kind "step", "gate" (an approval gate) or "compensation"
+ * @param kind a step, an approval gate or a compensation
  * @param attemptHistory every attempt Graft recorded, oldest first (the first and latest ones when
  *     there were more than twenty)
  */
@@ -14,7 +14,7 @@ public record StepView(
     String id,
     String name,
     String node,
-    String kind,
+    StepKind kind,
     StepState state,
     int attempts,
     Long startedAtMillis,

@@ -1,5 +1,6 @@
 package dev.graft.workflows.step;
 
+import dev.graft.workflows.FailureTypes;
 import io.temporal.failure.ActivityFailure;
 import io.temporal.failure.ApplicationFailure;
 import io.temporal.failure.CanceledFailure;
@@ -8,7 +9,6 @@ import io.temporal.failure.TemporalFailure;
 import io.temporal.failure.TimeoutFailure;
 import io.temporal.api.enums.v1.RetryState;
 import io.temporal.api.enums.v1.TimeoutType;
-import dev.graft.workflows.join.ExecutionPolicy;
 import java.time.Duration;
 import java.util.function.Function;
 import io.temporal.workflow.Workflow;
@@ -65,7 +65,7 @@ public final class Steps {
     final String id;
     final String name;
     final String node;
-    final String kind;
+    final StepKind kind;
     final boolean skippable;
     StepState state = StepState.PENDING;
     int attempts;
@@ -79,7 +79,7 @@ public final class Steps {
     final List<StepAttempt> history = new ArrayList<>();
     Long attemptStartedAt;
 
-    Step(String id, String name, String node, String kind, boolean skippable) {
+    Step(String id, String name, String node, StepKind kind, boolean skippable) {
       this.id = id;
       this.name = name;
       this.node = node;
@@ -96,12 +96,12 @@ public final class Steps {
 
   /** Declares a step ahead of time, so progress shows it as pending before it runs. */
   public void declare(String id, String name, String node, boolean skippable) {
-    steps.computeIfAbsent(id, k -> new Step(id, name, node, "step", skippable));
+    steps.computeIfAbsent(id, k -> new Step(id, name, node, StepKind.STEP, skippable));
   }
 
   /** Declares an approval gate (pending until {@link #gate} reaches it), so it shows in its place. */
   public void declareGate(String id, String name, String node) {
-    steps.computeIfAbsent(id, k -> new Step(id, name, node, "gate", false));
+    steps.computeIfAbsent(id, k -> new Step(id, name, node, StepKind.GATE, false));
   }
 
   /**
@@ -155,7 +155,7 @@ public final class Steps {
   /** {@link #run(String, String, String, boolean, Supplier)} with a retry plan of its own (etcd changes). */
   public <R extends StepResult> R run(
       String id, String name, String node, boolean skippable, RetryPlan plan, Supplier<R> call) {
-    Step step = steps.computeIfAbsent(id, k -> new Step(id, name, node, "step", skippable));
+    Step step = steps.computeIfAbsent(id, k -> new Step(id, name, node, StepKind.STEP, skippable));
     if (step.state.isDone()) {
       return null; // a step already done in this execution is never run again
     }
@@ -304,7 +304,7 @@ public final class Steps {
     String outcome = workerLost(cause) ? "worker-lost" : cause instanceof TimeoutFailure ? "timed-out" : "failed";
     String error = workerLost(cause)
         ? "no heartbeat from the worker within the heartbeat timeout (worker died or lost Temporal)"
-        : rootMessage(failure);
+        : Failures.rootMessage(failure);
     StepAttempt a = new StepAttempt(step.attempts, step.attemptStartedAt, Workflow.currentTimeMillis(), outcome,
         error, cause instanceof ApplicationFailure af ? af.getType() : typeOf(cause),
         details == null ? null : tailOf(details.outputTail(), ATTEMPT_OUTPUT_LIMIT), null);
@@ -354,7 +354,7 @@ public final class Steps {
    */
   public <R extends StepResult> R attempt(
       String id, String name, String node, Supplier<R> call) {
-    Step step = steps.computeIfAbsent(id, k -> new Step(id, name, node, "step", false));
+    Step step = steps.computeIfAbsent(id, k -> new Step(id, name, node, StepKind.STEP, false));
     if (step.state.isDone()) {
       return null;
     }
@@ -374,7 +374,7 @@ public final class Steps {
    * already a voter), so the user sees already-satisfied rather than a step left pending.
    */
   public void satisfied(String id, String name, String node, String summary) {
-    Step step = steps.computeIfAbsent(id, k -> new Step(id, name, node, "step", false));
+    Step step = steps.computeIfAbsent(id, k -> new Step(id, name, node, StepKind.STEP, false));
     if (step.state.isDone()) {
       return;
     }
@@ -390,7 +390,7 @@ public final class Steps {
    * --unreachable} runs no {@code kubeadm reset}): the user sees {@code skipped} and the reason.
    */
   public void notRun(String id, String name, String node, String summary) {
-    Step step = steps.computeIfAbsent(id, k -> new Step(id, name, node, "step", false));
+    Step step = steps.computeIfAbsent(id, k -> new Step(id, name, node, StepKind.STEP, false));
     if (step.state.isDone()) {
       return;
     }
@@ -415,7 +415,7 @@ public final class Steps {
 
   /** An approval gate: waits until an operator approves it (or aborts the operation). */
   public void gate(String id, String name) {
-    Step step = steps.computeIfAbsent(id, k -> new Step(id, name, null, "gate", false));
+    Step step = steps.computeIfAbsent(id, k -> new Step(id, name, null, StepKind.GATE, false));
     if (step.state.isDone()) {
       return;
     }
@@ -451,7 +451,7 @@ public final class Steps {
                 Compensation c = compensations.pop();
                 Step step =
                     steps.computeIfAbsent(
-                        c.id(), k -> new Step(c.id(), c.name(), c.node(), "compensation", false));
+                        c.id(), k -> new Step(c.id(), c.name(), c.node(), StepKind.COMPENSATION, false));
                 step.state = StepState.RUNNING;
                 step.startedAt = Workflow.currentTimeMillis();
                 try {
@@ -462,7 +462,7 @@ public final class Steps {
                   // A compensation that fails is reported, and the others still run.
                   step.attempts++;
                   step.state = StepState.FAILED;
-                  step.error = rootMessage(e);
+                  step.error = Failures.rootMessage(e);
                   LOG.warn("compensation {} failed: {}", c.id(), step.error);
                 }
                 step.endedAt = Workflow.currentTimeMillis();
@@ -534,12 +534,12 @@ public final class Steps {
     }
     switch (request.decision()) {
       case APPROVE -> {
-        if (!"gate".equals(step.kind)) {
+        if (step.kind != StepKind.GATE) {
           throw invalid("approve: step " + step.id + " is not an approval gate");
         }
       }
       case RETRY, SKIP -> {
-        if ("gate".equals(step.kind)) {
+        if (step.kind == StepKind.GATE) {
           throw invalid(request.decision().wire() + ": " + step.id + " is an approval gate; approve or abort it");
         }
         if (request.decision() == Decision.SKIP && !step.skippable) {
@@ -607,16 +607,16 @@ public final class Steps {
 
   public boolean waitingForApproval() {
     return steps.values().stream()
-        .anyMatch(s -> "gate".equals(s.kind) && s.state == StepState.NEEDS_ATTENTION);
+        .anyMatch(s -> s.kind == StepKind.GATE && s.state == StepState.NEEDS_ATTENTION);
   }
 
   public boolean needsAttention() {
     return steps.values().stream()
-        .anyMatch(s -> !"gate".equals(s.kind) && s.state == StepState.NEEDS_ATTENTION);
+        .anyMatch(s -> s.kind != StepKind.GATE && s.state == StepState.NEEDS_ATTENTION);
   }
 
   private static ApplicationFailure invalid(String message) {
-    return ApplicationFailure.newNonRetryableFailure(message, "InvalidDecision");
+    return ApplicationFailure.newNonRetryableFailure(message, FailureTypes.INVALID_DECISION);
   }
 
   private static String tail(String s) {
@@ -632,16 +632,5 @@ public final class Steps {
 
   private static String typeOf(Throwable t) {
     return t == null ? null : t.getClass().getSimpleName();
-  }
-
-  private static String rootMessage(Throwable t) {
-    Throwable c = t;
-    while (c.getCause() != null) {
-      c = c.getCause();
-    }
-    if (c instanceof ApplicationFailure af) {
-      return af.getOriginalMessage();
-    }
-    return c.getMessage();
   }
 }

@@ -1,5 +1,6 @@
 package dev.graft.workflows.upgrade;
 
+import dev.graft.workflows.plan.NodeUpgrade;
 import io.temporal.failure.ActivityFailure;
 import java.util.ArrayList;
 import java.util.List;

@@ -1,6 +1,7 @@
 package dev.graft.workflows.upgrade;
 
-import dev.graft.workflows.join.ExecutionPolicy;
+import dev.graft.workflows.plan.NodeUpgrade;
+import dev.graft.workflows.step.ExecutionPolicy;
 import java.time.Duration;
 
 /** One node's upgrade, run as a child of the upgrade operation. */

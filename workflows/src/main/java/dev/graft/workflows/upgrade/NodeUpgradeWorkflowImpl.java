@@ -1,11 +1,12 @@
 package dev.graft.workflows.upgrade;
 
 import dev.graft.workflows.ActivityKinds;
-import dev.graft.workflows.join.ExecutionPolicy;
 import dev.graft.workflows.join.NodeJoinResult;
-import dev.graft.workflows.join.StepOutcome;
+import dev.graft.workflows.plan.NodeUpgrade;
 import dev.graft.workflows.step.AttentionReporter;
+import dev.graft.workflows.step.ExecutionPolicy;
 import dev.graft.workflows.step.OperationOutcome;
+import dev.graft.workflows.step.StepOutcome;
 import dev.graft.workflows.step.StepsWorkflow;
 import io.temporal.workflow.Workflow;
 import java.util.List;

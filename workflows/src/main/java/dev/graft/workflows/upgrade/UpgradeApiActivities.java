@@ -1,7 +1,7 @@
 package dev.graft.workflows.upgrade;
 
 import dev.graft.workflows.join.PrecheckReport;
-import dev.graft.workflows.join.StepOutcome;
+import dev.graft.workflows.step.StepOutcome;
 import io.temporal.activity.ActivityInterface;
 
 /** An upgrade's steps on the Kubernetes API. */

@@ -1,66 +1,47 @@
 package dev.graft.workflows.upgrade;
 
 import dev.graft.workflows.ActivityKinds;
+import dev.graft.workflows.FailureTypes;
 import dev.graft.workflows.etcd.ClusterRequest;
 import dev.graft.workflows.etcd.EtcdActivities;
 import dev.graft.workflows.expand.ChildStepResult;
 import dev.graft.workflows.expand.ExpansionProgress;
 import dev.graft.workflows.expand.ExpansionResult;
-import dev.graft.workflows.expand.ExpansionSummary;
 import dev.graft.workflows.expand.OperationRequest;
-import dev.graft.workflows.expand.OperationState;
-import dev.graft.workflows.expand.OperationStatus;
-import dev.graft.workflows.expand.OperationSummary;
-import dev.graft.workflows.expand.ProgressReporter;
-import dev.graft.workflows.join.ExecutionPolicy;
-import dev.graft.workflows.join.NodeJoinResult;
-import dev.graft.workflows.join.StepOutcome;
+import dev.graft.workflows.expand.OperationWorkflow;
 import dev.graft.workflows.model.EtcdSpec;
 import dev.graft.workflows.model.NodeSpec;
-import dev.graft.workflows.step.ChildAttention;
-import dev.graft.workflows.step.OperationChildren;
+import dev.graft.workflows.plan.NodeUpgrade;
+import dev.graft.workflows.plan.UpgradePlan;
+import dev.graft.workflows.step.ChildSteps;
+import dev.graft.workflows.step.ExecutionPolicy;
 import dev.graft.workflows.step.OperationOutcome;
 import dev.graft.workflows.step.Parallel;
+import dev.graft.workflows.step.StepOutcome;
 import dev.graft.workflows.step.StepState;
 import dev.graft.workflows.step.StepView;
-import dev.graft.workflows.step.StepsWorkflow;
 import io.temporal.failure.ActivityFailure;
+import io.temporal.failure.ApplicationFailure;
 import io.temporal.workflow.Async;
 import io.temporal.workflow.Workflow;
 import java.util.ArrayList;
-import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
-import java.util.Map;
 import java.util.Set;
-import org.slf4j.Logger;
 
 /** Runs one upgrade plan (see {@link UpgradeWorkflow}). */
-public class UpgradeWorkflowImpl extends StepsWorkflow implements UpgradeWorkflow {
-  private static final Logger LOG = Workflow.getLogger(UpgradeWorkflowImpl.class);
+public class UpgradeWorkflowImpl extends OperationWorkflow implements UpgradeWorkflow {
   /** Pre-checks and image pulls only read or fetch, but each holds an SSH session. */
   static final int PARALLEL_READS = 20;
 
-  private final OperationChildren kids = new OperationChildren(steps);
-  private final Set<String> wrappers = new LinkedHashSet<>();
-  private final Map<String, String> children = new LinkedHashMap<>();
-  private final Map<String, List<StepView>> childSteps = new LinkedHashMap<>();
   private final List<String> skipped = new ArrayList<>();
-  private OperationRequest request;
   private UpgradePlan plan;
   private ExecutionPolicy policy;
-  private String phase;
-  private String failure;
-  private OperationState ended;
-  private Long startedAt;
-  private Long endedAt;
 
   @Override
   public ExpansionResult upgrade(OperationRequest r) {
-    policy = steps.ownRetries(r.options().policy(), ActivityKinds::steps);
-    request = r.withOptions(r.options().withPolicy(policy));
+    policy = begin(r);
     plan = r.upgrade();
-    startedAt = Workflow.currentTimeMillis();
     List<NodeUpgrade> nodes = plan == null ? List.of() : plan.nodes();
     steps.declare("precheck/cluster", "cluster pre-checks", null, false);
     for (NodeUpgrade n : nodes) {
@@ -75,28 +56,13 @@ public class UpgradeWorkflowImpl extends StepsWorkflow implements UpgradeWorkflo
     for (NodeUpgrade n : nodes) {
       steps.declare("node/" + n.node().name(), nodeName(n), n.node().name(), !n.controlPlane());
     }
-    ProgressReporter.start(this::summary);
-    kids.cancelOnAbort();
-    OperationOutcome outcome = steps.operation(this::run);
-    if (failure != null && outcome == OperationOutcome.COMPLETED) {
-      outcome = OperationOutcome.FAILED;
-    }
-    phase = null;
-    endedAt = Workflow.currentTimeMillis();
-    ended = switch (outcome) {
-      case COMPLETED -> OperationState.DONE;
-      case ABORTED -> OperationState.ABORTED;
-      case FAILED -> OperationState.FAILED;
-    };
-    String message = failure != null ? failure
-        : outcome == OperationOutcome.ABORTED ? "aborted; nothing was downgraded, running node upgrades were cancelled"
-            + " and uncordoned what Graft had cordoned (a node whose kubelet was being replaced stays cordoned)"
-            + afterAbort()
-        : "upgraded to " + plan.to() + " (" + (nodes.size() - skipped.size()) + " node(s))"
+    OperationOutcome outcome = operate(this::run);
+    String message = outcome == OperationOutcome.ABORTED && failure == null ? "aborted; nothing was downgraded, running node upgrades"
+            + " were cancelled and uncordoned what Graft had cordoned (a node whose kubelet was being replaced"
+            + " stays cordoned)" + afterAbort()
+        : "upgraded to " + (plan == null ? null : plan.to()) + " (" + (nodes.size() - skipped.size()) + " node(s))"
             + (skipped.isEmpty() ? "" : "; skipped by an operator: " + skipped);
-    LOG.info("upgrade {} ended {}: {}", r.operationId(), outcome, message);
-    return ExpansionSummary.of(r.operationId(), outcome, message, steps.view(), wrappers, childSteps,
-        nodes.stream().map(n -> n.node().name()).toList(), List.of(), skipped, endedAt - startedAt,
+    return result(outcome, message, nodes.stream().map(n -> n.node().name()).toList(), List.of(), skipped,
         "upgraded", "already-upgraded");
   }
 
@@ -180,18 +146,12 @@ public class UpgradeWorkflowImpl extends StepsWorkflow implements UpgradeWorkflo
   private void node(NodeUpgrade n) {
     String name = n.node().name();
     String stepId = "node/" + name;
-    String childId = NodeUpgradeRequest.workflowId(request.operationId(), name);
-    wrappers.add(stepId);
-    children.put(stepId, childId);
     NodeUpgradeRequest in = new NodeUpgradeRequest(request.cluster().name(), request.operationId(),
         request.cluster().kubeconfig(), n, plan.to(), plan.drainTimeout(), policy);
-    ChildStepResult done = steps.run(stepId, nodeName(n), name, !n.controlPlane(), () -> {
-      NodeUpgradeWorkflow child = Workflow.newChildWorkflowStub(NodeUpgradeWorkflow.class, OperationChildren.options(childId));
-      NodeJoinResult result = kids.run(childId, child, () -> Async.function(child::upgrade, in));
-      childSteps.put(childId, result.steps());
-      OperationChildren.ended(childId, result.outcome(), "the upgrade of " + name);
-      return ChildStepResult.of("upgraded", result.steps());
-    });
+    ChildStepResult done = children.step(stepId, nodeName(n), name, !n.controlPlane(),
+        ChildSteps.child(NodeUpgradeRequest.workflowId(request.operationId(), name), "the upgrade of " + name,
+            NodeUpgradeWorkflow.class, c -> Async.function(c::upgrade, in)),
+        result -> ChildStepResult.of("upgraded", result.steps()));
     if (done == null && steps.view().stream().anyMatch(s -> s.id().equals(stepId) && s.state() == StepState.SKIPPED)) {
       skipped.add(name);
     }
@@ -209,8 +169,8 @@ public class UpgradeWorkflowImpl extends StepsWorkflow implements UpgradeWorkflo
       }
     }
     if (!off.isEmpty()) {
-      throw io.temporal.failure.ApplicationFailure.newNonRetryableFailure(
-          "not every node is Ready at " + plan.to() + ": " + String.join("; ", off), "UpgradeNotVerified");
+      throw ApplicationFailure.newNonRetryableFailure(
+          "not every node is Ready at " + plan.to() + ": " + String.join("; ", off), FailureTypes.UPGRADE_NOT_VERIFIED);
     }
     return StepOutcome.did("all " + nodes.size() + " nodes Ready at " + plan.to(), "", 1);
   }
@@ -247,22 +207,8 @@ public class UpgradeWorkflowImpl extends StepsWorkflow implements UpgradeWorkflo
         : n.controlPlane() ? "upgrade control plane" : "upgrade worker";
   }
 
-  private OperationState state() {
-    return OperationStatus.state(ended, steps, kids);
-  }
-
-  private OperationSummary summary() {
-    return OperationStatus.summary(request, ended, steps, kids, phase, startedAt, endedAt);
-  }
-
   @Override
   public ExpansionProgress progress() {
-    return new ExpansionProgress(request == null ? null : request.operationId(), state(), phase, null,
-        java.util.Collections.unmodifiableMap(new LinkedHashMap<>(children)), List.of(), startedAt, endedAt, plan);
-  }
-
-  @Override
-  public void childAttention(ChildAttention attention) {
-    kids.attention(attention);
+    return progress(null, List.of(), plan, null);
   }
 }

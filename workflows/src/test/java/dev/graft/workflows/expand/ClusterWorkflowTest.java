@@ -7,6 +7,9 @@ import static dev.graft.workflows.expand.ExpansionWorkflowTest.await;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.graft.workflows.cluster.ClusterState;
+import dev.graft.workflows.cluster.ClusterWorkflow;
+import dev.graft.workflows.cluster.ClusterWorkflowImpl;
 import dev.graft.workflows.join.NodeJoinRequest;
 import dev.graft.workflows.join.NodeJoinWorkflow;
 import dev.graft.workflows.join.NodeJoinWorkflowImpl;
@@ -175,7 +178,7 @@ class ClusterWorkflowTest {
     public void childAttention(dev.graft.workflows.step.ChildAttention attention) {}
   }
 
-  private static OperationRequest upgrade(String requestId, dev.graft.workflows.upgrade.UpgradePlan plan) {
+  private static OperationRequest upgrade(String requestId, dev.graft.workflows.plan.UpgradePlan plan) {
     return new OperationRequest("upgrade", requestId, "alice", cluster(0, 0), null,
         options(1, false, false, false), plan);
   }
@@ -185,7 +188,7 @@ class ClusterWorkflowTest {
     RecordingUpgrade.RAN.clear();
     env.start();
     ClusterWorkflow wf = existing(env, "prod");
-    dev.graft.workflows.upgrade.UpgradePlan plan = new dev.graft.workflows.upgrade.UpgradePlan("prod", "v1.30.2",
+    dev.graft.workflows.plan.UpgradePlan plan = new dev.graft.workflows.plan.UpgradePlan("prod", "v1.30.2",
         "v1.31.0", List.of(), List.of(), null, 1, null, List.of(), List.of());
     OperationRequest r = upgrade("u1", plan);
     submit(env, worker, "prod", r);

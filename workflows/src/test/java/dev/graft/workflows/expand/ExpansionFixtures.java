@@ -1,6 +1,5 @@
 package dev.graft.workflows.expand;
 
-import dev.graft.workflows.join.ExecutionPolicy;
 import dev.graft.workflows.model.ClusterSpec;
 import dev.graft.workflows.model.EtcdSpec;
 import dev.graft.workflows.model.EtcdTopology;
@@ -14,6 +13,7 @@ import dev.graft.workflows.plan.ObservedCluster;
 import dev.graft.workflows.plan.ObservedNode;
 import dev.graft.workflows.plan.PlanOptions;
 import dev.graft.workflows.plan.Planner;
+import dev.graft.workflows.step.ExecutionPolicy;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;

@@ -21,6 +21,7 @@ import dev.graft.workflows.step.HistoryFixtures;
 import dev.graft.workflows.step.OperationOutcome;
 import dev.graft.workflows.step.OperatorAction;
 import dev.graft.workflows.step.OperatorRequest;
+import dev.graft.workflows.step.StepKind;
 import dev.graft.workflows.step.StepState;
 import dev.graft.workflows.step.StepView;
 import io.temporal.client.WorkflowClient;
@@ -223,7 +224,7 @@ class ExpansionWorkflowTest {
     ExpansionResult result = result(wf);
     assertEquals(OperationOutcome.COMPLETED, result.outcome(), result.message());
     StepView gate = step(wf.steps(), "approve");
-    assertEquals("gate", gate.kind());
+    assertEquals(StepKind.GATE, gate.kind());
     assertEquals("bob", gate.actions().get(0).actor());
     assertEquals("change window open", gate.actions().get(0).reason());
     assertEquals("approved by carol", step(wf.steps(), "approve/node4").summary());

@@ -14,7 +14,7 @@ import dev.graft.workflows.etcd.MemberRequest;
 import dev.graft.workflows.etcd.MemberResult;
 import dev.graft.workflows.etcd.MoveLeaderRequest;
 import dev.graft.workflows.etcd.RepairRequest;
-import dev.graft.workflows.join.StepOutcome;
+import dev.graft.workflows.step.StepOutcome;
 import io.temporal.activity.Activity;
 import io.temporal.failure.ApplicationFailure;
 import java.util.List;

@@ -2,6 +2,7 @@ package dev.graft.workflows.join;
 
 import dev.graft.workflows.model.NodeSpec;
 import dev.graft.workflows.step.StepFailureDetails;
+import dev.graft.workflows.step.StepOutcome;
 import io.temporal.activity.Activity;
 import io.temporal.failure.ApplicationFailure;
 import java.util.ArrayList;

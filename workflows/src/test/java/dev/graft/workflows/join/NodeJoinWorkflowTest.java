@@ -8,6 +8,7 @@ import dev.graft.workflows.model.NodeSpec;
 import dev.graft.workflows.model.Role;
 import dev.graft.workflows.model.Taint;
 import dev.graft.workflows.step.Decision;
+import dev.graft.workflows.step.ExecutionPolicy;
 import dev.graft.workflows.step.HistoryFixtures;
 import dev.graft.workflows.step.OperationOutcome;
 import dev.graft.workflows.step.OperatorRequest;

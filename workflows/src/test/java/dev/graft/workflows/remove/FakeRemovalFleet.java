@@ -1,10 +1,11 @@
 package dev.graft.workflows.remove;
 
 import dev.graft.workflows.etcd.ClusterRequest;
-import dev.graft.workflows.join.StepOutcome;
 import dev.graft.workflows.model.Role;
 import dev.graft.workflows.plan.EtcdMember;
 import dev.graft.workflows.plan.ObservedNode;
+import dev.graft.workflows.plan.RemovalQuorum;
+import dev.graft.workflows.step.StepOutcome;
 import io.temporal.activity.Activity;
 import io.temporal.failure.ApplicationFailure;
 import java.util.ArrayList;

@@ -1,10 +1,10 @@
 package dev.graft.workflows.routing;
 
-import dev.graft.workflows.join.StepOutcome;
 import dev.graft.workflows.model.NodeSpec;
 import dev.graft.workflows.plan.Cidr;
 import dev.graft.workflows.plan.Route;
 import dev.graft.workflows.step.StepFailureDetails;
+import dev.graft.workflows.step.StepOutcome;
 import io.temporal.activity.Activity;
 import io.temporal.failure.ApplicationFailure;
 import java.util.ArrayList;

@@ -6,11 +6,11 @@ import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import dev.graft.workflows.join.ExecutionPolicy;
 import dev.graft.workflows.model.NodeSpec;
 import dev.graft.workflows.model.PodNetwork;
 import dev.graft.workflows.model.Role;
 import dev.graft.workflows.step.Decision;
+import dev.graft.workflows.step.ExecutionPolicy;
 import dev.graft.workflows.step.HistoryFixtures;
 import dev.graft.workflows.step.OperatedWorkflow;
 import dev.graft.workflows.step.OperationOutcome;

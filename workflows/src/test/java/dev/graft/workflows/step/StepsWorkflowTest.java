@@ -226,7 +226,7 @@ public class StepsWorkflowTest {
     assertEquals(OperationOutcome.ABORTED, WorkflowStub.fromTyped(wf).getResult(OperationOutcome.class));
     assertEquals(List.of("do a", "do b", "undo c", "undo b", "undo a"), fake.effects);
     assertEquals(StepState.SUCCEEDED, step(wf, "undo-a").state());
-    assertEquals("compensation", step(wf, "undo-a").kind());
+    assertEquals(StepKind.COMPENSATION, step(wf, "undo-a").kind());
     HistoryFixtures.record(env, "test/steps", "steps-abort");
   }
 

@@ -2,8 +2,8 @@ package dev.graft.workflows.upgrade;
 
 import dev.graft.workflows.join.CheckResult;
 import dev.graft.workflows.join.PrecheckReport;
-import dev.graft.workflows.join.StepOutcome;
 import dev.graft.workflows.step.StepFailureDetails;
+import dev.graft.workflows.step.StepOutcome;
 import io.temporal.activity.Activity;
 import io.temporal.failure.ApplicationFailure;
 import java.util.ArrayList;

@@ -5,7 +5,9 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.graft.workflows.model.ClusterSpec;
+import dev.graft.workflows.plan.NodeUpgrade;
 import dev.graft.workflows.plan.PlanMessage;
+import dev.graft.workflows.plan.UpgradePlan;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;

@@ -1,6 +1,7 @@
 package dev.graft.server.cli.ops;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import dev.graft.workflows.step.StepKind;
 import java.time.Instant;
 import java.time.ZoneId;
 import java.time.format.DateTimeFormatter;
@@ -65,7 +66,7 @@ final class ProgressText {
     } else {
       where = current.path("name").asText() + " " + current.path("state").asText();
       if ("needs-attention".equals(current.path("state").asText())) {
-        where += "gate".equals(current.path("kind").asText()) ? " (waiting for approval)"
+        where += StepKind.GATE.wire().equals(current.path("kind").asText()) ? " (waiting for approval)"
             : ": " + current.path("error").asText("");
       } else if ("running".equals(current.path("state").asText()) && current.path("attempts").asInt() > 0) {
         // A retry in progress: which attempt, and why the last one failed.

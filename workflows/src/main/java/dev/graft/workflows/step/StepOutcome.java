@@ -1,6 +1,4 @@
-package dev.graft.workflows.join;
-
-import dev.graft.workflows.step.StepResult;
+package dev.graft.workflows.step;
 
 /** The result of a step that returns nothing but what it did (most of them). */
 public record StepOutcome(boolean alreadySatisfied, String summary, String outputTail, int attempt)

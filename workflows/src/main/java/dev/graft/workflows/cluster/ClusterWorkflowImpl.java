@@ -1,8 +1,14 @@
-package dev.graft.workflows.expand;
+package dev.graft.workflows.cluster;
 
 import dev.graft.workflows.audit.ArchiveRequest;
 import dev.graft.workflows.audit.ArchiveResult;
 import dev.graft.workflows.audit.AuditArchiveActivities;
+import dev.graft.workflows.expand.ExpansionResult;
+import dev.graft.workflows.expand.ExpansionWorkflow;
+import dev.graft.workflows.expand.OperationRequest;
+import dev.graft.workflows.expand.OperationState;
+import dev.graft.workflows.expand.OperationSummary;
+import dev.graft.workflows.step.Failures;
 import dev.graft.workflows.step.OperationOutcome;
 import io.temporal.activity.ActivityOptions;
 import io.temporal.common.RetryOptions;
@@ -149,7 +155,7 @@ public class ClusterWorkflowImpl implements ClusterWorkflow {
     } catch (TemporalFailure e) {
       // The expansion failed as a workflow (not as an operation), or its id already ran.
       state = OperationState.FAILED;
-      message = rootMessage(e);
+      message = Failures.rootMessage(e);
     }
     // graft_operations_finished_total{kind,state}: reported through the workflow metrics scope,
     // which stays silent while the workflow replays (no history change, no double count).
@@ -169,7 +175,8 @@ public class ClusterWorkflowImpl implements ClusterWorkflow {
           Workflow.newActivityStub(AuditArchiveActivities.class, ARCHIVE_OPTIONS);
       String id = op.operationId();
       archives.add(Async.function(archiver::archive, new ArchiveRequest(id)).exceptionally(f -> {
-        LOG.warn("cluster {}: the audit trail of {} was not archived: {}", cluster, id, rootMessage(f));
+        LOG.warn("cluster {}: the audit trail of {} was not archived: {}", cluster, id,
+            Failures.rootMessage(f));
         return null;
       }));
     }
@@ -254,13 +261,5 @@ public class ClusterWorkflowImpl implements ClusterWorkflow {
   private static String clusterFromId() {
     String id = Workflow.getInfo().getWorkflowId();
     return id.startsWith("cluster/") ? id.substring("cluster/".length()) : id;
-  }
-
-  private static String rootMessage(Throwable t) {
-    Throwable c = t;
-    while (c.getCause() != null) {
-      c = c.getCause();
-    }
-    return c instanceof io.temporal.failure.ApplicationFailure af ? af.getOriginalMessage() : c.getMessage();
   }
 }

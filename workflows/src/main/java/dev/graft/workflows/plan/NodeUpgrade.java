@@ -1,4 +1,4 @@
-package dev.graft.workflows.upgrade;
+package dev.graft.workflows.plan;
 
 import dev.graft.workflows.model.NodeSpec;
 

@@ -1,4 +1,4 @@
-package dev.graft.workflows.join;
+package dev.graft.workflows.step;
 
 import java.time.Duration;
 

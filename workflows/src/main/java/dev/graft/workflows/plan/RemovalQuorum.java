@@ -1,4 +1,4 @@
-package dev.graft.workflows.remove;
+package dev.graft.workflows.plan;
 
 import dev.graft.workflows.plan.QuorumMath;
 import java.util.ArrayList;

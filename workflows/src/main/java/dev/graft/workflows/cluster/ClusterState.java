@@ -1,5 +1,7 @@
-package dev.graft.workflows.expand;
+package dev.graft.workflows.cluster;
 
+import dev.graft.workflows.expand.OperationRequest;
+import dev.graft.workflows.expand.OperationSummary;
 import java.util.List;
 
 /** What a cluster workflow carries across continue-as-new: the queue and the recent operations. */

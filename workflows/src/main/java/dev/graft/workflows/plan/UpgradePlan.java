@@ -1,4 +1,4 @@
-package dev.graft.workflows.upgrade;
+package dev.graft.workflows.plan;
 
 import com.fasterxml.jackson.annotation.JsonInclude;
 import dev.graft.workflows.plan.PlanMessage;

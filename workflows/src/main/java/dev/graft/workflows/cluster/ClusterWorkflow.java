@@ -1,5 +1,8 @@
-package dev.graft.workflows.expand;
+package dev.graft.workflows.cluster;
 
+import dev.graft.workflows.expand.OperationRequest;
+import dev.graft.workflows.expand.OperationSummary;
+import dev.graft.workflows.expand.ProgressReporter;
 import io.temporal.workflow.QueryMethod;
 import io.temporal.workflow.SignalMethod;
 import io.temporal.workflow.WorkflowInterface;
@@ -15,7 +18,7 @@ import java.util.List;
 @WorkflowInterface
 public interface ClusterWorkflow {
   static String workflowId(String cluster) {
-    return "cluster/" + cluster;
+    return OperationRequest.clusterWorkflowId(cluster);
   }
 
   /** @param carried the queue and recent operations carried over a continue-as-new (null first) */
@@ -31,7 +34,7 @@ public interface ClusterWorkflow {
    * needs-attention; the phase in {@code message}), so that {@link #operations()} shows it live;
    * not for clients. Fields left null keep what the cluster workflow knows.
    */
-  @SignalMethod
+  @SignalMethod(name = ProgressReporter.SIGNAL)
   void operationProgress(OperationSummary progress);
 
   /** Queued, running and recent operations, oldest first. */

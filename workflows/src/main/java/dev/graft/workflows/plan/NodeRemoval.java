@@ -1,4 +1,4 @@
-package dev.graft.workflows.remove;
+package dev.graft.workflows.plan;
 
 import com.fasterxml.jackson.annotation.JsonInclude;
 import dev.graft.workflows.model.NodeSpec;
