@@ -1,7 +1,8 @@
 package dev.graft.activities.etcd;
 
+import static dev.graft.activities.common.ActivityAttempts.attempt;
+
 import dev.graft.workflows.step.StepFailureDetails;
-import io.temporal.activity.Activity;
 import io.temporal.failure.ApplicationFailure;
 import java.util.Locale;
 import java.util.concurrent.CompletableFuture;
@@ -17,10 +18,6 @@ import java.util.concurrent.TimeoutException;
  */
 final class EtcdFailures {
   private EtcdFailures() {}
-
-  static int attempt() {
-    return Activity.getExecutionContext().getInfo().getAttempt();
-  }
 
   static <T> T call(CompletableFuture<T> future, String what, long timeoutMillis) {
     try {

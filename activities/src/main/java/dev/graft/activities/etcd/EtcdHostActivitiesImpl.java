@@ -1,5 +1,7 @@
 package dev.graft.activities.etcd;
 
+import static dev.graft.activities.common.ActivityAttempts.attempt;
+
 import dev.graft.activities.common.InvalidValueException;
 import dev.graft.activities.common.Shell;
 import dev.graft.activities.common.ShellValues;
@@ -10,7 +12,6 @@ import dev.graft.workflows.etcd.EtcdHostActivities;
 import dev.graft.workflows.etcd.EtcdHostRequest;
 import dev.graft.workflows.join.StepOutcome;
 import dev.graft.workflows.model.NodeSpec;
-import io.temporal.activity.Activity;
 import java.net.URI;
 import java.nio.charset.StandardCharsets;
 import java.security.SecureRandom;
@@ -57,10 +58,6 @@ public final class EtcdHostActivitiesImpl implements EtcdHostActivities {
 
   public EtcdHostActivitiesImpl(NodeShell shell) {
     this.shell = shell;
-  }
-
-  private static int attempt() {
-    return Activity.getExecutionContext().getInfo().getAttempt();
   }
 
   /** The member's values, validated before any of them reaches a command. */

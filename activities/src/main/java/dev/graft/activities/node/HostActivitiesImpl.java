@@ -1,5 +1,7 @@
 package dev.graft.activities.node;
 
+import static dev.graft.activities.common.ActivityAttempts.attempt;
+
 import dev.graft.activities.ssh.CommandResult;
 import dev.graft.workflows.join.CheckResult;
 import dev.graft.workflows.join.HostActivities;
@@ -9,7 +11,6 @@ import dev.graft.workflows.join.PrecheckRequest;
 import dev.graft.workflows.join.ReachResult;
 import dev.graft.workflows.join.StepOutcome;
 import dev.graft.workflows.model.NodeSpec;
-import io.temporal.activity.Activity;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
@@ -26,10 +27,6 @@ public final class HostActivitiesImpl implements HostActivities {
 
   public HostActivitiesImpl(NodeShell shell) {
     this.shell = shell;
-  }
-
-  private static int attempt() {
-    return Activity.getExecutionContext().getInfo().getAttempt();
   }
 
   @Override

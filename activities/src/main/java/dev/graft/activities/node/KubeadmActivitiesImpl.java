@@ -1,5 +1,7 @@
 package dev.graft.activities.node;
 
+import static dev.graft.activities.common.ActivityAttempts.attempt;
+
 import dev.graft.activities.common.Liveness;
 import dev.graft.activities.common.Shell;
 import dev.graft.activities.common.ShellValues;
@@ -45,10 +47,6 @@ public final class KubeadmActivitiesImpl implements KubeadmActivities {
     this.shell = shell;
     this.clients = clients;
     this.repair = new JoinRepair(shell);
-  }
-
-  private static int attempt() {
-    return Activity.getExecutionContext().getInfo().getAttempt();
   }
 
   /** host:port from "https://host:port" or "host:port"; validated before it reaches a command. */

@@ -1,5 +1,7 @@
 package dev.graft.activities.remove;
 
+import static dev.graft.activities.common.ActivityAttempts.attempt;
+
 import dev.graft.activities.common.InvalidValueException;
 import dev.graft.activities.common.ShellValues;
 import dev.graft.activities.kube.KubeClients;
@@ -18,7 +20,6 @@ import io.fabric8.kubernetes.api.model.Pod;
 import io.fabric8.kubernetes.api.model.Secret;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.KubernetesClientException;
-import io.temporal.activity.Activity;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.Base64;
@@ -43,10 +44,6 @@ public final class RemovalApiActivitiesImpl implements RemovalApiActivities {
   public RemovalApiActivitiesImpl(KubeClients clients, UpgradeApiActivitiesImpl upgrade) {
     this.clients = clients;
     this.upgrade = upgrade;
-  }
-
-  private static int attempt() {
-    return Activity.getExecutionContext().getInfo().getAttempt();
   }
 
   private static String name(RemovalNodeRequest r) {

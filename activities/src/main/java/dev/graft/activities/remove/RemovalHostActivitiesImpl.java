@@ -1,5 +1,7 @@
 package dev.graft.activities.remove;
 
+import static dev.graft.activities.common.ActivityAttempts.attempt;
+
 import dev.graft.activities.common.InvalidValueException;
 import dev.graft.activities.common.Shell;
 import dev.graft.activities.common.ShellValues;
@@ -12,7 +14,6 @@ import dev.graft.workflows.remove.HostFacts;
 import dev.graft.workflows.remove.RemovalHostActivities;
 import dev.graft.workflows.remove.RemovalHostRequest;
 import dev.graft.workflows.remove.RouteDropRequest;
-import io.temporal.activity.Activity;
 import java.net.URI;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -59,10 +60,6 @@ public final class RemovalHostActivitiesImpl implements RemovalHostActivities {
 
   public RemovalHostActivitiesImpl(NodeShell shell) {
     this.shell = shell;
-  }
-
-  private static int attempt() {
-    return Activity.getExecutionContext().getInfo().getAttempt();
   }
 
   private static NodeSpec checked(NodeSpec n) {

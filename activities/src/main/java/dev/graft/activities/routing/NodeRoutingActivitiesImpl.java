@@ -1,5 +1,7 @@
 package dev.graft.activities.routing;
 
+import static dev.graft.activities.common.ActivityAttempts.attempt;
+
 import dev.graft.activities.common.InvalidValueException;
 import dev.graft.activities.common.Shell;
 import dev.graft.activities.common.ShellValues;
@@ -21,7 +23,6 @@ import dev.graft.workflows.routing.ProbeTarget;
 import dev.graft.workflows.routing.RoutePlan;
 import dev.graft.workflows.routing.VerifyRequest;
 import dev.graft.workflows.routing.VerifyResult;
-import io.temporal.activity.Activity;
 import io.temporal.failure.ApplicationFailure;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
@@ -55,10 +56,6 @@ public final class NodeRoutingActivitiesImpl implements NodeRoutingActivities {
   public NodeRoutingActivitiesImpl(NodeShell shell, RemoteShell remote) {
     this.shell = shell;
     this.remote = remote;
-  }
-
-  private static int attempt() {
-    return Activity.getExecutionContext().getInfo().getAttempt();
   }
 
   @Override

@@ -1,5 +1,7 @@
 package dev.graft.activities.upgrade;
 
+import static dev.graft.activities.common.ActivityAttempts.attempt;
+
 import dev.graft.activities.common.Liveness;
 import dev.graft.activities.kube.KubeClients;
 import dev.graft.activities.kube.KubeFailures;
@@ -53,10 +55,6 @@ public final class UpgradeApiActivitiesImpl implements UpgradeApiActivities {
   public UpgradeApiActivitiesImpl(KubeClients clients, Duration pollInterval) {
     this.clients = clients;
     this.pollInterval = pollInterval;
-  }
-
-  private static int attempt() {
-    return Activity.getExecutionContext().getInfo().getAttempt();
   }
 
   // ---------------------------------------------------------------- pre-checks

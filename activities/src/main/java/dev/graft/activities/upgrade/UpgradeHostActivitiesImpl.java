@@ -1,5 +1,7 @@
 package dev.graft.activities.upgrade;
 
+import static dev.graft.activities.common.ActivityAttempts.attempt;
+
 import dev.graft.activities.common.InvalidValueException;
 import dev.graft.activities.common.Shell;
 import dev.graft.activities.common.ShellValues;
@@ -15,7 +17,6 @@ import dev.graft.workflows.upgrade.KubeVersion;
 import dev.graft.workflows.upgrade.SnapshotResult;
 import dev.graft.workflows.upgrade.UpgradeHostActivities;
 import dev.graft.workflows.upgrade.UpgradeHostRequest;
-import io.temporal.activity.Activity;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -67,10 +68,6 @@ public final class UpgradeHostActivitiesImpl implements UpgradeHostActivities {
 
   public UpgradeHostActivitiesImpl(NodeShell shell) {
     this.shell = shell;
-  }
-
-  private static int attempt() {
-    return Activity.getExecutionContext().getInfo().getAttempt();
   }
 
   /** The target, validated: it reaches package names and kubeadm's argv. */
