@@ -3,6 +3,7 @@ package dev.graft.activities.node;
 import static dev.graft.activities.common.ActivityAttempts.attempt;
 
 import dev.graft.activities.ssh.CommandResult;
+import dev.graft.activities.ssh.NodeShell;
 import dev.graft.workflows.join.CheckResult;
 import dev.graft.workflows.join.HostActivities;
 import dev.graft.workflows.join.HostRequest;

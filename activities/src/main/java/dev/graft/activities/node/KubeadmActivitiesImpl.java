@@ -10,6 +10,8 @@ import dev.graft.activities.kube.KubeClients;
 import dev.graft.activities.kube.KubeadmConfigReader;
 import dev.graft.activities.kube.KubeFailures;
 import dev.graft.activities.ssh.CommandResult;
+import dev.graft.activities.ssh.NodeShell;
+import dev.graft.activities.ssh.Redactor;
 import dev.graft.workflows.join.HostRequest;
 import dev.graft.workflows.join.JoinRequest;
 import dev.graft.workflows.join.KubeadmActivities;

@@ -6,7 +6,7 @@ import dev.graft.activities.common.InvalidValueException;
 import dev.graft.activities.common.ShellValues;
 import dev.graft.activities.kube.KubeClients;
 import dev.graft.activities.kube.KubeNodeReader;
-import dev.graft.activities.node.NodeShell;
+import dev.graft.activities.ssh.NodeShell;
 import dev.graft.activities.upgrade.UpgradeApiActivitiesImpl;
 import dev.graft.workflows.join.StepOutcome;
 import dev.graft.workflows.plan.ObservedNode;

@@ -7,7 +7,7 @@ import dev.graft.activities.kube.KubeClients;
 import dev.graft.activities.kube.KubeFailures;
 import dev.graft.activities.kube.NodeObjects;
 import dev.graft.activities.kube.NodeWait;
-import dev.graft.activities.node.NodeShell;
+import dev.graft.activities.ssh.NodeShell;
 import dev.graft.workflows.join.CheckResult;
 import dev.graft.workflows.join.PrecheckReport;
 import dev.graft.workflows.join.StepOutcome;
