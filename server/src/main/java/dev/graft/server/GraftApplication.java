@@ -13,15 +13,16 @@ import dev.graft.server.cli.ops.HistoryCommand;
 import dev.graft.server.cli.ops.StatusCommand;
 import dev.graft.server.health.TemporalHealthCheck;
 import dev.graft.server.health.WorkerHealthCheck;
+import dev.graft.server.operations.AuditTrail;
 import dev.graft.server.resources.DiagnosticsResource;
 import dev.graft.server.resources.InfoResource;
 import dev.graft.server.temporal.EmbeddedTemporal;
-import dev.graft.server.temporal.GraftWorker;
 import dev.graft.server.temporal.TemporalConnection;
 import dev.graft.server.security.AllowedHosts;
 import dev.graft.server.security.BrowserHeaders;
 import dev.graft.server.security.RequestGuard;
 import dev.graft.server.security.ServerFiles;
+import dev.graft.server.worker.GraftWorker;
 import io.dropwizard.core.Application;
 import jakarta.servlet.DispatcherType;
 import java.util.EnumSet;
@@ -90,7 +91,7 @@ public class GraftApplication extends Application<GraftConfiguration> {
     bootstrap.addCommand(new dev.graft.server.cli.TokenCommand());
     bootstrap.addCommand(new dev.graft.server.cli.PlanCommand());
     bootstrap.addCommand(new LabCommand());
-    bootstrap.addCommand(new dev.graft.server.audit.AuditVerifyCommand(() -> stdout));
+    bootstrap.addCommand(new dev.graft.server.cli.AuditVerifyCommand(() -> stdout));
     addApiCommands(bootstrap);
   }
 

@@ -2,6 +2,7 @@ package dev.graft.server.cli;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
+import dev.graft.server.api.ApiProblem;
 import dev.graft.server.inventory.DnsHostResolver;
 import dev.graft.server.inventory.HostResolver;
 import dev.graft.server.inventory.ImportedInventory;
@@ -10,7 +11,6 @@ import dev.graft.server.inventory.InventoryError;
 import dev.graft.server.inventory.InventoryException;
 import dev.graft.server.inventory.InventoryValidator;
 import dev.graft.server.inventory.ObservedStateParser;
-import dev.graft.server.operations.ApiProblem;
 import dev.graft.server.operations.ExpandRequest;
 import dev.graft.server.operations.UpgradeRequests;
 import dev.graft.server.planning.ClusterObserver;

@@ -3,6 +3,8 @@ package dev.graft.server.operations;
 import com.fasterxml.jackson.annotation.JsonInclude;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.graft.server.api.ApiProblem;
+import dev.graft.server.audit.AuditArchive;
 import dev.graft.server.temporal.TemporalConnection;
 import io.temporal.api.common.v1.Payload;
 import io.temporal.api.common.v1.Payloads;
@@ -29,13 +31,13 @@ public final class AuditTrail {
   static final int OUTPUT_LIMIT = 2000;
   private final TemporalConnection temporal;
   /** Where ended operations' trails are archived (null: no archive). */
-  private final dev.graft.server.audit.AuditArchive archive;
+  private final AuditArchive archive;
 
   public AuditTrail(TemporalConnection temporal) {
     this(temporal, null);
   }
 
-  public AuditTrail(TemporalConnection temporal, dev.graft.server.audit.AuditArchive archive) {
+  public AuditTrail(TemporalConnection temporal, AuditArchive archive) {
     this.temporal = temporal;
     this.archive = archive;
   }
@@ -53,7 +55,7 @@ public final class AuditTrail {
       out.put("source", "temporal");
       return out;
     }
-    dev.graft.server.audit.AuditArchive.Trail t = archive.read(operationId).orElseThrow(
+    AuditArchive.Trail t = archive.read(operationId).orElseThrow(
         () -> ApiProblem.of(404, "no operation " + operationId + " in Temporal or in the audit archive"
             + " (a queued operation has no history yet)"));
     out.put("entries", t.entries());

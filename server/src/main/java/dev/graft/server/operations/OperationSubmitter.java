@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.JsonMappingException;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.exc.UnrecognizedPropertyException;
+import dev.graft.server.api.ApiProblem;
 import dev.graft.server.inventory.HostResolver;
 import dev.graft.server.inventory.ImportedInventory;
 import dev.graft.server.inventory.InventoryError;
@@ -150,7 +151,7 @@ public final class OperationSubmitter {
       planned = expansions.plan(req, options.maxParallel() == 0 ? PlanOptions.DEFAULT_MAX_PARALLEL
           : options.maxParallel(), true);
     } catch (PlanningException e) {
-      throw ApiProblem.of(e);
+      throw ApiProblem.planning(e.field(), e.getMessage());
     }
     ExpansionPlan plan = planned.plan();
     ImportedInventory inv = planned.inventory();
@@ -181,7 +182,7 @@ public final class OperationSubmitter {
     try {
       planned = upgrades.plan(req);
     } catch (PlanningException e) {
-      throw ApiProblem.of(e);
+      throw ApiProblem.planning(e.field(), e.getMessage());
     }
     UpgradePlan plan = planned.plan();
     if (plan.refused()) {

@@ -1,5 +1,6 @@
 package dev.graft.server.operations;
 
+import dev.graft.server.api.ApiProblem;
 import dev.graft.workflows.expand.ExpansionProgress;
 import dev.graft.workflows.step.Decision;
 import dev.graft.workflows.step.OperatorAction;

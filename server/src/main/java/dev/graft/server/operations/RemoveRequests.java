@@ -4,6 +4,7 @@ import dev.graft.activities.etcd.EtcdMemberReader;
 import dev.graft.activities.etcd.EtcdTls;
 import dev.graft.activities.kube.KubeClients;
 import dev.graft.activities.kube.NodeObjects;
+import dev.graft.server.api.ApiProblem;
 import dev.graft.server.inventory.ImportedInventory;
 import dev.graft.server.planning.ClusterObserver;
 import dev.graft.server.planning.PlanningException;
@@ -133,7 +134,7 @@ public final class RemoveRequests {
     try {
       read = planning.observe(inv, req.kubeconfig(), content);
     } catch (PlanningException e) {
-      throw ApiProblem.of(e);
+      throw ApiProblem.planning(e.field(), e.getMessage());
     }
     if (target.with() != null) {
       // The inventory of a replacement lists OLD and NEW: one more etcd node than the cluster keeps,

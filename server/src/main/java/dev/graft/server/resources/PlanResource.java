@@ -2,6 +2,7 @@ package dev.graft.server.resources;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.graft.server.api.ApiProblem;
 import dev.graft.server.auth.Role;
 import dev.graft.server.inventory.DnsHostResolver;
 import dev.graft.server.inventory.HostResolver;
@@ -10,7 +11,6 @@ import dev.graft.server.inventory.InventoryError;
 import dev.graft.server.inventory.InventoryException;
 import dev.graft.server.inventory.InventoryFormat;
 import dev.graft.server.inventory.InventoryValidator;
-import dev.graft.server.operations.ApiProblem;
 import dev.graft.server.operations.ExpandRequest;
 import dev.graft.server.operations.ExpansionRequests;
 import dev.graft.server.operations.OperationSubmitter;
@@ -143,7 +143,7 @@ public class PlanResource {
     } catch (InventoryException e) {
       throw ApiProblem.of(e);
     } catch (PlanningException e) {
-      throw ApiProblem.of(e);
+      throw ApiProblem.planning(e.field(), e.getMessage());
     }
   }
 

@@ -1,6 +1,6 @@
 package dev.graft.server.security;
 
-import dev.graft.server.operations.ApiProblem;
+import dev.graft.server.api.ApiProblem;
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.charset.CharacterCodingException;

@@ -1,4 +1,4 @@
-package dev.graft.server.temporal;
+package dev.graft.server.worker;
 
 import dev.graft.activities.diag.PingActivitiesImpl;
 import dev.graft.activities.etcd.EtcdActivitiesImpl;
@@ -17,6 +17,9 @@ import dev.graft.activities.upgrade.UpgradeApiActivitiesImpl;
 import dev.graft.activities.upgrade.UpgradeHostActivitiesImpl;
 import dev.graft.activities.ssh.SshExecutor;
 import dev.graft.activities.ssh.SshPoolSettings;
+import dev.graft.server.operations.AuditArchiveActivitiesImpl;
+import dev.graft.server.operations.AuditTrail;
+import dev.graft.server.temporal.TemporalConnection;
 import dev.graft.workflows.etcd.EtcdGrowthWorkflowImpl;
 import dev.graft.workflows.expand.ClusterWorkflowImpl;
 import dev.graft.workflows.expand.ExpansionWorkflowImpl;
@@ -27,9 +30,7 @@ import java.time.Duration;
 import dev.graft.workflows.diag.PingWorkflowImpl;
 import dev.graft.activities.ssh.SshMetrics;
 import dev.graft.server.audit.AuditArchive;
-import dev.graft.server.audit.AuditArchiveActivitiesImpl;
 import dev.graft.server.observe.LogContext;
-import dev.graft.server.operations.AuditTrail;
 import io.dropwizard.lifecycle.Managed;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.temporal.worker.WorkerFactoryOptions;
