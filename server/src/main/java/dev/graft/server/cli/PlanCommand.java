@@ -144,15 +144,8 @@ public final class PlanCommand extends Command {
             maxParallel));
       }
       return planned.plan().refused() ? 1 : 0;
-    } catch (InventoryException e) {
-      printInventoryErrors(e, err);
-      return 1;
-    } catch (PlanningException | ApiProblem e) {
-      err.println("graft plan: " + flags(e.getMessage()));
-      return 1;
     } catch (Exception e) {
-      err.println("graft plan: " + e.getMessage());
-      return 1;
+      return failed(e, err);
     }
   }
 
@@ -167,12 +160,20 @@ public final class PlanCommand extends Command {
     return json.writeValueAsString(plan);
   }
 
-  private static void printInventoryErrors(InventoryException e, PrintStream err) {
-    err.println(e.errors().size() == 1 ? "graft plan: invalid input:"
-        : "graft plan: " + e.errors().size() + " problems:");
-    for (InventoryError x : e.errors()) {
-      err.println("  " + x);
+  /** Says why a plan could not be made, in this command's words (its flags); returns exit code 1. */
+  private static int failed(Exception e, PrintStream err) {
+    if (e instanceof InventoryException i) {
+      err.println(i.errors().size() == 1 ? "graft plan: invalid input:"
+          : "graft plan: " + i.errors().size() + " problems:");
+      for (InventoryError x : i.errors()) {
+        err.println("  " + x);
+      }
+    } else if (e instanceof PlanningException || e instanceof ApiProblem) {
+      err.println("graft plan: " + flags(e.getMessage()));
+    } else {
+      err.println("graft plan: " + e.getMessage());
     }
+    return 1;
   }
 
   /** The checks are the REST API's; their field names become this command's flags. */
@@ -211,15 +212,8 @@ public final class PlanCommand extends Command {
         out.print(UpgradePlanText.render(planned.inventory(), kubeconfig, planned.plan()));
       }
       return planned.plan().refused() ? 1 : 0;
-    } catch (InventoryException e) {
-      printInventoryErrors(e, err);
-      return 1;
-    } catch (PlanningException | ApiProblem e) {
-      err.println("graft plan: " + flags(e.getMessage()));
-      return 1;
     } catch (Exception e) {
-      err.println("graft plan: " + e.getMessage());
-      return 1;
+      return failed(e, err);
     }
   }
 
