@@ -90,12 +90,37 @@ public final class AuditTrail {
       JsonNode input,
       String runId,
       String output) {
-    /** A fact without an input and a run id: everything but activities and workflow starts. */
-    public Entry(String kind, long atMillis, String workflowId, String node, String step,
-        Integer attempt, Long startedAtMillis, Long endedAtMillis, String outcome, String detail,
-        String actor, String decision, String stepId, String reason, String identity) {
-      this(kind, atMillis, workflowId, node, step, attempt, startedAtMillis, endedAtMillis, outcome,
-          detail, actor, decision, stepId, reason, identity, null, null, null);
+    /** An operation submitted to its cluster workflow ({@code detail}: "expand submitted"). */
+    static Entry submitted(long atMillis, String cluster, String detail, String actor, String identity) {
+      return new Entry("submitted", atMillis, cluster, null, null, null, null, null, null, detail, actor,
+          null, null, null, identity, null, null, null);
+    }
+
+    /** A workflow run started ({@code type}: its workflow type). */
+    static Entry started(long atMillis, String workflowId, String node, String type, String actor,
+        String identity, String runId) {
+      return new Entry("started", atMillis, workflowId, node, null, null, null, null, null, type, actor,
+          null, null, null, identity, null, runId, null);
+    }
+
+    /** A workflow run ended ({@code outcome}: completed, failed, terminated, canceled, timed_out). */
+    static Entry ended(long atMillis, String workflowId, String node, String outcome, String detail) {
+      return new Entry("ended", atMillis, workflowId, node, null, null, null, null, outcome, detail, null,
+          null, null, null, null, null, null, null);
+    }
+
+    /** An operator's decision, accepted as an update ({@code update}: the update's name). */
+    static Entry decision(long atMillis, String workflowId, String node, String update, String actor,
+        String decision, String stepId, String reason, String identity) {
+      return new Entry("decision", atMillis, workflowId, node, null, null, null, null, "accepted", update,
+          actor, decision, stepId, reason, identity, null, null, null);
+    }
+
+    /** A signal a workflow received ({@code name}: the signal's name). */
+    static Entry signal(long atMillis, String workflowId, String node, String name, String actor,
+        String identity) {
+      return new Entry("signal", atMillis, workflowId, node, null, null, null, null, null, name, actor,
+          null, null, null, identity, null, null, null);
     }
   }
 
@@ -129,9 +154,8 @@ public final class AuditTrail {
       JsonNode arg = first(a.getInput());
       if ("submit".equals(a.getSignalName()) && arg != null
           && requestId.equals(arg.path("requestId").asText())) {
-        out.add(new Entry("submitted", millis(e), cluster, null, null, null, null, null, null,
-            arg.path("kind").asText() + " submitted", arg.path("requestedBy").asText(null), null,
-            null, null, a.getIdentity()));
+        out.add(Entry.submitted(millis(e), cluster, arg.path("kind").asText() + " submitted",
+            arg.path("requestedBy").asText(null), a.getIdentity()));
       }
     }
   }
@@ -150,10 +174,9 @@ public final class AuditTrail {
         case EVENT_TYPE_WORKFLOW_EXECUTION_STARTED -> {
           var a = e.getWorkflowExecutionStartedEventAttributes();
           JsonNode arg = first(a.getInput());
-          out.add(new Entry("started", millis(e), workflowId, wfNode, null, null, null, null, null,
-              a.getWorkflowType().getName(),
+          out.add(Entry.started(millis(e), workflowId, wfNode, a.getWorkflowType().getName(),
               arg != null && arg.hasNonNull("requestedBy") ? arg.get("requestedBy").asText() : null,
-              null, null, null, a.getIdentity(), null, runId, null));
+              a.getIdentity(), runId));
         }
         case EVENT_TYPE_WORKFLOW_EXECUTION_COMPLETED, EVENT_TYPE_WORKFLOW_EXECUTION_FAILED,
             EVENT_TYPE_WORKFLOW_EXECUTION_TERMINATED, EVENT_TYPE_WORKFLOW_EXECUTION_CANCELED,
@@ -171,8 +194,7 @@ public final class AuditTrail {
           } else if (e.hasWorkflowExecutionTerminatedEventAttributes()) {
             detail = e.getWorkflowExecutionTerminatedEventAttributes().getReason();
           }
-          out.add(new Entry("ended", millis(e), workflowId, wfNode, null, null, null, null, outcome,
-              detail, null, null, null, null, null));
+          out.add(Entry.ended(millis(e), workflowId, wfNode, outcome, detail));
         }
         case EVENT_TYPE_ACTIVITY_TASK_SCHEDULED -> scheduled.put(e.getEventId(), e);
         case EVENT_TYPE_ACTIVITY_TASK_STARTED ->
@@ -206,16 +228,15 @@ public final class AuditTrail {
           var a = e.getWorkflowExecutionUpdateAcceptedEventAttributes();
           var input = a.getAcceptedRequest().getInput();
           JsonNode req = first(input.getArgs());
-          out.add(new Entry("decision", millis(e), workflowId, wfNode, null, null, null, null,
-              "accepted", input.getName(), text(req, "actor"), text(req, "decision"),
-              text(req, "stepId"), text(req, "reason"), a.getAcceptedRequest().getMeta().getIdentity()));
+          out.add(Entry.decision(millis(e), workflowId, wfNode, input.getName(), text(req, "actor"),
+              text(req, "decision"), text(req, "stepId"), text(req, "reason"),
+              a.getAcceptedRequest().getMeta().getIdentity()));
         }
         case EVENT_TYPE_WORKFLOW_EXECUTION_SIGNALED -> {
           var a = e.getWorkflowExecutionSignaledEventAttributes();
           JsonNode arg = first(a.getInput());
-          out.add(new Entry("signal", millis(e), workflowId, wfNode, null, null, null, null, null,
-              a.getSignalName(), arg == null ? null : text(arg, "actor") != null ? text(arg, "actor")
-                  : text(arg, "requestedBy"), null, null, null, a.getIdentity()));
+          out.add(Entry.signal(millis(e), workflowId, wfNode, a.getSignalName(), arg == null ? null
+              : text(arg, "actor") != null ? text(arg, "actor") : text(arg, "requestedBy"), a.getIdentity()));
         }
         case EVENT_TYPE_CHILD_WORKFLOW_EXECUTION_STARTED -> {
           var exec = e.getChildWorkflowExecutionStartedEventAttributes().getWorkflowExecution();
