@@ -31,7 +31,6 @@ import io.etcd.jetcd.maintenance.AlarmMember;
 import io.etcd.jetcd.maintenance.StatusResponse;
 import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
-import io.temporal.activity.Activity;
 import io.temporal.failure.ApplicationFailure;
 import java.net.URI;
 import java.nio.charset.StandardCharsets;
@@ -63,7 +62,6 @@ public final class EtcdActivitiesImpl implements EtcdActivities {
   /** http(s)://host:port, host an IPv4 address or a DNS name: what Graft accepts as a member URL. */
   private static final Pattern MEMBER_URL =
       Pattern.compile("https?://([0-9]{1,3}(\\.[0-9]{1,3}){3}|[a-z0-9]([-a-z0-9.]*[a-z0-9])?):[0-9]{1,5}");
-  private static final long POLL_MILLIS = 500;
 
   private final EtcdClients clients;
   private final long timeoutMillis;
@@ -457,12 +455,7 @@ public final class EtcdActivitiesImpl implements EtcdActivities {
         observed = f.getOriginalMessage();
       }
       last = observed;
-      Activity.getExecutionContext().heartbeat(last);
-      if (System.currentTimeMillis() >= stopAt) {
-        throw failure("learner " + request.name() + " did not catch up before the budget ended; last seen: " + last,
-            "EtcdLearnerNotCaughtUp", true, last);
-      }
-      sleep(POLL_MILLIS);
+      EtcdFailures.nextCatchUpPoll(request.name(), last, stopAt);
     }
   }
 
@@ -608,15 +601,6 @@ public final class EtcdActivitiesImpl implements EtcdActivities {
   private static void validUrl(String url) {
     if (url == null || !MEMBER_URL.matcher(url).matches()) {
       throw failure("'" + url + "' is not a member URL (https://<IPv4 or DNS name>:<port>; http for clusters without TLS)", "InvalidInput", true, "");
-    }
-  }
-
-  private static void sleep(long ms) {
-    try {
-      Thread.sleep(ms);
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-      throw failure("interrupted while waiting", "EtcdUnavailable", false, "");
     }
   }
 }

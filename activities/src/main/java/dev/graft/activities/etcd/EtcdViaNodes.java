@@ -12,7 +12,6 @@ import dev.graft.workflows.etcd.MemberResult;
 import dev.graft.workflows.join.StepOutcome;
 import dev.graft.workflows.model.EtcdSpec;
 import dev.graft.workflows.model.NodeSpec;
-import io.temporal.activity.Activity;
 import io.temporal.failure.ApplicationFailure;
 import java.util.ArrayList;
 import java.util.List;
@@ -30,7 +29,6 @@ import org.slf4j.LoggerFactory;
  */
 final class EtcdViaNodes {
   private static final Logger LOG = LoggerFactory.getLogger(EtcdViaNodes.class);
-  private static final long POLL_MILLIS = 500;
 
   private final EtcdThroughNode etcd;
 
@@ -111,17 +109,7 @@ final class EtcdViaNodes {
         observed = f.getOriginalMessage();
       }
       last = observed;
-      Activity.getExecutionContext().heartbeat(last);
-      if (System.currentTimeMillis() >= stopAt) {
-        throw failure("learner " + request.name() + " did not catch up before the budget ended; last seen: " + last,
-            "EtcdLearnerNotCaughtUp", true, last);
-      }
-      try {
-        Thread.sleep(POLL_MILLIS);
-      } catch (InterruptedException e) {
-        Thread.currentThread().interrupt();
-        throw failure("interrupted while waiting", "EtcdUnavailable", false, "");
-      }
+      EtcdFailures.nextCatchUpPoll(request.name(), last, stopAt);
     }
   }
 
