@@ -135,13 +135,13 @@ public final class GraftWorker implements Managed {
         new KubeadmActivitiesImpl(nodeShell, kubeClients),
         etcd,
         new EtcdHostActivitiesImpl(nodeShell));
-    // Pod network routing (its own lines, so that other additions here merge cleanly).
+    // Pod network routing: its workflows, and its activities on an SSH executor over the shared pool.
     SshExecutor routingSsh = new SshExecutor(sshPool, ssh);
     worker.registerWorkflowImplementationTypes(RoutingWorkflowImpl.class, RoutingBatchWorkflowImpl.class);
     worker.registerActivitiesImplementations(
         new NodeRoutingActivitiesImpl(new NodeShell(routingSsh), routingSsh),
         new PodNetworkApiActivitiesImpl(kubeClients));
-    // Operations: the cluster entity and its expansions (their own lines, to merge cleanly).
+    // Operations: the cluster entity and its expansions.
     worker.registerWorkflowImplementationTypes(ClusterWorkflowImpl.class, ExpansionWorkflowImpl.class);
     worker.registerActivitiesImplementations(new VerifyActivitiesImpl(kubeClients));
     // Upgrades: the operation, each node's upgrade, the node steps over SSH and the API steps.
@@ -150,7 +150,7 @@ public final class GraftWorker implements Managed {
     worker.registerActivitiesImplementations(
         new UpgradeHostActivitiesImpl(nodeShell),
         new UpgradeApiActivitiesImpl(kubeClients, Duration.ofSeconds(2)));
-    // Removals (issue 18): the operation, each node's removal, its host, API and etcd steps.
+    // Removals: the operation, each node's removal, its host, API and etcd steps.
     worker.registerWorkflowImplementationTypes(
         dev.graft.workflows.remove.RemovalWorkflowImpl.class, dev.graft.workflows.remove.NodeRemovalWorkflowImpl.class);
     worker.registerActivitiesImplementations(
