@@ -31,6 +31,9 @@ import io.etcd.jetcd.maintenance.AlarmMember;
 import io.etcd.jetcd.maintenance.StatusResponse;
 import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
+import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.Metrics;
 import io.temporal.failure.ApplicationFailure;
 import java.net.URI;
 import java.nio.charset.StandardCharsets;
@@ -40,6 +43,7 @@ import java.util.HashMap;
 import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
@@ -68,12 +72,12 @@ public final class EtcdActivitiesImpl implements EtcdActivities {
 
   private final EtcdViaNodes viaNodes;
   /** {@code graft_etcd_gate_checks_total{result}}: every quorum gate check, passed or refused. */
-  private final io.micrometer.core.instrument.Counter gatePassed;
-  private final io.micrometer.core.instrument.Counter gateRefused;
+  private final Counter gatePassed;
+  private final Counter gateRefused;
 
   /** jetcd with the worker's client files only; a request that names nodes to go through fails. */
   public EtcdActivitiesImpl(EtcdClients clients) {
-    this(clients, null, io.micrometer.core.instrument.Metrics.globalRegistry);
+    this(clients, null, Metrics.globalRegistry);
   }
 
   /**
@@ -82,7 +86,7 @@ public final class EtcdActivitiesImpl implements EtcdActivities {
    * @param metrics where the quorum gate's checks are counted (registered up front, at zero)
    */
   public EtcdActivitiesImpl(EtcdClients clients, EtcdThroughNode throughNodes,
-      io.micrometer.core.instrument.MeterRegistry metrics) {
+      MeterRegistry metrics) {
     this.clients = clients;
     this.timeoutMillis = clients.timeout().toMillis();
     this.viaNodes = throughNodes == null ? null : new EtcdViaNodes(throughNodes);
@@ -94,14 +98,14 @@ public final class EtcdActivitiesImpl implements EtcdActivities {
    * Registers the gate's counters at zero (idempotent): a worker does this at start, so the series
    * exist (and alert rules can rely on them) before the first gate runs.
    */
-  public static void registerGateChecks(io.micrometer.core.instrument.MeterRegistry metrics) {
+  public static void registerGateChecks(MeterRegistry metrics) {
     gateCounter(metrics, "passed");
     gateCounter(metrics, "refused");
   }
 
-  private static io.micrometer.core.instrument.Counter gateCounter(
-      io.micrometer.core.instrument.MeterRegistry metrics, String result) {
-    return io.micrometer.core.instrument.Counter.builder("graft_etcd_gate_checks")
+  private static Counter gateCounter(
+      MeterRegistry metrics, String result) {
+    return Counter.builder("graft_etcd_gate_checks")
         .description("etcd quorum gate checks before a membership change, by result")
         .tag("result", result).register(metrics);
   }
@@ -208,7 +212,7 @@ public final class EtcdActivitiesImpl implements EtcdActivities {
     } catch (ExecutionException e) {
       String m = EtcdFailures.message(e.getCause());
       // etcdctl counts "permission denied" as healthy: the member answered, auth said no.
-      return m.toLowerCase(java.util.Locale.ROOT).contains("permission denied") ? null : m;
+      return m.toLowerCase(Locale.ROOT).contains("permission denied") ? null : m;
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
       return "interrupted";

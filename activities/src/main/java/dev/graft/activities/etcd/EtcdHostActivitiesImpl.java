@@ -21,6 +21,7 @@ import java.util.HexFormat;
 import java.util.List;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
+import java.util.stream.Collectors;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -449,7 +450,7 @@ public final class EtcdHostActivitiesImpl implements EtcdHostActivities {
             "fi")
         : String.join("\n",
             "echo \"--etcd-servers=$cur\"",
-            "for u in " + urls.stream().map(Shell::quote).collect(java.util.stream.Collectors.joining(" ")) + "; do",
+            "for u in " + urls.stream().map(Shell::quote).collect(Collectors.joining(" ")) + "; do",
             "  case \",$cur,\" in *\",$u,\"*) ;; *) echo \"MISSING from --etcd-servers: $u\"; missing=1 ;; esac",
             "done");
     List<String> changed = new ArrayList<>();
@@ -493,7 +494,7 @@ public final class EtcdHostActivitiesImpl implements EtcdHostActivities {
         changed.add(cp.name());
       }
     }
-    String names = r.controlPlanes().stream().map(NodeSpec::name).collect(java.util.stream.Collectors.joining(", "));
+    String names = r.controlPlanes().stream().map(NodeSpec::name).collect(Collectors.joining(", "));
     if (!rewrite) {
       LOG.info("kube-apiserver etcd servers checked cluster={} nodes={}", r.cluster(), names);
       return StepOutcome.did("the kube-apiservers on " + names + " list "

@@ -9,6 +9,9 @@ import dev.graft.workflows.join.StepOutcome;
 import io.fabric8.kubernetes.api.model.Node;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.KubernetesClientException;
+import io.fabric8.kubernetes.client.dsl.base.PatchContext;
+import io.fabric8.kubernetes.client.dsl.base.PatchType;
+import io.fabric8.kubernetes.client.utils.Serialization;
 import io.temporal.failure.ApplicationFailure;
 import java.time.Duration;
 import org.slf4j.Logger;
@@ -99,9 +102,9 @@ public final class NodeObjectActivitiesImpl implements NodeObjectActivities {
       kube.nodes()
           .withName(desired.getMetadata().getName())
           .patch(
-              io.fabric8.kubernetes.client.dsl.base.PatchContext.of(
-                  io.fabric8.kubernetes.client.dsl.base.PatchType.JSON_MERGE),
-              io.fabric8.kubernetes.client.utils.Serialization.asJson(desired));
+              PatchContext.of(
+                  PatchType.JSON_MERGE),
+              Serialization.asJson(desired));
     }
   }
 

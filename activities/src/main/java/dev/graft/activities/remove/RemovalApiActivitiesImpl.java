@@ -6,6 +6,7 @@ import dev.graft.activities.common.InvalidValueException;
 import dev.graft.activities.common.ShellValues;
 import dev.graft.activities.kube.KubeClients;
 import dev.graft.activities.kube.KubeNodeReader;
+import dev.graft.activities.kube.NodeObjects;
 import dev.graft.activities.ssh.NodeShell;
 import dev.graft.activities.upgrade.UpgradeApiActivitiesImpl;
 import dev.graft.workflows.join.StepOutcome;
@@ -59,7 +60,7 @@ public final class RemovalApiActivitiesImpl implements RemovalApiActivities {
     KubernetesClient kube = clients.forKubeconfig(request.kubeconfig());
     List<Node> items = kube.nodes().list().getItems();
     List<ObservedNode> nodes = new KubeNodeReader(kube).readNodes();
-    List<String> ready = items.stream().filter(n -> "Ready".equals(dev.graft.activities.kube.NodeObjects.readiness(n)))
+    List<String> ready = items.stream().filter(n -> "Ready".equals(NodeObjects.readiness(n)))
         .map(n -> n.getMetadata().getName()).toList();
     return new NodeFacts(nodes, ready, nodes.size() + " Node(s), " + ready.size() + " Ready", attempt());
   }
@@ -107,7 +108,7 @@ public final class RemovalApiActivitiesImpl implements RemovalApiActivities {
       }
     }
     LOG.info("deleted Node cluster={} node={}", request.cluster(), name);
-    return StepOutcome.did("deleted Node " + name + " (it was " + dev.graft.activities.kube.NodeObjects.readiness(n) + ")",
+    return StepOutcome.did("deleted Node " + name + " (it was " + NodeObjects.readiness(n) + ")",
         "", attempt());
   }
 

@@ -21,6 +21,7 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
 import org.slf4j.Logger;
@@ -226,7 +227,7 @@ public final class UpgradeHostActivitiesImpl implements UpgradeHostActivities {
         .toList();
     String seen = String.join("; ", lines.isEmpty() ? List.of(lastLine(out)) : lines);
     boolean unhealthy = !r.succeeded() && (out.contains("[upgrade/health]") || out.contains("[ERROR ")
-        || out.toLowerCase(java.util.Locale.ROOT).contains("health check"));
+        || out.toLowerCase(Locale.ROOT).contains("health check"));
     LOG.info("kubeadm upgrade plan node={} exit={} plan={}", node.name(), r.status(), seen);
     return unhealthy
         ? new CheckResult("kubeadm upgrade plan", false, false, "kubeadm says the cluster is unhealthy: " + seen,

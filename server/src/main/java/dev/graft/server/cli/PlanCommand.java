@@ -1,5 +1,6 @@
 package dev.graft.server.cli;
 
+import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
 import dev.graft.server.api.ApiProblem;
@@ -155,7 +156,7 @@ public final class PlanCommand extends Command {
   }
 
   /** {@code graft plan -o json}: the plan exactly as an operation stores it, indented. */
-  public static String json(Object plan) throws com.fasterxml.jackson.core.JsonProcessingException {
+  public static String json(Object plan) throws JsonProcessingException {
     ObjectMapper json = Jackson.newObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
     return json.writeValueAsString(plan);
   }

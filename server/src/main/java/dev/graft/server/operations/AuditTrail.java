@@ -3,17 +3,21 @@ package dev.graft.server.operations;
 import com.fasterxml.jackson.annotation.JsonInclude;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import com.google.protobuf.ByteString;
 import dev.graft.server.api.ApiProblem;
 import dev.graft.server.audit.AuditArchive;
 import dev.graft.server.temporal.TemporalConnection;
 import io.temporal.api.common.v1.Payload;
 import io.temporal.api.common.v1.Payloads;
+import io.temporal.api.enums.v1.TimeoutType;
 import io.temporal.api.failure.v1.Failure;
 import io.temporal.api.history.v1.HistoryEvent;
 import io.temporal.common.WorkflowExecutionHistory;
+import java.io.IOException;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.HashMap;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 
@@ -48,7 +52,7 @@ public final class AuditTrail {
    * the checksum chain's verdict: {@code archive.intact}, and what broke in {@code problems}).
    */
   public Map<String, Object> history(String operationId) {
-    Map<String, Object> out = new java.util.LinkedHashMap<>();
+    Map<String, Object> out = new LinkedHashMap<>();
     out.put("id", operationId);
     if (archive == null || OperationReader.describe(temporal, operationId).isPresent()) {
       out.put("entries", of(operationId));
@@ -60,7 +64,7 @@ public final class AuditTrail {
             + " (a queued operation has no history yet)"));
     out.put("entries", t.entries());
     out.put("source", "archive");
-    Map<String, Object> a = new java.util.LinkedHashMap<>();
+    Map<String, Object> a = new LinkedHashMap<>();
     a.put("intact", t.intact());
     a.put("problems", t.problems());
     a.put("lastHash", t.lastHash());
@@ -303,7 +307,7 @@ public final class AuditTrail {
   /** A timeout in words: a heartbeat timeout means the worker running the step was lost. */
   private static String timeoutMessage(Failure f) {
     if (f.hasTimeoutFailureInfo()
-        && f.getTimeoutFailureInfo().getTimeoutType() == io.temporal.api.enums.v1.TimeoutType.TIMEOUT_TYPE_HEARTBEAT) {
+        && f.getTimeoutFailureInfo().getTimeoutType() == TimeoutType.TIMEOUT_TYPE_HEARTBEAT) {
       return "no heartbeat within the heartbeat timeout: the worker running this attempt died or lost"
           + " Temporal";
     }
@@ -353,13 +357,13 @@ public final class AuditTrail {
       return null;
     }
     Payload p = payloads.getPayloads(0);
-    String encoding = p.getMetadataOrDefault("encoding", com.google.protobuf.ByteString.EMPTY).toStringUtf8();
+    String encoding = p.getMetadataOrDefault("encoding", ByteString.EMPTY).toStringUtf8();
     if (!encoding.startsWith("json/")) {
       return null; // binary/null or an encrypted codec: nothing to read here
     }
     try {
       return JSON.readTree(p.getData().toByteArray());
-    } catch (java.io.IOException e) {
+    } catch (IOException e) {
       return null;
     }
   }

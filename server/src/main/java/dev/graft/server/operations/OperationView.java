@@ -4,6 +4,7 @@ import com.fasterxml.jackson.annotation.JsonProperty;
 import dev.graft.workflows.expand.ExpansionResult;
 import dev.graft.workflows.expand.OperationState;
 import dev.graft.workflows.plan.ExpansionPlan;
+import dev.graft.workflows.remove.RemovalPlan;
 import dev.graft.workflows.step.StepState;
 import dev.graft.workflows.step.StepView;
 import dev.graft.workflows.upgrade.UpgradePlan;
@@ -36,7 +37,7 @@ public record OperationView(
     String runId,
     List<Live> live,
     UpgradePlan upgrade,
-    dev.graft.workflows.remove.RemovalPlan removal) {
+    RemovalPlan removal) {
 
   /** An expansion's or an upgrade's view (no removal plan). */
   public OperationView(String id, String cluster, String kind, OperationState state, String phase,

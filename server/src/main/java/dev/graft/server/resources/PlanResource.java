@@ -31,6 +31,7 @@ import jakarta.ws.rs.core.HttpHeaders;
 import jakarta.ws.rs.core.MediaType;
 import jakarta.ws.rs.core.Response;
 import jakarta.ws.rs.core.SecurityContext;
+import java.io.IOException;
 import java.time.Duration;
 import java.util.List;
 import java.util.Locale;
@@ -155,7 +156,7 @@ public class PlanResource {
     try {
       JsonNode n = JSON.readTree(body);
       return n != null && n.isObject() && (n.has("upgrade") || n.has("inventory")) ? n : null;
-    } catch (java.io.IOException notJson) {
+    } catch (IOException notJson) {
       return null; // the inventory path says what is wrong with it
     }
   }

@@ -4,11 +4,15 @@ import dev.graft.activities.diag.PingActivitiesImpl;
 import dev.graft.activities.etcd.EtcdActivitiesImpl;
 import dev.graft.activities.etcd.EtcdClients;
 import dev.graft.activities.etcd.EtcdHostActivitiesImpl;
+import dev.graft.activities.etcd.EtcdThroughNode;
+import dev.graft.activities.etcd.RemovalEtcdActivitiesImpl;
 import dev.graft.activities.kube.KubeClients;
 import dev.graft.activities.kube.NodeObjectActivitiesImpl;
 import dev.graft.activities.kube.VerifyActivitiesImpl;
 import dev.graft.activities.node.HostActivitiesImpl;
 import dev.graft.activities.node.KubeadmActivitiesImpl;
+import dev.graft.activities.remove.RemovalApiActivitiesImpl;
+import dev.graft.activities.remove.RemovalHostActivitiesImpl;
 import dev.graft.activities.routing.NodeRoutingActivitiesImpl;
 import dev.graft.activities.routing.PodNetworkApiActivitiesImpl;
 import dev.graft.activities.ssh.NodeShell;
@@ -24,8 +28,13 @@ import dev.graft.workflows.etcd.EtcdGrowthWorkflowImpl;
 import dev.graft.workflows.expand.ClusterWorkflowImpl;
 import dev.graft.workflows.expand.ExpansionWorkflowImpl;
 import dev.graft.workflows.join.NodeJoinWorkflowImpl;
+import dev.graft.workflows.remove.NodeRemovalWorkflowImpl;
+import dev.graft.workflows.remove.RemovalWorkflowImpl;
 import dev.graft.workflows.routing.RoutingBatchWorkflowImpl;
 import dev.graft.workflows.routing.RoutingWorkflowImpl;
+import dev.graft.workflows.upgrade.NodeUpgradeWorkflowImpl;
+import dev.graft.workflows.upgrade.UpgradeWorkflowImpl;
+import io.micrometer.core.instrument.Metrics;
 import java.time.Duration;
 import dev.graft.workflows.diag.PingWorkflowImpl;
 import dev.graft.activities.ssh.SshMetrics;
@@ -76,7 +85,7 @@ public final class GraftWorker implements Managed {
   private EtcdClients etcdClients;
 
   public GraftWorker(TemporalConnection connection) {
-    this(connection, io.micrometer.core.instrument.Metrics.globalRegistry, null, GRAFT);
+    this(connection, Metrics.globalRegistry, null, GRAFT);
   }
 
   /**
@@ -124,7 +133,7 @@ public final class GraftWorker implements Managed {
     etcdClients = new EtcdClients(Duration.ofSeconds(5));
     NodeShell nodeShell = new NodeShell(new SshExecutor(sshPool, ssh));
     // One etcd route for growth and removal: client files when the inventory names them, else through a node.
-    EtcdActivitiesImpl etcd = new EtcdActivitiesImpl(etcdClients, new dev.graft.activities.etcd.EtcdThroughNode(nodeShell),
+    EtcdActivitiesImpl etcd = new EtcdActivitiesImpl(etcdClients, new EtcdThroughNode(nodeShell),
         metrics);
     worker.registerWorkflowImplementationTypes(
         PingWorkflowImpl.class, NodeJoinWorkflowImpl.class, EtcdGrowthWorkflowImpl.class);
@@ -146,18 +155,18 @@ public final class GraftWorker implements Managed {
     worker.registerActivitiesImplementations(new VerifyActivitiesImpl(kubeClients));
     // Upgrades: the operation, each node's upgrade, the node steps over SSH and the API steps.
     worker.registerWorkflowImplementationTypes(
-        dev.graft.workflows.upgrade.UpgradeWorkflowImpl.class, dev.graft.workflows.upgrade.NodeUpgradeWorkflowImpl.class);
+        UpgradeWorkflowImpl.class, NodeUpgradeWorkflowImpl.class);
     worker.registerActivitiesImplementations(
         new UpgradeHostActivitiesImpl(nodeShell),
         new UpgradeApiActivitiesImpl(kubeClients, Duration.ofSeconds(2)));
     // Removals: the operation, each node's removal, its host, API and etcd steps.
     worker.registerWorkflowImplementationTypes(
-        dev.graft.workflows.remove.RemovalWorkflowImpl.class, dev.graft.workflows.remove.NodeRemovalWorkflowImpl.class);
+        RemovalWorkflowImpl.class, NodeRemovalWorkflowImpl.class);
     worker.registerActivitiesImplementations(
-        new dev.graft.activities.remove.RemovalHostActivitiesImpl(nodeShell),
-        new dev.graft.activities.remove.RemovalApiActivitiesImpl(kubeClients,
+        new RemovalHostActivitiesImpl(nodeShell),
+        new RemovalApiActivitiesImpl(kubeClients,
             new UpgradeApiActivitiesImpl(kubeClients, Duration.ofSeconds(2))),
-        new dev.graft.activities.etcd.RemovalEtcdActivitiesImpl(etcd));
+        new RemovalEtcdActivitiesImpl(etcd));
   }
 
   @Override
