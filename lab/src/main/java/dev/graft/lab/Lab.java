@@ -22,9 +22,11 @@ import java.util.HexFormat;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Objects;
 import java.util.Optional;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.function.IntFunction;
 import java.util.function.UnaryOperator;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -100,7 +102,7 @@ public final class Lab implements AutoCloseable, LabBootstrap.Target {
       String clientLine = clientPub.substring(0, clientPub.lastIndexOf(' '));
       LabState s = new LabState(
           STATE_VERSION, id, kind, dir.toString(), Instant.now().toString(), null, null, null,
-          dev.graft.lab.PidRef.of(ProcessHandle.current().pid()), spec.clusterName(), null,
+          PidRef.of(ProcessHandle.current().pid()), spec.clusterName(), null,
           key.toString(), key + ".pub", dir.resolve("known_hosts").toString(),
           dir.resolve("inventory.yaml").toString(), dir.resolve("inventory.ini").toString(),
           dir.resolve("kubeconfig").resolve("admin.conf").toString(), List.of(), List.of(), null);
@@ -157,7 +159,7 @@ public final class Lab implements AutoCloseable, LabBootstrap.Target {
     } finally {
       // Whatever was spawned is on record before anything else can fail.
       List<HostState> partial = plans.stream().map(p -> spawned.get(p.name()))
-          .filter(java.util.Objects::nonNull).toList();
+          .filter(Objects::nonNull).toList();
       update(s -> withHosts(s, partial));
     }
     List<HostState> recorded = new ArrayList<>();
@@ -193,7 +195,7 @@ public final class Lab implements AutoCloseable, LabBootstrap.Target {
     update(s -> withHosts(s, recorded));
   }
 
-  private static List<HostPlan> plans(LabSpec spec, java.util.function.IntFunction<String> addr) {
+  private static List<HostPlan> plans(LabSpec spec, IntFunction<String> addr) {
     List<HostPlan> plans = new ArrayList<>();
     for (int i = 1; i <= spec.nodes(); i++) {
       plans.add(new HostPlan(spec.namePrefix() + i, i, addr.apply(i), spec.roles().rolesFor(i)));

@@ -2,6 +2,7 @@ package dev.graft.lab;
 
 import dev.graft.lab.host.Proc;
 import java.io.IOException;
+import java.io.PrintStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -36,7 +37,7 @@ public final class LabBenchmark {
     run(sizes.isEmpty() ? List.of(30, 100) : sizes, LabKind.AUTO, System.out);
   }
 
-  public static void run(List<Integer> sizes, LabKind kind, java.io.PrintStream out) throws Exception {
+  public static void run(List<Integer> sizes, LabKind kind, PrintStream out) throws Exception {
     LabKind k = Lab.resolveKind(kind);
     out.printf("graft lab benchmark: %s hosts, %d cores, %s%n", k.label(),
         Runtime.getRuntime().availableProcessors(), System.getProperty("os.version"));

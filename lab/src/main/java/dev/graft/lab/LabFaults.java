@@ -1,6 +1,7 @@
 package dev.graft.lab;
 
 import dev.graft.lab.host.FaultableHost;
+import dev.graft.lab.host.HostScripts;
 import dev.graft.lab.standin.ApiFaults;
 import dev.graft.lab.standin.ApiStandin;
 import java.io.IOException;
@@ -9,6 +10,7 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
@@ -61,8 +63,8 @@ public final class LabFaults {
     ApiStandin a = api.get().orElseThrow(() -> new LabException(
         "this lab has no API stand-in in this JVM (bootstrap the lab in this process first)"));
     String app = "blocked-" + node;
-    a.createTestPod(node, DRAIN_NAMESPACE, app, java.util.Map.of("app", app));
-    return a.createBudget(DRAIN_NAMESPACE, "block-" + node, java.util.Map.of("app", app), 0)
+    a.createTestPod(node, DRAIN_NAMESPACE, app, Map.of("app", app));
+    return a.createBudget(DRAIN_NAMESPACE, "block-" + node, Map.of("app", app), 0)
         .getMetadata().getName();
   }
 
@@ -284,7 +286,7 @@ public final class LabFaults {
     if (h.kind() != LabKind.NETNS) {
       throw new LabException("host " + host + " is in-process: it has no network state of its own to reboot");
     }
-    List<String> argv = new ArrayList<>(List.of("/bin/sh", "-c", dev.graft.lab.host.HostScripts.NETWORK_REBOOT,
+    List<String> argv = new ArrayList<>(List.of("/bin/sh", "-c", HostScripts.NETWORK_REBOOT,
         "graft-lab-network-reboot"));
     argv.addAll(machineEnabledUnits());
     ExecResult r = h.exec(Duration.ofSeconds(60), argv.toArray(String[]::new));

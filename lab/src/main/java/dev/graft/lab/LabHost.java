@@ -2,6 +2,7 @@ package dev.graft.lab;
 
 import java.time.Duration;
 import java.util.List;
+import java.util.Objects;
 import java.util.Optional;
 
 /**
@@ -64,7 +65,7 @@ public interface LabHost {
     return readFile("/var/log/graft-lab/mutations.log").stream()
         .flatMap(String::lines)
         .map(Mutation::parse)
-        .filter(java.util.Objects::nonNull)
+        .filter(Objects::nonNull)
         .toList();
   }
 

@@ -1,6 +1,7 @@
 package dev.graft.lab;
 
 import com.fasterxml.jackson.annotation.JsonProperty;
+import java.util.Locale;
 
 /** How lab hosts are made. */
 public enum LabKind {
@@ -24,6 +25,6 @@ public enum LabKind {
   }
 
   public String label() {
-    return name().toLowerCase(java.util.Locale.ROOT);
+    return name().toLowerCase(Locale.ROOT);
   }
 }

@@ -1,6 +1,7 @@
 package dev.graft.lab;
 
 import java.time.Instant;
+import java.time.format.DateTimeParseException;
 
 /**
  * One line of a host's mutation log ({@code /var/log/graft-lab/mutations.log}): a mutating command
@@ -17,7 +18,7 @@ public record Mutation(Instant time, String command, String args) {
     Instant t;
     try {
       t = Instant.parse(f[0]);
-    } catch (java.time.format.DateTimeParseException e) {
+    } catch (DateTimeParseException e) {
       return null;
     }
     return new Mutation(t, f[1], f.length > 2 ? f[2] : "");

@@ -1,35 +1,60 @@
 package dev.graft.server;
 
+import dev.graft.server.audit.AuditArchive;
 import dev.graft.server.auth.BearerAuthFilter;
+import dev.graft.server.auth.CloseAfterRejection;
 import dev.graft.server.auth.TokenAuthenticator;
+import dev.graft.server.cli.AuditVerifyCommand;
 import dev.graft.server.cli.ConfigSourceProvider;
 import dev.graft.server.cli.DevCommand;
 import dev.graft.server.cli.GraftServerCommand;
 import dev.graft.server.cli.OptionalLab;
+import dev.graft.server.cli.PlanCommand;
+import dev.graft.server.cli.TokenCommand;
 import dev.graft.server.cli.ops.CliExit;
 import dev.graft.server.cli.ops.DecideCommand;
 import dev.graft.server.cli.ops.ExpandCommand;
 import dev.graft.server.cli.ops.HistoryCommand;
+import dev.graft.server.cli.ops.RemoveCommand;
+import dev.graft.server.cli.ops.ReplaceCommand;
 import dev.graft.server.cli.ops.StatusCommand;
+import dev.graft.server.cli.ops.UpgradeCommand;
 import dev.graft.server.health.TemporalHealthCheck;
 import dev.graft.server.health.WorkerHealthCheck;
+import dev.graft.server.inventory.DnsHostResolver;
+import dev.graft.server.observe.OperationMetrics;
+import dev.graft.server.observe.PrometheusServlet;
+import dev.graft.server.observe.Telemetry;
+import dev.graft.server.operations.AuditTrail;
+import dev.graft.server.operations.OperationReader;
+import dev.graft.server.operations.OperationSubmitter;
+import dev.graft.server.operations.OperatorDecisions;
+import dev.graft.server.planning.PlanningService;
 import dev.graft.server.resources.DiagnosticsResource;
 import dev.graft.server.resources.InfoResource;
+import dev.graft.server.resources.OperationsResource;
+import dev.graft.server.resources.PlanResource;
+import dev.graft.server.resources.WhoAmIResource;
 import dev.graft.server.temporal.EmbeddedTemporal;
-import dev.graft.server.temporal.GraftWorker;
 import dev.graft.server.temporal.TemporalConnection;
 import dev.graft.server.security.AllowedHosts;
 import dev.graft.server.security.BrowserHeaders;
 import dev.graft.server.security.RequestGuard;
 import dev.graft.server.security.ServerFiles;
+import dev.graft.server.worker.GraftWorker;
 import io.dropwizard.core.Application;
+import io.dropwizard.core.cli.Cli;
+import io.dropwizard.util.JarLocation;
 import jakarta.servlet.DispatcherType;
+import java.io.PrintStream;
 import java.util.EnumSet;
 import io.dropwizard.core.cli.CheckCommand;
 import io.dropwizard.core.setup.Bootstrap;
 import io.dropwizard.core.setup.Environment;
 import io.dropwizard.servlets.assets.AssetServlet;
 import java.lang.management.ManagementFactory;
+import java.util.Locale;
+import java.util.function.Supplier;
 import org.glassfish.jersey.server.filter.RolesAllowedDynamicFeature;
 import java.nio.charset.StandardCharsets;
 
@@ -43,9 +68,9 @@ public class GraftApplication extends Application<GraftConfiguration> {
   public static final String API_PATTERN = "/api/*";
 
   /** Where the API commands print; {@link #cli} sets them for tests. */
-  private java.io.PrintStream stdout = System.out;
+  private PrintStream stdout = System.out;
 
-  private java.io.PrintStream stderr = System.err;
+  private PrintStream stderr = System.err;
 
   public static void main(String[] args) throws Exception {
     if (OptionalLab.askedForButAbsent(args)) {
@@ -71,14 +96,14 @@ public class GraftApplication extends Application<GraftConfiguration> {
    * The CLI exactly as {@link #main} builds it, with its output streams chosen by the caller (tests
    * run commands through it in-process).
    */
-  public io.dropwizard.core.cli.Cli cli(java.io.PrintStream out, java.io.PrintStream err) {
+  public Cli cli(PrintStream out, PrintStream err) {
     this.stdout = out;
     this.stderr = err;
     Bootstrap<GraftConfiguration> bootstrap = new Bootstrap<>(this);
     addDefaultCommands(bootstrap);
     initialize(bootstrap);
-    return new io.dropwizard.core.cli.Cli(
-        new io.dropwizard.util.JarLocation(getClass()), bootstrap, out, err);
+    return new Cli(
+        new JarLocation(getClass()), bootstrap, out, err);
   }
 
   @Override
@@ -92,20 +117,20 @@ public class GraftApplication extends Application<GraftConfiguration> {
     bootstrap.setConfigurationSourceProvider(new ConfigSourceProvider());
     bootstrap.addCommand(GraftServerCommand.worker(this));
     bootstrap.addCommand(new DevCommand(this));
-    bootstrap.addCommand(new dev.graft.server.cli.TokenCommand());
-    bootstrap.addCommand(new dev.graft.server.cli.PlanCommand());
+    bootstrap.addCommand(new TokenCommand());
+    bootstrap.addCommand(new PlanCommand());
     OptionalLab.command().ifPresent(bootstrap::addCommand); // absent from the production image
-    bootstrap.addCommand(new dev.graft.server.audit.AuditVerifyCommand(() -> stdout));
+    bootstrap.addCommand(new AuditVerifyCommand(() -> stdout));
     addApiCommands(bootstrap);
   }
 
   private void addApiCommands(Bootstrap<GraftConfiguration> bootstrap) {
-    java.util.function.Supplier<java.io.PrintStream> out = () -> stdout;
-    java.util.function.Supplier<java.io.PrintStream> err = () -> stderr;
+    Supplier<PrintStream> out = () -> stdout;
+    Supplier<PrintStream> err = () -> stderr;
     bootstrap.addCommand(new ExpandCommand(out, err));
-    bootstrap.addCommand(new dev.graft.server.cli.ops.UpgradeCommand(out, err));
-    bootstrap.addCommand(new dev.graft.server.cli.ops.RemoveCommand(out, err));
-    bootstrap.addCommand(new dev.graft.server.cli.ops.ReplaceCommand(out, err));
+    bootstrap.addCommand(new UpgradeCommand(out, err));
+    bootstrap.addCommand(new RemoveCommand(out, err));
+    bootstrap.addCommand(new ReplaceCommand(out, err));
     bootstrap.addCommand(new StatusCommand(out, err));
     bootstrap.addCommand(new HistoryCommand(out, err));
     bootstrap.addCommand(new DecideCommand("approve", "Open an approval gate of an operation.", out, err));
@@ -129,10 +154,10 @@ public class GraftApplication extends Application<GraftConfiguration> {
     }
 
     // Metrics: registered before the Temporal connection, so they stop after it (its last flush).
-    dev.graft.server.observe.Telemetry telemetry = new dev.graft.server.observe.Telemetry();
+    Telemetry telemetry = new Telemetry();
     env.lifecycle().manage(telemetry);
-    dev.graft.server.observe.Telemetry.bridge(env.metrics(), telemetry);
-    env.admin().addServlet("prometheus", new dev.graft.server.observe.PrometheusServlet(telemetry))
+    Telemetry.bridge(env.metrics(), telemetry);
+    env.admin().addServlet("prometheus", new PrometheusServlet(telemetry))
         .addMapping("/prometheus");
 
     String identity = identity(mode);
@@ -140,7 +165,7 @@ public class GraftApplication extends Application<GraftConfiguration> {
         new TemporalConnection(config.getTemporal(), identity, telemetry.temporalScope(identity));
     env.lifecycle().manage(temporal);
     env.healthChecks().register("temporal", new TemporalHealthCheck(temporal));
-    dev.graft.server.audit.AuditArchive archive = config.getAudit().archive();
+    AuditArchive archive = config.getAudit().archive();
 
     if (mode.runsWorker()) {
       GraftWorker worker = new GraftWorker(temporal, telemetry.registry(), archive, registrations());
@@ -159,16 +184,16 @@ public class GraftApplication extends Application<GraftConfiguration> {
                   new TokenAuthenticator(config.getAuth().getTokens()),
                   config.getAuth().getAnonymousRole()));
       env.jersey().register(RolesAllowedDynamicFeature.class);
-      env.jersey().register(new dev.graft.server.auth.CloseAfterRejection());
+      env.jersey().register(new CloseAfterRejection());
       env.jersey().register(new InfoResource(config));
-      env.jersey().register(new dev.graft.server.resources.WhoAmIResource());
+      env.jersey().register(new WhoAmIResource());
       env.jersey().register(new DiagnosticsResource(temporal));
-      env.jersey().register(new dev.graft.server.resources.PlanResource(
-          new dev.graft.server.inventory.DnsHostResolver(config.getOperations().getPlanDnsTimeout()),
+      env.jersey().register(new PlanResource(
+          new DnsHostResolver(config.getOperations().getPlanDnsTimeout()),
           files));
       env.jersey().register(operations(config, temporal, files, archive));
-      env.lifecycle().manage(new dev.graft.server.observe.OperationMetrics(
-          new dev.graft.server.operations.OperationReader(temporal), telemetry.registry(),
+      env.lifecycle().manage(new OperationMetrics(
+          new OperationReader(temporal), telemetry.registry(),
           config.getOperationMetricsInterval().toJavaDuration()));
       env.servlets()
           .addServlet(
@@ -200,27 +225,27 @@ public class GraftApplication extends Application<GraftConfiguration> {
     return GraftWorker.GRAFT;
   }
 
-  private static dev.graft.server.resources.OperationsResource operations(
+  private static OperationsResource operations(
       GraftConfiguration config, TemporalConnection temporal, ServerFiles files,
-      dev.graft.server.audit.AuditArchive archive) {
-    dev.graft.server.operations.OperationReader reader =
-        new dev.graft.server.operations.OperationReader(temporal);
-    return new dev.graft.server.resources.OperationsResource(
-        new dev.graft.server.operations.OperationSubmitter(
+      AuditArchive archive) {
+    OperationReader reader =
+        new OperationReader(temporal);
+    return new OperationsResource(
+        new OperationSubmitter(
             temporal,
-            new dev.graft.server.inventory.DnsHostResolver(config.getOperations().getPlanDnsTimeout()),
+            new DnsHostResolver(config.getOperations().getPlanDnsTimeout()),
             config.getOperations().isCheckFiles(),
-            dev.graft.server.planning.PlanningService.within(files),
+            PlanningService.within(files),
             config.getOperations().policy(),
             files).archivingTo(archive),
         reader,
-        new dev.graft.server.operations.AuditTrail(temporal, archive),
-        new dev.graft.server.operations.OperatorDecisions(reader));
+        new AuditTrail(temporal, archive),
+        new OperatorDecisions(reader));
   }
 
   /** Worker and client identity as Temporal records it in history: mode@pid@host. */
   private static String identity(Mode mode) {
-    return mode.name().toLowerCase(java.util.Locale.ROOT)
+    return mode.name().toLowerCase(Locale.ROOT)
         + "@"
         + ManagementFactory.getRuntimeMXBean().getName();
   }

@@ -1,8 +1,14 @@
 package dev.graft.server;
 
+import com.fasterxml.jackson.annotation.JsonCreator;
 import com.fasterxml.jackson.annotation.JsonIgnore;
 import com.fasterxml.jackson.annotation.JsonProperty;
+import dev.graft.server.audit.AuditSettings;
+import dev.graft.server.auth.AuthSettings;
 import dev.graft.server.cli.ConfigSourceProvider;
+import dev.graft.server.operations.OperationSettings;
+import dev.graft.server.security.HttpSettings;
+import dev.graft.server.security.PathSettings;
 import dev.graft.server.temporal.TemporalSettings;
 import io.dropwizard.core.Configuration;
 import io.dropwizard.core.server.DefaultServerFactory;
@@ -16,13 +22,16 @@ import io.dropwizard.logging.common.FileAppenderFactory;
 import io.dropwizard.logging.common.LoggingFactory;
 import io.dropwizard.logging.common.layout.DiscoverableLayoutFactory;
 import io.dropwizard.logging.json.EventJsonLayoutBaseFactory;
+import io.dropwizard.util.Duration;
 import io.dropwizard.validation.ValidationMethod;
 import jakarta.validation.Valid;
 import jakarta.validation.constraints.NotNull;
 import java.net.InetAddress;
 import java.net.UnknownHostException;
+import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Locale;
 
 /** Graft's configuration: Dropwizard's server and logging, plus Temporal and dev settings. */
 public class GraftConfiguration extends Configuration {
@@ -34,27 +43,27 @@ public class GraftConfiguration extends Configuration {
   @Valid @NotNull @JsonProperty private DevSettings dev = new DevSettings();
 
   @Valid @NotNull @JsonProperty
-  private dev.graft.server.auth.AuthSettings auth = new dev.graft.server.auth.AuthSettings();
+  private AuthSettings auth = new AuthSettings();
 
   @Valid @NotNull @JsonProperty
-  private dev.graft.server.operations.OperationSettings operations =
-      new dev.graft.server.operations.OperationSettings();
+  private OperationSettings operations =
+      new OperationSettings();
 
   @Valid @NotNull @JsonProperty
-  private dev.graft.server.security.HttpSettings http = new dev.graft.server.security.HttpSettings();
+  private HttpSettings http = new HttpSettings();
 
   @Valid @NotNull @JsonProperty
-  private dev.graft.server.security.PathSettings paths = new dev.graft.server.security.PathSettings();
+  private PathSettings paths = new PathSettings();
 
   @Valid @NotNull @JsonProperty
-  private dev.graft.server.audit.AuditSettings audit = new dev.graft.server.audit.AuditSettings();
+  private AuditSettings audit = new AuditSettings();
 
   /** How often the server reads every operation for the operation gauges (docs/observability.md). */
   @NotNull @JsonProperty
-  private io.dropwizard.util.Duration operationMetricsInterval = io.dropwizard.util.Duration.seconds(15);
+  private Duration operationMetricsInterval = Duration.seconds(15);
 
   /** The configuration file's directory, when it came from a file (not from the classpath). */
-  @JsonIgnore private java.nio.file.Path configDir;
+  @JsonIgnore private Path configDir;
 
   /** {@code text} for people, {@code json} for log pipelines (one JSON object per line). */
   @NotNull @JsonProperty private LogFormat logFormat = LogFormat.TEXT;
@@ -63,9 +72,9 @@ public class GraftConfiguration extends Configuration {
     TEXT,
     JSON;
 
-    @com.fasterxml.jackson.annotation.JsonCreator
+    @JsonCreator
     public static LogFormat parse(String value) {
-      return LogFormat.valueOf(value.trim().toUpperCase(java.util.Locale.ROOT));
+      return LogFormat.valueOf(value.trim().toUpperCase(Locale.ROOT));
     }
   }
 
@@ -85,39 +94,39 @@ public class GraftConfiguration extends Configuration {
     return dev;
   }
 
-  public dev.graft.server.auth.AuthSettings getAuth() {
+  public AuthSettings getAuth() {
     return auth;
   }
 
-  public dev.graft.server.operations.OperationSettings getOperations() {
+  public OperationSettings getOperations() {
     return operations;
   }
 
-  public dev.graft.server.security.HttpSettings getHttp() {
+  public HttpSettings getHttp() {
     return http;
   }
 
-  public dev.graft.server.security.PathSettings getPaths() {
+  public PathSettings getPaths() {
     return paths;
   }
 
-  public dev.graft.server.audit.AuditSettings getAudit() {
+  public AuditSettings getAudit() {
     return audit;
   }
 
-  public io.dropwizard.util.Duration getOperationMetricsInterval() {
+  public Duration getOperationMetricsInterval() {
     return operationMetricsInterval;
   }
 
   @JsonIgnore
-  public java.nio.file.Path getConfigDir() {
+  public Path getConfigDir() {
     return configDir;
   }
 
   /** Called by the commands with the file they read ({@code classpath:} ones have no directory). */
   public void setConfigFile(String file) {
     if (file != null && !file.startsWith(ConfigSourceProvider.CLASSPATH)) {
-      java.nio.file.Path dir = java.nio.file.Path.of(file).toAbsolutePath().getParent();
+      Path dir = Path.of(file).toAbsolutePath().getParent();
       this.configDir = dir;
     }
   }

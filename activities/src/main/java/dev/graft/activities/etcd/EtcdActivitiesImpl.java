@@ -1,6 +1,6 @@
 package dev.graft.activities.etcd;
 
-import static dev.graft.activities.etcd.EtcdFailures.attempt;
+import static dev.graft.activities.common.ActivityAttempts.attempt;
 import static dev.graft.activities.etcd.EtcdFailures.call;
 import static dev.graft.activities.etcd.EtcdFailures.failure;
 
@@ -31,7 +31,9 @@ import io.etcd.jetcd.maintenance.AlarmMember;
 import io.etcd.jetcd.maintenance.StatusResponse;
 import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
-import io.temporal.activity.Activity;
+import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.Metrics;
 import io.temporal.failure.ApplicationFailure;
 import java.net.URI;
 import java.nio.charset.StandardCharsets;
@@ -41,6 +43,7 @@ import java.util.HashMap;
 import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
@@ -63,19 +66,18 @@ public final class EtcdActivitiesImpl implements EtcdActivities {
   /** http(s)://host:port, host an IPv4 address or a DNS name: what Graft accepts as a member URL. */
   private static final Pattern MEMBER_URL =
       Pattern.compile("https?://([0-9]{1,3}(\\.[0-9]{1,3}){3}|[a-z0-9]([-a-z0-9.]*[a-z0-9])?):[0-9]{1,5}");
-  private static final long POLL_MILLIS = 500;
 
   private final EtcdClients clients;
   private final long timeoutMillis;
 
   private final EtcdViaNodes viaNodes;
   /** {@code graft_etcd_gate_checks_total{result}}: every quorum gate check, passed or refused. */
-  private final io.micrometer.core.instrument.Counter gatePassed;
-  private final io.micrometer.core.instrument.Counter gateRefused;
+  private final Counter gatePassed;
+  private final Counter gateRefused;
 
   /** jetcd with the worker's client files only; a request that names nodes to go through fails. */
   public EtcdActivitiesImpl(EtcdClients clients) {
-    this(clients, null, io.micrometer.core.instrument.Metrics.globalRegistry);
+    this(clients, null, Metrics.globalRegistry);
   }
 
   /**
@@ -84,7 +86,7 @@ public final class EtcdActivitiesImpl implements EtcdActivities {
    * @param metrics where the quorum gate's checks are counted (registered up front, at zero)
    */
   public EtcdActivitiesImpl(EtcdClients clients, EtcdThroughNode throughNodes,
-      io.micrometer.core.instrument.MeterRegistry metrics) {
+      MeterRegistry metrics) {
     this.clients = clients;
     this.timeoutMillis = clients.timeout().toMillis();
     this.viaNodes = throughNodes == null ? null : new EtcdViaNodes(throughNodes);
@@ -96,14 +98,14 @@ public final class EtcdActivitiesImpl implements EtcdActivities {
    * Registers the gate's counters at zero (idempotent): a worker does this at start, so the series
    * exist (and alert rules can rely on them) before the first gate runs.
    */
-  public static void registerGateChecks(io.micrometer.core.instrument.MeterRegistry metrics) {
+  public static void registerGateChecks(MeterRegistry metrics) {
     gateCounter(metrics, "passed");
     gateCounter(metrics, "refused");
   }
 
-  private static io.micrometer.core.instrument.Counter gateCounter(
-      io.micrometer.core.instrument.MeterRegistry metrics, String result) {
-    return io.micrometer.core.instrument.Counter.builder("graft_etcd_gate_checks")
+  private static Counter gateCounter(
+      MeterRegistry metrics, String result) {
+    return Counter.builder("graft_etcd_gate_checks")
         .description("etcd quorum gate checks before a membership change, by result")
         .tag("result", result).register(metrics);
   }
@@ -210,7 +212,7 @@ public final class EtcdActivitiesImpl implements EtcdActivities {
     } catch (ExecutionException e) {
       String m = EtcdFailures.message(e.getCause());
       // etcdctl counts "permission denied" as healthy: the member answered, auth said no.
-      return m.toLowerCase(java.util.Locale.ROOT).contains("permission denied") ? null : m;
+      return m.toLowerCase(Locale.ROOT).contains("permission denied") ? null : m;
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
       return "interrupted";
@@ -457,12 +459,7 @@ public final class EtcdActivitiesImpl implements EtcdActivities {
         observed = f.getOriginalMessage();
       }
       last = observed;
-      Activity.getExecutionContext().heartbeat(last);
-      if (System.currentTimeMillis() >= stopAt) {
-        throw failure("learner " + request.name() + " did not catch up before the budget ended; last seen: " + last,
-            "EtcdLearnerNotCaughtUp", true, last);
-      }
-      sleep(POLL_MILLIS);
+      EtcdFailures.nextCatchUpPoll(request.name(), last, stopAt);
     }
   }
 
@@ -609,15 +606,6 @@ public final class EtcdActivitiesImpl implements EtcdActivities {
   private static void validUrl(String url) {
     if (url == null || !MEMBER_URL.matcher(url).matches()) {
       throw failure("'" + url + "' is not a member URL (https://<IPv4 or DNS name>:<port>; http for clusters without TLS)", "InvalidInput", true, "");
-    }
-  }
-
-  private static void sleep(long ms) {
-    try {
-      Thread.sleep(ms);
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-      throw failure("interrupted while waiting", "EtcdUnavailable", false, "");
     }
   }
 }

@@ -24,8 +24,8 @@ import javax.net.ssl.SSLException;
  * <p>A client whose call failed without an answer is replaced through {@link #reconnect}: gRPC
  * keeps the channel of a peer that went away in TRANSIENT_FAILURE and tries again only when its
  * reconnect backoff (1 s, growing by 1.6 up to 120 s) runs out, and until then every call fails
- * at once with UNAVAILABLE "Connection refused", even after the member is back. A quorum gate
- * retried right after a member returned saw exactly that (issue 14).
+ * at once with UNAVAILABLE "Connection refused", even after the member is back, so a quorum
+ * gate retried right after a member returned would fail again for no reason.
  */
 public final class EtcdClients implements AutoCloseable {
   static final int MAX_CLIENTS = 32;

@@ -1,5 +1,7 @@
 package dev.graft.activities.etcd;
 
+import static dev.graft.activities.common.ActivityAttempts.attempt;
+
 import dev.graft.workflows.step.StepFailureDetails;
 import io.temporal.activity.Activity;
 import io.temporal.failure.ApplicationFailure;
@@ -16,10 +18,27 @@ import java.util.concurrent.TimeoutException;
  * says which refusal it waited out.
  */
 final class EtcdFailures {
+  /** How long a learner's catch-up waits between two looks at its raft index. */
+  private static final long CATCH_UP_POLL_MILLIS = 500;
+
   private EtcdFailures() {}
 
-  static int attempt() {
-    return Activity.getExecutionContext().getInfo().getAttempt();
+  /**
+   * Between two looks at a learner's catch-up (client files or through a node): heartbeats what was
+   * last seen, fails once the budget has ended, else waits one poll.
+   */
+  static void nextCatchUpPoll(String learner, String last, long stopAt) {
+    Activity.getExecutionContext().heartbeat(last);
+    if (System.currentTimeMillis() >= stopAt) {
+      throw failure("learner " + learner + " did not catch up before the budget ended; last seen: " + last,
+          "EtcdLearnerNotCaughtUp", true, last);
+    }
+    try {
+      Thread.sleep(CATCH_UP_POLL_MILLIS);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw failure("interrupted while waiting", "EtcdUnavailable", false, "");
+    }
   }
 
   static <T> T call(CompletableFuture<T> future, String what, long timeoutMillis) {

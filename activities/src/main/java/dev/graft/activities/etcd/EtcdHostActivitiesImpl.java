@@ -1,10 +1,12 @@
 package dev.graft.activities.etcd;
 
+import static dev.graft.activities.common.ActivityAttempts.attempt;
+
 import dev.graft.activities.common.InvalidValueException;
 import dev.graft.activities.common.Shell;
 import dev.graft.activities.common.ShellValues;
-import dev.graft.activities.node.NodeShell;
 import dev.graft.activities.ssh.CommandResult;
+import dev.graft.activities.ssh.NodeShell;
 import dev.graft.workflows.etcd.ApiServerRequest;
 import dev.graft.workflows.etcd.EtcdHostActivities;
 import dev.graft.workflows.etcd.EtcdHostRequest;
@@ -20,6 +22,7 @@ import java.util.HexFormat;
 import java.util.List;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
+import java.util.stream.Collectors;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -57,10 +60,6 @@ public final class EtcdHostActivitiesImpl implements EtcdHostActivities {
 
   public EtcdHostActivitiesImpl(NodeShell shell) {
     this.shell = shell;
-  }
-
-  private static int attempt() {
-    return Activity.getExecutionContext().getInfo().getAttempt();
   }
 
   /** The member's values, validated before any of them reaches a command. */
@@ -452,7 +451,7 @@ public final class EtcdHostActivitiesImpl implements EtcdHostActivities {
             "fi")
         : String.join("\n",
             "echo \"--etcd-servers=$cur\"",
-            "for u in " + urls.stream().map(Shell::quote).collect(java.util.stream.Collectors.joining(" ")) + "; do",
+            "for u in " + urls.stream().map(Shell::quote).collect(Collectors.joining(" ")) + "; do",
             "  case \",$cur,\" in *\",$u,\"*) ;; *) echo \"MISSING from --etcd-servers: $u\"; missing=1 ;; esac",
             "done");
     List<String> changed = new ArrayList<>();
@@ -496,7 +495,7 @@ public final class EtcdHostActivitiesImpl implements EtcdHostActivities {
         changed.add(cp.name());
       }
     }
-    String names = r.controlPlanes().stream().map(NodeSpec::name).collect(java.util.stream.Collectors.joining(", "));
+    String names = r.controlPlanes().stream().map(NodeSpec::name).collect(Collectors.joining(", "));
     if (!rewrite) {
       LOG.info("kube-apiserver etcd servers checked cluster={} nodes={}", r.cluster(), names);
       return StepOutcome.did("the kube-apiservers on " + names + " list "

@@ -13,6 +13,7 @@ import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Set;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
@@ -89,7 +90,7 @@ public final class EtcdMemberReader {
     return false;
   }
 
-  private <T> T get(java.util.concurrent.CompletableFuture<T> f, String what)
+  private <T> T get(CompletableFuture<T> f, String what)
       throws EtcdReadException {
     try {
       return f.get(timeout.toMillis(), TimeUnit.MILLISECONDS);

@@ -1,6 +1,6 @@
 package dev.graft.activities.etcd;
 
-import static dev.graft.activities.etcd.EtcdFailures.attempt;
+import static dev.graft.activities.common.ActivityAttempts.attempt;
 import static dev.graft.activities.etcd.EtcdFailures.failure;
 
 import com.fasterxml.jackson.databind.JsonNode;
@@ -30,7 +30,6 @@ import org.slf4j.LoggerFactory;
  */
 final class EtcdViaNodes {
   private static final Logger LOG = LoggerFactory.getLogger(EtcdViaNodes.class);
-  private static final long POLL_MILLIS = 500;
 
   private final EtcdThroughNode etcd;
 
@@ -111,17 +110,7 @@ final class EtcdViaNodes {
         observed = f.getOriginalMessage();
       }
       last = observed;
-      Activity.getExecutionContext().heartbeat(last);
-      if (System.currentTimeMillis() >= stopAt) {
-        throw failure("learner " + request.name() + " did not catch up before the budget ended; last seen: " + last,
-            "EtcdLearnerNotCaughtUp", true, last);
-      }
-      try {
-        Thread.sleep(POLL_MILLIS);
-      } catch (InterruptedException e) {
-        Thread.currentThread().interrupt();
-        throw failure("interrupted while waiting", "EtcdUnavailable", false, "");
-      }
+      EtcdFailures.nextCatchUpPoll(request.name(), last, stopAt);
     }
   }
 

@@ -1,6 +1,6 @@
 package dev.graft.activities.etcd;
 
-import static dev.graft.activities.etcd.EtcdFailures.attempt;
+import static dev.graft.activities.common.ActivityAttempts.attempt;
 import static dev.graft.activities.etcd.EtcdFailures.failure;
 
 import dev.graft.activities.common.Liveness;

@@ -3,7 +3,11 @@ package dev.graft.activities.kube;
 import io.fabric8.kubernetes.api.model.Secret;
 import io.fabric8.kubernetes.api.model.SecretBuilder;
 import io.fabric8.kubernetes.client.KubernetesClient;
+import java.io.ByteArrayInputStream;
+import java.io.IOException;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.security.MessageDigest;
 import java.security.SecureRandom;
 import java.security.cert.CertificateFactory;
@@ -88,7 +92,7 @@ public final class BootstrapTokens {
       X509Certificate ca =
           (X509Certificate)
               CertificateFactory.getInstance("X.509")
-                  .generateCertificate(new java.io.ByteArrayInputStream(caPem.getBytes(StandardCharsets.US_ASCII)));
+                  .generateCertificate(new ByteArrayInputStream(caPem.getBytes(StandardCharsets.US_ASCII)));
       byte[] spki = ca.getPublicKey().getEncoded();
       return "sha256:" + HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(spki));
     } catch (Exception e) {
@@ -104,9 +108,9 @@ public final class BootstrapTokens {
         return new String(Base64.getDecoder().decode(config.getCaCertData().trim()), StandardCharsets.US_ASCII);
       }
       if (config.getCaCertFile() != null) {
-        return java.nio.file.Files.readString(java.nio.file.Path.of(config.getCaCertFile()));
+        return Files.readString(Path.of(config.getCaCertFile()));
       }
-    } catch (java.io.IOException | IllegalArgumentException e) {
+    } catch (IOException | IllegalArgumentException e) {
       throw new IllegalArgumentException("cannot read the cluster CA from the kubeconfig: " + e.getMessage(), e);
     }
     throw new IllegalArgumentException(

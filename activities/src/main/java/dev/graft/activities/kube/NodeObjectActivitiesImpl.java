@@ -1,5 +1,7 @@
 package dev.graft.activities.kube;
 
+import static dev.graft.activities.common.ActivityAttempts.attempt;
+
 import dev.graft.workflows.join.NodeObjectActivities;
 import dev.graft.workflows.join.NodeObjectRequest;
 import dev.graft.workflows.join.ReadyRequest;
@@ -7,7 +9,9 @@ import dev.graft.workflows.step.StepOutcome;
 import io.fabric8.kubernetes.api.model.Node;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.KubernetesClientException;
-import io.temporal.activity.Activity;
+import io.fabric8.kubernetes.client.dsl.base.PatchContext;
+import io.fabric8.kubernetes.client.dsl.base.PatchType;
+import io.fabric8.kubernetes.client.utils.Serialization;
 import io.temporal.failure.ApplicationFailure;
 import java.time.Duration;
 import org.slf4j.Logger;
@@ -27,10 +31,6 @@ public final class NodeObjectActivitiesImpl implements NodeObjectActivities {
   public NodeObjectActivitiesImpl(KubeClients clients, Duration pollInterval) {
     this.clients = clients;
     this.pollInterval = pollInterval;
-  }
-
-  private static int attempt() {
-    return Activity.getExecutionContext().getInfo().getAttempt();
   }
 
   @Override
@@ -102,9 +102,9 @@ public final class NodeObjectActivitiesImpl implements NodeObjectActivities {
       kube.nodes()
           .withName(desired.getMetadata().getName())
           .patch(
-              io.fabric8.kubernetes.client.dsl.base.PatchContext.of(
-                  io.fabric8.kubernetes.client.dsl.base.PatchType.JSON_MERGE),
-              io.fabric8.kubernetes.client.utils.Serialization.asJson(desired));
+              PatchContext.of(
+                  PatchType.JSON_MERGE),
+              Serialization.asJson(desired));
     }
   }
 

@@ -1,6 +1,9 @@
 package dev.graft.activities.node;
 
+import static dev.graft.activities.common.ActivityAttempts.attempt;
+
 import dev.graft.activities.ssh.CommandResult;
+import dev.graft.activities.ssh.NodeShell;
 import dev.graft.workflows.join.CheckResult;
 import dev.graft.workflows.join.HostActivities;
 import dev.graft.workflows.join.HostRequest;
@@ -26,10 +29,6 @@ public final class HostActivitiesImpl implements HostActivities {
 
   public HostActivitiesImpl(NodeShell shell) {
     this.shell = shell;
-  }
-
-  private static int attempt() {
-    return Activity.getExecutionContext().getInfo().getAttempt();
   }
 
   @Override

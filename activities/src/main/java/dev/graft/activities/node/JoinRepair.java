@@ -2,6 +2,7 @@ package dev.graft.activities.node;
 
 import dev.graft.activities.etcd.EtcdThroughNode;
 import dev.graft.activities.ssh.CommandResult;
+import dev.graft.activities.ssh.NodeShell;
 import dev.graft.workflows.etcd.EtcdClusterStatus;
 import dev.graft.workflows.etcd.EtcdMemberStatus;
 import dev.graft.workflows.etcd.QuorumGate;

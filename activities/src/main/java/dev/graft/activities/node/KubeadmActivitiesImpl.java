@@ -1,5 +1,7 @@
 package dev.graft.activities.node;
 
+import static dev.graft.activities.common.ActivityAttempts.attempt;
+
 import dev.graft.activities.common.Liveness;
 import dev.graft.activities.common.Shell;
 import dev.graft.activities.common.ShellValues;
@@ -8,6 +10,8 @@ import dev.graft.activities.kube.KubeClients;
 import dev.graft.activities.kube.KubeadmConfigReader;
 import dev.graft.activities.kube.KubeFailures;
 import dev.graft.activities.ssh.CommandResult;
+import dev.graft.activities.ssh.NodeShell;
+import dev.graft.activities.ssh.Redactor;
 import dev.graft.workflows.join.HostRequest;
 import dev.graft.workflows.join.JoinRequest;
 import dev.graft.workflows.join.KubeadmActivities;
@@ -45,10 +49,6 @@ public final class KubeadmActivitiesImpl implements KubeadmActivities {
     this.shell = shell;
     this.clients = clients;
     this.repair = new JoinRepair(shell);
-  }
-
-  private static int attempt() {
-    return Activity.getExecutionContext().getInfo().getAttempt();
   }
 
   /** host:port from "https://host:port" or "host:port"; validated before it reaches a command. */

@@ -1,10 +1,13 @@
 package dev.graft.activities.remove;
 
+import static dev.graft.activities.common.ActivityAttempts.attempt;
+
 import dev.graft.activities.common.InvalidValueException;
 import dev.graft.activities.common.ShellValues;
 import dev.graft.activities.kube.KubeClients;
 import dev.graft.activities.kube.KubeNodeReader;
-import dev.graft.activities.node.NodeShell;
+import dev.graft.activities.kube.NodeObjects;
+import dev.graft.activities.ssh.NodeShell;
 import dev.graft.activities.upgrade.UpgradeApiActivitiesImpl;
 import dev.graft.workflows.plan.ObservedNode;
 import dev.graft.workflows.remove.ClusterNodesRequest;
@@ -18,7 +21,6 @@ import io.fabric8.kubernetes.api.model.Pod;
 import io.fabric8.kubernetes.api.model.Secret;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.KubernetesClientException;
-import io.temporal.activity.Activity;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.Base64;
@@ -45,10 +47,6 @@ public final class RemovalApiActivitiesImpl implements RemovalApiActivities {
     this.upgrade = upgrade;
   }
 
-  private static int attempt() {
-    return Activity.getExecutionContext().getInfo().getAttempt();
-  }
-
   private static String name(RemovalNodeRequest r) {
     try {
       return ShellValues.dns1123Subdomain("node name", r.node().name());
@@ -62,7 +60,7 @@ public final class RemovalApiActivitiesImpl implements RemovalApiActivities {
     KubernetesClient kube = clients.forKubeconfig(request.kubeconfig());
     List<Node> items = kube.nodes().list().getItems();
     List<ObservedNode> nodes = new KubeNodeReader(kube).readNodes();
-    List<String> ready = items.stream().filter(n -> "Ready".equals(dev.graft.activities.kube.NodeObjects.readiness(n)))
+    List<String> ready = items.stream().filter(n -> "Ready".equals(NodeObjects.readiness(n)))
         .map(n -> n.getMetadata().getName()).toList();
     return new NodeFacts(nodes, ready, nodes.size() + " Node(s), " + ready.size() + " Ready", attempt());
   }
@@ -110,7 +108,7 @@ public final class RemovalApiActivitiesImpl implements RemovalApiActivities {
       }
     }
     LOG.info("deleted Node cluster={} node={}", request.cluster(), name);
-    return StepOutcome.did("deleted Node " + name + " (it was " + dev.graft.activities.kube.NodeObjects.readiness(n) + ")",
+    return StepOutcome.did("deleted Node " + name + " (it was " + NodeObjects.readiness(n) + ")",
         "", attempt());
   }
 

@@ -1,10 +1,13 @@
 package dev.graft.activities.remove;
 
+import static dev.graft.activities.common.ActivityAttempts.attempt;
+
 import dev.graft.activities.common.InvalidValueException;
 import dev.graft.activities.common.Shell;
 import dev.graft.activities.common.ShellValues;
-import dev.graft.activities.node.NodeShell;
 import dev.graft.activities.ssh.CommandResult;
+import dev.graft.activities.ssh.NodeShell;
+import dev.graft.workflows.step.StepOutcome;
 import dev.graft.workflows.model.NodeSpec;
 import dev.graft.workflows.remove.EtcdServersRequest;
 import dev.graft.workflows.remove.HostFacts;
@@ -59,10 +62,6 @@ public final class RemovalHostActivitiesImpl implements RemovalHostActivities {
 
   public RemovalHostActivitiesImpl(NodeShell shell) {
     this.shell = shell;
-  }
-
-  private static int attempt() {
-    return Activity.getExecutionContext().getInfo().getAttempt();
   }
 
   private static NodeSpec checked(NodeSpec n) {

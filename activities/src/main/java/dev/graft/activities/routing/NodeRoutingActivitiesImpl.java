@@ -1,11 +1,13 @@
 package dev.graft.activities.routing;
 
+import static dev.graft.activities.common.ActivityAttempts.attempt;
+
 import dev.graft.activities.common.InvalidValueException;
 import dev.graft.activities.common.Shell;
 import dev.graft.activities.common.ShellValues;
-import dev.graft.activities.node.NodeShell;
 import dev.graft.activities.routing.PodNetworkFiles.NodeFile;
 import dev.graft.activities.ssh.CommandResult;
+import dev.graft.activities.ssh.NodeShell;
 import dev.graft.activities.ssh.RemoteShell;
 import dev.graft.activities.ssh.SshFailures;
 import dev.graft.activities.ssh.SshOperationException;
@@ -55,10 +57,6 @@ public final class NodeRoutingActivitiesImpl implements NodeRoutingActivities {
   public NodeRoutingActivitiesImpl(NodeShell shell, RemoteShell remote) {
     this.shell = shell;
     this.remote = remote;
-  }
-
-  private static int attempt() {
-    return Activity.getExecutionContext().getInfo().getAttempt();
   }
 
   @Override

@@ -1,5 +1,7 @@
 package dev.graft.activities.routing;
 
+import static dev.graft.activities.common.ActivityAttempts.attempt;
+
 import dev.graft.activities.kube.KubeClients;
 import dev.graft.activities.kube.KubeFailures;
 import dev.graft.workflows.model.NodeSpec;
@@ -21,7 +23,6 @@ import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.KubernetesClientException;
 import io.fabric8.kubernetes.client.dsl.base.PatchContext;
 import io.fabric8.kubernetes.client.dsl.base.PatchType;
-import io.temporal.activity.Activity;
 import io.temporal.failure.ApplicationFailure;
 import java.util.ArrayList;
 import java.util.Comparator;
@@ -44,10 +45,6 @@ public final class PodNetworkApiActivitiesImpl implements PodNetworkApiActivitie
 
   public PodNetworkApiActivitiesImpl(KubeClients clients) {
     this.clients = clients;
-  }
-
-  private static int attempt() {
-    return Activity.getExecutionContext().getInfo().getAttempt();
   }
 
   @Override

@@ -1,11 +1,13 @@
 package dev.graft.activities.upgrade;
 
+import static dev.graft.activities.common.ActivityAttempts.attempt;
+
 import dev.graft.activities.common.Liveness;
 import dev.graft.activities.kube.KubeClients;
 import dev.graft.activities.kube.KubeFailures;
 import dev.graft.activities.kube.NodeObjects;
 import dev.graft.activities.kube.NodeWait;
-import dev.graft.activities.node.NodeShell;
+import dev.graft.activities.ssh.NodeShell;
 import dev.graft.workflows.join.CheckResult;
 import dev.graft.workflows.join.PrecheckReport;
 import dev.graft.workflows.model.NodeSpec;
@@ -53,10 +55,6 @@ public final class UpgradeApiActivitiesImpl implements UpgradeApiActivities {
   public UpgradeApiActivitiesImpl(KubeClients clients, Duration pollInterval) {
     this.clients = clients;
     this.pollInterval = pollInterval;
-  }
-
-  private static int attempt() {
-    return Activity.getExecutionContext().getInfo().getAttempt();
   }
 
   // ---------------------------------------------------------------- pre-checks

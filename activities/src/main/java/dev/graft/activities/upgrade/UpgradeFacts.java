@@ -1,6 +1,7 @@
 package dev.graft.activities.upgrade;
 
 import dev.graft.workflows.upgrade.KubeVersion;
+import java.math.BigInteger;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.regex.Matcher;
@@ -78,7 +79,7 @@ final class UpgradeFacts {
       String pa = ma.group();
       String pb = mb.group();
       int c = Character.isDigit(pa.charAt(0)) && Character.isDigit(pb.charAt(0))
-          ? new java.math.BigInteger(pa).compareTo(new java.math.BigInteger(pb)) : pa.compareTo(pb);
+          ? new BigInteger(pa).compareTo(new BigInteger(pb)) : pa.compareTo(pb);
       if (c != 0) {
         return c;
       }

@@ -1,11 +1,13 @@
 package dev.graft.activities.upgrade;
 
+import static dev.graft.activities.common.ActivityAttempts.attempt;
+
 import dev.graft.activities.common.InvalidValueException;
 import dev.graft.activities.common.Shell;
 import dev.graft.activities.common.ShellValues;
-import dev.graft.activities.node.NodeShell;
 import dev.graft.activities.node.Prechecks;
 import dev.graft.activities.ssh.CommandResult;
+import dev.graft.activities.ssh.NodeShell;
 import dev.graft.workflows.join.CheckResult;
 import dev.graft.workflows.join.PrecheckReport;
 import dev.graft.workflows.model.NodeSpec;
@@ -15,11 +17,11 @@ import dev.graft.workflows.upgrade.KubeVersion;
 import dev.graft.workflows.upgrade.SnapshotResult;
 import dev.graft.workflows.upgrade.UpgradeHostActivities;
 import dev.graft.workflows.upgrade.UpgradeHostRequest;
-import io.temporal.activity.Activity;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
 import org.slf4j.Logger;
@@ -67,10 +69,6 @@ public final class UpgradeHostActivitiesImpl implements UpgradeHostActivities {
 
   public UpgradeHostActivitiesImpl(NodeShell shell) {
     this.shell = shell;
-  }
-
-  private static int attempt() {
-    return Activity.getExecutionContext().getInfo().getAttempt();
   }
 
   /** The target, validated: it reaches package names and kubeadm's argv. */
@@ -229,7 +227,7 @@ public final class UpgradeHostActivitiesImpl implements UpgradeHostActivities {
         .toList();
     String seen = String.join("; ", lines.isEmpty() ? List.of(lastLine(out)) : lines);
     boolean unhealthy = !r.succeeded() && (out.contains("[upgrade/health]") || out.contains("[ERROR ")
-        || out.toLowerCase(java.util.Locale.ROOT).contains("health check"));
+        || out.toLowerCase(Locale.ROOT).contains("health check"));
     LOG.info("kubeadm upgrade plan node={} exit={} plan={}", node.name(), r.status(), seen);
     return unhealthy
         ? new CheckResult("kubeadm upgrade plan", false, false, "kubeadm says the cluster is unhealthy: " + seen,

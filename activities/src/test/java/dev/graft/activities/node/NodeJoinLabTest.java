@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.graft.activities.kube.KubeClients;
 import dev.graft.activities.kube.NodeObjectActivitiesImpl;
+import dev.graft.activities.ssh.NodeShell;
 import dev.graft.activities.testing.LabWorkbench;
 import dev.graft.lab.HostState;
 import dev.graft.lab.Lab;

@@ -5,7 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.graft.activities.kube.KubeClients;
-import dev.graft.activities.node.NodeShell;
+import dev.graft.activities.ssh.NodeShell;
 import dev.graft.activities.ssh.SshExecutor;
 import dev.graft.activities.testing.LabWorkbench;
 import dev.graft.activities.testing.Prereqs;

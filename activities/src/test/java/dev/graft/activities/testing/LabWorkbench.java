@@ -1,7 +1,7 @@
 package dev.graft.activities.testing;
 
 import dev.graft.activities.kube.KubeClients;
-import dev.graft.activities.node.NodeShell;
+import dev.graft.activities.ssh.NodeShell;
 import dev.graft.activities.ssh.SshConnectionPool;
 import dev.graft.activities.ssh.SshExecutor;
 import dev.graft.activities.ssh.SshPoolSettings;

@@ -6,6 +6,7 @@ import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
 import com.fasterxml.jackson.dataformat.yaml.YAMLGenerator;
 import dev.graft.lab.standin.ApiStandin;
 import dev.graft.lab.standin.CertKey;
+import dev.graft.lab.standin.KubeImages;
 import dev.graft.lab.standin.Kubeconfig;
 import dev.graft.lab.standin.Pem;
 import dev.graft.lab.standin.Pki;
@@ -16,8 +17,10 @@ import io.fabric8.kubernetes.api.model.NamespaceBuilder;
 import io.fabric8.kubernetes.api.model.Node;
 import io.fabric8.kubernetes.api.model.NodeCondition;
 import io.fabric8.kubernetes.api.model.SecretBuilder;
+import io.fabric8.kubernetes.api.model.Taint;
 import io.fabric8.kubernetes.api.model.TaintBuilder;
 import io.fabric8.kubernetes.client.KubernetesClient;
+import io.fabric8.kubernetes.client.KubernetesClientException;
 import java.io.IOException;
 import java.net.URI;
 import java.security.KeyPair;
@@ -104,7 +107,7 @@ public final class ClusterBootstrap {
 
     StaticPodManifests.Etcd etcd = new StaticPodManifests.Etcd(node, addr, spec.etcdClientPort(),
         spec.etcdPeerPort(), node + "=https://" + addr + ":" + spec.etcdPeerPort(), false,
-        "registry.k8s.io/etcd:" + dev.graft.lab.standin.KubeImages.etcdTag(spec.kubernetesVersion()));
+        "registry.k8s.io/etcd:" + KubeImages.etcdTag(spec.kubernetesVersion()));
     host.writeFile("/etc/kubernetes/manifests/etcd.yaml", StaticPodManifests.etcd(etcd), "0600");
     host.writeFile("/etc/kubernetes/manifests/kube-apiserver.yaml", StaticPodManifests.apiServer(
         addr, URI.create(api.url()).getPort(), "https://127.0.0.1:" + spec.etcdClientPort(),
@@ -152,7 +155,7 @@ public final class ClusterBootstrap {
       try {
         markControlPlane(kube, node);
         break;
-      } catch (io.fabric8.kubernetes.client.KubernetesClientException e) {
+      } catch (KubernetesClientException e) {
         if (e.getCode() != 409 || attempt >= 10) {
           throw e;
         }
@@ -240,12 +243,12 @@ public final class ClusterBootstrap {
     }
   }
 
-  private static void markControlPlane(io.fabric8.kubernetes.client.KubernetesClient kube, String node) {
+  private static void markControlPlane(KubernetesClient kube, String node) {
     kube.nodes().withName(node).edit(n -> {
       n.getMetadata().getLabels().put("node-role.kubernetes.io/control-plane", "");
       n.getMetadata().getLabels().put("node.kubernetes.io/exclude-from-external-load-balancers",
           "");
-      List<io.fabric8.kubernetes.api.model.Taint> taints = new ArrayList<>(
+      List<Taint> taints = new ArrayList<>(
           n.getSpec().getTaints() == null ? List.of() : n.getSpec().getTaints());
       if (taints.stream().noneMatch(t -> "node-role.kubernetes.io/control-plane".equals(t.getKey()))) {
         taints.add(new TaintBuilder().withKey("node-role.kubernetes.io/control-plane")

@@ -1,6 +1,7 @@
 package dev.graft.lab.bootstrap;
 
 import dev.graft.lab.standin.CertKey;
+import dev.graft.lab.standin.Pem;
 import java.io.IOException;
 import java.net.URI;
 import java.net.http.HttpClient;
@@ -23,7 +24,7 @@ public final class EtcdHealth {
     try {
       KeyStore ts = KeyStore.getInstance("PKCS12");
       ts.load(null, null);
-      ts.setCertificateEntry("ca", dev.graft.lab.standin.Pem.certificate(caPem));
+      ts.setCertificateEntry("ca", Pem.certificate(caPem));
       TrustManagerFactory tmf =
           TrustManagerFactory.getInstance(TrustManagerFactory.getDefaultAlgorithm());
       tmf.init(ts);

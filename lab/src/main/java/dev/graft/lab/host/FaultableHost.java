@@ -9,6 +9,7 @@ import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.List;
 import java.util.Optional;
 
 /**
@@ -82,8 +83,8 @@ public interface FaultableHost extends LabHost {
   }
 
   /** kubeadm's join phases after which {@link #failJoinAfter} can fail a join. */
-  java.util.List<String> JOIN_PHASES =
-      java.util.List.of("control-plane-prepare", "kubelet-start", "control-plane-join/etcd");
+  List<String> JOIN_PHASES =
+      List.of("control-plane-prepare", "kubelet-start", "control-plane-join/etcd");
 
   /** Arms the kubeadm stand-in: its next {@code times} joins fail right after {@code phase}. */
   default void failJoinAfter(String phase, int times) {
@@ -104,8 +105,8 @@ public interface FaultableHost extends LabHost {
   }
 
   /** Faults of kubeadm upgrade apply|node that {@link #failUpgrade} can arm. */
-  java.util.List<String> UPGRADE_FAULTS =
-      java.util.List.of("apply/control-plane", "node/control-plane");
+  List<String> UPGRADE_FAULTS =
+      List.of("apply/control-plane", "node/control-plane");
 
   /**
    * Arms the kubeadm stand-in: its next {@code times} runs of the upgrade step fail ({@link

@@ -26,11 +26,8 @@ import org.apache.sshd.server.SshServer;
  * machine's network, hostname, processes and file system: absolute paths outside $GRAFT_LAB_ROOT
  * are the machine's, so stand-ins must prefix their paths with $GRAFT_LAB_ROOT.
  */
-public final class InprocessHost implements FaultableHost {
+public final class InprocessHost extends HostIdentity implements FaultableHost {
   private final String labId;
-  private final String name;
-  private final int index;
-  private final List<String> roles;
   private final Path sandbox;
   private final KeyPair hostKey;
   private final PublicKey clientKey;
@@ -41,10 +38,8 @@ public final class InprocessHost implements FaultableHost {
   public InprocessHost(
       String labId, String name, int index, List<String> roles, Path sandbox, KeyPair hostKey,
       PublicKey clientKey) {
+    super(name, index, "127.0.0.1", List.copyOf(roles));
     this.labId = labId;
-    this.name = name;
-    this.index = index;
-    this.roles = List.copyOf(roles);
     this.sandbox = sandbox;
     this.hostKey = hostKey;
     this.clientKey = clientKey;
@@ -101,7 +96,7 @@ public final class InprocessHost implements FaultableHost {
   /** Stops the server and every process this host started (they carry GRAFT_LAB_HOST). */
   public void close() {
     stopServer();
-    byte[] needle = ("GRAFT_LAB_HOST=" + name + "\0").getBytes(StandardCharsets.UTF_8);
+    byte[] needle = ("GRAFT_LAB_HOST=" + name() + "\0").getBytes(StandardCharsets.UTF_8);
     List<PidRef> mine = Procfs.withLabId(labId).stream()
         .filter(p -> Procfs.environContains(p.pid(), needle))
         .toList();
@@ -109,28 +104,8 @@ public final class InprocessHost implements FaultableHost {
   }
 
   @Override
-  public String name() {
-    return name;
-  }
-
-  @Override
-  public int index() {
-    return index;
-  }
-
-  @Override
-  public String address() {
-    return "127.0.0.1";
-  }
-
-  @Override
   public int sshPort() {
     return port;
-  }
-
-  @Override
-  public List<String> roles() {
-    return roles;
   }
 
   @Override
@@ -169,7 +144,7 @@ public final class InprocessHost implements FaultableHost {
     try {
       startServer(port);
     } catch (IOException e) {
-      throw new LabException("host " + name + ": cannot restart SSH on port " + port, e);
+      throw new LabException("host " + name() + ": cannot restart SSH on port " + port, e);
     }
   }
 
@@ -181,12 +156,12 @@ public final class InprocessHost implements FaultableHost {
 
   @Override
   public void cutLink(boolean cut) {
-    throw new LabException("host " + name + ": in-process hosts have no link of their own to cut");
+    throw new LabException("host " + name() + ": in-process hosts have no link of their own to cut");
   }
 
   @Override
   public void setLatency(Duration delay) {
-    throw new LabException("host " + name + ": in-process hosts have no link to add latency to");
+    throw new LabException("host " + name() + ": in-process hosts have no link to add latency to");
   }
 
   @Override

@@ -15,16 +15,12 @@ import java.util.Optional;
  * A host made of network, mount and UTS namespaces held by one process (the holder). Commands
  * enter it with nsenter; files are read through /proc/HOLDER/root (the host's mount namespace).
  */
-public final class NetnsHost implements FaultableHost {
+public final class NetnsHost extends HostIdentity implements FaultableHost {
   static final String SSHD_CONFIG = "/etc/ssh/graft-lab/sshd_config";
   static final String SSHD_PIDFILE = "/run/graft-lab/sshd.pid";
   static final String PATH_ENV = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin";
 
   private final String labId;
-  private final String name;
-  private final int index;
-  private final String address;
-  private final List<String> roles;
   private final String hostKey;
   private final String veth;
   private final PidRef holder;
@@ -40,11 +36,8 @@ public final class NetnsHost implements FaultableHost {
       String veth,
       PidRef holder,
       String netns) {
+    super(name, index, address, List.copyOf(roles));
     this.labId = labId;
-    this.name = name;
-    this.index = index;
-    this.address = address;
-    this.roles = List.copyOf(roles);
     this.hostKey = hostKey;
     this.veth = veth;
     this.holder = holder;
@@ -52,28 +45,8 @@ public final class NetnsHost implements FaultableHost {
   }
 
   @Override
-  public String name() {
-    return name;
-  }
-
-  @Override
-  public int index() {
-    return index;
-  }
-
-  @Override
-  public String address() {
-    return address;
-  }
-
-  @Override
   public int sshPort() {
     return 22;
-  }
-
-  @Override
-  public List<String> roles() {
-    return roles;
   }
 
   @Override
@@ -105,7 +78,7 @@ public final class NetnsHost implements FaultableHost {
 
   private void requireUp() {
     if (!holder.alive()) {
-      throw new LabException("host " + name + " is down (holder process " + holder.pid() + " is gone)");
+      throw new LabException("host " + name() + " is down (holder process " + holder.pid() + " is gone)");
     }
   }
 
@@ -122,7 +95,7 @@ public final class NetnsHost implements FaultableHost {
         "LOGNAME", "root",
         "LANG", "C.UTF-8",
         "GRAFT_LAB_ID", labId,
-        "GRAFT_LAB_HOST", name);
+        "GRAFT_LAB_HOST", name());
     return Proc.run(timeout, cmd, env, Path.of("/"), stdin);
   }
 
@@ -166,20 +139,20 @@ public final class NetnsHost implements FaultableHost {
       return;
     }
     exec(FaultableHost.SHORT, "/usr/sbin/sshd", "-f", SSHD_CONFIG, "-E", "/var/log/graft-lab/sshd.log")
-        .orThrow("host " + name + ": sshd start");
+        .orThrow("host " + name() + ": sshd start");
     // sshd daemonizes before it listens and writes its PID file once it does: the command above
     // returns before connections are accepted. Wait for the PID file's process.
     long deadline = System.nanoTime() + FaultableHost.SHORT.toNanos();
     while (!sshdRunning()) {
       if (System.nanoTime() > deadline) {
-        throw new LabException("host " + name + ": sshd started but wrote no live PID to " + SSHD_PIDFILE
+        throw new LabException("host " + name() + ": sshd started but wrote no live PID to " + SSHD_PIDFILE
             + " within " + FaultableHost.SHORT.toSeconds() + " s (see /var/log/graft-lab/sshd.log)");
       }
       try {
         Thread.sleep(20);
       } catch (InterruptedException e) {
         Thread.currentThread().interrupt();
-        throw new LabException("host " + name + ": interrupted waiting for sshd");
+        throw new LabException("host " + name() + ": interrupted waiting for sshd");
       }
     }
   }
@@ -192,7 +165,7 @@ public final class NetnsHost implements FaultableHost {
   @Override
   public void cutLink(boolean cut) {
     Proc.run(FaultableHost.SHORT, List.of("ip", "link", "set", veth, cut ? "down" : "up"))
-        .orThrow("host " + name + ": ip link set " + veth + (cut ? " down" : " up"));
+        .orThrow("host " + name() + ": ip link set " + veth + (cut ? " down" : " up"));
   }
 
   @Override
@@ -200,7 +173,7 @@ public final class NetnsHost implements FaultableHost {
     if (delay.isZero()) {
       ExecResult r = Proc.run(FaultableHost.SHORT, List.of("tc", "qdisc", "del", "dev", veth, "root"));
       if (!r.ok() && !r.stderr().contains("No such file") && !r.stderr().contains("Cannot delete qdisc with handle of zero")) {
-        r.orThrow("host " + name + ": tc qdisc del");
+        r.orThrow("host " + name() + ": tc qdisc del");
       }
       return;
     }
@@ -208,9 +181,9 @@ public final class NetnsHost implements FaultableHost {
         "tc", "qdisc", "replace", "dev", veth, "root", "netem", "delay", delay.toMillis() + "ms"));
     if (!r.ok() && r.stderr().contains("qdisc kind is unknown")) {
       throw new LabException(
-          "host " + name + ": this kernel has no netem qdisc (sch_netem), so latency cannot be added");
+          "host " + name() + ": this kernel has no netem qdisc (sch_netem), so latency cannot be added");
     }
-    r.orThrow("host " + name + ": tc netem");
+    r.orThrow("host " + name() + ": tc netem");
   }
 
   @Override

@@ -6,7 +6,9 @@ import dev.graft.lab.HostCustomizer;
 import dev.graft.lab.LabException;
 import dev.graft.lab.LabKind;
 import dev.graft.lab.PidRef;
+import java.io.File;
 import java.io.IOException;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.KeyPair;
@@ -14,6 +16,7 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.TreeSet;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Future;
@@ -208,7 +211,7 @@ public final class NetnsProvisioner {
         "GRAFT_LAB_HOST", h.name()));
     pb.environment().put("GL_KEEP", String.join(":", keepUnderTmp()));
     pb.directory(Path.of("/").toFile());
-    pb.redirectInput(ProcessBuilder.Redirect.from(new java.io.File("/dev/null")));
+    pb.redirectInput(ProcessBuilder.Redirect.from(new File("/dev/null")));
     pb.redirectOutput(ProcessBuilder.Redirect.DISCARD);
     pb.redirectError(ProcessBuilder.Redirect.DISCARD);
     Process p = pb.start();
@@ -223,7 +226,7 @@ public final class NetnsProvisioner {
         "link add " + veth + " type veth peer name eth0 netns " + holder.pid(),
         "link set " + veth + " master " + plan.bridge(),
         "link set " + veth + " up", "");
-    Proc.run(IP_TIMEOUT, List.of("ip", "-batch", "-"), null, null, batch.getBytes(java.nio.charset.StandardCharsets.US_ASCII))
+    Proc.run(IP_TIMEOUT, List.of("ip", "-batch", "-"), null, null, batch.getBytes(StandardCharsets.US_ASCII))
         .orThrow("host " + h.name() + ": veth " + veth);
     return new NetnsHost(labId, h.name(), h.index(), h.address(), h.roles(), pub.substring(0, pub.lastIndexOf(' ')), veth, holder, netns);
   }
@@ -306,10 +309,10 @@ public final class NetnsProvisioner {
    * those that hold this JVM's classpath (the stand-ins run Java from it; CI may clone the
    * project under /tmp). The host sees them read-only.
    */
-  static java.util.List<String> keepUnderTmp() {
-    java.util.TreeSet<String> keep = new java.util.TreeSet<>();
-    java.util.List<String> paths = new java.util.ArrayList<>(
-        java.util.List.of(System.getProperty("java.class.path", "").split(java.io.File.pathSeparator)));
+  static List<String> keepUnderTmp() {
+    TreeSet<String> keep = new TreeSet<>();
+    List<String> paths = new ArrayList<>(
+        List.of(System.getProperty("java.class.path", "").split(File.pathSeparator)));
     paths.add(System.getProperty("java.home", ""));
     for (String entry : paths) {
       Path abs;
@@ -325,6 +328,6 @@ public final class NetnsProvisioner {
         }
       }
     }
-    return new java.util.ArrayList<>(keep);
+    return new ArrayList<>(keep);
   }
 }

@@ -1,6 +1,7 @@
 package dev.graft.lab.host;
 
 import dev.graft.lab.ExecResult;
+import java.io.File;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
@@ -41,7 +42,7 @@ public final class Proc {
       pb.directory(dir.toFile());
     }
     if (stdin == null) {
-      pb.redirectInput(ProcessBuilder.Redirect.from(new java.io.File("/dev/null")));
+      pb.redirectInput(ProcessBuilder.Redirect.from(new File("/dev/null")));
     }
     Process p;
     try {

@@ -19,11 +19,7 @@ import java.util.Set;
  * sandbox itself. Directories get the mode of the machine's directory of the same path, so copying
  * the seed over / never loosens /root or /etc/ssh.
  */
-public final class SeedTree implements HostSetup {
-  private final String name;
-  private final int index;
-  private final String address;
-  private final List<String> roles;
+public final class SeedTree extends HostIdentity implements HostSetup {
   private final LabKind kind;
   private final String labAddress;
   private final Path stateDir;
@@ -46,36 +42,13 @@ public final class SeedTree implements HostSetup {
       Path base,
       String rootPrefix,
       List<String> writableRoots) {
+    super(name, index, address, roles);
     this.writableRoots = writableRoots;
-    this.name = name;
-    this.index = index;
-    this.address = address;
-    this.roles = roles;
     this.kind = kind;
     this.labAddress = labAddress;
     this.stateDir = stateDir;
     this.base = base;
     this.rootPrefix = rootPrefix;
-  }
-
-  @Override
-  public String name() {
-    return name;
-  }
-
-  @Override
-  public int index() {
-    return index;
-  }
-
-  @Override
-  public String address() {
-    return address;
-  }
-
-  @Override
-  public List<String> roles() {
-    return roles;
   }
 
   @Override
@@ -113,7 +86,7 @@ public final class SeedTree implements HostSetup {
     Path target = resolve(absPath);
     if (writableRoots != null && writableRoots.stream().noneMatch(absPath::startsWith)) {
       throw new IllegalArgumentException(
-          "host " + name + ": " + absPath + " is outside the host's own trees " + writableRoots);
+          "host " + name() + ": " + absPath + " is outside the host's own trees " + writableRoots);
     }
     mkdirs(target.getParent());
     Files.write(target, content);

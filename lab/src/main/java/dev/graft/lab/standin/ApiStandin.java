@@ -1,5 +1,12 @@
 package dev.graft.lab.standin;
 
+import io.fabric8.kubernetes.api.model.IntOrString;
+import io.fabric8.kubernetes.api.model.NamespaceBuilder;
+import io.fabric8.kubernetes.api.model.Pod;
+import io.fabric8.kubernetes.api.model.PodBuilder;
+import io.fabric8.kubernetes.api.model.PodStatusBuilder;
+import io.fabric8.kubernetes.api.model.policy.v1.PodDisruptionBudget;
+import io.fabric8.kubernetes.api.model.policy.v1.PodDisruptionBudgetBuilder;
 import io.fabric8.kubernetes.client.Config;
 import io.fabric8.kubernetes.client.ConfigBuilder;
 import io.fabric8.kubernetes.client.KubernetesClient;
@@ -10,12 +17,15 @@ import io.fabric8.mockwebserver.MockWebServer;
 import java.io.IOException;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
+import java.util.UUID;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
@@ -196,20 +206,20 @@ public final class ApiStandin implements AutoCloseable {
    * pods are (a drain refuses to evict a pod no controller manages: it would be gone for good).
    * Creates the namespace when missing; replaces an existing pod.
    */
-  public io.fabric8.kubernetes.api.model.Pod createTestPod(String node, String namespace,
-      String name, java.util.Map<String, String> labels) {
-    client.namespaces().resource(new io.fabric8.kubernetes.api.model.NamespaceBuilder()
+  public Pod createTestPod(String node, String namespace,
+      String name, Map<String, String> labels) {
+    client.namespaces().resource(new NamespaceBuilder()
         .withNewMetadata().withName(namespace).endMetadata().build()).createOr(x -> x.update());
-    io.fabric8.kubernetes.api.model.Pod pod = new io.fabric8.kubernetes.api.model.PodBuilder()
+    Pod pod = new PodBuilder()
         .withNewMetadata().withName(name).withNamespace(namespace).withLabels(labels)
         .addNewOwnerReference().withApiVersion("apps/v1").withKind("ReplicaSet").withName(name + "-rs")
-        .withUid(java.util.UUID.nameUUIDFromBytes((namespace + "/" + name).getBytes(java.nio.charset.StandardCharsets.UTF_8)).toString())
+        .withUid(UUID.nameUUIDFromBytes((namespace + "/" + name).getBytes(StandardCharsets.UTF_8)).toString())
         .withController(true).withBlockOwnerDeletion(true).endOwnerReference()
         .endMetadata()
         .withNewSpec().withNodeName(node).addNewContainer().withName("app")
         .withImage("registry.k8s.io/pause:3.10").endContainer().endSpec().build();
     var created = client.pods().inNamespace(namespace).resource(pod).createOr(x -> x.update());
-    created.setStatus(new io.fabric8.kubernetes.api.model.PodStatusBuilder().withPhase("Running")
+    created.setStatus(new PodStatusBuilder().withPhase("Running")
         .addNewCondition().withType("Ready").withStatus("True").endCondition().build());
     return client.pods().inNamespace(namespace).resource(created).updateStatus();
   }
@@ -218,13 +228,13 @@ public final class ApiStandin implements AutoCloseable {
    * A PodDisruptionBudget with {@code maxUnavailable} over the pods {@code selector} matches
    * (0: no voluntary disruption allowed, so every eviction of a healthy covered pod gets 429).
    */
-  public io.fabric8.kubernetes.api.model.policy.v1.PodDisruptionBudget createBudget(
-      String namespace, String name, java.util.Map<String, String> selector,
+  public PodDisruptionBudget createBudget(
+      String namespace, String name, Map<String, String> selector,
       int maxUnavailable) {
-    var pdb = new io.fabric8.kubernetes.api.model.policy.v1.PodDisruptionBudgetBuilder()
+    var pdb = new PodDisruptionBudgetBuilder()
         .withNewMetadata().withName(name).withNamespace(namespace).endMetadata()
         .withNewSpec().withNewSelector().withMatchLabels(selector).endSelector()
-        .withMaxUnavailable(new io.fabric8.kubernetes.api.model.IntOrString(maxUnavailable))
+        .withMaxUnavailable(new IntOrString(maxUnavailable))
         .endSpec().build();
     return client.policy().v1().podDisruptionBudget().inNamespace(namespace).resource(pdb)
         .createOr(x -> x.update());

@@ -12,14 +12,18 @@ import io.fabric8.kubernetes.api.model.policy.v1.PodDisruptionBudgetList;
 import io.fabric8.kubernetes.client.server.mock.KubernetesCrudDispatcher;
 import io.fabric8.kubernetes.client.utils.Serialization;
 import io.fabric8.mockwebserver.http.Buffer;
+import io.fabric8.mockwebserver.http.Headers;
 import io.fabric8.mockwebserver.http.MockResponse;
 import io.fabric8.mockwebserver.http.RecordedRequest;
+import io.fabric8.zjsonpatch.JsonPatch;
 import java.io.IOException;
+import java.net.URLDecoder;
 import java.nio.charset.StandardCharsets;
 import java.util.Base64;
 import java.util.Iterator;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
@@ -51,8 +55,8 @@ final class ApiStandinDispatcher extends KubernetesCrudDispatcher {
       "^(/api/v1(?:/namespaces/[^/]+)?/pods)\\?(.*?)&?fieldSelector=spec\\.nodeName(?:%3D|=)([^&]+)(.*)$");
   private static final Pattern EVICTION =
       Pattern.compile("^/api/v1/namespaces/([^/]+)/pods/([^/?]+)/eviction(\\?.*)?$");
-  private static final java.util.Set<String> STATUS_KINDS =
-      java.util.Set.of("nodes", "pods", "certificatesigningrequests");
+  private static final Set<String> STATUS_KINDS =
+      Set.of("nodes", "pods", "certificatesigningrequests");
   /** Sent by the stand-in's own controllers, which a fault must not hit (see {@link ApiFaults}). */
   static final String INTERNAL_HEADER = "X-Graft-Lab-Internal";
   /**
@@ -98,7 +102,7 @@ final class ApiStandinDispatcher extends KubernetesCrudDispatcher {
     if (!m.matches()) {
       return super.handleGet(path);
     }
-    String node = java.net.URLDecoder.decode(m.group(3), java.nio.charset.StandardCharsets.UTF_8);
+    String node = URLDecoder.decode(m.group(3), StandardCharsets.UTF_8);
     String rest = (m.group(2) + "&" + m.group(4)).replaceAll("&&+", "&").replaceAll("^&|&$", "");
     MockResponse all = super.handleGet(m.group(1) + (rest.isEmpty() ? "" : "?" + rest));
     if (all.code() != 200) {
@@ -243,7 +247,7 @@ final class ApiStandinDispatcher extends KubernetesCrudDispatcher {
     JsonNode next;
     try {
       next = type.startsWith("application/json-patch")
-          ? io.fabric8.zjsonpatch.JsonPatch.apply(JSON.readTree(body), current)
+          ? JsonPatch.apply(JSON.readTree(body), current)
           : mergePatch(current.deepCopy(), JSON.readTree(body));
     } catch (RuntimeException e) {
       return status(422, "Invalid", "the patch does not apply: " + e.getMessage());
@@ -378,7 +382,7 @@ final class ApiStandinDispatcher extends KubernetesCrudDispatcher {
   }
 
   private static RecordedRequest rewrite(RecordedRequest r, String path, String body, String type) {
-    io.fabric8.mockwebserver.http.Headers headers = r.getHeaders().newBuilder()
+    Headers headers = r.getHeaders().newBuilder()
         .set("Content-Type", type == null ? "application/json" : type).build();
     return new RecordedRequest(r.getHttpVersion(), r.method(), path, headers,
         new Buffer(body.getBytes(StandardCharsets.UTF_8)));

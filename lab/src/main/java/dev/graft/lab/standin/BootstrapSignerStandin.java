@@ -5,6 +5,7 @@ import io.fabric8.kubernetes.api.model.Secret;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import java.nio.charset.StandardCharsets;
 import java.time.Instant;
+import java.time.OffsetDateTime;
 import java.time.format.DateTimeParseException;
 import java.util.Base64;
 import java.util.HashMap;
@@ -75,7 +76,7 @@ final class BootstrapSignerStandin {
       return false;
     }
     try {
-      return java.time.OffsetDateTime.parse(expiration).toInstant().isBefore(now);
+      return OffsetDateTime.parse(expiration).toInstant().isBefore(now);
     } catch (DateTimeParseException e) {
       // The real cleaner treats an unparseable expiration as expired.
       return true;

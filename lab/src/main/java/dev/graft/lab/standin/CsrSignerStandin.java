@@ -4,6 +4,7 @@ import io.fabric8.kubernetes.api.model.certificates.v1.CertificateSigningRequest
 import io.fabric8.kubernetes.api.model.certificates.v1.CertificateSigningRequestConditionBuilder;
 import io.fabric8.kubernetes.api.model.certificates.v1.CertificateSigningRequestStatus;
 import io.fabric8.kubernetes.client.KubernetesClient;
+import java.io.StringReader;
 import java.nio.charset.StandardCharsets;
 import java.security.cert.X509Certificate;
 import java.time.Instant;
@@ -14,6 +15,8 @@ import java.util.List;
 import org.bouncycastle.asn1.x500.RDN;
 import org.bouncycastle.asn1.x500.style.BCStyle;
 import org.bouncycastle.asn1.x500.style.IETFUtils;
+import org.bouncycastle.openssl.PEMParser;
+import org.bouncycastle.pkcs.PKCS10CertificationRequest;
 import org.bouncycastle.pkcs.jcajce.JcaPKCS10CertificationRequest;
 
 /**
@@ -47,8 +50,8 @@ final class CsrSignerStandin {
       X509Certificate cert;
       try {
         JcaPKCS10CertificationRequest req = new JcaPKCS10CertificationRequest(
-            new org.bouncycastle.openssl.PEMParser(new java.io.StringReader(pem)).readObject()
-                instanceof org.bouncycastle.pkcs.PKCS10CertificationRequest p ? p.getEncoded()
+            new PEMParser(new StringReader(pem)).readObject()
+                instanceof PKCS10CertificationRequest p ? p.getEncoded()
                 : new byte[0]);
         String cn = first(req.getSubject().getRDNs(BCStyle.CN));
         List<String> orgs = new ArrayList<>();

@@ -2,6 +2,7 @@ package dev.graft.lab.standin;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import java.io.IOException;
+import java.net.ConnectException;
 import java.nio.charset.StandardCharsets;
 import java.security.cert.X509Certificate;
 import java.time.Duration;
@@ -44,8 +45,8 @@ final class Discovery {
         }
       } catch (IOException e) {
         lastError = "Get \"https://" + endpoint + "/api/v1/namespaces/kube-public/configmaps/"
-            + "cluster-info?timeout=10s\": " + (e instanceof java.net.ConnectException
-                || e.getCause() instanceof java.net.ConnectException
+            + "cluster-info?timeout=10s\": " + (e instanceof ConnectException
+                || e.getCause() instanceof ConnectException
                 ? "dial tcp " + endpoint + ": connect: connection refused" : e.toString());
       }
       if (Instant.now().isAfter(deadline)) {

@@ -2,12 +2,16 @@ package dev.graft.lab.standin;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import java.io.BufferedReader;
+import java.io.File;
 import java.io.IOException;
+import java.io.InputStream;
 import java.io.InputStreamReader;
 import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.nio.file.attribute.PosixFilePermissions;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -35,7 +39,7 @@ final class Kubeadm {
   final BufferedReader in;
   final String version;
 
-  Kubeadm(HostPaths paths, PrintStream out, java.io.InputStream in, String version) {
+  Kubeadm(HostPaths paths, PrintStream out, InputStream in, String version) {
     this.paths = paths;
     this.out = out;
     this.in = new BufferedReader(new InputStreamReader(in, StandardCharsets.UTF_8));
@@ -98,7 +102,7 @@ final class Kubeadm {
 
   static ExecOutcome run(List<String> cmd, Duration timeout) throws IOException {
     Process p = new ProcessBuilder(cmd).redirectErrorStream(true)
-        .redirectInput(ProcessBuilder.Redirect.from(new java.io.File("/dev/null"))).start();
+        .redirectInput(ProcessBuilder.Redirect.from(new File("/dev/null"))).start();
     try {
       if (!p.waitFor(timeout.toMillis(), TimeUnit.MILLISECONDS)) {
         p.destroyForcibly();
@@ -141,9 +145,9 @@ final class Kubeadm {
     Path tmp = p.resolveSibling(p.getFileName() + ".tmp");
     Files.writeString(tmp, content);
     if (secret) {
-      Files.setPosixFilePermissions(tmp, java.nio.file.attribute.PosixFilePermissions.fromString(
+      Files.setPosixFilePermissions(tmp, PosixFilePermissions.fromString(
           "rw-------"));
     }
-    Files.move(tmp, p, java.nio.file.StandardCopyOption.REPLACE_EXISTING);
+    Files.move(tmp, p, StandardCopyOption.REPLACE_EXISTING);
   }
 }

@@ -5,13 +5,16 @@ import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.io.IOException;
 import java.net.URI;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.function.Supplier;
 import java.util.regex.Matcher;
 
 /**
@@ -373,7 +376,7 @@ final class KubeadmJoin {
             + " in the \"kube-system\" Namespace");
         for (Map.Entry<String, byte[]> f : KubeadmCerts.download(d.api(), certKey).entrySet()) {
           k.writeFile(Kubeadm.PKI + "/" + f.getKey(), new String(f.getValue(),
-              java.nio.charset.StandardCharsets.UTF_8), f.getKey().endsWith(".key"));
+              StandardCharsets.UTF_8), f.getKey().endsWith(".key"));
         }
       }
       ca = Pem.readPair(k.path(Kubeadm.PKI + "/ca.crt"), k.path(Kubeadm.PKI + "/ca.key"));
@@ -388,7 +391,7 @@ final class KubeadmJoin {
           cpHost));
       List<String> etcdSans = List.of(nodeName, "localhost", nodeIp, "127.0.0.1").stream()
           .distinct().toList();
-      Map<String, java.util.function.Supplier<CertKey>> wanted = new java.util.LinkedHashMap<>();
+      Map<String, Supplier<CertKey>> wanted = new LinkedHashMap<>();
       wanted.put("apiserver", () -> Pki.issue(ca, "kube-apiserver", List.of(),
           apiSans.stream().distinct().toList(), Pki.Usage.SERVER));
       wanted.put("apiserver-kubelet-client", () -> Pki.issue(ca, "kube-apiserver-kubelet-client",

@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
 import java.util.Map;
@@ -82,7 +83,7 @@ final class KubeadmReset {
       IOException last = null;
       for (String url : KubeadmJoin.ControlPlane.etcdEndpoints(admin)) {
         EtcdGateway etcd = new EtcdGateway(url, ca, hc.certPem(), hc.keyPem());
-        List<JsonNode> members = new java.util.ArrayList<>();
+        List<JsonNode> members = new ArrayList<>();
         try {
           etcd.members().forEach(members::add);
         } catch (IOException e) {

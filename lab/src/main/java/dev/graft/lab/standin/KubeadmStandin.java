@@ -2,8 +2,11 @@ package dev.graft.lab.standin;
 
 import java.io.IOException;
 import java.io.PrintStream;
+import java.time.Instant;
 import java.util.Arrays;
 import java.util.List;
+import java.util.Map;
+import java.util.Set;
 
 /**
  * The kubeadm stand-in's entry point, run by /usr/local/bin/kubeadm on lab hosts. It implements
@@ -49,7 +52,7 @@ public final class KubeadmStandin {
       case "version" -> version(k, rest);
       case "certs" -> {
         if (!rest.isEmpty() && rest.get(0).equals("check-expiration")) {
-          KubeadmCertsExpiration.run(k, java.time.Instant.now());
+          KubeadmCertsExpiration.run(k, Instant.now());
         } else if (rest.isEmpty() || !rest.get(0).equals("certificate-key")) {
           throw new StandinFailure(1, "the kubeadm stand-in only implements"
               + " 'certs certificate-key|check-expiration'");
@@ -75,8 +78,8 @@ public final class KubeadmStandin {
   }
 
   private static void version(Kubeadm k, List<String> rest) throws StandinFailure {
-    Args a = Args.parse(rest, java.util.Set.of("output"), java.util.Set.of(),
-        java.util.Map.of("o", "output"));
+    Args a = Args.parse(rest, Set.of("output"), Set.of(),
+        Map.of("o", "output"));
     String o = a.get("output", "");
     if (o.equals("short")) {
       k.out.println(k.version);

@@ -4,10 +4,12 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.io.IOException;
 import java.net.URI;
+import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.time.Instant;
 import java.time.format.DateTimeParseException;
 import java.time.temporal.ChronoUnit;
+import java.util.Base64;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -183,8 +185,8 @@ final class KubeadmTokens {
 
   private static String decode(JsonNode data, String key) {
     String v = data.path(key).asText(null);
-    return v == null ? null : new String(java.util.Base64.getDecoder().decode(v),
-        java.nio.charset.StandardCharsets.UTF_8);
+    return v == null ? null : new String(Base64.getDecoder().decode(v),
+        StandardCharsets.UTF_8);
   }
 
   private static String usages(JsonNode data) {

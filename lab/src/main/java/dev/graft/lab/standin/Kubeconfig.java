@@ -10,6 +10,7 @@ import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
 import java.util.Base64;
 
 /**
@@ -82,7 +83,7 @@ public record Kubeconfig(String clusterName, String server, String caPem, String
     Files.writeString(tmp, toYaml());
     tmp.toFile().setReadable(false, false);
     tmp.toFile().setReadable(true, true);
-    Files.move(tmp, path, java.nio.file.StandardCopyOption.REPLACE_EXISTING);
+    Files.move(tmp, path, StandardCopyOption.REPLACE_EXISTING);
   }
 
   public static Kubeconfig read(Path path) throws IOException {

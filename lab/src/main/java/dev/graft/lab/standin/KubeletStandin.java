@@ -17,6 +17,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.TreeSet;
 import org.bouncycastle.asn1.x500.X500Name;
 import org.bouncycastle.operator.jcajce.JcaContentSignerBuilder;
 import org.bouncycastle.pkcs.jcajce.JcaPKCS10CertificationRequestBuilder;
@@ -380,7 +381,7 @@ public final class KubeletStandin {
           + " 'k8s.io' labels specified with --node-labels: " + forbidden.toString()
           .replace(",", "") + "\n--node-labels in the 'kubernetes.io' namespace must begin with an"
           + " allowed prefix (kubelet.kubernetes.io, node.kubernetes.io) or be in the specifically"
-          + " allowed set (" + String.join(", ", new java.util.TreeSet<>(ALLOWED_KUBERNETES_LABELS))
+          + " allowed set (" + String.join(", ", new TreeSet<>(ALLOWED_KUBERNETES_LABELS))
           + ")");
     }
     return out;

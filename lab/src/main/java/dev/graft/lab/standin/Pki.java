@@ -14,7 +14,11 @@ import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Date;
 import java.util.HexFormat;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.function.Supplier;
 import org.bouncycastle.asn1.x500.X500Name;
 import org.bouncycastle.asn1.x500.X500NameBuilder;
 import org.bouncycastle.asn1.x500.style.BCStyle;
@@ -173,13 +177,13 @@ public final class Pki {
    * Issues several leaf certificates at once, generating their keys in parallel: RSA key
    * generation dominates a control-plane join and the bootstrap (0.1-1 s per key here).
    */
-  public static java.util.Map<String, CertKey> issueAll(
-      java.util.Map<String, java.util.function.Supplier<CertKey>> requests) {
-    java.util.Map<String, java.util.concurrent.CompletableFuture<CertKey>> futures =
-        new java.util.LinkedHashMap<>();
+  public static Map<String, CertKey> issueAll(
+      Map<String, Supplier<CertKey>> requests) {
+    Map<String, CompletableFuture<CertKey>> futures =
+        new LinkedHashMap<>();
     requests.forEach((name, r) -> futures.put(name,
-        java.util.concurrent.CompletableFuture.supplyAsync(r)));
-    java.util.Map<String, CertKey> out = new java.util.LinkedHashMap<>();
+        CompletableFuture.supplyAsync(r)));
+    Map<String, CertKey> out = new LinkedHashMap<>();
     futures.forEach((name, f) -> out.put(name, f.join()));
     return out;
   }

@@ -1,10 +1,13 @@
 package dev.graft.lab.standin;
 
 import java.io.IOException;
+import java.net.InetSocketAddress;
+import java.net.ServerSocket;
 import java.net.StandardProtocolFamily;
 import java.net.UnixDomainSocketAddress;
 import java.nio.channels.SocketChannel;
 import java.nio.file.Files;
+import java.nio.file.LinkOption;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -50,9 +53,9 @@ final class Preflight {
 
   /** kubeadm's PortOpenCheck: something already listens on the port (any address). */
   void portOpen(int port) {
-    try (java.net.ServerSocket s = new java.net.ServerSocket()) {
+    try (ServerSocket s = new ServerSocket()) {
       s.setReuseAddress(true);
-      s.bind(new java.net.InetSocketAddress(port));
+      s.bind(new InetSocketAddress(port));
     } catch (IOException e) {
       fail("Port-" + port, "Port " + port + " is in use");
     }
@@ -96,7 +99,7 @@ final class Preflight {
   void kubeletEnabled() {
     // The link points at a host path, which need not exist outside a sandbox root: test the link.
     if (!Files.exists(k.path("/etc/systemd/system/multi-user.target.wants/kubelet.service"),
-        java.nio.file.LinkOption.NOFOLLOW_LINKS)) {
+        LinkOption.NOFOLLOW_LINKS)) {
       warnings.add("\t[WARNING Service-Kubelet]: kubelet service is not enabled, please run"
           + " 'systemctl enable kubelet.service'");
     }

@@ -12,6 +12,7 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
 
 /**
@@ -200,7 +201,7 @@ final class StaticPods {
   static void terminate(ProcessHandle h) {
     h.destroy();
     try {
-      h.onExit().get(10, java.util.concurrent.TimeUnit.SECONDS);
+      h.onExit().get(10, TimeUnit.SECONDS);
     } catch (Exception e) {
       h.destroyForcibly();
     }

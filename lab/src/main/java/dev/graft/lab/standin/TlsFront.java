@@ -7,6 +7,7 @@ import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.net.Socket;
 import java.net.SocketException;
+import java.nio.charset.StandardCharsets;
 import java.security.KeyStore;
 import java.security.cert.Certificate;
 import java.util.Set;
@@ -142,8 +143,8 @@ final class TlsFront implements AutoCloseable {
   }
 
   private static final byte[] CLOSE_MARK = (ApiStandinDispatcher.CLOSE_HEADER + ": close")
-      .getBytes(java.nio.charset.StandardCharsets.US_ASCII);
-  private static final byte[] STATUS_LINE = "HTTP/1.1 ".getBytes(java.nio.charset.StandardCharsets.US_ASCII);
+      .getBytes(StandardCharsets.US_ASCII);
+  private static final byte[] STATUS_LINE = "HTTP/1.1 ".getBytes(StandardCharsets.US_ASCII);
 
   /** Where {@code what} begins in the first {@code length} bytes, ASCII case ignored (header names). */
   static int indexOf(byte[] buf, int length, byte[] what) {

@@ -1,5 +1,8 @@
 package dev.graft.server.auth;
 
+import com.fasterxml.jackson.annotation.JsonCreator;
+import java.util.Locale;
+
 /** What a caller may do. Operators can do everything viewers can. */
 public enum Role {
   VIEWER,
@@ -18,8 +21,8 @@ public enum Role {
     };
   }
 
-  @com.fasterxml.jackson.annotation.JsonCreator
+  @JsonCreator
   public static Role parse(String value) {
-    return Role.valueOf(value.trim().toUpperCase(java.util.Locale.ROOT));
+    return Role.valueOf(value.trim().toUpperCase(Locale.ROOT));
   }
 }

@@ -4,6 +4,7 @@ import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.security.SecureRandom;
+import java.util.Base64;
 import java.util.HexFormat;
 import java.util.List;
 import java.util.Optional;
@@ -50,6 +51,6 @@ public final class TokenAuthenticator {
   public static String newToken() {
     byte[] bytes = new byte[32];
     new SecureRandom().nextBytes(bytes);
-    return "graft_" + java.util.Base64.getUrlEncoder().withoutPadding().encodeToString(bytes);
+    return "graft_" + Base64.getUrlEncoder().withoutPadding().encodeToString(bytes);
   }
 }

@@ -7,6 +7,7 @@ import io.dropwizard.core.setup.Bootstrap;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import net.sourceforge.argparse4j.inf.Namespace;
 import net.sourceforge.argparse4j.inf.Subparser;
@@ -74,7 +75,7 @@ public final class DevCommand extends GraftServerCommand {
         "  with TEMPORAL_ADDRESS=<host:7233>.",
         config.getAuth().getAnonymousRole() != null
             ? "  API access without a token acts as 'anonymous' ("
-                + config.getAuth().getAnonymousRole().name().toLowerCase(java.util.Locale.ROOT)
+                + config.getAuth().getAnonymousRole().name().toLowerCase(Locale.ROOT)
                 + "); configure auth.tokens for anything shared."
             : "  API access needs a bearer token (auth.tokens).",
         "  UI: " + ui + "   health: http://" + adminBinding(config) + "/healthcheck",

@@ -1,7 +1,9 @@
 package dev.graft.server.cli;
 
+import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
+import dev.graft.server.api.ApiProblem;
 import dev.graft.server.inventory.DnsHostResolver;
 import dev.graft.server.inventory.HostResolver;
 import dev.graft.server.inventory.ImportedInventory;
@@ -10,7 +12,6 @@ import dev.graft.server.inventory.InventoryError;
 import dev.graft.server.inventory.InventoryException;
 import dev.graft.server.inventory.InventoryValidator;
 import dev.graft.server.inventory.ObservedStateParser;
-import dev.graft.server.operations.ApiProblem;
 import dev.graft.server.operations.ExpandRequest;
 import dev.graft.server.operations.RemoveRequests;
 import dev.graft.server.operations.UpgradeRequests;
@@ -180,15 +181,8 @@ public final class PlanCommand extends Command {
             maxParallel));
       }
       return planned.plan().refused() ? 1 : 0;
-    } catch (InventoryException e) {
-      printInventoryErrors(e, err);
-      return 1;
-    } catch (PlanningException | ApiProblem e) {
-      err.println("graft plan: " + flags(e.getMessage()));
-      return 1;
     } catch (Exception e) {
-      err.println("graft plan: " + e.getMessage());
-      return 1;
+      return failed(e, err);
     }
   }
 
@@ -198,17 +192,25 @@ public final class PlanCommand extends Command {
   }
 
   /** {@code graft plan -o json}: the plan exactly as an operation stores it, indented. */
-  public static String json(Object plan) throws com.fasterxml.jackson.core.JsonProcessingException {
+  public static String json(Object plan) throws JsonProcessingException {
     ObjectMapper json = Jackson.newObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
     return json.writeValueAsString(plan);
   }
 
-  private static void printInventoryErrors(InventoryException e, PrintStream err) {
-    err.println(e.errors().size() == 1 ? "graft plan: invalid input:"
-        : "graft plan: " + e.errors().size() + " problems:");
-    for (InventoryError x : e.errors()) {
-      err.println("  " + x);
+  /** Says why a plan could not be made, in this command's words (its flags); returns exit code 1. */
+  private static int failed(Exception e, PrintStream err) {
+    if (e instanceof InventoryException i) {
+      err.println(i.errors().size() == 1 ? "graft plan: invalid input:"
+          : "graft plan: " + i.errors().size() + " problems:");
+      for (InventoryError x : i.errors()) {
+        err.println("  " + x);
+      }
+    } else if (e instanceof PlanningException || e instanceof ApiProblem) {
+      err.println("graft plan: " + flags(e.getMessage()));
+    } else {
+      err.println("graft plan: " + e.getMessage());
     }
+    return 1;
   }
 
   /** The checks are the REST API's; their field names become this command's flags. */
@@ -252,15 +254,8 @@ public final class PlanCommand extends Command {
         out.print(UpgradePlanText.render(planned.inventory(), kubeconfig, planned.plan()));
       }
       return planned.plan().refused() ? 1 : 0;
-    } catch (InventoryException e) {
-      printInventoryErrors(e, err);
-      return 1;
-    } catch (PlanningException | ApiProblem e) {
-      err.println("graft plan: " + flags(e.getMessage()));
-      return 1;
     } catch (Exception e) {
-      err.println("graft plan: " + e.getMessage());
-      return 1;
+      return failed(e, err);
     }
   }
 
@@ -285,15 +280,8 @@ public final class PlanCommand extends Command {
         out.print(RemovalPlanText.render(planned.inventory(), kubeconfig, planned.plan(), planned.addition()));
       }
       return planned.plan().refused() ? 1 : 0;
-    } catch (InventoryException e) {
-      printInventoryErrors(e, err);
-      return 1;
-    } catch (PlanningException | ApiProblem e) {
-      err.println("graft plan: " + flags(e.getMessage()));
-      return 1;
     } catch (Exception e) {
-      err.println("graft plan: " + e.getMessage());
-      return 1;
+      return failed(e, err);
     }
   }
 

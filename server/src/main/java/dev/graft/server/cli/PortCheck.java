@@ -1,6 +1,7 @@
 package dev.graft.server.cli;
 
 import java.io.IOException;
+import java.net.BindException;
 import java.net.InetSocketAddress;
 import java.net.ServerSocket;
 import java.util.ArrayList;
@@ -33,7 +34,7 @@ public final class PortCheck {
   /** True when the throwable, or any of its causes, is a failure to bind a port. */
   public static boolean isBindFailure(Throwable t) {
     for (Throwable c = t; c != null; c = c.getCause()) {
-      if (c instanceof java.net.BindException) {
+      if (c instanceof BindException) {
         return true;
       }
       String m = c.getMessage();

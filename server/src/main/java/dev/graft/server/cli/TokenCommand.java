@@ -4,6 +4,8 @@ import dev.graft.server.auth.Role;
 import dev.graft.server.auth.TokenAuthenticator;
 import io.dropwizard.core.cli.Command;
 import io.dropwizard.core.setup.Bootstrap;
+import java.nio.charset.StandardCharsets;
+import java.util.Locale;
 import net.sourceforge.argparse4j.impl.Arguments;
 import net.sourceforge.argparse4j.inf.Namespace;
 import net.sourceforge.argparse4j.inf.Subparser;
@@ -35,7 +37,7 @@ public final class TokenCommand extends Command {
   @Override
   public void run(Bootstrap<?> bootstrap, Namespace namespace) throws Exception {
     if (namespace.getBoolean("hash_only")) {
-      String token = new String(System.in.readAllBytes(), java.nio.charset.StandardCharsets.UTF_8).trim();
+      String token = new String(System.in.readAllBytes(), StandardCharsets.UTF_8).trim();
       System.out.println(TokenAuthenticator.sha256(token));
       return;
     }
@@ -50,7 +52,7 @@ public final class TokenCommand extends Command {
         "  - {name: "
             + name
             + ", role: "
-            + role.name().toLowerCase(java.util.Locale.ROOT)
+            + role.name().toLowerCase(Locale.ROOT)
             + ", sha256: "
             + TokenAuthenticator.sha256(token)
             + "}");

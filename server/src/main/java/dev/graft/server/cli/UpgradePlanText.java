@@ -3,6 +3,8 @@ package dev.graft.server.cli;
 import dev.graft.server.inventory.ImportedInventory;
 import dev.graft.workflows.plan.NodeUpgrade;
 import dev.graft.workflows.plan.UpgradePlan;
+import dev.graft.workflows.plan.PlanMessage;
+import java.time.Duration;
 import java.util.List;
 import java.util.stream.Collectors;
 
@@ -82,7 +84,7 @@ final class UpgradePlanText {
     return n.atTarget() ? "already at " + p.to() : "kubelet " + n.kubeletVersion();
   }
 
-  private static String duration(java.time.Duration d) {
+  private static String duration(Duration d) {
     long s = d.toSeconds();
     return s % 3600 == 0 ? s / 3600 + "h" : s % 60 == 0 ? s / 60 + "m" : s + "s";
   }

@@ -1,7 +1,7 @@
 package dev.graft.server.health;
 
 import com.codahale.metrics.health.HealthCheck;
-import dev.graft.server.temporal.GraftWorker;
+import dev.graft.server.worker.GraftWorker;
 
 /** The worker is started and polling its task queue. */
 public final class WorkerHealthCheck extends HealthCheck {

@@ -13,6 +13,7 @@ import java.nio.file.Files;
 import java.nio.file.InvalidPathException;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.Base64;
 import java.util.HashMap;
 import java.util.HashSet;
@@ -21,6 +22,8 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
+import java.util.function.Predicate;
+import java.util.regex.Pattern;
 
 /**
  * Checks an imported inventory before anything is planned. Collects every problem, each with the
@@ -38,7 +41,7 @@ public final class InventoryValidator {
       "ecdsa-sha2-nistp256", "ecdsa-sha2-nistp384", "ecdsa-sha2-nistp521");
 
   private final HostResolver resolver;
-  private final java.util.function.Predicate<String> checkFile;
+  private final Predicate<String> checkFile;
 
   /**
    * @param resolver resolves host-name addresses
@@ -54,7 +57,7 @@ public final class InventoryValidator {
    *     its allowed roots, and not at all for a viewer, so that no answer tells whether a file
    *     elsewhere exists
    */
-  public InventoryValidator(HostResolver resolver, java.util.function.Predicate<String> checkFile) {
+  public InventoryValidator(HostResolver resolver, Predicate<String> checkFile) {
     this.resolver = resolver;
     this.checkFile = checkFile;
   }
@@ -300,16 +303,16 @@ public final class InventoryValidator {
    * file names of keys, certificates and kubeconfigs look like: no shell metacharacters, no
    * spaces, no {@code ..} segments, at most 1024 characters.
    */
-  static final java.util.regex.Pattern PATH = java.util.regex.Pattern.compile(
+  static final Pattern PATH = Pattern.compile(
       "^~?[A-Za-z0-9._/@+=,:-]{1,1024}$");
 
   /** v1.31.2, 1.31, v1.31.0-rc.1: a Kubernetes release, not a place for shell or markup. */
-  static final java.util.regex.Pattern VERSION = java.util.regex.Pattern.compile(
+  static final Pattern VERSION = Pattern.compile(
       "^v?[0-9]{1,3}\\.[0-9]{1,3}(\\.[0-9]{1,3})?([-+][0-9A-Za-z.-]{1,40})?$");
 
   private static boolean safePath(String path, int line, String field, Problems p) {
     boolean ok = !path.isBlank() && PATH.matcher(path).matches()
-        && !java.util.Arrays.asList(path.split("/")).contains("..");
+        && !Arrays.asList(path.split("/")).contains("..");
     if (ok) {
       try {
         Path.of(path);

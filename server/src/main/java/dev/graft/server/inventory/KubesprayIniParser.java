@@ -70,15 +70,19 @@ final class KubesprayIniParser {
     return inv;
   }
 
-  private static void hostLine(AnsibleInventory inv, AnsibleInventory.Group group, String line,
-      int lineNo, Problems p) {
-    List<String> words;
+  /** The line's shell words; none when it has none or cannot be split (a problem is recorded). */
+  private static List<String> words(String line, int lineNo, Problems p) {
     try {
-      words = ShellWords.split(line);
+      return ShellWords.split(line);
     } catch (IllegalArgumentException e) {
       p.add(lineNo, null, e.getMessage());
-      return;
+      return List.of();
     }
+  }
+
+  private static void hostLine(AnsibleInventory inv, AnsibleInventory.Group group, String line,
+      int lineNo, Problems p) {
+    List<String> words = words(line, lineNo, p);
     if (words.isEmpty()) {
       return;
     }
@@ -162,13 +166,7 @@ final class KubesprayIniParser {
 
   private static void childLine(AnsibleInventory inv, AnsibleInventory.Group group, String line,
       int lineNo, Problems p) {
-    List<String> words;
-    try {
-      words = ShellWords.split(line);
-    } catch (IllegalArgumentException e) {
-      p.add(lineNo, null, e.getMessage());
-      return;
-    }
+    List<String> words = words(line, lineNo, p);
     if (words.isEmpty()) {
       return;
     }

@@ -16,6 +16,7 @@ import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
 import java.util.TreeSet;
@@ -289,7 +290,7 @@ final class KubesprayMapper {
         continue;
       }
       String[] kv = opt.split("[=\\s]+", 2);
-      String key = kv[0].toLowerCase(java.util.Locale.ROOT);
+      String key = kv[0].toLowerCase(Locale.ROOT);
       String value = kv.length > 1 ? kv[1].strip() : "";
       if (key.equals("userknownhostsfile")) {
         if (value.isEmpty()) {

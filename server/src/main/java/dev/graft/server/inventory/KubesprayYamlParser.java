@@ -1,6 +1,7 @@
 package dev.graft.server.inventory;
 
 import java.util.List;
+import java.util.Map;
 import java.util.Set;
 
 /**
@@ -72,7 +73,7 @@ final class KubesprayYamlParser {
     }
   }
 
-  private static void vars(java.util.Map<String, AnsibleInventory.Var> into, YNode node,
+  private static void vars(Map<String, AnsibleInventory.Var> into, YNode node,
       YRead r, String field) {
     YNode.YMap m = r.map(node, field);
     if (m == null) {

@@ -1,6 +1,7 @@
 package dev.graft.server.inventory;
 
 import java.util.ArrayList;
+import java.util.Comparator;
 import java.util.List;
 
 /**
@@ -46,7 +47,7 @@ final class Problems {
   void throwIfAny() {
     if (!errors.isEmpty()) {
       List<InventoryError> sorted = new ArrayList<>(errors);
-      sorted.sort(java.util.Comparator.comparingInt(InventoryError::line));
+      sorted.sort(Comparator.comparingInt(InventoryError::line));
       throw new InventoryException(sorted);
     }
   }

@@ -6,6 +6,7 @@ import java.util.IdentityHashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.function.Supplier;
 import org.yaml.snakeyaml.DumperOptions;
 import org.yaml.snakeyaml.LoaderOptions;
 import org.yaml.snakeyaml.Yaml;
@@ -18,6 +19,7 @@ import org.yaml.snakeyaml.nodes.NodeTuple;
 import org.yaml.snakeyaml.nodes.ScalarNode;
 import org.yaml.snakeyaml.nodes.SequenceNode;
 import org.yaml.snakeyaml.nodes.Tag;
+import org.yaml.snakeyaml.reader.ReaderException;
 
 /**
  * Parses YAML with SnakeYAML's compose API (a node graph with marks, nothing constructed, so no
@@ -51,7 +53,7 @@ final class YamlTree {
    * Runs {@code body} so that a text parsed twice in it (to tell the format, then to import) is
    * parsed once: the second parse gets the first one's documents and problems.
    */
-  static <T> T parsingOnce(java.util.function.Supplier<T> body) {
+  static <T> T parsingOnce(Supplier<T> body) {
     if (ONCE.get() != null) {
       return body.get();
     }
@@ -140,7 +142,7 @@ final class YamlTree {
       String context = e.getContext() != null ? " (" + e.getContext() + ")" : "";
       throw problems.fatal(m == null ? 0 : m.getLine() + 1, null,
           "YAML syntax: " + oneLine(what) + context);
-    } catch (org.yaml.snakeyaml.reader.ReaderException e) {
+    } catch (ReaderException e) {
       // Knows the offending character's position, not its line: count the lines up to it.
       throw problems.fatal(lineAt(text, e.getPosition()), null, "YAML: " + oneLine(e.getMessage()));
     } catch (YAMLException e) {

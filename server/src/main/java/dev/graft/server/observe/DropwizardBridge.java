@@ -9,6 +9,7 @@ import com.codahale.metrics.MetricRegistryListener;
 import com.codahale.metrics.Timer;
 import io.micrometer.core.instrument.FunctionCounter;
 import io.micrometer.core.instrument.MeterRegistry;
+import java.util.Locale;
 import java.util.concurrent.TimeUnit;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -40,7 +41,7 @@ final class DropwizardBridge extends MetricRegistryListener.Base {
 
   /** {@code dropwizard.} and the name in snake case, as Prometheus names go (MutableServletContextHandler → mutable_servlet_context_handler). */
   private static String name(String dropwizardName) {
-    return "dropwizard." + dropwizardName.replaceAll("([a-z0-9])([A-Z])", "$1_$2").toLowerCase(java.util.Locale.ROOT);
+    return "dropwizard." + dropwizardName.replaceAll("([a-z0-9])([A-Z])", "$1_$2").toLowerCase(Locale.ROOT);
   }
 
   @Override

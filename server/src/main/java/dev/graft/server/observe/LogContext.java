@@ -1,11 +1,13 @@
 package dev.graft.server.observe;
 
 import dev.graft.workflows.step.StepContext;
+import io.temporal.activity.ActivityExecutionContext;
 import io.temporal.activity.ActivityInfo;
 import io.temporal.api.common.v1.Payload;
 import io.temporal.common.converter.GlobalDataConverter;
 import io.temporal.common.interceptors.ActivityInboundCallsInterceptor;
 import io.temporal.common.interceptors.ActivityInboundCallsInterceptorBase;
+import io.temporal.common.interceptors.Header;
 import io.temporal.common.interceptors.WorkerInterceptorBase;
 import io.temporal.common.interceptors.WorkflowInboundCallsInterceptor;
 import io.temporal.common.interceptors.WorkflowInboundCallsInterceptorBase;
@@ -73,7 +75,7 @@ public final class LogContext extends WorkerInterceptorBase {
       private ActivityInfo info;
 
       @Override
-      public void init(io.temporal.activity.ActivityExecutionContext context) {
+      public void init(ActivityExecutionContext context) {
         info = context.getInfo();
         super.init(context);
       }
@@ -117,7 +119,7 @@ public final class LogContext extends WorkerInterceptorBase {
           values.put(HEADER_NODE, payload(step.node()));
         }
         input = new ActivityInput<>(input.getActivityName(), input.getResultClass(), input.getResultType(),
-            input.getArgs(), input.getOptions(), new io.temporal.common.interceptors.Header(values));
+            input.getArgs(), input.getOptions(), new Header(values));
       }
       return super.executeActivity(input);
     }

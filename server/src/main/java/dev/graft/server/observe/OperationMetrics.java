@@ -16,6 +16,7 @@ import io.micrometer.core.instrument.MultiGauge;
 import io.micrometer.core.instrument.Tags;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
@@ -137,7 +138,7 @@ public final class OperationMetrics implements Managed {
   @SuppressWarnings("unchecked")
   public void refresh() {
     List<OperationSummary> ops = (List<OperationSummary>) reader.list(null).get("operations");
-    Map<String, Long> now = new java.util.HashMap<>();
+    Map<String, Long> now = new HashMap<>();
     List<MultiGauge.Row<?>> waitingRows = new ArrayList<>();
     List<MultiGauge.Row<?>> progressRows = new ArrayList<>();
     int details = 0;

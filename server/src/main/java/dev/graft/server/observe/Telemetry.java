@@ -1,5 +1,6 @@
 package dev.graft.server.observe;
 
+import com.codahale.metrics.MetricRegistry;
 import com.uber.m3.tally.RootScopeBuilder;
 import com.uber.m3.tally.Scope;
 import io.dropwizard.lifecycle.Managed;
@@ -76,7 +77,7 @@ public final class Telemetry implements Managed {
   }
 
   /** Dropwizard's registry (Jetty's requests, responses, thread pools) in this one: {@link DropwizardBridge}. */
-  public static void bridge(com.codahale.metrics.MetricRegistry dropwizard, Telemetry telemetry) {
+  public static void bridge(MetricRegistry dropwizard, Telemetry telemetry) {
     DropwizardBridge.bridge(dropwizard, telemetry.registry);
   }
 

@@ -3,15 +3,21 @@ package dev.graft.server.operations;
 import com.fasterxml.jackson.annotation.JsonInclude;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import com.google.protobuf.ByteString;
+import dev.graft.server.api.ApiProblem;
+import dev.graft.server.audit.AuditArchive;
 import dev.graft.server.temporal.TemporalConnection;
 import io.temporal.api.common.v1.Payload;
 import io.temporal.api.common.v1.Payloads;
+import io.temporal.api.enums.v1.TimeoutType;
 import io.temporal.api.failure.v1.Failure;
 import io.temporal.api.history.v1.HistoryEvent;
 import io.temporal.common.WorkflowExecutionHistory;
+import java.io.IOException;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.HashMap;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 
@@ -29,13 +35,13 @@ public final class AuditTrail {
   static final int OUTPUT_LIMIT = 2000;
   private final TemporalConnection temporal;
   /** Where ended operations' trails are archived (null: no archive). */
-  private final dev.graft.server.audit.AuditArchive archive;
+  private final AuditArchive archive;
 
   public AuditTrail(TemporalConnection temporal) {
     this(temporal, null);
   }
 
-  public AuditTrail(TemporalConnection temporal, dev.graft.server.audit.AuditArchive archive) {
+  public AuditTrail(TemporalConnection temporal, AuditArchive archive) {
     this.temporal = temporal;
     this.archive = archive;
   }
@@ -46,19 +52,19 @@ public final class AuditTrail {
    * the checksum chain's verdict: {@code archive.intact}, and what broke in {@code problems}).
    */
   public Map<String, Object> history(String operationId) {
-    Map<String, Object> out = new java.util.LinkedHashMap<>();
+    Map<String, Object> out = new LinkedHashMap<>();
     out.put("id", operationId);
     if (archive == null || OperationReader.describe(temporal, operationId).isPresent()) {
       out.put("entries", of(operationId));
       out.put("source", "temporal");
       return out;
     }
-    dev.graft.server.audit.AuditArchive.Trail t = archive.read(operationId).orElseThrow(
+    AuditArchive.Trail t = archive.read(operationId).orElseThrow(
         () -> ApiProblem.of(404, "no operation " + operationId + " in Temporal or in the audit archive"
             + " (a queued operation has no history yet)"));
     out.put("entries", t.entries());
     out.put("source", "archive");
-    Map<String, Object> a = new java.util.LinkedHashMap<>();
+    Map<String, Object> a = new LinkedHashMap<>();
     a.put("intact", t.intact());
     a.put("problems", t.problems());
     a.put("lastHash", t.lastHash());
@@ -88,12 +94,37 @@ public final class AuditTrail {
       JsonNode input,
       String runId,
       String output) {
-    /** A fact without an input and a run id: everything but activities and workflow starts. */
-    public Entry(String kind, long atMillis, String workflowId, String node, String step,
-        Integer attempt, Long startedAtMillis, Long endedAtMillis, String outcome, String detail,
-        String actor, String decision, String stepId, String reason, String identity) {
-      this(kind, atMillis, workflowId, node, step, attempt, startedAtMillis, endedAtMillis, outcome,
-          detail, actor, decision, stepId, reason, identity, null, null, null);
+    /** An operation submitted to its cluster workflow ({@code detail}: "expand submitted"). */
+    static Entry submitted(long atMillis, String cluster, String detail, String actor, String identity) {
+      return new Entry("submitted", atMillis, cluster, null, null, null, null, null, null, detail, actor,
+          null, null, null, identity, null, null, null);
+    }
+
+    /** A workflow run started ({@code type}: its workflow type). */
+    static Entry started(long atMillis, String workflowId, String node, String type, String actor,
+        String identity, String runId) {
+      return new Entry("started", atMillis, workflowId, node, null, null, null, null, null, type, actor,
+          null, null, null, identity, null, runId, null);
+    }
+
+    /** A workflow run ended ({@code outcome}: completed, failed, terminated, canceled, timed_out). */
+    static Entry ended(long atMillis, String workflowId, String node, String outcome, String detail) {
+      return new Entry("ended", atMillis, workflowId, node, null, null, null, null, outcome, detail, null,
+          null, null, null, null, null, null, null);
+    }
+
+    /** An operator's decision, accepted as an update ({@code update}: the update's name). */
+    static Entry decision(long atMillis, String workflowId, String node, String update, String actor,
+        String decision, String stepId, String reason, String identity) {
+      return new Entry("decision", atMillis, workflowId, node, null, null, null, null, "accepted", update,
+          actor, decision, stepId, reason, identity, null, null, null);
+    }
+
+    /** A signal a workflow received ({@code name}: the signal's name). */
+    static Entry signal(long atMillis, String workflowId, String node, String name, String actor,
+        String identity) {
+      return new Entry("signal", atMillis, workflowId, node, null, null, null, null, null, name, actor,
+          null, null, null, identity, null, null, null);
     }
   }
 
@@ -127,9 +158,8 @@ public final class AuditTrail {
       JsonNode arg = first(a.getInput());
       if ("submit".equals(a.getSignalName()) && arg != null
           && requestId.equals(arg.path("requestId").asText())) {
-        out.add(new Entry("submitted", millis(e), cluster, null, null, null, null, null, null,
-            arg.path("kind").asText() + " submitted", arg.path("requestedBy").asText(null), null,
-            null, null, a.getIdentity()));
+        out.add(Entry.submitted(millis(e), cluster, arg.path("kind").asText() + " submitted",
+            arg.path("requestedBy").asText(null), a.getIdentity()));
       }
     }
   }
@@ -148,10 +178,9 @@ public final class AuditTrail {
         case EVENT_TYPE_WORKFLOW_EXECUTION_STARTED -> {
           var a = e.getWorkflowExecutionStartedEventAttributes();
           JsonNode arg = first(a.getInput());
-          out.add(new Entry("started", millis(e), workflowId, wfNode, null, null, null, null, null,
-              a.getWorkflowType().getName(),
+          out.add(Entry.started(millis(e), workflowId, wfNode, a.getWorkflowType().getName(),
               arg != null && arg.hasNonNull("requestedBy") ? arg.get("requestedBy").asText() : null,
-              null, null, null, a.getIdentity(), null, runId, null));
+              a.getIdentity(), runId));
         }
         case EVENT_TYPE_WORKFLOW_EXECUTION_COMPLETED, EVENT_TYPE_WORKFLOW_EXECUTION_FAILED,
             EVENT_TYPE_WORKFLOW_EXECUTION_TERMINATED, EVENT_TYPE_WORKFLOW_EXECUTION_CANCELED,
@@ -169,8 +198,7 @@ public final class AuditTrail {
           } else if (e.hasWorkflowExecutionTerminatedEventAttributes()) {
             detail = e.getWorkflowExecutionTerminatedEventAttributes().getReason();
           }
-          out.add(new Entry("ended", millis(e), workflowId, wfNode, null, null, null, null, outcome,
-              detail, null, null, null, null, null));
+          out.add(Entry.ended(millis(e), workflowId, wfNode, outcome, detail));
         }
         case EVENT_TYPE_ACTIVITY_TASK_SCHEDULED -> scheduled.put(e.getEventId(), e);
         case EVENT_TYPE_ACTIVITY_TASK_STARTED ->
@@ -204,16 +232,15 @@ public final class AuditTrail {
           var a = e.getWorkflowExecutionUpdateAcceptedEventAttributes();
           var input = a.getAcceptedRequest().getInput();
           JsonNode req = first(input.getArgs());
-          out.add(new Entry("decision", millis(e), workflowId, wfNode, null, null, null, null,
-              "accepted", input.getName(), text(req, "actor"), text(req, "decision"),
-              text(req, "stepId"), text(req, "reason"), a.getAcceptedRequest().getMeta().getIdentity()));
+          out.add(Entry.decision(millis(e), workflowId, wfNode, input.getName(), text(req, "actor"),
+              text(req, "decision"), text(req, "stepId"), text(req, "reason"),
+              a.getAcceptedRequest().getMeta().getIdentity()));
         }
         case EVENT_TYPE_WORKFLOW_EXECUTION_SIGNALED -> {
           var a = e.getWorkflowExecutionSignaledEventAttributes();
           JsonNode arg = first(a.getInput());
-          out.add(new Entry("signal", millis(e), workflowId, wfNode, null, null, null, null, null,
-              a.getSignalName(), arg == null ? null : text(arg, "actor") != null ? text(arg, "actor")
-                  : text(arg, "requestedBy"), null, null, null, a.getIdentity()));
+          out.add(Entry.signal(millis(e), workflowId, wfNode, a.getSignalName(), arg == null ? null
+              : text(arg, "actor") != null ? text(arg, "actor") : text(arg, "requestedBy"), a.getIdentity()));
         }
         case EVENT_TYPE_CHILD_WORKFLOW_EXECUTION_STARTED -> {
           var exec = e.getChildWorkflowExecutionStartedEventAttributes().getWorkflowExecution();
@@ -280,7 +307,7 @@ public final class AuditTrail {
   /** A timeout in words: a heartbeat timeout means the worker running the step was lost. */
   private static String timeoutMessage(Failure f) {
     if (f.hasTimeoutFailureInfo()
-        && f.getTimeoutFailureInfo().getTimeoutType() == io.temporal.api.enums.v1.TimeoutType.TIMEOUT_TYPE_HEARTBEAT) {
+        && f.getTimeoutFailureInfo().getTimeoutType() == TimeoutType.TIMEOUT_TYPE_HEARTBEAT) {
       return "no heartbeat within the heartbeat timeout: the worker running this attempt died or lost"
           + " Temporal";
     }
@@ -330,13 +357,13 @@ public final class AuditTrail {
       return null;
     }
     Payload p = payloads.getPayloads(0);
-    String encoding = p.getMetadataOrDefault("encoding", com.google.protobuf.ByteString.EMPTY).toStringUtf8();
+    String encoding = p.getMetadataOrDefault("encoding", ByteString.EMPTY).toStringUtf8();
     if (!encoding.startsWith("json/")) {
       return null; // binary/null or an encrypted codec: nothing to read here
     }
     try {
       return JSON.readTree(p.getData().toByteArray());
-    } catch (java.io.IOException e) {
+    } catch (IOException e) {
       return null;
     }
   }

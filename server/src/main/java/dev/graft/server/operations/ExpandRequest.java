@@ -1,5 +1,7 @@
 package dev.graft.server.operations;
 
+import java.util.List;
+
 /**
  * The body of {@code POST /api/v1/operations}. Paths are references to files the server (and its
  * workers) can read; no key material travels in a request.
@@ -58,9 +60,9 @@ public record ExpandRequest(
    * @param acceptNoFaultTolerance accept a removal that leaves etcd's quorum whole but no failure
    *     to spare (a healthy 3 -> 2): a warning, and an approval before the member goes
    */
-  public record Remove(java.util.List<String> nodes, Boolean unreachable, String drainTimeout, Boolean cleanOrphans,
+  public record Remove(List<String> nodes, Boolean unreachable, String drainTimeout, Boolean cleanOrphans,
       Boolean acceptNoFaultTolerance, String with) {
-    public Remove(java.util.List<String> nodes, Boolean unreachable, String drainTimeout, Boolean cleanOrphans) {
+    public Remove(List<String> nodes, Boolean unreachable, String drainTimeout, Boolean cleanOrphans) {
       this(nodes, unreachable, drainTimeout, cleanOrphans, null, null);
     }
   }

@@ -1,5 +1,6 @@
 package dev.graft.server.operations;
 
+import dev.graft.server.api.ApiProblem;
 import dev.graft.server.temporal.TemporalConnection;
 import dev.graft.workflows.cluster.ClusterWorkflow;
 import dev.graft.workflows.expand.ExpansionProgress;

@@ -1,9 +1,19 @@
 package dev.graft.server.operations;
 
+import com.fasterxml.jackson.core.JsonFactory;
+import com.fasterxml.jackson.core.JsonLocation;
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.core.StreamReadConstraints;
+import com.fasterxml.jackson.core.StreamReadFeature;
+import com.fasterxml.jackson.core.exc.StreamConstraintsException;
 import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.JsonMappingException;
+import com.fasterxml.jackson.databind.MapperFeature;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.exc.MismatchedInputException;
 import com.fasterxml.jackson.databind.exc.UnrecognizedPropertyException;
+import dev.graft.server.api.ApiProblem;
+import dev.graft.server.audit.AuditArchive;
 import dev.graft.server.inventory.HostResolver;
 import dev.graft.server.inventory.ImportedInventory;
 import dev.graft.server.inventory.InventoryError;
@@ -12,6 +22,7 @@ import dev.graft.server.inventory.InventoryFormat;
 import dev.graft.server.inventory.InventoryValidator;
 import dev.graft.server.planning.PlanningException;
 import dev.graft.server.planning.PlanningService;
+import dev.graft.server.security.RequestGuard;
 import dev.graft.server.security.ServerFiles;
 import dev.graft.server.temporal.TemporalConnection;
 import dev.graft.workflows.cluster.ClusterWorkflow;
@@ -24,12 +35,14 @@ import dev.graft.workflows.plan.ExpansionPlan;
 import dev.graft.workflows.plan.PlanOptions;
 import dev.graft.workflows.plan.UpgradePlan;
 import dev.graft.workflows.step.ExecutionPolicy;
+import dev.graft.workflows.plan.RemovalPlan;
 import com.fasterxml.jackson.databind.cfg.CoercionAction;
 import com.fasterxml.jackson.databind.cfg.CoercionInputShape;
 import com.fasterxml.jackson.databind.type.LogicalType;
 import io.dropwizard.jackson.Jackson;
 import io.temporal.client.WorkflowOptions;
 import io.temporal.client.WorkflowStub;
+import java.util.Collection;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
@@ -55,19 +68,19 @@ public final class OperationSubmitter {
    * name and number length far above any real request and far below what costs memory.
    */
   static ObjectMapper strictMapper() {
-    com.fasterxml.jackson.core.JsonFactory factory = com.fasterxml.jackson.core.JsonFactory.builder()
-        .streamReadConstraints(com.fasterxml.jackson.core.StreamReadConstraints.builder()
+    JsonFactory factory = JsonFactory.builder()
+        .streamReadConstraints(StreamReadConstraints.builder()
             .maxNestingDepth(32).maxStringLength(MAX_INVENTORY + 1024)
-            .maxNameLength(256).maxNumberLength(64).maxDocumentLength(dev.graft.server.security.RequestGuard.MAX_BODY)
+            .maxNameLength(256).maxNumberLength(64).maxDocumentLength(RequestGuard.MAX_BODY)
             .build())
-        .enable(com.fasterxml.jackson.core.StreamReadFeature.STRICT_DUPLICATE_DETECTION)
+        .enable(StreamReadFeature.STRICT_DUPLICATE_DETECTION)
         .build();
     ObjectMapper m = Jackson.newObjectMapper(new ObjectMapper(factory).getFactory())
         .enable(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES)
         .enable(DeserializationFeature.FAIL_ON_TRAILING_TOKENS)
         .enable(DeserializationFeature.FAIL_ON_NULL_FOR_PRIMITIVES)
         .disable(DeserializationFeature.ACCEPT_FLOAT_AS_INT)
-        .disable(com.fasterxml.jackson.databind.MapperFeature.ALLOW_COERCION_OF_SCALARS);
+        .disable(MapperFeature.ALLOW_COERCION_OF_SCALARS);
     for (LogicalType t : new LogicalType[] {LogicalType.Boolean, LogicalType.Integer,
         LogicalType.Float, LogicalType.Textual, LogicalType.POJO}) {
       m.coercionConfigFor(t)
@@ -109,7 +122,7 @@ public final class OperationSubmitter {
    * whether it existed already.
    */
   public record Submitted(String id, String cluster, String requestId, boolean existing,
-      ExpansionPlan plan, UpgradePlan upgrade, dev.graft.workflows.plan.RemovalPlan removal) {
+      ExpansionPlan plan, UpgradePlan upgrade, RemovalPlan removal) {
     public Submitted(String id, String cluster, String requestId, boolean existing, ExpansionPlan plan,
         UpgradePlan upgrade) {
       this(id, cluster, requestId, existing, plan, upgrade, null);
@@ -150,7 +163,7 @@ public final class OperationSubmitter {
       planned = expansions.plan(req, options.maxParallel() == 0 ? PlanOptions.DEFAULT_MAX_PARALLEL
           : options.maxParallel(), true);
     } catch (PlanningException e) {
-      throw ApiProblem.of(e);
+      throw ApiProblem.planning(e.field(), e.getMessage());
     }
     ExpansionPlan plan = planned.plan();
     ImportedInventory inv = planned.inventory();
@@ -181,7 +194,7 @@ public final class OperationSubmitter {
     try {
       planned = upgrades.plan(req);
     } catch (PlanningException e) {
-      throw ApiProblem.of(e);
+      throw ApiProblem.planning(e.field(), e.getMessage());
     }
     UpgradePlan plan = planned.plan();
     if (plan.refused()) {
@@ -215,10 +228,10 @@ public final class OperationSubmitter {
   }
 
   /** Where ended operations' trails go (null: nowhere); set once when the application is wired. */
-  private dev.graft.server.audit.AuditArchive archive;
+  private AuditArchive archive;
 
   /** Operations submitted from now on archive their audit trail when they end (when non-null). */
-  public OperationSubmitter archivingTo(dev.graft.server.audit.AuditArchive archive) {
+  public OperationSubmitter archivingTo(AuditArchive archive) {
     this.archive = archive;
     return this;
   }
@@ -262,7 +275,7 @@ public final class OperationSubmitter {
       return r;
     } catch (UnrecognizedPropertyException e) {
       throw ApiProblem.field(path(e), "is not a known field");
-    } catch (com.fasterxml.jackson.databind.exc.MismatchedInputException e) {
+    } catch (MismatchedInputException e) {
       String field = path(e).isEmpty() ? "(body)" : path(e);
       throw ApiProblem.field(field, e.getTargetType() == null ? "is not valid here"
           : "must be " + shape(e.getTargetType()) + where(e));
@@ -270,18 +283,18 @@ public final class OperationSubmitter {
       // Jackson's own words name Java types (D15 of the security review): say what was wrong
       // with the field instead.
       throw ApiProblem.field(path(e).isEmpty() ? "(body)" : path(e), "is not valid" + where(e));
-    } catch (com.fasterxml.jackson.core.exc.StreamConstraintsException e) {
+    } catch (StreamConstraintsException e) {
       throw ApiProblem.of(400, "the body is not a JSON operation Graft takes: it nests too deep"
           + " or holds a name, string or number far too long" + where(e));
-    } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
+    } catch (JsonProcessingException e) {
       String what = e.getOriginalMessage() == null ? "" : e.getOriginalMessage().split("\n")[0];
       // Jackson quotes the offending input in its messages; keep them short.
       throw ApiProblem.of(400, "the body is not JSON: " + clip(what) + where(e));
     }
   }
 
-  private static String where(com.fasterxml.jackson.core.JsonProcessingException e) {
-    com.fasterxml.jackson.core.JsonLocation l = e.getLocation();
+  private static String where(JsonProcessingException e) {
+    JsonLocation l = e.getLocation();
     return l == null || l.getLineNr() < 0 ? "" : " (line " + l.getLineNr() + ", column "
         + l.getColumnNr() + ")";
   }
@@ -301,7 +314,7 @@ public final class OperationSubmitter {
     if (type == String.class) {
       return "a string";
     }
-    if (java.util.Collection.class.isAssignableFrom(type) || type.isArray()) {
+    if (Collection.class.isAssignableFrom(type) || type.isArray()) {
       return "an array";
     }
     return "an object";

@@ -6,6 +6,7 @@ import dev.graft.workflows.expand.OperationState;
 import dev.graft.workflows.plan.ExpansionPlan;
 import dev.graft.workflows.plan.UpgradePlan;
 import dev.graft.workflows.step.StepKind;
+import dev.graft.workflows.plan.RemovalPlan;
 import dev.graft.workflows.step.StepState;
 import dev.graft.workflows.step.StepView;
 import java.util.ArrayList;
@@ -37,7 +38,7 @@ public record OperationView(
     String runId,
     List<Live> live,
     UpgradePlan upgrade,
-    dev.graft.workflows.plan.RemovalPlan removal) {
+    RemovalPlan removal) {
 
   /** An expansion's or an upgrade's view (no removal plan). */
   public OperationView(String id, String cluster, String kind, OperationState state, String phase,

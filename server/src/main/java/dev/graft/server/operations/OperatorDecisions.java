@@ -1,5 +1,7 @@
 package dev.graft.server.operations;
 
+import dev.graft.server.api.ApiProblem;
+import dev.graft.server.temporal.TemporalConnection;
 import dev.graft.workflows.expand.ExpansionProgress;
 import dev.graft.workflows.step.Decision;
 import dev.graft.workflows.step.Failures;
@@ -7,8 +9,10 @@ import dev.graft.workflows.step.OperatorAction;
 import dev.graft.workflows.step.OperatorRequest;
 import dev.graft.workflows.step.StepView;
 import io.temporal.client.WorkflowNotFoundException;
+import io.temporal.client.WorkflowServiceException;
 import io.temporal.client.WorkflowUpdateException;
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 
@@ -46,13 +50,13 @@ public final class OperatorDecisions {
       throw ApiProblem.of(409, Failures.rootMessage(e));
     } catch (WorkflowNotFoundException e) {
       throw ApiProblem.of(409, target + " is not running (it ended, or has not started yet)");
-    } catch (io.temporal.client.WorkflowServiceException e) {
+    } catch (WorkflowServiceException e) {
       throw ApiProblem.of(409, decision.wire() + " on " + target + " was not accepted: "
           + Failures.rootMessage(e));
     }
   }
 
-  private dev.graft.server.temporal.TemporalConnection temporalOf() {
+  private TemporalConnection temporalOf() {
     return reader.temporal();
   }
 
@@ -89,7 +93,7 @@ public final class OperatorDecisions {
       return id;
     }
     List<String> waiting = new ArrayList<>();
-    Map<String, String> all = new java.util.LinkedHashMap<>(children);
+    Map<String, String> all = new LinkedHashMap<>(children);
     all.putAll(nested(children));
     children = all;
     for (Map.Entry<String, String> c : children.entrySet()) {
@@ -112,7 +116,7 @@ public final class OperatorDecisions {
    * expansion: its node joins), keyed as that operation keys them; empty when there are none.
    */
   private Map<String, String> nested(Map<String, String> children) {
-    Map<String, String> out = new java.util.LinkedHashMap<>();
+    Map<String, String> out = new LinkedHashMap<>();
     for (Map.Entry<String, String> c : children.entrySet()) {
       if (!c.getKey().startsWith("add/")) {
         continue;

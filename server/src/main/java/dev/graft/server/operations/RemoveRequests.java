@@ -4,6 +4,7 @@ import dev.graft.activities.etcd.EtcdMemberReader;
 import dev.graft.activities.etcd.EtcdTls;
 import dev.graft.activities.kube.KubeClients;
 import dev.graft.activities.kube.NodeObjects;
+import dev.graft.server.api.ApiProblem;
 import dev.graft.server.inventory.ImportedInventory;
 import dev.graft.server.planning.ClusterObserver;
 import dev.graft.server.planning.PlanningException;
@@ -14,8 +15,10 @@ import dev.graft.workflows.expand.ExpansionOptions;
 import dev.graft.workflows.expand.OperationRequest;
 import dev.graft.server.inventory.InventoryPlanner;
 import dev.graft.workflows.model.ClusterSpec;
+import dev.graft.workflows.model.EtcdSpec;
 import dev.graft.workflows.model.NodeSpec;
 import dev.graft.workflows.model.Role;
+import dev.graft.workflows.model.ValidationOverrides;
 import dev.graft.workflows.plan.EtcdMember;
 import dev.graft.workflows.plan.ExpansionPlan;
 import dev.graft.workflows.plan.ObservedCluster;
@@ -31,8 +34,10 @@ import io.fabric8.kubernetes.client.KubernetesClient;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashMap;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.concurrent.TimeUnit;
 import java.util.function.BiConsumer;
 import java.util.function.BiPredicate;
@@ -148,7 +153,7 @@ public final class RemoveRequests {
     try {
       read = planning.observe(inv, kubeconfigPath, content);
     } catch (PlanningException e) {
-      throw ApiProblem.of(e);
+      throw ApiProblem.planning(e.field(), e.getMessage());
     }
     if (target.with() != null) {
       // The inventory of a replacement lists OLD and NEW: one more etcd node than the cluster keeps,
@@ -157,7 +162,7 @@ public final class RemoveRequests {
       ClusterSpec ic = i.cluster();
       read = new ClusterObserver.Observation(new ImportedInventory(i.file(), i.format(), new ClusterSpec(ic.name(),
           ic.apiEndpoint(), ic.kubeconfig(), ic.kubernetesVersion(), ic.podNetwork(), ic.serviceCidr(), ic.etcd(),
-          ic.ssh(), ic.nodes(), new dev.graft.workflows.model.ValidationOverrides(true)), i.positions(), i.notes()),
+          ic.ssh(), ic.nodes(), new ValidationOverrides(true)), i.positions(), i.notes()),
           read.observed(), read.kubeadm(), read.drift(), read.ready(), read.leaderId());
     }
     validator.validate(read.inventory());
@@ -212,7 +217,7 @@ public final class RemoveRequests {
     if (fresh != null && addFirst) {
       // Projected as it will be when the removal starts: NEW a healthy voter.
       projected = new ArrayList<>(members);
-      projected.add(new EtcdMember(with, "new-" + with, dev.graft.workflows.model.EtcdSpec.peerUrl(fresh), true, false));
+      projected.add(new EtcdMember(with, "new-" + with, EtcdSpec.peerUrl(fresh), true, false));
     } else if (fresh != null) {
       // NEW joins after the removal: it is no staying node of it (no manifest or routes yet).
       removalCluster = c.withNodes(c.nodes().stream().filter(n -> !n.name().equals(with)).toList());
@@ -223,13 +228,13 @@ public final class RemoveRequests {
     if (fresh != null && refusals.isEmpty()) {
       // The expansion sees the cluster as it will be when NEW joins: the nodes it has (OLD too when
       // NEW goes first) and NEW; inventory nodes that are not in the cluster are no part of it.
-      java.util.Set<String> keep = new java.util.HashSet<>();
+      Set<String> keep = new HashSet<>();
       nodes.stream().map(ObservedNode::name).filter(n -> addFirst || !n.equals(oldName)).forEach(keep::add);
       keep.add(with);
       ClusterSpec ec = c.withNodes(c.nodes().stream().filter(n -> keep.contains(n.name())).toList());
       if (addFirst) {
         ec = new ClusterSpec(ec.name(), ec.apiEndpoint(), ec.kubeconfig(), ec.kubernetesVersion(), ec.podNetwork(),
-            ec.serviceCidr(), ec.etcd(), ec.ssh(), ec.nodes(), new dev.graft.workflows.model.ValidationOverrides(true));
+            ec.serviceCidr(), ec.etcd(), ec.ssh(), ec.nodes(), new ValidationOverrides(true));
       }
       ObservedCluster eo = addFirst ? read.observed() : new ObservedCluster(
           nodes.stream().filter(n -> !n.name().equals(oldName)).toList(),

@@ -1,5 +1,6 @@
 package dev.graft.server.operations;
 
+import dev.graft.server.api.ApiProblem;
 import dev.graft.server.planning.ClusterObserver;
 import dev.graft.server.planning.PlanningService;
 import dev.graft.server.security.ServerFiles;

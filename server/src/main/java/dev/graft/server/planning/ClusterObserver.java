@@ -31,6 +31,7 @@ import dev.graft.workflows.remove.Orphans;
 import dev.graft.workflows.upgrade.UpgradeInput;
 import io.etcd.jetcd.Client;
 import io.fabric8.kubernetes.api.model.Node;
+import io.fabric8.kubernetes.client.Config;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.temporal.failure.ApplicationFailure;
 import java.time.Duration;
@@ -295,7 +296,7 @@ public final class ClusterObserver {
 
   private static void checkKubeconfig(String path, String content) {
     try {
-      io.fabric8.kubernetes.client.Config.fromKubeconfig(content);
+      Config.fromKubeconfig(content);
     } catch (RuntimeException e) {
       // The parser's message quotes the file; the server does not echo files it reads.
       throw PlanningException.field("kubeconfig", "\"" + path + "\" is not a kubeconfig (the"

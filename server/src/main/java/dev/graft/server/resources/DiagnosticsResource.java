@@ -1,11 +1,13 @@
 package dev.graft.server.resources;
 
+import dev.graft.server.auth.Role;
 import dev.graft.server.temporal.TemporalConnection;
 import dev.graft.workflows.diag.PingRequest;
 import dev.graft.workflows.diag.PingResult;
 import dev.graft.workflows.diag.PingWorkflow;
 import io.temporal.client.WorkflowClient;
 import io.temporal.client.WorkflowOptions;
+import jakarta.annotation.security.RolesAllowed;
 import jakarta.ws.rs.POST;
 import jakarta.ws.rs.Path;
 import jakarta.ws.rs.Produces;
@@ -21,7 +23,7 @@ import java.util.UUID;
  * Temporal → worker → back) and reports how long it took.
  */
 @Path("/v1/diagnostics")
-@jakarta.annotation.security.RolesAllowed(dev.graft.server.auth.Role.OPERATOR_NAME)
+@RolesAllowed(Role.OPERATOR_NAME)
 @Produces(MediaType.APPLICATION_JSON)
 public class DiagnosticsResource {
   private final TemporalConnection temporal;

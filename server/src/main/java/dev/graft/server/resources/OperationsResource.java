@@ -2,9 +2,9 @@ package dev.graft.server.resources;
 
 import com.codahale.metrics.annotation.ExceptionMetered;
 import com.codahale.metrics.annotation.Timed;
+import dev.graft.server.api.ApiProblem;
 import dev.graft.server.auth.Role;
 import dev.graft.server.inventory.InventoryException;
-import dev.graft.server.operations.ApiProblem;
 import dev.graft.server.operations.AuditTrail;
 import dev.graft.server.operations.OperationReader;
 import dev.graft.server.operations.OperationSubmitter;

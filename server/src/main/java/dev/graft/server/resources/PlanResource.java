@@ -2,6 +2,7 @@ package dev.graft.server.resources;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.graft.server.api.ApiProblem;
 import dev.graft.server.auth.Role;
 import dev.graft.server.inventory.DnsHostResolver;
 import dev.graft.server.inventory.HostResolver;
@@ -10,7 +11,6 @@ import dev.graft.server.inventory.InventoryError;
 import dev.graft.server.inventory.InventoryException;
 import dev.graft.server.inventory.InventoryFormat;
 import dev.graft.server.inventory.InventoryValidator;
-import dev.graft.server.operations.ApiProblem;
 import dev.graft.server.operations.ExpandRequest;
 import dev.graft.server.operations.ExpansionRequests;
 import dev.graft.server.operations.OperationSubmitter;
@@ -31,6 +31,7 @@ import jakarta.ws.rs.core.HttpHeaders;
 import jakarta.ws.rs.core.MediaType;
 import jakarta.ws.rs.core.Response;
 import jakarta.ws.rs.core.SecurityContext;
+import java.io.IOException;
 import java.time.Duration;
 import java.util.List;
 import java.util.Locale;
@@ -143,7 +144,7 @@ public class PlanResource {
     } catch (InventoryException e) {
       throw ApiProblem.of(e);
     } catch (PlanningException e) {
-      throw ApiProblem.of(e);
+      throw ApiProblem.planning(e.field(), e.getMessage());
     }
   }
 
@@ -155,7 +156,7 @@ public class PlanResource {
     try {
       JsonNode n = JSON.readTree(body);
       return n != null && n.isObject() && (n.has("upgrade") || n.has("inventory")) ? n : null;
-    } catch (java.io.IOException notJson) {
+    } catch (IOException notJson) {
       return null; // the inventory path says what is wrong with it
     }
   }

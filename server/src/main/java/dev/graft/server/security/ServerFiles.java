@@ -1,8 +1,9 @@
 package dev.graft.server.security;
 
-import dev.graft.server.operations.ApiProblem;
+import dev.graft.server.api.ApiProblem;
 import java.io.IOException;
 import java.io.InputStream;
+import java.nio.ByteBuffer;
 import java.nio.charset.CharacterCodingException;
 import java.nio.charset.CodingErrorAction;
 import java.nio.charset.StandardCharsets;
@@ -169,7 +170,7 @@ public final class ServerFiles {
     try {
       return StandardCharsets.UTF_8.newDecoder().onMalformedInput(CodingErrorAction.REPORT)
           .onUnmappableCharacter(CodingErrorAction.REPORT)
-          .decode(java.nio.ByteBuffer.wrap(bytes)).toString();
+          .decode(ByteBuffer.wrap(bytes)).toString();
     } catch (CharacterCodingException e) {
       throw ApiProblem.field(field, "\"" + path + "\" is not UTF-8 text");
     }

@@ -1,5 +1,6 @@
 package dev.graft.server.temporal;
 
+import com.uber.m3.tally.Scope;
 import io.dropwizard.lifecycle.Managed;
 import io.grpc.netty.shaded.io.netty.handler.ssl.SslContext;
 import io.temporal.client.WorkflowClient;
@@ -11,6 +12,7 @@ import java.io.FileInputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.util.concurrent.TimeUnit;
+import javax.net.ssl.TrustManager;
 import javax.net.ssl.TrustManagerFactory;
 import java.security.KeyStore;
 import java.security.cert.CertificateFactory;
@@ -28,14 +30,14 @@ public final class TemporalConnection implements Managed {
   private volatile WorkflowClient client;
 
   /** The SDK's metrics (worker slots, pollers, latencies; workflow code's metrics scope), or null. */
-  private final com.uber.m3.tally.Scope metricsScope;
+  private final Scope metricsScope;
 
   public TemporalConnection(TemporalSettings settings, String identity) {
     this(settings, identity, null);
   }
 
   /** @param metricsScope where the SDK reports its metrics (and workflows theirs); null: nowhere */
-  public TemporalConnection(TemporalSettings settings, String identity, com.uber.m3.tally.Scope metricsScope) {
+  public TemporalConnection(TemporalSettings settings, String identity, Scope metricsScope) {
     this.settings = settings;
     this.identity = identity;
     this.metricsScope = metricsScope;
@@ -85,7 +87,7 @@ public final class TemporalConnection implements Managed {
     }
   }
 
-  private static javax.net.ssl.TrustManager trustManagerFor(String caPath) throws Exception {
+  private static TrustManager trustManagerFor(String caPath) throws Exception {
     KeyStore store = KeyStore.getInstance(KeyStore.getDefaultType());
     store.load(null, null);
     try (InputStream in = new FileInputStream(caPath)) {

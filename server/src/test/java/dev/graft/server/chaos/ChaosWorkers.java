@@ -1,6 +1,7 @@
 package dev.graft.server.chaos;
 
 import dev.graft.server.testing.WorkerProcesses;
+import dev.graft.server.worker.GraftWorker;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.LocalDateTime;

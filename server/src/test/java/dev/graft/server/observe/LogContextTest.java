@@ -11,7 +11,7 @@ import ch.qos.logback.core.read.ListAppender;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.graft.server.GraftConfiguration;
-import dev.graft.server.temporal.GraftWorker;
+import dev.graft.server.worker.GraftWorker;
 import dev.graft.workflows.step.StepOutcome;
 import dev.graft.workflows.step.Steps;
 import io.dropwizard.logging.common.ConsoleAppenderFactory;

@@ -1,6 +1,6 @@
 package dev.graft.server.ui;
 
-import dev.graft.server.temporal.GraftWorker;
+import dev.graft.server.worker.GraftWorker;
 import dev.graft.workflows.cluster.ClusterWorkflowImpl;
 import dev.graft.workflows.expand.ExpansionWorkflowImpl;
 import dev.graft.workflows.expand.UiFleet;

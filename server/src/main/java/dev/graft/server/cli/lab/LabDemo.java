@@ -237,7 +237,7 @@ public final class LabDemo implements LabAction {
     out.println(keep ? "Ctrl-C stops Graft and the lab's API stand-in (it lives in this process); the lab's hosts"
         + " stay, with SSH, etcd and routes (./graft lab down removes them)." : "Ctrl-C stops Graft and tears the lab down.");
     out.flush();
-    new java.util.concurrent.CountDownLatch(1).await();
+    new CountDownLatch(1).await();
     return code;
   }
 

@@ -8,6 +8,7 @@ import dev.graft.lab.LabSpec;
 import dev.graft.lab.LabStatus;
 import dev.graft.lab.RolePlan;
 import java.io.PrintStream;
+import java.time.Duration;
 import java.util.concurrent.CountDownLatch;
 import net.sourceforge.argparse4j.impl.Arguments;
 import net.sourceforge.argparse4j.inf.Namespace;
@@ -67,7 +68,7 @@ final class LabUp implements LabAction {
         .clusterName(ns.getString("cluster_name"))
         .slot(ns.getInt("slot"))
         .bootstrap(ns.getBoolean("bootstrap"))
-        .nodeMonitorGracePeriod(java.time.Duration.ofSeconds(ns.getInt("node_monitor_grace")))
+        .nodeMonitorGracePeriod(Duration.ofSeconds(ns.getInt("node_monitor_grace")))
         .build();
     long t0 = System.nanoTime();
     Lab lab = Lab.up(spec);

@@ -26,6 +26,9 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.time.Instant;
+import java.time.ZoneId;
+import java.time.format.DateTimeFormatter;
 import java.util.ArrayList;
 import java.util.List;
 import net.sourceforge.argparse4j.inf.Namespace;
@@ -207,15 +210,15 @@ final class UpgradeDemo {
       return;
     }
     out.println("      = ./graft history " + id + "   (the injected failure and its decision, from the audit trail)");
-    java.time.format.DateTimeFormatter hms = java.time.format.DateTimeFormatter.ofPattern("HH:mm:ss")
-        .withZone(java.time.ZoneId.systemDefault());
+    DateTimeFormatter hms = DateTimeFormatter.ofPattern("HH:mm:ss")
+        .withZone(ZoneId.systemDefault());
     for (JsonNode e : history.path("entries")) {
       boolean drain = worker.equals(e.path("node").asText()) && e.path("step").asText().endsWith(".Drain");
       boolean decision = "decision".equals(e.path("kind").asText());
       if (!drain && !decision) {
         continue;
       }
-      String at = hms.format(java.time.Instant.ofEpochMilli(e.path("atMillis").asLong()));
+      String at = hms.format(Instant.ofEpochMilli(e.path("atMillis").asLong()));
       if (decision) {
         out.printf("      %s decision  %s %s on step %s by %s: \"%s\" (%s)%n", at, e.path("decision").asText(),
             e.path("workflowId").asText(), e.path("stepId").asText(), e.path("actor").asText(),

@@ -6,6 +6,7 @@ import java.io.IOException;
 import java.net.ConnectException;
 import java.net.URI;
 import java.net.http.HttpClient;
+import java.net.http.HttpConnectTimeoutException;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.net.http.HttpTimeoutException;
@@ -77,7 +78,7 @@ final class ApiClient {
           + " running? set --server or GRAFT_SERVER)", null, true);
     } catch (HttpTimeoutException e) {
       throw new ApiError(0, "no answer from " + base + " within "
-          + (e instanceof java.net.http.HttpConnectTimeoutException ? CONNECT_TIMEOUT : REQUEST_TIMEOUT)
+          + (e instanceof HttpConnectTimeoutException ? CONNECT_TIMEOUT : REQUEST_TIMEOUT)
           .toSeconds() + " s", null, true);
     } catch (IOException e) {
       // A connection reset or closed halfway (a server stopping, a proxy restarting): the

@@ -2,6 +2,8 @@ package dev.graft.server.cli.ops;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import java.io.PrintStream;
+import java.util.Arrays;
+import java.util.List;
 import java.util.function.Supplier;
 import net.sourceforge.argparse4j.inf.Namespace;
 import net.sourceforge.argparse4j.inf.Subparser;
@@ -68,14 +70,14 @@ public final class HistoryCommand extends ApiCommand {
   /** Output lines shown under a failed attempt; `-o json` has the whole kept tail. */
   static final int OUTPUT_LINES = 8;
 
-  static java.util.List<String> lastLines(String text, int n) {
-    java.util.List<String> lines = text.strip().lines().toList();
+  static List<String> lastLines(String text, int n) {
+    List<String> lines = text.strip().lines().toList();
     return lines.subList(Math.max(0, lines.size() - n), lines.size());
   }
 
   private static String shortId(String workflowId) {
     String[] p = workflowId.split("/");
-    return p.length > 4 ? String.join("/", java.util.Arrays.copyOfRange(p, 4, p.length))
+    return p.length > 4 ? String.join("/", Arrays.copyOfRange(p, 4, p.length))
         : p.length == 4 ? "operation" : "cluster";
   }
 }

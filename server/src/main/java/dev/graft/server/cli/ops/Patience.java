@@ -4,6 +4,8 @@ import java.io.PrintStream;
 import java.time.Duration;
 import java.util.Locale;
 import java.util.function.LongSupplier;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 
 /**
  * How a command that follows an operation rides out a server that does not answer for a while:
@@ -107,7 +109,7 @@ final class Patience {
    */
   static Duration parse(String s) {
     String t = s.trim().toLowerCase(Locale.ROOT);
-    java.util.regex.Matcher m = java.util.regex.Pattern.compile("(\\d+)\\s*(ms|s|m|min|h)?").matcher(t);
+    Matcher m = Pattern.compile("(\\d+)\\s*(ms|s|m|min|h)?").matcher(t);
     if (!m.matches()) {
       throw new IllegalArgumentException("\"" + s + "\" is not a duration (e.g. 90s, 5m, 1h, 0)");
     }

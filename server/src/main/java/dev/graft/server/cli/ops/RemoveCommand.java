@@ -3,6 +3,7 @@ package dev.graft.server.cli.ops;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import java.io.IOException;
 import java.io.PrintStream;
 import java.util.ArrayList;
 import java.util.List;
@@ -28,8 +29,7 @@ public final class RemoveCommand extends ApiCommand {
   void arguments(Subparser s) {
     s.addArgument("-i", "--inventory").dest("inventory").metavar("FILE").required(true)
         .help("the cluster's inventory, the nodes to remove included (Graft reaches them and the others through it)");
-    s.addArgument("--kubeconfig").dest("kubeconfig").metavar("FILE").required(true)
-        .help("admin kubeconfig: Graft reads the Nodes and etcd's members through it");
+    kubeconfigArgument(s);
     s.addArgument("--node").dest("nodes").metavar("N").action(Arguments.append())
         .help("a node to remove (repeat for several); none with --clean-orphans: only the orphans go");
     s.addArgument("--unreachable").dest("unreachable").action(Arguments.storeTrue())
@@ -48,6 +48,35 @@ public final class RemoveCommand extends ApiCommand {
     OperationSubmit.followArguments(s);
   }
 
+  /** The admin kubeconfig, as remove and replace take it. */
+  static void kubeconfigArgument(Subparser s) {
+    s.addArgument("--kubeconfig").dest("kubeconfig").metavar("FILE").required(true)
+        .help("admin kubeconfig: Graft reads the Nodes and etcd's members through it");
+  }
+
+  /**
+   * A {@code kind: remove} body (for remove and replace) whose {@code remove} object names {@code
+   * nodes}; null when the shared options are wrong (said on {@code err}). A removal has no
+   * per-control-plane approval, so that option is left out.
+   */
+  static ObjectNode body(Namespace ns, List<String> nodes, PrintStream err) throws IOException {
+    ObjectNode body = OperationSubmit.body(ns, "remove", err);
+    if (body == null) {
+      return null;
+    }
+    ((ObjectNode) body.get("options")).remove("approveEachControlPlane");
+    ArrayNode names = body.putObject("remove").putArray("nodes");
+    nodes.forEach(names::add);
+    return body;
+  }
+
+  /** Sets {@code field} to true when the flag at {@code dest} was given; leaves it out otherwise. */
+  static void flag(Namespace ns, String dest, ObjectNode into, String field) {
+    if (Boolean.TRUE.equals(ns.getBoolean(dest))) {
+      into.put(field, true);
+    }
+  }
+
   @Override
   int execute(Namespace ns, ApiClient api, PrintStream out, PrintStream err) throws Exception {
     List<String> names = ns.getList("nodes") == null ? List.of() : ns.getList("nodes");
@@ -56,23 +85,14 @@ public final class RemoveCommand extends ApiCommand {
           + " only what earlier changes left behind");
       return 1;
     }
-    ObjectNode body = OperationSubmit.body(ns, "remove", err);
+    ObjectNode body = body(ns, names, err);
     if (body == null) {
       return 1;
     }
-    ((ObjectNode) body.get("options")).remove("approveEachControlPlane");
-    ObjectNode remove = body.putObject("remove");
-    ArrayNode nodes = remove.putArray("nodes");
-    names.forEach(nodes::add);
-    if (Boolean.TRUE.equals(ns.getBoolean("unreachable"))) {
-      remove.put("unreachable", true);
-    }
-    if (Boolean.TRUE.equals(ns.getBoolean("cleanOrphans"))) {
-      remove.put("cleanOrphans", true);
-    }
-    if (Boolean.TRUE.equals(ns.getBoolean("acceptNoFaultTolerance"))) {
-      remove.put("acceptNoFaultTolerance", true);
-    }
+    ObjectNode remove = (ObjectNode) body.get("remove");
+    flag(ns, "unreachable", remove, "unreachable");
+    flag(ns, "cleanOrphans", remove, "cleanOrphans");
+    flag(ns, "acceptNoFaultTolerance", remove, "acceptNoFaultTolerance");
     if (ns.getString("drainTimeout") != null) {
       remove.put("drainTimeout", ns.getString("drainTimeout"));
     }

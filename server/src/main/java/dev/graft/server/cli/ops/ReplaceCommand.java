@@ -2,6 +2,7 @@ package dev.graft.server.cli.ops;
 
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.io.PrintStream;
+import java.util.List;
 import java.util.function.Supplier;
 import net.sourceforge.argparse4j.impl.Arguments;
 import net.sourceforge.argparse4j.inf.Namespace;
@@ -25,8 +26,7 @@ public final class ReplaceCommand extends ApiCommand {
   void arguments(Subparser s) {
     s.addArgument("-i", "--inventory").dest("inventory").metavar("FILE").required(true)
         .help("the cluster's inventory, listing both the old node and the new control plane");
-    s.addArgument("--kubeconfig").dest("kubeconfig").metavar("FILE").required(true)
-        .help("admin kubeconfig: Graft reads the Nodes and etcd's members through it");
+    RemoveCommand.kubeconfigArgument(s);
     s.addArgument("--node").dest("node").metavar("OLD").required(true).help("the control plane to replace");
     s.addArgument("--with").dest("with").metavar("NEW").required(true)
         .help("the control plane that takes its place (in the inventory, not in the cluster yet)");
@@ -42,17 +42,13 @@ public final class ReplaceCommand extends ApiCommand {
 
   @Override
   int execute(Namespace ns, ApiClient api, PrintStream out, PrintStream err) throws Exception {
-    ObjectNode body = OperationSubmit.body(ns, "remove", err);
+    ObjectNode body = RemoveCommand.body(ns, List.of(ns.getString("node")), err);
     if (body == null) {
       return 1;
     }
-    ((ObjectNode) body.get("options")).remove("approveEachControlPlane");
-    ObjectNode remove = body.putObject("remove");
-    remove.putArray("nodes").add(ns.getString("node"));
+    ObjectNode remove = (ObjectNode) body.get("remove");
     remove.put("with", ns.getString("with"));
-    if (Boolean.TRUE.equals(ns.getBoolean("unreachable"))) {
-      remove.put("unreachable", true);
-    }
+    RemoveCommand.flag(ns, "unreachable", remove, "unreachable");
     if (ns.getString("drainTimeout") != null) {
       remove.put("drainTimeout", ns.getString("drainTimeout"));
     }

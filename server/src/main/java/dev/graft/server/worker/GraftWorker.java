@@ -1,35 +1,45 @@
-package dev.graft.server.temporal;
+package dev.graft.server.worker;
 
 import dev.graft.activities.diag.PingActivitiesImpl;
 import dev.graft.activities.etcd.EtcdActivitiesImpl;
 import dev.graft.activities.etcd.EtcdClients;
 import dev.graft.activities.etcd.EtcdHostActivitiesImpl;
+import dev.graft.activities.etcd.EtcdThroughNode;
+import dev.graft.activities.etcd.RemovalEtcdActivitiesImpl;
 import dev.graft.activities.kube.KubeClients;
 import dev.graft.activities.kube.NodeObjectActivitiesImpl;
 import dev.graft.activities.kube.VerifyActivitiesImpl;
 import dev.graft.activities.node.HostActivitiesImpl;
 import dev.graft.activities.node.KubeadmActivitiesImpl;
-import dev.graft.activities.node.NodeShell;
+import dev.graft.activities.remove.RemovalApiActivitiesImpl;
+import dev.graft.activities.remove.RemovalHostActivitiesImpl;
 import dev.graft.activities.routing.NodeRoutingActivitiesImpl;
 import dev.graft.activities.routing.PodNetworkApiActivitiesImpl;
+import dev.graft.activities.ssh.NodeShell;
 import dev.graft.activities.ssh.SshConnectionPool;
 import dev.graft.activities.upgrade.UpgradeApiActivitiesImpl;
 import dev.graft.activities.upgrade.UpgradeHostActivitiesImpl;
 import dev.graft.activities.ssh.SshExecutor;
 import dev.graft.activities.ssh.SshPoolSettings;
 import dev.graft.workflows.cluster.ClusterWorkflowImpl;
+import dev.graft.server.operations.AuditArchiveActivitiesImpl;
+import dev.graft.server.operations.AuditTrail;
+import dev.graft.server.temporal.TemporalConnection;
 import dev.graft.workflows.etcd.EtcdGrowthWorkflowImpl;
 import dev.graft.workflows.expand.ExpansionWorkflowImpl;
 import dev.graft.workflows.join.NodeJoinWorkflowImpl;
+import dev.graft.workflows.remove.NodeRemovalWorkflowImpl;
+import dev.graft.workflows.remove.RemovalWorkflowImpl;
 import dev.graft.workflows.routing.RoutingBatchWorkflowImpl;
 import dev.graft.workflows.routing.RoutingWorkflowImpl;
+import dev.graft.workflows.upgrade.NodeUpgradeWorkflowImpl;
+import dev.graft.workflows.upgrade.UpgradeWorkflowImpl;
+import io.micrometer.core.instrument.Metrics;
 import java.time.Duration;
 import dev.graft.workflows.diag.PingWorkflowImpl;
 import dev.graft.activities.ssh.SshMetrics;
 import dev.graft.server.audit.AuditArchive;
-import dev.graft.server.audit.AuditArchiveActivitiesImpl;
 import dev.graft.server.observe.LogContext;
-import dev.graft.server.operations.AuditTrail;
 import io.dropwizard.lifecycle.Managed;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.temporal.worker.WorkerFactoryOptions;
@@ -75,7 +85,7 @@ public final class GraftWorker implements Managed {
   private EtcdClients etcdClients;
 
   public GraftWorker(TemporalConnection connection) {
-    this(connection, io.micrometer.core.instrument.Metrics.globalRegistry, null, GRAFT);
+    this(connection, Metrics.globalRegistry, null, GRAFT);
   }
 
   /**
@@ -123,7 +133,7 @@ public final class GraftWorker implements Managed {
     etcdClients = new EtcdClients(Duration.ofSeconds(5));
     NodeShell nodeShell = new NodeShell(new SshExecutor(sshPool, ssh));
     // One etcd route for growth and removal: client files when the inventory names them, else through a node.
-    EtcdActivitiesImpl etcd = new EtcdActivitiesImpl(etcdClients, new dev.graft.activities.etcd.EtcdThroughNode(nodeShell),
+    EtcdActivitiesImpl etcd = new EtcdActivitiesImpl(etcdClients, new EtcdThroughNode(nodeShell),
         metrics);
     worker.registerWorkflowImplementationTypes(
         PingWorkflowImpl.class, NodeJoinWorkflowImpl.class, EtcdGrowthWorkflowImpl.class);
@@ -134,29 +144,29 @@ public final class GraftWorker implements Managed {
         new KubeadmActivitiesImpl(nodeShell, kubeClients),
         etcd,
         new EtcdHostActivitiesImpl(nodeShell));
-    // Pod network routing (its own lines, so that other additions here merge cleanly).
+    // Pod network routing: its workflows, and its activities on an SSH executor over the shared pool.
     SshExecutor routingSsh = new SshExecutor(sshPool, ssh);
     worker.registerWorkflowImplementationTypes(RoutingWorkflowImpl.class, RoutingBatchWorkflowImpl.class);
     worker.registerActivitiesImplementations(
         new NodeRoutingActivitiesImpl(new NodeShell(routingSsh), routingSsh),
         new PodNetworkApiActivitiesImpl(kubeClients));
-    // Operations: the cluster entity and its expansions (their own lines, to merge cleanly).
+    // Operations: the cluster entity and its expansions.
     worker.registerWorkflowImplementationTypes(ClusterWorkflowImpl.class, ExpansionWorkflowImpl.class);
     worker.registerActivitiesImplementations(new VerifyActivitiesImpl(kubeClients));
     // Upgrades: the operation, each node's upgrade, the node steps over SSH and the API steps.
     worker.registerWorkflowImplementationTypes(
-        dev.graft.workflows.upgrade.UpgradeWorkflowImpl.class, dev.graft.workflows.upgrade.NodeUpgradeWorkflowImpl.class);
+        UpgradeWorkflowImpl.class, NodeUpgradeWorkflowImpl.class);
     worker.registerActivitiesImplementations(
         new UpgradeHostActivitiesImpl(nodeShell),
         new UpgradeApiActivitiesImpl(kubeClients, Duration.ofSeconds(2)));
-    // Removals (issue 18): the operation, each node's removal, its host, API and etcd steps.
+    // Removals: the operation, each node's removal, its host, API and etcd steps.
     worker.registerWorkflowImplementationTypes(
-        dev.graft.workflows.remove.RemovalWorkflowImpl.class, dev.graft.workflows.remove.NodeRemovalWorkflowImpl.class);
+        RemovalWorkflowImpl.class, NodeRemovalWorkflowImpl.class);
     worker.registerActivitiesImplementations(
-        new dev.graft.activities.remove.RemovalHostActivitiesImpl(nodeShell),
-        new dev.graft.activities.remove.RemovalApiActivitiesImpl(kubeClients,
+        new RemovalHostActivitiesImpl(nodeShell),
+        new RemovalApiActivitiesImpl(kubeClients,
             new UpgradeApiActivitiesImpl(kubeClients, Duration.ofSeconds(2))),
-        new dev.graft.activities.etcd.RemovalEtcdActivitiesImpl(etcd));
+        new RemovalEtcdActivitiesImpl(etcd));
   }
 
   @Override

@@ -1,6 +1,7 @@
-package dev.graft.server.operations;
+package dev.graft.server.api;
 
 import dev.graft.server.inventory.InventoryError;
+import dev.graft.server.inventory.InventoryException;
 import jakarta.ws.rs.WebApplicationException;
 import jakarta.ws.rs.core.MediaType;
 import jakarta.ws.rs.core.Response;
@@ -32,13 +33,17 @@ public final class ApiProblem extends WebApplicationException {
   }
 
   /** An invalid inventory: 400 with every problem positioned (file, line, field). */
-  public static ApiProblem of(dev.graft.server.inventory.InventoryException e) {
+  public static ApiProblem of(InventoryException e) {
     return of(400, e.getMessage(), e.errors(), Map.of());
   }
 
-  /** A planning failure: 400 naming the request field, or 422 when the cluster could not be read. */
-  public static ApiProblem of(dev.graft.server.planning.PlanningException e) {
-    return e.field() != null ? field(e.field(), e.getMessage()) : of(422, e.getMessage());
+  /**
+   * A planning failure (a {@code PlanningException}'s field and message; planning sits below this
+   * class, which its file checks throw): 400 naming the request field, or 422 when there is none
+   * because the cluster could not be read.
+   */
+  public static ApiProblem planning(String field, String message) {
+    return field != null ? field(field, message) : of(422, message);
   }
 
   public static ApiProblem of(int status, String message, List<InventoryError> errors,

@@ -1,4 +1,4 @@
-package dev.graft.activities.node;
+package dev.graft.activities.ssh;
 
 import java.util.List;
 import java.util.regex.Pattern;

@@ -1,6 +1,6 @@
-package dev.graft.server.audit;
+package dev.graft.server.operations;
 
-import dev.graft.server.operations.AuditTrail;
+import dev.graft.server.audit.AuditArchive;
 import dev.graft.workflows.audit.ArchiveRequest;
 import dev.graft.workflows.audit.ArchiveResult;
 import dev.graft.workflows.audit.AuditArchiveActivities;

@@ -1,4 +1,4 @@
-package dev.graft.activities.node;
+package dev.graft.activities.ssh;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;

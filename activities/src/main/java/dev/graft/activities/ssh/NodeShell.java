@@ -1,14 +1,8 @@
-package dev.graft.activities.node;
+package dev.graft.activities.ssh;
 
 import dev.graft.activities.common.Liveness;
 import dev.graft.activities.common.Resources;
 import dev.graft.activities.common.Shell;
-import dev.graft.activities.ssh.CommandResult;
-import dev.graft.activities.ssh.RemoteCommand;
-import dev.graft.activities.ssh.RemoteShell;
-import dev.graft.activities.ssh.SshFailures;
-import dev.graft.activities.ssh.SshOperationException;
-import dev.graft.activities.ssh.SshTarget;
 import dev.graft.workflows.model.NodeSpec;
 import dev.graft.workflows.model.SshSpec;
 import dev.graft.workflows.step.StepFailureDetails;

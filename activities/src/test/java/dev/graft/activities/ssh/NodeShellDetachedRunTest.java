@@ -1,15 +1,10 @@
-package dev.graft.activities.node;
+package dev.graft.activities.ssh;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import dev.graft.activities.ssh.MinaTestServer;
-import dev.graft.activities.ssh.SshConnectionPool;
-import dev.graft.activities.ssh.SshExecutor;
-import dev.graft.activities.ssh.SshPoolSettings;
-import dev.graft.activities.ssh.SshTestKeys;
 import dev.graft.workflows.model.NodeSpec;
 import dev.graft.workflows.model.Role;
 import dev.graft.workflows.model.SshSpec;

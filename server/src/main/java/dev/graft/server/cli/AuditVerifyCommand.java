@@ -1,5 +1,6 @@
-package dev.graft.server.audit;
+package dev.graft.server.cli;
 
+import dev.graft.server.audit.AuditArchive;
 import dev.graft.server.cli.ops.CliExit;
 import io.dropwizard.core.cli.Command;
 import io.dropwizard.core.setup.Bootstrap;
