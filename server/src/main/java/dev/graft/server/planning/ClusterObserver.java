@@ -97,7 +97,11 @@ public final class ClusterObserver {
   }
 
   /** kubeadm's view of the cluster and its Nodes, read once through the kubeconfig. */
-  private record ClusterRead(KubeadmClusterInfo info, List<Node> nodes) {}
+  private record ClusterRead(KubeadmClusterInfo info, List<Node> nodes) {
+    List<ObservedNode> observed() {
+      return nodes.stream().map(KubeNodeReader::toObserved).toList();
+    }
+  }
 
   private ClusterRead read(String kubeconfigPath, String content) {
     checkKubeconfig(kubeconfigPath, content);
@@ -115,15 +119,12 @@ public final class ClusterObserver {
    */
   public Observation observe(ImportedInventory inv, String kubeconfigPath, String content) {
     ClusterRead read = read(kubeconfigPath, content);
-    KubeadmClusterInfo info = read.info();
-    List<Node> nodes = read.nodes();
-    List<ObservedNode> observedNodes = nodes.stream().map(KubeNodeReader::toObserved).toList();
-    ImportedInventory filled = fill(inv, info, kubeconfigPath, false, observedNodes);
-    Members members = members(filled, observedNodes);
-    filled = members.inventory();
-    List<PlanMessage> drift = Drift.of(filled.cluster(), nodes, info, content);
-    return new Observation(filled, new ObservedCluster(observedNodes, members.status().members()), info, drift,
-        ready(nodes), members.status().leaderId());
+    List<ObservedNode> observedNodes = read.observed();
+    Members members = members(fill(inv, read.info(), kubeconfigPath, false, observedNodes), observedNodes);
+    ImportedInventory filled = members.inventory();
+    List<PlanMessage> drift = Drift.of(filled.cluster(), read.nodes(), read.info(), content);
+    return new Observation(filled, new ObservedCluster(observedNodes, members.status().members()), read.info(),
+        drift, ready(read.nodes()), members.status().leaderId());
   }
 
   /** The etcd members and their leader, and the inventory as it says how they were reached. */
@@ -275,10 +276,8 @@ public final class ClusterObserver {
    */
   public Versions readVersions(ImportedInventory inv, String kubeconfigPath, String content) {
     ClusterRead read = read(kubeconfigPath, content);
-    KubeadmClusterInfo info = read.info();
-    List<Node> nodes = read.nodes();
-    List<ObservedNode> observedNodes = nodes.stream().map(KubeNodeReader::toObserved).toList();
-    ImportedInventory filled = fill(inv, info, kubeconfigPath, true, observedNodes);
+    List<ObservedNode> observedNodes = read.observed();
+    ImportedInventory filled = fill(inv, read.info(), kubeconfigPath, true, observedNodes);
     List<EtcdMember> members = List.of();
     List<PlanMessage> orphans = new ArrayList<>();
     try {
@@ -289,9 +288,9 @@ public final class ClusterObserver {
       orphans.add(new PlanMessage("orphans-etcd-unread", null, "etcd's members were not read for the orphan"
           + " pre-check (" + e.getMessage() + "); the upgrade's precheck/etcd reads etcd from a control-plane node"));
     }
-    orphans.addAll(new Observation(filled, new ObservedCluster(observedNodes, members), info, List.of(),
-        ready(nodes), null).orphanWarnings(List.of()));
-    return new Versions(filled, info, nodes.stream().map(KubeNodeReader::toVersion).toList(), orphans);
+    orphans.addAll(new Observation(filled, new ObservedCluster(observedNodes, members), read.info(), List.of(),
+        ready(read.nodes()), null).orphanWarnings(List.of()));
+    return new Versions(filled, read.info(), read.nodes().stream().map(KubeNodeReader::toVersion).toList(), orphans);
   }
 
   private static void checkKubeconfig(String path, String content) {
