@@ -102,14 +102,14 @@ public final class ActivityKinds {
 
   /** etcd failure types no retry can fix; the workflow decides what follows (wait, roll back, park). */
   public static final String[] ETCD_NON_RETRYABLE = {
-    "QuorumGateRefused",
-    "EtcdTlsUnreadable",
-    "EtcdLearnerNotCaughtUp",
-    "EtcdMemberMissing",
-    "EtcdMemberNotHealthyVoter",
-    "EtcdDataDirNotEmpty",
-    "EtcdBinaryMissing",
-    "ManifestMissing"
+    FailureTypes.QUORUM_GATE_REFUSED,
+    FailureTypes.ETCD_TLS_UNREADABLE,
+    FailureTypes.ETCD_LEARNER_NOT_CAUGHT_UP,
+    FailureTypes.ETCD_MEMBER_MISSING,
+    FailureTypes.ETCD_MEMBER_NOT_HEALTHY_VOTER,
+    FailureTypes.ETCD_DATA_DIR_NOT_EMPTY,
+    FailureTypes.ETCD_BINARY_MISSING,
+    FailureTypes.MANIFEST_MISSING
   };
 
   private static String[] etcdDoNotRetry() {

@@ -1,5 +1,6 @@
 package dev.graft.activities.kube;
 
+import dev.graft.workflows.FailureTypes;
 import io.fabric8.kubernetes.client.Config;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.KubernetesClientBuilder;
@@ -32,7 +33,7 @@ public final class KubeClients implements AutoCloseable {
     if (path == null || path.isBlank()) {
       throw ApplicationFailure.newNonRetryableFailure(
           "the cluster has no kubeconfig reference; set kubeconfig in the inventory or pass --kubeconfig",
-          "KubeconfigUnreadable");
+          FailureTypes.KUBECONFIG_UNREADABLE);
     }
     Path file = Path.of(path);
     FileTime modified;
@@ -40,7 +41,7 @@ public final class KubeClients implements AutoCloseable {
       modified = Files.getLastModifiedTime(file);
     } catch (IOException e) {
       throw ApplicationFailure.newNonRetryableFailure(
-          "kubeconfig " + path + " cannot be read on this worker: " + e, "KubeconfigUnreadable");
+          "kubeconfig " + path + " cannot be read on this worker: " + e, FailureTypes.KUBECONFIG_UNREADABLE);
     }
     Cached cached =
         clients.compute(
@@ -63,7 +64,7 @@ public final class KubeClients implements AutoCloseable {
       yaml = Files.readString(file);
     } catch (IOException e) {
       throw ApplicationFailure.newNonRetryableFailure(
-          "kubeconfig " + file + " cannot be read on this worker: " + e, "KubeconfigUnreadable");
+          "kubeconfig " + file + " cannot be read on this worker: " + e, FailureTypes.KUBECONFIG_UNREADABLE);
     }
     return fromKubeconfig(yaml, requestTimeout);
   }
