@@ -289,8 +289,7 @@ public final class Steps {
     step.error = null;
     step.errorType = null;
     step.endedAt = Workflow.currentTimeMillis();
-    addAttempt(step, new StepAttempt(step.attempts, step.attemptStartedAt, step.endedAt, step.state.wire(),
-        null, null, null, null));
+    addAttempt(step, StepAttempt.succeeded(step.attempts, step.attemptStartedAt, step.endedAt, step.state.wire()));
     StepMetrics.attempt(step.id, step.state.wire(), null);
     StepMetrics.duration(step.id, step.state.wire(), step.startedAt, step.endedAt);
     return result;
