@@ -5,7 +5,9 @@ import io.temporal.activity.ActivityOptions;
 import io.temporal.common.RetryOptions;
 import dev.graft.workflows.step.RetryPlan;
 import java.time.Duration;
+import java.util.Arrays;
 import java.util.Set;
+import java.util.stream.Stream;
 
 /**
  * Activity options per kind of outside call, built in one place: every call has a start-to-close
@@ -113,8 +115,8 @@ public final class ActivityKinds {
   };
 
   private static String[] etcdDoNotRetry() {
-    return java.util.stream.Stream.concat(
-            java.util.Arrays.stream(NON_RETRYABLE), java.util.Arrays.stream(ETCD_NON_RETRYABLE))
+    return Stream.concat(
+            Arrays.stream(NON_RETRYABLE), Arrays.stream(ETCD_NON_RETRYABLE))
         .toArray(String[]::new);
   }
 

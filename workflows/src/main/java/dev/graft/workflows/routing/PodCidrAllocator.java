@@ -1,6 +1,7 @@
 package dev.graft.workflows.routing;
 
 import dev.graft.workflows.FailureTypes;
+import dev.graft.workflows.model.PodNetwork;
 import dev.graft.workflows.plan.Cidr;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -128,7 +129,7 @@ public final class PodCidrAllocator {
   }
 
   public static int effectiveMask(int nodeMask) {
-    return nodeMask <= 0 ? dev.graft.workflows.model.PodNetwork.DEFAULT_NODE_MASK : nodeMask;
+    return nodeMask <= 0 ? PodNetwork.DEFAULT_NODE_MASK : nodeMask;
   }
 
   private static long capacity(Cidr network, int mask) {

@@ -20,6 +20,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.function.Supplier;
 import org.slf4j.Logger;
+import org.slf4j.MDC;
 
 /**
  * The step engine every Graft workflow uses (workflow-side, deterministic).
@@ -245,8 +246,8 @@ public final class Steps {
    * operation, cluster and node the worker's interceptor sets, a log system follows one step.
    */
   private static void logStep(Step step, int attempt, Runnable log) {
-    try (org.slf4j.MDC.MDCCloseable s = org.slf4j.MDC.putCloseable("step", step.id);
-        org.slf4j.MDC.MDCCloseable a = org.slf4j.MDC.putCloseable("attempt", String.valueOf(attempt))) {
+    try (MDC.MDCCloseable s = MDC.putCloseable("step", step.id);
+        MDC.MDCCloseable a = MDC.putCloseable("attempt", String.valueOf(attempt))) {
       log.run();
     }
   }
