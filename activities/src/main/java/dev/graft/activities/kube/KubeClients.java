@@ -40,8 +40,7 @@ public final class KubeClients implements AutoCloseable {
     try {
       modified = Files.getLastModifiedTime(file);
     } catch (IOException e) {
-      throw ApplicationFailure.newNonRetryableFailure(
-          "kubeconfig " + path + " cannot be read on this worker: " + e, FailureTypes.KUBECONFIG_UNREADABLE);
+      throw unreadable(path, e);
     }
     Cached cached =
         clients.compute(
@@ -58,13 +57,17 @@ public final class KubeClients implements AutoCloseable {
     return cached.client();
   }
 
+  private static ApplicationFailure unreadable(String path, IOException e) {
+    return ApplicationFailure.newNonRetryableFailure(
+        "kubeconfig " + path + " cannot be read on this worker: " + e, FailureTypes.KUBECONFIG_UNREADABLE);
+  }
+
   private KubernetesClient build(Path file) {
     String yaml;
     try {
       yaml = Files.readString(file);
     } catch (IOException e) {
-      throw ApplicationFailure.newNonRetryableFailure(
-          "kubeconfig " + file + " cannot be read on this worker: " + e, FailureTypes.KUBECONFIG_UNREADABLE);
+      throw unreadable(file.toString(), e);
     }
     return fromKubeconfig(yaml, requestTimeout);
   }

@@ -199,19 +199,24 @@ public final class UpgradeApiActivitiesImpl implements UpgradeApiActivities {
     KubernetesClient kube = clients.forKubeconfig(request.kubeconfig());
     String name = request.node().name();
     try {
-      Node n = kube.nodes().withName(name).get();
-      if (n == null) {
-        throw NodeShell.failure("Node " + name + " does not exist in the cluster",
-            FailureTypes.NODE_NOT_FOUND, true, "",
-            "the node left the cluster: join it again (graft expand) or remove it from the inventory");
-      }
+      Node n = existing(kube, name);
       return new NodeState(name, kubeletVersion(n), "Ready".equals(NodeObjects.readiness(n)), cordoned(n), attempt());
     } catch (KubernetesClientException e) {
       throw KubeFailures.toApplicationFailure("read Node " + name, e);
     }
   }
 
-  private static String kubeletVersion(Node n) {
+  /** The Node {@code name}; a non-retryable NodeNotFound when the node has left the cluster. */
+  private static Node existing(KubernetesClient kube, String name) {
+    Node n = kube.nodes().withName(name).get();
+    if (n == null) {
+      throw NodeShell.failure("Node " + name + " does not exist in the cluster", FailureTypes.NODE_NOT_FOUND, true, "",
+          "the node left the cluster: join it again (graft expand) or remove it from the inventory");
+    }
+    return n;
+  }
+
+    private static String kubeletVersion(Node n) {
     return n.getStatus() == null || n.getStatus().getNodeInfo() == null ? null
         : n.getStatus().getNodeInfo().getKubeletVersion();
   }
@@ -236,12 +241,7 @@ public final class UpgradeApiActivitiesImpl implements UpgradeApiActivities {
     ActivityExecutionContext ctx = Activity.getExecutionContext();
     AtomicReference<String> status = new AtomicReference<>(name + " drain: cordoning");
     try (Liveness alive = Liveness.start(ctx, status::get)) {
-      Node n = kube.nodes().withName(name).get();
-      if (n == null) {
-        throw NodeShell.failure("Node " + name + " does not exist in the cluster",
-            FailureTypes.NODE_NOT_FOUND, true, "",
-            "the node left the cluster: join it again (graft expand) or remove it from the inventory");
-      }
+      Node n = existing(kube, name);
       boolean wasCordoned = cordoned(n);
       if (!wasCordoned) {
         setUnschedulable(kube, name, true);

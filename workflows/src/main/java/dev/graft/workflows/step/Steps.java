@@ -374,15 +374,7 @@ public final class Steps {
    * already a voter), so the user sees already-satisfied rather than a step left pending.
    */
   public void satisfied(String id, String name, String node, String summary) {
-    Step step = steps.computeIfAbsent(id, k -> new Step(id, name, node, StepKind.STEP, false));
-    if (step.state.isDone()) {
-      return;
-    }
-    long now = Workflow.currentTimeMillis();
-    step.state = StepState.ALREADY_SATISFIED;
-    step.summary = summary;
-    step.startedAt = step.startedAt == null ? now : step.startedAt;
-    step.endedAt = now;
+    endWithoutRunning(id, name, node, StepState.ALREADY_SATISFIED, summary);
   }
 
   /**
@@ -390,12 +382,17 @@ public final class Steps {
    * --unreachable} runs no {@code kubeadm reset}): the user sees {@code skipped} and the reason.
    */
   public void notRun(String id, String name, String node, String summary) {
+    endWithoutRunning(id, name, node, StepState.SKIPPED, summary);
+  }
+
+  /** Ends a step that never ran in {@code state}, with {@code summary}; a step already done stays as it is. */
+  private void endWithoutRunning(String id, String name, String node, StepState state, String summary) {
     Step step = steps.computeIfAbsent(id, k -> new Step(id, name, node, StepKind.STEP, false));
     if (step.state.isDone()) {
       return;
     }
     long now = Workflow.currentTimeMillis();
-    step.state = StepState.SKIPPED;
+    step.state = state;
     step.summary = summary;
     step.startedAt = step.startedAt == null ? now : step.startedAt;
     step.endedAt = now;
