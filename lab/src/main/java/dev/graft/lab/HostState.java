@@ -19,4 +19,10 @@ public record HostState(
     String veth,
     String netns,
     PidRef holder,
-    PidRef sshd) {}
+    PidRef sshd) {
+  /** An in-process host: no namespaces, link or processes of its own. */
+  public static HostState inprocess(String name, int index, String address, int sshPort, List<String> roles,
+      String hostKey, String root) {
+    return new HostState(name, index, address, sshPort, roles, hostKey, root, null, null, null, null);
+  }
+}

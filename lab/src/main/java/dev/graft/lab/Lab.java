@@ -100,12 +100,8 @@ public final class Lab implements AutoCloseable, LabBootstrap.Target {
       KeyPair client = SshKeys.generate();
       String clientPub = SshKeys.write(client, key, "graft-lab-" + id);
       String clientLine = clientPub.substring(0, clientPub.lastIndexOf(' '));
-      LabState s = new LabState(
-          STATE_VERSION, id, kind, dir.toString(), Instant.now().toString(), null, null, null,
-          PidRef.of(ProcessHandle.current().pid()), spec.clusterName(), null,
-          key.toString(), key + ".pub", dir.resolve("known_hosts").toString(),
-          dir.resolve("inventory.yaml").toString(), dir.resolve("inventory.ini").toString(),
-          dir.resolve("kubeconfig").resolve("admin.conf").toString(), List.of(), List.of(), null);
+      LabState s = LabState.created(STATE_VERSION, id, kind, dir, Instant.now().toString(),
+          PidRef.of(ProcessHandle.current().pid()), spec.clusterName(), key);
       s.write();
       lab = new Lab(dir, s);
       if (kind == LabKind.NETNS) {
@@ -144,11 +140,8 @@ public final class Lab implements AutoCloseable, LabBootstrap.Target {
 
   private void startNetns(LabSpec spec, String id, String clientLine) throws IOException {
     AddressPlan plan = NetnsProvisioner.claimSlot(spec.slot());
-    update(s -> new LabState(s.version(), s.id(), s.kind(), s.stateDir(), s.createdAt(),
-        plan.bridge(), plan.subnet(), plan.gateway(), s.owner(), s.clusterName(),
-        "https://" + plan.gateway() + ":6443", s.clientKey(), s.clientPublicKey(), s.knownHosts(),
-        s.inventoryYaml(), s.inventoryIni(), s.kubeconfig(), s.etcdEndpoints(), s.hosts(),
-        s.bootstrap()));
+    update(s -> s.withNetwork(plan.bridge(), plan.subnet(), plan.gateway(),
+        "https://" + plan.gateway() + ":6443"));
     NetnsProvisioner.configureBridge(plan);
     List<HostPlan> plans = plans(spec, plan::host);
     Map<String, HostState> spawned = new ConcurrentHashMap<>();
@@ -160,7 +153,7 @@ public final class Lab implements AutoCloseable, LabBootstrap.Target {
       // Whatever was spawned is on record before anything else can fail.
       List<HostState> partial = plans.stream().map(p -> spawned.get(p.name()))
           .filter(Objects::nonNull).toList();
-      update(s -> withHosts(s, partial));
+      update(s -> s.withHosts(partial));
     }
     List<HostState> recorded = new ArrayList<>();
     for (NetnsHost h : started) {
@@ -170,7 +163,7 @@ public final class Lab implements AutoCloseable, LabBootstrap.Target {
           .map(t -> PidRef.of(Long.parseLong(t))).orElse(null);
       recorded.add(hostState(h, sshd));
     }
-    update(s -> withHosts(s, recorded));
+    update(s -> s.withHosts(recorded));
   }
 
   private HostState hostState(NetnsHost h, PidRef sshd) {
@@ -179,20 +172,17 @@ public final class Lab implements AutoCloseable, LabBootstrap.Target {
   }
 
   private void startInprocess(LabSpec spec, String id, KeyPair client) throws IOException {
-    update(s -> new LabState(s.version(), s.id(), s.kind(), s.stateDir(), s.createdAt(), null,
-        null, null, s.owner(), s.clusterName(), "https://127.0.0.1:6443", s.clientKey(),
-        s.clientPublicKey(), s.knownHosts(), s.inventoryYaml(), s.inventoryIni(), s.kubeconfig(),
-        s.etcdEndpoints(), s.hosts(), s.bootstrap()));
+    update(s -> s.withLoopbackApi("https://127.0.0.1:6443"));
     List<HostPlan> plans = plans(spec, i -> "127.0.0.1");
     List<InprocessHost> started = new InprocessProvisioner(id, stateDir, client.getPublic(),
         spec.customizers()).start(plans, servers);
     List<HostState> recorded = new ArrayList<>();
     for (InprocessHost h : started) {
       hosts.put(h.name(), h);
-      recorded.add(new HostState(h.name(), h.index(), h.address(), h.sshPort(), h.roles(),
-          h.hostKey(), h.rootPrefix(), null, null, null, null));
+      recorded.add(HostState.inprocess(h.name(), h.index(), h.address(), h.sshPort(), h.roles(),
+          h.hostKey(), h.rootPrefix()));
     }
-    update(s -> withHosts(s, recorded));
+    update(s -> s.withHosts(recorded));
   }
 
   private static List<HostPlan> plans(LabSpec spec, IntFunction<String> addr) {
@@ -203,12 +193,6 @@ public final class Lab implements AutoCloseable, LabBootstrap.Target {
     return plans;
   }
 
-  private static LabState withHosts(LabState s, List<HostState> hosts) {
-    return new LabState(s.version(), s.id(), s.kind(), s.stateDir(), s.createdAt(), s.bridge(),
-        s.subnet(), s.gateway(), s.owner(), s.clusterName(), s.apiEndpoint(), s.clientKey(),
-        s.clientPublicKey(), s.knownHosts(), s.inventoryYaml(), s.inventoryIni(), s.kubeconfig(),
-        s.etcdEndpoints(), List.copyOf(hosts), s.bootstrap());
-  }
 
   private static void prepareDir(Path dir, String id) {
     try {

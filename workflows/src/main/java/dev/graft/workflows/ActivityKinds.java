@@ -5,7 +5,9 @@ import io.temporal.activity.ActivityOptions;
 import io.temporal.common.RetryOptions;
 import dev.graft.workflows.step.RetryPlan;
 import java.time.Duration;
+import java.util.Arrays;
 import java.util.Set;
+import java.util.stream.Stream;
 
 /**
  * Activity options per kind of outside call, built in one place: every call has a start-to-close
@@ -102,19 +104,19 @@ public final class ActivityKinds {
 
   /** etcd failure types no retry can fix; the workflow decides what follows (wait, roll back, park). */
   public static final String[] ETCD_NON_RETRYABLE = {
-    "QuorumGateRefused",
-    "EtcdTlsUnreadable",
-    "EtcdLearnerNotCaughtUp",
-    "EtcdMemberMissing",
-    "EtcdMemberNotHealthyVoter",
-    "EtcdDataDirNotEmpty",
-    "EtcdBinaryMissing",
-    "ManifestMissing"
+    FailureTypes.QUORUM_GATE_REFUSED,
+    FailureTypes.ETCD_TLS_UNREADABLE,
+    FailureTypes.ETCD_LEARNER_NOT_CAUGHT_UP,
+    FailureTypes.ETCD_MEMBER_MISSING,
+    FailureTypes.ETCD_MEMBER_NOT_HEALTHY_VOTER,
+    FailureTypes.ETCD_DATA_DIR_NOT_EMPTY,
+    FailureTypes.ETCD_BINARY_MISSING,
+    FailureTypes.MANIFEST_MISSING
   };
 
   private static String[] etcdDoNotRetry() {
-    return java.util.stream.Stream.concat(
-            java.util.Arrays.stream(NON_RETRYABLE), java.util.Arrays.stream(ETCD_NON_RETRYABLE))
+    return Stream.concat(
+            Arrays.stream(NON_RETRYABLE), Arrays.stream(ETCD_NON_RETRYABLE))
         .toArray(String[]::new);
   }
 

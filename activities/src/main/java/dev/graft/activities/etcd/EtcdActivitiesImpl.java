@@ -4,6 +4,7 @@ import static dev.graft.activities.common.ActivityAttempts.attempt;
 import static dev.graft.activities.etcd.EtcdFailures.call;
 import static dev.graft.activities.etcd.EtcdFailures.failure;
 
+import dev.graft.workflows.FailureTypes;
 import dev.graft.workflows.etcd.CatchUpRequest;
 import dev.graft.workflows.etcd.ClusterRequest;
 import dev.graft.workflows.etcd.EndpointHealth;
@@ -117,7 +118,7 @@ public final class EtcdActivitiesImpl implements EtcdActivities {
     }
     if (viaNodes == null) {
       throw failure("this worker cannot reach etcd through a node (no SSH wired into its etcd activities)",
-          "InvalidInput", true, "");
+          FailureTypes.INVALID_INPUT, true, "");
     }
     return viaNodes;
   }
@@ -342,7 +343,7 @@ public final class EtcdActivitiesImpl implements EtcdActivities {
       gateRefused.increment();
       LOG.warn("quorum gate refused cluster={} member={}: {}", request.cluster(), request.node(), verdict.message());
       throw failure("etcd quorum gate refused adding " + request.node() + ": " + verdict.message(),
-          "QuorumGateRefused", true, table);
+          FailureTypes.QUORUM_GATE_REFUSED, true, table);
     }
     gatePassed.increment();
     List<String> initial = status.members().stream().filter(EtcdMemberStatus::started)
@@ -426,7 +427,7 @@ public final class EtcdActivitiesImpl implements EtcdActivities {
         Member m = byPeer(members, request.peerUrl());
         if (m == null) {
           throw failure(request.name() + " (" + request.peerUrl() + ") is not a member: nothing to wait for",
-              "EtcdMemberMissing", true, "");
+              FailureTypes.ETCD_MEMBER_MISSING, true, "");
         }
         if (!m.isLearner()) {
           return StepOutcome.alreadyDone(request.name() + " is already a voter", "", attempt());
@@ -449,10 +450,10 @@ public final class EtcdActivitiesImpl implements EtcdActivities {
           }
         }
       } catch (ApplicationFailure f) {
-        if (!"EtcdUnavailable".equals(f.getType()) && !"EtcdError".equals(f.getType())) {
+        if (!FailureTypes.ETCD_UNAVAILABLE.equals(f.getType()) && !FailureTypes.ETCD_ERROR.equals(f.getType())) {
           throw f;
         }
-        if ("EtcdUnavailable".equals(f.getType())) {
+        if (FailureTypes.ETCD_UNAVAILABLE.equals(f.getType())) {
           // The next poll goes through new channels, not through one waiting out its backoff.
           clients.reconnect(request.etcd().endpoints(), EtcdClients.tls(request.etcd()), c);
         }
@@ -472,7 +473,7 @@ public final class EtcdActivitiesImpl implements EtcdActivities {
     Member m = byPeer(call(c.getClusterClient().listMember(), "member list", timeoutMillis).getMembers(), request.peerUrl());
     if (m == null) {
       throw failure(request.name() + " (" + request.peerUrl() + ") is not a member: cannot promote",
-          "EtcdMemberMissing", true, "");
+          FailureTypes.ETCD_MEMBER_MISSING, true, "");
     }
     if (!m.isLearner()) {
       return StepOutcome.alreadyDone(request.name() + " (" + hex(m.getId()) + ") is already a voter", "", attempt());
@@ -512,7 +513,7 @@ public final class EtcdActivitiesImpl implements EtcdActivities {
       call(clients.forSpec(spec).getClusterClient().removeMember(Long.parseUnsignedLong(id, 16)),
           "remove " + label, timeoutMillis);
     } catch (ApplicationFailure f) {
-      if (!"EtcdMemberMissing".equals(f.getType())) {
+      if (!FailureTypes.ETCD_MEMBER_MISSING.equals(f.getType())) {
         throw f;
       }
     }
@@ -556,7 +557,8 @@ public final class EtcdActivitiesImpl implements EtcdActivities {
       }
     }
     if (!problems.isEmpty()) {
-      throw failure("etcd is not healthy: " + String.join(", ", problems), "EtcdUnhealthy", false, status.table());
+      throw failure("etcd is not healthy: " + String.join(", ", problems),
+          FailureTypes.ETCD_UNHEALTHY, false, status.table());
     }
     List<String> urls = status.members().stream().map(EtcdMemberStatus::clientUrl).sorted().toList();
     List<String> names = status.members().stream().map(EtcdMemberStatus::name).toList();
@@ -570,13 +572,14 @@ public final class EtcdActivitiesImpl implements EtcdActivities {
     EtcdMemberStatus m = status.byPeerUrl(request.peerUrl()).orElse(null);
     if (m == null) {
       throw failure("etcd has no member with peer URL " + request.peerUrl() + " (" + request.name() + ")",
-          "EtcdMemberNotHealthyVoter", true, status.table());
+          FailureTypes.ETCD_MEMBER_NOT_HEALTHY_VOTER, true, status.table());
     }
     if (m.learner()) {
-      throw failure(m.label() + " is still a learner", "EtcdMemberNotYetVoter", false, status.table());
+      throw failure(m.label() + " is still a learner", FailureTypes.ETCD_MEMBER_NOT_YET_VOTER, false, status.table());
     }
     if (!m.healthy()) {
-      throw failure(m.label() + " is unhealthy: " + String.join("; ", m.problems()), "EtcdMemberUnhealthy", false,
+      throw failure(m.label() + " is unhealthy: " + String.join("; ", m.problems()),
+          FailureTypes.ETCD_MEMBER_UNHEALTHY, false,
           status.table());
     }
     return StepOutcome.did(m.label() + " is a healthy voter", status.table(), attempt());
@@ -605,7 +608,8 @@ public final class EtcdActivitiesImpl implements EtcdActivities {
 
   private static void validUrl(String url) {
     if (url == null || !MEMBER_URL.matcher(url).matches()) {
-      throw failure("'" + url + "' is not a member URL (https://<IPv4 or DNS name>:<port>; http for clusters without TLS)", "InvalidInput", true, "");
+      throw failure("'" + url + "' is not a member URL (https://<IPv4 or DNS name>:<port>; http for clusters without TLS)",
+          FailureTypes.INVALID_INPUT, true, "");
     }
   }
 }

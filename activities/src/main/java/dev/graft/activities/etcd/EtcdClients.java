@@ -1,5 +1,6 @@
 package dev.graft.activities.etcd;
 
+import dev.graft.workflows.FailureTypes;
 import dev.graft.workflows.model.EtcdSpec;
 import io.etcd.jetcd.Client;
 import io.temporal.failure.ApplicationFailure;
@@ -69,7 +70,7 @@ public final class EtcdClients implements AutoCloseable {
   public Client forSpec(EtcdSpec spec) {
     if (spec.endpoints().isEmpty()) {
       throw ApplicationFailure.newNonRetryableFailure(
-          "no etcd endpoint given: set etcd.endpoints in the inventory", "InvalidInput");
+          "no etcd endpoint given: set etcd.endpoints in the inventory", FailureTypes.INVALID_INPUT);
     }
     return forEndpoints(spec.endpoints(), tls(spec));
   }
@@ -84,7 +85,7 @@ public final class EtcdClients implements AutoCloseable {
     for (String f : new String[] {tls.caCert(), tls.clientCert(), tls.clientKey()}) {
       if (f != null && !Files.isReadable(Path.of(f))) {
         throw ApplicationFailure.newNonRetryableFailure(
-            "etcd TLS file " + f + " cannot be read on this worker", "EtcdTlsUnreadable");
+            "etcd TLS file " + f + " cannot be read on this worker", FailureTypes.ETCD_TLS_UNREADABLE);
       }
     }
     try {
@@ -92,7 +93,7 @@ public final class EtcdClients implements AutoCloseable {
     } catch (SSLException | RuntimeException e) {
       throw ApplicationFailure.newNonRetryableFailure(
           "etcd TLS files (" + tls.caCert() + ", " + tls.clientCert() + ") are not usable: " + e.getMessage(),
-          "EtcdTlsUnreadable");
+          FailureTypes.ETCD_TLS_UNREADABLE);
     }
     clients.put(key, c);
     return c;

@@ -2,6 +2,7 @@ package dev.graft.activities.etcd;
 
 import static dev.graft.activities.common.ActivityAttempts.attempt;
 
+import dev.graft.workflows.FailureTypes;
 import dev.graft.workflows.step.StepFailureDetails;
 import io.temporal.activity.Activity;
 import io.temporal.failure.ApplicationFailure;
@@ -31,13 +32,13 @@ final class EtcdFailures {
     Activity.getExecutionContext().heartbeat(last);
     if (System.currentTimeMillis() >= stopAt) {
       throw failure("learner " + learner + " did not catch up before the budget ended; last seen: " + last,
-          "EtcdLearnerNotCaughtUp", true, last);
+          FailureTypes.ETCD_LEARNER_NOT_CAUGHT_UP, true, last);
     }
     try {
       Thread.sleep(CATCH_UP_POLL_MILLIS);
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
-      throw failure("interrupted while waiting", "EtcdUnavailable", false, "");
+      throw failure("interrupted while waiting", FailureTypes.ETCD_UNAVAILABLE, false, "");
     }
   }
 
@@ -46,12 +47,13 @@ final class EtcdFailures {
       return future.get(timeoutMillis, TimeUnit.MILLISECONDS);
     } catch (TimeoutException e) {
       future.cancel(true);
-      throw failure("etcd " + what + ": no answer within " + timeoutMillis + " ms", "EtcdUnavailable", false, "");
+      throw failure("etcd " + what + ": no answer within " + timeoutMillis + " ms",
+          FailureTypes.ETCD_UNAVAILABLE, false, "");
     } catch (ExecutionException e) {
       throw map(what, e.getCause() == null ? e : e.getCause());
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
-      throw failure("etcd " + what + ": interrupted", "EtcdUnavailable", false, "");
+      throw failure("etcd " + what + ": interrupted", FailureTypes.ETCD_UNAVAILABLE, false, "");
     }
   }
 
@@ -79,19 +81,19 @@ final class EtcdFailures {
   static String type(String message) {
     String lower = message.toLowerCase(Locale.ROOT);
     if (lower.contains("in sync with leader")) {
-      return "EtcdLearnerNotInSync";
+      return FailureTypes.ETCD_LEARNER_NOT_IN_SYNC;
     } else if (lower.contains("unhealthy cluster") || lower.contains("too many learner")
         || lower.contains("not enough started members")) {
-      return "EtcdUnhealthyCluster";
+      return FailureTypes.ETCD_UNHEALTHY_CLUSTER;
     } else if (lower.contains("member not found")) {
-      return "EtcdMemberMissing";
+      return FailureTypes.ETCD_MEMBER_MISSING;
     } else if (lower.contains("unavailable") || lower.contains("deadline") || lower.contains("connection")
         || lower.contains("io exception") || lower.contains("refused") || lower.contains("channel closed")
         || lower.contains("closed channel")
         || lower.contains("timed out") || lower.contains("no leader") || lower.contains("leader changed")) {
-      return "EtcdUnavailable";
+      return FailureTypes.ETCD_UNAVAILABLE;
     } else {
-      return "EtcdError";
+      return FailureTypes.ETCD_ERROR;
     }
   }
 
@@ -104,11 +106,14 @@ final class EtcdFailures {
 
   private static String hint(String type) {
     return switch (type) {
-      case "QuorumGateRefused" -> "bring the named member back to health (or remove it), then retry the gate";
-      case "EtcdUnavailable" -> "check that the etcd endpoints are up and reachable from the worker, then retry";
-      case "EtcdUnhealthyCluster" -> "etcd refuses changes for a few seconds after another change; retry";
-      case "EtcdLearnerNotInSync" -> "the learner has not caught up yet; retry";
-      case "EtcdLearnerNotCaughtUp" -> "look at the new member's log on its host (/var/log/graft-lab/etcd.service.log in the lab, journalctl -u etcd elsewhere)";
+      case FailureTypes.QUORUM_GATE_REFUSED ->
+          "bring the named member back to health (or remove it), then retry the gate";
+      case FailureTypes.ETCD_UNAVAILABLE ->
+          "check that the etcd endpoints are up and reachable from the worker, then retry";
+      case FailureTypes.ETCD_UNHEALTHY_CLUSTER -> "etcd refuses changes for a few seconds after another change; retry";
+      case FailureTypes.ETCD_LEARNER_NOT_IN_SYNC -> "the learner has not caught up yet; retry";
+      case FailureTypes.ETCD_LEARNER_NOT_CAUGHT_UP ->
+          "look at the new member's log on its host (/var/log/graft-lab/etcd.service.log in the lab, journalctl -u etcd elsewhere)";
       default -> "";
     };
   }

@@ -7,6 +7,7 @@ import dev.graft.activities.common.Shell;
 import dev.graft.activities.common.ShellValues;
 import dev.graft.activities.ssh.CommandResult;
 import dev.graft.activities.ssh.NodeShell;
+import dev.graft.workflows.FailureTypes;
 import dev.graft.workflows.etcd.ApiServerRequest;
 import dev.graft.workflows.etcd.EtcdHostActivities;
 import dev.graft.workflows.etcd.EtcdHostRequest;
@@ -99,7 +100,7 @@ public final class EtcdHostActivitiesImpl implements EtcdHostActivities {
       String binary = ShellValues.absolutePath("etcd binary", r.etcdBinary());
       return new Member(cluster, name, address, ip, peer, client, List.copyOf(initial), binary);
     } catch (IllegalArgumentException e) { // InvalidValueException included
-      throw NodeShell.failure(e.getMessage(), "InvalidInput", true, "", "fix the request");
+      throw NodeShell.failure(e.getMessage(), FailureTypes.INVALID_INPUT, true, "", "fix the request");
     }
   }
 
@@ -147,7 +148,8 @@ public final class EtcdHostActivitiesImpl implements EtcdHostActivities {
         "if [ ! -r " + Shell.quote(caKey) + " ]; then echo 'no readable CA key at '" + Shell.quote(caKey)
             + " >&2; exit 3; fi; cat " + Shell.quote(caCert), SHORT, List.of());
     if (ca.exitCode() != null && ca.exitCode() == 3) {
-      throw NodeShell.failure("the etcd CA key " + caKey + " is missing on " + caHost.name(), "InvalidInput", true,
+      throw NodeShell.failure("the etcd CA key " + caKey + " is missing on " + caHost.name(),
+          FailureTypes.INVALID_INPUT, true,
           NodeShell.tail(ca), "point the request's CA reference at the host and path of the etcd CA key");
     }
     String caPem = certificates(ca, "CA certificate " + caCert + " on " + caHost.name()).get(0);
@@ -188,8 +190,8 @@ public final class EtcdHostActivitiesImpl implements EtcdHostActivities {
     }
     List<String> csrs = matches(CSR, c.stdoutTail());
     if (csrs.size() != 2) {
-      throw NodeShell.failure(node.name() + ": expected 2 certificate requests, got " + csrs.size(), "RemoteCommandFailed",
-          false, NodeShell.tail(c), "is openssl installed on the member's host?");
+      throw NodeShell.failure(node.name() + ": expected 2 certificate requests, got " + csrs.size(),
+          FailureTypes.REMOTE_COMMAND_FAILED, false, NodeShell.tail(c), "is openssl installed on the member's host?");
     }
     // 3. Sign on the CA host: the request goes in on stdin, the certificate comes out on stdout.
     List<String> sans = new ArrayList<>(List.of("DNS:" + m.name(), "DNS:localhost", "IP:127.0.0.1"));
@@ -249,12 +251,13 @@ public final class EtcdHostActivitiesImpl implements EtcdHostActivities {
         "mkdir -p " + DATA_DIR + " && chmod 700 " + DATA_DIR);
     CommandResult c = shell.run(node, "etcd install checks", pre, SHORT, List.of());
     if (c.exitCode() != null && c.exitCode() == 3) {
-      throw NodeShell.failure(node.name() + ": etcd binary " + m.binary() + " is missing", "EtcdBinaryMissing", true,
+      throw NodeShell.failure(node.name() + ": etcd binary " + m.binary() + " is missing",
+          FailureTypes.ETCD_BINARY_MISSING, true,
           NodeShell.tail(c), "install etcd on the host (Debian: apt-get install etcd-server), then retry");
     }
     if (c.exitCode() != null && c.exitCode() == 4) {
       throw NodeShell.failure(node.name() + ": " + DATA_DIR + " is not empty and is not this member's",
-          "EtcdDataDirNotEmpty", true, NodeShell.tail(c),
+          FailureTypes.ETCD_DATA_DIR_NOT_EMPTY, true, NodeShell.tail(c),
           "an old etcd's data is there: stop it and move " + DATA_DIR + " away on the host, then retry");
     }
     requireSuccess(node, "etcd install checks", c);
@@ -321,7 +324,7 @@ public final class EtcdHostActivitiesImpl implements EtcdHostActivities {
     NodeSpec node = r.node();
     if (!m.initialCluster().contains(m.name() + "=" + m.peerUrl())) {
       throw NodeShell.failure("the initial cluster of " + m.name() + " does not list it: " + m.initialCluster(),
-          "InvalidInput", true, "", "");
+          FailureTypes.INVALID_INPUT, true, "", "");
     }
     // Fenced by the unit Graft installed for this member: once a rollback removed it, an earlier
     // attempt of this step still on its way to the host (cut off from its worker) must not start
@@ -359,7 +362,8 @@ public final class EtcdHostActivitiesImpl implements EtcdHostActivities {
       throw fenced(node, s);
     }
     if (!s.succeeded()) {
-      throw NodeShell.failure(node.name() + ": etcd did not start (" + s.status() + ")", "RemoteCommandFailed", false,
+      throw NodeShell.failure(node.name() + ": etcd did not start (" + s.status() + ")",
+          FailureTypes.REMOTE_COMMAND_FAILED, false,
           NodeShell.tail(s), "read the etcd log on the host");
     }
     LOG.info("started etcd cluster={} member={} initial-cluster={}", m.cluster(), m.name(), m.initialCluster());
@@ -434,10 +438,10 @@ public final class EtcdHostActivitiesImpl implements EtcdHostActivities {
         urls.add(url("etcd server", u));
       }
     } catch (InvalidValueException e) {
-      throw NodeShell.failure(e.getMessage(), "InvalidInput", true, "", "");
+      throw NodeShell.failure(e.getMessage(), FailureTypes.INVALID_INPUT, true, "", "");
     }
     if (rewrite && urls.isEmpty()) {
-      throw NodeShell.failure("no etcd server to point the apiservers at", "InvalidInput", true, "", "");
+      throw NodeShell.failure("no etcd server to point the apiservers at", FailureTypes.INVALID_INPUT, true, "", "");
     }
     String servers = String.join(",", urls);
     String setOrCheck = rewrite
@@ -478,17 +482,19 @@ public final class EtcdHostActivitiesImpl implements EtcdHostActivities {
       tail.append(cp.name()).append(":\n").append(NodeShell.tail(c)).append('\n');
       Integer code = c.exitCode();
       if (code != null && (code == 3 || code == 6)) {
-        throw NodeShell.failure(cp.name() + ": " + c.stderrTail().strip(), code == 3 ? "ManifestMissing" : "InvalidInput",
-            true, tail.toString(), code == 3 ? "is this node a kubeadm control plane?" : "install curl on the node, then retry");
+        throw NodeShell.failure(cp.name() + ": " + c.stderrTail().strip(),
+            code == 3 ? FailureTypes.MANIFEST_MISSING : FailureTypes.INVALID_INPUT, true, tail.toString(),
+            code == 3 ? "is this node a kubeadm control plane?" : "install curl on the node, then retry");
       }
       if (code != null && code == 4) {
         throw NodeShell.failure(cp.name() + "'s kube-apiserver does not list every etcd member in --etcd-servers",
-            "ApiServerEtcdServersIncomplete", false, tail.toString(),
+            FailureTypes.API_SERVER_ETCD_SERVERS_INCOMPLETE, false, tail.toString(),
             "run the etcd growth's apiservers step (retry it), or add the missing members to the manifest");
       }
       if (code != null && code == 5) {
         throw NodeShell.failure(cp.name() + " cannot reach every etcd server with the apiserver's certificate",
-            "ApiServerEtcdUnreachable", false, tail.toString(), "check routes and firewalls from the node to etcd on 2379");
+            FailureTypes.API_SERVER_ETCD_UNREACHABLE, false, tail.toString(),
+            "check routes and firewalls from the node to etcd on 2379");
       }
       requireSuccess(cp, rewrite ? "update the kube-apiserver manifest" : "check the kube-apiserver manifest", c);
       if (c.stdoutTail().contains("changed: ")) {
@@ -544,12 +550,14 @@ public final class EtcdHostActivitiesImpl implements EtcdHostActivities {
   private static RuntimeException fenced(NodeSpec node, CommandResult c) {
     return NodeShell.failure(node.name() + ": " + UNIT_FILE + " is not the unit Graft installed for this member"
         + " (a rollback removed it, or it was replaced): etcd was not started and nothing was written",
-        "EtcdUnitMissing", true, NodeShell.tail(c), "run the etcd growth again: its install step writes the unit");
+        FailureTypes.ETCD_UNIT_MISSING, true, NodeShell.tail(c),
+        "run the etcd growth again: its install step writes the unit");
   }
 
   private static void requireSuccess(NodeSpec node, String what, CommandResult c) {
     if (!c.succeeded()) {
-      throw NodeShell.failure(node.name() + ": " + what + " failed (" + c.status() + ")", "RemoteCommandFailed", false,
+      throw NodeShell.failure(node.name() + ": " + what + " failed (" + c.status() + ")",
+          FailureTypes.REMOTE_COMMAND_FAILED, false,
           NodeShell.tail(c), "read the output, fix the host, then retry");
     }
   }
@@ -557,7 +565,7 @@ public final class EtcdHostActivitiesImpl implements EtcdHostActivities {
   private static List<String> certificates(CommandResult c, String what) {
     List<String> certs = matches(CERT, c.stdoutTail());
     if (!c.succeeded() || certs.isEmpty()) {
-      throw NodeShell.failure("no PEM certificate in the output of: " + what, "RemoteCommandFailed", false,
+      throw NodeShell.failure("no PEM certificate in the output of: " + what, FailureTypes.REMOTE_COMMAND_FAILED, false,
           NodeShell.tail(c), "");
     }
     return certs;
@@ -576,7 +584,7 @@ public final class EtcdHostActivitiesImpl implements EtcdHostActivities {
     try {
       return ShellValues.absolutePath(field, value);
     } catch (InvalidValueException e) {
-      throw NodeShell.failure(e.getMessage(), "InvalidInput", true, "", "");
+      throw NodeShell.failure(e.getMessage(), FailureTypes.INVALID_INPUT, true, "", "");
     }
   }
 }

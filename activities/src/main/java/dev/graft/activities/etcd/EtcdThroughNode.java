@@ -8,6 +8,7 @@ import dev.graft.activities.ssh.CommandResult;
 import dev.graft.activities.ssh.NodeShell;
 import dev.graft.activities.ssh.RemoteCommand;
 import dev.graft.activities.ssh.RemoteShell;
+import dev.graft.workflows.FailureTypes;
 import dev.graft.workflows.etcd.EtcdClusterStatus;
 import dev.graft.workflows.etcd.EtcdMemberStatus;
 import dev.graft.workflows.model.NodeSpec;
@@ -166,7 +167,7 @@ public final class EtcdThroughNode {
    */
   public void remove(NodeSpec via, String hexId) {
     if (hexId == null || !hexId.matches("[0-9a-f]{1,16}")) {
-      throw NodeShell.failure("'" + hexId + "' is not an etcd member id", "InvalidInput", true, "", "");
+      throw NodeShell.failure("'" + hexId + "' is not an etcd member id", FailureTypes.INVALID_INPUT, true, "", "");
     }
     String decimal = Long.toUnsignedString(Long.parseUnsignedLong(hexId, 16));
     String script = String.join("\n",
@@ -236,7 +237,7 @@ public final class EtcdThroughNode {
   /** A hex member id (Graft's, etcdctl's) as the decimal the gateway takes. */
   public static String decimal(String hexId) {
     if (hexId == null || !hexId.matches("[0-9a-f]{1,16}")) {
-      throw NodeShell.failure("'" + hexId + "' is not an etcd member id", "InvalidInput", true, "", "");
+      throw NodeShell.failure("'" + hexId + "' is not an etcd member id", FailureTypes.INVALID_INPUT, true, "", "");
     }
     return Long.toUnsignedString(Long.parseUnsignedLong(hexId, 16));
   }
@@ -246,7 +247,7 @@ public final class EtcdThroughNode {
       Integer code = r.exitCode();
       boolean permanent = code != null && (code == 3 || code == 6);
       throw NodeShell.failure(via.name() + ": " + what + " failed (" + r.status() + ")",
-          permanent ? "InvalidInput" : "EtcdUnavailable", permanent, NodeShell.tail(r),
+          permanent ? FailureTypes.INVALID_INPUT : FailureTypes.ETCD_UNAVAILABLE, permanent, NodeShell.tail(r),
           permanent ? "the certificate source must be a kubeadm control-plane node with curl"
               : "check that etcd is healthy and reachable from " + via.name() + ", then retry");
     }
@@ -257,7 +258,7 @@ public final class EtcdThroughNode {
       return JSON.readTree(text == null ? "" : text.strip());
     } catch (IOException e) {
       throw NodeShell.failure(via.name() + ": etcd answered something that is not JSON: " + e.getMessage(),
-          "EtcdUnavailable", false, text, "");
+          FailureTypes.ETCD_UNAVAILABLE, false, text, "");
     }
   }
 
@@ -265,7 +266,8 @@ public final class EtcdThroughNode {
     try {
       return EtcdHostActivitiesImpl.url("etcd client URL", u);
     } catch (InvalidValueException e) {
-      throw NodeShell.failure(via.name() + ": etcd lists a member with " + e.getMessage(), "EtcdUnavailable", true,
+      throw NodeShell.failure(via.name() + ": etcd lists a member with " + e.getMessage(),
+          FailureTypes.ETCD_UNAVAILABLE, true,
           "", "");
     }
   }

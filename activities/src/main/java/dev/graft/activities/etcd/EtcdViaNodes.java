@@ -4,6 +4,7 @@ import static dev.graft.activities.common.ActivityAttempts.attempt;
 import static dev.graft.activities.etcd.EtcdFailures.failure;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import dev.graft.workflows.FailureTypes;
 import dev.graft.workflows.etcd.CatchUpRequest;
 import dev.graft.workflows.etcd.EtcdClusterStatus;
 import dev.graft.workflows.etcd.EtcdMemberStatus;
@@ -48,7 +49,7 @@ final class EtcdViaNodes {
       try {
         return call.apply(via);
       } catch (ApplicationFailure f) {
-        if (f.isNonRetryable() && !f.getType().startsWith("Ssh")) {
+        if (f.isNonRetryable() && !FailureTypes.isSsh(f.getType())) {
           throw f;
         }
         LOG.info("etcd not reachable through node={}: {}; trying the next", via.name(), f.getOriginalMessage());
@@ -56,7 +57,7 @@ final class EtcdViaNodes {
       }
     }
     if (last == null) {
-      throw failure("no control-plane node to reach etcd through", "InvalidInput", true, "");
+      throw failure("no control-plane node to reach etcd through", FailureTypes.INVALID_INPUT, true, "");
     }
     throw last;
   }
@@ -88,7 +89,8 @@ final class EtcdViaNodes {
       try {
         EtcdClusterStatus s = observe(request.etcd());
         EtcdMemberStatus m = s.byPeerUrl(request.peerUrl()).orElseThrow(() -> failure(request.name() + " ("
-            + request.peerUrl() + ") is not a member: nothing to wait for", "EtcdMemberMissing", true, ""));
+            + request.peerUrl() + ") is not a member: nothing to wait for",
+            FailureTypes.ETCD_MEMBER_MISSING, true, ""));
         if (!m.learner()) {
           return StepOutcome.alreadyDone(request.name() + " is already a voter", "", attempt());
         }
@@ -116,7 +118,8 @@ final class EtcdViaNodes {
 
   StepOutcome promote(MemberRequest request) {
     EtcdMemberStatus m = observe(request.etcd()).byPeerUrl(request.peerUrl()).orElseThrow(() ->
-        failure(request.name() + " (" + request.peerUrl() + ") is not a member: cannot promote", "EtcdMemberMissing",
+        failure(request.name() + " (" + request.peerUrl() + ") is not a member: cannot promote",
+            FailureTypes.ETCD_MEMBER_MISSING,
             true, ""));
     if (!m.learner()) {
       return StepOutcome.alreadyDone(request.name() + " (" + m.id() + ") is already a voter", "", attempt());
@@ -170,11 +173,12 @@ final class EtcdViaNodes {
       return;
     }
     String lower = error.toLowerCase(Locale.ROOT);
-    String type = lower.contains("in sync with leader") ? "EtcdLearnerNotInSync"
-        : lower.contains("unhealthy cluster") || lower.contains("too many learner") ? "EtcdUnhealthyCluster"
-        : lower.contains("member not found") ? "EtcdMemberMissing"
-        : "EtcdError";
-    throw failure("etcd " + what + ": " + error, type, "EtcdMemberMissing".equals(type), "");
+    String type = lower.contains("in sync with leader") ? FailureTypes.ETCD_LEARNER_NOT_IN_SYNC
+        : lower.contains("unhealthy cluster") || lower.contains("too many learner")
+            ? FailureTypes.ETCD_UNHEALTHY_CLUSTER
+        : lower.contains("member not found") ? FailureTypes.ETCD_MEMBER_MISSING
+        : FailureTypes.ETCD_ERROR;
+    throw failure("etcd " + what + ": " + error, type, FailureTypes.ETCD_MEMBER_MISSING.equals(type), "");
   }
 
   private static List<String> initialCluster(List<EtcdMemberStatus> members, MemberRequest self) {

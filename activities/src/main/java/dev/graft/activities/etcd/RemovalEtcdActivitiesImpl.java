@@ -4,6 +4,7 @@ import static dev.graft.activities.common.ActivityAttempts.attempt;
 import static dev.graft.activities.etcd.EtcdFailures.failure;
 
 import dev.graft.activities.common.Liveness;
+import dev.graft.workflows.FailureTypes;
 import dev.graft.workflows.etcd.ClusterRequest;
 import dev.graft.workflows.etcd.EtcdClusterStatus;
 import dev.graft.workflows.etcd.EtcdMemberStatus;
@@ -49,7 +50,7 @@ public final class RemovalEtcdActivitiesImpl implements RemovalEtcdActivities {
 
   private static String id(MemberIdRequest r) {
     if (r.memberId() == null || !HEX_ID.matcher(r.memberId()).matches()) {
-      throw failure("'" + r.memberId() + "' is not an etcd member id (hex)", "InvalidInput", true, "");
+      throw failure("'" + r.memberId() + "' is not an etcd member id (hex)", FailureTypes.INVALID_INPUT, true, "");
     }
     return r.memberId();
   }
@@ -75,13 +76,14 @@ public final class RemovalEtcdActivitiesImpl implements RemovalEtcdActivities {
     EtcdMemberStatus to = s.voters().stream()
         .filter(v -> !v.id().equals(id) && v.healthy() && !request.avoid().contains(v.id()))
         .findFirst().orElseThrow(() -> failure("no healthy voter that stays can take over etcd's leadership from "
-            + request.name(), "EtcdUnhealthyCluster", false, s.table()));
+            + request.name(), FailureTypes.ETCD_UNHEALTHY_CLUSTER, false, s.table()));
     etcd.moveLeader(new MoveLeaderRequest(request.cluster(), request.etcd(), to.peerUrl()));
     EtcdClusterStatus after = etcd.observe(request.etcd());
     LOG.info("etcd leadership moved cluster={} from={} ({}) to={} ({}) now={}", request.cluster(), request.name(), id,
         to.name(), to.id(), after.leaderId());
     if (id.equals(after.leaderId())) {
-      throw failure(request.name() + " (" + id + ") still leads after the move", "EtcdUnhealthyCluster", false,
+      throw failure(request.name() + " (" + id + ") still leads after the move",
+          FailureTypes.ETCD_UNHEALTHY_CLUSTER, false,
           after.table());
     }
     return StepOutcome.did("leader " + before + " (" + request.name() + ") -> " + after.leaderId()
@@ -106,7 +108,7 @@ public final class RemovalEtcdActivitiesImpl implements RemovalEtcdActivities {
     }
     if (request.peerUrl() != null && !m.peerUrls().contains(request.peerUrl())) {
       throw failure("member " + id + " carries " + m.peerUrls() + ", not " + request.peerUrl()
-          + " as planned: refusing to remove it", "EtcdMemberIdMismatch", true, s.table());
+          + " as planned: refusing to remove it", FailureTypes.ETCD_MEMBER_ID_MISMATCH, true, s.table());
     }
     List<RemovalQuorum.Voter> voters = s.members().stream()
         .map(x -> new RemovalQuorum.Voter(x.id(), x.name().isEmpty() ? x.id() : x.name(), x.healthy(), x.learner()))
@@ -114,7 +116,7 @@ public final class RemovalEtcdActivitiesImpl implements RemovalEtcdActivities {
     RemovalQuorum.Projection p = RemovalQuorum.one(voters,
         voters.stream().filter(v -> v.id().equals(id)).findFirst().orElseThrow(), request.acceptNoFaultTolerance());
     if (!p.allowed()) {
-      throw failure(p.message(), "RemovalLosesQuorum", true, s.table());
+      throw failure(p.message(), FailureTypes.REMOVAL_LOSES_QUORUM, true, s.table());
     }
     String moved = "";
     if (id.equals(s.leaderId())) {

@@ -1,5 +1,6 @@
 package dev.graft.activities.kube;
 
+import dev.graft.workflows.FailureTypes;
 import io.fabric8.kubernetes.client.Config;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.KubernetesClientBuilder;
@@ -32,15 +33,14 @@ public final class KubeClients implements AutoCloseable {
     if (path == null || path.isBlank()) {
       throw ApplicationFailure.newNonRetryableFailure(
           "the cluster has no kubeconfig reference; set kubeconfig in the inventory or pass --kubeconfig",
-          "KubeconfigUnreadable");
+          FailureTypes.KUBECONFIG_UNREADABLE);
     }
     Path file = Path.of(path);
     FileTime modified;
     try {
       modified = Files.getLastModifiedTime(file);
     } catch (IOException e) {
-      throw ApplicationFailure.newNonRetryableFailure(
-          "kubeconfig " + path + " cannot be read on this worker: " + e, "KubeconfigUnreadable");
+      throw unreadable(path, e);
     }
     Cached cached =
         clients.compute(
@@ -57,13 +57,17 @@ public final class KubeClients implements AutoCloseable {
     return cached.client();
   }
 
+  private static ApplicationFailure unreadable(String path, IOException e) {
+    return ApplicationFailure.newNonRetryableFailure(
+        "kubeconfig " + path + " cannot be read on this worker: " + e, FailureTypes.KUBECONFIG_UNREADABLE);
+  }
+
   private KubernetesClient build(Path file) {
     String yaml;
     try {
       yaml = Files.readString(file);
     } catch (IOException e) {
-      throw ApplicationFailure.newNonRetryableFailure(
-          "kubeconfig " + file + " cannot be read on this worker: " + e, "KubeconfigUnreadable");
+      throw unreadable(file.toString(), e);
     }
     return fromKubeconfig(yaml, requestTimeout);
   }

@@ -30,6 +30,11 @@ public record KubeadmClusterInfo(
     etcdEndpoints = etcdEndpoints == null ? List.of() : List.copyOf(etcdEndpoints);
   }
 
+  /** A cluster without kubeadm-config: only cluster-info's endpoint (or null) is known. */
+  public static KubeadmClusterInfo withoutKubeadmConfig(String controlPlaneEndpoint) {
+    return new KubeadmClusterInfo(controlPlaneEndpoint, null, null, null, List.of(), null, null, null, null, false);
+  }
+
   /** Without a cluster name (as before kubeadm-config's clusterName was read). */
   public KubeadmClusterInfo(String controlPlaneEndpoint, String podSubnet, String serviceSubnet,
       EtcdTopology etcdTopology, List<String> etcdEndpoints, String etcdCaFile, String etcdCertFile,

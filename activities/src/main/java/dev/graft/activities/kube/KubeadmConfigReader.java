@@ -33,8 +33,7 @@ public final class KubeadmConfigReader {
     String text = kubeadm == null || kubeadm.getData() == null ? null
         : kubeadm.getData().get("ClusterConfiguration");
     if (text == null) {
-      return new KubeadmClusterInfo(fromClusterInfo, null, null, null, List.of(), null, null, null,
-          null, false);
+      return KubeadmClusterInfo.withoutKubeadmConfig(fromClusterInfo);
     }
     return parse(text, fromClusterInfo);
   }

@@ -2,6 +2,7 @@ package dev.graft.activities.kube;
 
 import static dev.graft.activities.common.ActivityAttempts.attempt;
 
+import dev.graft.workflows.FailureTypes;
 import dev.graft.workflows.join.NodeObjectActivities;
 import dev.graft.workflows.join.NodeObjectRequest;
 import dev.graft.workflows.join.ReadyRequest;
@@ -79,7 +80,7 @@ public final class NodeObjectActivitiesImpl implements NodeObjectActivities {
         seen -> ApplicationFailure.newFailure(
             "Node " + name + " not Ready after " + request.timeout().toSeconds() + " s: " + seen
                 + "; check the kubelet on the node (journalctl -u kubelet)",
-            "NodeNotReady"));
+            FailureTypes.NODE_NOT_READY));
   }
 
   /**

@@ -1,6 +1,7 @@
 package dev.graft.activities.kube;
 
 import dev.graft.activities.common.Liveness;
+import dev.graft.workflows.FailureTypes;
 import io.fabric8.kubernetes.api.model.Node;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.KubernetesClientException;
@@ -57,7 +58,7 @@ public final class NodeWait {
       throw KubeFailures.toApplicationFailure("wait for Node " + name, e);
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
-      throw ApplicationFailure.newFailure("interrupted while waiting for " + name, "Interrupted");
+      throw ApplicationFailure.newFailure("interrupted while waiting for " + name, FailureTypes.INTERRUPTED);
     }
   }
 }

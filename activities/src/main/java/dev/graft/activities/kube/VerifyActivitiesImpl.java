@@ -1,5 +1,6 @@
 package dev.graft.activities.kube;
 
+import dev.graft.workflows.FailureTypes;
 import dev.graft.workflows.expand.NodesReadyRequest;
 import dev.graft.workflows.expand.VerifyActivities;
 import dev.graft.workflows.step.StepFailureDetails;
@@ -53,7 +54,7 @@ public final class VerifyActivitiesImpl implements VerifyActivities {
           bad.size() + " of " + request.nodes().size() + " node(s) not Ready: "
               + String.join(", ", bad.subList(0, Math.min(5, bad.size())))
               + (bad.size() > 5 ? ", …" : ""),
-          "NodesNotReady", null,
+          FailureTypes.NODES_NOT_READY, null,
           new StepFailureDetails(String.join("\n", bad),
               "check the kubelet on each node (journalctl -u kubelet)", attempt));
     }

@@ -4,6 +4,7 @@ import static dev.graft.activities.common.ActivityAttempts.attempt;
 
 import dev.graft.activities.ssh.CommandResult;
 import dev.graft.activities.ssh.NodeShell;
+import dev.graft.workflows.FailureTypes;
 import dev.graft.workflows.join.CheckResult;
 import dev.graft.workflows.join.HostActivities;
 import dev.graft.workflows.join.HostRequest;
@@ -41,7 +42,7 @@ public final class HostActivitiesImpl implements HostActivities {
     if (!sudo && !"0".equals(facts.get("uid"))) {
       throw NodeShell.failure(
           node.name() + ": logged in as uid " + facts.get("uid") + " without sudo",
-          "InvalidInput", true, NodeShell.tail(r),
+          FailureTypes.INVALID_INPUT, true, NodeShell.tail(r),
           "log in as root, or set ssh.sudo: true for this node (passwordless sudo)");
     }
     String trust = node.ssh().hostKey() != null ? "pinned key" : "known_hosts " + node.ssh().knownHosts();
@@ -75,7 +76,7 @@ public final class HostActivitiesImpl implements HostActivities {
       // Retrying cannot fix a failed check: the step waits for an operator to fix the node and
       // retry, or to skip the pre-checks knowingly.
       throw NodeShell.failure(
-          node.name() + ": pre-checks failed: " + report.summary(), "PrecheckFailed", true,
+          node.name() + ": pre-checks failed: " + report.summary(), FailureTypes.PRECHECK_FAILED, true,
           report.outputTail(), "fix what the FAIL lines say on the node, then retry (or skip the pre-checks)");
     }
     return report;

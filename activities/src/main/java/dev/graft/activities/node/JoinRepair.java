@@ -3,6 +3,7 @@ package dev.graft.activities.node;
 import dev.graft.activities.etcd.EtcdThroughNode;
 import dev.graft.activities.ssh.CommandResult;
 import dev.graft.activities.ssh.NodeShell;
+import dev.graft.workflows.FailureTypes;
 import dev.graft.workflows.etcd.EtcdClusterStatus;
 import dev.graft.workflows.etcd.EtcdMemberStatus;
 import dev.graft.workflows.etcd.QuorumGate;
@@ -170,7 +171,7 @@ final class JoinRepair {
       if (!gate.allowed()) {
         throw NodeShell.failure(node.name() + ": a failed join left etcd member " + o.member().label()
                 + ", and it cannot be removed safely: " + gate.reason(),
-            "JoinRepairRefused", true, o.etcd().table(),
+            FailureTypes.JOIN_REPAIR_REFUSED, true, o.etcd().table(),
             "make etcd healthy (or remove the member by hand with etcdctl member remove), then retry the step");
       }
       etcd.remove(etcdVia, o.member().id());
@@ -209,7 +210,7 @@ final class JoinRepair {
       wasReady = true;
       if (System.nanoTime() > deadline) {
         throw NodeShell.failure(node.name() + ": the Node is still Ready " + NOT_READY_WAIT.toMinutes()
-                + " min after its kubelet was stopped", "NodeStillReady", false, "",
+                + " min after its kubelet was stopped", FailureTypes.NODE_STILL_READY, false, "",
             "is another kubelet posting status for this name? check the node-lifecycle controller, then retry");
       }
       Activity.getExecutionContext().heartbeat(node.name() + ": waiting for the Node to leave Ready");
@@ -217,7 +218,7 @@ final class JoinRepair {
         Thread.sleep(1_000);
       } catch (InterruptedException e) {
         Thread.currentThread().interrupt();
-        throw NodeShell.failure("interrupted", "Interrupted", false, "", "");
+        throw NodeShell.failure("interrupted", FailureTypes.INTERRUPTED, false, "", "");
       }
     }
   }

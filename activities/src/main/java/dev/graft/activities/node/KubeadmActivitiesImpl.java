@@ -12,6 +12,7 @@ import dev.graft.activities.kube.KubeFailures;
 import dev.graft.activities.ssh.CommandResult;
 import dev.graft.activities.ssh.NodeShell;
 import dev.graft.activities.ssh.Redactor;
+import dev.graft.workflows.FailureTypes;
 import dev.graft.workflows.join.HostRequest;
 import dev.graft.workflows.join.JoinRequest;
 import dev.graft.workflows.join.KubeadmActivities;
@@ -57,7 +58,8 @@ public final class KubeadmActivitiesImpl implements KubeadmActivities {
     String hostPort = e.contains("://") ? URI.create(e).getAuthority() : e;
     int colon = hostPort == null ? -1 : hostPort.lastIndexOf(':');
     if (colon <= 0) {
-      throw NodeShell.failure("the API endpoint '" + apiEndpoint + "' is not host:port", "InvalidInput", true, "",
+      throw NodeShell.failure("the API endpoint '" + apiEndpoint + "' is not host:port",
+          FailureTypes.INVALID_INPUT, true, "",
           "set apiEndpoint in the inventory, e.g. https://10.0.0.10:6443");
     }
     ShellValues.host("apiEndpoint host", hostPort.substring(0, colon));
@@ -89,7 +91,8 @@ public final class KubeadmActivitiesImpl implements KubeadmActivities {
     }
     if (controlPlane && request.certificateSource() == null) {
       throw NodeShell.failure("control-plane join of " + node.name() + " needs an existing control-plane node",
-          "InvalidInput", true, "", "the inventory must have a control-plane node that is already in the cluster");
+          FailureTypes.INVALID_INPUT, true, "",
+          "the inventory must have a control-plane node that is already in the cluster");
     }
     String endpoint = endpoint(request.apiEndpoint());
     KubernetesClient kube = clients.forKubeconfig(request.kubeconfig());
@@ -141,7 +144,7 @@ public final class KubeadmActivitiesImpl implements KubeadmActivities {
     } catch (KubernetesClientException e) {
       throw KubeFailures.toApplicationFailure("prepare the join of " + node.name(), e);
     } catch (IllegalArgumentException e) {
-      throw NodeShell.failure(Redactor.redact(e.getMessage(), secrets), "InvalidInput", true, "", "");
+      throw NodeShell.failure(Redactor.redact(e.getMessage(), secrets), FailureTypes.INVALID_INPUT, true, "", "");
     } finally {
       if (token != null) {
         try {

@@ -9,6 +9,7 @@ import dev.graft.activities.kube.KubeNodeReader;
 import dev.graft.activities.kube.NodeObjects;
 import dev.graft.activities.ssh.NodeShell;
 import dev.graft.activities.upgrade.UpgradeApiActivitiesImpl;
+import dev.graft.workflows.FailureTypes;
 import dev.graft.workflows.plan.ObservedNode;
 import dev.graft.workflows.remove.ClusterNodesRequest;
 import dev.graft.workflows.remove.NodeFacts;
@@ -51,7 +52,7 @@ public final class RemovalApiActivitiesImpl implements RemovalApiActivities {
     try {
       return ShellValues.dns1123Subdomain("node name", r.node().name());
     } catch (InvalidValueException e) {
-      throw NodeShell.failure(e.getMessage(), "InvalidInput", true, "", "fix the request");
+      throw NodeShell.failure(e.getMessage(), FailureTypes.INVALID_INPUT, true, "", "fix the request");
     }
   }
 

@@ -7,6 +7,7 @@ import dev.graft.activities.common.Shell;
 import dev.graft.activities.common.ShellValues;
 import dev.graft.activities.ssh.CommandResult;
 import dev.graft.activities.ssh.NodeShell;
+import dev.graft.workflows.FailureTypes;
 import dev.graft.workflows.step.StepOutcome;
 import dev.graft.workflows.model.NodeSpec;
 import dev.graft.workflows.remove.EtcdServersRequest;
@@ -69,7 +70,7 @@ public final class RemovalHostActivitiesImpl implements RemovalHostActivities {
       ShellValues.dns1123Subdomain("node name", n.name());
       return n;
     } catch (InvalidValueException e) {
-      throw NodeShell.failure(e.getMessage(), "InvalidInput", true, "", "fix the request");
+      throw NodeShell.failure(e.getMessage(), FailureTypes.INVALID_INPUT, true, "", "fix the request");
     }
   }
 
@@ -123,11 +124,12 @@ public final class RemovalHostActivitiesImpl implements RemovalHostActivities {
     try {
       u = URI.create(value);
     } catch (IllegalArgumentException e) {
-      throw NodeShell.failure(field + " '" + value + "' is not a URL", "InvalidInput", true, "", "");
+      throw NodeShell.failure(field + " '" + value + "' is not a URL", FailureTypes.INVALID_INPUT, true, "", "");
     }
     if (u.getScheme() == null || !(u.getScheme().equals("https") || u.getScheme().equals("http"))
         || u.getHost() == null || u.getPort() < 0 || !value.equals(u.getScheme() + "://" + u.getHost() + ":" + u.getPort())) {
-      throw NodeShell.failure(field + " '" + value + "' must be https://<host>:<port>", "InvalidInput", true, "", "");
+      throw NodeShell.failure(field + " '" + value + "' must be https://<host>:<port>",
+          FailureTypes.INVALID_INPUT, true, "", "");
     }
     try {
       ShellValues.host(field, u.getHost());
@@ -135,7 +137,7 @@ public final class RemovalHostActivitiesImpl implements RemovalHostActivities {
       try {
         ShellValues.ip(field, u.getHost());
       } catch (InvalidValueException e2) {
-        throw NodeShell.failure(e.getMessage(), "InvalidInput", true, "", "");
+        throw NodeShell.failure(e.getMessage(), FailureTypes.INVALID_INPUT, true, "", "");
       }
     }
     return value;
@@ -166,11 +168,13 @@ public final class RemovalHostActivitiesImpl implements RemovalHostActivities {
     CommandResult r = shell.run(cp, "kube-apiserver --etcd-servers", script, SHORT, List.of());
     Integer code = r.exitCode();
     if (code != null && code == 3) {
-      throw NodeShell.failure(cp.name() + ": " + r.stderrTail().strip(), "ManifestMissing", true, NodeShell.tail(r),
+      throw NodeShell.failure(cp.name() + ": " + r.stderrTail().strip(),
+          FailureTypes.MANIFEST_MISSING, true, NodeShell.tail(r),
           "is this node a kubeadm control plane?");
     }
     if (code != null && code == 4) {
-      throw NodeShell.failure(cp.name() + ": no etcd server would be left in --etcd-servers", "InvalidInput", true,
+      throw NodeShell.failure(cp.name() + ": no etcd server would be left in --etcd-servers",
+          FailureTypes.INVALID_INPUT, true,
           NodeShell.tail(r), "the plan names no member that stays");
     }
     NodeShell.checked(cp, "kube-apiserver --etcd-servers", r, "read the output, fix the manifest, then retry");
@@ -193,7 +197,7 @@ public final class RemovalHostActivitiesImpl implements RemovalHostActivities {
       address = ShellValues.ip("removed node address", request.goneAddress());
       cidr = ShellValues.cidr("removed node pod CIDR", request.goneCidr());
     } catch (InvalidValueException e) {
-      throw NodeShell.failure(e.getMessage(), "InvalidInput", true, "", "fix the request");
+      throw NodeShell.failure(e.getMessage(), FailureTypes.INVALID_INPUT, true, "", "fix the request");
     }
     // Only the route Graft installed (proto 213) to that CIDR through that address, and only
     // that node's line of the boot config: other routes are never touched.

@@ -11,6 +11,7 @@ import dev.graft.activities.ssh.NodeShell;
 import dev.graft.activities.ssh.RemoteShell;
 import dev.graft.activities.ssh.SshFailures;
 import dev.graft.activities.ssh.SshOperationException;
+import dev.graft.workflows.FailureTypes;
 import dev.graft.workflows.model.NodeSpec;
 import dev.graft.workflows.plan.Cidr;
 import dev.graft.workflows.plan.Route;
@@ -93,12 +94,12 @@ public final class NodeRoutingActivitiesImpl implements NodeRoutingActivities {
     CommandResult r = shell.run(node, "pod-network sync", sync, APPLY, List.of());
     if (r.exitCode() != null && r.exitCode() == 3) {
       throw NodeShell.failure(node.name() + ": the node's pod network conflicts with Graft's plan",
-          "PodNetworkConflict", true, NodeShell.tail(r),
+          FailureTypes.POD_NETWORK_CONFLICT, true, NodeShell.tail(r),
           "the output says what is in the way; fix it on the node, then retry");
     }
     if (!r.succeeded()) {
       throw NodeShell.failure(node.name() + ": pod-network sync failed (" + r.status() + ")",
-          "RemoteCommandFailed", false, NodeShell.tail(r), "read the output, fix the node, then retry");
+          FailureTypes.REMOTE_COMMAND_FAILED, false, NodeShell.tail(r), "read the output, fix the node, then retry");
     }
     r.stdoutTail().lines().filter(l -> l.startsWith("changed: ")).map(l -> l.substring(9))
         .forEach(changes::add);
@@ -133,7 +134,7 @@ public final class NodeRoutingActivitiesImpl implements NodeRoutingActivities {
       }
       return RoutePlan.bridgeAddress(request.podCidr());
     } catch (IllegalArgumentException e) {
-      throw ApplicationFailure.newNonRetryableFailure(e.getMessage(), "InvalidInput");
+      throw ApplicationFailure.newNonRetryableFailure(e.getMessage(), FailureTypes.INVALID_INPUT);
     }
   }
 
@@ -204,18 +205,19 @@ public final class NodeRoutingActivitiesImpl implements NodeRoutingActivities {
         argv.add(t.address());
       }
     } catch (IllegalArgumentException e) {
-      throw ApplicationFailure.newNonRetryableFailure(e.getMessage(), "InvalidInput");
+      throw ApplicationFailure.newNonRetryableFailure(e.getMessage(), FailureTypes.INVALID_INPUT);
     }
     if (request.targets().isEmpty()) {
       return new VerifyResult(node.name(), List.of(), "no other node to reach", "", attempt());
     }
     CommandResult r = shell.run(node, "pod-network probe", Shell.command(argv), PROBE, List.of());
     if (r.exitCode() != null && r.exitCode() == 4) {
-      throw NodeShell.failure(node.name() + ": cannot probe: " + r.stderrTail().strip(), "ProbeUnavailable",
+      throw NodeShell.failure(node.name() + ": cannot probe: " + r.stderrTail().strip(), FailureTypes.PROBE_UNAVAILABLE,
           true, NodeShell.tail(r), "fix what the message says on the node, then retry (or skip the verification)");
     }
     if (!r.succeeded()) {
-      throw NodeShell.failure(node.name() + ": the probe failed (" + r.status() + ")", "RemoteCommandFailed",
+      throw NodeShell.failure(node.name() + ": the probe failed (" + r.status() + ")",
+          FailureTypes.REMOTE_COMMAND_FAILED,
           false, NodeShell.tail(r), "read the output, then retry");
     }
     List<PairResult> pairs = ProbeOutput.parse(node.name(), request.targets(), r.stdoutTail());
@@ -228,7 +230,7 @@ public final class NodeRoutingActivitiesImpl implements NodeRoutingActivities {
     if (bad > 0) {
       throw NodeShell.failure(
           node.name() + ": " + bad + " of " + pairs.size() + " pod network(s) unreachable from " + probe,
-          "PodNetworkUnreachable", false, matrix,
+          FailureTypes.POD_NETWORK_UNREACHABLE, false, matrix,
           "check the routes (ip route show proto " + PodNetworkFiles.PROTO + ") and the FORWARD rules on both"
               + " nodes, then retry");
     }

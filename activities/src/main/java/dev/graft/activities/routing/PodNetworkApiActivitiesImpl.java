@@ -4,6 +4,7 @@ import static dev.graft.activities.common.ActivityAttempts.attempt;
 
 import dev.graft.activities.kube.KubeClients;
 import dev.graft.activities.kube.KubeFailures;
+import dev.graft.workflows.FailureTypes;
 import dev.graft.workflows.model.NodeSpec;
 import dev.graft.workflows.routing.AllocationException;
 import dev.graft.workflows.routing.AllocationRequest;
@@ -88,7 +89,8 @@ public final class PodNetworkApiActivitiesImpl implements PodNetworkApiActivitie
   @Override
   public AllocationResult allocate(AllocationRequest request) {
     if (request.podNetwork() == null) {
-      throw ApplicationFailure.newNonRetryableFailure("the cluster has no pod network (podNetwork.cidr)", "InvalidInput");
+      throw ApplicationFailure.newNonRetryableFailure("the cluster has no pod network (podNetwork.cidr)",
+          FailureTypes.INVALID_INPUT);
     }
     KubernetesClient kube = clients.forKubeconfig(request.kubeconfig());
     try {
@@ -102,7 +104,8 @@ public final class PodNetworkApiActivitiesImpl implements PodNetworkApiActivitie
         Node n = live.get(spec.name());
         if (n == null) {
           throw ApplicationFailure.newNonRetryableFailure(
-              "node " + spec.name() + " is not registered in the API: join it before routing it", "NodeNotRegistered");
+              "node " + spec.name() + " is not registered in the API: join it before routing it",
+              FailureTypes.NODE_NOT_REGISTERED);
         }
         String have = podCidr(n);
         if (have == null) {
@@ -162,7 +165,7 @@ public final class PodNetworkApiActivitiesImpl implements PodNetworkApiActivitie
         throw ApplicationFailure.newFailureWithCause(
             "node " + node + " got a pod CIDR from someone else while Graft allocated " + cidr
                 + " (the API refused the change: " + e.getMessage() + "); the retry reads again",
-            "PodCidrRace", e);
+            FailureTypes.POD_CIDR_RACE, e);
       }
       throw e;
     }

@@ -1,5 +1,6 @@
 package dev.graft.activities.ssh;
 
+import dev.graft.workflows.FailureTypes;
 import java.util.List;
 
 /**
@@ -9,7 +10,6 @@ import java.util.List;
  */
 public class HostKeyMismatchException extends SshOperationException {
   private static final long serialVersionUID = 1L;
-  public static final String TYPE = "SshHostKeyMismatch";
 
   private final String host;
   private final String seenFingerprint;
@@ -17,7 +17,8 @@ public class HostKeyMismatchException extends SshOperationException {
 
   public HostKeyMismatchException(String host, int port, String seenKeyType, String seenFingerprint,
       List<String> expectedFingerprints, String source, boolean revoked) {
-    super(TYPE, false, message(host, port, seenKeyType, seenFingerprint, expectedFingerprints, source, revoked), null);
+    super(FailureTypes.SSH_HOST_KEY_MISMATCH, false, message(host, port, seenKeyType, seenFingerprint,
+        expectedFingerprints, source, revoked), null);
     this.host = host;
     this.seenFingerprint = seenFingerprint;
     this.expectedFingerprints = List.copyOf(expectedFingerprints);

@@ -3,6 +3,7 @@ package dev.graft.activities.ssh;
 import dev.graft.activities.common.Liveness;
 import dev.graft.activities.common.Resources;
 import dev.graft.activities.common.Shell;
+import dev.graft.workflows.FailureTypes;
 import dev.graft.workflows.model.NodeSpec;
 import dev.graft.workflows.model.SshSpec;
 import dev.graft.workflows.step.StepFailureDetails;
@@ -49,7 +50,7 @@ public final class NodeShell {
       throw ApplicationFailure.newNonRetryableFailure(
           "node " + node.name() + ": SSH settings are invalid: " + e.getMessage()
               + " (set ssh.keyRef and ssh.knownHosts or a pinned hostKey in the inventory)",
-          "InvalidInput");
+          FailureTypes.INVALID_INPUT);
     }
   }
 
@@ -185,7 +186,8 @@ public final class NodeShell {
   public static CommandResult checked(NodeSpec node, String label, CommandResult r, String hint) {
     if (!r.succeeded()) {
       throw failure(
-          node.name() + ": " + label + " failed (" + r.status() + ")", "RemoteCommandFailed", false, tail(r), hint);
+          node.name() + ": " + label + " failed (" + r.status() + ")",
+          FailureTypes.REMOTE_COMMAND_FAILED, false, tail(r), hint);
     }
     return r;
   }
@@ -223,14 +225,14 @@ public final class NodeShell {
 
   private static String hint(String type) {
     return switch (type == null ? "" : type) {
-      case "SshHostKeyMismatch" ->
+      case FailureTypes.SSH_HOST_KEY_MISMATCH ->
           "the host key changed: if the machine was reinstalled, update known_hosts or the pinned hostKey, then retry; otherwise investigate";
-      case "SshHostKeyUnknown" ->
+      case FailureTypes.SSH_HOST_KEY_UNKNOWN ->
           "add the host's key to the known_hosts file named in the inventory (ssh-keyscan, verified out of band), then retry";
-      case "SshAuthFailed" -> "authorize the key in ~/.ssh/authorized_keys of the SSH user, then retry";
-      case "SshKeyUnreadable" -> "make the private key file readable by the worker, then retry";
-      case "SshUnreachable" -> "check that the node is up and sshd listens, then retry";
-      case "SshCommandTimeout" -> "the command ran too long: look at the node, then retry";
+      case FailureTypes.SSH_AUTH_FAILED -> "authorize the key in ~/.ssh/authorized_keys of the SSH user, then retry";
+      case FailureTypes.SSH_KEY_UNREADABLE -> "make the private key file readable by the worker, then retry";
+      case FailureTypes.SSH_UNREACHABLE -> "check that the node is up and sshd listens, then retry";
+      case FailureTypes.SSH_COMMAND_TIMEOUT -> "the command ran too long: look at the node, then retry";
       default -> "";
     };
   }

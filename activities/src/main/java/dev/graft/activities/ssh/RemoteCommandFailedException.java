@@ -1,5 +1,7 @@
 package dev.graft.activities.ssh;
 
+import dev.graft.workflows.FailureTypes;
+
 /**
  * A remote command that had to succeed (a file write or read) exited non-zero. Carries the result so the caller
  * can show the output's tail. Retryable by default: most such failures (a held lock, a full disk being cleaned)
@@ -7,13 +9,13 @@ package dev.graft.activities.ssh;
  */
 public class RemoteCommandFailedException extends SshOperationException {
   private static final long serialVersionUID = 1L;
-  public static final String TYPE = "RemoteCommandFailed";
   private static final int SHOWN = 2048;
 
   private final transient CommandResult result;
 
   public RemoteCommandFailedException(String what, SshTarget target, CommandResult result) {
-    super(TYPE, true, what + " on " + target.display() + " failed with " + result.status() + tail(result), null);
+    super(FailureTypes.REMOTE_COMMAND_FAILED, true,
+        what + " on " + target.display() + " failed with " + result.status() + tail(result), null);
     this.result = result;
   }
 

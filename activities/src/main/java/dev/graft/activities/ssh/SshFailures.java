@@ -1,6 +1,7 @@
 package dev.graft.activities.ssh;
 
 import dev.graft.activities.common.InvalidValueException;
+import dev.graft.workflows.FailureTypes;
 import io.temporal.failure.ApplicationFailure;
 import java.io.IOException;
 import java.nio.channels.UnresolvedAddressException;
@@ -15,8 +16,8 @@ import java.util.List;
 public final class SshFailures {
   /** Non-retryable failure types, for an activity's {@code setDoNotRetry}. */
   public static final List<String> NON_RETRYABLE_TYPES = List.of(
-      HostKeyMismatchException.TYPE, UnknownHostKeyException.TYPE, SshKeyUnreadableException.TYPE,
-      SshAuthFailedException.TYPE, SshConfigException.TYPE, "InvalidInput");
+      FailureTypes.SSH_HOST_KEY_MISMATCH, FailureTypes.SSH_HOST_KEY_UNKNOWN, FailureTypes.SSH_KEY_UNREADABLE,
+      FailureTypes.SSH_AUTH_FAILED, FailureTypes.SSH_CONFIG_INVALID, FailureTypes.INVALID_INPUT);
 
   private SshFailures() {}
 
@@ -33,18 +34,18 @@ public final class SshFailures {
               typed.getMessage(), typed.type(), typed.getCause(), details);
     }
     if (failure instanceof InvalidValueException) {
-      return ApplicationFailure.newNonRetryableFailure(failure.getMessage(), "InvalidInput");
+      return ApplicationFailure.newNonRetryableFailure(failure.getMessage(), FailureTypes.INVALID_INPUT);
     }
     if (failure instanceof IOException) { // refused, reset, timed out, no route, unknown host
       return ApplicationFailure.newFailureWithCause(
-          "SSH transport failure: " + SshConnectionPool.describe(failure), SshUnreachableException.TYPE, failure);
+          "SSH transport failure: " + SshConnectionPool.describe(failure), FailureTypes.SSH_UNREACHABLE, failure);
     }
     if (failure instanceof UnresolvedAddressException) {
       return ApplicationFailure.newFailureWithCause(
-          "SSH host name could not be resolved", SshUnreachableException.TYPE, failure);
+          "SSH host name could not be resolved", FailureTypes.SSH_UNREACHABLE, failure);
     }
     // Unknown failures stay retryable: Temporal bounds the attempts, and a bug shows up in the last failure.
-    return ApplicationFailure.newFailureWithCause(SshConnectionPool.describe(failure), "SshError", failure);
+    return ApplicationFailure.newFailureWithCause(SshConnectionPool.describe(failure), FailureTypes.SSH_ERROR, failure);
   }
 
   /** Output tails for command failures, so the UI can show what the command said before it stopped. */

@@ -8,6 +8,7 @@ import dev.graft.activities.kube.KubeFailures;
 import dev.graft.activities.kube.NodeObjects;
 import dev.graft.activities.kube.NodeWait;
 import dev.graft.activities.ssh.NodeShell;
+import dev.graft.workflows.FailureTypes;
 import dev.graft.workflows.join.CheckResult;
 import dev.graft.workflows.join.PrecheckReport;
 import dev.graft.workflows.model.NodeSpec;
@@ -75,7 +76,8 @@ public final class UpgradeApiActivitiesImpl implements UpgradeApiActivities {
     if (checks.stream().anyMatch(c -> !c.passed())) {
       // Retrying cannot make a Node Ready or a budget allow a disruption: an operator acts first.
       throw NodeShell.failure(request.cluster() + ": cluster pre-checks failed: " + report.summary(),
-          "PrecheckFailed", true, report.outputTail(), "fix what the FAIL lines say, then retry (or skip the pre-checks)");
+          FailureTypes.PRECHECK_FAILED, true, report.outputTail(),
+          "fix what the FAIL lines say, then retry (or skip the pre-checks)");
     }
     return report;
   }
@@ -197,18 +199,24 @@ public final class UpgradeApiActivitiesImpl implements UpgradeApiActivities {
     KubernetesClient kube = clients.forKubeconfig(request.kubeconfig());
     String name = request.node().name();
     try {
-      Node n = kube.nodes().withName(name).get();
-      if (n == null) {
-        throw NodeShell.failure("Node " + name + " does not exist in the cluster", "NodeNotFound", true, "",
-            "the node left the cluster: join it again (graft expand) or remove it from the inventory");
-      }
+      Node n = existing(kube, name);
       return new NodeState(name, kubeletVersion(n), "Ready".equals(NodeObjects.readiness(n)), cordoned(n), attempt());
     } catch (KubernetesClientException e) {
       throw KubeFailures.toApplicationFailure("read Node " + name, e);
     }
   }
 
-  private static String kubeletVersion(Node n) {
+  /** The Node {@code name}; a non-retryable NodeNotFound when the node has left the cluster. */
+  private static Node existing(KubernetesClient kube, String name) {
+    Node n = kube.nodes().withName(name).get();
+    if (n == null) {
+      throw NodeShell.failure("Node " + name + " does not exist in the cluster", FailureTypes.NODE_NOT_FOUND, true, "",
+          "the node left the cluster: join it again (graft expand) or remove it from the inventory");
+    }
+    return n;
+  }
+
+    private static String kubeletVersion(Node n) {
     return n.getStatus() == null || n.getStatus().getNodeInfo() == null ? null
         : n.getStatus().getNodeInfo().getKubeletVersion();
   }
@@ -233,11 +241,7 @@ public final class UpgradeApiActivitiesImpl implements UpgradeApiActivities {
     ActivityExecutionContext ctx = Activity.getExecutionContext();
     AtomicReference<String> status = new AtomicReference<>(name + " drain: cordoning");
     try (Liveness alive = Liveness.start(ctx, status::get)) {
-      Node n = kube.nodes().withName(name).get();
-      if (n == null) {
-        throw NodeShell.failure("Node " + name + " does not exist in the cluster", "NodeNotFound", true, "",
-            "the node left the cluster: join it again (graft expand) or remove it from the inventory");
-      }
+      Node n = existing(kube, name);
       boolean wasCordoned = cordoned(n);
       if (!wasCordoned) {
         setUnschedulable(kube, name, true);
@@ -263,7 +267,8 @@ public final class UpgradeApiActivitiesImpl implements UpgradeApiActivities {
           // kubectl drain refuses these without --force too: evicted, they would be gone for good.
           throw NodeShell.failure(name + ": drain blocked: pods without a controller would be lost: "
                   + unmanaged.stream().map(Selectors::name).collect(Collectors.joining(", ")),
-              "DrainBlocked", true, unmanaged.stream().map(Selectors::name).collect(Collectors.joining("\n")),
+              FailureTypes.DRAIN_BLOCKED, true,
+              unmanaged.stream().map(Selectors::name).collect(Collectors.joining("\n")),
               "delete those pods or run them under a controller (Deployment, StatefulSet, Job), then retry; "
                   + name + " stays cordoned");
         }
@@ -297,7 +302,8 @@ public final class UpgradeApiActivitiesImpl implements UpgradeApiActivities {
           // Non-retryable: waiting longer on its own would not relax a budget; an operator decides.
           throw NodeShell.failure(name + ": drain did not finish within " + timeout.toSeconds() + " s: " + left.size()
                   + " pod(s) left" + (blocked.isEmpty() ? "" : ", blocked by " + describe(blocked)),
-              "DrainBlocked", true, tail, "scale the workload or relax the PDB, then retry the step (" + name
+              FailureTypes.DRAIN_BLOCKED, true, tail,
+              "scale the workload or relax the PDB, then retry the step (" + name
                   + " stays cordoned; abort uncordons it)");
         }
         ctx.heartbeat(status.get()); // throws when the step is cancelled
@@ -308,7 +314,7 @@ public final class UpgradeApiActivitiesImpl implements UpgradeApiActivities {
       throw KubeFailures.toApplicationFailure("drain Node " + name, e);
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
-      throw ApplicationFailure.newFailure("interrupted while draining " + name, "Interrupted");
+      throw ApplicationFailure.newFailure("interrupted while draining " + name, FailureTypes.INTERRUPTED);
     }
   }
 
@@ -342,7 +348,8 @@ public final class UpgradeApiActivitiesImpl implements UpgradeApiActivities {
     String name = request.node().name();
     KubeVersion to = KubeVersion.parse(request.to());
     if (to == null) {
-      throw NodeShell.failure("the target '" + request.to() + "' is not a Kubernetes version", "InvalidInput", true,
+      throw NodeShell.failure("the target '" + request.to() + "' is not a Kubernetes version",
+          FailureTypes.INVALID_INPUT, true,
           "", "give vMAJOR.MINOR.PATCH, e.g. v1.31.0");
     }
     Duration timeout = request.timeout() == null ? DEFAULT_TIMEOUT : request.timeout();
@@ -362,7 +369,7 @@ public final class UpgradeApiActivitiesImpl implements UpgradeApiActivities {
       LOG.info("Node Ready at target, uncordoned cluster={} node={} version={}", request.cluster(), name, to);
       return StepOutcome.did(name + " is Ready at " + to + "; uncordoned", seen, attempt());
     }, saw -> NodeShell.failure("Node " + name + " not Ready at " + to + " after " + timeout.toSeconds() + " s: "
-            + saw.replace(", kubelet ", ", kubelet reports "), "NodeNotReady", false, name + ": " + saw,
+            + saw.replace(", kubelet ", ", kubelet reports "), FailureTypes.NODE_NOT_READY, false, name + ": " + saw,
         "check the kubelet on the node (systemctl status kubelet, journalctl -u kubelet); the step retries"));
   }
 

@@ -8,6 +8,7 @@ import dev.graft.activities.common.ShellValues;
 import dev.graft.activities.node.Prechecks;
 import dev.graft.activities.ssh.CommandResult;
 import dev.graft.activities.ssh.NodeShell;
+import dev.graft.workflows.FailureTypes;
 import dev.graft.workflows.join.CheckResult;
 import dev.graft.workflows.join.PrecheckReport;
 import dev.graft.workflows.model.NodeSpec;
@@ -75,7 +76,8 @@ public final class UpgradeHostActivitiesImpl implements UpgradeHostActivities {
   private static KubeVersion target(UpgradeHostRequest request) {
     KubeVersion to = KubeVersion.parse(request.to());
     if (to == null) {
-      throw NodeShell.failure("the target '" + request.to() + "' is not a Kubernetes version", "InvalidInput", true,
+      throw NodeShell.failure("the target '" + request.to() + "' is not a Kubernetes version",
+          FailureTypes.INVALID_INPUT, true,
           "", "give vMAJOR.MINOR.PATCH, e.g. v1.31.0");
     }
     return to;
@@ -85,7 +87,8 @@ public final class UpgradeHostActivitiesImpl implements UpgradeHostActivities {
     try {
       ShellValues.dns1123Subdomain("node name", request.node().name());
     } catch (InvalidValueException e) {
-      throw NodeShell.failure(e.getMessage(), "InvalidInput", true, "", "fix the node's name in the inventory");
+      throw NodeShell.failure(e.getMessage(),
+          FailureTypes.INVALID_INPUT, true, "", "fix the node's name in the inventory");
     }
     return request.node();
   }
@@ -159,7 +162,8 @@ public final class UpgradeHostActivitiesImpl implements UpgradeHostActivities {
     }
     PrecheckReport report = new PrecheckReport(node.name(), checks, attempt());
     if (checks.stream().anyMatch(c -> !c.passed())) {
-      throw NodeShell.failure(node.name() + ": upgrade pre-checks failed: " + report.summary(), "PrecheckFailed", true,
+      throw NodeShell.failure(node.name() + ": upgrade pre-checks failed: " + report.summary(),
+          FailureTypes.PRECHECK_FAILED, true,
           report.outputTail(), "fix what the FAIL lines say on the node, then retry (or skip the pre-checks)");
     }
     return report;
@@ -282,7 +286,8 @@ public final class UpgradeHostActivitiesImpl implements UpgradeHostActivities {
     String name = snapshotName(request.operationId());
     CommandResult r = shell.run(node, "etcd snapshot", snapshotScript(name), SNAPSHOT, List.of());
     if (r.exitCode() != null && r.exitCode() == 127 && NodeShell.tail(r).contains("etcdctl is not installed")) {
-      throw NodeShell.failure(node.name() + ": etcdctl is not installed", "EtcdctlMissing", true, NodeShell.tail(r),
+      throw NodeShell.failure(node.name() + ": etcdctl is not installed",
+          FailureTypes.ETCDCTL_MISSING, true, NodeShell.tail(r),
           "install etcdctl (etcd-client, or the etcd release tarball's etcdctl) on " + node.name() + ", then retry");
     }
     NodeShell.checked(node, "etcdctl snapshot save", r, "read etcdctl's words below (is etcd healthy on "
@@ -363,7 +368,7 @@ public final class UpgradeHostActivitiesImpl implements UpgradeHostActivities {
   private CommandResult install(NodeSpec node, Map<String, String> observed, List<String> packages, KubeVersion to) {
     if (!"dpkg".equals(observed.get("pm"))) {
       throw NodeShell.failure(node.name() + ": package manager " + observed.get("pm") + " is not supported",
-          "UnsupportedPackageManager", true, "", "upgrade " + String.join(", ", packages)
+          FailureTypes.UNSUPPORTED_PACKAGE_MANAGER, true, "", "upgrade " + String.join(", ", packages)
               + " on this node yourself, then retry (the step then finds them at the target)");
     }
     Map<String, String> pick = new LinkedHashMap<>();
@@ -377,7 +382,7 @@ public final class UpgradeHostActivitiesImpl implements UpgradeHostActivities {
       String v = UpgradeFacts.pick(UpgradeFacts.items(avail.get("avail_" + p)), to);
       if (v == null) {
         throw NodeShell.failure(node.name() + ": " + p + " " + to.upstream() + " is not offered by apt",
-            "PackageUnavailable", true, "offered: " + avail.get("avail_" + p),
+            FailureTypes.PACKAGE_UNAVAILABLE, true, "offered: " + avail.get("avail_" + p),
             "point the Kubernetes apt repository at v" + to.major() + "." + to.minor() + " and run apt-get update, then retry");
       }
       pick.put(p, checkedVersion(v));
@@ -403,7 +408,8 @@ public final class UpgradeHostActivitiesImpl implements UpgradeHostActivities {
         .append("exit $rc\n");
     CommandResult r = shell.run(node, "apt-get install " + String.join(" ", packages), s.toString(), INSTALL, List.of());
     if (!r.succeeded() && NodeShell.tail(r).contains("Could not get lock")) {
-      throw NodeShell.failure(node.name() + ": apt's lock is held by another process", "PackageManagerLocked", false,
+      throw NodeShell.failure(node.name() + ": apt's lock is held by another process",
+          FailureTypes.PACKAGE_MANAGER_LOCKED, false,
           NodeShell.tail(r), "another apt or dpkg runs on the node (unattended-upgrades?): the step retries; if it"
               + " persists, look at it (ps -ef | grep -e apt -e dpkg)");
     }
@@ -414,7 +420,8 @@ public final class UpgradeHostActivitiesImpl implements UpgradeHostActivities {
   /** A package version from the repository, before it reaches apt's argv: Debian's version characters only. */
   private static String checkedVersion(String v) {
     if (!v.matches("[0-9][A-Za-z0-9.+~:-]{0,80}")) {
-      throw NodeShell.failure("apt offers version '" + v + "', which is not a Debian version", "InvalidInput", true, "",
+      throw NodeShell.failure("apt offers version '" + v + "', which is not a Debian version",
+          FailureTypes.INVALID_INPUT, true, "",
           "check the node's apt sources");
     }
     return v;

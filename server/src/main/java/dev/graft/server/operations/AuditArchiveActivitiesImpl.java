@@ -1,6 +1,7 @@
 package dev.graft.server.operations;
 
 import dev.graft.server.audit.AuditArchive;
+import dev.graft.workflows.FailureTypes;
 import dev.graft.workflows.audit.ArchiveRequest;
 import dev.graft.workflows.audit.ArchiveResult;
 import dev.graft.workflows.audit.AuditArchiveActivities;
@@ -31,7 +32,7 @@ public final class AuditArchiveActivitiesImpl implements AuditArchiveActivities 
     if (archive == null) {
       throw ApplicationFailure.newNonRetryableFailure(
           "this worker has no audit.archiveDir: set it on every worker (the same shared directory"
-              + " the server reads)", NOT_CONFIGURED);
+              + " the server reads)", FailureTypes.AUDIT_ARCHIVE_NOT_CONFIGURED);
     }
     List<AuditTrail.Entry> entries = trail.of(request.operationId());
     try {
@@ -42,7 +43,7 @@ public final class AuditArchiveActivitiesImpl implements AuditArchiveActivities 
     } catch (IOException e) {
       // Retryable: a full disk or an unmounted share may come back.
       throw ApplicationFailure.newFailure("cannot write the audit archive of " + request.operationId()
-          + ": " + e, "AuditArchiveWriteFailed");
+          + ": " + e, FailureTypes.AUDIT_ARCHIVE_WRITE_FAILED);
     }
   }
 }

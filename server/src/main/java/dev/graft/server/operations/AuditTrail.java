@@ -113,6 +113,14 @@ public final class AuditTrail {
           null, null, null, null, null, null, null);
     }
 
+    /** One attempt of an activity ({@code type}: its activity type; {@code outcome}: how it ended). */
+    static Entry activity(long atMillis, String workflowId, String node, String type, Integer attempt,
+        Long startedAtMillis, Long endedAtMillis, String outcome, String detail, String identity,
+        JsonNode input, String output) {
+      return new Entry("activity", atMillis, workflowId, node, type, attempt, startedAtMillis, endedAtMillis,
+          outcome, detail, null, null, null, null, identity, input, null, output);
+    }
+
     /** An operator's decision, accepted as an update ({@code update}: the update's name). */
     static Entry decision(long atMillis, String workflowId, String node, String update, String actor,
         String decision, String stepId, String reason, String identity) {
@@ -286,9 +294,8 @@ public final class AuditTrail {
       attempt = attempts.getOrDefault(key, 0) + 1;
       attempts.put(key, attempt);
     }
-    return new Entry("activity", startedAt != null ? startedAt : millis(end), workflowId, node,
-        type, attempt, startedAt, millis(end), outcome, detail, null, null, null, null, identity,
-        input, null, output);
+    return Entry.activity(startedAt != null ? startedAt : millis(end), workflowId, node, type, attempt,
+        startedAt, millis(end), outcome, detail, identity, input, output);
   }
 
   /** The output tail an activity attached to its failure (StepFailureDetails), bounded; else null. */

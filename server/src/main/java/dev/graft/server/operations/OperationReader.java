@@ -1,5 +1,9 @@
 package dev.graft.server.operations;
 
+import com.fasterxml.jackson.annotation.JsonIgnoreProperties;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.google.protobuf.ByteString;
+import com.google.protobuf.Timestamp;
 import dev.graft.server.api.ApiProblem;
 import dev.graft.server.temporal.TemporalConnection;
 import dev.graft.workflows.cluster.ClusterWorkflow;
@@ -19,19 +23,28 @@ import io.temporal.api.enums.v1.WorkflowExecutionStatus;
 import io.temporal.api.filter.v1.WorkflowTypeFilter;
 import io.temporal.api.workflow.v1.WorkflowExecutionInfo;
 import io.temporal.api.workflowservice.v1.DescribeWorkflowExecutionRequest;
+import io.temporal.api.workflowservice.v1.DescribeWorkflowExecutionResponse;
 import io.temporal.api.workflowservice.v1.ListClosedWorkflowExecutionsRequest;
 import io.temporal.api.workflowservice.v1.ListOpenWorkflowExecutionsRequest;
 import io.temporal.api.workflowservice.v1.ListWorkflowExecutionsRequest;
 import io.temporal.client.WorkflowStub;
 import java.lang.reflect.Type;
 import java.util.ArrayList;
+import java.util.Collections;
 import java.util.Comparator;
+import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -148,7 +161,7 @@ public final class OperationReader {
   }
 
   private void clusterIdsFromVisibility(Set<String> out) {
-    com.google.protobuf.ByteString token = com.google.protobuf.ByteString.EMPTY;
+    ByteString token = ByteString.EMPTY;
     do {
       var resp = temporal.stubs().blockingStub().listWorkflowExecutions(
           ListWorkflowExecutionsRequest.newBuilder()
@@ -243,9 +256,9 @@ public final class OperationReader {
       // not seen: the workflow has returned (or is returning), so its result is there to take.
       // Without this a poll saw "failed" or "done" with no result and no reason (found end to end).
       try {
-        result = stub.getResult(5, java.util.concurrent.TimeUnit.SECONDS, ExpansionResult.class);
+        result = stub.getResult(5, TimeUnit.SECONDS, ExpansionResult.class);
         message = result.message();
-      } catch (java.util.concurrent.TimeoutException | RuntimeException e) {
+      } catch (TimeoutException | RuntimeException e) {
         LOG.debug("{} says it ended but has no result yet: {}", id, e.toString());
       }
     }
@@ -285,7 +298,7 @@ public final class OperationReader {
    * a worker replay the expansion's whole history twice (its progress and steps queries), seconds
    * for a 200-node operation, on every refresh of every open page.
    */
-  private final Map<String, OperationView> closedViews = java.util.Collections.synchronizedMap(
+  private final Map<String, OperationView> closedViews = Collections.synchronizedMap(
       new LinkedHashMap<>(64, 0.75f, true) {
         @Override
         protected boolean removeEldestEntry(Map.Entry<String, OperationView> eldest) {
@@ -304,16 +317,16 @@ public final class OperationReader {
     }
     // The operation's step that stands for each child has the child's key as its id ("node/n3",
     // "routing"); once that step is done, the child has ended and its steps are final.
-    Map<String, StepView> wrappers = new java.util.HashMap<>();
+    Map<String, StepView> wrappers = new HashMap<>();
     own.forEach(s -> wrappers.put(s.id(), s));
     List<Map.Entry<String, String>> entries = List.copyOf(byKey.entrySet());
     if (entries.size() == 1) {
       Map.Entry<String, String> e = entries.get(0);
       return List.of(child(e.getKey(), e.getValue(), wrappers.get(e.getKey())));
     }
-    List<java.util.concurrent.CompletableFuture<OperationView.Child>> futures = new ArrayList<>();
+    List<CompletableFuture<OperationView.Child>> futures = new ArrayList<>();
     for (Map.Entry<String, String> e : entries) {
-      futures.add(java.util.concurrent.CompletableFuture.supplyAsync(
+      futures.add(CompletableFuture.supplyAsync(
           () -> child(e.getKey(), e.getValue(), wrappers.get(e.getKey())), QUERIES));
     }
     List<OperationView.Child> out = new ArrayList<>(entries.size());
@@ -324,8 +337,8 @@ public final class OperationReader {
   }
 
   /** Bounds the child queries one detail sends at once (and across concurrent requests). */
-  private static final java.util.concurrent.ExecutorService QUERIES =
-      java.util.concurrent.Executors.newFixedThreadPool(8, r -> {
+  private static final ExecutorService QUERIES =
+      Executors.newFixedThreadPool(8, r -> {
         Thread t = new Thread(r, "graft-child-queries");
         t.setDaemon(true);
         return t;
@@ -352,7 +365,7 @@ public final class OperationReader {
   }
 
   private void pending(String workflowId, String node, List<OperationView.Live> out) {
-    io.temporal.api.workflowservice.v1.DescribeWorkflowExecutionResponse d;
+    DescribeWorkflowExecutionResponse d;
     try {
       d = temporal.stubs().blockingStub().describeWorkflowExecution(
           DescribeWorkflowExecutionRequest.newBuilder()
@@ -364,11 +377,11 @@ public final class OperationReader {
       return;
     }
     for (var p : d.getPendingActivitiesList()) {
-      com.fasterxml.jackson.databind.JsonNode details =
+      JsonNode details =
           p.hasHeartbeatDetails() ? AuditTrail.first(p.getHeartbeatDetails()) : null;
       out.add(new OperationView.Live(workflowId, node, p.getActivityId(),
           p.getActivityType().getName(),
-          p.getState().name().replace("PENDING_ACTIVITY_STATE_", "").toLowerCase(java.util.Locale.ROOT)
+          p.getState().name().replace("PENDING_ACTIVITY_STATE_", "").toLowerCase(Locale.ROOT)
               .replace('_', '-'),
           p.getAttempt(), p.getMaximumAttempts(),
           p.hasScheduledTime() ? millis(p.getScheduledTime()) : null,
@@ -380,12 +393,12 @@ public final class OperationReader {
     }
   }
 
-  private static long millis(com.google.protobuf.Timestamp t) {
+  private static long millis(Timestamp t) {
     return t.getSeconds() * 1000 + t.getNanos() / 1_000_000;
   }
 
   /** A child's result: every child workflow returns its steps as they ended. */
-  @com.fasterxml.jackson.annotation.JsonIgnoreProperties(ignoreUnknown = true)
+  @JsonIgnoreProperties(ignoreUnknown = true)
   record ChildResult(List<StepView> steps) {}
 
   private record Ended(long endedAtMillis, List<StepView> steps) {}
@@ -396,7 +409,7 @@ public final class OperationReader {
    * workflow's steps never change, so a finished 200-node operation is read without asking a
    * worker 200 queries (each a replay of the child) on every refresh.
    */
-  private final Map<String, Ended> ended = java.util.Collections.synchronizedMap(
+  private final Map<String, Ended> ended = Collections.synchronizedMap(
       new LinkedHashMap<>(256, 0.75f, true) {
         @Override
         protected boolean removeEldestEntry(Map.Entry<String, Ended> eldest) {
@@ -413,12 +426,12 @@ public final class OperationReader {
       }
       try {
         // Its result, from history: the server answers without a worker replaying the child.
-        ChildResult r = stub(workflowId).getResult(5, java.util.concurrent.TimeUnit.SECONDS, ChildResult.class);
+        ChildResult r = stub(workflowId).getResult(5, TimeUnit.SECONDS, ChildResult.class);
         if (r != null && r.steps() != null) {
           ended.put(workflowId, new Ended(wrapper.endedAtMillis(), List.copyOf(r.steps())));
           return new OperationView.Child(key, workflowId, node, r.steps());
         }
-      } catch (RuntimeException | java.util.concurrent.TimeoutException e2) {
+      } catch (RuntimeException | TimeoutException e2) {
         LOG.debug("no result of {} ({}); querying its steps", workflowId, e2.toString());
       }
     }

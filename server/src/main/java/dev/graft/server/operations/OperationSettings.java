@@ -1,6 +1,7 @@
 package dev.graft.server.operations;
 
 import com.fasterxml.jackson.annotation.JsonProperty;
+import dev.graft.workflows.step.ExecutionPolicy;
 
 /** Settings of {@code POST /api/v1/operations}. */
 public class OperationSettings {
@@ -35,8 +36,8 @@ public class OperationSettings {
   }
 
   /** The execution policy every operation submitted here runs with. */
-  public dev.graft.workflows.step.ExecutionPolicy policy() {
-    return new dev.graft.workflows.step.ExecutionPolicy(stepMaxAttempts, null, null, null,
-        java.time.Duration.ofMillis(heartbeatTimeout.toMilliseconds()));
+  public ExecutionPolicy policy() {
+    return ExecutionPolicy.withMaxAttempts(stepMaxAttempts)
+        .withHeartbeatTimeout(java.time.Duration.ofMillis(heartbeatTimeout.toMilliseconds()));
   }
 }

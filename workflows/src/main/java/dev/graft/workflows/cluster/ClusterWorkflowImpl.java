@@ -1,5 +1,6 @@
 package dev.graft.workflows.cluster;
 
+import dev.graft.workflows.FailureTypes;
 import dev.graft.workflows.audit.ArchiveRequest;
 import dev.graft.workflows.audit.ArchiveResult;
 import dev.graft.workflows.audit.AuditArchiveActivities;
@@ -82,7 +83,7 @@ public class ClusterWorkflowImpl implements ClusterWorkflow {
           .setBackoffCoefficient(2)
           .setMaximumInterval(Duration.ofMinutes(10))
           .setMaximumAttempts(15)
-          .setDoNotRetry(AuditArchiveActivities.NOT_CONFIGURED)
+          .setDoNotRetry(FailureTypes.AUDIT_ARCHIVE_NOT_CONFIGURED)
           .build())
       .build();
 

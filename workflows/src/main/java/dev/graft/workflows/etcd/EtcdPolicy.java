@@ -26,6 +26,11 @@ public record EtcdPolicy(
     String etcdBinary) {
   public static final EtcdPolicy DEFAULTS = new EtcdPolicy(0, null, 0, null, 0, false, null);
 
+  /** Every setting at its default but the attempts per step and whether an even size may remain. */
+  public static EtcdPolicy defaults(int stepMaxAttempts, boolean allowEvenSize) {
+    return new EtcdPolicy(stepMaxAttempts, null, 0, null, 0, allowEvenSize, null);
+  }
+
   public EtcdPolicy {
     stepMaxAttempts = stepMaxAttempts <= 0 ? 3 : stepMaxAttempts;
     catchUpBudget = catchUpBudget == null ? Duration.ofMinutes(2) : catchUpBudget;
@@ -37,6 +42,6 @@ public record EtcdPolicy(
 
   /** The activity-option view of these settings. */
   public ExecutionPolicy execution() {
-    return new ExecutionPolicy(stepMaxAttempts, null, null, null);
+    return ExecutionPolicy.withMaxAttempts(stepMaxAttempts);
   }
 }

@@ -1,6 +1,8 @@
 package dev.graft.workflows.expand;
 
 import dev.graft.workflows.plan.ExpansionPlan;
+import dev.graft.workflows.plan.RemovalPlan;
+import dev.graft.workflows.plan.UpgradePlan;
 import java.util.List;
 import java.util.Map;
 
@@ -33,12 +35,12 @@ public record ExpansionProgress(
     List<String> excludedNodes,
     Long startedAtMillis,
     Long endedAtMillis,
-    dev.graft.workflows.plan.UpgradePlan upgrade,
-    dev.graft.workflows.plan.RemovalPlan removal) {
+    UpgradePlan upgrade,
+    RemovalPlan removal) {
   /** An expansion's or an upgrade's progress (no removal plan). */
   public ExpansionProgress(String id, OperationState state, String phase, ExpansionPlan plan,
       Map<String, String> children, List<String> excludedNodes, Long startedAtMillis, Long endedAtMillis,
-      dev.graft.workflows.plan.UpgradePlan upgrade) {
+      UpgradePlan upgrade) {
     this(id, state, phase, plan, children, excludedNodes, startedAtMillis, endedAtMillis, upgrade, null);
   }
 

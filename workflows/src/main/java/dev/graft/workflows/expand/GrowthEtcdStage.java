@@ -88,7 +88,7 @@ public final class GrowthEtcdStage implements EtcdStage {
     boolean external = r.etcd().topology() == EtcdTopology.EXTERNAL;
     EtcdGrowthRequest growth = new EtcdGrowthRequest(r.cluster(), r.etcd(), List.of(r.node()),
         external ? EtcdCaRef.kubeadm(r.caHost()) : null, r.controlPlanes(),
-        new EtcdPolicy(r.policy().stepMaxAttempts(), null, 0, null, 0, r.allowEvenSize(), null));
+        EtcdPolicy.defaults(r.policy().stepMaxAttempts(), r.allowEvenSize()));
     EtcdGrowthResult result =
         children.run(childId, EtcdGrowthWorkflow.class, c -> Async.function(c::grow, growth));
     ChildSteps.ended(childId, result.outcome(),

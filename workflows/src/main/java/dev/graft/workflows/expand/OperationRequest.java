@@ -2,6 +2,7 @@ package dev.graft.workflows.expand;
 
 import dev.graft.workflows.model.ClusterSpec;
 import dev.graft.workflows.plan.ExpansionPlan;
+import dev.graft.workflows.plan.RemovalPlan;
 import dev.graft.workflows.plan.UpgradePlan;
 
 /**
@@ -27,7 +28,7 @@ public record OperationRequest(
     ExpansionPlan plan,
     ExpansionOptions options,
     UpgradePlan upgrade,
-    dev.graft.workflows.plan.RemovalPlan removal,
+    RemovalPlan removal,
     boolean archiveAudit) {
   public OperationRequest {
     options = options == null ? ExpansionOptions.DEFAULTS : options;
@@ -43,7 +44,7 @@ public record OperationRequest(
   /** A request with a removal plan (kind "remove"), its audit trail not archived. */
   public OperationRequest(String kind, String requestId, String requestedBy, ClusterSpec cluster,
       ExpansionPlan plan, ExpansionOptions options, UpgradePlan upgrade,
-      dev.graft.workflows.plan.RemovalPlan removal) {
+      RemovalPlan removal) {
     this(kind, requestId, requestedBy, cluster, plan, options, upgrade, removal, false);
   }
 

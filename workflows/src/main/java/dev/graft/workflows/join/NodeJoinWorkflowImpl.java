@@ -2,9 +2,12 @@ package dev.graft.workflows.join;
 
 import dev.graft.workflows.ActivityKinds;
 import dev.graft.workflows.model.NodeSpec;
+import dev.graft.workflows.model.Role;
+import dev.graft.workflows.step.AttentionReporter;
 import dev.graft.workflows.step.ExecutionPolicy;
 import dev.graft.workflows.step.OperationOutcome;
 import dev.graft.workflows.step.StepsWorkflow;
+import io.temporal.failure.ActivityFailure;
 import io.temporal.workflow.Workflow;
 
 public class NodeJoinWorkflowImpl extends StepsWorkflow implements NodeJoinWorkflow {
@@ -29,7 +32,7 @@ public class NodeJoinWorkflowImpl extends StepsWorkflow implements NodeJoinWorkf
 
     HostRequest onHost = new HostRequest(r.cluster(), node);
     // Tells the parent operation when a step here parks for an operator, and when none does.
-    dev.graft.workflows.step.AttentionReporter.start(steps);
+    AttentionReporter.start(steps);
     NodeObjectRequest nodeObject = new NodeObjectRequest(r.cluster(), r.kubeconfig(), node);
 
     steps.declare("reach", "reach over SSH", name, false);
@@ -75,7 +78,7 @@ public class NodeJoinWorkflowImpl extends StepsWorkflow implements NodeJoinWorkf
                               r.kubeconfig(),
                               r.apiEndpoint(),
                               node,
-                              node.hasRole(dev.graft.workflows.model.Role.CONTROL_PLANE)
+                              node.hasRole(Role.CONTROL_PLANE)
                                   ? r.controlPlane()
                                   : null)));
               steps.run(
@@ -108,7 +111,7 @@ public class NodeJoinWorkflowImpl extends StepsWorkflow implements NodeJoinWorkf
     KubeadmActivities prune = Workflow.newActivityStub(KubeadmActivities.class, ActivityKinds.ssh(policy));
     try {
       prune.pruneRuns(onHost);
-    } catch (io.temporal.failure.ActivityFailure e) {
+    } catch (ActivityFailure e) {
       Workflow.getLogger(NodeJoinWorkflowImpl.class).warn("could not prune the run directories on {}: {}",
           onHost.node().name(), e.getMessage());
     }

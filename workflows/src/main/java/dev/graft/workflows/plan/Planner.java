@@ -6,6 +6,7 @@ import dev.graft.workflows.model.NodeSpec;
 import dev.graft.workflows.model.Role;
 import java.util.ArrayList;
 import java.util.EnumSet;
+import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -217,7 +218,7 @@ public final class Planner {
     /** Every node once the plan has run, with the address and pod CIDR its routes use. */
     private List<PlanPhases.Routed> routedNodes(Map<String, String> podCidrs) {
       List<PlanPhases.Routed> all = new ArrayList<>();
-      Set<String> seen = new java.util.HashSet<>();
+      Set<String> seen = new HashSet<>();
       for (NodeSpec n : desired.nodes()) {
         ObservedNode o = observedByName.get(n.name());
         String cidr = o != null ? (o.podCidr() != null ? o.podCidr() : null)

@@ -1,10 +1,15 @@
 package dev.graft.workflows.plan;
 
 import com.fasterxml.jackson.annotation.JsonInclude;
+import dev.graft.workflows.model.EtcdSpec;
 import dev.graft.workflows.model.NodeSpec;
+import dev.graft.workflows.model.Role;
 import dev.graft.workflows.plan.PlanMessage;
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashSet;
 import java.util.List;
+import java.util.Set;
 
 /**
  * What a removal will do, in order: pre-checks (orphans, etcd's live quorum), then each node in
@@ -63,9 +68,9 @@ public record RemovalPlan(
   /** The same plan as a replacement by {@code with}, adding it first or last, with more messages. */
   public RemovalPlan replacedBy(String with, boolean first, List<PlanMessage> moreWarnings,
       List<PlanMessage> moreRefusals) {
-    List<PlanMessage> w = new java.util.ArrayList<>(warnings);
+    List<PlanMessage> w = new ArrayList<>(warnings);
     w.addAll(moreWarnings);
-    List<PlanMessage> r = new java.util.ArrayList<>(refusals);
+    List<PlanMessage> r = new ArrayList<>(refusals);
     r.addAll(moreRefusals);
     return new RemovalPlan(cluster, nodes, staying, quorum, leaderMove, etcdEndpoints, unreachable, cleanOrphans,
         drainTimeout, w, r, acceptNoFaultTolerance, with, first, notInCluster);
@@ -108,7 +113,7 @@ public record RemovalPlan(
 
   /** The control planes that stay: their kube-apiserver manifests lose the removed members. */
   public List<NodeSpec> stayingControlPlanes() {
-    return staying.stream().filter(n -> n.hasRole(dev.graft.workflows.model.Role.CONTROL_PLANE)).toList();
+    return staying.stream().filter(n -> n.hasRole(Role.CONTROL_PLANE)).toList();
   }
 
   /**
@@ -117,12 +122,12 @@ public record RemovalPlan(
    * only through nodes that stay, since a removed control plane loses its certificates to
    * {@code kubeadm reset}.
    */
-  public dev.graft.workflows.model.EtcdSpec reach(dev.graft.workflows.model.EtcdSpec etcd) {
-    dev.graft.workflows.model.EtcdSpec e = etcdEndpoints.isEmpty() ? etcd : etcd.withEndpoints(etcdEndpoints);
+  public EtcdSpec reach(EtcdSpec etcd) {
+    EtcdSpec e = etcdEndpoints.isEmpty() ? etcd : etcd.withEndpoints(etcdEndpoints);
     if (!e.viaNodes()) {
       return e;
     }
-    java.util.Set<String> removed = new java.util.HashSet<>();
+    Set<String> removed = new HashSet<>();
     nodes.forEach(n -> removed.add(n.node().name()));
     return e.throughNodes(e.through().stream().filter(n -> !removed.contains(n.name())).toList());
   }

@@ -3,6 +3,7 @@ package dev.graft.workflows.plan;
 import com.fasterxml.jackson.annotation.JsonInclude;
 import dev.graft.workflows.plan.PlanMessage;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.List;
 
 /**
@@ -37,7 +38,7 @@ public record UpgradePlan(
 
   /** Every node, control planes first, in the order the upgrade takes them. */
   public List<NodeUpgrade> nodes() {
-    java.util.List<NodeUpgrade> all = new java.util.ArrayList<>(controlPlanes);
+    List<NodeUpgrade> all = new ArrayList<>(controlPlanes);
     workerBatches.forEach(all::addAll);
     return all;
   }
@@ -47,7 +48,7 @@ public record UpgradePlan(
     if (more.isEmpty()) {
       return this;
     }
-    List<PlanMessage> all = new java.util.ArrayList<>(warnings);
+    List<PlanMessage> all = new ArrayList<>(warnings);
     all.addAll(more);
     return new UpgradePlan(cluster, from, to, controlPlanes, workerBatches, snapshotNode, maxUnavailable,
         drainTimeout, all, refusals);

@@ -3,6 +3,7 @@ package dev.graft.workflows.remove;
 import dev.graft.workflows.ActivityKinds;
 import dev.graft.workflows.join.NodeJoinResult;
 import dev.graft.workflows.model.NodeSpec;
+import dev.graft.workflows.model.Role;
 import dev.graft.workflows.plan.NodeRemoval;
 import dev.graft.workflows.step.AttentionReporter;
 import dev.graft.workflows.step.ExecutionPolicy;
@@ -43,7 +44,7 @@ public class NodeRemovalWorkflowImpl extends StepsWorkflow implements NodeRemova
     MemberIdRequest member = n.etcdMember() ? new MemberIdRequest(r.cluster(), r.etcd(), n.memberName(),
         n.memberId(), n.peerUrl(), r.avoid(), r.approveMember()) : null;
     List<NodeSpec> others = r.staying();
-    List<NodeSpec> cps = others.stream().filter(o -> o.hasRole(dev.graft.workflows.model.Role.CONTROL_PLANE)).toList();
+    List<NodeSpec> cps = others.stream().filter(o -> o.hasRole(Role.CONTROL_PLANE)).toList();
     boolean dropServers = n.clientUrl() != null && !cps.isEmpty();
 
     AttentionReporter.start(steps);

@@ -1,5 +1,6 @@
 package dev.graft.workflows.remove;
 
+import dev.graft.workflows.model.EtcdSpec;
 import dev.graft.workflows.model.NodeSpec;
 import dev.graft.workflows.model.Role;
 import dev.graft.workflows.plan.EtcdMember;
@@ -161,6 +162,6 @@ public final class RemovalPlanner {
       return null;
     }
     String scheme = m.peerUrl().startsWith("http://") ? "http" : "https";
-    return scheme + "://" + h + ":" + dev.graft.workflows.model.EtcdSpec.CLIENT_PORT;
+    return scheme + "://" + h + ":" + EtcdSpec.CLIENT_PORT;
   }
 }

@@ -3,6 +3,7 @@ package dev.graft.workflows.remove;
 import dev.graft.workflows.expand.ExpansionProgress;
 import dev.graft.workflows.expand.ExpansionResult;
 import dev.graft.workflows.expand.OperationRequest;
+import dev.graft.workflows.expand.OperationSummary;
 import dev.graft.workflows.step.AttentionReporter;
 import dev.graft.workflows.step.ChildAttention;
 import dev.graft.workflows.step.OperatedWorkflow;
@@ -36,5 +37,5 @@ public interface RemovalWorkflow extends OperatedWorkflow {
    * sit in the history's buffer). Not for clients.
    */
   @SignalMethod
-  void operationProgress(dev.graft.workflows.expand.OperationSummary progress);
+  void operationProgress(OperationSummary progress);
 }

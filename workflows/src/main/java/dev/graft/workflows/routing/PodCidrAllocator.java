@@ -1,5 +1,7 @@
 package dev.graft.workflows.routing;
 
+import dev.graft.workflows.FailureTypes;
+import dev.graft.workflows.model.PodNetwork;
 import dev.graft.workflows.plan.Cidr;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -60,24 +62,24 @@ public final class PodCidrAllocator {
         c = Cidr.parse(w.fixedCidr());
       } catch (IllegalArgumentException e) {
         throw new AllocationException(
-            "PodCidrInvalid", "node " + w.node() + ": pod CIDR from the inventory: " + e.getMessage());
+            FailureTypes.POD_CIDR_INVALID, "node " + w.node() + ": pod CIDR from the inventory: " + e.getMessage());
       }
       if (!network.contains(c)) {
         throw new AllocationException(
-            "PodCidrInvalid",
+            FailureTypes.POD_CIDR_INVALID,
             "node " + w.node() + ": pod CIDR " + c + " from the inventory lies outside the pod network "
                 + network);
       }
       if (c.prefix() > MAX_NODE_MASK) {
         throw new AllocationException(
-            "PodCidrInvalid",
+            FailureTypes.POD_CIDR_INVALID,
             "node " + w.node() + ": pod CIDR " + c + " is too small for a bridge address and pods (/"
                 + MAX_NODE_MASK + " or larger)");
       }
       for (Cidr t : taken) {
         if (t.overlaps(c)) {
           throw new AllocationException(
-              "PodCidrConflict",
+              FailureTypes.POD_CIDR_CONFLICT,
               "node " + w.node() + ": pod CIDR " + c + " from the inventory overlaps " + t
                   + ", which another node already holds");
         }
@@ -100,7 +102,7 @@ public final class PodCidrAllocator {
     }
     if (!without.isEmpty()) {
       throw new AllocationException(
-          "PodCidrExhausted",
+          FailureTypes.POD_CIDR_EXHAUSTED,
           "the pod network " + network + " has no free /" + mask + " left for " + without
               + " (" + (taken.size()) + " block(s) taken, room for " + capacity(network, mask)
               + "); nothing was allocated. Widen the pod network or use a longer node mask");
@@ -114,12 +116,12 @@ public final class PodCidrAllocator {
     try {
       network = Cidr.parse(clusterCidr);
     } catch (IllegalArgumentException e) {
-      throw new AllocationException("PodNetworkInvalid", "pod network: " + e.getMessage());
+      throw new AllocationException(FailureTypes.POD_NETWORK_INVALID, "pod network: " + e.getMessage());
     }
     int mask = effectiveMask(nodeMask);
     if (mask < network.prefix() || mask > MAX_NODE_MASK) {
       throw new AllocationException(
-          "PodNetworkInvalid",
+          FailureTypes.POD_NETWORK_INVALID,
           "pod network " + network + ": node mask /" + mask + " must lie between /"
               + network.prefix() + " and /" + MAX_NODE_MASK);
     }
@@ -127,7 +129,7 @@ public final class PodCidrAllocator {
   }
 
   public static int effectiveMask(int nodeMask) {
-    return nodeMask <= 0 ? dev.graft.workflows.model.PodNetwork.DEFAULT_NODE_MASK : nodeMask;
+    return nodeMask <= 0 ? PodNetwork.DEFAULT_NODE_MASK : nodeMask;
   }
 
   private static long capacity(Cidr network, int mask) {

@@ -38,6 +38,11 @@ public record ExecutionPolicy(
             : heartbeatTimeout;
   }
 
+  /** Every setting at its default but the attempts per step. */
+  public static ExecutionPolicy withMaxAttempts(int stepMaxAttempts) {
+    return new ExecutionPolicy(stepMaxAttempts, null, null, null);
+  }
+
   /** A policy with the default heartbeat timeout. */
   public ExecutionPolicy(
       int stepMaxAttempts, Duration readyTimeout, String minKernel, Duration maxClockSkew) {

@@ -20,6 +20,11 @@ public record StepAttempt(
     String errorType,
     String outputTail,
     String retriedBy) {
+  /** An attempt that ended well ({@code outcome}: succeeded or already-satisfied): no error, no output. */
+  static StepAttempt succeeded(int number, Long startedAtMillis, Long endedAtMillis, String outcome) {
+    return new StepAttempt(number, startedAtMillis, endedAtMillis, outcome, null, null, null, null);
+  }
+
   StepAttempt retried(String by) {
     return new StepAttempt(number, startedAtMillis, endedAtMillis, outcome, error, errorType, outputTail, by);
   }

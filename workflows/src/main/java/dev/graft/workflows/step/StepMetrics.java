@@ -1,5 +1,6 @@
 package dev.graft.workflows.step;
 
+import com.uber.m3.util.Duration;
 import io.temporal.workflow.Workflow;
 import java.util.Map;
 
@@ -50,7 +51,7 @@ final class StepMetrics {
     Workflow.getMetricsScope()
         .tagged(Map.of("step", kind(stepId), "outcome", outcome))
         .timer(DURATION)
-        .record(com.uber.m3.util.Duration.ofMillis(endedAtMillis - startedAtMillis));
+        .record(Duration.ofMillis(endedAtMillis - startedAtMillis));
   }
 
   /** A step's kind: its id up to the first '/' ("join/n3" → "join"), bounded in length. */

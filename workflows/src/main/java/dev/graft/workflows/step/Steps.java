@@ -20,6 +20,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.function.Supplier;
 import org.slf4j.Logger;
+import org.slf4j.MDC;
 
 /**
  * The step engine every Graft workflow uses (workflow-side, deterministic).
@@ -245,8 +246,8 @@ public final class Steps {
    * operation, cluster and node the worker's interceptor sets, a log system follows one step.
    */
   private static void logStep(Step step, int attempt, Runnable log) {
-    try (org.slf4j.MDC.MDCCloseable s = org.slf4j.MDC.putCloseable("step", step.id);
-        org.slf4j.MDC.MDCCloseable a = org.slf4j.MDC.putCloseable("attempt", String.valueOf(attempt))) {
+    try (MDC.MDCCloseable s = MDC.putCloseable("step", step.id);
+        MDC.MDCCloseable a = MDC.putCloseable("attempt", String.valueOf(attempt))) {
       log.run();
     }
   }
@@ -289,8 +290,7 @@ public final class Steps {
     step.error = null;
     step.errorType = null;
     step.endedAt = Workflow.currentTimeMillis();
-    addAttempt(step, new StepAttempt(step.attempts, step.attemptStartedAt, step.endedAt, step.state.wire(),
-        null, null, null, null));
+    addAttempt(step, StepAttempt.succeeded(step.attempts, step.attemptStartedAt, step.endedAt, step.state.wire()));
     StepMetrics.attempt(step.id, step.state.wire(), null);
     StepMetrics.duration(step.id, step.state.wire(), step.startedAt, step.endedAt);
     return result;
@@ -374,15 +374,7 @@ public final class Steps {
    * already a voter), so the user sees already-satisfied rather than a step left pending.
    */
   public void satisfied(String id, String name, String node, String summary) {
-    Step step = steps.computeIfAbsent(id, k -> new Step(id, name, node, StepKind.STEP, false));
-    if (step.state.isDone()) {
-      return;
-    }
-    long now = Workflow.currentTimeMillis();
-    step.state = StepState.ALREADY_SATISFIED;
-    step.summary = summary;
-    step.startedAt = step.startedAt == null ? now : step.startedAt;
-    step.endedAt = now;
+    endWithoutRunning(id, name, node, StepState.ALREADY_SATISFIED, summary);
   }
 
   /**
@@ -390,12 +382,17 @@ public final class Steps {
    * --unreachable} runs no {@code kubeadm reset}): the user sees {@code skipped} and the reason.
    */
   public void notRun(String id, String name, String node, String summary) {
+    endWithoutRunning(id, name, node, StepState.SKIPPED, summary);
+  }
+
+  /** Ends a step that never ran in {@code state}, with {@code summary}; a step already done stays as it is. */
+  private void endWithoutRunning(String id, String name, String node, StepState state, String summary) {
     Step step = steps.computeIfAbsent(id, k -> new Step(id, name, node, StepKind.STEP, false));
     if (step.state.isDone()) {
       return;
     }
     long now = Workflow.currentTimeMillis();
-    step.state = StepState.SKIPPED;
+    step.state = state;
     step.summary = summary;
     step.startedAt = step.startedAt == null ? now : step.startedAt;
     step.endedAt = now;

@@ -5,6 +5,7 @@ import io.temporal.failure.ActivityFailure;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Set;
+import java.util.function.Function;
 
 /**
  * What an aborted upgrade leaves on each node it did not finish, read from the node and the API
@@ -19,8 +20,8 @@ final class AbortReport {
   /** One line per node not finished, each read with its own activities; an unreadable node says so. */
   static List<String> read(List<NodeUpgrade> nodes, Set<String> finished, String to,
       UpgradeHostActivities host, UpgradeApiActivities api,
-      java.util.function.Function<NodeUpgrade, UpgradeHostRequest> onHost,
-      java.util.function.Function<NodeUpgrade, UpgradeNodeRequest> onApi) {
+      Function<NodeUpgrade, UpgradeHostRequest> onHost,
+      Function<NodeUpgrade, UpgradeNodeRequest> onApi) {
     List<String> out = new ArrayList<>();
     for (NodeUpgrade n : nodes) {
       if (finished.contains(n.node().name())) {

@@ -94,20 +94,6 @@ public final class LabDemo implements LabAction {
       new ReplaceDemo().run(ns, out, stateDir, kind);
       return;
     }
-    int port = envPort("GRAFT_HTTP_PORT", 8080);
-    String url = "http://127.0.0.1:" + port;
-    Path log = Path.of(System.getenv().getOrDefault("GRAFT_DEMO_LOG", "/tmp/graft-demo.log"));
-    long t0 = System.nanoTime();
-
-    out.println("[1/4] starting Graft: embedded Temporal, worker and server on " + url
-        + " (log: " + log + ")");
-    Optional<Throwable> started = startGraft(out, stateDir);
-    if (started.isPresent()) {
-      throw new CliExit(1); // dev has said why (a port in use, most often)
-    }
-
-    out.printf("[2/4] bringing up the lab in %s: %d hosts, host 1 an existing kubeadm cluster%n",
-        stateDir, HOSTS);
     LabSpec spec = LabSpec.builder()
         .nodes(HOSTS)
         .kind(kind)
@@ -116,16 +102,13 @@ public final class LabDemo implements LabAction {
         .slot(ns.getInt("slot"))
         .bootstrap(true)
         .build();
-    Lab lab = Lab.up(spec);
-    boolean keep = Boolean.TRUE.equals(ns.getBoolean("keep"));
-    if (keep) {
-      // Ctrl-C (or --exit) then stops this process, Graft and the lab's API stand-in, which
-      // lives in it; the hosts (SSH, etcd, routes) stay for `lab status`, ssh and `lab down`.
-      lab.keepHosts();
-    }
+    Started started = start(ns, out, stateDir, 4, String.format(
+        "bringing up the lab in %s: %d hosts, host 1 an existing kubeadm cluster", stateDir, HOSTS), spec);
+    String url = started.url();
+    long t0 = started.t0();
+    Lab lab = started.lab();
+    boolean keep = started.keep();
     LabState state = lab.state();
-    out.printf("      %s hosts up in %.1f s; API stand-in %s%n", state.kind().label(),
-        (System.nanoTime() - t0) / 1e9, state.apiEndpoint());
     Path inventory = writeInventory(state, stateDir.resolve("demo-inventory.ini"));
     List<String> names = state.hosts().stream().map(HostState::name).toList();
     out.printf("[3/4] expanding cluster %s by %s, %s (control plane + etcd), %s (infra worker), %s, %s"
@@ -157,6 +140,68 @@ public final class LabDemo implements LabAction {
         : "Ctrl-C stops Graft and tears the lab down (--keep would leave it running).");
     out.flush();
     new CountDownLatch(1).await();
+  }
+
+  /** What steps 1 and 2 of a demo leave: the server's URL, when the demo began, the lab, and --keep. */
+  record Started(String url, long t0, Lab lab, boolean keep) {
+    /**
+     * How a scenario demo ({@code demo upgrade}, {@code demo replace}) ends: why it stopped early
+     * (when {@code why} is not null), its wall time and the UI's address; with {@code --exit} the
+     * process ends with {@code code} (tearing the lab down unless {@code --keep}); otherwise Graft
+     * stays up until Ctrl-C.
+     */
+    int end(Namespace ns, PrintStream out, int code, String why) throws InterruptedException {
+      if (why != null) {
+        out.println("      " + why + " (exit " + code + ")");
+      }
+      out.printf("      demo wall time %.0f s. Web UI: %s/%n", (System.nanoTime() - t0) / 1e9, url);
+      if (Boolean.TRUE.equals(ns.getBoolean("exit"))) {
+        if (!keep) {
+          lab.close();
+        }
+        out.flush();
+        System.exit(code); // Graft's non-daemon threads (Jetty, Temporal) would keep the JVM up
+      }
+      out.println(keep ? "Ctrl-C stops Graft and the lab's API stand-in (it lives in this process); the lab's hosts"
+          + " stay, with SSH, etcd and routes (./graft lab down removes them)." : "Ctrl-C stops Graft and tears the lab down.");
+      out.flush();
+      new CountDownLatch(1).await();
+      return code;
+    }
+  }
+
+  /**
+   * Steps 1 and 2 of every demo: starts Graft (embedded Temporal, worker and server, on
+   * GRAFT_HTTP_PORT), then brings up the lab {@code spec} describes and says how long it took.
+   * Exits 1 when Graft does not start (dev has said why: a port in use, most often).
+   *
+   * @param steps the demo's number of steps, for "[1/steps]"
+   * @param labStep what step 2 says it does
+   */
+  static Started start(Namespace ns, PrintStream out, Path stateDir, int steps, String labStep, LabSpec spec)
+      throws CliExit {
+    String url = "http://127.0.0.1:" + envPort("GRAFT_HTTP_PORT", 8080);
+    Path log = Path.of(System.getenv().getOrDefault("GRAFT_DEMO_LOG", "/tmp/graft-demo.log"));
+    long t0 = System.nanoTime();
+
+    out.println("[1/" + steps + "] starting Graft: embedded Temporal, worker and server on " + url
+        + " (log: " + log + ")");
+    if (startGraft(out, stateDir).isPresent()) {
+      throw new CliExit(1);
+    }
+
+    out.println("[2/" + steps + "] " + labStep);
+    Lab lab = Lab.up(spec);
+    boolean keep = Boolean.TRUE.equals(ns.getBoolean("keep"));
+    if (keep) {
+      // Ctrl-C (or --exit) then stops this process, Graft and the lab's API stand-in, which
+      // lives in it; the hosts (SSH, etcd, routes) stay for `lab status`, ssh and `lab down`.
+      lab.keepHosts();
+    }
+    LabState state = lab.state();
+    out.printf("      %s hosts up in %.1f s; API stand-in %s%n", state.kind().label(),
+        (System.nanoTime() - t0) / 1e9, state.apiEndpoint());
+    return new Started(url, t0, lab, keep);
   }
 
   /**
@@ -214,32 +259,6 @@ public final class LabDemo implements LabAction {
     return ended.map(t -> t instanceof CliExit x ? x.code() : 1).orElse(0);
   }
 
-  /**
-   * How a scenario demo ({@code demo upgrade}, {@code demo replace}) ends: why it stopped early
-   * (when {@code why} is not null), its wall time and the UI's address; with {@code --exit} the
-   * process ends with {@code code} (tearing the lab down unless {@code --keep}); otherwise Graft
-   * stays up until Ctrl-C.
-   */
-  static int end(Namespace ns, PrintStream out, Lab lab, boolean keep, int code, long t0, String why)
-      throws InterruptedException {
-    if (why != null) {
-      out.println("      " + why + " (exit " + code + ")");
-    }
-    out.printf("      demo wall time %.0f s. Web UI: %s/%n", (System.nanoTime() - t0) / 1e9,
-        "http://127.0.0.1:" + envPort("GRAFT_HTTP_PORT", 8080));
-    if (Boolean.TRUE.equals(ns.getBoolean("exit"))) {
-      if (!keep) {
-        lab.close();
-      }
-      out.flush();
-      System.exit(code); // Graft's non-daemon threads (Jetty, Temporal) would keep the JVM up
-    }
-    out.println(keep ? "Ctrl-C stops Graft and the lab's API stand-in (it lives in this process); the lab's hosts"
-        + " stay, with SSH, etcd and routes (./graft lab down removes them)." : "Ctrl-C stops Graft and tears the lab down.");
-    out.flush();
-    new CountDownLatch(1).await();
-    return code;
-  }
 
   static int envPort(String name, int fallback) {
     String v = System.getenv(name);

@@ -9,7 +9,6 @@ import dev.graft.lab.LabKind;
 import dev.graft.lab.LabSpec;
 import dev.graft.lab.LabState;
 import dev.graft.lab.RolePlan;
-import dev.graft.server.cli.ops.CliExit;
 import dev.graft.workflows.plan.EtcdMember;
 import io.etcd.jetcd.Client;
 import io.fabric8.kubernetes.api.model.Node;
@@ -43,22 +42,12 @@ final class ReplaceDemo {
   private volatile boolean watching = true;
 
   int run(Namespace ns, PrintStream out, Path stateDir, LabKind kind) throws Exception {
-    int port = LabDemo.envPort("GRAFT_HTTP_PORT", 8080);
-    String url = "http://127.0.0.1:" + port;
-    Path log = Path.of(System.getenv().getOrDefault("GRAFT_DEMO_LOG", "/tmp/graft-demo.log"));
-    long t0 = System.nanoTime();
-    out.println("[1/8] starting Graft: embedded Temporal, worker and server on " + url + " (log: " + log + ")");
-    if (LabDemo.startGraft(out, stateDir).isPresent()) {
-      throw new CliExit(1);
-    }
-    out.printf("[2/8] bringing up the lab in %s: %d hosts, host 1 an existing kubeadm cluster%n", stateDir, HOSTS);
-    Lab lab = Lab.up(LabSpec.builder().nodes(HOSTS).kind(kind).stateDir(stateDir)
-        .roles(new RolePlan(5, 5, false)).slot(ns.getInt("slot")).bootstrap(true).build());
-    // --keep: the hosts outlive this process (its API stand-in does not), as for the other demos.
-    boolean keep = Boolean.TRUE.equals(ns.getBoolean("keep"));
-    if (keep) {
-      lab.keepHosts();
-    }
+    LabDemo.Started started = LabDemo.start(ns, out, stateDir, 8, String.format(
+        "bringing up the lab in %s: %d hosts, host 1 an existing kubeadm cluster", stateDir, HOSTS),
+        LabSpec.builder().nodes(HOSTS).kind(kind).stateDir(stateDir)
+            .roles(new RolePlan(5, 5, false)).slot(ns.getInt("slot")).bootstrap(true).build());
+    String url = started.url();
+    Lab lab = started.lab();
     LabState state = lab.state();
     List<String> names = state.hosts().stream().map(HostState::name).toList();
     Map<String, String> address = new HashMap<>();
@@ -70,15 +59,13 @@ final class ReplaceDemo {
     String worker = names.get(5);
     Path full = Path.of(state.inventoryIni());
     Path grow = without(full, List.of(spare, healthyNew), stateDir.resolve("demo-grow.ini"));
-    out.printf("      %s hosts up in %.1f s; API stand-in %s%n", state.kind().label(), (System.nanoTime() - t0) / 1e9,
-        state.apiEndpoint());
 
     out.printf("[3/8] expanding %s: %s, %s (control plane + etcd), %s (worker); %s and %s stay spare control planes"
         + " of the inventory%n", state.clusterName(), old, healthyOld, worker, spare, healthyNew);
     out.println("      = ./graft expand -i " + grow + " --kubeconfig " + state.kubeconfig() + " --watch");
     int code = LabDemo.cli(out, "expand", "-i", grow.toString(), "--kubeconfig", state.kubeconfig(), "--watch", "--server", url);
     if (code != 0) {
-      return LabDemo.end(ns, out, lab, keep, code, t0, "the expansion did not finish");
+      return started.end(ns, out, code, "the expansion did not finish");
     }
     Map<String, String> podCidr = podCidrs(state);
     List<String> cpAddresses = names.subList(0, 5).stream().map(address::get).toList();
@@ -99,7 +86,7 @@ final class ReplaceDemo {
     double healthySeconds = (System.nanoTime() - h0) / 1e9;
     if (code != 0) {
       watching = false;
-      return LabDemo.end(ns, out, lab, keep, code, t0, "the replacement of " + healthyOld + " did not finish");
+      return started.end(ns, out, code, "the replacement of " + healthyOld + " did not finish");
     }
     long r0 = System.nanoTime();
     out.println("[6/8] " + old + "'s host goes down (its link is cut: lab fault cutLink); replacing it with " + spare
@@ -113,7 +100,7 @@ final class ReplaceDemo {
     double replaceSeconds = (System.nanoTime() - r0) / 1e9;
     if (code != 0) {
       watching = false;
-      return LabDemo.end(ns, out, lab, keep, code, t0, "the replacement of " + old + " did not finish");
+      return started.end(ns, out, code, "the replacement of " + old + " did not finish");
     }
     long w0 = System.nanoTime();
     // As the SRE does after a replacement: the inventory no longer lists the old control planes
@@ -128,7 +115,7 @@ final class ReplaceDemo {
     watching = false;
     watcher.join(5_000);
     if (code != 0) {
-      return LabDemo.end(ns, out, lab, keep, code, t0, "the worker's removal did not finish");
+      return started.end(ns, out, code, "the worker's removal did not finish");
     }
 
     out.printf("[8/8] replaced %s with %s in %.0f s (added first), %s (down) with %s in %.0f s (removed first),"
@@ -193,7 +180,7 @@ final class ReplaceDemo {
     check(out, failed, "quorum never below majority (" + samples.size() + " samples)",
         belowMajority == 0 && !samples.isEmpty());
     code = failed.isEmpty() ? 0 : 1;
-    return LabDemo.end(ns, out, lab, keep, code, t0, failed.isEmpty() ? null : "failed checks: " + failed);
+    return started.end(ns, out, code, failed.isEmpty() ? null : "failed checks: " + failed);
   }
 
   /** Every second until stopped: voters, healthy voters, quorum, as etcd answers. */

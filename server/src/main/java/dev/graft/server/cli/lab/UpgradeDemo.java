@@ -11,7 +11,6 @@ import dev.graft.lab.LabKind;
 import dev.graft.lab.LabSpec;
 import dev.graft.lab.LabState;
 import dev.graft.lab.RolePlan;
-import dev.graft.server.cli.ops.CliExit;
 import dev.graft.workflows.plan.EtcdMember;
 import io.etcd.jetcd.Client;
 import io.fabric8.kubernetes.api.model.Node;
@@ -50,37 +49,25 @@ final class UpgradeDemo {
   private final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
 
   int run(Namespace ns, PrintStream out, Path stateDir, LabKind kind) throws Exception {
-    int port = LabDemo.envPort("GRAFT_HTTP_PORT", 8080);
-    String url = "http://127.0.0.1:" + port;
-    Path log = Path.of(System.getenv().getOrDefault("GRAFT_DEMO_LOG", "/tmp/graft-demo.log"));
-    long t0 = System.nanoTime();
-
-    out.println("[1/6] starting Graft: embedded Temporal, worker and server on " + url + " (log: " + log + ")");
-    if (LabDemo.startGraft(out, stateDir).isPresent()) {
-      throw new CliExit(1); // dev has said why (a port in use, most often)
-    }
-    out.printf("[2/6] bringing up the lab in %s: %d hosts, host 1 an existing kubeadm cluster at %s"
-        + " (packages of %s on offer)%n", stateDir, HOSTS, FROM, TO);
-    Lab lab = Lab.up(LabSpec.builder().nodes(HOSTS).kind(kind).stateDir(stateDir)
-        .roles(new RolePlan(3, 3, false)).slot(ns.getInt("slot")).bootstrap(true)
-        .kubernetesVersion(FROM).upgradeTo(TO).build());
-    boolean keep = Boolean.TRUE.equals(ns.getBoolean("keep"));
-    if (keep) {
-      lab.keepHosts();
-    }
+    LabDemo.Started started = LabDemo.start(ns, out, stateDir, 6, String.format(
+        "bringing up the lab in %s: %d hosts, host 1 an existing kubeadm cluster at %s (packages of %s on offer)",
+        stateDir, HOSTS, FROM, TO),
+        LabSpec.builder().nodes(HOSTS).kind(kind).stateDir(stateDir)
+            .roles(new RolePlan(3, 3, false)).slot(ns.getInt("slot")).bootstrap(true)
+            .kubernetesVersion(FROM).upgradeTo(TO).build());
+    String url = started.url();
+    Lab lab = started.lab();
     LabState state = lab.state();
     List<String> names = state.hosts().stream().map(HostState::name).toList();
     String inventory = state.inventoryIni();
     String worker = names.get(HOSTS - 1);
-    out.printf("      %s hosts up in %.1f s; API stand-in %s%n", state.kind().label(),
-        (System.nanoTime() - t0) / 1e9, state.apiEndpoint());
 
     out.printf("[3/6] expanding %s to %d nodes: %s, %s (control plane + etcd), %s, %s (workers)%n",
         state.clusterName(), HOSTS, names.get(1), names.get(2), names.get(3), names.get(4));
     out.println("      = ./graft expand -i " + inventory + " --kubeconfig " + state.kubeconfig() + " --watch");
     int code = LabDemo.cli(out, "expand", "-i", inventory, "--kubeconfig", state.kubeconfig(), "--watch", "--server", url);
     if (code != 0) {
-      return LabDemo.end(ns, out, lab, keep, code, t0, "the expansion did not finish; the upgrade was not started");
+      return started.end(ns, out, code, "the expansion did not finish; the upgrade was not started");
     }
 
     String requestId = "demo-" + TO.replace('.', '-');
@@ -114,12 +101,12 @@ final class UpgradeDemo {
     }
     double upgradeSeconds = (System.nanoTime() - u0) / 1e9;
     if (code != 0) {
-      return LabDemo.end(ns, out, lab, keep, code, t0, "the upgrade did not finish");
+      return started.end(ns, out, code, "the upgrade did not finish");
     }
     out.printf("[6/6] upgraded in %.0f s (wall, including the operator's retry)%n", upgradeSeconds);
     summary(out, url, id, state);
     auditExcerpt(out, url, id, worker);
-    return LabDemo.end(ns, out, lab, keep, code, t0, null);
+    return started.end(ns, out, code, null);
   }
 
   /** Waits until the upgrade is past its pre-checks, then makes the worker's drain block. */
