@@ -1,16 +1,11 @@
 package dev.graft.workflows.expand;
 
 import dev.graft.workflows.ActivityKinds;
-import dev.graft.workflows.join.HostActivities;
-import dev.graft.workflows.join.HostRequest;
 import dev.graft.workflows.join.NodeJoinRequest;
 import dev.graft.workflows.join.NodeJoinWorkflow;
 import dev.graft.workflows.model.NodeSpec;
 import dev.graft.workflows.model.Role;
 import dev.graft.workflows.plan.PhaseKind;
-import dev.graft.workflows.routing.PairResult;
-import dev.graft.workflows.routing.RoutingRequest;
-import dev.graft.workflows.routing.RoutingWorkflow;
 import dev.graft.workflows.step.ChildAttention;
 import dev.graft.workflows.step.ChildSteps;
 import dev.graft.workflows.step.Decision;
@@ -18,7 +13,6 @@ import dev.graft.workflows.step.ExecutionPolicy;
 import dev.graft.workflows.step.OperationOutcome;
 import dev.graft.workflows.step.Parallel;
 import dev.graft.workflows.step.StepState;
-import io.temporal.failure.ActivityFailure;
 import io.temporal.workflow.Async;
 import io.temporal.workflow.Workflow;
 import java.util.ArrayList;
@@ -32,8 +26,6 @@ import java.util.function.Supplier;
  * its own, so this history grows by a few events per node, not by every step of every node.
  */
 public class ExpansionWorkflowImpl extends OperationWorkflow implements ExpansionWorkflow {
-  /** Pre-checks only read, but each holds an SSH session: bound them for the worker's sake. */
-  static final int PRECHECK_PARALLELISM = 50;
   /**
    * Workflow.getVersion change id: version 1 runs {@link GrowthEtcdStage} (gate, growth child,
    * verification); histories without the marker replay with {@link KubeadmEtcdStage}.
@@ -62,10 +54,7 @@ public class ExpansionWorkflowImpl extends OperationWorkflow implements Expansio
     }
     begin(r);
     ExpansionInputs in = new ExpansionInputs(request);
-    for (NodeSpec n : in.newNodes()) {
-      steps.declare("reach/" + n.name(), "reach over SSH", n.name(), false);
-      steps.declare("precheck/" + n.name(), "pre-checks", n.name(), false);
-    }
+    NewNodePrechecks.declare(steps, in);
     List<NodeSpec> joining = new ArrayList<>(in.phaseNodes(PhaseKind.CONTROL_PLANE_AND_ETCD));
     joining.addAll(in.phaseNodes(PhaseKind.WORKERS));
     for (NodeSpec n : joining) {
@@ -98,7 +87,7 @@ public class ExpansionWorkflowImpl extends OperationWorkflow implements Expansio
       return;
     }
     phase = PhaseKind.PRECHECKS.name();
-    List<String> failed = prechecks(in);
+    List<String> failed = NewNodePrechecks.run(steps, request, in);
     if (!failed.isEmpty()) {
       if (!options.excludeFailedPrechecks() || failed.size() == in.newNodes().size()) {
         failure = "pre-checks failed on " + failed + "; nothing in the cluster was changed";
@@ -132,7 +121,7 @@ public class ExpansionWorkflowImpl extends OperationWorkflow implements Expansio
         .filter(n -> !excluded.contains(n.name())).toList();
     Parallel.forEach(workers, options.maxParallel(), n -> join(in, n));
     phase = PhaseKind.ROUTING.name();
-    routing(in.routing(leftOut()));
+    RoutingStep.run(children, request.operationId(), in.routing(leftOut()));
     phase = PhaseKind.VERIFICATION.name();
     ExecutionPolicy policy = options.policy();
     VerifyActivities verify = Workflow.newActivityStub(VerifyActivities.class, ActivityKinds.kube(policy));
@@ -142,26 +131,6 @@ public class ExpansionWorkflowImpl extends OperationWorkflow implements Expansio
       etcdStep("verify/etcd", "etcd voters as planned; API servers on every endpoint", null,
           () -> etcd.verify(in.etcd(leftOut())));
     }
-  }
-
-  /** reach then pre-checks on every new node, in parallel; returns the nodes that failed. */
-  private List<String> prechecks(ExpansionInputs in) {
-    HostActivities host =
-        Workflow.newActivityStub(HostActivities.class, ActivityKinds.ssh(request.options().policy()));
-    List<String> failed = new ArrayList<>();
-    Parallel.forEach(in.newNodes(), PRECHECK_PARALLELISM, n -> {
-      try {
-        steps.attempt("reach/" + n.name(), "reach over SSH", n.name(),
-            () -> host.reach(new HostRequest(request.cluster().name(), n)));
-        steps.attempt("precheck/" + n.name(), "pre-checks", n.name(), () -> host.precheck(in.precheck(n)));
-      } catch (ActivityFailure e) {
-        failed.add(n.name());
-      }
-    });
-    // Sorted in plan order, not in the order the failures arrived.
-    List<String> order = in.newNodes().stream().map(NodeSpec::name).toList();
-    failed.sort((a, b) -> order.indexOf(a) - order.indexOf(b));
-    return failed;
   }
 
   /** One node's join as a child; a child that ends aborted parks the step for an operator. */
@@ -176,21 +145,6 @@ public class ExpansionWorkflowImpl extends OperationWorkflow implements Expansio
         .anyMatch(s -> s.id().equals(stepId) && s.state() == StepState.SKIPPED)) {
       skipped.add(n.name());
     }
-  }
-
-  private void routing(RoutingRequest routingRequest) {
-    String childId = RoutingRequest.workflowId(request.operationId());
-    // A large cluster's routing runs its node steps in batch children: operators act on those.
-    children.expect("routing", childId);
-    routingRequest.batchChildren().forEach(children::expect);
-    children.step("routing", "pod routes on every node", null, false,
-        ChildSteps.child(childId, "routing", RoutingWorkflow.class, c -> Async.function(c::route, routingRequest)),
-        result -> {
-          long reachable = result.matrix().stream().filter(PairResult::reachable).count();
-          String verified = result.note() != null ? result.note()
-              : reachable + "/" + result.matrix().size() + " pod-to-pod pairs reachable";
-          return ChildStepResult.of("routing " + result.mode() + " (" + verified + ")", result.steps());
-        });
   }
 
   private void etcdStep(String id, String name, NodeSpec n, Supplier<EtcdStageResult> call) {
