@@ -8,7 +8,9 @@ import static org.junit.jupiter.api.Assertions.fail;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
 import dev.graft.activities.etcd.EtcdMemberReader;
 import dev.graft.activities.etcd.EtcdTls;
 import dev.graft.activities.kube.KubeClients;
@@ -42,6 +44,7 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.HashMap;
+import java.util.IntSummaryStatistics;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
@@ -57,22 +60,31 @@ import org.junit.jupiter.api.TestMethodOrder;
 /**
  * Issue 18's acceptance on real parts: Graft's removal workflows and activities against the lab
  * (OpenSSH in network namespaces, real etcd members, real routes; the Kubernetes API and kubeadm
- * are the lab's stand-ins). The lab bootstraps host 1; Graft's own expansion grows it to three
- * control planes + etcd and a worker. Then, through REST with the worker in a separate process:
- * removing 2 of the 3 members is refused with the projection and changes nothing; the worker is
- * removed with its Graft worker SIGKILLed during the drain; the control plane that leads etcd is
- * removed (with the operator's {@code acceptNoFaultTolerance}: 3 -> 2) with the worker SIGKILLed
- * during the member removal. Each resumes, and nothing is removed or reset twice.
+ * are the lab's stand-ins). The lab has five hosts: host 1 is bootstrapped, hosts 1-4 are control
+ * planes of the inventory, host 5 a worker; Graft's own expansion grows the cluster to three control
+ * planes + etcd (hosts 1-3) and the worker, host 4 staying a spare control plane of the inventory.
+ * Then, through REST with the worker in a separate process: removing 2 of the 3 members is refused
+ * with the projection and changes nothing; the worker is removed with its Graft worker SIGKILLed
+ * during the drain; a control plane whose host goes down (sshd stopped, link cut) is replaced by
+ * the spare with {@code unreachable} (its dead member first, then the spare joins: 3 -> 2 -> 3
+ * voters, quorum held throughout); the control plane that leads etcd is removed (with the
+ * operator's {@code acceptNoFaultTolerance}: 3 -> 2) with the worker SIGKILLed during the member
+ * removal. Each resumes, and nothing is removed or reset twice. The replacement runs before the
+ * leader's removal: it needs the three voters that a dead member's removal leaves a quorum of.
  */
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
 @TestMethodOrder(MethodOrderer.OrderAnnotation.class)
 class RemoveLabTest {
   private static final ObjectMapper JSON = new ObjectMapper();
+  private static final ObjectMapper YAML = new ObjectMapper(new YAMLFactory());
   private static final Duration T = Duration.ofSeconds(10);
   private final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
   private Path work;
   private Lab lab;
   private LabState state;
+  /** The lab's inventory: hosts 1-4 control planes + etcd, host 5 a worker. */
+  private String fullInventory;
+  /** What the next operation submits: without the spare until it joins, without what was replaced after. */
   private String inventory;
   private EmbeddedTemporal temporal;
   private DropwizardTestSupport<GraftConfiguration> app;
@@ -80,6 +92,12 @@ class RemoveLabTest {
   private Process worker;
   private String base;
   private List<String> names;
+  /** The cluster's control planes now (sorted): hosts 1-3, then as replaced and removed. */
+  private final List<String> controlPlanes = new ArrayList<>();
+  /** Host 4: a control plane of the inventory that the expansion leaves out, for the replacement. */
+  private String spare;
+  /** Host 5. */
+  private String worker;
   private final Map<String, String> address = new HashMap<>();
   private final Map<String, String> podCidr = new HashMap<>();
   private long classStart;
@@ -96,12 +114,17 @@ class RemoveLabTest {
     // The worker's JVM starts while the lab comes up (it costs ~10 s of the class otherwise).
     workers = new WorkerProcesses(temporal.target(), work);
     worker = workers.start();
-    lab = Lab.up(LabSpec.builder().nodes(4).kind(LabKind.NETNS).stateDir(work.resolve("lab"))
-        .roles(new RolePlan(3, 3, false)).bootstrap(true).build());
+    lab = Lab.up(LabSpec.builder().nodes(5).kind(LabKind.NETNS).stateDir(work.resolve("lab"))
+        .roles(new RolePlan(4, 4, false)).bootstrap(true).build());
     state = lab.state();
     names = state.hosts().stream().map(HostState::name).toList();
     state.hosts().forEach(h -> address.put(h.name(), h.address()));
-    inventory = Files.readString(Path.of(state.inventoryYaml()));
+    controlPlanes.addAll(names.subList(0, 3));
+    spare = names.get(3);
+    worker = names.get(4);
+    fullInventory = Files.readString(Path.of(state.inventoryYaml()));
+    // As ReplaceDemo's: the spare control plane joins only by the replacement.
+    inventory = inventoryWithout(List.of(spare));
     Path config = work.resolve("graft.yml");
     Files.writeString(config, String.join("\n",
         "mode: server",
@@ -133,12 +156,15 @@ class RemoveLabTest {
         podCidr.put(n.getMetadata().getName(), n.getSpec().getPodCIDR());
       }
     }
-    assertEquals(names.size(), podCidr.size(), podCidr.toString());
+    assertEquals(names.size() - 1, podCidr.size(), podCidr.toString());
+    assertFalse(podCidr.containsKey(spare), "the spare " + spare + " joined: " + podCidr);
     for (String host : names) {
-      assertTrue(routeTo(host.equals(names.get(0)) ? names.get(1) : names.get(0), host), "the expansion routed to " + host);
+      if (!host.equals(spare)) {
+        assertTrue(routeTo(host.equals(names.get(0)) ? names.get(1) : names.get(0), host), "the expansion routed to " + host);
+      }
       lab.faults().recordInvocations(host, "kubeadm");
     }
-    System.out.printf("remove e2e: lab up + expansion to %d nodes: %.1f s (the expansion %.1f s)%n", names.size(),
+    System.out.printf("remove e2e: lab up + expansion to %d nodes: %.1f s (the expansion %.1f s)%n", podCidr.size(),
         (System.nanoTime() - classStart) / 1e9, (System.nanoTime() - grow0) / 1e9);
   }
 
@@ -173,7 +199,7 @@ class RemoveLabTest {
     List<EtcdMember> before = members();
     List<String> logged = mutating();
     String leader = leaderName();
-    List<String> followers = names.subList(0, 3).stream().filter(n -> !n.equals(leader)).toList();
+    List<String> followers = controlPlanes.stream().filter(n -> !n.equals(leader)).toList();
     // Strictly: refused at the first member (3 -> 2 leaves no failure to spare).
     ObjectNode strict = body("remove", "two-of-three");
     strict.putObject("remove").putArray("nodes").add(followers.get(0)).add(followers.get(1));
@@ -191,7 +217,7 @@ class RemoveLabTest {
     assertEquals(logged, mutating(), "nothing ran on any host");
     assertEquals(before.stream().map(EtcdMember::id).sorted().toList(), members().stream().map(EtcdMember::id).sorted().toList());
     try (KubernetesClient kube = kube()) {
-      assertEquals(names.size(), kube.nodes().list().getItems().size());
+      assertEquals(controlPlanes.size() + 1, kube.nodes().list().getItems().size());
       for (Node n : kube.nodes().list().getItems()) {
         assertFalse(Boolean.TRUE.equals(n.getSpec().getUnschedulable()), n.getMetadata().getName() + " was cordoned");
       }
@@ -215,7 +241,7 @@ class RemoveLabTest {
   @Test
   @Order(2)
   void aWorkerIsRemovedWithItsGraftWorkerKilledDuringTheDrain() throws Exception {
-    String w = names.get(3);
+    String w = worker;
     // An orphan, as a join that crashed after `etcdctl member add --learner` leaves one: a learner
     // whose host never started etcd. The removal reports it and, asked to, removes it once approved.
     String ghostPeer = "https://" + spareAddress() + ":2380";
@@ -253,7 +279,7 @@ class RemoveLabTest {
       assertEquals(null, kube.pods().inNamespace("graft-lab").withName("blocked-" + w).get(),
           "the pod the budget held was evicted, not left behind");
     }
-    for (String o : names.subList(0, 3)) {
+    for (String o : controlPlanes) {
       assertFalse(routeTo(o, w), o + " still routes to " + w + "'s pods");
     }
     assertEquals("", lab.host(w).sh(T, "ip route show proto 213").stdout().strip(), "its own routes are gone");
@@ -299,6 +325,223 @@ class RemoveLabTest {
 
   @Test
   @Order(3)
+  void aControlPlaneWhoseHostIsDownIsReplacedItsDeadMemberFirstAndQuorumHolds() throws Exception {
+    List<EtcdMember> before = members();
+    String leader = leaderId();
+    // Not host 1: its etcd is the inventory's endpoint, which the plan reads through. A follower,
+    // so that the watch below sees Graft's changes and not an election the fault itself causes.
+    String old = controlPlanes.stream().filter(n -> !n.equals(names.get(0)))
+        .filter(n -> !memberAt(before, n).id().equals(leader)).findFirst().orElseThrow();
+    String fresh = spare;
+    String oldId = memberAt(before, old).id();
+    String oldCidr = podCidr.get(old);
+    List<String> staying = controlPlanes.stream().filter(n -> !n.equals(old)).toList();
+    assertEquals(3, before.size(), before.toString());
+    List<Mutation> oldLog = lab.host(old).mutations();
+    System.out.printf("remove e2e: replacing %s (etcd member %s, leader %s) with %s; its pod CIDR %s%n", old, oldId,
+        leader, fresh, oldCidr);
+
+    // Watched from the members that stay, from before the host goes down until the end.
+    EtcdQuorumWatch watch = EtcdQuorumWatch.start(staying.stream().map(h -> "https://" + address.get(h) + ":2379")
+        .toList(), tls(), Duration.ofSeconds(2));
+    List<EtcdQuorumWatch.Sample> samples;
+    JsonNode accepted;
+    JsonNode done;
+    long t0;
+    double submitSeconds;
+    try {
+      workers.await("the watch's first sample", Duration.ofSeconds(30), () -> !watch.samples().isEmpty());
+      // The host goes down: its sshd stops (sessions too), then its link is cut.
+      lab.faults().stopSshdAndSessions(old);
+      lab.faults().cutLink(old);
+      assertFalse(lab.faults().sshdRunning(old), old + "'s sshd still runs");
+      assertFalse(reachable(address.get(old), 22), old + " still answers on port 22");
+
+      ObjectNode b = body("remove", "replace-dead");
+      b.putObject("inventory").put("text", fullInventory).put("file", "inventory.yaml");
+      b.putObject("remove").put("with", fresh).put("unreachable", true).putArray("nodes").add(old);
+      t0 = System.nanoTime();
+      HttpResponse<String> r = post("/api/v1/operations", b);
+      submitSeconds = (System.nanoTime() - t0) / 1e9;
+      assertEquals(202, r.statusCode(), r.body());
+      accepted = JSON.readTree(r.body());
+      done = await(accepted.get("id").asText(), Duration.ofMinutes(6));
+    } finally {
+      samples = watch.stop();
+    }
+    double opSeconds = (System.nanoTime() - t0) / 1e9;
+
+    // The plan (the 202 answer): the dead member first, then the spare joins.
+    JsonNode plan = accepted.path("removal");
+    System.out.println("remove e2e: the replacement's plan: addFirst=" + plan.path("addFirst") + "; "
+        + plan.path("quorum").path(0).path("message").asText() + "; " + plan.path("warnings"));
+    assertFalse(plan.path("addFirst").asBoolean(true), "the plan adds " + fresh + " first: " + plan);
+    assertEquals(fresh, plan.path("replaceWith").asText(), plan.toString());
+    assertTrue(plan.path("unreachable").asBoolean(), plan.toString());
+    assertEquals(1, plan.path("nodes").size(), plan.toString());
+    assertEquals(oldId, plan.path("nodes").path(0).path("memberId").asText(), plan.toString());
+    String projection = plan.path("quorum").path(0).path("message").asText();
+    assertTrue(projection.contains("etcd 3 -> 2 voters without") && projection.contains("it is unhealthy already"),
+        projection);
+    JsonNode order = StreamSupport.stream(plan.path("warnings").spliterator(), false)
+        .filter(w -> "ReplaceOrder".equals(w.path("code").asText())).findFirst()
+        .orElseThrow(() -> new AssertionError("no ReplaceOrder warning: " + plan));
+    assertTrue(order.path("message").asText().contains(old + " is unreachable: it is removed first")
+        && order.path("message").asText().contains("then " + fresh + " joins"), order.toString());
+
+    assertEquals("done", done.path("state").asText(), done.toString());
+    System.out.printf("remove e2e: replaced %s (down) with %s in %.1f s (the submit's plan %.1f s)%n", old, fresh,
+        opSeconds, submitSeconds);
+    printSteps(done, old);
+    // And so it ran: the dead member's removal ended before the addition began.
+    JsonNode removal = step(done.get("steps"), "node/" + old);
+    JsonNode addition = step(done.get("steps"), "add/" + fresh);
+    assertEquals("succeeded", addition.path("state").asText(), addition.toString());
+    System.out.printf("remove e2e: node/%s %.1f s, then add/%s %.1f s: %s%n", old, seconds(removal), fresh,
+        seconds(addition), addition.path("summary").asText());
+    assertTrue(removal.path("endedAtMillis").asLong() > 0
+        && removal.path("endedAtMillis").asLong() <= addition.path("startedAtMillis").asLong(),
+        "the removal of " + old + " " + removal + " ended after the addition began " + addition);
+
+    JsonNode steps = childSteps(done, old);
+    assertTrue(step(steps, "drain").path("summary").asText().length() > 0, step(steps, "drain").toString());
+    assertNotEquals("succeeded", step(steps, "reset").path("state").asText(), "reset ran on an unreachable host");
+    assertTrue(step(steps, "etcd-member").path("summary").asText().contains("(id " + oldId + ")"),
+        step(steps, "etcd-member").toString());
+    assertEquals(oldLog, lab.host(old).mutations(), "something ran on " + old + ", which is down");
+
+    // etcd: the dead member is gone by id; the others stayed; the spare is a healthy voter.
+    List<EtcdMember> after = members(staying, fresh);
+    System.out.printf("remove e2e: etcd before %s, after %s%n", before, after);
+    assertTrue(after.stream().noneMatch(m -> m.id().equals(oldId)), oldId + " is still a member: " + after);
+    assertEquals(3, after.size(), after.toString());
+    for (String s : staying) {
+      assertEquals(memberAt(before, s).id(), memberAt(after, s).id(), s + "'s member changed");
+    }
+    EtcdMember joined = memberAt(after, fresh);
+    assertTrue(joined.healthy() && !joined.learner(), fresh + " is not a healthy voter: " + joined);
+    for (EtcdMember m : after) {
+      assertTrue(m.healthy() && !m.learner(), m.toString());
+    }
+    assertEquals(1, kubeadm(fresh).stream().filter(a -> a.startsWith("join")).count(),
+        "kubeadm join ran once on " + fresh + ": " + kubeadm(fresh));
+
+    // The Nodes, every apiserver's --etcd-servers and every node's routes.
+    List<String> now = new ArrayList<>(staying);
+    now.add(fresh);
+    now.sort(null);
+    try (KubernetesClient kube = kube()) {
+      assertEquals(null, kube.nodes().withName(old).get(), "the Node " + old + " is still there");
+      assertEquals(now, kube.nodes().list().getItems().stream().map(n -> n.getMetadata().getName()).sorted().toList());
+      for (Node n : kube.nodes().list().getItems()) {
+        podCidr.put(n.getMetadata().getName(), n.getSpec().getPodCIDR());
+      }
+    }
+    String oldAddress = address.get(old);
+    for (String o : now) {
+      String servers = lab.host(o).sh(T, "sed -n 's/^ *- --etcd-servers=//p' /etc/kubernetes/manifests/kube-apiserver.yaml")
+          .stdout().strip();
+      assertFalse(servers.isEmpty() || servers.contains(oldAddress), o + ": --etcd-servers=" + servers);
+      String routes = lab.host(o).sh(T, "ip route show proto 213").stdout();
+      assertFalse(routes.contains(" via " + oldAddress + " "), o + " still routes through " + old + ": " + routes);
+      // A freed pod CIDR may go to the node that joins next: then only through it.
+      String toOld = lab.host(o).sh(T, "ip route show " + oldCidr + " proto 213").stdout().strip();
+      boolean reused = oldCidr.equals(podCidr.get(fresh));
+      assertTrue(toOld.isEmpty() || (reused && !o.equals(fresh) && toOld.contains(" via " + address.get(fresh) + " ")),
+          o + " routes to " + old + "'s pod CIDR " + oldCidr + ": " + toOld);
+      System.out.printf("remove e2e: %s: --etcd-servers=%s; %d pod route(s)%s%n", o, servers, routes.lines().count(),
+          reused && !toOld.isEmpty() ? "; " + oldCidr + " now via " + fresh : "");
+    }
+    for (String s : staying) {
+      assertTrue(routeTo(s, fresh), s + " has no route to " + fresh + "'s pods");
+    }
+
+    // Quorum, as etcd answered every second: never below a majority, never 4 voters (the spare
+    // was not added before the dead member went), 2 voters in between.
+    System.out.printf("remove e2e: etcd watch, %d samples:%n", samples.size());
+    for (int i = 0; i < samples.size(); i += 6) {
+      System.out.println("remove e2e:   " + samples.subList(i, Math.min(samples.size(), i + 6)).stream()
+          .map(EtcdQuorumWatch.Sample::toString).collect(java.util.stream.Collectors.joining("   ")));
+    }
+    List<EtcdQuorumWatch.Sample> answered = samples.stream().filter(EtcdQuorumWatch.Sample::answered).toList();
+    IntSummaryStatistics healthy = answered.stream().mapToInt(EtcdQuorumWatch.Sample::healthy).summaryStatistics();
+    IntSummaryStatistics voters = answered.stream().mapToInt(EtcdQuorumWatch.Sample::voters).summaryStatistics();
+    long unanswered = samples.size() - answered.size();
+    long lost = answered.stream().filter(s -> !s.majority()).count();
+    System.out.printf("remove e2e: etcd watch: %d samples, healthy voters min %d max %d, voters min %d max %d,"
+        + " below majority %d, unanswered %d%n", samples.size(), healthy.getMin(), healthy.getMax(), voters.getMin(),
+        voters.getMax(), lost, unanswered);
+    assertTrue(answered.size() >= 10, "too few samples: " + samples);
+    assertEquals(0, lost, "quorum lost: " + samples);
+    assertEquals(0, unanswered, "etcd did not answer: " + samples);
+    assertEquals(3, voters.getMax(), "voters: " + samples);
+    assertEquals(2, voters.getMin(), "voters: " + samples);
+    int firstTwo = indexOf(answered, s -> s.voters() == 2, 0);
+    assertTrue(firstTwo > 0 && answered.subList(0, firstTwo).stream().anyMatch(s -> s.voters() == 3 && s.healthy() == 2),
+        "3 voters, 2 healthy, before the dead one went: " + samples);
+    assertTrue(indexOf(answered, s -> s.voters() == 3 && s.healthy() == 3, firstTwo) > firstTwo,
+        "3 healthy voters after the spare joined: " + samples);
+    EtcdQuorumWatch.Sample last = answered.get(answered.size() - 1);
+    assertTrue(last.voters() == 3 && last.healthy() == 3 && last.learners() == 0, "the last sample: " + last);
+
+    // As the SRE does after a replacement: the inventory no longer lists the old control plane.
+    controlPlanes.remove(old);
+    controlPlanes.add(fresh);
+    controlPlanes.sort(null);
+    inventory = inventoryWithout(List.of(old));
+  }
+
+  private static int indexOf(List<EtcdQuorumWatch.Sample> samples, java.util.function.Predicate<EtcdQuorumWatch.Sample> p,
+      int from) {
+    for (int i = from; i < samples.size(); i++) {
+      if (p.test(samples.get(i))) {
+        return i;
+      }
+    }
+    return -1;
+  }
+
+  /** The member whose peer URL is on {@code host}'s address (how Graft matches them too). */
+  private EtcdMember memberAt(List<EtcdMember> members, String host) {
+    return members.stream().filter(m -> address.get(host).equals(m.peerHost())).findFirst()
+        .orElseThrow(() -> new AssertionError("no etcd member on " + host + " (" + address.get(host) + "): " + members));
+  }
+
+  /** The members, read through the given hosts' etcd. */
+  private List<EtcdMember> members(List<String> through, String more) throws Exception {
+    List<String> urls = new ArrayList<>();
+    through.forEach(h -> urls.add("https://" + address.get(h) + ":2379"));
+    urls.add("https://" + address.get(more) + ":2379");
+    try (Client etcd = EtcdMemberReader.client(urls, tls(), T)) {
+      return new EtcdMemberReader(etcd, T).readMembers();
+    }
+  }
+
+  /** Whether a TCP connection to {@code host:port} opens within 2 s. */
+  private static boolean reachable(String host, int port) {
+    try (java.net.Socket s = new java.net.Socket()) {
+      s.connect(new java.net.InetSocketAddress(host, port), 2_000);
+      return true;
+    } catch (java.io.IOException e) {
+      return false;
+    }
+  }
+
+  /** The lab's inventory without {@code hosts} (the YAML the lab wrote, those nodes left out). */
+  private String inventoryWithout(List<String> hosts) throws Exception {
+    ObjectNode doc = (ObjectNode) YAML.readTree(fullInventory);
+    ArrayNode nodes = (ArrayNode) doc.get("nodes");
+    for (int i = nodes.size() - 1; i >= 0; i--) {
+      if (hosts.contains(nodes.get(i).path("name").asText())) {
+        nodes.remove(i);
+      }
+    }
+    assertEquals(names.size() - hosts.size(), nodes.size(), "the inventory's nodes: " + nodes);
+    return "# RemoveLabTest: the lab's inventory without " + hosts + "\n" + YAML.writeValueAsString(doc);
+  }
+
+  @Test
+  @Order(4)
   void theEtcdLeaderIsRemovedLeadershipFirstWithItsGraftWorkerKilledDuringTheMemberRemoval() throws Exception {
     List<EtcdMember> before = members();
     String leaderId = leaderId();
@@ -313,7 +556,7 @@ class RemoveLabTest {
     assertTrue(r.body().contains("RemovalNoFaultTolerance") && r.body().contains("etcd then tolerates 0 failure(s)"),
         r.body());
     // The worker removed before is still in the inventory: not in the cluster, so no step touches it.
-    String gone = names.get(3);
+    String gone = worker;
     assertTrue(r.body().contains("InventoryNodeNotInCluster") && r.body().contains(gone), r.body());
     String id = JSON.readTree(r.body()).get("id").asText();
 
@@ -373,7 +616,7 @@ class RemoveLabTest {
     }
     // etcd's own word: each member that stays applied the removal of that id exactly once (etcd
     // logs "etcdserver/membership: removed member <id> from cluster …" when it applies it).
-    for (String o : names.subList(0, 3).stream().filter(n -> !n.equals(node)).toList()) {
+    for (String o : controlPlanes.stream().filter(n -> !n.equals(node)).toList()) {
       String log = lab.host(o).sh(T, "cat /var/log/pods/kube-system_etcd*.log").stdout();
       long removals = log.lines().filter(l -> l.contains("removed member " + leaderId + " ")).count();
       System.out.printf("remove e2e: %s's etcd log: %d x \"removed member %s\"%n", o, removals, leaderId);
@@ -382,7 +625,7 @@ class RemoveLabTest {
     assertEquals(1, resets(node), "kubeadm reset ran once on " + node + ": " + kubeadm(node));
     String reset = step(steps, "reset").path("summary").asText();
     assertTrue(reset.contains("reset leaves"), reset);
-    List<String> staying = names.subList(0, 3).stream().filter(n -> !n.equals(node)).toList();
+    List<String> staying = controlPlanes.stream().filter(n -> !n.equals(node)).sorted().toList();
     for (String o : staying) {
       String servers = lab.host(o).sh(T, "sed -n 's/^ *- --etcd-servers=//p' /etc/kubernetes/manifests/kube-apiserver.yaml")
           .stdout().strip();
@@ -449,7 +692,7 @@ class RemoveLabTest {
   }
 
   private List<String> endpoints() {
-    return names.subList(0, 3).stream().map(h -> "https://" + address.get(h) + ":2379").toList();
+    return controlPlanes.stream().map(h -> "https://" + address.get(h) + ":2379").toList();
   }
 
   /** The leader's id (hex) as the answering members see it. */
