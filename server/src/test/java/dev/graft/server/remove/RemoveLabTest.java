@@ -97,7 +97,7 @@ class RemoveLabTest {
   /** Host 4: a control plane of the inventory that the expansion leaves out, for the replacement. */
   private String spare;
   /** Host 5. */
-  private String worker;
+  private String workerNode;
   private final Map<String, String> address = new HashMap<>();
   private final Map<String, String> podCidr = new HashMap<>();
   private long classStart;
@@ -121,7 +121,7 @@ class RemoveLabTest {
     state.hosts().forEach(h -> address.put(h.name(), h.address()));
     controlPlanes.addAll(names.subList(0, 3));
     spare = names.get(3);
-    worker = names.get(4);
+    workerNode = names.get(4);
     fullInventory = Files.readString(Path.of(state.inventoryYaml()));
     // As ReplaceDemo's: the spare control plane joins only by the replacement.
     inventory = inventoryWithout(List.of(spare));
@@ -241,7 +241,7 @@ class RemoveLabTest {
   @Test
   @Order(2)
   void aWorkerIsRemovedWithItsGraftWorkerKilledDuringTheDrain() throws Exception {
-    String w = worker;
+    String w = workerNode;
     // An orphan, as a join that crashed after `etcdctl member add --learner` leaves one: a learner
     // whose host never started etcd. The removal reports it and, asked to, removes it once approved.
     String ghostPeer = "https://" + spareAddress() + ":2380";
@@ -556,7 +556,7 @@ class RemoveLabTest {
     assertTrue(r.body().contains("RemovalNoFaultTolerance") && r.body().contains("etcd then tolerates 0 failure(s)"),
         r.body());
     // The worker removed before is still in the inventory: not in the cluster, so no step touches it.
-    String gone = worker;
+    String gone = workerNode;
     assertTrue(r.body().contains("InventoryNodeNotInCluster") && r.body().contains(gone), r.body());
     String id = JSON.readTree(r.body()).get("id").asText();
 
