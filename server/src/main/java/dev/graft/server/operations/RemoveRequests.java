@@ -224,6 +224,9 @@ public final class RemoveRequests {
     }
     RemovalPlan removal = RemovalPlanner.plan(new RemovalInput(removalCluster, target.nodes(), target.unreachable(),
         nodes, ready, projected, leader, target.drainTimeout(), target.cleanOrphans(), false));
+    if (fresh != null && !addFirst) {
+      removal = endsWithNew(removal, with);
+    }
     ExpansionPlan addition = null;
     if (fresh != null && refusals.isEmpty()) {
       // The expansion sees the cluster as it will be when NEW joins: the nodes it has (OLD too when
@@ -257,6 +260,30 @@ public final class RemoveRequests {
         : oldName + (target.unreachable() ? " is unreachable" : " has an unhealthy etcd member")
             + ": it is removed first (a dead member adds no fault tolerance), then " + with + " joins"));
     return new Planned(read.inventory(), removal.replacedBy(with, addFirst, warnings, refusals), addition);
+  }
+
+  /**
+   * The removal plan of a replacement whose NEW joins after OLD went: etcd ends with one voter more
+   * than the removal alone leaves. The planner's {@code EtcdEvenMemberCount} speaks of the removal
+   * alone (a dead member of 3 gone: "etcd ends with 2 voters … add one"), which the replacement
+   * does by itself; it is said of the count etcd really ends with, or not at all.
+   */
+  static RemovalPlan endsWithNew(RemovalPlan removal, String with) {
+    if (removal.quorum().isEmpty()) {
+      return removal;
+    }
+    int end = removal.quorum().get(removal.quorum().size() - 1).votersAfter() + 1;
+    List<PlanMessage> warnings = new ArrayList<>(removal.warnings().stream()
+        .filter(w -> !"EtcdEvenMemberCount".equals(w.code())).toList());
+    if (end % 2 == 0) {
+      warnings.add(new PlanMessage("EtcdEvenMemberCount", null, "etcd ends with " + end + " voters once " + with
+          + " has joined, an even count: it tolerates no more failures than " + (end - 1)
+          + " would; remove one more or add one (graft expand)"));
+    }
+    return new RemovalPlan(removal.cluster(), removal.nodes(), removal.staying(), removal.quorum(),
+        removal.leaderMove(), removal.etcdEndpoints(), removal.unreachable(), removal.cleanOrphans(),
+        removal.drainTimeout(), warnings, removal.refusals(), removal.acceptNoFaultTolerance(), removal.replaceWith(),
+        removal.addFirst(), removal.notInCluster());
   }
 
   OperationSubmitter.Submitted submit(ExpandRequest req, String requestedBy,
