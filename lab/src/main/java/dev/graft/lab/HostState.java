@@ -21,8 +21,15 @@ public record HostState(
     PidRef holder,
     PidRef sshd) {
   /** An in-process host: no namespaces, link or processes of its own. */
-  public static HostState inprocess(String name, int index, String address, int sshPort, List<String> roles,
-      String hostKey, String root) {
-    return new HostState(name, index, address, sshPort, roles, hostKey, root, null, null, null, null);
+  public static HostState inprocess(
+      String name,
+      int index,
+      String address,
+      int sshPort,
+      List<String> roles,
+      String hostKey,
+      String root) {
+    return new HostState(
+        name, index, address, sshPort, roles, hostKey, root, null, null, null, null);
   }
 }

@@ -18,10 +18,11 @@ import java.util.Map;
  */
 public final class InventoryWriter {
   public static final String KUBERNETES_VERSION = "v1.32.0";
-  private static final ObjectMapper YAML = new ObjectMapper(
-      new YAMLFactory()
-          .disable(YAMLGenerator.Feature.WRITE_DOC_START_MARKER)
-          .enable(YAMLGenerator.Feature.MINIMIZE_QUOTES));
+  private static final ObjectMapper YAML =
+      new ObjectMapper(
+          new YAMLFactory()
+              .disable(YAMLGenerator.Feature.WRITE_DOC_START_MARKER)
+              .enable(YAMLGenerator.Feature.MINIMIZE_QUOTES));
 
   private InventoryWriter() {}
 
@@ -50,9 +51,11 @@ public final class InventoryWriter {
     // before, kubeadm's paths (as on a control-plane host).
     BootstrapState b = s.bootstrap();
     etcd.put("caCert", b != null ? b.etcdCaCert() : "/etc/kubernetes/pki/etcd/ca.crt");
-    etcd.put("clientCert",
+    etcd.put(
+        "clientCert",
         b != null ? b.etcdClientCert() : "/etc/kubernetes/pki/apiserver-etcd-client.crt");
-    etcd.put("clientKey",
+    etcd.put(
+        "clientKey",
         b != null ? b.etcdClientKey() : "/etc/kubernetes/pki/apiserver-etcd-client.key");
     doc.put("etcd", etcd);
     Map<String, Object> ssh = new LinkedHashMap<>();
@@ -77,7 +80,11 @@ public final class InventoryWriter {
       nodes.add(n);
     }
     doc.put("nodes", nodes);
-    return "# Written by `graft lab up` (lab " + s.id() + ", " + s.kind().label() + " hosts).\n"
+    return "# Written by `graft lab up` (lab "
+        + s.id()
+        + ", "
+        + s.kind().label()
+        + " hosts).\n"
         + YAML.writeValueAsString(doc);
   }
 
@@ -88,13 +95,18 @@ public final class InventoryWriter {
   }
 
   public static String kubesprayIni(LabState s) {
-    StringBuilder sb = new StringBuilder("# Written by `graft lab up` (lab " + s.id() + ").\n[all]\n");
+    StringBuilder sb =
+        new StringBuilder("# Written by `graft lab up` (lab " + s.id() + ").\n[all]\n");
     for (HostState h : s.hosts()) {
       sb.append(h.name())
-          .append(" ansible_host=").append(h.address())
-          .append(" ip=").append(h.address())
-          .append(" ansible_user=root ansible_port=").append(h.sshPort())
-          .append(" ansible_ssh_private_key_file=").append(s.clientKey())
+          .append(" ansible_host=")
+          .append(h.address())
+          .append(" ip=")
+          .append(h.address())
+          .append(" ansible_user=root ansible_port=")
+          .append(h.sshPort())
+          .append(" ansible_ssh_private_key_file=")
+          .append(s.clientKey())
           .append('\n');
     }
     sb.append("\n[all:vars]\nansible_ssh_common_args='-o UserKnownHostsFile=")

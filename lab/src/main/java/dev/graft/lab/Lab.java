@@ -56,8 +56,10 @@ public final class Lab implements AutoCloseable, LabBootstrap.Target {
   private final AtomicBoolean closed = new AtomicBoolean();
   private final Thread hook;
   private volatile boolean detached;
+
   /** At the end, stop only the API stand-in and leave the hosts (see {@link #keepHosts()}). */
   private volatile boolean keepHosts;
+
   /** The API stand-in of a bootstrapped lab; it lives in this JVM. */
   private volatile ApiStandin api;
 
@@ -81,8 +83,8 @@ public final class Lab implements AutoCloseable, LabBootstrap.Target {
       return missing.isEmpty() ? LabKind.NETNS : LabKind.INPROCESS;
     }
     if (kind == LabKind.NETNS && !missing.isEmpty()) {
-      throw new LabException("netns hosts need " + String.join(", ", missing)
-          + "; use --kind inprocess (or auto)");
+      throw new LabException(
+          "netns hosts need " + String.join(", ", missing) + "; use --kind inprocess (or auto)");
     }
     return kind;
   }
@@ -91,8 +93,10 @@ public final class Lab implements AutoCloseable, LabBootstrap.Target {
   public static Lab up(LabSpec spec) {
     LabKind kind = resolveKind(spec.kind());
     String id = HexFormat.of().formatHex(random(6));
-    Path dir = (spec.stateDir() != null ? spec.stateDir() : Path.of("/tmp", "graft-lab-" + id))
-        .toAbsolutePath().normalize();
+    Path dir =
+        (spec.stateDir() != null ? spec.stateDir() : Path.of("/tmp", "graft-lab-" + id))
+            .toAbsolutePath()
+            .normalize();
     prepareDir(dir, id);
     Lab lab = null;
     try {
@@ -100,8 +104,16 @@ public final class Lab implements AutoCloseable, LabBootstrap.Target {
       KeyPair client = SshKeys.generate();
       String clientPub = SshKeys.write(client, key, "graft-lab-" + id);
       String clientLine = clientPub.substring(0, clientPub.lastIndexOf(' '));
-      LabState s = LabState.created(STATE_VERSION, id, kind, dir, Instant.now().toString(),
-          PidRef.of(ProcessHandle.current().pid()), spec.clusterName(), key);
+      LabState s =
+          LabState.created(
+              STATE_VERSION,
+              id,
+              kind,
+              dir,
+              Instant.now().toString(),
+              PidRef.of(ProcessHandle.current().pid()),
+              spec.clusterName(),
+              key);
       s.write();
       lab = new Lab(dir, s);
       if (kind == LabKind.NETNS) {
@@ -114,8 +126,9 @@ public final class Lab implements AutoCloseable, LabBootstrap.Target {
       InventoryWriter.write(done);
       LOG.info("lab {} up: {} {} hosts, state in {}", id, spec.nodes(), kind.label(), dir);
       if (spec.bootstrap()) {
-        lab.api = LabBootstrap.run(lab, spec.nodeMonitorGracePeriod(),
-            spec.kubernetesVersion(), spec.upgradeTo());
+        lab.api =
+            LabBootstrap.run(
+                lab, spec.nodeMonitorGracePeriod(), spec.kubernetesVersion(), spec.upgradeTo());
       }
       return lab;
     } catch (IOException | InterruptedException | RuntimeException | Error e) {
@@ -127,7 +140,8 @@ public final class Lab implements AutoCloseable, LabBootstrap.Target {
       } else {
         Teardown.down(dir);
       }
-      throw e instanceof LabException le ? le
+      throw e instanceof LabException le
+          ? le
           : new LabException("lab up failed: " + e.getMessage(), e);
     }
   }
@@ -140,47 +154,75 @@ public final class Lab implements AutoCloseable, LabBootstrap.Target {
 
   private void startNetns(LabSpec spec, String id, String clientLine) throws IOException {
     AddressPlan plan = NetnsProvisioner.claimSlot(spec.slot());
-    update(s -> s.withNetwork(plan.bridge(), plan.subnet(), plan.gateway(),
-        "https://" + plan.gateway() + ":6443"));
+    update(
+        s ->
+            s.withNetwork(
+                plan.bridge(),
+                plan.subnet(),
+                plan.gateway(),
+                "https://" + plan.gateway() + ":6443"));
     NetnsProvisioner.configureBridge(plan);
     List<HostPlan> plans = plans(spec, plan::host);
     Map<String, HostState> spawned = new ConcurrentHashMap<>();
     List<NetnsHost> started;
     try {
-      started = new NetnsProvisioner(id, stateDir, clientLine, spec.customizers())
-          .start(plan, plans, spec.startTimeout(), h -> spawned.put(h.name(), hostState(h, null)));
+      started =
+          new NetnsProvisioner(id, stateDir, clientLine, spec.customizers())
+              .start(
+                  plan, plans, spec.startTimeout(), h -> spawned.put(h.name(), hostState(h, null)));
     } finally {
       // Whatever was spawned is on record before anything else can fail.
-      List<HostState> partial = plans.stream().map(p -> spawned.get(p.name()))
-          .filter(Objects::nonNull).toList();
+      List<HostState> partial =
+          plans.stream().map(p -> spawned.get(p.name())).filter(Objects::nonNull).toList();
       update(s -> s.withHosts(partial));
     }
     List<HostState> recorded = new ArrayList<>();
     for (NetnsHost h : started) {
       hosts.put(h.name(), h);
-      PidRef sshd = h.readFile("/run/graft-lab/sshd.pid")
-          .map(String::strip).filter(t -> t.matches("[0-9]+"))
-          .map(t -> PidRef.of(Long.parseLong(t))).orElse(null);
+      PidRef sshd =
+          h.readFile("/run/graft-lab/sshd.pid")
+              .map(String::strip)
+              .filter(t -> t.matches("[0-9]+"))
+              .map(t -> PidRef.of(Long.parseLong(t)))
+              .orElse(null);
       recorded.add(hostState(h, sshd));
     }
     update(s -> s.withHosts(recorded));
   }
 
   private HostState hostState(NetnsHost h, PidRef sshd) {
-    return new HostState(h.name(), h.index(), h.address(), 22, h.roles(), h.hostKey(),
-        stateDir.resolve("hosts").resolve(h.name()).toString(), h.veth(), h.netns(), h.holder(), sshd);
+    return new HostState(
+        h.name(),
+        h.index(),
+        h.address(),
+        22,
+        h.roles(),
+        h.hostKey(),
+        stateDir.resolve("hosts").resolve(h.name()).toString(),
+        h.veth(),
+        h.netns(),
+        h.holder(),
+        sshd);
   }
 
   private void startInprocess(LabSpec spec, String id, KeyPair client) throws IOException {
     update(s -> s.withLoopbackApi("https://127.0.0.1:6443"));
     List<HostPlan> plans = plans(spec, i -> "127.0.0.1");
-    List<InprocessHost> started = new InprocessProvisioner(id, stateDir, client.getPublic(),
-        spec.customizers()).start(plans, servers);
+    List<InprocessHost> started =
+        new InprocessProvisioner(id, stateDir, client.getPublic(), spec.customizers())
+            .start(plans, servers);
     List<HostState> recorded = new ArrayList<>();
     for (InprocessHost h : started) {
       hosts.put(h.name(), h);
-      recorded.add(HostState.inprocess(h.name(), h.index(), h.address(), h.sshPort(), h.roles(),
-          h.hostKey(), h.rootPrefix()));
+      recorded.add(
+          HostState.inprocess(
+              h.name(),
+              h.index(),
+              h.address(),
+              h.sshPort(),
+              h.roles(),
+              h.hostKey(),
+              h.rootPrefix()));
     }
     update(s -> s.withHosts(recorded));
   }
@@ -193,7 +235,6 @@ public final class Lab implements AutoCloseable, LabBootstrap.Target {
     return plans;
   }
 
-
   private static void prepareDir(Path dir, String id) {
     try {
       if (Files.exists(dir)) {
@@ -201,15 +242,22 @@ public final class Lab implements AutoCloseable, LabBootstrap.Target {
         if (existing.isPresent()) {
           Optional<LabState> s = status(dir);
           if (s.isPresent() && live(s.get())) {
-            throw new LabException("a lab is already up in " + dir + " (lab " + s.get().id()
-                + "); run `graft lab down --state-dir " + dir + "` first");
+            throw new LabException(
+                "a lab is already up in "
+                    + dir
+                    + " (lab "
+                    + s.get().id()
+                    + "); run `graft lab down --state-dir "
+                    + dir
+                    + "` first");
           }
           LOG.info("removing the stale lab in {}", dir);
           Teardown.down(dir);
         } else {
           try (var entries = Files.list(dir)) {
             if (entries.findAny().isPresent()) {
-              throw new LabException(dir + " exists and is not a lab state dir; choose an empty or new directory");
+              throw new LabException(
+                  dir + " exists and is not a lab state dir; choose an empty or new directory");
             }
           }
         }
@@ -254,14 +302,29 @@ public final class Lab implements AutoCloseable, LabBootstrap.Target {
   public static Lab attach(Path stateDir) {
     LabState s = status(stateDir).orElseThrow(() -> new LabException("no lab in " + stateDir));
     if (s.kind() != LabKind.NETNS) {
-      throw new LabException("only netns labs can be attached from another process; lab "
-          + s.id() + " is " + s.kind().label() + " and lives in PID " + s.owner().pid());
+      throw new LabException(
+          "only netns labs can be attached from another process; lab "
+              + s.id()
+              + " is "
+              + s.kind().label()
+              + " and lives in PID "
+              + s.owner().pid());
     }
     Lab lab = new Lab(stateDir, s);
     lab.detach();
     for (HostState h : s.hosts()) {
-      lab.hosts.put(h.name(), new NetnsHost(s.id(), h.name(), h.index(), h.address(), h.roles(),
-          h.hostKey(), h.veth(), h.holder(), h.netns()));
+      lab.hosts.put(
+          h.name(),
+          new NetnsHost(
+              s.id(),
+              h.name(),
+              h.index(),
+              h.address(),
+              h.roles(),
+              h.hostKey(),
+              h.veth(),
+              h.holder(),
+              h.netns()));
     }
     return lab;
   }
@@ -287,8 +350,14 @@ public final class Lab implements AutoCloseable, LabBootstrap.Target {
   private FaultableHost faultable(String name) {
     FaultableHost h = hosts.get(name);
     if (h == null) {
-      throw new LabException("no host '" + name + "' in lab " + state.id() + " (hosts: "
-          + String.join(", ", hosts.keySet()) + ")");
+      throw new LabException(
+          "no host '"
+              + name
+              + "' in lab "
+              + state.id()
+              + " (hosts: "
+              + String.join(", ", hosts.keySet())
+              + ")");
     }
     return h;
   }
@@ -317,8 +386,11 @@ public final class Lab implements AutoCloseable, LabBootstrap.Target {
   /** Leaves the hosts running after this JVM exits; {@link #close()} then does nothing. */
   public void detach() {
     if (api != null) {
-      throw new LabException("lab " + state.id() + " is bootstrapped: its API stand-in lives in"
-          + " this JVM, so the lab cannot outlive it");
+      throw new LabException(
+          "lab "
+              + state.id()
+              + " is bootstrapped: its API stand-in lives in"
+              + " this JVM, so the lab cannot outlive it");
     }
     detached = true;
     try {
@@ -329,10 +401,10 @@ public final class Lab implements AutoCloseable, LabBootstrap.Target {
   }
 
   /**
-   * Keeps the hosts when this JVM ends (or on {@link #close()}): a bootstrapped lab's API
-   * stand-in lives in this JVM and stops with it, but the hosts (their OpenSSH, etcd, routes and
-   * stand-in processes) and lab.json stay for {@code graft lab status}, {@code ssh} and {@code
-   * graft lab down}. Without a bootstrap this is {@link #detach()}.
+   * Keeps the hosts when this JVM ends (or on {@link #close()}): a bootstrapped lab's API stand-in
+   * lives in this JVM and stops with it, but the hosts (their OpenSSH, etcd, routes and stand-in
+   * processes) and lab.json stay for {@code graft lab status}, {@code ssh} and {@code graft lab
+   * down}. Without a bootstrap this is {@link #detach()}.
    */
   public void keepHosts() {
     if (api == null) {
@@ -374,7 +446,9 @@ public final class Lab implements AutoCloseable, LabBootstrap.Target {
       }
     }
     if (keepHosts) {
-      LOG.info("lab {}: the API stand-in stopped; the hosts stay (graft lab down removes them)", state.id());
+      LOG.info(
+          "lab {}: the API stand-in stopped; the hosts stay (graft lab down removes them)",
+          state.id());
       return;
     }
     for (InprocessHost h : servers) {

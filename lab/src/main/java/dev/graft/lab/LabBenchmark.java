@@ -39,9 +39,11 @@ public final class LabBenchmark {
 
   public static void run(List<Integer> sizes, LabKind kind, PrintStream out) throws Exception {
     LabKind k = Lab.resolveKind(kind);
-    out.printf("graft lab benchmark: %s hosts, %d cores, %s%n", k.label(),
-        Runtime.getRuntime().availableProcessors(), System.getProperty("os.version"));
-    out.printf("%6s %9s %10s %10s %10s %10s %10s %9s%n",
+    out.printf(
+        "graft lab benchmark: %s hosts, %d cores, %s%n",
+        k.label(), Runtime.getRuntime().availableProcessors(), System.getProperty("os.version"));
+    out.printf(
+        "%6s %9s %10s %10s %10s %10s %10s %9s%n",
         "hosts", "up(s)", "ssh-all(s)", "RSS/host", "PSS/host", "disk/host", "ms/host", "down(s)");
     for (int n : sizes) {
       Path dir = Files.createTempDirectory("graft-lab-bench-").resolve("lab");
@@ -71,11 +73,21 @@ public final class LabBenchmark {
         lab.close();
         down = secs(t2);
       }
-      out.printf(Locale.ROOT, "%6d %9.2f %10.2f %9.0fK %9.0fK %9.1fK %10.1f %9.2f%n", n, up, sshAll,
-          (double) rss / n, (double) pss / n, disk / 1024.0 / n, up * 1000 / n, down);
+      out.printf(
+          Locale.ROOT,
+          "%6d %9.2f %10.2f %9.0fK %9.0fK %9.1fK %10.1f %9.2f%n",
+          n,
+          up,
+          sshAll,
+          (double) rss / n,
+          (double) pss / n,
+          disk / 1024.0 / n,
+          up * 1000 / n,
+          down);
       Files.deleteIfExists(dir.getParent());
     }
-    out.println("RSS counts shared pages once per process; PSS splits them (the honest per-host cost).");
+    out.println(
+        "RSS counts shared pages once per process; PSS splits them (the honest per-host cost).");
     out.println("In-process hosts share the JVM: no per-host processes, so no RSS is given.");
     out.println("Rerun: ./graft lab bench --nodes 30,100   (as root with OpenSSH for netns hosts)");
   }
@@ -86,10 +98,27 @@ public final class LabBenchmark {
     try {
       List<Future<ExecResult>> fs = new ArrayList<>();
       for (HostState h : s.hosts()) {
-        fs.add(pool.submit(() -> Proc.run(Duration.ofSeconds(30), List.of("ssh", "-F", "/dev/null",
-            "-i", s.clientKey(), "-p", Integer.toString(h.sshPort()), "-o", "BatchMode=yes",
-            "-o", "StrictHostKeyChecking=yes", "-o", "UserKnownHostsFile=" + s.knownHosts(),
-            "root@" + h.address(), "hostname"))));
+        fs.add(
+            pool.submit(
+                () ->
+                    Proc.run(
+                        Duration.ofSeconds(30),
+                        List.of(
+                            "ssh",
+                            "-F",
+                            "/dev/null",
+                            "-i",
+                            s.clientKey(),
+                            "-p",
+                            Integer.toString(h.sshPort()),
+                            "-o",
+                            "BatchMode=yes",
+                            "-o",
+                            "StrictHostKeyChecking=yes",
+                            "-o",
+                            "UserKnownHostsFile=" + s.knownHosts(),
+                            "root@" + h.address(),
+                            "hostname"))));
       }
       for (int i = 0; i < fs.size(); i++) {
         ExecResult r = fs.get(i).get();
@@ -117,13 +146,16 @@ public final class LabBenchmark {
 
   private static long du(Path dir) throws IOException {
     try (Stream<Path> s = Files.walk(dir)) {
-      return s.filter(Files::isRegularFile).mapToLong(p -> {
-        try {
-          return Files.size(p);
-        } catch (IOException e) {
-          return 0;
-        }
-      }).sum();
+      return s.filter(Files::isRegularFile)
+          .mapToLong(
+              p -> {
+                try {
+                  return Files.size(p);
+                } catch (IOException e) {
+                  return 0;
+                }
+              })
+          .sum();
     }
   }
 

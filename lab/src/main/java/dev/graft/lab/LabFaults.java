@@ -21,9 +21,9 @@ import java.util.function.Supplier;
 import java.util.stream.Stream;
 
 /**
- * Fault injection into lab hosts, by host name. Command failures use the wrapper of lab.sh
- * ({@code /run/graft-lab/fail/COMMAND}), which stand-ins honour by calling graft_lab_fault_hooks.
- * Kubelet and etcd kills are {@link #killByPidFile} with the stand-ins' PID files.
+ * Fault injection into lab hosts, by host name. Command failures use the wrapper of lab.sh ({@code
+ * /run/graft-lab/fail/COMMAND}), which stand-ins honour by calling graft_lab_fault_hooks. Kubelet
+ * and etcd kills are {@link #killByPidFile} with the stand-ins' PID files.
  */
 public final class LabFaults {
   private final Function<String, FaultableHost> hosts;
@@ -39,39 +39,56 @@ public final class LabFaults {
   }
 
   /**
-   * Faults of the lab's Kubernetes API stand-in (a fraction of requests answered 500 or closed,
-   * for a while): see {@link ApiFaults}. The stand-in serves in the JVM that ran {@code lab up},
-   * so only that JVM can inject them.
+   * Faults of the lab's Kubernetes API stand-in (a fraction of requests answered 500 or closed, for
+   * a while): see {@link ApiFaults}. The stand-in serves in the JVM that ran {@code lab up}, so
+   * only that JVM can inject them.
    */
   public ApiFaults api() {
-    return api.get().map(ApiStandin::faults).orElseThrow(() -> new LabException(
-        "this lab has no API stand-in in this JVM (bootstrap the lab in this process first)"));
+    return api.get()
+        .map(ApiStandin::faults)
+        .orElseThrow(
+            () ->
+                new LabException(
+                    "this lab has no API stand-in in this JVM (bootstrap the lab in this process first)"));
   }
 
   /** Namespace of the objects {@link #blockDrain} creates. */
   public static final String DRAIN_NAMESPACE = "graft-lab";
 
   /**
-   * A drain of {@code node} that a PodDisruptionBudget blocks, as an SRE's single-replica
-   * workload with {@code maxUnavailable: 0} does: a Running, Ready pod {@code blocked-<node>}
-   * (an object only; no process) on the node in namespace {@value #DRAIN_NAMESPACE}, and the
-   * budget {@code block-<node>} covering it. Evicting the pod then answers 429 ("Cannot evict pod
-   * as it would violate the pod's disruption budget."); the budget's status shows 0 disruptions
-   * allowed. Returns the budget's name; {@link #unblockDrain} deletes it.
+   * A drain of {@code node} that a PodDisruptionBudget blocks, as an SRE's single-replica workload
+   * with {@code maxUnavailable: 0} does: a Running, Ready pod {@code blocked-<node>} (an object
+   * only; no process) on the node in namespace {@value #DRAIN_NAMESPACE}, and the budget {@code
+   * block-<node>} covering it. Evicting the pod then answers 429 ("Cannot evict pod as it would
+   * violate the pod's disruption budget."); the budget's status shows 0 disruptions allowed.
+   * Returns the budget's name; {@link #unblockDrain} deletes it.
    */
   public String blockDrain(String node) {
-    ApiStandin a = api.get().orElseThrow(() -> new LabException(
-        "this lab has no API stand-in in this JVM (bootstrap the lab in this process first)"));
+    ApiStandin a =
+        api.get()
+            .orElseThrow(
+                () ->
+                    new LabException(
+                        "this lab has no API stand-in in this JVM (bootstrap the lab in this process first)"));
     String app = "blocked-" + node;
     a.createTestPod(node, DRAIN_NAMESPACE, app, Map.of("app", app));
     return a.createBudget(DRAIN_NAMESPACE, "block-" + node, Map.of("app", app), 0)
-        .getMetadata().getName();
+        .getMetadata()
+        .getName();
   }
 
   /** Deletes the budget {@link #blockDrain} created, so the node's drain can finish. */
   public void unblockDrain(String node) {
-    api.get().ifPresent(a -> a.client().policy().v1().podDisruptionBudget()
-        .inNamespace(DRAIN_NAMESPACE).withName("block-" + node).delete());
+    api.get()
+        .ifPresent(
+            a ->
+                a.client()
+                    .policy()
+                    .v1()
+                    .podDisruptionBudget()
+                    .inNamespace(DRAIN_NAMESPACE)
+                    .withName("block-" + node)
+                    .delete());
   }
 
   /**
@@ -88,31 +105,34 @@ public final class LabFaults {
       throw new LabException("host " + host + " is in-process: it has no link to flap");
     }
     CompletableFuture<Integer> done = new CompletableFuture<>();
-    Thread t = new Thread(() -> {
-      int begun = 0;
-      try {
-        while (begun < times) {
-          h.cutLink(true);
-          begun++;
-          Thread.sleep(down.toMillis());
-          h.cutLink(false);
-          if (begun < times) {
-            Thread.sleep(up.toMillis());
-          }
-        }
-        done.complete(begun);
-      } catch (InterruptedException e) {
-        done.complete(begun);
-      } catch (RuntimeException e) {
-        done.completeExceptionally(e);
-      } finally {
-        try {
-          h.cutLink(false);
-        } catch (RuntimeException e) {
-          done.completeExceptionally(e);
-        }
-      }
-    }, "lab-flap-" + host);
+    Thread t =
+        new Thread(
+            () -> {
+              int begun = 0;
+              try {
+                while (begun < times) {
+                  h.cutLink(true);
+                  begun++;
+                  Thread.sleep(down.toMillis());
+                  h.cutLink(false);
+                  if (begun < times) {
+                    Thread.sleep(up.toMillis());
+                  }
+                }
+                done.complete(begun);
+              } catch (InterruptedException e) {
+                done.complete(begun);
+              } catch (RuntimeException e) {
+                done.completeExceptionally(e);
+              } finally {
+                try {
+                  h.cutLink(false);
+                } catch (RuntimeException e) {
+                  done.completeExceptionally(e);
+                }
+              }
+            },
+            "lab-flap-" + host);
     t.setDaemon(true);
     t.start();
     return new Flap(t, done);
@@ -225,9 +245,9 @@ public final class LabFaults {
    * <ul>
    *   <li>{@code control-plane-prepare}: certificates, kubeconfigs and static pod manifests are
    *       written; kubelet-start's first API call fails ("http2: client connection lost");
-   *   <li>{@code kubelet-start}: /var/lib/kubelet/config.yaml, kubeadm-flags.env and, for a
-   *       worker, /etc/kubernetes/pki/ca.crt and bootstrap-kubelet.conf are written; the kubelet
-   *       never finishes its TLS bootstrap ("timed out waiting for the condition");
+   *   <li>{@code kubelet-start}: /var/lib/kubelet/config.yaml, kubeadm-flags.env and, for a worker,
+   *       /etc/kubernetes/pki/ca.crt and bootstrap-kubelet.conf are written; the kubelet never
+   *       finishes its TLS bootstrap ("timed out waiting for the condition");
    *   <li>{@code control-plane-join/etcd}: the node's etcd member was added as a learner and its
    *       etcd static pod written; the promotion fails, so a half-added member stays in etcd.
    * </ul>
@@ -239,15 +259,15 @@ public final class LabFaults {
   }
 
   /**
-   * The next {@code times} runs of a kubeadm upgrade step on the host fail as kubeadm fails
-   * there, leaving what kubeadm leaves:
+   * The next {@code times} runs of a kubeadm upgrade step on the host fail as kubeadm fails there,
+   * leaving what kubeadm leaves:
    *
    * <ul>
    *   <li>{@code apply/control-plane}: {@code kubeadm upgrade apply} fails while upgrading the
    *       static pods (after etcd's and kube-apiserver's manifests were written), rolls the
-   *       manifests back from its backup and exits 1 ("couldn't upgrade control plane. kubeadm
-   *       has tried to recover everything into the earlier state"); kubeadm-config keeps the
-   *       old version;
+   *       manifests back from its backup and exits 1 ("couldn't upgrade control plane. kubeadm has
+   *       tried to recover everything into the earlier state"); kubeadm-config keeps the old
+   *       version;
    *   <li>{@code node/control-plane}: {@code kubeadm upgrade node} fails in its kubelet-config
    *       phase, after the control-plane phase has rewritten the node's manifests (a worker:
    *       nothing changed), exit 1, "error execution phase kubelet-config: ...".
@@ -284,10 +304,12 @@ public final class LabFaults {
   public String rebootNetwork(String host) {
     FaultableHost h = hosts.apply(host);
     if (h.kind() != LabKind.NETNS) {
-      throw new LabException("host " + host + " is in-process: it has no network state of its own to reboot");
+      throw new LabException(
+          "host " + host + " is in-process: it has no network state of its own to reboot");
     }
-    List<String> argv = new ArrayList<>(List.of("/bin/sh", "-c", HostScripts.NETWORK_REBOOT,
-        "graft-lab-network-reboot"));
+    List<String> argv =
+        new ArrayList<>(
+            List.of("/bin/sh", "-c", HostScripts.NETWORK_REBOOT, "graft-lab-network-reboot"));
     argv.addAll(machineEnabledUnits());
     ExecResult r = h.exec(Duration.ofSeconds(60), argv.toArray(String[]::new));
     r.orThrow("host " + host + ": network reboot");

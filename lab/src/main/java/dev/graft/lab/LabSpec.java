@@ -13,8 +13,8 @@ import java.util.List;
  * --node-monitor-grace-period (how long after the last kubelet heartbeat a Node turns Unknown).
  * {@code kubernetesVersion} is the version the bootstrap's cluster runs; {@code upgradeTo}, when
  * set, makes the lab upgradable: every host gets a local apt repository of stand-in kubeadm,
- * kubelet and kubectl packages for both versions, with those of {@code kubernetesVersion}
- * installed (and held) through the host's own apt-get (netns hosts only).
+ * kubelet and kubectl packages for both versions, with those of {@code kubernetesVersion} installed
+ * (and held) through the host's own apt-get (netns hosts only).
  */
 public record LabSpec(
     int nodes,
@@ -33,7 +33,8 @@ public record LabSpec(
 
   public LabSpec {
     if (nodes < 1 || nodes > AddressPlan.MAX_HOSTS) {
-      throw new IllegalArgumentException("--nodes must be 1.." + AddressPlan.MAX_HOSTS + ": " + nodes);
+      throw new IllegalArgumentException(
+          "--nodes must be 1.." + AddressPlan.MAX_HOSTS + ": " + nodes);
     }
     Names.hostName("name prefix", namePrefix + "1");
     Names.hostName("cluster name", clusterName);
@@ -46,8 +47,8 @@ public record LabSpec(
       throw new IllegalArgumentException("node monitor grace period must be positive");
     }
     if (kubernetesVersion == null || !kubernetesVersion.matches("v\\d+\\.\\d+\\.\\d+")) {
-      throw new IllegalArgumentException("kubernetesVersion must look like v1.31.0: "
-          + kubernetesVersion);
+      throw new IllegalArgumentException(
+          "kubernetesVersion must look like v1.31.0: " + kubernetesVersion);
     }
     if (upgradeTo != null) {
       if (!upgradeTo.matches("v\\d+\\.\\d+\\.\\d+")) {
@@ -57,8 +58,9 @@ public record LabSpec(
         throw new IllegalArgumentException("upgradeTo needs the bootstrap (a cluster to upgrade)");
       }
       if (kind == LabKind.INPROCESS) {
-        throw new IllegalArgumentException("upgradeTo needs netns hosts: an in-process host's"
-            + " apt-get and dpkg database are the machine's");
+        throw new IllegalArgumentException(
+            "upgradeTo needs netns hosts: an in-process host's"
+                + " apt-get and dpkg database are the machine's");
       }
     }
   }
@@ -155,11 +157,21 @@ public record LabSpec(
     }
 
     public LabSpec build() {
-      Duration timeout =
-          startTimeout != null ? startTimeout : Duration.ofSeconds(30 + nodes / 2L);
+      Duration timeout = startTimeout != null ? startTimeout : Duration.ofSeconds(30 + nodes / 2L);
       return new LabSpec(
-          nodes, kind, stateDir, namePrefix, clusterName, roles, slot, timeout, customizers,
-          bootstrap, nodeMonitorGracePeriod, kubernetesVersion, upgradeTo);
+          nodes,
+          kind,
+          stateDir,
+          namePrefix,
+          clusterName,
+          roles,
+          slot,
+          timeout,
+          customizers,
+          bootstrap,
+          nodeMonitorGracePeriod,
+          kubernetesVersion,
+          upgradeTo);
     }
   }
 }

@@ -73,22 +73,68 @@ public record LabState(
         .orElseThrow(() -> new LabException("no host '" + name + "' in lab " + id));
   }
 
-  /** A lab just created, its files under {@code dir}: no network, API endpoint, hosts or bootstrap yet. */
-  public static LabState created(int version, String id, LabKind kind, Path dir, String createdAt, PidRef owner,
-      String clusterName, Path clientKey) {
+  /**
+   * A lab just created, its files under {@code dir}: no network, API endpoint, hosts or bootstrap
+   * yet.
+   */
+  public static LabState created(
+      int version,
+      String id,
+      LabKind kind,
+      Path dir,
+      String createdAt,
+      PidRef owner,
+      String clusterName,
+      Path clientKey) {
     return new LabState(
-        version, id, kind, dir.toString(), createdAt, null, null, null, owner, clusterName, null,
-        clientKey.toString(), clientKey + ".pub", dir.resolve("known_hosts").toString(),
-        dir.resolve("inventory.yaml").toString(), dir.resolve("inventory.ini").toString(),
-        dir.resolve("kubeconfig").resolve("admin.conf").toString(), List.of(), List.of(), null);
+        version,
+        id,
+        kind,
+        dir.toString(),
+        createdAt,
+        null,
+        null,
+        null,
+        owner,
+        clusterName,
+        null,
+        clientKey.toString(),
+        clientKey + ".pub",
+        dir.resolve("known_hosts").toString(),
+        dir.resolve("inventory.yaml").toString(),
+        dir.resolve("inventory.ini").toString(),
+        dir.resolve("kubeconfig").resolve("admin.conf").toString(),
+        List.of(),
+        List.of(),
+        null);
   }
 
-  /** The state once the lab's network is up: a bridge, its subnet and gateway, and the API's endpoint on it. */
+  /**
+   * The state once the lab's network is up: a bridge, its subnet and gateway, and the API's
+   * endpoint on it.
+   */
   public LabState withNetwork(String bridge, String subnet, String gateway, String api) {
     return new LabState(
-        version, id, kind, stateDir, createdAt, bridge, subnet, gateway, owner, clusterName,
-        api, clientKey, clientPublicKey, knownHosts, inventoryYaml, inventoryIni,
-        kubeconfig, etcdEndpoints, hosts, bootstrap);
+        version,
+        id,
+        kind,
+        stateDir,
+        createdAt,
+        bridge,
+        subnet,
+        gateway,
+        owner,
+        clusterName,
+        api,
+        clientKey,
+        clientPublicKey,
+        knownHosts,
+        inventoryYaml,
+        inventoryIni,
+        kubeconfig,
+        etcdEndpoints,
+        hosts,
+        bootstrap);
   }
 
   /** The state of an in-process lab: no bridge, every host and the API on the loopback. */
@@ -99,17 +145,51 @@ public record LabState(
   /** The state with these hosts on record. */
   public LabState withHosts(List<HostState> recorded) {
     return new LabState(
-        version, id, kind, stateDir, createdAt, bridge, subnet, gateway, owner, clusterName,
-        apiEndpoint, clientKey, clientPublicKey, knownHosts, inventoryYaml, inventoryIni,
-        kubeconfig, etcdEndpoints, List.copyOf(recorded), bootstrap);
+        version,
+        id,
+        kind,
+        stateDir,
+        createdAt,
+        bridge,
+        subnet,
+        gateway,
+        owner,
+        clusterName,
+        apiEndpoint,
+        clientKey,
+        clientPublicKey,
+        knownHosts,
+        inventoryYaml,
+        inventoryIni,
+        kubeconfig,
+        etcdEndpoints,
+        List.copyOf(recorded),
+        bootstrap);
   }
 
   /** The state after a bootstrap: API endpoint, admin kubeconfig, etcd endpoints and TLS files. */
-  public LabState withBootstrap(String api, String kubeconfigPath, List<String> endpoints,
-      BootstrapState b) {
+  public LabState withBootstrap(
+      String api, String kubeconfigPath, List<String> endpoints, BootstrapState b) {
     return new LabState(
-        version, id, kind, stateDir, createdAt, bridge, subnet, gateway, owner, clusterName,
-        api, clientKey, clientPublicKey, knownHosts, inventoryYaml, inventoryIni,
-        kubeconfigPath, List.copyOf(endpoints), hosts, b);
+        version,
+        id,
+        kind,
+        stateDir,
+        createdAt,
+        bridge,
+        subnet,
+        gateway,
+        owner,
+        clusterName,
+        api,
+        clientKey,
+        clientPublicKey,
+        knownHosts,
+        inventoryYaml,
+        inventoryIni,
+        kubeconfigPath,
+        List.copyOf(endpoints),
+        hosts,
+        b);
   }
 }

@@ -6,9 +6,9 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 
 /**
- * A process the lab started, identified by PID and kernel start time (field 22 of
- * /proc/PID/stat, clock ticks since boot). A recycled PID has another start time, so {@link
- * #alive()} is false for it and the lab never signals it.
+ * A process the lab started, identified by PID and kernel start time (field 22 of /proc/PID/stat,
+ * clock ticks since boot). A recycled PID has another start time, so {@link #alive()} is false for
+ * it and the lab never signals it.
  */
 public record PidRef(long pid, long startTime) {
 
@@ -22,7 +22,10 @@ public record PidRef(long pid, long startTime) {
   public boolean alive() {
     String[] f = statFields(pid);
     // A zombie has exited: its namespaces and mounts are already gone.
-    return f != null && Long.parseLong(f[19]) == startTime && !f[0].equals("Z") && !f[0].equals("X");
+    return f != null
+        && Long.parseLong(f[19]) == startTime
+        && !f[0].equals("Z")
+        && !f[0].equals("X");
   }
 
   /** The network namespace link of the process ("net:[4026532...]"), or null. */

@@ -20,7 +20,11 @@ public record RolePlan(int controlPlanes, int etcd, boolean externalEtcd) {
     }
     if (!externalEtcd && etcd > controlPlanes) {
       throw new IllegalArgumentException(
-          "stacked etcd runs on control planes: etcd (" + etcd + ") > control planes (" + controlPlanes + ")");
+          "stacked etcd runs on control planes: etcd ("
+              + etcd
+              + ") > control planes ("
+              + controlPlanes
+              + ")");
     }
   }
 

@@ -60,20 +60,32 @@ class BootstrapLabTest {
   @BeforeAll
   void up() throws Exception {
     Prereqs.netns();
-    Prereqs.require("the bootstrap's etcd member",
-        Files.isExecutable(Path.of("/usr/bin/etcd")) ? List.of()
+    Prereqs.require(
+        "the bootstrap's etcd member",
+        Files.isExecutable(Path.of("/usr/bin/etcd"))
+            ? List.of()
             : List.of("/usr/bin/etcd (package etcd-server)"));
     before = MachineSnapshot.take();
     stateDir = Files.createTempDirectory("graft-lab-boot-").resolve("lab");
     long t0 = System.nanoTime();
-    lab = Lab.up(LabSpec.builder().nodes(3).kind(LabKind.NETNS).stateDir(stateDir)
-        .bootstrap(true).nodeMonitorGracePeriod(GRACE).build());
-    System.out.printf("lab up --nodes 3 --bootstrap: %.2f s (bootstrap %.2f s of it)%n"
+    lab =
+        Lab.up(
+            LabSpec.builder()
+                .nodes(3)
+                .kind(LabKind.NETNS)
+                .stateDir(stateDir)
+                .bootstrap(true)
+                .nodeMonitorGracePeriod(GRACE)
+                .build());
+    System.out.printf(
+        "lab up --nodes 3 --bootstrap: %.2f s (bootstrap %.2f s of it)%n"
             + "rerun: mvn -B -o -q test -pl lab -Dtest=BootstrapLabTest%n",
         (System.nanoTime() - t0) / 1e9, lab.state().bootstrap().seconds());
     state = lab.state();
-    kube = new KubernetesClientBuilder().withConfig(
-        Config.fromKubeconfig(Files.readString(Path.of(state.kubeconfig())))).build();
+    kube =
+        new KubernetesClientBuilder()
+            .withConfig(Config.fromKubeconfig(Files.readString(Path.of(state.kubeconfig()))))
+            .build();
     // The daemons the bootstrap started, to prove they are gone after teardown.
     LabHost h1 = lab.host(NODE);
     for (String f : List.of("/run/graft-lab/kubelet.pid", "/run/graft-lab/static-pods/etcd.pid")) {
@@ -110,20 +122,36 @@ class BootstrapLabTest {
     java.net.URI api = java.net.URI.create(recorded.apiEndpoint());
     try (java.net.Socket s = new java.net.Socket()) {
       s.connect(new java.net.InetSocketAddress(api.getHost(), api.getPort()), 2000);
-      throw new AssertionError("the API stand-in still answers at " + api + " after its JVM's lab closed");
+      throw new AssertionError(
+          "the API stand-in still answers at " + api + " after its JVM's lab closed");
     } catch (java.io.IOException refused) {
       // stopped with the lab's JVM, as `lab demo --keep` says
     }
     LabStatus kept = LabStatus.of(LabState.read(stateDir));
     assertEquals(3, kept.hosts().size(), "lab status reads the kept lab");
     HostState h1 = recorded.host(NODE);
-    Process ssh = new ProcessBuilder("ssh", "-i", recorded.clientKey(), "-o", "BatchMode=yes",
-        "-o", "StrictHostKeyChecking=yes", "-o", "UserKnownHostsFile=" + recorded.knownHosts(),
-        "-o", "ConnectTimeout=5", "-p", String.valueOf(h1.sshPort()), "root@" + h1.address(),
-        "hostname; test -f /etc/kubernetes/manifests/etcd.yaml && echo kept")
-        .redirectErrorStream(true).start();
+    Process ssh =
+        new ProcessBuilder(
+                "ssh",
+                "-i",
+                recorded.clientKey(),
+                "-o",
+                "BatchMode=yes",
+                "-o",
+                "StrictHostKeyChecking=yes",
+                "-o",
+                "UserKnownHostsFile=" + recorded.knownHosts(),
+                "-o",
+                "ConnectTimeout=5",
+                "-p",
+                String.valueOf(h1.sshPort()),
+                "root@" + h1.address(),
+                "hostname; test -f /etc/kubernetes/manifests/etcd.yaml && echo kept")
+            .redirectErrorStream(true)
+            .start();
     assertTrue(ssh.waitFor(20, java.util.concurrent.TimeUnit.SECONDS), "ssh to a kept host");
-    String seen = new String(ssh.getInputStream().readAllBytes(), java.nio.charset.StandardCharsets.UTF_8);
+    String seen =
+        new String(ssh.getInputStream().readAllBytes(), java.nio.charset.StandardCharsets.UTF_8);
     assertEquals(0, ssh.exitValue(), seen);
     assertTrue(seen.contains(NODE) && seen.contains("kept"), seen);
     // `lab down` from "another process" removes what was kept.
@@ -164,13 +192,16 @@ class BootstrapLabTest {
     for (String f : List.of(b.etcdCaCert(), b.etcdClientCert(), b.etcdClientKey())) {
       assertTrue(Path.of(f).startsWith(stateDir), f + " lies in the state dir");
     }
-    assertEquals("rw-------", PosixFilePermissions.toString(
-        Files.getPosixFilePermissions(Path.of(b.etcdClientKey()))));
+    assertEquals(
+        "rw-------",
+        PosixFilePermissions.toString(Files.getPosixFilePermissions(Path.of(b.etcdClientKey()))));
     // The copies are host 1's files, byte for byte.
-    assertEquals(lab.host(NODE).readFile("/etc/kubernetes/pki/etcd/ca.crt").orElseThrow(),
+    assertEquals(
+        lab.host(NODE).readFile("/etc/kubernetes/pki/etcd/ca.crt").orElseThrow(),
         Files.readString(Path.of(b.etcdCaCert())));
 
-    JsonNode y = new ObjectMapper(new YAMLFactory()).readTree(Path.of(state.inventoryYaml()).toFile());
+    JsonNode y =
+        new ObjectMapper(new YAMLFactory()).readTree(Path.of(state.inventoryYaml()).toFile());
     assertEquals(onDisk.apiEndpoint(), y.get("apiEndpoint").asText());
     assertEquals(onDisk.kubeconfig(), y.get("kubeconfig").asText());
     assertEquals(onDisk.etcdEndpoints().get(0), y.get("etcd").get("endpoints").get(0).asText());
@@ -180,8 +211,8 @@ class BootstrapLabTest {
     assertTrue(ini.contains("graft_api_endpoint=" + onDisk.apiEndpoint() + "\n"), ini);
     assertTrue(ini.contains("graft_kubeconfig=" + onDisk.kubeconfig() + "\n"), ini);
 
-    JsonNode status = new ObjectMapper().readTree(
-        new ObjectMapper().writeValueAsString(LabStatus.of(onDisk)));
+    JsonNode status =
+        new ObjectMapper().readTree(new ObjectMapper().writeValueAsString(LabStatus.of(onDisk)));
     assertEquals(onDisk.kubeconfig(), status.get("kubeconfig").asText());
     assertEquals(onDisk.etcdEndpoints().get(0), status.get("etcdEndpoints").get(0).asText());
     assertEquals(b.etcdClientCert(), status.get("bootstrap").get("etcdClientCert").asText());
@@ -195,30 +226,42 @@ class BootstrapLabTest {
     BootstrapState b = state.bootstrap();
     String endpoint = state.etcdEndpoints().get(0);
     assertTrue(endpoint.startsWith("https://10.213."), endpoint);
-    EtcdHealth health = new EtcdHealth(endpoint, Files.readString(Path.of(b.etcdCaCert())),
-        Pem.readPair(Path.of(b.etcdClientCert()), Path.of(b.etcdClientKey())));
+    EtcdHealth health =
+        new EtcdHealth(
+            endpoint,
+            Files.readString(Path.of(b.etcdCaCert())),
+            Pem.readPair(Path.of(b.etcdClientCert()), Path.of(b.etcdClientKey())));
     assertTrue(health.health().replace(" ", "").contains("\"health\":\"true\""));
     // Client-certificate TLS as kubeadm configures it: without a client certificate, no answer.
     KeyStore ts = KeyStore.getInstance("PKCS12");
     ts.load(null, null);
     ts.setCertificateEntry("ca", Pem.certificate(Files.readString(Path.of(b.etcdCaCert()))));
-    TrustManagerFactory tmf = TrustManagerFactory.getInstance(TrustManagerFactory.getDefaultAlgorithm());
+    TrustManagerFactory tmf =
+        TrustManagerFactory.getInstance(TrustManagerFactory.getDefaultAlgorithm());
     tmf.init(ts);
     SSLContext ctx = SSLContext.getInstance("TLS");
     ctx.init(null, tmf.getTrustManagers(), null);
-    HttpClient anonymous = HttpClient.newBuilder().sslContext(ctx)
-        .connectTimeout(Duration.ofSeconds(3)).build();
-    assertThrows(java.io.IOException.class, () -> anonymous.send(
-        HttpRequest.newBuilder(URI.create(endpoint + "/health")).timeout(Duration.ofSeconds(5))
-            .build(), HttpResponse.BodyHandlers.ofString()));
+    HttpClient anonymous =
+        HttpClient.newBuilder().sslContext(ctx).connectTimeout(Duration.ofSeconds(3)).build();
+    assertThrows(
+        java.io.IOException.class,
+        () ->
+            anonymous.send(
+                HttpRequest.newBuilder(URI.create(endpoint + "/health"))
+                    .timeout(Duration.ofSeconds(5))
+                    .build(),
+                HttpResponse.BodyHandlers.ofString()));
   }
 
   @Test
   @Order(3)
   void everyHostHasTheStandIns() {
     for (LabHost h : lab.hosts()) {
-      ExecResult r = h.sh(T, "command -v kubeadm kubelet systemctl containerd"
-          + " && containerd --version && test -S /run/containerd/containerd.sock");
+      ExecResult r =
+          h.sh(
+              T,
+              "command -v kubeadm kubelet systemctl containerd"
+                  + " && containerd --version && test -S /run/containerd/containerd.sock");
       assertTrue(r.ok(), h.name() + ": " + r);
       assertTrue(r.stdout().contains("/usr/local/bin/kubeadm"), r.stdout());
       assertTrue(r.stdout().contains("graft-lab-stand-in"), r.stdout());
@@ -230,27 +273,37 @@ class BootstrapLabTest {
   void nodeIsReadyAndTurnsUnknownAfterItsKubeletIsKilled() throws Exception {
     Node n = kube.nodes().withName(NODE).get();
     assertEquals("True", ready(n).getStatus());
-    assertEquals(state.host(NODE).address(), n.getStatus().getAddresses().stream()
-        .filter(a -> a.getType().equals("InternalIP")).findFirst().orElseThrow().getAddress());
+    assertEquals(
+        state.host(NODE).address(),
+        n.getStatus().getAddresses().stream()
+            .filter(a -> a.getType().equals("InternalIP"))
+            .findFirst()
+            .orElseThrow()
+            .getAddress());
     LabHost h1 = lab.host(NODE);
     ExecResult kill = h1.sh(T, "kill -9 \"$(cat /run/graft-lab/kubelet.pid)\"");
     assertTrue(kill.ok(), kill.toString());
     long t0 = System.nanoTime();
-    await(() -> !"True".equals(ready(kube.nodes().withName(NODE).get()).getStatus()),
-        GRACE.plusSeconds(15), "Node " + NODE + " no longer Ready");
+    await(
+        () -> !"True".equals(ready(kube.nodes().withName(NODE).get()).getStatus()),
+        GRACE.plusSeconds(15),
+        "Node " + NODE + " no longer Ready");
     double secs = (System.nanoTime() - t0) / 1e9;
     NodeCondition c = ready(kube.nodes().withName(NODE).get());
     assertEquals("Unknown", c.getStatus());
     assertEquals("NodeStatusUnknown", c.getReason());
-    System.out.printf("Node %s Unknown %.2f s after its kubelet was killed (grace %d s)%n",
+    System.out.printf(
+        "Node %s Unknown %.2f s after its kubelet was killed (grace %d s)%n",
         NODE, secs, GRACE.toSeconds());
     // etcd runs as a static pod: it outlives the kubelet, as containers do.
     assertTrue(h1.sh(T, "kill -0 \"$(cat /run/graft-lab/static-pods/etcd.pid)\"").ok());
   }
 
   private static NodeCondition ready(Node n) {
-    return n.getStatus().getConditions().stream().filter(c -> c.getType().equals("Ready"))
-        .findFirst().orElseThrow();
+    return n.getStatus().getConditions().stream()
+        .filter(c -> c.getType().equals("Ready"))
+        .findFirst()
+        .orElseThrow();
   }
 
   private static void await(BooleanSupplier check, Duration timeout, String what)

@@ -29,14 +29,23 @@ class FailedUpCleanupTest {
     MachineSnapshot before = MachineSnapshot.take();
     Path dir = Files.createTempDirectory("graft-lab-fail-").resolve("lab");
     List<LabState> seen = new java.util.ArrayList<>();
-    LabException e = assertThrows(LabException.class, () -> Lab.up(LabSpec.builder().nodes(4)
-        .kind(LabKind.NETNS).stateDir(dir)
-        .customizer(h -> {
-          if (h.index() == 1) {
-            seen.add(LabState.read(dir));
-          }
-        })
-        .customizer(failOnHost(3)).build()));
+    LabException e =
+        assertThrows(
+            LabException.class,
+            () ->
+                Lab.up(
+                    LabSpec.builder()
+                        .nodes(4)
+                        .kind(LabKind.NETNS)
+                        .stateDir(dir)
+                        .customizer(
+                            h -> {
+                              if (h.index() == 1) {
+                                seen.add(LabState.read(dir));
+                              }
+                            })
+                        .customizer(failOnHost(3))
+                        .build()));
     assertTrue(e.getMessage().contains("customizer refused host k8s-node3"), e.getMessage());
     assertFalse(Files.exists(dir));
     List<String> left = List.of();
@@ -55,8 +64,16 @@ class FailedUpCleanupTest {
   @Test
   void inprocessUpThatFailsClosesTheServersItStarted() throws Exception {
     Path dir = Files.createTempDirectory("graft-lab-fail-").resolve("lab");
-    assertThrows(LabException.class, () -> Lab.up(LabSpec.builder().nodes(3)
-        .kind(LabKind.INPROCESS).stateDir(dir).customizer(failOnHost(2)).build()));
+    assertThrows(
+        LabException.class,
+        () ->
+            Lab.up(
+                LabSpec.builder()
+                    .nodes(3)
+                    .kind(LabKind.INPROCESS)
+                    .stateDir(dir)
+                    .customizer(failOnHost(2))
+                    .build()));
     assertFalse(Files.exists(dir));
     Files.deleteIfExists(dir.getParent());
   }
@@ -66,8 +83,9 @@ class FailedUpCleanupTest {
     Path dir = Files.createTempDirectory("graft-lab-foreign-");
     Path precious = Files.writeString(dir.resolve("precious.txt"), "keep me");
     try {
-      assertThrows(LabException.class, () -> Lab.up(LabSpec.builder().nodes(1)
-          .kind(LabKind.INPROCESS).stateDir(dir).build()));
+      assertThrows(
+          LabException.class,
+          () -> Lab.up(LabSpec.builder().nodes(1).kind(LabKind.INPROCESS).stateDir(dir).build()));
       assertTrue(Lab.down(dir).get(0).contains("not a lab state dir"));
       assertEquals("keep me", Files.readString(precious));
     } finally {

@@ -28,17 +28,25 @@ class InprocessBootstrapTest {
 
   @Test
   void twoSandboxHostsBootstrapWithDistinctEtcdPortsAndLeaveNothingBehind() throws Exception {
-    Prereqs.require("the bootstrap's etcd member",
-        Files.isExecutable(Path.of("/usr/bin/etcd")) ? List.of()
+    Prereqs.require(
+        "the bootstrap's etcd member",
+        Files.isExecutable(Path.of("/usr/bin/etcd"))
+            ? List.of()
             : List.of("/usr/bin/etcd (package etcd-server)"));
     Path stateDir = Files.createTempDirectory("graft-lab-inboot-").resolve("lab");
-    Lab lab = Lab.up(LabSpec.builder().nodes(2).kind(LabKind.INPROCESS).stateDir(stateDir)
-        .bootstrap(true).build());
+    Lab lab =
+        Lab.up(
+            LabSpec.builder()
+                .nodes(2)
+                .kind(LabKind.INPROCESS)
+                .stateDir(stateDir)
+                .bootstrap(true)
+                .build());
     String id = lab.state().id();
     try {
       LabState s = LabState.read(stateDir);
-      System.out.printf("in-process lab up --nodes 2 --bootstrap: bootstrap %.2f s%n",
-          s.bootstrap().seconds());
+      System.out.printf(
+          "in-process lab up --nodes 2 --bootstrap: bootstrap %.2f s%n", s.bootstrap().seconds());
       String endpoint = s.etcdEndpoints().get(0);
       assertTrue(endpoint.startsWith("https://127.0.0.1:"), endpoint);
       assertTrue(s.apiEndpoint().startsWith("https://127.0.0.1:"), s.apiEndpoint());
@@ -47,14 +55,24 @@ class InprocessBootstrapTest {
       assertEquals("https://127.0.0.1:" + p1, endpoint);
       assertNotEquals(p1, p2, "hosts sharing 127.0.0.1 need their own etcd ports");
       BootstrapState b = s.bootstrap();
-      EtcdHealth health = new EtcdHealth(endpoint, Files.readString(Path.of(b.etcdCaCert())),
-          Pem.readPair(Path.of(b.etcdClientCert()), Path.of(b.etcdClientKey())));
+      EtcdHealth health =
+          new EtcdHealth(
+              endpoint,
+              Files.readString(Path.of(b.etcdCaCert())),
+              Pem.readPair(Path.of(b.etcdClientCert()), Path.of(b.etcdClientKey())));
       assertTrue(health.healthy());
-      try (KubernetesClient kube = new KubernetesClientBuilder().withConfig(
-          Config.fromKubeconfig(Files.readString(Path.of(s.kubeconfig())))).build()) {
+      try (KubernetesClient kube =
+          new KubernetesClientBuilder()
+              .withConfig(Config.fromKubeconfig(Files.readString(Path.of(s.kubeconfig()))))
+              .build()) {
         Node n = kube.nodes().withName("k8s-node1").get();
-        assertEquals("True", n.getStatus().getConditions().stream()
-            .filter(c -> c.getType().equals("Ready")).findFirst().orElseThrow().getStatus());
+        assertEquals(
+            "True",
+            n.getStatus().getConditions().stream()
+                .filter(c -> c.getType().equals("Ready"))
+                .findFirst()
+                .orElseThrow()
+                .getStatus());
       }
     } finally {
       lab.close();

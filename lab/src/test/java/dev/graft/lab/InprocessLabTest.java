@@ -32,10 +32,21 @@ class InprocessLabTest {
   @BeforeAll
   void up() throws Exception {
     stateDir = Files.createTempDirectory("graft-lab-inproc-").resolve("lab");
-    lab = Lab.up(LabSpec.builder().nodes(3).kind(LabKind.INPROCESS).stateDir(stateDir)
-        .customizer(h -> h.writeFile("/usr/local/bin/whoami-lab",
-            "#!/bin/sh\necho \"stand-in on " + h.name() + " root=$GRAFT_LAB_ROOT\"\n", 0755))
-        .build());
+    lab =
+        Lab.up(
+            LabSpec.builder()
+                .nodes(3)
+                .kind(LabKind.INPROCESS)
+                .stateDir(stateDir)
+                .customizer(
+                    h ->
+                        h.writeFile(
+                            "/usr/local/bin/whoami-lab",
+                            "#!/bin/sh\necho \"stand-in on "
+                                + h.name()
+                                + " root=$GRAFT_LAB_ROOT\"\n",
+                            0755))
+                .build());
     state = lab.state();
     ssh = new SshProbe(Path.of(state.knownHosts()), Path.of(state.clientKey()));
   }
@@ -55,7 +66,9 @@ class InprocessLabTest {
     lab.close();
     for (int port : ports) {
       try (Socket s = new Socket()) {
-        assertThrows(ConnectException.class, () -> s.connect(new InetSocketAddress("127.0.0.1", port), 1000));
+        assertThrows(
+            ConnectException.class,
+            () -> s.connect(new InetSocketAddress("127.0.0.1", port), 1000));
       }
     }
     assertEquals(List.of(), Procfs.withLabId(state.id()), "no process of the lab is left");
@@ -99,7 +112,8 @@ class InprocessLabTest {
   @Test
   void onlyTheLabKeyLogsIn() throws Exception {
     HostState h = state.hosts().get(0);
-    assertThrows(Exception.class, () -> ssh.run(h.address(), h.sshPort(), "true", SshKeys.generate()));
+    assertThrows(
+        Exception.class, () -> ssh.run(h.address(), h.sshPort(), "true", SshKeys.generate()));
     assertThrows(Exception.class, () -> ssh.run(h.address(), h.sshPort(), "true", null));
   }
 
@@ -110,8 +124,10 @@ class InprocessLabTest {
     ExecResult r = SshProbe.openssh(state, h, Path.of(state.knownHosts()), "hostname");
     assertTrue(r.ok(), r.toString());
     assertEquals(h.name(), r.stdout().strip());
-    assertTrue(Files.readAllLines(Path.of(state.knownHosts())).get(2)
-        .startsWith("[127.0.0.1]:" + h.sshPort() + " ssh-ed25519 "));
+    assertTrue(
+        Files.readAllLines(Path.of(state.knownHosts()))
+            .get(2)
+            .startsWith("[127.0.0.1]:" + h.sshPort() + " ssh-ed25519 "));
   }
 
   @Test
@@ -132,7 +148,8 @@ class InprocessLabTest {
     LabHost host = lab.host(h.name());
     long pid = host.startDaemon("sleeper", "sleep", "300");
     assertTrue(host.daemonRunning("sleeper"));
-    assertEquals(pid, host.startDaemon("sleeper", "sleep", "300"), "a running daemon is left alone");
+    assertEquals(
+        pid, host.startDaemon("sleeper", "sleep", "300"), "a running daemon is left alone");
     assertTrue(f.killByPidFile(h.name(), "/run/graft-lab/daemons/sleeper.pid", true));
     for (int i = 0; i < 50 && host.daemonRunning("sleeper"); i++) {
       Thread.sleep(50);

@@ -62,8 +62,8 @@ class LabModelTest {
     assertThrows(IllegalArgumentException.class, () -> Names.command("command", "../bin/sh"));
     assertThrows(IllegalArgumentException.class, () -> Names.absPath("path", "/etc/../root"));
     assertThrows(IllegalArgumentException.class, () -> Names.absPath("path", "/tmp/$(id)"));
-    assertThrows(IllegalArgumentException.class,
-        () -> LabSpec.builder().namePrefix("Node_").build());
+    assertThrows(
+        IllegalArgumentException.class, () -> LabSpec.builder().namePrefix("Node_").build());
     assertEquals("k8s-node1", Names.hostName("node", "k8s-node1"));
   }
 
@@ -78,14 +78,54 @@ class LabModelTest {
 
   @Test
   void inventoriesFollowTheFormats() throws Exception {
-    HostState h1 = new HostState("k8s-node1", 1, "10.213.0.11", 22, List.of("control-plane", "etcd"),
-        "ssh-ed25519 AAAA1", "/s/hosts/k8s-node1", "gl0h1", null, null, null);
-    HostState h2 = new HostState("k8s-node2", 2, "10.213.0.12", 22, List.of("worker"),
-        "ssh-ed25519 AAAA2", "/s/hosts/k8s-node2", "gl0h2", null, null, null);
-    LabState s = new LabState(1, "abc", LabKind.NETNS, "/s", "now", "graftlab0", "10.213.0.0/20",
-        "10.213.0.1", null, "lab", "https://10.213.0.1:6443", "/s/id_ed25519", "/s/id_ed25519.pub",
-        "/s/known_hosts", "/s/inventory.yaml", "/s/inventory.ini", "/s/kubeconfig/admin.conf",
-        List.of(), List.of(h1, h2), null);
+    HostState h1 =
+        new HostState(
+            "k8s-node1",
+            1,
+            "10.213.0.11",
+            22,
+            List.of("control-plane", "etcd"),
+            "ssh-ed25519 AAAA1",
+            "/s/hosts/k8s-node1",
+            "gl0h1",
+            null,
+            null,
+            null);
+    HostState h2 =
+        new HostState(
+            "k8s-node2",
+            2,
+            "10.213.0.12",
+            22,
+            List.of("worker"),
+            "ssh-ed25519 AAAA2",
+            "/s/hosts/k8s-node2",
+            "gl0h2",
+            null,
+            null,
+            null);
+    LabState s =
+        new LabState(
+            1,
+            "abc",
+            LabKind.NETNS,
+            "/s",
+            "now",
+            "graftlab0",
+            "10.213.0.0/20",
+            "10.213.0.1",
+            null,
+            "lab",
+            "https://10.213.0.1:6443",
+            "/s/id_ed25519",
+            "/s/id_ed25519.pub",
+            "/s/known_hosts",
+            "/s/inventory.yaml",
+            "/s/inventory.ini",
+            "/s/kubeconfig/admin.conf",
+            List.of(),
+            List.of(h1, h2),
+            null);
     JsonNode y = new ObjectMapper(new YAMLFactory()).readTree(InventoryWriter.graftYaml(s));
     assertEquals("graft.dev/v1", y.get("apiVersion").asText());
     assertEquals("Cluster", y.get("kind").asText());
@@ -95,22 +135,39 @@ class LabModelTest {
     assertEquals("ssh-ed25519 AAAA1", y.get("nodes").get(0).get("ssh").get("hostKey").asText());
     assertEquals("etcd", y.get("nodes").get(0).get("roles").get(1).asText());
     String ini = InventoryWriter.kubesprayIni(s);
-    assertTrue(ini.contains("k8s-node1 ansible_host=10.213.0.11 ip=10.213.0.11 ansible_user=root"
-        + " ansible_port=22 ansible_ssh_private_key_file=/s/id_ed25519\n"));
+    assertTrue(
+        ini.contains(
+            "k8s-node1 ansible_host=10.213.0.11 ip=10.213.0.11 ansible_user=root"
+                + " ansible_port=22 ansible_ssh_private_key_file=/s/id_ed25519\n"));
     assertTrue(ini.contains("[etcd]\nk8s-node1\n"));
     assertTrue(ini.contains("[kube_node]\nk8s-node2\n"));
     assertTrue(ini.contains("[k8s_cluster:children]\nkube_control_plane\nkube_node\n"));
-    assertEquals("10.213.0.11 ssh-ed25519 AAAA1\n10.213.0.12 ssh-ed25519 AAAA2\n",
+    assertEquals(
+        "10.213.0.11 ssh-ed25519 AAAA1\n10.213.0.12 ssh-ed25519 AAAA2\n",
         InventoryWriter.knownHosts(s));
     assertEquals(InventoryWriter.KUBERNETES_VERSION, y.get("kubernetesVersion").asText());
 
     // A bootstrapped lab's inventories name the version its cluster was made with: an upgradable
     // lab at v1.30.2 whose inventory said the default v1.32.0 was refused by Graft's expansion.
-    LabState booted = s.withBootstrap("https://10.213.0.1:6443", "/s/kubeconfig/admin.conf",
-        List.of("https://10.213.0.11:2379"),
-        new BootstrapState("k8s-node1", "/s/etcd/ca.crt", "/s/etcd/c.crt", "/s/etcd/c.key", "sha256:x", 1.0, "v1.30.2"));
-    assertEquals("v1.30.2", new ObjectMapper(new YAMLFactory()).readTree(InventoryWriter.graftYaml(booted))
-        .get("kubernetesVersion").asText());
+    LabState booted =
+        s.withBootstrap(
+            "https://10.213.0.1:6443",
+            "/s/kubeconfig/admin.conf",
+            List.of("https://10.213.0.11:2379"),
+            new BootstrapState(
+                "k8s-node1",
+                "/s/etcd/ca.crt",
+                "/s/etcd/c.crt",
+                "/s/etcd/c.key",
+                "sha256:x",
+                1.0,
+                "v1.30.2"));
+    assertEquals(
+        "v1.30.2",
+        new ObjectMapper(new YAMLFactory())
+            .readTree(InventoryWriter.graftYaml(booted))
+            .get("kubernetesVersion")
+            .asText());
     assertTrue(InventoryWriter.kubesprayIni(booted).contains("\nkube_version=v1.30.2\n"));
   }
 }

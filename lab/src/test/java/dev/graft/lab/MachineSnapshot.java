@@ -21,8 +21,12 @@ record MachineSnapshot(Set<String> links, Set<String> namedNetns, Set<String> mo
     try (Stream<Path> s = Files.list(Path.of("/sys/class/net"))) {
       links = s.map(p -> p.getFileName().toString()).collect(Collectors.toCollection(TreeSet::new));
     }
-    Set<String> netns = new TreeSet<>(
-        Proc.run(Duration.ofSeconds(10), List.of("ip", "netns", "list")).stdout().lines().toList());
+    Set<String> netns =
+        new TreeSet<>(
+            Proc.run(Duration.ofSeconds(10), List.of("ip", "netns", "list"))
+                .stdout()
+                .lines()
+                .toList());
     Set<String> mounts = new TreeSet<>();
     for (String line : Files.readAllLines(Path.of("/proc/self/mountinfo"))) {
       String[] f = line.split(" ");
@@ -32,12 +36,13 @@ record MachineSnapshot(Set<String> links, Set<String> namedNetns, Set<String> mo
   }
 
   /**
-   * A link of another lab on this machine (another test run, another worktree): its bridge
-   * {@code graftlab<k>} or a veth {@code gl<k>h<i>} of a slot that is not this lab's. Such links
-   * come and go while this test runs; they are that lab's to remove, not this one's.
+   * A link of another lab on this machine (another test run, another worktree): its bridge {@code
+   * graftlab<k>} or a veth {@code gl<k>h<i>} of a slot that is not this lab's. Such links come and
+   * go while this test runs; they are that lab's to remove, not this one's.
    */
   static boolean otherLabs(String link, LabState lab) {
-    java.util.regex.Matcher m = java.util.regex.Pattern.compile("(?:graftlab|gl)(\\d+)(?:h\\d+)?").matcher(link);
+    java.util.regex.Matcher m =
+        java.util.regex.Pattern.compile("(?:graftlab|gl)(\\d+)(?:h\\d+)?").matcher(link);
     if (!m.matches() || lab.bridge() == null) {
       return false;
     }
@@ -47,14 +52,18 @@ record MachineSnapshot(Set<String> links, Set<String> namedNetns, Set<String> mo
   /** Differences of {@code after} against this snapshot, empty when nothing was left. */
   List<String> leftovers(MachineSnapshot after, LabState lab) {
     List<String> left = new ArrayList<>();
-    after.links.stream().filter(l -> !links.contains(l) && !otherLabs(l, lab))
+    after.links.stream()
+        .filter(l -> !links.contains(l) && !otherLabs(l, lab))
         .forEach(l -> left.add("link " + l));
-    after.namedNetns.stream().filter(n -> !namedNetns.contains(n)).forEach(n -> left.add("netns " + n));
+    after.namedNetns.stream()
+        .filter(n -> !namedNetns.contains(n))
+        .forEach(n -> left.add("netns " + n));
     after.mounts.stream().filter(m -> !mounts.contains(m)).forEach(m -> left.add("mount " + m));
     Procfs.withLabId(lab.id()).forEach(p -> left.add("process " + p.pid() + " " + p.cmdline()));
     for (HostState h : lab.hosts()) {
       if (h.netns() != null) {
-        Procfs.inNetns(h.netns()).forEach(p -> left.add("process in " + h.name() + ": " + p.cmdline()));
+        Procfs.inNetns(h.netns())
+            .forEach(p -> left.add("process in " + h.name() + ": " + p.cmdline()));
       }
       if (h.holder() != null && h.holder().alive()) {
         left.add("holder of " + h.name());

@@ -17,7 +17,9 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestInstance;
 
-/** Six real netns hosts with OpenSSH: SSH, isolation, faults, and a teardown that leaves nothing. */
+/**
+ * Six real netns hosts with OpenSSH: SSH, isolation, faults, and a teardown that leaves nothing.
+ */
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
 class NetnsLabTest {
   private static final Duration T = Duration.ofSeconds(15);
@@ -95,7 +97,10 @@ class NetnsLabTest {
     Files.writeString(wrong, h1.address() + " " + h2.hostKey() + "\n");
     ExecResult r = SshProbe.openssh(state, h1, wrong, "true");
     assertFalse(r.ok());
-    assertTrue(r.stderr().contains("HOST IDENTIFICATION HAS CHANGED") || r.stderr().contains("verification failed"), r.stderr());
+    assertTrue(
+        r.stderr().contains("HOST IDENTIFICATION HAS CHANGED")
+            || r.stderr().contains("verification failed"),
+        r.stderr());
     try (SshProbe strict = new SshProbe(wrong, Path.of(state.clientKey()))) {
       assertThrows(Exception.class, () -> strict.run(h1.address(), 22, "true"));
     }
@@ -104,10 +109,26 @@ class NetnsLabTest {
   @Test
   void loginIsKeyOnly() throws Exception {
     HostState h = state.hosts().get(0);
-    assertThrows(Exception.class, () -> ssh.run(h.address(), 22, "true", dev.graft.lab.host.SshKeys.generate()));
-    ExecResult pw = Proc.run(T, List.of("ssh", "-F", "/dev/null", "-o", "StrictHostKeyChecking=yes",
-        "-o", "UserKnownHostsFile=" + state.knownHosts(), "-o", "BatchMode=yes",
-        "-o", "PreferredAuthentications=password,keyboard-interactive", "root@" + h.address(), "true"));
+    assertThrows(
+        Exception.class,
+        () -> ssh.run(h.address(), 22, "true", dev.graft.lab.host.SshKeys.generate()));
+    ExecResult pw =
+        Proc.run(
+            T,
+            List.of(
+                "ssh",
+                "-F",
+                "/dev/null",
+                "-o",
+                "StrictHostKeyChecking=yes",
+                "-o",
+                "UserKnownHostsFile=" + state.knownHosts(),
+                "-o",
+                "BatchMode=yes",
+                "-o",
+                "PreferredAuthentications=password,keyboard-interactive",
+                "root@" + h.address(),
+                "true"));
     assertFalse(pw.ok());
     assertTrue(pw.stderr().contains("Permission denied (publickey)"), pw.stderr());
   }
@@ -133,15 +154,23 @@ class NetnsLabTest {
     HostState h2 = state.hosts().get(1);
     String routes = ssh.run(h2.address(), 22, "ip route").stdout();
     assertFalse(routes.contains("default"), "no default route in a host: " + routes);
-    assertTrue(ssh.run(h1.address(), 22,
-        "ip route add 198.51.100.0/24 dev eth0 && sysctl -qw net.ipv4.ip_forward=1"
-            + " && iptables -A INPUT -p tcp --dport 9 -j DROP").ok());
+    assertTrue(
+        ssh.run(
+                h1.address(),
+                22,
+                "ip route add 198.51.100.0/24 dev eth0 && sysctl -qw net.ipv4.ip_forward=1"
+                    + " && iptables -A INPUT -p tcp --dport 9 -j DROP")
+            .ok());
     assertTrue(ssh.run(h1.address(), 22, "ip route").stdout().contains("198.51.100.0/24"));
     assertFalse(ssh.run(h2.address(), 22, "ip route").stdout().contains("198.51.100.0/24"));
     assertFalse(Proc.run(T, List.of("ip", "route")).stdout().contains("198.51.100.0/24"));
-    assertEquals("1", ssh.run(h1.address(), 22, "cat /proc/sys/net/ipv4/ip_forward").stdout().strip());
-    assertEquals("0", ssh.run(h2.address(), 22, "cat /proc/sys/net/ipv4/ip_forward").stdout().strip());
-    assertEquals("0", Files.readString(Path.of("/proc/sys/net/ipv4/ip_forward")).strip(),
+    assertEquals(
+        "1", ssh.run(h1.address(), 22, "cat /proc/sys/net/ipv4/ip_forward").stdout().strip());
+    assertEquals(
+        "0", ssh.run(h2.address(), 22, "cat /proc/sys/net/ipv4/ip_forward").stdout().strip());
+    assertEquals(
+        "0",
+        Files.readString(Path.of("/proc/sys/net/ipv4/ip_forward")).strip(),
         "the machine never forwards");
     assertTrue(ssh.run(h1.address(), 22, "iptables -S INPUT").stdout().contains("--dport 9"));
     assertFalse(ssh.run(h2.address(), 22, "iptables -S INPUT").stdout().contains("--dport 9"));
@@ -152,8 +181,11 @@ class NetnsLabTest {
     HostState h3 = state.hosts().get(2);
     HostState h4 = state.hosts().get(3);
     // Bash's /dev/tcp: host 4's sshd answers host 3 over the bridge.
-    ExecResult r = ssh.run(h3.address(), 22,
-        "timeout 3 bash -c 'exec 3<>/dev/tcp/" + h4.address() + "/22; head -c 7 <&3'");
+    ExecResult r =
+        ssh.run(
+            h3.address(),
+            22,
+            "timeout 3 bash -c 'exec 3<>/dev/tcp/" + h4.address() + "/22; head -c 7 <&3'");
     assertEquals("SSH-2.0", r.stdout());
     ExecResult out = ssh.run(h3.address(), 22, "ip route get 1.1.1.1");
     assertNotEquals(0, out.exitCode(), "no route out of the lab: " + out.stdout());
@@ -178,8 +210,8 @@ class NetnsLabTest {
   }
 
   /**
-   * Whether the host's sshd accepts a TCP connection from the machine within {@code millis}. A
-   * SYN sent while the veth was still coming up is resent after 1 s, so "reachable" allows 3 s.
+   * Whether the host's sshd accepts a TCP connection from the machine within {@code millis}. A SYN
+   * sent while the veth was still coming up is resent after 1 s, so "reachable" allows 3 s.
    */
   private static boolean reachable(HostState h, int millis) {
     try (java.net.Socket s = new java.net.Socket()) {
@@ -191,8 +223,8 @@ class NetnsLabTest {
   }
 
   /**
-   * Whether the host becomes unreachable within {@code millis}: the flap's thread cuts the link
-   * in the background, so a fixed wait may look before the cut (seen once in CI after 500 ms).
+   * Whether the host becomes unreachable within {@code millis}: the flap's thread cuts the link in
+   * the background, so a fixed wait may look before the cut (seen once in CI after 500 ms).
    */
   private static boolean goesDown(HostState h, int millis) {
     long until = System.nanoTime() + millis * 1_000_000L;
@@ -210,14 +242,16 @@ class NetnsLabTest {
     LabFaults faults = lab.faults();
     assertTrue(reachable(h, 3000));
     long t0 = System.nanoTime();
-    LabFaults.Flap flap = faults.flapLink(h.name(), Duration.ofSeconds(3), Duration.ofSeconds(2), 2);
+    LabFaults.Flap flap =
+        faults.flapLink(h.name(), Duration.ofSeconds(3), Duration.ofSeconds(2), 2);
     assertTrue(goesDown(h, 2500), "unreachable while the link is down");
     assertEquals(2, flap.await(Duration.ofSeconds(30)));
     assertTrue(System.nanoTime() - t0 >= Duration.ofSeconds(8).toNanos(), "3 + 2 + 3 s");
     assertTrue(reachable(h, 3000), "reachable once the flap ended");
 
     // A flap cancelled while the link is down leaves it up.
-    LabFaults.Flap endless = faults.flapLink(h.name(), Duration.ofSeconds(2), Duration.ofSeconds(1), 1000);
+    LabFaults.Flap endless =
+        faults.flapLink(h.name(), Duration.ofSeconds(2), Duration.ofSeconds(1), 1000);
     assertTrue(goesDown(h, 1500), "unreachable while the link is down");
     assertEquals(1, endless.cancel());
     assertTrue(endless.done());
@@ -238,7 +272,9 @@ class NetnsLabTest {
     assertEquals("Linux", ssh.run(h2.address(), 22, "uname").stdout().strip());
 
     lab.faults().recordInvocations(h2.name(), "touch");
-    assertTrue(ssh.run(h2.address(), 22, "touch /tmp/x && graft-lab-mutation kubeadm join --token 'a b'").ok());
+    assertTrue(
+        ssh.run(h2.address(), 22, "touch /tmp/x && graft-lab-mutation kubeadm join --token 'a b'")
+            .ok());
     List<Mutation> m2 = lab.host(h2.name()).mutations();
     assertEquals(List.of("touch", "kubeadm"), m2.stream().map(Mutation::command).toList());
     assertEquals("/tmp/x", m2.get(0).args());
@@ -269,10 +305,14 @@ class NetnsLabTest {
       lab.faults().addLatency(h.name(), Duration.ofMillis(80));
     } catch (LabException e) {
       assertTrue(e.getMessage().contains("netem"), e.getMessage());
-      org.junit.jupiter.api.Assumptions.assumeTrue(false, "kernel without sch_netem: " + e.getMessage());
+      org.junit.jupiter.api.Assumptions.assumeTrue(
+          false, "kernel without sch_netem: " + e.getMessage());
     }
     try {
-      assertTrue(Proc.run(T, List.of("tc", "qdisc", "show", "dev", h.veth())).stdout().contains("delay 80ms"));
+      assertTrue(
+          Proc.run(T, List.of("tc", "qdisc", "show", "dev", h.veth()))
+              .stdout()
+              .contains("delay 80ms"));
       long t0 = System.nanoTime();
       ssh.run(h.address(), 22, "true");
       assertTrue(System.nanoTime() - t0 > Duration.ofMillis(80 * 3).toNanos());
@@ -293,7 +333,8 @@ class NetnsLabTest {
     assertTrue(ini.contains("[kube_control_plane]\nk8s-node1\n"));
     assertTrue(ini.contains("[kube_node]\nk8s-node2\n"));
     assertEquals(6, Files.readAllLines(Path.of(read.knownHosts())).size());
-    assertThrows(LabException.class,
+    assertThrows(
+        LabException.class,
         () -> Lab.up(LabSpec.builder().nodes(1).kind(LabKind.NETNS).stateDir(stateDir).build()),
         "a second lab in a live lab's dir is refused");
   }

@@ -41,7 +41,8 @@ final class Prereqs {
   }
 
   static void opensshClient() {
-    require("the OpenSSH client check",
+    require(
+        "the OpenSSH client check",
         Files.isExecutable(Path.of("/usr/bin/ssh")) ? List.of() : List.of("/usr/bin/ssh"));
   }
 }

@@ -51,8 +51,11 @@ final class SshProbe implements AutoCloseable {
         ch.open().verify(TIMEOUT);
         var events = ch.waitFor(EnumSet.of(ClientChannelEvent.CLOSED), TIMEOUT);
         Integer code = ch.getExitStatus();
-        return new ExecResult(code == null ? -1 : code, out.toString(StandardCharsets.UTF_8),
-            err.toString(StandardCharsets.UTF_8), events.contains(ClientChannelEvent.TIMEOUT));
+        return new ExecResult(
+            code == null ? -1 : code,
+            out.toString(StandardCharsets.UTF_8),
+            err.toString(StandardCharsets.UTF_8),
+            events.contains(ClientChannelEvent.TIMEOUT));
       }
     }
   }
@@ -62,12 +65,30 @@ final class SshProbe implements AutoCloseable {
     return openssh(s, h, knownHosts, command, 5);
   }
 
-  static ExecResult openssh(LabState s, HostState h, Path knownHosts, String command, int connectTimeout) {
-    return dev.graft.lab.host.Proc.run(Duration.ofSeconds(20), List.of(
-        "ssh", "-F", "/dev/null", "-i", s.clientKey(), "-p", Integer.toString(h.sshPort()),
-        "-o", "StrictHostKeyChecking=yes", "-o", "UserKnownHostsFile=" + knownHosts,
-        "-o", "BatchMode=yes", "-o", "ConnectTimeout=" + connectTimeout, "-o", "LogLevel=ERROR",
-        "root@" + h.address(), command));
+  static ExecResult openssh(
+      LabState s, HostState h, Path knownHosts, String command, int connectTimeout) {
+    return dev.graft.lab.host.Proc.run(
+        Duration.ofSeconds(20),
+        List.of(
+            "ssh",
+            "-F",
+            "/dev/null",
+            "-i",
+            s.clientKey(),
+            "-p",
+            Integer.toString(h.sshPort()),
+            "-o",
+            "StrictHostKeyChecking=yes",
+            "-o",
+            "UserKnownHostsFile=" + knownHosts,
+            "-o",
+            "BatchMode=yes",
+            "-o",
+            "ConnectTimeout=" + connectTimeout,
+            "-o",
+            "LogLevel=ERROR",
+            "root@" + h.address(),
+            command));
   }
 
   @Override

@@ -35,28 +35,28 @@ import dev.graft.server.resources.InfoResource;
 import dev.graft.server.resources.OperationsResource;
 import dev.graft.server.resources.PlanResource;
 import dev.graft.server.resources.WhoAmIResource;
-import dev.graft.server.temporal.EmbeddedTemporal;
-import dev.graft.server.temporal.TemporalConnection;
 import dev.graft.server.security.AllowedHosts;
 import dev.graft.server.security.BrowserHeaders;
 import dev.graft.server.security.RequestGuard;
 import dev.graft.server.security.ServerFiles;
+import dev.graft.server.temporal.EmbeddedTemporal;
+import dev.graft.server.temporal.TemporalConnection;
 import dev.graft.server.worker.GraftWorker;
 import io.dropwizard.core.Application;
-import io.dropwizard.core.cli.Cli;
-import io.dropwizard.util.JarLocation;
-import jakarta.servlet.DispatcherType;
-import java.io.PrintStream;
-import java.util.EnumSet;
 import io.dropwizard.core.cli.CheckCommand;
+import io.dropwizard.core.cli.Cli;
 import io.dropwizard.core.setup.Bootstrap;
 import io.dropwizard.core.setup.Environment;
 import io.dropwizard.servlets.assets.AssetServlet;
+import io.dropwizard.util.JarLocation;
+import jakarta.servlet.DispatcherType;
+import java.io.PrintStream;
 import java.lang.management.ManagementFactory;
+import java.nio.charset.StandardCharsets;
+import java.util.EnumSet;
 import java.util.Locale;
 import java.util.function.Supplier;
 import org.glassfish.jersey.server.filter.RolesAllowedDynamicFeature;
-import java.nio.charset.StandardCharsets;
 
 /**
  * Graft's Dropwizard application. {@link #initialize} sets the configuration source and the
@@ -102,8 +102,7 @@ public class GraftApplication extends Application<GraftConfiguration> {
     Bootstrap<GraftConfiguration> bootstrap = new Bootstrap<>(this);
     addDefaultCommands(bootstrap);
     initialize(bootstrap);
-    return new Cli(
-        new JarLocation(getClass()), bootstrap, out, err);
+    return new Cli(new JarLocation(getClass()), bootstrap, out, err);
   }
 
   @Override
@@ -133,11 +132,18 @@ public class GraftApplication extends Application<GraftConfiguration> {
     bootstrap.addCommand(new ReplaceCommand(out, err));
     bootstrap.addCommand(new StatusCommand(out, err));
     bootstrap.addCommand(new HistoryCommand(out, err));
-    bootstrap.addCommand(new DecideCommand("approve", "Open an approval gate of an operation.", out, err));
-    bootstrap.addCommand(new DecideCommand("retry", "Run a step that needs attention again.", out, err));
-    bootstrap.addCommand(new DecideCommand("skip", "Leave a skippable step undone and go on.", out, err));
-    bootstrap.addCommand(new DecideCommand("abort",
-        "Stop an operation (or one node's part) and undo what can be undone.", out, err));
+    bootstrap.addCommand(
+        new DecideCommand("approve", "Open an approval gate of an operation.", out, err));
+    bootstrap.addCommand(
+        new DecideCommand("retry", "Run a step that needs attention again.", out, err));
+    bootstrap.addCommand(
+        new DecideCommand("skip", "Leave a skippable step undone and go on.", out, err));
+    bootstrap.addCommand(
+        new DecideCommand(
+            "abort",
+            "Stop an operation (or one node's part) and undo what can be undone.",
+            out,
+            err));
   }
 
   @Override
@@ -157,7 +163,8 @@ public class GraftApplication extends Application<GraftConfiguration> {
     Telemetry telemetry = new Telemetry();
     env.lifecycle().manage(telemetry);
     Telemetry.bridge(env.metrics(), telemetry);
-    env.admin().addServlet("prometheus", new PrometheusServlet(telemetry))
+    env.admin()
+        .addServlet("prometheus", new PrometheusServlet(telemetry))
         .addMapping("/prometheus");
 
     String identity = identity(mode);
@@ -168,7 +175,8 @@ public class GraftApplication extends Application<GraftConfiguration> {
     AuditArchive archive = config.getAudit().archive();
 
     if (mode.runsWorker()) {
-      GraftWorker worker = new GraftWorker(temporal, telemetry.registry(), archive, registrations());
+      GraftWorker worker =
+          new GraftWorker(temporal, telemetry.registry(), archive, registrations());
       env.lifecycle().manage(worker);
       env.healthChecks()
           .register("worker", new WorkerHealthCheck(worker, config.getTemporal().getTaskQueue()));
@@ -188,56 +196,63 @@ public class GraftApplication extends Application<GraftConfiguration> {
       env.jersey().register(new InfoResource(config));
       env.jersey().register(new WhoAmIResource());
       env.jersey().register(new DiagnosticsResource(temporal));
-      env.jersey().register(new PlanResource(
-          new DnsHostResolver(config.getOperations().getPlanDnsTimeout()),
-          files));
+      env.jersey()
+          .register(
+              new PlanResource(
+                  new DnsHostResolver(config.getOperations().getPlanDnsTimeout()), files));
       env.jersey().register(operations(config, temporal, files, archive));
-      env.lifecycle().manage(new OperationMetrics(
-          new OperationReader(temporal), telemetry.registry(),
-          config.getOperationMetricsInterval().toJavaDuration()));
+      env.lifecycle()
+          .manage(
+              new OperationMetrics(
+                  new OperationReader(temporal),
+                  telemetry.registry(),
+                  config.getOperationMetricsInterval().toJavaDuration()));
       env.servlets()
-          .addServlet(
-              "ui", new AssetServlet("/assets/", "/", "index.html", StandardCharsets.UTF_8))
+          .addServlet("ui", new AssetServlet("/assets/", "/", "index.html", StandardCharsets.UTF_8))
           .addMapping("/*");
     }
   }
 
   /**
    * Browser headers on every response, then the request guard (Host, Origin, Content-Type, body
-   * bound) in front of the API and the UI alike, in dev as in production: see {@link
-   * RequestGuard} and docs/security.md.
+   * bound) in front of the API and the UI alike, in dev as in production: see {@link RequestGuard}
+   * and docs/security.md.
    */
   private static void guard(GraftConfiguration config, Environment env) {
     AllowedHosts hosts =
         AllowedHosts.of(config.applicationBindHosts(), config.getHttp().getAllowedHosts());
-    env.servlets().addFilter("graft-browser-headers", new BrowserHeaders())
+    env.servlets()
+        .addFilter("graft-browser-headers", new BrowserHeaders())
         .addMappingForUrlPatterns(EnumSet.of(DispatcherType.REQUEST), true, "/*");
-    env.servlets().addFilter("graft-request-guard", new RequestGuard(hosts))
+    env.servlets()
+        .addFilter("graft-request-guard", new RequestGuard(hosts))
         .addMappingForUrlPatterns(EnumSet.of(DispatcherType.REQUEST), true, "/*");
   }
 
   /**
    * The workflows and activities this application's worker runs: Graft's own. Tests that run the
-   * real workflows on fakes override it (and get the same worker wiring: interceptors, metrics,
-   * the audit archive).
+   * real workflows on fakes override it (and get the same worker wiring: interceptors, metrics, the
+   * audit archive).
    */
   protected GraftWorker.Registrations registrations() {
     return GraftWorker.GRAFT;
   }
 
   private static OperationsResource operations(
-      GraftConfiguration config, TemporalConnection temporal, ServerFiles files,
+      GraftConfiguration config,
+      TemporalConnection temporal,
+      ServerFiles files,
       AuditArchive archive) {
-    OperationReader reader =
-        new OperationReader(temporal);
+    OperationReader reader = new OperationReader(temporal);
     return new OperationsResource(
         new OperationSubmitter(
-            temporal,
-            new DnsHostResolver(config.getOperations().getPlanDnsTimeout()),
-            config.getOperations().isCheckFiles(),
-            PlanningService.within(files),
-            config.getOperations().policy(),
-            files).archivingTo(archive),
+                temporal,
+                new DnsHostResolver(config.getOperations().getPlanDnsTimeout()),
+                config.getOperations().isCheckFiles(),
+                PlanningService.within(files),
+                config.getOperations().policy(),
+                files)
+            .archivingTo(archive),
         reader,
         new AuditTrail(temporal, archive),
         new OperatorDecisions(reader));

@@ -35,32 +35,29 @@ import java.util.Locale;
 
 /** Graft's configuration: Dropwizard's server and logging, plus Temporal and dev settings. */
 public class GraftConfiguration extends Configuration {
-  /** Set by the command ({@code server}, {@code worker}, {@code dev}); a config file may preset it. */
+  /**
+   * Set by the command ({@code server}, {@code worker}, {@code dev}); a config file may preset it.
+   */
   @NotNull @JsonProperty private Mode mode = Mode.SERVER;
 
   @Valid @NotNull @JsonProperty private TemporalSettings temporal = new TemporalSettings();
 
   @Valid @NotNull @JsonProperty private DevSettings dev = new DevSettings();
 
-  @Valid @NotNull @JsonProperty
-  private AuthSettings auth = new AuthSettings();
+  @Valid @NotNull @JsonProperty private AuthSettings auth = new AuthSettings();
 
-  @Valid @NotNull @JsonProperty
-  private OperationSettings operations =
-      new OperationSettings();
+  @Valid @NotNull @JsonProperty private OperationSettings operations = new OperationSettings();
 
-  @Valid @NotNull @JsonProperty
-  private HttpSettings http = new HttpSettings();
+  @Valid @NotNull @JsonProperty private HttpSettings http = new HttpSettings();
 
-  @Valid @NotNull @JsonProperty
-  private PathSettings paths = new PathSettings();
+  @Valid @NotNull @JsonProperty private PathSettings paths = new PathSettings();
 
-  @Valid @NotNull @JsonProperty
-  private AuditSettings audit = new AuditSettings();
+  @Valid @NotNull @JsonProperty private AuditSettings audit = new AuditSettings();
 
-  /** How often the server reads every operation for the operation gauges (docs/observability.md). */
-  @NotNull @JsonProperty
-  private Duration operationMetricsInterval = Duration.seconds(15);
+  /**
+   * How often the server reads every operation for the operation gauges (docs/observability.md).
+   */
+  @NotNull @JsonProperty private Duration operationMetricsInterval = Duration.seconds(15);
 
   /** The configuration file's directory, when it came from a file (not from the classpath). */
   @JsonIgnore private Path configDir;
@@ -165,14 +162,15 @@ public class GraftConfiguration extends Configuration {
    * The admin endpoints (health checks, metrics, thread dumps, the log-level task) have no
    * authentication, so whatever serves them must bind loopback only. With the default server
    * factory that is the admin connectors; the simple factory serves them on its one connector
-   * (under {@code /admin}), so that connector must be loopback too, API included. Any other
-   * factory is refused: Graft cannot tell where it would serve them.
+   * (under {@code /admin}), so that connector must be loopback too, API included. Any other factory
+   * is refused: Graft cannot tell where it would serve them.
    */
   @JsonIgnore
   @ValidationMethod(
-      message = "server.adminConnectors must bind 127.0.0.1 (or another loopback address) only;"
-          + " with server.type: simple, server.connector must, as it serves them under /admin;"
-          + " other server types are refused: the admin endpoints answer without a token")
+      message =
+          "server.adminConnectors must bind 127.0.0.1 (or another loopback address) only;"
+              + " with server.type: simple, server.connector must, as it serves them under /admin;"
+              + " other server types are refused: the admin endpoints answer without a token")
   public boolean isAdminOnLoopback() {
     List<ConnectorFactory> admin;
     if (getServerFactory() instanceof DefaultServerFactory server) {
@@ -194,10 +192,13 @@ public class GraftConfiguration extends Configuration {
   @JsonIgnore
   public List<String> applicationBindHosts() {
     List<String> out = new ArrayList<>();
-    List<ConnectorFactory> connectors = getServerFactory() instanceof DefaultServerFactory server
-        ? server.getApplicationConnectors()
-        : getServerFactory() instanceof SimpleServerFactory simple && simple.getConnector() != null
-            ? List.of(simple.getConnector()) : List.of();
+    List<ConnectorFactory> connectors =
+        getServerFactory() instanceof DefaultServerFactory server
+            ? server.getApplicationConnectors()
+            : getServerFactory() instanceof SimpleServerFactory simple
+                    && simple.getConnector() != null
+                ? List.of(simple.getConnector())
+                : List.of();
     for (ConnectorFactory c : connectors) {
       out.add(c instanceof HttpConnectorFactory http ? http.getBindHost() : null);
     }

@@ -1,6 +1,8 @@
 package dev.graft.server;
 
-/** What one Graft process runs. The command picks it: {@code server}, {@code worker} or {@code dev}. */
+/**
+ * What one Graft process runs. The command picks it: {@code server}, {@code worker} or {@code dev}.
+ */
 public enum Mode {
   /** REST API and web UI; a client of Temporal. */
   SERVER,

@@ -15,7 +15,10 @@ import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
-/** Bearer tokens from config (hashes only): 401 without or with a bad token, 403 for a viewer's action. */
+/**
+ * Bearer tokens from config (hashes only): 401 without or with a bad token, 403 for a viewer's
+ * action.
+ */
 class AuthTest {
   private static final String VIEWER = "graft_viewer-token-for-tests";
   private static final String OPERATOR = "graft_operator-token-for-tests";
@@ -34,7 +37,9 @@ class AuthTest {
             "auth:",
             "  tokens:",
             "    - {name: vera, role: viewer, sha256: " + TokenAuthenticator.sha256(VIEWER) + "}",
-            "    - {name: otto, role: operator, sha256: " + TokenAuthenticator.sha256(OPERATOR) + "}",
+            "    - {name: otto, role: operator, sha256: "
+                + TokenAuthenticator.sha256(OPERATOR)
+                + "}",
             "server:",
             "  applicationConnectors: [{type: http, bindHost: 127.0.0.1, port: 0}]",
             "  adminConnectors: [{type: http, bindHost: 127.0.0.1, port: 0}]",
@@ -50,7 +55,8 @@ class AuthTest {
     app.after();
   }
 
-  private static HttpResponse<String> call(String method, String path, String token) throws Exception {
+  private static HttpResponse<String> call(String method, String path, String token)
+      throws Exception {
     HttpRequest.Builder b =
         HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + app.getLocalPort() + path))
             .method(method, HttpRequest.BodyPublishers.noBody())

@@ -78,31 +78,45 @@ class ComposeWiringTest {
     assertEquals("service_healthy", condition("temporal-namespace", "temporal"));
     assertTrue(dependsOn("temporal-ui").contains("temporal"));
     for (String graft : List.of("graft-server", "graft-worker")) {
-      // Graft starts once its namespace exists (with its retention), not merely once Temporal listens.
+      // Graft starts once its namespace exists (with its retention), not merely once Temporal
+      // listens.
       assertEquals("service_completed_successfully", condition(graft, "temporal-namespace"), graft);
     }
     assertEquals("postgresql", env("temporal").get("POSTGRES_SEEDS"));
     assertEquals("postgresql", env("temporal-schema").get("POSTGRES_SEEDS"));
-    for (String svc : List.of("temporal-schema", "temporal", "temporal-namespace", "temporal-ui", "graft-server",
-        "graft-worker")) {
+    for (String svc :
+        List.of(
+            "temporal-schema",
+            "temporal",
+            "temporal-namespace",
+            "temporal-ui",
+            "graft-server",
+            "graft-worker")) {
       for (String dep : dependsOn(svc)) {
         assertTrue(services.has(dep), svc + " depends on unknown service " + dep);
       }
     }
   }
 
-  /** The one-shot jobs run scripts from config/temporal that exist, parse, and are what they say. */
+  /**
+   * The one-shot jobs run scripts from config/temporal that exist, parse, and are what they say.
+   */
   @Test
   void setupJobsRunTheShippedScripts() throws Exception {
     for (String job : List.of("temporal-schema", "temporal-namespace")) {
       JsonNode svc = services.get(job);
       String script = svc.get("command").get(0).asText();
       assertTrue(script.startsWith("/etc/graft-temporal/"), job + ": " + script);
-      assertTrue(svc.get("volumes").toString().contains("./config/temporal:/etc/graft-temporal:ro"), job);
-      Path file = ROOT.resolve("config/temporal").resolve(script.substring("/etc/graft-temporal/".length()));
+      assertTrue(
+          svc.get("volumes").toString().contains("./config/temporal:/etc/graft-temporal:ro"), job);
+      Path file =
+          ROOT.resolve("config/temporal")
+              .resolve(script.substring("/etc/graft-temporal/".length()));
       assertTrue(Files.isRegularFile(file), job + ": " + file);
-      Process sh = new ProcessBuilder("sh", "-n", file.toString()).redirectErrorStream(true).start();
-      assertTrue(sh.waitFor(10, java.util.concurrent.TimeUnit.SECONDS) && sh.exitValue() == 0,
+      Process sh =
+          new ProcessBuilder("sh", "-n", file.toString()).redirectErrorStream(true).start();
+      assertTrue(
+          sh.waitFor(10, java.util.concurrent.TimeUnit.SECONDS) && sh.exitValue() == 0,
           job + ": sh -n " + file + ": " + new String(sh.getInputStream().readAllBytes()));
     }
     String schema = Files.readString(ROOT.resolve("config/temporal/setup-schema.sh"));
@@ -111,7 +125,11 @@ class ComposeWiringTest {
     }
     assertTrue(schema.contains("update-schema"), schema);
     String ns = Files.readString(ROOT.resolve("config/temporal/create-namespace.sh"));
-    assertTrue(ns.contains("namespace create") && ns.contains("namespace update") && ns.contains("--retention"), ns);
+    assertTrue(
+        ns.contains("namespace create")
+            && ns.contains("namespace update")
+            && ns.contains("--retention"),
+        ns);
   }
 
   @Test
@@ -119,7 +137,9 @@ class ComposeWiringTest {
     String retention = env("temporal-namespace").get("GRAFT_NAMESPACE_RETENTION");
     assertTrue(retention.endsWith("d"), retention);
     assertTrue(Integer.parseInt(retention.replace("d", "")) >= 30, retention);
-    assertEquals(env("graft-server").get("TEMPORAL_NAMESPACE"), env("temporal-namespace").get("GRAFT_NAMESPACE"),
+    assertEquals(
+        env("graft-server").get("TEMPORAL_NAMESPACE"),
+        env("temporal-namespace").get("GRAFT_NAMESPACE"),
         "the job creates the namespace Graft uses");
   }
 
@@ -153,7 +173,8 @@ class ComposeWiringTest {
     HttpConnectorFactory admin = (HttpConnectorFactory) factory.getAdminConnectors().get(0);
     assertEquals(String.valueOf(app.getPort()), containerPort(ports("graft-server").get(0)));
     assertEquals("127.0.0.1", admin.getBindHost());
-    assertTrue(healthcheck("graft-server").contains("127.0.0.1:" + admin.getPort() + "/healthcheck"));
+    assertTrue(
+        healthcheck("graft-server").contains("127.0.0.1:" + admin.getPort() + "/healthcheck"));
 
     GraftConfiguration worker = loadAsContainer("graft-worker");
     DefaultServerFactory wf = (DefaultServerFactory) worker.getServerFactory();
@@ -164,9 +185,9 @@ class ComposeWiringTest {
 
   /**
    * Prometheus scrapes the server's and the worker's admin ports on 127.0.0.1 (where Graft lets
-   * them listen): it and the worker share the server's network namespace, its targets are the
-   * admin ports the containers' configs bind, its rules are the shipped ones, and its UI is
-   * published on loopback through the server's ports.
+   * them listen): it and the worker share the server's network namespace, its targets are the admin
+   * ports the containers' configs bind, its rules are the shipped ones, and its UI is published on
+   * loopback through the server's ports.
    */
   @Test
   void prometheusScrapesServerAndWorkerOnLoopbackWithTheRules() throws Exception {
@@ -174,7 +195,8 @@ class ComposeWiringTest {
     assertTrue(prom != null, "compose has a prometheus service");
     assertTrue(image("prometheus").startsWith("prom/prometheus:v"), image("prometheus"));
     assertEquals("service:graft-server", prom.path("network_mode").asText());
-    assertEquals("service:graft-server", services.get("graft-worker").path("network_mode").asText());
+    assertEquals(
+        "service:graft-server", services.get("graft-worker").path("network_mode").asText());
     assertTrue(dependsOn("graft-worker").contains("graft-server"));
     assertTrue(dependsOn("prometheus").containsAll(List.of("graft-server", "graft-worker")));
 
@@ -194,11 +216,15 @@ class ComposeWiringTest {
       configFlag |= c.asText().equals("--config.file=/etc/prometheus/prometheus.yml");
     }
     assertTrue(configFlag, prom.path("command").toString());
-    JsonNode scrape = new ObjectMapper(new YAMLFactory()).readTree(ROOT.resolve(config).resolve("prometheus.yml").toFile());
+    JsonNode scrape =
+        new ObjectMapper(new YAMLFactory())
+            .readTree(ROOT.resolve(config).resolve("prometheus.yml").toFile());
     for (JsonNode rules : scrape.path("rule_files")) {
       String inContainer = rules.asText();
       assertTrue(inContainer.startsWith("/etc/prometheus/"), inContainer);
-      assertTrue(Files.isRegularFile(ROOT.resolve(config).resolve(inContainer.substring("/etc/prometheus/".length()))),
+      assertTrue(
+          Files.isRegularFile(
+              ROOT.resolve(config).resolve(inContainer.substring("/etc/prometheus/".length()))),
           inContainer + " is not shipped");
     }
     assertEquals(1, scrape.path("rule_files").size());
@@ -206,27 +232,40 @@ class ComposeWiringTest {
     Map<String, String> targets = new HashMap<>();
     for (JsonNode job : scrape.path("scrape_configs")) {
       assertEquals("/prometheus", job.path("metrics_path").asText(), job.toString());
-      targets.put(job.path("job_name").asText(), job.path("static_configs").get(0).path("targets").get(0).asText());
+      targets.put(
+          job.path("job_name").asText(),
+          job.path("static_configs").get(0).path("targets").get(0).asText());
     }
     for (String svc : List.of("graft-server", "graft-worker")) {
       DefaultServerFactory f = (DefaultServerFactory) loadAsContainer(svc).getServerFactory();
       HttpConnectorFactory admin = (HttpConnectorFactory) f.getAdminConnectors().get(0);
       assertEquals("127.0.0.1", admin.getBindHost(), svc);
-      assertEquals("127.0.0.1:" + admin.getPort(), targets.get(svc), svc + " is scraped where its admin port listens");
+      assertEquals(
+          "127.0.0.1:" + admin.getPort(),
+          targets.get(svc),
+          svc + " is scraped where its admin port listens");
     }
-    assertTrue(ports("graft-server").stream().anyMatch(p -> p.equals("127.0.0.1:9090:9090")),
+    assertTrue(
+        ports("graft-server").stream().anyMatch(p -> p.equals("127.0.0.1:9090:9090")),
         "Prometheus's UI is published on loopback: " + ports("graft-server"));
   }
 
-  /** Workers write the audit archive, the server reads it: one volume, the directory both configs name. */
+  /**
+   * Workers write the audit archive, the server reads it: one volume, the directory both configs
+   * name.
+   */
   @Test
   void serverAndWorkerShareTheAuditArchive() throws Exception {
     String server = loadAsContainer("graft-server").getAudit().getArchiveDir();
     String worker = loadAsContainer("graft-worker").getAudit().getArchiveDir();
     assertFalse(server.isBlank(), "the server has an archive directory");
     assertEquals(server, worker);
-    assertTrue(volumes("graft-server").contains("graft-audit:" + server + ":ro"), volumes("graft-server").toString());
-    assertTrue(volumes("graft-worker").contains("graft-audit:" + worker), volumes("graft-worker").toString());
+    assertTrue(
+        volumes("graft-server").contains("graft-audit:" + server + ":ro"),
+        volumes("graft-server").toString());
+    assertTrue(
+        volumes("graft-worker").contains("graft-audit:" + worker),
+        volumes("graft-worker").toString());
   }
 
   private static List<String> volumes(String svc) {
@@ -240,12 +279,14 @@ class ComposeWiringTest {
     JsonNode command = services.get(svc).get("command");
     String inContainer = command.get(1).asText();
     assertTrue(inContainer.startsWith("/opt/graft/config/"), inContainer);
-    Path file = ROOT.resolve("config").resolve(inContainer.substring("/opt/graft/config/".length()));
+    Path file =
+        ROOT.resolve("config").resolve(inContainer.substring("/opt/graft/config/".length()));
     assertTrue(Files.isRegularFile(file), file + " missing");
     Map<String, String> env = new HashMap<>(env(svc));
     ConfigurationSourceProvider provider =
         new SubstitutingSourceProvider(
-            new FileConfigurationSourceProvider(), new StringSubstitutor(env::get) {
+            new FileConfigurationSourceProvider(),
+            new StringSubstitutor(env::get) {
               {
                 setEnableSubstitutionInVariables(false);
               }
@@ -276,10 +317,15 @@ class ComposeWiringTest {
     return out;
   }
 
-  /** The condition of {@code svc}'s dependency on {@code dep} ("service_started" when none is named). */
+  /**
+   * The condition of {@code svc}'s dependency on {@code dep} ("service_started" when none is
+   * named).
+   */
   private static String condition(String svc, String dep) {
     JsonNode deps = services.get(svc).get("depends_on");
-    assertTrue(deps != null && !deps.isArray() && deps.has(dep), svc + " does not depend on " + dep + " with a condition");
+    assertTrue(
+        deps != null && !deps.isArray() && deps.has(dep),
+        svc + " does not depend on " + dep + " with a condition");
     return deps.get(dep).path("condition").asText("service_started");
   }
 

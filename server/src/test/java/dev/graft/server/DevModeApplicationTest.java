@@ -71,10 +71,12 @@ class DevModeApplicationTest {
       assertTrue(ui.body().contains("<script type=\"module\" src=\"/ui/app.js\">"), ui.body());
       HttpResponse<String> module =
           http.send(
-              HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + httpPort + "/ui/app.js")).build(),
+              HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + httpPort + "/ui/app.js"))
+                  .build(),
               HttpResponse.BodyHandlers.ofString());
       assertEquals(200, module.statusCode());
-      assertTrue(module.headers().firstValue("Content-Type").orElse("").contains("javascript"),
+      assertTrue(
+          module.headers().firstValue("Content-Type").orElse("").contains("javascript"),
           module.headers().toString());
 
       // Health checks: Temporal reachable and the worker polling.

@@ -40,7 +40,7 @@ class PortInUseTest {
           new GraftApplication()
               .cli(
                   new PrintStream(out, true, StandardCharsets.UTF_8),
-              new PrintStream(err, true, StandardCharsets.UTF_8));
+                  new PrintStream(err, true, StandardCharsets.UTF_8));
       Optional<Throwable> failure = cli.run("dev", config.toString());
 
       String stderr = err.toString(StandardCharsets.UTF_8);
@@ -55,14 +55,13 @@ class PortInUseTest {
   void adminConnectorOffLoopbackIsRefused(@TempDir Path dir) throws Exception {
     Path config = dir.resolve("bad.yml");
     Files.writeString(
-        config,
-        "server:\n  adminConnectors: [{type: http, bindHost: 0.0.0.0, port: 0}]\n");
+        config, "server:\n  adminConnectors: [{type: http, bindHost: 0.0.0.0, port: 0}]\n");
     ByteArrayOutputStream err = new ByteArrayOutputStream();
     Cli cli =
         new GraftApplication()
             .cli(
                 new PrintStream(new ByteArrayOutputStream(), true, StandardCharsets.UTF_8),
-            new PrintStream(err, true, StandardCharsets.UTF_8));
+                new PrintStream(err, true, StandardCharsets.UTF_8));
     Optional<Throwable> failure = cli.run("check", config.toString());
     assertTrue(failure.isPresent());
     assertTrue(

@@ -1,9 +1,9 @@
 package dev.graft.workflows;
 
 import dev.graft.workflows.step.ExecutionPolicy;
+import dev.graft.workflows.step.RetryPlan;
 import io.temporal.activity.ActivityOptions;
 import io.temporal.common.RetryOptions;
-import dev.graft.workflows.step.RetryPlan;
 import java.time.Duration;
 import java.util.Arrays;
 import java.util.Set;
@@ -30,9 +30,9 @@ public final class ActivityKinds {
   private ActivityKinds() {}
 
   /**
-   * Temporal attempts per activity call: 1 when the step engine retries the step itself (it
-   * records every attempt; see {@link dev.graft.workflows.step.Steps#ownRetries}), else
-   * {@code attempts} server-side retries (histories written before the engine did).
+   * Temporal attempts per activity call: 1 when the step engine retries the step itself (it records
+   * every attempt; see {@link dev.graft.workflows.step.Steps#ownRetries}), else {@code attempts}
+   * server-side retries (histories written before the engine did).
    */
   private static int attempts(ExecutionPolicy policy, int attempts) {
     return policy.graftRetries() ? 1 : attempts;
@@ -40,18 +40,26 @@ public final class ActivityKinds {
 
   /** How the step engine retries an ordinary step (SSH, API, waits): as Temporal used to. */
   public static RetryPlan steps(ExecutionPolicy policy) {
-    return new RetryPlan(policy.stepMaxAttempts(), Duration.ofSeconds(2), 2, Duration.ofSeconds(30),
+    return new RetryPlan(
+        policy.stepMaxAttempts(),
+        Duration.ofSeconds(2),
+        2,
+        Duration.ofSeconds(30),
         Set.of(etcdDoNotRetry()));
   }
 
   /**
-   * How the step engine retries an etcd membership change: etcd refuses one for a few seconds
-   * after another ("unhealthy cluster") and a promote until the learner is in sync, so quickly and
-   * more often (as {@link #etcdChange} did server-side).
+   * How the step engine retries an etcd membership change: etcd refuses one for a few seconds after
+   * another ("unhealthy cluster") and a promote until the learner is in sync, so quickly and more
+   * often (as {@link #etcdChange} did server-side).
    */
   public static RetryPlan etcdChanges(ExecutionPolicy policy) {
-    return new RetryPlan(Math.max(12, policy.stepMaxAttempts()), Duration.ofMillis(500), 1.5,
-        Duration.ofSeconds(5), Set.of(etcdDoNotRetry()));
+    return new RetryPlan(
+        Math.max(12, policy.stepMaxAttempts()),
+        Duration.ofMillis(500),
+        1.5,
+        Duration.ofSeconds(5),
+        Set.of(etcdDoNotRetry()));
   }
 
   private static RetryOptions retry(int attempts) {
@@ -102,7 +110,9 @@ public final class ActivityKinds {
         .build();
   }
 
-  /** etcd failure types no retry can fix; the workflow decides what follows (wait, roll back, park). */
+  /**
+   * etcd failure types no retry can fix; the workflow decides what follows (wait, roll back, park).
+   */
   public static final String[] ETCD_NON_RETRYABLE = {
     FailureTypes.QUORUM_GATE_REFUSED,
     FailureTypes.ETCD_TLS_UNREADABLE,
@@ -115,14 +125,13 @@ public final class ActivityKinds {
   };
 
   private static String[] etcdDoNotRetry() {
-    return Stream.concat(
-            Arrays.stream(NON_RETRYABLE), Arrays.stream(ETCD_NON_RETRYABLE))
+    return Stream.concat(Arrays.stream(NON_RETRYABLE), Arrays.stream(ETCD_NON_RETRYABLE))
         .toArray(String[]::new);
   }
 
   /**
-   * etcd reads (jetcd, each call bounded by the worker's 5 s timeout): a short start-to-close, so
-   * a worker killed mid-call loses the step for 45 s at most.
+   * etcd reads (jetcd, each call bounded by the worker's 5 s timeout): a short start-to-close, so a
+   * worker killed mid-call loses the step for 45 s at most.
    */
   public static ActivityOptions etcd(ExecutionPolicy policy) {
     return etcdOptions(policy, Duration.ofSeconds(45), null);
@@ -142,10 +151,12 @@ public final class ActivityKinds {
     return etcdOptions(policy, Duration.ofMinutes(2), policy.heartbeatTimeout());
   }
 
-  private static ActivityOptions etcdOptions(ExecutionPolicy policy, Duration startToClose, Duration heartbeat) {
+  private static ActivityOptions etcdOptions(
+      ExecutionPolicy policy, Duration startToClose, Duration heartbeat) {
     return ActivityOptions.newBuilder()
         .setStartToCloseTimeout(startToClose)
-        .setHeartbeatTimeout(heartbeat) // null: the call does not heartbeat; start-to-close bounds it
+        .setHeartbeatTimeout(
+            heartbeat) // null: the call does not heartbeat; start-to-close bounds it
         .setRetryOptions(
             RetryOptions.newBuilder()
                 .setInitialInterval(Duration.ofSeconds(2))
@@ -195,7 +206,9 @@ public final class ActivityKinds {
         .build();
   }
 
-  /** Rollback of an etcd change: retried longer, leaving a half-added member is the worse outcome. */
+  /**
+   * Rollback of an etcd change: retried longer, leaving a half-added member is the worse outcome.
+   */
   public static ActivityOptions etcdCompensation() {
     return ActivityOptions.newBuilder()
         .setStartToCloseTimeout(Duration.ofMinutes(5))

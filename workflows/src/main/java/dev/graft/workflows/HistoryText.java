@@ -7,9 +7,9 @@ import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
 /**
- * A workflow history as searchable text: its JSON with every payload (inputs, results, failure
- * and heartbeat details) decoded from base64, which is how the JSON form carries them. A search
- * of the raw JSON for a secret finds nothing even when the secret is there; search this instead.
+ * A workflow history as searchable text: its JSON with every payload (inputs, results, failure and
+ * heartbeat details) decoded from base64, which is how the JSON form carries them. A search of the
+ * raw JSON for a secret finds nothing even when the secret is there; search this instead.
  */
 public final class HistoryText {
   private static final Pattern DATA = Pattern.compile("\"data\"\\s*:\\s*\"([A-Za-z0-9+/=]*)\"");

@@ -14,8 +14,8 @@ import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.MethodSource;
 
 /**
- * Replays every recorded history under src/test/resources/histories against today's workflow
- * code. A non-deterministic change (a reordered step, a removed activity call without {@code
+ * Replays every recorded history under src/test/resources/histories against today's workflow code.
+ * A non-deterministic change (a reordered step, a removed activity call without {@code
  * Workflow.getVersion}) fails here, before it can break executions in flight.
  */
 class ReplayTest {
@@ -39,7 +39,8 @@ class ReplayTest {
     try (Stream<Path> s = Files.list(Path.of("src/test/resources/histories"))) {
       files = s.filter(p -> p.toString().endsWith(".json")).sorted().toList();
     }
-    assertFalse(files.isEmpty(), "no recorded histories: run mvn test -Dgraft.recordHistories=true");
+    assertFalse(
+        files.isEmpty(), "no recorded histories: run mvn test -Dgraft.recordHistories=true");
     return files.stream();
   }
 
@@ -47,10 +48,14 @@ class ReplayTest {
   @MethodSource("histories")
   void replays(Path history) throws Exception {
     Path id = history.resolveSibling(history.getFileName().toString().replace(".json", ".id"));
-    WorkflowExecutionHistory recorded = Files.exists(id)
-        ? WorkflowExecutionHistory.fromJson(Files.readString(history), Files.readString(id).trim())
-        : WorkflowExecutionHistory.fromJson(Files.readString(history));
+    WorkflowExecutionHistory recorded =
+        Files.exists(id)
+            ? WorkflowExecutionHistory.fromJson(
+                Files.readString(history), Files.readString(id).trim())
+            : WorkflowExecutionHistory.fromJson(Files.readString(history));
     WorkflowReplayer.replayWorkflowExecution(
-        recorded, IMPLEMENTATIONS.get(0), IMPLEMENTATIONS.subList(1, IMPLEMENTATIONS.size()).toArray(new Class<?>[0]));
+        recorded,
+        IMPLEMENTATIONS.get(0),
+        IMPLEMENTATIONS.subList(1, IMPLEMENTATIONS.size()).toArray(new Class<?>[0]));
   }
 }

@@ -1,9 +1,10 @@
 package dev.graft.activities.common;
 
 /**
- * A value that would reach a remote command (or a file on a host) failed validation. The message names the field,
- * shows the offending value in a printable, truncated form and states the rule, so an operator can fix the input
- * without reading code. Retrying cannot help, so activities map it to a non-retryable failure.
+ * A value that would reach a remote command (or a file on a host) failed validation. The message
+ * names the field, shows the offending value in a printable, truncated form and states the rule, so
+ * an operator can fix the input without reading code. Retrying cannot help, so activities map it to
+ * a non-retryable failure.
  */
 public class InvalidValueException extends IllegalArgumentException {
   private static final long serialVersionUID = 1L;
@@ -26,7 +27,10 @@ public class InvalidValueException extends IllegalArgumentException {
     return rule;
   }
 
-  /** Quotes the value for a message, escaping control characters so a hostile value cannot forge log lines. */
+  /**
+   * Quotes the value for a message, escaping control characters so a hostile value cannot forge log
+   * lines.
+   */
   static String printable(String value) {
     if (value == null) {
       return "(missing)";

@@ -21,11 +21,13 @@ public final class Liveness implements AutoCloseable {
   /** How often a heartbeat is sent (the worker forwards them to Temporal at most every 2 s). */
   public static final long EVERY_MS = 2_000;
 
-  private static final ScheduledExecutorService TICKER = Executors.newSingleThreadScheduledExecutor(r -> {
-    Thread t = new Thread(r, "graft-step-liveness");
-    t.setDaemon(true);
-    return t;
-  });
+  private static final ScheduledExecutorService TICKER =
+      Executors.newSingleThreadScheduledExecutor(
+          r -> {
+            Thread t = new Thread(r, "graft-step-liveness");
+            t.setDaemon(true);
+            return t;
+          });
 
   /** One ticker per running activity: a nested start only changes what the beats say. */
   private static final Map<ActivityExecutionContext, Liveness> ACTIVE = new ConcurrentHashMap<>();
@@ -41,16 +43,22 @@ public final class Liveness implements AutoCloseable {
     this.lastBeat = new AtomicLong(System.currentTimeMillis());
     this.details = new AtomicReference<>(details);
     this.previous = null;
-    this.ticker = TICKER.scheduleAtFixedRate(() -> {
-      if (System.currentTimeMillis() - lastBeat.get() >= EVERY_MS) {
-        lastBeat.set(System.currentTimeMillis());
-        try {
-          ctx.heartbeat(this.details.get().get());
-        } catch (RuntimeException cancelledOrGone) {
-          // The activity's own thread learns of a cancellation from its next heartbeat or call.
-        }
-      }
-    }, EVERY_MS, EVERY_MS / 2, TimeUnit.MILLISECONDS);
+    this.ticker =
+        TICKER.scheduleAtFixedRate(
+            () -> {
+              if (System.currentTimeMillis() - lastBeat.get() >= EVERY_MS) {
+                lastBeat.set(System.currentTimeMillis());
+                try {
+                  ctx.heartbeat(this.details.get().get());
+                } catch (RuntimeException cancelledOrGone) {
+                  // The activity's own thread learns of a cancellation from its next heartbeat or
+                  // call.
+                }
+              }
+            },
+            EVERY_MS,
+            EVERY_MS / 2,
+            TimeUnit.MILLISECONDS);
   }
 
   /** A nested handle on {@code outer}: its beats say {@code details} until it is closed. */

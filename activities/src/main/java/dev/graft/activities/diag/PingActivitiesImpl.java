@@ -16,6 +16,8 @@ public class PingActivitiesImpl implements PingActivities {
   @Override
   public PingResult echo(PingRequest request) {
     return new PingResult(
-        request.message(), workerIdentity, Activity.getExecutionContext().getInfo().getWorkflowId());
+        request.message(),
+        workerIdentity,
+        Activity.getExecutionContext().getInfo().getWorkflowId());
   }
 }

@@ -57,23 +57,30 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * etcd membership through jetcd. Every call is bounded by the client timeout; every change
- * observes the member list first and finds its own earlier work by peer URL, so retries and
- * resumed workflows never add a member twice.
+ * etcd membership through jetcd. Every call is bounded by the client timeout; every change observes
+ * the member list first and finds its own earlier work by peer URL, so retries and resumed
+ * workflows never add a member twice.
  */
 public final class EtcdActivitiesImpl implements EtcdActivities {
   private static final Logger LOG = LoggerFactory.getLogger(EtcdActivitiesImpl.class);
-  private static final ByteSequence HEALTH_KEY = ByteSequence.from("health", StandardCharsets.UTF_8);
-  /** http(s)://host:port, host an IPv4 address or a DNS name: what Graft accepts as a member URL. */
+  private static final ByteSequence HEALTH_KEY =
+      ByteSequence.from("health", StandardCharsets.UTF_8);
+
+  /**
+   * http(s)://host:port, host an IPv4 address or a DNS name: what Graft accepts as a member URL.
+   */
   private static final Pattern MEMBER_URL =
-      Pattern.compile("https?://([0-9]{1,3}(\\.[0-9]{1,3}){3}|[a-z0-9]([-a-z0-9.]*[a-z0-9])?):[0-9]{1,5}");
+      Pattern.compile(
+          "https?://([0-9]{1,3}(\\.[0-9]{1,3}){3}|[a-z0-9]([-a-z0-9.]*[a-z0-9])?):[0-9]{1,5}");
 
   private final EtcdClients clients;
   private final long timeoutMillis;
 
   private final EtcdViaNodes viaNodes;
+
   /** {@code graft_etcd_gate_checks_total{result}}: every quorum gate check, passed or refused. */
   private final Counter gatePassed;
+
   private final Counter gateRefused;
 
   /** jetcd with the worker's client files only; a request that names nodes to go through fails. */
@@ -83,11 +90,12 @@ public final class EtcdActivitiesImpl implements EtcdActivities {
 
   /**
    * @param throughNodes how a request without client files on the worker ({@link
-   *     EtcdSpec#viaNodes()}) reaches etcd: over SSH, through a control-plane node's own certificate
+   *     EtcdSpec#viaNodes()}) reaches etcd: over SSH, through a control-plane node's own
+   *     certificate
    * @param metrics where the quorum gate's checks are counted (registered up front, at zero)
    */
-  public EtcdActivitiesImpl(EtcdClients clients, EtcdThroughNode throughNodes,
-      MeterRegistry metrics) {
+  public EtcdActivitiesImpl(
+      EtcdClients clients, EtcdThroughNode throughNodes, MeterRegistry metrics) {
     this.clients = clients;
     this.timeoutMillis = clients.timeout().toMillis();
     this.viaNodes = throughNodes == null ? null : new EtcdViaNodes(throughNodes);
@@ -104,11 +112,11 @@ public final class EtcdActivitiesImpl implements EtcdActivities {
     gateCounter(metrics, "refused");
   }
 
-  private static Counter gateCounter(
-      MeterRegistry metrics, String result) {
+  private static Counter gateCounter(MeterRegistry metrics, String result) {
     return Counter.builder("graft_etcd_gate_checks")
         .description("etcd quorum gate checks before a membership change, by result")
-        .tag("result", result).register(metrics);
+        .tag("result", result)
+        .register(metrics);
   }
 
   /** The node route for a request that asks for it; null for the worker's own client files. */
@@ -117,8 +125,11 @@ public final class EtcdActivitiesImpl implements EtcdActivities {
       return null;
     }
     if (viaNodes == null) {
-      throw failure("this worker cannot reach etcd through a node (no SSH wired into its etcd activities)",
-          FailureTypes.INVALID_INPUT, true, "");
+      throw failure(
+          "this worker cannot reach etcd through a node (no SSH wired into its etcd activities)",
+          FailureTypes.INVALID_INPUT,
+          true,
+          "");
     }
     return viaNodes;
   }
@@ -133,14 +144,19 @@ public final class EtcdActivitiesImpl implements EtcdActivities {
   @Override
   public List<EndpointHealth> health(ClusterRequest request) {
     if (via(request.etcd()) != null) {
-      return observe(request.etcd()).voters().stream().filter(EtcdMemberStatus::started)
+      return observe(request.etcd()).voters().stream()
+          .filter(EtcdMemberStatus::started)
           .sorted(Comparator.comparing(EtcdMemberStatus::clientUrl))
-          .map(m -> new EndpointHealth(m.clientUrl(), Boolean.TRUE.equals(m.endpointHealthy()), 0, m.problem()))
+          .map(
+              m ->
+                  new EndpointHealth(
+                      m.clientUrl(), Boolean.TRUE.equals(m.endpointHealthy()), 0, m.problem()))
           .toList();
     }
     Client c = clients.forSpec(request.etcd());
     List<String> urls = new ArrayList<>();
-    for (Member m : call(c.getClusterClient().listMember(), "member list", timeoutMillis).getMembers()) {
+    for (Member m :
+        call(c.getClusterClient().listMember(), "member list", timeoutMillis).getMembers()) {
       if (!m.getClientURIs().isEmpty() && !m.isLearner()) {
         urls.add(m.getClientURIs().get(0).toString());
       }
@@ -157,7 +173,8 @@ public final class EtcdActivitiesImpl implements EtcdActivities {
 
   /** A linearizable read through one endpoint, as `etcdctl endpoint health`; null when healthy. */
   private String read(String url, EtcdSpec spec) {
-    return readResult(startRead(url, spec), System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(timeoutMillis));
+    return readResult(
+        startRead(url, spec), System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(timeoutMillis));
   }
 
   private CompletableFuture<GetResponse> startRead(String url, EtcdSpec spec) {
@@ -166,28 +183,33 @@ public final class EtcdActivitiesImpl implements EtcdActivities {
 
   /**
    * A call through the cached client of one member's endpoint. When it fails without an answer
-   * (UNAVAILABLE: the member is down, or it is back but this client's channel still waits out
-   * its reconnect backoff from the outage), the call is made once more through a new client,
-   * which replaces the cached one: a member that came back is seen at once, and one that is still
-   * down fails the second call as fast as the first ("Connection refused"). The caller's deadline
-   * bounds both. (Member status needs none of this: jetcd's statusMember opens a channel of its
-   * own for every call.)
+   * (UNAVAILABLE: the member is down, or it is back but this client's channel still waits out its
+   * reconnect backoff from the outage), the call is made once more through a new client, which
+   * replaces the cached one: a member that came back is seen at once, and one that is still down
+   * fails the second call as fast as the first ("Connection refused"). The caller's deadline bounds
+   * both. (Member status needs none of this: jetcd's statusMember opens a channel of its own for
+   * every call.)
    */
-  private <T> CompletableFuture<T> onEndpoint(String url, EtcdSpec spec,
-      Function<Client, CompletableFuture<T>> call) {
+  private <T> CompletableFuture<T> onEndpoint(
+      String url, EtcdSpec spec, Function<Client, CompletableFuture<T>> call) {
     EtcdTls tls = EtcdClients.tls(spec);
     Client cached = clients.forEndpoints(List.of(url), tls);
-    return call.apply(cached).handle((answer, error) -> {
-      if (error == null) {
-        return CompletableFuture.completedFuture(answer);
-      }
-      if (!unavailable(error)) {
-        return CompletableFuture.<T>failedFuture(error);
-      }
-      LOG.debug("etcd endpoint {} did not answer ({}); once more on a new connection", url,
-          EtcdFailures.message(error));
-      return call.apply(clients.reconnect(List.of(url), tls, cached));
-    }).thenCompose(f -> f);
+    return call.apply(cached)
+        .handle(
+            (answer, error) -> {
+              if (error == null) {
+                return CompletableFuture.completedFuture(answer);
+              }
+              if (!unavailable(error)) {
+                return CompletableFuture.<T>failedFuture(error);
+              }
+              LOG.debug(
+                  "etcd endpoint {} did not answer ({}); once more on a new connection",
+                  url,
+                  EtcdFailures.message(error));
+              return call.apply(clients.reconnect(List.of(url), tls, cached));
+            })
+        .thenCompose(f -> f);
   }
 
   /** Whether a jetcd failure means no answer came (gRPC UNAVAILABLE), as opposed to a refusal. */
@@ -196,7 +218,8 @@ public final class EtcdActivitiesImpl implements EtcdActivities {
       if (c instanceof EtcdException e && e.getErrorCode() == ErrorCode.UNAVAILABLE) {
         return true;
       }
-      if (c instanceof StatusRuntimeException e && e.getStatus().getCode() == Status.Code.UNAVAILABLE) {
+      if (c instanceof StatusRuntimeException e
+          && e.getStatus().getCode() == Status.Code.UNAVAILABLE) {
         return true;
       }
     }
@@ -226,9 +249,11 @@ public final class EtcdActivitiesImpl implements EtcdActivities {
       return viaNodes.observe(spec);
     }
     Client c = answering(spec);
-    List<Member> members = call(c.getClusterClient().listMember(), "member list", timeoutMillis).getMembers();
+    List<Member> members =
+        call(c.getClusterClient().listMember(), "member list", timeoutMillis).getMembers();
     Map<Long, List<String>> alarms = new HashMap<>();
-    for (AlarmMember a : call(c.getMaintenanceClient().listAlarms(), "alarm list", timeoutMillis).getAlarms()) {
+    for (AlarmMember a :
+        call(c.getMaintenanceClient().listAlarms(), "alarm list", timeoutMillis).getAlarms()) {
       alarms.computeIfAbsent(a.getMemberId(), k -> new ArrayList<>()).add(a.getAlarmType().name());
     }
     Map<Long, CompletableFuture<StatusResponse>> statuses = new LinkedHashMap<>();
@@ -289,11 +314,29 @@ public final class EtcdActivitiesImpl implements EtcdActivities {
           problem = readError;
         }
       }
-      out.add(new EtcdMemberStatus(id, m.getName(), urls(m.getPeerURIs()), urls(m.getClientURIs()), m.isLearner(),
-          reachable, leader, index, term, db, version, alarms.getOrDefault(m.getId(), List.of()), errors,
-          endpointHealthy, problem));
+      out.add(
+          new EtcdMemberStatus(
+              id,
+              m.getName(),
+              urls(m.getPeerURIs()),
+              urls(m.getClientURIs()),
+              m.isLearner(),
+              reachable,
+              leader,
+              index,
+              term,
+              db,
+              version,
+              alarms.getOrDefault(m.getId(), List.of()),
+              errors,
+              endpointHealthy,
+              problem));
     }
-    String leaderId = leaderVotes.entrySet().stream().max(Map.Entry.comparingByValue()).map(Map.Entry::getKey).orElse(null);
+    String leaderId =
+        leaderVotes.entrySet().stream()
+            .max(Map.Entry.comparingByValue())
+            .map(Map.Entry::getKey)
+            .orElse(null);
     return new EtcdClusterStatus(out, leaderId);
   }
 
@@ -311,8 +354,10 @@ public final class EtcdActivitiesImpl implements EtcdActivities {
       clients.reconnect(spec.endpoints(), EtcdClients.tls(spec), c);
       for (String e : spec.endpoints()) {
         try {
-          call(onEndpoint(e, spec, one -> one.getClusterClient().listMember()),
-              "member list through " + e, timeoutMillis);
+          call(
+              onEndpoint(e, spec, one -> one.getClusterClient().listMember()),
+              "member list through " + e,
+              timeoutMillis);
           return clients.forEndpoints(List.of(e), EtcdClients.tls(spec));
         } catch (ApplicationFailure next) {
           // this endpoint does not answer either; try the next
@@ -337,19 +382,35 @@ public final class EtcdActivitiesImpl implements EtcdActivities {
     int pending = (int) request.pendingPeerUrls().stream().filter(p -> !voters.contains(p)).count();
     int target = status.voters().size() + pending;
     QuorumGate.Verdict verdict =
-        QuorumGate.evaluate(status, new QuorumGate.Change(request.peerUrl(), target, request.allowEvenSize()));
+        QuorumGate.evaluate(
+            status, new QuorumGate.Change(request.peerUrl(), target, request.allowEvenSize()));
     String table = status.table();
     if (!verdict.allowed()) {
       gateRefused.increment();
-      LOG.warn("quorum gate refused cluster={} member={}: {}", request.cluster(), request.node(), verdict.message());
-      throw failure("etcd quorum gate refused adding " + request.node() + ": " + verdict.message(),
-          FailureTypes.QUORUM_GATE_REFUSED, true, table);
+      LOG.warn(
+          "quorum gate refused cluster={} member={}: {}",
+          request.cluster(),
+          request.node(),
+          verdict.message());
+      throw failure(
+          "etcd quorum gate refused adding " + request.node() + ": " + verdict.message(),
+          FailureTypes.QUORUM_GATE_REFUSED,
+          true,
+          table);
     }
     gatePassed.increment();
-    List<String> initial = status.members().stream().filter(EtcdMemberStatus::started)
-        .map(m -> m.name() + "=" + m.peerUrl()).toList();
-    return new GateResult(verdict.alreadyMember(), (verdict.alreadyMember() ? request.node() + " is " : "")
-        + verdict.message(), table, attempt(), verdict.warnings(), initial);
+    List<String> initial =
+        status.members().stream()
+            .filter(EtcdMemberStatus::started)
+            .map(m -> m.name() + "=" + m.peerUrl())
+            .toList();
+    return new GateResult(
+        verdict.alreadyMember(),
+        (verdict.alreadyMember() ? request.node() + " is " : "") + verdict.message(),
+        table,
+        attempt(),
+        verdict.warnings(),
+        initial);
   }
 
   @Override
@@ -364,7 +425,8 @@ public final class EtcdActivitiesImpl implements EtcdActivities {
       }
       EtcdMemberStatus m = stale.get(0);
       removeById(request.etcd(), m.id(), m.label());
-      removed.add(m.label() + (m.learner() ? " (learner)" : " (" + String.join("; ", m.problems()) + ")"));
+      removed.add(
+          m.label() + (m.learner() ? " (learner)" : " (" + String.join("; ", m.problems()) + ")"));
       LOG.info("removed stale etcd member cluster={} member={}", request.cluster(), m.label());
     }
     return removed.isEmpty()
@@ -381,20 +443,41 @@ public final class EtcdActivitiesImpl implements EtcdActivities {
       return viaNodes.addLearner(request);
     }
     Client c = clients.forSpec(request.etcd());
-    List<Member> members = call(c.getClusterClient().listMember(), "member list", timeoutMillis).getMembers();
+    List<Member> members =
+        call(c.getClusterClient().listMember(), "member list", timeoutMillis).getMembers();
     Member existing = byPeer(members, request.peerUrl());
     if (existing != null) {
-      return new MemberResult(true,
-          request.name() + " is already a member (" + hex(existing.getId()) + (existing.isLearner() ? ", learner" : ", voter")
+      return new MemberResult(
+          true,
+          request.name()
+              + " is already a member ("
+              + hex(existing.getId())
+              + (existing.isLearner() ? ", learner" : ", voter")
               + "): not added again",
-          hex(existing.getId()), initialCluster(members, request), "", attempt());
+          hex(existing.getId()),
+          initialCluster(members, request),
+          "",
+          attempt());
     }
-    MemberAddResponse r = call(c.getClusterClient().addMember(List.of(URI.create(request.peerUrl())), true),
-        "add learner " + request.peerUrl(), timeoutMillis);
+    MemberAddResponse r =
+        call(
+            c.getClusterClient().addMember(List.of(URI.create(request.peerUrl())), true),
+            "add learner " + request.peerUrl(),
+            timeoutMillis);
     String id = hex(r.getMember().getId());
-    LOG.info("added etcd learner cluster={} member={} id={} peer={}", request.cluster(), request.name(), id, request.peerUrl());
-    return new MemberResult(false, "added " + request.name() + " as learner " + id, id,
-        initialCluster(r.getMembers(), request), "", attempt());
+    LOG.info(
+        "added etcd learner cluster={} member={} id={} peer={}",
+        request.cluster(),
+        request.name(),
+        id,
+        request.peerUrl());
+    return new MemberResult(
+        false,
+        "added " + request.name() + " as learner " + id,
+        id,
+        initialCluster(r.getMembers(), request),
+        "",
+        attempt());
   }
 
   private static List<String> initialCluster(List<Member> members, MemberRequest self) {
@@ -423,34 +506,65 @@ public final class EtcdActivitiesImpl implements EtcdActivities {
       Client c = clients.forSpec(request.etcd());
       String observed;
       try {
-        List<Member> members = call(c.getClusterClient().listMember(), "member list", timeoutMillis).getMembers();
+        List<Member> members =
+            call(c.getClusterClient().listMember(), "member list", timeoutMillis).getMembers();
         Member m = byPeer(members, request.peerUrl());
         if (m == null) {
-          throw failure(request.name() + " (" + request.peerUrl() + ") is not a member: nothing to wait for",
-              FailureTypes.ETCD_MEMBER_MISSING, true, "");
+          throw failure(
+              request.name() + " (" + request.peerUrl() + ") is not a member: nothing to wait for",
+              FailureTypes.ETCD_MEMBER_MISSING,
+              true,
+              "");
         }
         if (!m.isLearner()) {
           return StepOutcome.alreadyDone(request.name() + " is already a voter", "", attempt());
         }
-        StatusResponse learner = call(c.getMaintenanceClient().statusMember(request.clientUrl()),
-            "status of learner " + request.name(), timeoutMillis);
-        Member leader = learner.getLeader() == 0 ? null
-            : members.stream().filter(x -> x.getId() == learner.getLeader()).findFirst().orElse(null);
+        StatusResponse learner =
+            call(
+                c.getMaintenanceClient().statusMember(request.clientUrl()),
+                "status of learner " + request.name(),
+                timeoutMillis);
+        Member leader =
+            learner.getLeader() == 0
+                ? null
+                : members.stream()
+                    .filter(x -> x.getId() == learner.getLeader())
+                    .findFirst()
+                    .orElse(null);
         if (leader == null || leader.getClientURIs().isEmpty()) {
-          observed = "learner answers (raft index " + learner.getRaftIndex() + ") but sees no leader";
+          observed =
+              "learner answers (raft index " + learner.getRaftIndex() + ") but sees no leader";
         } else {
-          StatusResponse ls = call(c.getMaintenanceClient().statusMember(leader.getClientURIs().get(0).toString()),
-              "status of leader " + leader.getName(), timeoutMillis);
+          StatusResponse ls =
+              call(
+                  c.getMaintenanceClient().statusMember(leader.getClientURIs().get(0).toString()),
+                  "status of leader " + leader.getName(),
+                  timeoutMillis);
           long lag = ls.getRaftIndex() - learner.getRaftIndex();
-          observed = "learner raft index " + learner.getRaftIndex() + ", leader " + leader.getName() + " "
-              + ls.getRaftIndex() + " (lag " + lag + ", bound " + request.maxRaftLag() + ")";
+          observed =
+              "learner raft index "
+                  + learner.getRaftIndex()
+                  + ", leader "
+                  + leader.getName()
+                  + " "
+                  + ls.getRaftIndex()
+                  + " (lag "
+                  + lag
+                  + ", bound "
+                  + request.maxRaftLag()
+                  + ")";
           if (lag <= request.maxRaftLag()) {
-            LOG.info("etcd learner caught up cluster={} member={}: {}", request.cluster(), request.name(), observed);
+            LOG.info(
+                "etcd learner caught up cluster={} member={}: {}",
+                request.cluster(),
+                request.name(),
+                observed);
             return StepOutcome.did(request.name() + " caught up: " + observed, "", attempt());
           }
         }
       } catch (ApplicationFailure f) {
-        if (!FailureTypes.ETCD_UNAVAILABLE.equals(f.getType()) && !FailureTypes.ETCD_ERROR.equals(f.getType())) {
+        if (!FailureTypes.ETCD_UNAVAILABLE.equals(f.getType())
+            && !FailureTypes.ETCD_ERROR.equals(f.getType())) {
           throw f;
         }
         if (FailureTypes.ETCD_UNAVAILABLE.equals(f.getType())) {
@@ -470,17 +584,29 @@ public final class EtcdActivitiesImpl implements EtcdActivities {
       return viaNodes.promote(request);
     }
     Client c = clients.forSpec(request.etcd());
-    Member m = byPeer(call(c.getClusterClient().listMember(), "member list", timeoutMillis).getMembers(), request.peerUrl());
+    Member m =
+        byPeer(
+            call(c.getClusterClient().listMember(), "member list", timeoutMillis).getMembers(),
+            request.peerUrl());
     if (m == null) {
-      throw failure(request.name() + " (" + request.peerUrl() + ") is not a member: cannot promote",
-          FailureTypes.ETCD_MEMBER_MISSING, true, "");
+      throw failure(
+          request.name() + " (" + request.peerUrl() + ") is not a member: cannot promote",
+          FailureTypes.ETCD_MEMBER_MISSING,
+          true,
+          "");
     }
     if (!m.isLearner()) {
-      return StepOutcome.alreadyDone(request.name() + " (" + hex(m.getId()) + ") is already a voter", "", attempt());
+      return StepOutcome.alreadyDone(
+          request.name() + " (" + hex(m.getId()) + ") is already a voter", "", attempt());
     }
     call(c.getClusterClient().promoteMember(m.getId()), "promote " + request.name(), timeoutMillis);
-    LOG.info("promoted etcd member cluster={} member={} id={}", request.cluster(), request.name(), hex(m.getId()));
-    return StepOutcome.did("promoted " + request.name() + " (" + hex(m.getId()) + ") to voter", "", attempt());
+    LOG.info(
+        "promoted etcd member cluster={} member={} id={}",
+        request.cluster(),
+        request.name(),
+        hex(m.getId()));
+    return StepOutcome.did(
+        "promoted " + request.name() + " (" + hex(m.getId()) + ") to voter", "", attempt());
   }
 
   @Override
@@ -489,9 +615,13 @@ public final class EtcdActivitiesImpl implements EtcdActivities {
       return viaNodes.remove(request);
     }
     Client c = clients.forSpec(request.etcd());
-    Member m = byPeer(call(c.getClusterClient().listMember(), "member list", timeoutMillis).getMembers(), request.peerUrl());
+    Member m =
+        byPeer(
+            call(c.getClusterClient().listMember(), "member list", timeoutMillis).getMembers(),
+            request.peerUrl());
     if (m == null) {
-      return StepOutcome.alreadyDone(request.name() + " (" + request.peerUrl() + ") is not a member", "", attempt());
+      return StepOutcome.alreadyDone(
+          request.name() + " (" + request.peerUrl() + ") is not a member", "", attempt());
     }
     String moved = "";
     if (!m.isLearner()) {
@@ -501,7 +631,8 @@ public final class EtcdActivitiesImpl implements EtcdActivities {
       }
     }
     removeById(request.etcd(), hex(m.getId()), request.name());
-    return StepOutcome.did(moved + "removed " + request.name() + " (" + hex(m.getId()) + ") from etcd", "", attempt());
+    return StepOutcome.did(
+        moved + "removed " + request.name() + " (" + hex(m.getId()) + ") from etcd", "", attempt());
   }
 
   void removeById(EtcdSpec spec, String id, String label) {
@@ -510,8 +641,10 @@ public final class EtcdActivitiesImpl implements EtcdActivities {
       return;
     }
     try {
-      call(clients.forSpec(spec).getClusterClient().removeMember(Long.parseUnsignedLong(id, 16)),
-          "remove " + label, timeoutMillis);
+      call(
+          clients.forSpec(spec).getClusterClient().removeMember(Long.parseUnsignedLong(id, 16)),
+          "remove " + label,
+          timeoutMillis);
     } catch (ApplicationFailure f) {
       if (!FailureTypes.ETCD_MEMBER_MISSING.equals(f.getType())) {
         throw f;
@@ -535,11 +668,17 @@ public final class EtcdActivitiesImpl implements EtcdActivities {
       return StepOutcome.alreadyDone(to.label() + " already leads", "", attempt());
     }
     // MoveLeader must be sent to the current leader.
-    call(onEndpoint(leader.clientUrl(), spec,
-        onLeader -> onLeader.getMaintenanceClient().moveLeader(Long.parseUnsignedLong(to.id(), 16))),
-        "move leader to " + to.name(), timeoutMillis);
+    call(
+        onEndpoint(
+            leader.clientUrl(),
+            spec,
+            onLeader ->
+                onLeader.getMaintenanceClient().moveLeader(Long.parseUnsignedLong(to.id(), 16))),
+        "move leader to " + to.name(),
+        timeoutMillis);
     LOG.info("moved etcd leadership from={} to={}", leader.name(), to.name());
-    return StepOutcome.did("moved leadership from " + leader.name() + " to " + to.name(), "", attempt());
+    return StepOutcome.did(
+        "moved leadership from " + leader.name() + " to " + to.name(), "", attempt());
   }
 
   // ---- verification ------------------------------------------------------------------------
@@ -550,20 +689,33 @@ public final class EtcdActivitiesImpl implements EtcdActivities {
     List<String> problems = new ArrayList<>();
     for (EtcdMemberStatus m : status.members()) {
       if (m.learner()) {
-        problems.add(m.label() + " is still a learner (if a crashed join left it: graft remove"
-            + " --clean-orphans removes it by id once an operator approves)");
+        problems.add(
+            m.label()
+                + " is still a learner (if a crashed join left it: graft remove"
+                + " --clean-orphans removes it by id once an operator approves)");
       } else if (!m.healthy()) {
         problems.add(m.label() + ": " + String.join("; ", m.problems()));
       }
     }
     if (!problems.isEmpty()) {
-      throw failure("etcd is not healthy: " + String.join(", ", problems),
-          FailureTypes.ETCD_UNHEALTHY, false, status.table());
+      throw failure(
+          "etcd is not healthy: " + String.join(", ", problems),
+          FailureTypes.ETCD_UNHEALTHY,
+          false,
+          status.table());
     }
-    List<String> urls = status.members().stream().map(EtcdMemberStatus::clientUrl).sorted().toList();
+    List<String> urls =
+        status.members().stream().map(EtcdMemberStatus::clientUrl).sorted().toList();
     List<String> names = status.members().stream().map(EtcdMemberStatus::name).toList();
-    return new HealthResult(false, status.members().size() + " healthy voters (" + String.join(", ", names)
-        + "), every endpoint healthy", urls, status.table(), attempt());
+    return new HealthResult(
+        false,
+        status.members().size()
+            + " healthy voters ("
+            + String.join(", ", names)
+            + "), every endpoint healthy",
+        urls,
+        status.table(),
+        attempt());
   }
 
   @Override
@@ -571,15 +723,24 @@ public final class EtcdActivitiesImpl implements EtcdActivities {
     EtcdClusterStatus status = observe(request.etcd());
     EtcdMemberStatus m = status.byPeerUrl(request.peerUrl()).orElse(null);
     if (m == null) {
-      throw failure("etcd has no member with peer URL " + request.peerUrl() + " (" + request.name() + ")",
-          FailureTypes.ETCD_MEMBER_NOT_HEALTHY_VOTER, true, status.table());
+      throw failure(
+          "etcd has no member with peer URL " + request.peerUrl() + " (" + request.name() + ")",
+          FailureTypes.ETCD_MEMBER_NOT_HEALTHY_VOTER,
+          true,
+          status.table());
     }
     if (m.learner()) {
-      throw failure(m.label() + " is still a learner", FailureTypes.ETCD_MEMBER_NOT_YET_VOTER, false, status.table());
+      throw failure(
+          m.label() + " is still a learner",
+          FailureTypes.ETCD_MEMBER_NOT_YET_VOTER,
+          false,
+          status.table());
     }
     if (!m.healthy()) {
-      throw failure(m.label() + " is unhealthy: " + String.join("; ", m.problems()),
-          FailureTypes.ETCD_MEMBER_UNHEALTHY, false,
+      throw failure(
+          m.label() + " is unhealthy: " + String.join("; ", m.problems()),
+          FailureTypes.ETCD_MEMBER_UNHEALTHY,
+          false,
           status.table());
     }
     return StepOutcome.did(m.label() + " is a healthy voter", status.table(), attempt());
@@ -608,8 +769,13 @@ public final class EtcdActivitiesImpl implements EtcdActivities {
 
   private static void validUrl(String url) {
     if (url == null || !MEMBER_URL.matcher(url).matches()) {
-      throw failure("'" + url + "' is not a member URL (https://<IPv4 or DNS name>:<port>; http for clusters without TLS)",
-          FailureTypes.INVALID_INPUT, true, "");
+      throw failure(
+          "'"
+              + url
+              + "' is not a member URL (https://<IPv4 or DNS name>:<port>; http for clusters without TLS)",
+          FailureTypes.INVALID_INPUT,
+          true,
+          "");
     }
   }
 }

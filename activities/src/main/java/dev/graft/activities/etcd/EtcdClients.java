@@ -19,14 +19,14 @@ import javax.net.ssl.SSLException;
 
 /**
  * Long-lived jetcd clients shared by every etcd activity, one per set of endpoints and TLS files
- * (the least recently used are closed beyond {@link #MAX_CLIENTS}). Each client connects within
- * the timeout and never retries on its own: Temporal owns retries.
+ * (the least recently used are closed beyond {@link #MAX_CLIENTS}). Each client connects within the
+ * timeout and never retries on its own: Temporal owns retries.
  *
  * <p>A client whose call failed without an answer is replaced through {@link #reconnect}: gRPC
  * keeps the channel of a peer that went away in TRANSIENT_FAILURE and tries again only when its
- * reconnect backoff (1 s, growing by 1.6 up to 120 s) runs out, and until then every call fails
- * at once with UNAVAILABLE "Connection refused", even after the member is back, so a quorum
- * gate retried right after a member returned would fail again for no reason.
+ * reconnect backoff (1 s, growing by 1.6 up to 120 s) runs out, and until then every call fails at
+ * once with UNAVAILABLE "Connection refused", even after the member is back, so a quorum gate
+ * retried right after a member returned would fail again for no reason.
  */
 public final class EtcdClients implements AutoCloseable {
   static final int MAX_CLIENTS = 32;
@@ -48,11 +48,14 @@ public final class EtcdClients implements AutoCloseable {
 
   /** Replaced clients, closed once the calls still running on them have had their timeout. */
   private final Set<Client> retiredClients = new HashSet<>();
-  private final ScheduledExecutorService retired = Executors.newSingleThreadScheduledExecutor(r -> {
-    Thread t = new Thread(r, "etcd-clients-retired");
-    t.setDaemon(true);
-    return t;
-  });
+
+  private final ScheduledExecutorService retired =
+      Executors.newSingleThreadScheduledExecutor(
+          r -> {
+            Thread t = new Thread(r, "etcd-clients-retired");
+            t.setDaemon(true);
+            return t;
+          });
 
   public EtcdClients(Duration timeout) {
     this.timeout = timeout;
@@ -70,12 +73,15 @@ public final class EtcdClients implements AutoCloseable {
   public Client forSpec(EtcdSpec spec) {
     if (spec.endpoints().isEmpty()) {
       throw ApplicationFailure.newNonRetryableFailure(
-          "no etcd endpoint given: set etcd.endpoints in the inventory", FailureTypes.INVALID_INPUT);
+          "no etcd endpoint given: set etcd.endpoints in the inventory",
+          FailureTypes.INVALID_INPUT);
     }
     return forEndpoints(spec.endpoints(), tls(spec));
   }
 
-  /** The client for exactly these endpoints; missing TLS files fail non-retryably, naming the path. */
+  /**
+   * The client for exactly these endpoints; missing TLS files fail non-retryably, naming the path.
+   */
   public synchronized Client forEndpoints(List<String> endpoints, EtcdTls tls) {
     Key key = new Key(List.copyOf(endpoints), tls);
     Client c = clients.get(key);
@@ -85,14 +91,20 @@ public final class EtcdClients implements AutoCloseable {
     for (String f : new String[] {tls.caCert(), tls.clientCert(), tls.clientKey()}) {
       if (f != null && !Files.isReadable(Path.of(f))) {
         throw ApplicationFailure.newNonRetryableFailure(
-            "etcd TLS file " + f + " cannot be read on this worker", FailureTypes.ETCD_TLS_UNREADABLE);
+            "etcd TLS file " + f + " cannot be read on this worker",
+            FailureTypes.ETCD_TLS_UNREADABLE);
       }
     }
     try {
       c = EtcdMemberReader.client(endpoints, tls, timeout);
     } catch (SSLException | RuntimeException e) {
       throw ApplicationFailure.newNonRetryableFailure(
-          "etcd TLS files (" + tls.caCert() + ", " + tls.clientCert() + ") are not usable: " + e.getMessage(),
+          "etcd TLS files ("
+              + tls.caCert()
+              + ", "
+              + tls.clientCert()
+              + ") are not usable: "
+              + e.getMessage(),
           FailureTypes.ETCD_TLS_UNREADABLE);
     }
     clients.put(key, c);
@@ -114,7 +126,8 @@ public final class EtcdClients implements AutoCloseable {
     if (current != null) {
       clients.remove(key);
       retiredClients.add(current);
-      retired.schedule(() -> closeRetired(current), timeout.toMillis() * 2 + 1000, TimeUnit.MILLISECONDS);
+      retired.schedule(
+          () -> closeRetired(current), timeout.toMillis() * 2 + 1000, TimeUnit.MILLISECONDS);
     }
     return forEndpoints(endpoints, tls);
   }

@@ -15,8 +15,8 @@ import java.util.concurrent.TimeoutException;
 /**
  * Every jetcd call goes through {@link #call}: bounded by the timeout, and its failures mapped to
  * typed Temporal failures. etcd's transient refusals ("unhealthy cluster" right after a change, a
- * promote before the learner is in sync) are retryable types of their own, so a step's history
- * says which refusal it waited out.
+ * promote before the learner is in sync) are retryable types of their own, so a step's history says
+ * which refusal it waited out.
  */
 final class EtcdFailures {
   /** How long a learner's catch-up waits between two looks at its raft index. */
@@ -31,8 +31,11 @@ final class EtcdFailures {
   static void nextCatchUpPoll(String learner, String last, long stopAt) {
     Activity.getExecutionContext().heartbeat(last);
     if (System.currentTimeMillis() >= stopAt) {
-      throw failure("learner " + learner + " did not catch up before the budget ended; last seen: " + last,
-          FailureTypes.ETCD_LEARNER_NOT_CAUGHT_UP, true, last);
+      throw failure(
+          "learner " + learner + " did not catch up before the budget ended; last seen: " + last,
+          FailureTypes.ETCD_LEARNER_NOT_CAUGHT_UP,
+          true,
+          last);
     }
     try {
       Thread.sleep(CATCH_UP_POLL_MILLIS);
@@ -47,8 +50,11 @@ final class EtcdFailures {
       return future.get(timeoutMillis, TimeUnit.MILLISECONDS);
     } catch (TimeoutException e) {
       future.cancel(true);
-      throw failure("etcd " + what + ": no answer within " + timeoutMillis + " ms",
-          FailureTypes.ETCD_UNAVAILABLE, false, "");
+      throw failure(
+          "etcd " + what + ": no answer within " + timeoutMillis + " ms",
+          FailureTypes.ETCD_UNAVAILABLE,
+          false,
+          "");
     } catch (ExecutionException e) {
       throw map(what, e.getCause() == null ? e : e.getCause());
     } catch (InterruptedException e) {
@@ -82,22 +88,30 @@ final class EtcdFailures {
     String lower = message.toLowerCase(Locale.ROOT);
     if (lower.contains("in sync with leader")) {
       return FailureTypes.ETCD_LEARNER_NOT_IN_SYNC;
-    } else if (lower.contains("unhealthy cluster") || lower.contains("too many learner")
+    } else if (lower.contains("unhealthy cluster")
+        || lower.contains("too many learner")
         || lower.contains("not enough started members")) {
       return FailureTypes.ETCD_UNHEALTHY_CLUSTER;
     } else if (lower.contains("member not found")) {
       return FailureTypes.ETCD_MEMBER_MISSING;
-    } else if (lower.contains("unavailable") || lower.contains("deadline") || lower.contains("connection")
-        || lower.contains("io exception") || lower.contains("refused") || lower.contains("channel closed")
+    } else if (lower.contains("unavailable")
+        || lower.contains("deadline")
+        || lower.contains("connection")
+        || lower.contains("io exception")
+        || lower.contains("refused")
+        || lower.contains("channel closed")
         || lower.contains("closed channel")
-        || lower.contains("timed out") || lower.contains("no leader") || lower.contains("leader changed")) {
+        || lower.contains("timed out")
+        || lower.contains("no leader")
+        || lower.contains("leader changed")) {
       return FailureTypes.ETCD_UNAVAILABLE;
     } else {
       return FailureTypes.ETCD_ERROR;
     }
   }
 
-  static ApplicationFailure failure(String message, String type, boolean nonRetryable, String outputTail) {
+  static ApplicationFailure failure(
+      String message, String type, boolean nonRetryable, String outputTail) {
     StepFailureDetails details = new StepFailureDetails(outputTail, hint(type), attempt());
     return nonRetryable
         ? ApplicationFailure.newNonRetryableFailure(message, type, details)
@@ -110,7 +124,8 @@ final class EtcdFailures {
           "bring the named member back to health (or remove it), then retry the gate";
       case FailureTypes.ETCD_UNAVAILABLE ->
           "check that the etcd endpoints are up and reachable from the worker, then retry";
-      case FailureTypes.ETCD_UNHEALTHY_CLUSTER -> "etcd refuses changes for a few seconds after another change; retry";
+      case FailureTypes.ETCD_UNHEALTHY_CLUSTER ->
+          "etcd refuses changes for a few seconds after another change; retry";
       case FailureTypes.ETCD_LEARNER_NOT_IN_SYNC -> "the learner has not caught up yet; retry";
       case FailureTypes.ETCD_LEARNER_NOT_CAUGHT_UP ->
           "look at the new member's log on its host (/var/log/graft-lab/etcd.service.log in the lab, journalctl -u etcd elsewhere)";

@@ -36,38 +36,43 @@ public final class EtcdMemberReader {
   /** A client with bounded connects and no retries of its own (Temporal owns retries). */
   public static Client client(List<String> endpoints, EtcdTls tls, Duration timeout)
       throws SSLException {
-    ClientBuilder b = Client.builder().endpoints(endpoints.toArray(String[]::new))
-        .connectTimeout(timeout).retryMaxAttempts(0).retryMaxDuration(timeout)
-        .keepaliveTimeout(timeout).waitForReady(false);
+    ClientBuilder b =
+        Client.builder()
+            .endpoints(endpoints.toArray(String[]::new))
+            .connectTimeout(timeout)
+            .retryMaxAttempts(0)
+            .retryMaxDuration(timeout)
+            .keepaliveTimeout(timeout)
+            .waitForReady(false);
     if (tls.enabled()) {
-      b.sslContext(ssl -> {
-        if (tls.caCert() != null) {
-          ssl.trustManager(new File(tls.caCert()));
-        }
-        if (tls.clientCert() != null && tls.clientKey() != null) {
-          ssl.keyManager(new File(tls.clientCert()), new File(tls.clientKey()));
-        }
-      });
+      b.sslContext(
+          ssl -> {
+            if (tls.caCert() != null) {
+              ssl.trustManager(new File(tls.caCert()));
+            }
+            if (tls.clientCert() != null && tls.clientKey() != null) {
+              ssl.keyManager(new File(tls.clientCert()), new File(tls.clientKey()));
+            }
+          });
     }
     return b.build();
   }
 
   public List<EtcdMember> readMembers() throws EtcdReadException {
-    List<Member> members = get(client.getClusterClient().listMember(), "member list")
-        .getMembers();
+    List<Member> members = get(client.getClusterClient().listMember(), "member list").getMembers();
     Set<Long> alarmed = new HashSet<>();
-    for (AlarmMember a : get(client.getMaintenanceClient().listAlarms(), "alarm list")
-        .getAlarms()) {
+    for (AlarmMember a :
+        get(client.getMaintenanceClient().listAlarms(), "alarm list").getAlarms()) {
       alarmed.add(a.getMemberId());
     }
     List<EtcdMember> out = new ArrayList<>();
     for (Member m : members) {
       String peer = m.getPeerURIs().isEmpty() ? null : m.getPeerURIs().get(0).toString();
-      boolean started = m.getName() != null && !m.getName().isEmpty()
-          && !m.getClientURIs().isEmpty();
+      boolean started =
+          m.getName() != null && !m.getName().isEmpty() && !m.getClientURIs().isEmpty();
       boolean healthy = started && !alarmed.contains(m.getId()) && answers(m.getClientURIs());
-      out.add(new EtcdMember(m.getName(), Long.toHexString(m.getId()), peer, healthy,
-          m.isLearner()));
+      out.add(
+          new EtcdMember(m.getName(), Long.toHexString(m.getId()), peer, healthy, m.isLearner()));
     }
     return out;
   }
@@ -75,8 +80,11 @@ public final class EtcdMemberReader {
   private boolean answers(List<URI> clientUrls) {
     for (URI u : clientUrls) {
       try {
-        StatusResponse s = client.getMaintenanceClient().statusMember(u.toString())
-            .get(timeout.toMillis(), TimeUnit.MILLISECONDS);
+        StatusResponse s =
+            client
+                .getMaintenanceClient()
+                .statusMember(u.toString())
+                .get(timeout.toMillis(), TimeUnit.MILLISECONDS);
         if (s.getLeader() != 0 && s.getErrorList().isEmpty()) {
           return true;
         }
@@ -90,8 +98,7 @@ public final class EtcdMemberReader {
     return false;
   }
 
-  private <T> T get(CompletableFuture<T> f, String what)
-      throws EtcdReadException {
+  private <T> T get(CompletableFuture<T> f, String what) throws EtcdReadException {
     try {
       return f.get(timeout.toMillis(), TimeUnit.MILLISECONDS);
     } catch (TimeoutException e) {

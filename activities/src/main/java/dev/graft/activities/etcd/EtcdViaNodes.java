@@ -13,7 +13,6 @@ import dev.graft.workflows.etcd.MemberResult;
 import dev.graft.workflows.model.EtcdSpec;
 import dev.graft.workflows.model.NodeSpec;
 import dev.graft.workflows.step.StepOutcome;
-import io.temporal.activity.Activity;
 import io.temporal.failure.ApplicationFailure;
 import java.util.ArrayList;
 import java.util.List;
@@ -38,7 +37,10 @@ final class EtcdViaNodes {
     this.etcd = etcd;
   }
 
-  /** The member list with every member's status, alarms and /health, through the first node that answers. */
+  /**
+   * The member list with every member's status, alarms and /health, through the first node that
+   * answers.
+   */
   EtcdClusterStatus observe(EtcdSpec spec) {
     return onSomeNode(spec, etcd::status);
   }
@@ -52,12 +54,16 @@ final class EtcdViaNodes {
         if (f.isNonRetryable() && !FailureTypes.isSsh(f.getType())) {
           throw f;
         }
-        LOG.info("etcd not reachable through node={}: {}; trying the next", via.name(), f.getOriginalMessage());
+        LOG.info(
+            "etcd not reachable through node={}: {}; trying the next",
+            via.name(),
+            f.getOriginalMessage());
         last = f;
       }
     }
     if (last == null) {
-      throw failure("no control-plane node to reach etcd through", FailureTypes.INVALID_INPUT, true, "");
+      throw failure(
+          "no control-plane node to reach etcd through", FailureTypes.INVALID_INPUT, true, "");
     }
     throw last;
   }
@@ -66,19 +72,39 @@ final class EtcdViaNodes {
     EtcdClusterStatus before = observe(request.etcd());
     EtcdMemberStatus existing = before.byPeerUrl(request.peerUrl()).orElse(null);
     if (existing != null) {
-      return new MemberResult(true, request.name() + " is already a member (" + existing.id()
-          + (existing.learner() ? ", learner" : ", voter") + "): not added again", existing.id(),
-          initialCluster(before.members(), request), "", attempt());
+      return new MemberResult(
+          true,
+          request.name()
+              + " is already a member ("
+              + existing.id()
+              + (existing.learner() ? ", learner" : ", voter")
+              + "): not added again",
+          existing.id(),
+          initialCluster(before.members(), request),
+          "",
+          attempt());
     }
-    String body = "{\"peerURLs\":[" + EtcdThroughNode.jsonString(request.peerUrl()) + "],\"isLearner\":true}";
-    JsonNode answer = onSomeNode(request.etcd(),
-        via -> etcd.call(via, "etcd member add", "/v3/cluster/member/add", body, null));
+    String body =
+        "{\"peerURLs\":[" + EtcdThroughNode.jsonString(request.peerUrl()) + "],\"isLearner\":true}";
+    JsonNode answer =
+        onSomeNode(
+            request.etcd(),
+            via -> etcd.call(via, "etcd member add", "/v3/cluster/member/add", body, null));
     refused(answer, "add learner " + request.name());
     String id = EtcdThroughNode.hex(answer.path("member").path("ID").asText("0"));
-    LOG.info("added etcd learner through a node cluster={} member={} id={}", request.cluster(), request.name(), id);
+    LOG.info(
+        "added etcd learner through a node cluster={} member={} id={}",
+        request.cluster(),
+        request.name(),
+        id);
     EtcdClusterStatus after = observe(request.etcd());
-    return new MemberResult(false, "added " + request.name() + " as learner " + id, id,
-        initialCluster(after.members(), request), "", attempt());
+    return new MemberResult(
+        false,
+        "added " + request.name() + " as learner " + id,
+        id,
+        initialCluster(after.members(), request),
+        "",
+        attempt());
   }
 
   StepOutcome awaitCaughtUp(CatchUpRequest request) {
@@ -88,9 +114,18 @@ final class EtcdViaNodes {
       String observed;
       try {
         EtcdClusterStatus s = observe(request.etcd());
-        EtcdMemberStatus m = s.byPeerUrl(request.peerUrl()).orElseThrow(() -> failure(request.name() + " ("
-            + request.peerUrl() + ") is not a member: nothing to wait for",
-            FailureTypes.ETCD_MEMBER_MISSING, true, ""));
+        EtcdMemberStatus m =
+            s.byPeerUrl(request.peerUrl())
+                .orElseThrow(
+                    () ->
+                        failure(
+                            request.name()
+                                + " ("
+                                + request.peerUrl()
+                                + ") is not a member: nothing to wait for",
+                            FailureTypes.ETCD_MEMBER_MISSING,
+                            true,
+                            ""));
         if (!m.learner()) {
           return StepOutcome.alreadyDone(request.name() + " is already a voter", "", attempt());
         }
@@ -99,8 +134,18 @@ final class EtcdViaNodes {
           observed = "learner " + (m.reachable() ? "sees no leader" : "does not answer yet");
         } else {
           long lag = leader.raftIndex() - m.raftIndex();
-          observed = "learner raft index " + m.raftIndex() + ", leader " + leader.name() + " " + leader.raftIndex()
-              + " (lag " + lag + ", bound " + request.maxRaftLag() + ")";
+          observed =
+              "learner raft index "
+                  + m.raftIndex()
+                  + ", leader "
+                  + leader.name()
+                  + " "
+                  + leader.raftIndex()
+                  + " (lag "
+                  + lag
+                  + ", bound "
+                  + request.maxRaftLag()
+                  + ")";
           if (lag <= request.maxRaftLag()) {
             return StepOutcome.did(request.name() + " caught up: " + observed, "", attempt());
           }
@@ -117,39 +162,56 @@ final class EtcdViaNodes {
   }
 
   StepOutcome promote(MemberRequest request) {
-    EtcdMemberStatus m = observe(request.etcd()).byPeerUrl(request.peerUrl()).orElseThrow(() ->
-        failure(request.name() + " (" + request.peerUrl() + ") is not a member: cannot promote",
-            FailureTypes.ETCD_MEMBER_MISSING,
-            true, ""));
+    EtcdMemberStatus m =
+        observe(request.etcd())
+            .byPeerUrl(request.peerUrl())
+            .orElseThrow(
+                () ->
+                    failure(
+                        request.name()
+                            + " ("
+                            + request.peerUrl()
+                            + ") is not a member: cannot promote",
+                        FailureTypes.ETCD_MEMBER_MISSING,
+                        true,
+                        ""));
     if (!m.learner()) {
-      return StepOutcome.alreadyDone(request.name() + " (" + m.id() + ") is already a voter", "", attempt());
+      return StepOutcome.alreadyDone(
+          request.name() + " (" + m.id() + ") is already a voter", "", attempt());
     }
     String body = "{\"ID\":\"" + EtcdThroughNode.decimal(m.id()) + "\"}";
-    refused(onSomeNode(request.etcd(),
-        via -> etcd.call(via, "etcd member promote", "/v3/cluster/member/promote", body, null)),
+    refused(
+        onSomeNode(
+            request.etcd(),
+            via -> etcd.call(via, "etcd member promote", "/v3/cluster/member/promote", body, null)),
         "promote " + request.name());
-    return StepOutcome.did("promoted " + request.name() + " (" + m.id() + ") to voter", "", attempt());
+    return StepOutcome.did(
+        "promoted " + request.name() + " (" + m.id() + ") to voter", "", attempt());
   }
 
   StepOutcome remove(MemberRequest request) {
     EtcdClusterStatus s = observe(request.etcd());
     EtcdMemberStatus m = s.byPeerUrl(request.peerUrl()).orElse(null);
     if (m == null) {
-      return StepOutcome.alreadyDone(request.name() + " (" + request.peerUrl() + ") is not a member", "", attempt());
+      return StepOutcome.alreadyDone(
+          request.name() + " (" + request.peerUrl() + ") is not a member", "", attempt());
     }
     String moved = "";
     if (!m.learner() && m.id().equals(s.leaderId())) {
       moved = moveLeader(request.etcd(), s, null).summary() + "; ";
     }
     removeById(request.etcd(), m.id());
-    return StepOutcome.did(moved + "removed " + request.name() + " (" + m.id() + ") from etcd", "", attempt());
+    return StepOutcome.did(
+        moved + "removed " + request.name() + " (" + m.id() + ") from etcd", "", attempt());
   }
 
   void removeById(EtcdSpec spec, String id) {
-    onSomeNode(spec, via -> {
-      etcd.remove(via, id);
-      return null;
-    });
+    onSomeNode(
+        spec,
+        via -> {
+          etcd.remove(via, id);
+          return null;
+        });
   }
 
   StepOutcome moveLeader(EtcdSpec spec, EtcdClusterStatus status, String toPeerUrl) {
@@ -161,9 +223,19 @@ final class EtcdViaNodes {
     }
     // etcd takes a leadership transfer only from the current leader.
     String body = "{\"targetID\":\"" + EtcdThroughNode.decimal(to.id()) + "\"}";
-    refused(onSomeNode(spec, via -> etcd.call(via, "etcd move leader", "/v3/maintenance/transfer-leadership", body,
-        leader.clientUrl())), "move leader to " + to.name());
-    return StepOutcome.did("moved leadership from " + leader.name() + " to " + to.name(), "", attempt());
+    refused(
+        onSomeNode(
+            spec,
+            via ->
+                etcd.call(
+                    via,
+                    "etcd move leader",
+                    "/v3/maintenance/transfer-leadership",
+                    body,
+                    leader.clientUrl())),
+        "move leader to " + to.name());
+    return StepOutcome.did(
+        "moved leadership from " + leader.name() + " to " + to.name(), "", attempt());
   }
 
   /** etcd's refusal as the failure type {@link EtcdActivitiesImpl} gives it through jetcd. */
@@ -173,12 +245,16 @@ final class EtcdViaNodes {
       return;
     }
     String lower = error.toLowerCase(Locale.ROOT);
-    String type = lower.contains("in sync with leader") ? FailureTypes.ETCD_LEARNER_NOT_IN_SYNC
-        : lower.contains("unhealthy cluster") || lower.contains("too many learner")
-            ? FailureTypes.ETCD_UNHEALTHY_CLUSTER
-        : lower.contains("member not found") ? FailureTypes.ETCD_MEMBER_MISSING
-        : FailureTypes.ETCD_ERROR;
-    throw failure("etcd " + what + ": " + error, type, FailureTypes.ETCD_MEMBER_MISSING.equals(type), "");
+    String type =
+        lower.contains("in sync with leader")
+            ? FailureTypes.ETCD_LEARNER_NOT_IN_SYNC
+            : lower.contains("unhealthy cluster") || lower.contains("too many learner")
+                ? FailureTypes.ETCD_UNHEALTHY_CLUSTER
+                : lower.contains("member not found")
+                    ? FailureTypes.ETCD_MEMBER_MISSING
+                    : FailureTypes.ETCD_ERROR;
+    throw failure(
+        "etcd " + what + ": " + error, type, FailureTypes.ETCD_MEMBER_MISSING.equals(type), "");
   }
 
   private static List<String> initialCluster(List<EtcdMemberStatus> members, MemberRequest self) {

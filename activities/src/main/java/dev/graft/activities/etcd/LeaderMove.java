@@ -13,14 +13,37 @@ import dev.graft.workflows.etcd.EtcdMemberStatus;
  */
 record LeaderMove(EtcdMemberStatus leader, EtcdMemberStatus to) {
   static LeaderMove plan(EtcdClusterStatus status, String toPeerUrl) {
-    EtcdMemberStatus leader = status.leader().orElseThrow(() ->
-        failure("etcd has no leader to move", FailureTypes.ETCD_UNAVAILABLE, false, status.table()));
-    EtcdMemberStatus to = toPeerUrl != null
-        ? status.byPeerUrl(toPeerUrl).orElseThrow(() ->
-            failure(toPeerUrl + " is not a member", FailureTypes.ETCD_MEMBER_MISSING, true, status.table()))
-        : status.voters().stream().filter(v -> !v.id().equals(leader.id()) && v.healthy()).findFirst()
-            .orElseThrow(() -> failure("no other healthy voter to lead", FailureTypes.ETCD_UNHEALTHY_CLUSTER, false,
-                status.table()));
+    EtcdMemberStatus leader =
+        status
+            .leader()
+            .orElseThrow(
+                () ->
+                    failure(
+                        "etcd has no leader to move",
+                        FailureTypes.ETCD_UNAVAILABLE,
+                        false,
+                        status.table()));
+    EtcdMemberStatus to =
+        toPeerUrl != null
+            ? status
+                .byPeerUrl(toPeerUrl)
+                .orElseThrow(
+                    () ->
+                        failure(
+                            toPeerUrl + " is not a member",
+                            FailureTypes.ETCD_MEMBER_MISSING,
+                            true,
+                            status.table()))
+            : status.voters().stream()
+                .filter(v -> !v.id().equals(leader.id()) && v.healthy())
+                .findFirst()
+                .orElseThrow(
+                    () ->
+                        failure(
+                            "no other healthy voter to lead",
+                            FailureTypes.ETCD_UNHEALTHY_CLUSTER,
+                            false,
+                            status.table()));
     return new LeaderMove(leader, to);
   }
 

@@ -37,8 +37,10 @@ public final class RemovalEtcdActivitiesImpl implements RemovalEtcdActivities {
   }
 
   static EtcdFacts facts(EtcdClusterStatus s, String summary) {
-    List<EtcdMember> members = s.members().stream()
-        .map(m -> new EtcdMember(m.name(), m.id(), m.peerUrl(), m.healthy(), m.learner())).toList();
+    List<EtcdMember> members =
+        s.members().stream()
+            .map(m -> new EtcdMember(m.name(), m.id(), m.peerUrl(), m.healthy(), m.learner()))
+            .toList();
     return new EtcdFacts(members, s.leaderId(), s.table(), summary, attempt());
   }
 
@@ -50,7 +52,11 @@ public final class RemovalEtcdActivitiesImpl implements RemovalEtcdActivities {
 
   private static String id(MemberIdRequest r) {
     if (r.memberId() == null || !HEX_ID.matcher(r.memberId()).matches()) {
-      throw failure("'" + r.memberId() + "' is not an etcd member id (hex)", FailureTypes.INVALID_INPUT, true, "");
+      throw failure(
+          "'" + r.memberId() + "' is not an etcd member id (hex)",
+          FailureTypes.INVALID_INPUT,
+          true,
+          "");
     }
     return r.memberId();
   }
@@ -59,8 +65,9 @@ public final class RemovalEtcdActivitiesImpl implements RemovalEtcdActivities {
   public StepOutcome moveLeaderOff(MemberIdRequest request) {
     // Heartbeats while a member's status read waits out its timeout (a frozen or dead member): the
     // step's short heartbeat timeout then tells a dead worker from a slow read.
-    try (Liveness alive = Liveness.start(Activity.getExecutionContext(), () -> "moving etcd leadership off "
-        + request.name())) {
+    try (Liveness alive =
+        Liveness.start(
+            Activity.getExecutionContext(), () -> "moving etcd leadership off " + request.name())) {
       return leaderOff(request);
     }
   }
@@ -70,30 +77,63 @@ public final class RemovalEtcdActivitiesImpl implements RemovalEtcdActivities {
     EtcdClusterStatus s = etcd.observe(request.etcd());
     String before = s.leaderId();
     if (!id.equals(before)) {
-      return StepOutcome.alreadyDone(request.name() + " (" + id + ") does not lead etcd: leader " + before
-          + (s.leader().map(l -> " (" + l.name() + ")").orElse("")), s.table(), attempt());
+      return StepOutcome.alreadyDone(
+          request.name()
+              + " ("
+              + id
+              + ") does not lead etcd: leader "
+              + before
+              + (s.leader().map(l -> " (" + l.name() + ")").orElse("")),
+          s.table(),
+          attempt());
     }
-    EtcdMemberStatus to = s.voters().stream()
-        .filter(v -> !v.id().equals(id) && v.healthy() && !request.avoid().contains(v.id()))
-        .findFirst().orElseThrow(() -> failure("no healthy voter that stays can take over etcd's leadership from "
-            + request.name(), FailureTypes.ETCD_UNHEALTHY_CLUSTER, false, s.table()));
+    EtcdMemberStatus to =
+        s.voters().stream()
+            .filter(v -> !v.id().equals(id) && v.healthy() && !request.avoid().contains(v.id()))
+            .findFirst()
+            .orElseThrow(
+                () ->
+                    failure(
+                        "no healthy voter that stays can take over etcd's leadership from "
+                            + request.name(),
+                        FailureTypes.ETCD_UNHEALTHY_CLUSTER,
+                        false,
+                        s.table()));
     etcd.moveLeader(new MoveLeaderRequest(request.cluster(), request.etcd(), to.peerUrl()));
     EtcdClusterStatus after = etcd.observe(request.etcd());
-    LOG.info("etcd leadership moved cluster={} from={} ({}) to={} ({}) now={}", request.cluster(), request.name(), id,
-        to.name(), to.id(), after.leaderId());
+    LOG.info(
+        "etcd leadership moved cluster={} from={} ({}) to={} ({}) now={}",
+        request.cluster(),
+        request.name(),
+        id,
+        to.name(),
+        to.id(),
+        after.leaderId());
     if (id.equals(after.leaderId())) {
-      throw failure(request.name() + " (" + id + ") still leads after the move",
-          FailureTypes.ETCD_UNHEALTHY_CLUSTER, false,
+      throw failure(
+          request.name() + " (" + id + ") still leads after the move",
+          FailureTypes.ETCD_UNHEALTHY_CLUSTER,
+          false,
           after.table());
     }
-    return StepOutcome.did("leader " + before + " (" + request.name() + ") -> " + after.leaderId()
-        + after.leader().map(l -> " (" + l.name() + ")").orElse(""), after.table(), attempt());
+    return StepOutcome.did(
+        "leader "
+            + before
+            + " ("
+            + request.name()
+            + ") -> "
+            + after.leaderId()
+            + after.leader().map(l -> " (" + l.name() + ")").orElse(""),
+        after.table(),
+        attempt());
   }
 
   @Override
   public StepOutcome removeMember(MemberIdRequest request) {
-    try (Liveness alive = Liveness.start(Activity.getExecutionContext(), () -> "removing etcd member "
-        + request.memberId() + " (" + request.name() + ")")) {
+    try (Liveness alive =
+        Liveness.start(
+            Activity.getExecutionContext(),
+            () -> "removing etcd member " + request.memberId() + " (" + request.name() + ")")) {
       return memberRemove(request);
     }
   }
@@ -103,18 +143,36 @@ public final class RemovalEtcdActivitiesImpl implements RemovalEtcdActivities {
     EtcdClusterStatus s = etcd.observe(request.etcd());
     EtcdMemberStatus m = s.byId(id).orElse(null);
     if (m == null) {
-      return StepOutcome.alreadyDone("member " + id + " (" + request.name() + ") is not in etcd: removed already",
-          s.table(), attempt());
+      return StepOutcome.alreadyDone(
+          "member " + id + " (" + request.name() + ") is not in etcd: removed already",
+          s.table(),
+          attempt());
     }
     if (request.peerUrl() != null && !m.peerUrls().contains(request.peerUrl())) {
-      throw failure("member " + id + " carries " + m.peerUrls() + ", not " + request.peerUrl()
-          + " as planned: refusing to remove it", FailureTypes.ETCD_MEMBER_ID_MISMATCH, true, s.table());
+      throw failure(
+          "member "
+              + id
+              + " carries "
+              + m.peerUrls()
+              + ", not "
+              + request.peerUrl()
+              + " as planned: refusing to remove it",
+          FailureTypes.ETCD_MEMBER_ID_MISMATCH,
+          true,
+          s.table());
     }
-    List<RemovalQuorum.Voter> voters = s.members().stream()
-        .map(x -> new RemovalQuorum.Voter(x.id(), x.name().isEmpty() ? x.id() : x.name(), x.healthy(), x.learner()))
-        .toList();
-    RemovalQuorum.Projection p = RemovalQuorum.one(voters,
-        voters.stream().filter(v -> v.id().equals(id)).findFirst().orElseThrow(), request.acceptNoFaultTolerance());
+    List<RemovalQuorum.Voter> voters =
+        s.members().stream()
+            .map(
+                x ->
+                    new RemovalQuorum.Voter(
+                        x.id(), x.name().isEmpty() ? x.id() : x.name(), x.healthy(), x.learner()))
+            .toList();
+    RemovalQuorum.Projection p =
+        RemovalQuorum.one(
+            voters,
+            voters.stream().filter(v -> v.id().equals(id)).findFirst().orElseThrow(),
+            request.acceptNoFaultTolerance());
     if (!p.allowed()) {
       throw failure(p.message(), FailureTypes.REMOVAL_LOSES_QUORUM, true, s.table());
     }
@@ -124,8 +182,15 @@ public final class RemovalEtcdActivitiesImpl implements RemovalEtcdActivities {
       moved = leaderOff(request).summary() + "; ";
     }
     etcd.removeById(request.etcd(), id, m.label());
-    LOG.info("removed etcd member cluster={} member={} id={} peer={}", request.cluster(), m.name(), id, m.peerUrl());
-    return StepOutcome.did(moved + "removed " + m.label() + " (id " + id + ") from etcd; " + p.message(), s.table(),
+    LOG.info(
+        "removed etcd member cluster={} member={} id={} peer={}",
+        request.cluster(),
+        m.name(),
+        id,
+        m.peerUrl());
+    return StepOutcome.did(
+        moved + "removed " + m.label() + " (id " + id + ") from etcd; " + p.message(),
+        s.table(),
         attempt());
   }
 }

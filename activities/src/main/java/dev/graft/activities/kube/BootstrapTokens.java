@@ -63,13 +63,20 @@ public final class BootstrapTokens {
             .withType("bootstrap.kubernetes.io/token")
             .withStringData(
                 Map.of(
-                    "token-id", token.id(),
-                    "token-secret", token.secret(),
-                    "expiration", Instant.now().plus(ttl).truncatedTo(ChronoUnit.SECONDS).toString(),
-                    "usage-bootstrap-authentication", "true",
-                    "usage-bootstrap-signing", "true",
-                    "auth-extra-groups", "system:bootstrappers:kubeadm:default-node-token",
-                    "description", description))
+                    "token-id",
+                    token.id(),
+                    "token-secret",
+                    token.secret(),
+                    "expiration",
+                    Instant.now().plus(ttl).truncatedTo(ChronoUnit.SECONDS).toString(),
+                    "usage-bootstrap-authentication",
+                    "true",
+                    "usage-bootstrap-signing",
+                    "true",
+                    "auth-extra-groups",
+                    "system:bootstrappers:kubeadm:default-node-token",
+                    "description",
+                    description))
             .build();
     kube.secrets().inNamespace("kube-system").resource(secret).create();
     return token;
@@ -86,17 +93,22 @@ public final class BootstrapTokens {
     return HexFormat.of().formatHex(key);
   }
 
-  /** "sha256:<hex>" of the CA's SubjectPublicKeyInfo, as --discovery-token-ca-cert-hash wants it. */
+  /**
+   * "sha256:<hex>" of the CA's SubjectPublicKeyInfo, as --discovery-token-ca-cert-hash wants it.
+   */
   public static String caCertHash(String caPem) {
     try {
       X509Certificate ca =
           (X509Certificate)
               CertificateFactory.getInstance("X.509")
-                  .generateCertificate(new ByteArrayInputStream(caPem.getBytes(StandardCharsets.US_ASCII)));
+                  .generateCertificate(
+                      new ByteArrayInputStream(caPem.getBytes(StandardCharsets.US_ASCII)));
       byte[] spki = ca.getPublicKey().getEncoded();
-      return "sha256:" + HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(spki));
+      return "sha256:"
+          + HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(spki));
     } catch (Exception e) {
-      throw new IllegalArgumentException("the cluster CA is not a PEM certificate: " + e.getMessage(), e);
+      throw new IllegalArgumentException(
+          "the cluster CA is not a PEM certificate: " + e.getMessage(), e);
     }
   }
 
@@ -105,13 +117,15 @@ public final class BootstrapTokens {
     var config = kube.getConfiguration();
     try {
       if (config.getCaCertData() != null && !config.getCaCertData().isBlank()) {
-        return new String(Base64.getDecoder().decode(config.getCaCertData().trim()), StandardCharsets.US_ASCII);
+        return new String(
+            Base64.getDecoder().decode(config.getCaCertData().trim()), StandardCharsets.US_ASCII);
       }
       if (config.getCaCertFile() != null) {
         return Files.readString(Path.of(config.getCaCertFile()));
       }
     } catch (IOException | IllegalArgumentException e) {
-      throw new IllegalArgumentException("cannot read the cluster CA from the kubeconfig: " + e.getMessage(), e);
+      throw new IllegalArgumentException(
+          "cannot read the cluster CA from the kubeconfig: " + e.getMessage(), e);
     }
     throw new IllegalArgumentException(
         "the kubeconfig has no certificate-authority(-data): Graft needs the cluster CA to compute the discovery hash");

@@ -15,8 +15,8 @@ import java.util.concurrent.ConcurrentHashMap;
 
 /**
  * Long-lived Kubernetes clients, one per kubeconfig reference (a path on the worker), shared by
- * every activity. Requests are bounded and fabric8's own retries are off: Temporal owns retries.
- * A kubeconfig that changes on disk gets a new client.
+ * every activity. Requests are bounded and fabric8's own retries are off: Temporal owns retries. A
+ * kubeconfig that changes on disk gets a new client.
  */
 public final class KubeClients implements AutoCloseable {
   private record Cached(FileTime modified, KubernetesClient client) {}
@@ -59,7 +59,8 @@ public final class KubeClients implements AutoCloseable {
 
   private static ApplicationFailure unreadable(String path, IOException e) {
     return ApplicationFailure.newNonRetryableFailure(
-        "kubeconfig " + path + " cannot be read on this worker: " + e, FailureTypes.KUBECONFIG_UNREADABLE);
+        "kubeconfig " + path + " cannot be read on this worker: " + e,
+        FailureTypes.KUBECONFIG_UNREADABLE);
   }
 
   private KubernetesClient build(Path file) {

@@ -13,10 +13,13 @@ public final class KubeFailures {
     String message = what + " failed: " + (code > 0 ? "HTTP " + code + " " : "") + e.getMessage();
     if (code == 401 || code == 403) {
       return ApplicationFailure.newNonRetryableFailureWithCause(
-          message + "; the kubeconfig's credentials are not allowed to do this", FailureTypes.KUBE_FORBIDDEN, e);
+          message + "; the kubeconfig's credentials are not allowed to do this",
+          FailureTypes.KUBE_FORBIDDEN,
+          e);
     }
     if (code == 422 || code == 400) {
-      return ApplicationFailure.newNonRetryableFailureWithCause(message, FailureTypes.INVALID_INPUT, e);
+      return ApplicationFailure.newNonRetryableFailureWithCause(
+          message, FailureTypes.INVALID_INPUT, e);
     }
     return ApplicationFailure.newFailureWithCause(message, FailureTypes.KUBE_API_ERROR, e);
   }

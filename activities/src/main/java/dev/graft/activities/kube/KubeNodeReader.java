@@ -12,8 +12,8 @@ import java.util.List;
 import java.util.Map;
 
 /**
- * Reads the nodes registered in the Kubernetes API, with the roles their labels give and their
- * pod CIDRs. The client comes in through the constructor (long-lived, shared), built by {@link
+ * Reads the nodes registered in the Kubernetes API, with the roles their labels give and their pod
+ * CIDRs. The client comes in through the constructor (long-lived, shared), built by {@link
  * KubeClients} with bounded requests and no retries of its own, because Temporal owns retries.
  */
 public final class KubeNodeReader {
@@ -46,15 +46,19 @@ public final class KubeNodeReader {
 
   public static UpgradeInput.ObservedVersion toVersion(Node n) {
     NodeStatus s = n.getStatus();
-    String kubelet = s == null || s.getNodeInfo() == null ? null : s.getNodeInfo().getKubeletVersion();
-    boolean ready = s != null && s.getConditions() != null && s.getConditions().stream()
-        .anyMatch(c -> "Ready".equals(c.getType()) && "True".equals(c.getStatus()));
+    String kubelet =
+        s == null || s.getNodeInfo() == null ? null : s.getNodeInfo().getKubeletVersion();
+    boolean ready =
+        s != null
+            && s.getConditions() != null
+            && s.getConditions().stream()
+                .anyMatch(c -> "Ready".equals(c.getType()) && "True".equals(c.getStatus()));
     return new UpgradeInput.ObservedVersion(n.getMetadata().getName(), kubelet, ready);
   }
 
   public static ObservedNode toObserved(Node n) {
-    Map<String, String> labels = n.getMetadata().getLabels() == null ? Map.of()
-        : n.getMetadata().getLabels();
+    Map<String, String> labels =
+        n.getMetadata().getLabels() == null ? Map.of() : n.getMetadata().getLabels();
     List<Role> roles = new ArrayList<>();
     for (String key : labels.keySet()) {
       if (!key.startsWith(ROLE)) {
@@ -65,7 +69,7 @@ public final class KubeNodeReader {
         case "etcd" -> roles.add(Role.ETCD);
         case "infra" -> roles.add(Role.INFRA);
         case "node", "worker" -> roles.add(Role.WORKER);
-        default -> { }
+        default -> {}
       }
     }
     // kubeadm labels only control-plane nodes; a node without that label runs workloads.

@@ -26,12 +26,18 @@ public final class KubeadmConfigReader {
   }
 
   public KubeadmClusterInfo read() {
-    ConfigMap kubeadm = client.configMaps().inNamespace("kube-system").withName("kubeadm-config").get();
-    ConfigMap clusterInfo = client.configMaps().inNamespace("kube-public").withName("cluster-info").get();
-    String fromClusterInfo = clusterInfo == null || clusterInfo.getData() == null ? null
-        : serverOf(clusterInfo.getData().get("kubeconfig"));
-    String text = kubeadm == null || kubeadm.getData() == null ? null
-        : kubeadm.getData().get("ClusterConfiguration");
+    ConfigMap kubeadm =
+        client.configMaps().inNamespace("kube-system").withName("kubeadm-config").get();
+    ConfigMap clusterInfo =
+        client.configMaps().inNamespace("kube-public").withName("cluster-info").get();
+    String fromClusterInfo =
+        clusterInfo == null || clusterInfo.getData() == null
+            ? null
+            : serverOf(clusterInfo.getData().get("kubeconfig"));
+    String text =
+        kubeadm == null || kubeadm.getData() == null
+            ? null
+            : kubeadm.getData().get("ClusterConfiguration");
     if (text == null) {
       return KubeadmClusterInfo.withoutKubeadmConfig(fromClusterInfo);
     }
@@ -48,7 +54,8 @@ public final class KubeadmConfigReader {
           "kube-system/kubeadm-config: ClusterConfiguration is not YAML: " + e.getMessage(), e);
     }
     if (c == null || !c.isObject()) {
-      throw new IllegalArgumentException("kube-system/kubeadm-config: ClusterConfiguration is empty");
+      throw new IllegalArgumentException(
+          "kube-system/kubeadm-config: ClusterConfiguration is empty");
     }
     String endpoint = text(c, "controlPlaneEndpoint");
     if (endpoint != null && !endpoint.contains("://")) {
@@ -66,9 +73,18 @@ public final class KubeadmConfigReader {
     List<String> endpoints = new ArrayList<>();
     etcd.path("external").path("endpoints").forEach(e -> endpoints.add(e.asText()));
     JsonNode ext = etcd.path("external");
-    return new KubeadmClusterInfo(endpoint, text(net, "podSubnet"), text(net, "serviceSubnet"),
-        topology, endpoints, text(ext, "caFile"), text(ext, "certFile"), text(ext, "keyFile"),
-        text(c, "kubernetesVersion"), true, text(c, "clusterName"));
+    return new KubeadmClusterInfo(
+        endpoint,
+        text(net, "podSubnet"),
+        text(net, "serviceSubnet"),
+        topology,
+        endpoints,
+        text(ext, "caFile"),
+        text(ext, "certFile"),
+        text(ext, "keyFile"),
+        text(c, "kubernetesVersion"),
+        true,
+        text(c, "clusterName"));
   }
 
   /** The {@code server:} of the first cluster in cluster-info's kubeconfig. */

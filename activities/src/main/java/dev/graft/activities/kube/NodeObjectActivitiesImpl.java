@@ -41,14 +41,22 @@ public final class NodeObjectActivitiesImpl implements NodeObjectActivities {
     try {
       Node live = kube.nodes().withName(name).get();
       // Registered cordoned: nothing is scheduled on it until the ready step uncordons it.
-      boolean cordon = live == null || Boolean.TRUE.equals(live.getSpec() == null ? null : live.getSpec().getUnschedulable());
+      boolean cordon =
+          live == null
+              || Boolean.TRUE.equals(
+                  live.getSpec() == null ? null : live.getSpec().getUnschedulable());
       if (NodeObjects.satisfies(live, request.node(), cordon)) {
-        return StepOutcome.alreadyDone("Node " + name + " already registered with its labels and taints", "", attempt());
+        return StepOutcome.alreadyDone(
+            "Node " + name + " already registered with its labels and taints", "", attempt());
       }
       apply(kube, NodeObjects.desired(request.node(), cordon, live), live == null);
       LOG.info("registered Node cluster={} node={} cordoned={}", request.cluster(), name, cordon);
       return StepOutcome.did(
-          (live == null ? "created" : "updated") + " Node " + name + " with labels " + NodeObjects.labels(request.node()).keySet()
+          (live == null ? "created" : "updated")
+              + " Node "
+              + name
+              + " with labels "
+              + NodeObjects.labels(request.node()).keySet()
               + (cordon ? ", cordoned until Ready" : ""),
           "",
           attempt());
@@ -61,7 +69,11 @@ public final class NodeObjectActivitiesImpl implements NodeObjectActivities {
   public StepOutcome awaitReady(ReadyRequest request) {
     KubernetesClient kube = clients.forKubeconfig(request.kubeconfig());
     String name = request.node().name();
-    return NodeWait.until(kube, name, request.timeout(), pollInterval,
+    return NodeWait.until(
+        kube,
+        name,
+        request.timeout(),
+        pollInterval,
         live -> live == null ? "no Node object" : NodeObjects.readiness(live),
         (live, waited) -> {
           String seen = live == null ? "no Node object" : NodeObjects.readiness(live);
@@ -71,16 +83,26 @@ public final class NodeObjectActivitiesImpl implements NodeObjectActivities {
           if (NodeObjects.satisfies(live, request.node(), false)) {
             return waited
                 ? StepOutcome.did("Node " + name + " is Ready and schedulable", seen, attempt())
-                : StepOutcome.alreadyDone("Node " + name + " was already Ready and schedulable", seen, attempt());
+                : StepOutcome.alreadyDone(
+                    "Node " + name + " was already Ready and schedulable", seen, attempt());
           }
           apply(kube, NodeObjects.desired(request.node(), false, live), false);
           LOG.info("Node Ready, uncordoned cluster={} node={}", request.cluster(), name);
-          return StepOutcome.did("Node " + name + " is Ready; uncordoned, final labels and taints applied", seen, attempt());
+          return StepOutcome.did(
+              "Node " + name + " is Ready; uncordoned, final labels and taints applied",
+              seen,
+              attempt());
         },
-        seen -> ApplicationFailure.newFailure(
-            "Node " + name + " not Ready after " + request.timeout().toSeconds() + " s: " + seen
-                + "; check the kubelet on the node (journalctl -u kubelet)",
-            FailureTypes.NODE_NOT_READY));
+        seen ->
+            ApplicationFailure.newFailure(
+                "Node "
+                    + name
+                    + " not Ready after "
+                    + request.timeout().toSeconds()
+                    + " s: "
+                    + seen
+                    + "; check the kubelet on the node (journalctl -u kubelet)",
+                FailureTypes.NODE_NOT_READY));
   }
 
   /**
@@ -102,10 +124,7 @@ public final class NodeObjectActivitiesImpl implements NodeObjectActivities {
       // answers 415: a JSON merge patch of the same fields is the idempotent equivalent there.
       kube.nodes()
           .withName(desired.getMetadata().getName())
-          .patch(
-              PatchContext.of(
-                  PatchType.JSON_MERGE),
-              Serialization.asJson(desired));
+          .patch(PatchContext.of(PatchType.JSON_MERGE), Serialization.asJson(desired));
     }
   }
 

@@ -33,7 +33,8 @@ public final class NodeObjects {
   public static List<io.fabric8.kubernetes.api.model.Taint> taints(NodeSpec node) {
     List<io.fabric8.kubernetes.api.model.Taint> out = new ArrayList<>();
     for (Taint t : node.taints()) {
-      out.add(new TaintBuilder().withKey(t.key()).withValue(t.value()).withEffect(t.effect()).build());
+      out.add(
+          new TaintBuilder().withKey(t.key()).withValue(t.value()).withEffect(t.effect()).build());
     }
     return out;
   }
@@ -49,7 +50,10 @@ public final class NodeObjects {
       taints.addAll(live.getSpec().getTaints());
     }
     for (io.fabric8.kubernetes.api.model.Taint want : taints(node)) {
-      taints.removeIf(t -> Objects.equals(t.getKey(), want.getKey()) && Objects.equals(t.getEffect(), want.getEffect()));
+      taints.removeIf(
+          t ->
+              Objects.equals(t.getKey(), want.getKey())
+                  && Objects.equals(t.getEffect(), want.getEffect()));
       taints.add(want);
     }
     return new NodeBuilder()
@@ -64,7 +68,10 @@ public final class NodeObjects {
         .build();
   }
 
-  /** True when the live Node already holds every label and taint Graft wants, and the schedulability. */
+  /**
+   * True when the live Node already holds every label and taint Graft wants, and the
+   * schedulability.
+   */
   public static boolean satisfies(Node live, NodeSpec node, boolean unschedulable) {
     if (live == null) {
       return false;
@@ -106,7 +113,10 @@ public final class NodeObjects {
       if ("Ready".equals(c.getType())) {
         return "True".equals(c.getStatus())
             ? "Ready"
-            : "NotReady (" + c.getStatus() + (c.getReason() == null ? "" : ", " + c.getReason()) + ")";
+            : "NotReady ("
+                + c.getStatus()
+                + (c.getReason() == null ? "" : ", " + c.getReason())
+                + ")";
       }
     }
     return "no Ready condition yet";

@@ -14,25 +14,34 @@ import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.Function;
 
 /**
- * Polls one Node until a look at it decides the step's result, heartbeating what it saw (the
- * step's live output) and staying alive while a request waits out its timeout, so a slow API is
- * not taken for a dead worker. The Node Ready wait of a join and an upgrade's wait for Ready at
- * the target version both run on it.
+ * Polls one Node until a look at it decides the step's result, heartbeating what it saw (the step's
+ * live output) and staying alive while a request waits out its timeout, so a slow API is not taken
+ * for a dead worker. The Node Ready wait of a join and an upgrade's wait for Ready at the target
+ * version both run on it.
  */
 public final class NodeWait {
   private NodeWait() {}
 
-  /** One look at the Node (null when it does not exist): a result to return, or null to look again. */
+  /**
+   * One look at the Node (null when it does not exist): a result to return, or null to look again.
+   */
   public interface Look<R> {
     R decide(Node live, boolean waited);
   }
 
   /**
-   * @param describe what a look saw, for the heartbeat and the timeout's failure ("Ready", "NotReady (…)")
+   * @param describe what a look saw, for the heartbeat and the timeout's failure ("Ready",
+   *     "NotReady (…)")
    * @param timedOut the failure once {@code timeout} has passed, from the last thing seen
    */
-  public static <R> R until(KubernetesClient kube, String name, Duration timeout, Duration poll,
-      Function<Node, String> describe, Look<R> look, Function<String, RuntimeException> timedOut) {
+  public static <R> R until(
+      KubernetesClient kube,
+      String name,
+      Duration timeout,
+      Duration poll,
+      Function<Node, String> describe,
+      Look<R> look,
+      Function<String, RuntimeException> timedOut) {
     ActivityExecutionContext ctx = Activity.getExecutionContext();
     Instant deadline = Instant.now().plus(timeout);
     AtomicReference<String> seen = new AtomicReference<>(name + ": waiting");
@@ -58,7 +67,8 @@ public final class NodeWait {
       throw KubeFailures.toApplicationFailure("wait for Node " + name, e);
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
-      throw ApplicationFailure.newFailure("interrupted while waiting for " + name, FailureTypes.INTERRUPTED);
+      throw ApplicationFailure.newFailure(
+          "interrupted while waiting for " + name, FailureTypes.INTERRUPTED);
     }
   }
 }

@@ -43,7 +43,8 @@ public final class VerifyActivitiesImpl implements VerifyActivities {
     }
     List<String> bad = new ArrayList<>();
     for (String name : request.nodes()) {
-      String readiness = live.containsKey(name) ? NodeObjects.readiness(live.get(name)) : "no Node object";
+      String readiness =
+          live.containsKey(name) ? NodeObjects.readiness(live.get(name)) : "no Node object";
       if (!"Ready".equals(readiness)) {
         bad.add(name + ": " + readiness);
       }
@@ -51,12 +52,18 @@ public final class VerifyActivitiesImpl implements VerifyActivities {
     if (!bad.isEmpty()) {
       LOG.warn("nodes not Ready cluster={} count={}", request.cluster(), bad.size());
       throw ApplicationFailure.newFailureWithCause(
-          bad.size() + " of " + request.nodes().size() + " node(s) not Ready: "
+          bad.size()
+              + " of "
+              + request.nodes().size()
+              + " node(s) not Ready: "
               + String.join(", ", bad.subList(0, Math.min(5, bad.size())))
               + (bad.size() > 5 ? ", …" : ""),
-          FailureTypes.NODES_NOT_READY, null,
-          new StepFailureDetails(String.join("\n", bad),
-              "check the kubelet on each node (journalctl -u kubelet)", attempt));
+          FailureTypes.NODES_NOT_READY,
+          null,
+          new StepFailureDetails(
+              String.join("\n", bad),
+              "check the kubelet on each node (journalctl -u kubelet)",
+              attempt));
     }
     return StepOutcome.did("all " + request.nodes().size() + " nodes Ready", "", attempt);
   }

@@ -45,31 +45,35 @@ import org.slf4j.LoggerFactory;
 final class JoinRepair {
   private static final Logger LOG = LoggerFactory.getLogger(JoinRepair.class);
   private static final Duration SHORT = Duration.ofSeconds(30);
+
   /** The node-monitor grace period is 40 s by default; the margin covers a slow controller. */
   private static final Duration NOT_READY_WAIT = Duration.ofMinutes(3);
 
   /** Files and state of a join, in the order they are reported. Path or check -> fact name. */
-  private static final String OBSERVE = String.join("\n",
-      "f() { if [ -e \"$1\" ]; then echo \"$2=1\"; else echo \"$2=0\"; fi; }",
-      "d() { if [ -n \"$(ls -A \"$1\" 2>/dev/null)\" ]; then echo \"$2=1\"; else echo \"$2=0\"; fi; }",
-      "f /etc/kubernetes/kubelet.conf kubelet.conf",
-      "f /etc/kubernetes/bootstrap-kubelet.conf bootstrap-kubelet.conf",
-      "f /etc/kubernetes/admin.conf admin.conf",
-      "d /etc/kubernetes/pki pki/",
-      "f /etc/kubernetes/manifests/kube-apiserver.yaml manifests/kube-apiserver.yaml",
-      "f /etc/kubernetes/manifests/etcd.yaml manifests/etcd.yaml",
-      "d /etc/kubernetes/manifests manifests/",
-      "f /var/lib/kubelet/config.yaml /var/lib/kubelet/config.yaml",
-      "d /var/lib/etcd /var/lib/etcd",
-      "if systemctl is-active --quiet kubelet 2>/dev/null; then echo 'kubelet-running=1'; else echo 'kubelet-running=0'; fi");
+  private static final String OBSERVE =
+      String.join(
+          "\n",
+          "f() { if [ -e \"$1\" ]; then echo \"$2=1\"; else echo \"$2=0\"; fi; }",
+          "d() { if [ -n \"$(ls -A \"$1\" 2>/dev/null)\" ]; then echo \"$2=1\"; else echo \"$2=0\"; fi; }",
+          "f /etc/kubernetes/kubelet.conf kubelet.conf",
+          "f /etc/kubernetes/bootstrap-kubelet.conf bootstrap-kubelet.conf",
+          "f /etc/kubernetes/admin.conf admin.conf",
+          "d /etc/kubernetes/pki pki/",
+          "f /etc/kubernetes/manifests/kube-apiserver.yaml manifests/kube-apiserver.yaml",
+          "f /etc/kubernetes/manifests/etcd.yaml manifests/etcd.yaml",
+          "d /etc/kubernetes/manifests manifests/",
+          "f /var/lib/kubelet/config.yaml /var/lib/kubelet/config.yaml",
+          "d /var/lib/etcd /var/lib/etcd",
+          "if systemctl is-active --quiet kubelet 2>/dev/null; then echo 'kubelet-running=1'; else echo 'kubelet-running=0'; fi");
 
   /**
-   * After the member is gone: kubeadm reset, then what a reset that failed part-way would leave
-   * of kubeadm join's own files (and nothing else: not /etc/cni/net.d, not iptables). The etcd
-   * data dir is cleared only for a stacked control plane whose member is no longer in etcd.
+   * After the member is gone: kubeadm reset, then what a reset that failed part-way would leave of
+   * kubeadm join's own files (and nothing else: not /etc/cni/net.d, not iptables). The etcd data
+   * dir is cleared only for a stacked control plane whose member is no longer in etcd.
    */
   private static String reset(boolean clearEtcdData) {
-    return String.join("\n",
+    return String.join(
+        "\n",
         "kubeadm reset -f 2>&1; rc=$?",
         "echo \"kubeadm reset -f exited $rc\"",
         "systemctl stop kubelet >/dev/null 2>&1 || true",
@@ -113,7 +117,11 @@ final class JoinRepair {
       if (!facts.has("manifests/kube-apiserver.yaml")) {
         return false;
       }
-      return !stacked || (facts.has("manifests/etcd.yaml") && member != null && member.started() && !member.learner());
+      return !stacked
+          || (facts.has("manifests/etcd.yaml")
+              && member != null
+              && member.started()
+              && !member.learner());
     }
 
     /**
@@ -121,7 +129,8 @@ final class JoinRepair {
      * files (a package may have started it), and only a bootstrapped kubelet holds port 10250.
      */
     boolean halfJoined() {
-      return facts.leftovers().stream().anyMatch(f -> !f.equals("kubelet-running")) || member != null;
+      return facts.leftovers().stream().anyMatch(f -> !f.equals("kubelet-running"))
+          || member != null;
     }
 
     String describe() {
@@ -160,8 +169,8 @@ final class JoinRepair {
   }
 
   /**
-   * Brings a half-joined node back to what kubeadm join accepts; returns what it did, one
-   * sentence per action, for the top of the step's output.
+   * Brings a half-joined node back to what kubeadm join accepts; returns what it did, one sentence
+   * per action, for the top of the step's output.
    */
   List<String> repair(NodeSpec node, Observation o, NodeSpec etcdVia, KubernetesClient kube) {
     List<String> did = new ArrayList<>();
@@ -169,24 +178,47 @@ final class JoinRepair {
     if (o.member() != null) {
       QuorumGate.Removal gate = QuorumGate.removal(o.etcd(), EtcdSpec.peerUrl(node));
       if (!gate.allowed()) {
-        throw NodeShell.failure(node.name() + ": a failed join left etcd member " + o.member().label()
-                + ", and it cannot be removed safely: " + gate.reason(),
-            FailureTypes.JOIN_REPAIR_REFUSED, true, o.etcd().table(),
+        throw NodeShell.failure(
+            node.name()
+                + ": a failed join left etcd member "
+                + o.member().label()
+                + ", and it cannot be removed safely: "
+                + gate.reason(),
+            FailureTypes.JOIN_REPAIR_REFUSED,
+            true,
+            o.etcd().table(),
             "make etcd healthy (or remove the member by hand with etcdctl member remove), then retry the step");
       }
       etcd.remove(etcdVia, o.member().id());
-      did.add("removed " + (o.member().learner() ? "learner " : "voter ") + o.member().label()
-          + " through " + etcdVia.name() + " (" + gate.reason() + ")");
-      LOG.info("join repair removed etcd member node={} member={} learner={}", node.name(), o.member().id(),
+      did.add(
+          "removed "
+              + (o.member().learner() ? "learner " : "voter ")
+              + o.member().label()
+              + " through "
+              + etcdVia.name()
+              + " ("
+              + gate.reason()
+              + ")");
+      LOG.info(
+          "join repair removed etcd member node={} member={} learner={}",
+          node.name(),
+          o.member().id(),
           o.member().learner());
       clearEtcdData = true;
     } else if (o.etcd() != null) {
-      clearEtcdData = true;  // a stacked control plane whose peer URL etcd does not list
+      clearEtcdData = true; // a stacked control plane whose peer URL etcd does not list
     }
-    CommandResult r = shell.run(node, "kubeadm reset", reset(clearEtcdData), Duration.ofMinutes(3), List.of());
-    NodeShell.checked(node, "reset of a half-done join", r,
+    CommandResult r =
+        shell.run(node, "kubeadm reset", reset(clearEtcdData), Duration.ofMinutes(3), List.of());
+    NodeShell.checked(
+        node,
+        "reset of a half-done join",
+        r,
         "kubeadm reset did not leave the node clean: read the output, clean the node, then retry the step");
-    did.add("kubeadm reset -f (kubelet stopped; left by the failed join: " + o.facts().leftovers() + ")");
+    did.add(
+        "kubeadm reset -f (kubelet stopped; left by the failed join: "
+            + o.facts().leftovers()
+            + ")");
     String waited = awaitNotReady(node, kube);
     if (waited != null) {
       did.add(waited);
@@ -194,26 +226,44 @@ final class JoinRepair {
     return did;
   }
 
-  /** kubeadm refuses to join under a Ready Node's name: wait until the control plane sees the kubelet gone. */
+  /**
+   * kubeadm refuses to join under a Ready Node's name: wait until the control plane sees the
+   * kubelet gone.
+   */
   private static String awaitNotReady(NodeSpec node, KubernetesClient kube) {
     long t0 = System.nanoTime();
     long deadline = t0 + NOT_READY_WAIT.toNanos();
     boolean wasReady = false;
     while (true) {
       Node n = kube.nodes().withName(node.name()).get();
-      boolean ready = n != null && n.getStatus() != null && n.getStatus().getConditions() != null
-          && n.getStatus().getConditions().stream().anyMatch(c -> "Ready".equals(c.getType()) && "True".equals(c.getStatus()));
+      boolean ready =
+          n != null
+              && n.getStatus() != null
+              && n.getStatus().getConditions() != null
+              && n.getStatus().getConditions().stream()
+                  .anyMatch(c -> "Ready".equals(c.getType()) && "True".equals(c.getStatus()));
       if (!ready) {
-        return wasReady ? "waited " + (System.nanoTime() - t0) / 1_000_000_000 + " s for the Node to leave Ready"
-            + " (kubeadm refuses to join under a Ready Node's name)" : null;
+        return wasReady
+            ? "waited "
+                + (System.nanoTime() - t0) / 1_000_000_000
+                + " s for the Node to leave Ready"
+                + " (kubeadm refuses to join under a Ready Node's name)"
+            : null;
       }
       wasReady = true;
       if (System.nanoTime() > deadline) {
-        throw NodeShell.failure(node.name() + ": the Node is still Ready " + NOT_READY_WAIT.toMinutes()
-                + " min after its kubelet was stopped", FailureTypes.NODE_STILL_READY, false, "",
+        throw NodeShell.failure(
+            node.name()
+                + ": the Node is still Ready "
+                + NOT_READY_WAIT.toMinutes()
+                + " min after its kubelet was stopped",
+            FailureTypes.NODE_STILL_READY,
+            false,
+            "",
             "is another kubelet posting status for this name? check the node-lifecycle controller, then retry");
       }
-      Activity.getExecutionContext().heartbeat(node.name() + ": waiting for the Node to leave Ready");
+      Activity.getExecutionContext()
+          .heartbeat(node.name() + ": waiting for the Node to leave Ready");
       try {
         Thread.sleep(1_000);
       } catch (InterruptedException e) {

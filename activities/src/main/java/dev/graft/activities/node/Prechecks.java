@@ -19,8 +19,8 @@ public final class Prechecks {
   private Prechecks() {}
 
   /**
-   * The read-only script that gathers every fact in one SSH round trip, as {@code key=value}
-   * lines. Only fixed text: nothing from the inventory reaches it.
+   * The read-only script that gathers every fact in one SSH round trip, as {@code key=value} lines.
+   * Only fixed text: nothing from the inventory reaches it.
    */
   public static final String FACTS_SCRIPT =
       String.join(
@@ -85,13 +85,21 @@ public final class Prechecks {
     out.add(
         "0".equals(swaps)
             ? new CheckResult("swap", true, false, "swap is off", null)
-            : new CheckResult("swap", false, true, swaps + " swap device(s) active",
+            : new CheckResult(
+                "swap",
+                false,
+                true,
+                swaps + " swap device(s) active",
                 "provisioning runs swapoff -a and comments swap out of /etc/fstab"));
 
     String fw = facts.getOrDefault("firewalld", "inactive");
     out.add(
         "active".equals(fw) || "activating".equals(fw)
-            ? new CheckResult("firewalld", false, true, "firewalld is " + fw,
+            ? new CheckResult(
+                "firewalld",
+                false,
+                true,
+                "firewalld is " + fw,
                 "provisioning disables firewalld (systemctl disable --now firewalld)")
             : new CheckResult("firewalld", true, false, "firewalld is not running", null));
 
@@ -99,14 +107,24 @@ public final class Prechecks {
     out.add(
         kernelAtLeast(kernel, minKernel)
             ? new CheckResult("kernel", true, false, "kernel " + kernel + " ≥ " + minKernel, null)
-            : new CheckResult("kernel", false, false, "kernel " + (kernel.isEmpty() ? "unknown" : kernel) + " < " + minKernel,
-                "upgrade the kernel to " + minKernel + " or later (or lower policy.minKernel if you know why)"));
+            : new CheckResult(
+                "kernel",
+                false,
+                false,
+                "kernel " + (kernel.isEmpty() ? "unknown" : kernel) + " < " + minKernel,
+                "upgrade the kernel to "
+                    + minKernel
+                    + " or later (or lower policy.minKernel if you know why)"));
 
     String fwd = facts.getOrDefault("ip_forward", "");
     out.add(
         "1".equals(fwd)
             ? new CheckResult("ip_forward", true, false, "net.ipv4.ip_forward=1", null)
-            : new CheckResult("ip_forward", false, true, "net.ipv4.ip_forward=" + fwd,
+            : new CheckResult(
+                "ip_forward",
+                false,
+                true,
+                "net.ipv4.ip_forward=" + fwd,
                 "provisioning sets it to 1 and persists it in /etc/sysctl.d"));
 
     Set<Integer> listening = new TreeSet<>();
@@ -118,18 +136,37 @@ public final class Prechecks {
     Set<Integer> busy = new TreeSet<>(requiredPorts(node, true));
     busy.retainAll(listening);
     if (busy.isEmpty()) {
-      out.add(new CheckResult("ports", true, false, "ports " + requiredPorts(node, true) + " are free", null));
+      out.add(
+          new CheckResult(
+              "ports", true, false, "ports " + requiredPorts(node, true) + " are free", null));
     } else if (joined) {
-      out.add(new CheckResult("ports", true, false, "ports " + busy + " are held by this node's own Kubernetes components (already joined)", null));
+      out.add(
+          new CheckResult(
+              "ports",
+              true,
+              false,
+              "ports "
+                  + busy
+                  + " are held by this node's own Kubernetes components (already joined)",
+              null));
     } else {
-      out.add(new CheckResult("ports", false, false, "ports " + busy + " are in use",
-          "stop what listens there (ss -tlnp shows it), then retry"));
+      out.add(
+          new CheckResult(
+              "ports",
+              false,
+              false,
+              "ports " + busy + " are in use",
+              "stop what listens there (ss -tlnp shows it), then retry"));
     }
 
     String rt = facts.getOrDefault("runtime_socket", "none");
     out.add(
         "none".equals(rt)
-            ? new CheckResult("container-runtime", false, false, "no container runtime socket found",
+            ? new CheckResult(
+                "container-runtime",
+                false,
+                false,
+                "no container runtime socket found",
                 "install and start containerd (or CRI-O), then retry")
             : new CheckResult("container-runtime", true, false, "runtime socket " + rt, null));
 
@@ -138,29 +175,62 @@ public final class Prechecks {
     out.add(
         memMb >= needMb
             ? new CheckResult("memory", true, false, memMb + " MB ≥ " + needMb + " MB", null)
-            : new CheckResult("memory", false, false, memMb + " MB < " + needMb + " MB needed for its role",
+            : new CheckResult(
+                "memory",
+                false,
+                false,
+                memMb + " MB < " + needMb + " MB needed for its role",
                 "give the machine more memory"));
 
     String hostname = facts.getOrDefault("hostname", "");
     if (!hostname.equals(node.name())) {
-      out.add(new CheckResult("hostname", false, false,
-          "hostname is '" + hostname + "', the inventory names the node '" + node.name() + "'",
-          "set the hostname (hostnamectl set-hostname " + node.name() + ") or rename the node in the inventory"));
+      out.add(
+          new CheckResult(
+              "hostname",
+              false,
+              false,
+              "hostname is '" + hostname + "', the inventory names the node '" + node.name() + "'",
+              "set the hostname (hostnamectl set-hostname "
+                  + node.name()
+                  + ") or rename the node in the inventory"));
     } else if (otherHostnames != null && otherHostnames.contains(hostname)) {
-      out.add(new CheckResult("hostname", false, false, "hostname '" + hostname + "' is already used by another node",
-          "give every node a unique hostname"));
+      out.add(
+          new CheckResult(
+              "hostname",
+              false,
+              false,
+              "hostname '" + hostname + "' is already used by another node",
+              "give every node a unique hostname"));
     } else {
-      out.add(new CheckResult("hostname", true, false, "hostname " + hostname + " matches and is unique", null));
+      out.add(
+          new CheckResult(
+              "hostname", true, false, "hostname " + hostname + " matches and is unique", null));
     }
 
     if (clockSkewMillis == null) {
-      out.add(new CheckResult("clock", true, false, "no control-plane clock to compare with; skipped", null));
+      out.add(
+          new CheckResult(
+              "clock", true, false, "no control-plane clock to compare with; skipped", null));
     } else if (Math.abs(clockSkewMillis) <= maxSkewMillis) {
-      out.add(new CheckResult("clock", true, false, "clock within " + Math.abs(clockSkewMillis) + " ms of the control plane", null));
+      out.add(
+          new CheckResult(
+              "clock",
+              true,
+              false,
+              "clock within " + Math.abs(clockSkewMillis) + " ms of the control plane",
+              null));
     } else {
-      out.add(new CheckResult("clock", false, false,
-          "clock is " + clockSkewMillis + " ms off the control plane (limit " + maxSkewMillis + " ms)",
-          "sync the clock (chrony or systemd-timesyncd), then retry"));
+      out.add(
+          new CheckResult(
+              "clock",
+              false,
+              false,
+              "clock is "
+                  + clockSkewMillis
+                  + " ms off the control plane (limit "
+                  + maxSkewMillis
+                  + " ms)",
+              "sync the clock (chrony or systemd-timesyncd), then retry"));
     }
 
     List<String> conflicts = new ArrayList<>();
@@ -182,8 +252,17 @@ public final class Prechecks {
     }
     out.add(
         conflicts.isEmpty()
-            ? new CheckResult("service-cidr-routes", true, false, "no route overlaps the service CIDR " + serviceCidr, null)
-            : new CheckResult("service-cidr-routes", false, false, "routes " + conflicts + " overlap the service CIDR " + serviceCidr,
+            ? new CheckResult(
+                "service-cidr-routes",
+                true,
+                false,
+                "no route overlaps the service CIDR " + serviceCidr,
+                null)
+            : new CheckResult(
+                "service-cidr-routes",
+                false,
+                false,
+                "routes " + conflicts + " overlap the service CIDR " + serviceCidr,
                 "remove those routes or choose another service CIDR"));
     return out;
   }

@@ -2,8 +2,8 @@ package dev.graft.activities.node;
 
 /**
  * The provisioning script: every change is applied only when the node differs, and each change it
- * makes prints one {@code changed: …} line, so a second run prints none (already satisfied).
- * Fixed text only: nothing from the inventory reaches it.
+ * makes prints one {@code changed: …} line, so a second run prints none (already satisfied). Fixed
+ * text only: nothing from the inventory reaches it.
  */
 public final class Provisioning {
   private Provisioning() {}
@@ -22,7 +22,12 @@ public final class Provisioning {
           "fi",
           "want_modules=$(printf 'br_netfilter\\noverlay\\n')",
           "if [ \"$(cat " + MODULES_FILE + " 2>/dev/null)\" != \"$want_modules\" ]; then",
-          "  mkdir -p /etc/modules-load.d; printf '%s\\n' \"$want_modules\" > " + MODULES_FILE + ".tmp && mv " + MODULES_FILE + ".tmp " + MODULES_FILE,
+          "  mkdir -p /etc/modules-load.d; printf '%s\\n' \"$want_modules\" > "
+              + MODULES_FILE
+              + ".tmp && mv "
+              + MODULES_FILE
+              + ".tmp "
+              + MODULES_FILE,
           "  echo 'changed: " + MODULES_FILE + "'",
           "fi",
           // A module counts as present when loaded, built in (/sys/module), or, for br_netfilter,
@@ -33,7 +38,12 @@ public final class Provisioning {
           "done",
           "want_sysctl=$(printf 'net.bridge.bridge-nf-call-iptables = 1\\nnet.bridge.bridge-nf-call-ip6tables = 1\\nnet.ipv4.ip_forward = 1\\n')",
           "if [ \"$(cat " + SYSCTL_FILE + " 2>/dev/null)\" != \"$want_sysctl\" ]; then",
-          "  mkdir -p /etc/sysctl.d; printf '%s\\n' \"$want_sysctl\" > " + SYSCTL_FILE + ".tmp && mv " + SYSCTL_FILE + ".tmp " + SYSCTL_FILE,
+          "  mkdir -p /etc/sysctl.d; printf '%s\\n' \"$want_sysctl\" > "
+              + SYSCTL_FILE
+              + ".tmp && mv "
+              + SYSCTL_FILE
+              + ".tmp "
+              + SYSCTL_FILE,
           "  echo 'changed: " + SYSCTL_FILE + "'",
           "fi",
           "for kv in net.ipv4.ip_forward=1 net.bridge.bridge-nf-call-iptables=1 net.bridge.bridge-nf-call-ip6tables=1; do",

@@ -31,12 +31,13 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * A removal's steps on the Kubernetes API (fabric8, every request bounded by the client's
- * timeout, no retries of its own). The drain is the upgrade's (PodDisruptionBudgets honoured
- * through the Eviction API, a timeout, the blocking pods and budgets named).
+ * A removal's steps on the Kubernetes API (fabric8, every request bounded by the client's timeout,
+ * no retries of its own). The drain is the upgrade's (PodDisruptionBudgets honoured through the
+ * Eviction API, a timeout, the blocking pods and budgets named).
  */
 public final class RemovalApiActivitiesImpl implements RemovalApiActivities {
   private static final Logger LOG = LoggerFactory.getLogger(RemovalApiActivitiesImpl.class);
+
   /** What Graft's join writes in a bootstrap token's description (KubeadmActivitiesImpl). */
   static final String TOKEN_DESCRIPTION = "graft join ";
 
@@ -52,7 +53,8 @@ public final class RemovalApiActivitiesImpl implements RemovalApiActivities {
     try {
       return ShellValues.dns1123Subdomain("node name", r.node().name());
     } catch (InvalidValueException e) {
-      throw NodeShell.failure(e.getMessage(), FailureTypes.INVALID_INPUT, true, "", "fix the request");
+      throw NodeShell.failure(
+          e.getMessage(), FailureTypes.INVALID_INPUT, true, "", "fix the request");
     }
   }
 
@@ -61,9 +63,13 @@ public final class RemovalApiActivitiesImpl implements RemovalApiActivities {
     KubernetesClient kube = clients.forKubeconfig(request.kubeconfig());
     List<Node> items = kube.nodes().list().getItems();
     List<ObservedNode> nodes = new KubeNodeReader(kube).readNodes();
-    List<String> ready = items.stream().filter(n -> "Ready".equals(NodeObjects.readiness(n)))
-        .map(n -> n.getMetadata().getName()).toList();
-    return new NodeFacts(nodes, ready, nodes.size() + " Node(s), " + ready.size() + " Ready", attempt());
+    List<String> ready =
+        items.stream()
+            .filter(n -> "Ready".equals(NodeObjects.readiness(n)))
+            .map(n -> n.getMetadata().getName())
+            .toList();
+    return new NodeFacts(
+        nodes, ready, nodes.size() + " Node(s), " + ready.size() + " Ready", attempt());
   }
 
   @Override
@@ -71,10 +77,12 @@ public final class RemovalApiActivitiesImpl implements RemovalApiActivities {
     String name = name(request);
     KubernetesClient kube = clients.forKubeconfig(request.kubeconfig());
     if (kube.nodes().withName(name).get() == null) {
-      return StepOutcome.alreadyDone("Node " + name + " is gone already: nothing to drain", "", attempt());
+      return StepOutcome.alreadyDone(
+          "Node " + name + " is gone already: nothing to drain", "", attempt());
     }
-    return upgrade.drain(new UpgradeNodeRequest(request.cluster(), request.kubeconfig(), request.node(), null,
-        request.timeout()));
+    return upgrade.drain(
+        new UpgradeNodeRequest(
+            request.cluster(), request.kubeconfig(), request.node(), null, request.timeout()));
   }
 
   @Override
@@ -89,8 +97,15 @@ public final class RemovalApiActivitiesImpl implements RemovalApiActivities {
       }
     }
     List<String> left = onNode;
-    return StepOutcome.did("not drained (" + name + " is unreachable): " + (left.isEmpty() ? "no pods on it"
-        : left.size() + " pod(s) go with the Node: " + String.join(", ", left)), String.join("\n", left), attempt());
+    return StepOutcome.did(
+        "not drained ("
+            + name
+            + " is unreachable): "
+            + (left.isEmpty()
+                ? "no pods on it"
+                : left.size() + " pod(s) go with the Node: " + String.join(", ", left)),
+        String.join("\n", left),
+        attempt());
   }
 
   @Override
@@ -109,8 +124,8 @@ public final class RemovalApiActivitiesImpl implements RemovalApiActivities {
       }
     }
     LOG.info("deleted Node cluster={} node={}", request.cluster(), name);
-    return StepOutcome.did("deleted Node " + name + " (it was " + NodeObjects.readiness(n) + ")",
-        "", attempt());
+    return StepOutcome.did(
+        "deleted Node " + name + " (it was " + NodeObjects.readiness(n) + ")", "", attempt());
   }
 
   @Override
@@ -118,7 +133,12 @@ public final class RemovalApiActivitiesImpl implements RemovalApiActivities {
     String name = name(request);
     KubernetesClient kube = clients.forKubeconfig(request.kubeconfig());
     List<String> revoked = new ArrayList<>();
-    for (Secret s : kube.secrets().inNamespace("kube-system").withLabel("graft.dev/managed", "true").list().getItems()) {
+    for (Secret s :
+        kube.secrets()
+            .inNamespace("kube-system")
+            .withLabel("graft.dev/managed", "true")
+            .list()
+            .getItems()) {
       if (!"bootstrap.kubernetes.io/token".equals(s.getType())) {
         continue;
       }
@@ -130,7 +150,8 @@ public final class RemovalApiActivitiesImpl implements RemovalApiActivities {
       }
     }
     return revoked.isEmpty()
-        ? StepOutcome.alreadyDone("no bootstrap token of " + name + "'s join is left", "", attempt())
+        ? StepOutcome.alreadyDone(
+            "no bootstrap token of " + name + "'s join is left", "", attempt())
         : StepOutcome.did("revoked " + revoked, "", attempt());
   }
 
@@ -152,6 +173,8 @@ public final class RemovalApiActivitiesImpl implements RemovalApiActivities {
 
   @Override
   public StepOutcome uncordon(RemovalNodeRequest request) {
-    return upgrade.uncordon(new UpgradeNodeRequest(request.cluster(), request.kubeconfig(), request.node(), null, null));
+    return upgrade.uncordon(
+        new UpgradeNodeRequest(
+            request.cluster(), request.kubeconfig(), request.node(), null, null));
   }
 }

@@ -53,35 +53,60 @@ public final class PodNetworkApiActivitiesImpl implements PodNetworkApiActivitie
     KubernetesClient kube = clients.forKubeconfig(request.kubeconfig());
     try {
       for (DaemonSet ds : kube.apps().daemonSets().inAnyNamespace().list().getItems()) {
-        Map<String, String> labels = ds.getSpec() == null || ds.getSpec().getTemplate() == null
-            || ds.getSpec().getTemplate().getMetadata() == null
-            ? null : ds.getSpec().getTemplate().getMetadata().getLabels();
-        CniSignatures.Signature s = CniSignatures.matchDaemonSet(ds.getMetadata().getName(), labels);
+        Map<String, String> labels =
+            ds.getSpec() == null
+                    || ds.getSpec().getTemplate() == null
+                    || ds.getSpec().getTemplate().getMetadata() == null
+                ? null
+                : ds.getSpec().getTemplate().getMetadata().getLabels();
+        CniSignatures.Signature s =
+            CniSignatures.matchDaemonSet(ds.getMetadata().getName(), labels);
         if (s != null) {
-          return found(s, "DaemonSet " + ds.getMetadata().getNamespace() + "/" + ds.getMetadata().getName());
+          return found(
+              s, "DaemonSet " + ds.getMetadata().getNamespace() + "/" + ds.getMetadata().getName());
         }
       }
       // Pods started some other way (static pods, a renamed DaemonSet) still carry the labels.
       for (CniSignatures.Signature s : CniSignatures.ALL) {
-        List<Pod> pods = kube.pods().inAnyNamespace().withLabel(s.label(), s.value())
-            .list(new ListOptionsBuilder().withLimit(1L).build()).getItems();
+        List<Pod> pods =
+            kube.pods()
+                .inAnyNamespace()
+                .withLabel(s.label(), s.value())
+                .list(new ListOptionsBuilder().withLimit(1L).build())
+                .getItems();
         if (!pods.isEmpty()) {
           Pod p = pods.get(0);
-          return found(s, "pod " + p.getMetadata().getNamespace() + "/" + p.getMetadata().getName()
-              + " (" + s.label() + "=" + s.value() + ")");
+          return found(
+              s,
+              "pod "
+                  + p.getMetadata().getNamespace()
+                  + "/"
+                  + p.getMetadata().getName()
+                  + " ("
+                  + s.label()
+                  + "="
+                  + s.value()
+                  + ")");
         }
       }
     } catch (KubernetesClientException e) {
       throw KubeFailures.toApplicationFailure("detect the CNI", e);
     }
-    return new CniDetection(null, null,
+    return new CniDetection(
+        null,
+        null,
         "no Calico, Flannel or Cilium in the cluster: Graft programs the pod routes (simple routed mode)",
         attempt());
   }
 
   private static CniDetection found(CniSignatures.Signature s, String evidence) {
-    return new CniDetection(s.cni(), evidence,
-        s.cni() + " manages pod routes (" + evidence + "): Graft skips route programming, cbr0 and"
+    return new CniDetection(
+        s.cni(),
+        evidence,
+        s.cni()
+            + " manages pod routes ("
+            + evidence
+            + "): Graft skips route programming, cbr0 and"
             + " the pod-to-pod probe, and leaves the pod network to it",
         attempt());
   }
@@ -89,8 +114,8 @@ public final class PodNetworkApiActivitiesImpl implements PodNetworkApiActivitie
   @Override
   public AllocationResult allocate(AllocationRequest request) {
     if (request.podNetwork() == null) {
-      throw ApplicationFailure.newNonRetryableFailure("the cluster has no pod network (podNetwork.cidr)",
-          FailureTypes.INVALID_INPUT);
+      throw ApplicationFailure.newNonRetryableFailure(
+          "the cluster has no pod network (podNetwork.cidr)", FailureTypes.INVALID_INPUT);
     }
     KubernetesClient kube = clients.forKubeconfig(request.kubeconfig());
     try {
@@ -111,27 +136,47 @@ public final class PodNetworkApiActivitiesImpl implements PodNetworkApiActivitie
         if (have == null) {
           wanted.add(new PodCidrAllocator.Wanted(spec.name(), spec.podCidr()));
         } else if (spec.podCidr() != null && !spec.podCidr().equals(have)) {
-          notes.add(spec.name() + " keeps " + have + " (the inventory says " + spec.podCidr()
-              + "; a pod CIDR never changes once set)");
+          notes.add(
+              spec.name()
+                  + " keeps "
+                  + have
+                  + " (the inventory says "
+                  + spec.podCidr()
+                  + "; a pod CIDR never changes once set)");
         }
       }
       Map<String, String> allocated;
       try {
-        allocated = PodCidrAllocator.allocate(
-            request.podNetwork().cidr(), request.podNetwork().nodeMask(), held, wanted);
+        allocated =
+            PodCidrAllocator.allocate(
+                request.podNetwork().cidr(), request.podNetwork().nodeMask(), held, wanted);
       } catch (AllocationException e) {
         throw ApplicationFailure.newNonRetryableFailure(e.getMessage(), e.type());
       }
       for (Map.Entry<String, String> a : allocated.entrySet()) {
         record(kube, a.getKey(), a.getValue());
-        LOG.info("pod CIDR recorded cluster={} node={} podCIDR={}", request.cluster(), a.getKey(), a.getValue());
+        LOG.info(
+            "pod CIDR recorded cluster={} node={} podCIDR={}",
+            request.cluster(),
+            a.getKey(),
+            a.getValue());
       }
       List<NodePodCidr> nodes = new ArrayList<>();
-      live.forEach((name, n) -> {
-        NodeSpec spec = request.nodes().stream().filter(s -> s.name().equals(name)).findFirst().orElse(null);
-        String cidr = allocated.containsKey(name) ? allocated.get(name) : podCidr(n);
-        nodes.add(new NodePodCidr(name, RoutePlan.nodeIp(spec, internalIp(n)), cidr, allocated.containsKey(name)));
-      });
+      live.forEach(
+          (name, n) -> {
+            NodeSpec spec =
+                request.nodes().stream()
+                    .filter(s -> s.name().equals(name))
+                    .findFirst()
+                    .orElse(null);
+            String cidr = allocated.containsKey(name) ? allocated.get(name) : podCidr(n);
+            nodes.add(
+                new NodePodCidr(
+                    name,
+                    RoutePlan.nodeIp(spec, internalIp(n)),
+                    cidr,
+                    allocated.containsKey(name)));
+          });
       nodes.sort(Comparator.comparing(NodePodCidr::node));
       for (NodePodCidr n : nodes) {
         if (n.nodeIp() == null) {
@@ -141,20 +186,33 @@ public final class PodNetworkApiActivitiesImpl implements PodNetworkApiActivitie
       String kept = (nodes.size() - allocated.size()) + " node(s) kept their pod CIDR";
       String tail = notes.isEmpty() ? "" : String.join("\n", notes);
       if (allocated.isEmpty()) {
-        return new AllocationResult(nodes, true, "every node already has its pod CIDR (" + kept + ")"
-            + (notes.isEmpty() ? "" : "; " + String.join("; ", notes)), attempt());
+        return new AllocationResult(
+            nodes,
+            true,
+            "every node already has its pod CIDR ("
+                + kept
+                + ")"
+                + (notes.isEmpty() ? "" : "; " + String.join("; ", notes)),
+            attempt());
       }
-      return new AllocationResult(nodes, false, "recorded spec.podCIDR " + allocated + "; " + kept
-          + (notes.isEmpty() ? "" : "; " + tail.replace('\n', ' ')), attempt());
+      return new AllocationResult(
+          nodes,
+          false,
+          "recorded spec.podCIDR "
+              + allocated
+              + "; "
+              + kept
+              + (notes.isEmpty() ? "" : "; " + tail.replace('\n', ' ')),
+          attempt());
     } catch (KubernetesClientException e) {
       throw KubeFailures.toApplicationFailure("allocate pod CIDRs", e);
     }
   }
 
   /**
-   * Sets spec.podCIDR(s) on a node that had none. The API refuses (422) to change a block once
-   * set: when another allocator (kube-controller-manager with --allocate-node-cidrs) set one
-   * after our read, the retry reads again and keeps theirs.
+   * Sets spec.podCIDR(s) on a node that had none. The API refuses (422) to change a block once set:
+   * when another allocator (kube-controller-manager with --allocate-node-cidrs) set one after our
+   * read, the retry reads again and keeps theirs.
    */
   private static void record(KubernetesClient kube, String node, String cidr) {
     String patch = "{\"spec\":{\"podCIDR\":\"" + cidr + "\",\"podCIDRs\":[\"" + cidr + "\"]}}";
@@ -163,9 +221,15 @@ public final class PodNetworkApiActivitiesImpl implements PodNetworkApiActivitie
     } catch (KubernetesClientException e) {
       if (e.getCode() == 422) {
         throw ApplicationFailure.newFailureWithCause(
-            "node " + node + " got a pod CIDR from someone else while Graft allocated " + cidr
-                + " (the API refused the change: " + e.getMessage() + "); the retry reads again",
-            FailureTypes.POD_CIDR_RACE, e);
+            "node "
+                + node
+                + " got a pod CIDR from someone else while Graft allocated "
+                + cidr
+                + " (the API refused the change: "
+                + e.getMessage()
+                + "); the retry reads again",
+            FailureTypes.POD_CIDR_RACE,
+            e);
       }
       throw e;
     }
@@ -176,12 +240,16 @@ public final class PodNetworkApiActivitiesImpl implements PodNetworkApiActivitie
     if (n.getSpec() == null) {
       return null;
     }
-    if (n.getSpec().getPodCIDR() != null && !n.getSpec().getPodCIDR().isBlank()
+    if (n.getSpec().getPodCIDR() != null
+        && !n.getSpec().getPodCIDR().isBlank()
         && !n.getSpec().getPodCIDR().contains(":")) {
       return n.getSpec().getPodCIDR();
     }
     if (n.getSpec().getPodCIDRs() != null) {
-      return n.getSpec().getPodCIDRs().stream().filter(c -> !c.contains(":")).findFirst().orElse(null);
+      return n.getSpec().getPodCIDRs().stream()
+          .filter(c -> !c.contains(":"))
+          .findFirst()
+          .orElse(null);
     }
     return null;
   }
@@ -194,6 +262,7 @@ public final class PodNetworkApiActivitiesImpl implements PodNetworkApiActivitie
         .filter(a -> "InternalIP".equals(a.getType()))
         .map(NodeAddress::getAddress)
         .filter(a -> !a.contains(":"))
-        .findFirst().orElse(null);
+        .findFirst()
+        .orElse(null);
   }
 }

@@ -50,17 +50,34 @@ final class PodNetworkFiles {
           "");
 
   /** The config: one {@code key value} line each, routes sorted by node name. */
-  static String conf(String cluster, String node, String bridgeAddress, String clusterCidr, List<Route> routes) {
+  static String conf(
+      String cluster, String node, String bridgeAddress, String clusterCidr, List<Route> routes) {
     StringBuilder s = new StringBuilder();
-    s.append("# Written by Graft for node ").append(node).append(" of cluster ").append(cluster)
+    s.append("# Written by Graft for node ")
+        .append(node)
+        .append(" of cluster ")
+        .append(cluster)
         .append("; the next routing run rewrites it.\n")
-        .append("# ").append(SCRIPT).append(" apply brings the node to it (at boot too).\n")
-        .append("bridge ").append(BRIDGE).append('\n')
-        .append("bridge-address ").append(bridgeAddress).append('\n')
-        .append("cluster-cidr ").append(clusterCidr).append('\n');
+        .append("# ")
+        .append(SCRIPT)
+        .append(" apply brings the node to it (at boot too).\n")
+        .append("bridge ")
+        .append(BRIDGE)
+        .append('\n')
+        .append("bridge-address ")
+        .append(bridgeAddress)
+        .append('\n')
+        .append("cluster-cidr ")
+        .append(clusterCidr)
+        .append('\n');
     for (Route r : routes) {
-      s.append("route ").append(r.destination()).append(' ').append(r.via()).append(' ')
-          .append(r.viaNode()).append('\n');
+      s.append("route ")
+          .append(r.destination())
+          .append(' ')
+          .append(r.via())
+          .append(' ')
+          .append(r.viaNode())
+          .append('\n');
     }
     return s.toString();
   }

@@ -11,7 +11,8 @@ import java.util.regex.Pattern;
 
 /** Reads the probe script's output: one "==> ADDRESS" block of `ping -q` summary per target. */
 final class ProbeOutput {
-  private static final Pattern COUNTS = Pattern.compile("(\\d+) packets transmitted, (\\d+) received");
+  private static final Pattern COUNTS =
+      Pattern.compile("(\\d+) packets transmitted, (\\d+) received");
   private static final Pattern RTT = Pattern.compile("= [0-9.]+/([0-9.]+)/[0-9.]+/[0-9.]+ ms");
 
   private ProbeOutput() {}
@@ -43,18 +44,27 @@ final class ProbeOutput {
       int sent = Integer.parseInt(c.group(1));
       int received = Integer.parseInt(c.group(2));
       Matcher rtt = RTT.matcher(block);
-      String detail = received + "/" + sent + " replies" + (rtt.find() ? ", avg " + rtt.group(1) + " ms" : "");
+      String detail =
+          received + "/" + sent + " replies" + (rtt.find() ? ", avg " + rtt.group(1) + " ms" : "");
       pairs.add(new PairResult(source, t.node(), t.address(), received > 0, detail));
     }
     return pairs;
   }
 
-  /** The row as text, for the step's output: "k8s-node1 -> k8s-node2 10.244.1.10  ok  3/3 replies". */
+  /**
+   * The row as text, for the step's output: "k8s-node1 -> k8s-node2 10.244.1.10 ok 3/3 replies".
+   */
   static String render(List<PairResult> pairs) {
     StringBuilder s = new StringBuilder();
     for (PairResult p : pairs) {
-      s.append(p.from()).append(" -> ").append(p.to()).append(' ').append(p.address())
-          .append(p.reachable() ? "  ok  " : "  UNREACHABLE  ").append(p.detail()).append('\n');
+      s.append(p.from())
+          .append(" -> ")
+          .append(p.to())
+          .append(' ')
+          .append(p.address())
+          .append(p.reachable() ? "  ok  " : "  UNREACHABLE  ")
+          .append(p.detail())
+          .append('\n');
     }
     return s.toString();
   }

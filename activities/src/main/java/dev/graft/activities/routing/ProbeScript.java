@@ -2,10 +2,10 @@ package dev.graft.activities.routing;
 
 /**
  * The verification probe, run as {@code sh -c TEXT graft-probe ADDR/PREFIX GATEWAY CLUSTER BRIDGE
- * TARGET...}: a network namespace {@code graft-probe} on the node's bridge, holding the last
- * usable address of the node's pod CIDR and a route to the pod network only (never a default
- * route), pings every target in parallel and is removed on every exit. Fixed text: the values
- * arrive as quoted, validated arguments.
+ * TARGET...}: a network namespace {@code graft-probe} on the node's bridge, holding the last usable
+ * address of the node's pod CIDR and a route to the pod network only (never a default route), pings
+ * every target in parallel and is removed on every exit. Fixed text: the values arrive as quoted,
+ * validated arguments.
  */
 final class ProbeScript {
   private ProbeScript() {}

@@ -17,13 +17,13 @@ import org.apache.sshd.common.session.Session;
 import org.apache.sshd.common.session.SessionListener;
 
 /**
- * The client-wide host-key check. Each connection carries its own {@link HostKeyPolicy} in MINA's connection
- * context (set before the TCP connect, so there is no window in which a session exists without a policy); a
- * session without one is refused. A refusal is recorded with its typed exception so the pool can throw it instead
- * of MINA's generic "server key did not validate".
+ * The client-wide host-key check. Each connection carries its own {@link HostKeyPolicy} in MINA's
+ * connection context (set before the TCP connect, so there is no window in which a session exists
+ * without a policy); a session without one is refused. A refusal is recorded with its typed
+ * exception so the pool can throw it instead of MINA's generic "server key did not validate".
  *
- * <p>As a session listener it also reorders the host-key algorithms of our KEXINIT so the server answers with a
- * key type we hold an entry for, as OpenSSH does.
+ * <p>As a session listener it also reorders the host-key algorithms of our KEXINIT so the server
+ * answers with a key type we hold an entry for, as OpenSSH does.
  */
 final class HostKeyGate implements ServerKeyVerifier, SessionListener {
   static final AttributeKey<Attempt> ATTEMPT = new AttributeKey<>();
@@ -43,7 +43,8 @@ final class HostKeyGate implements ServerKeyVerifier, SessionListener {
   }
 
   @Override
-  public boolean verifyServerKey(ClientSession session, SocketAddress remoteAddress, PublicKey serverKey) {
+  public boolean verifyServerKey(
+      ClientSession session, SocketAddress remoteAddress, PublicKey serverKey) {
     Attempt attempt = attemptOf(session);
     if (attempt == null) {
       return false; // A connection opened without a policy is never trusted.
@@ -58,7 +59,8 @@ final class HostKeyGate implements ServerKeyVerifier, SessionListener {
   }
 
   @Override
-  public void sessionNegotiationOptionsCreated(Session session, Map<KexProposalOption, String> proposal) {
+  public void sessionNegotiationOptionsCreated(
+      Session session, Map<KexProposalOption, String> proposal) {
     if (!(session instanceof ClientSession)) {
       return;
     }

@@ -48,23 +48,38 @@ public final class NodeShell {
           Boolean.TRUE.equals(ssh.sudo()));
     } catch (IllegalArgumentException | NullPointerException e) {
       throw ApplicationFailure.newNonRetryableFailure(
-          "node " + node.name() + ": SSH settings are invalid: " + e.getMessage()
+          "node "
+              + node.name()
+              + ": SSH settings are invalid: "
+              + e.getMessage()
               + " (set ssh.keyRef and ssh.knownHosts or a pinned hostKey in the inventory)",
           FailureTypes.INVALID_INPUT);
     }
   }
 
-  /** Runs a script; a non-zero exit is returned, not thrown. Secrets are removed from the output. */
-  public CommandResult run(NodeSpec node, String label, String script, Duration timeout, List<String> secrets) {
+  /**
+   * Runs a script; a non-zero exit is returned, not thrown. Secrets are removed from the output.
+   */
+  public CommandResult run(
+      NodeSpec node, String label, String script, Duration timeout, List<String> secrets) {
     return run(node, label, script, timeout, secrets, null);
   }
 
-  /** Same as {@link #run(NodeSpec, String, String, Duration, List)}, with bytes on the command's stdin. */
+  /**
+   * Same as {@link #run(NodeSpec, String, String, Duration, List)}, with bytes on the command's
+   * stdin.
+   */
   public CommandResult run(
-      NodeSpec node, String label, String script, Duration timeout, List<String> secrets, byte[] stdin) {
+      NodeSpec node,
+      String label,
+      String script,
+      Duration timeout,
+      List<String> secrets,
+      byte[] stdin) {
     SshTarget target = target(node);
     ActivityExecutionContext ctx = Activity.getExecutionContext();
-    AtomicReference<String> lastLine = new AtomicReference<>(node.name() + " " + label + ": running");
+    AtomicReference<String> lastLine =
+        new AtomicReference<>(node.name() + " " + label + ": running");
     // Keeps the step alive while its command is silent (kubeadm waits for the kubelet, etcd
     // catches up): without it, a heartbeat timeout shorter than the silence fails a healthy step.
     try (Liveness liveness = Liveness.start(ctx, lastLine::get)) {
@@ -91,7 +106,10 @@ public final class NodeShell {
     }
   }
 
-  /** Where detached runs keep each attempt's pid, log and exit status ({@code <key>/attempt-N/}) on a node. */
+  /**
+   * Where detached runs keep each attempt's pid, log and exit status ({@code <key>/attempt-N/}) on
+   * a node.
+   */
   public static final String RUNS_DIR = "/var/lib/graft/runs";
 
   private static final String DETACHED_RUN = Resources.text(NodeShell.class, "detached-run.sh");
@@ -109,7 +127,13 @@ public final class NodeShell {
    */
   public Optional<DetachedRun> resumeDetached(
       NodeSpec node, String key, String label, Duration timeout, List<String> secrets) {
-    CommandResult r = run(node, label, detachedScript("attach", key, timeout, null), timeout.plusSeconds(30), secrets);
+    CommandResult r =
+        run(
+            node,
+            label,
+            detachedScript("attach", key, timeout, null),
+            timeout.plusSeconds(30),
+            secrets);
     String markers = r.stderrTail() == null ? "" : r.stderrTail();
     if (markers.contains("graft-run: none")) {
       return Optional.empty();
@@ -118,23 +142,34 @@ public final class NodeShell {
   }
 
   /**
-   * Runs {@code script} detached from the SSH session ({@code setsid}, output to a log under
-   * {@link #RUNS_DIR}), streaming its output as heartbeats until it ends. A worker that dies
-   * mid-step leaves the command running; the next attempt of the step, with the same {@code key},
-   * attaches to it through {@link #resumeDetached} instead of running it a second time. A run
-   * still in progress under the same key is attached to, never doubled.
+   * Runs {@code script} detached from the SSH session ({@code setsid}, output to a log under {@link
+   * #RUNS_DIR}), streaming its output as heartbeats until it ends. A worker that dies mid-step
+   * leaves the command running; the next attempt of the step, with the same {@code key}, attaches
+   * to it through {@link #resumeDetached} instead of running it a second time. A run still in
+   * progress under the same key is attached to, never doubled.
    */
   public DetachedRun runDetached(
-      NodeSpec node, String key, String label, String script, Duration timeout, List<String> secrets) {
-    CommandResult r = run(node, label, detachedScript("launch", key, timeout, script), timeout.plusSeconds(30), secrets);
+      NodeSpec node,
+      String key,
+      String label,
+      String script,
+      Duration timeout,
+      List<String> secrets) {
+    CommandResult r =
+        run(
+            node,
+            label,
+            detachedScript("launch", key, timeout, script),
+            timeout.plusSeconds(30),
+            secrets);
     String markers = r.stderrTail() == null ? "" : r.stderrTail();
     return new DetachedRun(r, !markers.contains("graft-run: started"));
   }
 
   /**
-   * A run key from the calling activity's workflow id and a step name: stable across the
-   * attempts of one step, distinct between operations and nodes. Only [A-Za-z0-9._-] reach the
-   * path; a hash keeps keys that differ only in replaced characters apart.
+   * A run key from the calling activity's workflow id and a step name: stable across the attempts
+   * of one step, distinct between operations and nodes. Only [A-Za-z0-9._-] reach the path; a hash
+   * keeps keys that differ only in replaced characters apart.
    */
   public static String runKey(String step) {
     String wf = Activity.getExecutionContext().getInfo().getWorkflowId();
@@ -157,8 +192,13 @@ public final class NodeShell {
    * Returns how many directories went.
    */
   public int pruneRuns(NodeSpec node) {
-    CommandResult r = run(node, "prune runs", detachedScript("prune", null, Duration.ofSeconds(30), null),
-        Duration.ofSeconds(30), List.of());
+    CommandResult r =
+        run(
+            node,
+            "prune runs",
+            detachedScript("prune", null, Duration.ofSeconds(30), null),
+            Duration.ofSeconds(30),
+            List.of());
     checked(node, "prune runs", r, "read the output below");
     String out = r.stdoutTail() == null ? "" : r.stdoutTail().strip();
     return out.startsWith("pruned ") ? Integer.parseInt(out.substring(7).strip()) : 0;
@@ -166,7 +206,8 @@ public final class NodeShell {
 
   private String detachedScript(String mode, String key, Duration timeout, String command) {
     if (key != null && !key.matches("[A-Za-z0-9._-]{1,160}")) {
-      throw new IllegalArgumentException("run key '" + key + "' has characters other than [A-Za-z0-9._-]");
+      throw new IllegalArgumentException(
+          "run key '" + key + "' has characters other than [A-Za-z0-9._-]");
     }
     StringBuilder sb = new StringBuilder();
     sb.append("MODE=").append(mode).append('\n');
@@ -177,17 +218,27 @@ public final class NodeShell {
   }
 
   /** Runs a script and fails the step (retryably) when it exits non-zero. */
-  public CommandResult runChecked(NodeSpec node, String label, String script, Duration timeout, List<String> secrets) {
-    return checked(node, label, run(node, label, script, timeout, secrets),
+  public CommandResult runChecked(
+      NodeSpec node, String label, String script, Duration timeout, List<String> secrets) {
+    return checked(
+        node,
+        label,
+        run(node, label, script, timeout, secrets),
         "read the output below, fix the node, then retry the step");
   }
 
-  /** Returns a command's result when it exited 0; otherwise fails the step (retryably) with its output tail and {@code hint}. */
+  /**
+   * Returns a command's result when it exited 0; otherwise fails the step (retryably) with its
+   * output tail and {@code hint}.
+   */
   public static CommandResult checked(NodeSpec node, String label, CommandResult r, String hint) {
     if (!r.succeeded()) {
       throw failure(
           node.name() + ": " + label + " failed (" + r.status() + ")",
-          FailureTypes.REMOTE_COMMAND_FAILED, false, tail(r), hint);
+          FailureTypes.REMOTE_COMMAND_FAILED,
+          false,
+          tail(r),
+          hint);
     }
     return r;
   }
@@ -219,7 +270,8 @@ public final class NodeShell {
     }
   }
 
-  private static ApplicationFailure withDetails(ApplicationFailure f, String message, String tail, String hint) {
+  private static ApplicationFailure withDetails(
+      ApplicationFailure f, String message, String tail, String hint) {
     return failure(message, f.getType(), f.isNonRetryable(), tail, hint);
   }
 
@@ -229,18 +281,27 @@ public final class NodeShell {
           "the host key changed: if the machine was reinstalled, update known_hosts or the pinned hostKey, then retry; otherwise investigate";
       case FailureTypes.SSH_HOST_KEY_UNKNOWN ->
           "add the host's key to the known_hosts file named in the inventory (ssh-keyscan, verified out of band), then retry";
-      case FailureTypes.SSH_AUTH_FAILED -> "authorize the key in ~/.ssh/authorized_keys of the SSH user, then retry";
-      case FailureTypes.SSH_KEY_UNREADABLE -> "make the private key file readable by the worker, then retry";
+      case FailureTypes.SSH_AUTH_FAILED ->
+          "authorize the key in ~/.ssh/authorized_keys of the SSH user, then retry";
+      case FailureTypes.SSH_KEY_UNREADABLE ->
+          "make the private key file readable by the worker, then retry";
       case FailureTypes.SSH_UNREACHABLE -> "check that the node is up and sshd listens, then retry";
-      case FailureTypes.SSH_COMMAND_TIMEOUT -> "the command ran too long: look at the node, then retry";
+      case FailureTypes.SSH_COMMAND_TIMEOUT ->
+          "the command ran too long: look at the node, then retry";
       default -> "";
     };
   }
 
   private static CommandResult redacted(CommandResult r, List<String> secrets) {
     return new CommandResult(
-        r.exitCode(), r.exitSignal(), Redactor.redact(r.stdoutTail(), secrets),
-        Redactor.redact(r.stderrTail(), secrets), r.stdoutBytes(), r.stderrBytes(),
-        r.stdoutTruncated(), r.stderrTruncated(), r.elapsedMillis());
+        r.exitCode(),
+        r.exitSignal(),
+        Redactor.redact(r.stdoutTail(), secrets),
+        Redactor.redact(r.stderrTail(), secrets),
+        r.stdoutBytes(),
+        r.stderrBytes(),
+        r.stdoutTruncated(),
+        r.stderrTruncated(),
+        r.elapsedMillis());
   }
 }

@@ -6,8 +6,9 @@ import java.nio.charset.StandardCharsets;
 import java.util.concurrent.atomic.AtomicReference;
 
 /**
- * Where one remote stream goes: a ring buffer keeping only the last {@code capacity} bytes (so a chatty command
- * cannot exhaust the worker's heap), a byte counter, and a line splitter feeding the {@link OutputListener}.
+ * Where one remote stream goes: a ring buffer keeping only the last {@code capacity} bytes (so a
+ * chatty command cannot exhaust the worker's heap), a byte counter, and a line splitter feeding the
+ * {@link OutputListener}.
  */
 final class OutputSink extends OutputStream {
   static final int MAX_LINE = 8 * 1024;
@@ -21,7 +22,11 @@ final class OutputSink extends OutputStream {
   private long total;
   private final ByteArrayOutputStream line = new ByteArrayOutputStream();
 
-  OutputSink(OutputKind kind, int capacity, OutputListener listener, AtomicReference<RuntimeException> failure) {
+  OutputSink(
+      OutputKind kind,
+      int capacity,
+      OutputListener listener,
+      AtomicReference<RuntimeException> failure) {
     this.kind = kind;
     this.ring = new byte[capacity];
     this.listener = listener;

@@ -14,11 +14,14 @@ import org.apache.sshd.common.NamedResource;
 import org.apache.sshd.common.util.security.SecurityUtils;
 
 /**
- * Loads the client identity named by a key reference. Errors name the path and the reason, never the content:
- * parser messages are not copied because some echo the data they choke on.
+ * Loads the client identity named by a key reference. Errors name the path and the reason, never
+ * the content: parser messages are not copied because some echo the data they choke on.
  */
 final class PrivateKeys {
-  /** No legitimate private key file is this large; refusing early keeps a wrong path from filling the heap. */
+  /**
+   * No legitimate private key file is this large; refusing early keeps a wrong path from filling
+   * the heap.
+   */
   private static final long MAX_KEY_FILE_BYTES = 64 * 1024;
 
   private PrivateKeys() {}
@@ -27,7 +30,9 @@ final class PrivateKeys {
     Path path = Path.of(keyRef);
     try {
       if (Files.size(path) > MAX_KEY_FILE_BYTES) {
-        throw unreadable(path, "the file is larger than " + MAX_KEY_FILE_BYTES + " bytes, so it is not a private key",
+        throw unreadable(
+            path,
+            "the file is larger than " + MAX_KEY_FILE_BYTES + " bytes, so it is not a private key",
             null);
       }
     } catch (NoSuchFileException e) {
@@ -39,15 +44,21 @@ final class PrivateKeys {
     }
     List<KeyPair> keys = new ArrayList<>();
     try (InputStream in = Files.newInputStream(path)) {
-      Iterable<KeyPair> loaded = SecurityUtils.loadKeyPairIdentities(null, NamedResource.ofName(keyRef), in, null);
+      Iterable<KeyPair> loaded =
+          SecurityUtils.loadKeyPairIdentities(null, NamedResource.ofName(keyRef), in, null);
       if (loaded != null) {
         loaded.forEach(keys::add);
       }
     } catch (AccessDeniedException e) {
       throw unreadable(path, "permission denied", null);
     } catch (IOException | GeneralSecurityException | RuntimeException e) {
-      throw unreadable(path, "it is not an unencrypted OpenSSH, PEM or PKCS#8 private key (ed25519, ECDSA or RSA)"
-          + " [" + e.getClass().getSimpleName() + "]; passphrase-protected keys are not supported", null);
+      throw unreadable(
+          path,
+          "it is not an unencrypted OpenSSH, PEM or PKCS#8 private key (ed25519, ECDSA or RSA)"
+              + " ["
+              + e.getClass().getSimpleName()
+              + "]; passphrase-protected keys are not supported",
+          null);
     }
     if (keys.isEmpty()) {
       throw unreadable(path, "it contains no private key", null);
@@ -56,7 +67,12 @@ final class PrivateKeys {
   }
 
   private static SshKeyUnreadableException unreadable(Path path, String why, Throwable cause) {
-    return new SshKeyUnreadableException("SSH private key " + path + " cannot be used: " + why
-        + ". Check the node's ssh.keyRef and the file on the worker.", cause);
+    return new SshKeyUnreadableException(
+        "SSH private key "
+            + path
+            + " cannot be used: "
+            + why
+            + ". Check the node's ssh.keyRef and the file on the worker.",
+        cause);
   }
 }

@@ -11,7 +11,8 @@ import java.util.regex.Pattern;
 public final class Redactor {
   public static final String MASK = "<redacted>";
 
-  private static final Pattern BOOTSTRAP_TOKEN = Pattern.compile("\\b[a-z0-9]{6}\\.[a-z0-9]{16}\\b");
+  private static final Pattern BOOTSTRAP_TOKEN =
+      Pattern.compile("\\b[a-z0-9]{6}\\.[a-z0-9]{16}\\b");
   private static final Pattern CERTIFICATE_KEY =
       Pattern.compile("(certificate-key[^0-9a-fA-F\\n]{0,8})[0-9a-fA-F]{64}");
 

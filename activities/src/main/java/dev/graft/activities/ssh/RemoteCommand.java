@@ -4,17 +4,25 @@ import java.time.Duration;
 import java.util.Objects;
 
 /**
- * One remote command. The script must be built with {@code Shell} (every variable part validated and quoted). The
- * timeout is mandatory: a command without one can hang a worker slot forever.
+ * One remote command. The script must be built with {@code Shell} (every variable part validated
+ * and quoted). The timeout is mandatory: a command without one can hang a worker slot forever.
  *
- * @param script    POSIX shell text, run by the login shell (wrapped in {@code sudo -n -- sh -c} for sudo targets)
- * @param timeout   deadline for the whole command, including waiting for a free channel
- * @param stdin     bytes fed to the command's standard input, or null for none (it reads EOF at once)
- * @param tailBytes how many trailing bytes of stdout and of stderr to keep (totals are always counted)
- * @param listener  receives output lines as they arrive, or null
- * @param label     short text for errors and logs; the script itself is never logged since it may carry a token
+ * @param script POSIX shell text, run by the login shell (wrapped in {@code sudo -n -- sh -c} for
+ *     sudo targets)
+ * @param timeout deadline for the whole command, including waiting for a free channel
+ * @param stdin bytes fed to the command's standard input, or null for none (it reads EOF at once)
+ * @param tailBytes how many trailing bytes of stdout and of stderr to keep (totals are always
+ *     counted)
+ * @param listener receives output lines as they arrive, or null
+ * @param label short text for errors and logs; the script itself is never logged since it may carry
+ *     a token
  */
-public record RemoteCommand(String script, Duration timeout, byte[] stdin, int tailBytes, OutputListener listener,
+public record RemoteCommand(
+    String script,
+    Duration timeout,
+    byte[] stdin,
+    int tailBytes,
+    OutputListener listener,
     String label) {
   public static final int DEFAULT_TAIL_BYTES = 64 * 1024;
 
@@ -52,7 +60,9 @@ public record RemoteCommand(String script, Duration timeout, byte[] stdin, int t
     return new RemoteCommand(script, timeout, stdin, tailBytes, listener, newLabel);
   }
 
-  /** The first word of the script (a program name), which carries no arguments and so no secrets. */
+  /**
+   * The first word of the script (a program name), which carries no arguments and so no secrets.
+   */
   private static String defaultLabel(String script) {
     String first = script.strip().split("\\s+", 2)[0].replace("'", "");
     return first.length() > 40 ? first.substring(0, 40) : first;

@@ -3,9 +3,9 @@ package dev.graft.activities.ssh;
 import dev.graft.workflows.FailureTypes;
 
 /**
- * A remote command that had to succeed (a file write or read) exited non-zero. Carries the result so the caller
- * can show the output's tail. Retryable by default: most such failures (a held lock, a full disk being cleaned)
- * are worth another attempt, and Temporal bounds the attempts.
+ * A remote command that had to succeed (a file write or read) exited non-zero. Carries the result
+ * so the caller can show the output's tail. Retryable by default: most such failures (a held lock,
+ * a full disk being cleaned) are worth another attempt, and Temporal bounds the attempts.
  */
 public class RemoteCommandFailedException extends SshOperationException {
   private static final long serialVersionUID = 1L;
@@ -14,8 +14,11 @@ public class RemoteCommandFailedException extends SshOperationException {
   private final transient CommandResult result;
 
   public RemoteCommandFailedException(String what, SshTarget target, CommandResult result) {
-    super(FailureTypes.REMOTE_COMMAND_FAILED, true,
-        what + " on " + target.display() + " failed with " + result.status() + tail(result), null);
+    super(
+        FailureTypes.REMOTE_COMMAND_FAILED,
+        true,
+        what + " on " + target.display() + " failed with " + result.status() + tail(result),
+        null);
     this.result = result;
   }
 

@@ -2,7 +2,10 @@ package dev.graft.activities.ssh;
 
 import dev.graft.workflows.FailureTypes;
 
-/** The server refused every key we offered: the public key is not authorized for that user, or the user is wrong. */
+/**
+ * The server refused every key we offered: the public key is not authorized for that user, or the
+ * user is wrong.
+ */
 public class SshAuthFailedException extends SshOperationException {
   private static final long serialVersionUID = 1L;
 

@@ -3,8 +3,9 @@ package dev.graft.activities.ssh;
 import dev.graft.workflows.FailureTypes;
 
 /**
- * A remote command ran past its deadline. The channel was closed and the remote process group signalled (TERM,
- * then KILL); {@link #partial()} holds the output it produced so far, for the operator.
+ * A remote command ran past its deadline. The channel was closed and the remote process group
+ * signalled (TERM, then KILL); {@link #partial()} holds the output it produced so far, for the
+ * operator.
  */
 public class SshCommandTimeoutException extends SshOperationException {
   private static final long serialVersionUID = 1L;

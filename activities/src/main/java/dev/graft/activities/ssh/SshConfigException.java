@@ -2,7 +2,10 @@ package dev.graft.activities.ssh;
 
 import dev.graft.workflows.FailureTypes;
 
-/** The target's SSH settings cannot work as given (no known_hosts and no pinned key, unreadable known_hosts, bad pinned key). */
+/**
+ * The target's SSH settings cannot work as given (no known_hosts and no pinned key, unreadable
+ * known_hosts, bad pinned key).
+ */
 public class SshConfigException extends SshOperationException {
   private static final long serialVersionUID = 1L;
 

@@ -17,28 +17,29 @@ import org.apache.sshd.client.config.hosts.HostConfigEntryResolver;
 import org.apache.sshd.client.future.AuthFuture;
 import org.apache.sshd.client.future.ConnectFuture;
 import org.apache.sshd.client.session.ClientSession;
-import org.apache.sshd.common.NamedFactory;
 import org.apache.sshd.common.SshConstants;
 import org.apache.sshd.common.SshException;
-import org.apache.sshd.common.keyprovider.KeyIdentityProvider;
 import org.apache.sshd.common.kex.BuiltinDHFactories;
 import org.apache.sshd.common.kex.KeyExchangeFactory;
+import org.apache.sshd.common.keyprovider.KeyIdentityProvider;
 import org.apache.sshd.core.CoreModuleProperties;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * One long-lived MINA {@link SshClient} and one authenticated session per target, shared by every command to that
- * host. A fresh login costs ~50-200 ms (key exchange, authentication, round trips); a command on an open session
- * costs a few milliseconds, so reuse is the largest speed lever an SSH orchestrator has.
+ * One long-lived MINA {@link SshClient} and one authenticated session per target, shared by every
+ * command to that host. A fresh login costs ~50-200 ms (key exchange, authentication, round trips);
+ * a command on an open session costs a few milliseconds, so reuse is the largest speed lever an SSH
+ * orchestrator has.
  *
- * <p>Sessions are keyed by host, port and user <em>and</em> by the key and host-key references: a session verified
- * against one known_hosts file or pinned key must not serve a target that names another (a changed pin must be
- * checked, not bypassed by a connection opened earlier). Concurrency per session is limited to
- * {@link SshPoolSettings#maxChannelsPerSession()} because OpenSSH refuses channels beyond its MaxSessions.
+ * <p>Sessions are keyed by host, port and user <em>and</em> by the key and host-key references: a
+ * session verified against one known_hosts file or pinned key must not serve a target that names
+ * another (a changed pin must be checked, not bypassed by a connection opened earlier). Concurrency
+ * per session is limited to {@link SshPoolSettings#maxChannelsPerSession()} because OpenSSH refuses
+ * channels beyond its MaxSessions.
  *
- * <p>Thread-safe. Broken sessions are detected on lease (closed, or closed by missed keepalives) and replaced;
- * idle ones are closed by a sweeper. Every connect and authentication is bounded.
+ * <p>Thread-safe. Broken sessions are detected on lease (closed, or closed by missed keepalives)
+ * and replaced; idle ones are closed by a sweeper. Every connect and authentication is bounded.
  */
 public final class SshConnectionPool implements AutoCloseable {
   private static final Logger LOG = LoggerFactory.getLogger(SshConnectionPool.class);
@@ -56,17 +57,21 @@ public final class SshConnectionPool implements AutoCloseable {
     this(settings, SshMetrics.NONE);
   }
 
-  /** A pool that reports connect latency (and its executors' command latency) to {@code metrics}. */
+  /**
+   * A pool that reports connect latency (and its executors' command latency) to {@code metrics}.
+   */
   public SshConnectionPool(SshPoolSettings settings, SshMetrics metrics) {
     this.settings = settings;
     this.metrics = metrics;
     this.client = newClient(settings);
     client.start();
-    this.sweeper = Executors.newSingleThreadScheduledExecutor(r -> {
-      Thread thread = new Thread(r, "graft-ssh-pool-sweeper");
-      thread.setDaemon(true);
-      return thread;
-    });
+    this.sweeper =
+        Executors.newSingleThreadScheduledExecutor(
+            r -> {
+              Thread thread = new Thread(r, "graft-ssh-pool-sweeper");
+              thread.setDaemon(true);
+              return thread;
+            });
     long period = Math.max(1000, settings.idleTimeout().toMillis() / 4);
     sweeper.scheduleWithFixedDelay(this::closeIdle, period, period, TimeUnit.MILLISECONDS);
   }
@@ -76,7 +81,8 @@ public final class SshConnectionPool implements AutoCloseable {
     HostKeyGate gate = new HostKeyGate();
     client.setServerKeyVerifier(gate);
     client.addSessionListener(gate);
-    // Nothing implicit: no ~/.ssh/config, no default identities, no agent, no passwords; only the key we name.
+    // Nothing implicit: no ~/.ssh/config, no default identities, no agent, no passwords; only the
+    // key we name.
     client.setHostConfigEntryResolver(HostConfigEntryResolver.EMPTY);
     client.setKeyIdentityProvider(KeyIdentityProvider.EMPTY_KEYS_PROVIDER);
     client.setUserAuthFactories(List.of(UserAuthPublicKeyFactory.INSTANCE));
@@ -96,12 +102,14 @@ public final class SshConnectionPool implements AutoCloseable {
   }
 
   /**
-   * curve25519-sha256 first: fast, universally supported since OpenSSH 6.5, and cheaper than the post-quantum
-   * hybrids OpenSSH prefers by default (~4x the CPU for the login). The rest keep their order as fallbacks.
+   * curve25519-sha256 first: fast, universally supported since OpenSSH 6.5, and cheaper than the
+   * post-quantum hybrids OpenSSH prefers by default (~4x the CPU for the login). The rest keep
+   * their order as fallbacks.
    */
   static List<KeyExchangeFactory> preferCurve25519(List<KeyExchangeFactory> current) {
     List<KeyExchangeFactory> out = new ArrayList<>();
-    for (BuiltinDHFactories preferred : List.of(BuiltinDHFactories.curve25519, BuiltinDHFactories.curve25519_libssh)) {
+    for (BuiltinDHFactories preferred :
+        List.of(BuiltinDHFactories.curve25519, BuiltinDHFactories.curve25519_libssh)) {
       for (KeyExchangeFactory factory : current) {
         if (factory.getName().equals(preferred.getName())) {
           out.add(factory);
@@ -117,22 +125,30 @@ public final class SshConnectionPool implements AutoCloseable {
   }
 
   /**
-   * Borrows the session for the target and one of its channel slots, connecting if needed. Waits at most
-   * {@code maxWait} for a free channel slot. Close the lease when the command is done.
+   * Borrows the session for the target and one of its channel slots, connecting if needed. Waits at
+   * most {@code maxWait} for a free channel slot. Close the lease when the command is done.
    */
   Lease lease(SshTarget target, Duration maxWait) {
     if (closed) {
       throw new IllegalStateException("SSH connection pool is closed");
     }
-    Slot slot = slots.computeIfAbsent(Key.of(target), k -> new Slot(settings.maxChannelsPerSession()));
+    Slot slot =
+        slots.computeIfAbsent(Key.of(target), k -> new Slot(settings.maxChannelsPerSession()));
     try {
       if (!slot.permits.tryAcquire(maxWait.toMillis(), TimeUnit.MILLISECONDS)) {
-        throw new SshUnreachableException("all " + settings.maxChannelsPerSession() + " command slots to "
-            + target.display() + " stayed busy for " + maxWait.toMillis() + " ms");
+        throw new SshUnreachableException(
+            "all "
+                + settings.maxChannelsPerSession()
+                + " command slots to "
+                + target.display()
+                + " stayed busy for "
+                + maxWait.toMillis()
+                + " ms");
       }
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
-      throw new SshUnreachableException("interrupted while waiting for a command slot to " + target.display(), e);
+      throw new SshUnreachableException(
+          "interrupted while waiting for a command slot to " + target.display(), e);
     }
     try {
       return slot.acquire(target);
@@ -210,7 +226,10 @@ public final class SshConnectionPool implements AutoCloseable {
     }
   }
 
-  /** Logs in: key first (a bad key reference fails before any traffic), then TCP, host key, authentication. */
+  /**
+   * Logs in: key first (a bad key reference fails before any traffic), then TCP, host key,
+   * authentication.
+   */
   private ClientSession login(SshTarget target) {
     List<KeyPair> identities = PrivateKeys.load(target.keyRef());
     HostKeyGate.Attempt attempt = new HostKeyGate.Attempt(HostKeyPolicy.forTarget(target));
@@ -221,11 +240,16 @@ public final class SshConnectionPool implements AutoCloseable {
           client.connect(target.user(), target.host(), target.port(), attempt.asContext(), null);
       if (!future.await(settings.connectTimeout())) {
         future.cancel();
-        throw new SshUnreachableException("connecting to " + where + " timed out after "
-            + settings.connectTimeout().toMillis() + " ms");
+        throw new SshUnreachableException(
+            "connecting to "
+                + where
+                + " timed out after "
+                + settings.connectTimeout().toMillis()
+                + " ms");
       }
       if (future.getException() != null) {
-        throw new SshUnreachableException("cannot connect to " + where + ": " + describe(future.getException()),
+        throw new SshUnreachableException(
+            "cannot connect to " + where + ": " + describe(future.getException()),
             future.getException());
       }
       session = future.getSession();
@@ -242,19 +266,31 @@ public final class SshConnectionPool implements AutoCloseable {
         throw refusal;
       }
       if (!done) {
-        throw new SshUnreachableException("key exchange and authentication with " + where + " did not finish within "
-            + settings.authTimeout().toMillis() + " ms");
+        throw new SshUnreachableException(
+            "key exchange and authentication with "
+                + where
+                + " did not finish within "
+                + settings.authTimeout().toMillis()
+                + " ms");
       }
       if (!auth.isSuccess()) {
         Throwable cause = auth.getException();
         if (cause instanceof SshException
-            && ((SshException) cause).getDisconnectCode() == SshConstants.SSH2_DISCONNECT_NO_MORE_AUTH_METHODS_AVAILABLE) {
-          throw new SshAuthFailedException("SSH server " + where + " refused the key " + target.keyRef()
-              + ": authorize its public key for user " + target.user() + " (authorized_keys) or fix ssh.user/keyRef.",
+            && ((SshException) cause).getDisconnectCode()
+                == SshConstants.SSH2_DISCONNECT_NO_MORE_AUTH_METHODS_AVAILABLE) {
+          throw new SshAuthFailedException(
+              "SSH server "
+                  + where
+                  + " refused the key "
+                  + target.keyRef()
+                  + ": authorize its public key for user "
+                  + target.user()
+                  + " (authorized_keys) or fix ssh.user/keyRef.",
               cause);
         }
-        throw new SshUnreachableException("SSH session with " + where + " failed before login completed: "
-            + describe(cause), cause);
+        throw new SshUnreachableException(
+            "SSH session with " + where + " failed before login completed: " + describe(cause),
+            cause);
       }
       return session;
     } catch (IOException e) {
@@ -278,8 +314,12 @@ public final class SshConnectionPool implements AutoCloseable {
     return t.getClass().getSimpleName() + (message == null ? "" : " (" + message + ")");
   }
 
-  /** What a session is keyed by: the login and everything its trust and identity were checked against. */
-  private record Key(String host, int port, String user, String keyRef, String knownHosts, String hostKey) {
+  /**
+   * What a session is keyed by: the login and everything its trust and identity were checked
+   * against.
+   */
+  private record Key(
+      String host, int port, String user, String keyRef, String knownHosts, String hostKey) {
     static Key of(SshTarget t) {
       return new Key(t.host(), t.port(), t.user(), t.keyRef(), t.knownHosts(), t.hostKey());
     }
@@ -300,7 +340,10 @@ public final class SshConnectionPool implements AutoCloseable {
     /** Connects under the monitor, so concurrent first commands to one host share one login. */
     synchronized Lease acquire(SshTarget target) {
       lastUsedNanos = System.nanoTime();
-      if (session != null && session.isOpen() && !session.isClosing() && session.isAuthenticated()) {
+      if (session != null
+          && session.isOpen()
+          && !session.isClosing()
+          && session.isAuthenticated()) {
         return new Lease(this, session, false);
       }
       if (session != null) {

@@ -20,13 +20,15 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * {@link RemoteShell} over pooled MINA sessions. One exec channel per command on the host's shared session.
+ * {@link RemoteShell} over pooled MINA sessions. One exec channel per command on the host's shared
+ * session.
  *
- * <p>Stopping a command that overran takes two mechanisms, because closing an SSH channel does not stop a
- * command that has no terminal. The client sends SIGTERM, then SIGKILL, to the remote process group through the
- * SSH "signal" request (OpenSSH delivers it with killpg, but only for non-root logins) and closes the channel.
- * Every script also runs under a remote {@code timeout} one second past the client's deadline
- * ({@link Shell#withDeadline}), which stops it for root logins and when the worker itself died mid-command.
+ * <p>Stopping a command that overran takes two mechanisms, because closing an SSH channel does not
+ * stop a command that has no terminal. The client sends SIGTERM, then SIGKILL, to the remote
+ * process group through the SSH "signal" request (OpenSSH delivers it with killpg, but only for
+ * non-root logins) and closes the channel. Every script also runs under a remote {@code timeout}
+ * one second past the client's deadline ({@link Shell#withDeadline}), which stops it for root
+ * logins and when the worker itself died mid-command.
  */
 public final class SshExecutor implements RemoteShell {
   private static final Logger LOG = LoggerFactory.getLogger(SshExecutor.class);
@@ -52,7 +54,8 @@ public final class SshExecutor implements RemoteShell {
   public void putFile(SshTarget target, String path, byte[] content, int mode, Duration timeout) {
     ShellValues.absolutePath("file path", path);
     if (mode < 0 || mode > 07777) {
-      throw new IllegalArgumentException("file mode must be between 0 and 07777 (octal), got " + mode);
+      throw new IllegalArgumentException(
+          "file mode must be between 0 and 07777 (octal), got " + mode);
     }
     int slash = path.lastIndexOf('/');
     String dir = slash == 0 ? "/" : path.substring(0, slash);
@@ -60,15 +63,33 @@ public final class SshExecutor implements RemoteShell {
     if (name.isEmpty()) {
       throw new IllegalArgumentException("file path " + path + " names a directory, not a file");
     }
-    String tmp = (dir.equals("/") ? "" : dir) + "/." + name + ".graft-" + HexFormat.of().formatHex(randomBytes(6));
-    // umask 077 keeps the content private while it is being written; chmod then sets the intended mode, and
-    // rename(2) within one directory swaps the file atomically. On any failure the temporary file is removed.
-    String script = "umask 077 && " + Shell.command("cat") + " > " + Shell.quote(tmp)
-        + " && " + Shell.command("chmod", String.format("%04o", mode), tmp)
-        + " && " + Shell.command("mv", "-f", tmp, path)
-        + " || { rc=$?; rm -f " + Shell.quote(tmp) + "; exit $rc; }";
-    RemoteCommand command = RemoteCommand.of(script, timeout).withStdin(content).withTailBytes(4096)
-        .withLabel("write " + path);
+    String tmp =
+        (dir.equals("/") ? "" : dir)
+            + "/."
+            + name
+            + ".graft-"
+            + HexFormat.of().formatHex(randomBytes(6));
+    // umask 077 keeps the content private while it is being written; chmod then sets the intended
+    // mode, and
+    // rename(2) within one directory swaps the file atomically. On any failure the temporary file
+    // is removed.
+    String script =
+        "umask 077 && "
+            + Shell.command("cat")
+            + " > "
+            + Shell.quote(tmp)
+            + " && "
+            + Shell.command("chmod", String.format("%04o", mode), tmp)
+            + " && "
+            + Shell.command("mv", "-f", tmp, path)
+            + " || { rc=$?; rm -f "
+            + Shell.quote(tmp)
+            + "; exit $rc; }";
+    RemoteCommand command =
+        RemoteCommand.of(script, timeout)
+            .withStdin(content)
+            .withTailBytes(4096)
+            .withLabel("write " + path);
     CommandResult result = execute(target, command).result();
     if (!result.succeeded()) {
       throw new RemoteCommandFailedException("writing " + path, target, result);
@@ -78,21 +99,25 @@ public final class SshExecutor implements RemoteShell {
   @Override
   public byte[] readFile(SshTarget target, String path, int maxBytes, Duration timeout) {
     ShellValues.absolutePath("file path", path);
-    RemoteCommand command = RemoteCommand.of(Shell.command("cat", path), timeout).withTailBytes(maxBytes)
-        .withLabel("read " + path);
+    RemoteCommand command =
+        RemoteCommand.of(Shell.command("cat", path), timeout)
+            .withTailBytes(maxBytes)
+            .withLabel("read " + path);
     Execution execution = execute(target, command);
     CommandResult result = execution.result();
     if (!result.succeeded()) {
       throw new RemoteCommandFailedException("reading " + path, target, result);
     }
     if (result.stdoutTruncated()) {
-      throw new RemoteCommandFailedException("reading " + path + " (larger than " + maxBytes + " bytes)", target,
-          result);
+      throw new RemoteCommandFailedException(
+          "reading " + path + " (larger than " + maxBytes + " bytes)", target, result);
     }
     return execution.stdout.tailBytes();
   }
 
-  /** {@link #executeOnce}, timed by its result (a command that ran to its exit status is completed). */
+  /**
+   * {@link #executeOnce}, timed by its result (a command that ran to its exit status is completed).
+   */
   private Execution execute(SshTarget target, RemoteCommand command) {
     long start = System.nanoTime();
     try {
@@ -106,7 +131,8 @@ public final class SshExecutor implements RemoteShell {
   }
 
   private Execution executeOnce(SshTarget target, RemoteCommand command) {
-    // The remote deadline is one second later than ours, so our timeout (with the partial output) is what the
+    // The remote deadline is one second later than ours, so our timeout (with the partial output)
+    // is what the
     // caller sees; the remote one only cleans up what the client could not stop.
     long remoteSeconds = (command.timeout().toMillis() + 999) / 1000 + 1;
     String guarded = Shell.withDeadline(command.script(), remoteSeconds);
@@ -115,7 +141,8 @@ public final class SshExecutor implements RemoteShell {
     for (int attempt = 1; ; attempt++) {
       long leftMillis = millisUntil(deadline);
       if (leftMillis <= 0) {
-        throw new SshCommandTimeoutException(timeoutMessage(target, command, "before it could start"), null);
+        throw new SshCommandTimeoutException(
+            timeoutMessage(target, command, "before it could start"), null);
       }
       try (SshConnectionPool.Lease lease = pool.lease(target, Duration.ofMillis(leftMillis))) {
         ClientSession session = lease.session();
@@ -130,22 +157,29 @@ public final class SshExecutor implements RemoteShell {
             channel.setIn(new ByteArrayInputStream(command.stdin()));
           }
           OpenFuture open = channel.open();
-          long openWait = Math.min(channelOpenTimeout.toMillis(), Math.max(1, millisUntil(deadline)));
+          long openWait =
+              Math.min(channelOpenTimeout.toMillis(), Math.max(1, millisUntil(deadline)));
           if (!open.await(openWait)) {
             channel.close(true);
             throw new IOException("opening a channel took longer than " + openWait + " ms");
           }
           if (!open.isOpened()) {
-            throw new IOException("channel open refused: " + SshConnectionPool.describe(open.getException()));
+            throw new IOException(
+                "channel open refused: " + SshConnectionPool.describe(open.getException()));
           }
         } catch (IOException | RuntimeException e) {
           if (e instanceof SshOperationException) {
             throw (SshOperationException) e;
           }
-          // The command never started, so reconnecting and trying once more cannot run it twice. A session that
-          // is still open and answering (e.g. MaxSessions reached) is kept: other commands may be using it.
-          boolean broken = !session.isOpen() || session.isClosing() || e.getMessage() != null
-              && e.getMessage().startsWith("opening a channel took longer");
+          // The command never started, so reconnecting and trying once more cannot run it twice. A
+          // session that
+          // is still open and answering (e.g. MaxSessions reached) is kept: other commands may be
+          // using it.
+          boolean broken =
+              !session.isOpen()
+                  || session.isClosing()
+                  || e.getMessage() != null
+                      && e.getMessage().startsWith("opening a channel took longer");
           if (broken) {
             lease.invalidate();
             if (!lease.fresh() && attempt == 1) {
@@ -153,12 +187,17 @@ public final class SshExecutor implements RemoteShell {
               continue;
             }
           }
-          throw new SshUnreachableException("cannot start a command on " + target.display() + ": "
-              + SshConnectionPool.describe(e), e);
+          throw new SshUnreachableException(
+              "cannot start a command on "
+                  + target.display()
+                  + ": "
+                  + SshConnectionPool.describe(e),
+              e);
         }
         execution.startNanos = System.nanoTime();
         if (command.stdin() == null) {
-          closeQuietly(channel); // EOF on stdin at once, so a command that reads it does not wait forever.
+          closeQuietly(
+              channel); // EOF on stdin at once, so a command that reads it does not wait forever.
         }
         await(target, command, channel, lease, execution, deadline);
         return execution;
@@ -166,15 +205,22 @@ public final class SshExecutor implements RemoteShell {
     }
   }
 
-  private void await(SshTarget target, RemoteCommand command, ChannelExec channel, SshConnectionPool.Lease lease,
-      Execution execution, long deadline) {
+  private void await(
+      SshTarget target,
+      RemoteCommand command,
+      ChannelExec channel,
+      SshConnectionPool.Lease lease,
+      Execution execution,
+      long deadline) {
     while (true) {
       long left = millisUntil(deadline);
       if (left <= 0) {
         terminate(channel);
         execution.finish(channel);
-        throw new SshCommandTimeoutException(timeoutMessage(target, command, "and was stopped (SIGTERM, then"
-            + " SIGKILL, channel closed)"), execution.result());
+        throw new SshCommandTimeoutException(
+            timeoutMessage(
+                target, command, "and was stopped (SIGTERM, then" + " SIGKILL, channel closed)"),
+            execution.result());
       }
       Set<ClientChannelEvent> events =
           channel.waitFor(EnumSet.of(ClientChannelEvent.CLOSED), Math.min(left, POLL_MILLIS));
@@ -188,7 +234,8 @@ public final class SshExecutor implements RemoteShell {
       }
       if (Thread.currentThread().isInterrupted()) {
         terminate(channel);
-        throw new SshUnreachableException("interrupted while " + command.label() + " ran on " + target.display());
+        throw new SshUnreachableException(
+            "interrupted while " + command.label() + " ran on " + target.display());
       }
     }
     execution.finish(channel);
@@ -197,11 +244,16 @@ public final class SshExecutor implements RemoteShell {
       throw listenerFailure;
     }
     if (channel.getExitStatus() == null && channel.getExitSignal() == null) {
-      // The channel closed without an exit status: the connection broke mid-command. Whether the command
+      // The channel closed without an exit status: the connection broke mid-command. Whether the
+      // command
       // completed is unknown; steps are idempotent, so Temporal's retry can run it again.
       lease.invalidate();
-      throw new SshUnreachableException("the connection to " + target.display() + " was lost while "
-          + command.label() + " ran; it may or may not have completed");
+      throw new SshUnreachableException(
+          "the connection to "
+              + target.display()
+              + " was lost while "
+              + command.label()
+              + " ran; it may or may not have completed");
     }
   }
 
@@ -209,7 +261,8 @@ public final class SshExecutor implements RemoteShell {
   private static void terminate(ChannelExec channel) {
     try {
       signal(channel, "TERM");
-      Set<ClientChannelEvent> events = channel.waitFor(EnumSet.of(ClientChannelEvent.CLOSED), KILL_GRACE_MILLIS);
+      Set<ClientChannelEvent> events =
+          channel.waitFor(EnumSet.of(ClientChannelEvent.CLOSED), KILL_GRACE_MILLIS);
       if (!events.contains(ClientChannelEvent.CLOSED)) {
         signal(channel, "KILL");
       }
@@ -220,7 +273,10 @@ public final class SshExecutor implements RemoteShell {
     }
   }
 
-  /** RFC 4254 section 6.9 "signal" request; MINA's client has no call for it, so the packet is built here. */
+  /**
+   * RFC 4254 section 6.9 "signal" request; MINA's client has no call for it, so the packet is built
+   * here.
+   */
   private static void signal(ChannelExec channel, String name) throws IOException {
     if (!channel.isOpen() || channel.isClosing()) {
       return;
@@ -243,8 +299,14 @@ public final class SshExecutor implements RemoteShell {
   }
 
   private static String timeoutMessage(SshTarget target, RemoteCommand command, String what) {
-    return "command " + command.label() + " on " + target.display() + " did not finish within "
-        + command.timeout().toMillis() + " ms " + what;
+    return "command "
+        + command.label()
+        + " on "
+        + target.display()
+        + " did not finish within "
+        + command.timeout().toMillis()
+        + " ms "
+        + what;
   }
 
   private static long millisUntil(long deadlineNanos) {
@@ -267,16 +329,29 @@ public final class SshExecutor implements RemoteShell {
 
     Execution(RemoteCommand command, AtomicReference<RuntimeException> listenerFailure) {
       this.listenerFailure = listenerFailure;
-      this.stdout = new OutputSink(OutputKind.STDOUT, command.tailBytes(), command.listener(), listenerFailure);
-      this.stderr = new OutputSink(OutputKind.STDERR, command.tailBytes(), command.listener(), listenerFailure);
+      this.stdout =
+          new OutputSink(
+              OutputKind.STDOUT, command.tailBytes(), command.listener(), listenerFailure);
+      this.stderr =
+          new OutputSink(
+              OutputKind.STDERR, command.tailBytes(), command.listener(), listenerFailure);
     }
 
     void finish(ChannelExec channel) {
       stdout.finish();
       stderr.finish();
       long elapsed = (System.nanoTime() - startNanos) / 1_000_000;
-      result = new CommandResult(channel.getExitStatus(), channel.getExitSignal(), stdout.tailText(),
-          stderr.tailText(), stdout.total(), stderr.total(), stdout.truncated(), stderr.truncated(), elapsed);
+      result =
+          new CommandResult(
+              channel.getExitStatus(),
+              channel.getExitSignal(),
+              stdout.tailText(),
+              stderr.tailText(),
+              stdout.total(),
+              stderr.total(),
+              stdout.truncated(),
+              stderr.truncated(),
+              elapsed);
     }
 
     CommandResult result() {

@@ -2,7 +2,10 @@ package dev.graft.activities.ssh;
 
 import dev.graft.workflows.FailureTypes;
 
-/** The private key at the target's key reference cannot be read or parsed; the message names the path, never the content. */
+/**
+ * The private key at the target's key reference cannot be read or parsed; the message names the
+ * path, never the content.
+ */
 public class SshKeyUnreadableException extends SshOperationException {
   private static final long serialVersionUID = 1L;
 

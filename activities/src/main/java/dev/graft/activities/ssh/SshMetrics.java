@@ -44,11 +44,16 @@ public final class SshMetrics {
   }
 
   private Timer timer(String name, String result) {
-    return timers.computeIfAbsent(name + "|" + result, k -> Timer.builder(name)
-        .description(CONNECT.equals(name) ? "SSH session setup: TCP, host key, authentication"
-            : "One remote command, from lease to exit status")
-        .tag("result", result)
-        .register(registry));
+    return timers.computeIfAbsent(
+        name + "|" + result,
+        k ->
+            Timer.builder(name)
+                .description(
+                    CONNECT.equals(name)
+                        ? "SSH session setup: TCP, host key, authentication"
+                        : "One remote command, from lease to exit status")
+                .tag("result", result)
+                .register(registry));
   }
 
   /** The result label of an SSH failure: what kind of failure, in a bounded set of words. */

@@ -1,9 +1,10 @@
 package dev.graft.activities.ssh;
 
 /**
- * Base of Graft's typed SSH failures. Each subclass fixes a failure {@link #type() type} (the Temporal
- * ApplicationFailure type) and whether retrying can help, so {@link SshFailures} maps them without guessing from
- * message text. Messages name the host and what to do; they never contain key material or command text.
+ * Base of Graft's typed SSH failures. Each subclass fixes a failure {@link #type() type} (the
+ * Temporal ApplicationFailure type) and whether retrying can help, so {@link SshFailures} maps them
+ * without guessing from message text. Messages name the host and what to do; they never contain key
+ * material or command text.
  */
 public abstract class SshOperationException extends RuntimeException {
   private static final long serialVersionUID = 1L;

@@ -2,7 +2,10 @@ package dev.graft.activities.ssh;
 
 import dev.graft.workflows.FailureTypes;
 
-/** Transient transport failure (refused, timed out, reset, broken session); Temporal retries it with backoff. */
+/**
+ * Transient transport failure (refused, timed out, reset, broken session); Temporal retries it with
+ * backoff.
+ */
 public class SshUnreachableException extends SshOperationException {
   private static final long serialVersionUID = 1L;
 

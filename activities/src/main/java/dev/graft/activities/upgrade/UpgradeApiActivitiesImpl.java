@@ -33,18 +33,18 @@ import java.time.Instant;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
-import java.util.function.Function;
 import java.util.Map;
 import java.util.Set;
 import java.util.TreeSet;
 import java.util.concurrent.atomic.AtomicReference;
+import java.util.function.Function;
 import java.util.stream.Collectors;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * An upgrade's steps on the Kubernetes API (fabric8, bounded clients without retries of their
- * own: Temporal owns retries). Each observes first, so a retry reports what it found done.
+ * An upgrade's steps on the Kubernetes API (fabric8, bounded clients without retries of their own:
+ * Temporal owns retries). Each observes first, so a retry reports what it found done.
  */
 public final class UpgradeApiActivitiesImpl implements UpgradeApiActivities {
   private static final Logger LOG = LoggerFactory.getLogger(UpgradeApiActivitiesImpl.class);
@@ -64,8 +64,12 @@ public final class UpgradeApiActivitiesImpl implements UpgradeApiActivities {
   public PrecheckReport clusterPrecheck(UpgradeClusterRequest request) {
     KubernetesClient kube = clients.forKubeconfig(request.kubeconfig());
     List<CheckResult> checks = new ArrayList<>();
-    try (Liveness alive = Liveness.start(Activity.getExecutionContext(), () -> "cluster pre-checks")) {
-      Set<String> names = request.nodes().stream().map(NodeSpec::name).collect(Collectors.toCollection(TreeSet::new));
+    try (Liveness alive =
+        Liveness.start(Activity.getExecutionContext(), () -> "cluster pre-checks")) {
+      Set<String> names =
+          request.nodes().stream()
+              .map(NodeSpec::name)
+              .collect(Collectors.toCollection(TreeSet::new));
       checks.add(nodesReady(kube, names));
       checks.addAll(blockingBudgets(kube, names));
       checks.add(deprecatedApis(kube, KubeVersion.parse(request.to())));
@@ -75,8 +79,11 @@ public final class UpgradeApiActivitiesImpl implements UpgradeApiActivities {
     PrecheckReport report = new PrecheckReport(request.cluster(), checks, attempt());
     if (checks.stream().anyMatch(c -> !c.passed())) {
       // Retrying cannot make a Node Ready or a budget allow a disruption: an operator acts first.
-      throw NodeShell.failure(request.cluster() + ": cluster pre-checks failed: " + report.summary(),
-          FailureTypes.PRECHECK_FAILED, true, report.outputTail(),
+      throw NodeShell.failure(
+          request.cluster() + ": cluster pre-checks failed: " + report.summary(),
+          FailureTypes.PRECHECK_FAILED,
+          true,
+          report.outputTail(),
           "fix what the FAIL lines say, then retry (or skip the pre-checks)");
     }
     return report;
@@ -92,15 +99,21 @@ public final class UpgradeApiActivitiesImpl implements UpgradeApiActivities {
       }
     }
     return bad.isEmpty()
-        ? new CheckResult("nodes-ready", true, false, "every node to upgrade is Ready: " + names, null)
-        : new CheckResult("nodes-ready", false, false, "not Ready: " + String.join(", ", bad),
+        ? new CheckResult(
+            "nodes-ready", true, false, "every node to upgrade is Ready: " + names, null)
+        : new CheckResult(
+            "nodes-ready",
+            false,
+            false,
+            "not Ready: " + String.join(", ", bad),
             "fix those nodes first (journalctl -u kubelet on each); an upgrade starts from a healthy cluster");
   }
 
   /** One failing check per budget that allows no disruption and covers pods on nodes to upgrade. */
   private static List<CheckResult> blockingBudgets(KubernetesClient kube, Set<String> names) {
     List<CheckResult> out = new ArrayList<>();
-    List<PodDisruptionBudget> pdbs = kube.policy().v1().podDisruptionBudget().inAnyNamespace().list().getItems();
+    List<PodDisruptionBudget> pdbs =
+        kube.policy().v1().podDisruptionBudget().inAnyNamespace().list().getItems();
     for (PodDisruptionBudget pdb : pdbs) {
       if (Selectors.disruptionsAllowed(pdb) > 0) {
         continue;
@@ -108,27 +121,42 @@ public final class UpgradeApiActivitiesImpl implements UpgradeApiActivities {
       List<String> pods = new ArrayList<>();
       for (Pod p : kube.pods().inNamespace(pdb.getMetadata().getNamespace()).list().getItems()) {
         String node = p.getSpec() == null ? null : p.getSpec().getNodeName();
-        if (node != null && names.contains(node) && Selectors.covers(pdb, p) && !Selectors.finished(p)) {
+        if (node != null
+            && names.contains(node)
+            && Selectors.covers(pdb, p)
+            && !Selectors.finished(p)) {
           pods.add(Selectors.name(p) + " on " + node);
         }
       }
       if (!pods.isEmpty()) {
-        out.add(new CheckResult("pdb " + Selectors.name(pdb), false, false,
-            "PodDisruptionBudget " + Selectors.name(pdb) + " allows 0 disruptions and covers " + String.join(", ", pods),
-            "scale the workload or relax the PDB; a drain would wait out --drain-timeout"));
+        out.add(
+            new CheckResult(
+                "pdb " + Selectors.name(pdb),
+                false,
+                false,
+                "PodDisruptionBudget "
+                    + Selectors.name(pdb)
+                    + " allows 0 disruptions and covers "
+                    + String.join(", ", pods),
+                "scale the workload or relax the PDB; a drain would wait out --drain-timeout"));
       }
     }
     if (out.isEmpty()) {
-      out.add(new CheckResult("pod-disruption-budgets", true, false, pdbs.size()
-          + " PodDisruptionBudget(s); none blocks a drain of the nodes to upgrade", null));
+      out.add(
+          new CheckResult(
+              "pod-disruption-budgets",
+              true,
+              false,
+              pdbs.size() + " PodDisruptionBudget(s); none blocks a drain of the nodes to upgrade",
+              null));
     }
     return out;
   }
 
   /**
    * The API server's {@code apiserver_requested_deprecated_apis} gauge (on /metrics): an API
-   * requested since the server started that is removed in the target's minor or earlier fails;
-   * one removed later is noted. Servers that do not expose the metric are skipped, with a note.
+   * requested since the server started that is removed in the target's minor or earlier fails; one
+   * removed later is noted. Servers that do not expose the metric are skipped, with a note.
    */
   private static CheckResult deprecatedApis(KubernetesClient kube, KubeVersion to) {
     String metrics;
@@ -138,34 +166,57 @@ public final class UpgradeApiActivitiesImpl implements UpgradeApiActivities {
       metrics = null;
     }
     if (metrics == null || !metrics.contains("apiserver_requested_deprecated_apis")) {
-      return new CheckResult("deprecated-apis", true, false,
+      return new CheckResult(
+          "deprecated-apis",
+          true,
+          false,
           "skipped: the API server does not expose apiserver_requested_deprecated_apis on /metrics"
-              + " (check with kubectl get --raw /metrics, or pluto)", null);
+              + " (check with kubectl get --raw /metrics, or pluto)",
+          null);
     }
     List<String> removed = new ArrayList<>();
     List<String> later = new ArrayList<>();
     for (DeprecatedApi d : DeprecatedApi.parse(metrics)) {
       KubeVersion gone = KubeVersion.parse(d.removedRelease() + ".0");
-      if (to != null && gone != null && gone.compareTo(new KubeVersion(to.major(), to.minor(), 0)) <= 0) {
+      if (to != null
+          && gone != null
+          && gone.compareTo(new KubeVersion(to.major(), to.minor(), 0)) <= 0) {
         removed.add(d.label());
       } else {
         later.add(d.label());
       }
     }
     if (!removed.isEmpty()) {
-      return new CheckResult("deprecated-apis", false, false, "requested APIs removed by " + to + ": "
-          + String.join(", ", removed), "move the clients that request them to the replacement API versions, then retry");
+      return new CheckResult(
+          "deprecated-apis",
+          false,
+          false,
+          "requested APIs removed by " + to + ": " + String.join(", ", removed),
+          "move the clients that request them to the replacement API versions, then retry");
     }
-    return new CheckResult("deprecated-apis", true, false, later.isEmpty()
-        ? "no deprecated API requested since the API server started"
-        : "deprecated APIs still requested (removed after " + to + "): " + String.join(", ", later), null);
+    return new CheckResult(
+        "deprecated-apis",
+        true,
+        false,
+        later.isEmpty()
+            ? "no deprecated API requested since the API server started"
+            : "deprecated APIs still requested (removed after "
+                + to
+                + "): "
+                + String.join(", ", later),
+        null);
   }
 
   /** One series of {@code apiserver_requested_deprecated_apis}. */
   record DeprecatedApi(String group, String version, String resource, String removedRelease) {
     String label() {
-      return (group == null || group.isEmpty() ? "" : group + "/") + version + " " + resource
-          + (removedRelease == null || removedRelease.isEmpty() ? "" : " (removed in " + removedRelease + ")");
+      return (group == null || group.isEmpty() ? "" : group + "/")
+          + version
+          + " "
+          + resource
+          + (removedRelease == null || removedRelease.isEmpty()
+              ? ""
+              : " (removed in " + removedRelease + ")");
     }
 
     static List<DeprecatedApi> parse(String metrics) {
@@ -182,11 +233,16 @@ public final class UpgradeApiActivitiesImpl implements UpgradeApiActivities {
         for (String pair : line.substring(line.indexOf('{') + 1, close).split(",")) {
           int eq = pair.indexOf('=');
           if (eq > 0) {
-            labels.put(pair.substring(0, eq).trim(), pair.substring(eq + 1).trim().replace("\"", ""));
+            labels.put(
+                pair.substring(0, eq).trim(), pair.substring(eq + 1).trim().replace("\"", ""));
           }
         }
-        out.add(new DeprecatedApi(labels.get("group"), labels.get("version"), labels.get("resource"),
-            labels.get("removed_release")));
+        out.add(
+            new DeprecatedApi(
+                labels.get("group"),
+                labels.get("version"),
+                labels.get("resource"),
+                labels.get("removed_release")));
       }
       return out;
     }
@@ -200,7 +256,12 @@ public final class UpgradeApiActivitiesImpl implements UpgradeApiActivities {
     String name = request.node().name();
     try {
       Node n = existing(kube, name);
-      return new NodeState(name, kubeletVersion(n), "Ready".equals(NodeObjects.readiness(n)), cordoned(n), attempt());
+      return new NodeState(
+          name,
+          kubeletVersion(n),
+          "Ready".equals(NodeObjects.readiness(n)),
+          cordoned(n),
+          attempt());
     } catch (KubernetesClientException e) {
       throw KubeFailures.toApplicationFailure("read Node " + name, e);
     }
@@ -210,14 +271,19 @@ public final class UpgradeApiActivitiesImpl implements UpgradeApiActivities {
   private static Node existing(KubernetesClient kube, String name) {
     Node n = kube.nodes().withName(name).get();
     if (n == null) {
-      throw NodeShell.failure("Node " + name + " does not exist in the cluster", FailureTypes.NODE_NOT_FOUND, true, "",
+      throw NodeShell.failure(
+          "Node " + name + " does not exist in the cluster",
+          FailureTypes.NODE_NOT_FOUND,
+          true,
+          "",
           "the node left the cluster: join it again (graft expand) or remove it from the inventory");
     }
     return n;
   }
 
-    private static String kubeletVersion(Node n) {
-    return n.getStatus() == null || n.getStatus().getNodeInfo() == null ? null
+  private static String kubeletVersion(Node n) {
+    return n.getStatus() == null || n.getStatus().getNodeInfo() == null
+        ? null
         : n.getStatus().getNodeInfo().getKubeletVersion();
   }
 
@@ -225,10 +291,15 @@ public final class UpgradeApiActivitiesImpl implements UpgradeApiActivities {
     return n.getSpec() != null && Boolean.TRUE.equals(n.getSpec().getUnschedulable());
   }
 
-  /** A merge patch of spec.unschedulable only: no read-modify-write race with the kubelet's status updates. */
+  /**
+   * A merge patch of spec.unschedulable only: no read-modify-write race with the kubelet's status
+   * updates.
+   */
   private static void setUnschedulable(KubernetesClient kube, String name, boolean value) {
-    kube.nodes().withName(name).patch(PatchContext.of(PatchType.JSON_MERGE),
-        "{\"spec\":{\"unschedulable\":" + value + "}}");
+    kube.nodes()
+        .withName(name)
+        .patch(
+            PatchContext.of(PatchType.JSON_MERGE), "{\"spec\":{\"unschedulable\":" + value + "}}");
   }
 
   // ---------------------------------------------------------------- drain
@@ -254,23 +325,36 @@ public final class UpgradeApiActivitiesImpl implements UpgradeApiActivities {
         List<Pod> left = evictable(kube, name);
         if (left.isEmpty()) {
           if (wasCordoned && first) {
-            return StepOutcome.alreadyDone(name + " is already cordoned and drained (only mirror and DaemonSet pods left)",
-                "", attempt());
+            return StepOutcome.alreadyDone(
+                name + " is already cordoned and drained (only mirror and DaemonSet pods left)",
+                "",
+                attempt());
           }
           LOG.info("drained cluster={} node={} evicted={}", request.cluster(), name, evicted);
-          return StepOutcome.did((wasCordoned ? "" : "cordoned and ") + "drained " + name + ": evicted "
-              + (evicted.isEmpty() ? "nothing" : evicted.size() + " pod(s)"), String.join("\n", evicted), attempt());
+          return StepOutcome.did(
+              (wasCordoned ? "" : "cordoned and ")
+                  + "drained "
+                  + name
+                  + ": evicted "
+                  + (evicted.isEmpty() ? "nothing" : evicted.size() + " pod(s)"),
+              String.join("\n", evicted),
+              attempt());
         }
         first = false;
-        List<Pod> unmanaged = left.stream().filter(p -> Selectors.unmanaged(p) && !Selectors.finished(p)).toList();
+        List<Pod> unmanaged =
+            left.stream().filter(p -> Selectors.unmanaged(p) && !Selectors.finished(p)).toList();
         if (!unmanaged.isEmpty()) {
           // kubectl drain refuses these without --force too: evicted, they would be gone for good.
-          throw NodeShell.failure(name + ": drain blocked: pods without a controller would be lost: "
+          throw NodeShell.failure(
+              name
+                  + ": drain blocked: pods without a controller would be lost: "
                   + unmanaged.stream().map(Selectors::name).collect(Collectors.joining(", ")),
-              FailureTypes.DRAIN_BLOCKED, true,
+              FailureTypes.DRAIN_BLOCKED,
+              true,
               unmanaged.stream().map(Selectors::name).collect(Collectors.joining("\n")),
               "delete those pods or run them under a controller (Deployment, StatefulSet, Job), then retry; "
-                  + name + " stays cordoned");
+                  + name
+                  + " stays cordoned");
         }
         Map<String, String> blocked = new LinkedHashMap<>();
         for (Pod p : left) {
@@ -279,7 +363,10 @@ public final class UpgradeApiActivitiesImpl implements UpgradeApiActivities {
           }
           status.set(name + " drain: evicting " + Selectors.name(p));
           try {
-            if (kube.pods().inNamespace(p.getMetadata().getNamespace()).withName(p.getMetadata().getName()).evict()) {
+            if (kube.pods()
+                .inNamespace(p.getMetadata().getNamespace())
+                .withName(p.getMetadata().getName())
+                .evict()) {
               evicted.add(Selectors.name(p));
             } else {
               blocked.put(Selectors.name(p), blockers(kube, p));
@@ -290,20 +377,42 @@ public final class UpgradeApiActivitiesImpl implements UpgradeApiActivities {
             }
           }
         }
-        String waiting = left.stream().map(Selectors::name).filter(p -> !blocked.containsKey(p))
-            .collect(Collectors.joining(", "));
-        status.set(name + " drain: " + left.size() + " pod(s) left"
-            + (blocked.isEmpty() ? "" : "; blocked: " + describe(blocked))
-            + (waiting.isEmpty() ? "" : "; terminating: " + waiting));
+        String waiting =
+            left.stream()
+                .map(Selectors::name)
+                .filter(p -> !blocked.containsKey(p))
+                .collect(Collectors.joining(", "));
+        status.set(
+            name
+                + " drain: "
+                + left.size()
+                + " pod(s) left"
+                + (blocked.isEmpty() ? "" : "; blocked: " + describe(blocked))
+                + (waiting.isEmpty() ? "" : "; terminating: " + waiting));
         if (Instant.now().isAfter(deadline)) {
-          String tail = left.stream().map(p -> Selectors.name(p) + (blocked.containsKey(Selectors.name(p))
-              ? ": eviction refused by " + blocked.get(Selectors.name(p)) : ": still terminating"))
-              .collect(Collectors.joining("\n"));
+          String tail =
+              left.stream()
+                  .map(
+                      p ->
+                          Selectors.name(p)
+                              + (blocked.containsKey(Selectors.name(p))
+                                  ? ": eviction refused by " + blocked.get(Selectors.name(p))
+                                  : ": still terminating"))
+                  .collect(Collectors.joining("\n"));
           // Non-retryable: waiting longer on its own would not relax a budget; an operator decides.
-          throw NodeShell.failure(name + ": drain did not finish within " + timeout.toSeconds() + " s: " + left.size()
-                  + " pod(s) left" + (blocked.isEmpty() ? "" : ", blocked by " + describe(blocked)),
-              FailureTypes.DRAIN_BLOCKED, true, tail,
-              "scale the workload or relax the PDB, then retry the step (" + name
+          throw NodeShell.failure(
+              name
+                  + ": drain did not finish within "
+                  + timeout.toSeconds()
+                  + " s: "
+                  + left.size()
+                  + " pod(s) left"
+                  + (blocked.isEmpty() ? "" : ", blocked by " + describe(blocked)),
+              FailureTypes.DRAIN_BLOCKED,
+              true,
+              tail,
+              "scale the workload or relax the PDB, then retry the step ("
+                  + name
                   + " stays cordoned; abort uncordons it)");
         }
         ctx.heartbeat(status.get()); // throws when the step is cancelled
@@ -314,7 +423,8 @@ public final class UpgradeApiActivitiesImpl implements UpgradeApiActivities {
       throw KubeFailures.toApplicationFailure("drain Node " + name, e);
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
-      throw ApplicationFailure.newFailure("interrupted while draining " + name, FailureTypes.INTERRUPTED);
+      throw ApplicationFailure.newFailure(
+          "interrupted while draining " + name, FailureTypes.INTERRUPTED);
     }
   }
 
@@ -328,16 +438,33 @@ public final class UpgradeApiActivitiesImpl implements UpgradeApiActivities {
 
   /** The budgets that cover {@code pod} and allow no disruption now (what a 429 means), named. */
   private static String blockers(KubernetesClient kube, Pod pod) {
-    List<String> names = kube.policy().v1().podDisruptionBudget().inNamespace(pod.getMetadata().getNamespace())
-        .list().getItems().stream().filter(b -> Selectors.covers(b, pod))
-        .map(b -> "PodDisruptionBudget " + Selectors.name(b) + " (disruptionsAllowed "
-            + Selectors.disruptionsAllowed(b) + ")")
-        .toList();
-    return names.isEmpty() ? "the API server (429, no matching budget found)" : String.join(" and ", names);
+    List<String> names =
+        kube
+            .policy()
+            .v1()
+            .podDisruptionBudget()
+            .inNamespace(pod.getMetadata().getNamespace())
+            .list()
+            .getItems()
+            .stream()
+            .filter(b -> Selectors.covers(b, pod))
+            .map(
+                b ->
+                    "PodDisruptionBudget "
+                        + Selectors.name(b)
+                        + " (disruptionsAllowed "
+                        + Selectors.disruptionsAllowed(b)
+                        + ")")
+            .toList();
+    return names.isEmpty()
+        ? "the API server (429, no matching budget found)"
+        : String.join(" and ", names);
   }
 
   private static String describe(Map<String, String> blocked) {
-    return blocked.entrySet().stream().map(e -> e.getKey() + " by " + e.getValue()).collect(Collectors.joining(", "));
+    return blocked.entrySet().stream()
+        .map(e -> e.getKey() + " by " + e.getValue())
+        .collect(Collectors.joining(", "));
   }
 
   // ---------------------------------------------------------------- ready, uncordon
@@ -348,29 +475,60 @@ public final class UpgradeApiActivitiesImpl implements UpgradeApiActivities {
     String name = request.node().name();
     KubeVersion to = KubeVersion.parse(request.to());
     if (to == null) {
-      throw NodeShell.failure("the target '" + request.to() + "' is not a Kubernetes version",
-          FailureTypes.INVALID_INPUT, true,
-          "", "give vMAJOR.MINOR.PATCH, e.g. v1.31.0");
+      throw NodeShell.failure(
+          "the target '" + request.to() + "' is not a Kubernetes version",
+          FailureTypes.INVALID_INPUT,
+          true,
+          "",
+          "give vMAJOR.MINOR.PATCH, e.g. v1.31.0");
     }
     Duration timeout = request.timeout() == null ? DEFAULT_TIMEOUT : request.timeout();
-    Function<Node, String> describe = n -> (n == null ? "no Node object" : NodeObjects.readiness(n))
-        + ", kubelet " + (n == null ? null : kubeletVersion(n));
-    return NodeWait.until(kube, name, timeout, pollInterval, describe, (n, waited) -> {
-      if (n == null || !"Ready".equals(NodeObjects.readiness(n)) || !to.equals(KubeVersion.parse(kubeletVersion(n)))) {
-        return null;
-      }
-      String seen = name + ": " + describe.apply(n);
-      if (!cordoned(n)) {
-        return waited
-            ? StepOutcome.did(name + " is Ready at " + to + " and schedulable", seen, attempt())
-            : StepOutcome.alreadyDone(name + " was already Ready at " + to + " and schedulable", seen, attempt());
-      }
-      setUnschedulable(kube, name, false);
-      LOG.info("Node Ready at target, uncordoned cluster={} node={} version={}", request.cluster(), name, to);
-      return StepOutcome.did(name + " is Ready at " + to + "; uncordoned", seen, attempt());
-    }, saw -> NodeShell.failure("Node " + name + " not Ready at " + to + " after " + timeout.toSeconds() + " s: "
-            + saw.replace(", kubelet ", ", kubelet reports "), FailureTypes.NODE_NOT_READY, false, name + ": " + saw,
-        "check the kubelet on the node (systemctl status kubelet, journalctl -u kubelet); the step retries"));
+    Function<Node, String> describe =
+        n ->
+            (n == null ? "no Node object" : NodeObjects.readiness(n))
+                + ", kubelet "
+                + (n == null ? null : kubeletVersion(n));
+    return NodeWait.until(
+        kube,
+        name,
+        timeout,
+        pollInterval,
+        describe,
+        (n, waited) -> {
+          if (n == null
+              || !"Ready".equals(NodeObjects.readiness(n))
+              || !to.equals(KubeVersion.parse(kubeletVersion(n)))) {
+            return null;
+          }
+          String seen = name + ": " + describe.apply(n);
+          if (!cordoned(n)) {
+            return waited
+                ? StepOutcome.did(name + " is Ready at " + to + " and schedulable", seen, attempt())
+                : StepOutcome.alreadyDone(
+                    name + " was already Ready at " + to + " and schedulable", seen, attempt());
+          }
+          setUnschedulable(kube, name, false);
+          LOG.info(
+              "Node Ready at target, uncordoned cluster={} node={} version={}",
+              request.cluster(),
+              name,
+              to);
+          return StepOutcome.did(name + " is Ready at " + to + "; uncordoned", seen, attempt());
+        },
+        saw ->
+            NodeShell.failure(
+                "Node "
+                    + name
+                    + " not Ready at "
+                    + to
+                    + " after "
+                    + timeout.toSeconds()
+                    + " s: "
+                    + saw.replace(", kubelet ", ", kubelet reports "),
+                FailureTypes.NODE_NOT_READY,
+                false,
+                name + ": " + saw,
+                "check the kubelet on the node (systemctl status kubelet, journalctl -u kubelet); the step retries"));
   }
 
   @Override
@@ -380,7 +538,8 @@ public final class UpgradeApiActivitiesImpl implements UpgradeApiActivities {
     try {
       Node n = kube.nodes().withName(name).get();
       if (n == null) {
-        return StepOutcome.alreadyDone("Node " + name + " does not exist; nothing to uncordon", "", attempt());
+        return StepOutcome.alreadyDone(
+            "Node " + name + " does not exist; nothing to uncordon", "", attempt());
       }
       if (!cordoned(n)) {
         return StepOutcome.alreadyDone(name + " is not cordoned", "", attempt());

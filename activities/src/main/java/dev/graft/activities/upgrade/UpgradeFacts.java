@@ -13,21 +13,34 @@ import java.util.regex.Pattern;
  * check-expiration}'s table, and the disk thresholds.
  */
 final class UpgradeFacts {
-  /** Free space /var/lib needs for a control plane's new images (apiserver, controller-manager, scheduler, proxy, etcd, coredns, pause). */
+  /**
+   * Free space /var/lib needs for a control plane's new images (apiserver, controller-manager,
+   * scheduler, proxy, etcd, coredns, pause).
+   */
   static final long CONTROL_PLANE_IMAGES_KB = 2L * 1024 * 1024;
+
   /** Free space /var/lib needs on a worker (kube-proxy, pause, and the packages). */
   static final long WORKER_IMAGES_KB = 1024L * 1024;
+
   /** The snapshot directory needs twice the etcd database, and at least this. */
   static final long MIN_SNAPSHOT_KB = 1024L * 1024;
-  /** Certificates that expire sooner than this are named (kubeadm upgrade apply renews them by default). */
+
+  /**
+   * Certificates that expire sooner than this are named (kubeadm upgrade apply renews them by
+   * default).
+   */
   static final int CERT_WARN_DAYS = 30;
 
   private static final Pattern CERT_ROW =
-      Pattern.compile("^(\\S+)\\s+([A-Z][a-z]{2} \\d{2}, \\d{4} \\d{2}:\\d{2} UTC)\\s+(\\S+)(?:\\s+.*)?$");
+      Pattern.compile(
+          "^(\\S+)\\s+([A-Z][a-z]{2} \\d{2}, \\d{4} \\d{2}:\\d{2} UTC)\\s+(\\S+)(?:\\s+.*)?$");
 
   private UpgradeFacts() {}
 
-  /** The upstream part of a Debian or RPM package version: {@code 1:1.31.0-1.1} → {@code 1.31.0}; null stays null. */
+  /**
+   * The upstream part of a Debian or RPM package version: {@code 1:1.31.0-1.1} → {@code 1.31.0};
+   * null stays null.
+   */
   static String upstream(String packageVersion) {
     if (packageVersion == null || packageVersion.isBlank()) {
       return null;
@@ -54,7 +67,10 @@ final class UpgradeFacts {
   static String pick(List<String> available, KubeVersion to) {
     String best = null;
     for (String v : available) {
-      if (v != null && !v.isBlank() && atTarget(v, to) && (best == null || compareRevision(revision(v), revision(best)) > 0)) {
+      if (v != null
+          && !v.isBlank()
+          && atTarget(v, to)
+          && (best == null || compareRevision(revision(v), revision(best)) > 0)) {
         best = v.trim();
       }
     }
@@ -66,7 +82,10 @@ final class UpgradeFacts {
     return dash > 0 ? v.substring(dash + 1) : "";
   }
 
-  /** Compares revisions as dpkg does for the common case: runs of digits numerically, the rest as text. */
+  /**
+   * Compares revisions as dpkg does for the common case: runs of digits numerically, the rest as
+   * text.
+   */
   static int compareRevision(String a, String b) {
     Matcher ma = Pattern.compile("\\d+|\\D+").matcher(a);
     Matcher mb = Pattern.compile("\\d+|\\D+").matcher(b);
@@ -78,15 +97,20 @@ final class UpgradeFacts {
       }
       String pa = ma.group();
       String pb = mb.group();
-      int c = Character.isDigit(pa.charAt(0)) && Character.isDigit(pb.charAt(0))
-          ? new BigInteger(pa).compareTo(new BigInteger(pb)) : pa.compareTo(pb);
+      int c =
+          Character.isDigit(pa.charAt(0)) && Character.isDigit(pb.charAt(0))
+              ? new BigInteger(pa).compareTo(new BigInteger(pb))
+              : pa.compareTo(pb);
       if (c != 0) {
         return c;
       }
     }
   }
 
-  /** A number, or 0 when the text is missing or not one (df and du print nothing for a missing path). */
+  /**
+   * A number, or 0 when the text is missing or not one (df and du print nothing for a missing
+   * path).
+   */
   static long number(String s) {
     try {
       return s == null ? 0 : Long.parseLong(s.trim());
@@ -108,7 +132,10 @@ final class UpgradeFacts {
     return out;
   }
 
-  /** The version in an image reference's tag: {@code registry.k8s.io/kube-apiserver:v1.31.0} → {@code v1.31.0}. */
+  /**
+   * The version in an image reference's tag: {@code registry.k8s.io/kube-apiserver:v1.31.0} →
+   * {@code v1.31.0}.
+   */
   static String imageVersion(String image) {
     if (image == null || image.isBlank()) {
       return null;

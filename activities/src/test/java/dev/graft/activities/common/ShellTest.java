@@ -17,8 +17,9 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * Quoting, checked by the only judge that matters: a real /bin/sh. Random strings (any character but NUL, biased
- * towards shell metacharacters) must come back byte for byte from {@code printf %s <quoted>}.
+ * Quoting, checked by the only judge that matters: a real /bin/sh. Random strings (any character
+ * but NUL, biased towards shell metacharacters) must come back byte for byte from {@code printf %s
+ * <quoted>}.
  */
 class ShellTest {
   @TempDir Path dir;
@@ -47,7 +48,8 @@ class ShellTest {
     values.add("''''");
     values.add("\\'");
     values.add("$(touch " + dir.resolve("pwned") + ")");
-    // One shell run per batch keeps the test fast; each value is its own quoted argument, NUL-separated on output.
+    // One shell run per batch keeps the test fast; each value is its own quoted argument,
+    // NUL-separated on output.
     for (int from = 0; from < values.size(); from += 100) {
       List<String> batch = values.subList(from, Math.min(values.size(), from + 100));
       List<String> argv = new ArrayList<>(List.of("printf", "%s\\0"));
@@ -72,14 +74,16 @@ class ShellTest {
         raw[j] = (byte) (1 + random.nextInt(255));
       }
       String value = new String(raw, StandardCharsets.ISO_8859_1);
-      assertEquals(value, new String(sh("printf %s " + Shell.quote(value)), StandardCharsets.UTF_8));
+      assertEquals(
+          value, new String(sh("printf %s " + Shell.quote(value)), StandardCharsets.UTF_8));
     }
   }
 
   @Test
   void sudoWrapperKeepsTheInnerScriptIntact() throws Exception {
     String inner = Shell.command("printf", "%s", "a'b \"c\" $d");
-    // Same shape as Shell.sudo without the sudo word: sh -c '<inner>' must run the inner script unchanged.
+    // Same shape as Shell.sudo without the sudo word: sh -c '<inner>' must run the inner script
+    // unchanged.
     String wrapped = Shell.sudo(inner).replaceFirst("^sudo -n -- ", "");
     assertEquals("a'b \"c\" $d", new String(sh(wrapped), StandardCharsets.UTF_8));
   }

@@ -77,17 +77,39 @@ class EtcdActivitiesTest {
   }
 
   private Process start(Node n, String initialCluster, String state) throws IOException {
-    Process p = new ProcessBuilder(ETCD.toString(), "--name", n.name(), "--data-dir", dir.resolve(n.name()).toString(),
-        "--listen-client-urls", n.client(), "--advertise-client-urls", n.client(), "--listen-peer-urls", n.peer(),
-        "--initial-advertise-peer-urls", n.peer(), "--initial-cluster", initialCluster,
-        "--initial-cluster-state", state)
-        .redirectErrorStream(true).redirectOutput(dir.resolve(n.name() + ".log").toFile()).start();
+    Process p =
+        new ProcessBuilder(
+                ETCD.toString(),
+                "--name",
+                n.name(),
+                "--data-dir",
+                dir.resolve(n.name()).toString(),
+                "--listen-client-urls",
+                n.client(),
+                "--advertise-client-urls",
+                n.client(),
+                "--listen-peer-urls",
+                n.peer(),
+                "--initial-advertise-peer-urls",
+                n.peer(),
+                "--initial-cluster",
+                initialCluster,
+                "--initial-cluster-state",
+                state)
+            .redirectErrorStream(true)
+            .redirectOutput(dir.resolve(n.name() + ".log").toFile())
+            .start();
     processes.add(p);
     return p;
   }
 
   private EtcdSpec spec(Node... endpoints) {
-    return new EtcdSpec(EtcdTopology.EXTERNAL, java.util.Arrays.stream(endpoints).map(Node::client).toList(), null, null, null);
+    return new EtcdSpec(
+        EtcdTopology.EXTERNAL,
+        java.util.Arrays.stream(endpoints).map(Node::client).toList(),
+        null,
+        null,
+        null);
   }
 
   private MemberRequest member(EtcdSpec spec, Node n) {
@@ -102,8 +124,16 @@ class EtcdActivitiesTest {
     assertTrue(again.alreadySatisfied(), "a second add finds the first");
     assertEquals(added.memberId(), again.memberId());
     start(n, String.join(",", added.initialCluster()), "existing");
-    StepOutcome caughtUp = etcd.awaitCaughtUp(new CatchUpRequest("t", spec, n.name(), n.peer(), n.client(),
-        System.currentTimeMillis() + 30_000, 100));
+    StepOutcome caughtUp =
+        etcd.awaitCaughtUp(
+            new CatchUpRequest(
+                "t",
+                spec,
+                n.name(),
+                n.peer(),
+                n.client(),
+                System.currentTimeMillis() + 30_000,
+                100));
     assertTrue(caughtUp.summary().contains("caught up"), caughtUp.summary());
     // etcd may refuse the first promotes ("in sync with leader"): the failure is retryable, as
     // Temporal would retry it.
@@ -113,13 +143,16 @@ class EtcdActivitiesTest {
         break;
       } catch (ActivityFailure f) {
         ApplicationFailure af = (ApplicationFailure) f.getCause();
-        assertTrue(List.of("EtcdLearnerNotInSync", "EtcdUnhealthyCluster").contains(af.getType()), af.getType() + ": " + af.getOriginalMessage());
+        assertTrue(
+            List.of("EtcdLearnerNotInSync", "EtcdUnhealthyCluster").contains(af.getType()),
+            af.getType() + ": " + af.getOriginalMessage());
         assertFalse(af.isNonRetryable());
         assertTrue(i < 50, "promote kept being refused");
         Thread.sleep(200);
       }
     }
-    assertTrue(etcd.promote(member(spec, n)).alreadySatisfied(), "promoting a voter is already done");
+    assertTrue(
+        etcd.promote(member(spec, n)).alreadySatisfied(), "promoting a voter is already done");
     return added.memberId();
   }
 
@@ -145,7 +178,9 @@ class EtcdActivitiesTest {
     }
 
     // The gate passes for the first addition with the one-member warning.
-    var gate = etcd.gate(new GateRequest("t", spec, "m2", n2.peer(), List.of(n2.peer(), n3.peer()), false));
+    var gate =
+        etcd.gate(
+            new GateRequest("t", spec, "m2", n2.peer(), List.of(n2.peer(), n3.peer()), false));
     assertFalse(gate.alreadySatisfied());
     assertEquals(List.of("m1=" + n1.peer()), gate.initialCluster());
     assertEquals(1, gate.warnings().size(), gate.warnings().toString());
@@ -154,7 +189,9 @@ class EtcdActivitiesTest {
     String id3 = grow(spec, n3);
     EtcdSpec all = spec(n1, n2, n3);
     var health = etcd.verifyHealthy(new ClusterRequest("t", all));
-    assertEquals(List.of(n1.client(), n2.client(), n3.client()).stream().sorted().toList(), health.clientUrls());
+    assertEquals(
+        List.of(n1.client(), n2.client(), n3.client()).stream().sorted().toList(),
+        health.clientUrls());
     List<EndpointHealth> endpoints = etcd.health(new ClusterRequest("t", all));
     assertEquals(3, endpoints.size());
     assertTrue(endpoints.stream().allMatch(EndpointHealth::healthy), endpoints.toString());
@@ -169,12 +206,16 @@ class EtcdActivitiesTest {
     // m2 dies: the gate refuses a fourth member, naming m2.
     processes.get(1).destroyForcibly().waitFor(5, TimeUnit.SECONDS);
     Node n4 = node("m4");
-    ActivityFailure refused = org.junit.jupiter.api.Assertions.assertThrows(ActivityFailure.class,
-        () -> etcd.gate(new GateRequest("t", all, "m4", n4.peer(), List.of(n4.peer()), true)));
+    ActivityFailure refused =
+        org.junit.jupiter.api.Assertions.assertThrows(
+            ActivityFailure.class,
+            () -> etcd.gate(new GateRequest("t", all, "m4", n4.peer(), List.of(n4.peer()), true)));
     ApplicationFailure af = (ApplicationFailure) refused.getCause();
     assertEquals("QuorumGateRefused", af.getType());
     assertTrue(af.isNonRetryable());
-    assertTrue(af.getOriginalMessage().contains("member m2 (" + n2.peer() + ") is unhealthy"), af.getOriginalMessage());
+    assertTrue(
+        af.getOriginalMessage().contains("member m2 (" + n2.peer() + ") is unhealthy"),
+        af.getOriginalMessage());
 
     // The dead m2 can be removed (the two live members keep quorum); etcd itself refuses to
     // remove a live one while m2 is dead ("unhealthy cluster", retryable).
@@ -190,7 +231,8 @@ class EtcdActivitiesTest {
     EtcdClusterStatus afterRemove = etcd.status(new ClusterRequest("t", spec(n1)));
     assertEquals(afterRemove.members().get(0).id(), afterRemove.leaderId(), "m1 leads");
     // (The spec still names m3's endpoint, as a retry of the step would: a call that lands on the
-    // removed member's closing channel is a retryable EtcdUnavailable, and the retry finds nothing.)
+    // removed member's closing channel is a retryable EtcdUnavailable, and the retry finds
+    // nothing.)
     assertTrue(removeRetrying(member(two, n3)).alreadySatisfied());
 
     // A learner that never started, owned by the operation, is repaired away; others are not.
@@ -217,7 +259,10 @@ class EtcdActivitiesTest {
     return s;
   }
 
-  /** etcd refuses removes and adds with "unhealthy cluster" for a few seconds after a change; Temporal retries. */
+  /**
+   * etcd refuses removes and adds with "unhealthy cluster" for a few seconds after a change;
+   * Temporal retries.
+   */
   private StepOutcome removeRetrying(MemberRequest r) throws InterruptedException {
     for (int i = 0; ; i++) {
       try {

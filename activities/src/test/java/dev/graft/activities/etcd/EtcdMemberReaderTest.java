@@ -43,11 +43,28 @@ class EtcdMemberReaderTest {
     int peer = freePort();
     String c = "http://127.0.0.1:" + client;
     String p = "http://127.0.0.1:" + peer;
-    etcd = new ProcessBuilder(ETCD.toString(), "--name", "m1", "--data-dir",
-        dir.resolve("m1").toString(), "--listen-client-urls", c, "--advertise-client-urls", c,
-        "--listen-peer-urls", p, "--initial-advertise-peer-urls", p, "--initial-cluster",
-        "m1=" + p, "--initial-cluster-state", "new")
-        .redirectErrorStream(true).redirectOutput(dir.resolve("etcd.log").toFile()).start();
+    etcd =
+        new ProcessBuilder(
+                ETCD.toString(),
+                "--name",
+                "m1",
+                "--data-dir",
+                dir.resolve("m1").toString(),
+                "--listen-client-urls",
+                c,
+                "--advertise-client-urls",
+                c,
+                "--listen-peer-urls",
+                p,
+                "--initial-advertise-peer-urls",
+                p,
+                "--initial-cluster",
+                "m1=" + p,
+                "--initial-cluster-state",
+                "new")
+            .redirectErrorStream(true)
+            .redirectOutput(dir.resolve("etcd.log").toFile())
+            .start();
     return c;
   }
 
@@ -65,8 +82,10 @@ class EtcdMemberReaderTest {
       assertTrue(m1.peerUrl().startsWith("http://127.0.0.1:"));
 
       // A learner added but never started: listed, unnamed, not healthy.
-      client.getClusterClient().addMember(List.of(URI.create("http://127.0.0.1:" + freePort())),
-          true).get(TIMEOUT.toMillis(), TimeUnit.MILLISECONDS);
+      client
+          .getClusterClient()
+          .addMember(List.of(URI.create("http://127.0.0.1:" + freePort())), true)
+          .get(TIMEOUT.toMillis(), TimeUnit.MILLISECONDS);
       List<EtcdMember> after = reader.readMembers();
       assertEquals(2, after.size());
       EtcdMember learner = after.stream().filter(EtcdMember::learner).findFirst().orElseThrow();
@@ -80,9 +99,10 @@ class EtcdMemberReaderTest {
     Prereqs.require("etcd", ETCD);
     String nobody = "http://127.0.0.1:" + freePort();
     long start = System.nanoTime();
-    try (Client client = EtcdMemberReader.client(List.of(nobody), EtcdTls.NONE,
-        Duration.ofSeconds(1))) {
-      assertThrows(EtcdReadException.class,
+    try (Client client =
+        EtcdMemberReader.client(List.of(nobody), EtcdTls.NONE, Duration.ofSeconds(1))) {
+      assertThrows(
+          EtcdReadException.class,
           () -> new EtcdMemberReader(client, Duration.ofSeconds(1)).readMembers());
     }
     long ms = (System.nanoTime() - start) / 1_000_000;

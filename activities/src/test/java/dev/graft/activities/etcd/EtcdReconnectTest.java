@@ -25,7 +25,6 @@ import java.net.ServerSocket;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -37,10 +36,10 @@ import org.junit.jupiter.api.io.TempDir;
 /**
  * Issue 14: a quorum-gate retry right after an etcd member came back still reported "Connection
  * refused" for it, because the worker's cached client for that member's endpoint sat in gRPC's
- * reconnect backoff (1 s growing by 1.6 to 120 s) and failed every call fast until the backoff
- * ran out. Three real etcd members (/usr/bin/etcd, plain HTTP on 127.0.0.1): m2 is killed, the
- * gate refuses naming it for a few seconds, m2 starts again, and the first gate after m2 answers
- * a fresh client passes.
+ * reconnect backoff (1 s growing by 1.6 to 120 s) and failed every call fast until the backoff ran
+ * out. Three real etcd members (/usr/bin/etcd, plain HTTP on 127.0.0.1): m2 is killed, the gate
+ * refuses naming it for a few seconds, m2 starts again, and the first gate after m2 answers a fresh
+ * client passes.
  */
 class EtcdReconnectTest {
   static final Path ETCD = Path.of("/usr/bin/etcd");
@@ -78,12 +77,29 @@ class EtcdReconnectTest {
   }
 
   private void start(Node n, String initialCluster) throws IOException {
-    Process p = new ProcessBuilder(ETCD.toString(), "--name", n.name(), "--data-dir", dir.resolve(n.name()).toString(),
-        "--listen-client-urls", n.client(), "--advertise-client-urls", n.client(), "--listen-peer-urls", n.peer(),
-        "--initial-advertise-peer-urls", n.peer(), "--initial-cluster", initialCluster,
-        "--initial-cluster-state", "new")
-        .redirectErrorStream(true).redirectOutput(ProcessBuilder.Redirect.appendTo(dir.resolve(n.name() + ".log").toFile()))
-        .start();
+    Process p =
+        new ProcessBuilder(
+                ETCD.toString(),
+                "--name",
+                n.name(),
+                "--data-dir",
+                dir.resolve(n.name()).toString(),
+                "--listen-client-urls",
+                n.client(),
+                "--advertise-client-urls",
+                n.client(),
+                "--listen-peer-urls",
+                n.peer(),
+                "--initial-advertise-peer-urls",
+                n.peer(),
+                "--initial-cluster",
+                initialCluster,
+                "--initial-cluster-state",
+                "new")
+            .redirectErrorStream(true)
+            .redirectOutput(
+                ProcessBuilder.Redirect.appendTo(dir.resolve(n.name() + ".log").toFile()))
+            .start();
     processes.put(n.name(), p);
   }
 
@@ -92,9 +108,13 @@ class EtcdReconnectTest {
    * backoff of an earlier client applies): a status that sees a leader, and a linearizable read.
    */
   private static boolean answersAFreshClient(Node n) throws Exception {
-    try (Client c = EtcdMemberReader.client(List.of(n.client()), new EtcdTls(null, null, null), Duration.ofSeconds(2))) {
+    try (Client c =
+        EtcdMemberReader.client(
+            List.of(n.client()), new EtcdTls(null, null, null), Duration.ofSeconds(2))) {
       StatusResponse s = c.getMaintenanceClient().statusMember(n.client()).get(2, TimeUnit.SECONDS);
-      c.getKVClient().get(ByteSequence.from("health", StandardCharsets.UTF_8)).get(2, TimeUnit.SECONDS);
+      c.getKVClient()
+          .get(ByteSequence.from("health", StandardCharsets.UTF_8))
+          .get(2, TimeUnit.SECONDS);
       return s.getLeader() != 0;
     } catch (java.util.concurrent.ExecutionException | java.util.concurrent.TimeoutException e) {
       return false;
@@ -126,7 +146,13 @@ class EtcdReconnectTest {
     env = TestActivityEnvironment.newInstance();
     env.registerActivitiesImplementations(new EtcdActivitiesImpl(clients));
     EtcdActivities etcd = env.newActivityStub(EtcdActivities.class);
-    EtcdSpec spec = new EtcdSpec(EtcdTopology.EXTERNAL, List.of(n1.client(), n2.client(), n3.client()), null, null, null);
+    EtcdSpec spec =
+        new EtcdSpec(
+            EtcdTopology.EXTERNAL,
+            List.of(n1.client(), n2.client(), n3.client()),
+            null,
+            null,
+            null);
     Node n4 = node("m4");
     GateRequest gate = new GateRequest("t", spec, "m4", n4.peer(), List.of(n4.peer()), true);
 
@@ -145,7 +171,9 @@ class EtcdReconnectTest {
       // retryable EtcdUnavailable (the engine calls again), never a pass.
       if (!"EtcdUnavailable".equals(af.getType())) {
         assertEquals("QuorumGateRefused", af.getType());
-        assertTrue(af.getOriginalMessage().contains("member m2 (" + n2.peer() + ") is unhealthy"), af.getOriginalMessage());
+        assertTrue(
+            af.getOriginalMessage().contains("member m2 (" + n2.peer() + ") is unhealthy"),
+            af.getOriginalMessage());
         refusals++;
       }
       Thread.sleep(500);

@@ -26,14 +26,23 @@ class BootstrapTokensTest {
     BootstrapTokens.Token token = BootstrapTokens.create(client, Duration.ofMinutes(15), "test");
     assertTrue(token.value().matches("[a-z0-9]{6}\\.[a-z0-9]{16}"), "format");
     assertFalse(token.toString().contains(token.secret()), "toString never shows the secret");
-    Secret s = client.secrets().inNamespace("kube-system").withName("bootstrap-token-" + token.id()).get();
+    Secret s =
+        client.secrets().inNamespace("kube-system").withName("bootstrap-token-" + token.id()).get();
     assertEquals("bootstrap.kubernetes.io/token", s.getType());
-    String stored = s.getData() != null && s.getData().get("token-secret") != null
-        ? new String(Base64.getDecoder().decode(s.getData().get("token-secret")), StandardCharsets.UTF_8)
-        : s.getStringData().get("token-secret");
+    String stored =
+        s.getData() != null && s.getData().get("token-secret") != null
+            ? new String(
+                Base64.getDecoder().decode(s.getData().get("token-secret")), StandardCharsets.UTF_8)
+            : s.getStringData().get("token-secret");
     assertEquals(token.secret(), stored);
     BootstrapTokens.delete(client, token);
-    assertEquals(null, client.secrets().inNamespace("kube-system").withName("bootstrap-token-" + token.id()).get());
+    assertEquals(
+        null,
+        client
+            .secrets()
+            .inNamespace("kube-system")
+            .withName("bootstrap-token-" + token.id())
+            .get());
   }
 
   @Test
@@ -46,15 +55,43 @@ class BootstrapTokensTest {
     Prereqs.requireExecutable("openssl", "/usr/bin/openssl");
     Path key = dir.resolve("ca.key");
     Path crt = dir.resolve("ca.crt");
-    run(dir, "openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-keyout", key.toString(),
-        "-out", crt.toString(), "-days", "1", "-subj", "/CN=kubernetes");
+    run(
+        dir,
+        "openssl",
+        "req",
+        "-x509",
+        "-newkey",
+        "rsa:2048",
+        "-nodes",
+        "-keyout",
+        key.toString(),
+        "-out",
+        crt.toString(),
+        "-days",
+        "1",
+        "-subj",
+        "/CN=kubernetes");
     // kubeadm's documented way: openssl x509 -pubkey | openssl rsa -pubin -outform der | sha256sum
     Path pub = dir.resolve("pub.pem");
     run(dir, "openssl", "x509", "-in", crt.toString(), "-pubkey", "-noout", "-out", pub.toString());
     Path der = dir.resolve("pub.der");
-    run(dir, "openssl", "pkey", "-pubin", "-in", pub.toString(), "-outform", "der", "-out", der.toString());
-    String expected = "sha256:" + java.util.HexFormat.of().formatHex(
-        java.security.MessageDigest.getInstance("SHA-256").digest(Files.readAllBytes(der)));
+    run(
+        dir,
+        "openssl",
+        "pkey",
+        "-pubin",
+        "-in",
+        pub.toString(),
+        "-outform",
+        "der",
+        "-out",
+        der.toString());
+    String expected =
+        "sha256:"
+            + java.util.HexFormat.of()
+                .formatHex(
+                    java.security.MessageDigest.getInstance("SHA-256")
+                        .digest(Files.readAllBytes(der)));
     assertEquals(expected, BootstrapTokens.caCertHash(Files.readString(crt)));
   }
 

@@ -19,23 +19,54 @@ class KubeadmConfigReaderTest {
   KubernetesClient client;
 
   private void configMap(String ns, String name, String key, String value) {
-    client.configMaps().inNamespace(ns).resource(new ConfigMapBuilder().withNewMetadata()
-        .withName(name).withNamespace(ns).endMetadata().withData(Map.of(key, value)).build()).create();
+    client
+        .configMaps()
+        .inNamespace(ns)
+        .resource(
+            new ConfigMapBuilder()
+                .withNewMetadata()
+                .withName(name)
+                .withNamespace(ns)
+                .endMetadata()
+                .withData(Map.of(key, value))
+                .build())
+        .create();
   }
 
   private void clusterInfo(String server) {
-    configMap("kube-public", "cluster-info", "kubeconfig", String.join("\n",
-        "apiVersion: v1", "kind: Config", "clusters:", "- name: \"\"", "  cluster:",
-        "    certificate-authority-data: AAAA", "    server: " + server));
+    configMap(
+        "kube-public",
+        "cluster-info",
+        "kubeconfig",
+        String.join(
+            "\n",
+            "apiVersion: v1",
+            "kind: Config",
+            "clusters:",
+            "- name: \"\"",
+            "  cluster:",
+            "    certificate-authority-data: AAAA",
+            "    server: " + server));
   }
 
   @Test
   void stackedClusterWithItsEndpointSubnetsAndVersion() {
-    configMap("kube-system", "kubeadm-config", "ClusterConfiguration", String.join("\n",
-        "apiVersion: kubeadm.k8s.io/v1beta3", "kind: ClusterConfiguration",
-        "controlPlaneEndpoint: api.prod.example:6443", "kubernetesVersion: v1.32.1",
-        "etcd:", "  local:", "    dataDir: /var/lib/etcd",
-        "networking:", "  podSubnet: 10.244.0.0/16", "  serviceSubnet: 10.96.0.0/12"));
+    configMap(
+        "kube-system",
+        "kubeadm-config",
+        "ClusterConfiguration",
+        String.join(
+            "\n",
+            "apiVersion: kubeadm.k8s.io/v1beta3",
+            "kind: ClusterConfiguration",
+            "controlPlaneEndpoint: api.prod.example:6443",
+            "kubernetesVersion: v1.32.1",
+            "etcd:",
+            "  local:",
+            "    dataDir: /var/lib/etcd",
+            "networking:",
+            "  podSubnet: 10.244.0.0/16",
+            "  serviceSubnet: 10.96.0.0/12"));
     clusterInfo("https://10.0.0.1:6443");
     KubeadmClusterInfo k = new KubeadmConfigReader(client).read();
     assertTrue(k.kubeadmConfigFound());
@@ -48,11 +79,20 @@ class KubeadmConfigReaderTest {
 
   @Test
   void externalEtcdAndNoEndpointFallsBackToClusterInfo() {
-    configMap("kube-system", "kubeadm-config", "ClusterConfiguration", String.join("\n",
-        "kind: ClusterConfiguration", "etcd:", "  external:",
-        "    endpoints: [https://10.0.0.5:2379, https://10.0.0.6:2379]",
-        "    caFile: /etc/etcd/ca.crt", "    certFile: /etc/etcd/c.crt", "    keyFile: /etc/etcd/c.key",
-        "networking: {podSubnet: \"10.244.0.0/16,fd00::/56\"}"));
+    configMap(
+        "kube-system",
+        "kubeadm-config",
+        "ClusterConfiguration",
+        String.join(
+            "\n",
+            "kind: ClusterConfiguration",
+            "etcd:",
+            "  external:",
+            "    endpoints: [https://10.0.0.5:2379, https://10.0.0.6:2379]",
+            "    caFile: /etc/etcd/ca.crt",
+            "    certFile: /etc/etcd/c.crt",
+            "    keyFile: /etc/etcd/c.key",
+            "networking: {podSubnet: \"10.244.0.0/16,fd00::/56\"}"));
     clusterInfo("https://10.0.0.1:6443/");
     KubeadmClusterInfo k = new KubeadmConfigReader(client).read();
     assertEquals("https://10.0.0.1:6443", k.controlPlaneEndpoint());
@@ -73,7 +113,8 @@ class KubeadmConfigReaderTest {
 
   @Test
   void anEndpointWithoutPortGetsKubeadmsDefault() {
-    assertEquals("https://lb.example:6443",
+    assertEquals(
+        "https://lb.example:6443",
         KubeadmConfigReader.parse("controlPlaneEndpoint: lb.example", null).controlPlaneEndpoint());
   }
 }

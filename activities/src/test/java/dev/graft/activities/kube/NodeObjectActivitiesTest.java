@@ -40,15 +40,22 @@ class NodeObjectActivitiesTest {
 
   private static final NodeSpec INFRA =
       new NodeSpec(
-          "infra-1", "10.0.0.21", null, List.of(Role.WORKER, Role.INFRA), null,
-          Map.of("zone", "b"), List.of(new Taint("node-role.kubernetes.io/infra", "", "NoSchedule")), null);
+          "infra-1",
+          "10.0.0.21",
+          null,
+          List.of(Role.WORKER, Role.INFRA),
+          null,
+          Map.of("zone", "b"),
+          List.of(new Taint("node-role.kubernetes.io/infra", "", "NoSchedule")),
+          null);
 
   @BeforeEach
   void setUp() throws Exception {
     kubeconfig = MockKubeconfig.write(client, dir).toString();
     clients = new KubeClients(Duration.ofSeconds(5));
     env = TestActivityEnvironment.newInstance();
-    env.registerActivitiesImplementations(new NodeObjectActivitiesImpl(clients, Duration.ofMillis(50)));
+    env.registerActivitiesImplementations(
+        new NodeObjectActivitiesImpl(clients, Duration.ofMillis(50)));
     activities = env.newActivityStub(NodeObjectActivities.class);
   }
 
@@ -88,7 +95,8 @@ class NodeObjectActivitiesTest {
               n.setStatus(new io.fabric8.kubernetes.api.model.NodeStatus());
               n.getStatus()
                   .setConditions(
-                      List.of(new NodeConditionBuilder().withType("Ready").withStatus("True").build()));
+                      List.of(
+                          new NodeConditionBuilder().withType("Ready").withStatus("True").build()));
               client.nodes().resource(n).updateStatus();
             });
     kubelet.start();
@@ -111,7 +119,9 @@ class NodeObjectActivitiesTest {
     ActivityFailure failure =
         assertThrows(
             ActivityFailure.class,
-            () -> activities.awaitReady(new ReadyRequest("lab", kubeconfig, INFRA, Duration.ofMillis(300))));
+            () ->
+                activities.awaitReady(
+                    new ReadyRequest("lab", kubeconfig, INFRA, Duration.ofMillis(300))));
     String message = failure.getCause().getMessage();
     assertTrue(message.contains("not Ready after"), message);
     assertTrue(message.contains("no Ready condition yet"), message);
@@ -120,9 +130,11 @@ class NodeObjectActivitiesTest {
   @Test
   void deleteIsIdempotent() {
     activities.register(new NodeObjectRequest("lab", kubeconfig, INFRA));
-    assertFalse(activities.delete(new NodeObjectRequest("lab", kubeconfig, INFRA)).alreadySatisfied());
+    assertFalse(
+        activities.delete(new NodeObjectRequest("lab", kubeconfig, INFRA)).alreadySatisfied());
     assertEquals(null, client.nodes().withName("infra-1").get());
-    assertTrue(activities.delete(new NodeObjectRequest("lab", kubeconfig, INFRA)).alreadySatisfied());
+    assertTrue(
+        activities.delete(new NodeObjectRequest("lab", kubeconfig, INFRA)).alreadySatisfied());
   }
 
   @Test
@@ -130,7 +142,10 @@ class NodeObjectActivitiesTest {
     ActivityFailure failure =
         assertThrows(
             ActivityFailure.class,
-            () -> activities.register(new NodeObjectRequest("lab", dir.resolve("nope.conf").toString(), INFRA)));
-    assertTrue(failure.getCause().getMessage().contains("nope.conf"), failure.getCause().getMessage());
+            () ->
+                activities.register(
+                    new NodeObjectRequest("lab", dir.resolve("nope.conf").toString(), INFRA)));
+    assertTrue(
+        failure.getCause().getMessage().contains("nope.conf"), failure.getCause().getMessage());
   }
 }

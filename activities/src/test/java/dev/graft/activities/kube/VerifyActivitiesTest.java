@@ -40,9 +40,14 @@ class VerifyActivitiesTest {
     clients = new KubeClients(Duration.ofSeconds(5));
     env = TestActivityEnvironment.newInstance();
     env.registerActivitiesImplementations(new VerifyActivitiesImpl(clients));
-    verify = env.newActivityStub(VerifyActivities.class,
-        io.temporal.activity.ActivityOptions.newBuilder().setStartToCloseTimeout(Duration.ofSeconds(30))
-            .setRetryOptions(io.temporal.common.RetryOptions.newBuilder().setMaximumAttempts(1).build()).build());
+    verify =
+        env.newActivityStub(
+            VerifyActivities.class,
+            io.temporal.activity.ActivityOptions.newBuilder()
+                .setStartToCloseTimeout(Duration.ofSeconds(30))
+                .setRetryOptions(
+                    io.temporal.common.RetryOptions.newBuilder().setMaximumAttempts(1).build())
+                .build());
   }
 
   @AfterEach
@@ -57,7 +62,9 @@ class VerifyActivitiesTest {
     if (ready != null) {
       n = client.nodes().withName(name).get();
       n.setStatus(new io.fabric8.kubernetes.api.model.NodeStatus());
-      n.getStatus().setConditions(List.of(new NodeConditionBuilder().withType("Ready").withStatus(ready).build()));
+      n.getStatus()
+          .setConditions(
+              List.of(new NodeConditionBuilder().withType("Ready").withStatus(ready).build()));
       client.nodes().resource(n).updateStatus();
     }
   }
@@ -67,7 +74,8 @@ class VerifyActivitiesTest {
     node("n1", "True");
     node("n2", "True");
     node("other", "False"); // not named: not checked
-    StepOutcome out = verify.nodesReady(new NodesReadyRequest("lab", kubeconfig, List.of("n1", "n2")));
+    StepOutcome out =
+        verify.nodesReady(new NodesReadyRequest("lab", kubeconfig, List.of("n1", "n2")));
     assertEquals("all 2 nodes Ready", out.summary());
   }
 
@@ -76,12 +84,20 @@ class VerifyActivitiesTest {
     node("n1", "True");
     node("n2", "False");
     node("n3", null);
-    ActivityFailure f = assertThrows(ActivityFailure.class,
-        () -> verify.nodesReady(new NodesReadyRequest("lab", kubeconfig, List.of("n1", "n2", "n3", "n4"))));
+    ActivityFailure f =
+        assertThrows(
+            ActivityFailure.class,
+            () ->
+                verify.nodesReady(
+                    new NodesReadyRequest("lab", kubeconfig, List.of("n1", "n2", "n3", "n4"))));
     ApplicationFailure cause = (ApplicationFailure) f.getCause();
     assertEquals("NodesNotReady", cause.getType());
     String msg = cause.getOriginalMessage();
     assertTrue(msg.startsWith("3 of 4 node(s) not Ready"), msg);
-    assertTrue(msg.contains("n2: NotReady") && msg.contains("n3: no Ready condition yet") && msg.contains("n4: no Node object"), msg);
+    assertTrue(
+        msg.contains("n2: NotReady")
+            && msg.contains("n3: no Ready condition yet")
+            && msg.contains("n4: no Node object"),
+        msg);
   }
 }

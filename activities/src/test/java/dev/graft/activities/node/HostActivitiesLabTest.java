@@ -61,7 +61,8 @@ class HostActivitiesLabTest {
     SshPoolSettings settings = SshPoolSettings.defaults();
     pool = new SshConnectionPool(settings);
     env = TestActivityEnvironment.newInstance();
-    env.registerActivitiesImplementations(new HostActivitiesImpl(new NodeShell(new SshExecutor(pool, settings))));
+    env.registerActivitiesImplementations(
+        new HostActivitiesImpl(new NodeShell(new SshExecutor(pool, settings))));
     host = env.newActivityStub(HostActivities.class);
   }
 
@@ -82,7 +83,8 @@ class HostActivitiesLabTest {
   }
 
   private NodeSpec node(HostState h, String pinnedKey) {
-    SshSpec ssh = new SshSpec("root", h.sshPort(), state.clientKey(), false, pinnedKey, state.knownHosts());
+    SshSpec ssh =
+        new SshSpec("root", h.sshPort(), state.clientKey(), false, pinnedKey, state.knownHosts());
     return new NodeSpec(h.name(), h.address(), null, List.of(Role.WORKER), ssh, null, null, null);
   }
 
@@ -102,9 +104,12 @@ class HostActivitiesLabTest {
   void aChangedHostKeyStopsReachWithTheFingerprintSeen() {
     HostState first = state.hosts().get(0);
     HostState second = state.hosts().get(1);
-    // Pin the second host's key for the first host: what an impersonated or reinstalled host looks like.
+    // Pin the second host's key for the first host: what an impersonated or reinstalled host looks
+    // like.
     ActivityFailure f =
-        assertThrows(ActivityFailure.class, () -> host.reach(new HostRequest("lab", node(first, second.hostKey()))));
+        assertThrows(
+            ActivityFailure.class,
+            () -> host.reach(new HostRequest("lab", node(first, second.hostKey()))));
     ApplicationFailure c = cause(f);
     assertEquals("SshHostKeyMismatch", c.getType());
     assertTrue(c.isNonRetryable(), "no retry against a host that may be impersonated");
@@ -119,17 +124,32 @@ class HostActivitiesLabTest {
             ActivityFailure.class,
             () ->
                 host.precheck(
-                    new PrecheckRequest("lab", node(h, null), List.of(state.hosts().get(0).name()),
-                        "10.96.0.0/12", node(state.hosts().get(0), null), ExecutionPolicy.DEFAULTS)));
+                    new PrecheckRequest(
+                        "lab",
+                        node(h, null),
+                        List.of(state.hosts().get(0).name()),
+                        "10.96.0.0/12",
+                        node(state.hosts().get(0), null),
+                        ExecutionPolicy.DEFAULTS)));
     ApplicationFailure c = cause(f);
     assertEquals("PrecheckFailed", c.getType());
     String report = c.getDetails().get(StepFailureDetails.class).outputTail();
     for (String check :
-        List.of("swap", "firewalld", "kernel", "ip_forward", "ports", "container-runtime", "memory",
-            "hostname", "clock", "service-cidr-routes")) {
+        List.of(
+            "swap",
+            "firewalld",
+            "kernel",
+            "ip_forward",
+            "ports",
+            "container-runtime",
+            "memory",
+            "hostname",
+            "clock",
+            "service-cidr-routes")) {
       assertTrue(report.contains(" " + check + ": "), check + " missing from:\n" + report);
     }
-    // A fresh lab host has no container runtime: reported with what to do, the run did not stop there.
+    // A fresh lab host has no container runtime: reported with what to do, the run did not stop
+    // there.
     assertTrue(report.contains("FAIL  container-runtime"), report);
     assertTrue(report.contains("ok    hostname"), report);
     assertTrue(report.contains("ok    clock"), report);
@@ -139,15 +159,23 @@ class HostActivitiesLabTest {
   void provisioningChangesOnlyWhatDiffersAndASecondRunChangesNothing() throws Exception {
     HostState h = state.hosts().get(0);
     String rootForwarding = Files.readString(Path.of("/proc/sys/net/ipv4/ip_forward")).trim();
-    lab.host(h.name()).sh(Duration.ofSeconds(10), "sysctl -w net.ipv4.ip_forward=0 >/dev/null").orThrow("reset ip_forward");
+    lab.host(h.name())
+        .sh(Duration.ofSeconds(10), "sysctl -w net.ipv4.ip_forward=0 >/dev/null")
+        .orThrow("reset ip_forward");
 
     StepOutcome first = host.provision(new HostRequest("lab", node(h, null)));
     assertFalse(first.alreadySatisfied(), first.summary());
     assertTrue(first.summary().contains("sysctl net.ipv4.ip_forward=1"), first.summary());
-    ExecResult inHost = lab.host(h.name()).sh(Duration.ofSeconds(10), "cat /proc/sys/net/ipv4/ip_forward; cat " + Provisioning.SYSCTL_FILE);
+    ExecResult inHost =
+        lab.host(h.name())
+            .sh(
+                Duration.ofSeconds(10),
+                "cat /proc/sys/net/ipv4/ip_forward; cat " + Provisioning.SYSCTL_FILE);
     assertTrue(inHost.stdout().startsWith("1\n"), inHost.stdout());
     assertTrue(inHost.stdout().contains("net.ipv4.ip_forward = 1"), inHost.stdout());
-    assertEquals(rootForwarding, Files.readString(Path.of("/proc/sys/net/ipv4/ip_forward")).trim(),
+    assertEquals(
+        rootForwarding,
+        Files.readString(Path.of("/proc/sys/net/ipv4/ip_forward")).trim(),
         "the machine's own forwarding setting is untouched");
 
     StepOutcome second = host.provision(new HostRequest("lab", node(h, null)));

@@ -35,8 +35,8 @@ import org.junit.jupiter.api.TestInstance;
 /**
  * A join that failed half-way is repaired by the next call of the join activity, decided from the
  * node and etcd: a bootstrapped netns lab (real OpenSSH, real etcd, the kubeadm stand-in made to
- * fail once after a phase wrote its files, as kubeadm fails), the activity called as Temporal
- * calls it, one attempt per call.
+ * fail once after a phase wrote its files, as kubeadm fails), the activity called as Temporal calls
+ * it, one attempt per call.
  */
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
 class KubeadmJoinRepairLabTest {
@@ -53,10 +53,13 @@ class KubeadmJoinRepairLabTest {
     state = bench.state();
     env = TestActivityEnvironment.newInstance();
     env.registerActivitiesImplementations(new KubeadmActivitiesImpl(bench.shell(), bench.kube()));
-    kubeadm = env.newActivityStub(KubeadmActivities.class, ActivityOptions.newBuilder()
-        .setStartToCloseTimeout(Duration.ofMinutes(10))
-        .setRetryOptions(RetryOptions.newBuilder().setMaximumAttempts(1).build())
-        .build());
+    kubeadm =
+        env.newActivityStub(
+            KubeadmActivities.class,
+            ActivityOptions.newBuilder()
+                .setStartToCloseTimeout(Duration.ofMinutes(10))
+                .setRetryOptions(RetryOptions.newBuilder().setMaximumAttempts(1).build())
+                .build());
   }
 
   @AfterAll
@@ -72,11 +75,14 @@ class KubeadmJoinRepairLabTest {
   private JoinRequest request(HostState h, List<Role> roles) {
     NodeSpec cp1 = bench.node(state.hosts().get(0), List.of(Role.CONTROL_PLANE, Role.ETCD));
     boolean cp = roles.contains(Role.CONTROL_PLANE);
-    return new JoinRequest("lab", state.kubeconfig(), state.apiEndpoint(), bench.node(h, roles), cp ? cp1 : null);
+    return new JoinRequest(
+        "lab", state.kubeconfig(), state.apiEndpoint(), bench.node(h, roles), cp ? cp1 : null);
   }
 
   private long joins(String host) {
-    return lab.host(host).mutations("kubeadm").stream().filter(m -> m.args().startsWith("join ")).count();
+    return lab.host(host).mutations("kubeadm").stream()
+        .filter(m -> m.args().startsWith("join "))
+        .count();
   }
 
   private String sh(HostState h, String script) {
@@ -92,20 +98,33 @@ class KubeadmJoinRepairLabTest {
     JoinRequest req = request(h, List.of(Role.WORKER));
 
     ActivityFailure failed = assertThrows(ActivityFailure.class, () -> kubeadm.join(req));
-    assertTrue(String.valueOf(failed.getCause().getMessage()).contains("kubeadm join failed"), failed.getCause().getMessage());
-    assertEquals("yes", sh(h, "[ -f /etc/kubernetes/bootstrap-kubelet.conf ] && [ -f /etc/kubernetes/pki/ca.crt ] && echo yes"),
+    assertTrue(
+        String.valueOf(failed.getCause().getMessage()).contains("kubeadm join failed"),
+        failed.getCause().getMessage());
+    assertEquals(
+        "yes",
+        sh(
+            h,
+            "[ -f /etc/kubernetes/bootstrap-kubelet.conf ] && [ -f /etc/kubernetes/pki/ca.crt ] && echo yes"),
         "the failed join left kubeadm's files");
 
     StepOutcome second = kubeadm.join(req);
     assertFalse(second.alreadySatisfied(), second.toString());
-    assertTrue(second.summary().startsWith("repaired a half-done join (kubeadm reset -f"), second.summary());
+    assertTrue(
+        second.summary().startsWith("repaired a half-done join (kubeadm reset -f"),
+        second.summary());
     assertTrue(second.summary().contains("then joined: kubeadm join succeeded"), second.summary());
     assertTrue(second.outputTail().startsWith("repaired a half-done join"), second.outputTail());
     assertEquals(2, joins(h.name()), lab.host(h.name()).mutations("kubeadm").toString());
-    assertEquals(1, lab.host(h.name()).mutations("kubeadm").stream().filter(m -> m.args().startsWith("reset ")).count());
+    assertEquals(
+        1,
+        lab.host(h.name()).mutations("kubeadm").stream()
+            .filter(m -> m.args().startsWith("reset "))
+            .count());
 
     // Each attempt's run is kept in its own directory on the node: the failed one and the good one.
-    String runs = sh(h, "for d in /var/lib/graft/runs/*/attempt-*; do echo \"${d##*/} $(cat $d/rc)\"; done");
+    String runs =
+        sh(h, "for d in /var/lib/graft/runs/*/attempt-*; do echo \"${d##*/} $(cat $d/rc)\"; done");
     assertEquals("attempt-1 1\nattempt-2 0", runs);
 
     // The operation ends and prunes its runs; a later join looks at the node and finds it joined.
@@ -130,14 +149,17 @@ class KubeadmJoinRepairLabTest {
 
     StepOutcome second = kubeadm.join(req);
     assertFalse(second.alreadySatisfied(), second.toString());
-    assertTrue(second.summary().startsWith("repaired a half-done join (removed learner "), second.summary());
+    assertTrue(
+        second.summary().startsWith("repaired a half-done join (removed learner "),
+        second.summary());
     assertTrue(second.summary().contains("kubeadm reset -f"), second.summary());
     assertEquals(2, joins(h.name()), lab.host(h.name()).mutations("kubeadm").toString());
     List<Member> after = members();
     assertEquals(2, after.size(), after.toString());
     assertTrue(after.stream().noneMatch(Member::isLearner), after.toString());
     assertFalse(member(peer).isLearner());
-    assertFalse(Long.toHexString(half.getId()).equals(Long.toHexString(member(peer).getId())),
+    assertFalse(
+        Long.toHexString(half.getId()).equals(Long.toHexString(member(peer).getId())),
         "the half-added member was removed and a new one added");
 
     kubeadm.pruneRuns(new HostRequest("lab", req.node()));
@@ -147,13 +169,18 @@ class KubeadmJoinRepairLabTest {
   }
 
   private Member member(String peer) throws Exception {
-    return members().stream().filter(m -> m.getPeerURIs().stream().anyMatch(u -> u.toString().equals(peer)))
-        .findFirst().orElse(null);
+    return members().stream()
+        .filter(m -> m.getPeerURIs().stream().anyMatch(u -> u.toString().equals(peer)))
+        .findFirst()
+        .orElse(null);
   }
 
   private List<Member> members() throws Exception {
-    EtcdTls tls = new EtcdTls(state.bootstrap().etcdCaCert(), state.bootstrap().etcdClientCert(),
-        state.bootstrap().etcdClientKey());
+    EtcdTls tls =
+        new EtcdTls(
+            state.bootstrap().etcdCaCert(),
+            state.bootstrap().etcdClientCert(),
+            state.bootstrap().etcdClientKey());
     try (Client c = EtcdMemberReader.client(state.etcdEndpoints(), tls, Duration.ofSeconds(5))) {
       return c.getClusterClient().listMember().get(10, TimeUnit.SECONDS).getMembers();
     }

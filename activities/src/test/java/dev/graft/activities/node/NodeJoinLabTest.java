@@ -77,14 +77,16 @@ class NodeJoinLabTest {
     }
   }
 
-  private NodeSpec node(HostState h, List<Role> roles, Map<String, String> labels, List<Taint> taints) {
+  private NodeSpec node(
+      HostState h, List<Role> roles, Map<String, String> labels, List<Taint> taints) {
     NodeSpec n = bench.node(h, roles);
     return new NodeSpec(n.name(), n.address(), null, roles, n.ssh(), labels, taints, null);
   }
 
   private NodeJoinResult join(NodeSpec node, NodeSpec controlPlane) {
     NodeJoinWorkflow wf =
-        temporal.getWorkflowClient()
+        temporal
+            .getWorkflowClient()
             .newWorkflowStub(
                 NodeJoinWorkflow.class,
                 WorkflowOptions.newBuilder()
@@ -93,8 +95,17 @@ class NodeJoinLabTest {
                     .build());
     return wf.join(
         new NodeJoinRequest(
-            "lab", OP, state.kubeconfig(), state.apiEndpoint(), "10.96.0.0/12", node, controlPlane,
-            state.hosts().stream().map(HostState::name).filter(n -> !n.equals(node.name())).toList(),
+            "lab",
+            OP,
+            state.kubeconfig(),
+            state.apiEndpoint(),
+            "10.96.0.0/12",
+            node,
+            controlPlane,
+            state.hosts().stream()
+                .map(HostState::name)
+                .filter(n -> !n.equals(node.name()))
+                .toList(),
             new ExecutionPolicy(3, Duration.ofMinutes(2), "4.20", Duration.ofSeconds(5))));
   }
 
@@ -105,7 +116,10 @@ class NodeJoinLabTest {
     HostState h3 = state.hosts().get(2);
     NodeSpec cp1 = node(h1, List.of(Role.CONTROL_PLANE, Role.ETCD), null, null);
     NodeSpec worker =
-        node(h2, List.of(Role.WORKER), Map.of("topology.kubernetes.io/zone", "a"),
+        node(
+            h2,
+            List.of(Role.WORKER),
+            Map.of("topology.kubernetes.io/zone", "a"),
             List.of(new Taint("dedicated", "batch", "NoSchedule")));
     NodeSpec cp2 = node(h3, List.of(Role.CONTROL_PLANE, Role.ETCD), null, null);
 
@@ -116,7 +130,8 @@ class NodeJoinLabTest {
     java.util.concurrent.CompletableFuture<NodeJoinResult> joining =
         java.util.concurrent.CompletableFuture.supplyAsync(() -> join(worker, cp1));
     long until = System.nanoTime() + Duration.ofMinutes(2).toNanos();
-    while (lab.host(h2.name()).mutations("kubeadm").stream().noneMatch(m -> m.args().startsWith("join "))) {
+    while (lab.host(h2.name()).mutations("kubeadm").stream()
+        .noneMatch(m -> m.args().startsWith("join "))) {
       assertTrue(System.nanoTime() < until, "kubeadm join never started on " + h2.name());
       Thread.sleep(100);
     }
@@ -128,34 +143,52 @@ class NodeJoinLabTest {
     }
     NodeJoinResult w = joining.get(5, java.util.concurrent.TimeUnit.MINUTES);
     assertEquals(OperationOutcome.COMPLETED, w.outcome(), w.steps().toString());
-    assertTrue(w.steps().stream().allMatch(s -> s.actions().isEmpty()), "no operator decision: " + w.steps());
-    assertEquals(1, lab.host(h2.name()).mutations("kubeadm").stream().filter(m -> m.args().startsWith("join ")).count(),
+    assertTrue(
+        w.steps().stream().allMatch(s -> s.actions().isEmpty()),
+        "no operator decision: " + w.steps());
+    assertEquals(
+        1,
+        lab.host(h2.name()).mutations("kubeadm").stream()
+            .filter(m -> m.args().startsWith("join "))
+            .count(),
         lab.host(h2.name()).mutations("kubeadm").toString());
     NodeJoinResult c = join(cp2, cp1);
     assertEquals(OperationOutcome.COMPLETED, c.outcome(), c.steps().toString());
     for (StepView s : w.steps()) {
-      assertTrue(s.state() == StepState.SUCCEEDED || s.state() == StepState.ALREADY_SATISFIED, s.toString());
+      assertTrue(
+          s.state() == StepState.SUCCEEDED || s.state() == StepState.ALREADY_SATISFIED,
+          s.toString());
     }
 
     KubernetesClient api = kube.forKubeconfig(state.kubeconfig());
     Node wn = api.nodes().withName(h2.name()).get();
     assertEquals("a", wn.getMetadata().getLabels().get("topology.kubernetes.io/zone"));
     assertTrue(wn.getMetadata().getLabels().containsKey("node-role.kubernetes.io/worker"));
-    assertTrue(wn.getSpec().getTaints().stream().anyMatch(t -> "dedicated".equals(t.getKey()) && "batch".equals(t.getValue())),
+    assertTrue(
+        wn.getSpec().getTaints().stream()
+            .anyMatch(t -> "dedicated".equals(t.getKey()) && "batch".equals(t.getValue())),
         wn.getSpec().getTaints().toString());
     assertFalse(Boolean.TRUE.equals(wn.getSpec().getUnschedulable()), "uncordoned once Ready");
-    assertTrue(wn.getStatus().getConditions().stream().anyMatch(k -> "Ready".equals(k.getType()) && "True".equals(k.getStatus())));
+    assertTrue(
+        wn.getStatus().getConditions().stream()
+            .anyMatch(k -> "Ready".equals(k.getType()) && "True".equals(k.getStatus())));
     Node cn = api.nodes().withName(h3.name()).get();
     assertTrue(cn.getMetadata().getLabels().containsKey("node-role.kubernetes.io/control-plane"));
-    assertTrue(cn.getStatus().getConditions().stream().anyMatch(k -> "Ready".equals(k.getType()) && "True".equals(k.getStatus())));
+    assertTrue(
+        cn.getStatus().getConditions().stream()
+            .anyMatch(k -> "Ready".equals(k.getType()) && "True".equals(k.getStatus())));
 
     // No secret in any history: join tokens, certificate keys, private keys.
     Pattern token = Pattern.compile("[a-z0-9]{6}\\.[a-z0-9]{16}");
     Pattern certKey = Pattern.compile("certificate-key[^0-9a-f]{0,8}[0-9a-f]{64}");
     for (String name : List.of(h2.name(), h3.name())) {
       // Payloads are base64 in the history's JSON: search the decoded text, or the scan is blind.
-      String history = HistoryText.of(temporal.getWorkflowClient().fetchHistory(NodeJoinRequest.workflowId(OP, name)));
-      assertTrue(history.contains("\"name\":\"" + name + "\""), "the decoded history should carry the node's input");
+      String history =
+          HistoryText.of(
+              temporal.getWorkflowClient().fetchHistory(NodeJoinRequest.workflowId(OP, name)));
+      assertTrue(
+          history.contains("\"name\":\"" + name + "\""),
+          "the decoded history should carry the node's input");
       assertFalse(token.matcher(history).find(), "a bootstrap token in the history of " + name);
       assertFalse(certKey.matcher(history).find(), "a certificate key in the history of " + name);
       assertFalse(history.contains("PRIVATE KEY"), "a private key in the history of " + name);
@@ -178,21 +211,32 @@ class NodeJoinLabTest {
     }
     int mutationsBefore = lab.host(h3.name()).mutations().size();
     // h3 answers with its own key, but the inventory pins h2's: a reinstalled or impersonated host.
-    SshSpec pinned = new SshSpec("root", h3.sshPort(), state.clientKey(), false, h2.hostKey(), null);
-    NodeSpec impostor = new NodeSpec(h3.name(), h3.address(), null, List.of(Role.WORKER), pinned, null, null, null);
+    SshSpec pinned =
+        new SshSpec("root", h3.sshPort(), state.clientKey(), false, h2.hostKey(), null);
+    NodeSpec impostor =
+        new NodeSpec(h3.name(), h3.address(), null, List.of(Role.WORKER), pinned, null, null, null);
     String op = OP + "-hostkey";
     NodeJoinWorkflow wf =
-        temporal.getWorkflowClient()
+        temporal
+            .getWorkflowClient()
             .newWorkflowStub(
                 NodeJoinWorkflow.class,
                 WorkflowOptions.newBuilder()
                     .setTaskQueue("graft")
                     .setWorkflowId(NodeJoinRequest.workflowId(op, h3.name()))
                     .build());
-    io.temporal.client.WorkflowClient.start(wf::join, new NodeJoinRequest(
-        "lab", op, state.kubeconfig(), state.apiEndpoint(), "10.96.0.0/12",
-        impostor, node(h1, List.of(Role.CONTROL_PLANE, Role.ETCD), null, null), List.of(),
-        new ExecutionPolicy(3, Duration.ofMinutes(2), "4.20", Duration.ofSeconds(5))));
+    io.temporal.client.WorkflowClient.start(
+        wf::join,
+        new NodeJoinRequest(
+            "lab",
+            op,
+            state.kubeconfig(),
+            state.apiEndpoint(),
+            "10.96.0.0/12",
+            impostor,
+            node(h1, List.of(Role.CONTROL_PLANE, Role.ETCD), null, null),
+            List.of(),
+            new ExecutionPolicy(3, Duration.ofMinutes(2), "4.20", Duration.ofSeconds(5))));
     StepView reach = null;
     long deadline = System.nanoTime() + Duration.ofMinutes(1).toNanos();
     while (System.nanoTime() < deadline) {
@@ -204,16 +248,23 @@ class NodeJoinLabTest {
     }
     assertEquals(StepState.NEEDS_ATTENTION, reach.state(), String.valueOf(reach));
     assertEquals(1, reach.attempts(), "a changed host key is not retried: " + reach);
-    assertTrue(reach.error().contains("SHA256:"), "the error names the fingerprint seen: " + reach.error());
+    assertTrue(
+        reach.error().contains("SHA256:"),
+        "the error names the fingerprint seen: " + reach.error());
     for (StepView later : wf.steps()) {
       if (!later.id().equals("reach")) {
         assertEquals(StepState.PENDING, later.state(), "ran after a failed reach: " + later);
       }
     }
-    assertEquals(mutationsBefore, lab.host(h3.name()).mutations().size(),
+    assertEquals(
+        mutationsBefore,
+        lab.host(h3.name()).mutations().size(),
         "something was written to the host: " + lab.host(h3.name()).mutations());
-    wf.decide(new dev.graft.workflows.step.OperatorRequest(null, dev.graft.workflows.step.Decision.ABORT, "test", "impostor"));
-    NodeJoinResult r = io.temporal.client.WorkflowStub.fromTyped(wf).getResult(NodeJoinResult.class);
+    wf.decide(
+        new dev.graft.workflows.step.OperatorRequest(
+            null, dev.graft.workflows.step.Decision.ABORT, "test", "impostor"));
+    NodeJoinResult r =
+        io.temporal.client.WorkflowStub.fromTyped(wf).getResult(NodeJoinResult.class);
     assertEquals(OperationOutcome.ABORTED, r.outcome());
   }
 
@@ -223,7 +274,8 @@ class NodeJoinLabTest {
 
   private NodeJoinResult joinAgain(NodeSpec node, NodeSpec controlPlane) {
     NodeJoinWorkflow wf =
-        temporal.getWorkflowClient()
+        temporal
+            .getWorkflowClient()
             .newWorkflowStub(
                 NodeJoinWorkflow.class,
                 WorkflowOptions.newBuilder()
@@ -232,8 +284,15 @@ class NodeJoinLabTest {
                     .build());
     return wf.join(
         new NodeJoinRequest(
-            "lab", OP + "-again", state.kubeconfig(), state.apiEndpoint(), "10.96.0.0/12", node, controlPlane,
-            List.of(), new ExecutionPolicy(3, Duration.ofMinutes(2), "4.20", Duration.ofSeconds(5))));
+            "lab",
+            OP + "-again",
+            state.kubeconfig(),
+            state.apiEndpoint(),
+            "10.96.0.0/12",
+            node,
+            controlPlane,
+            List.of(),
+            new ExecutionPolicy(3, Duration.ofMinutes(2), "4.20", Duration.ofSeconds(5))));
   }
 
   private static StepView step(NodeJoinResult r, String id) {

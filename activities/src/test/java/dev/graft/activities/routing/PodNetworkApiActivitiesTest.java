@@ -68,9 +68,13 @@ class PodNetworkApiActivitiesTest {
   void activityEnv() {
     env = TestActivityEnvironment.newInstance();
     env.registerActivitiesImplementations(new PodNetworkApiActivitiesImpl(clients));
-    activities = env.newActivityStub(PodNetworkApiActivities.class,
-        ActivityOptions.newBuilder().setStartToCloseTimeout(Duration.ofSeconds(30))
-            .setRetryOptions(RetryOptions.newBuilder().setMaximumAttempts(1).build()).build());
+    activities =
+        env.newActivityStub(
+            PodNetworkApiActivities.class,
+            ActivityOptions.newBuilder()
+                .setStartToCloseTimeout(Duration.ofSeconds(30))
+                .setRetryOptions(RetryOptions.newBuilder().setMaximumAttempts(1).build())
+                .build());
   }
 
   @AfterEach
@@ -88,8 +92,18 @@ class PodNetworkApiActivitiesTest {
     }
     kube.nodes().resource(b.build()).create();
     if (internalIp != null) {
-      kube.nodes().withName(name).editStatus(n -> new NodeBuilder(n).editOrNewStatus()
-          .addNewAddress().withType("InternalIP").withAddress(internalIp).endAddress().endStatus().build());
+      kube.nodes()
+          .withName(name)
+          .editStatus(
+              n ->
+                  new NodeBuilder(n)
+                      .editOrNewStatus()
+                      .addNewAddress()
+                      .withType("InternalIP")
+                      .withAddress(internalIp)
+                      .endAddress()
+                      .endStatus()
+                      .build());
     }
   }
 
@@ -98,7 +112,8 @@ class PodNetworkApiActivitiesTest {
   }
 
   private AllocationResult allocate(PodNetwork net, NodeSpec... nodes) {
-    return activities.allocate(new AllocationRequest("lab", api.adminKubeconfig().toString(), net, List.of(nodes)));
+    return activities.allocate(
+        new AllocationRequest("lab", api.adminKubeconfig().toString(), net, List.of(nodes)));
   }
 
   private static String cidr(String name) {
@@ -117,8 +132,12 @@ class PodNetworkApiActivitiesTest {
     register("n3", null, "10.0.0.3");
     register("n4", null, null); // registered but not routed by Graft: left without a block
 
-    AllocationResult r = allocate(NET, spec("n1", "10.0.0.1", null), spec("n2", "10.0.0.2", null),
-        spec("n3", "n3.example", null));
+    AllocationResult r =
+        allocate(
+            NET,
+            spec("n1", "10.0.0.1", null),
+            spec("n2", "10.0.0.2", null),
+            spec("n3", "n3.example", null));
 
     assertFalse(r.alreadySatisfied());
     assertEquals("10.244.1.0/24", node("n2").getSpec().getPodCIDR());
@@ -131,22 +150,36 @@ class PodNetworkApiActivitiesTest {
     assertEquals(List.of("n1", "n2", "n3", "n4"), List.copyOf(by.keySet()));
     assertFalse(by.get("n1").allocatedNow());
     assertTrue(by.get("n2").allocatedNow());
-    assertEquals("10.0.0.3", by.get("n3").nodeIp(), "a host name address routes via the InternalIP");
+    assertEquals(
+        "10.0.0.3", by.get("n3").nodeIp(), "a host name address routes via the InternalIP");
     assertNull(by.get("n4").podCidr());
 
-    AllocationResult again = allocate(NET, spec("n1", "10.0.0.1", null), spec("n2", "10.0.0.2", null),
-        spec("n3", "n3.example", null));
+    AllocationResult again =
+        allocate(
+            NET,
+            spec("n1", "10.0.0.1", null),
+            spec("n2", "10.0.0.2", null),
+            spec("n3", "n3.example", null));
     assertTrue(again.alreadySatisfied(), again.summary());
-    assertEquals(r.nodes(), again.nodes().stream()
-        .map(n -> new NodePodCidr(n.node(), n.nodeIp(), n.podCidr(), by.get(n.node()).allocatedNow())).toList());
+    assertEquals(
+        r.nodes(),
+        again.nodes().stream()
+            .map(
+                n ->
+                    new NodePodCidr(
+                        n.node(), n.nodeIp(), n.podCidr(), by.get(n.node()).allocatedNow()))
+            .toList());
   }
 
   @Test
   void theInventorysBlockIsUsedWhenFreeAndNeverOverridesTheApi() {
     register("a", "10.244.9.0/24", null);
     register("b", null, null);
-    AllocationResult r = allocate(NET, spec("a", "10.0.0.1", "10.244.1.0/24"), spec("b", "10.0.0.2", "10.244.7.0/24"));
-    assertEquals("10.244.9.0/24", node("a").getSpec().getPodCIDR(), "a block once set never changes");
+    AllocationResult r =
+        allocate(
+            NET, spec("a", "10.0.0.1", "10.244.1.0/24"), spec("b", "10.0.0.2", "10.244.7.0/24"));
+    assertEquals(
+        "10.244.9.0/24", node("a").getSpec().getPodCIDR(), "a block once set never changes");
     assertEquals("10.244.7.0/24", node("b").getSpec().getPodCIDR());
     assertTrue(r.summary().contains("a keeps 10.244.9.0/24"), r.summary());
   }
@@ -156,9 +189,15 @@ class PodNetworkApiActivitiesTest {
     register("x1", "10.244.0.0/24", null);
     register("x2", null, null);
     register("x3", null, null);
-    ActivityFailure f = assertThrows(ActivityFailure.class,
-        () -> allocate(new PodNetwork("10.244.0.0/23", 24), spec("x1", "10.0.0.1", null),
-            spec("x2", "10.0.0.2", null), spec("x3", "10.0.0.3", null)));
+    ActivityFailure f =
+        assertThrows(
+            ActivityFailure.class,
+            () ->
+                allocate(
+                    new PodNetwork("10.244.0.0/23", 24),
+                    spec("x1", "10.0.0.1", null),
+                    spec("x2", "10.0.0.2", null),
+                    spec("x3", "10.0.0.3", null)));
     ApplicationFailure cause = (ApplicationFailure) f.getCause();
     assertEquals("PodCidrExhausted", cause.getType());
     assertTrue(cause.isNonRetryable());
@@ -169,8 +208,10 @@ class PodNetworkApiActivitiesTest {
   @Test
   void anUnregisteredNodeIsRefused() {
     register("r1", null, null);
-    ActivityFailure f = assertThrows(ActivityFailure.class,
-        () -> allocate(NET, spec("r1", "10.0.0.1", null), spec("ghost", "10.0.0.9", null)));
+    ActivityFailure f =
+        assertThrows(
+            ActivityFailure.class,
+            () -> allocate(NET, spec("r1", "10.0.0.1", null), spec("ghost", "10.0.0.9", null)));
     assertEquals("NodeNotRegistered", ((ApplicationFailure) f.getCause()).getType());
     assertNull(cidr("r1"));
   }
@@ -180,26 +221,67 @@ class PodNetworkApiActivitiesTest {
     ClusterRequest req = new ClusterRequest("lab", api.adminKubeconfig().toString());
     assertFalse(activities.detectCni(req).found());
 
-    kube.apps().daemonSets().inNamespace("kube-system").resource(new DaemonSetBuilder()
-        .withNewMetadata().withName("kube-proxy").withNamespace("kube-system").endMetadata()
-        .withNewSpec().withNewTemplate().withNewMetadata().addToLabels("k8s-app", "kube-proxy").endMetadata()
-        .endTemplate().endSpec().build()).create();
+    kube.apps()
+        .daemonSets()
+        .inNamespace("kube-system")
+        .resource(
+            new DaemonSetBuilder()
+                .withNewMetadata()
+                .withName("kube-proxy")
+                .withNamespace("kube-system")
+                .endMetadata()
+                .withNewSpec()
+                .withNewTemplate()
+                .withNewMetadata()
+                .addToLabels("k8s-app", "kube-proxy")
+                .endMetadata()
+                .endTemplate()
+                .endSpec()
+                .build())
+        .create();
     assertFalse(activities.detectCni(req).found(), "kube-proxy is not a CNI");
 
-    kube.apps().daemonSets().inNamespace("kube-flannel").resource(new DaemonSetBuilder()
-        .withNewMetadata().withName("kube-flannel-ds").withNamespace("kube-flannel").endMetadata()
-        .withNewSpec().withNewTemplate().withNewMetadata().addToLabels("app", "flannel").endMetadata()
-        .endTemplate().endSpec().build()).create();
+    kube.apps()
+        .daemonSets()
+        .inNamespace("kube-flannel")
+        .resource(
+            new DaemonSetBuilder()
+                .withNewMetadata()
+                .withName("kube-flannel-ds")
+                .withNamespace("kube-flannel")
+                .endMetadata()
+                .withNewSpec()
+                .withNewTemplate()
+                .withNewMetadata()
+                .addToLabels("app", "flannel")
+                .endMetadata()
+                .endTemplate()
+                .endSpec()
+                .build())
+        .create();
     CniDetection flannel = activities.detectCni(req);
     assertEquals("flannel", flannel.cni());
     assertEquals("DaemonSet kube-flannel/kube-flannel-ds", flannel.evidence());
     assertTrue(flannel.summary().contains("skips route programming"), flannel.summary());
     kube.apps().daemonSets().inAnyNamespace().delete();
 
-    kube.pods().inNamespace("kube-system").resource(new PodBuilder()
-        .withNewMetadata().withName("cilium-x7k2p").withNamespace("kube-system").addToLabels("k8s-app", "cilium")
-        .endMetadata().withNewSpec().addNewContainer().withName("agent").withImage("cilium").endContainer()
-        .endSpec().build()).create();
+    kube.pods()
+        .inNamespace("kube-system")
+        .resource(
+            new PodBuilder()
+                .withNewMetadata()
+                .withName("cilium-x7k2p")
+                .withNamespace("kube-system")
+                .addToLabels("k8s-app", "cilium")
+                .endMetadata()
+                .withNewSpec()
+                .addNewContainer()
+                .withName("agent")
+                .withImage("cilium")
+                .endContainer()
+                .endSpec()
+                .build())
+        .create();
     CniDetection cilium = activities.detectCni(req);
     assertEquals("cilium", cilium.cni());
     assertTrue(cilium.evidence().contains("kube-system/cilium-x7k2p"), cilium.evidence());

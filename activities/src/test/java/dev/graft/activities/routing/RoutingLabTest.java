@@ -57,8 +57,8 @@ import org.junit.jupiter.api.TestMethodOrder;
  * Issue #7's acceptance on the lab: netns hosts with real OpenSSH, real routing tables, iptables
  * and packets over the lab bridge; the Kubernetes API is the lab's stand-in. Host 1 is the
  * bootstrapped cluster, hosts 2-5 are registered as the join's register step leaves them. Every
- * host's FORWARD policy is DROP (as Docker sets it), so pods reach each other only through
- * Graft's pod-CIDR rules. The tests build on each other, in order.
+ * host's FORWARD policy is DROP (as Docker sets it), so pods reach each other only through Graft's
+ * pod-CIDR rules. The tests build on each other, in order.
  */
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
 @TestMethodOrder(MethodOrderer.OrderAnnotation.class)
@@ -67,9 +67,23 @@ class RoutingLabTest {
   private static final PodNetwork NET = new PodNetwork("10.244.0.0/16", 24);
   private static final List<String> RECORDED = List.of("ip", "iptables", "sysctl");
   private static final Set<String> IP_VERBS =
-      Set.of("add", "del", "delete", "replace", "change", "set", "flush", "append", "prepend", "exec");
+      Set.of(
+          "add", "del", "delete", "replace", "change", "set", "flush", "append", "prepend", "exec");
   private static final Set<String> IPTABLES_CHANGES =
-      Set.of("-I", "-A", "-D", "-R", "-N", "-X", "-F", "-P", "-Z", "-E", "--insert", "--append", "--delete");
+      Set.of(
+          "-I",
+          "-A",
+          "-D",
+          "-R",
+          "-N",
+          "-X",
+          "-F",
+          "-P",
+          "-Z",
+          "-E",
+          "--insert",
+          "--append",
+          "--delete");
 
   private LabWorkbench bench;
   private Lab lab;
@@ -82,7 +96,9 @@ class RoutingLabTest {
 
   @BeforeAll
   void up() throws Exception {
-    Prereqs.require("ping", Files.isExecutable(Path.of("/usr/bin/ping")) || Files.isExecutable(Path.of("/bin/ping")),
+    Prereqs.require(
+        "ping",
+        Files.isExecutable(Path.of("/usr/bin/ping")) || Files.isExecutable(Path.of("/bin/ping")),
         "the verification pings (package iputils-ping)");
     bench = LabWorkbench.up("graft-routing-e2e-", 5, null);
     lab = bench.lab();
@@ -91,8 +107,15 @@ class RoutingLabTest {
     temporal = bench.temporal();
     api = kube.forKubeconfig(state.kubeconfig());
     for (LabHost h : lab.hosts().subList(1, 5)) {
-      api.nodes().resource(new NodeBuilder().withNewMetadata().withName(h.name())
-          .addToLabels("node-role.kubernetes.io/worker", "").endMetadata().build()).create();
+      api.nodes()
+          .resource(
+              new NodeBuilder()
+                  .withNewMetadata()
+                  .withName(h.name())
+                  .addToLabels("node-role.kubernetes.io/worker", "")
+                  .endMetadata()
+                  .build())
+          .create();
     }
     for (LabHost h : lab.hosts()) {
       h.exec(T, "iptables", "-P", "FORWARD", "DROP").orThrow(h.name() + ": FORWARD policy");
@@ -104,7 +127,8 @@ class RoutingLabTest {
     Worker worker = temporal.newWorker("graft");
     worker.registerWorkflowImplementationTypes(RoutingWorkflowImpl.class);
     worker.registerActivitiesImplementations(
-        new NodeRoutingActivitiesImpl(new NodeShell(executor), executor), new PodNetworkApiActivitiesImpl(kube));
+        new NodeRoutingActivitiesImpl(new NodeShell(executor), executor),
+        new PodNetworkApiActivitiesImpl(kube));
     temporal.start();
   }
 
@@ -116,7 +140,8 @@ class RoutingLabTest {
   }
 
   private NodeSpec node(LabHost h) {
-    SshSpec ssh = new SshSpec("root", h.sshPort(), state.clientKey(), false, null, state.knownHosts());
+    SshSpec ssh =
+        new SshSpec("root", h.sshPort(), state.clientKey(), false, null, state.knownHosts());
     return new NodeSpec(h.name(), h.address(), null, List.of(Role.WORKER), ssh, null, null, null);
   }
 
@@ -136,11 +161,27 @@ class RoutingLabTest {
     if (verify) {
       hosts.forEach(h -> targets.put(h.name(), podAddress(h)));
     }
-    RoutingWorkflow wf = temporal.getWorkflowClient().newWorkflowStub(RoutingWorkflow.class,
-        WorkflowOptions.newBuilder().setTaskQueue("graft").setWorkflowId(RoutingRequest.workflowId(op)).build());
-    RoutingResult r = wf.route(new RoutingRequest("lab", op, state.kubeconfig(), NET,
-        hosts.stream().map(this::node).toList(), targets, 3, verify,
-        new ExecutionPolicy(2, null, null, null)));
+    RoutingWorkflow wf =
+        temporal
+            .getWorkflowClient()
+            .newWorkflowStub(
+                RoutingWorkflow.class,
+                WorkflowOptions.newBuilder()
+                    .setTaskQueue("graft")
+                    .setWorkflowId(RoutingRequest.workflowId(op))
+                    .build());
+    RoutingResult r =
+        wf.route(
+            new RoutingRequest(
+                "lab",
+                op,
+                state.kubeconfig(),
+                NET,
+                hosts.stream().map(this::node).toList(),
+                targets,
+                3,
+                verify,
+                new ExecutionPolicy(2, null, null, null)));
     assertEquals(OperationOutcome.COMPLETED, r.outcome(), r.steps().toString());
     for (NodePodCidr p : r.podCidrs()) {
       if (p.podCidr() != null) {
@@ -151,13 +192,16 @@ class RoutingLabTest {
   }
 
   private static StepView step(RoutingResult r, String id) {
-    return r.steps().stream().filter(s -> s.id().equals(id)).findFirst()
+    return r.steps().stream()
+        .filter(s -> s.id().equals(id))
+        .findFirst()
         .orElseThrow(() -> new AssertionError("no step " + id + ": " + r.steps()));
   }
 
   private void attachPod(LabHost h) {
     Cidr c = Cidr.parse(podCidrs.get(h.name()));
-    LabPods.attach(h, "pod", podAddress(h) + "/" + c.prefix(), Cidr.format(c.base() + 1), NET.cidr(), "cbr0");
+    LabPods.attach(
+        h, "pod", podAddress(h) + "/" + c.prefix(), Cidr.format(c.base() + 1), NET.cidr(), "cbr0");
   }
 
   /** Every ordered pair of pods pings, with real packets; returns the pairs that did not. */
@@ -184,8 +228,11 @@ class RoutingLabTest {
     Map<String, List<Mutation>> out = new LinkedHashMap<>();
     for (LabHost h : lab.hosts()) {
       List<Mutation> all = h.mutations();
-      out.put(h.name(), all.subList(sizes.get(h.name()), all.size()).stream()
-          .filter(m -> RECORDED.contains(m.command())).toList());
+      out.put(
+          h.name(),
+          all.subList(sizes.get(h.name()), all.size()).stream()
+              .filter(m -> RECORDED.contains(m.command()))
+              .toList());
     }
     return out;
   }
@@ -196,15 +243,21 @@ class RoutingLabTest {
     return switch (m.command()) {
       case "ip" -> words.stream().anyMatch(IP_VERBS::contains);
       case "iptables" -> words.stream().anyMatch(IPTABLES_CHANGES::contains);
-      case "sysctl" -> words.stream().anyMatch(w -> w.equals("-w") || w.equals("-p") || w.equals("--system") || w.contains("="));
+      case "sysctl" ->
+          words.stream()
+              .anyMatch(
+                  w -> w.equals("-w") || w.equals("-p") || w.equals("--system") || w.contains("="));
       default -> true;
     };
   }
 
   private static List<String> mutatingOf(Map<String, List<Mutation>> log) {
     List<String> out = new ArrayList<>();
-    log.forEach((host, ms) -> ms.stream().filter(RoutingLabTest::mutating)
-        .forEach(m -> out.add(host + ": " + m.command() + " " + m.args())));
+    log.forEach(
+        (host, ms) ->
+            ms.stream()
+                .filter(RoutingLabTest::mutating)
+                .forEach(m -> out.add(host + ": " + m.command() + " " + m.args())));
     return out;
   }
 
@@ -216,18 +269,33 @@ class RoutingLabTest {
 
     assertEquals("routed", r.mode());
     for (LabHost h : hosts(4)) {
-      assertEquals(StepState.SUCCEEDED, step(r, "routes/" + h.name()).state(), step(r, "routes/" + h.name()).toString());
-      assertEquals(podCidrs.get(h.name()), api.nodes().withName(h.name()).get().getSpec().getPodCIDR(),
+      assertEquals(
+          StepState.SUCCEEDED,
+          step(r, "routes/" + h.name()).state(),
+          step(r, "routes/" + h.name()).toString());
+      assertEquals(
+          podCidrs.get(h.name()),
+          api.nodes().withName(h.name()).get().getSpec().getPodCIDR(),
           "spec.podCIDR recorded through the API");
       String routes = h.exec(T, "ip", "-4", "route", "show", "proto", "213").orThrow("routes");
       assertEquals(3, routes.strip().lines().count(), h.name() + ": " + routes);
-      assertTrue(h.exec(T, "iptables", "-S", "FORWARD").orThrow("rules")
-          .contains("-A FORWARD -s 10.244.0.0/16 -m comment --comment graft-pod-network -j ACCEPT"));
+      assertTrue(
+          h.exec(T, "iptables", "-S", "FORWARD")
+              .orThrow("rules")
+              .contains(
+                  "-A FORWARD -s 10.244.0.0/16 -m comment --comment graft-pod-network -j ACCEPT"));
       assertEquals("1", h.exec(T, "cat", "/proc/sys/net/ipv4/ip_forward").orThrow("fwd").strip());
-      assertTrue(h.readFile("/etc/sysctl.d/99-graft-pod-network.conf").orElse("").contains("net.ipv4.ip_forward = 1"));
-      assertTrue(h.exec(T, "systemctl", "is-enabled", "graft-pod-network.service").ok(), "boot unit enabled");
+      assertTrue(
+          h.readFile("/etc/sysctl.d/99-graft-pod-network.conf")
+              .orElse("")
+              .contains("net.ipv4.ip_forward = 1"));
+      assertTrue(
+          h.exec(T, "systemctl", "is-enabled", "graft-pod-network.service").ok(),
+          "boot unit enabled");
     }
-    assertFalse(mutatingOf(since(before)).isEmpty(), "the first run changed the hosts (and the log saw it)");
+    assertFalse(
+        mutatingOf(since(before)).isEmpty(),
+        "the first run changed the hosts (and the log saw it)");
 
     hosts(4).forEach(this::attachPod);
     assertEquals(List.of(), unreachablePodPairs(hosts(4)));
@@ -235,11 +303,16 @@ class RoutingLabTest {
     // Graft's own verification: its probe on each node pings the lab pod on every other node.
     RoutingResult verified = route(hosts(4), true);
     assertEquals(12, verified.matrix().size(), verified.matrix().toString());
-    assertTrue(verified.matrix().stream().allMatch(PairResult::reachable), verified.matrix().toString());
+    assertTrue(
+        verified.matrix().stream().allMatch(PairResult::reachable), verified.matrix().toString());
     for (LabHost h : hosts(4)) {
       String netns = h.exec(T, "ip", "netns", "list").orThrow("netns");
-      assertFalse(netns.contains("graft-probe"), "the probe namespace is gone after verification: " + netns);
-      assertFalse(h.exec(T, "ip", "-o", "link", "show").orThrow("links").contains("graftprobe0"), "and its veth");
+      assertFalse(
+          netns.contains("graft-probe"),
+          "the probe namespace is gone after verification: " + netns);
+      assertFalse(
+          h.exec(T, "ip", "-o", "link", "show").orThrow("links").contains("graftprobe0"),
+          "and its veth");
     }
   }
 
@@ -251,7 +324,8 @@ class RoutingLabTest {
 
     Map<String, List<Mutation>> log = since(before);
     assertEquals(List.of(), mutatingOf(log), "a second run changes nothing");
-    assertTrue(log.values().stream().mapToInt(List::size).sum() >= 4 * 5,
+    assertTrue(
+        log.values().stream().mapToInt(List::size).sum() >= 4 * 5,
         "the run did look (read-only ip and iptables calls were recorded): " + log);
     assertEquals(StepState.ALREADY_SATISFIED, step(again, "allocate").state());
     for (LabHost h : hosts(4)) {
@@ -272,20 +346,36 @@ class RoutingLabTest {
     for (LabHost h : hosts(4)) {
       StepView s = step(r, "routes/" + h.name());
       assertEquals(StepState.SUCCEEDED, s.state(), s.toString());
-      assertTrue(s.summary().endsWith("changed: wrote /etc/graft/pod-network.conf; ip route replace " + cidr5
-          + " via " + h5.address() + " proto 213"), "only the config and one route change: " + s.summary());
+      assertTrue(
+          s.summary()
+              .endsWith(
+                  "changed: wrote /etc/graft/pod-network.conf; ip route replace "
+                      + cidr5
+                      + " via "
+                      + h5.address()
+                      + " proto 213"),
+          "only the config and one route change: " + s.summary());
     }
     Map<String, List<Mutation>> log = since(before);
     for (LabHost h : hosts(4)) {
-      assertEquals(1, log.get(h.name()).stream().filter(RoutingLabTest::mutating).count(),
+      assertEquals(
+          1,
+          log.get(h.name()).stream().filter(RoutingLabTest::mutating).count(),
           h.name() + " got exactly one new route: " + log.get(h.name()));
     }
-    assertEquals(4, h5.exec(T, "ip", "-4", "route", "show", "proto", "213").orThrow("r").strip().lines().count());
+    assertEquals(
+        4,
+        h5.exec(T, "ip", "-4", "route", "show", "proto", "213")
+            .orThrow("r")
+            .strip()
+            .lines()
+            .count());
     attachPod(h5);
     assertEquals(List.of(), unreachablePodPairs(hosts(5)));
     RoutingResult verified = route(hosts(5), true);
     assertEquals(20, verified.matrix().size());
-    assertTrue(verified.matrix().stream().allMatch(PairResult::reachable), verified.matrix().toString());
+    assertTrue(
+        verified.matrix().stream().allMatch(PairResult::reachable), verified.matrix().toString());
   }
 
   @Test
@@ -300,7 +390,9 @@ class RoutingLabTest {
 
     StepView repaired = step(r, "routes/" + h2.name());
     assertEquals(StepState.SUCCEEDED, repaired.state());
-    assertTrue(repaired.summary().contains("ip route replace " + podCidrs.get(h3.name())), repaired.summary());
+    assertTrue(
+        repaired.summary().contains("ip route replace " + podCidrs.get(h3.name())),
+        repaired.summary());
     for (LabHost h : hosts(5)) {
       if (h != h2) {
         assertEquals(StepState.ALREADY_SATISFIED, step(r, "routes/" + h.name()).state(), h.name());
@@ -316,7 +408,8 @@ class RoutingLabTest {
     LabHost h2 = lab.hosts().get(1);
     LabHost h5 = lab.hosts().get(4);
     h1.exec(T, "ip", "route", "add", "10.252.0.0/24", "via", h2.address()).orThrow("foreign route");
-    h1.exec(T, "ip", "route", "add", "10.244.200.0/24", "via", h2.address(), "proto", "static").orThrow("foreign");
+    h1.exec(T, "ip", "route", "add", "10.244.200.0/24", "via", h2.address(), "proto", "static")
+        .orThrow("foreign");
     api.nodes().withName(h5.name()).delete();
     for (int i = 0; i < 50 && api.nodes().withName(h5.name()).get() != null; i++) {
       sleep(100);
@@ -331,8 +424,11 @@ class RoutingLabTest {
       assertFalse(h.exec(T, "ip", "-4", "route").orThrow("r").contains(cidr5), h.name());
     }
     String routes = h1.exec(T, "ip", "-4", "route").orThrow("r");
-    assertTrue(routes.contains("10.252.0.0/24 via " + h2.address()), "a foreign route stays: " + routes);
-    assertTrue(routes.contains("10.244.200.0/24 via " + h2.address()), "even inside the pod network: " + routes);
+    assertTrue(
+        routes.contains("10.252.0.0/24 via " + h2.address()), "a foreign route stays: " + routes);
+    assertTrue(
+        routes.contains("10.244.200.0/24 via " + h2.address()),
+        "even inside the pod network: " + routes);
     assertEquals(List.of(), unreachablePodPairs(hosts(4)));
   }
 
@@ -345,25 +441,49 @@ class RoutingLabTest {
     // Docker, when it starts at boot, sets the FORWARD policy to DROP again.
     h1.exec(T, "iptables", "-P", "FORWARD", "DROP").orThrow("policy");
 
-    assertEquals(3, h1.exec(T, "ip", "-4", "route", "show", "proto", "213").orThrow("r").strip().lines().count());
-    assertTrue(h1.exec(T, "ip", "-o", "-4", "addr", "show", "dev", "cbr0").orThrow("cbr0")
-        .contains(podCidrs.get(h1.name()).replace(".0/24", ".1/24")));
+    assertEquals(
+        3,
+        h1.exec(T, "ip", "-4", "route", "show", "proto", "213")
+            .orThrow("r")
+            .strip()
+            .lines()
+            .count());
+    assertTrue(
+        h1.exec(T, "ip", "-o", "-4", "addr", "show", "dev", "cbr0")
+            .orThrow("cbr0")
+            .contains(podCidrs.get(h1.name()).replace(".0/24", ".1/24")));
     assertEquals("1", h1.exec(T, "cat", "/proc/sys/net/ipv4/ip_forward").orThrow("fwd").strip());
     attachPod(h1);
     assertEquals(List.of(), unreachablePodPairs(hosts(4)));
 
     RoutingResult r = route(hosts(4), false);
-    assertEquals(StepState.ALREADY_SATISFIED, step(r, "routes/" + h1.name()).state(),
+    assertEquals(
+        StepState.ALREADY_SATISFIED,
+        step(r, "routes/" + h1.name()).state(),
         "the boot restored everything Graft would have done");
   }
 
   @Test
   @Order(7)
   void aClusterRunningCalicoIsLeftToItAndGraftSaysSo() {
-    api.apps().daemonSets().inNamespace("kube-system").resource(new DaemonSetBuilder()
-        .withNewMetadata().withName("calico-node").withNamespace("kube-system").endMetadata()
-        .withNewSpec().withNewTemplate().withNewMetadata().addToLabels("k8s-app", "calico-node").endMetadata()
-        .endTemplate().endSpec().build()).create();
+    api.apps()
+        .daemonSets()
+        .inNamespace("kube-system")
+        .resource(
+            new DaemonSetBuilder()
+                .withNewMetadata()
+                .withName("calico-node")
+                .withNamespace("kube-system")
+                .endMetadata()
+                .withNewSpec()
+                .withNewTemplate()
+                .withNewMetadata()
+                .addToLabels("k8s-app", "calico-node")
+                .endMetadata()
+                .endTemplate()
+                .endSpec()
+                .build())
+        .create();
     try {
       Map<String, Integer> before = logSizes();
       RoutingResult r = route(hosts(4), false);

@@ -47,8 +47,14 @@ class HostKeyVerificationTest {
   }
 
   private static SshTarget target(Path knownHosts, String pinned) {
-    return new SshTarget(HOST, server.port(), "root", clientKey.toString(),
-        knownHosts == null ? null : knownHosts.toString(), pinned, false);
+    return new SshTarget(
+        HOST,
+        server.port(),
+        "root",
+        clientKey.toString(),
+        knownHosts == null ? null : knownHosts.toString(),
+        pinned,
+        false);
   }
 
   private static String echo(SshTarget target) {
@@ -61,29 +67,38 @@ class HostKeyVerificationTest {
 
   @Test
   void acceptsKeyListedAsBracketedHostAndPort() throws Exception {
-    Path kh = knownHosts("kh-plain", SshTestKeys.plainEntry(HOST, server.port(), hostEd25519.getPublic()));
+    Path kh =
+        knownHosts(
+            "kh-plain", SshTestKeys.plainEntry(HOST, server.port(), hostEd25519.getPublic()));
     assertEquals("ok\n", echo(target(kh, null)));
   }
 
   @Test
   void acceptsHashedEntry() throws Exception {
-    Path kh = knownHosts("kh-hashed", SshTestKeys.hashedEntry(HOST, server.port(), hostEd25519.getPublic()));
+    Path kh =
+        knownHosts(
+            "kh-hashed", SshTestKeys.hashedEntry(HOST, server.port(), hostEd25519.getPublic()));
     assertEquals("ok\n", echo(target(kh, null)));
   }
 
   @Test
   void bareHostEntryOnlyCoversPort22() throws Exception {
     Path kh = knownHosts("kh-bare", HOST + " " + SshTestKeys.publicLine(hostEd25519.getPublic()));
-    UnknownHostKeyException e = assertThrows(UnknownHostKeyException.class, () -> echo(target(kh, null)));
+    UnknownHostKeyException e =
+        assertThrows(UnknownHostKeyException.class, () -> echo(target(kh, null)));
     assertTrue(e.getMessage().contains("[127.0.0.1]:" + server.port()), e.getMessage());
   }
 
   @Test
   void asksForTheKeyTypeItKnowsWhenTheServerHasSeveral() throws Exception {
     // The server offers ed25519 and RSA; with only the RSA key listed, the client must ask for RSA.
-    Path kh = knownHosts("kh-rsa-only", "# comment line", "",
-        SshTestKeys.plainEntry("other.example", 22, hostEd25519.getPublic()),
-        SshTestKeys.plainEntry(HOST, server.port(), hostRsa.getPublic()));
+    Path kh =
+        knownHosts(
+            "kh-rsa-only",
+            "# comment line",
+            "",
+            SshTestKeys.plainEntry("other.example", 22, hostEd25519.getPublic()),
+            SshTestKeys.plainEntry(HOST, server.port(), hostRsa.getPublic()));
     assertEquals("ok\n", echo(target(kh, null)));
   }
 
@@ -95,8 +110,11 @@ class HostKeyVerificationTest {
 
   @Test
   void unknownKeyFailsNamingHostAndFingerprintSeen() throws Exception {
-    Path kh = knownHosts("kh-other-host", SshTestKeys.plainEntry("10.213.0.99", 22, hostEd25519.getPublic()));
-    UnknownHostKeyException e = assertThrows(UnknownHostKeyException.class, () -> echo(target(kh, null)));
+    Path kh =
+        knownHosts(
+            "kh-other-host", SshTestKeys.plainEntry("10.213.0.99", 22, hostEd25519.getPublic()));
+    UnknownHostKeyException e =
+        assertThrows(UnknownHostKeyException.class, () -> echo(target(kh, null)));
     String seen = HostKeyPolicy.fingerprint(hostEd25519.getPublic());
     assertTrue(seen.startsWith("SHA256:") && !seen.endsWith("="), seen);
     assertEquals(seen, e.seenFingerprint());
@@ -110,8 +128,11 @@ class HostKeyVerificationTest {
   @Test
   void changedKeyFailsWithBothFingerprints() throws Exception {
     KeyPair impostor = SshTestKeys.ed25519();
-    Path kh = knownHosts("kh-changed", SshTestKeys.hashedEntry(HOST, server.port(), impostor.getPublic()));
-    HostKeyMismatchException e = assertThrows(HostKeyMismatchException.class, () -> echo(target(kh, null)));
+    Path kh =
+        knownHosts(
+            "kh-changed", SshTestKeys.hashedEntry(HOST, server.port(), impostor.getPublic()));
+    HostKeyMismatchException e =
+        assertThrows(HostKeyMismatchException.class, () -> echo(target(kh, null)));
     String seen = HostKeyPolicy.fingerprint(hostEd25519.getPublic());
     String expected = HostKeyPolicy.fingerprint(impostor.getPublic());
     assertEquals(seen, e.seenFingerprint());
@@ -122,7 +143,8 @@ class HostKeyVerificationTest {
 
   @Test
   void changedPinFailsEvenWhenAGoodSessionIsPooled() throws Exception {
-    Path kh = knownHosts("kh-good", SshTestKeys.plainEntry(HOST, server.port(), hostEd25519.getPublic()));
+    Path kh =
+        knownHosts("kh-good", SshTestKeys.plainEntry(HOST, server.port(), hostEd25519.getPublic()));
     assertEquals("ok\n", echo(target(kh, null)));
     String wrongPin = SshTestKeys.publicLine(SshTestKeys.ed25519().getPublic());
     assertThrows(HostKeyMismatchException.class, () -> echo(target(kh, wrongPin)));
@@ -132,40 +154,52 @@ class HostKeyVerificationTest {
   void revokedKeyIsRefusedEvenIfAlsoListed() throws Exception {
     String line = SshTestKeys.plainEntry(HOST, server.port(), hostEd25519.getPublic());
     Path kh = knownHosts("kh-revoked", line, "@revoked " + line);
-    HostKeyMismatchException e = assertThrows(HostKeyMismatchException.class, () -> echo(target(kh, null)));
+    HostKeyMismatchException e =
+        assertThrows(HostKeyMismatchException.class, () -> echo(target(kh, null)));
     assertTrue(e.getMessage().contains("REVOKED"), e.getMessage());
   }
 
   @Test
   void missingTrustSourcesAreConfigErrors() {
-    SshConfigException none = assertThrows(SshConfigException.class, () -> echo(target(null, null)));
+    SshConfigException none =
+        assertThrows(SshConfigException.class, () -> echo(target(null, null)));
     assertTrue(none.getMessage().contains("never accepts"), none.getMessage());
     SshConfigException missing =
         assertThrows(SshConfigException.class, () -> echo(target(dir.resolve("nope"), null)));
     assertTrue(missing.getMessage().contains(dir.resolve("nope").toString()), missing.getMessage());
-    SshConfigException badPin = assertThrows(SshConfigException.class, () -> echo(target(null, "ssh-ed25519 !!")));
+    SshConfigException badPin =
+        assertThrows(SshConfigException.class, () -> echo(target(null, "ssh-ed25519 !!")));
     assertFalse(badPin.retryable());
   }
 
   @Test
   void unreadableClientKeyNamesThePathButNotTheContent() throws Exception {
     Path garbage = dir.resolve("garbage_key");
-    Files.writeString(garbage, "-----BEGIN OPENSSH PRIVATE KEY-----\nU0VDUkVUU0VDUkVU\n-----END OPENSSH PRIVATE KEY-----\n");
-    Path kh = knownHosts("kh-k", SshTestKeys.plainEntry(HOST, server.port(), hostEd25519.getPublic()));
-    SshTarget bad = new SshTarget(HOST, server.port(), "root", garbage.toString(), kh.toString(), null, false);
+    Files.writeString(
+        garbage,
+        "-----BEGIN OPENSSH PRIVATE KEY-----\nU0VDUkVUU0VDUkVU\n-----END OPENSSH PRIVATE KEY-----\n");
+    Path kh =
+        knownHosts("kh-k", SshTestKeys.plainEntry(HOST, server.port(), hostEd25519.getPublic()));
+    SshTarget bad =
+        new SshTarget(HOST, server.port(), "root", garbage.toString(), kh.toString(), null, false);
     SshKeyUnreadableException e = assertThrows(SshKeyUnreadableException.class, () -> echo(bad));
     assertTrue(e.getMessage().contains(garbage.toString()), e.getMessage());
     assertFalse(e.getMessage().contains("U0VDUkVU"), e.getMessage());
-    SshTarget missing = new SshTarget(HOST, server.port(), "root", "/nonexistent/key", kh.toString(), null, false);
-    SshKeyUnreadableException m = assertThrows(SshKeyUnreadableException.class, () -> echo(missing));
-    assertTrue(m.getMessage().contains("/nonexistent/key") && m.getMessage().contains("does not exist"));
+    SshTarget missing =
+        new SshTarget(HOST, server.port(), "root", "/nonexistent/key", kh.toString(), null, false);
+    SshKeyUnreadableException m =
+        assertThrows(SshKeyUnreadableException.class, () -> echo(missing));
+    assertTrue(
+        m.getMessage().contains("/nonexistent/key") && m.getMessage().contains("does not exist"));
   }
 
   @Test
   void unauthorizedClientKeyIsAnAuthFailure() throws Exception {
     Path other = SshTestKeys.writePrivateKey(dir.resolve("id_other"), SshTestKeys.ecdsa());
-    Path kh = knownHosts("kh-a", SshTestKeys.plainEntry(HOST, server.port(), hostEd25519.getPublic()));
-    SshTarget t = new SshTarget(HOST, server.port(), "root", other.toString(), kh.toString(), null, false);
+    Path kh =
+        knownHosts("kh-a", SshTestKeys.plainEntry(HOST, server.port(), hostEd25519.getPublic()));
+    SshTarget t =
+        new SshTarget(HOST, server.port(), "root", other.toString(), kh.toString(), null, false);
     SshAuthFailedException e = assertThrows(SshAuthFailedException.class, () -> echo(t));
     assertTrue(e.getMessage().contains(other.toString()), e.getMessage());
     assertFalse(e.retryable());

@@ -15,9 +15,9 @@ import org.apache.sshd.core.CoreModuleProperties;
 import org.apache.sshd.server.SshServer;
 
 /**
- * A real SSH server in the test JVM (MINA SshServer on 127.0.0.1) with fixed host keys, public-key login for one
- * client key, and {@link ShCommand} running commands with /bin/sh. Counts the sessions it accepted, so tests can
- * prove connection reuse from the server's side.
+ * A real SSH server in the test JVM (MINA SshServer on 127.0.0.1) with fixed host keys, public-key
+ * login for one client key, and {@link ShCommand} running commands with /bin/sh. Counts the
+ * sessions it accepted, so tests can prove connection reuse from the server's side.
  */
 public final class MinaTestServer implements AutoCloseable {
   final Path workDir;
@@ -28,14 +28,16 @@ public final class MinaTestServer implements AutoCloseable {
   private SshServer server;
   private int port;
 
-  private MinaTestServer(Path workDir, List<KeyPair> hostKeys, PublicKey authorizedKey, Map<String, String> env) {
+  private MinaTestServer(
+      Path workDir, List<KeyPair> hostKeys, PublicKey authorizedKey, Map<String, String> env) {
     this.workDir = workDir;
     this.hostKeys = hostKeys;
     this.authorizedKey = authorizedKey;
     this.env = env;
   }
 
-  public static MinaTestServer start(Path workDir, List<KeyPair> hostKeys, PublicKey authorizedKey, Map<String, String> env)
+  public static MinaTestServer start(
+      Path workDir, List<KeyPair> hostKeys, PublicKey authorizedKey, Map<String, String> env)
       throws IOException {
     MinaTestServer s = new MinaTestServer(workDir, hostKeys, authorizedKey, env);
     s.listen(0);
@@ -50,14 +52,16 @@ public final class MinaTestServer implements AutoCloseable {
     sshd.setKeyPairProvider(KeyPairProvider.wrap(hostKeys));
     sshd.setPasswordAuthenticator(null);
     sshd.setKeyboardInteractiveAuthenticator(null);
-    sshd.setPublickeyAuthenticator((user, key, session) -> KeyUtils.compareKeys(key, authorizedKey));
+    sshd.setPublickeyAuthenticator(
+        (user, key, session) -> KeyUtils.compareKeys(key, authorizedKey));
     sshd.setCommandFactory((channel, command) -> new ShCommand(command, workDir, env));
-    sshd.addSessionListener(new SessionListener() {
-      @Override
-      public void sessionCreated(Session session) {
-        sessionsCreated.incrementAndGet();
-      }
-    });
+    sshd.addSessionListener(
+        new SessionListener() {
+          @Override
+          public void sessionCreated(Session session) {
+            sessionsCreated.incrementAndGet();
+          }
+        });
     sshd.start();
     this.server = sshd;
     this.port = sshd.getPort();

@@ -52,7 +52,11 @@ class NodeShellDetachedRunTest {
   }
 
   static String describe(NodeShell.DetachedRun run) {
-    return (run.resumed() ? "resumed" : "fresh") + "|" + run.result().exitCode() + "|" + run.result().stdoutTail();
+    return (run.resumed() ? "resumed" : "fresh")
+        + "|"
+        + run.result().exitCode()
+        + "|"
+        + run.result().stdoutTail();
   }
 
   @BeforeAll
@@ -60,11 +64,23 @@ class NodeShellDetachedRunTest {
     KeyPair hostKey = SshTestKeys.ed25519();
     KeyPair client = SshTestKeys.ed25519();
     Path key = SshTestKeys.writePrivateKey(dir.resolve("id"), client);
-    server = MinaTestServer.start(dir, List.of(hostKey), client.getPublic(), Map.of("PATH", System.getenv("PATH")));
-    Path kh = SshTestKeys.writeKnownHosts(dir.resolve("known_hosts"),
-        SshTestKeys.hashedEntry("127.0.0.1", server.port(), hostKey.getPublic()));
-    node = new NodeSpec("n1", "127.0.0.1", null, List.of(Role.WORKER),
-        new SshSpec("root", server.port(), key.toString(), false, null, kh.toString()), null, null, null);
+    server =
+        MinaTestServer.start(
+            dir, List.of(hostKey), client.getPublic(), Map.of("PATH", System.getenv("PATH")));
+    Path kh =
+        SshTestKeys.writeKnownHosts(
+            dir.resolve("known_hosts"),
+            SshTestKeys.hashedEntry("127.0.0.1", server.port(), hostKey.getPublic()));
+    node =
+        new NodeSpec(
+            "n1",
+            "127.0.0.1",
+            null,
+            List.of(Role.WORKER),
+            new SshSpec("root", server.port(), key.toString(), false, null, kh.toString()),
+            null,
+            null,
+            null);
     runs = Files.createDirectories(dir.resolve("runs"));
   }
 
@@ -81,17 +97,25 @@ class NodeShellDetachedRunTest {
         new Detached() {
           @Override
           public String launch(String key, String script) {
-            return describe(current.get().runDetached(node, key, "test", script, Duration.ofSeconds(30), List.of()));
+            return describe(
+                current
+                    .get()
+                    .runDetached(node, key, "test", script, Duration.ofSeconds(30), List.of()));
           }
 
           @Override
           public String resume(String key) {
-            return current.get().resumeDetached(node, key, "test", Duration.ofSeconds(30), List.of())
-                .map(NodeShellDetachedRunTest::describe).orElse("none");
+            return current
+                .get()
+                .resumeDetached(node, key, "test", Duration.ofSeconds(30), List.of())
+                .map(NodeShellDetachedRunTest::describe)
+                .orElse("none");
           }
         });
-    stub = env.newActivityStub(Detached.class,
-        ActivityOptions.newBuilder().setStartToCloseTimeout(Duration.ofMinutes(1)).build());
+    stub =
+        env.newActivityStub(
+            Detached.class,
+            ActivityOptions.newBuilder().setStartToCloseTimeout(Duration.ofMinutes(1)).build());
   }
 
   /** A fresh pool and shell: what a new worker process has. */
@@ -125,8 +149,14 @@ class NodeShellDetachedRunTest {
   void aRunOutlivesItsConnectionAndTheNextAttemptAttachesToIt() throws Exception {
     Path gate = dir.resolve("gate");
     Path count = dir.resolve("attach.count");
-    String script = "echo started; echo x >> " + count + "; while [ ! -f " + gate + " ]; do sleep 0.1; done; echo finished";
-    CompletableFuture<String> first = CompletableFuture.supplyAsync(() -> stub.launch("attach", script));
+    String script =
+        "echo started; echo x >> "
+            + count
+            + "; while [ ! -f "
+            + gate
+            + " ]; do sleep 0.1; done; echo finished";
+    CompletableFuture<String> first =
+        CompletableFuture.supplyAsync(() -> stub.launch("attach", script));
     Path pid = runs.resolve("attach/attempt-1/pid");
     long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(20);
     while (!(Files.exists(pid) && Files.exists(count)) && System.nanoTime() < deadline) {
@@ -137,13 +167,16 @@ class NodeShellDetachedRunTest {
     pool.close();
     assertThrows(Exception.class, () -> first.get(20, TimeUnit.SECONDS));
     long livePid = Long.parseLong(Files.readString(pid).trim());
-    assertTrue(ProcessHandle.of(livePid).map(ProcessHandle::isAlive).orElse(false),
+    assertTrue(
+        ProcessHandle.of(livePid).map(ProcessHandle::isAlive).orElse(false),
         "the detached command died with its connection");
 
     newShell();
     CompletableFuture<String> resumed = CompletableFuture.supplyAsync(() -> stub.resume("attach"));
     Thread.sleep(300);
-    assertFalse(resumed.isDone(), "resume returned before the command finished: " + (resumed.isDone() ? resumed.get() : ""));
+    assertFalse(
+        resumed.isDone(),
+        "resume returned before the command finished: " + (resumed.isDone() ? resumed.get() : ""));
     Files.writeString(gate, "go");
     String out = resumed.get(20, TimeUnit.SECONDS);
     assertTrue(out.startsWith("resumed|0|"), out);
@@ -154,16 +187,25 @@ class NodeShellDetachedRunTest {
   @Test
   void aFailedRunIsNotResumedAndRunsAgainKeepingTheOldLog() throws Exception {
     Path count = dir.resolve("fail.count");
-    String script = "echo x >> " + count + "; [ $(wc -l < " + count + ") -ge 2 ] || { echo boom; exit 3; }; echo ok";
+    String script =
+        "echo x >> "
+            + count
+            + "; [ $(wc -l < "
+            + count
+            + ") -ge 2 ] || { echo boom; exit 3; }; echo ok";
     String out = stub.launch("fail", script);
     assertTrue(out.startsWith("fresh|3|"), out);
     assertEquals("none", stub.resume("fail"), "a failed run is not something to attach to");
     String second = stub.launch("fail", script);
     assertTrue(second.startsWith("fresh|0|"), second);
     assertTrue(second.contains("ok") && !second.contains("boom"), second);
-    assertTrue(Files.readString(runs.resolve("fail/attempt-1/log")).contains("boom"), "the failed attempt's log is kept");
+    assertTrue(
+        Files.readString(runs.resolve("fail/attempt-1/log")).contains("boom"),
+        "the failed attempt's log is kept");
     assertEquals("3", Files.readString(runs.resolve("fail/attempt-1/rc")).strip());
-    assertTrue(Files.readString(runs.resolve("fail/attempt-2/log")).contains("ok"), "the second attempt has its own dir");
+    assertTrue(
+        Files.readString(runs.resolve("fail/attempt-2/log")).contains("ok"),
+        "the second attempt has its own dir");
     assertEquals("0", Files.readString(runs.resolve("fail/attempt-2/rc")).strip());
   }
 
@@ -171,10 +213,15 @@ class NodeShellDetachedRunTest {
   void pruningRemovesFinishedRunsAndKeepsOneStillRunning() throws Exception {
     Path gate = dir.resolve("prune-gate");
     stub.launch("prune-done", "echo done");
-    CompletableFuture<String> live = CompletableFuture.supplyAsync(() -> stub.launch("prune-live",
-        "while [ ! -f " + gate + " ]; do sleep 0.1; done; echo finished"));
+    CompletableFuture<String> live =
+        CompletableFuture.supplyAsync(
+            () ->
+                stub.launch(
+                    "prune-live",
+                    "while [ ! -f " + gate + " ]; do sleep 0.1; done; echo finished"));
     long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(20);
-    while (!Files.exists(runs.resolve("prune-live/attempt-1/pid")) && System.nanoTime() < deadline) {
+    while (!Files.exists(runs.resolve("prune-live/attempt-1/pid"))
+        && System.nanoTime() < deadline) {
       Thread.sleep(50);
     }
     Prune prune = pruneStub();
@@ -193,7 +240,8 @@ class NodeShellDetachedRunTest {
   private Prune pruneStub() {
     TestActivityEnvironment other = TestActivityEnvironment.newInstance();
     other.registerActivitiesImplementations((Prune) () -> current.get().pruneRuns(node));
-    return other.newActivityStub(Prune.class,
+    return other.newActivityStub(
+        Prune.class,
         ActivityOptions.newBuilder().setStartToCloseTimeout(Duration.ofMinutes(1)).build());
   }
 

@@ -44,16 +44,20 @@ class OpenSshIntegrationTest {
     OpenSshTestServer.requirePrereqs();
     // The client key comes from ssh-keygen, so loading real OpenSSH-written keys is covered too.
     Path key = dir.resolve("id_ed25519");
-    OpenSshTestServer.run(OpenSshTestServer.KEYGEN, "-q", "-t", "ed25519", "-N", "", "-f", key.toString());
+    OpenSshTestServer.run(
+        OpenSshTestServer.KEYGEN, "-q", "-t", "ed25519", "-N", "", "-f", key.toString());
     sshd = OpenSshTestServer.start(dir, Files.readString(Path.of(key + ".pub")).trim());
-    hostKey = PublicKeyEntry.parsePublicKeyEntry(sshd.hostKeyLine())
-        .resolvePublicKey(null, null, PublicKeyEntryResolver.FAILING);
-    Path kh = SshTestKeys.writeKnownHosts(dir.resolve("known_hosts"),
-        SshTestKeys.hashedEntry("127.0.0.1", sshd.port, hostKey));
+    hostKey =
+        PublicKeyEntry.parsePublicKeyEntry(sshd.hostKeyLine())
+            .resolvePublicKey(null, null, PublicKeyEntryResolver.FAILING);
+    Path kh =
+        SshTestKeys.writeKnownHosts(
+            dir.resolve("known_hosts"), SshTestKeys.hashedEntry("127.0.0.1", sshd.port, hostKey));
     SshPoolSettings settings = SshPoolSettings.defaults();
     pool = new SshConnectionPool(settings);
     shell = new SshExecutor(pool, settings);
-    target = new SshTarget("127.0.0.1", sshd.port, "root", key.toString(), kh.toString(), null, false);
+    target =
+        new SshTarget("127.0.0.1", sshd.port, "root", key.toString(), kh.toString(), null, false);
   }
 
   @AfterAll
@@ -81,18 +85,32 @@ class OpenSshIntegrationTest {
 
   @Test
   void pinnedKeyWorksAndAChangedKeyIsRefusedWithBothFingerprints() throws Exception {
-    assertEquals("ok\n", shell.run(target.withKnownHosts(null).withHostKey(sshd.hostKeyLine()),
-        RemoteCommand.of("echo ok", T)).stdoutTail());
+    assertEquals(
+        "ok\n",
+        shell
+            .run(
+                target.withKnownHosts(null).withHostKey(sshd.hostKeyLine()),
+                RemoteCommand.of("echo ok", T))
+            .stdoutTail());
     KeyPair other = SshTestKeys.ed25519();
-    Path kh = SshTestKeys.writeKnownHosts(dir.resolve("kh-changed"),
-        SshTestKeys.plainEntry("127.0.0.1", sshd.port, other.getPublic()));
-    HostKeyMismatchException e = assertThrows(HostKeyMismatchException.class,
-        () -> shell.run(target.withKnownHosts(kh.toString()), RemoteCommand.of("touch /tmp/never", T)));
+    Path kh =
+        SshTestKeys.writeKnownHosts(
+            dir.resolve("kh-changed"),
+            SshTestKeys.plainEntry("127.0.0.1", sshd.port, other.getPublic()));
+    HostKeyMismatchException e =
+        assertThrows(
+            HostKeyMismatchException.class,
+            () ->
+                shell.run(
+                    target.withKnownHosts(kh.toString()), RemoteCommand.of("touch /tmp/never", T)));
     assertTrue(e.getMessage().contains(HostKeyPolicy.fingerprint(hostKey)), e.getMessage());
-    assertTrue(e.getMessage().contains(HostKeyPolicy.fingerprint(other.getPublic())), e.getMessage());
+    assertTrue(
+        e.getMessage().contains(HostKeyPolicy.fingerprint(other.getPublic())), e.getMessage());
     Path empty = SshTestKeys.writeKnownHosts(dir.resolve("kh-empty"), "# nothing");
-    UnknownHostKeyException u = assertThrows(UnknownHostKeyException.class,
-        () -> shell.run(target.withKnownHosts(empty.toString()), RemoteCommand.of("true", T)));
+    UnknownHostKeyException u =
+        assertThrows(
+            UnknownHostKeyException.class,
+            () -> shell.run(target.withKnownHosts(empty.toString()), RemoteCommand.of("true", T)));
     assertEquals(HostKeyPolicy.fingerprint(hostKey), u.seenFingerprint());
   }
 
@@ -100,15 +118,23 @@ class OpenSshIntegrationTest {
   void timeoutKillsTheRemoteProcessGroup() throws Exception {
     String marker = "29." + (100000 + new Random().nextInt(899999));
     long start = System.nanoTime();
-    assertThrows(SshCommandTimeoutException.class,
-        () -> shell.run(target, RemoteCommand.of("sleep " + marker + "; echo never", Duration.ofSeconds(1))));
+    assertThrows(
+        SshCommandTimeoutException.class,
+        () ->
+            shell.run(
+                target,
+                RemoteCommand.of("sleep " + marker + "; echo never", Duration.ofSeconds(1))));
     assertTrue((System.nanoTime() - start) / 1_000_000 < 3000);
-    // sshd runs on this machine, so its children are visible here: the sleep must be gone. For a root login
-    // OpenSSH ignores the "signal" request, so this is the remote `timeout` at work (deadline + 1 s).
+    // sshd runs on this machine, so its children are visible here: the sleep must be gone. For a
+    // root login
+    // OpenSSH ignores the "signal" request, so this is the remote `timeout` at work (deadline + 1
+    // s).
     long deadline = System.nanoTime() + Duration.ofSeconds(5).toNanos();
     boolean alive = true;
     while (alive && System.nanoTime() < deadline) {
-      alive = ProcessHandle.allProcesses().anyMatch(p -> p.info().commandLine().orElse("").contains(marker));
+      alive =
+          ProcessHandle.allProcesses()
+              .anyMatch(p -> p.info().commandLine().orElse("").contains(marker));
       Thread.sleep(50);
     }
     assertFalse(alive, "remote sleep survived the timeout");
@@ -116,7 +142,8 @@ class OpenSshIntegrationTest {
 
   @Test
   void commandsReuseOneConnection() {
-    // The script's parent is the remote `timeout`, whose parent is the sshd process serving the connection: one
+    // The script's parent is the remote `timeout`, whose parent is the sshd process serving the
+    // connection: one
     // value means one connection. (Field 4 of /proc/<pid>/stat is the parent pid.)
     Set<String> parents = new HashSet<>();
     long connects = pool.connectsTotal();

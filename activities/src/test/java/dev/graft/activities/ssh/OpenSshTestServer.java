@@ -12,9 +12,10 @@ import java.util.List;
 import java.util.concurrent.TimeUnit;
 
 /**
- * A real OpenSSH sshd started by the test: 127.0.0.1 on a free high port, its own host key, config and
- * authorized_keys in a temp dir, key-only root login. Needs root (sshd's privilege separation) and
- * /usr/sbin/sshd; see {@link Prereqs}. Stopped by PID, together with the per-connection children it forked.
+ * A real OpenSSH sshd started by the test: 127.0.0.1 on a free high port, its own host key, config
+ * and authorized_keys in a temp dir, key-only root login. Needs root (sshd's privilege separation)
+ * and /usr/sbin/sshd; see {@link Prereqs}. Stopped by PID, together with the per-connection
+ * children it forked.
  */
 final class OpenSshTestServer implements AutoCloseable {
   static final String SSHD = "/usr/sbin/sshd";
@@ -39,34 +40,43 @@ final class OpenSshTestServer implements AutoCloseable {
     Prereqs.requireRoot("sshd needs root for privilege separation and to log in as root");
   }
 
-  static OpenSshTestServer start(Path dir, String authorizedKeyLine) throws IOException, InterruptedException {
+  static OpenSshTestServer start(Path dir, String authorizedKeyLine)
+      throws IOException, InterruptedException {
     requirePrereqs();
     Path hostKey = dir.resolve("ssh_host_ed25519_key");
     run(KEYGEN, "-q", "-t", "ed25519", "-N", "", "-C", "graft-test-host", "-f", hostKey.toString());
     Files.writeString(dir.resolve("authorized_keys"), authorizedKeyLine + "\n");
-    // sshd refuses to start without its privilege separation directory; Debian creates it only at boot.
+    // sshd refuses to start without its privilege separation directory; Debian creates it only at
+    // boot.
     Files.createDirectories(Path.of("/run/sshd"));
     int port = freePort();
     Path config = dir.resolve("sshd_config");
-    Files.writeString(config, String.join("\n", List.of(
-        "ListenAddress 127.0.0.1",
-        "Port " + port,
-        "HostKey " + hostKey,
-        "PidFile none",
-        "AuthorizedKeysFile " + dir.resolve("authorized_keys"),
-        "PubkeyAuthentication yes",
-        "PasswordAuthentication no",
-        "KbdInteractiveAuthentication no",
-        "PermitRootLogin prohibit-password",
-        "AllowUsers root",
-        "UsePAM no",
-        "StrictModes no",
-        "MaxStartups 200",
-        "MaxSessions 10",
-        "LogLevel " + System.getenv().getOrDefault("GRAFT_SSHD_LOGLEVEL", "ERROR"),
-        "")));
-    Process process = new ProcessBuilder(SSHD, "-D", "-e", "-f", config.toString())
-        .redirectErrorStream(true).redirectOutput(dir.resolve("sshd.log").toFile()).start();
+    Files.writeString(
+        config,
+        String.join(
+            "\n",
+            List.of(
+                "ListenAddress 127.0.0.1",
+                "Port " + port,
+                "HostKey " + hostKey,
+                "PidFile none",
+                "AuthorizedKeysFile " + dir.resolve("authorized_keys"),
+                "PubkeyAuthentication yes",
+                "PasswordAuthentication no",
+                "KbdInteractiveAuthentication no",
+                "PermitRootLogin prohibit-password",
+                "AllowUsers root",
+                "UsePAM no",
+                "StrictModes no",
+                "MaxStartups 200",
+                "MaxSessions 10",
+                "LogLevel " + System.getenv().getOrDefault("GRAFT_SSHD_LOGLEVEL", "ERROR"),
+                "")));
+    Process process =
+        new ProcessBuilder(SSHD, "-D", "-e", "-f", config.toString())
+            .redirectErrorStream(true)
+            .redirectOutput(dir.resolve("sshd.log").toFile())
+            .start();
     OpenSshTestServer server = new OpenSshTestServer(dir, Path.of(hostKey + ".pub"), port, process);
     long deadline = System.nanoTime() + Duration.ofSeconds(10).toNanos();
     while (!accepts(port)) {

@@ -43,7 +43,9 @@ class OutputSinkTest {
   @Test
   void splitsLinesStripsCrAndChopsOverlongLines() {
     List<String> lines = new ArrayList<>();
-    OutputSink sink = new OutputSink(OutputKind.STDERR, 16, (k, l) -> lines.add(k + ":" + l), new AtomicReference<>());
+    OutputSink sink =
+        new OutputSink(
+            OutputKind.STDERR, 16, (k, l) -> lines.add(k + ":" + l), new AtomicReference<>());
     byte[] data = ("one\r\ntw").getBytes(StandardCharsets.UTF_8);
     sink.write(data, 0, data.length);
     byte[] rest = ("o\n" + "z".repeat(OutputSink.MAX_LINE + 5)).getBytes(StandardCharsets.UTF_8);

@@ -16,7 +16,8 @@ class RedactorTest {
   @Test
   void bootstrapTokensAndCertificateKeysAreMaskedWithoutBeingNamed() {
     String key = "0123456789abcdef".repeat(4);
-    String text = "kubeadm join 10.0.0.1:6443 --token abcdef.0123456789abcdef --certificate-key " + key;
+    String text =
+        "kubeadm join 10.0.0.1:6443 --token abcdef.0123456789abcdef --certificate-key " + key;
     String out = Redactor.redact(text, null);
     assertFalse(out.contains("abcdef.0123456789abcdef"), out);
     assertFalse(out.contains(key), out);

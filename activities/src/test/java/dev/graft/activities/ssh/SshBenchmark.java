@@ -18,14 +18,15 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * Prints what connection reuse buys: a fresh login plus a trivial command versus the same command on an open
- * session, against the in-process MINA server and a real OpenSSH sshd, and the stock OpenSSH client for reference.
- * Not part of the normal build (tag "benchmark"). Rerun with:
+ * Prints what connection reuse buys: a fresh login plus a trivial command versus the same command
+ * on an open session, against the in-process MINA server and a real OpenSSH sshd, and the stock
+ * OpenSSH client for reference. Not part of the normal build (tag "benchmark"). Rerun with:
  *
  * <pre>mvn -B -o -pl activities -am -Dgroups=benchmark -DexcludedGroups= -Dtest=SshBenchmark \
  *     -Dsurefire.failIfNoSpecifiedTests=false test</pre>
  *
- * The figures go to activities/target/surefire-reports/dev.graft.activities.ssh.SshBenchmark-output.txt.
+ * The figures go to
+ * activities/target/surefire-reports/dev.graft.activities.ssh.SshBenchmark-output.txt.
  */
 @Tag("benchmark")
 class SshBenchmark {
@@ -40,26 +41,37 @@ class SshBenchmark {
     KeyPair hostKey = SshTestKeys.ed25519();
     KeyPair client = SshTestKeys.ed25519();
     Path key = SshTestKeys.writePrivateKey(dir.resolve("id"), client);
-    try (MinaTestServer mina = MinaTestServer.start(dir, List.of(hostKey), client.getPublic(), Map.of())) {
-      Path kh = SshTestKeys.writeKnownHosts(dir.resolve("kh-mina"),
-          SshTestKeys.plainEntry("127.0.0.1", mina.port(), hostKey.getPublic()));
-      measure("MINA in-process sshd", new SshTarget("127.0.0.1", mina.port(), "root", key.toString(),
-          kh.toString(), null, false));
+    try (MinaTestServer mina =
+        MinaTestServer.start(dir, List.of(hostKey), client.getPublic(), Map.of())) {
+      Path kh =
+          SshTestKeys.writeKnownHosts(
+              dir.resolve("kh-mina"),
+              SshTestKeys.plainEntry("127.0.0.1", mina.port(), hostKey.getPublic()));
+      measure(
+          "MINA in-process sshd",
+          new SshTarget(
+              "127.0.0.1", mina.port(), "root", key.toString(), kh.toString(), null, false));
     }
     if (!Prereqs.required() && !Files.isExecutable(Path.of(OpenSshTestServer.SSHD))) {
       System.out.println("OpenSSH sshd not available; skipped its figures");
       return;
     }
     Path okey = dir.resolve("id_ed25519");
-    OpenSshTestServer.run(OpenSshTestServer.KEYGEN, "-q", "-t", "ed25519", "-N", "", "-f", okey.toString());
+    OpenSshTestServer.run(
+        OpenSshTestServer.KEYGEN, "-q", "-t", "ed25519", "-N", "", "-f", okey.toString());
     Path sshdDir = Files.createDirectories(dir.resolve("sshd"));
-    try (OpenSshTestServer sshd = OpenSshTestServer.start(sshdDir, Files.readString(Path.of(okey + ".pub")).trim())) {
-      PublicKey hk = PublicKeyEntry.parsePublicKeyEntry(sshd.hostKeyLine())
-          .resolvePublicKey(null, null, PublicKeyEntryResolver.FAILING);
-      Path kh = SshTestKeys.writeKnownHosts(dir.resolve("kh-openssh"),
-          SshTestKeys.plainEntry("127.0.0.1", sshd.port, hk));
-      measure("OpenSSH sshd", new SshTarget("127.0.0.1", sshd.port, "root", okey.toString(), kh.toString(), null,
-          false));
+    try (OpenSshTestServer sshd =
+        OpenSshTestServer.start(sshdDir, Files.readString(Path.of(okey + ".pub")).trim())) {
+      PublicKey hk =
+          PublicKeyEntry.parsePublicKeyEntry(sshd.hostKeyLine())
+              .resolvePublicKey(null, null, PublicKeyEntryResolver.FAILING);
+      Path kh =
+          SshTestKeys.writeKnownHosts(
+              dir.resolve("kh-openssh"), SshTestKeys.plainEntry("127.0.0.1", sshd.port, hk));
+      measure(
+          "OpenSSH sshd",
+          new SshTarget(
+              "127.0.0.1", sshd.port, "root", okey.toString(), kh.toString(), null, false));
       opensshClient(sshd.port, okey, kh);
     }
   }
@@ -91,14 +103,33 @@ class SshBenchmark {
     }
   }
 
-  /** The stock OpenSSH client, one process and login per command, as a shell-script orchestrator would do. */
+  /**
+   * The stock OpenSSH client, one process and login per command, as a shell-script orchestrator
+   * would do.
+   */
   private static void opensshClient(int port, Path key, Path knownHosts) throws Exception {
     List<Long> times = new ArrayList<>();
     for (int i = 0; i < OPENSSH_CLIENT; i++) {
       long start = System.nanoTime();
-      Process p = new ProcessBuilder("ssh", "-F", "/dev/null", "-p", Integer.toString(port), "-i", key.toString(),
-          "-o", "BatchMode=yes", "-o", "StrictHostKeyChecking=yes", "-o", "UserKnownHostsFile=" + knownHosts,
-          "root@127.0.0.1", "true").redirectErrorStream(true).start();
+      Process p =
+          new ProcessBuilder(
+                  "ssh",
+                  "-F",
+                  "/dev/null",
+                  "-p",
+                  Integer.toString(port),
+                  "-i",
+                  key.toString(),
+                  "-o",
+                  "BatchMode=yes",
+                  "-o",
+                  "StrictHostKeyChecking=yes",
+                  "-o",
+                  "UserKnownHostsFile=" + knownHosts,
+                  "root@127.0.0.1",
+                  "true")
+              .redirectErrorStream(true)
+              .start();
       p.getInputStream().readAllBytes();
       if (!p.waitFor(30, TimeUnit.SECONDS) || p.exitValue() != 0) {
         throw new AssertionError("ssh client failed");
@@ -113,6 +144,7 @@ class SshBenchmark {
     Collections.sort(sorted);
     double median = sorted.get(sorted.size() / 2) / 1e6;
     double p95 = sorted.get((int) Math.ceil(sorted.size() * 0.95) - 1) / 1e6;
-    System.out.printf("BENCH %-70s n=%3d median=%7.2f ms p95=%7.2f ms%n", what, sorted.size(), median, p95);
+    System.out.printf(
+        "BENCH %-70s n=%3d median=%7.2f ms p95=%7.2f ms%n", what, sorted.size(), median, p95);
   }
 }

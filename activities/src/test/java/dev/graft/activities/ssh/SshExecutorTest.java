@@ -30,7 +30,10 @@ import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-/** Commands, files, timeouts, pooling and concurrency against a real in-process SSH server running /bin/sh. */
+/**
+ * Commands, files, timeouts, pooling and concurrency against a real in-process SSH server running
+ * /bin/sh.
+ */
 class SshExecutorTest {
   private static final Duration T = Duration.ofSeconds(20);
   @TempDir static Path dir;
@@ -46,21 +49,29 @@ class SshExecutorTest {
     hostKey = SshTestKeys.ed25519();
     KeyPair client = SshTestKeys.ed25519();
     Path key = SshTestKeys.writePrivateKey(dir.resolve("id"), client);
-    // A stand-in sudo on the server's PATH: it checks the flags Graft must pass and runs the rest, so the
-    // double quoting of the sudo wrapper is exercised end to end (no real sudo is installed on this machine).
+    // A stand-in sudo on the server's PATH: it checks the flags Graft must pass and runs the rest,
+    // so the
+    // double quoting of the sudo wrapper is exercised end to end (no real sudo is installed on this
+    // machine).
     Path bin = Files.createDirectories(dir.resolve("bin"));
     Path sudo = bin.resolve("sudo");
-    Files.writeString(sudo, "#!/bin/sh\n[ \"$1\" = -n ] && [ \"$2\" = -- ] || { echo 'sudo stand-in: expected -n --' >&2;"
-        + " exit 99; }\nshift 2\nSUDO_STANDIN=1 exec \"$@\"\n");
+    Files.writeString(
+        sudo,
+        "#!/bin/sh\n[ \"$1\" = -n ] && [ \"$2\" = -- ] || { echo 'sudo stand-in: expected -n --' >&2;"
+            + " exit 99; }\nshift 2\nSUDO_STANDIN=1 exec \"$@\"\n");
     Files.setPosixFilePermissions(sudo, PosixFilePermissions.fromString("rwxr-xr-x"));
     String path = bin + ":" + System.getenv("PATH");
     server = MinaTestServer.start(dir, List.of(hostKey), client.getPublic(), Map.of("PATH", path));
-    Path kh = SshTestKeys.writeKnownHosts(dir.resolve("known_hosts"),
-        SshTestKeys.hashedEntry("127.0.0.1", server.port(), hostKey.getPublic()));
+    Path kh =
+        SshTestKeys.writeKnownHosts(
+            dir.resolve("known_hosts"),
+            SshTestKeys.hashedEntry("127.0.0.1", server.port(), hostKey.getPublic()));
     settings = SshPoolSettings.defaults();
     pool = new SshConnectionPool(settings);
     shell = new SshExecutor(pool, settings);
-    target = new SshTarget("127.0.0.1", server.port(), "root", key.toString(), kh.toString(), null, false);
+    target =
+        new SshTarget(
+            "127.0.0.1", server.port(), "root", key.toString(), kh.toString(), null, false);
   }
 
   @AfterAll
@@ -104,8 +115,13 @@ class SshExecutorTest {
   void timeoutStopsSleepWellBeforeItWouldEndAndKillsIt() throws Exception {
     String marker = "29." + (100000 + new Random().nextInt(899999));
     long start = System.nanoTime();
-    SshCommandTimeoutException e = assertThrows(SshCommandTimeoutException.class, () ->
-        shell.run(target, RemoteCommand.of("echo started; sleep " + marker, Duration.ofSeconds(1))));
+    SshCommandTimeoutException e =
+        assertThrows(
+            SshCommandTimeoutException.class,
+            () ->
+                shell.run(
+                    target,
+                    RemoteCommand.of("echo started; sleep " + marker, Duration.ofSeconds(1))));
     long millis = (System.nanoTime() - start) / 1_000_000;
     assertTrue(millis < 3000, "took " + millis + " ms");
     assertTrue(e.getMessage().contains("1000 ms"), e.getMessage());
@@ -113,15 +129,21 @@ class SshExecutorTest {
     assertEquals("started\n", e.partial().stdoutTail());
     assertTrue(e.retryable());
     Thread.sleep(300);
-    assertFalse(ProcessHandle.allProcesses().anyMatch(p -> p.info().commandLine().orElse("").contains(marker)),
+    assertFalse(
+        ProcessHandle.allProcesses()
+            .anyMatch(p -> p.info().commandLine().orElse("").contains(marker)),
         "the remote sleep is still running");
-    assertTrue(run("echo still-usable").succeeded(), "the pooled session survives a command timeout");
+    assertTrue(
+        run("echo still-usable").succeeded(), "the pooled session survives a command timeout");
   }
 
   @Test
   void keepsOnlyTheTailButCountsEverything() {
-    CommandResult r = shell.run(target,
-        RemoteCommand.of("i=0; while [ $i -lt 2000 ]; do echo line-$i; i=$((i+1)); done", T).withTailBytes(1024));
+    CommandResult r =
+        shell.run(
+            target,
+            RemoteCommand.of("i=0; while [ $i -lt 2000 ]; do echo line-$i; i=$((i+1)); done", T)
+                .withTailBytes(1024));
     assertEquals(1024, r.stdoutTail().length());
     assertTrue(r.stdoutTail().endsWith("line-1999\n"), r.stdoutTail());
     assertTrue(r.stdoutTruncated());
@@ -135,9 +157,13 @@ class SshExecutorTest {
   @Test
   void streamsLinesToTheListenerAsTheyArrive() {
     List<String> lines = new CopyOnWriteArrayList<>();
-    shell.run(target, RemoteCommand.of("echo a; echo b >&2; printf 'c-no-newline'", T)
-        .withListener((kind, line) -> lines.add(kind + ":" + line)));
-    assertTrue(lines.containsAll(List.of("STDOUT:a", "STDERR:b", "STDOUT:c-no-newline")), lines.toString());
+    shell.run(
+        target,
+        RemoteCommand.of("echo a; echo b >&2; printf 'c-no-newline'", T)
+            .withListener((kind, line) -> lines.add(kind + ":" + line)));
+    assertTrue(
+        lines.containsAll(List.of("STDOUT:a", "STDERR:b", "STDOUT:c-no-newline")),
+        lines.toString());
     assertEquals(3, lines.size());
   }
 
@@ -145,10 +171,17 @@ class SshExecutorTest {
   void aFailingListenerStopsTheCommandAndItsFailureSurfaces() {
     IllegalStateException cancel = new IllegalStateException("activity cancelled");
     long start = System.nanoTime();
-    IllegalStateException e = assertThrows(IllegalStateException.class, () -> shell.run(target,
-        RemoteCommand.of("echo first; sleep 20", T).withListener((kind, line) -> {
-          throw cancel;
-        })));
+    IllegalStateException e =
+        assertThrows(
+            IllegalStateException.class,
+            () ->
+                shell.run(
+                    target,
+                    RemoteCommand.of("echo first; sleep 20", T)
+                        .withListener(
+                            (kind, line) -> {
+                              throw cancel;
+                            })));
     assertSame(cancel, e);
     assertTrue((System.nanoTime() - start) / 1_000_000 < 3000);
   }
@@ -156,10 +189,17 @@ class SshExecutorTest {
   @Test
   void sudoTargetsWrapTheScriptAndKeepItsQuoting() {
     SshTarget sudo = target.withSudo(true);
-    CommandResult r = shell.run(sudo, RemoteCommand.of(
-        Shell.command("printf", "%s|%s", "it's \"quoted\"", "$HOME `x` ;") + "; echo \" $SUDO_STANDIN\"", T));
+    CommandResult r =
+        shell.run(
+            sudo,
+            RemoteCommand.of(
+                Shell.command("printf", "%s|%s", "it's \"quoted\"", "$HOME `x` ;")
+                    + "; echo \" $SUDO_STANDIN\"",
+                T));
     assertEquals("it's \"quoted\"|$HOME `x` ; 1\n", r.stdoutTail(), r.stderrTail());
-    assertEquals("sudo -n -- sh -c ''\\''echo'\\'' '\\''a b'\\'''", Shell.sudo(Shell.command("echo", "a b")));
+    assertEquals(
+        "sudo -n -- sh -c ''\\''echo'\\'' '\\''a b'\\'''",
+        Shell.sudo(Shell.command("echo", "a b")));
   }
 
   @Test
@@ -187,19 +227,27 @@ class SshExecutorTest {
     assertEquals("v2\n", Files.readString(file));
     assertEquals("rw-------", PosixFilePermissions.toString(Files.getPosixFilePermissions(file)));
     try (var listing = Files.list(file.getParent())) {
-      assertEquals(List.of(file.getFileName().toString()),
+      assertEquals(
+          List.of(file.getFileName().toString()),
           listing.map(p -> p.getFileName().toString()).toList());
     }
-    assertThrows(RemoteCommandFailedException.class,
-        () -> shell.readFile(target, file.toString(), 2, T), "a file larger than maxBytes is refused");
+    assertThrows(
+        RemoteCommandFailedException.class,
+        () -> shell.readFile(target, file.toString(), 2, T),
+        "a file larger than maxBytes is refused");
   }
 
   @Test
   void putFileIntoAMissingDirectoryFailsAndLeavesNothing() {
-    RemoteCommandFailedException e = assertThrows(RemoteCommandFailedException.class,
-        () -> shell.putFile(target, dir.resolve("no/such/dir/f").toString(), new byte[] {1}, 0644, T));
+    RemoteCommandFailedException e =
+        assertThrows(
+            RemoteCommandFailedException.class,
+            () ->
+                shell.putFile(
+                    target, dir.resolve("no/such/dir/f").toString(), new byte[] {1}, 0644, T));
     assertTrue(e.getMessage().contains("writing"), e.getMessage());
-    assertThrows(RemoteCommandFailedException.class,
+    assertThrows(
+        RemoteCommandFailedException.class,
         () -> shell.readFile(target, dir.resolve("missing").toString(), 10, T));
   }
 
@@ -229,7 +277,8 @@ class SshExecutorTest {
     } finally {
       threads.shutdownNow();
     }
-    assertEquals(before, server.sessionsCreated.get(), "parallel commands share the pooled session");
+    assertEquals(
+        before, server.sessionsCreated.get(), "parallel commands share the pooled session");
   }
 
   @Test
@@ -243,7 +292,8 @@ class SshExecutorTest {
 
   @Test
   void idleSessionsAreClosedAndReopenedOnDemand() {
-    try (SshConnectionPool shortPool = new SshConnectionPool(settings.withIdleTimeout(Duration.ofMillis(300)))) {
+    try (SshConnectionPool shortPool =
+        new SshConnectionPool(settings.withIdleTimeout(Duration.ofMillis(300)))) {
       SshExecutor s = new SshExecutor(shortPool, settings);
       assertTrue(s.run(target, RemoteCommand.of("true", T)).succeeded());
       assertEquals(1, shortPool.openSessions());
@@ -263,10 +313,12 @@ class SshExecutorTest {
     try (var socket = new java.net.ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress())) {
       freePort = socket.getLocalPort();
     }
-    SshTarget nowhere = new SshTarget("127.0.0.1", freePort, "root", target.keyRef(), target.knownHosts(),
-        null, false);
-    SshUnreachableException e = assertThrows(SshUnreachableException.class,
-        () -> shell.run(nowhere, RemoteCommand.of("true", T)));
+    SshTarget nowhere =
+        new SshTarget(
+            "127.0.0.1", freePort, "root", target.keyRef(), target.knownHosts(), null, false);
+    SshUnreachableException e =
+        assertThrows(
+            SshUnreachableException.class, () -> shell.run(nowhere, RemoteCommand.of("true", T)));
     assertTrue(e.retryable());
     assertTrue(e.getMessage().contains("127.0.0.1"), e.getMessage());
   }

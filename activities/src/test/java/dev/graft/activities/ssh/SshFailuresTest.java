@@ -20,9 +20,15 @@ class SshFailuresTest {
 
   @Test
   void trustAndConfigurationFailuresAreNonRetryable() {
-    maps(new HostKeyMismatchException("h", 22, "ssh-ed25519", "SHA256:a", List.of("SHA256:b"), "x", false),
-        "SshHostKeyMismatch", true);
-    maps(new UnknownHostKeyException("h", 22, "ssh-ed25519", "SHA256:a", "x"), "SshHostKeyUnknown", true);
+    maps(
+        new HostKeyMismatchException(
+            "h", 22, "ssh-ed25519", "SHA256:a", List.of("SHA256:b"), "x", false),
+        "SshHostKeyMismatch",
+        true);
+    maps(
+        new UnknownHostKeyException("h", 22, "ssh-ed25519", "SHA256:a", "x"),
+        "SshHostKeyUnknown",
+        true);
     maps(new SshKeyUnreadableException("k"), "SshKeyUnreadable", true);
     maps(new SshAuthFailedException("a"), "SshAuthFailed", true);
     maps(new SshConfigException("c"), "SshConfigInvalid", true);
@@ -40,7 +46,8 @@ class SshFailuresTest {
         SshFailures.toApplicationFailure(new SshCommandTimeoutException("too slow", partial));
     assertEquals("SshCommandTimeout", timeout.getType());
     assertFalse(timeout.isNonRetryable());
-    assertTrue(timeout.getDetails().get(CommandResult.class).stderrTail().equals("err"),
+    assertTrue(
+        timeout.getDetails().get(CommandResult.class).stderrTail().equals("err"),
         "the partial output travels as failure details");
   }
 }

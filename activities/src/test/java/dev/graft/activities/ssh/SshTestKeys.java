@@ -16,7 +16,10 @@ import org.apache.sshd.common.config.keys.KeyUtils;
 import org.apache.sshd.common.config.keys.PublicKeyEntry;
 import org.apache.sshd.common.config.keys.writer.openssh.OpenSSHKeyPairResourceWriter;
 
-/** Key generation and known_hosts writing for tests; hashed entries are computed here independently of MINA. */
+/**
+ * Key generation and known_hosts writing for tests; hashed entries are computed here independently
+ * of MINA.
+ */
 public final class SshTestKeys {
   private SshTestKeys() {}
 
@@ -33,11 +36,13 @@ public final class SshTestKeys {
   }
 
   /** Writes the private key in OpenSSH format, mode 0600, as ssh-keygen would. */
-  public static Path writePrivateKey(Path file, KeyPair pair) throws IOException, GeneralSecurityException {
+  public static Path writePrivateKey(Path file, KeyPair pair)
+      throws IOException, GeneralSecurityException {
     try (OutputStream out = Files.newOutputStream(file)) {
       OpenSSHKeyPairResourceWriter.INSTANCE.writePrivateKey(pair, "graft-test", null, out);
     }
-    Files.setPosixFilePermissions(file, java.nio.file.attribute.PosixFilePermissions.fromString("rw-------"));
+    Files.setPosixFilePermissions(
+        file, java.nio.file.attribute.PosixFilePermissions.fromString("rw-------"));
     return file;
   }
 
@@ -50,15 +55,24 @@ public final class SshTestKeys {
     return HostKeyPolicy.hostPattern(host, port) + " " + publicLine(key);
   }
 
-  /** OpenSSH HashKnownHosts format: |1|base64(salt)|base64(HMAC-SHA1(salt, host or [host]:port)). */
-  public static String hashedEntry(String host, int port, PublicKey key) throws GeneralSecurityException {
+  /**
+   * OpenSSH HashKnownHosts format: |1|base64(salt)|base64(HMAC-SHA1(salt, host or [host]:port)).
+   */
+  public static String hashedEntry(String host, int port, PublicKey key)
+      throws GeneralSecurityException {
     byte[] salt = new byte[20];
     new SecureRandom().nextBytes(salt);
     Mac mac = Mac.getInstance("HmacSHA1");
     mac.init(new SecretKeySpec(salt, "HmacSHA1"));
-    byte[] hash = mac.doFinal(HostKeyPolicy.hostPattern(host, port).getBytes(StandardCharsets.UTF_8));
+    byte[] hash =
+        mac.doFinal(HostKeyPolicy.hostPattern(host, port).getBytes(StandardCharsets.UTF_8));
     Base64.Encoder b64 = Base64.getEncoder();
-    return "|1|" + b64.encodeToString(salt) + "|" + b64.encodeToString(hash) + " " + publicLine(key);
+    return "|1|"
+        + b64.encodeToString(salt)
+        + "|"
+        + b64.encodeToString(hash)
+        + " "
+        + publicLine(key);
   }
 
   public static Path writeKnownHosts(Path file, String... lines) throws IOException {

@@ -37,18 +37,29 @@ public final class LabWorkbench implements AutoCloseable {
   private LabWorkbench(Path stateDir, Lab lab, TestEnvironmentOptions options) {
     this.stateDir = stateDir;
     this.lab = lab;
-    this.temporal = options == null
-        ? TestWorkflowEnvironment.newInstance()
-        : TestWorkflowEnvironment.newInstance(options);
+    this.temporal =
+        options == null
+            ? TestWorkflowEnvironment.newInstance()
+            : TestWorkflowEnvironment.newInstance(options);
   }
 
-  /** Checks the prerequisites (root, sshd, etcd), then brings up {@code nodes} bootstrapped hosts. */
-  public static LabWorkbench up(String tempPrefix, int nodes, TestEnvironmentOptions options) throws Exception {
+  /**
+   * Checks the prerequisites (root, sshd, etcd), then brings up {@code nodes} bootstrapped hosts.
+   */
+  public static LabWorkbench up(String tempPrefix, int nodes, TestEnvironmentOptions options)
+      throws Exception {
     Prereqs.requireRoot("lab hosts are network namespaces");
     Prereqs.requireExecutable("OpenSSH server", "/usr/sbin/sshd");
     Prereqs.requireExecutable("etcd (the lab bootstrap)", "/usr/bin/etcd");
     Path stateDir = Files.createTempDirectory(tempPrefix).resolve("lab");
-    Lab lab = Lab.up(LabSpec.builder().nodes(nodes).kind(LabKind.NETNS).stateDir(stateDir).bootstrap(true).build());
+    Lab lab =
+        Lab.up(
+            LabSpec.builder()
+                .nodes(nodes)
+                .kind(LabKind.NETNS)
+                .stateDir(stateDir)
+                .bootstrap(true)
+                .build());
     return new LabWorkbench(stateDir, lab, options);
   }
 
@@ -84,7 +95,8 @@ public final class LabWorkbench implements AutoCloseable {
   /** A node for a lab host, reached as root with the lab's client key and known_hosts. */
   public NodeSpec node(HostState h, List<Role> roles) {
     LabState state = lab.state();
-    SshSpec ssh = new SshSpec("root", h.sshPort(), state.clientKey(), false, null, state.knownHosts());
+    SshSpec ssh =
+        new SshSpec("root", h.sshPort(), state.clientKey(), false, null, state.knownHosts());
     return new NodeSpec(h.name(), h.address(), null, roles, ssh, null, null, null);
   }
 

@@ -8,7 +8,9 @@ public final class RandomStrings {
 
   private RandomStrings() {}
 
-  /** Random text mixing shell metacharacters, control bytes and non-ASCII code points; never NUL. */
+  /**
+   * Random text mixing shell metacharacters, control bytes and non-ASCII code points; never NUL.
+   */
   public static String nasty(Random random, int maxLength) {
     int length = random.nextInt(maxLength + 1);
     StringBuilder out = new StringBuilder();

@@ -16,16 +16,18 @@ import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
 /**
- * The fabric8 CRUD mock server with the policy/v1 Eviction subresource, as the API server
- * answers it: 404 for a pod that is not there, 429 TooManyRequests while a PodDisruptionBudget
- * that covers the pod allows no disruption, otherwise the pod is deleted and the budget's
- * disruptionsAllowed goes down by one (until the disruption controller recomputes it). It also
- * evaluates the pod field selector {@code spec.nodeName=}, as the API server does.
+ * The fabric8 CRUD mock server with the policy/v1 Eviction subresource, as the API server answers
+ * it: 404 for a pod that is not there, 429 TooManyRequests while a PodDisruptionBudget that covers
+ * the pod allows no disruption, otherwise the pod is deleted and the budget's disruptionsAllowed
+ * goes down by one (until the disruption controller recomputes it). It also evaluates the pod field
+ * selector {@code spec.nodeName=}, as the API server does.
  */
 final class EvictingCrudDispatcher extends KubernetesCrudDispatcher {
-  private static final Pattern EVICTION = Pattern.compile("/api/v1/namespaces/([^/]+)/pods/([^/?]+)/eviction.*");
+  private static final Pattern EVICTION =
+      Pattern.compile("/api/v1/namespaces/([^/]+)/pods/([^/?]+)/eviction.*");
 
-  private static final Pattern NODE_NAME_SELECTOR = Pattern.compile("[?&]fieldSelector=spec\\.nodeName(?:%3D|=)([^&]+)");
+  private static final Pattern NODE_NAME_SELECTOR =
+      Pattern.compile("[?&]fieldSelector=spec\\.nodeName(?:%3D|=)([^&]+)");
 
   /** Every eviction asked for, "ns/name -> code". */
   final List<String> evictions = new CopyOnWriteArrayList<>();
@@ -34,7 +36,8 @@ final class EvictingCrudDispatcher extends KubernetesCrudDispatcher {
   public MockResponse dispatch(RecordedRequest request) {
     Matcher byNode = NODE_NAME_SELECTOR.matcher(request.getPath());
     if ("GET".equals(request.getMethod()) && byNode.find()) {
-      return podsOnNode(request.getPath(), URLDecoder.decode(byNode.group(1), StandardCharsets.UTF_8));
+      return podsOnNode(
+          request.getPath(), URLDecoder.decode(byNode.group(1), StandardCharsets.UTF_8));
     }
     Matcher m = EVICTION.matcher(request.getPath());
     if (!"POST".equals(request.getMethod()) || !m.matches()) {
@@ -51,12 +54,16 @@ final class EvictingCrudDispatcher extends KubernetesCrudDispatcher {
     Pod pod = Serialization.unmarshal(body(got), Pod.class);
     String pdbsPath = "/apis/policy/v1/namespaces/" + ns + "/poddisruptionbudgets";
     MockResponse list = handleGet(pdbsPath);
-    List<PodDisruptionBudget> pdbs = list.code() == 200
-        ? Serialization.unmarshal(body(list), PodDisruptionBudgetList.class).getItems() : List.of();
+    List<PodDisruptionBudget> pdbs =
+        list.code() == 200
+            ? Serialization.unmarshal(body(list), PodDisruptionBudgetList.class).getItems()
+            : List.of();
     for (PodDisruptionBudget pdb : pdbs) {
       if (Selectors.covers(pdb, pod) && Selectors.disruptionsAllowed(pdb) <= 0) {
         evictions.add(ns + "/" + name + " -> 429");
-        return status(429, "TooManyRequests",
+        return status(
+            429,
+            "TooManyRequests",
             "Cannot evict pod as it would violate the pod's disruption budget.");
       }
     }
@@ -74,13 +81,19 @@ final class EvictingCrudDispatcher extends KubernetesCrudDispatcher {
   /** The pod field selector {@code spec.nodeName=<node>}, which the CRUD mock does not evaluate. */
   private MockResponse podsOnNode(String path, String node) {
     String without = path.replaceAll("[?&]fieldSelector=[^&]*", "");
-    MockResponse all = handleGet(without.contains("?") || !without.contains("&") ? without : without.replaceFirst("&", "?"));
+    MockResponse all =
+        handleGet(
+            without.contains("?") || !without.contains("&")
+                ? without
+                : without.replaceFirst("&", "?"));
     if (all.code() != 200) {
       return all;
     }
     PodList list = Serialization.unmarshal(body(all), PodList.class);
-    list.setItems(list.getItems().stream().filter(p -> p.getSpec() != null && node.equals(p.getSpec().getNodeName()))
-        .toList());
+    list.setItems(
+        list.getItems().stream()
+            .filter(p -> p.getSpec() != null && node.equals(p.getSpec().getNodeName()))
+            .toList());
     return new MockResponse().setResponseCode(200).setBody(Serialization.asJson(list));
   }
 
@@ -90,7 +103,17 @@ final class EvictingCrudDispatcher extends KubernetesCrudDispatcher {
 
   private static MockResponse status(int code, String reason, String message) {
     String status = code < 300 ? "Success" : "Failure";
-    return new MockResponse().setResponseCode(code).setBody("{\"kind\":\"Status\",\"apiVersion\":\"v1\",\"status\":\""
-        + status + "\",\"reason\":\"" + reason + "\",\"message\":\"" + message + "\",\"code\":" + code + "}");
+    return new MockResponse()
+        .setResponseCode(code)
+        .setBody(
+            "{\"kind\":\"Status\",\"apiVersion\":\"v1\",\"status\":\""
+                + status
+                + "\",\"reason\":\""
+                + reason
+                + "\",\"message\":\""
+                + message
+                + "\",\"code\":"
+                + code
+                + "}");
   }
 }

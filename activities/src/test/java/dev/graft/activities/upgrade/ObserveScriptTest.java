@@ -19,16 +19,20 @@ class ObserveScriptTest {
     // says; their status is "hi", and the script saw none installed, so nothing was ever
     // already-upgraded and a resumed kubelet step restarted the kubelet a second time.
     Path fake = bin.resolve("dpkg-query");
-    Files.writeString(fake, String.join("\n",
-        "#!/bin/sh",
-        "case \"$3\" in",
-        "  kubeadm) printf 'hi |1.31.0-1.1';;",
-        "  kubelet) printf 'ii |1.31.0-1.1';;",
-        "  kubectl) printf 'rc |1.30.2-1.1';;",
-        "esac",
-        ""));
+    Files.writeString(
+        fake,
+        String.join(
+            "\n",
+            "#!/bin/sh",
+            "case \"$3\" in",
+            "  kubeadm) printf 'hi |1.31.0-1.1';;",
+            "  kubelet) printf 'ii |1.31.0-1.1';;",
+            "  kubectl) printf 'rc |1.30.2-1.1';;",
+            "esac",
+            ""));
     Files.setPosixFilePermissions(fake, PosixFilePermissions.fromString("rwxr-xr-x"));
-    ProcessBuilder pb = new ProcessBuilder("/bin/sh", "-c", UpgradeHostActivitiesImpl.OBSERVE_SCRIPT);
+    ProcessBuilder pb =
+        new ProcessBuilder("/bin/sh", "-c", UpgradeHostActivitiesImpl.OBSERVE_SCRIPT);
     pb.environment().put("PATH", bin + ":/usr/bin:/bin");
     Process p = pb.redirectErrorStream(true).start();
     String out = new String(p.getInputStream().readAllBytes());
@@ -37,6 +41,9 @@ class ObserveScriptTest {
     assertEquals("dpkg", f.get("pm"), out);
     assertEquals("1.31.0-1.1", f.get("kubeadm"), out);
     assertEquals("1.31.0-1.1", f.get("kubelet"), out);
-    assertEquals("", f.getOrDefault("kubectl", ""), "removed, its configuration left: not installed\n" + out);
+    assertEquals(
+        "",
+        f.getOrDefault("kubectl", ""),
+        "removed, its configuration left: not installed\n" + out);
   }
 }

@@ -59,10 +59,13 @@ class UpgradeHostLabTest {
     cp1 = bench.node(h, List.of(Role.CONTROL_PLANE, Role.ETCD));
     env = TestActivityEnvironment.newInstance();
     env.registerActivitiesImplementations(new UpgradeHostActivitiesImpl(bench.shell()));
-    host = env.newActivityStub(UpgradeHostActivities.class, ActivityOptions.newBuilder()
-        .setStartToCloseTimeout(Duration.ofMinutes(5))
-        .setRetryOptions(RetryOptions.newBuilder().setMaximumAttempts(1).build())
-        .build());
+    host =
+        env.newActivityStub(
+            UpgradeHostActivities.class,
+            ActivityOptions.newBuilder()
+                .setStartToCloseTimeout(Duration.ofMinutes(5))
+                .setRetryOptions(RetryOptions.newBuilder().setMaximumAttempts(1).build())
+                .build());
   }
 
   @AfterAll
@@ -88,10 +91,13 @@ class UpgradeHostLabTest {
   void snapshotSavesWithTheNodesOwnEtcdCertificatesThenFindsItTakenAndRetakesACorruptOne() {
     SnapshotResult first = host.snapshotEtcd(req("v1.32.0", true));
     assertFalse(first.alreadySatisfied(), first.summary());
-    assertTrue(first.path().startsWith("/var/lib/graft/etcd-snapshots/cluster_lab_upgrade_r1-"), first.path());
+    assertTrue(
+        first.path().startsWith("/var/lib/graft/etcd-snapshots/cluster_lab_upgrade_r1-"),
+        first.path());
     assertTrue(first.bytes() > 0, first.summary());
     assertEquals(sh("sha256sum " + first.path() + " | cut -d' ' -f1"), first.sha256());
-    assertEquals("600", sh("stat -c %a " + first.path()), "the snapshot holds the cluster's secrets");
+    assertEquals(
+        "600", sh("stat -c %a " + first.path()), "the snapshot holds the cluster's secrets");
     assertTrue(first.outputTail().contains("Snapshot saved"), first.outputTail());
 
     SnapshotResult again = host.snapshotEtcd(req("v1.32.0", true));
@@ -100,7 +106,9 @@ class UpgradeHostLabTest {
 
     sh("echo torn >> " + first.path());
     SnapshotResult retaken = host.snapshotEtcd(req("v1.32.0", true));
-    assertFalse(retaken.alreadySatisfied(), "a snapshot that no longer matches its checksum is taken again");
+    assertFalse(
+        retaken.alreadySatisfied(),
+        "a snapshot that no longer matches its checksum is taken again");
     assertEquals(sh("sha256sum " + first.path() + " | cut -d' ' -f1"), retaken.sha256());
   }
 
@@ -114,24 +122,30 @@ class UpgradeHostLabTest {
 
   @Test
   void kubeadmUpgradeRunsDetachedReportsKubeadmsRefusalAndIsNotRunTwice() {
-    ActivityFailure refused = assertThrows(ActivityFailure.class, () -> host.kubeadmUpgrade(req("v1.34.0", true)));
+    ActivityFailure refused =
+        assertThrows(ActivityFailure.class, () -> host.kubeadmUpgrade(req("v1.34.0", true)));
     ApplicationFailure a = (ApplicationFailure) refused.getCause();
     assertEquals("RemoteCommandFailed", a.getType());
     assertFalse(a.isNonRetryable(), "kubeadm upgrade apply may be run again after a failure");
     String tail = a.getDetails().get(StepFailureDetails.class).outputTail();
     assertTrue(tail.contains("[upgrade/version] FATAL"), tail);
-    assertEquals("v1.32.0", host.observe(req("v1.32.0", true)).apiServerManifest(), "nothing changed");
+    assertEquals(
+        "v1.32.0", host.observe(req("v1.32.0", true)).apiServerManifest(), "nothing changed");
 
-    // No kubectl on the lab host to read kubeadm-config: apply runs (kubeadm allows re-applying the cluster's version).
+    // No kubectl on the lab host to read kubeadm-config: apply runs (kubeadm allows re-applying the
+    // cluster's version).
     StepOutcome applied = host.kubeadmUpgrade(req("v1.32.0", true));
     assertFalse(applied.alreadySatisfied(), applied.summary());
     assertEquals("kubeadm upgrade apply v1.32.0 succeeded on " + h.name(), applied.summary());
     assertTrue(applied.outputTail().contains("[upgrade] SUCCESS!"), applied.outputTail());
     StepOutcome attached = host.kubeadmUpgrade(req("v1.32.0", true));
-    assertTrue(attached.summary().contains("resumed"), "the step's finished run is taken, not run again: " + attached.summary());
+    assertTrue(
+        attached.summary().contains("resumed"),
+        "the step's finished run is taken, not run again: " + attached.summary());
 
     // Another control plane whose manifest is behind runs kubeadm upgrade node, which retags it.
-    sh("sed -i 's#kube-apiserver:v1.32.0#kube-apiserver:v1.31.0#' /etc/kubernetes/manifests/kube-apiserver.yaml");
+    sh(
+        "sed -i 's#kube-apiserver:v1.32.0#kube-apiserver:v1.31.0#' /etc/kubernetes/manifests/kube-apiserver.yaml");
     StepOutcome node = host.kubeadmUpgrade(req("v1.32.0", false));
     assertEquals("kubeadm upgrade node succeeded on " + h.name(), node.summary());
     assertEquals("v1.32.0", host.observe(req("v1.32.0", true)).apiServerManifest());
@@ -141,33 +155,49 @@ class UpgradeHostLabTest {
     // (Each call here is attempt 1 of its activity; removing the runs stands for a next attempt,
     // whose run directory is new: an attempt's own finished run is taken, as above.)
     sh("rm -rf /var/lib/graft/runs");
-    sh("sed -i 's#kube-apiserver:v1.32.0#kube-apiserver:v1.31.0#' /etc/kubernetes/manifests/kube-apiserver.yaml");
+    sh(
+        "sed -i 's#kube-apiserver:v1.32.0#kube-apiserver:v1.31.0#' /etc/kubernetes/manifests/kube-apiserver.yaml");
     lab.faults().failUpgrade(h.name(), "node/control-plane", 1);
-    ActivityFailure half = assertThrows(ActivityFailure.class, () -> host.kubeadmUpgrade(req("v1.32.0", false)));
-    String halfTail = ((ApplicationFailure) half.getCause()).getDetails().get(StepFailureDetails.class).outputTail();
+    ActivityFailure half =
+        assertThrows(ActivityFailure.class, () -> host.kubeadmUpgrade(req("v1.32.0", false)));
+    String halfTail =
+        ((ApplicationFailure) half.getCause())
+            .getDetails()
+            .get(StepFailureDetails.class)
+            .outputTail();
     assertTrue(halfTail.contains("error execution phase kubelet-config"), halfTail);
-    assertEquals("v1.32.0", host.observe(req("v1.32.0", true)).apiServerManifest(), "the control-plane phase ran");
+    assertEquals(
+        "v1.32.0",
+        host.observe(req("v1.32.0", true)).apiServerManifest(),
+        "the control-plane phase ran");
     sh("rm -rf /var/lib/graft/runs");
     StepOutcome retried = host.kubeadmUpgrade(req("v1.32.0", false));
-    assertFalse(retried.alreadySatisfied(), "a half-done upgrade node is not done: " + retried.summary());
-    assertTrue(retried.summary().startsWith("kubeadm upgrade node succeeded on " + h.name())
-        && retried.summary().contains("run again since nothing on the node tells"), retried.summary());
+    assertFalse(
+        retried.alreadySatisfied(), "a half-done upgrade node is not done: " + retried.summary());
+    assertTrue(
+        retried.summary().startsWith("kubeadm upgrade node succeeded on " + h.name())
+            && retried.summary().contains("run again since nothing on the node tells"),
+        retried.summary());
   }
 
   @Test
   void precheckRunsEveryCheckAndRecordsKubeadmsPlan() {
     // TODO(upgrade-lab): with the lab's apt repository and kubeadm certs check-expiration this
     // passes; today the packages are not offered and the stand-in has no check-expiration.
-    ActivityFailure f = assertThrows(ActivityFailure.class, () -> host.precheck(req("v1.32.0", true)));
+    ActivityFailure f =
+        assertThrows(ActivityFailure.class, () -> host.precheck(req("v1.32.0", true)));
     ApplicationFailure a = (ApplicationFailure) f.getCause();
     assertEquals("PrecheckFailed", a.getType());
     assertTrue(a.isNonRetryable());
     String report = a.getDetails().get(StepFailureDetails.class).outputTail();
-    assertTrue(report.contains("FAIL  package kubeadm: kubeadm 1.32.0 is not offered by apt"), report);
+    assertTrue(
+        report.contains("FAIL  package kubeadm: kubeadm 1.32.0 is not offered by apt"), report);
     assertTrue(report.contains("pkgs.k8s.io/core:/stable:/v1.32/deb/"), report);
     assertTrue(report.contains("ok    disk /var/lib: "), report);
     assertTrue(report.contains("disk /var/lib/graft/etcd-snapshots: "), report);
     assertTrue(report.contains("certificates: "), report);
-    assertTrue(report.contains("ok    kubeadm upgrade plan: [upgrade/versions] Cluster version: v1.32.0"), report);
+    assertTrue(
+        report.contains("ok    kubeadm upgrade plan: [upgrade/versions] Cluster version: v1.32.0"),
+        report);
   }
 }

@@ -45,9 +45,11 @@ import java.util.function.Supplier;
  */
 public final class ClusterBootstrap {
   static final String PKI = "/etc/kubernetes/pki";
-  private static final ObjectMapper YAML = new ObjectMapper(new YAMLFactory()
-      .disable(YAMLGenerator.Feature.WRITE_DOC_START_MARKER)
-      .enable(YAMLGenerator.Feature.MINIMIZE_QUOTES));
+  private static final ObjectMapper YAML =
+      new ObjectMapper(
+          new YAMLFactory()
+              .disable(YAMLGenerator.Feature.WRITE_DOC_START_MARKER)
+              .enable(YAMLGenerator.Feature.MINIMIZE_QUOTES));
 
   private ClusterBootstrap() {}
 
@@ -66,27 +68,70 @@ public final class ClusterBootstrap {
     String cpHost = URI.create(api.url()).getHost();
     List<String> etcdSans = distinct(node, "localhost", addr, "127.0.0.1");
     Map<String, Supplier<CertKey>> leaves = new LinkedHashMap<>();
-    leaves.put("apiserver", () -> Pki.issue(ca, "kube-apiserver", List.of(), distinct(node,
-        "kubernetes", "kubernetes.default", "kubernetes.default.svc",
-        "kubernetes.default.svc.cluster.local", "10.96.0.1", addr, cpHost), Pki.Usage.SERVER));
-    leaves.put("apiserver-kubelet-client", () -> Pki.issue(ca, "kube-apiserver-kubelet-client",
-        List.of("kubeadm:cluster-admins"), List.of(), Pki.Usage.CLIENT));
-    leaves.put("front-proxy-client", () -> Pki.issue(frontProxyCa, "front-proxy-client",
-        List.of(), List.of(), Pki.Usage.CLIENT));
-    leaves.put("apiserver-etcd-client", () -> Pki.issue(etcdCa, "kube-apiserver-etcd-client",
-        List.of(), List.of(), Pki.Usage.CLIENT));
-    leaves.put("etcd/server", () -> Pki.issue(etcdCa, node, List.of(), etcdSans,
-        Pki.Usage.SERVER_AND_CLIENT));
-    leaves.put("etcd/peer", () -> Pki.issue(etcdCa, node, List.of(), etcdSans,
-        Pki.Usage.SERVER_AND_CLIENT));
-    leaves.put("etcd/healthcheck-client", () -> Pki.issue(etcdCa, "kube-etcd-healthcheck-client",
-        List.of(), List.of(), Pki.Usage.CLIENT));
-    leaves.put("admin", () -> Pki.issue(ca, "kubernetes-admin", List.of("kubeadm:cluster-admins"),
-        List.of(), Pki.Usage.CLIENT));
-    leaves.put("kubelet", () -> Pki.issue(ca, "system:node:" + node, List.of("system:nodes"),
-        List.of(), Pki.Usage.CLIENT));
-    leaves.put("bootstrap-check", () -> Pki.issue(etcdCa, "graft-lab-bootstrap-check", List.of(),
-        List.of(), Pki.Usage.CLIENT));
+    leaves.put(
+        "apiserver",
+        () ->
+            Pki.issue(
+                ca,
+                "kube-apiserver",
+                List.of(),
+                distinct(
+                    node,
+                    "kubernetes",
+                    "kubernetes.default",
+                    "kubernetes.default.svc",
+                    "kubernetes.default.svc.cluster.local",
+                    "10.96.0.1",
+                    addr,
+                    cpHost),
+                Pki.Usage.SERVER));
+    leaves.put(
+        "apiserver-kubelet-client",
+        () ->
+            Pki.issue(
+                ca,
+                "kube-apiserver-kubelet-client",
+                List.of("kubeadm:cluster-admins"),
+                List.of(),
+                Pki.Usage.CLIENT));
+    leaves.put(
+        "front-proxy-client",
+        () ->
+            Pki.issue(frontProxyCa, "front-proxy-client", List.of(), List.of(), Pki.Usage.CLIENT));
+    leaves.put(
+        "apiserver-etcd-client",
+        () ->
+            Pki.issue(
+                etcdCa, "kube-apiserver-etcd-client", List.of(), List.of(), Pki.Usage.CLIENT));
+    leaves.put(
+        "etcd/server",
+        () -> Pki.issue(etcdCa, node, List.of(), etcdSans, Pki.Usage.SERVER_AND_CLIENT));
+    leaves.put(
+        "etcd/peer",
+        () -> Pki.issue(etcdCa, node, List.of(), etcdSans, Pki.Usage.SERVER_AND_CLIENT));
+    leaves.put(
+        "etcd/healthcheck-client",
+        () ->
+            Pki.issue(
+                etcdCa, "kube-etcd-healthcheck-client", List.of(), List.of(), Pki.Usage.CLIENT));
+    leaves.put(
+        "admin",
+        () ->
+            Pki.issue(
+                ca,
+                "kubernetes-admin",
+                List.of("kubeadm:cluster-admins"),
+                List.of(),
+                Pki.Usage.CLIENT));
+    leaves.put(
+        "kubelet",
+        () ->
+            Pki.issue(
+                ca, "system:node:" + node, List.of("system:nodes"), List.of(), Pki.Usage.CLIENT));
+    leaves.put(
+        "bootstrap-check",
+        () ->
+            Pki.issue(etcdCa, "graft-lab-bootstrap-check", List.of(), List.of(), Pki.Usage.CLIENT));
     CompletableFuture<KeyPair> sa = CompletableFuture.supplyAsync(Pki::rsaKey);
     Map<String, CertKey> issued = Pki.issueAll(leaves);
 
@@ -95,58 +140,123 @@ public final class ClusterBootstrap {
     writePair(host, "etcd/ca", etcdCa);
     host.writeFile(PKI + "/sa.key", Pem.encode(sa.join().getPrivate()), "0600");
     host.writeFile(PKI + "/sa.pub", Pem.encode(sa.join().getPublic()), "0644");
-    for (String name : List.of("apiserver", "apiserver-kubelet-client", "front-proxy-client",
-        "apiserver-etcd-client", "etcd/server", "etcd/peer", "etcd/healthcheck-client")) {
+    for (String name :
+        List.of(
+            "apiserver",
+            "apiserver-kubelet-client",
+            "front-proxy-client",
+            "apiserver-etcd-client",
+            "etcd/server",
+            "etcd/peer",
+            "etcd/healthcheck-client")) {
       writePair(host, name, issued.get(name));
     }
     String server = "https://" + cpEndpoint;
-    host.writeFile("/etc/kubernetes/admin.conf", Kubeconfig.withCert(server, ca.certPem(),
-        "kubernetes-admin", issued.get("admin")).toYaml(), "0600");
-    host.writeFile("/etc/kubernetes/kubelet.conf", Kubeconfig.withCert(server, ca.certPem(),
-        "system:node:" + node, issued.get("kubelet")).toYaml(), "0600");
+    host.writeFile(
+        "/etc/kubernetes/admin.conf",
+        Kubeconfig.withCert(server, ca.certPem(), "kubernetes-admin", issued.get("admin")).toYaml(),
+        "0600");
+    host.writeFile(
+        "/etc/kubernetes/kubelet.conf",
+        Kubeconfig.withCert(server, ca.certPem(), "system:node:" + node, issued.get("kubelet"))
+            .toYaml(),
+        "0600");
 
-    StaticPodManifests.Etcd etcd = new StaticPodManifests.Etcd(node, addr, spec.etcdClientPort(),
-        spec.etcdPeerPort(), node + "=https://" + addr + ":" + spec.etcdPeerPort(), false,
-        "registry.k8s.io/etcd:" + KubeImages.etcdTag(spec.kubernetesVersion()));
+    StaticPodManifests.Etcd etcd =
+        new StaticPodManifests.Etcd(
+            node,
+            addr,
+            spec.etcdClientPort(),
+            spec.etcdPeerPort(),
+            node + "=https://" + addr + ":" + spec.etcdPeerPort(),
+            false,
+            "registry.k8s.io/etcd:" + KubeImages.etcdTag(spec.kubernetesVersion()));
     host.writeFile("/etc/kubernetes/manifests/etcd.yaml", StaticPodManifests.etcd(etcd), "0600");
-    host.writeFile("/etc/kubernetes/manifests/kube-apiserver.yaml", StaticPodManifests.apiServer(
-        addr, URI.create(api.url()).getPort(), "https://127.0.0.1:" + spec.etcdClientPort(),
-        spec.serviceSubnet(), spec.kubernetesVersion()), "0600");
+    host.writeFile(
+        "/etc/kubernetes/manifests/kube-apiserver.yaml",
+        StaticPodManifests.apiServer(
+            addr,
+            URI.create(api.url()).getPort(),
+            "https://127.0.0.1:" + spec.etcdClientPort(),
+            spec.serviceSubnet(),
+            spec.kubernetesVersion()),
+        "0600");
     host.writeFile("/var/lib/kubelet/config.yaml", StaticPodManifests.kubeletConfig(), "0644");
-    host.writeFile("/var/lib/kubelet/kubeadm-flags.env", "KUBELET_KUBEADM_ARGS=\""
-        + "--container-runtime-endpoint=unix:///var/run/containerd/containerd.sock"
-        + " --pod-infra-container-image=registry.k8s.io/pause:3.10 --hostname-override=" + node
-        + " --node-ip=" + addr + "\"\n", "0644");
+    host.writeFile(
+        "/var/lib/kubelet/kubeadm-flags.env",
+        "KUBELET_KUBEADM_ARGS=\""
+            + "--container-runtime-endpoint=unix:///var/run/containerd/containerd.sock"
+            + " --pod-infra-container-image=registry.k8s.io/pause:3.10 --hostname-override="
+            + node
+            + " --node-ip="
+            + addr
+            + "\"\n",
+        "0644");
 
     KubernetesClient kube = api.client();
     for (String ns : List.of("kube-system", "kube-public", "kube-node-lease", "default")) {
-      kube.namespaces().resource(new NamespaceBuilder().withNewMetadata().withName(ns)
-          .endMetadata().build()).createOr(x -> x.update());
+      kube.namespaces()
+          .resource(new NamespaceBuilder().withNewMetadata().withName(ns).endMetadata().build())
+          .createOr(x -> x.update());
     }
-    kube.configMaps().inNamespace("kube-system").resource(new ConfigMapBuilder().withNewMetadata()
-        .withName("kubeadm-config").withNamespace("kube-system").endMetadata()
-        .addToData("ClusterConfiguration", clusterConfiguration(spec, cpEndpoint)).build())
+    kube.configMaps()
+        .inNamespace("kube-system")
+        .resource(
+            new ConfigMapBuilder()
+                .withNewMetadata()
+                .withName("kubeadm-config")
+                .withNamespace("kube-system")
+                .endMetadata()
+                .addToData("ClusterConfiguration", clusterConfiguration(spec, cpEndpoint))
+                .build())
         .createOr(x -> x.update());
-    kube.configMaps().inNamespace("kube-public").resource(new ConfigMapBuilder().withNewMetadata()
-        .withName("cluster-info").withNamespace("kube-public").endMetadata()
-        .addToData("kubeconfig", Kubeconfig.clusterInfo(server, ca.certPem())).build())
+    kube.configMaps()
+        .inNamespace("kube-public")
+        .resource(
+            new ConfigMapBuilder()
+                .withNewMetadata()
+                .withName("cluster-info")
+                .withNamespace("kube-public")
+                .endMetadata()
+                .addToData("kubeconfig", Kubeconfig.clusterInfo(server, ca.certPem()))
+                .build())
         .createOr(x -> x.update());
     String tokenId = randomLower(6);
-    kube.secrets().inNamespace("kube-system").resource(new SecretBuilder().withNewMetadata()
-        .withName("bootstrap-token-" + tokenId).withNamespace("kube-system").endMetadata()
-        .withType("bootstrap.kubernetes.io/token")
-        .addToStringData("token-id", tokenId).addToStringData("token-secret", randomLower(16))
-        .addToStringData("description", "The default bootstrap token generated by 'kubeadm init'.")
-        .addToStringData("expiration", Instant.now().plus(Duration.ofHours(24))
-            .truncatedTo(ChronoUnit.SECONDS).toString())
-        .addToStringData("usage-bootstrap-authentication", "true")
-        .addToStringData("usage-bootstrap-signing", "true")
-        .addToStringData("auth-extra-groups", "system:bootstrappers:kubeadm:default-node-token")
-        .build()).create();
+    kube.secrets()
+        .inNamespace("kube-system")
+        .resource(
+            new SecretBuilder()
+                .withNewMetadata()
+                .withName("bootstrap-token-" + tokenId)
+                .withNamespace("kube-system")
+                .endMetadata()
+                .withType("bootstrap.kubernetes.io/token")
+                .addToStringData("token-id", tokenId)
+                .addToStringData("token-secret", randomLower(16))
+                .addToStringData(
+                    "description", "The default bootstrap token generated by 'kubeadm init'.")
+                .addToStringData(
+                    "expiration",
+                    Instant.now()
+                        .plus(Duration.ofHours(24))
+                        .truncatedTo(ChronoUnit.SECONDS)
+                        .toString())
+                .addToStringData("usage-bootstrap-authentication", "true")
+                .addToStringData("usage-bootstrap-signing", "true")
+                .addToStringData(
+                    "auth-extra-groups", "system:bootstrappers:kubeadm:default-node-token")
+                .build())
+        .create();
 
-    host.exec(Duration.ofSeconds(30), host.rootPrefix() + "/usr/local/bin/systemctl", "restart",
-        "kubelet").requireSuccess("start the kubelet stand-in on " + node);
-    await(() -> kube.nodes().withName(node).get() != null, spec.readyTimeout(),
+    host.exec(
+            Duration.ofSeconds(30),
+            host.rootPrefix() + "/usr/local/bin/systemctl",
+            "restart",
+            "kubelet")
+        .requireSuccess("start the kubelet stand-in on " + node);
+    await(
+        () -> kube.nodes().withName(node).get() != null,
+        spec.readyTimeout(),
         "Node " + node + " registered by the kubelet stand-in");
     // The kubelet stand-in updates this Node's status every 2 s: an edit based on a stale
     // resourceVersion gets 409 Conflict, as with a real kubelet. Retry on the fresh object, as
@@ -161,14 +271,25 @@ public final class ClusterBootstrap {
         }
       }
     }
-    EtcdHealth health = new EtcdHealth(etcd.clientUrl(), etcdCa.certPem(),
-        issued.get("bootstrap-check"));
-    await(health::healthy, spec.readyTimeout(), "etcd on " + node + " healthy at "
-        + etcd.clientUrl());
-    await(() -> isReady(kube.nodes().withName(node).get()), spec.readyTimeout(),
+    EtcdHealth health =
+        new EtcdHealth(etcd.clientUrl(), etcdCa.certPem(), issued.get("bootstrap-check"));
+    await(
+        health::healthy,
+        spec.readyTimeout(),
+        "etcd on " + node + " healthy at " + etcd.clientUrl());
+    await(
+        () -> isReady(kube.nodes().withName(node).get()),
+        spec.readyTimeout(),
         "Node " + node + " Ready");
-    return new BootstrapResult(node, etcd.clientUrl(), cpEndpoint, api.caCertHash(), tokenId,
-        "/etc/kubernetes/admin.conf", PKI + "/etcd/ca.crt", PKI + "/apiserver-etcd-client.crt",
+    return new BootstrapResult(
+        node,
+        etcd.clientUrl(),
+        cpEndpoint,
+        api.caCertHash(),
+        tokenId,
+        "/etc/kubernetes/admin.conf",
+        PKI + "/etcd/ca.crt",
+        PKI + "/apiserver-etcd-client.crt",
         PKI + "/apiserver-etcd-client.key");
   }
 
@@ -188,8 +309,10 @@ public final class ClusterBootstrap {
     c.put("imageRepository", "registry.k8s.io");
     c.put("kind", "ClusterConfiguration");
     c.put("kubernetesVersion", spec.kubernetesVersion());
-    c.putObject("networking").put("dnsDomain", "cluster.local")
-        .put("podSubnet", spec.podSubnet()).put("serviceSubnet", spec.serviceSubnet());
+    c.putObject("networking")
+        .put("dnsDomain", "cluster.local")
+        .put("podSubnet", spec.podSubnet())
+        .put("serviceSubnet", spec.serviceSubnet());
     c.putObject("proxy");
     c.putObject("scheduler");
     return YAML.writeValueAsString(c);
@@ -244,18 +367,27 @@ public final class ClusterBootstrap {
   }
 
   private static void markControlPlane(KubernetesClient kube, String node) {
-    kube.nodes().withName(node).edit(n -> {
-      n.getMetadata().getLabels().put("node-role.kubernetes.io/control-plane", "");
-      n.getMetadata().getLabels().put("node.kubernetes.io/exclude-from-external-load-balancers",
-          "");
-      List<Taint> taints = new ArrayList<>(
-          n.getSpec().getTaints() == null ? List.of() : n.getSpec().getTaints());
-      if (taints.stream().noneMatch(t -> "node-role.kubernetes.io/control-plane".equals(t.getKey()))) {
-        taints.add(new TaintBuilder().withKey("node-role.kubernetes.io/control-plane")
-            .withEffect("NoSchedule").build());
-      }
-      n.getSpec().setTaints(taints);
-      return n;
-    });
+    kube.nodes()
+        .withName(node)
+        .edit(
+            n -> {
+              n.getMetadata().getLabels().put("node-role.kubernetes.io/control-plane", "");
+              n.getMetadata()
+                  .getLabels()
+                  .put("node.kubernetes.io/exclude-from-external-load-balancers", "");
+              List<Taint> taints =
+                  new ArrayList<>(
+                      n.getSpec().getTaints() == null ? List.of() : n.getSpec().getTaints());
+              if (taints.stream()
+                  .noneMatch(t -> "node-role.kubernetes.io/control-plane".equals(t.getKey()))) {
+                taints.add(
+                    new TaintBuilder()
+                        .withKey("node-role.kubernetes.io/control-plane")
+                        .withEffect("NoSchedule")
+                        .build());
+              }
+              n.getSpec().setTaints(taints);
+              return n;
+            });
   }
 }

@@ -31,12 +31,17 @@ public final class EtcdHealth {
       KeyStore ks = KeyStore.getInstance("PKCS12");
       ks.load(null, null);
       ks.setKeyEntry("client", client.key(), "x".toCharArray(), new Certificate[] {client.cert()});
-      KeyManagerFactory kmf = KeyManagerFactory.getInstance(KeyManagerFactory.getDefaultAlgorithm());
+      KeyManagerFactory kmf =
+          KeyManagerFactory.getInstance(KeyManagerFactory.getDefaultAlgorithm());
       kmf.init(ks, "x".toCharArray());
       SSLContext ctx = SSLContext.getInstance("TLS");
       ctx.init(kmf.getKeyManagers(), tmf.getTrustManagers(), null);
-      http = HttpClient.newBuilder().sslContext(ctx).connectTimeout(Duration.ofSeconds(3))
-          .version(HttpClient.Version.HTTP_1_1).build();
+      http =
+          HttpClient.newBuilder()
+              .sslContext(ctx)
+              .connectTimeout(Duration.ofSeconds(3))
+              .version(HttpClient.Version.HTTP_1_1)
+              .build();
     } catch (Exception e) {
       throw new IllegalStateException("cannot build the etcd TLS client", e);
     }
@@ -44,8 +49,13 @@ public final class EtcdHealth {
 
   /** The body of GET /health, e.g. {"health":"true"}. */
   public String health() throws IOException, InterruptedException {
-    HttpResponse<String> r = http.send(HttpRequest.newBuilder(URI.create(endpoint + "/health"))
-        .timeout(Duration.ofSeconds(5)).GET().build(), HttpResponse.BodyHandlers.ofString());
+    HttpResponse<String> r =
+        http.send(
+            HttpRequest.newBuilder(URI.create(endpoint + "/health"))
+                .timeout(Duration.ofSeconds(5))
+                .GET()
+                .build(),
+            HttpResponse.BodyHandlers.ofString());
     return r.body();
   }
 

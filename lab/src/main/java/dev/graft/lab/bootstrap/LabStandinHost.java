@@ -47,9 +47,13 @@ public final class LabStandinHost implements StandinHost {
 
   static ExecResult map(dev.graft.lab.ExecResult r, Duration timeout) {
     if (r.timedOut()) {
-      return new ExecResult(TIMED_OUT, r.stdout(),
-          r.stderr() + (r.stderr().isEmpty() || r.stderr().endsWith("\n") ? "" : "\n")
-              + "killed: timed out after " + timeout);
+      return new ExecResult(
+          TIMED_OUT,
+          r.stdout(),
+          r.stderr()
+              + (r.stderr().isEmpty() || r.stderr().endsWith("\n") ? "" : "\n")
+              + "killed: timed out after "
+              + timeout);
     }
     return new ExecResult(r.exitCode(), r.stdout(), r.stderr());
   }

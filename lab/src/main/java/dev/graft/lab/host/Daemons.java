@@ -20,9 +20,14 @@ final class Daemons {
     if (argv.length == 0) {
       throw new IllegalArgumentException("daemon " + daemon + ": empty command");
     }
-    List<String> cmd = new ArrayList<>(List.of("/bin/sh", "-c",
-        PRELUDE + "graft_lab_daemon_start \"$@\" && cat \"$(_gl_pidfile \"$1\")\"",
-        "graft-lab-daemon", daemon));
+    List<String> cmd =
+        new ArrayList<>(
+            List.of(
+                "/bin/sh",
+                "-c",
+                PRELUDE + "graft_lab_daemon_start \"$@\" && cat \"$(_gl_pidfile \"$1\")\"",
+                "graft-lab-daemon",
+                daemon));
     cmd.addAll(List.of(argv));
     ExecResult r = host.exec(TIMEOUT, cmd.toArray(String[]::new));
     String out = r.orThrow("host " + host.name() + ": start daemon " + daemon).strip();
@@ -34,13 +39,25 @@ final class Daemons {
 
   static boolean stop(LabHost host, String daemon) {
     Names.command("daemon", daemon);
-    return host.exec(TIMEOUT, "/bin/sh", "-c", PRELUDE + "graft_lab_daemon_stop \"$1\"",
-        "graft-lab-daemon", daemon).ok();
+    return host.exec(
+            TIMEOUT,
+            "/bin/sh",
+            "-c",
+            PRELUDE + "graft_lab_daemon_stop \"$1\"",
+            "graft-lab-daemon",
+            daemon)
+        .ok();
   }
 
   static boolean running(LabHost host, String daemon) {
     Names.command("daemon", daemon);
-    return host.exec(TIMEOUT, "/bin/sh", "-c", PRELUDE + "graft_lab_daemon_running \"$1\"",
-        "graft-lab-daemon", daemon).ok();
+    return host.exec(
+            TIMEOUT,
+            "/bin/sh",
+            "-c",
+            PRELUDE + "graft_lab_daemon_running \"$1\"",
+            "graft-lab-daemon",
+            daemon)
+        .ok();
   }
 }

@@ -46,7 +46,8 @@ public interface FaultableHost extends LabHost {
     } catch (NoSuchFileException e) {
       return Optional.empty();
     } catch (IOException e) {
-      throw new LabException("host " + name() + ": cannot read " + absPath + ": " + e.getMessage(), e);
+      throw new LabException(
+          "host " + name() + ": cannot read " + absPath + ": " + e.getMessage(), e);
     }
   }
 
@@ -73,7 +74,9 @@ public interface FaultableHost extends LabHost {
     arm(command, "fail", times, exitCode);
   }
 
-  /** The next {@code times} runs of {@code command} first sleep {@code seconds} (1..600), then run. */
+  /**
+   * The next {@code times} runs of {@code command} first sleep {@code seconds} (1..600), then run.
+   */
   default void delayNext(String command, int times, int seconds) {
     Names.command("command", command);
     if (times < 0 || seconds < 1 || seconds > 600) {
@@ -89,24 +92,34 @@ public interface FaultableHost extends LabHost {
   /** Arms the kubeadm stand-in: its next {@code times} joins fail right after {@code phase}. */
   default void failJoinAfter(String phase, int times) {
     if (!JOIN_PHASES.contains(phase)) {
-      throw new IllegalArgumentException("unknown kubeadm join phase '" + phase + "'; known: " + JOIN_PHASES);
+      throw new IllegalArgumentException(
+          "unknown kubeadm join phase '" + phase + "'; known: " + JOIN_PHASES);
     }
     if (times < 0) {
       throw new IllegalArgumentException("times must be >= 0");
     }
     ExecResult r =
         exec(
-            SHORT, "/bin/sh", "-c",
+            SHORT,
+            "/bin/sh",
+            "-c",
             "d=\"${GRAFT_LAB_ROOT:-}/run/graft-lab/join-fault\"; mkdir -p \"$d\" && echo \"$2\" >\"$d/$1.tmp\" && mv \"$d/$1.tmp\" \"$d/$1\"",
-            "graft-lab-join-fault", phase.replace('/', '_'), Integer.toString(times));
+            "graft-lab-join-fault",
+            phase.replace('/', '_'),
+            Integer.toString(times));
     if (!r.ok()) {
-      throw new LabException("host " + name() + ": cannot arm a join failure after " + phase + ": " + r.stderr().strip());
+      throw new LabException(
+          "host "
+              + name()
+              + ": cannot arm a join failure after "
+              + phase
+              + ": "
+              + r.stderr().strip());
     }
   }
 
   /** Faults of kubeadm upgrade apply|node that {@link #failUpgrade} can arm. */
-  List<String> UPGRADE_FAULTS =
-      List.of("apply/control-plane", "node/control-plane");
+  List<String> UPGRADE_FAULTS = List.of("apply/control-plane", "node/control-plane");
 
   /**
    * Arms the kubeadm stand-in: its next {@code times} runs of the upgrade step fail ({@link
@@ -115,20 +128,34 @@ public interface FaultableHost extends LabHost {
    */
   default void armUpgradeFault(String fault, int times, int pauseSeconds) {
     if (!UPGRADE_FAULTS.contains(fault) && !fault.equals("apply-pause")) {
-      throw new IllegalArgumentException("unknown kubeadm upgrade fault '" + fault + "'; known: "
-          + UPGRADE_FAULTS + ", apply-pause");
+      throw new IllegalArgumentException(
+          "unknown kubeadm upgrade fault '"
+              + fault
+              + "'; known: "
+              + UPGRADE_FAULTS
+              + ", apply-pause");
     }
     if (times < 0 || pauseSeconds < 0 || pauseSeconds > 600) {
       throw new IllegalArgumentException("times must be >= 0, the pause 0..600 s");
     }
     ExecResult r =
         exec(
-            SHORT, "/bin/sh", "-c",
+            SHORT,
+            "/bin/sh",
+            "-c",
             "d=\"${GRAFT_LAB_ROOT:-}/run/graft-lab/upgrade-fault\"; mkdir -p \"$d\" && echo \"$2 $3\" >\"$d/$1.tmp\" && mv \"$d/$1.tmp\" \"$d/$1\"",
-            "graft-lab-upgrade-fault", fault.replace('/', '_'), Integer.toString(times),
+            "graft-lab-upgrade-fault",
+            fault.replace('/', '_'),
+            Integer.toString(times),
             Integer.toString(pauseSeconds));
     if (!r.ok()) {
-      throw new LabException("host " + name() + ": cannot arm kubeadm upgrade fault " + fault + ": " + r.stderr().strip());
+      throw new LabException(
+          "host "
+              + name()
+              + ": cannot arm kubeadm upgrade fault "
+              + fault
+              + ": "
+              + r.stderr().strip());
     }
   }
 
@@ -140,8 +167,15 @@ public interface FaultableHost extends LabHost {
   private void arm(String command, String mode, int n, int code) {
     ExecResult r =
         exec(
-            SHORT, "/bin/sh", "-c", HostScripts.ARM, "graft-lab-arm", command, mode,
-            Integer.toString(n), Integer.toString(code));
+            SHORT,
+            "/bin/sh",
+            "-c",
+            HostScripts.ARM,
+            "graft-lab-arm",
+            command,
+            mode,
+            Integer.toString(n),
+            Integer.toString(code));
     if (!r.ok()) {
       throw new LabException(
           "host " + name() + ": cannot arm " + mode + " of " + command + ": " + r.stderr().strip());

@@ -3,8 +3,8 @@ package dev.graft.lab.host;
 import java.util.List;
 
 /**
- * What names a lab host, shared by the running hosts and the seed tree that prepares one: its
- * name, its index in the lab, its address and its roles. The rest of each differs.
+ * What names a lab host, shared by the running hosts and the seed tree that prepares one: its name,
+ * its index in the lab, its address and its roles. The rest of each differs.
  */
 abstract class HostIdentity {
   private final String name;

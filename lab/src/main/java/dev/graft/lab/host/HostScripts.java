@@ -30,7 +30,9 @@ public final class HostScripts {
 
   /** Runs argv in a pod's network namespace with the real ip, not a recording wrapper. */
   public static final String POD_EXEC =
-      ". " + LIB + "\nip=$(graft_lab_real ip)\npod=$1; shift\nexec \"$ip\" netns exec \"$pod\" \"$@\"\n";
+      ". "
+          + LIB
+          + "\nip=$(graft_lab_real ip)\npod=$1; shift\nexec \"$ip\" netns exec \"$pod\" \"$@\"\n";
 
   /** Clears the network state a reboot loses, then plays the boot (see network-reboot.sh). */
   public static final String NETWORK_REBOOT = resource("network-reboot.sh");

@@ -36,7 +36,12 @@ public final class InprocessHost extends HostIdentity implements FaultableHost {
   private volatile SshServer server;
 
   public InprocessHost(
-      String labId, String name, int index, List<String> roles, Path sandbox, KeyPair hostKey,
+      String labId,
+      String name,
+      int index,
+      List<String> roles,
+      Path sandbox,
+      KeyPair hostKey,
       PublicKey clientKey) {
     super(name, index, "127.0.0.1", List.copyOf(roles));
     this.labId = labId;
@@ -44,14 +49,22 @@ public final class InprocessHost extends HostIdentity implements FaultableHost {
     this.hostKey = hostKey;
     this.clientKey = clientKey;
     String s = sandbox.toString();
-    this.env = Map.of(
-        "PATH", s + "/usr/local/sbin:" + s + "/usr/local/bin:" + NetnsHost.PATH_ENV,
-        "HOME", s + "/root",
-        "USER", System.getProperty("user.name"),
-        "LANG", "C.UTF-8",
-        "GRAFT_LAB_ROOT", s,
-        "GRAFT_LAB_ID", labId,
-        "GRAFT_LAB_HOST", name);
+    this.env =
+        Map.of(
+            "PATH",
+            s + "/usr/local/sbin:" + s + "/usr/local/bin:" + NetnsHost.PATH_ENV,
+            "HOME",
+            s + "/root",
+            "USER",
+            System.getProperty("user.name"),
+            "LANG",
+            "C.UTF-8",
+            "GRAFT_LAB_ROOT",
+            s,
+            "GRAFT_LAB_ID",
+            labId,
+            "GRAFT_LAB_HOST",
+            name);
   }
 
   /** Starts the SSH server on 127.0.0.1 ({@code port} 0: a free port). */
@@ -65,9 +78,11 @@ public final class InprocessHost extends HostIdentity implements FaultableHost {
     s.setKeyPairProvider(SshKeys.provider(hostKey));
     // curve25519 only, as the netns hosts' sshd: clients would otherwise pick a post-quantum
     // hybrid that costs several times more per login.
-    s.setKeyExchangeFactories(NamedFactory.setUpTransformedFactories(false,
-        List.of(BuiltinDHFactories.curve25519, BuiltinDHFactories.curve25519_libssh),
-        ServerBuilder.DH2KEX));
+    s.setKeyExchangeFactories(
+        NamedFactory.setUpTransformedFactories(
+            false,
+            List.of(BuiltinDHFactories.curve25519, BuiltinDHFactories.curve25519_libssh),
+            ServerBuilder.DH2KEX));
     s.setPublickeyAuthenticator(
         (user, key, session) -> "root".equals(user) && KeyUtils.compareKeys(key, clientKey));
     s.setPasswordAuthenticator(null);
@@ -97,9 +112,10 @@ public final class InprocessHost extends HostIdentity implements FaultableHost {
   public void close() {
     stopServer();
     byte[] needle = ("GRAFT_LAB_HOST=" + name() + "\0").getBytes(StandardCharsets.UTF_8);
-    List<PidRef> mine = Procfs.withLabId(labId).stream()
-        .filter(p -> Procfs.environContains(p.pid(), needle))
-        .toList();
+    List<PidRef> mine =
+        Procfs.withLabId(labId).stream()
+            .filter(p -> Procfs.environContains(p.pid(), needle))
+            .toList();
     Procfs.terminate(mine, 2000);
   }
 
@@ -156,7 +172,8 @@ public final class InprocessHost extends HostIdentity implements FaultableHost {
 
   @Override
   public void cutLink(boolean cut) {
-    throw new LabException("host " + name() + ": in-process hosts have no link of their own to cut");
+    throw new LabException(
+        "host " + name() + ": in-process hosts have no link of their own to cut");
   }
 
   @Override
@@ -176,13 +193,15 @@ public final class InprocessHost extends HostIdentity implements FaultableHost {
     if (!Procfs.environContains(pid, needle)) {
       return false;
     }
-    ProcessHandle.of(pid).ifPresent(h -> {
-      if (force) {
-        h.destroyForcibly();
-      } else {
-        h.destroy();
-      }
-    });
+    ProcessHandle.of(pid)
+        .ifPresent(
+            h -> {
+              if (force) {
+                h.destroyForcibly();
+              } else {
+                h.destroy();
+              }
+            });
     return true;
   }
 }

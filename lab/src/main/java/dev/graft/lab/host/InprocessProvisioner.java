@@ -32,23 +32,48 @@ public final class InprocessProvisioner {
     for (HostPlan h : plans) {
       Path dir = stateDir.resolve("hosts").resolve(h.name());
       Path fs = dir.resolve("fs");
-      for (String d : List.of("etc", "root", "tmp", "opt", "usr/local/bin", "usr/local/sbin",
-          "var/log/graft-lab", "run/graft-lab/fail", "run/graft-lab/record", "run/graft-lab/daemons")) {
+      for (String d :
+          List.of(
+              "etc",
+              "root",
+              "tmp",
+              "opt",
+              "usr/local/bin",
+              "usr/local/sbin",
+              "var/log/graft-lab",
+              "run/graft-lab/fail",
+              "run/graft-lab/record",
+              "run/graft-lab/daemons")) {
         Files.createDirectories(fs.resolve(d));
       }
       KeyPair key = SshKeys.loadOrCreate(dir.resolve("ssh_host_ed25519_key"), "root@" + h.name());
-      SeedTree seed = new SeedTree(h.name(), h.index(), "127.0.0.1", h.roles(), LabKind.INPROCESS,
-          "127.0.0.1", stateDir, fs, fs.toString(), null);
+      SeedTree seed =
+          new SeedTree(
+              h.name(),
+              h.index(),
+              "127.0.0.1",
+              h.roles(),
+              LabKind.INPROCESS,
+              "127.0.0.1",
+              stateDir,
+              fs,
+              fs.toString(),
+              null);
       HostScripts.install(seed);
       seed.writeFile("/etc/hostname", h.name() + "\n", 0644);
       // The machine's hostname is shared; this stub only answers the plain `hostname` query.
-      seed.writeFile("/usr/local/bin/hostname",
+      seed.writeFile(
+          "/usr/local/bin/hostname",
           "#!/bin/sh\n# graft lab stub: an in-process host has no UTS namespace of its own.\n"
-              + "echo " + h.name() + "\n", 0755);
+              + "echo "
+              + h.name()
+              + "\n",
+          0755);
       for (HostCustomizer c : customizers) {
         c.customize(seed);
       }
-      InprocessHost host = new InprocessHost(labId, h.name(), h.index(), h.roles(), fs, key, clientKey);
+      InprocessHost host =
+          new InprocessHost(labId, h.name(), h.index(), h.roles(), fs, key, clientKey);
       started.add(host);
       host.startServer(0);
       out.add(host);

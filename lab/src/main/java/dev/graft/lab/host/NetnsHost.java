@@ -12,8 +12,8 @@ import java.util.Map;
 import java.util.Optional;
 
 /**
- * A host made of network, mount and UTS namespaces held by one process (the holder). Commands
- * enter it with nsenter; files are read through /proc/HOLDER/root (the host's mount namespace).
+ * A host made of network, mount and UTS namespaces held by one process (the holder). Commands enter
+ * it with nsenter; files are read through /proc/HOLDER/root (the host's mount namespace).
  */
 public final class NetnsHost extends HostIdentity implements FaultableHost {
   static final String SSHD_CONFIG = "/etc/ssh/graft-lab/sshd_config";
@@ -78,24 +78,28 @@ public final class NetnsHost extends HostIdentity implements FaultableHost {
 
   private void requireUp() {
     if (!holder.alive()) {
-      throw new LabException("host " + name() + " is down (holder process " + holder.pid() + " is gone)");
+      throw new LabException(
+          "host " + name() + " is down (holder process " + holder.pid() + " is gone)");
     }
   }
 
   @Override
   public ExecResult exec(Duration timeout, byte[] stdin, String... argv) {
     requireUp();
-    List<String> cmd = new ArrayList<>(List.of(
-        "nsenter", "-t", Long.toString(holder.pid()), "-n", "-m", "-u", "-r", "-w", "--"));
+    List<String> cmd =
+        new ArrayList<>(
+            List.of(
+                "nsenter", "-t", Long.toString(holder.pid()), "-n", "-m", "-u", "-r", "-w", "--"));
     cmd.addAll(List.of(argv));
-    Map<String, String> env = Map.of(
-        "PATH", PATH_ENV,
-        "HOME", "/root",
-        "USER", "root",
-        "LOGNAME", "root",
-        "LANG", "C.UTF-8",
-        "GRAFT_LAB_ID", labId,
-        "GRAFT_LAB_HOST", name());
+    Map<String, String> env =
+        Map.of(
+            "PATH", PATH_ENV,
+            "HOME", "/root",
+            "USER", "root",
+            "LOGNAME", "root",
+            "LANG", "C.UTF-8",
+            "GRAFT_LAB_ID", labId,
+            "GRAFT_LAB_HOST", name());
     return Proc.run(timeout, cmd, env, Path.of("/"), stdin);
   }
 
@@ -138,15 +142,27 @@ public final class NetnsHost extends HostIdentity implements FaultableHost {
     if (sshdRunning()) {
       return;
     }
-    exec(FaultableHost.SHORT, "/usr/sbin/sshd", "-f", SSHD_CONFIG, "-E", "/var/log/graft-lab/sshd.log")
+    exec(
+            FaultableHost.SHORT,
+            "/usr/sbin/sshd",
+            "-f",
+            SSHD_CONFIG,
+            "-E",
+            "/var/log/graft-lab/sshd.log")
         .orThrow("host " + name() + ": sshd start");
     // sshd daemonizes before it listens and writes its PID file once it does: the command above
     // returns before connections are accepted. Wait for the PID file's process.
     long deadline = System.nanoTime() + FaultableHost.SHORT.toNanos();
     while (!sshdRunning()) {
       if (System.nanoTime() > deadline) {
-        throw new LabException("host " + name() + ": sshd started but wrote no live PID to " + SSHD_PIDFILE
-            + " within " + FaultableHost.SHORT.toSeconds() + " s (see /var/log/graft-lab/sshd.log)");
+        throw new LabException(
+            "host "
+                + name()
+                + ": sshd started but wrote no live PID to "
+                + SSHD_PIDFILE
+                + " within "
+                + FaultableHost.SHORT.toSeconds()
+                + " s (see /var/log/graft-lab/sshd.log)");
       }
       try {
         Thread.sleep(20);
@@ -171,17 +187,33 @@ public final class NetnsHost extends HostIdentity implements FaultableHost {
   @Override
   public void setLatency(Duration delay) {
     if (delay.isZero()) {
-      ExecResult r = Proc.run(FaultableHost.SHORT, List.of("tc", "qdisc", "del", "dev", veth, "root"));
-      if (!r.ok() && !r.stderr().contains("No such file") && !r.stderr().contains("Cannot delete qdisc with handle of zero")) {
+      ExecResult r =
+          Proc.run(FaultableHost.SHORT, List.of("tc", "qdisc", "del", "dev", veth, "root"));
+      if (!r.ok()
+          && !r.stderr().contains("No such file")
+          && !r.stderr().contains("Cannot delete qdisc with handle of zero")) {
         r.orThrow("host " + name() + ": tc qdisc del");
       }
       return;
     }
-    ExecResult r = Proc.run(FaultableHost.SHORT, List.of(
-        "tc", "qdisc", "replace", "dev", veth, "root", "netem", "delay", delay.toMillis() + "ms"));
+    ExecResult r =
+        Proc.run(
+            FaultableHost.SHORT,
+            List.of(
+                "tc",
+                "qdisc",
+                "replace",
+                "dev",
+                veth,
+                "root",
+                "netem",
+                "delay",
+                delay.toMillis() + "ms"));
     if (!r.ok() && r.stderr().contains("qdisc kind is unknown")) {
       throw new LabException(
-          "host " + name() + ": this kernel has no netem qdisc (sch_netem), so latency cannot be added");
+          "host "
+              + name()
+              + ": this kernel has no netem qdisc (sch_netem), so latency cannot be added");
     }
     r.orThrow("host " + name() + ": tc netem");
   }
@@ -189,13 +221,17 @@ public final class NetnsHost extends HostIdentity implements FaultableHost {
   @Override
   public boolean killByPidFile(String pidFile, boolean force) {
     Optional<PidRef> p = pidFromFile(pidFile);
-    p.ifPresent(ref -> ProcessHandle.of(ref.pid()).ifPresent(h -> {
-      if (force) {
-        h.destroyForcibly();
-      } else {
-        h.destroy();
-      }
-    }));
+    p.ifPresent(
+        ref ->
+            ProcessHandle.of(ref.pid())
+                .ifPresent(
+                    h -> {
+                      if (force) {
+                        h.destroyForcibly();
+                      } else {
+                        h.destroy();
+                      }
+                    }));
     return p.isPresent();
   }
 }

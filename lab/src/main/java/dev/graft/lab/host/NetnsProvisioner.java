@@ -26,9 +26,9 @@ import java.util.regex.Pattern;
 
 /**
  * Creates netns hosts: claims a bridge and address block, then per host (8 in parallel) prepares
- * its overlay dirs and seed files, starts its holder (setsid + unshare running netns-init.sh),
- * and plugs a veth pair into the bridge. The holders are detached: the hosts outlive this JVM
- * until `lab down` (or {@link dev.graft.lab.Lab#close}).
+ * its overlay dirs and seed files, starts its holder (setsid + unshare running netns-init.sh), and
+ * plugs a veth pair into the bridge. The holders are detached: the hosts outlive this JVM until
+ * `lab down` (or {@link dev.graft.lab.Lab#close}).
  */
 public final class NetnsProvisioner {
   static final List<String> OVERLAYS = List.of("etc", "var", "root", "opt", "usr/local");
@@ -66,7 +66,8 @@ public final class NetnsProvisioner {
   }
 
   static Path which(String tool) {
-    for (String dir : System.getenv().getOrDefault("PATH", "/usr/sbin:/usr/bin:/sbin:/bin").split(":")) {
+    for (String dir :
+        System.getenv().getOrDefault("PATH", "/usr/sbin:/usr/bin:/sbin:/bin").split(":")) {
       Path p = Path.of(dir, tool);
       if (Files.isExecutable(p)) {
         return p;
@@ -97,26 +98,56 @@ public final class NetnsProvisioner {
         continue;
       }
       AddressPlan plan = new AddressPlan(k);
-      ExecResult r = Proc.run(IP_TIMEOUT, List.of("ip", "link", "add", plan.bridge(), "type", "bridge"));
+      ExecResult r =
+          Proc.run(IP_TIMEOUT, List.of("ip", "link", "add", plan.bridge(), "type", "bridge"));
       if (r.ok()) {
         return plan;
       }
     }
     throw new LabException(
         requested != null
-            ? "lab slot " + requested + " is taken (bridge graftlab" + requested + " or its addresses exist)"
-            : "all " + AddressPlan.SLOTS + " lab slots are taken; run `graft lab down` for stale labs");
+            ? "lab slot "
+                + requested
+                + " is taken (bridge graftlab"
+                + requested
+                + " or its addresses exist)"
+            : "all "
+                + AddressPlan.SLOTS
+                + " lab slots are taken; run `graft lab down` for stale labs");
   }
 
   /** Gives the claimed bridge its address and brings it up. */
   public static void configureBridge(AddressPlan plan) {
-    Proc.run(IP_TIMEOUT, List.of("ip", "addr", "add", plan.gateway() + "/" + AddressPlan.PREFIX, "dev", plan.bridge()))
+    Proc.run(
+            IP_TIMEOUT,
+            List.of(
+                "ip",
+                "addr",
+                "add",
+                plan.gateway() + "/" + AddressPlan.PREFIX,
+                "dev",
+                plan.bridge()))
         .orThrow("ip addr add on " + plan.bridge());
     Proc.run(IP_TIMEOUT, List.of("ip", "link", "set", plan.bridge(), "up"))
         .orThrow("ip link set " + plan.bridge() + " up");
     // Immediate ACKs towards the lab subnet (our bridge's own route; nothing else changes).
-    Proc.run(IP_TIMEOUT, List.of("ip", "route", "change", plan.subnet(), "dev", plan.bridge(),
-        "proto", "kernel", "scope", "link", "src", plan.gateway(), "quickack", "1"));
+    Proc.run(
+        IP_TIMEOUT,
+        List.of(
+            "ip",
+            "route",
+            "change",
+            plan.subnet(),
+            "dev",
+            plan.bridge(),
+            "proto",
+            "kernel",
+            "scope",
+            "link",
+            "src",
+            plan.gateway(),
+            "quickack",
+            "1"));
   }
 
   /**
@@ -133,11 +164,13 @@ public final class NetnsProvisioner {
     List<Future<NetnsHost>> futures = new ArrayList<>();
     try {
       for (HostPlan h : hosts) {
-        futures.add(pool.submit(() -> {
-          NetnsHost host = startOne(plan, h, init, etcHosts);
-          spawned.accept(host);
-          return host;
-        }));
+        futures.add(
+            pool.submit(
+                () -> {
+                  NetnsHost host = startOne(plan, h, init, etcHosts);
+                  spawned.accept(host);
+                  return host;
+                }));
       }
       List<NetnsHost> out = new ArrayList<>();
       for (Future<NetnsHost> f : futures) {
@@ -169,9 +202,18 @@ public final class NetnsProvisioner {
       Files.setPosixFilePermissions(upper, Files.getPosixFilePermissions(Path.of("/" + d)));
       Files.createDirectories(dir.resolve("work").resolve(d));
     }
-    SeedTree seed = new SeedTree(
-        h.name(), h.index(), h.address(), h.roles(), LabKind.NETNS, plan.gateway(), stateDir,
-        dir.resolve("seed"), "", SeedTree.NETNS_ROOTS);
+    SeedTree seed =
+        new SeedTree(
+            h.name(),
+            h.index(),
+            h.address(),
+            h.roles(),
+            LabKind.NETNS,
+            plan.gateway(),
+            stateDir,
+            dir.resolve("seed"),
+            "",
+            SeedTree.NETNS_ROOTS);
     Files.createDirectories(seed.base());
     KeyPair hostKey = SshKeys.generate();
     Path keyFile = dir.resolve("ssh_host_ed25519_key");
@@ -187,28 +229,40 @@ public final class NetnsProvisioner {
     // SSH command: ~100 processes and ~200 ms per login here).
     for (String f : List.of(".bashrc", ".profile")) {
       Path skel = Path.of("/etc/skel", f);
-      seed.writeFile("/root/" + f, Files.exists(skel) ? Files.readAllBytes(skel) : new byte[0], 0644);
+      seed.writeFile(
+          "/root/" + f, Files.exists(skel) ? Files.readAllBytes(skel) : new byte[0], 0644);
     }
     for (HostCustomizer c : customizers) {
       c.customize(seed);
     }
 
     String marker = "graft-lab-holder:" + labId + ":" + h.name();
-    ProcessBuilder pb = new ProcessBuilder(
-        "setsid", "unshare", "--net", "--mount", "--uts", "--propagation", "private", "--",
-        "/bin/bash", init.toString());
+    ProcessBuilder pb =
+        new ProcessBuilder(
+            "setsid",
+            "unshare",
+            "--net",
+            "--mount",
+            "--uts",
+            "--propagation",
+            "private",
+            "--",
+            "/bin/bash",
+            init.toString());
     pb.environment().clear();
-    pb.environment().putAll(Map.of(
-        "PATH", NetnsHost.PATH_ENV,
-        "LANG", "C.UTF-8",
-        "GL_NAME", h.name(),
-        "GL_ADDR", h.address(),
-        "GL_PREFIX", Integer.toString(AddressPlan.PREFIX),
-        "GL_SUBNET", plan.subnet(),
-        "GL_HOSTDIR", dir.toString(),
-        "GL_MARKER", marker,
-        "GRAFT_LAB_ID", labId,
-        "GRAFT_LAB_HOST", h.name()));
+    pb.environment()
+        .putAll(
+            Map.of(
+                "PATH", NetnsHost.PATH_ENV,
+                "LANG", "C.UTF-8",
+                "GL_NAME", h.name(),
+                "GL_ADDR", h.address(),
+                "GL_PREFIX", Integer.toString(AddressPlan.PREFIX),
+                "GL_SUBNET", plan.subnet(),
+                "GL_HOSTDIR", dir.toString(),
+                "GL_MARKER", marker,
+                "GRAFT_LAB_ID", labId,
+                "GRAFT_LAB_HOST", h.name()));
     pb.environment().put("GL_KEEP", String.join(":", keepUnderTmp()));
     pb.directory(Path.of("/").toFile());
     pb.redirectInput(ProcessBuilder.Redirect.from(new File("/dev/null")));
@@ -217,18 +271,36 @@ public final class NetnsProvisioner {
     Process p = pb.start();
     PidRef holder = PidRef.of(p.pid());
     if (holder == null) {
-      throw new LabException("host " + h.name() + ": holder exited at once; see " + dir.resolve("init.log"));
+      throw new LabException(
+          "host " + h.name() + ": holder exited at once; see " + dir.resolve("init.log"));
     }
     String netns = awaitOwnNetns(h.name(), holder, dir);
     String veth = plan.veth(h.index());
     // The peer is created directly inside the host's namespace, as eth0.
-    String batch = String.join("\n",
-        "link add " + veth + " type veth peer name eth0 netns " + holder.pid(),
-        "link set " + veth + " master " + plan.bridge(),
-        "link set " + veth + " up", "");
-    Proc.run(IP_TIMEOUT, List.of("ip", "-batch", "-"), null, null, batch.getBytes(StandardCharsets.US_ASCII))
+    String batch =
+        String.join(
+            "\n",
+            "link add " + veth + " type veth peer name eth0 netns " + holder.pid(),
+            "link set " + veth + " master " + plan.bridge(),
+            "link set " + veth + " up",
+            "");
+    Proc.run(
+            IP_TIMEOUT,
+            List.of("ip", "-batch", "-"),
+            null,
+            null,
+            batch.getBytes(StandardCharsets.US_ASCII))
         .orThrow("host " + h.name() + ": veth " + veth);
-    return new NetnsHost(labId, h.name(), h.index(), h.address(), h.roles(), pub.substring(0, pub.lastIndexOf(' ')), veth, holder, netns);
+    return new NetnsHost(
+        labId,
+        h.name(),
+        h.index(),
+        h.address(),
+        h.roles(),
+        pub.substring(0, pub.lastIndexOf(' ')),
+        veth,
+        holder,
+        netns);
   }
 
   /** Waits until the holder has left the lab's network namespace (unshare done). */
@@ -245,7 +317,8 @@ public final class NetnsProvisioner {
       }
       Procfs.sleep(2);
     }
-    throw new LabException("host " + name + ": holder did not enter its namespaces; " + tail(dir.resolve("init.log")));
+    throw new LabException(
+        "host " + name + ": holder did not enter its namespaces; " + tail(dir.resolve("init.log")));
   }
 
   private void awaitReady(NetnsHost h, long deadline) {
@@ -273,7 +346,8 @@ public final class NetnsProvisioner {
   }
 
   static String sshdConfig(String address) {
-    return String.join("\n",
+    return String.join(
+        "\n",
         "# graft lab host: key-only root login on the lab address only.",
         "ListenAddress " + address + ":22",
         "HostKey /etc/ssh/graft-lab/ssh_host_ed25519_key",
@@ -306,13 +380,14 @@ public final class NetnsProvisioner {
 
   /**
    * Directories under /tmp that must stay visible inside hosts, whose /tmp is a private tmpfs:
-   * those that hold this JVM's classpath (the stand-ins run Java from it; CI may clone the
-   * project under /tmp). The host sees them read-only.
+   * those that hold this JVM's classpath (the stand-ins run Java from it; CI may clone the project
+   * under /tmp). The host sees them read-only.
    */
   static List<String> keepUnderTmp() {
     TreeSet<String> keep = new TreeSet<>();
-    List<String> paths = new ArrayList<>(
-        List.of(System.getProperty("java.class.path", "").split(File.pathSeparator)));
+    List<String> paths =
+        new ArrayList<>(
+            List.of(System.getProperty("java.class.path", "").split(File.pathSeparator)));
     paths.add(System.getProperty("java.home", ""));
     for (String entry : paths) {
       Path abs;

@@ -16,7 +16,9 @@ import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 
-/** Runs a local process with a timeout, capturing its output. Every lab command goes through here. */
+/**
+ * Runs a local process with a timeout, capturing its output. Every lab command goes through here.
+ */
 public final class Proc {
   /** How long to wait for output after exit: a detached grandchild may hold the pipe open. */
   private static final long DRAIN_MS = 2000;

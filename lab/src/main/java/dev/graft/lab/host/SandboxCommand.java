@@ -13,8 +13,8 @@ import org.apache.sshd.server.channel.ChannelSession;
 import org.apache.sshd.server.command.Command;
 
 /**
- * An SSH exec (or shell) request of an in-process host: a real /bin/sh in the host's sandbox,
- * with the host's environment, its streams pumped to and from the channel.
+ * An SSH exec (or shell) request of an in-process host: a real /bin/sh in the host's sandbox, with
+ * the host's environment, its streams pumped to and from the channel.
  */
 final class SandboxCommand implements Command {
   private final String command;
@@ -55,40 +55,44 @@ final class SandboxCommand implements Command {
 
   @Override
   public void start(ChannelSession channel, Environment env) throws IOException {
-    ProcessBuilder pb = new ProcessBuilder(
-        command == null ? List.of("/bin/sh") : List.of("/bin/sh", "-c", command));
+    ProcessBuilder pb =
+        new ProcessBuilder(
+            command == null ? List.of("/bin/sh") : List.of("/bin/sh", "-c", command));
     pb.directory(sandbox.toFile());
     pb.environment().clear();
     // Client-sent variables (LANG, ...) first; the host's own always win.
-    env.getEnv().forEach((k, v) -> {
-      if (!k.startsWith("GRAFT_LAB_") && !k.equals("PATH") && !k.equals("HOME")) {
-        pb.environment().put(k, v);
-      }
-    });
+    env.getEnv()
+        .forEach(
+            (k, v) -> {
+              if (!k.startsWith("GRAFT_LAB_") && !k.equals("PATH") && !k.equals("HOME")) {
+                pb.environment().put(k, v);
+              }
+            });
     pb.environment().putAll(hostEnv);
     Process p = pb.start();
     process = p;
     Threads.IO.submit(() -> pump(in, p.getOutputStream(), true));
     Future<?> o = Threads.IO.submit(() -> pump(p.getInputStream(), out, false));
     Future<?> e = Threads.IO.submit(() -> pump(p.getErrorStream(), err, false));
-    Threads.IO.submit(() -> {
-      int code;
-      try {
-        code = p.waitFor();
-        o.get();
-        e.get();
-      } catch (Exception ex) {
-        code = 255;
-      }
-      try {
-        out.flush();
-        err.flush();
-      } catch (IOException ignored) {
-        // The client went away; the exit status cannot reach it either.
-      }
-      exit.onExit(code);
-      return null;
-    });
+    Threads.IO.submit(
+        () -> {
+          int code;
+          try {
+            code = p.waitFor();
+            o.get();
+            e.get();
+          } catch (Exception ex) {
+            code = 255;
+          }
+          try {
+            out.flush();
+            err.flush();
+          } catch (IOException ignored) {
+            // The client went away; the exit status cannot reach it either.
+          }
+          exit.onExit(code);
+          return null;
+        });
   }
 
   private static Void pump(InputStream from, OutputStream to, boolean closeTo) {

@@ -42,7 +42,8 @@ public final class SshKeys {
       ByteArrayOutputStream priv = new ByteArrayOutputStream();
       OpenSSHKeyPairResourceWriter.INSTANCE.writePrivateKey(kp, comment, null, priv);
       Files.deleteIfExists(file);
-      Files.createFile(file, PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rw-------")));
+      Files.createFile(
+          file, PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rw-------")));
       Files.write(file, priv.toByteArray());
       String pub = publicLine(kp.getPublic()) + " " + comment;
       Files.writeString(file.resolveSibling(file.getFileName() + ".pub"), pub + "\n");

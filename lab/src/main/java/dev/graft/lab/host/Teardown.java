@@ -19,19 +19,19 @@ import java.util.Optional;
 import java.util.Set;
 
 /**
- * Removes everything a lab made, from its state dir alone, in any process: idempotent, and it
- * only ever signals processes it can prove are the lab's:
+ * Removes everything a lab made, from its state dir alone, in any process: idempotent, and it only
+ * ever signals processes it can prove are the lab's:
  *
  * <ul>
- *   <li>processes whose environment holds GRAFT_LAB_ID=&lt;this lab's random id&gt; (holders,
- *       the sshd they start, everything run through {@code exec} or an in-process host);
+ *   <li>processes whose environment holds GRAFT_LAB_ID=&lt;this lab's random id&gt; (holders, the
+ *       sshd they start, everything run through {@code exec} or an in-process host);
  *   <li>processes inside the network namespace of such a process (SSH sessions and what they
  *       started), when that namespace is one recorded for a host;
  *   <li>for an in-process lab, the JVM serving it, when PID and start time match lab.json.
  * </ul>
  *
- * Mounts need no unmounting: they live only in the hosts' private mount namespaces and vanish
- * with their last process; the veth pairs vanish with the network namespaces.
+ * Mounts need no unmounting: they live only in the hosts' private mount namespaces and vanish with
+ * their last process; the veth pairs vanish with the network namespaces.
  */
 public final class Teardown {
   public static final String MARKER = ".graft-lab";
@@ -95,9 +95,12 @@ public final class Teardown {
     }
     // Its shutdown hook stops the SSH servers and the hosts' processes.
     Procfs.terminate(List.of(owner), 15000);
-    done.add("stopped the JVM serving the "
-        + (state.kind() == LabKind.INPROCESS ? "in-process hosts" : "API stand-in")
-        + " (PID " + owner.pid() + ")");
+    done.add(
+        "stopped the JVM serving the "
+            + (state.kind() == LabKind.INPROCESS ? "in-process hosts" : "API stand-in")
+            + " (PID "
+            + owner.pid()
+            + ")");
   }
 
   private static void killProcesses(String labId, LabState state, List<String> done) {
@@ -131,7 +134,12 @@ public final class Teardown {
     targets.removeIf(p -> protectedPids.contains(p.pid()));
     if (!targets.isEmpty()) {
       Procfs.terminate(new ArrayList<>(targets), 3000);
-      done.add("stopped " + targets.size() + " lab processes in " + namespaces.size() + " host namespaces");
+      done.add(
+          "stopped "
+              + targets.size()
+              + " lab processes in "
+              + namespaces.size()
+              + " host namespaces");
     }
   }
 
@@ -149,7 +157,9 @@ public final class Teardown {
       }
     }
     if (linkExists(state.bridge())) {
-      String addrs = Proc.run(IP_TIMEOUT, List.of("ip", "-4", "-o", "addr", "show", "dev", state.bridge())).stdout();
+      String addrs =
+          Proc.run(IP_TIMEOUT, List.of("ip", "-4", "-o", "addr", "show", "dev", state.bridge()))
+              .stdout();
       if (addrs.isBlank() || addrs.contains(" " + state.gateway() + "/")) {
         Proc.run(IP_TIMEOUT, List.of("ip", "link", "del", state.bridge()));
         done.add("deleted bridge " + state.bridge());
@@ -186,27 +196,32 @@ public final class Teardown {
     if (!Files.exists(root)) {
       return;
     }
-    Files.walkFileTree(root, new SimpleFileVisitor<>() {
-      @Override
-      public FileVisitResult visitFile(Path file, BasicFileAttributes attrs) throws IOException {
-        Files.delete(file);
-        return FileVisitResult.CONTINUE;
-      }
+    Files.walkFileTree(
+        root,
+        new SimpleFileVisitor<>() {
+          @Override
+          public FileVisitResult visitFile(Path file, BasicFileAttributes attrs)
+              throws IOException {
+            Files.delete(file);
+            return FileVisitResult.CONTINUE;
+          }
 
-      @Override
-      public FileVisitResult preVisitDirectory(Path dir, BasicFileAttributes attrs) throws IOException {
-        // overlayfs leaves a mode-000 work dir; root can delete it, but only once it is searchable.
-        if (!Files.isReadable(dir) || !Files.isExecutable(dir)) {
-          Files.setPosixFilePermissions(dir, SeedTree.perms(0700));
-        }
-        return FileVisitResult.CONTINUE;
-      }
+          @Override
+          public FileVisitResult preVisitDirectory(Path dir, BasicFileAttributes attrs)
+              throws IOException {
+            // overlayfs leaves a mode-000 work dir; root can delete it, but only once it is
+            // searchable.
+            if (!Files.isReadable(dir) || !Files.isExecutable(dir)) {
+              Files.setPosixFilePermissions(dir, SeedTree.perms(0700));
+            }
+            return FileVisitResult.CONTINUE;
+          }
 
-      @Override
-      public FileVisitResult postVisitDirectory(Path dir, IOException exc) throws IOException {
-        Files.delete(dir);
-        return FileVisitResult.CONTINUE;
-      }
-    });
+          @Override
+          public FileVisitResult postVisitDirectory(Path dir, IOException exc) throws IOException {
+            Files.delete(dir);
+            return FileVisitResult.CONTINUE;
+          }
+        });
   }
 }

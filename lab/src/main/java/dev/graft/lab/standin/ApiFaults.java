@@ -30,14 +30,15 @@ public final class ApiFaults {
    * {@code pathPrefix} null or "" every path (e.g. {@code /apis/certificates.k8s.io} for CSRs,
    * {@code /api/v1/nodes} for Nodes). {@code seed} null draws from an unseeded generator.
    */
-  public record Fault(Kind kind, double fraction, String method, String pathPrefix,
-      Duration duration, Long seed) {
+  public record Fault(
+      Kind kind, double fraction, String method, String pathPrefix, Duration duration, Long seed) {
     public Fault {
       if (kind == null) {
         throw new IllegalArgumentException("a fault needs a kind");
       }
       if (!(fraction > 0 && fraction <= 1)) {
-        throw new IllegalArgumentException("the fraction of requests must lie in (0, 1], not " + fraction);
+        throw new IllegalArgumentException(
+            "the fraction of requests must lie in (0, 1], not " + fraction);
       }
       if (duration != null && (duration.isNegative() || duration.isZero())) {
         throw new IllegalArgumentException("a fault's duration must be positive: " + duration);
@@ -77,8 +78,9 @@ public final class ApiFaults {
   /** Starts a fault; it ends after its duration, or at {@link #clear()}. */
   public synchronized void inject(Fault f) {
     long until = f.duration() == null ? Long.MAX_VALUE : nanos.getAsLong() + f.duration().toNanos();
-    active.add(new Active(f, until, f.seed() == null ? new Random() : new Random(f.seed()),
-        new AtomicLong()));
+    active.add(
+        new Active(
+            f, until, f.seed() == null ? new Random() : new Random(f.seed()), new AtomicLong()));
   }
 
   /** Ends every fault at once. */

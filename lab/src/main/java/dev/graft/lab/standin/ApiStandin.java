@@ -33,8 +33,8 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The Kubernetes API stand-in: fabric8's mock server in CRUD mode behind a TLS front that serves
- * a certificate from the cluster CA on the chosen address (127.0.0.1, or the lab bridge address so
+ * The Kubernetes API stand-in: fabric8's mock server in CRUD mode behind a TLS front that serves a
+ * certificate from the cluster CA on the chosen address (127.0.0.1, or the lab bridge address so
  * that netns hosts reach it), plus the controllers of kube-controller-manager that the lab's
  * behaviour depends on: node lifecycle (Ready → Unknown when heartbeats stop), bootstrap signer
  * (JWS signatures in cluster-info), token cleaner, and a CSR signer for kubelet client
@@ -45,20 +45,26 @@ public final class ApiStandin implements AutoCloseable {
 
   /**
    * How to run the stand-in. {@code port} 0 picks a free port; {@code ca} null makes a new CA;
-   * {@code nodeMonitorGracePeriod} is kube-controller-manager's --node-monitor-grace-period
-   * (40 s in a real cluster, short here so that tests see NotReady quickly).
+   * {@code nodeMonitorGracePeriod} is kube-controller-manager's --node-monitor-grace-period (40 s
+   * in a real cluster, short here so that tests see NotReady quickly).
    */
-  public record Options(String bindAddress, int port, Path workDir, CertKey ca,
-      Duration nodeMonitorGracePeriod, Duration controllerPeriod, List<String> extraSans) {
+  public record Options(
+      String bindAddress,
+      int port,
+      Path workDir,
+      CertKey ca,
+      Duration nodeMonitorGracePeriod,
+      Duration controllerPeriod,
+      List<String> extraSans) {
 
     public static Options loopback(Path workDir) {
-      return new Options("127.0.0.1", 0, workDir, null, Duration.ofSeconds(8),
-          Duration.ofMillis(500), List.of());
+      return new Options(
+          "127.0.0.1", 0, workDir, null, Duration.ofSeconds(8), Duration.ofMillis(500), List.of());
     }
 
     public Options withCa(CertKey newCa) {
-      return new Options(bindAddress, port, workDir, newCa, nodeMonitorGracePeriod,
-          controllerPeriod, extraSans);
+      return new Options(
+          bindAddress, port, workDir, newCa, nodeMonitorGracePeriod, controllerPeriod, extraSans);
     }
 
     public Options withGrace(Duration grace) {
@@ -66,8 +72,8 @@ public final class ApiStandin implements AutoCloseable {
     }
 
     public Options withBind(String address, int newPort) {
-      return new Options(address, newPort, workDir, ca, nodeMonitorGracePeriod, controllerPeriod,
-          extraSans);
+      return new Options(
+          address, newPort, workDir, ca, nodeMonitorGracePeriod, controllerPeriod, extraSans);
     }
   }
 
@@ -80,8 +86,14 @@ public final class ApiStandin implements AutoCloseable {
   private final ScheduledExecutorService controllers;
   private final ApiFaults faults;
 
-  private ApiStandin(KubernetesMockServer mock, TlsFront front, CertKey ca, String url,
-      Path adminConf, KubernetesClient client, ScheduledExecutorService controllers,
+  private ApiStandin(
+      KubernetesMockServer mock,
+      TlsFront front,
+      CertKey ca,
+      String url,
+      Path adminConf,
+      KubernetesClient client,
+      ScheduledExecutorService controllers,
       ApiFaults faults) {
     this.faults = faults;
     this.mock = mock;
@@ -96,53 +108,85 @@ public final class ApiStandin implements AutoCloseable {
   public static ApiStandin start(Options o) throws IOException {
     if (!o.bindAddress().equals("127.0.0.1") && !o.bindAddress().startsWith("10.")) {
       // Servers bind loopback or the lab's own private bridge, never a public interface.
-      throw new IllegalArgumentException("API stand-in binds 127.0.0.1 or a 10.x lab address, not "
-          + o.bindAddress());
+      throw new IllegalArgumentException(
+          "API stand-in binds 127.0.0.1 or a 10.x lab address, not " + o.bindAddress());
     }
     CertKey ca = o.ca() != null ? o.ca() : Pki.newCa("kubernetes");
     ApiFaults faults = new ApiFaults();
-    KubernetesMockServer mock = new KubernetesMockServer(new Context(), new MockWebServer(),
-        new HashMap<>(), new ApiStandinDispatcher(faults), false);
+    KubernetesMockServer mock =
+        new KubernetesMockServer(
+            new Context(),
+            new MockWebServer(),
+            new HashMap<>(),
+            new ApiStandinDispatcher(faults),
+            false);
     mock.init(InetAddress.getByName("127.0.0.1"), 0);
     TlsFront front = null;
     KubernetesClient client = null;
     ScheduledExecutorService exec = null;
     try {
-      List<String> sans = new ArrayList<>(List.of(o.bindAddress(), "127.0.0.1", "localhost",
-          "kubernetes", "kubernetes.default", "kubernetes.default.svc",
-          "kubernetes.default.svc.cluster.local", "10.96.0.1"));
+      List<String> sans =
+          new ArrayList<>(
+              List.of(
+                  o.bindAddress(),
+                  "127.0.0.1",
+                  "localhost",
+                  "kubernetes",
+                  "kubernetes.default",
+                  "kubernetes.default.svc",
+                  "kubernetes.default.svc.cluster.local",
+                  "10.96.0.1"));
       sans.addAll(o.extraSans());
-      CertKey serving = Pki.issue(ca, "kube-apiserver", List.of(),
-          sans.stream().distinct().toList(), Pki.Usage.SERVER);
-      front = new TlsFront(InetAddress.getByName(o.bindAddress()), o.port(), serving, ca,
-          new InetSocketAddress("127.0.0.1", mock.getPort()));
+      CertKey serving =
+          Pki.issue(
+              ca, "kube-apiserver", List.of(), sans.stream().distinct().toList(), Pki.Usage.SERVER);
+      front =
+          new TlsFront(
+              InetAddress.getByName(o.bindAddress()),
+              o.port(),
+              serving,
+              ca,
+              new InetSocketAddress("127.0.0.1", mock.getPort()));
       String url = "https://" + o.bindAddress() + ":" + front.port();
-      CertKey admin = Pki.issue(ca, "kubernetes-admin", List.of("kubeadm:cluster-admins"),
-          List.of(), Pki.Usage.CLIENT);
+      CertKey admin =
+          Pki.issue(
+              ca,
+              "kubernetes-admin",
+              List.of("kubeadm:cluster-admins"),
+              List.of(),
+              Pki.Usage.CLIENT);
       Files.createDirectories(o.workDir());
       Path adminConf = o.workDir().resolve("admin.conf");
       Kubeconfig.withCert(url, ca.certPem(), "kubernetes-admin", admin).write(adminConf);
       Files.writeString(o.workDir().resolve("ca.crt"), ca.certPem());
       client = internalClient(mock.getPort());
-      exec = Executors.newSingleThreadScheduledExecutor(r -> {
-        Thread t = new Thread(r, "api-standin-controllers");
-        t.setDaemon(true);
-        return t;
-      });
-      List<Runnable> loops = List.of(
-          new NodeLifecycleStandin(client, o.nodeMonitorGracePeriod())::tick,
-          new BootstrapSignerStandin(client)::tick,
-          new CsrSignerStandin(client, ca)::tick,
-          new DisruptionStandin(client)::tick);
+      exec =
+          Executors.newSingleThreadScheduledExecutor(
+              r -> {
+                Thread t = new Thread(r, "api-standin-controllers");
+                t.setDaemon(true);
+                return t;
+              });
+      List<Runnable> loops =
+          List.of(
+              new NodeLifecycleStandin(client, o.nodeMonitorGracePeriod())::tick,
+              new BootstrapSignerStandin(client)::tick,
+              new CsrSignerStandin(client, ca)::tick,
+              new DisruptionStandin(client)::tick);
       for (Runnable loop : loops) {
-        exec.scheduleWithFixedDelay(() -> {
-          try {
-            loop.run();
-          } catch (RuntimeException e) {
-            // A controller pass that fails (e.g. a 409 race with a kubelet) is retried next pass.
-            LOG.debug("API stand-in controller pass failed: {}", e.toString());
-          }
-        }, 0, o.controllerPeriod().toMillis(), TimeUnit.MILLISECONDS);
+        exec.scheduleWithFixedDelay(
+            () -> {
+              try {
+                loop.run();
+              } catch (RuntimeException e) {
+                // A controller pass that fails (e.g. a 409 race with a kubelet) is retried next
+                // pass.
+                LOG.debug("API stand-in controller pass failed: {}", e.toString());
+              }
+            },
+            0,
+            o.controllerPeriod().toMillis(),
+            TimeUnit.MILLISECONDS);
       }
       LOG.info("API stand-in serving {} (mock on 127.0.0.1:{})", url, mock.getPort());
       return new ApiStandin(mock, front, ca, url, adminConf, client, exec, faults);
@@ -162,16 +206,17 @@ public final class ApiStandin implements AutoCloseable {
   }
 
   private static KubernetesClient internalClient(int port) {
-    Config config = new ConfigBuilder(Config.empty())
-        .withMasterUrl("http://127.0.0.1:" + port)
-        .withRequestRetryBackoffLimit(0)
-        .withConnectionTimeout(5_000)
-        .withRequestTimeout(10_000)
-        // The controllers stand in for kube-controller-manager; faults injected into the API
-        // are meant for the clients under test, and must not starve the controllers or take
-        // draws from a seeded fault.
-        .addToCustomHeaders(ApiStandinDispatcher.INTERNAL_HEADER, "controllers")
-        .build();
+    Config config =
+        new ConfigBuilder(Config.empty())
+            .withMasterUrl("http://127.0.0.1:" + port)
+            .withRequestRetryBackoffLimit(0)
+            .withConnectionTimeout(5_000)
+            .withRequestTimeout(10_000)
+            // The controllers stand in for kube-controller-manager; faults injected into the API
+            // are meant for the clients under test, and must not starve the controllers or take
+            // draws from a seeded fault.
+            .addToCustomHeaders(ApiStandinDispatcher.INTERNAL_HEADER, "controllers")
+            .build();
     return new KubernetesClientBuilder().withConfig(config).build();
   }
 
@@ -206,37 +251,74 @@ public final class ApiStandin implements AutoCloseable {
    * pods are (a drain refuses to evict a pod no controller manages: it would be gone for good).
    * Creates the namespace when missing; replaces an existing pod.
    */
-  public Pod createTestPod(String node, String namespace,
-      String name, Map<String, String> labels) {
-    client.namespaces().resource(new NamespaceBuilder()
-        .withNewMetadata().withName(namespace).endMetadata().build()).createOr(x -> x.update());
-    Pod pod = new PodBuilder()
-        .withNewMetadata().withName(name).withNamespace(namespace).withLabels(labels)
-        .addNewOwnerReference().withApiVersion("apps/v1").withKind("ReplicaSet").withName(name + "-rs")
-        .withUid(UUID.nameUUIDFromBytes((namespace + "/" + name).getBytes(StandardCharsets.UTF_8)).toString())
-        .withController(true).withBlockOwnerDeletion(true).endOwnerReference()
-        .endMetadata()
-        .withNewSpec().withNodeName(node).addNewContainer().withName("app")
-        .withImage("registry.k8s.io/pause:3.10").endContainer().endSpec().build();
+  public Pod createTestPod(String node, String namespace, String name, Map<String, String> labels) {
+    client
+        .namespaces()
+        .resource(
+            new NamespaceBuilder().withNewMetadata().withName(namespace).endMetadata().build())
+        .createOr(x -> x.update());
+    Pod pod =
+        new PodBuilder()
+            .withNewMetadata()
+            .withName(name)
+            .withNamespace(namespace)
+            .withLabels(labels)
+            .addNewOwnerReference()
+            .withApiVersion("apps/v1")
+            .withKind("ReplicaSet")
+            .withName(name + "-rs")
+            .withUid(
+                UUID.nameUUIDFromBytes((namespace + "/" + name).getBytes(StandardCharsets.UTF_8))
+                    .toString())
+            .withController(true)
+            .withBlockOwnerDeletion(true)
+            .endOwnerReference()
+            .endMetadata()
+            .withNewSpec()
+            .withNodeName(node)
+            .addNewContainer()
+            .withName("app")
+            .withImage("registry.k8s.io/pause:3.10")
+            .endContainer()
+            .endSpec()
+            .build();
     var created = client.pods().inNamespace(namespace).resource(pod).createOr(x -> x.update());
-    created.setStatus(new PodStatusBuilder().withPhase("Running")
-        .addNewCondition().withType("Ready").withStatus("True").endCondition().build());
+    created.setStatus(
+        new PodStatusBuilder()
+            .withPhase("Running")
+            .addNewCondition()
+            .withType("Ready")
+            .withStatus("True")
+            .endCondition()
+            .build());
     return client.pods().inNamespace(namespace).resource(created).updateStatus();
   }
 
   /**
-   * A PodDisruptionBudget with {@code maxUnavailable} over the pods {@code selector} matches
-   * (0: no voluntary disruption allowed, so every eviction of a healthy covered pod gets 429).
+   * A PodDisruptionBudget with {@code maxUnavailable} over the pods {@code selector} matches (0: no
+   * voluntary disruption allowed, so every eviction of a healthy covered pod gets 429).
    */
   public PodDisruptionBudget createBudget(
-      String namespace, String name, Map<String, String> selector,
-      int maxUnavailable) {
-    var pdb = new PodDisruptionBudgetBuilder()
-        .withNewMetadata().withName(name).withNamespace(namespace).endMetadata()
-        .withNewSpec().withNewSelector().withMatchLabels(selector).endSelector()
-        .withMaxUnavailable(new IntOrString(maxUnavailable))
-        .endSpec().build();
-    return client.policy().v1().podDisruptionBudget().inNamespace(namespace).resource(pdb)
+      String namespace, String name, Map<String, String> selector, int maxUnavailable) {
+    var pdb =
+        new PodDisruptionBudgetBuilder()
+            .withNewMetadata()
+            .withName(name)
+            .withNamespace(namespace)
+            .endMetadata()
+            .withNewSpec()
+            .withNewSelector()
+            .withMatchLabels(selector)
+            .endSelector()
+            .withMaxUnavailable(new IntOrString(maxUnavailable))
+            .endSpec()
+            .build();
+    return client
+        .policy()
+        .v1()
+        .podDisruptionBudget()
+        .inNamespace(namespace)
+        .resource(pdb)
         .createOr(x -> x.update());
   }
 

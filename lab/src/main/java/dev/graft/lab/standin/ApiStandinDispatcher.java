@@ -30,35 +30,43 @@ import java.util.regex.Pattern;
 /**
  * fabric8's CRUD dispatcher with the behaviours of a real API server that Graft relies on and the
  * mock lacks (each verified by ApiStandinTest):
+ *
  * <ul>
  *   <li>server-side apply (PATCH application/apply-patch+yaml) creates a missing object and merges
- *       into an existing one; the mock answers 415. Approximation: RFC 7386 merge, no managedFields,
- *       no field-ownership conflicts, fields dropped from a later apply are not removed;</li>
- *   <li>strategic merge patch is treated as a JSON merge patch (lists are replaced);</li>
- *   <li>JSON merge patch follows RFC 7386 (the mock appends to lists instead of replacing them);</li>
- *   <li>writes (PUT, merge patch, JSON patch) to the main resource of a Node, Pod or CSR leave
- *       its status alone, as the real API does for kinds with a status subresource;</li>
- *   <li>Secret stringData is folded into base64 data on create and update;</li>
- *   <li>evictions (POST pods/NAME/eviction) honour PodDisruptionBudgets (429) and delete the
- *       pod otherwise; the plain mock has no eviction subresource;</li>
- *   <li>a Node's spec.podCIDR and spec.podCIDRs are kept in step, must be CIDRs, and cannot
- *       change once set (422, in the API's words): see {@link NodePodCidrs}.</li>
+ *       into an existing one; the mock answers 415. Approximation: RFC 7386 merge, no
+ *       managedFields, no field-ownership conflicts, fields dropped from a later apply are not
+ *       removed;
+ *   <li>strategic merge patch is treated as a JSON merge patch (lists are replaced);
+ *   <li>JSON merge patch follows RFC 7386 (the mock appends to lists instead of replacing them);
+ *   <li>writes (PUT, merge patch, JSON patch) to the main resource of a Node, Pod or CSR leave its
+ *       status alone, as the real API does for kinds with a status subresource;
+ *   <li>Secret stringData is folded into base64 data on create and update;
+ *   <li>evictions (POST pods/NAME/eviction) honour PodDisruptionBudgets (429) and delete the pod
+ *       otherwise; the plain mock has no eviction subresource;
+ *   <li>a Node's spec.podCIDR and spec.podCIDRs are kept in step, must be CIDRs, and cannot change
+ *       once set (422, in the API's words): see {@link NodePodCidrs}.
  * </ul>
  */
 final class ApiStandinDispatcher extends KubernetesCrudDispatcher {
   private static final ObjectMapper JSON = new ObjectMapper();
   private static final ObjectMapper YAML = new ObjectMapper(new YAMLFactory());
   private static final Pattern OBJECT_PATH =
-      Pattern.compile("^(/api/v1|/apis/[^/]+/[^/]+)(/namespaces/[^/]+)?/([a-z]+)/([^/?]+)(/status)?(\\?.*)?$");
+      Pattern.compile(
+          "^(/api/v1|/apis/[^/]+/[^/]+)(/namespaces/[^/]+)?/([a-z]+)/([^/?]+)(/status)?(\\?.*)?$");
+
   /** A pod list, in one namespace or all, whose field selector is exactly spec.nodeName=<node>. */
-  private static final Pattern POD_LIST_ON_NODE = Pattern.compile(
-      "^(/api/v1(?:/namespaces/[^/]+)?/pods)\\?(.*?)&?fieldSelector=spec\\.nodeName(?:%3D|=)([^&]+)(.*)$");
+  private static final Pattern POD_LIST_ON_NODE =
+      Pattern.compile(
+          "^(/api/v1(?:/namespaces/[^/]+)?/pods)\\?(.*?)&?fieldSelector=spec\\.nodeName(?:%3D|=)([^&]+)(.*)$");
+
   private static final Pattern EVICTION =
       Pattern.compile("^/api/v1/namespaces/([^/]+)/pods/([^/?]+)/eviction(\\?.*)?$");
   private static final Set<String> STATUS_KINDS =
       Set.of("nodes", "pods", "certificatesigningrequests");
+
   /** Sent by the stand-in's own controllers, which a fault must not hit (see {@link ApiFaults}). */
   static final String INTERNAL_HEADER = "X-Graft-Lab-Internal";
+
   /**
    * Marks an answer that {@link TlsFront} must not deliver: it closes the client's connection
    * instead (the mock server itself cannot drop a connection on purpose).
@@ -80,7 +88,8 @@ final class ApiStandinDispatcher extends KubernetesCrudDispatcher {
     if (request.getHeader(INTERNAL_HEADER) == null) {
       ApiFaults.Kind fault = faults.decide(request.getMethod(), request.getPath());
       if (fault == ApiFaults.Kind.ERROR_500) {
-        return status(500, "InternalError", "injected by the lab: the API server failed this request");
+        return status(
+            500, "InternalError", "injected by the lab: the API server failed this request");
       }
       if (fault == ApiFaults.Kind.CLOSE) {
         return status(500, "InternalError", "injected by the lab: connection closed")
@@ -119,7 +128,8 @@ final class ApiStandinDispatcher extends KubernetesCrudDispatcher {
       list.set("items", kept);
       return new MockResponse().setResponseCode(200).setBody(JSON.writeValueAsString(list));
     } catch (IOException | RuntimeException e) {
-      return status(500, "InternalError", "the lab's API stand-in could not filter pods by node: " + e);
+      return status(
+          500, "InternalError", "the lab's API stand-in could not filter pods by node: " + e);
     }
   }
 
@@ -134,7 +144,8 @@ final class ApiStandinDispatcher extends KubernetesCrudDispatcher {
       try {
         JsonNode created = JSON.readTree(body);
         NodePodCidrs.normalize(created);
-        String why = NodePodCidrs.invalid(created.path("metadata").path("name").asText(), null, created);
+        String why =
+            NodePodCidrs.invalid(created.path("metadata").path("name").asText(), null, created);
         if (why != null) {
           return status(422, "Invalid", why);
         }
@@ -143,8 +154,8 @@ final class ApiStandinDispatcher extends KubernetesCrudDispatcher {
         // A body that does not parse is left for the dispatcher to reject as the API would.
       }
     }
-    return super.handleCreate(rewrite(request, request.getPath(), body,
-        request.getHeader("Content-Type")));
+    return super.handleCreate(
+        rewrite(request, request.getPath(), body, request.getHeader("Content-Type")));
   }
 
   @Override
@@ -161,14 +172,14 @@ final class ApiStandinDispatcher extends KubernetesCrudDispatcher {
       }
       body = normalizedNode(body);
     }
-    return super.handleUpdate(rewrite(request, request.getPath(), body,
-        request.getHeader("Content-Type")));
+    return super.handleUpdate(
+        rewrite(request, request.getPath(), body, request.getHeader("Content-Type")));
   }
 
   /**
    * The eviction subresource (policy/v1 Eviction): deletes the pod unless a PodDisruptionBudget
-   * forbids it, with the API server's answers (429 TooManyRequests and the budget's cause; 500
-   * when several budgets cover the pod; 404 for a missing pod; 201 Success).
+   * forbids it, with the API server's answers (429 TooManyRequests and the budget's cause; 500 when
+   * several budgets cover the pod; 404 for a missing pod; 201 Success).
    */
   private MockResponse evict(String ns, String name) {
     String podPath = "/api/v1/namespaces/" + ns + "/pods/" + name;
@@ -177,23 +188,30 @@ final class ApiStandinDispatcher extends KubernetesCrudDispatcher {
       return status(404, "NotFound", "pods \"" + name + "\" not found");
     }
     Pod pod = Serialization.unmarshal(live.getBody().readUtf8(), Pod.class);
-    MockResponse budgets = super.handleGet("/apis/policy/v1/namespaces/" + ns
-        + "/poddisruptionbudgets");
-    List<PodDisruptionBudget> pdbs = budgets.code() == 200 ? Serialization.unmarshal(
-        budgets.getBody().readUtf8(), PodDisruptionBudgetList.class).getItems() : List.of();
+    MockResponse budgets =
+        super.handleGet("/apis/policy/v1/namespaces/" + ns + "/poddisruptionbudgets");
+    List<PodDisruptionBudget> pdbs =
+        budgets.code() == 200
+            ? Serialization.unmarshal(budgets.getBody().readUtf8(), PodDisruptionBudgetList.class)
+                .getItems()
+            : List.of();
     MockResponse podList = super.handleGet("/api/v1/namespaces/" + ns + "/pods");
-    List<Pod> pods = podList.code() == 200 ? Serialization.unmarshal(
-        podList.getBody().readUtf8(), PodList.class).getItems() : List.of(pod);
+    List<Pod> pods =
+        podList.code() == 200
+            ? Serialization.unmarshal(podList.getBody().readUtf8(), PodList.class).getItems()
+            : List.of(pod);
     String[] refused = DisruptionStandin.blocking(pod, pdbs, pods);
     if (refused != null) {
       int code = Integer.parseInt(refused[0]);
-      MockResponse r = status(code, code == 429 ? "TooManyRequests" : "InternalError",
-          refused[1]);
+      MockResponse r = status(code, code == 429 ? "TooManyRequests" : "InternalError", refused[1]);
       if (!refused[2].isEmpty()) {
         try {
           ObjectNode s = (ObjectNode) JSON.readTree(r.getBody().readUtf8());
-          s.putObject("details").putArray("causes").addObject()
-              .put("reason", "DisruptionBudget").put("message", refused[2]);
+          s.putObject("details")
+              .putArray("causes")
+              .addObject()
+              .put("reason", "DisruptionBudget")
+              .put("message", refused[2]);
           r = new MockResponse().setResponseCode(code).setBody(s.toString());
         } catch (IOException e) {
           // The refusal without its cause is still the refusal.
@@ -234,11 +252,12 @@ final class ApiStandinDispatcher extends KubernetesCrudDispatcher {
 
   /**
    * A patch of a Node's main resource, applied here to the live object so that pod CIDRs are
-   * normalized and checked as the API does, then stored as an update of the whole object (the
-   * live resourceVersion carries over unless the patch names one: a stale one then conflicts).
+   * normalized and checked as the API does, then stored as an update of the whole object (the live
+   * resourceVersion carries over unless the patch names one: a stale one then conflicts).
    */
-  private MockResponse patchNode(RecordedRequest request, String objectPath, String name, String type,
-      String body) throws IOException {
+  private MockResponse patchNode(
+      RecordedRequest request, String objectPath, String name, String type, String body)
+      throws IOException {
     MockResponse live = super.handleGet(objectPath);
     if (live.code() != 200) {
       return status(404, "NotFound", "nodes \"" + name + "\" not found");
@@ -246,9 +265,10 @@ final class ApiStandinDispatcher extends KubernetesCrudDispatcher {
     JsonNode current = JSON.readTree(live.getBody().readUtf8());
     JsonNode next;
     try {
-      next = type.startsWith("application/json-patch")
-          ? JsonPatch.apply(JSON.readTree(body), current)
-          : mergePatch(current.deepCopy(), JSON.readTree(body));
+      next =
+          type.startsWith("application/json-patch")
+              ? JsonPatch.apply(JSON.readTree(body), current)
+              : mergePatch(current.deepCopy(), JSON.readTree(body));
     } catch (RuntimeException e) {
       return status(422, "Invalid", "the patch does not apply: " + e.getMessage());
     }
@@ -260,7 +280,8 @@ final class ApiStandinDispatcher extends KubernetesCrudDispatcher {
     if (why != null) {
       return status(422, "Invalid", why);
     }
-    return super.handleUpdate(rewrite(request, objectPath, JSON.writeValueAsString(next), "application/json"));
+    return super.handleUpdate(
+        rewrite(request, objectPath, JSON.writeValueAsString(next), "application/json"));
   }
 
   @Override
@@ -276,13 +297,19 @@ final class ApiStandinDispatcher extends KubernetesCrudDispatcher {
           return status(400, "BadRequest", "server-side apply needs an object path");
         }
         body = JSON.writeValueAsString(YAML.readTree(body));
-        String objectPath = m.group(1) + (m.group(2) == null ? "" : m.group(2)) + "/" + m.group(3)
-            + "/" + m.group(4);
+        String objectPath =
+            m.group(1)
+                + (m.group(2) == null ? "" : m.group(2))
+                + "/"
+                + m.group(3)
+                + "/"
+                + m.group(4);
         if (super.handleGet(objectPath).code() == 404) {
           if (m.group(5) != null) {
             return status(404, "NotFound", m.group(3) + " \"" + m.group(4) + "\" not found");
           }
-          String collection = m.group(1) + (m.group(2) == null ? "" : m.group(2)) + "/" + m.group(3);
+          String collection =
+              m.group(1) + (m.group(2) == null ? "" : m.group(2)) + "/" + m.group(3);
           return handleCreate(rewrite(request, collection, body, "application/json"));
         }
         type = "application/merge-patch+json";
@@ -297,11 +324,12 @@ final class ApiStandinDispatcher extends KubernetesCrudDispatcher {
         } else if (patch instanceof ArrayNode ops) {
           // JSON patch (what fabric8's edit() sends): drop operations on /status.
           ArrayNode kept = JSON.createArrayNode();
-          ops.forEach(op -> {
-            if (!op.path("path").asText().startsWith("/status")) {
-              kept.add(op);
-            }
-          });
+          ops.forEach(
+              op -> {
+                if (!op.path("path").asText().startsWith("/status")) {
+                  kept.add(op);
+                }
+              });
           body = JSON.writeValueAsString(kept);
         }
       }
@@ -328,8 +356,8 @@ final class ApiStandinDispatcher extends KubernetesCrudDispatcher {
     if (!patch.isObject()) {
       return patch;
     }
-    ObjectNode result = target != null && target.isObject()
-        ? (ObjectNode) target : JSON.createObjectNode();
+    ObjectNode result =
+        target != null && target.isObject() ? (ObjectNode) target : JSON.createObjectNode();
     Iterator<Map.Entry<String, JsonNode>> it = patch.fields();
     while (it.hasNext()) {
       Map.Entry<String, JsonNode> e = it.next();
@@ -369,9 +397,17 @@ final class ApiStandinDispatcher extends KubernetesCrudDispatcher {
     }
     try {
       if (JSON.readTree(body) instanceof ObjectNode o && o.path("stringData").isObject()) {
-        ObjectNode data = o.path("data").isObject() ? (ObjectNode) o.get("data") : o.putObject("data");
-        o.get("stringData").fields().forEachRemaining(e -> data.put(e.getKey(),
-            Base64.getEncoder().encodeToString(e.getValue().asText().getBytes(StandardCharsets.UTF_8))));
+        ObjectNode data =
+            o.path("data").isObject() ? (ObjectNode) o.get("data") : o.putObject("data");
+        o.get("stringData")
+            .fields()
+            .forEachRemaining(
+                e ->
+                    data.put(
+                        e.getKey(),
+                        Base64.getEncoder()
+                            .encodeToString(
+                                e.getValue().asText().getBytes(StandardCharsets.UTF_8))));
         o.remove("stringData");
         return JSON.writeValueAsString(o);
       }
@@ -382,9 +418,16 @@ final class ApiStandinDispatcher extends KubernetesCrudDispatcher {
   }
 
   private static RecordedRequest rewrite(RecordedRequest r, String path, String body, String type) {
-    Headers headers = r.getHeaders().newBuilder()
-        .set("Content-Type", type == null ? "application/json" : type).build();
-    return new RecordedRequest(r.getHttpVersion(), r.method(), path, headers,
+    Headers headers =
+        r.getHeaders()
+            .newBuilder()
+            .set("Content-Type", type == null ? "application/json" : type)
+            .build();
+    return new RecordedRequest(
+        r.getHttpVersion(),
+        r.method(),
+        path,
+        headers,
         new Buffer(body.getBytes(StandardCharsets.UTF_8)));
   }
 
@@ -395,8 +438,12 @@ final class ApiStandinDispatcher extends KubernetesCrudDispatcher {
 
   private static MockResponse status(int code, String reason, String message) {
     ObjectNode s = JSON.createObjectNode();
-    s.put("apiVersion", "v1").put("kind", "Status").put("status", "Failure")
-        .put("message", message).put("reason", reason).put("code", code);
+    s.put("apiVersion", "v1")
+        .put("kind", "Status")
+        .put("status", "Failure")
+        .put("message", message)
+        .put("reason", reason)
+        .put("code", code);
     return new MockResponse().setResponseCode(code).setBody(s.toString());
   }
 }

@@ -15,8 +15,12 @@ final class Args {
   final List<String> positional = new ArrayList<>();
   final Map<String, String> flags = new LinkedHashMap<>();
 
-  static Args parse(List<String> argv, Set<String> valueFlags, Set<String> boolFlags,
-      Map<String, String> shortFlags) throws StandinFailure {
+  static Args parse(
+      List<String> argv,
+      Set<String> valueFlags,
+      Set<String> boolFlags,
+      Map<String, String> shortFlags)
+      throws StandinFailure {
     Args a = new Args();
     for (int i = 0; i < argv.size(); i++) {
       String arg = argv.get(i);
@@ -44,15 +48,15 @@ final class Args {
       } else if (arg.startsWith("-") && arg.length() > 1) {
         String longName = shortFlags.get(arg.substring(1));
         if (longName == null) {
-          throw new StandinFailure(1, "unknown shorthand flag: '" + arg.substring(1) + "' in "
-              + arg);
+          throw new StandinFailure(
+              1, "unknown shorthand flag: '" + arg.substring(1) + "' in " + arg);
         }
         if (boolFlags.contains(longName)) {
           a.flags.put(longName, "true");
         } else {
           if (i + 1 >= argv.size()) {
-            throw new StandinFailure(1, "flag needs an argument: '" + arg.substring(1) + "' in "
-                + arg);
+            throw new StandinFailure(
+                1, "flag needs an argument: '" + arg.substring(1) + "' in " + arg);
           }
           a.flags.put(longName, argv.get(++i));
         }

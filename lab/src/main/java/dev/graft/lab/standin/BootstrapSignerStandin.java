@@ -13,8 +13,8 @@ import java.util.Map;
 import java.util.TreeMap;
 
 /**
- * Stand-ins for kube-controller-manager's bootstrap signer and token cleaner. The signer keeps
- * one "jws-kubeconfig-&lt;token-id&gt;" entry in kube-public/cluster-info for every valid
+ * Stand-ins for kube-controller-manager's bootstrap signer and token cleaner. The signer keeps one
+ * "jws-kubeconfig-&lt;token-id&gt;" entry in kube-public/cluster-info for every valid
  * bootstrap-token Secret in kube-system that allows signing, and drops the entries of tokens that
  * are gone; the cleaner deletes expired bootstrap-token Secrets.
  */
@@ -41,8 +41,10 @@ final class BootstrapSignerStandin {
         client.secrets().inNamespace("kube-system").withName(s.getMetadata().getName()).delete();
         continue;
       }
-      if (id != null && s.getMetadata().getName().equals("bootstrap-token-" + id)
-          && "true".equals(d.get("usage-bootstrap-signing")) && d.get("token-secret") != null) {
+      if (id != null
+          && s.getMetadata().getName().equals("bootstrap-token-" + id)
+          && "true".equals(d.get("usage-bootstrap-signing"))
+          && d.get("token-secret") != null) {
         tokens.put(id, new String[] {d.get("token-secret")});
       }
     }
@@ -52,22 +54,29 @@ final class BootstrapSignerStandin {
     }
     String kubeconfig = ci.getData().get("kubeconfig");
     Map<String, String> wanted = new TreeMap<>();
-    tokens.forEach((id, secret) ->
-        wanted.put(JWS_PREFIX + id, Jws.signDetached(kubeconfig, id, secret[0])));
+    tokens.forEach(
+        (id, secret) -> wanted.put(JWS_PREFIX + id, Jws.signDetached(kubeconfig, id, secret[0])));
     Map<String, String> current = new TreeMap<>();
-    ci.getData().forEach((k, v) -> {
-      if (k.startsWith(JWS_PREFIX)) {
-        current.put(k, v);
-      }
-    });
+    ci.getData()
+        .forEach(
+            (k, v) -> {
+              if (k.startsWith(JWS_PREFIX)) {
+                current.put(k, v);
+              }
+            });
     if (!current.equals(wanted)) {
-      client.configMaps().inNamespace("kube-public").withName("cluster-info").edit(cm -> {
-        Map<String, String> data = new HashMap<>(cm.getData());
-        data.keySet().removeIf(k -> k.startsWith(JWS_PREFIX));
-        data.putAll(wanted);
-        cm.setData(data);
-        return cm;
-      });
+      client
+          .configMaps()
+          .inNamespace("kube-public")
+          .withName("cluster-info")
+          .edit(
+              cm -> {
+                Map<String, String> data = new HashMap<>(cm.getData());
+                data.keySet().removeIf(k -> k.startsWith(JWS_PREFIX));
+                data.putAll(wanted);
+                cm.setData(data);
+                return cm;
+              });
     }
   }
 
@@ -86,8 +95,8 @@ final class BootstrapSignerStandin {
   static Map<String, String> decode(Map<String, String> data) {
     Map<String, String> out = new HashMap<>();
     if (data != null) {
-      data.forEach((k, v) -> out.put(k,
-          new String(Base64.getDecoder().decode(v), StandardCharsets.UTF_8)));
+      data.forEach(
+          (k, v) -> out.put(k, new String(Base64.getDecoder().decode(v), StandardCharsets.UTF_8)));
     }
     return out;
   }

@@ -10,8 +10,8 @@ import java.nio.file.Path;
 
 /**
  * The container runtime stand-in's socket, for hosts without perl: a listening unix socket at
- * /run/containerd/containerd.sock that accepts connections and closes them. It answers the
- * "is a runtime there" checks (socket exists and accepts); it speaks no CRI.
+ * /run/containerd/containerd.sock that accepts connections and closes them. It answers the "is a
+ * runtime there" checks (socket exists and accepts); it speaks no CRI.
  */
 public final class ContainerdStandin {
   private ContainerdStandin() {}

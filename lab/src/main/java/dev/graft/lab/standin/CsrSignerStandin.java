@@ -45,14 +45,17 @@ final class CsrSignerStandin {
       if (!KUBELET_CLIENT.equals(csr.getSpec().getSignerName())) {
         continue;
       }
-      String pem = new String(Base64.getDecoder().decode(csr.getSpec().getRequest()),
-          StandardCharsets.UTF_8);
+      String pem =
+          new String(
+              Base64.getDecoder().decode(csr.getSpec().getRequest()), StandardCharsets.UTF_8);
       X509Certificate cert;
       try {
-        JcaPKCS10CertificationRequest req = new JcaPKCS10CertificationRequest(
-            new PEMParser(new StringReader(pem)).readObject()
-                instanceof PKCS10CertificationRequest p ? p.getEncoded()
-                : new byte[0]);
+        JcaPKCS10CertificationRequest req =
+            new JcaPKCS10CertificationRequest(
+                new PEMParser(new StringReader(pem)).readObject()
+                        instanceof PKCS10CertificationRequest p
+                    ? p.getEncoded()
+                    : new byte[0]);
         String cn = first(req.getSubject().getRDNs(BCStyle.CN));
         List<String> orgs = new ArrayList<>();
         for (RDN rdn : req.getSubject().getRDNs(BCStyle.O)) {
@@ -65,20 +68,32 @@ final class CsrSignerStandin {
       } catch (Exception e) {
         continue;
       }
-      String signed = Base64.getEncoder().encodeToString(
-          Pem.encode(cert).getBytes(StandardCharsets.UTF_8));
+      String signed =
+          Base64.getEncoder().encodeToString(Pem.encode(cert).getBytes(StandardCharsets.UTF_8));
       String now = Instant.now().truncatedTo(ChronoUnit.SECONDS).toString();
-      client.certificates().v1().certificateSigningRequests()
-          .withName(csr.getMetadata().getName()).editStatus(c -> {
-            CertificateSigningRequestStatus st = new CertificateSigningRequestStatus();
-            st.setConditions(List.of(new CertificateSigningRequestConditionBuilder()
-                .withType("Approved").withStatus("True").withReason("AutoApproved")
-                .withMessage("Auto approving kubelet client certificate after SubjectAccessReview.")
-                .withLastUpdateTime(now).withLastTransitionTime(now).build()));
-            st.setCertificate(signed);
-            c.setStatus(st);
-            return c;
-          });
+      client
+          .certificates()
+          .v1()
+          .certificateSigningRequests()
+          .withName(csr.getMetadata().getName())
+          .editStatus(
+              c -> {
+                CertificateSigningRequestStatus st = new CertificateSigningRequestStatus();
+                st.setConditions(
+                    List.of(
+                        new CertificateSigningRequestConditionBuilder()
+                            .withType("Approved")
+                            .withStatus("True")
+                            .withReason("AutoApproved")
+                            .withMessage(
+                                "Auto approving kubelet client certificate after SubjectAccessReview.")
+                            .withLastUpdateTime(now)
+                            .withLastTransitionTime(now)
+                            .build()));
+                st.setCertificate(signed);
+                c.setStatus(st);
+                return c;
+              });
     }
   }
 

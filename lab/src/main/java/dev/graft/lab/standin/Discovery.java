@@ -12,10 +12,10 @@ import java.util.List;
 
 /**
  * kubeadm's token discovery: fetch kube-public/cluster-info without trusting the server, wait for
- * the JWS signature of this token (the bootstrap signer adds it a little after the token
- * appears), verify it, check the CA against the pinned hashes, then talk to the API with the CA
- * and the token. The API stand-in does not authenticate, so the stand-in checks the token against
- * its Secret as the API server's bootstrap-token authenticator would.
+ * the JWS signature of this token (the bootstrap signer adds it a little after the token appears),
+ * verify it, check the CA against the pinned hashes, then talk to the API with the CA and the
+ * token. The API stand-in does not authenticate, so the stand-in checks the token against its
+ * Secret as the API server's bootstrap-token authenticator would.
  */
 final class Discovery {
   private static final String PHASE_PREFIX = "couldn't validate the identity of the API Server: ";
@@ -25,8 +25,9 @@ final class Discovery {
 
   private Discovery() {}
 
-  static Result run(String endpoint, String tokenId, String tokenSecret, List<String> caHashes,
-      Duration timeout) throws StandinFailure, IOException {
+  static Result run(
+      String endpoint, String tokenId, String tokenSecret, List<String> caHashes, Duration timeout)
+      throws StandinFailure, IOException {
     KubeRest insecure = KubeRest.insecure("https://" + endpoint, null);
     Instant deadline = Instant.now().plus(timeout);
     String lastError = null;
@@ -37,17 +38,23 @@ final class Discovery {
         if (cm == null) {
           lastError = "configmaps \"cluster-info\" not found";
         } else if (!cm.path("data").has(BootstrapSignerStandin.JWS_PREFIX + tokenId)) {
-          lastError = "could not find a JWS signature in the cluster-info ConfigMap for token ID \""
-              + tokenId + "\"";
+          lastError =
+              "could not find a JWS signature in the cluster-info ConfigMap for token ID \""
+                  + tokenId
+                  + "\"";
         } else {
           clusterInfo = cm;
           break;
         }
       } catch (IOException e) {
-        lastError = "Get \"https://" + endpoint + "/api/v1/namespaces/kube-public/configmaps/"
-            + "cluster-info?timeout=10s\": " + (e instanceof ConnectException
-                || e.getCause() instanceof ConnectException
-                ? "dial tcp " + endpoint + ": connect: connection refused" : e.toString());
+        lastError =
+            "Get \"https://"
+                + endpoint
+                + "/api/v1/namespaces/kube-public/configmaps/"
+                + "cluster-info?timeout=10s\": "
+                + (e instanceof ConnectException || e.getCause() instanceof ConnectException
+                    ? "dial tcp " + endpoint + ": connect: connection refused"
+                    : e.toString());
       }
       if (Instant.now().isAfter(deadline)) {
         throw StandinFailure.phase("preflight", PHASE_PREFIX + lastError);
@@ -55,10 +62,14 @@ final class Discovery {
       sleep(500);
     }
     String kubeconfig = clusterInfo.path("data").path("kubeconfig").asText("");
-    String jws = clusterInfo.path("data").path(BootstrapSignerStandin.JWS_PREFIX + tokenId).asText();
+    String jws =
+        clusterInfo.path("data").path(BootstrapSignerStandin.JWS_PREFIX + tokenId).asText();
     if (!Jws.verifyDetached(jws, kubeconfig, tokenId, tokenSecret)) {
-      throw StandinFailure.phase("preflight", PHASE_PREFIX + "failed to verify JWS signature of"
-          + " received cluster info object, can't trust this API Server");
+      throw StandinFailure.phase(
+          "preflight",
+          PHASE_PREFIX
+              + "failed to verify JWS signature of"
+              + " received cluster info object, can't trust this API Server");
     }
     Kubeconfig info = Kubeconfig.parse(kubeconfig, null);
     if (info.caPem() == null) {
@@ -66,13 +77,25 @@ final class Discovery {
     }
     X509Certificate ca = Pem.certificate(info.caPem());
     String actual = Pki.caCertHash(ca);
-    if (!caHashes.isEmpty()
-        && caHashes.stream().noneMatch(h -> h.equalsIgnoreCase(actual))) {
-      throw StandinFailure.phase("preflight", PHASE_PREFIX + "cluster CA found in cluster-info"
-          + " ConfigMap is invalid: none of the public keys \"" + actual + "\" are pinned");
+    if (!caHashes.isEmpty() && caHashes.stream().noneMatch(h -> h.equalsIgnoreCase(actual))) {
+      throw StandinFailure.phase(
+          "preflight",
+          PHASE_PREFIX
+              + "cluster CA found in cluster-info"
+              + " ConfigMap is invalid: none of the public keys \""
+              + actual
+              + "\" are pinned");
     }
-    KubeRest api = KubeRest.fromKubeconfig(new Kubeconfig("kubernetes", info.server(), info.caPem(),
-        "tls-bootstrap-token-user", null, null, tokenId + "." + tokenSecret));
+    KubeRest api =
+        KubeRest.fromKubeconfig(
+            new Kubeconfig(
+                "kubernetes",
+                info.server(),
+                info.caPem(),
+                "tls-bootstrap-token-user",
+                null,
+                null,
+                tokenId + "." + tokenSecret));
     authenticate(api, tokenId, tokenSecret);
     return new Result(api, info.server(), info.caPem());
   }
@@ -94,8 +117,12 @@ final class Discovery {
       }
     }
     if (reason != null) {
-      throw StandinFailure.phase("preflight", "unable to fetch the kubeadm-config ConfigMap:"
-          + " failed to get config map: Unauthorized (API stand-in: " + reason + ")");
+      throw StandinFailure.phase(
+          "preflight",
+          "unable to fetch the kubeadm-config ConfigMap:"
+              + " failed to get config map: Unauthorized (API stand-in: "
+              + reason
+              + ")");
     }
   }
 

@@ -14,10 +14,10 @@ import java.util.Objects;
 /**
  * PodDisruptionBudgets as kube-controller-manager's disruption controller and the API server's
  * eviction subresource treat them: a budget covers the pods of its namespace that its selector
- * matches; healthy pods are Running with Ready=True; desired healthy is minAvailable (a number,
- * or a percentage of the covered pods rounded up) or covered pods minus maxUnavailable (a
- * percentage rounded up); disruptions allowed = healthy - desired, at least 0. {@link #tick}
- * keeps every budget's status current; {@link #blocking} is what an eviction checks.
+ * matches; healthy pods are Running with Ready=True; desired healthy is minAvailable (a number, or
+ * a percentage of the covered pods rounded up) or covered pods minus maxUnavailable (a percentage
+ * rounded up); disruptions allowed = healthy - desired, at least 0. {@link #tick} keeps every
+ * budget's status current; {@link #blocking} is what an eviction checks.
  */
 final class DisruptionStandin {
   private final KubernetesClient client;
@@ -34,11 +34,11 @@ final class DisruptionStandin {
   }
 
   void tick() {
-    for (PodDisruptionBudget pdb : client.policy().v1().podDisruptionBudget().inAnyNamespace()
-        .list().getItems()) {
+    for (PodDisruptionBudget pdb :
+        client.policy().v1().podDisruptionBudget().inAnyNamespace().list().getItems()) {
       Budget b = budget(pdb, pods(pdb.getMetadata().getNamespace()));
-      PodDisruptionBudgetStatus s = pdb.getStatus() == null ? new PodDisruptionBudgetStatus()
-          : pdb.getStatus();
+      PodDisruptionBudgetStatus s =
+          pdb.getStatus() == null ? new PodDisruptionBudgetStatus() : pdb.getStatus();
       Long generation = pdb.getMetadata().getGeneration();
       if (Objects.equals(s.getExpectedPods(), b.expected())
           && Objects.equals(s.getDesiredHealthy(), b.desired())
@@ -52,8 +52,13 @@ final class DisruptionStandin {
       s.setDisruptionsAllowed(b.allowed());
       s.setObservedGeneration(generation == null ? 1L : generation);
       pdb.setStatus(s);
-      client.policy().v1().podDisruptionBudget().inNamespace(pdb.getMetadata().getNamespace())
-          .resource(pdb).updateStatus();
+      client
+          .policy()
+          .v1()
+          .podDisruptionBudget()
+          .inNamespace(pdb.getMetadata().getNamespace())
+          .resource(pdb)
+          .updateStatus();
     }
   }
 
@@ -66,14 +71,20 @@ final class DisruptionStandin {
    * disruption budget's cause, or 500 when several budgets cover the pod).
    */
   static String[] blocking(Pod pod, List<PodDisruptionBudget> budgets, List<Pod> pods) {
-    List<PodDisruptionBudget> covering = budgets.stream()
-        .filter(p -> matches(p.getSpec().getSelector(), pod.getMetadata().getLabels())).toList();
+    List<PodDisruptionBudget> covering =
+        budgets.stream()
+            .filter(p -> matches(p.getSpec().getSelector(), pod.getMetadata().getLabels()))
+            .toList();
     if (covering.isEmpty()) {
       return null;
     }
     if (covering.size() > 1) {
-      return new String[] {"500", "This pod has more than one PodDisruptionBudget, which the"
-          + " eviction subresource does not support.", ""};
+      return new String[] {
+        "500",
+        "This pod has more than one PodDisruptionBudget, which the"
+            + " eviction subresource does not support.",
+        ""
+      };
     }
     PodDisruptionBudget pdb = covering.get(0);
     Budget b = budget(pdb, pods);
@@ -84,16 +95,26 @@ final class DisruptionStandin {
     if (b.allowed() > 0) {
       return null;
     }
-    return new String[] {"429", "Cannot evict pod as it would violate the pod's disruption"
-        + " budget.", "The disruption budget " + b.name() + " needs " + b.desired()
-        + " healthy pods and has " + b.healthy() + " currently"};
+    return new String[] {
+      "429",
+      "Cannot evict pod as it would violate the pod's disruption" + " budget.",
+      "The disruption budget "
+          + b.name()
+          + " needs "
+          + b.desired()
+          + " healthy pods and has "
+          + b.healthy()
+          + " currently"
+    };
   }
 
   static Budget budget(PodDisruptionBudget pdb, List<Pod> pods) {
     LabelSelector sel = pdb.getSpec().getSelector();
-    List<Pod> covered = pods.stream()
-        .filter(p -> p.getMetadata().getDeletionTimestamp() == null)
-        .filter(p -> matches(sel, p.getMetadata().getLabels())).toList();
+    List<Pod> covered =
+        pods.stream()
+            .filter(p -> p.getMetadata().getDeletionTimestamp() == null)
+            .filter(p -> matches(sel, p.getMetadata().getLabels()))
+            .toList();
     int expected = covered.size();
     int healthy = (int) covered.stream().filter(DisruptionStandin::healthy).count();
     int desired;
@@ -119,8 +140,10 @@ final class DisruptionStandin {
   }
 
   static boolean healthy(Pod p) {
-    return p.getStatus() != null && "Running".equals(p.getStatus().getPhase())
-        && p.getStatus().getConditions() != null && p.getStatus().getConditions().stream()
+    return p.getStatus() != null
+        && "Running".equals(p.getStatus().getPhase())
+        && p.getStatus().getConditions() != null
+        && p.getStatus().getConditions().stream()
             .anyMatch(c -> "Ready".equals(c.getType()) && "True".equals(c.getStatus()));
   }
 
@@ -141,13 +164,14 @@ final class DisruptionStandin {
       for (LabelSelectorRequirement r : sel.getMatchExpressions()) {
         String v = l.get(r.getKey());
         List<String> vals = r.getValues() == null ? List.of() : r.getValues();
-        boolean ok = switch (r.getOperator()) {
-          case "In" -> v != null && vals.contains(v);
-          case "NotIn" -> v == null || !vals.contains(v);
-          case "Exists" -> v != null;
-          case "DoesNotExist" -> v == null;
-          default -> false;
-        };
+        boolean ok =
+            switch (r.getOperator()) {
+              case "In" -> v != null && vals.contains(v);
+              case "NotIn" -> v == null || !vals.contains(v);
+              case "Exists" -> v != null;
+              case "DoesNotExist" -> v == null;
+              default -> false;
+            };
         if (!ok) {
           return false;
         }

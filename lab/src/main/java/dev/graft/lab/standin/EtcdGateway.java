@@ -6,20 +6,22 @@ import java.io.IOException;
 import java.util.List;
 
 /**
- * etcd's v3 JSON gateway (/v3/cluster/member/*), which kubeadm's etcd client reaches over gRPC.
- * The stand-in uses HTTP+JSON with the same client certificate so that it needs no gRPC stack.
+ * etcd's v3 JSON gateway (/v3/cluster/member/*), which kubeadm's etcd client reaches over gRPC. The
+ * stand-in uses HTTP+JSON with the same client certificate so that it needs no gRPC stack.
  */
 final class EtcdGateway {
   private final KubeRest http;
 
   EtcdGateway(String endpoint, String caPem, String certPem, String keyPem) throws IOException {
-    this.http = KubeRest.fromKubeconfig(
-        new Kubeconfig("etcd", endpoint, caPem, "etcd", certPem, keyPem, null));
+    this.http =
+        KubeRest.fromKubeconfig(
+            new Kubeconfig("etcd", endpoint, caPem, "etcd", certPem, keyPem, null));
   }
 
   JsonNode members() throws IOException {
     return http.send("POST", "/v3/cluster/member/list", "{}", "application/json")
-        .require("etcd member list").path("members");
+        .require("etcd member list")
+        .path("members");
   }
 
   /** Adds a member; returns the response with the new member and the member list. */
@@ -46,7 +48,8 @@ final class EtcdGateway {
   }
 
   static List<String> peerUrls(JsonNode member) {
-    return KubeRest.JSON.convertValue(member.path("peerURLs"),
+    return KubeRest.JSON.convertValue(
+        member.path("peerURLs"),
         KubeRest.JSON.getTypeFactory().constructCollectionType(List.class, String.class));
   }
 }

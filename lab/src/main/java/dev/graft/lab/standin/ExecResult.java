@@ -12,8 +12,13 @@ public record ExecResult(int exitCode, String stdout, String stderr) {
   /** Throws with the command's output when it did not exit 0. */
   public ExecResult requireSuccess(String what) throws IOException {
     if (exitCode != 0) {
-      throw new IOException(what + " failed with exit code " + exitCode + ": " + stderr.strip()
-          + (stdout.isBlank() ? "" : " (stdout: " + stdout.strip() + ")"));
+      throw new IOException(
+          what
+              + " failed with exit code "
+              + exitCode
+              + ": "
+              + stderr.strip()
+              + (stdout.isBlank() ? "" : " (stdout: " + stdout.strip() + ")"));
     }
     return this;
   }

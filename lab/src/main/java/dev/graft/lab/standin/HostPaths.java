@@ -4,9 +4,9 @@ import java.nio.file.Path;
 import java.util.regex.Pattern;
 
 /**
- * Maps paths as seen inside a lab host to this machine's file system. Inside a stand-in process
- * the prefix comes from GRAFT_LAB_ROOT, which the installed shims set; it is empty on hosts that
- * have their own root (netns hosts).
+ * Maps paths as seen inside a lab host to this machine's file system. Inside a stand-in process the
+ * prefix comes from GRAFT_LAB_ROOT, which the installed shims set; it is empty on hosts that have
+ * their own root (netns hosts).
  */
 public final class HostPaths {
   private static final Pattern SAFE_PATH = Pattern.compile("/[A-Za-z0-9._/@+-]*");
@@ -34,7 +34,9 @@ public final class HostPaths {
 
   /** Rejects paths that are relative, contain "..", or would need quoting in a shell. */
   public static String requireSafePath(String path) {
-    if (path == null || !SAFE_PATH.matcher(path).matches() || path.contains("/../")
+    if (path == null
+        || !SAFE_PATH.matcher(path).matches()
+        || path.contains("/../")
         || path.endsWith("/..")) {
       throw new IllegalArgumentException("unsafe or relative host path: " + path);
     }

@@ -11,14 +11,15 @@ import java.nio.file.StandardOpenOption;
 import java.util.List;
 
 /**
- * Armed failures of {@code kubeadm join} in the middle, after a phase has written its files
- * ({@code LabFaults.failJoinAfter}): the join exits 1 as kubeadm does when the next step fails
- * on a transient error, and leaves on the node exactly what kubeadm leaves at that point. The
- * count lives in {@code /run/graft-lab/join-fault/<phase>} ("/" of a sub-phase as "_") and is
- * taken under a file lock, so each armed failure fires once.
+ * Armed failures of {@code kubeadm join} in the middle, after a phase has written its files ({@code
+ * LabFaults.failJoinAfter}): the join exits 1 as kubeadm does when the next step fails on a
+ * transient error, and leaves on the node exactly what kubeadm leaves at that point. The count
+ * lives in {@code /run/graft-lab/join-fault/<phase>} ("/" of a sub-phase as "_") and is taken under
+ * a file lock, so each armed failure fires once.
  */
 final class JoinFaults {
   static final String DIR = "/run/graft-lab/join-fault";
+
   /** kubeadm's phase names, in the order a join runs them. */
   static final List<String> PHASES =
       List.of("control-plane-prepare", "kubelet-start", "control-plane-join/etcd");
@@ -62,8 +63,9 @@ final class JoinFaults {
       }
       fields[0] = Integer.toString(n - 1);
       ch.truncate(0);
-      ch.write(ByteBuffer.wrap((String.join(" ", fields) + "\n")
-          .getBytes(StandardCharsets.US_ASCII)), 0);
+      ch.write(
+          ByteBuffer.wrap((String.join(" ", fields) + "\n").getBytes(StandardCharsets.US_ASCII)),
+          0);
       fields[0] = Integer.toString(n);
       return fields;
     }

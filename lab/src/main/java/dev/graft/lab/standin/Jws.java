@@ -20,14 +20,15 @@ public final class Jws {
   private Jws() {}
 
   public static String signDetached(String payload, String tokenId, String tokenSecret) {
-    String header = B64.encodeToString(
-        ("{\"alg\":\"HS256\",\"kid\":\"" + tokenId + "\"}").getBytes(StandardCharsets.UTF_8));
+    String header =
+        B64.encodeToString(
+            ("{\"alg\":\"HS256\",\"kid\":\"" + tokenId + "\"}").getBytes(StandardCharsets.UTF_8));
     return header + ".." + hmac(header, payload, tokenSecret);
   }
 
   /** As kubeadm's DetachedTokenIsValid: the header names HS256 and this token id, the MAC fits. */
-  public static boolean verifyDetached(String detached, String payload, String tokenId,
-      String tokenSecret) {
+  public static boolean verifyDetached(
+      String detached, String payload, String tokenId, String tokenSecret) {
     String[] parts = detached.split("\\.", -1);
     if (parts.length != 3 || !parts[1].isEmpty()) {
       return false;
@@ -39,7 +40,8 @@ public final class Jws {
       return false;
     }
     String compact = header.replace(" ", "");
-    if (!compact.contains("\"alg\":\"HS256\"") || !compact.contains("\"kid\":\"" + tokenId + "\"")) {
+    if (!compact.contains("\"alg\":\"HS256\"")
+        || !compact.contains("\"kid\":\"" + tokenId + "\"")) {
       return false;
     }
     byte[] expected = hmac(parts[0], payload, tokenSecret).getBytes(StandardCharsets.US_ASCII);
@@ -50,7 +52,8 @@ public final class Jws {
     try {
       Mac mac = Mac.getInstance("HmacSHA256");
       mac.init(new SecretKeySpec(secret.getBytes(StandardCharsets.UTF_8), "HmacSHA256"));
-      String input = encodedHeader + "." + B64.encodeToString(payload.getBytes(StandardCharsets.UTF_8));
+      String input =
+          encodedHeader + "." + B64.encodeToString(payload.getBytes(StandardCharsets.UTF_8));
       return B64.encodeToString(mac.doFinal(input.getBytes(StandardCharsets.US_ASCII)));
     } catch (GeneralSecurityException e) {
       throw new IllegalStateException(e);

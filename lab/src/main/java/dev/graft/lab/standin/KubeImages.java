@@ -34,9 +34,13 @@ public final class KubeImages {
   /** `kubeadm config images list --kubernetes-version V`, in kubeadm's order. */
   public static List<String> all(String kubeVersion) {
     String v = Kubeadm.normalize(kubeVersion);
-    return List.of(REGISTRY + "/kube-apiserver:" + v, REGISTRY + "/kube-controller-manager:" + v,
-        REGISTRY + "/kube-scheduler:" + v, REGISTRY + "/kube-proxy:" + v,
-        REGISTRY + "/coredns/coredns:" + coreDnsTag(v), REGISTRY + "/pause:" + pauseTag(v),
+    return List.of(
+        REGISTRY + "/kube-apiserver:" + v,
+        REGISTRY + "/kube-controller-manager:" + v,
+        REGISTRY + "/kube-scheduler:" + v,
+        REGISTRY + "/kube-proxy:" + v,
+        REGISTRY + "/coredns/coredns:" + coreDnsTag(v),
+        REGISTRY + "/pause:" + pauseTag(v),
         REGISTRY + "/etcd:" + etcdTag(v));
   }
 

@@ -49,8 +49,8 @@ public final class KubeRest {
    * kube-public/cluster-info, which it then verifies by the token's JWS and the CA pin.
    */
   public static KubeRest insecure(String server, String bearer) throws IOException {
-    return new KubeRest(client(sslContext(new TrustManager[] {new TrustAll()}, null)), server,
-        bearer);
+    return new KubeRest(
+        client(sslContext(new TrustManager[] {new TrustAll()}, null)), server, bearer);
   }
 
   /** A client on the same server with another bearer token (TLS bootstrap with a token). */
@@ -94,13 +94,18 @@ public final class KubeRest {
 
   public Response send(String method, String path, String body, String contentType)
       throws IOException {
-    HttpRequest.Builder b = HttpRequest.newBuilder(URI.create(server + path)).timeout(TIMEOUT)
-        .header("Accept", "application/json");
+    HttpRequest.Builder b =
+        HttpRequest.newBuilder(URI.create(server + path))
+            .timeout(TIMEOUT)
+            .header("Accept", "application/json");
     if (bearer != null) {
       b.header("Authorization", "Bearer " + bearer);
     }
-    b.method(method, body == null ? HttpRequest.BodyPublishers.noBody()
-        : HttpRequest.BodyPublishers.ofString(body));
+    b.method(
+        method,
+        body == null
+            ? HttpRequest.BodyPublishers.noBody()
+            : HttpRequest.BodyPublishers.ofString(body));
     if (contentType != null) {
       b.header("Content-Type", contentType);
     }
@@ -151,14 +156,17 @@ public final class KubeRest {
 
   private static HttpClient client(SSLContext ctx) {
     // HTTP/1.1: the API stand-in's TLS front speaks no ALPN, and h2 gains nothing here.
-    return HttpClient.newBuilder().sslContext(ctx).version(HttpClient.Version.HTTP_1_1)
-        .connectTimeout(Duration.ofSeconds(5)).build();
+    return HttpClient.newBuilder()
+        .sslContext(ctx)
+        .version(HttpClient.Version.HTTP_1_1)
+        .connectTimeout(Duration.ofSeconds(5))
+        .build();
   }
 
   private static TrustManager[] trust(String caPem) throws IOException {
     if (caPem == null) {
-      throw new IOException("kubeconfig has no certificate-authority-data: refusing to trust any"
-          + " server");
+      throw new IOException(
+          "kubeconfig has no certificate-authority-data: refusing to trust any" + " server");
     }
     try {
       KeyStore ts = KeyStore.getInstance("PKCS12");
@@ -184,9 +192,13 @@ public final class KubeRest {
       KeyStore ks = KeyStore.getInstance("PKCS12");
       ks.load(null, null);
       char[] pw = "kube".toCharArray();
-      ks.setKeyEntry("client", Pem.privateKey(k.keyPem()), pw,
+      ks.setKeyEntry(
+          "client",
+          Pem.privateKey(k.keyPem()),
+          pw,
           Pem.certificates(k.certPem()).toArray(new Certificate[0]));
-      KeyManagerFactory kmf = KeyManagerFactory.getInstance(KeyManagerFactory.getDefaultAlgorithm());
+      KeyManagerFactory kmf =
+          KeyManagerFactory.getInstance(KeyManagerFactory.getDefaultAlgorithm());
       kmf.init(ks, pw);
       return kmf.getKeyManagers();
     } catch (Exception e) {
@@ -206,13 +218,26 @@ public final class KubeRest {
 
   /** Accepts any server: used only to fetch what is verified afterwards (cluster-info). */
   private static final class TrustAll extends X509ExtendedTrustManager {
-    @Override public void checkClientTrusted(X509Certificate[] c, String a) {}
-    @Override public void checkServerTrusted(X509Certificate[] c, String a) {}
-    @Override public void checkClientTrusted(X509Certificate[] c, String a, Socket s) {}
-    @Override public void checkServerTrusted(X509Certificate[] c, String a, Socket s) {}
-    @Override public void checkClientTrusted(X509Certificate[] c, String a, SSLEngine e) {}
-    @Override public void checkServerTrusted(X509Certificate[] c, String a, SSLEngine e) {}
-    @Override public X509Certificate[] getAcceptedIssuers() {
+    @Override
+    public void checkClientTrusted(X509Certificate[] c, String a) {}
+
+    @Override
+    public void checkServerTrusted(X509Certificate[] c, String a) {}
+
+    @Override
+    public void checkClientTrusted(X509Certificate[] c, String a, Socket s) {}
+
+    @Override
+    public void checkServerTrusted(X509Certificate[] c, String a, Socket s) {}
+
+    @Override
+    public void checkClientTrusted(X509Certificate[] c, String a, SSLEngine e) {}
+
+    @Override
+    public void checkServerTrusted(X509Certificate[] c, String a, SSLEngine e) {}
+
+    @Override
+    public X509Certificate[] getAcceptedIssuers() {
       return new X509Certificate[0];
     }
   }

@@ -20,8 +20,8 @@ import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
 /**
- * What every kubeadm stand-in command shares: the host's paths, output streams, the stand-in's
- * own version, admin access to the API and the cluster's ClusterConfiguration.
+ * What every kubeadm stand-in command shares: the host's paths, output streams, the stand-in's own
+ * version, admin access to the API and the cluster's ClusterConfiguration.
  */
 final class Kubeadm {
   static final Pattern TOKEN = Pattern.compile("^([a-z0-9]{6})\\.([a-z0-9]{16})$");
@@ -54,15 +54,18 @@ final class Kubeadm {
   KubeRest client(String kubeconfigHostPath) throws StandinFailure {
     Path p = paths.get(kubeconfigHostPath);
     if (!Files.exists(p)) {
-      throw new StandinFailure(1, "failed to load admin kubeconfig: open " + kubeconfigHostPath
-          + ": no such file or directory\nTo see the stack trace of this error execute with --v=5"
-          + " or higher");
+      throw new StandinFailure(
+          1,
+          "failed to load admin kubeconfig: open "
+              + kubeconfigHostPath
+              + ": no such file or directory\nTo see the stack trace of this error execute with --v=5"
+              + " or higher");
     }
     try {
       return KubeRest.fromKubeconfig(Kubeconfig.read(p));
     } catch (IOException e) {
-      throw new StandinFailure(1, "failed to load admin kubeconfig " + kubeconfigHostPath + ": "
-          + e.getMessage());
+      throw new StandinFailure(
+          1, "failed to load admin kubeconfig " + kubeconfigHostPath + ": " + e.getMessage());
     }
   }
 
@@ -70,13 +73,17 @@ final class Kubeadm {
   static JsonNode clusterConfiguration(KubeRest api) throws IOException, StandinFailure {
     JsonNode cm = api.get("/api/v1/namespaces/kube-system/configmaps/kubeadm-config");
     if (cm == null) {
-      throw new StandinFailure(1, "unable to fetch the kubeadm-config ConfigMap: failed to get"
-          + " config map: configmaps \"kubeadm-config\" not found");
+      throw new StandinFailure(
+          1,
+          "unable to fetch the kubeadm-config ConfigMap: failed to get"
+              + " config map: configmaps \"kubeadm-config\" not found");
     }
     String yaml = cm.path("data").path("ClusterConfiguration").asText(null);
     if (yaml == null) {
-      throw new StandinFailure(1, "unexpected error when reading kubeadm-config ConfigMap:"
-          + " ClusterConfiguration key value pair missing");
+      throw new StandinFailure(
+          1,
+          "unexpected error when reading kubeadm-config ConfigMap:"
+              + " ClusterConfiguration key value pair missing");
     }
     return Kubeconfig.YAML.readTree(yaml);
   }
@@ -101,15 +108,18 @@ final class Kubeadm {
   record ExecOutcome(int code, String output) {}
 
   static ExecOutcome run(List<String> cmd, Duration timeout) throws IOException {
-    Process p = new ProcessBuilder(cmd).redirectErrorStream(true)
-        .redirectInput(ProcessBuilder.Redirect.from(new File("/dev/null"))).start();
+    Process p =
+        new ProcessBuilder(cmd)
+            .redirectErrorStream(true)
+            .redirectInput(ProcessBuilder.Redirect.from(new File("/dev/null")))
+            .start();
     try {
       if (!p.waitFor(timeout.toMillis(), TimeUnit.MILLISECONDS)) {
         p.destroyForcibly();
         return new ExecOutcome(124, "timed out after " + timeout + ": " + String.join(" ", cmd));
       }
-      return new ExecOutcome(p.exitValue(),
-          new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8));
+      return new ExecOutcome(
+          p.exitValue(), new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8));
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
       p.destroyForcibly();
@@ -122,8 +132,9 @@ final class Kubeadm {
     if (!m.matches()) {
       return null;
     }
-    return new int[] {Integer.parseInt(m.group(1)), Integer.parseInt(m.group(2)),
-        Integer.parseInt(m.group(3))};
+    return new int[] {
+      Integer.parseInt(m.group(1)), Integer.parseInt(m.group(2)), Integer.parseInt(m.group(3))
+    };
   }
 
   static int compare(int[] a, int[] b) {
@@ -145,8 +156,7 @@ final class Kubeadm {
     Path tmp = p.resolveSibling(p.getFileName() + ".tmp");
     Files.writeString(tmp, content);
     if (secret) {
-      Files.setPosixFilePermissions(tmp, PosixFilePermissions.fromString(
-          "rw-------"));
+      Files.setPosixFilePermissions(tmp, PosixFilePermissions.fromString("rw-------"));
     }
     Files.move(tmp, p, StandardCopyOption.REPLACE_EXISTING);
   }

@@ -43,8 +43,12 @@ final class KubeadmCerts {
   }
 
   void upload(List<String> argv) throws StandinFailure, IOException {
-    Args a = Args.parse(argv, Set.of("certificate-key", "kubeconfig", "config", "v"),
-        Set.of("upload-certs", "skip-certificate-key-print"), Map.of());
+    Args a =
+        Args.parse(
+            argv,
+            Set.of("certificate-key", "kubeconfig", "config", "v"),
+            Set.of("upload-certs", "skip-certificate-key-print"),
+            Map.of());
     if (!a.bool("upload-certs")) {
       k.out.println("[upload-certs] Skipping phase. Please see --upload-certs");
       return;
@@ -63,17 +67,24 @@ final class KubeadmCerts {
       Path file = k.path(Kubeadm.PKI + "/" + e.getValue());
       if (!Files.exists(file)) {
         if (e.getKey().startsWith("etcd-")) {
-          continue;  // external etcd: kubeadm uploads no etcd CA
+          continue; // external etcd: kubeadm uploads no etcd CA
         }
-        throw StandinFailure.phase("upload-certs", "error uploading certs: failed to read "
-            + Kubeadm.PKI + "/" + e.getValue() + ": no such file or directory");
+        throw StandinFailure.phase(
+            "upload-certs",
+            "error uploading certs: failed to read "
+                + Kubeadm.PKI
+                + "/"
+                + e.getValue()
+                + ": no such file or directory");
       }
-      data.put(e.getKey(), Base64.getEncoder().encodeToString(
-          encrypt(Files.readAllBytes(file), keyBytes)));
+      data.put(
+          e.getKey(),
+          Base64.getEncoder().encodeToString(encrypt(Files.readAllBytes(file), keyBytes)));
     }
     String path = "/api/v1/namespaces/kube-system/secrets";
-    k.out.println("[upload-certs] Storing the certificates in Secret \"kubeadm-certs\" in the"
-        + " \"kube-system\" Namespace");
+    k.out.println(
+        "[upload-certs] Storing the certificates in Secret \"kubeadm-certs\" in the"
+            + " \"kube-system\" Namespace");
     if (api.get(path + "/kubeadm-certs") == null) {
       api.post(path, secret);
     } else {
@@ -91,10 +102,12 @@ final class KubeadmCerts {
     byte[] keyBytes = decodeKey(key, phase, "error downloading certs");
     JsonNode secret = api.get("/api/v1/namespaces/kube-system/secrets/kubeadm-certs");
     if (secret == null) {
-      throw StandinFailure.phase(phase, "error downloading certs: error downloading the secret:"
-          + " Secret \"kubeadm-certs\" was not found in the \"kube-system\" Namespace. This Secret"
-          + " might have expired. Please, run `kubeadm init phase upload-certs --upload-certs` on a"
-          + " control plane to generate a new one");
+      throw StandinFailure.phase(
+          phase,
+          "error downloading certs: error downloading the secret:"
+              + " Secret \"kubeadm-certs\" was not found in the \"kube-system\" Namespace. This Secret"
+              + " might have expired. Please, run `kubeadm init phase upload-certs --upload-certs` on a"
+              + " control plane to generate a new one");
     }
     Map<String, byte[]> files = new LinkedHashMap<>();
     for (Map.Entry<String, String> e : SHARED.entrySet()) {
@@ -105,8 +118,10 @@ final class KubeadmCerts {
       try {
         files.put(e.getValue(), decrypt(Base64.getDecoder().decode(v), keyBytes));
       } catch (GeneralSecurityException ex) {
-        throw StandinFailure.phase(phase, "error downloading certs: error decoding secret data"
-            + " with provided key: cipher: message authentication failed");
+        throw StandinFailure.phase(
+            phase,
+            "error downloading certs: error decoding secret data"
+                + " with provided key: cipher: message authentication failed");
       }
     }
     return files;
@@ -117,12 +132,18 @@ final class KubeadmCerts {
     try {
       b = HexFormat.of().parseHex(key);
     } catch (IllegalArgumentException e) {
-      throw StandinFailure.phase(phase, what + ": error decoding certificate key: encoding/hex:"
-          + " invalid byte in \"" + key + "\"");
+      throw StandinFailure.phase(
+          phase,
+          what
+              + ": error decoding certificate key: encoding/hex:"
+              + " invalid byte in \""
+              + key
+              + "\"");
     }
     if (b.length != 32) {
-      throw StandinFailure.phase(phase, what + ": error decoding certificate key: crypto/aes:"
-          + " invalid key size " + b.length);
+      throw StandinFailure.phase(
+          phase,
+          what + ": error decoding certificate key: crypto/aes:" + " invalid key size " + b.length);
     }
     return b;
   }
@@ -148,8 +169,8 @@ final class KubeadmCerts {
       throw new GeneralSecurityException("ciphertext too short");
     }
     Cipher c = Cipher.getInstance("AES/GCM/NoPadding");
-    c.init(Cipher.DECRYPT_MODE, new SecretKeySpec(key, "AES"),
-        new GCMParameterSpec(128, data, 0, 12));
+    c.init(
+        Cipher.DECRYPT_MODE, new SecretKeySpec(key, "AES"), new GCMParameterSpec(128, data, 0, 12));
     return c.doFinal(data, 12, data.length - 12);
   }
 }

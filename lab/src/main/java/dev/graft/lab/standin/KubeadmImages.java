@@ -9,10 +9,10 @@ import java.util.Map;
 import java.util.Set;
 
 /**
- * {@code kubeadm config images list|pull [--kubernetes-version V]}. The lab has no registry and
- * its containerd speaks no CRI, so a pull is recorded in {@code /var/lib/graft-lab/images} (one
- * image per line, as `crictl images` would list it) and succeeds; the version is validated as
- * kubeadm does (a Kubernetes version, not below kubeadm's minimum control-plane version).
+ * {@code kubeadm config images list|pull [--kubernetes-version V]}. The lab has no registry and its
+ * containerd speaks no CRI, so a pull is recorded in {@code /var/lib/graft-lab/images} (one image
+ * per line, as `crictl images` would list it) and succeeds; the version is validated as kubeadm
+ * does (a Kubernetes version, not below kubeadm's minimum control-plane version).
  */
 final class KubeadmImages {
   static final String RECORD = "/var/lib/graft-lab/images";
@@ -25,14 +25,24 @@ final class KubeadmImages {
 
   void run(List<String> argv) throws StandinFailure, IOException {
     if (argv.isEmpty() || !argv.get(0).equals("images")) {
-      throw new StandinFailure(1, "the kubeadm stand-in only implements 'kubeadm config images"
-          + " list|pull'");
+      throw new StandinFailure(
+          1, "the kubeadm stand-in only implements 'kubeadm config images" + " list|pull'");
     }
     String sub = argv.size() > 1 ? argv.get(1) : "";
-    Args a = Args.parse(argv.subList(Math.min(2, argv.size()), argv.size()),
-        Set.of("kubernetes-version", "cri-socket", "image-repository", "config", "kubeconfig",
-            "feature-gates", "v", "output"), Set.of("allow-missing-template-keys"),
-        Map.of("o", "output"));
+    Args a =
+        Args.parse(
+            argv.subList(Math.min(2, argv.size()), argv.size()),
+            Set.of(
+                "kubernetes-version",
+                "cri-socket",
+                "image-repository",
+                "config",
+                "kubeconfig",
+                "feature-gates",
+                "v",
+                "output"),
+            Set.of("allow-missing-template-keys"),
+            Map.of("o", "output"));
     String version = a.get("kubernetes-version", k.version);
     if (version.equals("stable") || version.startsWith("stable-") || version.equals("latest")) {
       // Offline, kubeadm falls back to its own version for the labels it cannot resolve.
@@ -41,15 +51,26 @@ final class KubeadmImages {
     String v = Kubeadm.normalize(version);
     int[] parsed = Kubeadm.parseVersion(v);
     if (parsed == null) {
-      throw new StandinFailure(1, "version \"" + version + "\" doesn't match patterns for neither"
-          + " semantic version nor labels (stable, latest, ...)\nTo see the stack trace of this"
-          + " error execute with --v=5 or higher");
+      throw new StandinFailure(
+          1,
+          "version \""
+              + version
+              + "\" doesn't match patterns for neither"
+              + " semantic version nor labels (stable, latest, ...)\nTo see the stack trace of this"
+              + " error execute with --v=5 or higher");
     }
     int[] kv = Kubeadm.parseVersion(k.version);
     if (kv != null && (parsed[0] < kv[0] || parsed[1] < kv[1] - 1)) {
-      throw new StandinFailure(1, "this version of kubeadm only supports deploying clusters with"
-          + " the control plane version >= " + kv[0] + "." + (kv[1] - 1) + ".0. Current version: "
-          + v + "\nTo see the stack trace of this error execute with --v=5 or higher");
+      throw new StandinFailure(
+          1,
+          "this version of kubeadm only supports deploying clusters with"
+              + " the control plane version >= "
+              + kv[0]
+              + "."
+              + (kv[1] - 1)
+              + ".0. Current version: "
+              + v
+              + "\nTo see the stack trace of this error execute with --v=5 or higher");
     }
     List<String> images = KubeImages.all(v);
     switch (sub) {
@@ -60,8 +81,9 @@ final class KubeadmImages {
         }
         record(k, images);
       }
-      default -> throw new StandinFailure(1, "unknown command \"" + sub
-          + "\" for \"kubeadm config images\"");
+      default ->
+          throw new StandinFailure(
+              1, "unknown command \"" + sub + "\" for \"kubeadm config images\"");
     }
   }
 

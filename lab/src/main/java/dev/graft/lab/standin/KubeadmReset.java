@@ -24,11 +24,21 @@ final class KubeadmReset {
   }
 
   void run(List<String> argv) throws StandinFailure, IOException {
-    Args a = Args.parse(argv, Set.of("cri-socket", "ignore-preflight-errors", "kubeconfig",
-        "cert-dir", "skip-phases", "v"), Set.of("force", "cleanup-tmp-dir", "dry-run"),
-        Map.of("f", "force"));
-    k.out.println("W [reset] WARNING: Changes made to this host by 'kubeadm init' or"
-        + " 'kubeadm join' will be reverted.");
+    Args a =
+        Args.parse(
+            argv,
+            Set.of(
+                "cri-socket",
+                "ignore-preflight-errors",
+                "kubeconfig",
+                "cert-dir",
+                "skip-phases",
+                "v"),
+            Set.of("force", "cleanup-tmp-dir", "dry-run"),
+            Map.of("f", "force"));
+    k.out.println(
+        "W [reset] WARNING: Changes made to this host by 'kubeadm init' or"
+            + " 'kubeadm join' will be reverted.");
     if (!a.bool("force") && !k.confirm("[reset] Are you sure you want to proceed?")) {
       throw StandinFailure.phase("preflight", "aborted reset operation");
     }
@@ -45,37 +55,46 @@ final class KubeadmReset {
       k.out.println("[reset] Deleting contents of the stacked etcd directory: /var/lib/etcd");
       clear(k.path("/var/lib/etcd"));
     }
-    k.out.println("[reset] Deleting contents of directories: [/etc/kubernetes/manifests"
-        + " /var/lib/kubelet /etc/kubernetes/pki]");
+    k.out.println(
+        "[reset] Deleting contents of directories: [/etc/kubernetes/manifests"
+            + " /var/lib/kubelet /etc/kubernetes/pki]");
     clear(k.path(Kubeadm.MANIFESTS));
     clear(k.path("/var/lib/kubelet"));
     clear(k.path(Kubeadm.PKI));
-    List<String> files = List.of(Kubeadm.ADMIN_CONF, "/etc/kubernetes/super-admin.conf",
-        Kubeadm.KUBELET_CONF, Kubeadm.BOOTSTRAP_KUBELET_CONF,
-        "/etc/kubernetes/controller-manager.conf", "/etc/kubernetes/scheduler.conf");
+    List<String> files =
+        List.of(
+            Kubeadm.ADMIN_CONF,
+            "/etc/kubernetes/super-admin.conf",
+            Kubeadm.KUBELET_CONF,
+            Kubeadm.BOOTSTRAP_KUBELET_CONF,
+            "/etc/kubernetes/controller-manager.conf",
+            "/etc/kubernetes/scheduler.conf");
     k.out.println("[reset] Deleting files: " + files.toString().replace(",", ""));
     for (String f : files) {
       Files.deleteIfExists(k.path(f));
     }
     // kubeadm's closing notes: CNI configuration, iptables/IPVS rules and $HOME/.kube/config are
     // left as they are, here as on a real node.
-    k.out.println("\nThe reset process does not clean CNI configuration. To do so, you must remove"
-        + " /etc/cni/net.d\n\nThe reset process does not reset or clean up iptables rules or IPVS"
-        + " tables.\nIf you wish to reset iptables, you must do so manually by using the"
-        + " \"iptables\" command.\n\nThe reset process does not clean your kubeconfig files and you"
-        + " must remove them manually.\nPlease, check the contents of the $HOME/.kube/config file.");
+    k.out.println(
+        "\nThe reset process does not clean CNI configuration. To do so, you must remove"
+            + " /etc/cni/net.d\n\nThe reset process does not reset or clean up iptables rules or IPVS"
+            + " tables.\nIf you wish to reset iptables, you must do so manually by using the"
+            + " \"iptables\" command.\n\nThe reset process does not clean your kubeconfig files and you"
+            + " must remove them manually.\nPlease, check the contents of the $HOME/.kube/config file.");
   }
 
   /**
    * kubeadm reset removes the local member from a stacked etcd cluster before wiping it: it finds
-   * the members through the etcd Pods' client URLs in the API (admin.conf) and removes the one
-   * with this node's peer URL, learner or voter, started or not. When no member answers, or the
-   * member is the only one, it warns and goes on.
+   * the members through the etcd Pods' client URLs in the API (admin.conf) and removes the one with
+   * this node's peer URL, learner or voter, started or not. When no member answers, or the member
+   * is the only one, it warns and goes on.
    */
   private void removeEtcdMember() {
     try {
-      CertKey hc = Pem.readPair(k.path(Kubeadm.PKI + "/etcd/healthcheck-client.crt"),
-          k.path(Kubeadm.PKI + "/etcd/healthcheck-client.key"));
+      CertKey hc =
+          Pem.readPair(
+              k.path(Kubeadm.PKI + "/etcd/healthcheck-client.crt"),
+              k.path(Kubeadm.PKI + "/etcd/healthcheck-client.key"));
       String ca = Files.readString(k.path(Kubeadm.PKI + "/etcd/ca.crt"));
       String manifest = Files.readString(k.path(Kubeadm.MANIFESTS + "/etcd.yaml"));
       String peer = StaticPods.flag(manifest, "--initial-advertise-peer-urls");
@@ -87,7 +106,7 @@ final class KubeadmReset {
         try {
           etcd.members().forEach(members::add);
         } catch (IOException e) {
-          last = e;  // a learner (this node's own, maybe) does not serve the member list
+          last = e; // a learner (this node's own, maybe) does not serve the member list
           continue;
         }
         for (JsonNode m : members) {
@@ -114,15 +133,17 @@ final class KubeadmReset {
           k.out.println("[reset] Removed member " + peer + " from the etcd cluster");
           return;
         }
-        return;  // the cluster answered and has no member with this peer URL
+        return; // the cluster answered and has no member with this peer URL
       }
       if (last != null) {
         throw last;
       }
     } catch (IOException | RuntimeException e) {
       // As kubeadm: failing to remove the member is a warning, the reset continues.
-      k.out.println("W [reset] Failed to remove etcd member: " + e.getMessage()
-          + "\nPlease manually remove this etcd member using etcdctl");
+      k.out.println(
+          "W [reset] Failed to remove etcd member: "
+              + e.getMessage()
+              + "\nPlease manually remove this etcd member using etcdctl");
     }
   }
 

@@ -9,9 +9,9 @@ import java.util.Map;
 import java.util.Set;
 
 /**
- * The kubeadm stand-in's entry point, run by /usr/local/bin/kubeadm on lab hosts. It implements
- * the subcommands Graft uses — join, reset, token, init phase upload-certs, certs
- * certificate-key, upgrade plan|apply|node, config images list|pull, version — against the API stand-in, validating
+ * The kubeadm stand-in's entry point, run by /usr/local/bin/kubeadm on lab hosts. It implements the
+ * subcommands Graft uses — join, reset, token, init phase upload-certs, certs certificate-key,
+ * upgrade plan|apply|node, config images list|pull, version — against the API stand-in, validating
  * arguments and wording errors as kubeadm does (exit 1, "error execution phase ...").
  * GRAFT_LAB_ROOT maps host paths; GRAFT_LAB_KUBEADM_VERSION is the version it claims.
  */
@@ -54,8 +54,9 @@ public final class KubeadmStandin {
         if (!rest.isEmpty() && rest.get(0).equals("check-expiration")) {
           KubeadmCertsExpiration.run(k, Instant.now());
         } else if (rest.isEmpty() || !rest.get(0).equals("certificate-key")) {
-          throw new StandinFailure(1, "the kubeadm stand-in only implements"
-              + " 'certs certificate-key|check-expiration'");
+          throw new StandinFailure(
+              1,
+              "the kubeadm stand-in only implements" + " 'certs certificate-key|check-expiration'");
         } else {
           k.out.println(Pki.randomHex(32));
         }
@@ -64,28 +65,35 @@ public final class KubeadmStandin {
         if (rest.size() >= 2 && rest.get(0).equals("phase") && rest.get(1).equals("upload-certs")) {
           new KubeadmCerts(k).upload(rest.subList(2, rest.size()));
         } else {
-          throw new StandinFailure(1, "the kubeadm stand-in does not implement 'kubeadm init "
-              + String.join(" ", rest) + "': the lab's bootstrap creates the first control plane");
+          throw new StandinFailure(
+              1,
+              "the kubeadm stand-in does not implement 'kubeadm init "
+                  + String.join(" ", rest)
+                  + "': the lab's bootstrap creates the first control plane");
         }
       }
-      case "", "help", "--help", "-h" -> k.out.println(
-          "kubeadm (Graft lab stand-in): join | reset | token | init phase upload-certs |"
-              + " certs certificate-key|check-expiration | upgrade plan|apply|node | config images list|pull |"
-              + " version");
-      default -> throw new StandinFailure(1, "unknown command \"" + cmd
-          + "\" for \"kubeadm\"\nRun 'kubeadm --help' for usage.");
+      case "", "help", "--help", "-h" ->
+          k.out.println(
+              "kubeadm (Graft lab stand-in): join | reset | token | init phase upload-certs |"
+                  + " certs certificate-key|check-expiration | upgrade plan|apply|node | config images list|pull |"
+                  + " version");
+      default ->
+          throw new StandinFailure(
+              1,
+              "unknown command \"" + cmd + "\" for \"kubeadm\"\nRun 'kubeadm --help' for usage.");
     }
   }
 
   private static void version(Kubeadm k, List<String> rest) throws StandinFailure {
-    Args a = Args.parse(rest, Set.of("output"), Set.of(),
-        Map.of("o", "output"));
+    Args a = Args.parse(rest, Set.of("output"), Set.of(), Map.of("o", "output"));
     String o = a.get("output", "");
     if (o.equals("short")) {
       k.out.println(k.version);
     } else if (o.isEmpty()) {
-      k.out.println("kubeadm version: &version.Info{Major:\"1\", GitVersion:\"" + k.version
-          + "\", GitCommit:\"graft-lab-stand-in\", Platform:\"linux/amd64\"}");
+      k.out.println(
+          "kubeadm version: &version.Info{Major:\"1\", GitVersion:\""
+              + k.version
+              + "\", GitCommit:\"graft-lab-stand-in\", Platform:\"linux/amd64\"}");
     } else {
       throw new StandinFailure(1, "error: invalid output format: " + o);
     }

@@ -35,21 +35,39 @@ final class KubeadmTokens {
       case "list" -> list(rest);
       case "delete" -> delete(rest);
       case "generate" -> k.out.println(randomToken());
-      default -> throw new StandinFailure(1, "unknown command \"" + sub + "\" for \"kubeadm token\"");
+      default ->
+          throw new StandinFailure(1, "unknown command \"" + sub + "\" for \"kubeadm token\"");
     }
   }
 
   private void create(List<String> argv) throws StandinFailure, IOException {
-    Args a = Args.parse(argv, Set.of("ttl", "description", "usages", "groups", "kubeconfig",
-        "certificate-key", "config", "v"), Set.of("print-join-command", "dry-run"), Map.of());
+    Args a =
+        Args.parse(
+            argv,
+            Set.of(
+                "ttl",
+                "description",
+                "usages",
+                "groups",
+                "kubeconfig",
+                "certificate-key",
+                "config",
+                "v"),
+            Set.of("print-join-command", "dry-run"),
+            Map.of());
     if (a.positional.size() > 1) {
       throw new StandinFailure(1, "accepts at most 1 arg(s), received " + a.positional.size());
     }
     String token = a.positional.isEmpty() ? randomToken() : a.positional.get(0);
     Matcher m = Kubeadm.TOKEN.matcher(token);
     if (!m.matches()) {
-      throw new StandinFailure(1, "the bootstrap token \"" + token + "\" was not of the form \""
-          + Kubeadm.TOKEN.pattern() + "\"");
+      throw new StandinFailure(
+          1,
+          "the bootstrap token \""
+              + token
+              + "\" was not of the form \""
+              + Kubeadm.TOKEN.pattern()
+              + "\"");
     }
     Duration ttl = parseTtl(a.get("ttl", "24h0m0s"));
     String certKey = a.get("certificate-key");
@@ -57,14 +75,24 @@ final class KubeadmTokens {
       throw new StandinFailure(1, "certificate key must be a 64 character hex string");
     }
     KubeRest api = k.client(a.get("kubeconfig", Kubeadm.ADMIN_CONF));
-    ObjectNode secret = secret(m.group(1), m.group(2), ttl, a.get("description"),
-        a.get("usages", "signing,authentication"),
-        a.get("groups", "system:bootstrappers:kubeadm:default-node-token"));
+    ObjectNode secret =
+        secret(
+            m.group(1),
+            m.group(2),
+            ttl,
+            a.get("description"),
+            a.get("usages", "signing,authentication"),
+            a.get("groups", "system:bootstrappers:kubeadm:default-node-token"));
     String path = "/api/v1/namespaces/kube-system/secrets";
     if (api.get(path + "/bootstrap-token-" + m.group(1)) != null) {
-      throw new StandinFailure(1, "failed to create or update bootstrap token with name"
-          + " bootstrap-token-" + m.group(1) + ": secrets \"bootstrap-token-" + m.group(1)
-          + "\" already exists");
+      throw new StandinFailure(
+          1,
+          "failed to create or update bootstrap token with name"
+              + " bootstrap-token-"
+              + m.group(1)
+              + ": secrets \"bootstrap-token-"
+              + m.group(1)
+              + "\" already exists");
     }
     api.post(path, secret);
     if (!a.bool("print-join-command")) {
@@ -74,16 +102,27 @@ final class KubeadmTokens {
     Kubeconfig admin = Kubeconfig.read(k.path(a.get("kubeconfig", Kubeadm.ADMIN_CONF)));
     String endpoint = URI.create(admin.server()).getAuthority();
     String hash = Pki.caCertHash(Pem.certificate(admin.caPem()));
-    String cmd = "kubeadm join " + endpoint + " --token " + token
-        + " --discovery-token-ca-cert-hash " + hash + " ";
+    String cmd =
+        "kubeadm join "
+            + endpoint
+            + " --token "
+            + token
+            + " --discovery-token-ca-cert-hash "
+            + hash
+            + " ";
     if (certKey != null) {
       cmd += "--control-plane --certificate-key " + certKey + " ";
     }
     k.out.println(cmd);
   }
 
-  static ObjectNode secret(String id, String secretPart, Duration ttl, String description,
-      String usages, String groups) {
+  static ObjectNode secret(
+      String id,
+      String secretPart,
+      Duration ttl,
+      String description,
+      String usages,
+      String groups) {
     ObjectNode s = KubeRest.JSON.createObjectNode();
     s.put("apiVersion", "v1").put("kind", "Secret").put("type", "bootstrap.kubernetes.io/token");
     s.putObject("metadata").put("name", "bootstrap-token-" + id).put("namespace", "kube-system");
@@ -117,16 +156,24 @@ final class KubeadmTokens {
       String id = decode(d, "token-id");
       String exp = decode(d, "expiration");
       // kubeadm prints whole tokens here; so does the stand-in.
-      k.out.printf("%s.%s   %-11s %-22s %s%n", id, decode(d, "token-secret"),
-          exp == null ? "<forever>" : ttlLeft(exp), exp == null ? "<never>" : exp, usages(d));
+      k.out.printf(
+          "%s.%s   %-11s %-22s %s%n",
+          id,
+          decode(d, "token-secret"),
+          exp == null ? "<forever>" : ttlLeft(exp),
+          exp == null ? "<never>" : exp,
+          usages(d));
     }
   }
 
   private void delete(List<String> argv) throws StandinFailure, IOException {
     Args a = Args.parse(argv, Set.of("kubeconfig", "v"), Set.of(), Map.of());
     if (a.positional.isEmpty()) {
-      throw new StandinFailure(1, "missing subcommand; 'token delete' is missing token of form \""
-          + Kubeadm.TOKEN.pattern() + "\" or \"^([a-z0-9]{6})$\"");
+      throw new StandinFailure(
+          1,
+          "missing subcommand; 'token delete' is missing token of form \""
+              + Kubeadm.TOKEN.pattern()
+              + "\" or \"^([a-z0-9]{6})$\"");
     }
     KubeRest api = k.client(a.get("kubeconfig", Kubeadm.ADMIN_CONF));
     for (String t : a.positional) {
@@ -136,8 +183,13 @@ final class KubeadmTokens {
       }
       String path = "/api/v1/namespaces/kube-system/secrets/bootstrap-token-" + id;
       if (api.get(path) == null) {
-        throw new StandinFailure(1, "failed to delete bootstrap token \"" + id
-            + "\": secrets \"bootstrap-token-" + id + "\" not found");
+        throw new StandinFailure(
+            1,
+            "failed to delete bootstrap token \""
+                + id
+                + "\": secrets \"bootstrap-token-"
+                + id
+                + "\" not found");
       }
       api.delete(path);
       k.out.println("bootstrap token \"" + id + "\" deleted");
@@ -169,33 +221,43 @@ final class KubeadmTokens {
         break;
       }
       long n = Long.parseLong(m.group(1));
-      d = d.plus(switch (m.group(2)) {
-        case "h" -> Duration.ofHours(n);
-        case "m" -> Duration.ofMinutes(n);
-        default -> Duration.ofSeconds(n);
-      });
+      d =
+          d.plus(
+              switch (m.group(2)) {
+                case "h" -> Duration.ofHours(n);
+                case "m" -> Duration.ofMinutes(n);
+                default -> Duration.ofSeconds(n);
+              });
       end = m.end();
     }
     if (end != s.length() || s.isEmpty()) {
-      throw new StandinFailure(1, "invalid argument \"" + s + "\" for \"--ttl\" flag:"
-          + " time: invalid duration \"" + s + "\"");
+      throw new StandinFailure(
+          1,
+          "invalid argument \""
+              + s
+              + "\" for \"--ttl\" flag:"
+              + " time: invalid duration \""
+              + s
+              + "\"");
     }
     return d;
   }
 
   private static String decode(JsonNode data, String key) {
     String v = data.path(key).asText(null);
-    return v == null ? null : new String(Base64.getDecoder().decode(v),
-        StandardCharsets.UTF_8);
+    return v == null ? null : new String(Base64.getDecoder().decode(v), StandardCharsets.UTF_8);
   }
 
   private static String usages(JsonNode data) {
     StringBuilder sb = new StringBuilder();
-    data.fieldNames().forEachRemaining(f -> {
-      if (f.startsWith("usage-bootstrap-")) {
-        sb.append(sb.length() == 0 ? "" : ",").append(f.substring("usage-bootstrap-".length()));
-      }
-    });
+    data.fieldNames()
+        .forEachRemaining(
+            f -> {
+              if (f.startsWith("usage-bootstrap-")) {
+                sb.append(sb.length() == 0 ? "" : ",")
+                    .append(f.substring("usage-bootstrap-".length()));
+              }
+            });
     return sb.toString();
   }
 

@@ -15,20 +15,28 @@ import java.util.Base64;
 
 /**
  * The parts of a kubeconfig the lab reads and writes: one cluster, one user, one context, with
- * inline (-data) credentials as kubeadm writes them. {@code certPem}, {@code keyPem} and
- * {@code token} may be null.
+ * inline (-data) credentials as kubeadm writes them. {@code certPem}, {@code keyPem} and {@code
+ * token} may be null.
  */
-public record Kubeconfig(String clusterName, String server, String caPem, String userName,
-    String certPem, String keyPem, String token) {
+public record Kubeconfig(
+    String clusterName,
+    String server,
+    String caPem,
+    String userName,
+    String certPem,
+    String keyPem,
+    String token) {
 
-  static final ObjectMapper YAML = new ObjectMapper(new YAMLFactory()
-      .disable(YAMLGenerator.Feature.WRITE_DOC_START_MARKER)
-      .enable(YAMLGenerator.Feature.MINIMIZE_QUOTES));
+  static final ObjectMapper YAML =
+      new ObjectMapper(
+          new YAMLFactory()
+              .disable(YAMLGenerator.Feature.WRITE_DOC_START_MARKER)
+              .enable(YAMLGenerator.Feature.MINIMIZE_QUOTES));
 
   /** A kubeconfig with a client certificate, as in admin.conf or kubelet.conf. */
   public static Kubeconfig withCert(String server, String caPem, String user, CertKey client) {
-    return new Kubeconfig("kubernetes", server, caPem, user, client.certPem(), client.keyPem(),
-        null);
+    return new Kubeconfig(
+        "kubernetes", server, caPem, user, client.certPem(), client.keyPem(), null);
   }
 
   public String toYaml() {
@@ -60,14 +68,17 @@ public record Kubeconfig(String clusterName, String server, String caPem, String
   }
 
   /**
-   * The kubeconfig kubeadm publishes in kube-public/cluster-info: the CA and the server only,
-   * with an empty cluster name. The bootstrap signer signs exactly these bytes.
+   * The kubeconfig kubeadm publishes in kube-public/cluster-info: the CA and the server only, with
+   * an empty cluster name. The bootstrap signer signs exactly these bytes.
    */
   public static String clusterInfo(String server, String caPem) {
     ObjectNode root = YAML.createObjectNode();
     root.put("apiVersion", "v1");
     ObjectNode cluster = root.putArray("clusters").addObject();
-    cluster.putObject("cluster").put("certificate-authority-data", b64(caPem)).put("server", server);
+    cluster
+        .putObject("cluster")
+        .put("certificate-authority-data", b64(caPem))
+        .put("server", server);
     cluster.put("name", "");
     root.putNull("contexts");
     root.put("current-context", "");
@@ -113,8 +124,14 @@ public record Kubeconfig(String clusterName, String server, String caPem, String
     JsonNode user = named(root.path("users"), userName);
     JsonNode u = user == null ? YAML.createObjectNode() : user.path("user");
     String token = u.path("token").asText(null);
-    return new Kubeconfig(clusterName, server, ca, userName,
-        data(u, "client-certificate", baseDir), data(u, "client-key", baseDir), token);
+    return new Kubeconfig(
+        clusterName,
+        server,
+        ca,
+        userName,
+        data(u, "client-certificate", baseDir),
+        data(u, "client-key", baseDir),
+        token);
   }
 
   private static JsonNode named(JsonNode list, String name) {

@@ -23,27 +23,49 @@ import org.bouncycastle.operator.jcajce.JcaContentSignerBuilder;
 import org.bouncycastle.pkcs.jcajce.JcaPKCS10CertificationRequestBuilder;
 
 /**
- * The kubelet stand-in: a long-running process on a lab host. It performs the TLS bootstrap when
- * it only has a bootstrap kubeconfig (CSR, wait for the signed certificate, write kubelet.conf),
+ * The kubelet stand-in: a long-running process on a lab host. It performs the TLS bootstrap when it
+ * only has a bootstrap kubeconfig (CSR, wait for the signed certificate, write kubelet.conf),
  * registers its Node (labels from --node-labels and taints from --register-with-taints when it
  * creates the Node; an existing Node keeps its labels and taints, and only the kubelet's default
- * labels are reconciled, as the real kubelet does), posts Ready with a fresh heartbeat every
- * 2 s, and runs the etcd static pod. It never marks its Node NotReady itself: when it dies the
+ * labels are reconciled, as the real kubelet does), posts Ready with a fresh heartbeat every 2 s,
+ * and runs the etcd static pod. It never marks its Node NotReady itself: when it dies the
  * heartbeats stop and the API stand-in's node lifecycle controller does.
  */
 public final class KubeletStandin {
   static final String PID_FILE = "/run/graft-lab/kubelet.pid";
-  private static final Set<String> VALUE_FLAGS = Set.of("kubeconfig", "bootstrap-kubeconfig",
-      "config", "container-runtime-endpoint", "pod-infra-container-image", "hostname-override",
-      "node-ip", "node-labels", "register-with-taints", "v", "cgroup-driver", "pod-manifest-path",
-      "max-pods", "runtime-request-timeout", "cert-dir", "resolv-conf", "root-dir");
+  private static final Set<String> VALUE_FLAGS =
+      Set.of(
+          "kubeconfig",
+          "bootstrap-kubeconfig",
+          "config",
+          "container-runtime-endpoint",
+          "pod-infra-container-image",
+          "hostname-override",
+          "node-ip",
+          "node-labels",
+          "register-with-taints",
+          "v",
+          "cgroup-driver",
+          "pod-manifest-path",
+          "max-pods",
+          "runtime-request-timeout",
+          "cert-dir",
+          "resolv-conf",
+          "root-dir");
   private static final Set<String> BOOL_FLAGS = Set.of("fail-swap-on", "rotate-certificates");
-  private static final Set<String> ALLOWED_KUBERNETES_LABELS = Set.of("beta.kubernetes.io/arch",
-      "beta.kubernetes.io/instance-type", "beta.kubernetes.io/os",
-      "failure-domain.beta.kubernetes.io/region", "failure-domain.beta.kubernetes.io/zone",
-      "kubernetes.io/arch", "kubernetes.io/hostname", "kubernetes.io/os",
-      "node.kubernetes.io/instance-type", "topology.kubernetes.io/region",
-      "topology.kubernetes.io/zone");
+  private static final Set<String> ALLOWED_KUBERNETES_LABELS =
+      Set.of(
+          "beta.kubernetes.io/arch",
+          "beta.kubernetes.io/instance-type",
+          "beta.kubernetes.io/os",
+          "failure-domain.beta.kubernetes.io/region",
+          "failure-domain.beta.kubernetes.io/zone",
+          "kubernetes.io/arch",
+          "kubernetes.io/hostname",
+          "kubernetes.io/os",
+          "node.kubernetes.io/instance-type",
+          "topology.kubernetes.io/region",
+          "topology.kubernetes.io/zone");
 
   private final HostPaths paths;
   private final Args flags;
@@ -54,10 +76,11 @@ public final class KubeletStandin {
   private final String version;
   private final PrintStream log;
   private final StaticPods staticPods;
+
   /**
    * A restarted kubelet (its Node already exists) first reports NotReady, as the real one does
-   * until its runtime and PLEG checks pass: an upgrade's "wait Ready at the new version" then
-   * sees the restart. Cleared after that first beat.
+   * until its runtime and PLEG checks pass: an upgrade's "wait Ready at the new version" then sees
+   * the restart. Cleared after that first beat.
    */
   private boolean startingUp = false;
 
@@ -66,13 +89,15 @@ public final class KubeletStandin {
     this.flags = flags;
     this.log = log;
     this.nodeName = flags.get("hostname-override", hostname(paths)).toLowerCase();
-    this.nodeIp = flags.get("node-ip", System.getenv().getOrDefault("GRAFT_LAB_NODE_IP",
-        "127.0.0.1"));
+    this.nodeIp =
+        flags.get("node-ip", System.getenv().getOrDefault("GRAFT_LAB_NODE_IP", "127.0.0.1"));
     this.labels = parseLabels(flags.get("node-labels", ""));
     this.taints = parseTaints(flags.get("register-with-taints", ""));
     Path versionFile = paths.get("/etc/graft-lab/kubelet-version");
-    this.version = Files.exists(versionFile) ? Files.readString(versionFile).strip()
-        : System.getenv().getOrDefault("GRAFT_LAB_KUBELET_VERSION", "v1.32.0");
+    this.version =
+        Files.exists(versionFile)
+            ? Files.readString(versionFile).strip()
+            : System.getenv().getOrDefault("GRAFT_LAB_KUBELET_VERSION", "v1.32.0");
     this.staticPods = new StaticPods(paths, staticPodPath());
   }
 
@@ -147,8 +172,11 @@ public final class KubeletStandin {
     }
     Path boot = paths.get(flags.get("bootstrap-kubeconfig", Kubeadm.BOOTSTRAP_KUBELET_CONF));
     if (!Files.exists(boot)) {
-      log.println("E unable to load bootstrap kubeconfig: stat " + boot + ": no such file or"
-          + " directory (waiting, as systemd would restart the kubelet)");
+      log.println(
+          "E unable to load bootstrap kubeconfig: stat "
+              + boot
+              + ": no such file or"
+              + " directory (waiting, as systemd would restart the kubelet)");
       return null;
     }
     Kubeconfig bk = Kubeconfig.read(boot);
@@ -156,9 +184,11 @@ public final class KubeletStandin {
     KeyPair key = Pki.rsaKey();
     String csrPem;
     try {
-      csrPem = Pem.encode(new JcaPKCS10CertificationRequestBuilder(
-          new X500Name("O=system:nodes,CN=system:node:" + nodeName), key.getPublic())
-          .build(new JcaContentSignerBuilder("SHA256withRSA").build(key.getPrivate())));
+      csrPem =
+          Pem.encode(
+              new JcaPKCS10CertificationRequestBuilder(
+                      new X500Name("O=system:nodes,CN=system:node:" + nodeName), key.getPublic())
+                  .build(new JcaContentSignerBuilder("SHA256withRSA").build(key.getPrivate())));
     } catch (Exception e) {
       throw new IOException("cannot build the kubelet CSR", e);
     }
@@ -167,7 +197,8 @@ public final class KubeletStandin {
     csr.put("apiVersion", "certificates.k8s.io/v1").put("kind", "CertificateSigningRequest");
     csr.putObject("metadata").put("name", name);
     ObjectNode spec = csr.putObject("spec");
-    spec.put("request", Base64.getEncoder().encodeToString(csrPem.getBytes(StandardCharsets.UTF_8)));
+    spec.put(
+        "request", Base64.getEncoder().encodeToString(csrPem.getBytes(StandardCharsets.UTF_8)));
     spec.put("signerName", CsrSignerStandin.KUBELET_CLIENT);
     spec.putArray("usages").add("digital signature").add("client auth");
     api.post("/apis/certificates.k8s.io/v1/certificatesigningrequests", csr);
@@ -177,8 +208,15 @@ public final class KubeletStandin {
       String cert = got == null ? null : got.path("status").path("certificate").asText(null);
       if (cert != null && !cert.isEmpty()) {
         String certPem = new String(Base64.getDecoder().decode(cert), StandardCharsets.UTF_8);
-        Kubeconfig kc = new Kubeconfig("default-cluster", bk.server(), bk.caPem(), "default-auth",
-            certPem, Pem.encode(key.getPrivate()), null);
+        Kubeconfig kc =
+            new Kubeconfig(
+                "default-cluster",
+                bk.server(),
+                bk.caPem(),
+                "default-auth",
+                certPem,
+                Pem.encode(key.getPrivate()),
+                null);
         Files.createDirectories(conf.getParent());
         kc.write(conf);
         conf.toFile().setReadable(false, false);
@@ -202,7 +240,8 @@ public final class KubeletStandin {
       ObjectNode l = meta.putObject("labels");
       defaults.forEach(l::put);
       labels.forEach(l::put);
-      meta.putObject("annotations").put("node.alpha.kubernetes.io/ttl", "0")
+      meta.putObject("annotations")
+          .put("node.alpha.kubernetes.io/ttl", "0")
           .put("volumes.kubernetes.io/controller-managed-attach-detach", "true");
       ArrayNode t = node.putObject("spec").putArray("taints");
       taints.forEach(t::add);
@@ -235,32 +274,73 @@ public final class KubeletStandin {
       transitions.put(c.path("type").asText(), c.path("lastTransitionTime").asText(now));
     }
     ArrayNode conditions = status.putArray("conditions");
-    condition(conditions, "MemoryPressure", "False", "KubeletHasSufficientMemory",
-        "kubelet has sufficient memory available", now, previous, transitions);
-    condition(conditions, "DiskPressure", "False", "KubeletHasNoDiskPressure",
-        "kubelet has no disk pressure", now, previous, transitions);
-    condition(conditions, "PIDPressure", "False", "KubeletHasSufficientPID",
-        "kubelet has sufficient PID available", now, previous, transitions);
+    condition(
+        conditions,
+        "MemoryPressure",
+        "False",
+        "KubeletHasSufficientMemory",
+        "kubelet has sufficient memory available",
+        now,
+        previous,
+        transitions);
+    condition(
+        conditions,
+        "DiskPressure",
+        "False",
+        "KubeletHasNoDiskPressure",
+        "kubelet has no disk pressure",
+        now,
+        previous,
+        transitions);
+    condition(
+        conditions,
+        "PIDPressure",
+        "False",
+        "KubeletHasSufficientPID",
+        "kubelet has sufficient PID available",
+        now,
+        previous,
+        transitions);
     if (startingUp) {
-      condition(conditions, "Ready", "False", "KubeletNotReady",
-          "container runtime status check may not have completed yet", now, previous, transitions);
+      condition(
+          conditions,
+          "Ready",
+          "False",
+          "KubeletNotReady",
+          "container runtime status check may not have completed yet",
+          now,
+          previous,
+          transitions);
     } else {
-      condition(conditions, "Ready", "True", "KubeletReady", "kubelet is posting ready status",
-          now, previous, transitions);
+      condition(
+          conditions,
+          "Ready",
+          "True",
+          "KubeletReady",
+          "kubelet is posting ready status",
+          now,
+          previous,
+          transitions);
     }
     ArrayNode addresses = status.putArray("addresses");
     addresses.addObject().put("type", "InternalIP").put("address", nodeIp);
     addresses.addObject().put("type", "Hostname").put("address", nodeName);
     ObjectNode info = status.putObject("nodeInfo");
-    info.put("kubeletVersion", version).put("kubeProxyVersion", version)
+    info.put("kubeletVersion", version)
+        .put("kubeProxyVersion", version)
         .put("containerRuntimeVersion", "containerd://1.7.24")
-        .put("operatingSystem", "linux").put("architecture", "amd64")
+        .put("operatingSystem", "linux")
+        .put("architecture", "amd64")
         .put("kernelVersion", System.getProperty("os.version"))
         .put("osImage", "Debian GNU/Linux 12 (bookworm)")
-        .put("machineID", "").put("systemUUID", "").put("bootID", "");
+        .put("machineID", "")
+        .put("systemUUID", "")
+        .put("bootID", "");
     ObjectNode cap = status.putObject("capacity");
     cap.put("cpu", Integer.toString(Runtime.getRuntime().availableProcessors()))
-        .put("memory", memoryKi() + "Ki").put("pods", "110").put("ephemeral-storage", "20Gi");
+        .put("memory", memoryKi() + "Ki")
+        .put("pods", "110")
+        .put("ephemeral-storage", "20Gi");
     status.set("allocatable", cap.deepCopy());
     status.putObject("daemonEndpoints").putObject("kubeletEndpoint").put("Port", 10250);
     try {
@@ -273,11 +353,22 @@ public final class KubeletStandin {
     }
   }
 
-  private static void condition(ArrayNode list, String type, String status, String reason,
-      String message, String now, Map<String, String> previous, Map<String, String> transitions) {
+  private static void condition(
+      ArrayNode list,
+      String type,
+      String status,
+      String reason,
+      String message,
+      String now,
+      Map<String, String> previous,
+      Map<String, String> transitions) {
     boolean changed = !status.equals(previous.get(type));
-    list.addObject().put("type", type).put("status", status).put("reason", reason)
-        .put("message", message).put("lastHeartbeatTime", now)
+    list.addObject()
+        .put("type", type)
+        .put("status", status)
+        .put("reason", reason)
+        .put("message", message)
+        .put("lastHeartbeatTime", now)
         .put("lastTransitionTime", changed ? now : transitions.get(type));
   }
 
@@ -288,14 +379,20 @@ public final class KubeletStandin {
       String path = "/api/v1/namespaces/kube-system/pods/" + name;
       ObjectNode pod = KubeRest.JSON.createObjectNode();
       pod.put("apiVersion", "v1").put("kind", "Pod");
-      ObjectNode meta = pod.putObject("metadata").put("name", name)
-          .put("namespace", "kube-system");
+      ObjectNode meta = pod.putObject("metadata").put("name", name).put("namespace", "kube-system");
       ObjectNode ann = meta.putObject("annotations");
-      p.manifest().path("metadata").path("annotations").fields()
+      p.manifest()
+          .path("metadata")
+          .path("annotations")
+          .fields()
           .forEachRemaining(e -> ann.set(e.getKey(), e.getValue()));
-      ann.put("kubernetes.io/config.mirror", "graft-lab").put("kubernetes.io/config.source", "file");
+      ann.put("kubernetes.io/config.mirror", "graft-lab")
+          .put("kubernetes.io/config.source", "file");
       ObjectNode l = meta.putObject("labels");
-      p.manifest().path("metadata").path("labels").fields()
+      p.manifest()
+          .path("metadata")
+          .path("labels")
+          .fields()
           .forEachRemaining(e -> l.set(e.getKey(), e.getValue()));
       ObjectNode spec = (ObjectNode) p.manifest().path("spec").deepCopy();
       spec.put("nodeName", nodeName);
@@ -356,8 +453,14 @@ public final class KubeletStandin {
       }
       int eq = pair.indexOf('=');
       if (eq <= 0) {
-        throw new StandinFailure(1, "invalid argument \"" + spec + "\" for \"--node-labels\""
-            + " flag: " + pair + " must be formatted as key=value");
+        throw new StandinFailure(
+            1,
+            "invalid argument \""
+                + spec
+                + "\" for \"--node-labels\""
+                + " flag: "
+                + pair
+                + " must be formatted as key=value");
       }
       String key = pair.substring(0, eq).strip();
       String value = pair.substring(eq + 1).strip();
@@ -366,23 +469,33 @@ public final class KubeletStandin {
         throw new StandinFailure(1, "invalid node labels: invalid label \"" + pair + "\"");
       }
       String ns = key.contains("/") ? key.substring(0, key.indexOf('/')) : "";
-      boolean restricted = ns.equals("kubernetes.io") || ns.endsWith(".kubernetes.io")
-          || ns.equals("k8s.io") || ns.endsWith(".k8s.io");
-      boolean allowed = ALLOWED_KUBERNETES_LABELS.contains(key)
-          || ns.equals("kubelet.kubernetes.io") || ns.endsWith(".kubelet.kubernetes.io")
-          || ns.equals("node.kubernetes.io") || ns.endsWith(".node.kubernetes.io");
+      boolean restricted =
+          ns.equals("kubernetes.io")
+              || ns.endsWith(".kubernetes.io")
+              || ns.equals("k8s.io")
+              || ns.endsWith(".k8s.io");
+      boolean allowed =
+          ALLOWED_KUBERNETES_LABELS.contains(key)
+              || ns.equals("kubelet.kubernetes.io")
+              || ns.endsWith(".kubelet.kubernetes.io")
+              || ns.equals("node.kubernetes.io")
+              || ns.endsWith(".node.kubernetes.io");
       if (restricted && !allowed) {
         forbidden.add(key);
       }
       out.put(key, value);
     }
     if (!forbidden.isEmpty()) {
-      throw new StandinFailure(1, "failed to validate kubelet flags: unknown 'kubernetes.io' or"
-          + " 'k8s.io' labels specified with --node-labels: " + forbidden.toString()
-          .replace(",", "") + "\n--node-labels in the 'kubernetes.io' namespace must begin with an"
-          + " allowed prefix (kubelet.kubernetes.io, node.kubernetes.io) or be in the specifically"
-          + " allowed set (" + String.join(", ", new TreeSet<>(ALLOWED_KUBERNETES_LABELS))
-          + ")");
+      throw new StandinFailure(
+          1,
+          "failed to validate kubelet flags: unknown 'kubernetes.io' or"
+              + " 'k8s.io' labels specified with --node-labels: "
+              + forbidden.toString().replace(",", "")
+              + "\n--node-labels in the 'kubernetes.io' namespace must begin with an"
+              + " allowed prefix (kubelet.kubernetes.io, node.kubernetes.io) or be in the specifically"
+              + " allowed set ("
+              + String.join(", ", new TreeSet<>(ALLOWED_KUBERNETES_LABELS))
+              + ")");
     }
     return out;
   }
@@ -397,10 +510,14 @@ public final class KubeletStandin {
       int colon = t.lastIndexOf(':');
       String effect = colon < 0 ? "" : t.substring(colon + 1);
       String kv = colon < 0 ? t : t.substring(0, colon);
-      if (!Set.of("NoSchedule", "PreferNoSchedule", "NoExecute").contains(effect)
-          || kv.isEmpty()) {
-        throw new StandinFailure(1, "invalid argument \"" + spec + "\" for"
-            + " \"--register-with-taints\" flag: invalid taint spec: " + t);
+      if (!Set.of("NoSchedule", "PreferNoSchedule", "NoExecute").contains(effect) || kv.isEmpty()) {
+        throw new StandinFailure(
+            1,
+            "invalid argument \""
+                + spec
+                + "\" for"
+                + " \"--register-with-taints\" flag: invalid taint spec: "
+                + t);
       }
       ObjectNode o = KubeRest.JSON.createObjectNode();
       int eq = kv.indexOf('=');

@@ -14,8 +14,8 @@ import java.util.List;
 
 /**
  * Stand-in for kube-controller-manager's node lifecycle controller: when a Ready node's heartbeat
- * (Ready.lastHeartbeatTime) is older than the grace period, it sets Ready to Unknown with the
- * real controller's reason and message and adds the node.kubernetes.io/unreachable taints; when
+ * (Ready.lastHeartbeatTime) is older than the grace period, it sets Ready to Unknown with the real
+ * controller's reason and message and adds the node.kubernetes.io/unreachable taints; when
  * heartbeats resume and the kubelet reports Ready again, it removes those taints.
  */
 final class NodeLifecycleStandin {
@@ -40,16 +40,20 @@ final class NodeLifecycleStandin {
       boolean stale = isStale(ready.getLastHeartbeatTime(), now);
       if (stale && !"Unknown".equals(ready.getStatus())) {
         String stamp = now.truncatedTo(ChronoUnit.SECONDS).toString();
-        client.nodes().withName(name).editStatus(n -> {
-          NodeCondition c = readyCondition(n);
-          if (c != null) {
-            c.setStatus("Unknown");
-            c.setReason("NodeStatusUnknown");
-            c.setMessage("Kubelet stopped posting node status.");
-            c.setLastTransitionTime(stamp);
-          }
-          return n;
-        });
+        client
+            .nodes()
+            .withName(name)
+            .editStatus(
+                n -> {
+                  NodeCondition c = readyCondition(n);
+                  if (c != null) {
+                    c.setStatus("Unknown");
+                    c.setReason("NodeStatusUnknown");
+                    c.setMessage("Kubelet stopped posting node status.");
+                    c.setLastTransitionTime(stamp);
+                  }
+                  return n;
+                });
         client.nodes().withName(name).edit(n -> setUnreachableTaints(n, true));
       } else if (!stale && "True".equals(ready.getStatus()) && hasUnreachableTaint(node)) {
         client.nodes().withName(name).edit(n -> setUnreachableTaints(n, false));
@@ -73,23 +77,30 @@ final class NodeLifecycleStandin {
       return null;
     }
     return n.getStatus().getConditions().stream()
-        .filter(c -> "Ready".equals(c.getType())).findFirst().orElse(null);
+        .filter(c -> "Ready".equals(c.getType()))
+        .findFirst()
+        .orElse(null);
   }
 
   private static boolean hasUnreachableTaint(Node n) {
-    return n.getSpec() != null && n.getSpec().getTaints() != null
+    return n.getSpec() != null
+        && n.getSpec().getTaints() != null
         && n.getSpec().getTaints().stream().anyMatch(t -> UNREACHABLE.equals(t.getKey()));
   }
 
   private static Node setUnreachableTaints(Node n, boolean present) {
-    List<Taint> taints = new ArrayList<>(
-        n.getSpec().getTaints() == null ? List.of() : n.getSpec().getTaints());
+    List<Taint> taints =
+        new ArrayList<>(n.getSpec().getTaints() == null ? List.of() : n.getSpec().getTaints());
     taints.removeIf(t -> UNREACHABLE.equals(t.getKey()));
     if (present) {
       String now = Instant.now().truncatedTo(ChronoUnit.SECONDS).toString();
       taints.add(new TaintBuilder().withKey(UNREACHABLE).withEffect("NoSchedule").build());
-      taints.add(new TaintBuilder().withKey(UNREACHABLE).withEffect("NoExecute")
-          .withTimeAdded(now).build());
+      taints.add(
+          new TaintBuilder()
+              .withKey(UNREACHABLE)
+              .withEffect("NoExecute")
+              .withTimeAdded(now)
+              .build());
     }
     n.getSpec().setTaints(taints);
     return n;

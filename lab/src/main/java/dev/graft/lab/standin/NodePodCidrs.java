@@ -12,8 +12,8 @@ import java.util.regex.Pattern;
  * What kube-apiserver does with a Node's pod CIDRs, which the CRUD mock does not: {@code
  * spec.podCIDR} and {@code spec.podCIDRs} are kept in step (the v1 conversion fills podCIDRs from
  * podCIDR, and podCIDR is podCIDRs[0]), each must be a CIDR, and once a Node has pod CIDRs an
- * update may not change them (ValidateNodeUpdate: {@code spec.podCIDRs: Forbidden: node updates
- * may not change podCIDR except from "" to valid}).
+ * update may not change them (ValidateNodeUpdate: {@code spec.podCIDRs: Forbidden: node updates may
+ * not change podCIDR except from "" to valid}).
  */
 final class NodePodCidrs {
   private static final Pattern V4 = Pattern.compile("(\\d{1,3}\\.){3}\\d{1,3}/\\d{1,2}");
@@ -44,12 +44,20 @@ final class NodePodCidrs {
     for (int i = 0; i < now.size(); i++) {
       String c = now.get(i);
       if (!V4.matcher(c).matches() && !V6.matcher(c).matches()) {
-        return "Node \"" + name + "\" is invalid: spec.podCIDRs[" + i + "]: Invalid value: \"" + c
+        return "Node \""
+            + name
+            + "\" is invalid: spec.podCIDRs["
+            + i
+            + "]: Invalid value: \""
+            + c
             + "\": must be a valid CIDR value, (e.g. 10.9.8.0/24 or 2001:db8::/64)";
       }
     }
     if (now.size() > 2) {
-      return "Node \"" + name + "\" is invalid: spec.podCIDRs: Too many: " + now.size()
+      return "Node \""
+          + name
+          + "\" is invalid: spec.podCIDRs: Too many: "
+          + now.size()
           + ": must have at most 2 items";
     }
     if (oldNode == null) {
@@ -57,7 +65,9 @@ final class NodePodCidrs {
     }
     List<String> before = list(oldNode.path("spec"));
     if (!before.isEmpty() && !before.equals(now)) {
-      return "Node \"" + name + "\" is invalid: spec.podCIDRs: Forbidden: node updates may not change"
+      return "Node \""
+          + name
+          + "\" is invalid: spec.podCIDRs: Forbidden: node updates may not change"
           + " podCIDR except from \"\" to valid";
     }
     return null;

@@ -36,9 +36,9 @@ import org.bouncycastle.cert.jcajce.JcaX509v3CertificateBuilder;
 import org.bouncycastle.operator.jcajce.JcaContentSignerBuilder;
 
 /**
- * Certificates as kubeadm makes them: self-signed CAs valid ten years, leaf certificates valid
- * one year, RSA 2048 keys written as PKCS#1 (kubeadm's default encryption algorithm). ECDSA would
- * be faster to generate, but fabric8 7.8.0 cannot read the SEC1 "EC PRIVATE KEY" blocks that
+ * Certificates as kubeadm makes them: self-signed CAs valid ten years, leaf certificates valid one
+ * year, RSA 2048 keys written as PKCS#1 (kubeadm's default encryption algorithm). ECDSA would be
+ * faster to generate, but fabric8 7.8.0 cannot read the SEC1 "EC PRIVATE KEY" blocks that
  * BouncyCastle writes (PKCS1Util: "Invalid DER: stream too short"), so a lab on ECDSA would hide
  * nothing and break Graft's client.
  */
@@ -48,7 +48,11 @@ public final class Pki {
   private Pki() {}
 
   /** What a leaf certificate is for: server, client or both (etcd peers). */
-  public enum Usage { SERVER, CLIENT, SERVER_AND_CLIENT }
+  public enum Usage {
+    SERVER,
+    CLIENT,
+    SERVER_AND_CLIENT
+  }
 
   public static KeyPair ecKey() {
     try {
@@ -76,15 +80,23 @@ public final class Pki {
     X500Name name = name(commonName, List.of());
     try {
       Instant now = Instant.now();
-      X509v3CertificateBuilder b = new JcaX509v3CertificateBuilder(name, serial(),
-          Date.from(now.minus(Duration.ofMinutes(5))), Date.from(now.plus(Duration.ofDays(3650))),
-          name, pair.getPublic());
+      X509v3CertificateBuilder b =
+          new JcaX509v3CertificateBuilder(
+              name,
+              serial(),
+              Date.from(now.minus(Duration.ofMinutes(5))),
+              Date.from(now.plus(Duration.ofDays(3650))),
+              name,
+              pair.getPublic());
       JcaX509ExtensionUtils ext = new JcaX509ExtensionUtils();
       b.addExtension(Extension.basicConstraints, true, new BasicConstraints(true));
-      b.addExtension(Extension.keyUsage, true,
-          new KeyUsage(KeyUsage.digitalSignature | KeyUsage.keyEncipherment | KeyUsage.keyCertSign));
-      b.addExtension(Extension.subjectKeyIdentifier, false,
-          ext.createSubjectKeyIdentifier(pair.getPublic()));
+      b.addExtension(
+          Extension.keyUsage,
+          true,
+          new KeyUsage(
+              KeyUsage.digitalSignature | KeyUsage.keyEncipherment | KeyUsage.keyCertSign));
+      b.addExtension(
+          Extension.subjectKeyIdentifier, false, ext.createSubjectKeyIdentifier(pair.getPublic()));
       return new CertKey(sign(b, pair), pair.getPrivate());
     } catch (Exception e) {
       throw new IllegalStateException("cannot create CA " + commonName, e);
@@ -92,23 +104,35 @@ public final class Pki {
   }
 
   /** Issues a leaf certificate for a fresh key. SANs that parse as IP addresses become IP SANs. */
-  public static CertKey issue(CertKey ca, String commonName, List<String> organizations,
-      List<String> sans, Usage usage) {
+  public static CertKey issue(
+      CertKey ca, String commonName, List<String> organizations, List<String> sans, Usage usage) {
     KeyPair pair = rsaKey();
-    return new CertKey(issue(ca, pair.getPublic(), commonName, organizations, sans, usage),
-        pair.getPrivate());
+    return new CertKey(
+        issue(ca, pair.getPublic(), commonName, organizations, sans, usage), pair.getPrivate());
   }
 
-  public static X509Certificate issue(CertKey ca, PublicKey subjectKey, String commonName,
-      List<String> organizations, List<String> sans, Usage usage) {
+  public static X509Certificate issue(
+      CertKey ca,
+      PublicKey subjectKey,
+      String commonName,
+      List<String> organizations,
+      List<String> sans,
+      Usage usage) {
     try {
       Instant now = Instant.now();
-      X509v3CertificateBuilder b = new JcaX509v3CertificateBuilder(ca.cert(), serial(),
-          Date.from(now.minus(Duration.ofMinutes(5))), Date.from(now.plus(Duration.ofDays(365))),
-          name(commonName, organizations), subjectKey);
+      X509v3CertificateBuilder b =
+          new JcaX509v3CertificateBuilder(
+              ca.cert(),
+              serial(),
+              Date.from(now.minus(Duration.ofMinutes(5))),
+              Date.from(now.plus(Duration.ofDays(365))),
+              name(commonName, organizations),
+              subjectKey);
       JcaX509ExtensionUtils ext = new JcaX509ExtensionUtils();
       b.addExtension(Extension.basicConstraints, true, new BasicConstraints(false));
-      b.addExtension(Extension.keyUsage, true,
+      b.addExtension(
+          Extension.keyUsage,
+          true,
           new KeyUsage(KeyUsage.digitalSignature | KeyUsage.keyEncipherment));
       List<KeyPurposeId> purposes = new ArrayList<>();
       if (usage != Usage.CLIENT) {
@@ -117,26 +141,30 @@ public final class Pki {
       if (usage != Usage.SERVER) {
         purposes.add(KeyPurposeId.id_kp_clientAuth);
       }
-      b.addExtension(Extension.extendedKeyUsage, false,
+      b.addExtension(
+          Extension.extendedKeyUsage,
+          false,
           new ExtendedKeyUsage(purposes.toArray(new KeyPurposeId[0])));
-      b.addExtension(Extension.authorityKeyIdentifier, false,
-          ext.createAuthorityKeyIdentifier(ca.cert()));
+      b.addExtension(
+          Extension.authorityKeyIdentifier, false, ext.createAuthorityKeyIdentifier(ca.cert()));
       if (!sans.isEmpty()) {
-        GeneralName[] names = sans.stream()
-            .map(s -> new GeneralName(isIp(s) ? GeneralName.iPAddress : GeneralName.dNSName, s))
-            .toArray(GeneralName[]::new);
+        GeneralName[] names =
+            sans.stream()
+                .map(s -> new GeneralName(isIp(s) ? GeneralName.iPAddress : GeneralName.dNSName, s))
+                .toArray(GeneralName[]::new);
         b.addExtension(Extension.subjectAlternativeName, false, new GeneralNames(names));
       }
-      return new JcaX509CertificateConverter().getCertificate(
-          b.build(new JcaContentSignerBuilder(signatureAlgorithm(ca)).build(ca.key())));
+      return new JcaX509CertificateConverter()
+          .getCertificate(
+              b.build(new JcaContentSignerBuilder(signatureAlgorithm(ca)).build(ca.key())));
     } catch (Exception e) {
       throw new IllegalStateException("cannot issue certificate for " + commonName, e);
     }
   }
 
   /**
-   * The value kubeadm prints for --discovery-token-ca-cert-hash: "sha256:" and the hex SHA-256
-   * of the CA certificate's DER SubjectPublicKeyInfo.
+   * The value kubeadm prints for --discovery-token-ca-cert-hash: "sha256:" and the hex SHA-256 of
+   * the CA certificate's DER SubjectPublicKeyInfo.
    */
   public static String caCertHash(X509Certificate ca) {
     try {
@@ -152,8 +180,9 @@ public final class Pki {
   }
 
   private static X509Certificate sign(X509v3CertificateBuilder b, KeyPair pair) throws Exception {
-    return new JcaX509CertificateConverter().getCertificate(
-        b.build(new JcaContentSignerBuilder("SHA256withRSA").build(pair.getPrivate())));
+    return new JcaX509CertificateConverter()
+        .getCertificate(
+            b.build(new JcaContentSignerBuilder("SHA256withRSA").build(pair.getPrivate())));
   }
 
   private static String signatureAlgorithm(CertKey ca) {
@@ -174,15 +203,12 @@ public final class Pki {
   }
 
   /**
-   * Issues several leaf certificates at once, generating their keys in parallel: RSA key
-   * generation dominates a control-plane join and the bootstrap (0.1-1 s per key here).
+   * Issues several leaf certificates at once, generating their keys in parallel: RSA key generation
+   * dominates a control-plane join and the bootstrap (0.1-1 s per key here).
    */
-  public static Map<String, CertKey> issueAll(
-      Map<String, Supplier<CertKey>> requests) {
-    Map<String, CompletableFuture<CertKey>> futures =
-        new LinkedHashMap<>();
-    requests.forEach((name, r) -> futures.put(name,
-        CompletableFuture.supplyAsync(r)));
+  public static Map<String, CertKey> issueAll(Map<String, Supplier<CertKey>> requests) {
+    Map<String, CompletableFuture<CertKey>> futures = new LinkedHashMap<>();
+    requests.forEach((name, r) -> futures.put(name, CompletableFuture.supplyAsync(r)));
     Map<String, CertKey> out = new LinkedHashMap<>();
     futures.forEach((name, f) -> out.put(name, f.join()));
     return out;

@@ -17,9 +17,9 @@ import java.util.Set;
 import java.util.stream.Collectors;
 
 /**
- * kubeadm's pre-flight checks as the stand-in runs them: each failed check is an [ERROR name],
- * or a [WARNING name] when --ignore-preflight-errors names it (or "all"); any error fails the
- * phase with kubeadm's wording.
+ * kubeadm's pre-flight checks as the stand-in runs them: each failed check is an [ERROR name], or a
+ * [WARNING name] when --ignore-preflight-errors names it (or "all"); any error fails the phase with
+ * kubeadm's wording.
  */
 final class Preflight {
   private final Kubeadm k;
@@ -29,9 +29,13 @@ final class Preflight {
 
   Preflight(Kubeadm k, String ignoreFlag) {
     this.k = k;
-    this.ignored = ignoreFlag == null ? Set.of() : Arrays.stream(ignoreFlag.split(","))
-        .map(s -> s.strip().toLowerCase(Locale.ROOT)).filter(s -> !s.isEmpty())
-        .collect(Collectors.toSet());
+    this.ignored =
+        ignoreFlag == null
+            ? Set.of()
+            : Arrays.stream(ignoreFlag.split(","))
+                .map(s -> s.strip().toLowerCase(Locale.ROOT))
+                .filter(s -> !s.isEmpty())
+                .collect(Collectors.toSet());
   }
 
   void fileAvailable(String hostPath) {
@@ -66,7 +70,7 @@ final class Preflight {
     String path = endpoint.startsWith("unix://") ? endpoint.substring(7) : endpoint;
     Path socket = k.path(path);
     if (!Files.exists(socket) && path.startsWith("/var/run/")) {
-      socket = k.path(path.substring(4));  // /var/run is a symlink to /run on real hosts
+      socket = k.path(path.substring(4)); // /var/run is a symlink to /run on real hosts
     }
     String problem = null;
     if (!Files.exists(socket)) {
@@ -79,10 +83,18 @@ final class Preflight {
       }
     }
     if (problem != null) {
-      fail("CRI", "container runtime is not running: output: validate service connection:"
-          + " validate CRI v1 runtime API for endpoint \"" + endpoint + "\": rpc error: code ="
-          + " Unavailable desc = connection error: desc = \"transport: Error while dialing: dial"
-          + " unix " + path + ": " + problem + "\", error: exit status 1");
+      fail(
+          "CRI",
+          "container runtime is not running: output: validate service connection:"
+              + " validate CRI v1 runtime API for endpoint \""
+              + endpoint
+              + "\": rpc error: code ="
+              + " Unavailable desc = connection error: desc = \"transport: Error while dialing: dial"
+              + " unix "
+              + path
+              + ": "
+              + problem
+              + "\", error: exit status 1");
     }
   }
 
@@ -98,10 +110,12 @@ final class Preflight {
 
   void kubeletEnabled() {
     // The link points at a host path, which need not exist outside a sandbox root: test the link.
-    if (!Files.exists(k.path("/etc/systemd/system/multi-user.target.wants/kubelet.service"),
+    if (!Files.exists(
+        k.path("/etc/systemd/system/multi-user.target.wants/kubelet.service"),
         LinkOption.NOFOLLOW_LINKS)) {
-      warnings.add("\t[WARNING Service-Kubelet]: kubelet service is not enabled, please run"
-          + " 'systemctl enable kubelet.service'");
+      warnings.add(
+          "\t[WARNING Service-Kubelet]: kubelet service is not enabled, please run"
+              + " 'systemctl enable kubelet.service'");
     }
   }
 
@@ -117,9 +131,12 @@ final class Preflight {
   void finish() throws StandinFailure {
     warnings.forEach(k.out::println);
     if (!errors.isEmpty()) {
-      throw StandinFailure.phase("preflight", "[preflight] Some fatal errors occurred:\n"
-          + String.join("\n", errors) + "\n[preflight] If you know what you are doing, you can make"
-          + " a check non-fatal with `--ignore-preflight-errors=...`");
+      throw StandinFailure.phase(
+          "preflight",
+          "[preflight] Some fatal errors occurred:\n"
+              + String.join("\n", errors)
+              + "\n[preflight] If you know what you are doing, you can make"
+              + " a check non-fatal with `--ignore-preflight-errors=...`");
     }
   }
 }

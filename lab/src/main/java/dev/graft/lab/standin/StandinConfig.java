@@ -7,8 +7,13 @@ import java.nio.file.Path;
  * versions kubeadm and the kubelet claim, and the etcd ports a control-plane join uses (2379/2380
  * on netns hosts; distinct ports when several hosts share 127.0.0.1).
  */
-public record StandinConfig(String java, String classpath, String kubeadmVersion,
-    String kubeletVersion, int etcdClientPort, int etcdPeerPort) {
+public record StandinConfig(
+    String java,
+    String classpath,
+    String kubeadmVersion,
+    String kubeletVersion,
+    int etcdClientPort,
+    int etcdPeerPort) {
 
   public StandinConfig {
     for (String v : new String[] {java, classpath}) {
@@ -16,15 +21,21 @@ public record StandinConfig(String java, String classpath, String kubeadmVersion
         throw new IllegalArgumentException("java and classpath must be non-empty, without quotes");
       }
     }
-    if (Kubeadm.parseVersion(kubeadmVersion) == null || Kubeadm.parseVersion(kubeletVersion) == null) {
+    if (Kubeadm.parseVersion(kubeadmVersion) == null
+        || Kubeadm.parseVersion(kubeletVersion) == null) {
       throw new IllegalArgumentException("versions must look like v1.32.0");
     }
   }
 
   /** This JVM's java and class path (what tests and `graft lab` run with). */
   public static StandinConfig ofThisJvm(String version) {
-    return new StandinConfig(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-        System.getProperty("java.class.path"), version, version, 2379, 2380);
+    return new StandinConfig(
+        Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+        System.getProperty("java.class.path"),
+        version,
+        version,
+        2379,
+        2380);
   }
 
   public StandinConfig withEtcdPorts(int client, int peer) {

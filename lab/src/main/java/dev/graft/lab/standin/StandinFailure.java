@@ -15,7 +15,12 @@ public final class StandinFailure extends Exception {
 
   /** kubeadm's wording for an error inside a workflow phase. */
   static StandinFailure phase(String phase, String message) {
-    return new StandinFailure(1, "error execution phase " + phase + ": " + message
-        + "\nTo see the stack trace of this error execute with --v=5 or higher");
+    return new StandinFailure(
+        1,
+        "error execution phase "
+            + phase
+            + ": "
+            + message
+            + "\nTo see the stack trace of this error execute with --v=5 or higher");
   }
 }

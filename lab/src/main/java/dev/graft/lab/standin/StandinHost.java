@@ -5,8 +5,8 @@ import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 
 /**
- * The little the stand-ins need from a lab host: run a command inside it and place files in it.
- * The lab's host implementations (network-namespace hosts, in-process hosts) are adapted to this
+ * The little the stand-ins need from a lab host: run a command inside it and place files in it. The
+ * lab's host implementations (network-namespace hosts, in-process hosts) are adapted to this
  * interface; tests use a local sandbox directory. Paths passed here are paths as seen inside the
  * host ("/etc/kubernetes/kubelet.conf"); {@link #rootPrefix()} says where that "/" is on this
  * machine for hosts that have no private root.
@@ -26,7 +26,9 @@ public interface StandinHost {
    */
   String rootPrefix();
 
-  /** Runs argv inside the host (PATH includes the host's /usr/local/bin), feeding stdin if given. */
+  /**
+   * Runs argv inside the host (PATH includes the host's /usr/local/bin), feeding stdin if given.
+   */
   ExecResult exec(Duration timeout, byte[] stdin, String... argv) throws IOException;
 
   default ExecResult exec(Duration timeout, String... argv) throws IOException {
@@ -43,9 +45,17 @@ public interface StandinHost {
       throw new IllegalArgumentException("bad file mode " + mode);
     }
     String target = rootPrefix() + path;
-    ExecResult r = exec(Duration.ofSeconds(20), content, "/bin/sh", "-c",
-        "umask 022 && mkdir -p \"$(dirname \"$1\")\" && (umask 077 && cat > \"$1.tmp\") && chmod "
-            + mode + " \"$1.tmp\" && mv -f \"$1.tmp\" \"$1\"", "sh", target);
+    ExecResult r =
+        exec(
+            Duration.ofSeconds(20),
+            content,
+            "/bin/sh",
+            "-c",
+            "umask 022 && mkdir -p \"$(dirname \"$1\")\" && (umask 077 && cat > \"$1.tmp\") && chmod "
+                + mode
+                + " \"$1.tmp\" && mv -f \"$1.tmp\" \"$1\"",
+            "sh",
+            target);
     r.requireSuccess("write " + path + " on " + name());
   }
 

@@ -18,8 +18,8 @@ import java.util.stream.Stream;
 /**
  * The kubelet stand-in's static pods: of the manifests in the static pod path it runs those whose
  * container command is etcd, with the machine's real etcd binary, as a detached process (a
- * "container" that survives the kubelet, as containers do). A pod that exits is restarted after
- * a back-off (10 s, doubling up to 5 min, as CrashLoopBackOff); a changed manifest restarts it; a
+ * "container" that survives the kubelet, as containers do). A pod that exits is restarted after a
+ * back-off (10 s, doubling up to 5 min, as CrashLoopBackOff); a changed manifest restarts it; a
  * removed manifest stops it. Other manifests (kube-apiserver …) are reported but not run: the API
  * stand-in serves in their place.
  */
@@ -53,7 +53,7 @@ final class StaticPods {
           try {
             m = Kubeconfig.YAML.readTree(Files.readString(f));
           } catch (IOException e) {
-            continue;  // a half-written manifest is picked up on the next pass
+            continue; // a half-written manifest is picked up on the next pass
           }
           String name = m.path("metadata").path("name").asText("");
           if (!name.matches("[a-z0-9-]+")) {
@@ -112,9 +112,12 @@ final class StaticPods {
     for (String dir : hostPathVolumes(manifest)) {
       Files.createDirectories(paths.get(dir));
     }
-    Process p = new ProcessBuilder(argv).redirectErrorStream(true)
-        .redirectOutput(ProcessBuilder.Redirect.appendTo(log.toFile()))
-        .redirectInput(ProcessBuilder.Redirect.from(new File("/dev/null"))).start();
+    Process p =
+        new ProcessBuilder(argv)
+            .redirectErrorStream(true)
+            .redirectOutput(ProcessBuilder.Redirect.appendTo(log.toFile()))
+            .redirectInput(ProcessBuilder.Redirect.from(new File("/dev/null")))
+            .start();
     Files.writeString(pidFile, Long.toString(p.pid()));
     Files.writeString(hashFile, hash);
     return true;
@@ -145,7 +148,11 @@ final class StaticPods {
 
   static List<String> command(JsonNode manifest) {
     List<String> cmd = new ArrayList<>();
-    manifest.path("spec").path("containers").path(0).path("command")
+    manifest
+        .path("spec")
+        .path("containers")
+        .path(0)
+        .path("command")
         .forEach(c -> cmd.add(c.asText()));
     return cmd;
   }
@@ -171,7 +178,8 @@ final class StaticPods {
       }
       long pid = Long.parseLong(Files.readString(pidFile).strip());
       Instant written = Files.getLastModifiedTime(pidFile).toInstant().plusSeconds(1);
-      return ProcessHandle.of(pid).filter(ProcessHandle::isAlive)
+      return ProcessHandle.of(pid)
+          .filter(ProcessHandle::isAlive)
           .filter(h -> h.info().startInstant().map(st -> !st.isAfter(written)).orElse(false));
     } catch (IOException | NumberFormatException e) {
       return Optional.empty();

@@ -43,7 +43,8 @@ final class TlsFront implements AutoCloseable {
       ks.load(null, null);
       char[] pw = "lab".toCharArray();
       ks.setKeyEntry("apiserver", serving.key(), pw, new Certificate[] {serving.cert(), ca.cert()});
-      KeyManagerFactory kmf = KeyManagerFactory.getInstance(KeyManagerFactory.getDefaultAlgorithm());
+      KeyManagerFactory kmf =
+          KeyManagerFactory.getInstance(KeyManagerFactory.getDefaultAlgorithm());
       kmf.init(ks, pw);
       KeyStore ts = KeyStore.getInstance("PKCS12");
       ts.load(null, null);
@@ -105,9 +106,9 @@ final class TlsFront implements AutoCloseable {
   }
 
   /**
-   * Copies bytes one way. Answers ({@code answers}: mock to client) marked with
-   * {@link ApiStandinDispatcher#CLOSE_HEADER} are not delivered: the connection is closed where
-   * the marked answer begins, as an API server or load balancer that drops it would.
+   * Copies bytes one way. Answers ({@code answers}: mock to client) marked with {@link
+   * ApiStandinDispatcher#CLOSE_HEADER} are not delivered: the connection is closed where the marked
+   * answer begins, as an API server or load balancer that drops it would.
    */
   private void pump(Socket from, Socket to, boolean answers) {
     byte[] buf = new byte[16 * 1024];
@@ -142,11 +143,13 @@ final class TlsFront implements AutoCloseable {
     }
   }
 
-  private static final byte[] CLOSE_MARK = (ApiStandinDispatcher.CLOSE_HEADER + ": close")
-      .getBytes(StandardCharsets.US_ASCII);
+  private static final byte[] CLOSE_MARK =
+      (ApiStandinDispatcher.CLOSE_HEADER + ": close").getBytes(StandardCharsets.US_ASCII);
   private static final byte[] STATUS_LINE = "HTTP/1.1 ".getBytes(StandardCharsets.US_ASCII);
 
-  /** Where {@code what} begins in the first {@code length} bytes, ASCII case ignored (header names). */
+  /**
+   * Where {@code what} begins in the first {@code length} bytes, ASCII case ignored (header names).
+   */
   static int indexOf(byte[] buf, int length, byte[] what) {
     outer:
     for (int i = 0; i + what.length <= length; i++) {

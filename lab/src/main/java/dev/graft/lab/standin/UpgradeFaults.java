@@ -4,13 +4,13 @@ import java.io.IOException;
 import java.util.List;
 
 /**
- * Armed faults of {@code kubeadm upgrade apply|node} ({@code LabFaults.failUpgrade},
- * {@code LabFaults.slowUpgradeApply}), in files under {@code /run/graft-lab/upgrade-fault} taken
- * under a lock as the join faults are:
+ * Armed faults of {@code kubeadm upgrade apply|node} ({@code LabFaults.failUpgrade}, {@code
+ * LabFaults.slowUpgradeApply}), in files under {@code /run/graft-lab/upgrade-fault} taken under a
+ * lock as the join faults are:
  *
  * <ul>
- *   <li>{@code apply_control-plane} ("N"): the next N applies fail while upgrading the static
- *       pods; kubeadm rolls the manifests back and kubeadm-config keeps the old version;
+ *   <li>{@code apply_control-plane} ("N"): the next N applies fail while upgrading the static pods;
+ *       kubeadm rolls the manifests back and kubeadm-config keeps the old version;
  *   <li>{@code node_control-plane} ("N"): the next N {@code upgrade node} runs fail in
  *       kubelet-config, after the control-plane phase has rewritten this node's manifests;
  *   <li>{@code apply-pause} ("N SECONDS"): the next N applies stop for SECONDS after the etcd
@@ -26,8 +26,8 @@ final class UpgradeFaults {
 
   static String file(String fault) {
     if (!FAILURES.contains(fault) && !fault.equals("apply-pause")) {
-      throw new IllegalArgumentException("unknown upgrade fault " + fault + "; known: "
-          + FAILURES + ", apply-pause");
+      throw new IllegalArgumentException(
+          "unknown upgrade fault " + fault + "; known: " + FAILURES + ", apply-pause");
     }
     return DIR + "/" + fault.replace('/', '_');
   }

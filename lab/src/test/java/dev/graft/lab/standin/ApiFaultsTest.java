@@ -23,7 +23,10 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-/** The API stand-in's injected faults: which requests they hit, for how long, and what a client sees. */
+/**
+ * The API stand-in's injected faults: which requests they hit, for how long, and what a client
+ * sees.
+ */
 class ApiFaultsTest {
   @TempDir static Path dir;
   static ApiStandin api;
@@ -35,8 +38,16 @@ class ApiFaultsTest {
     Config config = Config.fromKubeconfig(Files.readString(api.adminKubeconfig()));
     config.setRequestRetryBackoffLimit(0);
     kube = new KubernetesClientBuilder().withConfig(config).build();
-    kube.configMaps().inNamespace("default").resource(new ConfigMapBuilder().withNewMetadata()
-        .withName("probe").endMetadata().withData(Map.of("k", "v")).build()).create();
+    kube.configMaps()
+        .inNamespace("default")
+        .resource(
+            new ConfigMapBuilder()
+                .withNewMetadata()
+                .withName("probe")
+                .endMetadata()
+                .withData(Map.of("k", "v"))
+                .build())
+        .create();
   }
 
   @AfterAll
@@ -55,8 +66,8 @@ class ApiFaultsTest {
 
   @Test
   void aSeededFaultHitsTheSameRequestsEveryTimeAndAboutItsFraction() {
-    ApiFaults.Fault fault = new ApiFaults.Fault(ApiFaults.Kind.ERROR_500, 0.3, null, "/api/v1/nodes",
-        null, 42L);
+    ApiFaults.Fault fault =
+        new ApiFaults.Fault(ApiFaults.Kind.ERROR_500, 0.3, null, "/api/v1/nodes", null, 42L);
     ApiFaults a = new ApiFaults();
     a.inject(fault);
     ApiFaults b = new ApiFaults();
@@ -73,10 +84,14 @@ class ApiFaultsTest {
   void aFaultEndsAfterItsDurationOrWhenCleared() {
     long[] now = {0};
     ApiFaults f = new ApiFaults(() -> now[0]);
-    f.inject(ApiFaults.Fault.all(ApiFaults.Kind.CLOSE, Duration.ofSeconds(10))
-        .onlyFor("post", "/apis/certificates.k8s.io/"));
-    assertEquals(ApiFaults.Kind.CLOSE, f.decide("POST", "/apis/certificates.k8s.io/v1/certificatesigningrequests"));
-    assertNull(f.decide("GET", "/apis/certificates.k8s.io/v1/certificatesigningrequests"), "only POST");
+    f.inject(
+        ApiFaults.Fault.all(ApiFaults.Kind.CLOSE, Duration.ofSeconds(10))
+            .onlyFor("post", "/apis/certificates.k8s.io/"));
+    assertEquals(
+        ApiFaults.Kind.CLOSE,
+        f.decide("POST", "/apis/certificates.k8s.io/v1/certificatesigningrequests"));
+    assertNull(
+        f.decide("GET", "/apis/certificates.k8s.io/v1/certificatesigningrequests"), "only POST");
     now[0] += Duration.ofSeconds(10).toNanos();
     assertNull(f.decide("POST", "/apis/certificates.k8s.io/v1/certificatesigningrequests"));
     assertFalse(f.active());
@@ -84,33 +99,42 @@ class ApiFaultsTest {
     assertTrue(f.active());
     f.clear();
     assertNull(f.decide("GET", "/api/v1/nodes"));
-    assertThrows(IllegalArgumentException.class,
+    assertThrows(
+        IllegalArgumentException.class,
         () -> new ApiFaults.Fault(ApiFaults.Kind.CLOSE, 0, null, null, null, null));
-    assertThrows(IllegalArgumentException.class,
+    assertThrows(
+        IllegalArgumentException.class,
         () -> new ApiFaults.Fault(ApiFaults.Kind.CLOSE, 1.5, null, null, null, null));
   }
 
   @Test
   void overTlsA500IsAnApiErrorAndACloseIsAnIoErrorAndTheControllersAreSpared() {
-    api.faults().inject(ApiFaults.Fault.all(ApiFaults.Kind.ERROR_500, Duration.ofMinutes(1))
-        .onlyFor("GET", "/api/v1/nodes"));
+    api.faults()
+        .inject(
+            ApiFaults.Fault.all(ApiFaults.Kind.ERROR_500, Duration.ofMinutes(1))
+                .onlyFor("GET", "/api/v1/nodes"));
     try {
-      KubernetesClientException e = assertThrows(KubernetesClientException.class,
-          () -> kube.nodes().withName("n1").get());
+      KubernetesClientException e =
+          assertThrows(KubernetesClientException.class, () -> kube.nodes().withName("n1").get());
       assertEquals(500, e.getCode(), e.toString());
       assertTrue(e.getMessage().contains("injected by the lab"), e.getMessage());
       // Another path, and the stand-in's own client (its controllers), are not hit.
-      assertEquals("v", kube.configMaps().inNamespace("default").withName("probe").get().getData().get("k"));
+      assertEquals(
+          "v", kube.configMaps().inNamespace("default").withName("probe").get().getData().get("k"));
       assertTrue(api.client().nodes().list().getItems().isEmpty());
     } finally {
       api.faults().clear();
     }
 
-    api.faults().inject(ApiFaults.Fault.all(ApiFaults.Kind.CLOSE, Duration.ofMinutes(1))
-        .onlyFor(null, "/api/v1/namespaces/default/configmaps"));
+    api.faults()
+        .inject(
+            ApiFaults.Fault.all(ApiFaults.Kind.CLOSE, Duration.ofMinutes(1))
+                .onlyFor(null, "/api/v1/namespaces/default/configmaps"));
     try {
-      KubernetesClientException e = assertThrows(KubernetesClientException.class,
-          () -> kube.configMaps().inNamespace("default").withName("probe").get());
+      KubernetesClientException e =
+          assertThrows(
+              KubernetesClientException.class,
+              () -> kube.configMaps().inNamespace("default").withName("probe").get());
       assertTrue(e.getCode() <= 0, "no HTTP answer: " + e);
       Throwable root = e;
       while (root.getCause() != null && !(root instanceof IOException)) {
@@ -121,6 +145,7 @@ class ApiFaultsTest {
     } finally {
       api.faults().clear();
     }
-    assertEquals("v", kube.configMaps().inNamespace("default").withName("probe").get().getData().get("k"));
+    assertEquals(
+        "v", kube.configMaps().inNamespace("default").withName("probe").get().getData().get("k"));
   }
 }

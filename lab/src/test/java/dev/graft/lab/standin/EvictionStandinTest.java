@@ -50,13 +50,27 @@ class EvictionStandinTest {
     api.createTestPod("n7", "a", "on-n7", Map.of("app", "x"));
     api.createTestPod("n7", "b", "also-on-n7", Map.of("app", "y"));
     api.createTestPod("n8", "a", "on-n8", Map.of("app", "x"));
-    assertEquals(java.util.Set.of("on-n7", "also-on-n7"), kube.pods().inAnyNamespace().withField("spec.nodeName", "n7")
-        .list().getItems().stream().map(p -> p.getMetadata().getName()).collect(java.util.stream.Collectors.toSet()));
+    assertEquals(
+        java.util.Set.of("on-n7", "also-on-n7"),
+        kube.pods().inAnyNamespace().withField("spec.nodeName", "n7").list().getItems().stream()
+            .map(p -> p.getMetadata().getName())
+            .collect(java.util.stream.Collectors.toSet()));
     // A workload's pod, which a drain may evict (one no controller manages it must not).
-    assertEquals("ReplicaSet", kube.pods().inNamespace("a").withName("on-n7").get().getMetadata().getOwnerReferences()
-        .get(0).getKind());
-    assertEquals(java.util.List.of("on-n8"), kube.pods().inNamespace("a").withField("spec.nodeName", "n8").list().getItems()
-        .stream().map(p -> p.getMetadata().getName()).toList());
+    assertEquals(
+        "ReplicaSet",
+        kube.pods()
+            .inNamespace("a")
+            .withName("on-n7")
+            .get()
+            .getMetadata()
+            .getOwnerReferences()
+            .get(0)
+            .getKind());
+    assertEquals(
+        java.util.List.of("on-n8"),
+        kube.pods().inNamespace("a").withField("spec.nodeName", "n8").list().getItems().stream()
+            .map(p -> p.getMetadata().getName())
+            .toList());
   }
 
   @Test
@@ -73,15 +87,32 @@ class EvictionStandinTest {
     api.createBudget("guarded", "db", Map.of("app", "db"), 0);
     // fabric8's evict() answers false on 429; the raw answer carries the API server's words.
     assertFalse(kube.pods().inNamespace("guarded").withName("db-1").evict());
-    KubernetesClientException e = assertThrows(KubernetesClientException.class,
-        () -> kube.raw("/api/v1/namespaces/guarded/pods/db-2/eviction", "POST",
-            Map.of("apiVersion", "policy/v1", "kind", "Eviction", "metadata",
-                Map.of("name", "db-2", "namespace", "guarded"))));
+    KubernetesClientException e =
+        assertThrows(
+            KubernetesClientException.class,
+            () ->
+                kube.raw(
+                    "/api/v1/namespaces/guarded/pods/db-2/eviction",
+                    "POST",
+                    Map.of(
+                        "apiVersion",
+                        "policy/v1",
+                        "kind",
+                        "Eviction",
+                        "metadata",
+                        Map.of("name", "db-2", "namespace", "guarded"))));
     assertEquals(429, e.getCode());
-    assertTrue(e.getMessage().contains("Cannot evict pod as it would violate the pod's"
-        + " disruption budget."), e.getMessage());
-    assertTrue(e.getStatus().getDetails().getCauses().get(0).getMessage()
-        .contains("The disruption budget db needs 2 healthy pods and has 2 currently"),
+    assertTrue(
+        e.getMessage()
+            .contains("Cannot evict pod as it would violate the pod's" + " disruption budget."),
+        e.getMessage());
+    assertTrue(
+        e.getStatus()
+            .getDetails()
+            .getCauses()
+            .get(0)
+            .getMessage()
+            .contains("The disruption budget db needs 2 healthy pods and has 2 currently"),
         e.getStatus().toString());
     assertTrue(kube.pods().inNamespace("guarded").withName("db-2").get() != null);
     // The disruption controller's status: what a pre-check reads to find blocking budgets.
@@ -102,10 +133,20 @@ class EvictionStandinTest {
 
   @Test
   void aMissingPodIs404() {
-    KubernetesClientException e = assertThrows(KubernetesClientException.class,
-        () -> kube.raw("/api/v1/namespaces/nowhere/pods/ghost/eviction", "POST",
-            Map.of("apiVersion", "policy/v1", "kind", "Eviction", "metadata",
-                Map.of("name", "ghost", "namespace", "nowhere"))));
+    KubernetesClientException e =
+        assertThrows(
+            KubernetesClientException.class,
+            () ->
+                kube.raw(
+                    "/api/v1/namespaces/nowhere/pods/ghost/eviction",
+                    "POST",
+                    Map.of(
+                        "apiVersion",
+                        "policy/v1",
+                        "kind",
+                        "Eviction",
+                        "metadata",
+                        Map.of("name", "ghost", "namespace", "nowhere"))));
     assertEquals(404, e.getCode());
   }
 }

@@ -11,8 +11,12 @@ import org.junit.jupiter.api.Test;
 /** kubeadm's upgrade version policy as the stand-in enforces it (no host needed). */
 class KubeadmUpgradePolicyTest {
   private static KubeadmUpgrade.Policy policy(String kubeadm, String cluster, String target) {
-    Kubeadm k = new Kubeadm(new HostPaths(""), new PrintStream(System.out),
-        new ByteArrayInputStream(new byte[0]), kubeadm);
+    Kubeadm k =
+        new Kubeadm(
+            new HostPaths(""),
+            new PrintStream(System.out),
+            new ByteArrayInputStream(new byte[0]),
+            kubeadm);
     return new KubeadmUpgrade(k).policy(cluster, target);
   }
 
@@ -24,15 +28,21 @@ class KubeadmUpgradePolicyTest {
 
   @Test
   void aKubeadmOfTheOldMinorCannotApplyTheNextOne() {
-    assertEquals(List.of("Kubeadm version \"v1.30.2\" can only be used to upgrade to Kubernetes"
-        + " version \"v1.30\""), policy("v1.30.2", "v1.30.2", "v1.31.0").mandatory());
+    assertEquals(
+        List.of(
+            "Kubeadm version \"v1.30.2\" can only be used to upgrade to Kubernetes"
+                + " version \"v1.30\""),
+        policy("v1.30.2", "v1.30.2", "v1.31.0").mandatory());
   }
 
   @Test
   void twoMinorsUpIsFatal() {
-    assertTrue(policy("v1.32.0", "v1.30.2", "v1.32.0").mandatory().contains(
-        "Specified version to upgrade to \"v1.32.0\" is too high; kubeadm can upgrade only 1"
-            + " minor version at a time"));
+    assertTrue(
+        policy("v1.32.0", "v1.30.2", "v1.32.0")
+            .mandatory()
+            .contains(
+                "Specified version to upgrade to \"v1.32.0\" is too high; kubeadm can upgrade only 1"
+                    + " minor version at a time"));
   }
 
   @Test
@@ -47,7 +57,10 @@ class KubeadmUpgradePolicyTest {
 
   @Test
   void aMinorDowngradeIsFatal() {
-    assertTrue(policy("v1.31.0", "v1.31.0", "v1.30.2").mandatory().get(0)
-        .contains("Downgrading the Kubernetes minor version is not supported"));
+    assertTrue(
+        policy("v1.31.0", "v1.31.0", "v1.30.2")
+            .mandatory()
+            .get(0)
+            .contains("Downgrading the Kubernetes minor version is not supported"));
   }
 }

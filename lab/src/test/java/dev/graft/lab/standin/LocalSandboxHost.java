@@ -12,9 +12,9 @@ import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
 
 /**
- * A StandinHost for tests without root: "/" of the host is a temp directory, commands run with
- * the machine's /bin/sh, the host's /usr/local/bin first on PATH, and GRAFT_LAB_ROOT set. All
- * hosts share 127.0.0.1, so each gets its own etcd ports. close() kills, by PID, every process the
+ * A StandinHost for tests without root: "/" of the host is a temp directory, commands run with the
+ * machine's /bin/sh, the host's /usr/local/bin first on PATH, and GRAFT_LAB_ROOT set. All hosts
+ * share 127.0.0.1, so each gets its own etcd ports. close() kills, by PID, every process the
  * stand-ins started under this root (kubelet, static pods, units), also from a shutdown hook.
  */
 final class LocalSandboxHost implements StandinHost, AutoCloseable {
@@ -57,8 +57,11 @@ final class LocalSandboxHost implements StandinHost, AutoCloseable {
     Path out = Files.createTempFile("sandbox-out", ".txt");
     Path err = Files.createTempFile("sandbox-err", ".txt");
     try {
-      ProcessBuilder pb = new ProcessBuilder(cmd).directory(root.toFile())
-          .redirectOutput(out.toFile()).redirectError(err.toFile());
+      ProcessBuilder pb =
+          new ProcessBuilder(cmd)
+              .directory(root.toFile())
+              .redirectOutput(out.toFile())
+              .redirectError(err.toFile());
       Map<String, String> env = pb.environment();
       env.put("PATH", root + "/usr/local/bin:" + env.getOrDefault("PATH", "/usr/bin:/bin"));
       env.put("GRAFT_LAB_ROOT", root.toString());
@@ -85,7 +88,9 @@ final class LocalSandboxHost implements StandinHost, AutoCloseable {
           Files.deleteIfExists(in);
         }
       }
-      return new ExecResult(p.exitValue(), Files.readString(out, StandardCharsets.UTF_8),
+      return new ExecResult(
+          p.exitValue(),
+          Files.readString(out, StandardCharsets.UTF_8),
           Files.readString(err, StandardCharsets.UTF_8));
     } finally {
       Files.deleteIfExists(out);

@@ -7,8 +7,8 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 
 /**
- * Test prerequisites: a missing one skips the test, unless GRAFT_REQUIRE_PREREQS=1 (CI), where
- * it fails naming what is missing.
+ * Test prerequisites: a missing one skips the test, unless GRAFT_REQUIRE_PREREQS=1 (CI), where it
+ * fails naming what is missing.
  */
 final class Prereqs {
   private Prereqs() {}

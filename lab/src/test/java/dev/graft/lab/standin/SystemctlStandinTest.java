@@ -54,14 +54,24 @@ class SystemctlStandinTest {
     int client = freePort();
     int peer = freePort();
     String data = host.rootPrefix() + "/var/lib/etcd";
-    host.writeFile("/etc/systemd/system/etcd.service", "[Unit]\nDescription=etcd\n[Service]\n"
-        + "Environment=\"ETCD_NAME=sys-1\"\n"
-        + "ExecStart=/usr/bin/etcd --data-dir=" + data
-        + " --listen-client-urls=http://127.0.0.1:" + client
-        + " --advertise-client-urls=http://127.0.0.1:" + client
-        + " --listen-peer-urls=http://127.0.0.1:" + peer
-        + " --initial-advertise-peer-urls=http://127.0.0.1:" + peer
-        + " --initial-cluster=sys-1=http://127.0.0.1:" + peer + "\n", "0644");
+    host.writeFile(
+        "/etc/systemd/system/etcd.service",
+        "[Unit]\nDescription=etcd\n[Service]\n"
+            + "Environment=\"ETCD_NAME=sys-1\"\n"
+            + "ExecStart=/usr/bin/etcd --data-dir="
+            + data
+            + " --listen-client-urls=http://127.0.0.1:"
+            + client
+            + " --advertise-client-urls=http://127.0.0.1:"
+            + client
+            + " --listen-peer-urls=http://127.0.0.1:"
+            + peer
+            + " --initial-advertise-peer-urls=http://127.0.0.1:"
+            + peer
+            + " --initial-cluster=sys-1=http://127.0.0.1:"
+            + peer
+            + "\n",
+        "0644");
     assertEquals(3, host.exec(T, "systemctl", "is-active", "etcd").exitCode());
     ExecResult start = host.exec(T, "systemctl", "start", "etcd");
     assertEquals(0, start.exitCode(), start.stderr());
@@ -69,19 +79,25 @@ class SystemctlStandinTest {
     ExecResult status = host.exec(T, "systemctl", "status", "etcd");
     assertEquals(0, status.exitCode());
     assertTrue(status.stdout().contains("Active: active (running)"), status.stdout());
-    long pid = Long.parseLong(Files.readString(host.path("/run/graft-lab/units/etcd.service.pid"))
-        .strip());
+    long pid =
+        Long.parseLong(
+            Files.readString(host.path("/run/graft-lab/units/etcd.service.pid")).strip());
     assertTrue(ProcessHandle.of(pid).orElseThrow().info().command().orElse("").endsWith("etcd"));
     HttpClient http = HttpClient.newHttpClient();
-    ApiStandinTest.await(() -> {
-      try {
-        return http.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + client
-            + "/health")).timeout(Duration.ofSeconds(2)).build(),
-            HttpResponse.BodyHandlers.ofString()).body().contains("true");
-      } catch (Exception e) {
-        return false;
-      }
-    });
+    ApiStandinTest.await(
+        () -> {
+          try {
+            return http.send(
+                    HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + client + "/health"))
+                        .timeout(Duration.ofSeconds(2))
+                        .build(),
+                    HttpResponse.BodyHandlers.ofString())
+                .body()
+                .contains("true");
+          } catch (Exception e) {
+            return false;
+          }
+        });
     assertEquals(0, host.exec(T, "systemctl", "start", "etcd").exitCode(), "start is idempotent");
     // As systemd: a running unit whose file is deleted (and daemon-reloaded) stays loaded, so it
     // still reports active and stop still stops it; a new start of it is refused.
@@ -92,8 +108,10 @@ class SystemctlStandinTest {
     assertEquals(0, host.exec(T, "systemctl", "stop", "etcd").exitCode());
     assertFalse(ProcessHandle.of(pid).map(ProcessHandle::isAlive).orElse(false));
     assertEquals(3, host.exec(T, "systemctl", "is-active", "etcd").exitCode());
-    assertEquals(5, host.exec(T, "systemctl", "start", "etcd").exitCode(), "no unit file, no start");
-    assertEquals(5, host.exec(T, "systemctl", "stop", "etcd").exitCode(), "stopped and gone: not loaded");
+    assertEquals(
+        5, host.exec(T, "systemctl", "start", "etcd").exitCode(), "no unit file, no start");
+    assertEquals(
+        5, host.exec(T, "systemctl", "stop", "etcd").exitCode(), "stopped and gone: not loaded");
     host.writeFile("/etc/systemd/system/etcd.service", unit, "0644");
     ExecResult inactive = host.exec(T, "systemctl", "status", "etcd");
     assertEquals(3, inactive.exitCode());
@@ -103,9 +121,13 @@ class SystemctlStandinTest {
   @Test
   void containerdJavaFallbackHoldsTheSocketWithoutPerl() throws Exception {
     Path root = dir.resolve("fallback");
-    ProcessBuilder pb = new ProcessBuilder(
-        Path.of(System.getProperty("java.home"), "bin", "java").toString(), "-Xmx16m", "-cp",
-        System.getProperty("java.class.path"), ContainerdStandin.class.getName());
+    ProcessBuilder pb =
+        new ProcessBuilder(
+            Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+            "-Xmx16m",
+            "-cp",
+            System.getProperty("java.class.path"),
+            ContainerdStandin.class.getName());
     pb.environment().put("GRAFT_LAB_ROOT", root.toString());
     Process p = pb.start();
     try {
@@ -132,11 +154,15 @@ class SystemctlStandinTest {
   @Test
   void aOneshotUnitRunsToItsEndOnStartAndRemainsActiveAfterExit() throws Exception {
     Path root = Path.of(host.rootPrefix());
-    host.writeFile("/usr/local/bin/oneshot-probe",
+    host.writeFile(
+        "/usr/local/bin/oneshot-probe",
         "#!/bin/sh\necho run >> \"$GRAFT_LAB_ROOT/var/lib/oneshot-runs\"\n"
-            + "exit \"$(cat \"$GRAFT_LAB_ROOT/etc/oneshot-exit\" 2>/dev/null || echo 0)\"\n", "0755");
-    host.writeFile("/etc/systemd/system/probe.service",
-        "[Service]\nType=oneshot\nRemainAfterExit=yes\nExecStart=/usr/local/bin/oneshot-probe\n", "0644");
+            + "exit \"$(cat \"$GRAFT_LAB_ROOT/etc/oneshot-exit\" 2>/dev/null || echo 0)\"\n",
+        "0755");
+    host.writeFile(
+        "/etc/systemd/system/probe.service",
+        "[Service]\nType=oneshot\nRemainAfterExit=yes\nExecStart=/usr/local/bin/oneshot-probe\n",
+        "0644");
     Files.createDirectories(root.resolve("var/lib"));
     Path runs = root.resolve("var/lib/oneshot-runs");
 
@@ -156,7 +182,10 @@ class SystemctlStandinTest {
     ExecResult failed = host.exec(T, "systemctl", "start", "probe");
     assertEquals(1, failed.exitCode());
     assertTrue(failed.stderr().contains("Job for probe.service failed"), failed.stderr());
-    assertEquals(3, host.exec(T, "systemctl", "is-active", "probe").exitCode(), "a failed oneshot is not active");
+    assertEquals(
+        3,
+        host.exec(T, "systemctl", "is-active", "probe").exitCode(),
+        "a failed oneshot is not active");
   }
 
   static int freePort() throws Exception {

@@ -18,7 +18,8 @@ public final class ApiProblem extends WebApplicationException {
   private static final long serialVersionUID = 1L;
 
   private ApiProblem(int status, Map<String, Object> body) {
-    super(String.valueOf(body.get("error")),
+    super(
+        String.valueOf(body.get("error")),
         Response.status(status).type(MediaType.APPLICATION_JSON).entity(body).build());
   }
 
@@ -28,8 +29,11 @@ public final class ApiProblem extends WebApplicationException {
 
   /** A request field is wrong: 400 naming the field. */
   public static ApiProblem field(String field, String message) {
-    return of(400, "field " + field + ": " + message,
-        List.of(new InventoryError("request", 0, field, message)), Map.of());
+    return of(
+        400,
+        "field " + field + ": " + message,
+        List.of(new InventoryError("request", 0, field, message)),
+        Map.of());
   }
 
   /** An invalid inventory: 400 with every problem positioned (file, line, field). */
@@ -46,8 +50,8 @@ public final class ApiProblem extends WebApplicationException {
     return field != null ? field(field, message) : of(422, message);
   }
 
-  public static ApiProblem of(int status, String message, List<InventoryError> errors,
-      Map<String, Object> extra) {
+  public static ApiProblem of(
+      int status, String message, List<InventoryError> errors, Map<String, Object> extra) {
     Map<String, Object> body = new LinkedHashMap<>();
     body.put("error", message);
     body.put("errors", errors);

@@ -26,26 +26,28 @@ import java.util.List;
 import java.util.Optional;
 
 /**
- * The audit archive: one file of JSON lines per ended operation, in {@code audit.archiveDir},
- * named after the operation id ({@code cluster%2Fprod%2Fexpand%2Fr1.audit.jsonl}).
+ * The audit archive: one file of JSON lines per ended operation, in {@code audit.archiveDir}, named
+ * after the operation id ({@code cluster%2Fprod%2Fexpand%2Fr1.audit.jsonl}).
  *
- * <p>Every line is {@code {"hash":H,"prev":P,"entry":E}} in exactly that order, where {@code E}
- * is one JSON object, {@code P} the previous line's {@code H} (64 zeros on the first line) and
- * {@code H = sha256(P + E)} over the exact bytes of {@code E} as written (lowercase hex). The
- * first entry is a header ({@code "kind":"archive"}: operation id, format, when), then the trail's
- * entries as {@code GET /operations/{id}/history} returns them, oldest first, and last a seal
- * ({@code "kind":"seal"}: the number of trail entries). An edited, inserted, removed or reordered
- * line breaks the chain from there on; a cut tail loses the seal. Whoever can write the directory
- * can also rewrite a whole file with a fresh chain: the last hash is kept in the cluster
- * workflow's history (the archive activity's result) and logged, to compare against, and the
- * directory belongs on storage that Graft's processes may append to but operators may not edit.
+ * <p>Every line is {@code {"hash":H,"prev":P,"entry":E}} in exactly that order, where {@code E} is
+ * one JSON object, {@code P} the previous line's {@code H} (64 zeros on the first line) and {@code
+ * H = sha256(P + E)} over the exact bytes of {@code E} as written (lowercase hex). The first entry
+ * is a header ({@code "kind":"archive"}: operation id, format, when), then the trail's entries as
+ * {@code GET /operations/{id}/history} returns them, oldest first, and last a seal ({@code
+ * "kind":"seal"}: the number of trail entries). An edited, inserted, removed or reordered line
+ * breaks the chain from there on; a cut tail loses the seal. Whoever can write the directory can
+ * also rewrite a whole file with a fresh chain: the last hash is kept in the cluster workflow's
+ * history (the archive activity's result) and logged, to compare against, and the directory belongs
+ * on storage that Graft's processes may append to but operators may not edit.
  */
 public final class AuditArchive {
   static final ObjectMapper JSON = new ObjectMapper();
   public static final String SUFFIX = ".audit.jsonl";
   static final String ZERO = "0".repeat(64);
+
   /** A trail file larger than this is refused on read (a 500-node operation is a few MB). */
   static final long MAX_BYTES = 256L * 1024 * 1024;
+
   private static final int FORMAT = 1;
 
   private final Path dir;
@@ -58,7 +60,9 @@ public final class AuditArchive {
     return dir;
   }
 
-  /** The archive file of an operation id (the id is encoded: no separator can escape the directory). */
+  /**
+   * The archive file of an operation id (the id is encoded: no separator can escape the directory).
+   */
   public Path fileOf(String operationId) {
     return dir.resolve(URLEncoder.encode(operationId, StandardCharsets.UTF_8) + SUFFIX);
   }
@@ -69,7 +73,8 @@ public final class AuditArchive {
     if (!name.endsWith(SUFFIX)) {
       return null;
     }
-    return URLDecoder.decode(name.substring(0, name.length() - SUFFIX.length()), StandardCharsets.UTF_8);
+    return URLDecoder.decode(
+        name.substring(0, name.length() - SUFFIX.length()), StandardCharsets.UTF_8);
   }
 
   public boolean has(String operationId) {
@@ -83,7 +88,8 @@ public final class AuditArchive {
    * Writes the trail (atomically: a temporary file, then a rename), replacing an earlier archive of
    * the same operation: a retried write produces the same entries from the same histories.
    */
-  public Written write(String operationId, List<?> entries, long archivedAtMillis) throws IOException {
+  public Written write(String operationId, List<?> entries, long archivedAtMillis)
+      throws IOException {
     Files.createDirectories(dir);
     Path file = fileOf(operationId);
     Path tmp = dir.resolve("." + file.getFileName() + ".tmp");
@@ -102,8 +108,13 @@ public final class AuditArchive {
     seal.put("kind", "seal");
     seal.put("entries", entries.size());
     prev = line(out, prev, JSON.writeValueAsString(seal));
-    Files.writeString(tmp, out, StandardCharsets.UTF_8, StandardOpenOption.CREATE,
-        StandardOpenOption.TRUNCATE_EXISTING, StandardOpenOption.WRITE);
+    Files.writeString(
+        tmp,
+        out,
+        StandardCharsets.UTF_8,
+        StandardOpenOption.CREATE,
+        StandardOpenOption.TRUNCATE_EXISTING,
+        StandardOpenOption.WRITE);
     try {
       Files.move(tmp, file, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
     } catch (AtomicMoveNotSupportedException e) {
@@ -114,8 +125,13 @@ public final class AuditArchive {
 
   private static String line(StringBuilder out, String prev, String entryJson) {
     String hash = hash(prev, entryJson);
-    out.append("{\"hash\":\"").append(hash).append("\",\"prev\":\"").append(prev)
-        .append("\",\"entry\":").append(entryJson).append("}\n");
+    out.append("{\"hash\":\"")
+        .append(hash)
+        .append("\",\"prev\":\"")
+        .append(prev)
+        .append("\",\"entry\":")
+        .append(entryJson)
+        .append("}\n");
     return hash;
   }
 
@@ -134,8 +150,12 @@ public final class AuditArchive {
    * An archived trail and its check: {@code problems} is empty when every line chains to the one
    * before and the seal counts the entries; otherwise it says which line broke and how.
    */
-  public record Trail(String operationId, List<JsonNode> entries, Long archivedAtMillis,
-      String lastHash, List<String> problems) {
+  public record Trail(
+      String operationId,
+      List<JsonNode> entries,
+      Long archivedAtMillis,
+      String lastHash,
+      List<String> problems) {
     public boolean intact() {
       return problems.isEmpty();
     }
@@ -160,11 +180,16 @@ public final class AuditArchive {
     boolean sealed = false;
     try {
       if (Files.size(file) > MAX_BYTES) {
-        return new Trail(operationId, List.of(), null, null,
+        return new Trail(
+            operationId,
+            List.of(),
+            null,
+            null,
             List.of(file + " is larger than " + MAX_BYTES + " bytes; not read"));
       }
       try (InputStream in = Files.newInputStream(file, LinkOption.NOFOLLOW_LINKS);
-          BufferedReader r = new BufferedReader(new InputStreamReader(in, StandardCharsets.UTF_8))) {
+          BufferedReader r =
+              new BufferedReader(new InputStreamReader(in, StandardCharsets.UTF_8))) {
         String text;
         int n = 0;
         while ((text = r.readLine()) != null) {
@@ -179,10 +204,14 @@ public final class AuditArchive {
             continue;
           }
           if (!line.prev.equals(prev)) {
-            problems.add("line " + n + ": does not chain to the line before (a line was removed, inserted or reordered)");
+            problems.add(
+                "line "
+                    + n
+                    + ": does not chain to the line before (a line was removed, inserted or reordered)");
           }
           if (!hash(line.prev, line.entry).equals(line.hash)) {
-            problems.add("line " + n + ": its content does not match its hash (the line was modified)");
+            problems.add(
+                "line " + n + ": its content does not match its hash (the line was modified)");
           }
           prev = line.hash;
           JsonNode entry;
@@ -207,8 +236,13 @@ public final class AuditArchive {
           } else if ("seal".equals(kind)) {
             sealed = true;
             if (entry.path("entries").asInt(-1) != entries.size()) {
-              problems.add("line " + n + ": the seal counts " + entry.path("entries").asInt(-1)
-                  + " entries, the file holds " + entries.size());
+              problems.add(
+                  "line "
+                      + n
+                      + ": the seal counts "
+                      + entry.path("entries").asInt(-1)
+                      + " entries, the file holds "
+                      + entries.size());
             }
           } else {
             entries.add(entry);
@@ -230,12 +264,18 @@ public final class AuditArchive {
       return List.of();
     }
     try (var s = Files.list(dir)) {
-      return s.filter(p -> p.getFileName().toString().endsWith(SUFFIX)
-          && !p.getFileName().toString().startsWith(".")).sorted().toList();
+      return s.filter(
+              p ->
+                  p.getFileName().toString().endsWith(SUFFIX)
+                      && !p.getFileName().toString().startsWith("."))
+          .sorted()
+          .toList();
     }
   }
 
-  /** One line split by position: the writer's fixed layout is what makes the entry's bytes exact. */
+  /**
+   * One line split by position: the writer's fixed layout is what makes the entry's bytes exact.
+   */
   private record Line(String hash, String prev, String entry) {
     private static final String A = "{\"hash\":\"";
     private static final String B = "\",\"prev\":\"";
@@ -245,11 +285,17 @@ public final class AuditArchive {
       int h = A.length();
       int p = h + 64 + B.length();
       int e = p + 64 + C.length();
-      if (text.length() < e + 2 || !text.startsWith(A) || !text.startsWith(B, h + 64)
-          || !text.startsWith(C, p + 64) || !text.endsWith("}")) {
+      if (text.length() < e + 2
+          || !text.startsWith(A)
+          || !text.startsWith(B, h + 64)
+          || !text.startsWith(C, p + 64)
+          || !text.endsWith("}")) {
         return null;
       }
-      return new Line(text.substring(h, h + 64), text.substring(p, p + 64), text.substring(e, text.length() - 1));
+      return new Line(
+          text.substring(h, h + 64),
+          text.substring(p, p + 64),
+          text.substring(e, text.length() - 1));
     }
   }
 }

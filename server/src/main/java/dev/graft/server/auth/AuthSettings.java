@@ -12,8 +12,8 @@ public class AuthSettings {
   @Valid @NotNull @JsonProperty private List<TokenEntry> tokens = new ArrayList<>();
 
   /**
-   * The role of a request without a token: empty (401) in production; {@code graft dev} sets
-   * {@code operator} so a laptop needs no token, and says so in its banner.
+   * The role of a request without a token: empty (401) in production; {@code graft dev} sets {@code
+   * operator} so a laptop needs no token, and says so in its banner.
    */
   @JsonProperty private Role anonymousRole;
 

@@ -14,8 +14,8 @@ import java.util.Optional;
 
 /**
  * Authenticates every API request by its {@code Authorization: Bearer <token>} header and sets the
- * caller as the request's principal; {@code @RolesAllowed} on resources then authorizes (403).
- * A missing or unknown token is a 401, unless an anonymous role is configured (dev mode).
+ * caller as the request's principal; {@code @RolesAllowed} on resources then authorizes (403). A
+ * missing or unknown token is a 401, unless an anonymous role is configured (dev mode).
  */
 @Priority(Priorities.AUTHENTICATION)
 public final class BearerAuthFilter implements ContainerRequestFilter {
@@ -47,7 +47,8 @@ public final class BearerAuthFilter implements ContainerRequestFilter {
       return;
     }
     Caller who = caller.get();
-    boolean secure = request.getSecurityContext() != null && request.getSecurityContext().isSecure();
+    boolean secure =
+        request.getSecurityContext() != null && request.getSecurityContext().isSecure();
     request.setSecurityContext(
         new SecurityContext() {
           @Override

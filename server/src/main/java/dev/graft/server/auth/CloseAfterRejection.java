@@ -15,7 +15,8 @@ public final class CloseAfterRejection implements ContainerResponseFilter {
   public void filter(ContainerRequestContext request, ContainerResponseContext response) {
     int status = response.getStatus();
     boolean rejected = status == 401 || status == 403;
-    boolean hasBody = request.getLength() > 0 || request.getHeaderString("Transfer-Encoding") != null;
+    boolean hasBody =
+        request.getLength() > 0 || request.getHeaderString("Transfer-Encoding") != null;
     if (rejected && hasBody) {
       response.getHeaders().putSingle("Connection", "close");
     }

@@ -19,7 +19,8 @@ public final class TokenAuthenticator {
     // The configured hashes are decoded once here, not on every request.
     this.tokens =
         tokens.stream()
-            .map(t -> new Known(new Caller(t.name(), t.role()), HexFormat.of().parseHex(t.sha256())))
+            .map(
+                t -> new Known(new Caller(t.name(), t.role()), HexFormat.of().parseHex(t.sha256())))
             .toList();
   }
 
@@ -41,7 +42,8 @@ public final class TokenAuthenticator {
   public static String sha256(String token) {
     try {
       return HexFormat.of()
-          .formatHex(MessageDigest.getInstance("SHA-256").digest(token.getBytes(StandardCharsets.UTF_8)));
+          .formatHex(
+              MessageDigest.getInstance("SHA-256").digest(token.getBytes(StandardCharsets.UTF_8)));
     } catch (NoSuchAlgorithmException e) {
       throw new IllegalStateException("SHA-256 missing from the JDK", e);
     }

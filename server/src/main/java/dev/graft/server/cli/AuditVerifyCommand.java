@@ -14,9 +14,9 @@ import net.sourceforge.argparse4j.inf.Namespace;
 import net.sourceforge.argparse4j.inf.Subparser;
 
 /**
- * {@code graft audit-verify PATH…}: checks archive files (or every archive file of a directory)
- * and prints one line per file: {@code ok} with its entries and last hash, or what broke. Exit
- * code 0 when every file is intact, 1 otherwise. Runs where the archive is; needs no server.
+ * {@code graft audit-verify PATH…}: checks archive files (or every archive file of a directory) and
+ * prints one line per file: {@code ok} with its entries and last hash, or what broke. Exit code 0
+ * when every file is intact, 1 otherwise. Runs where the archive is; needs no server.
  */
 public final class AuditVerifyCommand extends Command {
   private final Supplier<PrintStream> out;
@@ -28,7 +28,9 @@ public final class AuditVerifyCommand extends Command {
 
   @Override
   public void configure(Subparser s) {
-    s.addArgument("paths").nargs("+").metavar("PATH")
+    s.addArgument("paths")
+        .nargs("+")
+        .metavar("PATH")
         .help("archive files (*.audit.jsonl) or directories (audit.archiveDir)");
   }
 
@@ -55,7 +57,14 @@ public final class AuditVerifyCommand extends Command {
         continue;
       }
       if (t.intact()) {
-        o.println(f + ": ok, " + t.entries().size() + " entries of " + t.operationId() + ", last hash " + t.lastHash());
+        o.println(
+            f
+                + ": ok, "
+                + t.entries().size()
+                + " entries of "
+                + t.operationId()
+                + ", last hash "
+                + t.lastHash());
       } else {
         broken++;
         o.println(f + ": TAMPERED OR DAMAGED (" + t.operationId() + ")");

@@ -19,7 +19,8 @@ public final class ConfigSourceProvider implements ConfigurationSourceProvider {
   private final ConfigurationSourceProvider delegate =
       new SubstitutingSourceProvider(
           new ConfigurationSourceProvider() {
-            private final FileConfigurationSourceProvider files = new FileConfigurationSourceProvider();
+            private final FileConfigurationSourceProvider files =
+                new FileConfigurationSourceProvider();
             private final ResourceConfigurationSourceProvider resources =
                 new ResourceConfigurationSourceProvider();
 

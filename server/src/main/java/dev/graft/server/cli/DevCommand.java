@@ -63,7 +63,9 @@ public final class DevCommand extends GraftServerCommand {
 
   static String banner(GraftConfiguration config, String target) {
     String ui =
-        config.httpBindings().isEmpty() ? "(no HTTP connector)" : "http://" + config.httpBindings().get(0) + "/";
+        config.httpBindings().isEmpty()
+            ? "(no HTTP connector)"
+            : "http://" + config.httpBindings().get(0) + "/";
     return String.join(
         "\n",
         "",

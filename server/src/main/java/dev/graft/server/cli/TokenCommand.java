@@ -22,7 +22,10 @@ public final class TokenCommand extends Command {
 
   @Override
   public void configure(Subparser subparser) {
-    subparser.addArgument("--name").required(true).help("who the token belongs to (recorded as the actor)");
+    subparser
+        .addArgument("--name")
+        .required(true)
+        .help("who the token belongs to (recorded as the actor)");
     subparser
         .addArgument("--role")
         .choices("viewer", "operator")

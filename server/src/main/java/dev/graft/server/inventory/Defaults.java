@@ -19,8 +19,11 @@ final class Defaults {
 
   /** {@code https://<first control-plane node>:<port>}, or null without a control-plane node. */
   static String apiEndpoint(List<NodeSpec> nodes, int port) {
-    return nodes.stream().filter(n -> n.hasRole(Role.CONTROL_PLANE)).findFirst()
-        .map(n -> "https://" + hostForUrl(n.routeAddress()) + ":" + port).orElse(null);
+    return nodes.stream()
+        .filter(n -> n.hasRole(Role.CONTROL_PLANE))
+        .findFirst()
+        .map(n -> "https://" + hostForUrl(n.routeAddress()) + ":" + port)
+        .orElse(null);
   }
 
   private static String hostForUrl(String host) {

@@ -21,15 +21,26 @@ import java.util.Set;
  */
 final class GraftYamlImporter {
   static final String API_VERSION = "graft.dev/v1";
-  private static final Set<String> TOP = Set.of("apiVersion", "kind", "name", "apiEndpoint",
-      "kubeconfig", "kubernetesVersion", "podNetwork", "serviceCidr", "etcd", "ssh", "nodes",
-      "overrides");
-  private static final Set<String> NODE = Set.of("name", "address", "ip", "roles", "ssh",
-      "labels", "taints", "podCidr");
-  private static final Set<String> SSH = Set.of("user", "port", "keyRef", "sudo", "hostKey",
-      "knownHosts");
-  private static final Set<String> ETCD = Set.of("topology", "endpoints", "caCert", "clientCert",
-      "clientKey");
+  private static final Set<String> TOP =
+      Set.of(
+          "apiVersion",
+          "kind",
+          "name",
+          "apiEndpoint",
+          "kubeconfig",
+          "kubernetesVersion",
+          "podNetwork",
+          "serviceCidr",
+          "etcd",
+          "ssh",
+          "nodes",
+          "overrides");
+  private static final Set<String> NODE =
+      Set.of("name", "address", "ip", "roles", "ssh", "labels", "taints", "podCidr");
+  private static final Set<String> SSH =
+      Set.of("user", "port", "keyRef", "sudo", "hostKey", "knownHosts");
+  private static final Set<String> ETCD =
+      Set.of("topology", "endpoints", "caCert", "clientCert", "clientKey");
   private static final Set<String> TAINT = Set.of("key", "value", "effect");
 
   private GraftYamlImporter() {}
@@ -47,15 +58,19 @@ final class GraftYamlImporter {
     YNode.YMap top = r.map(docs.get(0), "(document)");
     p.throwIfAny();
     if (top == null) {
-      throw p.fatal(docs.get(0).line(), null, "expected a mapping with apiVersion: "
-          + API_VERSION + " and kind: Cluster");
+      throw p.fatal(
+          docs.get(0).line(),
+          null,
+          "expected a mapping with apiVersion: " + API_VERSION + " and kind: Cluster");
     }
     SourcePositions pos = new SourcePositions();
     r.allowOnly(top, "", TOP);
     String apiVersion = r.required(top, "apiVersion", "apiVersion", top.line());
     if (apiVersion != null && !API_VERSION.equals(apiVersion)) {
-      p.add(top.get("apiVersion").line(), "apiVersion", "\"" + YRead.clip(apiVersion)
-          + "\" is not supported (expected " + API_VERSION + ")");
+      p.add(
+          top.get("apiVersion").line(),
+          "apiVersion",
+          "\"" + YRead.clip(apiVersion) + "\" is not supported (expected " + API_VERSION + ")");
     }
     String kind = r.required(top, "kind", "kind", top.line());
     if (kind != null && !"Cluster".equals(kind)) {
@@ -72,10 +87,12 @@ final class GraftYamlImporter {
     YNode.YMap podNet = r.map(top.get("podNetwork"), "podNetwork");
     r.allowOnly(podNet, "podNetwork.", Set.of("cidr", "nodeMask"));
     String podCidr = podNet == null ? null : r.string(podNet.get("cidr"), "podNetwork.cidr");
-    Integer mask = podNet == null ? null
-        : r.integer(podNet.get("nodeMask"), "podNetwork.nodeMask", 1, 32);
+    Integer mask =
+        podNet == null ? null : r.integer(podNet.get("nodeMask"), "podNetwork.nodeMask", 1, 32);
     pos.cluster("podNetwork.cidr", podNet == null ? 0 : line(podNet, "cidr"), "podNetwork.cidr");
-    pos.cluster("podNetwork.nodeMask", podNet == null ? 0 : line(podNet, "nodeMask"),
+    pos.cluster(
+        "podNetwork.nodeMask",
+        podNet == null ? 0 : line(podNet, "nodeMask"),
         "podNetwork.nodeMask");
     String serviceCidr = r.string(top.get("serviceCidr"), "serviceCidr");
     pos.cluster("serviceCidr", line(top, "serviceCidr"), "serviceCidr");
@@ -87,9 +104,11 @@ final class GraftYamlImporter {
 
     YNode.YMap ov = r.map(top.get("overrides"), "overrides");
     r.allowOnly(ov, "overrides.", Set.of("allowEvenEtcd"));
-    Boolean allowEven = ov == null ? null : r.bool(ov.get("allowEvenEtcd"),
-        "overrides.allowEvenEtcd");
-    pos.cluster("overrides.allowEvenEtcd", ov == null ? 0 : line(ov, "allowEvenEtcd"),
+    Boolean allowEven =
+        ov == null ? null : r.bool(ov.get("allowEvenEtcd"), "overrides.allowEvenEtcd");
+    pos.cluster(
+        "overrides.allowEvenEtcd",
+        ov == null ? 0 : line(ov, "allowEvenEtcd"),
         "overrides.allowEvenEtcd");
 
     List<NodeSpec> nodes = new ArrayList<>();
@@ -107,12 +126,20 @@ final class GraftYamlImporter {
       }
     }
     p.throwIfAny();
-    ClusterSpec cluster = new ClusterSpec(name, apiEndpoint != null ? apiEndpoint
-        : Defaults.apiEndpoint(nodes, Defaults.API_PORT), kubeconfig, version,
-        new PodNetwork(podCidr != null ? podCidr : Defaults.GRAFT_POD_CIDR,
-            mask != null ? mask : PodNetwork.DEFAULT_NODE_MASK),
-        serviceCidr != null ? serviceCidr : Defaults.GRAFT_SERVICE_CIDR, etcd, ssh, nodes,
-        new ValidationOverrides(allowEven != null && allowEven));
+    ClusterSpec cluster =
+        new ClusterSpec(
+            name,
+            apiEndpoint != null ? apiEndpoint : Defaults.apiEndpoint(nodes, Defaults.API_PORT),
+            kubeconfig,
+            version,
+            new PodNetwork(
+                podCidr != null ? podCidr : Defaults.GRAFT_POD_CIDR,
+                mask != null ? mask : PodNetwork.DEFAULT_NODE_MASK),
+            serviceCidr != null ? serviceCidr : Defaults.GRAFT_SERVICE_CIDR,
+            etcd,
+            ssh,
+            nodes,
+            new ValidationOverrides(allowEven != null && allowEven));
     return new ImportedInventory(file, InventoryFormat.GRAFT_YAML, cluster, pos, List.of());
   }
 
@@ -131,16 +158,21 @@ final class GraftYamlImporter {
     List<Role> roles = new ArrayList<>();
     YNode.YSeq rs = r.seq(m.get("roles"), prefix + "roles");
     if (rs == null && m.get("roles") == null) {
-      r.problems().add(m.line(), prefix + "roles", "is required (control-plane, etcd, worker,"
-          + " infra)");
+      r.problems()
+          .add(m.line(), prefix + "roles", "is required (control-plane, etcd, worker," + " infra)");
     }
     if (rs != null) {
       for (YNode rn : rs.items()) {
         String rv = r.string(rn, prefix + "roles");
         Role role = Role.tryParse(rv);
         if (rv != null && role == null) {
-          r.problems().add(rn.line(), prefix + "roles", "unknown role \"" + YRead.clip(rv)
-              + "\" (known: control-plane, etcd, worker, infra)");
+          r.problems()
+              .add(
+                  rn.line(),
+                  prefix + "roles",
+                  "unknown role \""
+                      + YRead.clip(rv)
+                      + "\" (known: control-plane, etcd, worker, infra)");
         } else if (role != null) {
           roles.add(role);
         }
@@ -151,8 +183,10 @@ final class GraftYamlImporter {
     YNode.YMap lm = r.map(m.get("labels"), prefix + "labels");
     if (lm != null) {
       for (YNode.Entry e : lm.entries().values()) {
-        String v = e.value() instanceof YNode.YScalar s ? s.value()
-            : r.string(e.value(), prefix + "labels." + e.key());
+        String v =
+            e.value() instanceof YNode.YScalar s
+                ? s.value()
+                : r.string(e.value(), prefix + "labels." + e.key());
         labels.put(e.key(), v == null ? "" : v);
       }
     }
@@ -166,8 +200,7 @@ final class GraftYamlImporter {
           String key = r.required(tm, "key", prefix + "taints.key", tm.line());
           String effect = r.required(tm, "effect", prefix + "taints.effect", tm.line());
           if (key != null && effect != null) {
-            taints.add(new Taint(key, r.string(tm.get("value"), prefix + "taints.value"),
-                effect));
+            taints.add(new Taint(key, r.string(tm.get("value"), prefix + "taints.value"), effect));
           }
         }
       }
@@ -191,9 +224,11 @@ final class GraftYamlImporter {
       return SshSpec.EMPTY;
     }
     r.allowOnly(m, prefix, SSH);
-    return new SshSpec(r.string(m.get("user"), prefix + "user"),
+    return new SshSpec(
+        r.string(m.get("user"), prefix + "user"),
         r.integer(m.get("port"), prefix + "port", 1, 65535),
-        r.string(m.get("keyRef"), prefix + "keyRef"), r.bool(m.get("sudo"), prefix + "sudo"),
+        r.string(m.get("keyRef"), prefix + "keyRef"),
+        r.bool(m.get("sudo"), prefix + "sudo"),
         r.string(m.get("hostKey"), prefix + "hostKey"),
         r.string(m.get("knownHosts"), prefix + "knownHosts"));
   }
@@ -209,8 +244,11 @@ final class GraftYamlImporter {
     if (t != null) {
       topology = EtcdTopology.tryParse(t);
       if (topology == null) {
-        r.problems().add(m.get("topology").line(), "etcd.topology", "\"" + YRead.clip(t)
-            + "\" is not stacked or external");
+        r.problems()
+            .add(
+                m.get("topology").line(),
+                "etcd.topology",
+                "\"" + YRead.clip(t) + "\" is not stacked or external");
       }
     }
     pos.cluster("etcd.topology", line(m, "topology"), "etcd.topology");
@@ -228,10 +266,14 @@ final class GraftYamlImporter {
     String ca = r.string(m.get("caCert"), "etcd.caCert");
     String cert = r.string(m.get("clientCert"), "etcd.clientCert");
     String key = r.string(m.get("clientKey"), "etcd.clientKey");
-    boolean anyTls = m.get("caCert") != null || m.get("clientCert") != null
-        || m.get("clientKey") != null;
-    return new EtcdSpec(topology, endpoints, anyTls ? ca : d.caCert(),
-        anyTls ? cert : d.clientCert(), anyTls ? key : d.clientKey());
+    boolean anyTls =
+        m.get("caCert") != null || m.get("clientCert") != null || m.get("clientKey") != null;
+    return new EtcdSpec(
+        topology,
+        endpoints,
+        anyTls ? ca : d.caCert(),
+        anyTls ? cert : d.clientCert(),
+        anyTls ? key : d.clientKey());
   }
 
   private static int line(YNode.YMap m, String key) {

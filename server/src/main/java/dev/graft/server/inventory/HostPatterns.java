@@ -4,9 +4,9 @@ import java.util.ArrayList;
 import java.util.List;
 
 /**
- * Ansible host ranges: {@code k8s-node[4:6]}, {@code node[01:03]} (zero-padded), {@code
- * web-[a:c]}, {@code node[1:9:2]} (with a step), several ranges in one pattern. Bounded so a
- * pattern like {@code n[0:999999999]} is an error, not an out-of-memory.
+ * Ansible host ranges: {@code k8s-node[4:6]}, {@code node[01:03]} (zero-padded), {@code web-[a:c]},
+ * {@code node[1:9:2]} (with a step), several ranges in one pattern. Bounded so a pattern like
+ * {@code n[0:999999999]} is an error, not an out-of-memory.
  */
 final class HostPatterns {
   static final int MAX_HOSTS = 4096;
@@ -36,8 +36,12 @@ final class HostPatterns {
     String tail = pattern.substring(close + 1);
     String[] parts = pattern.substring(open + 1, close).split(":", -1);
     if (parts.length < 2 || parts.length > 3) {
-      throw p.fatal(line, "host", "host range [" + YRead.clip(pattern.substring(open + 1, close))
-          + "] must be [begin:end] or [begin:end:step]");
+      throw p.fatal(
+          line,
+          "host",
+          "host range ["
+              + YRead.clip(pattern.substring(open + 1, close))
+              + "] must be [begin:end] or [begin:end:step]");
     }
     String beg = parts[0].isEmpty() ? "0" : parts[0];
     String end = parts[1];
@@ -56,8 +60,14 @@ final class HostPatterns {
       }
       int width = beg.length() > 1 && beg.charAt(0) == '0' ? beg.length() : 0;
       if (width > 0 && end.length() != width) {
-        throw p.fatal(line, "host", "zero-padded host range [" + beg + ":" + end
-            + "] needs begin and end of the same width");
+        throw p.fatal(
+            line,
+            "host",
+            "zero-padded host range ["
+                + beg
+                + ":"
+                + end
+                + "] needs begin and end of the same width");
       }
       long b = Long.parseLong(beg);
       long e = Long.parseLong(end);
@@ -65,22 +75,34 @@ final class HostPatterns {
         throw p.fatal(line, "host", "host range [" + beg + ":" + end + "] ends before it begins");
       }
       if ((e - b) / step + 1 > MAX_HOSTS) {
-        throw p.fatal(line, "host", "host range [" + beg + ":" + end + "] has more than "
-            + MAX_HOSTS + " hosts");
+        throw p.fatal(
+            line,
+            "host",
+            "host range [" + beg + ":" + end + "] has more than " + MAX_HOSTS + " hosts");
       }
       for (long v = b; v <= e; v += step) {
         String s = Long.toString(v);
         values.add(width > 0 ? "0".repeat(Math.max(0, width - s.length())) + s : s);
       }
-    } else if (beg.length() == 1 && end.length() == 1 && Character.isLetter(beg.charAt(0))
-        && Character.isLetter(end.charAt(0)) && beg.charAt(0) <= end.charAt(0)
-        && beg.charAt(0) < 128 && end.charAt(0) < 128) {
+    } else if (beg.length() == 1
+        && end.length() == 1
+        && Character.isLetter(beg.charAt(0))
+        && Character.isLetter(end.charAt(0))
+        && beg.charAt(0) <= end.charAt(0)
+        && beg.charAt(0) < 128
+        && end.charAt(0) < 128) {
       for (char c = beg.charAt(0); c <= end.charAt(0); c += (char) step) {
         values.add(String.valueOf(c));
       }
     } else {
-      throw p.fatal(line, "host", "host range [" + YRead.clip(beg) + ":" + YRead.clip(end)
-          + "] must be numeric ([1:3], [01:03]) or single letters ([a:c])");
+      throw p.fatal(
+          line,
+          "host",
+          "host range ["
+              + YRead.clip(beg)
+              + ":"
+              + YRead.clip(end)
+              + "] must be numeric ([1:3], [01:03]) or single letters ([a:c])");
     }
     for (String v : values) {
       expand(head + v + tail, line, p, out);

@@ -4,8 +4,8 @@ import dev.graft.workflows.model.ClusterSpec;
 import java.util.List;
 
 /**
- * A successfully imported inventory: the cluster, where each value came from, and notes about
- * what the importer chose to ignore or default (shown to the operator with the plan).
+ * A successfully imported inventory: the cluster, where each value came from, and notes about what
+ * the importer chose to ignore or default (shown to the operator with the plan).
  */
 public record ImportedInventory(
     String file,

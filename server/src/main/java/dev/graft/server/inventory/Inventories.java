@@ -23,22 +23,27 @@ public final class Inventories {
     byte[] bytes;
     try {
       if (Files.size(path) > YamlTree.MAX_CHARS) {
-        throw new InventoryException(new InventoryError(display, 0, null,
-            "file is larger than 4 MiB; an inventory is never that large"));
+        throw new InventoryException(
+            new InventoryError(
+                display, 0, null, "file is larger than 4 MiB; an inventory is never that large"));
       }
       bytes = Files.readAllBytes(path);
     } catch (IOException e) {
-      throw new InventoryException(new InventoryError(display, 0, null,
-          "cannot read the file: " + e));
+      throw new InventoryException(
+          new InventoryError(display, 0, null, "cannot read the file: " + e));
     }
     String text;
     try {
-      text = StandardCharsets.UTF_8.newDecoder().onMalformedInput(CodingErrorAction.REPORT)
-          .onUnmappableCharacter(CodingErrorAction.REPORT)
-          .decode(ByteBuffer.wrap(bytes)).toString();
+      text =
+          StandardCharsets.UTF_8
+              .newDecoder()
+              .onMalformedInput(CodingErrorAction.REPORT)
+              .onUnmappableCharacter(CodingErrorAction.REPORT)
+              .decode(ByteBuffer.wrap(bytes))
+              .toString();
     } catch (CharacterCodingException e) {
-      throw new InventoryException(new InventoryError(display, 0, null,
-          "the file is not UTF-8 text"));
+      throw new InventoryException(
+          new InventoryError(display, 0, null, "the file is not UTF-8 text"));
     }
     return YamlTree.parsingOnce(() -> importText(display, text, detect(display, text)));
   }
@@ -46,8 +51,12 @@ public final class Inventories {
   /** Imports text whose format is known or detected ({@code format} may be null). */
   public static ImportedInventory importText(String file, String text, InventoryFormat format) {
     if (text != null && text.length() > YamlTree.MAX_CHARS) {
-      throw new InventoryException(new InventoryError(file, 0, null,
-          "the inventory is larger than 4 MiB; an inventory is never that large"));
+      throw new InventoryException(
+          new InventoryError(
+              file,
+              0,
+              null,
+              "the inventory is larger than 4 MiB; an inventory is never that large"));
     }
     try {
       return YamlTree.parsingOnce(() -> importUnguarded(file, text, format));
@@ -57,9 +66,16 @@ public final class Inventories {
       // A bug of ours must still reach the operator as a message about their file, never as a
       // stack trace instead of a plan. The fuzz test calls importUnguarded, so such a bug fails
       // the build instead of hiding here.
-      throw new InventoryException(new InventoryError(file, 0, null,
-          "could not be imported (" + e.getClass().getSimpleName() + ": "
-              + YamlTree.oneLine(e.getMessage()) + ")"));
+      throw new InventoryException(
+          new InventoryError(
+              file,
+              0,
+              null,
+              "could not be imported ("
+                  + e.getClass().getSimpleName()
+                  + ": "
+                  + YamlTree.oneLine(e.getMessage())
+                  + ")"));
     }
   }
 
@@ -101,9 +117,12 @@ public final class Inventories {
     try {
       docs = YamlTree.parseAll(text, new Problems(file));
     } catch (InventoryException e) {
-      boolean yamlName = lower.endsWith(".yaml") || lower.endsWith(".yml")
-          || lower.endsWith(".json");
-      if (yamlName || first.contains(": ") || first.endsWith(":") || first.startsWith("{")
+      boolean yamlName =
+          lower.endsWith(".yaml") || lower.endsWith(".yml") || lower.endsWith(".json");
+      if (yamlName
+          || first.contains(": ")
+          || first.endsWith(":")
+          || first.startsWith("{")
           || first.startsWith("---")) {
         throw e; // clearly meant as YAML: report the YAML error itself
       }
@@ -119,18 +138,27 @@ public final class Inventories {
       if ("Node".equals(kind) || "List".equals(kind) || "NodeList".equals(kind)) {
         return InventoryFormat.METALK8S_NODES;
       }
-      if (m.get("all") != null || m.entries().size() > 0 && kind == null && m.get("nodes") == null
-          && m.get("apiVersion") == null) {
+      if (m.get("all") != null
+          || m.entries().size() > 0
+              && kind == null
+              && m.get("nodes") == null
+              && m.get("apiVersion") == null) {
         return InventoryFormat.KUBESPRAY_YAML;
       }
       return m.get("apiVersion") != null && !api.startsWith("graft.dev/")
-          ? InventoryFormat.METALK8S_NODES : InventoryFormat.GRAFT_YAML;
+          ? InventoryFormat.METALK8S_NODES
+          : InventoryFormat.GRAFT_YAML;
     }
     if (lower.endsWith(".yaml") || lower.endsWith(".yml") || lower.endsWith(".json")) {
-      throw new InventoryException(new InventoryError(file, doc == null ? 0 : doc.line(), null,
-          doc == null ? "the file is empty"
-              : "not an inventory: expected a YAML mapping (Graft Cluster, MetalK8s Node or"
-                  + " kubespray all:)"));
+      throw new InventoryException(
+          new InventoryError(
+              file,
+              doc == null ? 0 : doc.line(),
+              null,
+              doc == null
+                  ? "the file is empty"
+                  : "not an inventory: expected a YAML mapping (Graft Cluster, MetalK8s Node or"
+                      + " kubespray all:)"));
     }
     return InventoryFormat.KUBESPRAY_INI;
   }

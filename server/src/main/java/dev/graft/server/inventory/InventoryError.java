@@ -19,7 +19,10 @@ public record InventoryError(String file, int line, String field, String message
   /** {@code inventory.ini:7: field ansible_port: "abc" is not a port number}. */
   @Override
   public String toString() {
-    return file + (line > 0 ? ":" + line : "") + ": "
-        + (field == null ? "" : "field " + field + ": ") + message;
+    return file
+        + (line > 0 ? ":" + line : "")
+        + ": "
+        + (field == null ? "" : "field " + field + ": ")
+        + message;
   }
 }

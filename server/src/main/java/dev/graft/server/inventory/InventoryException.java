@@ -31,7 +31,8 @@ public class InventoryException extends RuntimeException {
     if (errors.size() == 1) {
       return errors.get(0).toString();
     }
-    return errors.size() + " problems in the inventory:\n  "
+    return errors.size()
+        + " problems in the inventory:\n  "
         + errors.stream().map(InventoryError::toString).collect(Collectors.joining("\n  "));
   }
 }

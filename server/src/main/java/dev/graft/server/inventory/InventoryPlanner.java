@@ -13,9 +13,10 @@ public final class InventoryPlanner {
     this.validator = validator;
   }
 
-  /** @throws InventoryException when the inventory is invalid (every problem, positioned) */
-  public ExpansionPlan plan(ImportedInventory inv, ObservedCluster observed,
-      PlanOptions options) {
+  /**
+   * @throws InventoryException when the inventory is invalid (every problem, positioned)
+   */
+  public ExpansionPlan plan(ImportedInventory inv, ObservedCluster observed, PlanOptions options) {
     validator.validate(inv);
     return Planner.plan(inv.cluster(), observed, options).withNotes(inv.notes());
   }

@@ -5,10 +5,10 @@ import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
 /**
- * Reads an Ansible INI inventory as kubespray uses it. Follows Ansible's INI rules: sections
- * {@code [group]}, {@code [group:vars]}, {@code [group:children]}; host lines "pattern
- * key=value ..." split like a shell line; lines starting with {@code #} or {@code ;} are comments;
- * a {@code #} word on a host line starts a comment.
+ * Reads an Ansible INI inventory as kubespray uses it. Follows Ansible's INI rules: sections {@code
+ * [group]}, {@code [group:vars]}, {@code [group:children]}; host lines "pattern key=value ..."
+ * split like a shell line; lines starting with {@code #} or {@code ;} are comments; a {@code #}
+ * word on a host line starts a comment.
  */
 final class KubesprayIniParser {
   private static final Pattern SECTION =
@@ -16,7 +16,11 @@ final class KubesprayIniParser {
   private static final Pattern VAR_NAME = Pattern.compile("[A-Za-z_][A-Za-z0-9_]*");
   private static final Pattern HOST_PORT = Pattern.compile("^([^:\\[\\]]+):(\\d{1,5})$");
 
-  private enum Kind { HOSTS, VARS, CHILDREN }
+  private enum Kind {
+    HOSTS,
+    VARS,
+    CHILDREN
+  }
 
   private KubesprayIniParser() {}
 
@@ -40,15 +44,22 @@ final class KubesprayIniParser {
       if (line.startsWith("[")) {
         Matcher m = SECTION.matcher(line);
         if (!m.matches()) {
-          p.add(lineNo, null, "\"" + YRead.clip(line) + "\" is not a section header ([group],"
-              + " [group:vars] or [group:children])");
+          p.add(
+              lineNo,
+              null,
+              "\""
+                  + YRead.clip(line)
+                  + "\" is not a section header ([group],"
+                  + " [group:vars] or [group:children])");
           kind = null; // skip the section's lines rather than misread them
           continue;
         }
         String suffix = m.group(2);
         if (suffix != null && !suffix.equals("vars") && !suffix.equals("children")) {
-          p.add(lineNo, null, "section [" + m.group(1) + ":" + suffix + "] is neither :vars nor"
-              + " :children");
+          p.add(
+              lineNo,
+              null,
+              "section [" + m.group(1) + ":" + suffix + "] is neither :vars nor" + " :children");
           kind = null;
           continue;
         }
@@ -80,16 +91,18 @@ final class KubesprayIniParser {
     }
   }
 
-  private static void hostLine(AnsibleInventory inv, AnsibleInventory.Group group, String line,
-      int lineNo, Problems p) {
+  private static void hostLine(
+      AnsibleInventory inv, AnsibleInventory.Group group, String line, int lineNo, Problems p) {
     List<String> words = words(line, lineNo, p);
     if (words.isEmpty()) {
       return;
     }
     String pattern = words.get(0);
     if (pattern.contains("=")) {
-      p.add(lineNo, null, "a host line starts with the host name, not \"" + YRead.clip(pattern)
-          + "\"");
+      p.add(
+          lineNo,
+          null,
+          "a host line starts with the host name, not \"" + YRead.clip(pattern) + "\"");
       return;
     }
     String port = null;
@@ -110,8 +123,7 @@ final class KubesprayIniParser {
       for (String w : words.subList(1, words.size())) {
         int eq = w.indexOf('=');
         if (eq <= 0) {
-          p.add(lineNo, null, "\"" + YRead.clip(w) + "\" after host " + name
-              + " is not key=value");
+          p.add(lineNo, null, "\"" + YRead.clip(w) + "\" after host " + name + " is not key=value");
           return;
         }
         String key = w.substring(0, eq);
@@ -124,12 +136,13 @@ final class KubesprayIniParser {
     }
   }
 
-  private static void varLine(AnsibleInventory.Group group, String line, int lineNo,
-      Problems p) {
+  private static void varLine(AnsibleInventory.Group group, String line, int lineNo, Problems p) {
     int eq = line.indexOf('=');
     if (eq <= 0) {
-      p.add(lineNo, null, "\"" + YRead.clip(line) + "\" in [" + group.name
-          + ":vars] is not key=value");
+      p.add(
+          lineNo,
+          null,
+          "\"" + YRead.clip(line) + "\" in [" + group.name + ":vars] is not key=value");
       return;
     }
     String key = line.substring(0, eq).strip();
@@ -164,21 +177,27 @@ final class KubesprayIniParser {
     return -1;
   }
 
-  private static void childLine(AnsibleInventory inv, AnsibleInventory.Group group, String line,
-      int lineNo, Problems p) {
+  private static void childLine(
+      AnsibleInventory inv, AnsibleInventory.Group group, String line, int lineNo, Problems p) {
     List<String> words = words(line, lineNo, p);
     if (words.isEmpty()) {
       return;
     }
     if (words.size() > 1) {
-      p.add(lineNo, null, "a [" + group.name + ":children] line names one group, found \""
-          + YRead.clip(line) + "\"");
+      p.add(
+          lineNo,
+          null,
+          "a ["
+              + group.name
+              + ":children] line names one group, found \""
+              + YRead.clip(line)
+              + "\"");
       return;
     }
     String child = words.get(0);
     if (child.equals(AnsibleInventory.ALL) || child.equals(group.name)) {
-      p.add(lineNo, child, "a group cannot contain " + (child.equals(group.name) ? "itself"
-          : "all"));
+      p.add(
+          lineNo, child, "a group cannot contain " + (child.equals(group.name) ? "itself" : "all"));
       return;
     }
     group.children.put(child, lineNo);

@@ -28,8 +28,8 @@ import java.util.TreeSet;
  * k8s_cluster} group variables where kubespray keeps them.
  */
 final class KubesprayMapper {
-  static final Set<String> CONTROL_PLANE_GROUPS = Set.of("kube_control_plane", "kube-master",
-      "kube_master");
+  static final Set<String> CONTROL_PLANE_GROUPS =
+      Set.of("kube_control_plane", "kube-master", "kube_master");
   static final Set<String> ETCD_GROUPS = Set.of("etcd");
   static final Set<String> WORKER_GROUPS = Set.of("kube_node", "kube-node");
   static final Set<String> IGNORED_GROUPS = Set.of("calico_rr");
@@ -56,18 +56,28 @@ final class KubesprayMapper {
   private ImportedInventory map(InventoryFormat format) {
     linkGroups();
     p.throwIfAny();
-    Map<String, AnsibleInventory.Var> clusterVars = new LinkedHashMap<>(
-        inv.groups.get(AnsibleInventory.ALL).vars);
+    Map<String, AnsibleInventory.Var> clusterVars =
+        new LinkedHashMap<>(inv.groups.get(AnsibleInventory.ALL).vars);
     for (String g : CLUSTER_GROUPS) {
       if (inv.groups.containsKey(g)) {
         clusterVars.putAll(inv.groups.get(g).vars);
       }
     }
     SshSpec defaults = ssh(inv.groups.get(AnsibleInventory.ALL).vars, null, "cluster");
-    pos.cluster("ssh.keyRef", lineOf(inv.groups.get(AnsibleInventory.ALL).vars,
-        "ansible_ssh_private_key_file", "ansible_private_key_file"), "ansible_ssh_private_key_file");
-    pos.cluster("ssh.knownHosts", lineOf(inv.groups.get(AnsibleInventory.ALL).vars,
-        "ansible_ssh_common_args", "ansible_ssh_extra_args"), "ansible_ssh_common_args");
+    pos.cluster(
+        "ssh.keyRef",
+        lineOf(
+            inv.groups.get(AnsibleInventory.ALL).vars,
+            "ansible_ssh_private_key_file",
+            "ansible_private_key_file"),
+        "ansible_ssh_private_key_file");
+    pos.cluster(
+        "ssh.knownHosts",
+        lineOf(
+            inv.groups.get(AnsibleInventory.ALL).vars,
+            "ansible_ssh_common_args",
+            "ansible_ssh_extra_args"),
+        "ansible_ssh_common_args");
 
     for (String ignored : IGNORED_GROUPS) {
       if (inv.groups.containsKey(ignored)) {
@@ -88,8 +98,12 @@ final class KubesprayMapper {
         roles.add(Role.WORKER);
       }
       if (roles.isEmpty()) {
-        notes.add(h.name + " (line " + h.line + ") is in none of [kube_control_plane], [etcd],"
-            + " [kube_node]: it is not a cluster node and is left out");
+        notes.add(
+            h.name
+                + " (line "
+                + h.line
+                + ") is in none of [kube_control_plane], [etcd],"
+                + " [kube_node]: it is not a cluster node and is left out");
         continue;
       }
       nodes.add(node(h, groups, roles, defaults));
@@ -109,36 +123,52 @@ final class KubesprayMapper {
         name = kubesprayName;
         pos.cluster("name", lineOf(clusterVars, "cluster_name"), "cluster_name");
       } else {
-        notes.add("cluster_name \"" + kubesprayName + "\" (line " + lineOf(clusterVars, "cluster_name")
-            + ") is kubespray's DNS domain, not a cluster name; set graft_cluster_name to name the cluster");
+        notes.add(
+            "cluster_name \""
+                + kubesprayName
+                + "\" (line "
+                + lineOf(clusterVars, "cluster_name")
+                + ") is kubespray's DNS domain, not a cluster name; set graft_cluster_name to name the cluster");
       }
     }
     String podCidr = str(clusterVars, "kube_pods_subnet");
     pos.cluster("podNetwork.cidr", lineOf(clusterVars, "kube_pods_subnet"), "kube_pods_subnet");
     Integer mask = intVar(clusterVars, "kube_network_node_prefix", 1, 32);
-    pos.cluster("podNetwork.nodeMask", lineOf(clusterVars, "kube_network_node_prefix"),
+    pos.cluster(
+        "podNetwork.nodeMask",
+        lineOf(clusterVars, "kube_network_node_prefix"),
         "kube_network_node_prefix");
     String services = str(clusterVars, "kube_service_addresses");
-    pos.cluster("serviceCidr", lineOf(clusterVars, "kube_service_addresses"),
-        "kube_service_addresses");
+    pos.cluster(
+        "serviceCidr", lineOf(clusterVars, "kube_service_addresses"), "kube_service_addresses");
     String version = str(clusterVars, "kube_version");
     if (version != null && !version.startsWith("v")) {
       version = "v" + version;
     }
     Boolean allowEven = boolVar(clusterVars, "graft_allow_even_etcd");
-    pos.cluster("overrides.allowEvenEtcd", lineOf(clusterVars, "graft_allow_even_etcd"),
+    pos.cluster(
+        "overrides.allowEvenEtcd",
+        lineOf(clusterVars, "graft_allow_even_etcd"),
         "graft_allow_even_etcd");
     String kubeconfig = str(clusterVars, "graft_kubeconfig");
     pos.cluster("kubeconfig", lineOf(clusterVars, "graft_kubeconfig"), "graft_kubeconfig");
     String endpoint = apiEndpoint(clusterVars, nodes);
     EtcdSpec etcd = etcd(clusterVars, nodes);
     p.throwIfAny();
-    ClusterSpec cluster = new ClusterSpec(name, endpoint,
-        kubeconfig, version,
-        new PodNetwork(podCidr != null ? podCidr : Defaults.KUBESPRAY_POD_CIDR,
-            mask != null ? mask : PodNetwork.DEFAULT_NODE_MASK),
-        services != null ? services : Defaults.KUBESPRAY_SERVICE_CIDR, etcd, defaults, nodes,
-        new ValidationOverrides(allowEven != null && allowEven));
+    ClusterSpec cluster =
+        new ClusterSpec(
+            name,
+            endpoint,
+            kubeconfig,
+            version,
+            new PodNetwork(
+                podCidr != null ? podCidr : Defaults.KUBESPRAY_POD_CIDR,
+                mask != null ? mask : PodNetwork.DEFAULT_NODE_MASK),
+            services != null ? services : Defaults.KUBESPRAY_SERVICE_CIDR,
+            etcd,
+            defaults,
+            nodes,
+            new ValidationOverrides(allowEven != null && allowEven));
     return new ImportedInventory(p.file(), format, cluster, pos, notes);
   }
 
@@ -165,10 +195,11 @@ final class KubesprayMapper {
     if (!path.add(g)) {
       AnsibleInventory.Group grp = inv.groups.get(g);
       String parent = path.stream().skip(path.size() - 1L).findFirst().orElse(g);
-      Integer line = inv.groups.get(parent) == null ? null
-          : inv.groups.get(parent).children.get(g);
-      throw p.fatal(line != null ? line : grp.line, g, "groups contain each other in a cycle: "
-          + String.join(" -> ", path) + " -> " + g);
+      Integer line = inv.groups.get(parent) == null ? null : inv.groups.get(parent).children.get(g);
+      throw p.fatal(
+          line != null ? line : grp.line,
+          g,
+          "groups contain each other in a cycle: " + String.join(" -> ", path) + " -> " + g);
     }
     int d = 1;
     for (String parent : parents.getOrDefault(g, Set.of())) {
@@ -198,11 +229,12 @@ final class KubesprayMapper {
     return out;
   }
 
-  private Map<String, AnsibleInventory.Var> effectiveVars(AnsibleInventory.Host h,
-      Set<String> groups) {
+  private Map<String, AnsibleInventory.Var> effectiveVars(
+      AnsibleInventory.Host h, Set<String> groups) {
     List<String> ordered = new ArrayList<>(groups);
-    ordered.sort(Comparator.comparingInt((String g) -> depthOf(g, new LinkedHashSet<>()))
-        .thenComparing(g -> g));
+    ordered.sort(
+        Comparator.comparingInt((String g) -> depthOf(g, new LinkedHashSet<>()))
+            .thenComparing(g -> g));
     Map<String, AnsibleInventory.Var> vars = new LinkedHashMap<>();
     for (String g : ordered) {
       vars.putAll(inv.groups.get(g).vars);
@@ -211,8 +243,8 @@ final class KubesprayMapper {
     return vars;
   }
 
-  private NodeSpec node(AnsibleInventory.Host h, Set<String> groups, EnumSet<Role> roles,
-      SshSpec defaults) {
+  private NodeSpec node(
+      AnsibleInventory.Host h, Set<String> groups, EnumSet<Role> roles, SshSpec defaults) {
     Map<String, AnsibleInventory.Var> vars = effectiveVars(h, groups);
     pos.node(h.name, h.line);
     String address = str(vars, "ansible_host");
@@ -221,18 +253,26 @@ final class KubesprayMapper {
     String ip = str(vars, "ip");
     pos.nodeField(h.name, "ip", lineOr(vars, h.line, "ip"), "ip");
     SshSpec ssh = ssh(vars, h.name, h.name);
-    SshSpec own = new SshSpec(
-        same(ssh.user(), defaults.user()), same(ssh.port(), defaults.port()),
-        same(ssh.keyRef(), defaults.keyRef()), same(ssh.sudo(), defaults.sudo()),
-        same(ssh.hostKey(), defaults.hostKey()), same(ssh.knownHosts(), defaults.knownHosts()));
+    SshSpec own =
+        new SshSpec(
+            same(ssh.user(), defaults.user()), same(ssh.port(), defaults.port()),
+            same(ssh.keyRef(), defaults.keyRef()), same(ssh.sudo(), defaults.sudo()),
+            same(ssh.hostKey(), defaults.hostKey()), same(ssh.knownHosts(), defaults.knownHosts()));
     String podCidr = str(vars, "graft_pod_cidr");
     pos.nodeField(h.name, "podCidr", lineOr(vars, h.line, "graft_pod_cidr"), "graft_pod_cidr");
     Map<String, String> labels = labels(vars.get("node_labels"));
     pos.nodeField(h.name, "labels", lineOr(vars, h.line, "node_labels"), "node_labels");
     List<Taint> taints = taints(vars.get("node_taints"));
     pos.nodeField(h.name, "taints", lineOr(vars, h.line, "node_taints"), "node_taints");
-    return new NodeSpec(h.name, address != null ? address : h.name, ip, List.copyOf(roles), own,
-        labels, taints, podCidr);
+    return new NodeSpec(
+        h.name,
+        address != null ? address : h.name,
+        ip,
+        List.copyOf(roles),
+        own,
+        labels,
+        taints,
+        podCidr);
   }
 
   private static <T> T same(T value, T defaultValue) {
@@ -254,16 +294,21 @@ final class KubesprayMapper {
       }
     }
     if (node != null) {
-      pos.nodeField(node, "ssh.user", lineOf(vars, "ansible_user", "ansible_ssh_user"),
-          "ansible_user");
-      pos.nodeField(node, "ssh.port", lineOf(vars, "ansible_port", "ansible_ssh_port"),
-          "ansible_port");
-      pos.nodeField(node, "ssh.keyRef", lineOf(vars, "ansible_ssh_private_key_file",
-          "ansible_private_key_file"), "ansible_ssh_private_key_file");
-      pos.nodeField(node, "ssh.hostKey", lineOf(vars, "graft_ssh_host_key"),
-          "graft_ssh_host_key");
-      pos.nodeField(node, "ssh.knownHosts", lineOf(vars, "ansible_ssh_common_args",
-          "ansible_ssh_extra_args"), "ansible_ssh_common_args");
+      pos.nodeField(
+          node, "ssh.user", lineOf(vars, "ansible_user", "ansible_ssh_user"), "ansible_user");
+      pos.nodeField(
+          node, "ssh.port", lineOf(vars, "ansible_port", "ansible_ssh_port"), "ansible_port");
+      pos.nodeField(
+          node,
+          "ssh.keyRef",
+          lineOf(vars, "ansible_ssh_private_key_file", "ansible_private_key_file"),
+          "ansible_ssh_private_key_file");
+      pos.nodeField(node, "ssh.hostKey", lineOf(vars, "graft_ssh_host_key"), "graft_ssh_host_key");
+      pos.nodeField(
+          node,
+          "ssh.knownHosts",
+          lineOf(vars, "ansible_ssh_common_args", "ansible_ssh_extra_args"),
+          "ansible_ssh_common_args");
     }
     return new SshSpec(user, port, key, sudo, hostKey, knownHosts);
   }
@@ -299,8 +344,12 @@ final class KubesprayMapper {
           found = value.split("\\s+")[0];
         }
       } else if (key.equals("stricthostkeychecking") && !value.equalsIgnoreCase("yes")) {
-        String note = where + ": StrictHostKeyChecking=" + value + " is ignored: Graft always"
-            + " verifies host keys";
+        String note =
+            where
+                + ": StrictHostKeyChecking="
+                + value
+                + " is ignored: Graft always"
+                + " verifies host keys";
         if (!notes.contains(note)) {
           notes.add(note);
         }
@@ -311,8 +360,14 @@ final class KubesprayMapper {
 
   private String apiEndpoint(Map<String, AnsibleInventory.Var> vars, List<NodeSpec> nodes) {
     String explicit = str(vars, "graft_api_endpoint");
-    pos.cluster("apiEndpoint", lineOf(vars, "graft_api_endpoint", "apiserver_loadbalancer_domain_name",
-        "loadbalancer_apiserver"), "graft_api_endpoint");
+    pos.cluster(
+        "apiEndpoint",
+        lineOf(
+            vars,
+            "graft_api_endpoint",
+            "apiserver_loadbalancer_domain_name",
+            "loadbalancer_apiserver"),
+        "graft_api_endpoint");
     if (explicit != null) {
       return explicit;
     }
@@ -347,29 +402,43 @@ final class KubesprayMapper {
     } else {
       String dir = str(vars, "etcd_cert_dir");
       dir = dir != null ? dir : Defaults.KUBESPRAY_ETCD_CERT_DIR;
-      String firstEtcd = nodes.stream().filter(n -> n.hasRole(Role.ETCD)).map(NodeSpec::name)
-          .findFirst().orElse(null);
+      String firstEtcd =
+          nodes.stream()
+              .filter(n -> n.hasRole(Role.ETCD))
+              .map(NodeSpec::name)
+              .findFirst()
+              .orElse(null);
       // kubespray issues admin-<host>.pem client certificates on every etcd host.
-      defaults = new EtcdSpec(topology, List.of(), dir + "/ca.pem",
-          firstEtcd == null ? null : dir + "/admin-" + firstEtcd + ".pem",
-          firstEtcd == null ? null : dir + "/admin-" + firstEtcd + "-key.pem");
+      defaults =
+          new EtcdSpec(
+              topology,
+              List.of(),
+              dir + "/ca.pem",
+              firstEtcd == null ? null : dir + "/admin-" + firstEtcd + ".pem",
+              firstEtcd == null ? null : dir + "/admin-" + firstEtcd + "-key.pem");
     }
     // Where Graft runs is rarely an etcd or control-plane host: these name copies of an etcd
     // client's TLS files on the server (references; the files are opened by the worker).
-    return new EtcdSpec(topology, List.of(),
+    return new EtcdSpec(
+        topology,
+        List.of(),
         etcdFile(vars, "graft_etcd_ca_file", "etcd.caCert", defaults.caCert()),
         etcdFile(vars, "graft_etcd_cert_file", "etcd.clientCert", defaults.clientCert()),
         etcdFile(vars, "graft_etcd_key_file", "etcd.clientKey", defaults.clientKey()));
   }
 
-  private String etcdFile(Map<String, AnsibleInventory.Var> vars, String var, String field, String fallback) {
+  private String etcdFile(
+      Map<String, AnsibleInventory.Var> vars, String var, String field, String fallback) {
     String v = str(vars, var);
     if (v == null) {
       return fallback;
     }
     pos.cluster(field, lineOf(vars, var), var);
     if (!v.startsWith("/") || v.chars().anyMatch(Character::isISOControl)) {
-      p.add(lineOf(vars, var), var, "must be an absolute path on the Graft server, got \"" + v + "\"");
+      p.add(
+          lineOf(vars, var),
+          var,
+          "must be an absolute path on the Graft server, got \"" + v + "\"");
     }
     return v;
   }
@@ -409,15 +478,22 @@ final class KubesprayMapper {
         String s = item instanceof YNode.YScalar sc ? sc.value() : null;
         Taint t = s == null ? null : parseTaint(s);
         if (t == null) {
-          p.add(v.line(), v.name(), "\"" + YRead.clip(String.valueOf(s)) + "\" is not a taint"
-              + " (key=value:Effect or key:Effect)");
+          p.add(
+              v.line(),
+              v.name(),
+              "\""
+                  + YRead.clip(String.valueOf(s))
+                  + "\" is not a taint"
+                  + " (key=value:Effect or key:Effect)");
         } else {
           out.add(t);
         }
       }
     } else if (node != null && !(node instanceof YNode.YScalar s && s.isNull())) {
-      p.add(v.line(), v.name(), "expected a list of taints such as"
-          + " [\"node-role.kubernetes.io/infra=:NoSchedule\"]");
+      p.add(
+          v.line(),
+          v.name(),
+          "expected a list of taints such as" + " [\"node-role.kubernetes.io/infra=:NoSchedule\"]");
     }
     return out;
   }
@@ -430,7 +506,8 @@ final class KubesprayMapper {
     String kv = s.substring(0, colon);
     String effect = s.substring(colon + 1);
     int eq = kv.indexOf('=');
-    return eq < 0 ? new Taint(kv, "", effect)
+    return eq < 0
+        ? new Taint(kv, "", effect)
         : eq == 0 ? null : new Taint(kv.substring(0, eq), kv.substring(eq + 1), effect);
   }
 
@@ -445,8 +522,10 @@ final class KubesprayMapper {
       List<YNode> docs = YamlTree.parseAll(text, local);
       return docs.isEmpty() ? null : docs.get(0);
     } catch (InventoryException e) {
-      p.add(v.line(), v.name(), "cannot be read as a YAML/JSON value: "
-          + e.errors().get(0).message());
+      p.add(
+          v.line(),
+          v.name(),
+          "cannot be read as a YAML/JSON value: " + e.errors().get(0).message());
       return null;
     }
   }
@@ -497,8 +576,7 @@ final class KubesprayMapper {
     return 0;
   }
 
-  private static int lineOr(Map<String, AnsibleInventory.Var> vars, int fallback,
-      String name) {
+  private static int lineOr(Map<String, AnsibleInventory.Var> vars, int fallback, String name) {
     int l = lineOf(vars, name);
     return l > 0 ? l : fallback;
   }

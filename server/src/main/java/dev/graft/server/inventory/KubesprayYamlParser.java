@@ -35,8 +35,8 @@ final class KubesprayYamlParser {
     return inv;
   }
 
-  private static void group(AnsibleInventory inv, String name, int line, YNode body, YRead r,
-      int depth) {
+  private static void group(
+      AnsibleInventory inv, String name, int line, YNode body, YRead r, int depth) {
     if (depth > 20) {
       throw r.problems().fatal(line, name, "groups nest deeper than 20 levels");
     }
@@ -63,8 +63,11 @@ final class KubesprayYamlParser {
     if (children != null) {
       for (YNode.Entry c : children.entries().values()) {
         if (c.key().equals(AnsibleInventory.ALL) || c.key().equals(name)) {
-          r.problems().add(c.keyLine(), c.key(), "a group cannot contain "
-              + (c.key().equals(name) ? "itself" : "all"));
+          r.problems()
+              .add(
+                  c.keyLine(),
+                  c.key(),
+                  "a group cannot contain " + (c.key().equals(name) ? "itself" : "all"));
           continue;
         }
         g.children.put(c.key(), c.keyLine());
@@ -73,8 +76,8 @@ final class KubesprayYamlParser {
     }
   }
 
-  private static void vars(Map<String, AnsibleInventory.Var> into, YNode node,
-      YRead r, String field) {
+  private static void vars(
+      Map<String, AnsibleInventory.Var> into, YNode node, YRead r, String field) {
     YNode.YMap m = r.map(node, field);
     if (m == null) {
       return;

@@ -18,8 +18,8 @@ import java.util.Map;
  * MetalK8s {@code v1/Node} manifests, one or many documents per file (a {@code v1/List} of Nodes
  * too). SSH settings come from the {@code metalk8s.scality.com/ssh-*} annotations, roles from the
  * {@code node-role.kubernetes.io/*} labels (table in docs/inventory.md), taints from {@code
- * spec.taints}. Labels are kept verbatim, role labels included: they are what the operator wants
- * on the Node.
+ * spec.taints}. Labels are kept verbatim, role labels included: they are what the operator wants on
+ * the Node.
  */
 final class MetalK8sImporter {
   static final String ANN = "metalk8s.scality.com/";
@@ -37,14 +37,18 @@ final class MetalK8sImporter {
     SourcePositions pos = new SourcePositions();
     List<String> notes = new ArrayList<>();
     List<NodeSpec> nodes = new ArrayList<>();
-    // The cluster's name, when the manifests carry Graft's annotation (MetalK8s keeps it elsewhere).
+    // The cluster's name, when the manifests carry Graft's annotation (MetalK8s keeps it
+    // elsewhere).
     Map<String, Integer> names = new LinkedHashMap<>();
     for (YNode doc : docs) {
       YNode.YMap m = r.map(doc, "(document)");
       if (m == null) {
         if (doc instanceof YNode.YScalar) {
-          p.add(doc.line(), null, "expected a Node manifest (apiVersion: v1, kind: Node), found"
-              + " text; is the YAML indentation right?");
+          p.add(
+              doc.line(),
+              null,
+              "expected a Node manifest (apiVersion: v1, kind: Node), found"
+                  + " text; is the YAML indentation right?");
         }
         continue;
       }
@@ -67,7 +71,9 @@ final class MetalK8sImporter {
       }
     }
     if (names.size() > 1) {
-      p.add(names.values().iterator().next(), "metadata.annotations." + ANN + "cluster-name",
+      p.add(
+          names.values().iterator().next(),
+          "metadata.annotations." + ANN + "cluster-name",
           "the Nodes name different clusters: " + String.join(", ", names.keySet()));
     }
     String name = names.isEmpty() ? null : names.keySet().iterator().next();
@@ -75,15 +81,26 @@ final class MetalK8sImporter {
       pos.cluster("name", names.get(name), "metadata.annotations." + ANN + "cluster-name");
     }
     p.throwIfAny();
-    ClusterSpec cluster = new ClusterSpec(name,
-        Defaults.apiEndpoint(nodes, Defaults.API_PORT), null, null,
-        new PodNetwork(Defaults.METALK8S_POD_CIDR, PodNetwork.DEFAULT_NODE_MASK),
-        Defaults.METALK8S_SERVICE_CIDR, EtcdSpec.kubeadmDefaults(), SshSpec.EMPTY, nodes,
-        ValidationOverrides.NONE);
+    ClusterSpec cluster =
+        new ClusterSpec(
+            name,
+            Defaults.apiEndpoint(nodes, Defaults.API_PORT),
+            null,
+            null,
+            new PodNetwork(Defaults.METALK8S_POD_CIDR, PodNetwork.DEFAULT_NODE_MASK),
+            Defaults.METALK8S_SERVICE_CIDR,
+            EtcdSpec.kubeadmDefaults(),
+            SshSpec.EMPTY,
+            nodes,
+            ValidationOverrides.NONE);
     return new ImportedInventory(file, InventoryFormat.METALK8S_NODES, cluster, pos, notes);
   }
 
-  private static NodeSpec node(YNode.YMap m, YRead r, SourcePositions pos, List<String> notes,
+  private static NodeSpec node(
+      YNode.YMap m,
+      YRead r,
+      SourcePositions pos,
+      List<String> notes,
       Map<String, Integer> clusterNames) {
     if (m == null) {
       return null;
@@ -92,8 +109,8 @@ final class MetalK8sImporter {
     String apiVersion = r.required(m, "apiVersion", "apiVersion", m.line());
     String kind = r.required(m, "kind", "kind", m.line());
     if (apiVersion != null && !apiVersion.equals("v1")) {
-      p.add(m.get("apiVersion").line(), "apiVersion", "\"" + YRead.clip(apiVersion)
-          + "\" is not v1");
+      p.add(
+          m.get("apiVersion").line(), "apiVersion", "\"" + YRead.clip(apiVersion) + "\" is not v1");
     }
     if (kind != null && !kind.equals("Node")) {
       p.add(m.get("kind").line(), "kind", "\"" + YRead.clip(kind) + "\" is not Node");
@@ -127,20 +144,40 @@ final class MetalK8sImporter {
     }
     String host = annotation(r, ann, "ssh-host");
     if (host == null || host.isBlank()) {
-      int line = annLine(ann, "ssh-host") > 0 ? annLine(ann, "ssh-host")
-          : ann != null ? ann.line() : meta.line();
-      p.add(line, "metadata.annotations." + ANN + "ssh-host",
+      int line =
+          annLine(ann, "ssh-host") > 0
+              ? annLine(ann, "ssh-host")
+              : ann != null ? ann.line() : meta.line();
+      p.add(
+          line,
+          "metadata.annotations." + ANN + "ssh-host",
           "is required: the address Graft connects to over SSH");
     }
     String port = annotation(r, ann, "ssh-port");
-    Integer sshPort = port == null ? null : YRead.parseInt(port, annLine(ann, "ssh-port"),
-        "metadata.annotations." + ANN + "ssh-port", 1, 65535, p);
+    Integer sshPort =
+        port == null
+            ? null
+            : YRead.parseInt(
+                port,
+                annLine(ann, "ssh-port"),
+                "metadata.annotations." + ANN + "ssh-port",
+                1,
+                65535,
+                p);
     String sudo = annotation(r, ann, "ssh-sudo");
-    Boolean sshSudo = sudo == null ? null : YRead.parseBool(sudo, annLine(ann, "ssh-sudo"),
-        "metadata.annotations." + ANN + "ssh-sudo", p);
-    SshSpec ssh = new SshSpec(annotation(r, ann, "ssh-user"), sshPort,
-        annotation(r, ann, "ssh-key-path"), sshSudo, annotation(r, ann, "ssh-host-key"),
-        annotation(r, ann, "ssh-known-hosts"));
+    Boolean sshSudo =
+        sudo == null
+            ? null
+            : YRead.parseBool(
+                sudo, annLine(ann, "ssh-sudo"), "metadata.annotations." + ANN + "ssh-sudo", p);
+    SshSpec ssh =
+        new SshSpec(
+            annotation(r, ann, "ssh-user"),
+            sshPort,
+            annotation(r, ann, "ssh-key-path"),
+            sshSudo,
+            annotation(r, ann, "ssh-host-key"),
+            annotation(r, ann, "ssh-known-hosts"));
 
     YNode.YMap spec = r.map(m.get("spec"), "spec");
     List<Taint> taints = new ArrayList<>();
@@ -167,21 +204,33 @@ final class MetalK8sImporter {
     }
     pos.node(name, m.line());
     pos.nodeField(name, "name", meta.get("name").line(), "metadata.name");
-    pos.nodeField(name, "address", annLine(ann, "ssh-host"), "metadata.annotations." + ANN
-        + "ssh-host");
-    pos.nodeField(name, "ssh.keyRef", annLine(ann, "ssh-key-path"), "metadata.annotations."
-        + ANN + "ssh-key-path");
-    pos.nodeField(name, "ssh.user", annLine(ann, "ssh-user"), "metadata.annotations." + ANN
-        + "ssh-user");
-    pos.nodeField(name, "ssh.hostKey", annLine(ann, "ssh-host-key"), "metadata.annotations."
-        + ANN + "ssh-host-key");
-    pos.nodeField(name, "ssh.knownHosts", annLine(ann, "ssh-known-hosts"),
+    pos.nodeField(
+        name, "address", annLine(ann, "ssh-host"), "metadata.annotations." + ANN + "ssh-host");
+    pos.nodeField(
+        name,
+        "ssh.keyRef",
+        annLine(ann, "ssh-key-path"),
+        "metadata.annotations." + ANN + "ssh-key-path");
+    pos.nodeField(
+        name, "ssh.user", annLine(ann, "ssh-user"), "metadata.annotations." + ANN + "ssh-user");
+    pos.nodeField(
+        name,
+        "ssh.hostKey",
+        annLine(ann, "ssh-host-key"),
+        "metadata.annotations." + ANN + "ssh-host-key");
+    pos.nodeField(
+        name,
+        "ssh.knownHosts",
+        annLine(ann, "ssh-known-hosts"),
         "metadata.annotations." + ANN + "ssh-known-hosts");
-    pos.nodeField(name, "labels", labelMap == null ? meta.line() : labelMap.line(),
-        "metadata.labels");
+    pos.nodeField(
+        name, "labels", labelMap == null ? meta.line() : labelMap.line(), "metadata.labels");
     pos.nodeField(name, "taints", spec == null ? m.line() : spec.line(), "spec.taints");
-    pos.nodeField(name, "podCidr", spec == null || spec.get("podCIDR") == null ? m.line()
-        : spec.get("podCIDR").line(), "spec.podCIDR");
+    pos.nodeField(
+        name,
+        "podCidr",
+        spec == null || spec.get("podCIDR") == null ? m.line() : spec.get("podCIDR").line(),
+        "spec.podCIDR");
     return new NodeSpec(name, host, null, List.copyOf(roles), ssh, labels, taints, podCidr);
   }
 
@@ -199,10 +248,16 @@ final class MetalK8sImporter {
         case "etcd" -> roles.add(Role.ETCD);
         case "infra" -> roles.add(Role.INFRA);
         case "node", "worker" -> roles.add(Role.WORKER);
-        case "bootstrap" -> notes.add(name + ": role label " + key + " ignored (MetalK8s"
-            + " bootstrap node; Graft does not manage the bootstrap node's extra services)");
-        default -> notes.add(name + ": role label " + key + " has no Graft role; kept as a"
-            + " label only");
+        case "bootstrap" ->
+            notes.add(
+                name
+                    + ": role label "
+                    + key
+                    + " ignored (MetalK8s"
+                    + " bootstrap node; Graft does not manage the bootstrap node's extra services)");
+        default ->
+            notes.add(
+                name + ": role label " + key + " has no Graft role; kept as a" + " label only");
       }
     }
     // An infra node is a workload-plane node dedicated to infra services: it runs a kubelet

@@ -19,23 +19,22 @@ import java.util.Set;
  */
 public final class ObservedStateParser {
   private static final Set<String> TOP = Set.of("nodes", "etcdMembers");
-  private static final Set<String> NODE = Set.of("name", "address", "roles", "podCidr",
-      "podCIDR");
-  private static final Set<String> MEMBER = Set.of("name", "id", "peerUrl", "peerURL",
-      "healthy", "learner");
+  private static final Set<String> NODE = Set.of("name", "address", "roles", "podCidr", "podCIDR");
+  private static final Set<String> MEMBER =
+      Set.of("name", "id", "peerUrl", "peerURL", "healthy", "learner");
 
   private ObservedStateParser() {}
 
   public static ObservedCluster load(Path path) {
     try {
       if (Files.size(path) > YamlTree.MAX_CHARS) {
-        throw new InventoryException(new InventoryError(path.toString(), 0, null,
-            "file is larger than 4 MiB"));
+        throw new InventoryException(
+            new InventoryError(path.toString(), 0, null, "file is larger than 4 MiB"));
       }
       return parse(path.toString(), Files.readString(path, StandardCharsets.UTF_8));
     } catch (IOException e) {
-      throw new InventoryException(new InventoryError(path.toString(), 0, null,
-          "cannot read the file: " + e));
+      throw new InventoryException(
+          new InventoryError(path.toString(), 0, null, "cannot read the file: " + e));
     }
   }
 
@@ -44,7 +43,9 @@ public final class ObservedStateParser {
     List<YNode> docs = YamlTree.parseAll(text, p);
     YRead r = new YRead(p);
     if (docs.size() != 1) {
-      throw p.fatal(docs.isEmpty() ? 0 : docs.get(1).line(), null,
+      throw p.fatal(
+          docs.isEmpty() ? 0 : docs.get(1).line(),
+          null,
           "expected one document with nodes: and etcdMembers:");
     }
     YNode.YMap top = r.map(docs.get(0), "(document)");
@@ -76,10 +77,11 @@ public final class ObservedStateParser {
             roles.add(role);
           }
         }
-        String cidr = r.string(m.get("podCidr") != null ? m.get("podCidr") : m.get("podCIDR"),
-            prefix + "podCidr");
-        nodes.add(new ObservedNode(name, r.string(m.get("address"), prefix + "address"), roles,
-            cidr));
+        String cidr =
+            r.string(
+                m.get("podCidr") != null ? m.get("podCidr") : m.get("podCIDR"), prefix + "podCidr");
+        nodes.add(
+            new ObservedNode(name, r.string(m.get("address"), prefix + "address"), roles, cidr));
       }
     }
     List<EtcdMember> members = new ArrayList<>();
@@ -93,19 +95,27 @@ public final class ObservedStateParser {
         }
         r.allowOnly(m, prefix, MEMBER);
         String name = r.string(m.get("name"), prefix + "name");
-        String peer = r.string(m.get("peerUrl") != null ? m.get("peerUrl") : m.get("peerURL"),
-            prefix + "peerUrl");
+        String peer =
+            r.string(
+                m.get("peerUrl") != null ? m.get("peerUrl") : m.get("peerURL"), prefix + "peerUrl");
         Boolean healthy = r.bool(m.get("healthy"), prefix + "healthy");
         if (m.get("healthy") == null) {
-          p.add(m.line(), prefix + "healthy", "is required (true or false); Graft never assumes"
-              + " a member is healthy");
+          p.add(
+              m.line(),
+              prefix + "healthy",
+              "is required (true or false); Graft never assumes" + " a member is healthy");
         }
         Boolean learner = r.bool(m.get("learner"), prefix + "learner");
         if (name == null && peer == null) {
           p.add(m.line(), prefix + "name", "a member needs a name or a peerUrl");
         }
-        members.add(new EtcdMember(name == null ? "" : name, r.string(m.get("id"), prefix + "id"),
-            peer, healthy != null && healthy, learner != null && learner));
+        members.add(
+            new EtcdMember(
+                name == null ? "" : name,
+                r.string(m.get("id"), prefix + "id"),
+                peer,
+                healthy != null && healthy,
+                learner != null && learner));
       }
     }
     p.throwIfAny();

@@ -5,8 +5,8 @@ import java.util.Comparator;
 import java.util.List;
 
 /**
- * Collects the problems of one file, so that an operator sees all of them at once, then throws
- * them together. Capped: a file of garbage should not produce a million lines.
+ * Collects the problems of one file, so that an operator sees all of them at once, then throws them
+ * together. Capped: a file of garbage should not produce a million lines.
  */
 final class Problems {
   static final int MAX = 200;

@@ -11,7 +11,9 @@ import java.util.List;
 final class ShellWords {
   private ShellWords() {}
 
-  /** @throws IllegalArgumentException for an unterminated quote (callers add the position) */
+  /**
+   * @throws IllegalArgumentException for an unterminated quote (callers add the position)
+   */
   static List<String> split(String line) {
     List<String> words = new ArrayList<>();
     int i = 0;
@@ -38,8 +40,12 @@ final class ShellWords {
           boolean closed = false;
           while (i < n) {
             char d = line.charAt(i);
-            if (d == '\\' && i + 1 < n && (line.charAt(i + 1) == '"' || line.charAt(i + 1) == '\\'
-                || line.charAt(i + 1) == '$' || line.charAt(i + 1) == '`')) {
+            if (d == '\\'
+                && i + 1 < n
+                && (line.charAt(i + 1) == '"'
+                    || line.charAt(i + 1) == '\\'
+                    || line.charAt(i + 1) == '$'
+                    || line.charAt(i + 1) == '`')) {
               w.append(line.charAt(i + 1));
               i += 2;
             } else if (d == '"') {

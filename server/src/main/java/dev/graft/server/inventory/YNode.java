@@ -6,8 +6,8 @@ import java.util.Map;
 
 /**
  * A YAML node with its 1-based line: the small tree the importers walk. Built from SnakeYAML's
- * composed nodes by {@link YamlTree}, which also refuses aliases that loop and bounds the size,
- * so no importer has to think about either.
+ * composed nodes by {@link YamlTree}, which also refuses aliases that loop and bounds the size, so
+ * no importer has to think about either.
  */
 sealed interface YNode permits YNode.YMap, YNode.YSeq, YNode.YScalar {
   int line();

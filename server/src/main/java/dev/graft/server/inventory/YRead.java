@@ -89,7 +89,9 @@ final class YRead {
     }
     for (YNode.Entry e : map.entries().values()) {
       if (!allowed.contains(e.key())) {
-        problems.add(e.keyLine(), prefix + e.key(),
+        problems.add(
+            e.keyLine(),
+            prefix + e.key(),
             "unknown field (known: " + String.join(", ", new TreeSet<>(allowed)) + ")");
       }
     }
@@ -98,8 +100,10 @@ final class YRead {
   static Integer parseInt(String v, int line, String field, int min, int max, Problems p) {
     String t = v.trim();
     if (t.isEmpty() || t.length() > 9 || !t.chars().allMatch(Character::isDigit)) {
-      p.add(line, field, "\"" + clip(v) + "\" is not " + (max == 65535 ? "a port number"
-          : "a whole number"));
+      p.add(
+          line,
+          field,
+          "\"" + clip(v) + "\" is not " + (max == 65535 ? "a port number" : "a whole number"));
       return null;
     }
     int n = Integer.parseInt(t);

@@ -44,8 +44,8 @@ final class YamlTree {
   /** Within {@link #parsingOnce}: the last text parsed on this thread and what came of it. */
   private static final ThreadLocal<Parsed[]> ONCE = new ThreadLocal<>();
 
-  private record Parsed(String text, List<YNode> docs, List<InventoryError> problems,
-      boolean fatal) {}
+  private record Parsed(
+      String text, List<YNode> docs, List<InventoryError> problems, boolean fatal) {}
 
   private YamlTree() {}
 
@@ -109,13 +109,22 @@ final class YamlTree {
 
   private static List<YNode> parseFresh(String text, Problems problems) {
     if (text.length() > MAX_CHARS) {
-      throw problems.fatal(0, null, "file is larger than " + MAX_CHARS / (1024 * 1024)
-          + " MiB; an inventory is never that large");
+      throw problems.fatal(
+          0,
+          null,
+          "file is larger than "
+              + MAX_CHARS / (1024 * 1024)
+              + " MiB; an inventory is never that large");
     }
     int longLine = longRun(text);
     if (longLine > 0) {
-      throw problems.fatal(longLine, null, "more than " + MAX_RUN / 1024 + " KiB without a"
-          + " space or line break; no inventory value is that long (pretty-print JSON)");
+      throw problems.fatal(
+          longLine,
+          null,
+          "more than "
+              + MAX_RUN / 1024
+              + " KiB without a"
+              + " space or line break; no inventory value is that long (pretty-print JSON)");
     }
     LoaderOptions options = new LoaderOptions();
     options.setAllowDuplicateKeys(true); // reported by us, with both lines
@@ -140,8 +149,8 @@ final class YamlTree {
       Mark m = e.getProblemMark() != null ? e.getProblemMark() : e.getContextMark();
       String what = e.getProblem() != null ? e.getProblem() : e.getMessage();
       String context = e.getContext() != null ? " (" + e.getContext() + ")" : "";
-      throw problems.fatal(m == null ? 0 : m.getLine() + 1, null,
-          "YAML syntax: " + oneLine(what) + context);
+      throw problems.fatal(
+          m == null ? 0 : m.getLine() + 1, null, "YAML syntax: " + oneLine(what) + context);
     } catch (ReaderException e) {
       // Knows the offending character's position, not its line: count the lines up to it.
       throw problems.fatal(lineAt(text, e.getPosition()), null, "YAML: " + oneLine(e.getMessage()));
@@ -157,8 +166,8 @@ final class YamlTree {
     return docs;
   }
 
-  private static YNode convert(Node node, int depth, int[] budget,
-      IdentityHashMap<Node, Boolean> path, Problems problems) {
+  private static YNode convert(
+      Node node, int depth, int[] budget, IdentityHashMap<Node, Boolean> path, Problems problems) {
     int line = node.getStartMark() == null ? 0 : node.getStartMark().getLine() + 1;
     if (--budget[0] < 0) {
       throw problems.fatal(line, null, "more than " + MAX_NODES + " YAML nodes");

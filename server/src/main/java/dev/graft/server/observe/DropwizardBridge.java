@@ -15,9 +15,10 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Dropwizard's own metrics (Jetty's requests, responses by class, thread pools, connections)
- * in the Micrometer registry, so {@code /prometheus} has them too, named {@code dropwizard_<name in snake case>}.
- * Dropwizard's JVM metrics ({@code jvm.*}) are left out: Micrometer's binders report the JVM.
+ * Dropwizard's own metrics (Jetty's requests, responses by class, thread pools, connections) in the
+ * Micrometer registry, so {@code /prometheus} has them too, named {@code dropwizard_<name in snake
+ * case>}. Dropwizard's JVM metrics ({@code jvm.*}) are left out: Micrometer's binders report the
+ * JVM.
  *
  * <p>A listener, so the metrics Jetty registers once it starts (after {@code run()}) come along.
  * Counters and gauges become gauges; meters, histograms and timers their counts (the rates and
@@ -39,9 +40,13 @@ final class DropwizardBridge extends MetricRegistryListener.Base {
     return name.startsWith("jvm.") || name.startsWith("jvm_");
   }
 
-  /** {@code dropwizard.} and the name in snake case, as Prometheus names go (MutableServletContextHandler → mutable_servlet_context_handler). */
+  /**
+   * {@code dropwizard.} and the name in snake case, as Prometheus names go
+   * (MutableServletContextHandler → mutable_servlet_context_handler).
+   */
   private static String name(String dropwizardName) {
-    return "dropwizard." + dropwizardName.replaceAll("([a-z0-9])([A-Z])", "$1_$2").toLowerCase(Locale.ROOT);
+    return "dropwizard."
+        + dropwizardName.replaceAll("([a-z0-9])([A-Z])", "$1_$2").toLowerCase(Locale.ROOT);
   }
 
   @Override
@@ -49,8 +54,11 @@ final class DropwizardBridge extends MetricRegistryListener.Base {
     if (skipped(name)) {
       return;
     }
-    register(name, () -> io.micrometer.core.instrument.Gauge.builder(name(name), gauge, DropwizardBridge::number)
-        .register(target));
+    register(
+        name,
+        () ->
+            io.micrometer.core.instrument.Gauge.builder(name(name), gauge, DropwizardBridge::number)
+                .register(target));
   }
 
   @Override
@@ -58,8 +66,11 @@ final class DropwizardBridge extends MetricRegistryListener.Base {
     if (skipped(name)) {
       return;
     }
-    register(name, () -> io.micrometer.core.instrument.Gauge.builder(name(name), counter, Counter::getCount)
-        .register(target));
+    register(
+        name,
+        () ->
+            io.micrometer.core.instrument.Gauge.builder(name(name), counter, Counter::getCount)
+                .register(target));
   }
 
   @Override
@@ -67,7 +78,8 @@ final class DropwizardBridge extends MetricRegistryListener.Base {
     if (skipped(name)) {
       return;
     }
-    register(name, () -> FunctionCounter.builder(name(name), meter, Meter::getCount).register(target));
+    register(
+        name, () -> FunctionCounter.builder(name(name), meter, Meter::getCount).register(target));
   }
 
   @Override
@@ -75,7 +87,9 @@ final class DropwizardBridge extends MetricRegistryListener.Base {
     if (skipped(name)) {
       return;
     }
-    register(name, () -> FunctionCounter.builder(name(name), histogram, Histogram::getCount).register(target));
+    register(
+        name,
+        () -> FunctionCounter.builder(name(name), histogram, Histogram::getCount).register(target));
   }
 
   @Override
@@ -83,11 +97,16 @@ final class DropwizardBridge extends MetricRegistryListener.Base {
     if (skipped(name)) {
       return;
     }
-    register(name, () -> {
-      FunctionCounter.builder(name(name), timer, Timer::getCount).register(target);
-      io.micrometer.core.instrument.Gauge.builder(name(name) + ".p99.seconds", timer,
-          t -> t.getSnapshot().get99thPercentile() / TimeUnit.SECONDS.toNanos(1)).register(target);
-    });
+    register(
+        name,
+        () -> {
+          FunctionCounter.builder(name(name), timer, Timer::getCount).register(target);
+          io.micrometer.core.instrument.Gauge.builder(
+                  name(name) + ".p99.seconds",
+                  timer,
+                  t -> t.getSnapshot().get99thPercentile() / TimeUnit.SECONDS.toNanos(1))
+              .register(target);
+        });
   }
 
   private static double number(Gauge<?> gauge) {
@@ -97,10 +116,14 @@ final class DropwizardBridge extends MetricRegistryListener.Base {
     } catch (RuntimeException e) {
       return Double.NaN;
     }
-    return v instanceof Number n ? n.doubleValue() : v instanceof Boolean b ? (b ? 1 : 0) : Double.NaN;
+    return v instanceof Number n
+        ? n.doubleValue()
+        : v instanceof Boolean b ? (b ? 1 : 0) : Double.NaN;
   }
 
-  /** A name Prometheus cannot hold beside another (same name after sanitising) is left out, logged. */
+  /**
+   * A name Prometheus cannot hold beside another (same name after sanitising) is left out, logged.
+   */
   private static void register(String name, Runnable registration) {
     try {
       registration.run();

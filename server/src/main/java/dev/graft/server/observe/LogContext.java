@@ -25,12 +25,12 @@ import org.slf4j.MDC;
  * <ul>
  *   <li><b>Activities</b>: set before each execution and removed after it, on the activity's
  *       thread. The operation, cluster and node come from the workflow id ({@code
- *       cluster/<c>/<kind>/<request>[/node/<n>]}); step, node and attempt from headers the
- *       workflow side added ({@link StepContext}: the step id and attempt number the UI shows);
- *       without them, the activity type and Temporal's attempt.
+ *       cluster/<c>/<kind>/<request>[/node/<n>]}); step, node and attempt from headers the workflow
+ *       side added ({@link StepContext}: the step id and attempt number the UI shows); without
+ *       them, the activity type and Temporal's attempt.
  *   <li><b>Workflows</b>: every workflow thread (the workflow method, signal and update handlers,
- *       {@code Async} children) gets operation, cluster and node for its lifetime; the step
- *       engine adds step and attempt to its own lines. Workflow code logs through {@code
+ *       {@code Async} children) gets operation, cluster and node for its lifetime; the step engine
+ *       adds step and attempt to its own lines. Workflow code logs through {@code
  *       Workflow.getLogger}, which is silent on replay.
  * </ul>
  *
@@ -102,7 +102,9 @@ public final class LogContext extends WorkerInterceptorBase {
     };
   }
 
-  /** Adds the current step to each activity call's headers (and Async children inherit the context). */
+  /**
+   * Adds the current step to each activity call's headers (and Async children inherit the context).
+   */
   private static final class Outbound extends WorkflowOutboundCallsInterceptorBase {
     Outbound(WorkflowOutboundCallsInterceptor next) {
       super(next);
@@ -118,8 +120,14 @@ public final class LogContext extends WorkerInterceptorBase {
         if (step.node() != null) {
           values.put(HEADER_NODE, payload(step.node()));
         }
-        input = new ActivityInput<>(input.getActivityName(), input.getResultClass(), input.getResultType(),
-            input.getArgs(), input.getOptions(), new Header(values));
+        input =
+            new ActivityInput<>(
+                input.getActivityName(),
+                input.getResultClass(),
+                input.getResultType(),
+                input.getArgs(),
+                input.getOptions(),
+                new Header(values));
       }
       return super.executeActivity(input);
     }
@@ -143,8 +151,8 @@ public final class LogContext extends WorkerInterceptorBase {
   }
 
   /**
-   * {@code cluster/<c>} → cluster; {@code cluster/<c>/<kind>/<request>[/…]} → operation too;
-   * {@code …/node/<n>} and {@code …/etcd/<n>} → node. Other ids (diagnostics) give nothing.
+   * {@code cluster/<c>} → cluster; {@code cluster/<c>/<kind>/<request>[/…]} → operation too; {@code
+   * …/node/<n>} and {@code …/etcd/<n>} → node. Other ids (diagnostics) give nothing.
    */
   static Map<String, String> fromWorkflowId(String id) {
     Map<String, String> out = new LinkedHashMap<>();
@@ -177,13 +185,14 @@ public final class LogContext extends WorkerInterceptorBase {
   }
 
   private static void restore(Map<String, String> before) {
-    before.forEach((k, v) -> {
-      if (v == null) {
-        MDC.remove(k);
-      } else {
-        MDC.put(k, v);
-      }
-    });
+    before.forEach(
+        (k, v) -> {
+          if (v == null) {
+            MDC.remove(k);
+          } else {
+            MDC.put(k, v);
+          }
+        });
   }
 
   private static Payload payload(String value) {

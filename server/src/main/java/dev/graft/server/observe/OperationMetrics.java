@@ -28,33 +28,38 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The server's view of every operation, as gauges, refreshed on a timer from the same reads the
- * API serves (each cluster workflow's {@code operations} query; an operation's detail only while
- * it waits or runs, so a refresh costs one query per cluster plus one detail per operation in
- * flight, of which there is at most one per cluster):
+ * The server's view of every operation, as gauges, refreshed on a timer from the same reads the API
+ * serves (each cluster workflow's {@code operations} query; an operation's detail only while it
+ * waits or runs, so a refresh costs one query per cluster plus one detail per operation in flight,
+ * of which there is at most one per cluster):
  *
  * <ul>
  *   <li>{@code graft_operations{kind,state}}: operations in flight (queued, running,
- *       needs-attention, waiting-approval) now; ended ones are counted by the workers'
- *       {@code graft_operations_finished_total{kind,state}};
+ *       needs-attention, waiting-approval) now; ended ones are counted by the workers' {@code
+ *       graft_operations_finished_total{kind,state}};
  *   <li>{@code graft_operation_waiting_since_seconds{operation,cluster,kind,reason}}: when the
- *       oldest step or gate that waits on an operator began waiting (Unix seconds), one series
- *       per waiting operation: the operation id is the label the on-call needs at 3 a.m.;
- *   <li>{@code graft_operation_last_progress_seconds{operation,cluster,kind}}: the latest step
- *       or attempt start or end of each operation in flight;
- *   <li>{@code graft_cluster_last_success_seconds{cluster}}: when the cluster's latest
- *       operation that ended done ended;
+ *       oldest step or gate that waits on an operator began waiting (Unix seconds), one series per
+ *       waiting operation: the operation id is the label the on-call needs at 3 a.m.;
+ *   <li>{@code graft_operation_last_progress_seconds{operation,cluster,kind}}: the latest step or
+ *       attempt start or end of each operation in flight;
+ *   <li>{@code graft_cluster_last_success_seconds{cluster}}: when the cluster's latest operation
+ *       that ended done ended;
  *   <li>{@code graft_operations_refresh_seconds} (when the last refresh finished) and {@code
  *       graft_operations_refresh_failures_total}.
  * </ul>
  *
- * <p>Run by the process that serves the API; a refresh that fails leaves the previous values
- * (and counts the failure), so a Temporal outage is its own alert, not a flood of zeros.
+ * <p>Run by the process that serves the API; a refresh that fails leaves the previous values (and
+ * counts the failure), so a Temporal outage is its own alert, not a flood of zeros.
  */
 public final class OperationMetrics implements Managed {
   private static final Logger LOG = LoggerFactory.getLogger(OperationMetrics.class);
-  static final List<OperationState> IN_FLIGHT = List.of(OperationState.QUEUED, OperationState.RUNNING,
-      OperationState.NEEDS_ATTENTION, OperationState.WAITING_APPROVAL);
+  static final List<OperationState> IN_FLIGHT =
+      List.of(
+          OperationState.QUEUED,
+          OperationState.RUNNING,
+          OperationState.NEEDS_ATTENTION,
+          OperationState.WAITING_APPROVAL);
+
   /** Details read per refresh at most: a runaway number of clusters cannot stall the refresher. */
   static final int MAX_DETAILS = 100;
 
@@ -78,29 +83,35 @@ public final class OperationMetrics implements Managed {
         count(kind, s.wire());
       }
     }
-    waiting = MultiGauge.builder("graft_operation_waiting_since_seconds")
-        .description("When the oldest step or gate of an operation that waits on an operator began waiting (Unix time)")
-        .register(registry);
-    progress = MultiGauge.builder("graft_operation_last_progress_seconds")
-        .description("The latest step start or end of an operation in flight (Unix time)")
-        .register(registry);
+    waiting =
+        MultiGauge.builder("graft_operation_waiting_since_seconds")
+            .description(
+                "When the oldest step or gate of an operation that waits on an operator began waiting (Unix time)")
+            .register(registry);
+    progress =
+        MultiGauge.builder("graft_operation_last_progress_seconds")
+            .description("The latest step start or end of an operation in flight (Unix time)")
+            .register(registry);
     Gauge.builder("graft_operations_refresh_seconds", refreshedAt, a -> a.get() / 1000.0)
         .description("When the server last read every operation for these gauges (Unix time)")
         .register(registry);
-    failures = Counter.builder("graft_operations_refresh_failures")
-        .description("Refreshes of the operation gauges that failed (Temporal unreachable, …)")
-        .register(registry);
+    failures =
+        Counter.builder("graft_operations_refresh_failures")
+            .description("Refreshes of the operation gauges that failed (Temporal unreachable, …)")
+            .register(registry);
   }
 
   private AtomicLong count(String kind, String state) {
-    return counts.computeIfAbsent(kind + "|" + state, k -> {
-      AtomicLong v = new AtomicLong();
-      Gauge.builder("graft_operations", v, AtomicLong::get)
-          .description("Operations in flight, by kind and state")
-          .tags("kind", kind, "state", state)
-          .register(registry);
-      return v;
-    });
+    return counts.computeIfAbsent(
+        kind + "|" + state,
+        k -> {
+          AtomicLong v = new AtomicLong();
+          Gauge.builder("graft_operations", v, AtomicLong::get)
+              .description("Operations in flight, by kind and state")
+              .tags("kind", kind, "state", state)
+              .register(registry);
+          return v;
+        });
   }
 
   @Override
@@ -108,11 +119,13 @@ public final class OperationMetrics implements Managed {
     if (timer != null) {
       return;
     }
-    timer = Executors.newSingleThreadScheduledExecutor(r -> {
-      Thread t = new Thread(r, "graft-operation-metrics");
-      t.setDaemon(true);
-      return t;
-    });
+    timer =
+        Executors.newSingleThreadScheduledExecutor(
+            r -> {
+              Thread t = new Thread(r, "graft-operation-metrics");
+              t.setDaemon(true);
+              return t;
+            });
     timer.scheduleWithFixedDelay(this::refreshQuietly, 0, every.toMillis(), TimeUnit.MILLISECONDS);
   }
 
@@ -165,10 +178,12 @@ public final class OperationMetrics implements Managed {
         LOG.debug("no detail of {} for metrics: {}", s.id(), e.toString());
         continue;
       }
-      Tags tags = Tags.of("operation", s.id(), "cluster", String.valueOf(s.cluster()), "kind", kind);
+      Tags tags =
+          Tags.of("operation", s.id(), "cluster", String.valueOf(s.cluster()), "kind", kind);
       Long since = waitingSince(v);
       if (since != null) {
-        String reason = v.state() == OperationState.WAITING_APPROVAL ? "approval" : "needs-attention";
+        String reason =
+            v.state() == OperationState.WAITING_APPROVAL ? "approval" : "needs-attention";
         waitingRows.add(MultiGauge.Row.of(tags.and("reason", reason), since / 1000.0));
       }
       long last = lastProgress(v, s);
@@ -179,35 +194,43 @@ public final class OperationMetrics implements Managed {
     for (Map.Entry<String, AtomicLong> e : counts.entrySet()) {
       e.getValue().set(now.getOrDefault(e.getKey(), 0L));
     }
-    now.forEach((k, n) -> {
-      String[] p = k.split("\\|", 2);
-      count(p[0], p[1]).set(n);
-    });
+    now.forEach(
+        (k, n) -> {
+          String[] p = k.split("\\|", 2);
+          count(p[0], p[1]).set(n);
+        });
     waiting.register(waitingRows, true);
     progress.register(progressRows, true);
     refreshedAt.set(System.currentTimeMillis());
   }
 
   private AtomicLong lastSuccess(String cluster) {
-    return lastSuccess.computeIfAbsent(cluster, c -> {
-      AtomicLong v = new AtomicLong();
-      Gauge.builder("graft_cluster_last_success_seconds", v, a -> a.get() / 1000.0)
-          .description("When the cluster's latest operation that ended done ended (Unix time)")
-          .tags("cluster", c)
-          .register(registry);
-      return v;
-    });
+    return lastSuccess.computeIfAbsent(
+        cluster,
+        c -> {
+          AtomicLong v = new AtomicLong();
+          Gauge.builder("graft_cluster_last_success_seconds", v, a -> a.get() / 1000.0)
+              .description("When the cluster's latest operation that ended done ended (Unix time)")
+              .tags("cluster", c)
+              .register(registry);
+          return v;
+        });
   }
 
-  /** The oldest wait on an operator: a parked step since its last attempt ended, a gate since it opened. */
+  /**
+   * The oldest wait on an operator: a parked step since its last attempt ended, a gate since it
+   * opened.
+   */
   static Long waitingSince(OperationView v) {
     Long since = null;
     for (StepView s : allSteps(v)) {
       if (s.state() != StepState.NEEDS_ATTENTION) {
         continue;
       }
-      Long t = s.kind() == StepKind.GATE ? s.startedAtMillis()
-          : s.endedAtMillis() != null ? s.endedAtMillis() : s.startedAtMillis();
+      Long t =
+          s.kind() == StepKind.GATE
+              ? s.startedAtMillis()
+              : s.endedAtMillis() != null ? s.endedAtMillis() : s.startedAtMillis();
       if (t != null && (since == null || t < since)) {
         since = t;
       }

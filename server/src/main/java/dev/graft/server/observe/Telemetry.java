@@ -22,9 +22,9 @@ import java.time.Duration;
 import java.util.Map;
 
 /**
- * One process's metrics, in Prometheus format on the admin port ({@code /prometheus}): Graft's
- * own (operations, steps, SSH, the etcd gate), the Temporal SDK's (worker slots, pollers, poll
- * and schedule-to-start latencies, through {@link MicrometerClientStatsReporter}, tagged with the
+ * One process's metrics, in Prometheus format on the admin port ({@code /prometheus}): Graft's own
+ * (operations, steps, SSH, the etcd gate), the Temporal SDK's (worker slots, pollers, poll and
+ * schedule-to-start latencies, through {@link MicrometerClientStatsReporter}, tagged with the
  * process's Temporal identity), the JVM's (Micrometer's binders) and Jetty's (Dropwizard's own
  * registry, bridged: {@link DropwizardBridge}).
  *
@@ -68,15 +68,19 @@ public final class Telemetry implements Managed {
    */
   public synchronized Scope temporalScope(String identity) {
     if (temporalScope == null) {
-      temporalScope = new RootScopeBuilder()
-          .reporter(new MicrometerClientStatsReporter(registry))
-          .tags(Map.of(IDENTITY_TAG, identity))
-          .reportEvery(com.uber.m3.util.Duration.ofSeconds(1));
+      temporalScope =
+          new RootScopeBuilder()
+              .reporter(new MicrometerClientStatsReporter(registry))
+              .tags(Map.of(IDENTITY_TAG, identity))
+              .reportEvery(com.uber.m3.util.Duration.ofSeconds(1));
     }
     return temporalScope;
   }
 
-  /** Dropwizard's registry (Jetty's requests, responses, thread pools) in this one: {@link DropwizardBridge}. */
+  /**
+   * Dropwizard's registry (Jetty's requests, responses, thread pools) in this one: {@link
+   * DropwizardBridge}.
+   */
   public static void bridge(MetricRegistry dropwizard, Telemetry telemetry) {
     DropwizardBridge.bridge(dropwizard, telemetry.registry);
   }
@@ -98,13 +102,18 @@ public final class Telemetry implements Managed {
   private static MeterFilter buckets() {
     return new MeterFilter() {
       @Override
-      public DistributionStatisticConfig configure(Meter.Id id, DistributionStatisticConfig config) {
+      public DistributionStatisticConfig configure(
+          Meter.Id id, DistributionStatisticConfig config) {
         if (id.getType() != Meter.Type.TIMER) {
           return config;
         }
-        Duration[] slos = id.getName().startsWith("graft_step") ? seconds(1, 5, 15, 30, 60, 120, 300, 600, 1800, 3600)
-            : id.getName().startsWith("graft_ssh") ? millis(5, 10, 25, 50, 100, 250, 500, 1000, 2500, 5000, 15000, 60000, 300000)
-            : millis(1, 5, 10, 25, 50, 100, 250, 500, 1000, 2500, 5000, 10000, 30000, 60000);
+        Duration[] slos =
+            id.getName().startsWith("graft_step")
+                ? seconds(1, 5, 15, 30, 60, 120, 300, 600, 1800, 3600)
+                : id.getName().startsWith("graft_ssh")
+                    ? millis(5, 10, 25, 50, 100, 250, 500, 1000, 2500, 5000, 15000, 60000, 300000)
+                    : millis(
+                        1, 5, 10, 25, 50, 100, 250, 500, 1000, 2500, 5000, 10000, 30000, 60000);
         return DistributionStatisticConfig.builder()
             .percentilesHistogram(false)
             .serviceLevelObjectives(nanos(slos))

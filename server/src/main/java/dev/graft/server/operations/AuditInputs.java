@@ -18,8 +18,8 @@ import java.util.regex.Pattern;
  * normally nothing to replace; this is the second line of defence, so that a secret that slipped
  * into an input by mistake is not also spread through the UI and every JSON export. A value is
  * replaced when its field is named like a secret (token, password, secret, private or certificate
- * key) and the value is not a reference (an absolute path), or when the value itself looks like
- * key material (a PEM private key) or a kubeadm bootstrap token.
+ * key) and the value is not a reference (an absolute path), or when the value itself looks like key
+ * material (a PEM private key) or a kubeadm bootstrap token.
  */
 final class AuditInputs {
   static final String REDACTED = "[redacted: not a reference]";
@@ -28,9 +28,11 @@ final class AuditInputs {
   static final int MAX_DEPTH = 8;
 
   private static final Pattern SECRET_FIELD =
-      Pattern.compile("(?i).*(password|passwd|secret|token|privatekey|certificatekey|certkey|bearer).*");
+      Pattern.compile(
+          "(?i).*(password|passwd|secret|token|privatekey|certificatekey|certkey|bearer).*");
   private static final Pattern PRIVATE_KEY = Pattern.compile("-----BEGIN [A-Z ]*PRIVATE KEY-----");
-  private static final Pattern BOOTSTRAP_TOKEN = Pattern.compile("\\b[a-z0-9]{6}\\.[a-z0-9]{16}\\b");
+  private static final Pattern BOOTSTRAP_TOKEN =
+      Pattern.compile("\\b[a-z0-9]{6}\\.[a-z0-9]{16}\\b");
 
   private AuditInputs() {}
 
@@ -71,11 +73,16 @@ final class AuditInputs {
   private static JsonNode text(String field, String value) {
     boolean reference = value.startsWith("/") && !value.contains("\n");
     if ((field != null && SECRET_FIELD.matcher(field).matches() && !reference && !value.isEmpty())
-        || PRIVATE_KEY.matcher(value).find() || BOOTSTRAP_TOKEN.matcher(value).find()) {
+        || PRIVATE_KEY.matcher(value).find()
+        || BOOTSTRAP_TOKEN.matcher(value).find()) {
       return TextNode.valueOf(REDACTED);
     }
     if (value.length() > MAX_STRING) {
-      return TextNode.valueOf(value.substring(0, MAX_STRING) + "… (" + (value.length() - MAX_STRING) + " more characters)");
+      return TextNode.valueOf(
+          value.substring(0, MAX_STRING)
+              + "… ("
+              + (value.length() - MAX_STRING)
+              + " more characters)");
     }
     return TextNode.valueOf(value);
   }

@@ -24,16 +24,19 @@ import java.util.Map;
 /**
  * The audit trail of one operation, read from Temporal's histories (the operation's, its
  * children's, recursively, and the submission in its cluster workflow's): every activity attempt
- * with its step, node, start, end and result or failure, and every operator action (accepted
- * {@code decide} updates, signals) with who and when. Only what workflows hold is shown, and
- * workflows hold references, never secrets: each activity's input is shown as it was scheduled,
- * shortened and with anything that looks like a secret replaced ({@link AuditInputs}).
+ * with its step, node, start, end and result or failure, and every operator action (accepted {@code
+ * decide} updates, signals) with who and when. Only what workflows hold is shown, and workflows
+ * hold references, never secrets: each activity's input is shown as it was scheduled, shortened and
+ * with anything that looks like a secret replaced ({@link AuditInputs}).
  */
 public final class AuditTrail {
   private static final ObjectMapper JSON = new ObjectMapper();
+
   /** The most of a failed attempt's output the trail keeps per entry. */
   static final int OUTPUT_LIMIT = 2000;
+
   private final TemporalConnection temporal;
+
   /** Where ended operations' trails are archived (null: no archive). */
   private final AuditArchive archive;
 
@@ -48,8 +51,8 @@ public final class AuditTrail {
 
   /**
    * What {@code GET /operations/{id}/history} answers: the trail from Temporal while it has the
-   * operation ({@code source: temporal}), else from the archive ({@code source: archive}, with
-   * the checksum chain's verdict: {@code archive.intact}, and what broke in {@code problems}).
+   * operation ({@code source: temporal}), else from the archive ({@code source: archive}, with the
+   * checksum chain's verdict: {@code archive.intact}, and what broke in {@code problems}).
    */
   public Map<String, Object> history(String operationId) {
     Map<String, Object> out = new LinkedHashMap<>();
@@ -59,9 +62,17 @@ public final class AuditTrail {
       out.put("source", "temporal");
       return out;
     }
-    AuditArchive.Trail t = archive.read(operationId).orElseThrow(
-        () -> ApiProblem.of(404, "no operation " + operationId + " in Temporal or in the audit archive"
-            + " (a queued operation has no history yet)"));
+    AuditArchive.Trail t =
+        archive
+            .read(operationId)
+            .orElseThrow(
+                () ->
+                    ApiProblem.of(
+                        404,
+                        "no operation "
+                            + operationId
+                            + " in Temporal or in the audit archive"
+                            + " (a queued operation has no history yet)"));
     out.put("entries", t.entries());
     out.put("source", "archive");
     Map<String, Object> a = new LinkedHashMap<>();
@@ -95,52 +106,190 @@ public final class AuditTrail {
       String runId,
       String output) {
     /** An operation submitted to its cluster workflow ({@code detail}: "expand submitted"). */
-    static Entry submitted(long atMillis, String cluster, String detail, String actor, String identity) {
-      return new Entry("submitted", atMillis, cluster, null, null, null, null, null, null, detail, actor,
-          null, null, null, identity, null, null, null);
+    static Entry submitted(
+        long atMillis, String cluster, String detail, String actor, String identity) {
+      return new Entry(
+          "submitted",
+          atMillis,
+          cluster,
+          null,
+          null,
+          null,
+          null,
+          null,
+          null,
+          detail,
+          actor,
+          null,
+          null,
+          null,
+          identity,
+          null,
+          null,
+          null);
     }
 
     /** A workflow run started ({@code type}: its workflow type). */
-    static Entry started(long atMillis, String workflowId, String node, String type, String actor,
-        String identity, String runId) {
-      return new Entry("started", atMillis, workflowId, node, null, null, null, null, null, type, actor,
-          null, null, null, identity, null, runId, null);
+    static Entry started(
+        long atMillis,
+        String workflowId,
+        String node,
+        String type,
+        String actor,
+        String identity,
+        String runId) {
+      return new Entry(
+          "started",
+          atMillis,
+          workflowId,
+          node,
+          null,
+          null,
+          null,
+          null,
+          null,
+          type,
+          actor,
+          null,
+          null,
+          null,
+          identity,
+          null,
+          runId,
+          null);
     }
 
-    /** A workflow run ended ({@code outcome}: completed, failed, terminated, canceled, timed_out). */
-    static Entry ended(long atMillis, String workflowId, String node, String outcome, String detail) {
-      return new Entry("ended", atMillis, workflowId, node, null, null, null, null, outcome, detail, null,
-          null, null, null, null, null, null, null);
+    /**
+     * A workflow run ended ({@code outcome}: completed, failed, terminated, canceled, timed_out).
+     */
+    static Entry ended(
+        long atMillis, String workflowId, String node, String outcome, String detail) {
+      return new Entry(
+          "ended",
+          atMillis,
+          workflowId,
+          node,
+          null,
+          null,
+          null,
+          null,
+          outcome,
+          detail,
+          null,
+          null,
+          null,
+          null,
+          null,
+          null,
+          null,
+          null);
     }
 
-    /** One attempt of an activity ({@code type}: its activity type; {@code outcome}: how it ended). */
-    static Entry activity(long atMillis, String workflowId, String node, String type, Integer attempt,
-        Long startedAtMillis, Long endedAtMillis, String outcome, String detail, String identity,
-        JsonNode input, String output) {
-      return new Entry("activity", atMillis, workflowId, node, type, attempt, startedAtMillis, endedAtMillis,
-          outcome, detail, null, null, null, null, identity, input, null, output);
+    /**
+     * One attempt of an activity ({@code type}: its activity type; {@code outcome}: how it ended).
+     */
+    static Entry activity(
+        long atMillis,
+        String workflowId,
+        String node,
+        String type,
+        Integer attempt,
+        Long startedAtMillis,
+        Long endedAtMillis,
+        String outcome,
+        String detail,
+        String identity,
+        JsonNode input,
+        String output) {
+      return new Entry(
+          "activity",
+          atMillis,
+          workflowId,
+          node,
+          type,
+          attempt,
+          startedAtMillis,
+          endedAtMillis,
+          outcome,
+          detail,
+          null,
+          null,
+          null,
+          null,
+          identity,
+          input,
+          null,
+          output);
     }
 
     /** An operator's decision, accepted as an update ({@code update}: the update's name). */
-    static Entry decision(long atMillis, String workflowId, String node, String update, String actor,
-        String decision, String stepId, String reason, String identity) {
-      return new Entry("decision", atMillis, workflowId, node, null, null, null, null, "accepted", update,
-          actor, decision, stepId, reason, identity, null, null, null);
+    static Entry decision(
+        long atMillis,
+        String workflowId,
+        String node,
+        String update,
+        String actor,
+        String decision,
+        String stepId,
+        String reason,
+        String identity) {
+      return new Entry(
+          "decision",
+          atMillis,
+          workflowId,
+          node,
+          null,
+          null,
+          null,
+          null,
+          "accepted",
+          update,
+          actor,
+          decision,
+          stepId,
+          reason,
+          identity,
+          null,
+          null,
+          null);
     }
 
     /** A signal a workflow received ({@code name}: the signal's name). */
-    static Entry signal(long atMillis, String workflowId, String node, String name, String actor,
-        String identity) {
-      return new Entry("signal", atMillis, workflowId, node, null, null, null, null, null, name, actor,
-          null, null, null, identity, null, null, null);
+    static Entry signal(
+        long atMillis, String workflowId, String node, String name, String actor, String identity) {
+      return new Entry(
+          "signal",
+          atMillis,
+          workflowId,
+          node,
+          null,
+          null,
+          null,
+          null,
+          null,
+          name,
+          actor,
+          null,
+          null,
+          null,
+          identity,
+          null,
+          null,
+          null);
     }
   }
 
   public List<Entry> of(String operationId) {
-    String runId = OperationReader.describe(temporal, operationId)
-        .map(i -> i.getExecution().getRunId())
-        .orElseThrow(() -> ApiProblem.of(404, "no operation " + operationId
-            + " has started (a queued operation has no history yet)"));
+    String runId =
+        OperationReader.describe(temporal, operationId)
+            .map(i -> i.getExecution().getRunId())
+            .orElseThrow(
+                () ->
+                    ApiProblem.of(
+                        404,
+                        "no operation "
+                            + operationId
+                            + " has started (a queued operation has no history yet)"));
     List<Entry> out = new ArrayList<>();
     submissions(operationId, out);
     walk(operationId, runId.isEmpty() ? null : runId, out, 0);
@@ -164,17 +313,25 @@ public final class AuditTrail {
       }
       var a = e.getWorkflowExecutionSignaledEventAttributes();
       JsonNode arg = first(a.getInput());
-      if ("submit".equals(a.getSignalName()) && arg != null
+      if ("submit".equals(a.getSignalName())
+          && arg != null
           && requestId.equals(arg.path("requestId").asText())) {
-        out.add(Entry.submitted(millis(e), cluster, arg.path("kind").asText() + " submitted",
-            arg.path("requestedBy").asText(null), a.getIdentity()));
+        out.add(
+            Entry.submitted(
+                millis(e),
+                cluster,
+                arg.path("kind").asText() + " submitted",
+                arg.path("requestedBy").asText(null),
+                a.getIdentity()));
       }
     }
   }
 
   private void walk(String workflowId, String runId, List<Entry> out, int depth) {
-    WorkflowExecutionHistory h = runId == null ? temporal.client().fetchHistory(workflowId)
-        : temporal.client().fetchHistory(workflowId, runId);
+    WorkflowExecutionHistory h =
+        runId == null
+            ? temporal.client().fetchHistory(workflowId)
+            : temporal.client().fetchHistory(workflowId, runId);
     String wfNode = nodeOf(workflowId);
     Map<Long, HistoryEvent> scheduled = new HashMap<>();
     Map<Long, HistoryEvent> started = new HashMap<>();
@@ -186,21 +343,37 @@ public final class AuditTrail {
         case EVENT_TYPE_WORKFLOW_EXECUTION_STARTED -> {
           var a = e.getWorkflowExecutionStartedEventAttributes();
           JsonNode arg = first(a.getInput());
-          out.add(Entry.started(millis(e), workflowId, wfNode, a.getWorkflowType().getName(),
-              arg != null && arg.hasNonNull("requestedBy") ? arg.get("requestedBy").asText() : null,
-              a.getIdentity(), runId));
+          out.add(
+              Entry.started(
+                  millis(e),
+                  workflowId,
+                  wfNode,
+                  a.getWorkflowType().getName(),
+                  arg != null && arg.hasNonNull("requestedBy")
+                      ? arg.get("requestedBy").asText()
+                      : null,
+                  a.getIdentity(),
+                  runId));
         }
-        case EVENT_TYPE_WORKFLOW_EXECUTION_COMPLETED, EVENT_TYPE_WORKFLOW_EXECUTION_FAILED,
-            EVENT_TYPE_WORKFLOW_EXECUTION_TERMINATED, EVENT_TYPE_WORKFLOW_EXECUTION_CANCELED,
+        case EVENT_TYPE_WORKFLOW_EXECUTION_COMPLETED,
+            EVENT_TYPE_WORKFLOW_EXECUTION_FAILED,
+            EVENT_TYPE_WORKFLOW_EXECUTION_TERMINATED,
+            EVENT_TYPE_WORKFLOW_EXECUTION_CANCELED,
             EVENT_TYPE_WORKFLOW_EXECUTION_TIMED_OUT -> {
-          String outcome = e.getEventType().name().replace("EVENT_TYPE_WORKFLOW_EXECUTION_", "")
-              .toLowerCase();
+          String outcome =
+              e.getEventType().name().replace("EVENT_TYPE_WORKFLOW_EXECUTION_", "").toLowerCase();
           String detail = null;
           if (e.hasWorkflowExecutionCompletedEventAttributes()) {
             JsonNode r = first(e.getWorkflowExecutionCompletedEventAttributes().getResult());
-            detail = r == null ? null : r.isTextual() ? r.asText()
-                : r.hasNonNull("outcome") ? r.get("outcome").asText()
-                    + (r.hasNonNull("message") ? ": " + r.get("message").asText() : "") : null;
+            detail =
+                r == null
+                    ? null
+                    : r.isTextual()
+                        ? r.asText()
+                        : r.hasNonNull("outcome")
+                            ? r.get("outcome").asText()
+                                + (r.hasNonNull("message") ? ": " + r.get("message").asText() : "")
+                            : null;
           } else if (e.hasWorkflowExecutionFailedEventAttributes()) {
             detail = message(e.getWorkflowExecutionFailedEventAttributes().getFailure());
           } else if (e.hasWorkflowExecutionTerminatedEventAttributes()) {
@@ -214,41 +387,93 @@ public final class AuditTrail {
         case EVENT_TYPE_ACTIVITY_TASK_COMPLETED -> {
           var a = e.getActivityTaskCompletedEventAttributes();
           JsonNode r = first(a.getResult());
-          out.add(activity(workflowId, wfNode, scheduled.get(a.getScheduledEventId()),
-              started.get(a.getScheduledEventId()), e, "completed",
-              r != null && r.hasNonNull("summary") ? r.get("summary").asText() : null,
-              a.getIdentity(), attempts, null));
+          out.add(
+              activity(
+                  workflowId,
+                  wfNode,
+                  scheduled.get(a.getScheduledEventId()),
+                  started.get(a.getScheduledEventId()),
+                  e,
+                  "completed",
+                  r != null && r.hasNonNull("summary") ? r.get("summary").asText() : null,
+                  a.getIdentity(),
+                  attempts,
+                  null));
         }
         case EVENT_TYPE_ACTIVITY_TASK_FAILED -> {
           var a = e.getActivityTaskFailedEventAttributes();
-          out.add(activity(workflowId, wfNode, scheduled.get(a.getScheduledEventId()),
-              started.get(a.getScheduledEventId()), e, "failed", message(a.getFailure()),
-              a.getIdentity(), attempts, outputOf(a.getFailure())));
+          out.add(
+              activity(
+                  workflowId,
+                  wfNode,
+                  scheduled.get(a.getScheduledEventId()),
+                  started.get(a.getScheduledEventId()),
+                  e,
+                  "failed",
+                  message(a.getFailure()),
+                  a.getIdentity(),
+                  attempts,
+                  outputOf(a.getFailure())));
         }
         case EVENT_TYPE_ACTIVITY_TASK_TIMED_OUT -> {
           var a = e.getActivityTaskTimedOutEventAttributes();
-          out.add(activity(workflowId, wfNode, scheduled.get(a.getScheduledEventId()),
-              started.get(a.getScheduledEventId()), e, "timed-out", timeoutMessage(a.getFailure()), null,
-              attempts, null));
+          out.add(
+              activity(
+                  workflowId,
+                  wfNode,
+                  scheduled.get(a.getScheduledEventId()),
+                  started.get(a.getScheduledEventId()),
+                  e,
+                  "timed-out",
+                  timeoutMessage(a.getFailure()),
+                  null,
+                  attempts,
+                  null));
         }
         case EVENT_TYPE_ACTIVITY_TASK_CANCELED -> {
           var a = e.getActivityTaskCanceledEventAttributes();
-          out.add(activity(workflowId, wfNode, scheduled.get(a.getScheduledEventId()),
-              started.get(a.getScheduledEventId()), e, "canceled", null, a.getIdentity(), attempts, null));
+          out.add(
+              activity(
+                  workflowId,
+                  wfNode,
+                  scheduled.get(a.getScheduledEventId()),
+                  started.get(a.getScheduledEventId()),
+                  e,
+                  "canceled",
+                  null,
+                  a.getIdentity(),
+                  attempts,
+                  null));
         }
         case EVENT_TYPE_WORKFLOW_EXECUTION_UPDATE_ACCEPTED -> {
           var a = e.getWorkflowExecutionUpdateAcceptedEventAttributes();
           var input = a.getAcceptedRequest().getInput();
           JsonNode req = first(input.getArgs());
-          out.add(Entry.decision(millis(e), workflowId, wfNode, input.getName(), text(req, "actor"),
-              text(req, "decision"), text(req, "stepId"), text(req, "reason"),
-              a.getAcceptedRequest().getMeta().getIdentity()));
+          out.add(
+              Entry.decision(
+                  millis(e),
+                  workflowId,
+                  wfNode,
+                  input.getName(),
+                  text(req, "actor"),
+                  text(req, "decision"),
+                  text(req, "stepId"),
+                  text(req, "reason"),
+                  a.getAcceptedRequest().getMeta().getIdentity()));
         }
         case EVENT_TYPE_WORKFLOW_EXECUTION_SIGNALED -> {
           var a = e.getWorkflowExecutionSignaledEventAttributes();
           JsonNode arg = first(a.getInput());
-          out.add(Entry.signal(millis(e), workflowId, wfNode, a.getSignalName(), arg == null ? null
-              : text(arg, "actor") != null ? text(arg, "actor") : text(arg, "requestedBy"), a.getIdentity()));
+          out.add(
+              Entry.signal(
+                  millis(e),
+                  workflowId,
+                  wfNode,
+                  a.getSignalName(),
+                  arg == null
+                      ? null
+                      : text(arg, "actor") != null ? text(arg, "actor") : text(arg, "requestedBy"),
+                  a.getIdentity()));
         }
         case EVENT_TYPE_CHILD_WORKFLOW_EXECUTION_STARTED -> {
           var exec = e.getChildWorkflowExecutionStartedEventAttributes().getWorkflowExecution();
@@ -256,14 +481,22 @@ public final class AuditTrail {
             walk(exec.getWorkflowId(), exec.getRunId(), out, depth + 1);
           }
         }
-        default -> { }
+        default -> {}
       }
     }
   }
 
-  private Entry activity(String workflowId, String wfNode, HistoryEvent scheduledEvent,
-      HistoryEvent startedEvent, HistoryEvent end, String outcome, String detail, String identity,
-      Map<String, Integer> attempts, String output) {
+  private Entry activity(
+      String workflowId,
+      String wfNode,
+      HistoryEvent scheduledEvent,
+      HistoryEvent startedEvent,
+      HistoryEvent end,
+      String outcome,
+      String detail,
+      String identity,
+      Map<String, Integer> attempts,
+      String output) {
     String type = null;
     String node = wfNode;
     JsonNode input = null;
@@ -294,11 +527,24 @@ public final class AuditTrail {
       attempt = attempts.getOrDefault(key, 0) + 1;
       attempts.put(key, attempt);
     }
-    return Entry.activity(startedAt != null ? startedAt : millis(end), workflowId, node, type, attempt,
-        startedAt, millis(end), outcome, detail, identity, input, output);
+    return Entry.activity(
+        startedAt != null ? startedAt : millis(end),
+        workflowId,
+        node,
+        type,
+        attempt,
+        startedAt,
+        millis(end),
+        outcome,
+        detail,
+        identity,
+        input,
+        output);
   }
 
-  /** The output tail an activity attached to its failure (StepFailureDetails), bounded; else null. */
+  /**
+   * The output tail an activity attached to its failure (StepFailureDetails), bounded; else null.
+   */
   static String outputOf(Failure f) {
     if (!f.hasApplicationFailureInfo() || !f.getApplicationFailureInfo().hasDetails()) {
       return null;
@@ -308,7 +554,9 @@ public final class AuditTrail {
     if (tail == null || tail.isBlank()) {
       return null;
     }
-    return tail.length() <= OUTPUT_LIMIT ? tail : "…" + tail.substring(tail.length() - OUTPUT_LIMIT);
+    return tail.length() <= OUTPUT_LIMIT
+        ? tail
+        : "…" + tail.substring(tail.length() - OUTPUT_LIMIT);
   }
 
   /** A timeout in words: a heartbeat timeout means the worker running the step was lost. */

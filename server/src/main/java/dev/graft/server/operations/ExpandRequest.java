@@ -32,8 +32,8 @@ public record ExpandRequest(
    * @param text the inventory itself (as {@code POST /api/v1/plans} takes it)
    * @param format {@code kubespray-ini}, {@code kubespray-yaml}, {@code graft-yaml}, {@code
    *     metalk8s}, or null to tell from {@code file} and the content
-   * @param file the name the operator knows the inventory by (shown in errors), default
-   *     {@code inventory}
+   * @param file the name the operator knows the inventory by (shown in errors), default {@code
+   *     inventory}
    * @param path instead of text: a file the server reads
    */
   public record Inventory(String text, String format, String file, String path) {}
@@ -43,7 +43,8 @@ public record ExpandRequest(
 
   /**
    * @param to the target version, {@code vX.Y.Z}
-   * @param maxUnavailable workers upgraded at once: a count ("2") or a percentage ("25%"); default 1
+   * @param maxUnavailable workers upgraded at once: a count ("2") or a percentage ("25%"); default
+   *     1
    * @param drainTimeout how long a node's drain may take: "90s", "5m", "1h" (default 5m)
    */
   public record Upgrade(String to, String maxUnavailable, String drainTimeout) {}
@@ -60,9 +61,15 @@ public record ExpandRequest(
    * @param acceptNoFaultTolerance accept a removal that leaves etcd's quorum whole but no failure
    *     to spare (a healthy 3 -> 2): a warning, and an approval before the member goes
    */
-  public record Remove(List<String> nodes, Boolean unreachable, String drainTimeout, Boolean cleanOrphans,
-      Boolean acceptNoFaultTolerance, String with) {
-    public Remove(List<String> nodes, Boolean unreachable, String drainTimeout, Boolean cleanOrphans) {
+  public record Remove(
+      List<String> nodes,
+      Boolean unreachable,
+      String drainTimeout,
+      Boolean cleanOrphans,
+      Boolean acceptNoFaultTolerance,
+      String with) {
+    public Remove(
+        List<String> nodes, Boolean unreachable, String drainTimeout, Boolean cleanOrphans) {
       this(nodes, unreachable, drainTimeout, cleanOrphans, null, null);
     }
   }

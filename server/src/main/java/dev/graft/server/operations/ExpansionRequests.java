@@ -10,9 +10,9 @@ import java.util.function.Predicate;
 /**
  * Plans an expansion from the body {@code POST /api/v1/operations} takes (and {@code POST
  * /api/v1/plans} with the same JSON): the inventory imported, the request's SSH settings applied,
- * the cluster read through the request's kubeconfig (or, without one, nothing assumed but the
- * first control-plane node), all through the {@link PlanningService} that {@code graft plan} uses,
- * so the plan a submit stores is the plan {@code graft plan} prints for the same inputs.
+ * the cluster read through the request's kubeconfig (or, without one, nothing assumed but the first
+ * control-plane node), all through the {@link PlanningService} that {@code graft plan} uses, so the
+ * plan a submit stores is the plan {@code graft plan} prints for the same inputs.
  */
 public final class ExpansionRequests {
   private final PlanningService planning;
@@ -25,8 +25,8 @@ public final class ExpansionRequests {
    * @param checkFiles whether key and known_hosts files are checked on this machine (the worker
    *     shares it), and then only under {@code files}' roots
    */
-  public ExpansionRequests(PlanningService planning, HostResolver resolver, ServerFiles files,
-      boolean checkFiles) {
+  public ExpansionRequests(
+      PlanningService planning, HostResolver resolver, ServerFiles files, boolean checkFiles) {
     this.planning = planning;
     this.resolver = resolver;
     this.files = files;
@@ -45,9 +45,11 @@ public final class ExpansionRequests {
     Predicate<String> mayLook = path -> look && files.allows(path);
     ImportedInventory inv = OperationSubmitter.importInventory(req.inventory(), files);
     inv = OperationSubmitter.applySsh(inv, req.ssh(), req.knownHosts(), look ? files : null);
-    PlanningService.Source source = req.kubeconfig() == null || req.kubeconfig().isBlank()
-        ? new PlanningService.AssumeEmpty()
-        : new PlanningService.Cluster(req.kubeconfig(), files.read("kubeconfig", req.kubeconfig()));
+    PlanningService.Source source =
+        req.kubeconfig() == null || req.kubeconfig().isBlank()
+            ? new PlanningService.AssumeEmpty()
+            : new PlanningService.Cluster(
+                req.kubeconfig(), files.read("kubeconfig", req.kubeconfig()));
     return planning.plan(inv, source, maxParallel, new InventoryValidator(resolver, mayLook));
   }
 }

@@ -49,9 +49,9 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Reads operations from Temporal: the list (cluster workflows found through visibility, then
- * their {@code operations()} queries), one operation's state with every node's steps (the
- * expansion's {@code progress()} and {@code steps()}, then each child's {@code steps()}).
+ * Reads operations from Temporal: the list (cluster workflows found through visibility, then their
+ * {@code operations()} queries), one operation's state with every node's steps (the expansion's
+ * {@code progress()} and {@code steps()}, then each child's {@code steps()}).
  */
 public final class OperationReader {
   private static final Logger LOG = LoggerFactory.getLogger(OperationReader.class);
@@ -80,7 +80,8 @@ public final class OperationReader {
   /**
    * Longer than any workflow id Graft mints (cluster name and requestId are at most 63 characters
    * each, node names 253): such an id names nothing, and a real Temporal would answer
-   * INVALID_ARGUMENT past its own limit (1,000), which must be a 404 like any unknown id, not a 500.
+   * INVALID_ARGUMENT past its own limit (1,000), which must be a 404 like any unknown id, not a
+   * 500.
    */
   static final int MAX_WORKFLOW_ID = 500;
 
@@ -89,12 +90,16 @@ public final class OperationReader {
       return Optional.empty();
     }
     try {
-      return Optional.of(temporal.stubs().blockingStub().describeWorkflowExecution(
-              DescribeWorkflowExecutionRequest.newBuilder()
-                  .setNamespace(temporal.settings().getNamespace())
-                  .setExecution(WorkflowExecution.newBuilder().setWorkflowId(workflowId))
-                  .build())
-          .getWorkflowExecutionInfo());
+      return Optional.of(
+          temporal
+              .stubs()
+              .blockingStub()
+              .describeWorkflowExecution(
+                  DescribeWorkflowExecutionRequest.newBuilder()
+                      .setNamespace(temporal.settings().getNamespace())
+                      .setExecution(WorkflowExecution.newBuilder().setWorkflowId(workflowId))
+                      .build())
+              .getWorkflowExecutionInfo());
     } catch (StatusRuntimeException e) {
       if (e.getStatus().getCode() == Status.Code.NOT_FOUND
           || e.getStatus().getCode() == Status.Code.INVALID_ARGUMENT) {
@@ -134,7 +139,9 @@ public final class OperationReader {
           && e.getStatus().getCode() != Status.Code.INVALID_ARGUMENT) {
         throw e;
       }
-      LOG.debug("ListWorkflowExecutions unavailable ({}); listing open and closed executions", e.getStatus());
+      LOG.debug(
+          "ListWorkflowExecutions unavailable ({}); listing open and closed executions",
+          e.getStatus());
       clusterIdsFromOpenAndClosed(clusters);
       source = "open-closed";
     }
@@ -150,8 +157,10 @@ public final class OperationReader {
         errors.add(Map.of("workflowId", clusterId, "error", Failures.rootMessage(e)));
       }
     }
-    ops.sort(Comparator.comparing((OperationSummary s) -> s.submittedAtMillis() == null ? 0L
-        : s.submittedAtMillis()).reversed());
+    ops.sort(
+        Comparator.comparing(
+                (OperationSummary s) -> s.submittedAtMillis() == null ? 0L : s.submittedAtMillis())
+            .reversed());
     Map<String, Object> out = new LinkedHashMap<>();
     out.put("operations", ops);
     out.put("clusters", clusters.size());
@@ -163,11 +172,17 @@ public final class OperationReader {
   private void clusterIdsFromVisibility(Set<String> out) {
     ByteString token = ByteString.EMPTY;
     do {
-      var resp = temporal.stubs().blockingStub().listWorkflowExecutions(
-          ListWorkflowExecutionsRequest.newBuilder()
-              .setNamespace(temporal.settings().getNamespace())
-              .setQuery("WorkflowType = '" + CLUSTER_TYPE + "'")
-              .setPageSize(200).setNextPageToken(token).build());
+      var resp =
+          temporal
+              .stubs()
+              .blockingStub()
+              .listWorkflowExecutions(
+                  ListWorkflowExecutionsRequest.newBuilder()
+                      .setNamespace(temporal.settings().getNamespace())
+                      .setQuery("WorkflowType = '" + CLUSTER_TYPE + "'")
+                      .setPageSize(200)
+                      .setNextPageToken(token)
+                      .build());
       resp.getExecutionsList().forEach(i -> out.add(i.getExecution().getWorkflowId()));
       token = resp.getNextPageToken();
     } while (!token.isEmpty() && out.size() < 10_000);
@@ -176,17 +191,33 @@ public final class OperationReader {
   private void clusterIdsFromOpenAndClosed(Set<String> out) {
     String ns = temporal.settings().getNamespace();
     WorkflowTypeFilter type = WorkflowTypeFilter.newBuilder().setName(CLUSTER_TYPE).build();
-    var open = temporal.stubs().blockingStub().listOpenWorkflowExecutions(
-        ListOpenWorkflowExecutionsRequest.newBuilder().setNamespace(ns).setTypeFilter(type)
-            .setMaximumPageSize(1000).build());
+    var open =
+        temporal
+            .stubs()
+            .blockingStub()
+            .listOpenWorkflowExecutions(
+                ListOpenWorkflowExecutionsRequest.newBuilder()
+                    .setNamespace(ns)
+                    .setTypeFilter(type)
+                    .setMaximumPageSize(1000)
+                    .build());
     // The embedded test server does not apply the type filter to these listings: the type is
     // checked here as well, or every expansion and join would be queried as a cluster.
-    open.getExecutionsList().stream().filter(OperationReader::isCluster)
+    open.getExecutionsList().stream()
+        .filter(OperationReader::isCluster)
         .forEach(i -> out.add(i.getExecution().getWorkflowId()));
-    var closed = temporal.stubs().blockingStub().listClosedWorkflowExecutions(
-        ListClosedWorkflowExecutionsRequest.newBuilder().setNamespace(ns).setTypeFilter(type)
-            .setMaximumPageSize(1000).build());
-    closed.getExecutionsList().stream().filter(OperationReader::isCluster)
+    var closed =
+        temporal
+            .stubs()
+            .blockingStub()
+            .listClosedWorkflowExecutions(
+                ListClosedWorkflowExecutionsRequest.newBuilder()
+                    .setNamespace(ns)
+                    .setTypeFilter(type)
+                    .setMaximumPageSize(1000)
+                    .build());
+    closed.getExecutionsList().stream()
+        .filter(OperationReader::isCluster)
         .forEach(i -> out.add(i.getExecution().getWorkflowId()));
   }
 
@@ -214,7 +245,8 @@ public final class OperationReader {
   Optional<OperationSummary> summary(String operationId) {
     try {
       return clusterOperations(clusterOf(operationId)).stream()
-          .filter(s -> operationId.equals(s.id())).findFirst();
+          .filter(s -> operationId.equals(s.id()))
+          .findFirst();
     } catch (RuntimeException e) {
       LOG.debug("cannot query the operations of {}: {}", clusterOf(operationId), e.toString());
       return Optional.empty();
@@ -222,20 +254,42 @@ public final class OperationReader {
   }
 
   /**
-   * One operation: its plan and state, its own steps, and each child's steps. The state is
-   * {@link OperationStates#of}'s (as the workflow's own), from the steps read here: needs-attention
-   * when any step of the operation or of a child is parked for a decision (a node's join parks in
-   * its own workflow; the expansion itself only waits for it), else waiting-approval at a gate.
+   * One operation: its plan and state, its own steps, and each child's steps. The state is {@link
+   * OperationStates#of}'s (as the workflow's own), from the steps read here: needs-attention when
+   * any step of the operation or of a child is parked for a decision (a node's join parks in its
+   * own workflow; the expansion itself only waits for it), else waiting-approval at a gate.
    */
   public OperationView detail(String id) {
     Optional<WorkflowExecutionInfo> info = describe(temporal, id);
     Optional<OperationSummary> summary = summary(id);
     if (info.isEmpty()) {
-      OperationSummary s = summary.orElseThrow(
-          () -> ApiProblem.of(404, "no operation " + id + " (ids look like cluster/<name>/expand/<requestId> or cluster/<name>/upgrade/<requestId>)"));
-      return new OperationView(id, s.cluster(), s.kind(), s.state(), null, s.requestedBy(),
-          s.submittedAtMillis(), s.startedAtMillis(), s.endedAtMillis(), s.message(), null,
-          List.of(), List.of(), null, List.of(), null, List.of(), null);
+      OperationSummary s =
+          summary.orElseThrow(
+              () ->
+                  ApiProblem.of(
+                      404,
+                      "no operation "
+                          + id
+                          + " (ids look like cluster/<name>/expand/<requestId> or cluster/<name>/upgrade/<requestId>)"));
+      return new OperationView(
+          id,
+          s.cluster(),
+          s.kind(),
+          s.state(),
+          null,
+          s.requestedBy(),
+          s.submittedAtMillis(),
+          s.startedAtMillis(),
+          s.endedAtMillis(),
+          s.message(),
+          null,
+          List.of(),
+          List.of(),
+          null,
+          List.of(),
+          null,
+          List.of(),
+          null);
     }
     WorkflowExecutionStatus status = info.get().getStatus();
     String runId = info.get().getExecution().getRunId();
@@ -251,7 +305,9 @@ public final class OperationReader {
     ExpansionResult result = null;
     OperationState state = progress.state();
     String message = summary.map(OperationSummary::message).orElse(null);
-    if (status == WorkflowExecutionStatus.WORKFLOW_EXECUTION_STATUS_RUNNING && state != null && state.terminal()) {
+    if (status == WorkflowExecutionStatus.WORKFLOW_EXECUTION_STATUS_RUNNING
+        && state != null
+        && state.terminal()) {
       // The query was answered after the workflow's last task, which the describe before it had
       // not seen: the workflow has returned (or is returning), so its result is there to take.
       // Without this a poll saw "failed" or "done" with no result and no reason (found end to end).
@@ -269,23 +325,49 @@ public final class OperationReader {
         && status != WorkflowExecutionStatus.WORKFLOW_EXECUTION_STATUS_CONTINUED_AS_NEW
         && (state == null || !state.terminal())) {
       state = OperationState.FAILED;
-      message = "the operation's workflow ended " + status.name()
-          .replace("WORKFLOW_EXECUTION_STATUS_", "").toLowerCase();
+      message =
+          "the operation's workflow ended "
+              + status.name().replace("WORKFLOW_EXECUTION_STATUS_", "").toLowerCase();
     }
     if (state != null && !state.terminal()) {
-      state = OperationStates.of(state, own, children.stream().anyMatch(OperationView.Child::needsAttention),
-          children.stream().anyMatch(OperationView.Child::waitingApproval));
+      state =
+          OperationStates.of(
+              state,
+              own,
+              children.stream().anyMatch(OperationView.Child::needsAttention),
+              children.stream().anyMatch(OperationView.Child::waitingApproval));
     }
-    String cluster = progress.plan() != null ? progress.plan().clusterName()
-        : progress.upgrade() != null ? progress.upgrade().cluster()
-        : progress.removal() != null ? progress.removal().cluster() : clusterOf(id).substring(8);
-    List<OperationView.Live> live = state != null && state.terminal() ? List.of()
-        : live(id, own, children);
-    OperationView view = new OperationView(id, cluster, id.split("/")[2], state, progress.phase(),
-        summary.map(OperationSummary::requestedBy).orElse(null),
-        summary.map(OperationSummary::submittedAtMillis).orElse(null), progress.startedAtMillis(),
-        progress.endedAtMillis(), message, progress.plan(), own, children, result,
-        OperationView.next(id, state, own, children), runId, live, progress.upgrade(), progress.removal());
+    String cluster =
+        progress.plan() != null
+            ? progress.plan().clusterName()
+            : progress.upgrade() != null
+                ? progress.upgrade().cluster()
+                : progress.removal() != null
+                    ? progress.removal().cluster()
+                    : clusterOf(id).substring(8);
+    List<OperationView.Live> live =
+        state != null && state.terminal() ? List.of() : live(id, own, children);
+    OperationView view =
+        new OperationView(
+            id,
+            cluster,
+            id.split("/")[2],
+            state,
+            progress.phase(),
+            summary.map(OperationSummary::requestedBy).orElse(null),
+            summary.map(OperationSummary::submittedAtMillis).orElse(null),
+            progress.startedAtMillis(),
+            progress.endedAtMillis(),
+            message,
+            progress.plan(),
+            own,
+            children,
+            result,
+            OperationView.next(id, state, own, children),
+            runId,
+            live,
+            progress.upgrade(),
+            progress.removal());
     if (closed && state != null && state.terminal() && summary.isPresent()) {
       closedViews.put(id, view);
     }
@@ -293,18 +375,19 @@ public final class OperationReader {
   }
 
   /**
-   * Operations whose workflow has closed, as last read: nothing about them changes any more
-   * (a new run under the same id has another run id, which misses). Reading one again would have
-   * a worker replay the expansion's whole history twice (its progress and steps queries), seconds
-   * for a 200-node operation, on every refresh of every open page.
+   * Operations whose workflow has closed, as last read: nothing about them changes any more (a new
+   * run under the same id has another run id, which misses). Reading one again would have a worker
+   * replay the expansion's whole history twice (its progress and steps queries), seconds for a
+   * 200-node operation, on every refresh of every open page.
    */
-  private final Map<String, OperationView> closedViews = Collections.synchronizedMap(
-      new LinkedHashMap<>(64, 0.75f, true) {
-        @Override
-        protected boolean removeEldestEntry(Map.Entry<String, OperationView> eldest) {
-          return size() > 200;
-        }
-      });
+  private final Map<String, OperationView> closedViews =
+      Collections.synchronizedMap(
+          new LinkedHashMap<>(64, 0.75f, true) {
+            @Override
+            protected boolean removeEldestEntry(Map.Entry<String, OperationView> eldest) {
+              return size() > 200;
+            }
+          });
 
   /**
    * Every child's steps. A 200-node expansion has 200 children, each a query that a worker answers
@@ -326,8 +409,9 @@ public final class OperationReader {
     }
     List<CompletableFuture<OperationView.Child>> futures = new ArrayList<>();
     for (Map.Entry<String, String> e : entries) {
-      futures.add(CompletableFuture.supplyAsync(
-          () -> child(e.getKey(), e.getValue(), wrappers.get(e.getKey())), QUERIES));
+      futures.add(
+          CompletableFuture.supplyAsync(
+              () -> child(e.getKey(), e.getValue(), wrappers.get(e.getKey())), QUERIES));
     }
     List<OperationView.Child> out = new ArrayList<>(entries.size());
     for (var f : futures) {
@@ -338,20 +422,22 @@ public final class OperationReader {
 
   /** Bounds the child queries one detail sends at once (and across concurrent requests). */
   private static final ExecutorService QUERIES =
-      Executors.newFixedThreadPool(8, r -> {
-        Thread t = new Thread(r, "graft-child-queries");
-        t.setDaemon(true);
-        return t;
-      });
+      Executors.newFixedThreadPool(
+          8,
+          r -> {
+            Thread t = new Thread(r, "graft-child-queries");
+            t.setDaemon(true);
+            return t;
+          });
 
   /**
-   * The activities in flight in the operation and in each child that has a step running, with
-   * their latest heartbeat (an SSH step's latest output line) and the last attempt's failure while
+   * The activities in flight in the operation and in each child that has a step running, with their
+   * latest heartbeat (an SSH step's latest output line) and the last attempt's failure while
    * Temporal waits to retry. Only workflows with a running step are described, so a 200-node
    * operation costs as many calls as it has joins running at once.
    */
-  private List<OperationView.Live> live(String id, List<StepView> own,
-      List<OperationView.Child> children) {
+  private List<OperationView.Live> live(
+      String id, List<StepView> own, List<OperationView.Child> children) {
     List<OperationView.Live> out = new ArrayList<>();
     if (own.stream().anyMatch(s -> s.state() == StepState.RUNNING)) {
       pending(id, null, out);
@@ -367,29 +453,40 @@ public final class OperationReader {
   private void pending(String workflowId, String node, List<OperationView.Live> out) {
     DescribeWorkflowExecutionResponse d;
     try {
-      d = temporal.stubs().blockingStub().describeWorkflowExecution(
-          DescribeWorkflowExecutionRequest.newBuilder()
-              .setNamespace(temporal.settings().getNamespace())
-              .setExecution(WorkflowExecution.newBuilder().setWorkflowId(workflowId))
-              .build());
+      d =
+          temporal
+              .stubs()
+              .blockingStub()
+              .describeWorkflowExecution(
+                  DescribeWorkflowExecutionRequest.newBuilder()
+                      .setNamespace(temporal.settings().getNamespace())
+                      .setExecution(WorkflowExecution.newBuilder().setWorkflowId(workflowId))
+                      .build());
     } catch (StatusRuntimeException e) {
       LOG.debug("cannot describe {}: {}", workflowId, e.getStatus());
       return;
     }
     for (var p : d.getPendingActivitiesList()) {
-      JsonNode details =
-          p.hasHeartbeatDetails() ? AuditTrail.first(p.getHeartbeatDetails()) : null;
-      out.add(new OperationView.Live(workflowId, node, p.getActivityId(),
-          p.getActivityType().getName(),
-          p.getState().name().replace("PENDING_ACTIVITY_STATE_", "").toLowerCase(Locale.ROOT)
-              .replace('_', '-'),
-          p.getAttempt(), p.getMaximumAttempts(),
-          p.hasScheduledTime() ? millis(p.getScheduledTime()) : null,
-          p.hasLastStartedTime() ? millis(p.getLastStartedTime()) : null,
-          p.hasLastHeartbeatTime() ? millis(p.getLastHeartbeatTime()) : null,
-          details == null ? null : details.isTextual() ? details.asText() : details.toString(),
-          p.hasLastFailure() ? p.getLastFailure().getMessage() : null,
-          p.getLastWorkerIdentity().isEmpty() ? null : p.getLastWorkerIdentity()));
+      JsonNode details = p.hasHeartbeatDetails() ? AuditTrail.first(p.getHeartbeatDetails()) : null;
+      out.add(
+          new OperationView.Live(
+              workflowId,
+              node,
+              p.getActivityId(),
+              p.getActivityType().getName(),
+              p.getState()
+                  .name()
+                  .replace("PENDING_ACTIVITY_STATE_", "")
+                  .toLowerCase(Locale.ROOT)
+                  .replace('_', '-'),
+              p.getAttempt(),
+              p.getMaximumAttempts(),
+              p.hasScheduledTime() ? millis(p.getScheduledTime()) : null,
+              p.hasLastStartedTime() ? millis(p.getLastStartedTime()) : null,
+              p.hasLastHeartbeatTime() ? millis(p.getLastHeartbeatTime()) : null,
+              details == null ? null : details.isTextual() ? details.asText() : details.toString(),
+              p.hasLastFailure() ? p.getLastFailure().getMessage() : null,
+              p.getLastWorkerIdentity().isEmpty() ? null : p.getLastWorkerIdentity()));
     }
   }
 
@@ -406,16 +503,17 @@ public final class OperationReader {
   /**
    * Steps of children that have ended, by workflow id, with the end of the step that stands for
    * them (a retry runs the child again and ends that step later, which misses here). A closed
-   * workflow's steps never change, so a finished 200-node operation is read without asking a
-   * worker 200 queries (each a replay of the child) on every refresh.
+   * workflow's steps never change, so a finished 200-node operation is read without asking a worker
+   * 200 queries (each a replay of the child) on every refresh.
    */
-  private final Map<String, Ended> ended = Collections.synchronizedMap(
-      new LinkedHashMap<>(256, 0.75f, true) {
-        @Override
-        protected boolean removeEldestEntry(Map.Entry<String, Ended> eldest) {
-          return size() > 20_000;
-        }
-      });
+  private final Map<String, Ended> ended =
+      Collections.synchronizedMap(
+          new LinkedHashMap<>(256, 0.75f, true) {
+            @Override
+            protected boolean removeEldestEntry(Map.Entry<String, Ended> eldest) {
+              return size() > 20_000;
+            }
+          });
 
   private OperationView.Child child(String key, String workflowId, StepView wrapper) {
     String node = key.contains("/") ? key.substring(key.indexOf('/') + 1) : null;

@@ -16,7 +16,8 @@ public class OperationSettings {
    * How long a step's activity may go without a heartbeat before Temporal gives it to another
    * worker: the time a killed worker's SSH step waits before it resumes elsewhere (default 60 s).
    */
-  @JsonProperty private io.dropwizard.util.Duration heartbeatTimeout = io.dropwizard.util.Duration.seconds(15);
+  @JsonProperty
+  private io.dropwizard.util.Duration heartbeatTimeout = io.dropwizard.util.Duration.seconds(15);
 
   /** Attempts of a step before it parks in needs-attention (default 3). */
   @JsonProperty private int stepMaxAttempts = 3;
@@ -25,7 +26,8 @@ public class OperationSettings {
    * How long a plan waits, in all, for the DNS lookups of the inventory's host names (at most 64
    * names; the rest are left to the worker's reach step). Default 2 s.
    */
-  @JsonProperty private io.dropwizard.util.Duration planDnsTimeout = io.dropwizard.util.Duration.seconds(2);
+  @JsonProperty
+  private io.dropwizard.util.Duration planDnsTimeout = io.dropwizard.util.Duration.seconds(2);
 
   public java.time.Duration getPlanDnsTimeout() {
     return java.time.Duration.ofMillis(planDnsTimeout.toMilliseconds());

@@ -10,8 +10,11 @@ import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.JsonMappingException;
 import com.fasterxml.jackson.databind.MapperFeature;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.cfg.CoercionAction;
+import com.fasterxml.jackson.databind.cfg.CoercionInputShape;
 import com.fasterxml.jackson.databind.exc.MismatchedInputException;
 import com.fasterxml.jackson.databind.exc.UnrecognizedPropertyException;
+import com.fasterxml.jackson.databind.type.LogicalType;
 import dev.graft.server.api.ApiProblem;
 import dev.graft.server.audit.AuditArchive;
 import dev.graft.server.inventory.HostResolver;
@@ -33,12 +36,9 @@ import dev.graft.workflows.model.NodeSpec;
 import dev.graft.workflows.model.SshSpec;
 import dev.graft.workflows.plan.ExpansionPlan;
 import dev.graft.workflows.plan.PlanOptions;
+import dev.graft.workflows.plan.RemovalPlan;
 import dev.graft.workflows.plan.UpgradePlan;
 import dev.graft.workflows.step.ExecutionPolicy;
-import dev.graft.workflows.plan.RemovalPlan;
-import com.fasterxml.jackson.databind.cfg.CoercionAction;
-import com.fasterxml.jackson.databind.cfg.CoercionInputShape;
-import com.fasterxml.jackson.databind.type.LogicalType;
 import io.dropwizard.jackson.Jackson;
 import io.temporal.client.WorkflowOptions;
 import io.temporal.client.WorkflowStub;
@@ -63,37 +63,56 @@ public final class OperationSubmitter {
 
   /**
    * JSON as docs/operations.md promises it, parsed strictly and once, with limits: one document
-   * (nothing after it), no duplicate keys, no coercion of one type into another ({@code 1.5} is
-   * not an integer, {@code "22"} not a port, {@code 1} not true), and bounds on nesting, string,
-   * name and number length far above any real request and far below what costs memory.
+   * (nothing after it), no duplicate keys, no coercion of one type into another ({@code 1.5} is not
+   * an integer, {@code "22"} not a port, {@code 1} not true), and bounds on nesting, string, name
+   * and number length far above any real request and far below what costs memory.
    */
   static ObjectMapper strictMapper() {
-    JsonFactory factory = JsonFactory.builder()
-        .streamReadConstraints(StreamReadConstraints.builder()
-            .maxNestingDepth(32).maxStringLength(MAX_INVENTORY + 1024)
-            .maxNameLength(256).maxNumberLength(64).maxDocumentLength(RequestGuard.MAX_BODY)
-            .build())
-        .enable(StreamReadFeature.STRICT_DUPLICATE_DETECTION)
-        .build();
-    ObjectMapper m = Jackson.newObjectMapper(new ObjectMapper(factory).getFactory())
-        .enable(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES)
-        .enable(DeserializationFeature.FAIL_ON_TRAILING_TOKENS)
-        .enable(DeserializationFeature.FAIL_ON_NULL_FOR_PRIMITIVES)
-        .disable(DeserializationFeature.ACCEPT_FLOAT_AS_INT)
-        .disable(MapperFeature.ALLOW_COERCION_OF_SCALARS);
-    for (LogicalType t : new LogicalType[] {LogicalType.Boolean, LogicalType.Integer,
-        LogicalType.Float, LogicalType.Textual, LogicalType.POJO}) {
+    JsonFactory factory =
+        JsonFactory.builder()
+            .streamReadConstraints(
+                StreamReadConstraints.builder()
+                    .maxNestingDepth(32)
+                    .maxStringLength(MAX_INVENTORY + 1024)
+                    .maxNameLength(256)
+                    .maxNumberLength(64)
+                    .maxDocumentLength(RequestGuard.MAX_BODY)
+                    .build())
+            .enable(StreamReadFeature.STRICT_DUPLICATE_DETECTION)
+            .build();
+    ObjectMapper m =
+        Jackson.newObjectMapper(new ObjectMapper(factory).getFactory())
+            .enable(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES)
+            .enable(DeserializationFeature.FAIL_ON_TRAILING_TOKENS)
+            .enable(DeserializationFeature.FAIL_ON_NULL_FOR_PRIMITIVES)
+            .disable(DeserializationFeature.ACCEPT_FLOAT_AS_INT)
+            .disable(MapperFeature.ALLOW_COERCION_OF_SCALARS);
+    for (LogicalType t :
+        new LogicalType[] {
+          LogicalType.Boolean,
+          LogicalType.Integer,
+          LogicalType.Float,
+          LogicalType.Textual,
+          LogicalType.POJO
+        }) {
       m.coercionConfigFor(t)
-          .setCoercion(CoercionInputShape.Integer, t == LogicalType.Integer || t == LogicalType.Float
-              ? CoercionAction.TryConvert : CoercionAction.Fail)
-          .setCoercion(CoercionInputShape.Float, t == LogicalType.Float ? CoercionAction.TryConvert
-              : CoercionAction.Fail)
-          .setCoercion(CoercionInputShape.Boolean, t == LogicalType.Boolean
-              ? CoercionAction.TryConvert : CoercionAction.Fail)
-          .setCoercion(CoercionInputShape.String, t == LogicalType.Textual
-              ? CoercionAction.TryConvert : CoercionAction.Fail)
-          .setCoercion(CoercionInputShape.EmptyString, t == LogicalType.Textual
-              ? CoercionAction.TryConvert : CoercionAction.Fail);
+          .setCoercion(
+              CoercionInputShape.Integer,
+              t == LogicalType.Integer || t == LogicalType.Float
+                  ? CoercionAction.TryConvert
+                  : CoercionAction.Fail)
+          .setCoercion(
+              CoercionInputShape.Float,
+              t == LogicalType.Float ? CoercionAction.TryConvert : CoercionAction.Fail)
+          .setCoercion(
+              CoercionInputShape.Boolean,
+              t == LogicalType.Boolean ? CoercionAction.TryConvert : CoercionAction.Fail)
+          .setCoercion(
+              CoercionInputShape.String,
+              t == LogicalType.Textual ? CoercionAction.TryConvert : CoercionAction.Fail)
+          .setCoercion(
+              CoercionInputShape.EmptyString,
+              t == LogicalType.Textual ? CoercionAction.TryConvert : CoercionAction.Fail);
     }
     return m;
   }
@@ -108,27 +127,47 @@ public final class OperationSubmitter {
    * With the execution policy of the server's config (null: the defaults) and the files a request
    * may make the server read ({@code paths.allowedRoots}).
    */
-  public OperationSubmitter(TemporalConnection temporal, HostResolver resolver, boolean checkFiles,
-      PlanningService planning, ExecutionPolicy policy, ServerFiles files) {
+  public OperationSubmitter(
+      TemporalConnection temporal,
+      HostResolver resolver,
+      boolean checkFiles,
+      PlanningService planning,
+      ExecutionPolicy policy,
+      ServerFiles files) {
     this.temporal = temporal;
     this.policy = policy;
     this.expansions = new ExpansionRequests(planning, resolver, files, checkFiles);
-    this.upgrades = new UpgradeRequests(planning, new InventoryValidator(resolver, checkFiles), files);
-    this.removals = new RemoveRequests(planning, new InventoryValidator(resolver, checkFiles), files, policy, checkFiles);
+    this.upgrades =
+        new UpgradeRequests(planning, new InventoryValidator(resolver, checkFiles), files);
+    this.removals =
+        new RemoveRequests(
+            planning, new InventoryValidator(resolver, checkFiles), files, policy, checkFiles);
   }
 
   /**
    * What the POST answers: the operation's id, its plan (an expansion's, or an upgrade's), and
    * whether it existed already.
    */
-  public record Submitted(String id, String cluster, String requestId, boolean existing,
-      ExpansionPlan plan, UpgradePlan upgrade, RemovalPlan removal) {
-    public Submitted(String id, String cluster, String requestId, boolean existing, ExpansionPlan plan,
+  public record Submitted(
+      String id,
+      String cluster,
+      String requestId,
+      boolean existing,
+      ExpansionPlan plan,
+      UpgradePlan upgrade,
+      RemovalPlan removal) {
+    public Submitted(
+        String id,
+        String cluster,
+        String requestId,
+        boolean existing,
+        ExpansionPlan plan,
         UpgradePlan upgrade) {
       this(id, cluster, requestId, existing, plan, upgrade, null);
     }
 
-    public Submitted(String id, String cluster, String requestId, boolean existing, ExpansionPlan plan) {
+    public Submitted(
+        String id, String cluster, String requestId, boolean existing, ExpansionPlan plan) {
       this(id, cluster, requestId, existing, plan, null);
     }
   }
@@ -136,19 +175,29 @@ public final class OperationSubmitter {
   public Submitted submit(String body, String requestedBy) {
     ExpandRequest req = parse(body);
     if (RemoveRequests.KIND.equals(req.kind())) {
-      return removals.submit(req, requestedBy, this::signalWithStart,
-          (cluster, id) -> OperationReader.exists(temporal, id) || queued(cluster, id) || archived(id));
+      return removals.submit(
+          req,
+          requestedBy,
+          this::signalWithStart,
+          (cluster, id) ->
+              OperationReader.exists(temporal, id) || queued(cluster, id) || archived(id));
     }
     if (req.kind() == null || req.kind().isBlank()) {
       throw ApiProblem.field("kind", "is required: \"expand\", \"upgrade\" or \"remove\"");
     }
     if (!"expand".equals(req.kind()) && !UPGRADE.equals(req.kind())) {
-      throw ApiProblem.field("kind", "\"" + req.kind()
-          + "\" is not a kind of operation; use \"expand\", \"upgrade\" or \"remove\"");
+      throw ApiProblem.field(
+          "kind",
+          "\""
+              + req.kind()
+              + "\" is not a kind of operation; use \"expand\", \"upgrade\" or \"remove\"");
     }
     if (req.requestId() == null || !REQUEST_ID.matcher(req.requestId()).matches()) {
-      throw ApiProblem.field("requestId", req.requestId() == null ? "is required (the idempotency key)"
-          : "must be 1-63 characters of letters, digits, '.', '_' or '-', starting with a letter or digit");
+      throw ApiProblem.field(
+          "requestId",
+          req.requestId() == null
+              ? "is required (the idempotency key)"
+              : "must be 1-63 characters of letters, digits, '.', '_' or '-', starting with a letter or digit");
     }
     if (UPGRADE.equals(req.kind())) {
       return submitUpgrade(req, requestedBy);
@@ -160,17 +209,27 @@ public final class OperationSubmitter {
     ExpansionOptions options = options(req.options(), policy);
     PlanningService.Planned planned;
     try {
-      planned = expansions.plan(req, options.maxParallel() == 0 ? PlanOptions.DEFAULT_MAX_PARALLEL
-          : options.maxParallel(), true);
+      planned =
+          expansions.plan(
+              req,
+              options.maxParallel() == 0 ? PlanOptions.DEFAULT_MAX_PARALLEL : options.maxParallel(),
+              true);
     } catch (PlanningException e) {
       throw ApiProblem.planning(e.field(), e.getMessage());
     }
     ExpansionPlan plan = planned.plan();
     ImportedInventory inv = planned.inventory();
     if (plan.refused()) {
-      throw ApiProblem.of(422, "the plan is refused: " + plan.refusals().get(0)
-          + (plan.refusals().size() > 1 ? " (and " + (plan.refusals().size() - 1) + " more)" : "")
-          + "; nothing was started", List.of(), Map.of("refusals", plan.refusals(), "plan", plan));
+      throw ApiProblem.of(
+          422,
+          "the plan is refused: "
+              + plan.refusals().get(0)
+              + (plan.refusals().size() > 1
+                  ? " (and " + (plan.refusals().size() - 1) + " more)"
+                  : "")
+              + "; nothing was started",
+          List.of(),
+          Map.of("refusals", plan.refusals(), "plan", plan));
     }
     ClusterSpec cluster = inv.cluster();
     String id = OperationRequest.operationId(cluster.name(), req.kind(), req.requestId());
@@ -185,8 +244,8 @@ public final class OperationSubmitter {
   }
 
   /**
-   * An upgrade: the same order as an expansion's (request, inventory, cluster, plan, existing
-   * id, signal-with-start); the cluster is always read, since the plan is about its versions.
+   * An upgrade: the same order as an expansion's (request, inventory, cluster, plan, existing id,
+   * signal-with-start); the cluster is always read, since the plan is about its versions.
    */
   private Submitted submitUpgrade(ExpandRequest req, String requestedBy) {
     ExpansionOptions options = upgradeOptions(req.options(), policy);
@@ -198,9 +257,16 @@ public final class OperationSubmitter {
     }
     UpgradePlan plan = planned.plan();
     if (plan.refused()) {
-      throw ApiProblem.of(422, "the upgrade is refused: " + plan.refusals().get(0)
-          + (plan.refusals().size() > 1 ? " (and " + (plan.refusals().size() - 1) + " more)" : "")
-          + "; nothing was started", List.of(), Map.of("refusals", plan.refusals(), "upgrade", plan));
+      throw ApiProblem.of(
+          422,
+          "the upgrade is refused: "
+              + plan.refusals().get(0)
+              + (plan.refusals().size() > 1
+                  ? " (and " + (plan.refusals().size() - 1) + " more)"
+                  : "")
+              + "; nothing was started",
+          List.of(),
+          Map.of("refusals", plan.refusals(), "upgrade", plan));
     }
     ClusterSpec cluster = planned.inventory().cluster();
     String id = OperationRequest.operationId(cluster.name(), UPGRADE, req.requestId());
@@ -208,21 +274,31 @@ public final class OperationSubmitter {
       return new Submitted(id, cluster.name(), req.requestId(), true, null, plan);
     }
     // Workers at once is the plan's batch size, so the options say what the plan says.
-    ExpansionOptions withBatch = new ExpansionOptions(options.requireApproval(),
-        options.approveEachControlPlane(), plan.maxUnavailable(), false, null, options.policy());
-    signalWithStart(cluster.name(), new OperationRequest(UPGRADE, req.requestId(), requestedBy,
-        cluster, null, withBatch, plan));
+    ExpansionOptions withBatch =
+        new ExpansionOptions(
+            options.requireApproval(),
+            options.approveEachControlPlane(),
+            plan.maxUnavailable(),
+            false,
+            null,
+            options.policy());
+    signalWithStart(
+        cluster.name(),
+        new OperationRequest(
+            UPGRADE, req.requestId(), requestedBy, cluster, null, withBatch, plan));
     return new Submitted(id, cluster.name(), req.requestId(), false, null, plan);
   }
 
   static ExpansionOptions upgradeOptions(ExpandRequest.Options o, ExecutionPolicy policy) {
     if (o != null && o.maxParallel() != null) {
-      throw ApiProblem.field("options.maxParallel", "is for an expansion; an upgrade takes"
-          + " upgrade.maxUnavailable (workers at once)");
+      throw ApiProblem.field(
+          "options.maxParallel",
+          "is for an expansion; an upgrade takes" + " upgrade.maxUnavailable (workers at once)");
     }
     if (o != null && Boolean.TRUE.equals(o.excludeFailedPrechecks())) {
-      throw ApiProblem.field("options.excludeFailedPrechecks", "is for an expansion: an upgrade"
-          + " starts only when every node's pre-checks pass");
+      throw ApiProblem.field(
+          "options.excludeFailedPrechecks",
+          "is for an expansion: an upgrade" + " starts only when every node's pre-checks pass");
     }
     return options(o, policy);
   }
@@ -242,9 +318,15 @@ public final class OperationSubmitter {
 
   private void signalWithStart(String clusterName, OperationRequest unarchived) {
     OperationRequest request = unarchived.withArchiveAudit(archive != null);
-    WorkflowStub stub = temporal.client().newUntypedWorkflowStub("ClusterWorkflow",
-        WorkflowOptions.newBuilder().setWorkflowId(ClusterWorkflow.workflowId(clusterName))
-            .setTaskQueue(temporal.settings().getTaskQueue()).build());
+    WorkflowStub stub =
+        temporal
+            .client()
+            .newUntypedWorkflowStub(
+                "ClusterWorkflow",
+                WorkflowOptions.newBuilder()
+                    .setWorkflowId(ClusterWorkflow.workflowId(clusterName))
+                    .setTaskQueue(temporal.settings().getTaskQueue())
+                    .build());
     // Signal-with-start: starts the cluster's entity workflow if it is not running, and queues the
     // operation either way. The workflow ignores a requestId it has seen, so a race between two
     // identical POSTs still runs one operation.
@@ -254,7 +336,10 @@ public final class OperationSubmitter {
   /** Whether the cluster's entity workflow holds {@code id} in its queue (not started yet). */
   private boolean queued(String cluster, String id) {
     try {
-      ClusterWorkflow wf = temporal.client().newWorkflowStub(ClusterWorkflow.class, ClusterWorkflow.workflowId(cluster));
+      ClusterWorkflow wf =
+          temporal
+              .client()
+              .newWorkflowStub(ClusterWorkflow.class, ClusterWorkflow.workflowId(cluster));
       return wf.operations().stream().anyMatch(o -> id.equals(o.id()));
     } catch (RuntimeException noClusterWorkflowOrNoWorker) {
       // Not running (nothing queued), or no worker answers the query: the workflow's own dedup by
@@ -277,15 +362,21 @@ public final class OperationSubmitter {
       throw ApiProblem.field(path(e), "is not a known field");
     } catch (MismatchedInputException e) {
       String field = path(e).isEmpty() ? "(body)" : path(e);
-      throw ApiProblem.field(field, e.getTargetType() == null ? "is not valid here"
-          : "must be " + shape(e.getTargetType()) + where(e));
+      throw ApiProblem.field(
+          field,
+          e.getTargetType() == null
+              ? "is not valid here"
+              : "must be " + shape(e.getTargetType()) + where(e));
     } catch (JsonMappingException e) {
       // Jackson's own words name Java types (D15 of the security review): say what was wrong
       // with the field instead.
       throw ApiProblem.field(path(e).isEmpty() ? "(body)" : path(e), "is not valid" + where(e));
     } catch (StreamConstraintsException e) {
-      throw ApiProblem.of(400, "the body is not a JSON operation Graft takes: it nests too deep"
-          + " or holds a name, string or number far too long" + where(e));
+      throw ApiProblem.of(
+          400,
+          "the body is not a JSON operation Graft takes: it nests too deep"
+              + " or holds a name, string or number far too long"
+              + where(e));
     } catch (JsonProcessingException e) {
       String what = e.getOriginalMessage() == null ? "" : e.getOriginalMessage().split("\n")[0];
       // Jackson quotes the offending input in its messages; keep them short.
@@ -295,8 +386,9 @@ public final class OperationSubmitter {
 
   private static String where(JsonProcessingException e) {
     JsonLocation l = e.getLocation();
-    return l == null || l.getLineNr() < 0 ? "" : " (line " + l.getLineNr() + ", column "
-        + l.getColumnNr() + ")";
+    return l == null || l.getLineNr() < 0
+        ? ""
+        : " (line " + l.getLineNr() + ", column " + l.getColumnNr() + ")";
   }
 
   private static String clip(String s) {
@@ -337,12 +429,16 @@ public final class OperationSubmitter {
       return new ExpansionOptions(false, false, 0, false, null, policy);
     }
     if (o.maxParallel() != null && (o.maxParallel() < 1 || o.maxParallel() > 500)) {
-      throw ApiProblem.field("options.maxParallel", "must lie between 1 and 500, not " + o.maxParallel());
+      throw ApiProblem.field(
+          "options.maxParallel", "must lie between 1 and 500, not " + o.maxParallel());
     }
-    return new ExpansionOptions(Boolean.TRUE.equals(o.requireApproval()),
+    return new ExpansionOptions(
+        Boolean.TRUE.equals(o.requireApproval()),
         Boolean.TRUE.equals(o.approveEachControlPlane()),
         o.maxParallel() == null ? 0 : o.maxParallel(),
-        Boolean.TRUE.equals(o.excludeFailedPrechecks()), null, policy);
+        Boolean.TRUE.equals(o.excludeFailedPrechecks()),
+        null,
+        policy);
   }
 
   public static ImportedInventory importInventory(ExpandRequest.Inventory in, ServerFiles files) {
@@ -352,8 +448,10 @@ public final class OperationSubmitter {
     boolean hasText = in.text() != null && !in.text().isBlank();
     boolean hasPath = in.path() != null && !in.path().isBlank();
     if (hasText == hasPath) {
-      throw ApiProblem.field(hasText ? "inventory.path" : "inventory.text",
-          hasText ? "give the inventory as text or as a path, not both"
+      throw ApiProblem.field(
+          hasText ? "inventory.path" : "inventory.text",
+          hasText
+              ? "give the inventory as text or as a path, not both"
               : "is required (or inventory.path, a file the server reads)");
     }
     InventoryFormat format = format(in.format());
@@ -371,15 +469,24 @@ public final class OperationSubmitter {
 
   /**
    * The errors of a file the server read, without their messages: they may quote the file, and
-   * whoever named the path must not learn what a file on the server says (an operator token is
-   * not a file reader). File, line and field stay, so the operator can look at the file itself.
+   * whoever named the path must not learn what a file on the server says (an operator token is not
+   * a file reader). File, line and field stay, so the operator can look at the file itself.
    */
   static InventoryException withheld(InventoryException e) {
-    List<InventoryError> errors = e.errors().stream()
-        .map(x -> new InventoryError(x.file(), x.line(), x.field(), "is not valid (the server does"
-            + " not echo files it reads; run `graft plan -i " + x.file() + "` where the file is"
-            + " to see why)"))
-        .toList();
+    List<InventoryError> errors =
+        e.errors().stream()
+            .map(
+                x ->
+                    new InventoryError(
+                        x.file(),
+                        x.line(),
+                        x.field(),
+                        "is not valid (the server does"
+                            + " not echo files it reads; run `graft plan -i "
+                            + x.file()
+                            + "` where the file is"
+                            + " to see why)"))
+            .toList();
     return new InventoryException(errors);
   }
 
@@ -396,17 +503,19 @@ public final class OperationSubmitter {
       case "kubespray-yaml" -> InventoryFormat.KUBESPRAY_YAML;
       case "graft-yaml", "graft", "graft-json", "yaml", "json" -> InventoryFormat.GRAFT_YAML;
       case "metalk8s", "metalk8s-nodes" -> InventoryFormat.METALK8S_NODES;
-      default -> throw ApiProblem.field("inventory.format", "\"" + f
-          + "\" is not one of kubespray-ini, kubespray-yaml, graft-yaml, metalk8s");
+      default ->
+          throw ApiProblem.field(
+              "inventory.format",
+              "\"" + f + "\" is not one of kubespray-ini, kubespray-yaml, graft-yaml, metalk8s");
     };
   }
 
   /**
-   * The request's SSH settings win over the inventory's, on every node (the flags an SRE passes
-   * on the command line are meant for this run, whatever the inventory says).
+   * The request's SSH settings win over the inventory's, on every node (the flags an SRE passes on
+   * the command line are meant for this run, whatever the inventory says).
    */
-  static ImportedInventory applySsh(ImportedInventory inv, ExpandRequest.Ssh ssh, String knownHosts,
-      ServerFiles files) {
+  static ImportedInventory applySsh(
+      ImportedInventory inv, ExpandRequest.Ssh ssh, String knownHosts, ServerFiles files) {
     // The worker reads these, not the server; the server looks at them (files non-null) only
     // when operations.checkFiles says the worker shares its machine, and then only under the
     // allowed roots, so that the answer tells nothing about other paths.
@@ -415,20 +524,44 @@ public final class OperationSubmitter {
     if (ssh != null && ssh.port() != null && (ssh.port() < 1 || ssh.port() > 65535)) {
       throw ApiProblem.field("ssh.port", ssh.port() + " is not a port number");
     }
-    SshSpec override = new SshSpec(ssh == null ? null : blankToNull(ssh.user()),
-        ssh == null ? null : ssh.port(), ssh == null ? null : blankToNull(ssh.keyFile()), null, null,
-        blankToNull(knownHosts));
+    SshSpec override =
+        new SshSpec(
+            ssh == null ? null : blankToNull(ssh.user()),
+            ssh == null ? null : ssh.port(),
+            ssh == null ? null : blankToNull(ssh.keyFile()),
+            null,
+            null,
+            blankToNull(knownHosts));
     if (override.isEmpty()) {
       return inv;
     }
     ClusterSpec c = inv.cluster();
-    List<NodeSpec> nodes = c.nodes().stream()
-        .map(n -> new NodeSpec(n.name(), n.address(), n.ip(), n.roles(), override.over(n.ssh()),
-            n.labels(), n.taints(), n.podCidr()))
-        .toList();
-    ClusterSpec out = new ClusterSpec(c.name(), c.apiEndpoint(), c.kubeconfig(),
-        c.kubernetesVersion(), c.podNetwork(), c.serviceCidr(), c.etcd(), override.over(c.ssh()),
-        nodes, c.overrides());
+    List<NodeSpec> nodes =
+        c.nodes().stream()
+            .map(
+                n ->
+                    new NodeSpec(
+                        n.name(),
+                        n.address(),
+                        n.ip(),
+                        n.roles(),
+                        override.over(n.ssh()),
+                        n.labels(),
+                        n.taints(),
+                        n.podCidr()))
+            .toList();
+    ClusterSpec out =
+        new ClusterSpec(
+            c.name(),
+            c.apiEndpoint(),
+            c.kubeconfig(),
+            c.kubernetesVersion(),
+            c.podNetwork(),
+            c.serviceCidr(),
+            c.etcd(),
+            override.over(c.ssh()),
+            nodes,
+            c.overrides());
     return new ImportedInventory(inv.file(), inv.format(), out, inv.positions(), inv.notes());
   }
 

@@ -18,8 +18,8 @@ import java.util.Map;
 
 /**
  * Sends an operator's decision as the {@code decide} update, to the operation or to one of its
- * children. The workflow's validator has the last word (a rejected decision never enters
- * history); this class only finds the workflow the decision is about.
+ * children. The workflow's validator has the last word (a rejected decision never enters history);
+ * this class only finds the workflow the decision is about.
  */
 public final class OperatorDecisions {
   private final OperationReader reader;
@@ -31,17 +31,23 @@ public final class OperatorDecisions {
   /** What the POST answers: the workflow the decision went to, and what it recorded. */
   public record Sent(String operationId, String workflowId, OperatorAction action) {}
 
-  public Sent decide(String id, Decision decision, String node, String stepId, String reason,
-      String actor) {
+  public Sent decide(
+      String id, Decision decision, String node, String stepId, String reason, String actor) {
     if (OperationReader.describe(temporalOf(), id).isEmpty()) {
-      throw ApiProblem.of(404, "no running operation " + id
-          + (reader.summary(id).isPresent() ? " (it is queued behind another operation; abort"
-              + " that one or wait)" : ""));
+      throw ApiProblem.of(
+          404,
+          "no running operation "
+              + id
+              + (reader.summary(id).isPresent()
+                  ? " (it is queued behind another operation; abort" + " that one or wait)"
+                  : ""));
     }
     String target = target(id, decision, node, blankToNull(stepId));
     // Name the step in the request, so that the history says which step the decision was on.
-    String step = blankToNull(stepId) != null || decision == Decision.ABORT ? blankToNull(stepId)
-        : onlyWaiting(target);
+    String step =
+        blankToNull(stepId) != null || decision == Decision.ABORT
+            ? blankToNull(stepId)
+            : onlyWaiting(target);
     OperatorRequest request = new OperatorRequest(step, decision, actor, blankToNull(reason));
     try {
       OperatorAction action = reader.stub(target).update("decide", OperatorAction.class, request);
@@ -51,8 +57,8 @@ public final class OperatorDecisions {
     } catch (WorkflowNotFoundException e) {
       throw ApiProblem.of(409, target + " is not running (it ended, or has not started yet)");
     } catch (WorkflowServiceException e) {
-      throw ApiProblem.of(409, decision.wire() + " on " + target + " was not accepted: "
-          + Failures.rootMessage(e));
+      throw ApiProblem.of(
+          409, decision.wire() + " on " + target + " was not accepted: " + Failures.rootMessage(e));
     }
   }
 
@@ -61,9 +67,9 @@ public final class OperatorDecisions {
   }
 
   /**
-   * The workflow to send the decision to: the node's child when a node is named (its join, else
-   * its etcd growth, whichever waits), the operation itself for an abort without a node, and
-   * otherwise wherever the one waiting step is.
+   * The workflow to send the decision to: the node's child when a node is named (its join, else its
+   * etcd growth, whichever waits), the operation itself for an abort without a node, and otherwise
+   * wherever the one waiting step is.
    */
   String target(String id, Decision decision, String node, String stepId) {
     ExpansionProgress progress = reader.stub(id).query("progress", ExpansionProgress.class);
@@ -71,7 +77,8 @@ public final class OperatorDecisions {
     if (node != null && !node.isBlank()) {
       List<String> candidates = new ArrayList<>();
       for (Map<String, String> level : List.of(children, nested(children))) {
-        // The operation's own children first, then those of an operation inside it (replace's add/NEW).
+        // The operation's own children first, then those of an operation inside it (replace's
+        // add/NEW).
         for (String key : List.of("node/" + node, "etcd/" + node)) {
           if (level.containsKey(key) && !candidates.contains(level.get(key))) {
             candidates.add(level.get(key));
@@ -79,8 +86,16 @@ public final class OperatorDecisions {
         }
       }
       if (candidates.isEmpty()) {
-        throw ApiProblem.field("node", "the operation has no node " + node + " (its nodes: "
-            + children.keySet().stream().filter(k -> k.startsWith("node/")).map(k -> k.substring(5)).toList() + ")");
+        throw ApiProblem.field(
+            "node",
+            "the operation has no node "
+                + node
+                + " (its nodes: "
+                + children.keySet().stream()
+                    .filter(k -> k.startsWith("node/"))
+                    .map(k -> k.substring(5))
+                    .toList()
+                + ")");
       }
       for (String wf : candidates) {
         if (decision == Decision.ABORT || hasWaiting(wf, stepId)) {
@@ -105,8 +120,11 @@ public final class OperatorDecisions {
       return children.get(waiting.get(0));
     }
     if (waiting.size() > 1) {
-      throw ApiProblem.of(409, "several children wait for a decision (" + String.join(", ", waiting)
-          + "): name one with ?node=");
+      throw ApiProblem.of(
+          409,
+          "several children wait for a decision ("
+              + String.join(", ", waiting)
+              + "): name one with ?node=");
     }
     return id; // nothing waits anywhere: the operation's validator says so
   }
@@ -136,8 +154,11 @@ public final class OperatorDecisions {
   /** The id of the one step waiting there, or null (none, or several: the validator says so). */
   private String onlyWaiting(String workflowId) {
     try {
-      List<String> waiting = reader.steps(workflowId).stream().filter(OperationReader::waiting)
-          .map(StepView::id).toList();
+      List<String> waiting =
+          reader.steps(workflowId).stream()
+              .filter(OperationReader::waiting)
+              .map(StepView::id)
+              .toList();
       return waiting.size() == 1 ? waiting.get(0) : null;
     } catch (RuntimeException e) {
       return null;

@@ -1,11 +1,11 @@
 package dev.graft.server.operations;
 
 import dev.graft.server.api.ApiProblem;
+import dev.graft.server.inventory.ImportedInventory;
+import dev.graft.server.inventory.InventoryValidator;
 import dev.graft.server.planning.ClusterObserver;
 import dev.graft.server.planning.PlanningService;
 import dev.graft.server.security.ServerFiles;
-import dev.graft.server.inventory.ImportedInventory;
-import dev.graft.server.inventory.InventoryValidator;
 import dev.graft.workflows.plan.UpgradePlan;
 import dev.graft.workflows.upgrade.KubeVersion;
 import dev.graft.workflows.upgrade.UpgradeInput;
@@ -24,6 +24,7 @@ import java.util.regex.Pattern;
 public final class UpgradeRequests {
   /** What a request may make the server read: the kubeconfig within paths.allowedRoots. */
   private final ServerFiles files;
+
   static final Duration DEFAULT_DRAIN = Duration.ofMinutes(5);
   static final Duration MIN_DRAIN = Duration.ofSeconds(10);
   static final Duration MAX_DRAIN = Duration.ofHours(24);
@@ -34,13 +35,16 @@ public final class UpgradeRequests {
   private final PlanningService planning;
   private final InventoryValidator validator;
 
-  public UpgradeRequests(PlanningService planning, InventoryValidator validator, ServerFiles files) {
+  public UpgradeRequests(
+      PlanningService planning, InventoryValidator validator, ServerFiles files) {
     this.files = files;
     this.planning = planning;
     this.validator = validator;
   }
 
-  /** The upgrade section as the planner takes it: a normalised version, batch size, drain timeout. */
+  /**
+   * The upgrade section as the planner takes it: a normalised version, batch size, drain timeout.
+   */
   public record Target(String to, String maxUnavailable, Duration drainTimeout) {}
 
   /** The inventory as planned (gaps filled from the cluster) and the plan. */
@@ -50,8 +54,10 @@ public final class UpgradeRequests {
   public Planned plan(ExpandRequest req) {
     Target target = target(req.upgrade());
     if (req.kubeconfig() == null || req.kubeconfig().isBlank()) {
-      throw ApiProblem.field("kubeconfig", "is required for an upgrade: the cluster's version and"
-          + " every kubelet's are read through it");
+      throw ApiProblem.field(
+          "kubeconfig",
+          "is required for an upgrade: the cluster's version and"
+              + " every kubelet's are read through it");
     }
     String kubeconfig = files.read("kubeconfig", req.kubeconfig());
     ImportedInventory inv = OperationSubmitter.importInventory(req.inventory(), files);
@@ -63,13 +69,22 @@ public final class UpgradeRequests {
   public Planned plan(ImportedInventory inv, String kubeconfig, String content, Target target) {
     ClusterObserver.Versions v = planning.versions(inv, kubeconfig, content);
     validator.validate(v.inventory());
-    UpgradePlan plan = UpgradePlanner.plan(new UpgradeInput(v.inventory().cluster(),
-        v.kubeadm().kubernetesVersion(), v.nodes(), target.to(), target.maxUnavailable(),
-        target.drainTimeout())).withWarnings(v.orphans());
+    UpgradePlan plan =
+        UpgradePlanner.plan(
+                new UpgradeInput(
+                    v.inventory().cluster(),
+                    v.kubeadm().kubernetesVersion(),
+                    v.nodes(),
+                    target.to(),
+                    target.maxUnavailable(),
+                    target.drainTimeout()))
+            .withWarnings(v.orphans());
     return new Planned(v.inventory(), plan);
   }
 
-  /** The upgrade section, checked: 400 naming {@code upgrade.to}, {@code upgrade.maxUnavailable} … */
+  /**
+   * The upgrade section, checked: 400 naming {@code upgrade.to}, {@code upgrade.maxUnavailable} …
+   */
   public static Target target(ExpandRequest.Upgrade u) {
     if (u == null) {
       throw ApiProblem.field("upgrade", "is required for kind \"upgrade\": {\"to\": \"v1.31.0\"}");
@@ -79,10 +94,12 @@ public final class UpgradeRequests {
     }
     KubeVersion to = KubeVersion.parse(u.to());
     if (to == null) {
-      throw ApiProblem.field("upgrade.to", "\"" + u.to()
-          + "\" is not a Kubernetes version: give vMAJOR.MINOR.PATCH, e.g. v1.31.0");
+      throw ApiProblem.field(
+          "upgrade.to",
+          "\"" + u.to() + "\" is not a Kubernetes version: give vMAJOR.MINOR.PATCH, e.g. v1.31.0");
     }
-    return new Target(to.toString(), maxUnavailable(u.maxUnavailable()), drainTimeout(u.drainTimeout()));
+    return new Target(
+        to.toString(), maxUnavailable(u.maxUnavailable()), drainTimeout(u.drainTimeout()));
   }
 
   static String maxUnavailable(String m) {
@@ -92,19 +109,28 @@ public final class UpgradeRequests {
     String t = m.trim();
     Matcher c = COUNT.matcher(t);
     Matcher p = PERCENT.matcher(t);
-    int n = c.matches() ? Integer.parseInt(c.group(1)) : p.matches() ? Integer.parseInt(p.group(1)) : -1;
+    int n =
+        c.matches()
+            ? Integer.parseInt(c.group(1))
+            : p.matches() ? Integer.parseInt(p.group(1)) : -1;
     if (c.matches() && n >= 1 && n <= 1000 || p.matches() && n >= 1 && n <= 100) {
       return t;
     }
-    throw ApiProblem.field("upgrade.maxUnavailable", "\"" + m
-        + "\" is neither a count of workers (1..1000) nor a percentage of them (1%..100%)");
+    throw ApiProblem.field(
+        "upgrade.maxUnavailable",
+        "\""
+            + m
+            + "\" is neither a count of workers (1..1000) nor a percentage of them (1%..100%)");
   }
 
   static Duration drainTimeout(String d) {
     return drainTimeout(d, "upgrade.drainTimeout");
   }
 
-  /** A drain timeout as requests give it (90s, 5m, 1h; 10 s to 24 h), a 400 naming {@code field} otherwise. */
+  /**
+   * A drain timeout as requests give it (90s, 5m, 1h; 10 s to 24 h), a 400 naming {@code field}
+   * otherwise.
+   */
   static Duration drainTimeout(String d, String field) {
     if (d == null || d.isBlank()) {
       return DEFAULT_DRAIN;
@@ -114,16 +140,17 @@ public final class UpgradeRequests {
     if (m.matches()) {
       long n = Long.parseLong(m.group(1));
       String unit = m.group(2) == null ? "s" : m.group(2);
-      out = switch (unit) {
-        case "ms" -> Duration.ofMillis(n);
-        case "m", "min" -> Duration.ofMinutes(n);
-        case "h" -> Duration.ofHours(n);
-        default -> Duration.ofSeconds(n);
-      };
+      out =
+          switch (unit) {
+            case "ms" -> Duration.ofMillis(n);
+            case "m", "min" -> Duration.ofMinutes(n);
+            case "h" -> Duration.ofHours(n);
+            default -> Duration.ofSeconds(n);
+          };
     }
     if (out == null || out.compareTo(MIN_DRAIN) < 0 || out.compareTo(MAX_DRAIN) > 0) {
-      throw ApiProblem.field(field, "\"" + d
-          + "\" is not a duration between 10s and 24h (e.g. 90s, 5m, 1h)");
+      throw ApiProblem.field(
+          field, "\"" + d + "\" is not a duration between 10s and 24h (e.g. 90s, 5m, 1h)");
     }
     return out;
   }

@@ -57,8 +57,8 @@ import java.util.stream.Collectors;
  *
  * <p>etcd is read with the inventory's client files when it names them ({@code
  * graft_etcd_{ca,cert,key}_file}, {@code etcd.caCert…}); otherwise through an existing
- * control-plane node over SSH, with the etcd client certificate its kube-apiserver uses, so that
- * no key leaves its node. The plan then carries those nodes ({@link EtcdSpec#through()}) and the
+ * control-plane node over SSH, with the etcd client certificate its kube-apiserver uses, so that no
+ * key leaves its node. The plan then carries those nodes ({@link EtcdSpec#through()}) and the
  * workers reach etcd the same way.
  *
  * <p>Failures are domain exceptions ({@link PlanningException}, {@link InventoryException}); the
@@ -78,15 +78,25 @@ public final class ClusterObserver {
   }
 
   /** The inventory with its gaps filled, the cluster as it is, and where they differ. */
-  public record Observation(ImportedInventory inventory, ObservedCluster observed,
-      KubeadmClusterInfo kubeadm, List<PlanMessage> drift, List<String> ready, String leaderId) {
+  public record Observation(
+      ImportedInventory inventory,
+      ObservedCluster observed,
+      KubeadmClusterInfo kubeadm,
+      List<PlanMessage> drift,
+      List<String> ready,
+      String leaderId) {
     /**
-     * What earlier changes left behind (the pre-check every plan runs): learners, members without
-     * a Node, Nodes without a host. Half-joined hosts need a look at the hosts; the workflows'
-     * own pre-checks do that. Nodes in {@code removing} are the operation's own work.
+     * What earlier changes left behind (the pre-check every plan runs): learners, members without a
+     * Node, Nodes without a host. Half-joined hosts need a look at the hosts; the workflows' own
+     * pre-checks do that. Nodes in {@code removing} are the operation's own work.
      */
     public List<Orphan> orphans(Collection<String> removing) {
-      return Orphans.find(inventory.cluster().nodes(), observed.nodes(), ready, observed.etcdMembers(), Map.of(),
+      return Orphans.find(
+          inventory.cluster().nodes(),
+          observed.nodes(),
+          ready,
+          observed.etcdMembers(),
+          Map.of(),
           removing);
     }
 
@@ -108,8 +118,8 @@ public final class ClusterObserver {
     try (KubernetesClient kube = KubeClients.fromKubeconfig(content, timeout)) {
       return new ClusterRead(new KubeadmConfigReader(kube).read(), kube.nodes().list().getItems());
     } catch (RuntimeException e) {
-      throw PlanningException.cluster("cannot read the cluster through kubeconfig " + kubeconfigPath
-          + ": " + e.getMessage());
+      throw PlanningException.cluster(
+          "cannot read the cluster through kubeconfig " + kubeconfigPath + ": " + e.getMessage());
     }
   }
 
@@ -120,11 +130,17 @@ public final class ClusterObserver {
   public Observation observe(ImportedInventory inv, String kubeconfigPath, String content) {
     ClusterRead read = read(kubeconfigPath, content);
     List<ObservedNode> observedNodes = read.observed();
-    Members members = members(fill(inv, read.info(), kubeconfigPath, false, observedNodes), observedNodes);
+    Members members =
+        members(fill(inv, read.info(), kubeconfigPath, false, observedNodes), observedNodes);
     ImportedInventory filled = members.inventory();
     List<PlanMessage> drift = Drift.of(filled.cluster(), read.nodes(), read.info(), content);
-    return new Observation(filled, new ObservedCluster(observedNodes, members.status().members()), read.info(),
-        drift, ready(read.nodes()), members.status().leaderId());
+    return new Observation(
+        filled,
+        new ObservedCluster(observedNodes, members.status().members()),
+        read.info(),
+        drift,
+        ready(read.nodes()),
+        members.status().leaderId());
   }
 
   /** The etcd members and their leader, and the inventory as it says how they were reached. */
@@ -144,81 +160,129 @@ public final class ClusterObserver {
     }
     List<NodeSpec> through = controlPlanesInCluster(c, observedNodes);
     Etcd members = throughNodes(through);
-    return new Members(withCluster(filled, new ClusterSpec(c.name(), c.apiEndpoint(), c.kubeconfig(),
-        c.kubernetesVersion(), c.podNetwork(), c.serviceCidr(), c.etcd().throughNodes(through),
-        c.ssh(), c.nodes(), c.overrides())), members);
+    return new Members(
+        withCluster(
+            filled,
+            new ClusterSpec(
+                c.name(),
+                c.apiEndpoint(),
+                c.kubeconfig(),
+                c.kubernetesVersion(),
+                c.podNetwork(),
+                c.serviceCidr(),
+                c.etcd().throughNodes(through),
+                c.ssh(),
+                c.nodes(),
+                c.overrides())),
+        members);
   }
 
-  /** etcd is read from this process: the inventory names client files, or etcd speaks plain http. */
+  /**
+   * etcd is read from this process: the inventory names client files, or etcd speaks plain http.
+   */
   private static boolean readableFromHere(ImportedInventory inv) {
     List<String> endpoints = inv.cluster().etcdEndpoints();
-    return clientFilesNamed(inv) || !endpoints.isEmpty() && endpoints.stream().allMatch(e -> e.startsWith("http://"));
+    return clientFilesNamed(inv)
+        || !endpoints.isEmpty() && endpoints.stream().allMatch(e -> e.startsWith("http://"));
   }
 
   /** The names of the Nodes whose Ready condition is True. */
   private static List<String> ready(List<Node> nodes) {
-    return nodes.stream().filter(n -> "Ready".equals(NodeObjects.readiness(n)))
-        .map(n -> n.getMetadata().getName()).toList();
+    return nodes.stream()
+        .filter(n -> "Ready".equals(NodeObjects.readiness(n)))
+        .map(n -> n.getMetadata().getName())
+        .toList();
   }
 
-  /** Whether the inventory names etcd client files of its own: they win over the nodes' certificate. */
+  /**
+   * Whether the inventory names etcd client files of its own: they win over the nodes' certificate.
+   */
   static boolean clientFilesNamed(ImportedInventory inv) {
     SourcePositions pos = inv.positions();
-    return pos.clusterLine("etcd.caCert") != 0 || pos.clusterLine("etcd.clientCert") != 0
+    return pos.clusterLine("etcd.caCert") != 0
+        || pos.clusterLine("etcd.clientCert") != 0
         || pos.clusterLine("etcd.clientKey") != 0;
   }
 
   private Etcd withClientFiles(ClusterSpec c) {
-    EtcdTls tls = c.etcdEndpoints().stream().allMatch(e -> e.startsWith("http://")) ? EtcdTls.NONE
-        : new EtcdTls(c.etcd().caCert(), c.etcd().clientCert(), c.etcd().clientKey());
+    EtcdTls tls =
+        c.etcdEndpoints().stream().allMatch(e -> e.startsWith("http://"))
+            ? EtcdTls.NONE
+            : new EtcdTls(c.etcd().caCert(), c.etcd().clientCert(), c.etcd().clientKey());
     try (Client etcd = EtcdMemberReader.client(c.etcdEndpoints(), tls, timeout)) {
       List<EtcdMember> members = new EtcdMemberReader(etcd, timeout).readMembers();
       return new Etcd(members, leader(etcd, members));
     } catch (Exception e) {
-      throw PlanningException.cluster("cannot read the etcd members at " + c.etcdEndpoints() + " with"
-          + " the inventory's etcd client files (" + c.etcd().clientCert() + "): " + e.getMessage()
-          + "; leave graft_etcd_*_file out to read etcd through a control-plane node instead");
+      throw PlanningException.cluster(
+          "cannot read the etcd members at "
+              + c.etcdEndpoints()
+              + " with"
+              + " the inventory's etcd client files ("
+              + c.etcd().clientCert()
+              + "): "
+              + e.getMessage()
+              + "; leave graft_etcd_*_file out to read etcd through a control-plane node instead");
     }
   }
 
   /**
-   * The inventory's control-plane nodes that the cluster has registered, SSH settings layered:
-   * the nodes that hold an etcd client certificate (their kube-apiserver's).
+   * The inventory's control-plane nodes that the cluster has registered, SSH settings layered: the
+   * nodes that hold an etcd client certificate (their kube-apiserver's).
    */
   private List<NodeSpec> controlPlanesInCluster(ClusterSpec c, List<ObservedNode> observed) {
     Set<String> registered = observed.stream().map(ObservedNode::name).collect(Collectors.toSet());
     List<NodeSpec> out = new ArrayList<>();
     for (NodeSpec n : c.nodesWith(Role.CONTROL_PLANE)) {
       if (registered.contains(n.name())) {
-        out.add(new NodeSpec(n.name(), n.address(), n.ip(), n.roles(), c.sshFor(n), n.labels(),
-            n.taints(), n.podCidr()));
+        out.add(
+            new NodeSpec(
+                n.name(),
+                n.address(),
+                n.ip(),
+                n.roles(),
+                c.sshFor(n),
+                n.labels(),
+                n.taints(),
+                n.podCidr()));
       }
     }
     if (out.isEmpty()) {
-      throw PlanningException.cluster("no control-plane node of the inventory is registered in the"
-          + " cluster, so there is no node to read etcd through with its own client certificate:"
-          + " list an existing control-plane node in the inventory (or name etcd client files on"
-          + " this machine with graft_etcd_{ca,cert,key}_file)");
+      throw PlanningException.cluster(
+          "no control-plane node of the inventory is registered in the"
+              + " cluster, so there is no node to read etcd through with its own client certificate:"
+              + " list an existing control-plane node in the inventory (or name etcd client files on"
+              + " this machine with graft_etcd_{ca,cert,key}_file)");
     }
     return out;
   }
 
   /**
-   * The leader most answering members see (hex), or null when none answers: each started voter
-   * is asked on kubeadm's client port at its peer host.
+   * The leader most answering members see (hex), or null when none answers: each started voter is
+   * asked on kubeadm's client port at its peer host.
    */
   private String leader(Client etcd, List<EtcdMember> members) {
     Map<String, Integer> votes = new HashMap<>();
     for (EtcdMember m : members) {
-      String url = m.peerHost() == null || m.learner() || m.name() == null || m.name().isEmpty() || !m.healthy()
-          ? null : (m.peerUrl().startsWith("http://") ? "http://" : "https://") + m.peerHost() + ":"
-              + EtcdSpec.CLIENT_PORT;
+      String url =
+          m.peerHost() == null
+                  || m.learner()
+                  || m.name() == null
+                  || m.name().isEmpty()
+                  || !m.healthy()
+              ? null
+              : (m.peerUrl().startsWith("http://") ? "http://" : "https://")
+                  + m.peerHost()
+                  + ":"
+                  + EtcdSpec.CLIENT_PORT;
       if (url == null) {
         continue;
       }
       try {
-        long l = etcd.getMaintenanceClient().statusMember(url).get(timeout.toMillis(), TimeUnit.MILLISECONDS)
-            .getLeader();
+        long l =
+            etcd.getMaintenanceClient()
+                .statusMember(url)
+                .get(timeout.toMillis(), TimeUnit.MILLISECONDS)
+                .getLeader();
         if (l != 0) {
           votes.merge(Long.toHexString(l), 1, Integer::sum);
         }
@@ -226,15 +290,23 @@ public final class ClusterObserver {
         // this member did not answer: the others decide
       }
     }
-    return votes.entrySet().stream().max(Map.Entry.comparingByValue()).map(Map.Entry::getKey).orElse(null);
+    return votes.entrySet().stream()
+        .max(Map.Entry.comparingByValue())
+        .map(Map.Entry::getKey)
+        .orElse(null);
   }
 
   private Etcd throughNodes(List<NodeSpec> through) {
     for (NodeSpec n : through) {
       for (String path : new String[] {n.ssh().keyRef(), n.ssh().knownHosts()}) {
         if (path != null && !sshFiles.test(path)) {
-          throw PlanningException.cluster("etcd is read through " + n.name() + " over SSH, and its"
-              + " SSH file " + path + " lies outside the server's paths.allowedRoots");
+          throw PlanningException.cluster(
+              "etcd is read through "
+                  + n.name()
+                  + " over SSH, and its"
+                  + " SSH file "
+                  + path
+                  + " lies outside the server's paths.allowedRoots");
         }
       }
     }
@@ -245,8 +317,11 @@ public final class ClusterObserver {
       for (NodeSpec via : through) {
         try {
           EtcdClusterStatus s = etcd.status(via);
-          return new Etcd(s.members().stream().map(m -> new EtcdMember(m.name(), m.id(), m.peerUrl(),
-              m.healthy(), m.learner())).toList(), s.leaderId());
+          return new Etcd(
+              s.members().stream()
+                  .map(m -> new EtcdMember(m.name(), m.id(), m.peerUrl(), m.healthy(), m.learner()))
+                  .toList(),
+              s.leaderId());
         } catch (ApplicationFailure e) {
           problems.add(via.name() + ": " + e.getOriginalMessage());
         } catch (RuntimeException e) {
@@ -254,25 +329,30 @@ public final class ClusterObserver {
         }
       }
     }
-    throw PlanningException.cluster("cannot read the etcd members through any control-plane node ("
-        + String.join("; ", problems) + ")");
+    throw PlanningException.cluster(
+        "cannot read the etcd members through any control-plane node ("
+            + String.join("; ", problems)
+            + ")");
   }
 
   /**
    * What an upgrade's planner needs: the inventory with its gaps filled (its version is the
    * cluster's: an inventory that already names the target is not a contradiction here), and every
-   * Node's kubelet version and readiness. etcd is not read here: the upgrade's own pre-checks
-   * check its health from a control-plane node, with that node's certificates.
+   * Node's kubelet version and readiness. etcd is not read here: the upgrade's own pre-checks check
+   * its health from a control-plane node, with that node's certificates.
    */
-  public record Versions(ImportedInventory inventory, KubeadmClusterInfo kubeadm,
-      List<UpgradeInput.ObservedVersion> nodes, List<PlanMessage> orphans) {}
+  public record Versions(
+      ImportedInventory inventory,
+      KubeadmClusterInfo kubeadm,
+      List<UpgradeInput.ObservedVersion> nodes,
+      List<PlanMessage> orphans) {}
 
   /**
    * Also runs the orphan pre-check: Nodes without a host always; etcd's learners and members
    * without a Node only when etcd is read from here without SSH (the inventory names client files,
    * or etcd speaks plain http), an etcd that does not answer then said as a warning. Otherwise the
-   * upgrade's own pre-check ({@code precheck/etcd}, from a control-plane node) refuses a learner
-   * or an unhealthy member before anything changes.
+   * upgrade's own pre-check ({@code precheck/etcd}, from a control-plane node) refuses a learner or
+   * an unhealthy member before anything changes.
    */
   public Versions readVersions(ImportedInventory inv, String kubeconfigPath, String content) {
     ClusterRead read = read(kubeconfigPath, content);
@@ -285,12 +365,29 @@ public final class ClusterObserver {
         members = withClientFiles(filled.cluster()).members();
       }
     } catch (PlanningException e) {
-      orphans.add(new PlanMessage("orphans-etcd-unread", null, "etcd's members were not read for the orphan"
-          + " pre-check (" + e.getMessage() + "); the upgrade's precheck/etcd reads etcd from a control-plane node"));
+      orphans.add(
+          new PlanMessage(
+              "orphans-etcd-unread",
+              null,
+              "etcd's members were not read for the orphan"
+                  + " pre-check ("
+                  + e.getMessage()
+                  + "); the upgrade's precheck/etcd reads etcd from a control-plane node"));
     }
-    orphans.addAll(new Observation(filled, new ObservedCluster(observedNodes, members), read.info(), List.of(),
-        ready(read.nodes()), null).orphanWarnings(List.of()));
-    return new Versions(filled, read.info(), read.nodes().stream().map(KubeNodeReader::toVersion).toList(), orphans);
+    orphans.addAll(
+        new Observation(
+                filled,
+                new ObservedCluster(observedNodes, members),
+                read.info(),
+                List.of(),
+                ready(read.nodes()),
+                null)
+            .orphanWarnings(List.of()));
+    return new Versions(
+        filled,
+        read.info(),
+        read.nodes().stream().map(KubeNodeReader::toVersion).toList(),
+        orphans);
   }
 
   private static void checkKubeconfig(String path, String content) {
@@ -298,14 +395,23 @@ public final class ClusterObserver {
       Config.fromKubeconfig(content);
     } catch (RuntimeException e) {
       // The parser's message quotes the file; the server does not echo files it reads.
-      throw PlanningException.field("kubeconfig", "\"" + path + "\" is not a kubeconfig (the"
-          + " server does not echo files it reads; try `kubectl --kubeconfig " + path
-          + " cluster-info` where the file is)");
+      throw PlanningException.field(
+          "kubeconfig",
+          "\""
+              + path
+              + "\" is not a kubeconfig (the"
+              + " server does not echo files it reads; try `kubectl --kubeconfig "
+              + path
+              + " cluster-info` where the file is)");
     }
   }
 
-  /** {@link #fill(ImportedInventory, KubeadmClusterInfo, String, boolean, List)} for an expansion, no Nodes. */
-  public static ImportedInventory fill(ImportedInventory inv, KubeadmClusterInfo k, String kubeconfig) {
+  /**
+   * {@link #fill(ImportedInventory, KubeadmClusterInfo, String, boolean, List)} for an expansion,
+   * no Nodes.
+   */
+  public static ImportedInventory fill(
+      ImportedInventory inv, KubeadmClusterInfo k, String kubeconfig) {
     return fill(inv, k, kubeconfig, false, List.of());
   }
 
@@ -313,12 +419,16 @@ public final class ClusterObserver {
    * Fills what the inventory left to defaults from what the cluster says; a value the inventory
    * sets and the cluster contradicts is an error at its line. Pure: the tests call it directly.
    *
-   * @param upgrading the cluster's version wins over the inventory's (which may name the
-   *     upgrade's target already)
+   * @param upgrading the cluster's version wins over the inventory's (which may name the upgrade's
+   *     target already)
    * @param nodes the registered Nodes: the pod CIDR size they hold is the cluster's node mask
    */
-  public static ImportedInventory fill(ImportedInventory inv, KubeadmClusterInfo k, String kubeconfig,
-      boolean upgrading, List<ObservedNode> nodes) {
+  public static ImportedInventory fill(
+      ImportedInventory inv,
+      KubeadmClusterInfo k,
+      String kubeconfig,
+      boolean upgrading,
+      List<ObservedNode> nodes) {
     ClusterSpec c = inv.cluster();
     SourcePositions pos = inv.positions();
     List<InventoryError> errors = new ArrayList<>();
@@ -340,8 +450,12 @@ public final class ClusterObserver {
         endpoint = k.controlPlaneEndpoint();
         notes.add("apiEndpoint " + endpoint + " from the cluster (kubeadm-config / cluster-info)");
       } else if (!Objects.equals(strip(endpoint), strip(k.controlPlaneEndpoint()))) {
-        notes.add("the inventory's API endpoint " + endpoint + " differs from the cluster's "
-            + k.controlPlaneEndpoint() + "; nodes join through the inventory's");
+        notes.add(
+            "the inventory's API endpoint "
+                + endpoint
+                + " differs from the cluster's "
+                + k.controlPlaneEndpoint()
+                + "; nodes join through the inventory's");
       }
     }
     PodNetwork pods = c.podNetwork();
@@ -350,7 +464,8 @@ public final class ClusterObserver {
       if (pos.clusterLine("podNetwork.cidr") == 0) {
         pods = new PodNetwork(first, pods == null ? PodNetwork.DEFAULT_NODE_MASK : pods.nodeMask());
       } else if (pods != null && !first.equals(pods.cidr())) {
-        errors.add(conflict(file, pos, "podNetwork.cidr", pods.cidr(), "networking.podSubnet", first));
+        errors.add(
+            conflict(file, pos, "podNetwork.cidr", pods.cidr(), "networking.podSubnet", first));
       }
     }
     Integer mask = observedMask(nodes);
@@ -359,10 +474,18 @@ public final class ClusterObserver {
         pods = new PodNetwork(pods.cidr(), mask);
         notes.add("pod CIDRs of /" + mask + " per node, as the cluster's Nodes hold them");
       } else {
-        errors.add(new InventoryError(file, pos.clusterLine("podNetwork.nodeMask"),
-            pos.clusterFieldName("podNetwork.nodeMask"), "\"" + pods.nodeMask() + "\" contradicts the"
-                + " cluster: its Nodes hold pod CIDRs of /" + mask + "; remove it to take the"
-                + " cluster's value, or fix it"));
+        errors.add(
+            new InventoryError(
+                file,
+                pos.clusterLine("podNetwork.nodeMask"),
+                pos.clusterFieldName("podNetwork.nodeMask"),
+                "\""
+                    + pods.nodeMask()
+                    + "\" contradicts the"
+                    + " cluster: its Nodes hold pod CIDRs of /"
+                    + mask
+                    + "; remove it to take the"
+                    + " cluster's value, or fix it"));
       }
     }
     String services = c.serviceCidr();
@@ -380,42 +503,75 @@ public final class ClusterObserver {
         version = k.kubernetesVersion();
       } else if (upgrading) {
         if (!version.equals(k.kubernetesVersion())) {
-          notes.add("the inventory's kubernetesVersion " + version + " is not the cluster's "
-              + k.kubernetesVersion() + " (kubeadm-config); the upgrade starts from the cluster's");
+          notes.add(
+              "the inventory's kubernetesVersion "
+                  + version
+                  + " is not the cluster's "
+                  + k.kubernetesVersion()
+                  + " (kubeadm-config); the upgrade starts from the cluster's");
         }
         version = k.kubernetesVersion();
       } else if (!version.equals(k.kubernetesVersion())) {
-        errors.add(conflict(file, pos, "kubernetesVersion", version, "kubernetesVersion",
-            k.kubernetesVersion()));
+        errors.add(
+            conflict(
+                file,
+                pos,
+                "kubernetesVersion",
+                version,
+                "kubernetesVersion",
+                k.kubernetesVersion()));
       }
     }
     EtcdSpec etcd = c.etcd();
     if (k.etcdTopology() != null) {
       if (pos.clusterLine("etcd.topology") == 0) {
-        etcd = k.etcdTopology() == EtcdTopology.STACKED ? stacked(etcd, pos)
-            : new EtcdSpec(EtcdTopology.EXTERNAL,
-                etcd.endpoints().isEmpty() ? k.etcdEndpoints() : etcd.endpoints(),
-                setOr(pos, "etcd.caCert", etcd.caCert(), k.etcdCaFile()),
-                setOr(pos, "etcd.clientCert", etcd.clientCert(), k.etcdCertFile()),
-                setOr(pos, "etcd.clientKey", etcd.clientKey(), k.etcdKeyFile()));
+        etcd =
+            k.etcdTopology() == EtcdTopology.STACKED
+                ? stacked(etcd, pos)
+                : new EtcdSpec(
+                    EtcdTopology.EXTERNAL,
+                    etcd.endpoints().isEmpty() ? k.etcdEndpoints() : etcd.endpoints(),
+                    setOr(pos, "etcd.caCert", etcd.caCert(), k.etcdCaFile()),
+                    setOr(pos, "etcd.clientCert", etcd.clientCert(), k.etcdCertFile()),
+                    setOr(pos, "etcd.clientKey", etcd.clientKey(), k.etcdKeyFile()));
       } else if (etcd.topology() != k.etcdTopology()) {
-        errors.add(conflict(file, pos, "etcd.topology", etcd.topology().name().toLowerCase(),
-            "etcd", k.etcdTopology().name().toLowerCase()));
+        errors.add(
+            conflict(
+                file,
+                pos,
+                "etcd.topology",
+                etcd.topology().name().toLowerCase(),
+                "etcd",
+                k.etcdTopology().name().toLowerCase()));
       }
     }
     if (!errors.isEmpty()) {
       throw new InventoryException(errors);
     }
-    ClusterSpec filled = new ClusterSpec(name, endpoint, kubeconfig, version, pods, services,
-        etcd, c.ssh(), c.nodes(), c.overrides());
+    ClusterSpec filled =
+        new ClusterSpec(
+            name,
+            endpoint,
+            kubeconfig,
+            version,
+            pods,
+            services,
+            etcd,
+            c.ssh(),
+            c.nodes(),
+            c.overrides());
     return new ImportedInventory(inv.file(), inv.format(), filled, pos, notes);
   }
 
   /** The prefix length every registered pod CIDR has, or null when they have none or differ. */
   private static Integer observedMask(List<ObservedNode> nodes) {
-    Set<Integer> masks = nodes.stream().map(ObservedNode::podCidr).filter(Objects::nonNull)
-        .filter(p -> p.matches("[0-9.]+/[0-9]{1,2}"))
-        .map(p -> Integer.parseInt(p.substring(p.indexOf('/') + 1))).collect(Collectors.toSet());
+    Set<Integer> masks =
+        nodes.stream()
+            .map(ObservedNode::podCidr)
+            .filter(Objects::nonNull)
+            .filter(p -> p.matches("[0-9.]+/[0-9]{1,2}"))
+            .map(p -> Integer.parseInt(p.substring(p.indexOf('/') + 1)))
+            .collect(Collectors.toSet());
     return masks.size() == 1 ? masks.iterator().next() : null;
   }
 
@@ -427,21 +583,37 @@ public final class ClusterObserver {
     // Paths the inventory did not set are its format's defaults (kubespray's): stacked etcd is
     // kubeadm's, with kubeadm's paths. Paths it set (graft_etcd_*_file) are kept.
     EtcdSpec kubeadm = EtcdSpec.kubeadmDefaults();
-    return new EtcdSpec(EtcdTopology.STACKED, e.endpoints(),
+    return new EtcdSpec(
+        EtcdTopology.STACKED,
+        e.endpoints(),
         setOr(pos, "etcd.caCert", e.caCert(), kubeadm.caCert()),
         setOr(pos, "etcd.clientCert", e.clientCert(), kubeadm.clientCert()),
         setOr(pos, "etcd.clientKey", e.clientKey(), kubeadm.clientKey()));
   }
 
   /** The inventory's value where it set the field, else {@code fallback} (when there is one). */
-  private static String setOr(SourcePositions pos, String field, String inventory, String fallback) {
+  private static String setOr(
+      SourcePositions pos, String field, String inventory, String fallback) {
     return pos.clusterLine(field) != 0 || fallback == null ? inventory : fallback;
   }
 
-  private static InventoryError conflict(String file, SourcePositions pos, String field,
-      String ours, String theirsName, String theirs) {
-    return new InventoryError(file, pos.clusterLine(field), pos.clusterFieldName(field),
-        "\"" + ours + "\" contradicts the cluster's kubeadm-config (" + theirsName + ": " + theirs
+  private static InventoryError conflict(
+      String file,
+      SourcePositions pos,
+      String field,
+      String ours,
+      String theirsName,
+      String theirs) {
+    return new InventoryError(
+        file,
+        pos.clusterLine(field),
+        pos.clusterFieldName(field),
+        "\""
+            + ours
+            + "\" contradicts the cluster's kubeadm-config ("
+            + theirsName
+            + ": "
+            + theirs
             + "); remove it to take the cluster's value, or fix it");
   }
 

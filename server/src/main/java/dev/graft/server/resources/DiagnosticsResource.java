@@ -19,8 +19,8 @@ import java.util.Map;
 import java.util.UUID;
 
 /**
- * {@code POST /api/v1/diagnostics/ping}: runs the diagnostic workflow end to end (server →
- * Temporal → worker → back) and reports how long it took.
+ * {@code POST /api/v1/diagnostics/ping}: runs the diagnostic workflow end to end (server → Temporal
+ * → worker → back) and reports how long it took.
  */
 @Path("/v1/diagnostics")
 @RolesAllowed(Role.OPERATOR_NAME)
@@ -58,8 +58,10 @@ public class DiagnosticsResource {
               .type(MediaType.APPLICATION_JSON)
               .entity(
                   Map.of(
-                      "error", "diagnostic workflow did not complete: " + e.getMessage(),
-                      "hint", "check /healthcheck on the admin port: is a worker polling?"))
+                      "error",
+                      "diagnostic workflow did not complete: " + e.getMessage(),
+                      "hint",
+                      "check /healthcheck on the admin port: is a worker polling?"))
               .build());
     }
   }

@@ -25,12 +25,11 @@ import jakarta.ws.rs.core.Response;
 import jakarta.ws.rs.core.SecurityContext;
 import java.net.URI;
 import java.util.LinkedHashMap;
-import java.util.List;
 import java.util.Map;
 
 /**
- * {@code /api/v1/operations}: submit an expansion or an upgrade, list operations, read one with every node's
- * steps, read its audit trail, and decide (approve, retry, skip, abort).
+ * {@code /api/v1/operations}: submit an expansion or an upgrade, list operations, read one with
+ * every node's steps, read its audit trail, and decide (approve, retry, skip, abort).
  *
  * <p>Operation ids contain slashes ({@code cluster/prod/expand/r1}); they appear in paths as they
  * are, unencoded ({@code /api/v1/operations/cluster/prod/expand/r1/history}): the id has exactly
@@ -48,7 +47,10 @@ public class OperationsResource {
   private final AuditTrail audit;
   private final OperatorDecisions decisions;
 
-  public OperationsResource(OperationSubmitter submitter, OperationReader reader, AuditTrail audit,
+  public OperationsResource(
+      OperationSubmitter submitter,
+      OperationReader reader,
+      AuditTrail audit,
       OperatorDecisions decisions) {
     this.submitter = submitter;
     this.reader = reader;
@@ -75,7 +77,8 @@ public class OperationsResource {
     out.put("requestId", s.requestId());
     out.put("existing", s.existing());
     out.put("location", location(s.id()).toString());
-    out.put("plan", s.plan() == null ? null : s.plan().withoutRoutes()); // as the operation stores it
+    out.put(
+        "plan", s.plan() == null ? null : s.plan().withoutRoutes()); // as the operation stores it
     if (s.upgrade() != null) {
       out.put("upgrade", s.upgrade());
     }
@@ -117,12 +120,22 @@ public class OperationsResource {
   @RolesAllowed(Role.OPERATOR_NAME)
   @Timed
   @ExceptionMetered
-  public Response decide(@PathParam("id") String id, @PathParam("action") String action,
-      @QueryParam("node") String node, @QueryParam("stepId") String stepId,
-      @QueryParam("step") String step, @QueryParam("reason") String reason,
+  public Response decide(
+      @PathParam("id") String id,
+      @PathParam("action") String action,
+      @QueryParam("node") String node,
+      @QueryParam("stepId") String stepId,
+      @QueryParam("step") String step,
+      @QueryParam("reason") String reason,
       @Context SecurityContext security) {
-    OperatorDecisions.Sent sent = decisions.decide(id, Decision.parse(action), node,
-        stepId != null ? stepId : step, reason, security.getUserPrincipal().getName());
+    OperatorDecisions.Sent sent =
+        decisions.decide(
+            id,
+            Decision.parse(action),
+            node,
+            stepId != null ? stepId : step,
+            reason,
+            security.getUserPrincipal().getName());
     Map<String, Object> out = new LinkedHashMap<>();
     out.put("id", sent.operationId());
     out.put("workflowId", sent.workflowId());

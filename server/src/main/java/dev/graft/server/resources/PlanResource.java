@@ -64,8 +64,10 @@ import java.util.Map;
 public class PlanResource {
   private static final ObjectMapper JSON = new ObjectMapper();
   private final HostResolver resolver;
+
   /** What a plan may read (its kubeconfig) and look at (key files): the server's allowed roots. */
   private final ServerFiles files;
+
   private final PlanningService planning;
 
   public PlanResource() {
@@ -89,18 +91,29 @@ public class PlanResource {
   }
 
   @POST
-  @Consumes({MediaType.TEXT_PLAIN, "application/yaml", "application/x-yaml", "text/yaml",
-      MediaType.APPLICATION_JSON})
-  public Response plan(String body, @HeaderParam(HttpHeaders.CONTENT_TYPE) String contentType,
+  @Consumes({
+    MediaType.TEXT_PLAIN,
+    "application/yaml",
+    "application/x-yaml",
+    "text/yaml",
+    MediaType.APPLICATION_JSON
+  })
+  public Response plan(
+      String body,
+      @HeaderParam(HttpHeaders.CONTENT_TYPE) String contentType,
       @QueryParam("assumeEmpty") String assumeEmptyParam,
       @QueryParam("maxParallel") String maxParallelParam,
       @QueryParam("checkFiles") String checkFilesParam,
       @Context SecurityContext security) {
     String type = contentType == null ? "" : contentType.toLowerCase(Locale.ROOT);
-    boolean operator = security == null || security.getUserPrincipal() == null
-        || security.isUserInRole(Role.OPERATOR_NAME);
-    String file = type.startsWith("text/plain") ? "inventory.ini"
-        : type.startsWith("application/json") ? "inventory.json" : "inventory.yaml";
+    boolean operator =
+        security == null
+            || security.getUserPrincipal() == null
+            || security.isUserInRole(Role.OPERATOR_NAME);
+    String file =
+        type.startsWith("text/plain")
+            ? "inventory.ini"
+            : type.startsWith("application/json") ? "inventory.json" : "inventory.yaml";
     // Parameters are taken as text and checked here: a value Jersey cannot convert would be a
     // 404, and a boolean it does not know would quietly be false.
     Boolean assumeEmpty = bool(assumeEmptyParam, true);
@@ -127,19 +140,28 @@ public class PlanResource {
         return expansion(body, maxParallel, checkFiles && operator, security);
       }
       if (!assumeEmpty) {
-        return bad(file, "an inventory body is planned with assumeEmpty=true; to plan from the"
-            + " cluster as it is, send the JSON body POST /api/v1/operations takes (inventory,"
-            + " kubeconfig) or run `graft plan --kubeconfig FILE`", "assumeEmpty");
+        return bad(
+            file,
+            "an inventory body is planned with assumeEmpty=true; to plan from the"
+                + " cluster as it is, send the JSON body POST /api/v1/operations takes (inventory,"
+                + " kubeconfig) or run `graft plan --kubeconfig FILE`",
+            "assumeEmpty");
       }
-      InventoryFormat format = file.endsWith(".ini") ? InventoryFormat.KUBESPRAY_INI
-          : file.endsWith(".json") ? InventoryFormat.GRAFT_YAML : null;
+      InventoryFormat format =
+          file.endsWith(".ini")
+              ? InventoryFormat.KUBESPRAY_INI
+              : file.endsWith(".json") ? InventoryFormat.GRAFT_YAML : null;
       ImportedInventory inv = PlanningService.importText(file, body, format);
       // Key files are checked on this machine, right for `graft dev` where the worker shares
       // it; a server whose workers run elsewhere passes checkFiles=false. A viewer's plan looks
       // at none, so that a read-only token learns nothing about which files exist.
       boolean look = checkFiles && operator;
-      PlanningService.Planned planned = planning.plan(inv, new PlanningService.AssumeEmpty(),
-          maxParallel, new InventoryValidator(resolver, path -> look && files.allows(path)));
+      PlanningService.Planned planned =
+          planning.plan(
+              inv,
+              new PlanningService.AssumeEmpty(),
+              maxParallel,
+              new InventoryValidator(resolver, path -> look && files.allows(path)));
       return Response.ok(planned.plan().withoutRoutes()).build();
     } catch (InventoryException e) {
       throw ApiProblem.of(e);
@@ -161,33 +183,47 @@ public class PlanResource {
     }
   }
 
-  private Response expansion(String body, int maxParallel, boolean lookAtFiles, SecurityContext security) {
+  private Response expansion(
+      String body, int maxParallel, boolean lookAtFiles, SecurityContext security) {
     ExpandRequest req = OperationSubmitter.parse(body);
     if (req.kind() != null && !"expand".equals(req.kind())) {
       throw ApiProblem.field("kind", "an expansion plan's kind is \"expand\" (or left out)");
     }
-    if (req.kubeconfig() != null && !req.kubeconfig().isBlank()
+    if (req.kubeconfig() != null
+        && !req.kubeconfig().isBlank()
         && (security == null || !security.isUserInRole(Role.OPERATOR_NAME))) {
-      throw new ForbiddenException("a plan from the cluster reads it through a kubeconfig on the"
-          + " server: it needs the operator role");
+      throw new ForbiddenException(
+          "a plan from the cluster reads it through a kubeconfig on the"
+              + " server: it needs the operator role");
     }
-    int parallel = req.options() != null && req.options().maxParallel() != null
-        ? req.options().maxParallel() : maxParallel;
-    return Response.ok(new ExpansionRequests(planning, resolver, files, true)
-        .plan(req, parallel, lookAtFiles).plan().withoutRoutes()).build();
+    int parallel =
+        req.options() != null && req.options().maxParallel() != null
+            ? req.options().maxParallel()
+            : maxParallel;
+    return Response.ok(
+            new ExpansionRequests(planning, resolver, files, true)
+                .plan(req, parallel, lookAtFiles)
+                .plan()
+                .withoutRoutes())
+        .build();
   }
 
   private Response upgrade(String body, boolean checkFiles, SecurityContext security) {
     if (security == null || !security.isUserInRole(Role.OPERATOR_NAME)) {
-      throw new ForbiddenException("an upgrade plan reads the cluster through a"
-          + " kubeconfig on the server: it needs the operator role");
+      throw new ForbiddenException(
+          "an upgrade plan reads the cluster through a"
+              + " kubeconfig on the server: it needs the operator role");
     }
     ExpandRequest req = OperationSubmitter.parse(body);
     if (req.kind() != null && !"upgrade".equals(req.kind())) {
       throw ApiProblem.field("kind", "an upgrade plan's kind is \"upgrade\" (or left out)");
     }
-    UpgradeRequests.Planned planned = new UpgradeRequests(planning,
-        new InventoryValidator(resolver, path -> checkFiles && files.allows(path)), files).plan(req);
+    UpgradeRequests.Planned planned =
+        new UpgradeRequests(
+                planning,
+                new InventoryValidator(resolver, path -> checkFiles && files.allows(path)),
+                files)
+            .plan(req);
     return Response.ok(planned.plan()).build();
   }
 
@@ -212,6 +248,7 @@ public class PlanResource {
   }
 
   private static Response bad(String file, String message, String field) {
-    throw ApiProblem.of(400, message, List.of(new InventoryError(file, 0, field, message)), Map.of());
+    throw ApiProblem.of(
+        400, message, List.of(new InventoryError(file, 0, field, message)), Map.of());
   }
 }

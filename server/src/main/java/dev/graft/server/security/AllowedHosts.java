@@ -36,7 +36,10 @@ public final class AllowedHosts {
   }
 
   private static void addBinding(Set<String> out, String bind) {
-    if (bind == null || bind.isBlank() || "0.0.0.0".equals(bind) || "::".equals(bind)
+    if (bind == null
+        || bind.isBlank()
+        || "0.0.0.0".equals(bind)
+        || "::".equals(bind)
         || "[::]".equals(bind)) {
       addLoopback(out);
       try {
@@ -77,7 +80,9 @@ public final class AllowedHosts {
     return h;
   }
 
-  /** The host part of a {@code Host} header ({@code name}, {@code name:port}, {@code [v6]:port}). */
+  /**
+   * The host part of a {@code Host} header ({@code name}, {@code name:port}, {@code [v6]:port}).
+   */
   static String hostOf(String header) {
     String h = header.trim().toLowerCase(Locale.ROOT);
     if (h.startsWith("[")) {

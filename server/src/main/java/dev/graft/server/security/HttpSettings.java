@@ -7,15 +7,15 @@ import java.util.ArrayList;
 import java.util.List;
 
 /**
- * How the API and UI are reached. Dropwizard's {@code server:} block is a polymorphic factory
- * that refuses unknown fields, so Graft's own HTTP settings live beside it, in {@code http:}.
+ * How the API and UI are reached. Dropwizard's {@code server:} block is a polymorphic factory that
+ * refuses unknown fields, so Graft's own HTTP settings live beside it, in {@code http:}.
  */
 public class HttpSettings {
   /**
    * Host names (or addresses) clients may use to reach this server, besides those it binds: the
    * name a TLS proxy forwards, or a DNS name of the machine. A request whose {@code Host} header
-   * names anything else is refused (421), which is what defeats DNS rebinding. One string may
-   * hold several names separated by commas, so that an environment variable can set them.
+   * names anything else is refused (421), which is what defeats DNS rebinding. One string may hold
+   * several names separated by commas, so that an environment variable can set them.
    */
   @NotNull
   @JsonProperty

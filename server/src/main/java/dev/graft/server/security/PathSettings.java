@@ -9,10 +9,10 @@ import java.util.List;
 /** Where the server may read files that a request names ({@code inventory.path}, kubeconfig). */
 public class PathSettings {
   /**
-   * Directories whose regular files a request may name. Empty: the secrets directory
-   * ({@code $GRAFT_SECRETS_DIR}, default {@code ./secrets}, as docker-compose mounts it) and the
-   * directory of the configuration file. One string may hold several directories separated by
-   * {@code :}, so that an environment variable can set them.
+   * Directories whose regular files a request may name. Empty: the secrets directory ({@code
+   * $GRAFT_SECRETS_DIR}, default {@code ./secrets}, as docker-compose mounts it) and the directory
+   * of the configuration file. One string may hold several directories separated by {@code :}, so
+   * that an environment variable can set them.
    */
   @NotNull
   @JsonProperty

@@ -29,16 +29,16 @@ import java.util.Set;
  * production:
  *
  * <ol>
- *   <li>the {@code Host} header must name this server ({@link AllowedHosts}): after a DNS
- *       rebinding a page is same-origin with the API under a foreign name, and that name is all
- *       that gives it away (421);
- *   <li>a request that may change something (every method but GET, HEAD and OPTIONS) must not
- *       come from another site: its {@code Origin}, when a browser sends one, must be this
- *       server's own, and {@code Sec-Fetch-Site} must be {@code same-origin} or {@code none}
- *       (403). The CLI and curl send neither;
+ *   <li>the {@code Host} header must name this server ({@link AllowedHosts}): after a DNS rebinding
+ *       a page is same-origin with the API under a foreign name, and that name is all that gives it
+ *       away (421);
+ *   <li>a request that may change something (every method but GET, HEAD and OPTIONS) must not come
+ *       from another site: its {@code Origin}, when a browser sends one, must be this server's own,
+ *       and {@code Sec-Fetch-Site} must be {@code same-origin} or {@code none} (403). The CLI and
+ *       curl send neither;
  *   <li>its body must be one a page on another site cannot send without a CORS preflight, which
- *       Graft never grants: {@code Content-Type: application/json} on every POST but
- *       {@code /plans}, which takes inventories as text and is read-only (415). A POST with no
+ *       Graft never grants: {@code Content-Type: application/json} on every POST but {@code
+ *       /plans}, which takes inventories as text and is read-only (415). A POST with no
  *       Content-Type at all, which is what {@code fetch} sends for a Blob body, is refused
  *       everywhere;
  *   <li>its body is read here, bounded ({@link #MAX_BODY}, 413 as soon as it is exceeded, before
@@ -66,8 +66,11 @@ public final class RequestGuard implements Filter {
     String host = request.getHeader("Host");
     // HTTP/1.0 may omit Host; browsers never do, so such a request is no rebinding.
     if (host != null && !hosts.allows(host)) {
-      refuse(response, 421, "this server does not answer to the host name in the Host header;"
-          + " add it to http.allowedHosts if clients reach the server under it");
+      refuse(
+          response,
+          421,
+          "this server does not answer to the host name in the Host header;"
+              + " add it to http.allowedHosts if clients reach the server under it");
       return;
     }
     if (SAFE.contains(request.getMethod().toUpperCase(Locale.ROOT))) {
@@ -76,14 +79,18 @@ public final class RequestGuard implements Filter {
     }
     String site = request.getHeader("Sec-Fetch-Site");
     if (site != null && !"same-origin".equalsIgnoreCase(site) && !"none".equalsIgnoreCase(site)) {
-      refuse(response, 403, "cross-site requests may not change anything (Sec-Fetch-Site: "
-          + clip(site) + ")");
+      refuse(
+          response,
+          403,
+          "cross-site requests may not change anything (Sec-Fetch-Site: " + clip(site) + ")");
       return;
     }
     String origin = request.getHeader("Origin");
     if (origin != null && !sameOrigin(origin, host)) {
-      refuse(response, 403, "cross-site requests may not change anything (Origin is not this"
-          + " server)");
+      refuse(
+          response,
+          403,
+          "cross-site requests may not change anything (Origin is not this" + " server)");
       return;
     }
     String path = request.getRequestURI();
@@ -93,8 +100,12 @@ public final class RequestGuard implements Filter {
       String mime = type == null ? "" : type.split(";", 2)[0].trim().toLowerCase(Locale.ROOT);
       boolean json = "application/json".equals(mime);
       if (mime.isEmpty()) {
-        refuse(response, 415, "send a Content-Type (application/json"
-            + (path.startsWith(PLANS) ? ", or the inventory's type" : "") + ")");
+        refuse(
+            response,
+            415,
+            "send a Content-Type (application/json"
+                + (path.startsWith(PLANS) ? ", or the inventory's type" : "")
+                + ")");
         return;
       }
       if (!json && !path.startsWith(PLANS)) {
@@ -107,8 +118,10 @@ public final class RequestGuard implements Filter {
       String name = charsetOf(type);
       charset = name == null ? StandardCharsets.UTF_8 : Charset.forName(name);
     } catch (IllegalArgumentException e) {
-      refuse(response, 415, "the charset of the Content-Type is not one this server reads;"
-          + " send UTF-8");
+      refuse(
+          response,
+          415,
+          "the charset of the Content-Type is not one this server reads;" + " send UTF-8");
       return;
     }
     long declared = request.getContentLengthLong();
@@ -138,7 +151,8 @@ public final class RequestGuard implements Filter {
       if (p.regionMatches(true, 0, "charset=", 0, 8)) {
         String v = p.substring(8).trim();
         return v.length() >= 2 && v.startsWith("\"") && v.endsWith("\"")
-            ? v.substring(1, v.length() - 1) : v;
+            ? v.substring(1, v.length() - 1)
+            : v;
       }
     }
     return null;
@@ -155,8 +169,11 @@ public final class RequestGuard implements Filter {
 
   private static boolean isUtf8(byte[] bytes) {
     try {
-      StandardCharsets.UTF_8.newDecoder().onMalformedInput(CodingErrorAction.REPORT)
-          .onUnmappableCharacter(CodingErrorAction.REPORT).decode(ByteBuffer.wrap(bytes));
+      StandardCharsets.UTF_8
+          .newDecoder()
+          .onMalformedInput(CodingErrorAction.REPORT)
+          .onUnmappableCharacter(CodingErrorAction.REPORT)
+          .decode(ByteBuffer.wrap(bytes));
       return true;
     } catch (CharacterCodingException e) {
       return false;
@@ -201,8 +218,12 @@ public final class RequestGuard implements Filter {
     response.setCharacterEncoding("UTF-8");
     // Whatever of the body was not read stays unread: close instead of parsing it as a request.
     response.setHeader("Connection", "close");
-    response.getWriter().write("{\"error\":\"" + message.replace("\\", "\\\\").replace("\"", "\\\"")
-        + "\",\"errors\":[]}");
+    response
+        .getWriter()
+        .write(
+            "{\"error\":\""
+                + message.replace("\\", "\\\\").replace("\"", "\\\"")
+                + "\",\"errors\":[]}");
   }
 
   /** The request with its body read once, here, and served from memory to Jersey. */

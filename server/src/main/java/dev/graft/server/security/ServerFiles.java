@@ -22,35 +22,38 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 
 /**
- * The files a request may make the server read or look at: regular files under the configured
- * roots ({@code paths.allowedRoots}), nothing else. A request names a path; the server must not
- * become a file reader for whoever can send one (an operator token, or in {@code graft dev}
- * anyone on the machine), so:
+ * The files a request may make the server read or look at: regular files under the configured roots
+ * ({@code paths.allowedRoots}), nothing else. A request names a path; the server must not become a
+ * file reader for whoever can send one (an operator token, or in {@code graft dev} anyone on the
+ * machine), so:
  *
  * <ul>
  *   <li>the path is resolved (symbolic links followed) and must lie under a root; {@code /proc},
  *       {@code /sys} and {@code /dev} never do, whatever the roots say;
- *   <li>it must be a regular file, so a FIFO cannot block a request thread and a device cannot
- *       be read forever;
- *   <li>its size is checked before it is read, the read stops at the limit, and it runs on its
- *       own thread with a deadline (a file on a hung network mount);
+ *   <li>it must be a regular file, so a FIFO cannot block a request thread and a device cannot be
+ *       read forever;
+ *   <li>its size is checked before it is read, the read stops at the limit, and it runs on its own
+ *       thread with a deadline (a file on a hung network mount);
  *   <li>errors name the field and the path, never the content.
  * </ul>
  *
- * A path outside the roots gets the same answer whether it exists or not, so nothing can be
- * learnt about the rest of the file system.
+ * A path outside the roots gets the same answer whether it exists or not, so nothing can be learnt
+ * about the rest of the file system.
  */
 public final class ServerFiles {
   public static final long MAX_FILE = 4L * 1024 * 1024;
   private static final Duration READ_TIMEOUT = Duration.ofSeconds(5);
-  private static final List<Path> NEVER = List.of(Path.of("/proc"), Path.of("/sys"), Path.of("/dev"));
+  private static final List<Path> NEVER =
+      List.of(Path.of("/proc"), Path.of("/sys"), Path.of("/dev"));
 
   private final List<Path> roots;
-  private final ExecutorService readers = Executors.newCachedThreadPool(r -> {
-    Thread t = new Thread(r, "graft-file-read");
-    t.setDaemon(true);
-    return t;
-  });
+  private final ExecutorService readers =
+      Executors.newCachedThreadPool(
+          r -> {
+            Thread t = new Thread(r, "graft-file-read");
+            t.setDaemon(true);
+            return t;
+          });
 
   public ServerFiles(List<Path> roots) {
     List<Path> real = new ArrayList<>();
@@ -82,8 +85,8 @@ public final class ServerFiles {
   }
 
   /**
-   * Files anywhere but /proc, /sys and /dev, still regular, bounded and timed: for a resource
-   * built without the server's roots (unit tests of the resource alone), never for the server.
+   * Files anywhere but /proc, /sys and /dev, still regular, bounded and timed: for a resource built
+   * without the server's roots (unit tests of the resource alone), never for the server.
    */
   public static ServerFiles anywhere() {
     return new ServerFiles(List.of(Path.of("/")));
@@ -94,8 +97,8 @@ public final class ServerFiles {
   }
 
   /**
-   * Checks that {@code path} names a regular file under a root, readable, at most {@link
-   * #MAX_FILE} bytes; returns its resolved path. Otherwise a 400 naming {@code field}.
+   * Checks that {@code path} names a regular file under a root, readable, at most {@link #MAX_FILE}
+   * bytes; returns its resolved path. Otherwise a 400 naming {@code field}.
    */
   public Path check(String field, String path) {
     Path p;
@@ -123,11 +126,12 @@ public final class ServerFiles {
       throw outside(field, path); // a link that leads out of the roots
     }
     if (!attrs.isRegularFile() || !Files.isReadable(real)) {
-      throw ApiProblem.field(field, "\"" + path + "\" is not a readable regular file on the server");
+      throw ApiProblem.field(
+          field, "\"" + path + "\" is not a readable regular file on the server");
     }
     if (attrs.size() > MAX_FILE) {
-      throw ApiProblem.field(field, "\"" + path + "\" is larger than "
-          + MAX_FILE / (1024 * 1024) + " MiB");
+      throw ApiProblem.field(
+          field, "\"" + path + "\" is larger than " + MAX_FILE / (1024 * 1024) + " MiB");
     }
     return real;
   }
@@ -145,18 +149,20 @@ public final class ServerFiles {
   /** {@link #check}, then the file as UTF-8 text, read with a size bound and a deadline. */
   public String read(String field, String path) {
     Path real = check(field, path);
-    Future<byte[]> f = readers.submit(() -> {
-      try (InputStream in = Files.newInputStream(real)) {
-        return in.readNBytes((int) MAX_FILE + 1);
-      }
-    });
+    Future<byte[]> f =
+        readers.submit(
+            () -> {
+              try (InputStream in = Files.newInputStream(real)) {
+                return in.readNBytes((int) MAX_FILE + 1);
+              }
+            });
     byte[] bytes;
     try {
       bytes = f.get(READ_TIMEOUT.toMillis(), TimeUnit.MILLISECONDS);
     } catch (TimeoutException e) {
       f.cancel(true);
-      throw ApiProblem.field(field, "\"" + path + "\" could not be read within "
-          + READ_TIMEOUT.toSeconds() + " s");
+      throw ApiProblem.field(
+          field, "\"" + path + "\" could not be read within " + READ_TIMEOUT.toSeconds() + " s");
     } catch (ExecutionException e) {
       throw ApiProblem.field(field, "\"" + path + "\" is not a readable file on the server");
     } catch (InterruptedException e) {
@@ -164,13 +170,16 @@ public final class ServerFiles {
       throw ApiProblem.field(field, "\"" + path + "\" was not read: interrupted");
     }
     if (bytes.length > MAX_FILE) {
-      throw ApiProblem.field(field, "\"" + path + "\" is larger than "
-          + MAX_FILE / (1024 * 1024) + " MiB");
+      throw ApiProblem.field(
+          field, "\"" + path + "\" is larger than " + MAX_FILE / (1024 * 1024) + " MiB");
     }
     try {
-      return StandardCharsets.UTF_8.newDecoder().onMalformedInput(CodingErrorAction.REPORT)
+      return StandardCharsets.UTF_8
+          .newDecoder()
+          .onMalformedInput(CodingErrorAction.REPORT)
           .onUnmappableCharacter(CodingErrorAction.REPORT)
-          .decode(ByteBuffer.wrap(bytes)).toString();
+          .decode(ByteBuffer.wrap(bytes))
+          .toString();
     } catch (CharacterCodingException e) {
       throw ApiProblem.field(field, "\"" + path + "\" is not UTF-8 text");
     }
@@ -191,7 +200,13 @@ public final class ServerFiles {
   }
 
   private ApiProblem outside(String field, String path) {
-    return ApiProblem.field(field, "\"" + path + "\" is not under a directory this server reads"
-        + " files from (paths.allowedRoots: " + roots + ")");
+    return ApiProblem.field(
+        field,
+        "\""
+            + path
+            + "\" is not under a directory this server reads"
+            + " files from (paths.allowedRoots: "
+            + roots
+            + ")");
   }
 }

@@ -15,9 +15,9 @@ import org.slf4j.LoggerFactory;
  *
  * <p>The test server's own {@code main} binds every interface; this starts the same services on a
  * Netty server bound to one address (127.0.0.1 by default), so a laptop in a café does not expose
- * an unauthenticated Temporal frontend. Nothing survives a restart. Workflows are not pinned to
- * one worker's sticky queue ({@link NoStickyQueues}), so a separate worker process that dies can
- * be replaced by another, as with a real Temporal.
+ * an unauthenticated Temporal frontend. Nothing survives a restart. Workflows are not pinned to one
+ * worker's sticky queue ({@link NoStickyQueues}), so a separate worker process that dies can be
+ * replaced by another, as with a real Temporal.
  */
 public final class EmbeddedTemporal implements Managed {
   private static final Logger LOG = LoggerFactory.getLogger(EmbeddedTemporal.class);
@@ -46,7 +46,8 @@ public final class EmbeddedTemporal implements Managed {
     }
     // lockTimeSkipping = true: the dev server runs on wall-clock time, like a real Temporal.
     services = new TestServicesStarter(true, 0);
-    NettyServerBuilder builder = NettyServerBuilder.forAddress(new InetSocketAddress(bindHost, port));
+    NettyServerBuilder builder =
+        NettyServerBuilder.forAddress(new InetSocketAddress(bindHost, port));
     GRPCServerHelper.registerServicesAndHealthChecks(services.getServices(), builder);
     // The test server never times out a sticky queue: without this, a killed worker's workflows
     // could not be resumed by another worker (see NoStickyQueues).

@@ -11,17 +11,17 @@ import io.temporal.serviceclient.WorkflowServiceStubsOptions;
 import java.io.FileInputStream;
 import java.io.IOException;
 import java.io.InputStream;
-import java.util.concurrent.TimeUnit;
-import javax.net.ssl.TrustManager;
-import javax.net.ssl.TrustManagerFactory;
 import java.security.KeyStore;
 import java.security.cert.CertificateFactory;
 import java.security.cert.X509Certificate;
+import java.util.concurrent.TimeUnit;
+import javax.net.ssl.TrustManager;
+import javax.net.ssl.TrustManagerFactory;
 
 /**
  * The managed connection to Temporal: {@link WorkflowServiceStubs} and the {@link WorkflowClient}
- * on top of it. The stubs connect lazily, so the server starts (and its health check says why)
- * even while Temporal is down.
+ * on top of it. The stubs connect lazily, so the server starts (and its health check says why) even
+ * while Temporal is down.
  */
 public final class TemporalConnection implements Managed {
   private final TemporalSettings settings;
@@ -29,14 +29,18 @@ public final class TemporalConnection implements Managed {
   private volatile WorkflowServiceStubs stubs;
   private volatile WorkflowClient client;
 
-  /** The SDK's metrics (worker slots, pollers, latencies; workflow code's metrics scope), or null. */
+  /**
+   * The SDK's metrics (worker slots, pollers, latencies; workflow code's metrics scope), or null.
+   */
   private final Scope metricsScope;
 
   public TemporalConnection(TemporalSettings settings, String identity) {
     this(settings, identity, null);
   }
 
-  /** @param metricsScope where the SDK reports its metrics (and workflows theirs); null: nowhere */
+  /**
+   * @param metricsScope where the SDK reports its metrics (and workflows theirs); null: nowhere
+   */
   public TemporalConnection(TemporalSettings settings, String identity, Scope metricsScope) {
     this.settings = settings;
     this.identity = identity;

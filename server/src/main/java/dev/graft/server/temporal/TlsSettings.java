@@ -8,12 +8,16 @@ import com.fasterxml.jackson.annotation.JsonProperty;
  */
 public class TlsSettings {
   @JsonProperty private boolean enabled = false;
+
   /** Client certificate chain, PEM. */
   @JsonProperty private String clientCertPath;
+
   /** Client private key, PKCS#8 PEM. */
   @JsonProperty private String clientKeyPath;
+
   /** CA bundle that signed the server's certificate, PEM; the JVM's trust store when empty. */
   @JsonProperty private String caCertPath;
+
   /** Overrides the name checked against the server's certificate (SNI / authority). */
   @JsonProperty private String serverName;
 

@@ -17,14 +17,18 @@ import dev.graft.activities.routing.NodeRoutingActivitiesImpl;
 import dev.graft.activities.routing.PodNetworkApiActivitiesImpl;
 import dev.graft.activities.ssh.NodeShell;
 import dev.graft.activities.ssh.SshConnectionPool;
+import dev.graft.activities.ssh.SshExecutor;
+import dev.graft.activities.ssh.SshMetrics;
+import dev.graft.activities.ssh.SshPoolSettings;
 import dev.graft.activities.upgrade.UpgradeApiActivitiesImpl;
 import dev.graft.activities.upgrade.UpgradeHostActivitiesImpl;
-import dev.graft.activities.ssh.SshExecutor;
-import dev.graft.activities.ssh.SshPoolSettings;
-import dev.graft.workflows.cluster.ClusterWorkflowImpl;
+import dev.graft.server.audit.AuditArchive;
+import dev.graft.server.observe.LogContext;
 import dev.graft.server.operations.AuditArchiveActivitiesImpl;
 import dev.graft.server.operations.AuditTrail;
 import dev.graft.server.temporal.TemporalConnection;
+import dev.graft.workflows.cluster.ClusterWorkflowImpl;
+import dev.graft.workflows.diag.PingWorkflowImpl;
 import dev.graft.workflows.etcd.EtcdGrowthWorkflowImpl;
 import dev.graft.workflows.expand.ExpansionWorkflowImpl;
 import dev.graft.workflows.join.NodeJoinWorkflowImpl;
@@ -34,32 +38,28 @@ import dev.graft.workflows.routing.RoutingBatchWorkflowImpl;
 import dev.graft.workflows.routing.RoutingWorkflowImpl;
 import dev.graft.workflows.upgrade.NodeUpgradeWorkflowImpl;
 import dev.graft.workflows.upgrade.UpgradeWorkflowImpl;
-import io.micrometer.core.instrument.Metrics;
-import java.time.Duration;
-import dev.graft.workflows.diag.PingWorkflowImpl;
-import dev.graft.activities.ssh.SshMetrics;
-import dev.graft.server.audit.AuditArchive;
-import dev.graft.server.observe.LogContext;
 import io.dropwizard.lifecycle.Managed;
 import io.micrometer.core.instrument.MeterRegistry;
-import io.temporal.worker.WorkerFactoryOptions;
+import io.micrometer.core.instrument.Metrics;
 import io.temporal.worker.Worker;
 import io.temporal.worker.WorkerFactory;
+import io.temporal.worker.WorkerFactoryOptions;
 import io.temporal.worker.WorkerOptions;
+import java.time.Duration;
 import java.util.concurrent.TimeUnit;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The managed worker: one {@link WorkerFactory} polling Graft's task queue, with every workflow
- * and activity implementation registered in one place.
+ * The managed worker: one {@link WorkerFactory} polling Graft's task queue, with every workflow and
+ * activity implementation registered in one place.
  */
 public final class GraftWorker implements Managed {
   private static final Logger LOG = LoggerFactory.getLogger(GraftWorker.class);
 
   /**
-   * Registers workflow and activity implementations on the worker; returns what to close when
-   * the worker stops. {@link #GRAFT} is Graft's own; tests register fakes through the same worker
+   * Registers workflow and activity implementations on the worker; returns what to close when the
+   * worker stops. {@link #GRAFT} is Graft's own; tests register fakes through the same worker
    * wiring (interceptors, metrics, the audit archive).
    */
   public interface Registrations {
@@ -67,11 +67,12 @@ public final class GraftWorker implements Managed {
   }
 
   /** Graft's workflows and its real activities (SSH, Kubernetes API, etcd). */
-  public static final Registrations GRAFT = (worker, connection, metrics) -> {
-    GraftWorker w = new GraftWorker(connection);
-    w.registerGraft(worker, metrics);
-    return w::closeClients;
-  };
+  public static final Registrations GRAFT =
+      (worker, connection, metrics) -> {
+        GraftWorker w = new GraftWorker(connection);
+        w.registerGraft(worker, metrics);
+        return w::closeClients;
+      };
 
   private final TemporalConnection connection;
   private final MeterRegistry metrics;
@@ -92,7 +93,10 @@ public final class GraftWorker implements Managed {
    * @param metrics where activities report (SSH latency, etcd gate checks)
    * @param archive the audit archive this worker writes ended operations to, or null for none
    */
-  public GraftWorker(TemporalConnection connection, MeterRegistry metrics, AuditArchive archive,
+  public GraftWorker(
+      TemporalConnection connection,
+      MeterRegistry metrics,
+      AuditArchive archive,
       Registrations registrations) {
     this.connection = connection;
     this.metrics = metrics;
@@ -119,7 +123,10 @@ public final class GraftWorker implements Managed {
         connection.identity());
   }
 
-  /** Every worker's interceptors: the logging context of activities and workflows ({@link LogContext}). */
+  /**
+   * Every worker's interceptors: the logging context of activities and workflows ({@link
+   * LogContext}).
+   */
   public static WorkerFactoryOptions factoryOptions() {
     return WorkerFactoryOptions.newBuilder().setWorkerInterceptors(new LogContext()).build();
   }
@@ -132,9 +139,10 @@ public final class GraftWorker implements Managed {
     kubeClients = new KubeClients(Duration.ofSeconds(15));
     etcdClients = new EtcdClients(Duration.ofSeconds(5));
     NodeShell nodeShell = new NodeShell(new SshExecutor(sshPool, ssh));
-    // One etcd route for growth and removal: client files when the inventory names them, else through a node.
-    EtcdActivitiesImpl etcd = new EtcdActivitiesImpl(etcdClients, new EtcdThroughNode(nodeShell),
-        metrics);
+    // One etcd route for growth and removal: client files when the inventory names them, else
+    // through a node.
+    EtcdActivitiesImpl etcd =
+        new EtcdActivitiesImpl(etcdClients, new EtcdThroughNode(nodeShell), metrics);
     worker.registerWorkflowImplementationTypes(
         PingWorkflowImpl.class, NodeJoinWorkflowImpl.class, EtcdGrowthWorkflowImpl.class);
     worker.registerActivitiesImplementations(
@@ -144,14 +152,17 @@ public final class GraftWorker implements Managed {
         new KubeadmActivitiesImpl(nodeShell, kubeClients),
         etcd,
         new EtcdHostActivitiesImpl(nodeShell));
-    // Pod network routing: its workflows, and its activities on an SSH executor over the shared pool.
+    // Pod network routing: its workflows, and its activities on an SSH executor over the shared
+    // pool.
     SshExecutor routingSsh = new SshExecutor(sshPool, ssh);
-    worker.registerWorkflowImplementationTypes(RoutingWorkflowImpl.class, RoutingBatchWorkflowImpl.class);
+    worker.registerWorkflowImplementationTypes(
+        RoutingWorkflowImpl.class, RoutingBatchWorkflowImpl.class);
     worker.registerActivitiesImplementations(
         new NodeRoutingActivitiesImpl(new NodeShell(routingSsh), routingSsh),
         new PodNetworkApiActivitiesImpl(kubeClients));
     // Operations: the cluster entity and its expansions.
-    worker.registerWorkflowImplementationTypes(ClusterWorkflowImpl.class, ExpansionWorkflowImpl.class);
+    worker.registerWorkflowImplementationTypes(
+        ClusterWorkflowImpl.class, ExpansionWorkflowImpl.class);
     worker.registerActivitiesImplementations(new VerifyActivitiesImpl(kubeClients));
     // Upgrades: the operation, each node's upgrade, the node steps over SSH and the API steps.
     worker.registerWorkflowImplementationTypes(
@@ -164,8 +175,8 @@ public final class GraftWorker implements Managed {
         RemovalWorkflowImpl.class, NodeRemovalWorkflowImpl.class);
     worker.registerActivitiesImplementations(
         new RemovalHostActivitiesImpl(nodeShell),
-        new RemovalApiActivitiesImpl(kubeClients,
-            new UpgradeApiActivitiesImpl(kubeClients, Duration.ofSeconds(2))),
+        new RemovalApiActivitiesImpl(
+            kubeClients, new UpgradeApiActivitiesImpl(kubeClients, Duration.ofSeconds(2))),
         new RemovalEtcdActivitiesImpl(etcd));
   }
 
@@ -210,8 +221,8 @@ public final class GraftWorker implements Managed {
   /**
    * Heartbeats reach Temporal at most every 2 s. An SSH step heartbeats its latest output line,
    * which is what the UI shows as the running step's live output; by default the SDK holds
-   * heartbeats back for 80% of the heartbeat timeout (48 s of the default 60 s), too long to
-   * watch. Every worker, and the tests' workers, use these options.
+   * heartbeats back for 80% of the heartbeat timeout (48 s of the default 60 s), too long to watch.
+   * Every worker, and the tests' workers, use these options.
    */
   public static WorkerOptions workerOptions() {
     return WorkerOptions.newBuilder()

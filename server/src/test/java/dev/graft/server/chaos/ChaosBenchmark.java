@@ -11,17 +11,18 @@ import org.junit.jupiter.api.condition.EnabledIfSystemProperty;
  * The chaos benchmark (issue 14): expansions of a fresh 4-host lab cluster (2 control planes + 1
  * worker joining a 1-node cluster), first a few undisturbed (the baseline), then each one with a
  * SIGKILL of the only worker at a random moment and a new worker 2 s later; every 5th round also
- * flaps a joining host's link for 3 s, every 5th (offset) also has an API error burst (a hook
- * until the API stand-in has that fault). Prints completions, operator interventions, duplicate
- * mutating commands, takeover times and the extra wall time per fault. Gated: it runs only with
- * {@code -Dgraft.bench=true}:
+ * flaps a joining host's link for 3 s, every 5th (offset) also has an API error burst (a hook until
+ * the API stand-in has that fault). Prints completions, operator interventions, duplicate mutating
+ * commands, takeover times and the extra wall time per fault. Gated: it runs only with {@code
+ * -Dgraft.bench=true}:
  *
  * <pre>
  * mvn -B -pl server -am test -Dtest=ChaosBenchmark -Dsurefire.failIfNoSpecifiedTests=false \
  *     -Dgraft.bench=true [-Dgraft.chaos.rounds=50] [-Dgraft.chaos.baseline=3] [-Dgraft.chaos.seed=S]
  * </pre>
  *
- * The figures are in server/target/surefire-reports/dev.graft.server.chaos.ChaosBenchmark-output.txt.
+ * The figures are in
+ * server/target/surefire-reports/dev.graft.server.chaos.ChaosBenchmark-output.txt.
  */
 @EnabledIfSystemProperty(named = "graft.bench", matches = "true")
 class ChaosBenchmark {
@@ -37,7 +38,9 @@ class ChaosBenchmark {
     try (ChaosHarness harness = ChaosHarness.up()) {
       for (int i = 1; i <= baselineRounds; i++) {
         RoundResult r = round(harness, "base-" + seed + "-" + i, seed, List.of(), deadline);
-        System.out.printf("chaos: baseline %d/%d %s in %.1f s%n", i, baselineRounds, r.state(), r.wallMillis() / 1e3);
+        System.out.printf(
+            "chaos: baseline %d/%d %s in %.1f s%n",
+            i, baselineRounds, r.state(), r.wallMillis() / 1e3);
         baseline.add(r);
       }
       Long base = new ChaosReport(baseline, List.of()).baselineMillis();
@@ -50,29 +53,57 @@ class ChaosBenchmark {
           faults.add(new LinkFlap(Trigger.at(moment(random, expected)), Duration.ofSeconds(3)));
         }
         if (i % 5 == 4) {
-          faults.add(new ApiErrorBurst(Trigger.at(moment(random, expected)), 0.3, Duration.ofSeconds(5)));
+          faults.add(
+              new ApiErrorBurst(Trigger.at(moment(random, expected)), 0.3, Duration.ofSeconds(5)));
         }
         RoundResult r = round(harness, "r-" + seed + "-" + i, seed + i, faults, deadline);
-        System.out.printf("chaos: round %d/%d %s in %.1f s, %d interventions, %d duplicates, takeovers %s%n", i, rounds,
-            r.state(), r.wallMillis() / 1e3, r.interventions().size(), r.duplicates(),
-            r.takeovers().stream().map(t -> t.activity() + " " + ChaosReport.sec(t.millis())).toList());
+        System.out.printf(
+            "chaos: round %d/%d %s in %.1f s, %d interventions, %d duplicates, takeovers %s%n",
+            i,
+            rounds,
+            r.state(),
+            r.wallMillis() / 1e3,
+            r.interventions().size(),
+            r.duplicates(),
+            r.takeovers().stream()
+                .map(t -> t.activity() + " " + ChaosReport.sec(t.millis()))
+                .toList());
         results.add(r);
       }
     }
-    new ChaosReport(baseline, results).print(System.out, String.format(
-        "mvn -B -pl server -am test -Dtest=ChaosBenchmark -Dsurefire.failIfNoSpecifiedTests=false -Dgraft.bench=true"
-            + " -Dgraft.chaos.rounds=%d -Dgraft.chaos.baseline=%d -Dgraft.chaos.seed=%d   (this run: %.0f s)",
-        rounds, baselineRounds, seed, (System.nanoTime() - t0) / 1e9));
+    new ChaosReport(baseline, results)
+        .print(
+            System.out,
+            String.format(
+                "mvn -B -pl server -am test -Dtest=ChaosBenchmark -Dsurefire.failIfNoSpecifiedTests=false -Dgraft.bench=true"
+                    + " -Dgraft.chaos.rounds=%d -Dgraft.chaos.baseline=%d -Dgraft.chaos.seed=%d   (this run: %.0f s)",
+                rounds, baselineRounds, seed, (System.nanoTime() - t0) / 1e9));
   }
 
-  /** A round that could not run (the lab did not come up, …) is a failed round, not the end of the run. */
-  private static RoundResult round(ChaosHarness harness, String name, long seed, List<Fault> faults, Duration deadline) {
+  /**
+   * A round that could not run (the lab did not come up, …) is a failed round, not the end of the
+   * run.
+   */
+  private static RoundResult round(
+      ChaosHarness harness, String name, long seed, List<Fault> faults, Duration deadline) {
     try {
       return new ChaosRound(harness, name, seed, faults, deadline).run();
     } catch (Exception | AssertionError e) {
       e.printStackTrace(System.out);
-      return new RoundResult(name, System.currentTimeMillis(), List.of(), faults.stream().map(Fault::kind).toList(),
-          "error: " + e, -1, List.of(), 0, List.of(), List.of(), 0, List.of(), List.of(String.valueOf(e)));
+      return new RoundResult(
+          name,
+          System.currentTimeMillis(),
+          List.of(),
+          faults.stream().map(Fault::kind).toList(),
+          "error: " + e,
+          -1,
+          List.of(),
+          0,
+          List.of(),
+          List.of(),
+          0,
+          List.of(),
+          List.of(String.valueOf(e)));
     }
   }
 

@@ -30,11 +30,11 @@ import java.util.List;
 import java.util.concurrent.TimeUnit;
 
 /**
- * What outlives the rounds of a chaos run: the embedded Temporal and the Graft server (API only)
- * in this JVM, the workers as child processes ({@link ChaosWorkers}), and the REST calls an
- * operator would make. The server runs with {@code operations.heartbeatTimeout: 15s}, set here
- * explicitly: it is how long a killed worker's SSH step waits before another worker takes it, so
- * the figures depend on it.
+ * What outlives the rounds of a chaos run: the embedded Temporal and the Graft server (API only) in
+ * this JVM, the workers as child processes ({@link ChaosWorkers}), and the REST calls an operator
+ * would make. The server runs with {@code operations.heartbeatTimeout: 15s}, set here explicitly:
+ * it is how long a killed worker's SSH step waits before another worker takes it, so the figures
+ * depend on it.
  */
 final class ChaosHarness implements AutoCloseable {
   static final ObjectMapper JSON = new ObjectMapper();
@@ -46,10 +46,15 @@ final class ChaosHarness implements AutoCloseable {
   private final WorkflowServiceStubs service;
   private final DropwizardTestSupport<GraftConfiguration> app;
   private final String base;
-  private final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
+  private final HttpClient http =
+      HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
 
-  private ChaosHarness(Path work, EmbeddedTemporal temporal, WorkflowServiceStubs service,
-      DropwizardTestSupport<GraftConfiguration> app, ChaosWorkers workers) {
+  private ChaosHarness(
+      Path work,
+      EmbeddedTemporal temporal,
+      WorkflowServiceStubs service,
+      DropwizardTestSupport<GraftConfiguration> app,
+      ChaosWorkers workers) {
     this.work = work;
     this.temporal = temporal;
     this.service = service;
@@ -73,22 +78,26 @@ final class ChaosHarness implements AutoCloseable {
       // The first worker's JVM starts while the server does: on 2 cores that is seconds saved.
       workers = new ChaosWorkers(temporal.target(), work);
       workers.replace();
-      service = WorkflowServiceStubs.newServiceStubs(
-          WorkflowServiceStubsOptions.newBuilder().setTarget(temporal.target()).build());
+      service =
+          WorkflowServiceStubs.newServiceStubs(
+              WorkflowServiceStubsOptions.newBuilder().setTarget(temporal.target()).build());
       Path config = work.resolve("graft.yml");
-      Files.writeString(config, String.join("\n",
-          "mode: server",
-          "temporal: {target: \"" + temporal.target() + "\"}",
-          "auth: {anonymousRole: operator}",
-          "operations: {heartbeatTimeout: " + HEARTBEAT_TIMEOUT.toSeconds() + "s}",
-          // The rounds' labs (inventory, kubeconfig) live under the work directory.
-          "paths: {allowedRoots: \"" + work + "\"}",
-          "server:",
-          "  applicationConnectors: [{type: http, bindHost: 127.0.0.1, port: 0}]",
-          "  adminConnectors: [{type: http, bindHost: 127.0.0.1, port: 0}]",
-          "  requestLog: {appenders: []}",
-          "logging: {level: WARN}",
-          ""));
+      Files.writeString(
+          config,
+          String.join(
+              "\n",
+              "mode: server",
+              "temporal: {target: \"" + temporal.target() + "\"}",
+              "auth: {anonymousRole: operator}",
+              "operations: {heartbeatTimeout: " + HEARTBEAT_TIMEOUT.toSeconds() + "s}",
+              // The rounds' labs (inventory, kubeconfig) live under the work directory.
+              "paths: {allowedRoots: \"" + work + "\"}",
+              "server:",
+              "  applicationConnectors: [{type: http, bindHost: 127.0.0.1, port: 0}]",
+              "  adminConnectors: [{type: http, bindHost: 127.0.0.1, port: 0}]",
+              "  requestLog: {appenders: []}",
+              "logging: {level: WARN}",
+              ""));
       app = new DropwizardTestSupport<>(GraftApplication.class, config.toString());
       app.before();
       return new ChaosHarness(work, temporal, service, app, workers);
@@ -103,15 +112,20 @@ final class ChaosHarness implements AutoCloseable {
     ObjectNode body = JSON.createObjectNode();
     body.put("kind", "expand");
     body.put("requestId", requestId);
-    body.putObject("inventory").put("text", Files.readString(Path.of(lab.state.inventoryIni())))
+    body.putObject("inventory")
+        .put("text", Files.readString(Path.of(lab.state.inventoryIni())))
         .put("file", "inventory.ini");
     body.put("kubeconfig", lab.state.kubeconfig());
     body.putObject("options").put("maxParallel", 3);
-    HttpResponse<String> r = send(HttpRequest.newBuilder(URI.create(base + "/api/v1/operations"))
-        .timeout(Duration.ofSeconds(60)).header("Content-Type", "application/json")
-        .POST(HttpRequest.BodyPublishers.ofString(body.toString())));
+    HttpResponse<String> r =
+        send(
+            HttpRequest.newBuilder(URI.create(base + "/api/v1/operations"))
+                .timeout(Duration.ofSeconds(60))
+                .header("Content-Type", "application/json")
+                .POST(HttpRequest.BodyPublishers.ofString(body.toString())));
     if (r.statusCode() != 202) {
-      throw new IllegalStateException("POST /api/v1/operations answered " + r.statusCode() + ": " + r.body());
+      throw new IllegalStateException(
+          "POST /api/v1/operations answered " + r.statusCode() + ": " + r.body());
     }
     return JSON.readTree(r.body()).get("id").asText();
   }
@@ -119,8 +133,11 @@ final class ChaosHarness implements AutoCloseable {
   /** The operation's detail, or null while it cannot be read (no worker answers a query yet). */
   JsonNode operation(String id) {
     try {
-      HttpResponse<String> r = send(HttpRequest.newBuilder(URI.create(base + "/api/v1/operations/" + id))
-          .timeout(Duration.ofSeconds(20)).GET());
+      HttpResponse<String> r =
+          send(
+              HttpRequest.newBuilder(URI.create(base + "/api/v1/operations/" + id))
+                  .timeout(Duration.ofSeconds(20))
+                  .GET());
       return r.statusCode() == 200 ? JSON.readTree(r.body()) : null;
     } catch (Exception e) {
       return null;
@@ -129,8 +146,11 @@ final class ChaosHarness implements AutoCloseable {
 
   /** The audit trail, {@code GET /api/v1/operations/{id}/history}. */
   JsonNode history(String id) throws Exception {
-    HttpResponse<String> r = send(HttpRequest.newBuilder(URI.create(base + "/api/v1/operations/" + id + "/history"))
-        .timeout(Duration.ofSeconds(60)).GET());
+    HttpResponse<String> r =
+        send(
+            HttpRequest.newBuilder(URI.create(base + "/api/v1/operations/" + id + "/history"))
+                .timeout(Duration.ofSeconds(60))
+                .GET());
     if (r.statusCode() != 200) {
       throw new IllegalStateException("history of " + id + ": " + r.statusCode() + " " + r.body());
     }
@@ -139,19 +159,23 @@ final class ChaosHarness implements AutoCloseable {
 
   /** What an operator does for a step in needs-attention: {@code POST …/retry[?node=N]}. */
   HttpResponse<String> retry(String id, String node) throws Exception {
-    String q = "?reason=" + URLEncoder.encode("chaos harness: retry after a fault", StandardCharsets.UTF_8)
-        + (node == null ? "" : "&node=" + URLEncoder.encode(node, StandardCharsets.UTF_8));
+    String q =
+        "?reason="
+            + URLEncoder.encode("chaos harness: retry after a fault", StandardCharsets.UTF_8)
+            + (node == null ? "" : "&node=" + URLEncoder.encode(node, StandardCharsets.UTF_8));
     // Decisions are JSON requests, as the CLI and the UI send them (the server refuses a POST
     // without that type: a cross-site form cannot send it).
-    return send(HttpRequest.newBuilder(URI.create(base + "/api/v1/operations/" + id + "/retry" + q))
-        .timeout(Duration.ofSeconds(30)).header("Content-Type", "application/json")
-        .POST(HttpRequest.BodyPublishers.noBody()));
+    return send(
+        HttpRequest.newBuilder(URI.create(base + "/api/v1/operations/" + id + "/retry" + q))
+            .timeout(Duration.ofSeconds(30))
+            .header("Content-Type", "application/json")
+            .POST(HttpRequest.BodyPublishers.noBody()));
   }
 
   /**
    * The activities a worker has started and not finished, in the operation and (recursively) its
-   * running children, read from Temporal directly: unlike the operation's detail this needs no
-   * live worker, so it can be read the instant before a SIGKILL.
+   * running children, read from Temporal directly: unlike the operation's detail this needs no live
+   * worker, so it can be read the instant before a SIGKILL.
    */
   List<InFlight> inFlight(String workflowId) {
     List<InFlight> out = new ArrayList<>();
@@ -162,17 +186,30 @@ final class ChaosHarness implements AutoCloseable {
   private void collect(String workflowId, List<InFlight> out, int depth) {
     io.temporal.api.workflowservice.v1.DescribeWorkflowExecutionResponse d;
     try {
-      d = service.blockingStub().withDeadlineAfter(5, TimeUnit.SECONDS).describeWorkflowExecution(
-          DescribeWorkflowExecutionRequest.newBuilder().setNamespace("default")
-              .setExecution(WorkflowExecution.newBuilder().setWorkflowId(workflowId)).build());
+      d =
+          service
+              .blockingStub()
+              .withDeadlineAfter(5, TimeUnit.SECONDS)
+              .describeWorkflowExecution(
+                  DescribeWorkflowExecutionRequest.newBuilder()
+                      .setNamespace("default")
+                      .setExecution(WorkflowExecution.newBuilder().setWorkflowId(workflowId))
+                      .build());
     } catch (StatusRuntimeException e) {
       return;
     }
     for (var p : d.getPendingActivitiesList()) {
       if (p.getState() == PendingActivityState.PENDING_ACTIVITY_STATE_STARTED) {
-        out.add(new InFlight(workflowId, p.getActivityType().getName(), p.getAttempt(), p.getLastWorkerIdentity(),
-            p.hasLastStartedTime() ? p.getLastStartedTime().getSeconds() * 1000 + p.getLastStartedTime().getNanos() / 1_000_000
-                : 0));
+        out.add(
+            new InFlight(
+                workflowId,
+                p.getActivityType().getName(),
+                p.getAttempt(),
+                p.getLastWorkerIdentity(),
+                p.hasLastStartedTime()
+                    ? p.getLastStartedTime().getSeconds() * 1000
+                        + p.getLastStartedTime().getNanos() / 1_000_000
+                    : 0));
       }
     }
     if (depth < 4) {
@@ -191,8 +228,13 @@ final class ChaosHarness implements AutoCloseable {
     close(workers, app, service, temporal, work);
   }
 
-  private static void close(ChaosWorkers workers, DropwizardTestSupport<GraftConfiguration> app,
-      WorkflowServiceStubs service, EmbeddedTemporal temporal, Path work) throws Exception {
+  private static void close(
+      ChaosWorkers workers,
+      DropwizardTestSupport<GraftConfiguration> app,
+      WorkflowServiceStubs service,
+      EmbeddedTemporal temporal,
+      Path work)
+      throws Exception {
     try {
       if (workers != null) {
         workers.close();
@@ -221,5 +263,6 @@ final class ChaosHarness implements AutoCloseable {
   }
 
   /** An activity a worker ran at one instant: its workflow, type, attempt, worker and start. */
-  record InFlight(String workflowId, String activity, int attempt, String worker, long startedAtMillis) {}
+  record InFlight(
+      String workflowId, String activity, int attempt, String worker, long startedAtMillis) {}
 }

@@ -24,16 +24,18 @@ import java.util.Map;
 
 /**
  * One round's cluster: a fresh netns lab of 4 hosts whose host 1 is an existing kubeadm cluster
- * (control plane + stacked etcd), and an inventory that adds hosts 2-3 as control planes with
- * etcd (1 → 3 voters, the smallest odd growth) and host 4 as a worker. That is one join of each
- * role at the price of ~6 s of lab bring-up, far cheaper than resetting a cluster after an
- * expansion (kubeadm reset, etcd member removal, Node deletion: all of which could fail in their
- * own ways and blur what a round measures).
+ * (control plane + stacked etcd), and an inventory that adds hosts 2-3 as control planes with etcd
+ * (1 → 3 voters, the smallest odd growth) and host 4 as a worker. That is one join of each role at
+ * the price of ~6 s of lab bring-up, far cheaper than resetting a cluster after an expansion
+ * (kubeadm reset, etcd member removal, Node deletion: all of which could fail in their own ways and
+ * blur what a round measures).
  */
 final class ChaosLab implements AutoCloseable {
   static final int HOSTS = 4;
+
   /** Commands whose invocations the lab records on every host; only mutating ones are compared. */
   static final List<String> RECORDED = List.of("kubeadm", "sysctl", "modprobe", "swapoff");
+
   private static final Duration TIMEOUT = Duration.ofSeconds(10);
 
   final Lab lab;
@@ -48,8 +50,16 @@ final class ChaosLab implements AutoCloseable {
 
   static ChaosLab up(Path parent, String cluster) throws Exception {
     Path dir = parent.resolve(cluster);
-    Lab lab = Lab.up(LabSpec.builder().nodes(HOSTS).kind(LabKind.NETNS).stateDir(dir).clusterName(cluster)
-        .roles(new RolePlan(3, 3, false)).bootstrap(true).build());
+    Lab lab =
+        Lab.up(
+            LabSpec.builder()
+                .nodes(HOSTS)
+                .kind(LabKind.NETNS)
+                .stateDir(dir)
+                .clusterName(cluster)
+                .roles(new RolePlan(3, 3, false))
+                .bootstrap(true)
+                .build());
     try {
       for (HostState h : lab.state().hosts()) {
         for (String command : RECORDED) {
@@ -93,11 +103,12 @@ final class ChaosLab implements AutoCloseable {
           seen.merge(m.command() + " " + m.args(), 1, Integer::sum);
         }
       }
-      seen.forEach((invocation, n) -> {
-        if (n > 1) {
-          out.add(new Repeat(h.name(), invocation, n));
-        }
-      });
+      seen.forEach(
+          (invocation, n) -> {
+            if (n > 1) {
+              out.add(new Repeat(h.name(), invocation, n));
+            }
+          });
     }
     return out;
   }
@@ -116,15 +127,17 @@ final class ChaosLab implements AutoCloseable {
    */
   List<String> problems() {
     List<String> out = new ArrayList<>();
-    try (KubernetesClient kube = KubeClients.fromKubeconfig(Files.readString(Path.of(state.kubeconfig())), TIMEOUT)) {
+    try (KubernetesClient kube =
+        KubeClients.fromKubeconfig(Files.readString(Path.of(state.kubeconfig())), TIMEOUT)) {
       List<Node> nodes = kube.nodes().list().getItems();
       List<String> seen = nodes.stream().map(n -> n.getMetadata().getName()).sorted().toList();
       if (!seen.equals(names())) {
         out.add("Nodes " + seen + ", expected " + names());
       }
       for (Node n : nodes) {
-        boolean ready = n.getStatus().getConditions().stream()
-            .anyMatch(c -> "Ready".equals(c.getType()) && "True".equals(c.getStatus()));
+        boolean ready =
+            n.getStatus().getConditions().stream()
+                .anyMatch(c -> "Ready".equals(c.getType()) && "True".equals(c.getStatus()));
         if (!ready) {
           out.add(n.getMetadata().getName() + " is not Ready");
         }
@@ -132,9 +145,13 @@ final class ChaosLab implements AutoCloseable {
     } catch (Exception e) {
       out.add("cannot read the Nodes: " + e);
     }
-    List<String> endpoints = state.hosts().subList(0, 3).stream().map(h -> "https://" + h.address() + ":2379").toList();
-    EtcdTls tls = new EtcdTls(state.bootstrap().etcdCaCert(), state.bootstrap().etcdClientCert(),
-        state.bootstrap().etcdClientKey());
+    List<String> endpoints =
+        state.hosts().subList(0, 3).stream().map(h -> "https://" + h.address() + ":2379").toList();
+    EtcdTls tls =
+        new EtcdTls(
+            state.bootstrap().etcdCaCert(),
+            state.bootstrap().etcdClientCert(),
+            state.bootstrap().etcdClientKey());
     try (Client etcd = EtcdMemberReader.client(endpoints, tls, TIMEOUT)) {
       List<EtcdMember> members = new EtcdMemberReader(etcd, TIMEOUT).readMembers();
       if (members.size() != 3 || members.stream().anyMatch(m -> m.learner() || !m.healthy())) {

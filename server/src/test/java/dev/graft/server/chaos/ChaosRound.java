@@ -43,17 +43,20 @@ final class ChaosRound {
       List<Thread> threads = new ArrayList<>();
       List<String> problems = new ArrayList<>();
       for (Fault f : faults) {
-        Thread t = new Thread(() -> {
-          try {
-            f.run(ctx);
-          } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-          } catch (Exception | AssertionError e) {
-            synchronized (problems) {
-              problems.add(f.kind() + " fault failed: " + e);
-            }
-          }
-        }, "chaos-" + f.kind());
+        Thread t =
+            new Thread(
+                () -> {
+                  try {
+                    f.run(ctx);
+                  } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                  } catch (Exception | AssertionError e) {
+                    synchronized (problems) {
+                      problems.add(f.kind() + " fault failed: " + e);
+                    }
+                  }
+                },
+                "chaos-" + f.kind());
         t.setDaemon(true);
         t.start();
         threads.add(t);
@@ -79,23 +82,42 @@ final class ChaosRound {
         }
       }
       if (!"done".equals(state)) {
-        problems.add("the expansion ended " + state + ": " + harness.operation(id) + harness.workers.output());
+        problems.add(
+            "the expansion ended "
+                + state
+                + ": "
+                + harness.operation(id)
+                + harness.workers.output());
       }
       JsonNode trail = harness.history(id);
       String dump = System.getProperty("graft.chaos.trails");
       if (dump != null) {
         java.nio.file.Files.createDirectories(java.nio.file.Path.of(dump));
-        java.nio.file.Files.writeString(java.nio.file.Path.of(dump, name + ".json"), trail.toPrettyString());
+        java.nio.file.Files.writeString(
+            java.nio.file.Path.of(dump, name + ".json"), trail.toPrettyString());
       }
       long wall = wall(trail, id, submitted);
-      List<Takeovers.Takeover> takeovers = Takeovers.of(ctx.kills(), Takeovers.starts(trail, ctx.kills()));
+      List<Takeovers.Takeover> takeovers =
+          Takeovers.of(ctx.kills(), Takeovers.starts(trail, ctx.kills()));
       List<String> dupDetail = new ArrayList<>();
       int dups = duplicates(lab, dupDetail);
       if ("done".equals(state)) {
         problems.addAll(lab.problems());
       }
-      return new RoundResult(name, submitted, lab.controlPlanes(), faults.stream().map(Fault::kind).toList(), state, wall, interventions, dups,
-          dupDetail, takeovers, ctx.kills().size(), ctx.injections(), problems);
+      return new RoundResult(
+          name,
+          submitted,
+          lab.controlPlanes(),
+          faults.stream().map(Fault::kind).toList(),
+          state,
+          wall,
+          interventions,
+          dups,
+          dupDetail,
+          takeovers,
+          ctx.kills().size(),
+          ctx.injections(),
+          problems);
     }
   }
 
@@ -118,7 +140,8 @@ final class ChaosRound {
         HttpResponse<String> r = harness.retry(id, node);
         if (r.statusCode() != 200 && r.statusCode() != 409) {
           // A refused retry must not look like "nothing to do": the round would wait in vain.
-          throw new IllegalStateException("retry of " + id + " answered " + r.statusCode() + ": " + r.body());
+          throw new IllegalStateException(
+              "retry of " + id + " answered " + r.statusCode() + ": " + r.body());
         }
         if (r.statusCode() == 200) {
           String what = (node == null ? "operation" : node) + ": " + op.path("message").asText();
@@ -147,8 +170,8 @@ final class ChaosRound {
   }
 
   /**
-   * Repeats of mutating commands, summed over hosts: for each invocation, (times run - 1), less
-   * the repeats a fault caused on purpose (a command it made fail half-way must run again).
+   * Repeats of mutating commands, summed over hosts: for each invocation, (times run - 1), less the
+   * repeats a fault caused on purpose (a command it made fail half-way must run again).
    */
   private int duplicates(ChaosLab lab, List<String> detail) {
     int total = 0;

@@ -1,7 +1,6 @@
 package dev.graft.server.chaos;
 
 import dev.graft.server.testing.WorkerProcesses;
-import dev.graft.server.worker.GraftWorker;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.LocalDateTime;
@@ -19,8 +18,11 @@ import java.util.regex.Pattern;
 final class ChaosWorkers implements AutoCloseable {
   /** What GraftWorker logs once its pollers run. */
   private static final Pattern POLLING =
-      Pattern.compile("\\[(\\d{4}-\\d\\d-\\d\\d \\d\\d:\\d\\d:\\d\\d,\\d{3})\\].*worker polling task queue");
-  private static final DateTimeFormatter LOG_TIME = DateTimeFormatter.ofPattern("yyyy-MM-dd HH:mm:ss,SSS");
+      Pattern.compile(
+          "\\[(\\d{4}-\\d\\d-\\d\\d \\d\\d:\\d\\d:\\d\\d,\\d{3})\\].*worker polling task queue");
+
+  private static final DateTimeFormatter LOG_TIME =
+      DateTimeFormatter.ofPattern("yyyy-MM-dd HH:mm:ss,SSS");
 
   private final WorkerProcesses processes;
   private Worker current;
@@ -41,7 +43,9 @@ final class ChaosWorkers implements AutoCloseable {
         for (String line : Files.readAllLines(log)) {
           Matcher m = POLLING.matcher(line);
           if (m.find()) {
-            return LocalDateTime.parse(m.group(1), LOG_TIME).toInstant(ZoneOffset.UTC).toEpochMilli();
+            return LocalDateTime.parse(m.group(1), LOG_TIME)
+                .toInstant(ZoneOffset.UTC)
+                .toEpochMilli();
           }
         }
       } catch (Exception e) {

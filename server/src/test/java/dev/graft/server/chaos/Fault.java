@@ -1,11 +1,11 @@
 package dev.graft.server.chaos;
 
 /**
- * One kind of trouble a chaos round injects, as a small class of its own so that a new kind
- * (the API stand-in's error bursts, kubeadm's half-join) plugs in without touching the round.
- * Each fault runs on its own thread: {@link #run} waits for its moment (usually through
- * {@link RoundContext#awaitOffset} or {@link RoundContext#awaitCondition}), injects, heals what it
- * broke and records what it did with {@link RoundContext#record}. The round interrupts it when the
+ * One kind of trouble a chaos round injects, as a small class of its own so that a new kind (the
+ * API stand-in's error bursts, kubeadm's half-join) plugs in without touching the round. Each fault
+ * runs on its own thread: {@link #run} waits for its moment (usually through {@link
+ * RoundContext#awaitOffset} or {@link RoundContext#awaitCondition}), injects, heals what it broke
+ * and records what it did with {@link RoundContext#record}. The round interrupts it when the
  * expansion has ended and then calls {@link #heal}, so a fault never leaves the lab broken.
  */
 interface Fault {

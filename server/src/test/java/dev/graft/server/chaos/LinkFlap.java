@@ -4,8 +4,8 @@ import java.time.Duration;
 
 /**
  * A joining host's link goes down for {@code downFor} and comes back (LabFaults.cutLink /
- * restoreLink: {@code ip link set … down/up} on its veth): SSH sessions stall, the kubelet
- * misses heartbeats, etcd on a control plane loses its peers for that long.
+ * restoreLink: {@code ip link set … down/up} on its veth): SSH sessions stall, the kubelet misses
+ * heartbeats, etcd on a control plane loses its peers for that long.
  */
 final class LinkFlap implements Fault {
   private final Trigger trigger;

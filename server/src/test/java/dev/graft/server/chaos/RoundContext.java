@@ -35,7 +35,10 @@ final class RoundContext {
    * One SIGKILL: the worker killed, the activities it was running the instant before (read from
    * Temporal), and the worker started after it (null if the round ended first).
    */
-  record Kill(long atMillis, ChaosWorkers.Worker killed, List<ChaosHarness.InFlight> interrupted,
+  record Kill(
+      long atMillis,
+      ChaosWorkers.Worker killed,
+      List<ChaosHarness.InFlight> interrupted,
       ChaosWorkers.Worker replacement) {}
 
   void submitted(String id, long atMillis) {
@@ -57,9 +60,16 @@ final class RoundContext {
 
   synchronized void recordKill(Kill kill) {
     kills.add(kill);
-    injections.add(new Injection("sigkill", kill.atMillis(), kill.interrupted().isEmpty()
-        ? "no activity in flight" : kill.interrupted().stream()
-            .map(f -> f.activity() + " attempt " + f.attempt() + " in " + f.workflowId()).toList().toString()));
+    injections.add(
+        new Injection(
+            "sigkill",
+            kill.atMillis(),
+            kill.interrupted().isEmpty()
+                ? "no activity in flight"
+                : kill.interrupted().stream()
+                    .map(f -> f.activity() + " attempt " + f.attempt() + " in " + f.workflowId())
+                    .toList()
+                    .toString()));
   }
 
   /** Sets the replacement of the latest kill of {@code killed}. */

@@ -4,8 +4,8 @@ import java.util.List;
 
 /**
  * What one round measured. {@code wallMillis}: submission to the operation's end, from the audit
- * trail. {@code interventions}: the operator retries the round needed (goal: none).
- * {@code duplicates}: repeats of mutating commands, summed over hosts (goal: none).
+ * trail. {@code interventions}: the operator retries the round needed (goal: none). {@code
+ * duplicates}: repeats of mutating commands, summed over hosts (goal: none).
  */
 record RoundResult(
     String name,

@@ -29,23 +29,25 @@ interface Trigger {
     Map<String, Integer> fired = new HashMap<>();
     return ctx -> {
       String[] hit = new String[1];
-      ctx.awaitCondition(() -> {
-        ChaosWorkers.Worker w = ctx.workers.current();
-        if (w == null) {
-          return false;
-        }
-        for (ChaosHarness.InFlight f : ctx.inFlight()) {
-          String step = f.activity() + " in " + f.workflowId();
-          if (w.ran(f.worker()) && activityPrefixes.stream().anyMatch(f.activity()::startsWith)
-              && !Takeovers.HOUSEKEEPING.contains(f.activity())
-              && fired.getOrDefault(step, 0) < maxPerStep) {
-            fired.merge(step, 1, Integer::sum);
-            hit[0] = step;
-            return true;
-          }
-        }
-        return false;
-      });
+      ctx.awaitCondition(
+          () -> {
+            ChaosWorkers.Worker w = ctx.workers.current();
+            if (w == null) {
+              return false;
+            }
+            for (ChaosHarness.InFlight f : ctx.inFlight()) {
+              String step = f.activity() + " in " + f.workflowId();
+              if (w.ran(f.worker())
+                  && activityPrefixes.stream().anyMatch(f.activity()::startsWith)
+                  && !Takeovers.HOUSEKEEPING.contains(f.activity())
+                  && fired.getOrDefault(step, 0) < maxPerStep) {
+                fired.merge(step, 1, Integer::sum);
+                hit[0] = step;
+                return true;
+              }
+            }
+            return false;
+          });
       return "while " + hit[0] + " ran";
     };
   }

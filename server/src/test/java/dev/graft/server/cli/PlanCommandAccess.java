@@ -10,11 +10,19 @@ public final class PlanCommandAccess {
 
   private PlanCommandAccess() {}
 
-  /** {@code graft plan -i inventory -o output --kubeconfig kubeconfig --max-parallel n}; the exit code. */
-  public static int execute(String inventory, String output, String kubeconfig, int maxParallel,
-      PrintStream out, PrintStream err) {
-    return PlanCommand.execute(inventory, output, null, false, kubeconfig, maxParallel, true, NO_DNS,
-        out, err);
+  /**
+   * {@code graft plan -i inventory -o output --kubeconfig kubeconfig --max-parallel n}; the exit
+   * code.
+   */
+  public static int execute(
+      String inventory,
+      String output,
+      String kubeconfig,
+      int maxParallel,
+      PrintStream out,
+      PrintStream err) {
+    return PlanCommand.execute(
+        inventory, output, null, false, kubeconfig, maxParallel, true, NO_DNS, out, err);
   }
 
   /** The JSON {@code graft plan -o json} prints for a plan. */

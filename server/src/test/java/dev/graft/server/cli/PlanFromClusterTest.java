@@ -49,29 +49,79 @@ class PlanFromClusterTest {
     int peerPort = freePort();
     String c = "http://127.0.0.1:" + clientPort;
     String p = "http://127.0.0.1:" + peerPort;
-    etcd = new ProcessBuilder(ETCD.toString(), "--name", "cp1", "--data-dir",
-        dir.resolve("etcd").toString(), "--listen-client-urls", c, "--advertise-client-urls", c,
-        "--listen-peer-urls", p, "--initial-advertise-peer-urls", p, "--initial-cluster",
-        "cp1=" + p).redirectErrorStream(true).redirectOutput(dir.resolve("etcd.log").toFile())
-        .start();
-    client.nodes().resource(new NodeBuilder().withNewMetadata().withName("cp1")
-        .withLabels(Map.of("node-role.kubernetes.io/control-plane", "")).endMetadata()
-        .withNewSpec().withPodCIDR("10.244.0.0/24").endSpec().withNewStatus().addNewAddress()
-        .withType("InternalIP").withAddress("10.0.0.1").endAddress().endStatus().build())
+    etcd =
+        new ProcessBuilder(
+                ETCD.toString(),
+                "--name",
+                "cp1",
+                "--data-dir",
+                dir.resolve("etcd").toString(),
+                "--listen-client-urls",
+                c,
+                "--advertise-client-urls",
+                c,
+                "--listen-peer-urls",
+                p,
+                "--initial-advertise-peer-urls",
+                p,
+                "--initial-cluster",
+                "cp1=" + p)
+            .redirectErrorStream(true)
+            .redirectOutput(dir.resolve("etcd.log").toFile())
+            .start();
+    client
+        .nodes()
+        .resource(
+            new NodeBuilder()
+                .withNewMetadata()
+                .withName("cp1")
+                .withLabels(Map.of("node-role.kubernetes.io/control-plane", ""))
+                .endMetadata()
+                .withNewSpec()
+                .withPodCIDR("10.244.0.0/24")
+                .endSpec()
+                .withNewStatus()
+                .addNewAddress()
+                .withType("InternalIP")
+                .withAddress("10.0.0.1")
+                .endAddress()
+                .endStatus()
+                .build())
         .create();
-    Path kubeconfig = Files.writeString(dir.resolve("admin.conf"), String.join("\n",
-        "apiVersion: v1", "kind: Config", "clusters:",
-        "- name: mock", "  cluster:", "    server: " + client.getMasterUrl(),
-        "    insecure-skip-tls-verify: true", "users:", "- name: admin", "  user:",
-        "    token: stand-in", "contexts:", "- name: mock", "  context: {cluster: mock,"
-            + " user: admin}", "current-context: mock"));
-    Path inventory = Files.writeString(dir.resolve("cluster.yaml"), String.join("\n",
-        "apiVersion: graft.dev/v1", "kind: Cluster", "name: lab",
-        "etcd: {topology: stacked, endpoints: [" + c + "]}", "nodes:",
-        "  - {name: cp1, address: 10.0.0.1, roles: [control-plane, etcd]}",
-        "  - {name: cp2, address: 10.0.0.2, roles: [control-plane, etcd]}",
-        "  - {name: cp3, address: 10.0.0.3, roles: [control-plane, etcd]}",
-        "  - {name: w1, address: 10.0.0.4, roles: [worker]}"));
+    Path kubeconfig =
+        Files.writeString(
+            dir.resolve("admin.conf"),
+            String.join(
+                "\n",
+                "apiVersion: v1",
+                "kind: Config",
+                "clusters:",
+                "- name: mock",
+                "  cluster:",
+                "    server: " + client.getMasterUrl(),
+                "    insecure-skip-tls-verify: true",
+                "users:",
+                "- name: admin",
+                "  user:",
+                "    token: stand-in",
+                "contexts:",
+                "- name: mock",
+                "  context: {cluster: mock," + " user: admin}",
+                "current-context: mock"));
+    Path inventory =
+        Files.writeString(
+            dir.resolve("cluster.yaml"),
+            String.join(
+                "\n",
+                "apiVersion: graft.dev/v1",
+                "kind: Cluster",
+                "name: lab",
+                "etcd: {topology: stacked, endpoints: [" + c + "]}",
+                "nodes:",
+                "  - {name: cp1, address: 10.0.0.1, roles: [control-plane, etcd]}",
+                "  - {name: cp2, address: 10.0.0.2, roles: [control-plane, etcd]}",
+                "  - {name: cp3, address: 10.0.0.3, roles: [control-plane, etcd]}",
+                "  - {name: w1, address: 10.0.0.4, roles: [worker]}"));
     ByteArrayOutputStream out = new ByteArrayOutputStream();
     ByteArrayOutputStream err = new ByteArrayOutputStream();
     int code = 1;
@@ -79,10 +129,18 @@ class PlanFromClusterTest {
     while (System.nanoTime() < deadline) { // etcd needs a moment to elect itself
       out.reset();
       err.reset();
-      code = PlanCommand.execute(inventory.toString(), "text", null, false,
-          kubeconfig.toString(), 5, true, hosts -> Set.of(),
-          new PrintStream(out, true, StandardCharsets.UTF_8),
-          new PrintStream(err, true, StandardCharsets.UTF_8));
+      code =
+          PlanCommand.execute(
+              inventory.toString(),
+              "text",
+              null,
+              false,
+              kubeconfig.toString(),
+              5,
+              true,
+              hosts -> Set.of(),
+              new PrintStream(out, true, StandardCharsets.UTF_8),
+              new PrintStream(err, true, StandardCharsets.UTF_8));
       if (code == 0) {
         break;
       }
@@ -98,77 +156,166 @@ class PlanFromClusterTest {
   /**
    * The orphan pre-check in every plan, and {@code graft plan --remove}: a learner that never
    * started (added on real etcd, as a crashed join leaves it) and a NotReady Node that no inventory
-   * host stands for are reported with their proposed steps by the expansion plan, the removal
-   * plan and the orphans-only plan; removing the only control plane is refused.
+   * host stands for are reported with their proposed steps by the expansion plan, the removal plan
+   * and the orphans-only plan; removing the only control plane is refused.
    */
   @Test
   void everyPlanReportsOrphansAndRemovalsArePlannedFromTheCluster() throws Exception {
     Prereqs.require("etcd", ETCD);
     String c = startEtcd();
-    node("cp1", "127.0.0.1", true, "True"); // where its etcd member listens: the member has this Node
+    node(
+        "cp1",
+        "127.0.0.1",
+        true,
+        "True"); // where its etcd member listens: the member has this Node
     node("w1", "10.0.0.4", false, "True");
     node("ghost", "10.0.0.9", false, "Unknown");
     String learnerId;
     try (io.etcd.jetcd.Client etcdClient = io.etcd.jetcd.Client.builder().endpoints(c).build()) {
       awaitLeader(etcdClient);
-      learnerId = Long.toHexString(etcdClient.getClusterClient()
-          // On loopback, where nothing listens: the leader's attempts to reach it stay on this machine.
-          .addMember(List.of(java.net.URI.create("http://127.0.0.1:" + freePort())), true).get(10, TimeUnit.SECONDS)
-          .getMember().getId());
+      learnerId =
+          Long.toHexString(
+              etcdClient
+                  .getClusterClient()
+                  // On loopback, where nothing listens: the leader's attempts to reach it stay on
+                  // this machine.
+                  .addMember(List.of(java.net.URI.create("http://127.0.0.1:" + freePort())), true)
+                  .get(10, TimeUnit.SECONDS)
+                  .getMember()
+                  .getId());
     }
     Path kubeconfig = kubeconfig();
-    Path inventory = Files.writeString(dir.resolve("cluster.yaml"), String.join("\n",
-        "apiVersion: graft.dev/v1", "kind: Cluster", "name: lab",
-        "etcd: {topology: stacked, endpoints: [" + c + "]}", "nodes:",
-        "  - {name: cp1, address: 127.0.0.1, roles: [control-plane, etcd]}",
-        "  - {name: w1, address: 10.0.0.4, roles: [worker]}",
-        "  - {name: w2, address: 10.0.0.5, roles: [worker]}"));
+    Path inventory =
+        Files.writeString(
+            dir.resolve("cluster.yaml"),
+            String.join(
+                "\n",
+                "apiVersion: graft.dev/v1",
+                "kind: Cluster",
+                "name: lab",
+                "etcd: {topology: stacked, endpoints: [" + c + "]}",
+                "nodes:",
+                "  - {name: cp1, address: 127.0.0.1, roles: [control-plane, etcd]}",
+                "  - {name: w1, address: 10.0.0.4, roles: [worker]}",
+                "  - {name: w2, address: 10.0.0.5, roles: [worker]}"));
 
-    Run expand = run(() -> PlanCommand.execute(inventory.toString(), "text", null, false, kubeconfig.toString(), 5,
-        true, hosts -> Set.of(), out(), err()));
+    Run expand =
+        run(
+            () ->
+                PlanCommand.execute(
+                    inventory.toString(),
+                    "text",
+                    null,
+                    false,
+                    kubeconfig.toString(),
+                    5,
+                    true,
+                    hosts -> Set.of(),
+                    out(),
+                    err()));
     assertEquals(0, expand.code(), expand.all());
     assertTrue(expand.out().contains("+ w2"), expand.out());
     assertTrue(!expand.out().contains("[orphan-member-without-node]"), expand.out());
-    assertTrue(expand.out().contains("[orphan-learner]") && expand.out().contains(learnerId)
-        && expand.out().contains("never started") && expand.out().contains("proposed step: remove etcd member "
-            + learnerId + " by id"), expand.out());
-    assertTrue(expand.out().contains("ghost: Node ghost is not Ready and no inventory host stands for it")
-        && expand.out().contains("proposed step: delete Node ghost") && expand.out().contains("[orphan-node-without-host]"),
+    assertTrue(
+        expand.out().contains("[orphan-learner]")
+            && expand.out().contains(learnerId)
+            && expand.out().contains("never started")
+            && expand.out().contains("proposed step: remove etcd member " + learnerId + " by id"),
+        expand.out());
+    assertTrue(
+        expand.out().contains("ghost: Node ghost is not Ready and no inventory host stands for it")
+            && expand.out().contains("proposed step: delete Node ghost")
+            && expand.out().contains("[orphan-node-without-host]"),
         expand.out());
 
-    Run remove = run(() -> PlanCommand.executeRemove(inventory.toString(), "text", kubeconfig.toString(),
-        new dev.graft.server.operations.ExpandRequest.Remove(List.of("w1"), null, null, null, null, null), true,
-        hosts -> Set.of(), out(), err()));
+    Run remove =
+        run(
+            () ->
+                PlanCommand.executeRemove(
+                    inventory.toString(),
+                    "text",
+                    kubeconfig.toString(),
+                    new dev.graft.server.operations.ExpandRequest.Remove(
+                        List.of("w1"), null, null, null, null, null),
+                    true,
+                    hosts -> Set.of(),
+                    out(),
+                    err()));
     assertEquals(0, remove.code(), remove.all());
     assertTrue(remove.out().contains("Graft removal plan for cluster \"lab\""), remove.out());
-    assertTrue(remove.out().contains("w1 (worker): cordon and drain, kubeadm reset -f, delete the Node"), remove.out());
-    assertTrue(remove.out().contains("[orphan-learner]") && remove.out().contains("[orphan-node-without-host]"),
+    assertTrue(
+        remove.out().contains("w1 (worker): cordon and drain, kubeadm reset -f, delete the Node"),
+        remove.out());
+    assertTrue(
+        remove.out().contains("[orphan-learner]")
+            && remove.out().contains("[orphan-node-without-host]"),
         remove.out());
     assertTrue(remove.out().contains("Plan: 1 node(s) to remove; 2 orphan(s) found"), remove.out());
 
-    Run orphansOnly = run(() -> PlanCommand.executeRemove(inventory.toString(), "json", kubeconfig.toString(),
-        new dev.graft.server.operations.ExpandRequest.Remove(List.of(), null, null, true, null, null), true,
-        hosts -> Set.of(), out(), err()));
+    Run orphansOnly =
+        run(
+            () ->
+                PlanCommand.executeRemove(
+                    inventory.toString(),
+                    "json",
+                    kubeconfig.toString(),
+                    new dev.graft.server.operations.ExpandRequest.Remove(
+                        List.of(), null, null, true, null, null),
+                    true,
+                    hosts -> Set.of(),
+                    out(),
+                    err()));
     assertEquals(0, orphansOnly.code(), orphansOnly.all());
-    com.fasterxml.jackson.databind.JsonNode plan = new com.fasterxml.jackson.databind.ObjectMapper()
-        .readTree(orphansOnly.out());
+    com.fasterxml.jackson.databind.JsonNode plan =
+        new com.fasterxml.jackson.databind.ObjectMapper().readTree(orphansOnly.out());
     assertEquals(0, plan.path("nodes").size(), orphansOnly.out());
     assertTrue(plan.path("cleanOrphans").asBoolean(), orphansOnly.out());
-    assertEquals(List.of("orphan-learner", "orphan-node-without-host"), codes(plan.path("warnings")).stream()
-        .filter(x -> x.startsWith("orphan-")).sorted().toList(), orphansOnly.out());
+    assertEquals(
+        List.of("orphan-learner", "orphan-node-without-host"),
+        codes(plan.path("warnings")).stream()
+            .filter(x -> x.startsWith("orphan-"))
+            .sorted()
+            .toList(),
+        orphansOnly.out());
 
-    Run nothing = run(() -> PlanCommand.executeRemove(inventory.toString(), "text", kubeconfig.toString(),
-        new dev.graft.server.operations.ExpandRequest.Remove(List.of(), null, null, null, null, null), true,
-        hosts -> Set.of(), out(), err()));
+    Run nothing =
+        run(
+            () ->
+                PlanCommand.executeRemove(
+                    inventory.toString(),
+                    "text",
+                    kubeconfig.toString(),
+                    new dev.graft.server.operations.ExpandRequest.Remove(
+                        List.of(), null, null, null, null, null),
+                    true,
+                    hosts -> Set.of(),
+                    out(),
+                    err()));
     assertEquals(1, nothing.code(), nothing.all());
-    assertTrue(nothing.err().contains("--remove: is required") && nothing.err().contains("--clean-orphans to remove"
-        + " only what earlier changes left behind"), nothing.all());
+    assertTrue(
+        nothing.err().contains("--remove: is required")
+            && nothing
+                .err()
+                .contains("--clean-orphans to remove" + " only what earlier changes left behind"),
+        nothing.all());
 
-    Run last = run(() -> PlanCommand.executeRemove(inventory.toString(), "text", kubeconfig.toString(),
-        new dev.graft.server.operations.ExpandRequest.Remove(List.of("cp1"), null, null, null, null, null), true,
-        hosts -> Set.of(), out(), err()));
+    Run last =
+        run(
+            () ->
+                PlanCommand.executeRemove(
+                    inventory.toString(),
+                    "text",
+                    kubeconfig.toString(),
+                    new dev.graft.server.operations.ExpandRequest.Remove(
+                        List.of("cp1"), null, null, null, null, null),
+                    true,
+                    hosts -> Set.of(),
+                    out(),
+                    err()));
     assertEquals(1, last.code(), last.all());
-    assertTrue(last.out().contains("[RemoveLastControlPlane]") && last.out().contains("Plan REFUSED"), last.out());
+    assertTrue(
+        last.out().contains("[RemoveLastControlPlane]") && last.out().contains("Plan REFUSED"),
+        last.out());
   }
 
   private final ByteArrayOutputStream outBytes = new ByteArrayOutputStream();
@@ -192,7 +339,8 @@ class PlanFromClusterTest {
     outBytes.reset();
     errBytes.reset();
     int code = command.getAsInt();
-    return new Run(code, outBytes.toString(StandardCharsets.UTF_8), errBytes.toString(StandardCharsets.UTF_8));
+    return new Run(
+        code, outBytes.toString(StandardCharsets.UTF_8), errBytes.toString(StandardCharsets.UTF_8));
   }
 
   private static List<String> codes(com.fasterxml.jackson.databind.JsonNode messages) {
@@ -206,11 +354,26 @@ class PlanFromClusterTest {
     int peerPort = freePort();
     String c = "http://127.0.0.1:" + clientPort;
     String p = "http://127.0.0.1:" + peerPort;
-    etcd = new ProcessBuilder(ETCD.toString(), "--name", "cp1", "--data-dir",
-        dir.resolve("etcd").toString(), "--listen-client-urls", c, "--advertise-client-urls", c,
-        "--listen-peer-urls", p, "--initial-advertise-peer-urls", p, "--initial-cluster",
-        "cp1=" + p).redirectErrorStream(true).redirectOutput(dir.resolve("etcd.log").toFile())
-        .start();
+    etcd =
+        new ProcessBuilder(
+                ETCD.toString(),
+                "--name",
+                "cp1",
+                "--data-dir",
+                dir.resolve("etcd").toString(),
+                "--listen-client-urls",
+                c,
+                "--advertise-client-urls",
+                c,
+                "--listen-peer-urls",
+                p,
+                "--initial-advertise-peer-urls",
+                p,
+                "--initial-cluster",
+                "cp1=" + p)
+            .redirectErrorStream(true)
+            .redirectOutput(dir.resolve("etcd.log").toFile())
+            .start();
     return c;
   }
 
@@ -218,8 +381,19 @@ class PlanFromClusterTest {
     long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(15);
     while (true) {
       try {
-        client.getMaintenanceClient().statusMember(client.getClusterClient().listMember().get(2, TimeUnit.SECONDS)
-            .getMembers().get(0).getClientURIs().get(0).toString()).get(2, TimeUnit.SECONDS);
+        client
+            .getMaintenanceClient()
+            .statusMember(
+                client
+                    .getClusterClient()
+                    .listMember()
+                    .get(2, TimeUnit.SECONDS)
+                    .getMembers()
+                    .get(0)
+                    .getClientURIs()
+                    .get(0)
+                    .toString())
+            .get(2, TimeUnit.SECONDS);
         return;
       } catch (Exception e) {
         if (System.nanoTime() > deadline) {
@@ -231,19 +405,49 @@ class PlanFromClusterTest {
   }
 
   private void node(String name, String ip, boolean controlPlane, String ready) {
-    client.nodes().resource(new NodeBuilder().withNewMetadata().withName(name)
-        .withLabels(controlPlane ? Map.of("node-role.kubernetes.io/control-plane", "") : Map.of()).endMetadata()
-        .withNewStatus().addNewAddress().withType("InternalIP").withAddress(ip).endAddress()
-        .addNewCondition().withType("Ready").withStatus(ready).endCondition().endStatus().build()).create();
+    client
+        .nodes()
+        .resource(
+            new NodeBuilder()
+                .withNewMetadata()
+                .withName(name)
+                .withLabels(
+                    controlPlane ? Map.of("node-role.kubernetes.io/control-plane", "") : Map.of())
+                .endMetadata()
+                .withNewStatus()
+                .addNewAddress()
+                .withType("InternalIP")
+                .withAddress(ip)
+                .endAddress()
+                .addNewCondition()
+                .withType("Ready")
+                .withStatus(ready)
+                .endCondition()
+                .endStatus()
+                .build())
+        .create();
   }
 
   private Path kubeconfig() throws Exception {
-    return Files.writeString(dir.resolve("admin.conf"), String.join("\n",
-        "apiVersion: v1", "kind: Config", "clusters:",
-        "- name: mock", "  cluster:", "    server: " + client.getMasterUrl(),
-        "    insecure-skip-tls-verify: true", "users:", "- name: admin", "  user:",
-        "    token: stand-in", "contexts:", "- name: mock", "  context: {cluster: mock,"
-            + " user: admin}", "current-context: mock"));
+    return Files.writeString(
+        dir.resolve("admin.conf"),
+        String.join(
+            "\n",
+            "apiVersion: v1",
+            "kind: Config",
+            "clusters:",
+            "- name: mock",
+            "  cluster:",
+            "    server: " + client.getMasterUrl(),
+            "    insecure-skip-tls-verify: true",
+            "users:",
+            "- name: admin",
+            "  user:",
+            "    token: stand-in",
+            "contexts:",
+            "- name: mock",
+            "  context: {cluster: mock," + " user: admin}",
+            "current-context: mock"));
   }
 
   private static int freePort() throws Exception {

@@ -1,7 +1,6 @@
 package dev.graft.server.expand;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assertions.fail;
 
 import com.fasterxml.jackson.databind.JsonNode;
@@ -55,9 +54,12 @@ import org.junit.jupiter.api.TestInstance;
 @org.junit.jupiter.api.condition.EnabledIfSystemProperty(named = "graft.bench", matches = "true")
 class ExpansionCrashLoopLabTest {
   private static final ObjectMapper JSON = new ObjectMapper();
+
   /** Commands the lab records on every host; only their mutating invocations are compared. */
   private static final List<String> RECORDED = List.of("kubeadm", "sysctl", "modprobe", "swapoff");
-  private final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
+
+  private final HttpClient http =
+      HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
   private LabCluster cluster;
   private EmbeddedTemporal temporal;
   private DropwizardTestSupport<GraftConfiguration> app;
@@ -70,19 +72,22 @@ class ExpansionCrashLoopLabTest {
     temporal = new EmbeddedTemporal("127.0.0.1", 0, new TemporalSettings());
     temporal.start();
     Path config = cluster.work.resolve("graft.yml");
-    Files.writeString(config, String.join("\n",
-        "mode: server",
-        "temporal: {target: \"" + temporal.target() + "\"}",
-        "auth: {anonymousRole: operator}",
-        "operations: {heartbeatTimeout: 5s}",
-        "server:",
-        "  applicationConnectors: [{type: http, bindHost: 127.0.0.1, port: 0}]",
-        "  adminConnectors: [{type: http, bindHost: 127.0.0.1, port: 0}]",
-        "  requestLog: {appenders: []}",
-        // The lab's kubeconfig, keys and known_hosts lie under its work directory.
-        "paths: {allowedRoots: \"" + cluster.work + "\"}",
-        "logging: {level: WARN}",
-        ""));
+    Files.writeString(
+        config,
+        String.join(
+            "\n",
+            "mode: server",
+            "temporal: {target: \"" + temporal.target() + "\"}",
+            "auth: {anonymousRole: operator}",
+            "operations: {heartbeatTimeout: 5s}",
+            "server:",
+            "  applicationConnectors: [{type: http, bindHost: 127.0.0.1, port: 0}]",
+            "  adminConnectors: [{type: http, bindHost: 127.0.0.1, port: 0}]",
+            "  requestLog: {appenders: []}",
+            // The lab's kubeconfig, keys and known_hosts lie under its work directory.
+            "paths: {allowedRoots: \"" + cluster.work + "\"}",
+            "logging: {level: WARN}",
+            ""));
     app = new DropwizardTestSupport<>(GraftApplication.class, config.toString());
     app.before();
     base = "http://127.0.0.1:" + app.getLocalPort();
@@ -109,8 +114,9 @@ class ExpansionCrashLoopLabTest {
   }
 
   @Test
-  void killedDuringPrechecksBetweenEtcdAddAndPromoteAndDuringWorkerJoinsItResumesEachTimeAndRunsNothingTwice()
-      throws Exception {
+  void
+      killedDuringPrechecksBetweenEtcdAddAndPromoteAndDuringWorkerJoinsItResumesEachTimeAndRunsNothingTwice()
+          throws Exception {
     List<String> names = cluster.names();
     for (String host : names) {
       for (String command : RECORDED) {
@@ -125,7 +131,9 @@ class ExpansionCrashLoopLabTest {
     ObjectNode body = JSON.createObjectNode();
     body.put("kind", "expand");
     body.put("requestId", "crash-loop");
-    body.putObject("inventory").put("text", Files.readString(cluster.inventory)).put("file", "inventory.ini");
+    body.putObject("inventory")
+        .put("text", Files.readString(cluster.inventory))
+        .put("file", "inventory.ini");
     body.put("kubeconfig", cluster.state.kubeconfig());
     body.putObject("options").put("maxParallel", 3);
     long t0 = System.nanoTime();
@@ -136,32 +144,61 @@ class ExpansionCrashLoopLabTest {
 
     List<String> kills = new ArrayList<>();
     // 1. During the pre-checks: a pre-check script is held in its (delayed) uname on a host.
-    worker = killAndReplace(worker, "during pre-checks", kills,
-        () -> names.subList(1, 6).stream().anyMatch(h -> !cluster.lab.host(h).mutations("uname").isEmpty()));
+    worker =
+        killAndReplace(
+            worker,
+            "during pre-checks",
+            kills,
+            () ->
+                names.subList(1, 6).stream()
+                    .anyMatch(h -> !cluster.lab.host(h).mutations("uname").isEmpty()));
     // 2. Between etcd add and promote: k8s-node2's member is a learner.
-    worker = killAndReplace(worker, "between etcd add and promote of " + names.get(1), kills,
-        () -> learner(names.get(1)));
+    worker =
+        killAndReplace(
+            worker,
+            "between etcd add and promote of " + names.get(1),
+            kills,
+            () -> learner(names.get(1)));
     // 3. During worker joins: kubeadm join runs on the infra worker.
-    worker = killAndReplace(worker, "during the join of worker " + names.get(3), kills,
-        () -> !joins(names.get(3)).isEmpty());
+    worker =
+        killAndReplace(
+            worker,
+            "during the join of worker " + names.get(3),
+            kills,
+            () -> !joins(names.get(3)).isEmpty());
 
-    workers.await("the expansion to finish", Duration.ofMinutes(8), () -> {
-      JsonNode op = get(id);
-      if (op != null && List.of("failed", "aborted", "needs-attention").contains(op.path("state").asText())) {
-        fail("the expansion is " + op.path("state").asText() + ": " + op.path("message").asText() + "\n" + op
-            + workers.output());
-      }
-      return op != null && "done".equals(op.path("state").asText());
-    });
+    workers.await(
+        "the expansion to finish",
+        Duration.ofMinutes(8),
+        () -> {
+          JsonNode op = get(id);
+          if (op != null
+              && List.of("failed", "aborted", "needs-attention")
+                  .contains(op.path("state").asText())) {
+            fail(
+                "the expansion is "
+                    + op.path("state").asText()
+                    + ": "
+                    + op.path("message").asText()
+                    + "\n"
+                    + op
+                    + workers.output());
+          }
+          return op != null && "done".equals(op.path("state").asText());
+        });
     JsonNode done = get(id);
-    System.out.printf("crash loop: %d SIGKILLs (%s), %d workers; the expansion completed in %.1f s%n",
+    System.out.printf(
+        "crash loop: %d SIGKILLs (%s), %d workers; the expansion completed in %.1f s%n",
         kills.size(), String.join("; ", kills), workers.started(), (System.nanoTime() - t0) / 1e9);
     assertEquals(3, kills.size());
     assertEquals(0, done.at("/result/total/failed").asInt(), done.toString());
 
     cluster.assertExpanded();
     for (String host : names.subList(1, 6)) {
-      assertEquals(1, joins(host).size(), "kubeadm join on " + host + ": " + cluster.lab.host(host).mutations("kubeadm"));
+      assertEquals(
+          1,
+          joins(host).size(),
+          "kubeadm join on " + host + ": " + cluster.lab.host(host).mutations("kubeadm"));
     }
     assertEquals(0, joins(names.get(0)).size(), "the existing node was not joined again");
     // No mutating command ran twice on any host (reads, such as sysctl -n, may repeat).
@@ -177,8 +214,8 @@ class ExpansionCrashLoopLabTest {
   }
 
   /** Waits for {@code point}, SIGKILLs the worker, and starts the next one. */
-  private Process killAndReplace(Process worker, String point, List<String> kills, BooleanSupplier reached)
-      throws Exception {
+  private Process killAndReplace(
+      Process worker, String point, List<String> kills, BooleanSupplier reached) throws Exception {
     workers.await(point, Duration.ofMinutes(4), reached);
     WorkerProcesses.kill(worker);
     kills.add(point);
@@ -197,13 +234,17 @@ class ExpansionCrashLoopLabTest {
 
   private boolean learner(String node) {
     List<String> endpoints = List.of("https://" + cluster.state.hosts().get(0).address() + ":2379");
-    EtcdTls tls = new EtcdTls(cluster.state.bootstrap().etcdCaCert(), cluster.state.bootstrap().etcdClientCert(),
-        cluster.state.bootstrap().etcdClientKey());
+    EtcdTls tls =
+        new EtcdTls(
+            cluster.state.bootstrap().etcdCaCert(),
+            cluster.state.bootstrap().etcdClientCert(),
+            cluster.state.bootstrap().etcdClientKey());
     try (Client etcd = EtcdMemberReader.client(endpoints, tls, Duration.ofSeconds(2))) {
       for (EtcdMember m : new EtcdMemberReader(etcd, Duration.ofSeconds(2)).readMembers()) {
         // kubeadm names the learner only once it has started; its peer URL names it before that.
-        if (m.learner() && (node.equals(m.name())
-            || m.peerUrl().contains("//" + cluster.state.hosts().get(1).address() + ":"))) {
+        if (m.learner()
+            && (node.equals(m.name())
+                || m.peerUrl().contains("//" + cluster.state.hosts().get(1).address() + ":"))) {
           return true;
         }
       }
@@ -214,14 +255,21 @@ class ExpansionCrashLoopLabTest {
   }
 
   private List<Mutation> joins(String host) {
-    return cluster.lab.host(host).mutations("kubeadm").stream().filter(m -> m.args().startsWith("join")).toList();
+    return cluster.lab.host(host).mutations("kubeadm").stream()
+        .filter(m -> m.args().startsWith("join"))
+        .toList();
   }
 
   /** The operation's detail, or null while it cannot be read (no worker answers a query). */
   private JsonNode get(String id) {
     try {
-      HttpResponse<String> r = http.send(HttpRequest.newBuilder(URI.create(base + "/api/v1/operations/" + id))
-          .timeout(Duration.ofSeconds(20)).GET().build(), HttpResponse.BodyHandlers.ofString());
+      HttpResponse<String> r =
+          http.send(
+              HttpRequest.newBuilder(URI.create(base + "/api/v1/operations/" + id))
+                  .timeout(Duration.ofSeconds(20))
+                  .GET()
+                  .build(),
+              HttpResponse.BodyHandlers.ofString());
       return r.statusCode() == 200 ? JSON.readTree(r.body()) : null;
     } catch (Exception e) {
       return null;
@@ -229,8 +277,12 @@ class ExpansionCrashLoopLabTest {
   }
 
   private HttpResponse<String> post(String path, String json) throws Exception {
-    return http.send(HttpRequest.newBuilder(URI.create(base + path)).timeout(Duration.ofSeconds(60))
-        .header("Content-Type", "application/json").POST(HttpRequest.BodyPublishers.ofString(json)).build(),
+    return http.send(
+        HttpRequest.newBuilder(URI.create(base + path))
+            .timeout(Duration.ofSeconds(60))
+            .header("Content-Type", "application/json")
+            .POST(HttpRequest.BodyPublishers.ofString(json))
+            .build(),
         HttpResponse.BodyHandlers.ofString());
   }
 }

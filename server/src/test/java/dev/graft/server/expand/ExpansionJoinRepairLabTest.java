@@ -59,10 +59,13 @@ class ExpansionJoinRepairLabTest {
     ObjectNode body = JSON.createObjectNode();
     body.put("kind", "expand");
     body.put("requestId", "e2e-repair");
-    body.putObject("inventory").put("text", Files.readString(cluster.inventory)).put("file", "inventory.ini");
+    body.putObject("inventory")
+        .put("text", Files.readString(cluster.inventory))
+        .put("file", "inventory.ini");
     body.put("kubeconfig", cluster.state.kubeconfig());
     body.putObject("options").put("maxParallel", 3);
-    HttpResponse<String> accepted = graft.send("POST", "/api/v1/operations", OPERATOR, body.toString());
+    HttpResponse<String> accepted =
+        graft.send("POST", "/api/v1/operations", OPERATOR, body.toString());
     assertEquals(202, accepted.statusCode(), accepted.body());
     String id = JSON.readTree(accepted.body()).get("id").asText();
 
@@ -77,38 +80,62 @@ class ExpansionJoinRepairLabTest {
     // repair), every other new host joined once; nothing else reset anything.
     List<String> kubeadm = cluster.mutations("kubeadm");
     for (String host : cluster.names().subList(1, 6)) {
-      List<String> mine = kubeadm.stream().filter(m -> m.startsWith(host + ": ")).map(m -> m.substring(host.length() + 2))
-          .filter(m -> m.startsWith("join ") || m.startsWith("reset ")).map(m -> m.substring(0, m.indexOf(' '))).toList();
+      List<String> mine =
+          kubeadm.stream()
+              .filter(m -> m.startsWith(host + ": "))
+              .map(m -> m.substring(host.length() + 2))
+              .filter(m -> m.startsWith("join ") || m.startsWith("reset "))
+              .map(m -> m.substring(0, m.indexOf(' ')))
+              .toList();
       boolean faulted = host.equals(cp) || host.equals(worker);
-      assertEquals(faulted ? List.of("join", "reset", "join") : List.of("join"), mine, host + ": " + kubeadm);
+      assertEquals(
+          faulted ? List.of("join", "reset", "join") : List.of("join"),
+          mine,
+          host + ": " + kubeadm);
     }
 
     // The audit trail: attempt 1 failed with kubeadm's own error (its output kept), and the join
     // that completed is attempt 2, saying what it repaired first. Graft retried, nobody else.
-    HttpResponse<String> history = graft.send("GET", "/api/v1/operations/" + id + "/history", VIEWER, null);
+    HttpResponse<String> history =
+        graft.send("GET", "/api/v1/operations/" + id + "/history", VIEWER, null);
     assertEquals(200, history.statusCode(), history.body());
     JsonNode entries = JSON.readTree(history.body()).path("entries");
     for (String host : List.of(cp, worker)) {
-      JsonNode failed = LabGraft.find(entries, e -> isJoin(e, host) && "failed".equals(e.path("outcome").asText()));
+      JsonNode failed =
+          LabGraft.find(
+              entries, e -> isJoin(e, host) && "failed".equals(e.path("outcome").asText()));
       assertEquals(1, failed.path("attempt").asInt(), failed.toString());
-      String cause = host.equals(cp) ? "can only promote a learner member which is in sync with leader"
-          : "timed out waiting for the condition";
+      String cause =
+          host.equals(cp)
+              ? "can only promote a learner member which is in sync with leader"
+              : "timed out waiting for the condition";
       assertTrue(failed.path("output").asText().contains(cause), failed.toString());
-      JsonNode ok = LabGraft.find(entries, e -> isJoin(e, host) && "completed".equals(e.path("outcome").asText()));
+      JsonNode ok =
+          LabGraft.find(
+              entries, e -> isJoin(e, host) && "completed".equals(e.path("outcome").asText()));
       assertEquals(2, ok.path("attempt").asInt(), ok.toString());
-      assertTrue(ok.path("detail").asText().startsWith("repaired a half-done join ("), ok.toString());
+      assertTrue(
+          ok.path("detail").asText().startsWith("repaired a half-done join ("), ok.toString());
       if (host.equals(cp)) {
         assertTrue(ok.path("detail").asText().contains("removed learner " + host), ok.toString());
       }
-      System.out.println("e2e repair " + host + ": attempt 1 failed: " + failed.path("detail").asText()
-          + " | attempt 2: " + ok.path("detail").asText());
+      System.out.println(
+          "e2e repair "
+              + host
+              + ": attempt 1 failed: "
+              + failed.path("detail").asText()
+              + " | attempt 2: "
+              + ok.path("detail").asText());
     }
-    assertTrue(entries.findValues("decision").isEmpty(), "no operator decision was needed: " + entries);
-    assertFalse(BOOTSTRAP_TOKEN.matcher(history.body()).find(), "a bootstrap token in the audit trail");
+    assertTrue(
+        entries.findValues("decision").isEmpty(), "no operator decision was needed: " + entries);
+    assertFalse(
+        BOOTSTRAP_TOKEN.matcher(history.body()).find(), "a bootstrap token in the audit trail");
   }
 
   private static boolean isJoin(JsonNode e, String host) {
-    return "activity".equals(e.path("kind").asText()) && host.equals(e.path("node").asText())
+    return "activity".equals(e.path("kind").asText())
+        && host.equals(e.path("node").asText())
         && e.path("step").asText().toLowerCase().contains("join");
   }
 }

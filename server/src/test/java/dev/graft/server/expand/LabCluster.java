@@ -55,8 +55,15 @@ final class LabCluster implements AutoCloseable {
     Path work = Files.createTempDirectory(prefix);
     Lab lab = null;
     try {
-      lab = Lab.up(LabSpec.builder().nodes(LabDemo.HOSTS).kind(LabKind.NETNS).stateDir(work.resolve("lab"))
-          .roles(new RolePlan(3, 3, false)).bootstrap(true).build());
+      lab =
+          Lab.up(
+              LabSpec.builder()
+                  .nodes(LabDemo.HOSTS)
+                  .kind(LabKind.NETNS)
+                  .stateDir(work.resolve("lab"))
+                  .roles(new RolePlan(3, 3, false))
+                  .bootstrap(true)
+                  .build());
       Path inventory = LabDemo.writeInventory(lab.state(), work.resolve("inventory.ini"));
       return new LabCluster(work, lab, inventory);
     } catch (Exception | Error e) {
@@ -79,12 +86,14 @@ final class LabCluster implements AutoCloseable {
    */
   void assertExpanded() throws Exception {
     Map<String, String> podCidrs = new java.util.LinkedHashMap<>();
-    try (KubernetesClient kube = KubeClients.fromKubeconfig(Files.readString(Path.of(state.kubeconfig())), TIMEOUT)) {
+    try (KubernetesClient kube =
+        KubeClients.fromKubeconfig(Files.readString(Path.of(state.kubeconfig())), TIMEOUT)) {
       List<Node> nodes = kube.nodes().list().getItems();
       assertEquals(names(), nodes.stream().map(n -> n.getMetadata().getName()).sorted().toList());
       for (Node n : nodes) {
-        boolean ready = n.getStatus().getConditions().stream()
-            .anyMatch(c -> "Ready".equals(c.getType()) && "True".equals(c.getStatus()));
+        boolean ready =
+            n.getStatus().getConditions().stream()
+                .anyMatch(c -> "Ready".equals(c.getType()) && "True".equals(c.getStatus()));
         assertTrue(ready, n.getMetadata().getName() + " is Ready");
         if (n.getSpec().getPodCIDR() != null) {
           podCidrs.put(n.getMetadata().getName(), n.getSpec().getPodCIDR());
@@ -93,10 +102,21 @@ final class LabCluster implements AutoCloseable {
       Node infra = kube.nodes().withName(names().get(3)).get();
       assertEquals("", infra.getMetadata().getLabels().get("node-role.kubernetes.io/infra"));
       assertEquals("infra", infra.getMetadata().getLabels().get("graft.dev/pool"));
-      assertTrue(infra.getSpec().getTaints().stream().anyMatch(t -> "node-role.kubernetes.io/infra".equals(t.getKey())
-          && "NoSchedule".equals(t.getEffect())), String.valueOf(infra.getSpec().getTaints()));
+      assertTrue(
+          infra.getSpec().getTaints().stream()
+              .anyMatch(
+                  t ->
+                      "node-role.kubernetes.io/infra".equals(t.getKey())
+                          && "NoSchedule".equals(t.getEffect())),
+          String.valueOf(infra.getSpec().getTaints()));
       for (String cp : names().subList(1, 3)) {
-        assertTrue(kube.nodes().withName(cp).get().getMetadata().getLabels().containsKey("node-role.kubernetes.io/control-plane"),
+        assertTrue(
+            kube.nodes()
+                .withName(cp)
+                .get()
+                .getMetadata()
+                .getLabels()
+                .containsKey("node-role.kubernetes.io/control-plane"),
             cp + " is a control plane");
       }
     }
@@ -104,11 +124,19 @@ final class LabCluster implements AutoCloseable {
       assertTrue(podCidrs.containsKey(n), n + " has a pod CIDR");
     }
 
-    List<String> endpoints = state.hosts().subList(0, 3).stream().map(h -> "https://" + h.address() + ":2379").toList();
-    EtcdTls tls = new EtcdTls(state.bootstrap().etcdCaCert(), state.bootstrap().etcdClientCert(), state.bootstrap().etcdClientKey());
+    List<String> endpoints =
+        state.hosts().subList(0, 3).stream().map(h -> "https://" + h.address() + ":2379").toList();
+    EtcdTls tls =
+        new EtcdTls(
+            state.bootstrap().etcdCaCert(),
+            state.bootstrap().etcdClientCert(),
+            state.bootstrap().etcdClientKey());
     try (Client etcd = EtcdMemberReader.client(endpoints, tls, TIMEOUT)) {
       List<EtcdMember> members = new EtcdMemberReader(etcd, TIMEOUT).readMembers();
-      assertEquals(names().subList(0, 3), members.stream().map(EtcdMember::name).sorted().toList(), members.toString());
+      assertEquals(
+          names().subList(0, 3),
+          members.stream().map(EtcdMember::name).sorted().toList(),
+          members.toString());
       for (EtcdMember m : members) {
         assertFalse(m.learner(), m + " is a voter");
         assertTrue(m.healthy(), m + " is healthy");
@@ -119,8 +147,9 @@ final class LabCluster implements AutoCloseable {
       String routes = lab.host(h.name()).sh(TIMEOUT, "ip route show proto 213").stdout();
       for (Map.Entry<String, String> other : podCidrs.entrySet()) {
         if (!other.getKey().equals(h.name())) {
-          assertTrue(routes.contains(other.getValue()), h.name() + " routes " + other.getValue() + " (" + other.getKey()
-              + "):\n" + routes);
+          assertTrue(
+              routes.contains(other.getValue()),
+              h.name() + " routes " + other.getValue() + " (" + other.getKey() + "):\n" + routes);
         }
       }
     }

@@ -22,21 +22,23 @@ import java.util.stream.StreamSupport;
 
 /**
  * The lab's cluster with Graft in dev mode beside it (embedded Temporal, the real worker and
- * workflows) behind bearer tokens, as the REST end-to-end tests use them: a viewer and an
- * operator token, the lab's work directory as the server's allowed roots, and the calls those
- * tests make (send, wait for a state, find an audit entry).
+ * workflows) behind bearer tokens, as the REST end-to-end tests use them: a viewer and an operator
+ * token, the lab's work directory as the server's allowed roots, and the calls those tests make
+ * (send, wait for a state, find an audit entry).
  */
 final class LabGraft implements AutoCloseable {
   static final String VIEWER = "graft_viewer-token-for-the-e2e-test";
   static final String OPERATOR = "graft_operator-token-for-the-e2e-test";
   static final ObjectMapper JSON = new ObjectMapper();
+
   /** A kubeadm bootstrap token: none may reach the audit trail. */
   static final Pattern BOOTSTRAP_TOKEN = Pattern.compile("\\b[a-z0-9]{6}\\.[a-z0-9]{16}\\b");
 
   final LabCluster cluster;
   private final DropwizardTestSupport<GraftConfiguration> app;
   private final String base;
-  private final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
+  private final HttpClient http =
+      HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
 
   private LabGraft(LabCluster cluster, DropwizardTestSupport<GraftConfiguration> app) {
     this.cluster = cluster;
@@ -48,23 +50,29 @@ final class LabGraft implements AutoCloseable {
     LabCluster cluster = LabCluster.up(prefix);
     try {
       Path config = cluster.work.resolve("graft.yml");
-      Files.writeString(config, String.join("\n",
-          "mode: dev",
-          "dev: {temporalBindHost: 127.0.0.1, temporalPort: 0}",
-          "temporal: {namespace: default, taskQueue: graft}",
-          "auth:",
-          "  tokens:",
-          "    - {name: vera, role: viewer, sha256: " + TokenAuthenticator.sha256(VIEWER) + "}",
-          "    - {name: otto, role: operator, sha256: " + TokenAuthenticator.sha256(OPERATOR) + "}",
-          "server:",
-          "  applicationConnectors: [{type: http, bindHost: 127.0.0.1, port: 0}]",
-          "  adminConnectors: [{type: http, bindHost: 127.0.0.1, port: 0}]",
-          "  requestLog: {appenders: []}",
-          // The lab's kubeconfig, keys and known_hosts lie under its work directory.
-          "paths: {allowedRoots: \"" + cluster.work + "\"}",
-          "logging: {level: WARN}",
-          ""));
-      DropwizardTestSupport<GraftConfiguration> app = new DropwizardTestSupport<>(GraftApplication.class, config.toString());
+      Files.writeString(
+          config,
+          String.join(
+              "\n",
+              "mode: dev",
+              "dev: {temporalBindHost: 127.0.0.1, temporalPort: 0}",
+              "temporal: {namespace: default, taskQueue: graft}",
+              "auth:",
+              "  tokens:",
+              "    - {name: vera, role: viewer, sha256: " + TokenAuthenticator.sha256(VIEWER) + "}",
+              "    - {name: otto, role: operator, sha256: "
+                  + TokenAuthenticator.sha256(OPERATOR)
+                  + "}",
+              "server:",
+              "  applicationConnectors: [{type: http, bindHost: 127.0.0.1, port: 0}]",
+              "  adminConnectors: [{type: http, bindHost: 127.0.0.1, port: 0}]",
+              "  requestLog: {appenders: []}",
+              // The lab's kubeconfig, keys and known_hosts lie under its work directory.
+              "paths: {allowedRoots: \"" + cluster.work + "\"}",
+              "logging: {level: WARN}",
+              ""));
+      DropwizardTestSupport<GraftConfiguration> app =
+          new DropwizardTestSupport<>(GraftApplication.class, config.toString());
       app.before();
       return new LabGraft(cluster, app);
     } catch (Exception | Error e) {
@@ -82,22 +90,34 @@ final class LabGraft implements AutoCloseable {
     }
   }
 
-  /** {@code http://127.0.0.1:<port>}: where the API answers (and what Location headers start with). */
+  /**
+   * {@code http://127.0.0.1:<port>}: where the API answers (and what Location headers start with).
+   */
   String base() {
     return base;
   }
 
-  HttpResponse<String> send(String method, String path, String token, String body) throws Exception {
-    HttpRequest.Builder b = HttpRequest.newBuilder(URI.create(base + path)).timeout(Duration.ofSeconds(60))
-        .header("Authorization", "Bearer " + token);
+  HttpResponse<String> send(String method, String path, String token, String body)
+      throws Exception {
+    HttpRequest.Builder b =
+        HttpRequest.newBuilder(URI.create(base + path))
+            .timeout(Duration.ofSeconds(60))
+            .header("Authorization", "Bearer " + token);
     if (body != null) {
       b.header("Content-Type", "application/json");
     }
-    b.method(method, body == null ? HttpRequest.BodyPublishers.noBody() : HttpRequest.BodyPublishers.ofString(body));
+    b.method(
+        method,
+        body == null
+            ? HttpRequest.BodyPublishers.noBody()
+            : HttpRequest.BodyPublishers.ofString(body));
     return http.send(b.build(), HttpResponse.BodyHandlers.ofString());
   }
 
-  /** Polls the operation until it is in {@code state}; fails when it ends in another or time runs out. */
+  /**
+   * Polls the operation until it is in {@code state}; fails when it ends in another or time runs
+   * out.
+   */
   JsonNode await(String id, String state, Duration timeout) throws Exception {
     long deadline = System.nanoTime() + timeout.toNanos();
     String last = null;
@@ -115,7 +135,13 @@ final class LabGraft implements AutoCloseable {
           return op;
         }
         if (List.of("failed", "aborted", "done").contains(op.path("state").asText())) {
-          fail("operation ended " + op.path("state").asText() + " while waiting for " + state + ": " + op);
+          fail(
+              "operation ended "
+                  + op.path("state").asText()
+                  + " while waiting for "
+                  + state
+                  + ": "
+                  + op);
         }
       }
       Thread.sleep(500);
@@ -125,7 +151,10 @@ final class LabGraft implements AutoCloseable {
   }
 
   static JsonNode find(JsonNode entries, Predicate<JsonNode> p) {
-    return StreamSupport.stream(entries.spliterator(), false).filter(p).findFirst()
-        .orElseThrow(() -> new AssertionError("no such audit entry in " + entries.size() + " entries"));
+    return StreamSupport.stream(entries.spliterator(), false)
+        .filter(p)
+        .findFirst()
+        .orElseThrow(
+            () -> new AssertionError("no such audit entry in " + entries.size() + " entries"));
   }
 }

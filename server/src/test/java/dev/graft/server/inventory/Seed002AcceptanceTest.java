@@ -25,10 +25,12 @@ class Seed002AcceptanceTest {
   @Test
   void seed002GrowsOneWorkerAndTwoControlPlaneEtcdNodesOneAtATime() {
     ImportedInventory inv = Seeds.importSeed("002-kubespray-final.ini");
-    ObservedCluster before = ObservedStateParser.parse("002-observed-before.yaml",
-        Seeds.resource("002-observed-before.yaml"));
-    ExpansionPlan plan = new InventoryPlanner(new InventoryValidator(hosts -> Set.of(), false))
-        .plan(inv, before, PlanOptions.DEFAULTS);
+    ObservedCluster before =
+        ObservedStateParser.parse(
+            "002-observed-before.yaml", Seeds.resource("002-observed-before.yaml"));
+    ExpansionPlan plan =
+        new InventoryPlanner(new InventoryValidator(hosts -> Set.of(), false))
+            .plan(inv, before, PlanOptions.DEFAULTS);
 
     assertFalse(plan.refused(), plan.refusals().toString());
     NodeAddition node6 = addition(plan, "k8s-node6");
@@ -39,10 +41,11 @@ class Seed002AcceptanceTest {
 
     Phase cp = plan.phase(PhaseKind.CONTROL_PLANE_AND_ETCD);
     assertEquals(1, cp.parallelism(), "control-plane + etcd strictly one at a time");
-    assertEquals(List.of("k8s-node2", "k8s-node3"),
-        cp.steps().stream().map(PlanStep::node).toList());
-    assertEquals(List.of("k8s-node6"), plan.phase(PhaseKind.WORKERS).steps().stream()
-        .map(PlanStep::node).toList());
+    assertEquals(
+        List.of("k8s-node2", "k8s-node3"), cp.steps().stream().map(PlanStep::node).toList());
+    assertEquals(
+        List.of("k8s-node6"),
+        plan.phase(PhaseKind.WORKERS).steps().stream().map(PlanStep::node).toList());
 
     // etcd 1 -> 2 -> 3, warning on 1 -> 2 only.
     assertEquals(1, cp.steps().get(0).quorum().membersBefore());
@@ -50,20 +53,32 @@ class Seed002AcceptanceTest {
     assertEquals(3, cp.steps().get(1).quorum().membersAfter());
     assertNotNull(cp.steps().get(0).quorum().warning());
     assertNull(cp.steps().get(1).quorum().warning());
-    assertEquals(List.of("etcd-quorum-at-risk"), plan.warnings().stream()
-        .map(m -> m.code()).toList(), "etcd1 matches k8s-node1 by peer address: no other warning");
+    assertEquals(
+        List.of("etcd-quorum-at-risk"),
+        plan.warnings().stream().map(m -> m.code()).toList(),
+        "etcd1 matches k8s-node1 by peer address: no other warning");
 
     // Routes on all six nodes, each to the five others.
     Phase routing = plan.phase(PhaseKind.ROUTING);
-    assertEquals(Set.of("k8s-node1", "k8s-node2", "k8s-node3", "k8s-node4", "k8s-node5",
-        "k8s-node6"), routing.steps().stream().map(PlanStep::node).collect(Collectors.toSet()));
+    assertEquals(
+        Set.of("k8s-node1", "k8s-node2", "k8s-node3", "k8s-node4", "k8s-node5", "k8s-node6"),
+        routing.steps().stream().map(PlanStep::node).collect(Collectors.toSet()));
     PlanStep onNode1 = routing.steps().get(0);
-    assertEquals(List.of("10.233.67.0/24 via 10.200.70.12", "10.233.68.0/24 via 10.200.70.13",
-            "10.233.65.0/24 via 10.200.70.14", "10.233.66.0/24 via 10.200.70.15",
+    assertEquals(
+        List.of(
+            "10.233.67.0/24 via 10.200.70.12",
+            "10.233.68.0/24 via 10.200.70.13",
+            "10.233.65.0/24 via 10.200.70.14",
+            "10.233.66.0/24 via 10.200.70.15",
             "10.233.69.0/24 via 10.200.70.16"),
         onNode1.routes().stream().map(Seed002AcceptanceTest::route).toList());
-    assertEquals(List.of(PhaseKind.PRECHECKS, PhaseKind.CONTROL_PLANE_AND_ETCD,
-        PhaseKind.WORKERS, PhaseKind.ROUTING, PhaseKind.VERIFICATION),
+    assertEquals(
+        List.of(
+            PhaseKind.PRECHECKS,
+            PhaseKind.CONTROL_PLANE_AND_ETCD,
+            PhaseKind.WORKERS,
+            PhaseKind.ROUTING,
+            PhaseKind.VERIFICATION),
         plan.phases().stream().map(Phase::kind).toList());
     assertTrue(plan.phase(PhaseKind.PRECHECKS).steps().size() == 3);
   }
@@ -73,7 +88,9 @@ class Seed002AcceptanceTest {
   }
 
   private static NodeAddition addition(ExpansionPlan plan, String name) {
-    return plan.additions().stream().filter(a -> a.name().equals(name)).findFirst()
+    return plan.additions().stream()
+        .filter(a -> a.name().equals(name))
+        .findFirst()
         .orElseThrow(() -> new AssertionError(name + " is not added: " + plan.additions()));
   }
 }

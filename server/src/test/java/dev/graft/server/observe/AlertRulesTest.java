@@ -49,9 +49,12 @@ class AlertRulesTest {
         String runbook = r.path("annotations").path("runbook").asText();
         assertTrue(runbook.startsWith("docs/observability.md#runbook-"), name + ": " + runbook);
         String anchor = runbook.substring(runbook.indexOf('#') + 1);
-        // GitHub's anchor of "### Runbook: operation needs attention" is runbook-operation-needs-attention.
+        // GitHub's anchor of "### Runbook: operation needs attention" is
+        // runbook-operation-needs-attention.
         String heading = anchor.replace('-', ' ').replaceFirst("^runbook ", "Runbook: ");
-        assertTrue(docs.toLowerCase().contains("### " + heading.toLowerCase()), name + ": no section '" + heading + "'");
+        assertTrue(
+            docs.toLowerCase().contains("### " + heading.toLowerCase()),
+            name + ": no section '" + heading + "'");
         assertTrue(tests.contains("alertname: " + name), name + " has no promtool test");
       }
     }
@@ -63,8 +66,11 @@ class AlertRulesTest {
     String[] cmd = new String[args.length + 1];
     cmd[0] = PROMTOOL.toString();
     System.arraycopy(args, 0, cmd, 1, args.length);
-    Process p = new ProcessBuilder(cmd).directory(ROOT.resolve("config/prometheus").toFile())
-        .redirectErrorStream(true).start();
+    Process p =
+        new ProcessBuilder(cmd)
+            .directory(ROOT.resolve("config/prometheus").toFile())
+            .redirectErrorStream(true)
+            .start();
     String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
     assertTrue(p.waitFor(30, TimeUnit.SECONDS), "promtool did not finish in 30 s");
     return p.exitValue() == 0 ? "" : out;

@@ -26,7 +26,6 @@ import io.temporal.workflow.Workflow;
 import io.temporal.workflow.WorkflowInterface;
 import io.temporal.workflow.WorkflowMethod;
 import java.time.Duration;
-import java.util.List;
 import java.util.Map;
 import java.util.TimeZone;
 import org.junit.jupiter.api.Test;
@@ -47,7 +46,8 @@ class LogContextTest {
 
   /** Fails its first call (so the step's second attempt runs), then logs and succeeds. */
   public static final class ProbeImpl implements Probe {
-    private final java.util.concurrent.atomic.AtomicInteger calls = new java.util.concurrent.atomic.AtomicInteger();
+    private final java.util.concurrent.atomic.AtomicInteger calls =
+        new java.util.concurrent.atomic.AtomicInteger();
 
     @Override
     public StepOutcome probe(String what) {
@@ -70,11 +70,19 @@ class LogContextTest {
 
     @Override
     public String run() {
-      steps.ownRetries(null, p -> new dev.graft.workflows.step.RetryPlan(3, Duration.ofMillis(10), 1, Duration.ofMillis(10), java.util.Set.of()));
-      Probe probe = Workflow.newActivityStub(Probe.class, ActivityOptions.newBuilder()
-          .setStartToCloseTimeout(Duration.ofSeconds(10))
-          .setRetryOptions(io.temporal.common.RetryOptions.newBuilder().setMaximumAttempts(1).build())
-          .build());
+      steps.ownRetries(
+          null,
+          p ->
+              new dev.graft.workflows.step.RetryPlan(
+                  3, Duration.ofMillis(10), 1, Duration.ofMillis(10), java.util.Set.of()));
+      Probe probe =
+          Workflow.newActivityStub(
+              Probe.class,
+              ActivityOptions.newBuilder()
+                  .setStartToCloseTimeout(Duration.ofSeconds(10))
+                  .setRetryOptions(
+                      io.temporal.common.RetryOptions.newBuilder().setMaximumAttempts(1).build())
+                  .build());
       steps.run("join", "join as worker", "n7", false, () -> probe.probe("n7"));
       return "ok";
     }
@@ -86,16 +94,24 @@ class LogContextTest {
     logs.start();
     Logger logger = (Logger) LoggerFactory.getLogger("graft.test.probe");
     logger.addAppender(logs);
-    TestWorkflowEnvironment env = TestWorkflowEnvironment.newInstance(TestEnvironmentOptions.newBuilder()
-        .setWorkerFactoryOptions(GraftWorker.factoryOptions()).build());
+    TestWorkflowEnvironment env =
+        TestWorkflowEnvironment.newInstance(
+            TestEnvironmentOptions.newBuilder()
+                .setWorkerFactoryOptions(GraftWorker.factoryOptions())
+                .build());
     try {
       Worker worker = env.newWorker("q");
       worker.registerWorkflowImplementationTypes(ProbeWorkflowImpl.class);
       worker.registerActivitiesImplementations(new ProbeImpl());
       env.start();
       String id = "cluster/c1/expand/r1/node/n7";
-      assertEquals("ok", env.getWorkflowClient().newWorkflowStub(ProbeWorkflow.class,
-          WorkflowOptions.newBuilder().setTaskQueue("q").setWorkflowId(id).build()).run());
+      assertEquals(
+          "ok",
+          env.getWorkflowClient()
+              .newWorkflowStub(
+                  ProbeWorkflow.class,
+                  WorkflowOptions.newBuilder().setTaskQueue("q").setWorkflowId(id).build())
+              .run());
     } finally {
       env.close();
       logger.detachAppender(logs);
@@ -107,24 +123,45 @@ class LogContextTest {
       assertEquals("c1", mdc.get("cluster"), mdc.toString());
       assertEquals("n7", mdc.get("node"), mdc.toString());
       assertEquals("join", mdc.get("step"), mdc.toString());
-      assertEquals(String.valueOf(i + 1), mdc.get("attempt"), "the step's attempt, not Temporal's: " + mdc);
+      assertEquals(
+          String.valueOf(i + 1), mdc.get("attempt"), "the step's attempt, not Temporal's: " + mdc);
     }
   }
 
   @Test
   void jsonLogsCarryTheContextAsFields() throws Exception {
-    GraftConfiguration config = new ObjectMapper(new com.fasterxml.jackson.dataformat.yaml.YAMLFactory())
-        .readValue("logFormat: json\n", GraftConfiguration.class);
+    GraftConfiguration config =
+        new ObjectMapper(new com.fasterxml.jackson.dataformat.yaml.YAMLFactory())
+            .readValue("logFormat: json\n", GraftConfiguration.class);
     ConsoleAppenderFactory<?> console =
-        (ConsoleAppenderFactory<?>) ((DefaultLoggingFactory) config.getLoggingFactory()).getAppenders().get(0);
+        (ConsoleAppenderFactory<?>)
+            ((DefaultLoggingFactory) config.getLoggingFactory()).getAppenders().get(0);
     @SuppressWarnings("unchecked")
-    var layout = ((io.dropwizard.logging.common.layout.DiscoverableLayoutFactory<ILoggingEvent>) console.getLayout())
-        .build((LoggerContext) LoggerFactory.getILoggerFactory(), TimeZone.getTimeZone("UTC"));
+    var layout =
+        ((io.dropwizard.logging.common.layout.DiscoverableLayoutFactory<ILoggingEvent>)
+                console.getLayout())
+            .build((LoggerContext) LoggerFactory.getILoggerFactory(), TimeZone.getTimeZone("UTC"));
     layout.start();
-    LoggingEvent event = new LoggingEvent("x", (Logger) LoggerFactory.getLogger("graft.test"),
-        ch.qos.logback.classic.Level.INFO, "joined", null, null);
-    event.setMDCPropertyMap(Map.of("operation", "cluster/c1/expand/r1", "cluster", "c1", "node", "n7",
-        "step", "join", "attempt", "2"));
+    LoggingEvent event =
+        new LoggingEvent(
+            "x",
+            (Logger) LoggerFactory.getLogger("graft.test"),
+            ch.qos.logback.classic.Level.INFO,
+            "joined",
+            null,
+            null);
+    event.setMDCPropertyMap(
+        Map.of(
+            "operation",
+            "cluster/c1/expand/r1",
+            "cluster",
+            "c1",
+            "node",
+            "n7",
+            "step",
+            "join",
+            "attempt",
+            "2"));
     JsonNode line = new ObjectMapper().readTree(layout.doLayout(event));
     assertEquals("cluster/c1/expand/r1", line.path("operation").asText(), line.toString());
     assertEquals("n7", line.path("node").asText(), line.toString());

@@ -59,11 +59,14 @@ class OperationsCliTest {
     Optional<Throwable> failure;
     try (PrintStream o = new PrintStream(out, true, StandardCharsets.UTF_8);
         PrintStream e = new PrintStream(err, true, StandardCharsets.UTF_8)) {
-      failure = assertTimeoutPreemptively(Duration.ofSeconds(30),
-          () -> new GraftApplication().cli(o, e).run(all.toArray(String[]::new)));
+      failure =
+          assertTimeoutPreemptively(
+              Duration.ofSeconds(30),
+              () -> new GraftApplication().cli(o, e).run(all.toArray(String[]::new)));
     }
     int code = failure.map(t -> t instanceof CliExit x ? x.code() : 1).orElse(0);
-    return new Run(code, out.toString(StandardCharsets.UTF_8), err.toString(StandardCharsets.UTF_8));
+    return new Run(
+        code, out.toString(StandardCharsets.UTF_8), err.toString(StandardCharsets.UTF_8));
   }
 
   static Path file(String name, String content) throws Exception {
@@ -73,8 +76,17 @@ class OperationsCliTest {
   @Test
   void expandWatchEndsWithZeroAndASummary() throws Exception {
     Path inv = file("clidone.ini", inventory("clidone", "w1", "w2"));
-    Run r = graft(OPERATOR, "expand", "-i", inv.toString(), "--request-id", "r1", "--watch",
-        "--interval", "100");
+    Run r =
+        graft(
+            OPERATOR,
+            "expand",
+            "-i",
+            inv.toString(),
+            "--request-id",
+            "r1",
+            "--watch",
+            "--interval",
+            "100");
     assertEquals(0, r.code(), r.out() + r.err());
     assertTrue(r.out().contains("accepted: cluster/clidone/expand/r1"), r.out());
     // Not a TTY: progress is appended line by line, and ends with the summary.
@@ -95,7 +107,11 @@ class OperationsCliTest {
 
     Run list = graft(VIEWER, "status", "-o", "json");
     assertEquals(0, list.code(), list.err());
-    assertTrue(JSON.readTree(list.out()).get("operations").toString().contains("cluster/clidone/expand/r1"));
+    assertTrue(
+        JSON.readTree(list.out())
+            .get("operations")
+            .toString()
+            .contains("cluster/clidone/expand/r1"));
     Run listText = graft(VIEWER, "status");
     assertTrue(listText.out().contains("cluster/clidone/expand/r1"), listText.out());
   }
@@ -105,8 +121,17 @@ class OperationsCliTest {
     FakeWorkflows.failTimes("n3", "ready", 1);
     Path inv = file("cliattn.ini", inventory("cliattn", "n1", "n3"));
     String id = "cluster/cliattn/expand/r1";
-    Run r = graft(OPERATOR, "expand", "-i", inv.toString(), "--request-id", "r1", "--watch",
-        "--interval", "100");
+    Run r =
+        graft(
+            OPERATOR,
+            "expand",
+            "-i",
+            inv.toString(),
+            "--request-id",
+            "r1",
+            "--watch",
+            "--interval",
+            "100");
     assertEquals(2, r.code(), r.out() + r.err());
     assertTrue(r.out().contains("needs-attention"), r.out());
     assertTrue(r.out().contains("graft retry " + id + " --node n3 --step ready"), r.out());
@@ -121,7 +146,9 @@ class OperationsCliTest {
 
     Run retry = graft(OPERATOR, "retry", id, "--node", "n3", "--reason", "fixed the disk");
     assertEquals(0, retry.code(), retry.err());
-    assertTrue(retry.out().contains("retry recorded on " + id + "/node/n3 step ready by otto"), retry.out());
+    assertTrue(
+        retry.out().contains("retry recorded on " + id + "/node/n3 step ready by otto"),
+        retry.out());
     Run watch = graft(VIEWER, "status", id, "--watch", "--interval", "100");
     assertEquals(0, watch.code(), watch.out() + watch.err());
 
@@ -137,8 +164,21 @@ class OperationsCliTest {
     FakeWorkflows.failTimes("a1", "reach", 1);
     Path inv = file("cliabort.ini", inventory("cliabort", "a1"));
     String id = "cluster/cliabort/expand/r1";
-    assertEquals(2, graft(OPERATOR, "expand", "-i", inv.toString(), "--request-id", "r1",
-        "--watch", "--interval", "100", "-o", "json").code());
+    assertEquals(
+        2,
+        graft(
+                OPERATOR,
+                "expand",
+                "-i",
+                inv.toString(),
+                "--request-id",
+                "r1",
+                "--watch",
+                "--interval",
+                "100",
+                "-o",
+                "json")
+            .code());
     Run abort = graft(OPERATOR, "abort", id, "--reason", "wrong rack");
     assertEquals(0, abort.code(), abort.err());
     Run watch = graft(VIEWER, "status", id, "--watch", "--interval", "100", "-o", "json");
@@ -148,8 +188,12 @@ class OperationsCliTest {
 
   @Test
   void badInputIsOneWithTheReasonAndStartsNothing() throws Exception {
-    Path inv = file("clibad.ini", inventory("clibad", "b1").replace("b1 ansible_host=10.0.0.10",
-        "b1 ansible_host=10.0.0.10 ansible_port=abc"));
+    Path inv =
+        file(
+            "clibad.ini",
+            inventory("clibad", "b1")
+                .replace(
+                    "b1 ansible_host=10.0.0.10", "b1 ansible_host=10.0.0.10 ansible_port=abc"));
     Run r = graft(OPERATOR, "expand", "-i", inv.toString(), "--request-id", "r1");
     assertEquals(1, r.code());
     assertTrue(r.err().contains("clibad.ini:3: field ansible_port"), r.err());

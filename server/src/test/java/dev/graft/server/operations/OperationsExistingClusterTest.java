@@ -25,9 +25,9 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * Expanding a cluster Graft did not create: {@code kubeconfig} in the request makes the server
- * read kubeadm-config, cluster-info, the Nodes (fabric8 mock server, the stand-in kube-apiserver)
- * and the etcd members (a real etcd on 127.0.0.1) and fill the inventory's gaps from them.
+ * Expanding a cluster Graft did not create: {@code kubeconfig} in the request makes the server read
+ * kubeadm-config, cluster-info, the Nodes (fabric8 mock server, the stand-in kube-apiserver) and
+ * the etcd members (a real etcd on 127.0.0.1) and fill the inventory's gaps from them.
  */
 @EnableKubernetesMockClient(crud = true)
 class OperationsExistingClusterTest {
@@ -58,29 +58,75 @@ class OperationsExistingClusterTest {
   }
 
   private Path cluster(String etcdUrl) throws Exception {
-    client.configMaps().inNamespace("kube-system").resource(new ConfigMapBuilder().withNewMetadata()
-        .withName("kubeadm-config").withNamespace("kube-system").endMetadata()
-        .withData(Map.of("ClusterConfiguration", String.join("\n", "kind: ClusterConfiguration",
-            "controlPlaneEndpoint: 10.0.0.1:6443", "kubernetesVersion: v1.32.1",
-            "etcd: {external: {endpoints: [" + etcdUrl + "]}}",
-            "networking: {podSubnet: 10.244.0.0/16, serviceSubnet: 10.96.0.0/12}")))
-        .build()).create();
-    client.nodes().resource(new NodeBuilder().withNewMetadata().withName("cp1")
-        .withLabels(Map.of("node-role.kubernetes.io/control-plane", "")).endMetadata()
-        .withNewSpec().withPodCIDR("10.244.0.0/24").endSpec().withNewStatus().addNewAddress()
-        .withType("InternalIP").withAddress("10.0.0.1").endAddress().endStatus().build()).create();
+    client
+        .configMaps()
+        .inNamespace("kube-system")
+        .resource(
+            new ConfigMapBuilder()
+                .withNewMetadata()
+                .withName("kubeadm-config")
+                .withNamespace("kube-system")
+                .endMetadata()
+                .withData(
+                    Map.of(
+                        "ClusterConfiguration",
+                        String.join(
+                            "\n",
+                            "kind: ClusterConfiguration",
+                            "controlPlaneEndpoint: 10.0.0.1:6443",
+                            "kubernetesVersion: v1.32.1",
+                            "etcd: {external: {endpoints: [" + etcdUrl + "]}}",
+                            "networking: {podSubnet: 10.244.0.0/16, serviceSubnet: 10.96.0.0/12}")))
+                .build())
+        .create();
+    client
+        .nodes()
+        .resource(
+            new NodeBuilder()
+                .withNewMetadata()
+                .withName("cp1")
+                .withLabels(Map.of("node-role.kubernetes.io/control-plane", ""))
+                .endMetadata()
+                .withNewSpec()
+                .withPodCIDR("10.244.0.0/24")
+                .endSpec()
+                .withNewStatus()
+                .addNewAddress()
+                .withType("InternalIP")
+                .withAddress("10.0.0.1")
+                .endAddress()
+                .endStatus()
+                .build())
+        .create();
     // Under the fixture server's paths.allowedRoots: it reads kubeconfigs nowhere else.
-    return Files.writeString(F.dir.resolve("admin.conf"), String.join("\n",
-        "apiVersion: v1", "kind: Config", "clusters:",
-        "- name: mock", "  cluster:", "    server: " + client.getMasterUrl(),
-        "    insecure-skip-tls-verify: true", "users:", "- name: admin", "  user:",
-        "    token: stand-in", "contexts:", "- name: mock", "  context: {cluster: mock,"
-            + " user: admin}", "current-context: mock"));
+    return Files.writeString(
+        F.dir.resolve("admin.conf"),
+        String.join(
+            "\n",
+            "apiVersion: v1",
+            "kind: Config",
+            "clusters:",
+            "- name: mock",
+            "  cluster:",
+            "    server: " + client.getMasterUrl(),
+            "    insecure-skip-tls-verify: true",
+            "users:",
+            "- name: admin",
+            "  user:",
+            "    token: stand-in",
+            "contexts:",
+            "- name: mock",
+            "  context: {cluster: mock," + " user: admin}",
+            "current-context: mock"));
   }
 
   private static String body(String requestId, String inventory, Path kubeconfig) throws Exception {
-    return "{\"kind\":\"expand\",\"requestId\":\"" + requestId + "\",\"kubeconfig\":\""
-        + kubeconfig + "\",\"inventory\":{\"text\":" + JSON.writeValueAsString(inventory)
+    return "{\"kind\":\"expand\",\"requestId\":\""
+        + requestId
+        + "\",\"kubeconfig\":\""
+        + kubeconfig
+        + "\",\"inventory\":{\"text\":"
+        + JSON.writeValueAsString(inventory)
         + ",\"file\":\"inventory.ini\"}}";
   }
 
@@ -91,11 +137,26 @@ class OperationsExistingClusterTest {
     int peerPort = freePort();
     String c = "http://127.0.0.1:" + clientPort;
     String p = "http://127.0.0.1:" + peerPort;
-    etcd = new ProcessBuilder(ETCD.toString(), "--name", "cp1", "--data-dir",
-        dir.resolve("etcd").toString(), "--listen-client-urls", c, "--advertise-client-urls", c,
-        "--listen-peer-urls", p, "--initial-advertise-peer-urls", p, "--initial-cluster",
-        "cp1=" + p).redirectErrorStream(true).redirectOutput(dir.resolve("etcd.log").toFile())
-        .start();
+    etcd =
+        new ProcessBuilder(
+                ETCD.toString(),
+                "--name",
+                "cp1",
+                "--data-dir",
+                dir.resolve("etcd").toString(),
+                "--listen-client-urls",
+                c,
+                "--advertise-client-urls",
+                c,
+                "--listen-peer-urls",
+                p,
+                "--initial-advertise-peer-urls",
+                p,
+                "--initial-cluster",
+                "cp1=" + p)
+            .redirectErrorStream(true)
+            .redirectOutput(dir.resolve("etcd.log").toFile())
+            .start();
     Path kubeconfig = cluster(c);
     String inv = inventory("adopted", "w1", "w2");
     HttpResponse<String> r = null;
@@ -123,9 +184,11 @@ class OperationsExistingClusterTest {
   @Test
   void anInventoryValueTheClusterContradictsIsRefusedAtItsLine() throws Exception {
     Path kubeconfig = cluster("http://127.0.0.1:1");
-    String inv = inventory("contra", "w1").replace("[all:vars]\n",
-        "[all:vars]\nkube_pods_subnet=10.233.64.0/18\n");
-    HttpResponse<String> r = F.call("POST", "/api/v1/operations", OPERATOR, body("r1", inv, kubeconfig));
+    String inv =
+        inventory("contra", "w1")
+            .replace("[all:vars]\n", "[all:vars]\nkube_pods_subnet=10.233.64.0/18\n");
+    HttpResponse<String> r =
+        F.call("POST", "/api/v1/operations", OPERATOR, body("r1", inv, kubeconfig));
     assertEquals(400, r.statusCode(), r.body());
     JsonNode e = JSON.readTree(r.body()).at("/errors/0");
     assertEquals("kube_pods_subnet", e.get("field").asText(), r.body());
@@ -135,8 +198,12 @@ class OperationsExistingClusterTest {
 
   @Test
   void anUnreadableKubeconfigIs400NamingIt() throws Exception {
-    HttpResponse<String> r = F.call("POST", "/api/v1/operations", OPERATOR,
-        body("r1", inventory("nokube", "w1"), dir.resolve("missing.conf")));
+    HttpResponse<String> r =
+        F.call(
+            "POST",
+            "/api/v1/operations",
+            OPERATOR,
+            body("r1", inventory("nokube", "w1"), dir.resolve("missing.conf")));
     assertEquals(400, r.statusCode(), r.body());
     assertEquals("kubeconfig", JSON.readTree(r.body()).at("/errors/0/field").asText());
   }

@@ -39,6 +39,7 @@ final class OperationsFixture {
   private DropwizardTestSupport<GraftConfiguration> app;
   private int port;
   Path dir;
+
   /** As in graft dev: a request without a token acts as operator 'anonymous'. */
   boolean anonymousOperator;
 
@@ -52,32 +53,41 @@ final class OperationsFixture {
     TemporalSettings settings = new TemporalSettings();
     temporal = new EmbeddedTemporal("127.0.0.1", 0, settings);
     temporal.start();
-    stubs = WorkflowServiceStubs.newServiceStubs(
-        WorkflowServiceStubsOptions.newBuilder().setTarget(temporal.target()).build());
+    stubs =
+        WorkflowServiceStubs.newServiceStubs(
+            WorkflowServiceStubsOptions.newBuilder().setTarget(temporal.target()).build());
     WorkflowClient client = WorkflowClient.newInstance(stubs);
     factory = WorkerFactory.newInstance(client);
     Worker worker = factory.newWorker(settings.getTaskQueue());
-    worker.registerWorkflowImplementationTypes(FakeWorkflows.FakeClusterWorkflowImpl.class,
-        FakeWorkflows.FakeExpansionWorkflowImpl.class, FakeWorkflows.FakeNodeWorkflowImpl.class,
-        FakeWorkflows.FakeUpgradeWorkflowImpl.class, FakeWorkflows.FakeNodeUpgradeWorkflowImpl.class);
+    worker.registerWorkflowImplementationTypes(
+        FakeWorkflows.FakeClusterWorkflowImpl.class,
+        FakeWorkflows.FakeExpansionWorkflowImpl.class,
+        FakeWorkflows.FakeNodeWorkflowImpl.class,
+        FakeWorkflows.FakeUpgradeWorkflowImpl.class,
+        FakeWorkflows.FakeNodeUpgradeWorkflowImpl.class);
     worker.registerActivitiesImplementations(new FakeWorkflows.StepActivitiesImpl());
     factory.start();
     Path config = dir.resolve("graft.yml");
-    Files.writeString(config, String.join("\n",
-        "mode: server",
-        "temporal: {target: \"" + temporal.target() + "\"}",
-        "auth:",
-        anonymousOperator ? "  anonymousRole: operator" : "",
-        "  tokens:",
-        "    - {name: vera, role: viewer, sha256: " + TokenAuthenticator.sha256(VIEWER) + "}",
-        "    - {name: otto, role: operator, sha256: " + TokenAuthenticator.sha256(OPERATOR) + "}",
-        "server:",
-        "  applicationConnectors: [{type: http, bindHost: 127.0.0.1, port: 0}]",
-        "  adminConnectors: [{type: http, bindHost: 127.0.0.1, port: 0}]",
-        "paths: {allowedRoots: \"" + dir + "\"}",
-        "logging: {level: WARN}",
-        String.join("\n", extraConfig),
-        ""));
+    Files.writeString(
+        config,
+        String.join(
+            "\n",
+            "mode: server",
+            "temporal: {target: \"" + temporal.target() + "\"}",
+            "auth:",
+            anonymousOperator ? "  anonymousRole: operator" : "",
+            "  tokens:",
+            "    - {name: vera, role: viewer, sha256: " + TokenAuthenticator.sha256(VIEWER) + "}",
+            "    - {name: otto, role: operator, sha256: "
+                + TokenAuthenticator.sha256(OPERATOR)
+                + "}",
+            "server:",
+            "  applicationConnectors: [{type: http, bindHost: 127.0.0.1, port: 0}]",
+            "  adminConnectors: [{type: http, bindHost: 127.0.0.1, port: 0}]",
+            "paths: {allowedRoots: \"" + dir + "\"}",
+            "logging: {level: WARN}",
+            String.join("\n", extraConfig),
+            ""));
     app = new DropwizardTestSupport<>(GraftApplication.class, config.toString());
     app.before();
   }
@@ -87,9 +97,9 @@ final class OperationsFixture {
   }
 
   /**
-   * Stops the server's HTTP side (Dropwizard: API, UI, admin) while Temporal and the worker run
-   * on, as a restart of {@code graft server} does; {@link #startServerAgain} brings it back on
-   * the same port.
+   * Stops the server's HTTP side (Dropwizard: API, UI, admin) while Temporal and the worker run on,
+   * as a restart of {@code graft server} does; {@link #startServerAgain} brings it back on the same
+   * port.
    */
   void stopServer() {
     port = app.getLocalPort();
@@ -99,9 +109,12 @@ final class OperationsFixture {
   void startServerAgain() throws Exception {
     Path config = dir.resolve("graft.yml");
     Path pinned = dir.resolve("graft-port-" + port + ".yml");
-    Files.writeString(pinned, Files.readString(config).replace(
-        "applicationConnectors: [{type: http, bindHost: 127.0.0.1, port: 0}]",
-        "applicationConnectors: [{type: http, bindHost: 127.0.0.1, port: " + port + "}]"));
+    Files.writeString(
+        pinned,
+        Files.readString(config)
+            .replace(
+                "applicationConnectors: [{type: http, bindHost: 127.0.0.1, port: 0}]",
+                "applicationConnectors: [{type: http, bindHost: 127.0.0.1, port: " + port + "}]"));
     app = new DropwizardTestSupport<>(GraftApplication.class, pinned.toString());
     app.before();
   }
@@ -140,16 +153,25 @@ final class OperationsFixture {
   }
 
   static String expandBody(String requestId, String inventory, String options) throws Exception {
-    return "{\"kind\":\"expand\",\"requestId\":\"" + requestId + "\",\"inventory\":{\"text\":"
-        + JSON.writeValueAsString(inventory) + ",\"format\":\"kubespray-ini\"}"
-        + (options == null ? "" : ",\"options\":" + options) + "}";
+    return "{\"kind\":\"expand\",\"requestId\":\""
+        + requestId
+        + "\",\"inventory\":{\"text\":"
+        + JSON.writeValueAsString(inventory)
+        + ",\"format\":\"kubespray-ini\"}"
+        + (options == null ? "" : ",\"options\":" + options)
+        + "}";
   }
 
-  HttpResponse<String> call(String method, String path, String token, String body) throws Exception {
-    HttpRequest.Builder b = HttpRequest.newBuilder(URI.create(url() + path))
-        .timeout(Duration.ofSeconds(30))
-        .method(method, body == null ? HttpRequest.BodyPublishers.noBody()
-            : HttpRequest.BodyPublishers.ofString(body));
+  HttpResponse<String> call(String method, String path, String token, String body)
+      throws Exception {
+    HttpRequest.Builder b =
+        HttpRequest.newBuilder(URI.create(url() + path))
+            .timeout(Duration.ofSeconds(30))
+            .method(
+                method,
+                body == null
+                    ? HttpRequest.BodyPublishers.noBody()
+                    : HttpRequest.BodyPublishers.ofString(body));
     if (body != null || "POST".equals(method)) {
       // As the CLI and the UI do: every POST says JSON, with a body or without (decisions), or
       // the server refuses it as a request another site could have sent.

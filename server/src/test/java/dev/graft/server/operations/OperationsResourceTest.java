@@ -85,14 +85,20 @@ class OperationsResourceTest {
     assertEquals(400, r.statusCode(), r.body());
     assertEquals("kind", JSON.readTree(r.body()).at("/errors/0/field").asText());
 
-    r = post(OPERATOR, "{\"kind\":\"expand\",\"requestId\":\"r1\",\"kubeconfig\":\"relative.conf\","
-        + "\"inventory\":{\"text\":" + JSON.writeValueAsString(inventory("bad", "w1")) + "}}");
+    r =
+        post(
+            OPERATOR,
+            "{\"kind\":\"expand\",\"requestId\":\"r1\",\"kubeconfig\":\"relative.conf\","
+                + "\"inventory\":{\"text\":"
+                + JSON.writeValueAsString(inventory("bad", "w1"))
+                + "}}");
     assertEquals(400, r.statusCode(), r.body());
     assertEquals("kubeconfig", JSON.readTree(r.body()).at("/errors/0/field").asText());
 
     // An inventory error names the file, the line and the field, as POST /api/v1/plans does.
-    String broken = inventory("bad", "w1").replace("w1 ansible_host=10.0.0.10",
-        "w1 ansible_host=10.0.0.10 ansible_port=abc");
+    String broken =
+        inventory("bad", "w1")
+            .replace("w1 ansible_host=10.0.0.10", "w1 ansible_host=10.0.0.10 ansible_port=abc");
     r = post(OPERATOR, expandBody("r1", broken, null));
     assertEquals(400, r.statusCode(), r.body());
     JsonNode e = JSON.readTree(r.body()).at("/errors/0");
@@ -106,8 +112,11 @@ class OperationsResourceTest {
   @Test
   void aRefusedPlanIs422WithItsRefusalsAndStartsNothing() throws Exception {
     // A valid inventory whose pod network has room for two nodes' /24s, not three: refused.
-    String inv = inventory("even", "w1", "w2").replace("[all:vars]\n",
-        "[all:vars]\nkube_pods_subnet=10.233.64.0/23\nkube_network_node_prefix=24\n");
+    String inv =
+        inventory("even", "w1", "w2")
+            .replace(
+                "[all:vars]\n",
+                "[all:vars]\nkube_pods_subnet=10.233.64.0/23\nkube_network_node_prefix=24\n");
     HttpResponse<String> r = post(OPERATOR, expandBody("r1", inv, null));
     assertEquals(422, r.statusCode(), r.body());
     JsonNode body = JSON.readTree(r.body());
@@ -122,8 +131,9 @@ class OperationsResourceTest {
     HttpResponse<String> r = post(OPERATOR, body);
     assertEquals(202, r.statusCode(), r.body());
     String id = "cluster/idem/expand/first";
-    assertEquals("/api/v1/operations/" + id, r.headers().firstValue("Location").orElse("")
-        .replaceFirst("^https?://[^/]+", ""));
+    assertEquals(
+        "/api/v1/operations/" + id,
+        r.headers().firstValue("Location").orElse("").replaceFirst("^https?://[^/]+", ""));
     assertEquals(id, JSON.readTree(r.body()).get("id").asText());
 
     HttpResponse<String> again = post(OPERATOR, body);
@@ -135,7 +145,9 @@ class OperationsResourceTest {
     assertEquals(2, done.get("children").size(), done.toString());
     for (JsonNode child : done.get("children")) {
       assertEquals(4, child.get("steps").size(), child.toString());
-      child.get("steps").forEach(s -> assertEquals("succeeded", s.get("state").asText(), s.toString()));
+      child
+          .get("steps")
+          .forEach(s -> assertEquals("succeeded", s.get("state").asText(), s.toString()));
     }
     assertEquals("idem", done.at("/plan/clusterName").asText());
     assertEquals("completed", done.at("/result/outcome").asText());
@@ -150,22 +162,31 @@ class OperationsResourceTest {
   void aStepThatNeedsAttentionIsRetriedByAnOperatorAndTheHistoryNamesThem() throws Exception {
     FakeWorkflows.failTimes("n2", "join", 1);
     String id = "cluster/attn/expand/r1";
-    assertEquals(202, post(OPERATOR, expandBody("r1", inventory("attn", "n1", "n2"), null)).statusCode());
+    assertEquals(
+        202, post(OPERATOR, expandBody("r1", inventory("attn", "n1", "n2"), null)).statusCode());
     JsonNode stuck = F.await(id, d -> "needs-attention".equals(d.get("state").asText()));
-    assertTrue(stuck.get("next").toString().contains("graft retry " + id + " --node n2 --step join"),
+    assertTrue(
+        stuck.get("next").toString().contains("graft retry " + id + " --node n2 --step join"),
         stuck.toString());
 
-    assertEquals(401, F.call("POST", "/api/v1/operations/" + id + "/retry?node=n2", null, null).statusCode());
-    assertEquals(403, F.call("POST", "/api/v1/operations/" + id + "/retry?node=n2", VIEWER, null).statusCode());
-    HttpResponse<String> skip = F.call("POST", "/api/v1/operations/" + id + "/skip?node=n2", OPERATOR, null);
+    assertEquals(
+        401,
+        F.call("POST", "/api/v1/operations/" + id + "/retry?node=n2", null, null).statusCode());
+    assertEquals(
+        403,
+        F.call("POST", "/api/v1/operations/" + id + "/retry?node=n2", VIEWER, null).statusCode());
+    HttpResponse<String> skip =
+        F.call("POST", "/api/v1/operations/" + id + "/skip?node=n2", OPERATOR, null);
     assertEquals(409, skip.statusCode(), skip.body());
     assertTrue(skip.body().contains("cannot be skipped"), skip.body());
-    HttpResponse<String> wrongNode = F.call("POST", "/api/v1/operations/" + id + "/retry?node=zz", OPERATOR, null);
+    HttpResponse<String> wrongNode =
+        F.call("POST", "/api/v1/operations/" + id + "/retry?node=zz", OPERATOR, null);
     assertEquals(400, wrongNode.statusCode(), wrongNode.body());
 
     // No node named: the one child that waits gets the decision.
-    HttpResponse<String> retry = F.call("POST", "/api/v1/operations/" + id
-        + "/retry?reason=flaky%20network", OPERATOR, null);
+    HttpResponse<String> retry =
+        F.call(
+            "POST", "/api/v1/operations/" + id + "/retry?reason=flaky%20network", OPERATOR, null);
     assertEquals(200, retry.statusCode(), retry.body());
     JsonNode sent = JSON.readTree(retry.body());
     assertEquals(id + "/node/n2", sent.get("workflowId").asText());
@@ -182,10 +203,12 @@ class OperationsResourceTest {
       if ("decision".equals(kind)) {
         decision = e;
       }
-      if ("activity".equals(kind) && "n2".equals(e.path("node").asText())
+      if ("activity".equals(kind)
+          && "n2".equals(e.path("node").asText())
           && "FakeRun".equals(e.path("step").asText())) {
-        failedAttempt |= "failed".equals(e.get("outcome").asText())
-            && e.get("detail").asText().contains("join failed on n2");
+        failedAttempt |=
+            "failed".equals(e.get("outcome").asText())
+                && e.get("detail").asText().contains("join failed on n2");
         laterSuccess |= failedAttempt && "completed".equals(e.get("outcome").asText());
       }
       submitted |= "submitted".equals(kind) && "otto".equals(e.path("actor").asText());
@@ -204,21 +227,31 @@ class OperationsResourceTest {
   @Test
   void anApprovalGateWaitsForAnOperator() throws Exception {
     String id = "cluster/gate/expand/r1";
-    assertEquals(202, post(OPERATOR, expandBody("r1", inventory("gate", "g1"),
-        "{\"requireApproval\":true}")).statusCode());
+    assertEquals(
+        202,
+        post(OPERATOR, expandBody("r1", inventory("gate", "g1"), "{\"requireApproval\":true}"))
+            .statusCode());
     JsonNode waiting = F.await(id, d -> "waiting-approval".equals(d.get("state").asText()));
     assertTrue(waiting.get("next").toString().contains("graft approve " + id), waiting.toString());
-    HttpResponse<String> ok = F.call("POST", "/api/v1/operations/" + id + "/approve", OPERATOR, null);
+    HttpResponse<String> ok =
+        F.call("POST", "/api/v1/operations/" + id + "/approve", OPERATOR, null);
     assertEquals(200, ok.statusCode(), ok.body());
     JsonNode done = F.await(id, d -> "done".equals(d.get("state").asText()));
-    assertTrue(done.get("steps").get(0).get("summary").asText().contains("approved by otto"), done.toString());
-    HttpResponse<String> late = F.call("POST", "/api/v1/operations/" + id + "/approve", OPERATOR, null);
+    assertTrue(
+        done.get("steps").get(0).get("summary").asText().contains("approved by otto"),
+        done.toString());
+    HttpResponse<String> late =
+        F.call("POST", "/api/v1/operations/" + id + "/approve", OPERATOR, null);
     assertEquals(409, late.statusCode(), late.body());
   }
 
   @Test
   void unknownOperationsAre404() throws Exception {
-    assertEquals(404, F.call("GET", "/api/v1/operations/cluster/nope/expand/r9", VIEWER, null).statusCode());
-    assertEquals(404, F.call("GET", "/api/v1/operations/cluster/nope/expand/r9/history", VIEWER, null).statusCode());
+    assertEquals(
+        404, F.call("GET", "/api/v1/operations/cluster/nope/expand/r9", VIEWER, null).statusCode());
+    assertEquals(
+        404,
+        F.call("GET", "/api/v1/operations/cluster/nope/expand/r9/history", VIEWER, null)
+            .statusCode());
   }
 }

@@ -43,13 +43,19 @@ class OperationsUpgradeTest {
     F.stop();
   }
 
-  static String body(String requestId, String inventory, Path kubeconfig, String upgrade, String options)
+  static String body(
+      String requestId, String inventory, Path kubeconfig, String upgrade, String options)
       throws Exception {
-    return "{\"kind\":\"upgrade\",\"requestId\":\"" + requestId + "\""
+    return "{\"kind\":\"upgrade\",\"requestId\":\""
+        + requestId
+        + "\""
         + (kubeconfig == null ? "" : ",\"kubeconfig\":\"" + kubeconfig + "\"")
-        + ",\"inventory\":{\"text\":" + JSON.writeValueAsString(inventory) + ",\"file\":\"inventory.ini\"}"
+        + ",\"inventory\":{\"text\":"
+        + JSON.writeValueAsString(inventory)
+        + ",\"file\":\"inventory.ini\"}"
         + (upgrade == null ? "" : ",\"upgrade\":" + upgrade)
-        + (options == null ? "" : ",\"options\":" + options) + "}";
+        + (options == null ? "" : ",\"options\":" + options)
+        + "}";
   }
 
   private Path cluster(String w2Kubelet) throws Exception {
@@ -70,40 +76,85 @@ class OperationsUpgradeTest {
     Path kubeconfig = cluster("v1.30.2");
     String inv = inventory("bad", "w1", "w2");
     record Case(String upgrade, String options, String field, String says) {}
-    List<Case> cases = List.of(
-        new Case(null, null, "upgrade", "is required"),
-        new Case("{}", null, "upgrade.to", "is required"),
-        new Case("{\"to\":\"1.31\"}", null, "upgrade.to", "vMAJOR.MINOR.PATCH"),
-        new Case("{\"to\":\"v1.31.0\",\"maxUnavailable\":\"0%\"}", null, "upgrade.maxUnavailable", "percentage"),
-        new Case("{\"to\":\"v1.31.0\",\"maxUnavailable\":\"two\"}", null, "upgrade.maxUnavailable", "count"),
-        new Case("{\"to\":\"v1.31.0\",\"drainTimeout\":\"5 years\"}", null, "upgrade.drainTimeout", "10s and 24h"),
-        new Case("{\"to\":\"v1.31.0\",\"drainTimeout\":\"1s\"}", null, "upgrade.drainTimeout", "10s and 24h"),
-        new Case("{\"to\":\"v1.31.0\",\"colour\":\"red\"}", null, "upgrade.colour", "not a known field"),
-        new Case("{\"to\":\"v1.31.0\"}", "{\"maxParallel\":3}", "options.maxParallel", "upgrade.maxUnavailable"));
+    List<Case> cases =
+        List.of(
+            new Case(null, null, "upgrade", "is required"),
+            new Case("{}", null, "upgrade.to", "is required"),
+            new Case("{\"to\":\"1.31\"}", null, "upgrade.to", "vMAJOR.MINOR.PATCH"),
+            new Case(
+                "{\"to\":\"v1.31.0\",\"maxUnavailable\":\"0%\"}",
+                null, "upgrade.maxUnavailable", "percentage"),
+            new Case(
+                "{\"to\":\"v1.31.0\",\"maxUnavailable\":\"two\"}",
+                null,
+                "upgrade.maxUnavailable",
+                "count"),
+            new Case(
+                "{\"to\":\"v1.31.0\",\"drainTimeout\":\"5 years\"}",
+                null,
+                "upgrade.drainTimeout",
+                "10s and 24h"),
+            new Case(
+                "{\"to\":\"v1.31.0\",\"drainTimeout\":\"1s\"}",
+                null,
+                "upgrade.drainTimeout",
+                "10s and 24h"),
+            new Case(
+                "{\"to\":\"v1.31.0\",\"colour\":\"red\"}",
+                null,
+                "upgrade.colour",
+                "not a known field"),
+            new Case(
+                "{\"to\":\"v1.31.0\"}",
+                "{\"maxParallel\":3}",
+                "options.maxParallel",
+                "upgrade.maxUnavailable"));
     List<String> wrong = new ArrayList<>();
     for (Case c : cases) {
-      JsonNode e = field400(F.call("POST", "/api/v1/operations", OPERATOR,
-          body("r1", inv, kubeconfig, c.upgrade(), c.options())));
-      if (!c.field().equals(e.path("field").asText()) || !e.path("message").asText().contains(c.says())) {
+      JsonNode e =
+          field400(
+              F.call(
+                  "POST",
+                  "/api/v1/operations",
+                  OPERATOR,
+                  body("r1", inv, kubeconfig, c.upgrade(), c.options())));
+      if (!c.field().equals(e.path("field").asText())
+          || !e.path("message").asText().contains(c.says())) {
         wrong.add(c + " -> " + e);
       }
     }
     assertTrue(wrong.isEmpty(), String.join("\n", wrong));
-    JsonNode noKube = field400(F.call("POST", "/api/v1/operations", OPERATOR,
-        body("r1", inv, null, "{\"to\":\"v1.31.0\"}", null)));
+    JsonNode noKube =
+        field400(
+            F.call(
+                "POST",
+                "/api/v1/operations",
+                OPERATOR,
+                body("r1", inv, null, "{\"to\":\"v1.31.0\"}", null)));
     assertEquals("kubeconfig", noKube.get("field").asText());
-    JsonNode onExpand = field400(F.call("POST", "/api/v1/operations", OPERATOR,
-        body("r1", inv, kubeconfig, "{\"to\":\"v1.31.0\"}", null).replace("\"kind\":\"upgrade\"", "\"kind\":\"expand\"")));
+    JsonNode onExpand =
+        field400(
+            F.call(
+                "POST",
+                "/api/v1/operations",
+                OPERATOR,
+                body("r1", inv, kubeconfig, "{\"to\":\"v1.31.0\"}", null)
+                    .replace("\"kind\":\"upgrade\"", "\"kind\":\"expand\"")));
     assertEquals("upgrade", onExpand.get("field").asText());
     // Nothing started: the cluster has no operation.
-    assertEquals(404, F.call("GET", "/api/v1/operations/cluster/bad/upgrade/r1", VIEWER, null).statusCode());
+    assertEquals(
+        404, F.call("GET", "/api/v1/operations/cluster/bad/upgrade/r1", VIEWER, null).statusCode());
   }
 
   @Test
   void aKubeletTooFarBehindIsRefusedWith422NamingTheNodeAndTheFix() throws Exception {
     Path kubeconfig = cluster("v1.27.3");
-    HttpResponse<String> r = F.call("POST", "/api/v1/operations", OPERATOR,
-        body("r1", inventory("skew", "w1", "w2"), kubeconfig, "{\"to\":\"v1.31.0\"}", null));
+    HttpResponse<String> r =
+        F.call(
+            "POST",
+            "/api/v1/operations",
+            OPERATOR,
+            body("r1", inventory("skew", "w1", "w2"), kubeconfig, "{\"to\":\"v1.31.0\"}", null));
     assertEquals(422, r.statusCode(), r.body());
     JsonNode b = JSON.readTree(r.body());
     JsonNode refusal = b.at("/refusals/0");
@@ -112,19 +163,28 @@ class OperationsUpgradeTest {
     assertTrue(refusal.get("message").asText().contains("upgrade it to at least v1.28"), r.body());
     assertTrue(b.get("error").asText().contains("w2:"), r.body());
     assertEquals("v1.30.2", b.at("/upgrade/from").asText(), r.body());
-    assertEquals(404, F.call("GET", "/api/v1/operations/cluster/skew/upgrade/r1", VIEWER, null).statusCode());
+    assertEquals(
+        404,
+        F.call("GET", "/api/v1/operations/cluster/skew/upgrade/r1", VIEWER, null).statusCode());
   }
 
   @Test
-  void anAcceptedUpgradeIs202WithLocationRunsNodeByNodeAndARetriedPostStartsNothing() throws Exception {
+  void anAcceptedUpgradeIs202WithLocationRunsNodeByNodeAndARetriedPostStartsNothing()
+      throws Exception {
     Path kubeconfig = cluster("v1.31.0"); // w2 is already at the target
-    String body = body("r1", inventory("up", "w1", "w2"), kubeconfig,
-        "{\"to\":\"v1.31.0\",\"maxUnavailable\":\"50%\",\"drainTimeout\":\"90s\"}", null);
+    String body =
+        body(
+            "r1",
+            inventory("up", "w1", "w2"),
+            kubeconfig,
+            "{\"to\":\"v1.31.0\",\"maxUnavailable\":\"50%\",\"drainTimeout\":\"90s\"}",
+            null);
     HttpResponse<String> r = F.call("POST", "/api/v1/operations", OPERATOR, body);
     assertEquals(202, r.statusCode(), r.body());
     String id = "cluster/up/upgrade/r1";
-    assertEquals("/api/v1/operations/" + id, r.headers().firstValue("Location").orElseThrow()
-        .replaceFirst("^https?://[^/]+", ""));
+    assertEquals(
+        "/api/v1/operations/" + id,
+        r.headers().firstValue("Location").orElseThrow().replaceFirst("^https?://[^/]+", ""));
     JsonNode accepted = JSON.readTree(r.body());
     assertEquals(id, accepted.get("id").asText());
     assertFalse(accepted.get("existing").asBoolean());
@@ -140,8 +200,12 @@ class OperationsUpgradeTest {
     assertEquals("up", done.get("cluster").asText());
     assertTrue(done.get("plan").isNull(), done.toString());
     assertEquals("v1.31.0", done.at("/upgrade/to").asText());
-    assertEquals(List.of("node/cp1", "node/w1", "node/w2"),
-        JSON.convertValue(done.get("children").findValues("key"), List.class).stream().map(Object::toString).sorted().toList());
+    assertEquals(
+        List.of("node/cp1", "node/w1", "node/w2"),
+        JSON.convertValue(done.get("children").findValues("key"), List.class).stream()
+            .map(Object::toString)
+            .sorted()
+            .toList());
     JsonNode w1 = null;
     for (JsonNode c : done.get("children")) {
       if (c.get("key").asText().equals("node/w1")) {
@@ -149,9 +213,11 @@ class OperationsUpgradeTest {
       }
     }
     assertEquals(id + "/node/w1", w1.get("workflowId").asText());
-    assertEquals(List.of("check", "kubeadm-package", "kubeadm-upgrade", "drain", "kubelet-package", "ready"),
+    assertEquals(
+        List.of("check", "kubeadm-package", "kubeadm-upgrade", "drain", "kubelet-package", "ready"),
         w1.get("steps").findValues("id").stream().map(JsonNode::asText).toList());
-    assertTrue(done.at("/result/nodes").toString().contains("\"already-upgraded\""), done.toString());
+    assertTrue(
+        done.at("/result/nodes").toString().contains("\"already-upgraded\""), done.toString());
 
     HttpResponse<String> again = F.call("POST", "/api/v1/operations", OPERATOR, body);
     assertEquals(202, again.statusCode(), again.body());
@@ -164,9 +230,12 @@ class OperationsUpgradeTest {
   @Test
   void thePlansEndpointAnswersAnUpgradePlanToOperators() throws Exception {
     Path kubeconfig = cluster("v1.30.2");
-    String body = "{\"inventory\":{\"text\":" + JSON.writeValueAsString(inventory("planned", "w1", "w2"))
-        + ",\"format\":\"kubespray-ini\"},\"kubeconfig\":\"" + kubeconfig
-        + "\",\"upgrade\":{\"to\":\"v1.31.0\",\"maxUnavailable\":\"2\"}}";
+    String body =
+        "{\"inventory\":{\"text\":"
+            + JSON.writeValueAsString(inventory("planned", "w1", "w2"))
+            + ",\"format\":\"kubespray-ini\"},\"kubeconfig\":\""
+            + kubeconfig
+            + "\",\"upgrade\":{\"to\":\"v1.31.0\",\"maxUnavailable\":\"2\"}}";
     HttpResponse<String> r = F.call("POST", "/api/v1/plans", OPERATOR, body);
     assertEquals(200, r.statusCode(), r.body());
     JsonNode plan = JSON.readTree(r.body());
@@ -174,8 +243,9 @@ class OperationsUpgradeTest {
     assertEquals(1, plan.get("workerBatches").size(), r.body());
     assertEquals("cp1", plan.get("snapshotNode").asText(), r.body());
     assertEquals(403, F.call("POST", "/api/v1/plans", VIEWER, body).statusCode());
-    JsonNode bad = field400(F.call("POST", "/api/v1/plans", OPERATOR,
-        body.replace("\"v1.31.0\"", "\"latest\"")));
+    JsonNode bad =
+        field400(
+            F.call("POST", "/api/v1/plans", OPERATOR, body.replace("\"v1.31.0\"", "\"latest\"")));
     assertEquals("upgrade.to", bad.get("field").asText());
   }
 }

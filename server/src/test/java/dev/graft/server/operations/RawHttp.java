@@ -12,9 +12,9 @@ import java.util.TreeMap;
 
 /**
  * HTTP/1.1 over a plain socket, for what java.net.http will not send: a foreign {@code Host}
- * header, a declared length the body never reaches, a chunked body that goes on and on. One
- * request per connection; the body is written on its own thread, so a server that answers before
- * reading it all (413) is seen answering.
+ * header, a declared length the body never reaches, a chunked body that goes on and on. One request
+ * per connection; the body is written on its own thread, so a server that answers before reading it
+ * all (413) is seen answering.
  */
 final class RawHttp {
   record Answer(int status, Map<String, String> headers, String body, long millis) {}
@@ -36,14 +36,17 @@ final class RawHttp {
       out.flush();
       Thread writer = null;
       if (body != null) {
-        writer = new Thread(() -> {
-          try {
-            body.write(out);
-            out.flush();
-          } catch (IOException serverStoppedReading) {
-            // expected when the server answers early and closes
-          }
-        }, "raw-http-body");
+        writer =
+            new Thread(
+                () -> {
+                  try {
+                    body.write(out);
+                    out.flush();
+                  } catch (IOException serverStoppedReading) {
+                    // expected when the server answers early and closes
+                  }
+                },
+                "raw-http-body");
         writer.setDaemon(true);
         writer.start();
       }
@@ -61,20 +64,26 @@ final class RawHttp {
     Map<String, String> headers = new TreeMap<>();
     for (String l = line(in); !l.isEmpty(); l = line(in)) {
       int colon = l.indexOf(':');
-      headers.put(l.substring(0, colon).trim().toLowerCase(Locale.ROOT), l.substring(colon + 1).trim());
+      headers.put(
+          l.substring(0, colon).trim().toLowerCase(Locale.ROOT), l.substring(colon + 1).trim());
     }
     ByteArrayOutputStream body = new ByteArrayOutputStream();
     String length = headers.get("content-length");
     if (length != null) {
       body.write(in.readNBytes(Integer.parseInt(length)));
     } else if ("chunked".equalsIgnoreCase(headers.get("transfer-encoding"))) {
-      for (int n = Integer.parseInt(line(in).trim(), 16); n > 0; n = Integer.parseInt(line(in).trim(), 16)) {
+      for (int n = Integer.parseInt(line(in).trim(), 16);
+          n > 0;
+          n = Integer.parseInt(line(in).trim(), 16)) {
         body.write(in.readNBytes(n));
         line(in);
       }
     }
-    return new Answer(Integer.parseInt(status.split(" ")[1]), headers,
-        body.toString(StandardCharsets.UTF_8), millis);
+    return new Answer(
+        Integer.parseInt(status.split(" ")[1]),
+        headers,
+        body.toString(StandardCharsets.UTF_8),
+        millis);
   }
 
   private static String line(InputStream in) throws IOException {

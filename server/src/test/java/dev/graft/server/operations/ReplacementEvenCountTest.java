@@ -12,8 +12,8 @@ import org.junit.jupiter.api.Test;
 
 /**
  * A replacement that removes a dead member first and then adds NEW ends with one voter more than
- * the removal alone: its plan speaks of that count (RemoveLabTest's 202 answer said "etcd ends
- * with 2 voters … add one" for a dead member of 3 replaced, which ends with 3).
+ * the removal alone: its plan speaks of that count (RemoveLabTest's 202 answer said "etcd ends with
+ * 2 voters … add one" for a dead member of 3 replaced, which ends with 3).
  */
 class ReplacementEvenCountTest {
   private static RemovalPlan removing(int voters, String dead) {
@@ -21,14 +21,28 @@ class ReplacementEvenCountTest {
     for (int i = 1; i <= voters; i++) {
       v.add(new RemovalQuorum.Voter("a" + i, "n" + i, !("n" + i).equals(dead), false));
     }
-    RemovalQuorum.Projection p = RemovalQuorum.one(v, v.stream().filter(x -> x.name().equals(dead)).findFirst()
-        .orElseThrow());
+    RemovalQuorum.Projection p =
+        RemovalQuorum.one(
+            v, v.stream().filter(x -> x.name().equals(dead)).findFirst().orElseThrow());
     assertTrue(p.allowed(), p.message());
-    List<PlanMessage> warnings = new ArrayList<>(List.of(new PlanMessage("RemoveUnhealthyMember", dead, p.message())));
+    List<PlanMessage> warnings =
+        new ArrayList<>(List.of(new PlanMessage("RemoveUnhealthyMember", dead, p.message())));
     if (p.votersAfter() % 2 == 0) {
-      warnings.add(new PlanMessage("EtcdEvenMemberCount", null, "etcd ends with " + p.votersAfter() + " voters"));
+      warnings.add(
+          new PlanMessage(
+              "EtcdEvenMemberCount", null, "etcd ends with " + p.votersAfter() + " voters"));
     }
-    return new RemovalPlan("c", List.of(), List.of(), List.of(p), null, List.of(), true, false, null, warnings,
+    return new RemovalPlan(
+        "c",
+        List.of(),
+        List.of(),
+        List.of(p),
+        null,
+        List.of(),
+        true,
+        false,
+        null,
+        warnings,
         List.of());
   }
 
@@ -46,7 +60,8 @@ class ReplacementEvenCountTest {
   void aDeadMemberOfFourReplacedEndsWithFourVotersAndSaysSo() {
     RemovalPlan plan = RemoveRequests.endsWithNew(removing(4, "n2"), "n5");
     assertEquals(List.of("RemoveUnhealthyMember", "EtcdEvenMemberCount"), codes(plan));
-    assertTrue(plan.warnings().get(1).message().startsWith("etcd ends with 4 voters once n5 has joined"),
+    assertTrue(
+        plan.warnings().get(1).message().startsWith("etcd ends with 4 voters once n5 has joined"),
         plan.warnings().get(1).message());
   }
 }

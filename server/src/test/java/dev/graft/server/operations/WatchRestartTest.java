@@ -23,9 +23,9 @@ import org.junit.jupiter.api.Test;
 
 /**
  * Issue 14: {@code graft status --watch} and {@code graft expand --watch} follow an operation
- * through a restart of the server's HTTP side (Temporal and the worker run on): they say the
- * server is unreachable, keep polling, and end with the operation's real exit code once the
- * server answers again, even when the operation changed state during the outage.
+ * through a restart of the server's HTTP side (Temporal and the worker run on): they say the server
+ * is unreachable, keep polling, and end with the operation's real exit code once the server answers
+ * again, even when the operation changed state during the outage.
  */
 class WatchRestartTest {
   static final OperationsFixture F = new OperationsFixture();
@@ -46,19 +46,25 @@ class WatchRestartTest {
   static CompletableFuture<Run> graft(String token, String... args) {
     List<String> all = new ArrayList<>(List.of(args));
     all.addAll(List.of("--server", F.url(), "--token", token));
-    return CompletableFuture.supplyAsync(() -> {
-      ByteArrayOutputStream out = new ByteArrayOutputStream();
-      ByteArrayOutputStream err = new ByteArrayOutputStream();
-      int code;
-      try (PrintStream o = new PrintStream(out, true, StandardCharsets.UTF_8);
-          PrintStream e = new PrintStream(err, true, StandardCharsets.UTF_8)) {
-        code = new GraftApplication().cli(o, e).run(all.toArray(String[]::new))
-            .map(t -> t instanceof CliExit x ? x.code() : 1).orElse(0);
-      } catch (Exception x) {
-        throw new IllegalStateException(x);
-      }
-      return new Run(code, out.toString(StandardCharsets.UTF_8), err.toString(StandardCharsets.UTF_8));
-    });
+    return CompletableFuture.supplyAsync(
+        () -> {
+          ByteArrayOutputStream out = new ByteArrayOutputStream();
+          ByteArrayOutputStream err = new ByteArrayOutputStream();
+          int code;
+          try (PrintStream o = new PrintStream(out, true, StandardCharsets.UTF_8);
+              PrintStream e = new PrintStream(err, true, StandardCharsets.UTF_8)) {
+            code =
+                new GraftApplication()
+                    .cli(o, e)
+                    .run(all.toArray(String[]::new))
+                    .map(t -> t instanceof CliExit x ? x.code() : 1)
+                    .orElse(0);
+          } catch (Exception x) {
+            throw new IllegalStateException(x);
+          }
+          return new Run(
+              code, out.toString(StandardCharsets.UTF_8), err.toString(StandardCharsets.UTF_8));
+        });
   }
 
   /**
@@ -72,9 +78,19 @@ class WatchRestartTest {
     String id = "cluster/restart/expand/r1";
     FakeWorkflows.Hold hold = FakeWorkflows.hold("wr1", "join");
     Path inv = Files.writeString(F.dir.resolve("restart.ini"), inventory("restart", "wr1"));
-    CompletableFuture<Run> expand = graft(OPERATOR, "expand", "-i", inv.toString(),
-        "--request-id", "r1", "--watch", "--interval", "100", "--unreachable-timeout",
-        Math.max(60, OUTAGE_SECONDS + 60) + "s");
+    CompletableFuture<Run> expand =
+        graft(
+            OPERATOR,
+            "expand",
+            "-i",
+            inv.toString(),
+            "--request-id",
+            "r1",
+            "--watch",
+            "--interval",
+            "100",
+            "--unreachable-timeout",
+            Math.max(60, OUTAGE_SECONDS + 60) + "s");
     assertTrue(hold.entered().await(20, TimeUnit.SECONDS), "the join step started");
     CompletableFuture<Run> status = graft(VIEWER, "status", id, "--watch", "--interval", "100");
     F.await(id, op -> op.path("state").asText().equals("running"));
@@ -87,7 +103,9 @@ class WatchRestartTest {
     hold.release().countDown();
     Thread.sleep(OUTAGE_SECONDS * 1000L);
     assertTrue(!expand.isDone() && !status.isDone(), "the watches wait through the outage");
-    System.out.printf("watch restart: the server's HTTP side was down %d s; both watches waited%n", OUTAGE_SECONDS);
+    System.out.printf(
+        "watch restart: the server's HTTP side was down %d s; both watches waited%n",
+        OUTAGE_SECONDS);
     F.startServerAgain();
 
     for (CompletableFuture<Run> f : List.of(expand, status)) {
@@ -101,7 +119,8 @@ class WatchRestartTest {
     assertTrue(expand.get().out().contains("accepted: " + id), expand.get().out());
 
     // A non-transient answer still ends at once: an unknown operation is 404, exit 1.
-    Run missing = graft(VIEWER, "status", "cluster/restart/expand/nope", "--watch").get(20, TimeUnit.SECONDS);
+    Run missing =
+        graft(VIEWER, "status", "cluster/restart/expand/nope", "--watch").get(20, TimeUnit.SECONDS);
     assertEquals(1, missing.code(), missing.err());
     assertTrue(!missing.err().contains("retrying"), missing.err());
   }

@@ -13,8 +13,8 @@ import java.util.concurrent.CopyOnWriteArrayList;
  * demo's watcher does: the voters, the learners and the healthy voters (a member is healthy when
  * its status answers in time and names a leader, {@link EtcdMemberReader}). It reads through the
  * members that stay, never through one the operation removes or adds (a learner answers no member
- * list). A sample that no member answered, twice (the second time with a fresh client), is kept
- * as unanswered: it proves nothing either way.
+ * list). A sample that no member answered, twice (the second time with a fresh client), is kept as
+ * unanswered: it proves nothing either way.
  */
 final class EtcdQuorumWatch implements AutoCloseable {
   /** One read: at (ms since the watch started), voters, learners, healthy voters. */
@@ -25,8 +25,14 @@ final class EtcdQuorumWatch implements AutoCloseable {
 
     @Override
     public String toString() {
-      return String.format("%5.1fs ", at / 1e3) + (!answered ? "no answer"
-          : healthy + "/" + voters + (learners > 0 ? "+" + learners + "L" : "") + (majority() ? "" : " LOST"));
+      return String.format("%5.1fs ", at / 1e3)
+          + (!answered
+              ? "no answer"
+              : healthy
+                  + "/"
+                  + voters
+                  + (learners > 0 ? "+" + learners + "L" : "")
+                  + (majority() ? "" : " LOST"));
     }
   }
 
@@ -46,7 +52,9 @@ final class EtcdQuorumWatch implements AutoCloseable {
     thread.setDaemon(true);
   }
 
-  /** Starts watching through {@code endpoints}; each read waits at most {@code timeout} per call. */
+  /**
+   * Starts watching through {@code endpoints}; each read waits at most {@code timeout} per call.
+   */
   static EtcdQuorumWatch start(List<String> endpoints, EtcdTls tls, Duration timeout) {
     EtcdQuorumWatch w = new EtcdQuorumWatch(endpoints, tls, timeout);
     w.thread.start();

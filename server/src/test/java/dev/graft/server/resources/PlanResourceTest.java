@@ -17,8 +17,8 @@ import org.junit.jupiter.api.extension.ExtendWith;
 
 @ExtendWith(DropwizardExtensionsSupport.class)
 class PlanResourceTest {
-  static final ResourceExtension API = ResourceExtension.builder()
-      .addResource(new PlanResource(hosts -> Set.of())).build();
+  static final ResourceExtension API =
+      ResourceExtension.builder().addResource(new PlanResource(hosts -> Set.of())).build();
 
   private Response post(String body, String type, String query) {
     jakarta.ws.rs.client.WebTarget t = API.target("/v1/plans");
@@ -44,19 +44,23 @@ class PlanResourceTest {
 
   @Test
   void yamlAndJsonBodies() throws Exception {
-    Response yaml = post(Seeds.resource("000-metalk8s-nodes.yaml"), "application/yaml",
-        "?maxParallel=2&checkFiles=false");
+    Response yaml =
+        post(
+            Seeds.resource("000-metalk8s-nodes.yaml"),
+            "application/yaml",
+            "?maxParallel=2&checkFiles=false");
     assertEquals(200, yaml.getStatus());
-    String json = "{\"apiVersion\": \"graft.dev/v1\", \"kind\": \"Cluster\", \"name\": \"lab\","
-        + " \"nodes\": [{\"name\": \"n1\", \"address\": \"10.0.0.1\", \"roles\":"
-        + " [\"control-plane\", \"etcd\"]}, {\"name\": \"n2\", \"address\": \"10.0.0.2\","
-        + " \"roles\": [\"worker\"]}]}";
+    String json =
+        "{\"apiVersion\": \"graft.dev/v1\", \"kind\": \"Cluster\", \"name\": \"lab\","
+            + " \"nodes\": [{\"name\": \"n1\", \"address\": \"10.0.0.1\", \"roles\":"
+            + " [\"control-plane\", \"etcd\"]}, {\"name\": \"n2\", \"address\": \"10.0.0.2\","
+            + " \"roles\": [\"worker\"]}]}";
     Response r = post(json, MediaType.APPLICATION_JSON, "");
     assertEquals(200, r.getStatus());
-    assertEquals("n2", r.readEntity(JsonNode.class).get("additions").get(0).get("name")
-        .asText());
-    assertEquals(200, post(Files.readString(Seeds.example("hosts.yaml")), "application/yaml", "")
-        .getStatus());
+    assertEquals("n2", r.readEntity(JsonNode.class).get("additions").get(0).get("name").asText());
+    assertEquals(
+        200,
+        post(Files.readString(Seeds.example("hosts.yaml")), "application/yaml", "").getStatus());
   }
 
   @Test
@@ -77,8 +81,7 @@ class PlanResourceTest {
     Response r = post(Seeds.resource("000-metalk8s-nodes.yaml"), "application/yaml", "");
     assertEquals(400, r.getStatus());
     JsonNode e = r.readEntity(JsonNode.class).get("errors").get(0);
-    assertEquals("metadata.annotations.metalk8s.scality.com/ssh-key-path", e.get("field")
-        .asText());
+    assertEquals("metadata.annotations.metalk8s.scality.com/ssh-key-path", e.get("field").asText());
     assertEquals(9, e.get("line").asInt());
   }
 
@@ -91,10 +94,10 @@ class PlanResourceTest {
 
   @Test
   void unsupportedOptionsAre400() {
-    assertEquals(400, post("[kube_node]\nw1\n", MediaType.TEXT_PLAIN, "?maxParallel=0")
-        .getStatus());
-    assertEquals(400, post("[kube_node]\nw1\n", MediaType.TEXT_PLAIN, "?assumeEmpty=false")
-        .getStatus());
+    assertEquals(
+        400, post("[kube_node]\nw1\n", MediaType.TEXT_PLAIN, "?maxParallel=0").getStatus());
+    assertEquals(
+        400, post("[kube_node]\nw1\n", MediaType.TEXT_PLAIN, "?assumeEmpty=false").getStatus());
     assertEquals(400, post("", MediaType.TEXT_PLAIN, "").getStatus());
   }
 }

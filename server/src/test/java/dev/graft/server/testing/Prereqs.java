@@ -14,7 +14,9 @@ public final class Prereqs {
   private Prereqs() {}
 
   public static void require(String what, Path executable) {
-    require(Files.isExecutable(executable), what + " is missing: " + executable + " is not an executable file");
+    require(
+        Files.isExecutable(executable),
+        what + " is missing: " + executable + " is not an executable file");
   }
 
   /** Requires the tests to run as root (uid 0), e.g. for lab hosts in network namespaces. */

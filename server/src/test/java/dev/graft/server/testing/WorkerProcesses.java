@@ -16,10 +16,10 @@ import java.util.concurrent.TimeUnit;
 import java.util.function.BooleanSupplier;
 
 /**
- * Graft workers as separate processes, as in production: {@code graft worker config/worker.yml}
- * in a child JVM against a Temporal at {@code target}, each with its own log, and killed with
- * SIGKILL (no shutdown hook, no chance to finish a step) when a test says so. {@link #close} kills
- * whatever is still running.
+ * Graft workers as separate processes, as in production: {@code graft worker config/worker.yml} in
+ * a child JVM against a Temporal at {@code target}, each with its own log, and killed with SIGKILL
+ * (no shutdown hook, no chance to finish a step) when a test says so. {@link #close} kills whatever
+ * is still running.
  */
 public final class WorkerProcesses implements AutoCloseable {
   private final String target;
@@ -39,8 +39,14 @@ public final class WorkerProcesses implements AutoCloseable {
     String java = ProcessHandle.current().info().command().orElse("java");
     Path log = logDir.resolve("worker-" + (workers.size() + 1) + ".log");
     ProcessBuilder pb =
-        new ProcessBuilder(java, "-Xmx512m", "-cp", System.getProperty("java.class.path"),
-            "dev.graft.server.GraftApplication", "worker", config.toString())
+        new ProcessBuilder(
+                java,
+                "-Xmx512m",
+                "-cp",
+                System.getProperty("java.class.path"),
+                "dev.graft.server.GraftApplication",
+                "worker",
+                config.toString())
             .redirectErrorStream(true)
             .redirectOutput(log.toFile());
     Map<String, String> env = pb.environment();
@@ -63,7 +69,8 @@ public final class WorkerProcesses implements AutoCloseable {
    * Polls {@code condition} every 100 ms; fails with the workers' logs on timeout or when a worker
    * exits by itself (not by SIGKILL).
    */
-  public void await(String what, Duration timeout, BooleanSupplier condition) throws InterruptedException {
+  public void await(String what, Duration timeout, BooleanSupplier condition)
+      throws InterruptedException {
     long deadline = System.nanoTime() + timeout.toNanos();
     while (System.nanoTime() < deadline) {
       if (condition.getAsBoolean()) {
@@ -86,7 +93,9 @@ public final class WorkerProcesses implements AutoCloseable {
       try {
         List<String> lines = Files.readAllLines(log);
         sb.append("\n--- ").append(log.getFileName()).append(" (last 40 lines)\n");
-        lines.subList(Math.max(0, lines.size() - 40), lines.size()).forEach(l -> sb.append(l).append('\n'));
+        lines
+            .subList(Math.max(0, lines.size() - 40), lines.size())
+            .forEach(l -> sb.append(l).append('\n'));
       } catch (IOException e) {
         sb.append("\n--- ").append(log).append(": ").append(e.getMessage());
       }

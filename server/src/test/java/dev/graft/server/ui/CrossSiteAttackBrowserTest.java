@@ -18,10 +18,10 @@ import org.openqa.selenium.By;
 /**
  * The security review's attack page (D1, D11) and a DNS rebinding (D2), in headless Chromium
  * against a server that runs as {@code graft dev} does (no token: operator 'anonymous'). The page
- * lives on another port of 127.0.0.1, so it is same-site but not same-origin, as the review's
- * was; it submits an expansion with a Blob body, approves and aborts an operation waiting at its
- * gate, runs a ping, posts a form, and frames the UI. Nothing of that may act, and the frame must
- * stay empty; the operation is then still waiting, with nothing from the page in its history.
+ * lives on another port of 127.0.0.1, so it is same-site but not same-origin, as the review's was;
+ * it submits an expansion with a Blob body, approves and aborts an operation waiting at its gate,
+ * runs a ping, posts a form, and frames the UI. Nothing of that may act, and the frame must stay
+ * empty; the operation is then still waiting, with nothing from the page in its history.
  */
 class CrossSiteAttackBrowserTest {
   static UiBrowser b;
@@ -51,9 +51,10 @@ class CrossSiteAttackBrowserTest {
   }
 
   static String page(String target, String id) {
-    String op = "{\"kind\":\"expand\",\"requestId\":\"from-evil-page\",\"inventory\":{\"text\":"
-        + "\"[kube_control_plane]\\ncp1 ansible_host=10.0.0.1\\n[etcd]\\ncp1\\n[kube_node]\\nw9 ansible_host=10.0.0.9\\n\","
-        + "\"format\":\"ini\"}}";
+    String op =
+        "{\"kind\":\"expand\",\"requestId\":\"from-evil-page\",\"inventory\":{\"text\":"
+            + "\"[kube_control_plane]\\ncp1 ansible_host=10.0.0.1\\n[etcd]\\ncp1\\n[kube_node]\\nw9 ansible_host=10.0.0.9\\n\","
+            + "\"format\":\"ini\"}}";
     return """
         <!doctype html><html><body>
         <iframe id="ui" src="%1$s/" width="600" height="300"></iframe>
@@ -84,7 +85,8 @@ class CrossSiteAttackBrowserTest {
           setTimeout(() => { document.title = 'done ' + out.join(','); }, 1500);
         })();
         </script></body></html>
-        """.formatted(target, id, op.replace("\\", "\\\\"));
+        """
+        .formatted(target, id, op.replace("\\", "\\\\"));
   }
 
   @Test
@@ -92,15 +94,20 @@ class CrossSiteAttackBrowserTest {
     String id = f.expand("gatekept", "r1", List.of("w1"), "{\"requireApproval\":true}");
     f.await(id, Duration.ofSeconds(30), UiFixture.state("waiting-approval"));
     byte[] html = page(f.devUrl(), id).getBytes(StandardCharsets.UTF_8);
-    evil.createContext("/attack.html", x -> {
-      x.getResponseHeaders().set("Content-Type", "text/html; charset=utf-8");
-      x.sendResponseHeaders(200, html.length);
-      x.getResponseBody().write(html);
-      x.close();
-    });
+    evil.createContext(
+        "/attack.html",
+        x -> {
+          x.getResponseHeaders().set("Content-Type", "text/html; charset=utf-8");
+          x.sendResponseHeaders(200, html.length);
+          x.getResponseBody().write(html);
+          x.close();
+        });
     b.driver.get("http://127.0.0.1:" + evil.getAddress().getPort() + "/attack.html");
-    String title = b.until("the attack page to finish", Duration.ofSeconds(30),
-        d -> d.getTitle().startsWith("done") ? d.getTitle() : null);
+    String title =
+        b.until(
+            "the attack page to finish",
+            Duration.ofSeconds(30),
+            d -> d.getTitle().startsWith("done") ? d.getTitle() : null);
     // Opaque requests were sent (the browser lets them go), the JSON POST and the read were not.
     assertTrue(title.contains("json:blocked") && title.contains("read:blocked"), title);
 
@@ -109,11 +116,15 @@ class CrossSiteAttackBrowserTest {
     String history = f.get("/api/v1/operations/" + id + "/history").toString();
     assertFalse(history.contains("evil-page") || history.contains("evil-form"), history);
     String all = f.get("/api/v1/operations").toString();
-    assertFalse(all.contains("from-evil-page") || all.contains("evil-text") || all.contains("evil-json"), all);
+    assertFalse(
+        all.contains("from-evil-page") || all.contains("evil-text") || all.contains("evil-json"),
+        all);
 
     // The framed UI did not load (X-Frame-Options: DENY, frame-ancestors 'none').
     b.driver.switchTo().frame("ui");
-    assertTrue(b.driver.findElements(By.id("app")).isEmpty(), "the UI rendered inside another site's frame");
+    assertTrue(
+        b.driver.findElements(By.id("app")).isEmpty(),
+        "the UI rendered inside another site's frame");
     b.driver.switchTo().defaultContent();
   }
 

@@ -36,13 +36,23 @@ final class FakeFleetBackend implements ExpansionBackend {
 
   @Override
   public void start(String temporalTarget, String taskQueue) {
-    stubs = WorkflowServiceStubs.newServiceStubs(
-        WorkflowServiceStubsOptions.newBuilder().setTarget(temporalTarget).build());
+    stubs =
+        WorkflowServiceStubs.newServiceStubs(
+            WorkflowServiceStubsOptions.newBuilder().setTarget(temporalTarget).build());
     factory = WorkerFactory.newInstance(WorkflowClient.newInstance(stubs));
-    Worker worker = factory.newWorker(taskQueue, WorkerOptions.newBuilder(GraftWorker.workerOptions())
-        .setMaxConcurrentActivityExecutionSize(100).build());
-    worker.registerWorkflowImplementationTypes(ClusterWorkflowImpl.class, ExpansionWorkflowImpl.class,
-        NodeJoinWorkflowImpl.class, RoutingWorkflowImpl.class, dev.graft.workflows.routing.RoutingBatchWorkflowImpl.class, dev.graft.workflows.etcd.EtcdGrowthWorkflowImpl.class);
+    Worker worker =
+        factory.newWorker(
+            taskQueue,
+            WorkerOptions.newBuilder(GraftWorker.workerOptions())
+                .setMaxConcurrentActivityExecutionSize(100)
+                .build());
+    worker.registerWorkflowImplementationTypes(
+        ClusterWorkflowImpl.class,
+        ExpansionWorkflowImpl.class,
+        NodeJoinWorkflowImpl.class,
+        RoutingWorkflowImpl.class,
+        dev.graft.workflows.routing.RoutingBatchWorkflowImpl.class,
+        dev.graft.workflows.etcd.EtcdGrowthWorkflowImpl.class);
     worker.registerActivitiesImplementations(fleet, fleet.etcd(CONTROL_PLANE));
     factory.start();
   }
@@ -51,16 +61,25 @@ final class FakeFleetBackend implements ExpansionBackend {
   public String inventory(String cluster, List<String> workers) {
     StringBuilder b = new StringBuilder("[all]\n" + CONTROL_PLANE + " ansible_host=10.0.0.1\n");
     for (int i = 0; i < workers.size(); i++) {
-      b.append(workers.get(i)).append(" ansible_host=10.1.").append(i / 250).append('.')
-          .append(i % 250 + 1).append('\n');
+      b.append(workers.get(i))
+          .append(" ansible_host=10.1.")
+          .append(i / 250)
+          .append('.')
+          .append(i % 250 + 1)
+          .append('\n');
     }
     // SSH settings are references (paths) that the fakes never open; the audit shows them.
-    b.append("\n[all:vars]\ngraft_cluster_name=").append(cluster).append('\n')
+    b.append("\n[all:vars]\ngraft_cluster_name=")
+        .append(cluster)
+        .append('\n')
         .append("ansible_user=graft\nansible_ssh_private_key_file=/etc/graft/keys/id_ed25519\n")
         // Room for a few hundred nodes' /24s.
         .append("kube_pods_subnet=10.64.0.0/14\nkube_network_node_prefix=24\n")
-        .append("\n[kube_control_plane]\n").append(CONTROL_PLANE)
-        .append("\n\n[etcd]\n").append(CONTROL_PLANE).append("\n\n[kube_node]\n");
+        .append("\n[kube_control_plane]\n")
+        .append(CONTROL_PLANE)
+        .append("\n\n[etcd]\n")
+        .append(CONTROL_PLANE)
+        .append("\n\n[kube_node]\n");
     workers.forEach(w -> b.append(w).append('\n'));
     return b.toString();
   }

@@ -22,15 +22,16 @@ import org.openqa.selenium.chrome.ChromeOptions;
 import org.openqa.selenium.support.ui.WebDriverWait;
 
 /**
- * Debian's chromium, headless, driven by Debian's chromedriver through Selenium. Both paths are
- * set explicitly, so Selenium Manager (which would download a driver or a browser) never runs;
- * the flags keep Chromium from calling any outside host, and each browser gets a fresh profile
+ * Debian's chromium, headless, driven by Debian's chromedriver through Selenium. Both paths are set
+ * explicitly, so Selenium Manager (which would download a driver or a browser) never runs; the
+ * flags keep Chromium from calling any outside host, and each browser gets a fresh profile
  * directory that {@link #close} deletes. Missing programs skip the test, or fail it when
  * GRAFT_REQUIRE_PREREQS=1 (CI).
  */
 public final class UiBrowser implements AutoCloseable {
   static final Path CHROMIUM = Path.of("/usr/bin/chromium");
   static final Path CHROMEDRIVER = Path.of("/usr/bin/chromedriver");
+
   /** Relative to the module: server/target/ui-screenshots. */
   static final Path SCREENSHOTS = Path.of("target", "ui-screenshots");
 
@@ -53,15 +54,24 @@ public final class UiBrowser implements AutoCloseable {
     Prereqs.require("chromium (apt-get install chromium)", CHROMIUM);
     Prereqs.require("chromedriver (apt-get install chromium-driver)", CHROMEDRIVER);
     Path profile = Files.createTempDirectory("graft-ui-chromium");
-    ChromeDriverService service = new ChromeDriverService.Builder()
-        .usingDriverExecutable(CHROMEDRIVER.toFile())
-        .usingAnyFreePort()
-        .build();
+    ChromeDriverService service =
+        new ChromeDriverService.Builder()
+            .usingDriverExecutable(CHROMEDRIVER.toFile())
+            .usingAnyFreePort()
+            .build();
     ChromeOptions options = new ChromeOptions();
     options.setBinary(CHROMIUM.toFile());
-    options.addArguments("--headless=new", "--no-sandbox", "--disable-gpu", "--disable-quic",
-        "--no-first-run", "--disable-background-networking", "--disable-component-update",
-        "--disable-sync", "--disable-dev-shm-usage", "--window-size=1600,1000",
+    options.addArguments(
+        "--headless=new",
+        "--no-sandbox",
+        "--disable-gpu",
+        "--disable-quic",
+        "--no-first-run",
+        "--disable-background-networking",
+        "--disable-component-update",
+        "--disable-sync",
+        "--disable-dev-shm-usage",
+        "--window-size=1600,1000",
         "--user-data-dir=" + profile);
     options.addArguments(extraArguments);
     try {
@@ -135,10 +145,11 @@ public final class UiBrowser implements AutoCloseable {
     WebDriverWait wait = new WebDriverWait(driver, timeout, Duration.ofMillis(100));
     wait.withMessage(() -> "waiting for " + what);
     wait.ignoring(org.openqa.selenium.StaleElementReferenceException.class);
-    return wait.until(d -> {
-      T v = condition.apply(d);
-      return v instanceof Boolean b && !b ? null : v;
-    });
+    return wait.until(
+        d -> {
+          T v = condition.apply(d);
+          return v instanceof Boolean b && !b ? null : v;
+        });
   }
 
   /**
@@ -146,10 +157,12 @@ public final class UiBrowser implements AutoCloseable {
    * find and the click (the operation page redraws every 2 s).
    */
   void click(String css) {
-    until("a click on " + css, d -> {
-      find(css).click();
-      return true;
-    });
+    until(
+        "a click on " + css,
+        d -> {
+          find(css).click();
+          return true;
+        });
   }
 
   WebElement find(String css) {
@@ -168,10 +181,16 @@ public final class UiBrowser implements AutoCloseable {
     Files.createDirectories(SCREENSHOTS);
     Path out = SCREENSHOTS.resolve(name + ".png");
     Dimension before = driver.manage().window().getSize();
-    long height = ((Number) js("return Math.ceil(document.documentElement.scrollHeight);")).longValue();
+    long height =
+        ((Number) js("return Math.ceil(document.documentElement.scrollHeight);")).longValue();
     try {
-      driver.manage().window().setSize(new Dimension(before.getWidth(),
-          (int) Math.min(6000, Math.max(before.getHeight(), height + 120))));
+      driver
+          .manage()
+          .window()
+          .setSize(
+              new Dimension(
+                  before.getWidth(),
+                  (int) Math.min(6000, Math.max(before.getHeight(), height + 120))));
       Files.write(out, ((TakesScreenshot) driver).getScreenshotAs(OutputType.BYTES));
     } finally {
       driver.manage().window().setSize(before);

@@ -60,34 +60,44 @@ final class UiFixture implements AutoCloseable {
     temporal = new EmbeddedTemporal("127.0.0.1", 0, settings);
     temporal.start();
     backend.start(temporal.target(), settings.getTaskQueue());
-    app = server("graft.yml", List.of(
-        "auth:",
-        "  tokens:",
-        "    - {name: vera, role: viewer, sha256: " + TokenAuthenticator.sha256(VIEWER) + "}",
-        "    - {name: otto, role: operator, sha256: " + TokenAuthenticator.sha256(OPERATOR) + "}"));
+    app =
+        server(
+            "graft.yml",
+            List.of(
+                "auth:",
+                "  tokens:",
+                "    - {name: vera, role: viewer, sha256: "
+                    + TokenAuthenticator.sha256(VIEWER)
+                    + "}",
+                "    - {name: otto, role: operator, sha256: "
+                    + TokenAuthenticator.sha256(OPERATOR)
+                    + "}"));
     if (withDevServer) {
       devApp = server("graft-anonymous.yml", List.of("auth: {anonymousRole: operator}"));
     }
   }
 
-  private DropwizardTestSupport<GraftConfiguration> server(String file, List<String> auth) throws Exception {
+  private DropwizardTestSupport<GraftConfiguration> server(String file, List<String> auth)
+      throws Exception {
     Path config = dir.resolve(file);
     StringBuilder yml = new StringBuilder();
-    for (String line : List.of(
-        "mode: server",
-        "temporal: {target: \"" + temporal.target() + "\", uiUrl: \"" + TEMPORAL_UI + "\"}",
-        // The inventories name key files the fake fleet never opens.
-        "operations: {checkFiles: false}",
-        "server:",
-        "  applicationConnectors: [{type: http, bindHost: 127.0.0.1, port: 0}]",
-        "  adminConnectors: [{type: http, bindHost: 127.0.0.1, port: 0}]",
-        "  requestLog: {appenders: []}",
-        "logging: {level: WARN}")) {
+    for (String line :
+        List.of(
+            "mode: server",
+            "temporal: {target: \"" + temporal.target() + "\", uiUrl: \"" + TEMPORAL_UI + "\"}",
+            // The inventories name key files the fake fleet never opens.
+            "operations: {checkFiles: false}",
+            "server:",
+            "  applicationConnectors: [{type: http, bindHost: 127.0.0.1, port: 0}]",
+            "  adminConnectors: [{type: http, bindHost: 127.0.0.1, port: 0}]",
+            "  requestLog: {appenders: []}",
+            "logging: {level: WARN}")) {
       yml.append(line).append('\n');
     }
     auth.forEach(l -> yml.append(l).append('\n'));
     Files.writeString(config, yml);
-    DropwizardTestSupport<GraftConfiguration> s = new DropwizardTestSupport<>(GraftApplication.class, config.toString());
+    DropwizardTestSupport<GraftConfiguration> s =
+        new DropwizardTestSupport<>(GraftApplication.class, config.toString());
     s.before();
     return s;
   }
@@ -95,9 +105,13 @@ final class UiFixture implements AutoCloseable {
   @Override
   public void close() throws Exception {
     Exception first = null;
-    for (AutoCloseable c : new AutoCloseable[] {
-        devApp == null ? null : devApp::after, app == null ? null : app::after, backend,
-        temporal == null ? null : temporal::stop}) {
+    for (AutoCloseable c :
+        new AutoCloseable[] {
+          devApp == null ? null : devApp::after,
+          app == null ? null : app::after,
+          backend,
+          temporal == null ? null : temporal::stop
+        }) {
       try {
         if (c != null) {
           c.close();
@@ -121,11 +135,16 @@ final class UiFixture implements AutoCloseable {
     return "http://127.0.0.1:" + devApp.getLocalPort();
   }
 
-  HttpResponse<String> call(String method, String path, String token, String body) throws Exception {
-    HttpRequest.Builder b = HttpRequest.newBuilder(URI.create(url() + path))
-        .timeout(Duration.ofSeconds(60))
-        .method(method, body == null ? HttpRequest.BodyPublishers.noBody()
-            : HttpRequest.BodyPublishers.ofString(body));
+  HttpResponse<String> call(String method, String path, String token, String body)
+      throws Exception {
+    HttpRequest.Builder b =
+        HttpRequest.newBuilder(URI.create(url() + path))
+            .timeout(Duration.ofSeconds(60))
+            .method(
+                method,
+                body == null
+                    ? HttpRequest.BodyPublishers.noBody()
+                    : HttpRequest.BodyPublishers.ofString(body));
     if (body != null || "POST".equals(method)) {
       b.header("Content-Type", "application/json"); // as the CLI and the UI send every POST
     }
@@ -144,10 +163,16 @@ final class UiFixture implements AutoCloseable {
   }
 
   /** Submits an expansion of {@code workers} as otto; returns the operation id. */
-  String expand(String cluster, String requestId, List<String> workers, String options) throws Exception {
-    String body = "{\"kind\":\"expand\",\"requestId\":\"" + requestId + "\",\"inventory\":{\"text\":"
-        + JSON.writeValueAsString(backend.inventory(cluster, workers)) + ",\"format\":\"kubespray-ini\"}"
-        + (options == null ? "" : ",\"options\":" + options) + "}";
+  String expand(String cluster, String requestId, List<String> workers, String options)
+      throws Exception {
+    String body =
+        "{\"kind\":\"expand\",\"requestId\":\""
+            + requestId
+            + "\",\"inventory\":{\"text\":"
+            + JSON.writeValueAsString(backend.inventory(cluster, workers))
+            + ",\"format\":\"kubespray-ini\"}"
+            + (options == null ? "" : ",\"options\":" + options)
+            + "}";
     HttpResponse<String> r = call("POST", "/api/v1/operations", OPERATOR, body);
     if (r.statusCode() != 202) {
       throw new AssertionError("submit: " + r.statusCode() + " " + r.body());
@@ -170,7 +195,8 @@ final class UiFixture implements AutoCloseable {
       }
       Thread.sleep(200);
     }
-    throw new AssertionError("condition not met for " + id + " within " + timeout + "; last: " + last);
+    throw new AssertionError(
+        "condition not met for " + id + " within " + timeout + "; last: " + last);
   }
 
   static Predicate<JsonNode> state(String s) {

@@ -43,8 +43,12 @@ import java.util.concurrent.atomic.AtomicInteger;
  * </ul>
  */
 public final class UiFleet
-    implements HostActivities, NodeObjectActivities, KubeadmActivities, PodNetworkApiActivities,
-        NodeRoutingActivities, VerifyActivities {
+    implements HostActivities,
+        NodeObjectActivities,
+        KubeadmActivities,
+        PodNetworkApiActivities,
+        NodeRoutingActivities,
+        VerifyActivities {
   private record Failure(AtomicInteger left, String message, String output) {}
 
   private record SlowJoin(List<String> lines, Duration every) {}
@@ -103,8 +107,12 @@ public final class UiFleet
     Failure f = failures.get(step + "/" + node);
     if (f != null && f.left().getAndDecrement() > 0) {
       int attempt = Activity.getExecutionContext().getInfo().getAttempt();
-      throw ApplicationFailure.newFailureWithCause(f.message(), "Injected", null,
-          new StepFailureDetails(f.output(), "injected by the test; retry once it is fixed", attempt));
+      throw ApplicationFailure.newFailureWithCause(
+          f.message(),
+          "Injected",
+          null,
+          new StepFailureDetails(
+              f.output(), "injected by the test; retry once it is fixed", attempt));
     }
   }
 

@@ -12,8 +12,8 @@ import java.util.List;
 /**
  * The single writer of one cluster ({@code cluster/<name>}): it runs one operation at a time, as a
  * child workflow with the operation's id, in the order they were submitted. Started with
- * signal-with-start by whoever submits first; it continues as new when its history grows, and
- * ends when it has been idle for a while (the next submission starts it again).
+ * signal-with-start by whoever submits first; it continues as new when its history grows, and ends
+ * when it has been idle for a while (the next submission starts it again).
  */
 @WorkflowInterface
 public interface ClusterWorkflow {
@@ -21,7 +21,9 @@ public interface ClusterWorkflow {
     return OperationRequest.clusterWorkflowId(cluster);
   }
 
-  /** @param carried the queue and recent operations carried over a continue-as-new (null first) */
+  /**
+   * @param carried the queue and recent operations carried over a continue-as-new (null first)
+   */
   @WorkflowMethod
   void run(ClusterState carried);
 

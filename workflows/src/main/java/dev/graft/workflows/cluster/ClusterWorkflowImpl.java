@@ -9,14 +9,14 @@ import dev.graft.workflows.expand.ExpansionWorkflow;
 import dev.graft.workflows.expand.OperationRequest;
 import dev.graft.workflows.expand.OperationState;
 import dev.graft.workflows.expand.OperationSummary;
+import dev.graft.workflows.remove.RemovalWorkflow;
 import dev.graft.workflows.step.Failures;
 import dev.graft.workflows.step.OperationOutcome;
-import io.temporal.activity.ActivityOptions;
-import io.temporal.common.RetryOptions;
-import dev.graft.workflows.remove.RemovalWorkflow;
 import dev.graft.workflows.upgrade.UpgradeWorkflow;
+import io.temporal.activity.ActivityOptions;
 import io.temporal.api.enums.v1.ParentClosePolicy;
 import io.temporal.api.enums.v1.WorkflowIdReusePolicy;
+import io.temporal.common.RetryOptions;
 import io.temporal.failure.TemporalFailure;
 import io.temporal.workflow.Async;
 import io.temporal.workflow.ChildWorkflowOptions;
@@ -36,24 +36,29 @@ import org.slf4j.Logger;
  *
  * <p><b>Parent close policy: ABANDON.</b> An expansion changes a cluster (nodes joined, etcd
  * members added) and must reach its own end, whatever happens to this queue: a terminated or reset
- * cluster workflow must neither kill an expansion halfway (TERMINATE) nor make it undo the nodes
- * it has joined (REQUEST_CANCEL runs its compensations). Operators stop an expansion with its own
- * {@code abort}. The price: a new cluster run started while an abandoned expansion still runs
- * would not know of it; etcd membership changes stay serialized by their own per-cluster id.
+ * cluster workflow must neither kill an expansion halfway (TERMINATE) nor make it undo the nodes it
+ * has joined (REQUEST_CANCEL runs its compensations). Operators stop an expansion with its own
+ * {@code abort}. The price: a new cluster run started while an abandoned expansion still runs would
+ * not know of it; etcd membership changes stay serialized by their own per-cluster id.
  *
  * <p>Continue-as-new only happens between operations (no child runs then), carrying the queue and
  * the recent list; so does the exit after {@link #IDLE} without work.
  */
 public class ClusterWorkflowImpl implements ClusterWorkflow {
   private static final Logger LOG = Workflow.getLogger(ClusterWorkflowImpl.class);
+
   /** How long the workflow waits without work before it ends (the next submission restarts it). */
   static final Duration IDLE = Duration.ofMinutes(10);
+
   /** Finished operations kept in the list (older ones are in Temporal's own history and list). */
   static final int RECENT = 20;
+
   /** Queued operations accepted at once; more are recorded as failed, never silently dropped. */
   static final int QUEUE_LIMIT = 100;
+
   /** History length after which the workflow continues as new, between operations. */
   static final int HISTORY_LIMIT = 2_000;
+
   static final String EXPAND = "expand";
   static final String UPGRADE = "upgrade";
   static final String REMOVE = "remove";
@@ -63,29 +68,35 @@ public class ClusterWorkflowImpl implements ClusterWorkflow {
   private final Map<String, OperationSummary> queued = new LinkedHashMap<>();
   private final List<OperationSummary> recent = new ArrayList<>();
   private OperationSummary current;
+
   /** Submissions handled before run() restored the carried state: applied right after it. */
   private final List<OperationRequest> early = new ArrayList<>();
+
   private boolean restored;
+
   /** Archive writes still running: awaited before the workflow continues as new or ends. */
   private final List<Promise<ArchiveResult>> archives = new ArrayList<>();
 
   /** Workflow.getVersion change id: version 1 archives an ended operation's audit trail. */
   static final String AUDIT_ARCHIVE_CHANGE = "graft-audit-archive";
+
   /**
    * The archive write reads every history of the operation: a few seconds for hundreds of nodes.
-   * Retried for about two hours (a full disk, a restarting worker), never when no archive
-   * directory is configured on the worker.
+   * Retried for about two hours (a full disk, a restarting worker), never when no archive directory
+   * is configured on the worker.
    */
-  private static final ActivityOptions ARCHIVE_OPTIONS = ActivityOptions.newBuilder()
-      .setStartToCloseTimeout(Duration.ofMinutes(5))
-      .setRetryOptions(RetryOptions.newBuilder()
-          .setInitialInterval(Duration.ofSeconds(10))
-          .setBackoffCoefficient(2)
-          .setMaximumInterval(Duration.ofMinutes(10))
-          .setMaximumAttempts(15)
-          .setDoNotRetry(FailureTypes.AUDIT_ARCHIVE_NOT_CONFIGURED)
-          .build())
-      .build();
+  private static final ActivityOptions ARCHIVE_OPTIONS =
+      ActivityOptions.newBuilder()
+          .setStartToCloseTimeout(Duration.ofMinutes(5))
+          .setRetryOptions(
+              RetryOptions.newBuilder()
+                  .setInitialInterval(Duration.ofSeconds(10))
+                  .setBackoffCoefficient(2)
+                  .setMaximumInterval(Duration.ofMinutes(10))
+                  .setMaximumAttempts(15)
+                  .setDoNotRetry(FailureTypes.AUDIT_ARCHIVE_NOT_CONFIGURED)
+                  .build())
+          .build();
 
   @Override
   public void run(ClusterState carried) {
@@ -124,18 +135,29 @@ public class ClusterWorkflowImpl implements ClusterWorkflow {
   private void runOne(OperationRequest op) {
     OperationSummary q = queued.remove(op.operationId());
     long now = Workflow.currentTimeMillis();
-    current = new OperationSummary(op.operationId(), op.kind(), cluster, OperationState.RUNNING,
-        op.requestedBy(), q == null ? now : q.submittedAtMillis(), now, null, "starting");
+    current =
+        new OperationSummary(
+            op.operationId(),
+            op.kind(),
+            cluster,
+            OperationState.RUNNING,
+            op.requestedBy(),
+            q == null ? now : q.submittedAtMillis(),
+            now,
+            null,
+            "starting");
     OperationState state;
     String message;
     try {
-      ChildWorkflowOptions options = ChildWorkflowOptions.newBuilder()
-          .setWorkflowId(op.operationId())
-          .setParentClosePolicy(ParentClosePolicy.PARENT_CLOSE_POLICY_ABANDON)
-          // The requestId is an idempotency key: an id that already ran never runs again,
-          // even after it has fallen out of the recent list.
-          .setWorkflowIdReusePolicy(WorkflowIdReusePolicy.WORKFLOW_ID_REUSE_POLICY_REJECT_DUPLICATE)
-          .build();
+      ChildWorkflowOptions options =
+          ChildWorkflowOptions.newBuilder()
+              .setWorkflowId(op.operationId())
+              .setParentClosePolicy(ParentClosePolicy.PARENT_CLOSE_POLICY_ABANDON)
+              // The requestId is an idempotency key: an id that already ran never runs again,
+              // even after it has fallen out of the recent list.
+              .setWorkflowIdReusePolicy(
+                  WorkflowIdReusePolicy.WORKFLOW_ID_REUSE_POLICY_REJECT_DUPLICATE)
+              .build();
       // Only the child's type differs between kinds: an expansion's commands are the same as
       // before upgrades existed, so recorded cluster histories replay unchanged.
       Promise<ExpansionResult> result;
@@ -150,8 +172,12 @@ public class ClusterWorkflowImpl implements ClusterWorkflow {
         result = Async.function(child::expand, op);
       }
       ExpansionResult r = result.get();
-      state = r.outcome() == OperationOutcome.COMPLETED ? OperationState.DONE
-          : r.outcome() == OperationOutcome.ABORTED ? OperationState.ABORTED : OperationState.FAILED;
+      state =
+          r.outcome() == OperationOutcome.COMPLETED
+              ? OperationState.DONE
+              : r.outcome() == OperationOutcome.ABORTED
+                  ? OperationState.ABORTED
+                  : OperationState.FAILED;
       message = r.message();
     } catch (TemporalFailure e) {
       // The expansion failed as a workflow (not as an operation), or its id already ran.
@@ -162,9 +188,19 @@ public class ClusterWorkflowImpl implements ClusterWorkflow {
     // which stays silent while the workflow replays (no history change, no double count).
     Workflow.getMetricsScope()
         .tagged(Map.of("kind", op.kind() == null ? "unknown" : op.kind(), "state", state.wire()))
-        .counter("graft_operations_finished").inc(1);
-    finish(new OperationSummary(current.id(), current.kind(), cluster, state, current.requestedBy(),
-        current.submittedAtMillis(), current.startedAtMillis(), Workflow.currentTimeMillis(), message));
+        .counter("graft_operations_finished")
+        .inc(1);
+    finish(
+        new OperationSummary(
+            current.id(),
+            current.kind(),
+            cluster,
+            state,
+            current.requestedBy(),
+            current.submittedAtMillis(),
+            current.startedAtMillis(),
+            Workflow.currentTimeMillis(),
+            message));
     current = null;
     // The operation's workflow has closed: its trail is complete. Only requests that ask for it
     // (the server has an archive) and only runs that recorded this change archive, so histories
@@ -175,11 +211,17 @@ public class ClusterWorkflowImpl implements ClusterWorkflow {
       AuditArchiveActivities archiver =
           Workflow.newActivityStub(AuditArchiveActivities.class, ARCHIVE_OPTIONS);
       String id = op.operationId();
-      archives.add(Async.function(archiver::archive, new ArchiveRequest(id)).exceptionally(f -> {
-        LOG.warn("cluster {}: the audit trail of {} was not archived: {}", cluster, id,
-            Failures.rootMessage(f));
-        return null;
-      }));
+      archives.add(
+          Async.function(archiver::archive, new ArchiveRequest(id))
+              .exceptionally(
+                  f -> {
+                    LOG.warn(
+                        "cluster {}: the audit trail of {} was not archived: {}",
+                        cluster,
+                        id,
+                        Failures.rootMessage(f));
+                    return null;
+                  }));
     }
   }
 
@@ -212,19 +254,50 @@ public class ClusterWorkflowImpl implements ClusterWorkflow {
       return;
     }
     long now = Workflow.currentTimeMillis();
-    String refusal = !EXPAND.equals(request.kind()) && !UPGRADE.equals(request.kind()) && !REMOVE.equals(request.kind())
-        ? "unknown operation kind " + request.kind()
-        : UPGRADE.equals(request.kind()) && request.upgrade() == null ? "an upgrade submitted without its plan"
-        : REMOVE.equals(request.kind()) && request.removal() == null ? "a removal submitted without its plan"
-        : !cluster.equals(request.cluster().name()) ? "submitted to cluster " + cluster + " for cluster " + request.cluster().name()
-        : queue.size() >= QUEUE_LIMIT ? "the queue of cluster " + cluster + " is full (" + QUEUE_LIMIT + ")"
-        : null;
+    String refusal =
+        !EXPAND.equals(request.kind())
+                && !UPGRADE.equals(request.kind())
+                && !REMOVE.equals(request.kind())
+            ? "unknown operation kind " + request.kind()
+            : UPGRADE.equals(request.kind()) && request.upgrade() == null
+                ? "an upgrade submitted without its plan"
+                : REMOVE.equals(request.kind()) && request.removal() == null
+                    ? "a removal submitted without its plan"
+                    : !cluster.equals(request.cluster().name())
+                        ? "submitted to cluster "
+                            + cluster
+                            + " for cluster "
+                            + request.cluster().name()
+                        : queue.size() >= QUEUE_LIMIT
+                            ? "the queue of cluster " + cluster + " is full (" + QUEUE_LIMIT + ")"
+                            : null;
     if (refusal != null) {
-      finish(new OperationSummary(id, request.kind(), cluster, OperationState.FAILED, request.requestedBy(), now, null, now, refusal));
+      finish(
+          new OperationSummary(
+              id,
+              request.kind(),
+              cluster,
+              OperationState.FAILED,
+              request.requestedBy(),
+              now,
+              null,
+              now,
+              refusal));
       return;
     }
     queue.add(request);
-    queued.put(id, new OperationSummary(id, request.kind(), cluster, OperationState.QUEUED, request.requestedBy(), now, null, null, "queued"));
+    queued.put(
+        id,
+        new OperationSummary(
+            id,
+            request.kind(),
+            cluster,
+            OperationState.QUEUED,
+            request.requestedBy(),
+            now,
+            null,
+            null,
+            "queued"));
   }
 
   private boolean known(String id) {
@@ -238,10 +311,17 @@ public class ClusterWorkflowImpl implements ClusterWorkflow {
     if (current == null || progress == null || !current.id().equals(progress.id())) {
       return;
     }
-    current = new OperationSummary(current.id(), current.kind(), cluster,
-        progress.state() != null ? progress.state() : current.state(), current.requestedBy(),
-        current.submittedAtMillis(), current.startedAtMillis(), null,
-        progress.message() != null ? progress.message() : current.message());
+    current =
+        new OperationSummary(
+            current.id(),
+            current.kind(),
+            cluster,
+            progress.state() != null ? progress.state() : current.state(),
+            current.requestedBy(),
+            current.submittedAtMillis(),
+            current.startedAtMillis(),
+            null,
+            progress.message() != null ? progress.message() : current.message());
   }
 
   @Override
@@ -252,8 +332,17 @@ public class ClusterWorkflowImpl implements ClusterWorkflow {
     }
     int ahead = current == null ? 0 : 1;
     for (OperationSummary q : queued.values()) {
-      all.add(new OperationSummary(q.id(), q.kind(), q.cluster(), q.state(), q.requestedBy(), q.submittedAtMillis(), null, null,
-          ahead == 0 ? "starts next" : "waits for " + ahead + " operation(s) before it"));
+      all.add(
+          new OperationSummary(
+              q.id(),
+              q.kind(),
+              q.cluster(),
+              q.state(),
+              q.requestedBy(),
+              q.submittedAtMillis(),
+              null,
+              null,
+              ahead == 0 ? "starts next" : "waits for " + ahead + " operation(s) before it"));
       ahead++;
     }
     return all;

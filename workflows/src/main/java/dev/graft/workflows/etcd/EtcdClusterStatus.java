@@ -44,7 +44,8 @@ public record EtcdClusterStatus(List<EtcdMemberStatus> members, String leaderId)
       b.append(m.label())
           .append(m.learner() ? " learner" : " voter")
           .append(m.isLeader() ? " leader" : "")
-          .append(" raft=").append(m.raftIndex())
+          .append(" raft=")
+          .append(m.raftIndex())
           .append(m.healthy() ? " healthy" : " UNHEALTHY: " + String.join("; ", m.problems()))
           .append('\n');
     }

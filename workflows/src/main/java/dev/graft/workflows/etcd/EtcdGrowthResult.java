@@ -15,4 +15,5 @@ public record EtcdGrowthResult(
     List<String> added,
     List<String> rolledBack,
     String message,
-    List<StepView> steps) implements ChildResult {}
+    List<StepView> steps)
+    implements ChildResult {}

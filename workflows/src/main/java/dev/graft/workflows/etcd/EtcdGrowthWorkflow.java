@@ -6,8 +6,8 @@ import io.temporal.workflow.WorkflowMethod;
 
 /**
  * Grows a cluster's etcd one member at a time behind the quorum gate. Its id is fixed per cluster
- * ({@link #workflowId}): Temporal refuses to start a second execution with the id of a running
- * one, so two membership changes of one cluster never run at once.
+ * ({@link #workflowId}): Temporal refuses to start a second execution with the id of a running one,
+ * so two membership changes of one cluster never run at once.
  */
 @WorkflowInterface
 public interface EtcdGrowthWorkflow extends OperatedWorkflow {

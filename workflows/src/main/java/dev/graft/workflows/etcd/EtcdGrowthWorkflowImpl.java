@@ -18,11 +18,11 @@ import java.util.List;
 import org.slf4j.Logger;
 
 /**
- * External topology, per new member: gate → certificates → install → add learner → start →
- * catch up → promote → verify; a learner that does not start or catch up within the budget is
- * rolled back (member removed, host cleaned) by compensations registered before the calls they
- * undo. Stacked topology: verify that kubeadm's new member is a healthy voter, and remove what it
- * left behind otherwise. One member at a time; the gate runs before each.
+ * External topology, per new member: gate → certificates → install → add learner → start → catch up
+ * → promote → verify; a learner that does not start or catch up within the budget is rolled back
+ * (member removed, host cleaned) by compensations registered before the calls they undo. Stacked
+ * topology: verify that kubeadm's new member is a healthy voter, and remove what it left behind
+ * otherwise. One member at a time; the gate runs before each.
  */
 public class EtcdGrowthWorkflowImpl extends StepsWorkflow implements EtcdGrowthWorkflow {
   private static final Logger LOG = Workflow.getLogger(EtcdGrowthWorkflowImpl.class);
@@ -39,8 +39,10 @@ public class EtcdGrowthWorkflowImpl extends StepsWorkflow implements EtcdGrowthW
   private EtcdActivities etcd;
   private EtcdActivities change;
   private EtcdActivities undoEtcd;
+
   /** How the engine retries a membership change (etcd refuses one for seconds after another). */
   private RetryPlan changes;
+
   private EtcdHostActivities host;
   private EtcdHostActivities undoHost;
 
@@ -65,7 +67,10 @@ public class EtcdGrowthWorkflowImpl extends StepsWorkflow implements EtcdGrowthW
             () -> {
               for (int i = 0; i < r.members().size(); i++) {
                 NodeSpec node = r.members().get(i);
-                boolean ok = external ? addExternal(node, ownedPeerUrls.subList(i, ownedPeerUrls.size())) : verifyStacked(node);
+                boolean ok =
+                    external
+                        ? addExternal(node, ownedPeerUrls.subList(i, ownedPeerUrls.size()))
+                        : verifyStacked(node);
                 if (!ok) {
                   break;
                 }
@@ -84,7 +89,8 @@ public class EtcdGrowthWorkflowImpl extends StepsWorkflow implements EtcdGrowthW
                 ? "aborted by an operator; compensations ran"
                 : "etcd members added or verified: " + String.join(", ", added);
     LOG.info("etcd growth of {} ended {}: {}", r.cluster(), outcome.wire(), message);
-    return new EtcdGrowthResult(r.cluster(), outcome, List.copyOf(added), List.copyOf(rolledBack), message, steps.view());
+    return new EtcdGrowthResult(
+        r.cluster(), outcome, List.copyOf(added), List.copyOf(rolledBack), message, steps.view());
   }
 
   private void declareSteps(boolean external) {
@@ -101,7 +107,8 @@ public class EtcdGrowthWorkflowImpl extends StepsWorkflow implements EtcdGrowthW
         steps.declare("promote/" + name, "promote to voter", name, false);
         steps.declare("verify/" + name, "verify every member healthy", name, false);
       } else {
-        steps.declare("verify-voter/" + name, "verify kubeadm's member is a healthy voter", name, false);
+        steps.declare(
+            "verify-voter/" + name, "verify kubeadm's member is a healthy voter", name, false);
       }
     }
     if (external) {
@@ -121,11 +128,20 @@ public class EtcdGrowthWorkflowImpl extends StepsWorkflow implements EtcdGrowthW
     String n = node.name();
     String peer = peerUrl(node);
     String client = clientUrl(node);
-    steps.run("repair/" + n, "remove stale members of this operation", n, false, changes,
+    steps.run(
+        "repair/" + n,
+        "remove stale members of this operation",
+        n,
+        false,
+        changes,
         () -> change.repair(new RepairRequest(request.cluster(), access, ownedPeerUrls)));
-    GateResult gate = gate(n, new GateRequest(request.cluster(), access, n, peer, pending, policy.allowEvenSize()));
+    GateResult gate =
+        gate(
+            n,
+            new GateRequest(request.cluster(), access, n, peer, pending, policy.allowEvenSize()));
     if (gate.alreadySatisfied()) {
-      for (String s : List.of("certs/", "install/", "add/", "start/", "catch-up/", "promote/", "verify/")) {
+      for (String s :
+          List.of("certs/", "install/", "add/", "start/", "catch-up/", "promote/", "verify/")) {
         steps.satisfied(s + n, s, n, n + " is already a healthy voter");
       }
       added.add(n);
@@ -135,32 +151,56 @@ public class EtcdGrowthWorkflowImpl extends StepsWorkflow implements EtcdGrowthW
     List<String> initial = new ArrayList<>(gate.initialCluster());
     initial.add(n + "=" + peer);
     EtcdHostRequest onHost =
-        new EtcdHostRequest(request.cluster(), node, request.ca(), n, peer, client, initial, policy.etcdBinary());
-    steps.run("certs/" + n, "issue peer and server certificates", n, false, () -> host.issueCertificates(onHost));
+        new EtcdHostRequest(
+            request.cluster(), node, request.ca(), n, peer, client, initial, policy.etcdBinary());
+    steps.run(
+        "certs/" + n,
+        "issue peer and server certificates",
+        n,
+        false,
+        () -> host.issueCertificates(onHost));
     // Compensations are registered before the call they undo, and undo in reverse order:
     // remove the member first, then stop and clean the host.
-    steps.onAbort("undo-install/" + n, "stop etcd and clean the host", n, () -> undoHost.stopAndClean(onHost));
-    steps.run("install/" + n, "write etcd config and systemd unit", n, false, () -> host.install(onHost));
+    steps.onAbort(
+        "undo-install/" + n,
+        "stop etcd and clean the host",
+        n,
+        () -> undoHost.stopAndClean(onHost));
+    steps.run(
+        "install/" + n, "write etcd config and systemd unit", n, false, () -> host.install(onHost));
     MemberRequest member = new MemberRequest(request.cluster(), access, n, peer, client);
     steps.onAbort("undo-add/" + n, "remove the member from etcd", n, () -> undoEtcd.remove(member));
-    MemberResult learner = steps.run("add/" + n, "add as learner", n, false, changes, () -> change.addLearner(member));
+    MemberResult learner =
+        steps.run("add/" + n, "add as learner", n, false, changes, () -> change.addLearner(member));
 
     Duration budget = policy.catchUpBudget();
     long deadline = Workflow.currentTimeMillis() + budget.toMillis();
     String phase = "start";
     try {
-      EtcdHostActivities starter = Workflow.newActivityStub(EtcdHostActivities.class, ActivityKinds.withinBudget(budget));
+      EtcdHostActivities starter =
+          Workflow.newActivityStub(EtcdHostActivities.class, ActivityKinds.withinBudget(budget));
       EtcdHostRequest start = onHost.withInitialCluster(learner.initialCluster());
-      steps.attempt("start/" + n, "start with initial-cluster-state=existing", n, () -> starter.start(start));
+      steps.attempt(
+          "start/" + n, "start with initial-cluster-state=existing", n, () -> starter.start(start));
       phase = "catch-up";
-      ActivityOptions left = ActivityKinds.withinBudget(Duration.ofMillis(deadline - Workflow.currentTimeMillis()));
+      ActivityOptions left =
+          ActivityKinds.withinBudget(Duration.ofMillis(deadline - Workflow.currentTimeMillis()));
       EtcdActivities waiter = Workflow.newActivityStub(EtcdActivities.class, left);
       CatchUpRequest catchUp =
-          new CatchUpRequest(request.cluster(), access, n, peer, client, deadline, policy.maxRaftLag());
-      steps.attempt("catch-up/" + n, "wait until caught up", n, () -> waiter.awaitCaughtUp(catchUp));
+          new CatchUpRequest(
+              request.cluster(), access, n, peer, client, deadline, policy.maxRaftLag());
+      steps.attempt(
+          "catch-up/" + n, "wait until caught up", n, () -> waiter.awaitCaughtUp(catchUp));
     } catch (ActivityFailure f) {
-      failure = n + " did not start or catch up within " + budget + " (" + phase + ": "
-          + Failures.rootMessage(f) + "); rolled back: member removed, host cleaned, membership as before";
+      failure =
+          n
+              + " did not start or catch up within "
+              + budget
+              + " ("
+              + phase
+              + ": "
+              + Failures.rootMessage(f)
+              + "); rolled back: member removed, host cleaned, membership as before";
       rolledBack.add(n);
       LOG.warn("rolling back etcd member {}: {}", n, Failures.rootMessage(f));
       steps.compensate();
@@ -169,7 +209,11 @@ public class EtcdGrowthWorkflowImpl extends StepsWorkflow implements EtcdGrowthW
     steps.run("promote/" + n, "promote to voter", n, false, changes, () -> change.promote(member));
     EtcdSpec withNew = withEndpoint(access, client);
     HealthResult health =
-        steps.run("verify/" + n, "verify every member healthy", n, false,
+        steps.run(
+            "verify/" + n,
+            "verify every member healthy",
+            n,
+            false,
             () -> etcd.verifyHealthy(new ClusterRequest(request.cluster(), withNew)));
     // The member is meant to stay: a later member's rollback must not remove it.
     steps.keep("undo-add/" + n);
@@ -196,8 +240,15 @@ public class EtcdGrowthWorkflowImpl extends StepsWorkflow implements EtcdGrowthW
         // graft_etcd_gate_waits_total: a durable wait for the gate (the checks themselves are
         // counted by the activity, graft_etcd_gate_checks_total{result}).
         Workflow.getMetricsScope().counter("graft_etcd_gate_waits").inc(1);
-        steps.waiting(id, "check " + check + " of " + policy.gateChecks() + " refused; next check in "
-            + policy.gateRetryInterval().toSeconds() + " s");
+        steps.waiting(
+            id,
+            "check "
+                + check
+                + " of "
+                + policy.gateChecks()
+                + " refused; next check in "
+                + policy.gateRetryInterval().toSeconds()
+                + " s");
         Workflow.sleep(policy.gateRetryInterval());
       }
     }
@@ -205,16 +256,32 @@ public class EtcdGrowthWorkflowImpl extends StepsWorkflow implements EtcdGrowthW
 
   private boolean verifyStacked(NodeSpec node) {
     String n = node.name();
-    MemberRequest member = new MemberRequest(request.cluster(), access, n, peerUrl(node), clientUrl(node));
+    MemberRequest member =
+        new MemberRequest(request.cluster(), access, n, peerUrl(node), clientUrl(node));
     EtcdActivities verifier =
-        Workflow.newActivityStub(EtcdActivities.class, ActivityKinds.withinBudget(policy.catchUpBudget()));
+        Workflow.newActivityStub(
+            EtcdActivities.class, ActivityKinds.withinBudget(policy.catchUpBudget()));
     try {
-      steps.attempt("verify-voter/" + n, "verify kubeadm's member is a healthy voter", n, () -> verifier.verifyVoter(member));
+      steps.attempt(
+          "verify-voter/" + n,
+          "verify kubeadm's member is a healthy voter",
+          n,
+          () -> verifier.verifyVoter(member));
     } catch (ActivityFailure f) {
-      steps.run("repair/" + n, "remove what kubeadm left behind", n, false, changes,
-          () -> change.repair(new RepairRequest(request.cluster(), access, List.of(peerUrl(node)))));
-      failure = n + ": " + Failures.rootMessage(f) + "; Graft removed the stale member so the cluster is as"
-          + " before: reset the node (kubeadm reset) and join it again";
+      steps.run(
+          "repair/" + n,
+          "remove what kubeadm left behind",
+          n,
+          false,
+          changes,
+          () ->
+              change.repair(new RepairRequest(request.cluster(), access, List.of(peerUrl(node)))));
+      failure =
+          n
+              + ": "
+              + Failures.rootMessage(f)
+              + "; Graft removed the stale member so the cluster is as"
+              + " before: reset the node (kubeadm reset) and join it again";
       return false;
     }
     added.add(n);
@@ -224,12 +291,21 @@ public class EtcdGrowthWorkflowImpl extends StepsWorkflow implements EtcdGrowthW
 
   private void updateApiServers() {
     if (added.isEmpty() || clientUrls.isEmpty()) {
-      steps.satisfied("apiservers", "point kube-apiservers at the etcd members", null,
+      steps.satisfied(
+          "apiservers",
+          "point kube-apiservers at the etcd members",
+          null,
           "etcd membership unchanged by this operation");
       return;
     }
-    ApiServerRequest api = new ApiServerRequest(request.cluster(), request.controlPlanes(), clientUrls);
-    steps.run("apiservers", "point kube-apiservers at the etcd members", null, false, () -> host.updateApiServers(api));
+    ApiServerRequest api =
+        new ApiServerRequest(request.cluster(), request.controlPlanes(), clientUrls);
+    steps.run(
+        "apiservers",
+        "point kube-apiservers at the etcd members",
+        null,
+        false,
+        () -> host.updateApiServers(api));
   }
 
   private static EtcdSpec withEndpoint(EtcdSpec spec, String endpoint) {

@@ -12,16 +12,25 @@ public interface EtcdHostActivities {
    */
   StepOutcome issueCertificates(EtcdHostRequest request);
 
-  /** The member's environment file and systemd unit, before it is registered; refuses a non-empty data dir. */
+  /**
+   * The member's environment file and systemd unit, before it is registered; refuses a non-empty
+   * data dir.
+   */
   StepOutcome install(EtcdHostRequest request);
 
-  /** Writes the initial cluster and starts the unit with initial-cluster-state=existing; a running member is already satisfied. */
+  /**
+   * Writes the initial cluster and starts the unit with initial-cluster-state=existing; a running
+   * member is already satisfied.
+   */
   StepOutcome start(EtcdHostRequest request);
 
   /** Rollback: stops and disables the unit, removes its files, certificates and data dir. */
   StepOutcome stopAndClean(EtcdHostRequest request);
 
-  /** Sets --etcd-servers in every control-plane kube-apiserver manifest and checks each host reaches them. */
+  /**
+   * Sets --etcd-servers in every control-plane kube-apiserver manifest and checks each host reaches
+   * them.
+   */
   StepOutcome updateApiServers(ApiServerRequest request);
 
   /**

@@ -21,6 +21,7 @@ public record EtcdHostRequest(
   }
 
   public EtcdHostRequest withInitialCluster(List<String> members) {
-    return new EtcdHostRequest(cluster, node, ca, memberName, peerUrl, clientUrl, members, etcdBinary);
+    return new EtcdHostRequest(
+        cluster, node, ca, memberName, peerUrl, clientUrl, members, etcdBinary);
   }
 }

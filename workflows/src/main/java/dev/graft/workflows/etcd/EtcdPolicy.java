@@ -8,8 +8,8 @@ import java.time.Duration;
  * running execution). Unset values take their defaults.
  *
  * @param stepMaxAttempts Temporal attempts of one step before it parks in needs-attention
- * @param catchUpBudget how long a new learner may take to start and catch up before Graft rolls
- *     it back (default 2 min)
+ * @param catchUpBudget how long a new learner may take to start and catch up before Graft rolls it
+ *     back (default 2 min)
  * @param maxRaftLag how far behind the leader's raft index a learner may be and count as caught up
  * @param gateRetryInterval the durable wait between two quorum-gate checks (default 30 s)
  * @param gateChecks quorum-gate checks before the gate parks in needs-attention (default 4)

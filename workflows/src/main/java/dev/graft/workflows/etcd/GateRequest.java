@@ -6,8 +6,8 @@ import java.util.List;
 /**
  * The quorum gate before adding {@code peerUrl} (node {@code node}).
  *
- * @param pendingPeerUrls the peer URLs this operation still has to add, this one included: the
- *     gate counts those not yet voters to know the size the operation ends with
+ * @param pendingPeerUrls the peer URLs this operation still has to add, this one included: the gate
+ *     counts those not yet voters to know the size the operation ends with
  */
 public record GateRequest(
     String cluster,

@@ -5,5 +5,9 @@ import java.util.List;
 
 /** Every member a healthy voter and every endpoint healthy; their client URLs, sorted. */
 public record HealthResult(
-    boolean alreadySatisfied, String summary, List<String> clientUrls, String outputTail, int attempt)
+    boolean alreadySatisfied,
+    String summary,
+    List<String> clientUrls,
+    String outputTail,
+    int attempt)
     implements StepResult {}

@@ -12,18 +12,18 @@ import java.util.Set;
  * <ol>
  *   <li>every member is started, answers its status, sees a leader, raises no alarm, reports no
  *       error and serves a read through its endpoint;
- *   <li>no learner is present (etcd allows one at a time, and a learner means a change is
- *       already half done);
- *   <li>the projected voting set keeps quorum even if the new member never comes up: the new
- *       member counts as unhealthy;
+ *   <li>no learner is present (etcd allows one at a time, and a learner means a change is already
+ *       half done);
+ *   <li>the projected voting set keeps quorum even if the new member never comes up: the new member
+ *       counts as unhealthy;
  *   <li>the operation's target size is odd, unless the request overrides this.
  * </ol>
  *
  * <p>One exception to (3), stated in the verdict as a warning: a single-member cluster that the
  * operation grows to an odd size of three or more has to pass through two members. Its fault
  * tolerance is zero before and during that step (losing either member stops it, as losing the one
- * member already would), and Graft only promotes the new member once it has caught up. Refusing
- * it would make growing from one member impossible.
+ * member already would), and Graft only promotes the new member once it has caught up. Refusing it
+ * would make growing from one member impossible.
  */
 public final class QuorumGate {
   private QuorumGate() {}
@@ -57,10 +57,18 @@ public final class QuorumGate {
         return "already a healthy voter: nothing to add";
       }
       String projection =
-          votersBefore + " -> " + votersAfter + " voters, quorum " + quorumAfter + ", "
-              + healthyIfNewFails + " healthy if the new member never comes up";
+          votersBefore
+              + " -> "
+              + votersAfter
+              + " voters, quorum "
+              + quorumAfter
+              + ", "
+              + healthyIfNewFails
+              + " healthy if the new member never comes up";
       if (allowed) {
-        return "passed (" + projection + ")"
+        return "passed ("
+            + projection
+            + ")"
             + (warnings.isEmpty() ? "" : "; warning: " + String.join("; ", warnings));
       }
       return "refused: " + String.join("; ", refusals) + " (" + projection + ")";
@@ -78,7 +86,15 @@ public final class QuorumGate {
 
     EtcdMemberStatus existing = status.byPeerUrl(change.newPeerUrl()).orElse(null);
     if (existing != null && !existing.learner() && existing.healthy()) {
-      return new Verdict(true, true, List.of(), List.of(), voters, voters, QuorumMath.quorum(voters), healthyVoters);
+      return new Verdict(
+          true,
+          true,
+          List.of(),
+          List.of(),
+          voters,
+          voters,
+          QuorumMath.quorum(voters),
+          healthyVoters);
     }
     if (members.isEmpty()) {
       refusals.add("etcd lists no member");
@@ -86,7 +102,9 @@ public final class QuorumGate {
     for (EtcdMemberStatus m : members) {
       if (m.learner()) {
         refusals.add(
-            "learner " + m.label() + " is present"
+            "learner "
+                + m.label()
+                + " is present"
                 + (m.peerUrls().contains(change.newPeerUrl())
                     ? " (the member being added, left by an earlier attempt)"
                     : "")
@@ -95,25 +113,46 @@ public final class QuorumGate {
         refusals.add("member " + m.label() + " is unhealthy: " + String.join("; ", m.problems()));
       }
     }
-    if (!members.isEmpty() && members.stream().noneMatch(m -> m.reachable() && m.leaderId() != null)) {
+    if (!members.isEmpty()
+        && members.stream().noneMatch(m -> m.reachable() && m.leaderId() != null)) {
       refusals.add("no member sees a leader");
     }
     if (healthyVoters < quorumAfter) {
-      boolean growingFromOne = voters == 1 && healthyVoters == 1 && change.targetSize() >= 3
-          && change.targetSize() % 2 == 1;
-      String risk = "with " + after + " voters the quorum is " + quorumAfter + ", and if "
-          + change.newPeerUrl() + " never comes up only " + healthyVoters + " healthy voter"
-          + (healthyVoters == 1 ? "" : "s") + " remain";
+      boolean growingFromOne =
+          voters == 1
+              && healthyVoters == 1
+              && change.targetSize() >= 3
+              && change.targetSize() % 2 == 1;
+      String risk =
+          "with "
+              + after
+              + " voters the quorum is "
+              + quorumAfter
+              + ", and if "
+              + change.newPeerUrl()
+              + " never comes up only "
+              + healthyVoters
+              + " healthy voter"
+              + (healthyVoters == 1 ? "" : "s")
+              + " remain";
       if (growingFromOne) {
-        warnings.add(risk + "; accepted because the cluster has one member and grows to "
-            + change.targetSize() + ": it tolerates no failure until the next member is promoted");
+        warnings.add(
+            risk
+                + "; accepted because the cluster has one member and grows to "
+                + change.targetSize()
+                + ": it tolerates no failure until the next member is promoted");
       } else {
         refusals.add(risk);
       }
     }
     if (change.targetSize() % 2 == 0) {
-      String even = "the target size " + change.targetSize() + " is even: it tolerates no more"
-          + " failures than " + (change.targetSize() - 1) + " members and needs a larger quorum";
+      String even =
+          "the target size "
+              + change.targetSize()
+              + " is even: it tolerates no more"
+              + " failures than "
+              + (change.targetSize() - 1)
+              + " members and needs a larger quorum";
       if (change.allowEvenSize()) {
         warnings.add(even + " (allowed by the request)");
       } else {
@@ -121,18 +160,25 @@ public final class QuorumGate {
       }
     }
     return new Verdict(
-        refusals.isEmpty(), false, List.copyOf(refusals), List.copyOf(warnings), voters, after,
-        quorumAfter, healthyVoters);
+        refusals.isEmpty(),
+        false,
+        List.copyOf(refusals),
+        List.copyOf(warnings),
+        voters,
+        after,
+        quorumAfter,
+        healthyVoters);
   }
 
   /**
    * Members an operation may remove on its own before it goes on: those it owns (their peer URL
-   * belongs to a node of this operation) that are learners, never started, or unhealthy, and
-   * whose removal etcd can commit (the healthy voters hold the current quorum). Learners go first:
-   * they do not vote, so removing them never risks quorum. A dead member Graft does not own is
-   * never removed automatically: the gate names it and an operator decides.
+   * belongs to a node of this operation) that are learners, never started, or unhealthy, and whose
+   * removal etcd can commit (the healthy voters hold the current quorum). Learners go first: they
+   * do not vote, so removing them never risks quorum. A dead member Graft does not own is never
+   * removed automatically: the gate names it and an operator decides.
    */
-  public static List<EtcdMemberStatus> staleOwned(EtcdClusterStatus status, Set<String> ownedPeerUrls) {
+  public static List<EtcdMemberStatus> staleOwned(
+      EtcdClusterStatus status, Set<String> ownedPeerUrls) {
     List<EtcdMemberStatus> out = new ArrayList<>();
     int voters = status.voters().size();
     int healthyVoters = (int) status.voters().stream().filter(EtcdMemberStatus::healthy).count();
@@ -166,12 +212,24 @@ public final class QuorumGate {
     int voters = status.voters().size();
     long healthyVoters = status.voters().stream().filter(EtcdMemberStatus::healthy).count();
     if (healthyVoters < QuorumMath.quorum(voters)) {
-      return new Removal(false, m, "only " + healthyVoters + " of " + voters
-          + " voters are healthy: etcd cannot commit a membership change without quorum");
+      return new Removal(
+          false,
+          m,
+          "only "
+              + healthyVoters
+              + " of "
+              + voters
+              + " voters are healthy: etcd cannot commit a membership change without quorum");
     }
     if (m.learner()) {
-      return new Removal(true, m, "learner: does not vote, quorum unchanged (" + healthyVoters + " of "
-          + voters + " voters healthy)");
+      return new Removal(
+          true,
+          m,
+          "learner: does not vote, quorum unchanged ("
+              + healthyVoters
+              + " of "
+              + voters
+              + " voters healthy)");
     }
     if (voters <= 1) {
       return new Removal(false, m, "it is the only voter");
@@ -179,11 +237,25 @@ public final class QuorumGate {
     long healthyOthers = healthyVoters - (m.healthy() ? 1 : 0);
     int quorumAfter = QuorumMath.quorum(voters - 1);
     if (healthyOthers < quorumAfter) {
-      return new Removal(false, m, "removing it leaves " + healthyOthers + " healthy of " + (voters - 1)
-          + " voters, below the quorum of " + quorumAfter);
+      return new Removal(
+          false,
+          m,
+          "removing it leaves "
+              + healthyOthers
+              + " healthy of "
+              + (voters - 1)
+              + " voters, below the quorum of "
+              + quorumAfter);
     }
-    return new Removal(true, m, "voter: " + healthyOthers + " healthy of " + (voters - 1)
-        + " voters remain, quorum " + quorumAfter);
+    return new Removal(
+        true,
+        m,
+        "voter: "
+            + healthyOthers
+            + " healthy of "
+            + (voters - 1)
+            + " voters remain, quorum "
+            + quorumAfter);
   }
 
   private static boolean owned(EtcdMemberStatus m, Set<String> ownedPeerUrls) {

@@ -9,10 +9,10 @@ import java.util.Optional;
 /**
  * An expansion that runs inside another operation (a replacement's {@code add/NEW}: an
  * ExpansionWorkflow whose parent is the RemovalWorkflow) passes on what its node joins say about
- * steps waiting for an operator, so that the operation the SRE watches shows needs-attention
- * and names the waiting step. An expansion started by its cluster's workflow (the parent is
- * {@code cluster/<name>}, which does not hear such signals) passes on nothing, so its history is
- * as before.
+ * steps waiting for an operator, so that the operation the SRE watches shows needs-attention and
+ * names the waiting step. An expansion started by its cluster's workflow (the parent is {@code
+ * cluster/<name>}, which does not hear such signals) passes on nothing, so its history is as
+ * before.
  */
 final class AttentionRelay {
   private AttentionRelay() {}
@@ -23,13 +23,15 @@ final class AttentionRelay {
       return;
     }
     // Async: a signal handler does not wait for the send; a parent already gone hears nothing.
-    Async.procedure(() -> {
-      try {
-        Workflow.newUntypedExternalWorkflowStub(parent.get()).signal(AttentionReporter.SIGNAL, attention);
-      } catch (RuntimeException parentGone) {
-        // the operation has ended: there is no one left to tell
-      }
-    });
+    Async.procedure(
+        () -> {
+          try {
+            Workflow.newUntypedExternalWorkflowStub(parent.get())
+                .signal(AttentionReporter.SIGNAL, attention);
+          } catch (RuntimeException parentGone) {
+            // the operation has ended: there is no one left to tell
+          }
+        });
   }
 
   /** {@code cluster/<name>}: a cluster workflow's id, nothing under it. */

@@ -6,10 +6,11 @@ import dev.graft.workflows.step.StepView;
 import java.util.List;
 
 /** A child workflow's end, as the result of the expansion's step that stands for it. */
-public record ChildStepResult(boolean alreadySatisfied, String summary, int attempt) implements StepResult {
+public record ChildStepResult(boolean alreadySatisfied, String summary, int attempt)
+    implements StepResult {
   /**
-   * Done when every step of the child found its work done (a node that had already joined);
-   * steps that only read (reach, pre-checks) cannot be already satisfied and are not looked at.
+   * Done when every step of the child found its work done (a node that had already joined); steps
+   * that only read (reach, pre-checks) cannot be already satisfied and are not looked at.
    */
   public static ChildStepResult of(String what, List<StepView> steps) {
     var counts = ExpansionSummary.count(steps);
@@ -20,8 +21,14 @@ public record ChildStepResult(boolean alreadySatisfied, String summary, int atte
                 .allMatch(s -> READ_ONLY.contains(s.id()));
     return new ChildStepResult(
         nothingChanged,
-        what + ": " + counts.succeeded() + " succeeded, " + counts.alreadySatisfied()
-            + " already satisfied, " + counts.skipped() + " skipped",
+        what
+            + ": "
+            + counts.succeeded()
+            + " succeeded, "
+            + counts.alreadySatisfied()
+            + " already satisfied, "
+            + counts.skipped()
+            + " skipped",
         1);
   }
 

@@ -2,7 +2,6 @@ package dev.graft.workflows.expand;
 
 import dev.graft.workflows.step.ChildSteps;
 
-
 /**
  * etcd's part of an expansion: the seam where its etcd growth plugs in. {@link
  * ExpansionWorkflowImpl} calls it from workflow code, so an implementation must be deterministic
@@ -15,8 +14,8 @@ import dev.graft.workflows.step.ChildSteps;
  *   <li>{@link #refusal} once, before the pre-checks: a stage that cannot do what the plan asks
  *       stops the expansion before anything changes;
  *   <li>for each control-plane or etcd node, one at a time: {@link #gate} (step {@code
- *       etcd-gate/<node>}, when {@link #gates()}), then the node's join (step {@code
- *       node/<node>}), then {@link #grow} (step {@code etcd/<node>}, for nodes with the etcd role);
+ *       etcd-gate/<node>}, when {@link #gates()}), then the node's join (step {@code node/<node>}),
+ *       then {@link #grow} (step {@code etcd/<node>}, for nodes with the etcd role);
  *   <li>in the verification phase: {@link #verify} (step {@code verify/etcd}, when {@link
  *       #verifies()}): the voters as planned and every API server on every etcd endpoint.
  * </ol>

@@ -42,7 +42,17 @@ public record EtcdStageRequest(
   /** The same call about another node. */
   public EtcdStageRequest about(NodeSpec other) {
     return new EtcdStageRequest(
-        cluster, operationId, kubeconfig, etcd, other, newMembers, controlPlanes, expectedVoters,
-        allEndpoints, caHost, allowEvenSize, policy);
+        cluster,
+        operationId,
+        kubeconfig,
+        etcd,
+        other,
+        newMembers,
+        controlPlanes,
+        expectedVoters,
+        allEndpoints,
+        caHost,
+        allowEvenSize,
+        policy);
   }
 }

@@ -11,7 +11,11 @@ import java.util.List;
  * @param steps that child's steps, counted in the expansion's summary (empty without a child)
  */
 public record EtcdStageResult(
-    boolean alreadySatisfied, String summary, String childWorkflowId, List<StepView> steps, int attempt)
+    boolean alreadySatisfied,
+    String summary,
+    String childWorkflowId,
+    List<StepView> steps,
+    int attempt)
     implements StepResult {
   public EtcdStageResult {
     steps = steps == null ? List.of() : List.copyOf(steps);

@@ -28,7 +28,11 @@ final class ExpansionInputs {
   private final OperationRequest request;
   private final ClusterSpec cluster;
   private final Map<String, NodeSpec> nodes = new LinkedHashMap<>();
-  /** Names more than one node of the cluster-to-be holds (existing or inventory): see otherHostnames. */
+
+  /**
+   * Names more than one node of the cluster-to-be holds (existing or inventory): see
+   * otherHostnames.
+   */
   private final Set<String> collisions = new LinkedHashSet<>();
 
   ExpansionInputs(OperationRequest request) {
@@ -42,8 +46,15 @@ final class ExpansionInputs {
     }
     for (NodeSpec n : cluster.nodes()) {
       NodeSpec layered =
-          new NodeSpec(n.name(), n.address(), n.ip(), n.roles(), cluster.sshFor(n), n.labels(),
-              n.taints(), n.podCidr() != null ? n.podCidr() : cidrs.get(n.name()));
+          new NodeSpec(
+              n.name(),
+              n.address(),
+              n.ip(),
+              n.roles(),
+              cluster.sshFor(n),
+              n.labels(),
+              n.taints(),
+              n.podCidr() != null ? n.podCidr() : cidrs.get(n.name()));
       nodes.put(n.name(), layered);
     }
     Set<String> existing = new HashSet<>(request.plan().existingNodes());
@@ -93,8 +104,8 @@ final class ExpansionInputs {
   }
 
   /**
-   * An existing control-plane node of the inventory: the clock reference of the pre-checks and
-   * the certificate source of control-plane joins; null when the inventory lists none.
+   * An existing control-plane node of the inventory: the clock reference of the pre-checks and the
+   * certificate source of control-plane joins; null when the inventory lists none.
    */
   NodeSpec existingControlPlane() {
     Set<String> existing = Set.copyOf(request.plan().existingNodes());
@@ -106,34 +117,52 @@ final class ExpansionInputs {
 
   /**
    * The names of other nodes that {@code self}'s hostname could collide with. A pre-check already
-   * requires a node's hostname to equal its inventory name, so the only other name that can
-   * matter is that same name held by another node: an existing node of the cluster, or a second
-   * inventory entry. Those collisions are found once, here, and a node's pre-check gets only its
-   * own (normally none) instead of every name in the cluster: the full list, sent to each of n
-   * nodes twice (pre-check and join), made the expansion's history grow as n².
+   * requires a node's hostname to equal its inventory name, so the only other name that can matter
+   * is that same name held by another node: an existing node of the cluster, or a second inventory
+   * entry. Those collisions are found once, here, and a node's pre-check gets only its own
+   * (normally none) instead of every name in the cluster: the full list, sent to each of n nodes
+   * twice (pre-check and join), made the expansion's history grow as n².
    */
   List<String> otherHostnames(String self) {
     return collisions.contains(self) ? List.of(self) : List.of();
   }
 
   PrecheckRequest precheck(NodeSpec n) {
-    return new PrecheckRequest(cluster.name(), n, otherHostnames(n.name()), cluster.serviceCidr(),
-        existingControlPlane(), request.options().policy());
+    return new PrecheckRequest(
+        cluster.name(),
+        n,
+        otherHostnames(n.name()),
+        cluster.serviceCidr(),
+        existingControlPlane(),
+        request.options().policy());
   }
 
   NodeJoinRequest join(NodeSpec n) {
-    return new NodeJoinRequest(cluster.name(), operationId(), cluster.kubeconfig(),
-        cluster.apiEndpoint(), cluster.serviceCidr(), n, existingControlPlane(),
-        otherHostnames(n.name()), request.options().policy());
+    return new NodeJoinRequest(
+        cluster.name(),
+        operationId(),
+        cluster.kubeconfig(),
+        cluster.apiEndpoint(),
+        cluster.serviceCidr(),
+        n,
+        existingControlPlane(),
+        otherHostnames(n.name()),
+        request.options().policy());
   }
 
   /** Routing over every inventory node, existing and new, except those left out. */
   RoutingRequest routing(Set<String> leftOut) {
     List<NodeSpec> routed =
         nodes.values().stream().filter(n -> !leftOut.contains(n.name())).toList();
-    return new RoutingRequest(cluster.name(), operationId(), cluster.kubeconfig(),
-        cluster.podNetwork(), routed, request.options().verifyTargets(),
-        Math.max(request.options().maxParallel(), RoutingRequest.DEFAULT_MAX_PARALLEL), true,
+    return new RoutingRequest(
+        cluster.name(),
+        operationId(),
+        cluster.kubeconfig(),
+        cluster.podNetwork(),
+        routed,
+        request.options().verifyTargets(),
+        Math.max(request.options().maxParallel(), RoutingRequest.DEFAULT_MAX_PARALLEL),
+        true,
         request.options().policy());
   }
 
@@ -156,24 +185,44 @@ final class ExpansionInputs {
         members.add(n);
       }
     }
-    List<NodeSpec> controlPlanes = nodes.values().stream()
-        .filter(n -> n.hasRole(Role.CONTROL_PLANE) && !leftOut.contains(n.name())).toList();
-    int removed = (int) request.plan().additions().stream()
-        .filter(a -> a.roles().contains(Role.ETCD) && leftOut.contains(a.name())).count();
+    List<NodeSpec> controlPlanes =
+        nodes.values().stream()
+            .filter(n -> n.hasRole(Role.CONTROL_PLANE) && !leftOut.contains(n.name()))
+            .toList();
+    int removed =
+        (int)
+            request.plan().additions().stream()
+                .filter(a -> a.roles().contains(Role.ETCD) && leftOut.contains(a.name()))
+                .count();
     Set<String> existing = Set.copyOf(request.plan().existingNodes());
-    List<NodeSpec> existingMembers = nodes.values().stream()
-        .filter(n -> existing.contains(n.name()) && n.hasRole(Role.ETCD)).toList();
+    List<NodeSpec> existingMembers =
+        nodes.values().stream()
+            .filter(n -> existing.contains(n.name()) && n.hasRole(Role.ETCD))
+            .toList();
     // Reach etcd through the members it has before the expansion: a new node's endpoint answers
     // nothing until its member runs.
-    EtcdSpec access = cluster.etcd().endpoints().isEmpty()
-        ? cluster.etcd().withEndpoints(existingMembers.stream().map(EtcdSpec::clientUrl).toList())
-        : cluster.etcd();
+    EtcdSpec access =
+        cluster.etcd().endpoints().isEmpty()
+            ? cluster
+                .etcd()
+                .withEndpoints(existingMembers.stream().map(EtcdSpec::clientUrl).toList())
+            : cluster.etcd();
     List<String> all = new ArrayList<>(access.endpoints());
     members.stream().map(EtcdSpec::clientUrl).filter(u -> !all.contains(u)).forEach(all::add);
     NodeSpec caHost = !existingMembers.isEmpty() ? existingMembers.get(0) : existingControlPlane();
     boolean allowEven = cluster.overrides() != null && cluster.overrides().allowEvenEtcd();
-    return new EtcdStageRequest(cluster.name(), operationId(), cluster.kubeconfig(), access,
-        null, members, controlPlanes, request.plan().etcdMembersAfter() - removed, all, caHost,
-        allowEven, request.options().policy());
+    return new EtcdStageRequest(
+        cluster.name(),
+        operationId(),
+        cluster.kubeconfig(),
+        access,
+        null,
+        members,
+        controlPlanes,
+        request.plan().etcdMembersAfter() - removed,
+        all,
+        caHost,
+        allowEven,
+        request.options().policy());
   }
 }

@@ -8,8 +8,8 @@ import java.util.Map;
  *
  * @param requireApproval park before the first phase that changes the cluster until an operator
  *     approves
- * @param approveEachControlPlane also park before each control-plane node (implies nothing
- *     without {@code requireApproval})
+ * @param approveEachControlPlane also park before each control-plane node (implies nothing without
+ *     {@code requireApproval})
  * @param maxParallel workers joining at once (default 5)
  * @param excludeFailedPrechecks go on without the nodes whose pre-checks failed, instead of
  *     stopping the run before the cluster changes
@@ -25,7 +25,8 @@ public record ExpansionOptions(
     Map<String, String> verifyTargets,
     ExecutionPolicy policy) {
   public static final int DEFAULT_MAX_PARALLEL = 5;
-  public static final ExpansionOptions DEFAULTS = new ExpansionOptions(false, false, 0, false, null, null);
+  public static final ExpansionOptions DEFAULTS =
+      new ExpansionOptions(false, false, 0, false, null, null);
 
   public ExpansionOptions {
     maxParallel = maxParallel <= 0 ? DEFAULT_MAX_PARALLEL : maxParallel;
@@ -35,7 +36,12 @@ public record ExpansionOptions(
 
   /** The same options with another execution policy. */
   public ExpansionOptions withPolicy(ExecutionPolicy p) {
-    return new ExpansionOptions(requireApproval, approveEachControlPlane, maxParallel, excludeFailedPrechecks,
-        verifyTargets, p);
+    return new ExpansionOptions(
+        requireApproval,
+        approveEachControlPlane,
+        maxParallel,
+        excludeFailedPrechecks,
+        verifyTargets,
+        p);
   }
 }

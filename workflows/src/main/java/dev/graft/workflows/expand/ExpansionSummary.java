@@ -31,11 +31,29 @@ public final class ExpansionSummary {
    * @param skipped nodes whose join an operator skipped
    */
   static ExpansionResult of(
-      String id, OperationOutcome outcome, String message, List<StepView> own, Set<String> wrappers,
-      Map<String, List<StepView>> children, List<String> newNodes, Collection<String> excluded,
-      Collection<String> skipped, long durationMillis) {
-    return of(id, outcome, message, own, wrappers, children, newNodes, excluded, skipped, durationMillis,
-        "joined", "already-joined");
+      String id,
+      OperationOutcome outcome,
+      String message,
+      List<StepView> own,
+      Set<String> wrappers,
+      Map<String, List<StepView>> children,
+      List<String> newNodes,
+      Collection<String> excluded,
+      Collection<String> skipped,
+      long durationMillis) {
+    return of(
+        id,
+        outcome,
+        message,
+        own,
+        wrappers,
+        children,
+        newNodes,
+        excluded,
+        skipped,
+        durationMillis,
+        "joined",
+        "already-joined");
   }
 
   /**
@@ -43,9 +61,18 @@ public final class ExpansionSummary {
    * "upgraded"; {@code already}: "already-joined", "already-upgraded").
    */
   public static ExpansionResult of(
-      String id, OperationOutcome outcome, String message, List<StepView> own, Set<String> wrappers,
-      Map<String, List<StepView>> children, List<String> newNodes, Collection<String> excluded,
-      Collection<String> skipped, long durationMillis, String did, String already) {
+      String id,
+      OperationOutcome outcome,
+      String message,
+      List<StepView> own,
+      Set<String> wrappers,
+      Map<String, List<StepView>> children,
+      List<String> newNodes,
+      Collection<String> excluded,
+      Collection<String> skipped,
+      long durationMillis,
+      String did,
+      String already) {
     List<StepView> all = new ArrayList<>();
     for (StepView s : own) {
       if (!wrappers.contains(s.id()) && s.kind() != StepKind.GATE) {
@@ -56,18 +83,20 @@ public final class ExpansionSummary {
     List<NodeSummary> nodes = new ArrayList<>();
     for (String n : newNodes) {
       List<StepView> mine = all.stream().filter(s -> n.equals(s.node())).toList();
-      String nodeOutcome = excluded.contains(n) ? "excluded"
-          : skipped.contains(n) ? "skipped"
-          : nodeOutcome(own, n, outcome, did, already);
+      String nodeOutcome =
+          excluded.contains(n)
+              ? "excluded"
+              : skipped.contains(n) ? "skipped" : nodeOutcome(own, n, outcome, did, already);
       nodes.add(new NodeSummary(n, nodeOutcome, count(mine), span(mine), work(mine)));
     }
     return new ExpansionResult(id, outcome, message, count(all), nodes, durationMillis);
   }
 
   /** From the node's join step: joined, already-joined, aborted, failed or not-started. */
-  private static String nodeOutcome(List<StepView> own, String node, OperationOutcome run, String did,
-      String already) {
-    StepView join = own.stream().filter(s -> s.id().equals("node/" + node)).findFirst().orElse(null);
+  private static String nodeOutcome(
+      List<StepView> own, String node, OperationOutcome run, String did, String already) {
+    StepView join =
+        own.stream().filter(s -> s.id().equals("node/" + node)).findFirst().orElse(null);
     if (join == null) {
       return "not-started";
     }

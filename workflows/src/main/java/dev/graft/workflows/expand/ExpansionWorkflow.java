@@ -10,9 +10,9 @@ import io.temporal.workflow.WorkflowMethod;
 
 /**
  * One expansion ({@code cluster/<name>/expand/<requestId>}), run as the cluster workflow's child:
- * pre-checks on every new node in parallel, then control-plane and etcd nodes one at a time
- * (node join, then etcd growth, with the health gate between nodes), then workers in parallel up
- * to maxParallel, then routing, then verification, then a summary. Its own steps (phases, gates,
+ * pre-checks on every new node in parallel, then control-plane and etcd nodes one at a time (node
+ * join, then etcd growth, with the health gate between nodes), then workers in parallel up to
+ * maxParallel, then routing, then verification, then a summary. Its own steps (phases, gates,
  * pre-checks, verification) answer {@link #steps()}; each node's steps live in that node's child
  * workflow, whose id {@link #progress()} names.
  */
@@ -26,8 +26,8 @@ public interface ExpansionWorkflow extends OperatedWorkflow {
   ExpansionProgress progress();
 
   /**
-   * Sent by a child (node join, routing) when its steps start or stop waiting for an operator,
-   * so that {@link #progress()} shows needs-attention; not for clients.
+   * Sent by a child (node join, routing) when its steps start or stop waiting for an operator, so
+   * that {@link #progress()} shows needs-attention; not for clients.
    */
   @SignalMethod(name = AttentionReporter.SIGNAL)
   void childAttention(ChildAttention attention);

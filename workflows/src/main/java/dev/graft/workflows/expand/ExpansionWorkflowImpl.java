@@ -61,21 +61,33 @@ public class ExpansionWorkflowImpl extends OperationWorkflow implements Expansio
       steps.declare("node/" + n.name(), joinName(n), n.name(), !n.hasRole(Role.CONTROL_PLANE));
     }
     OperationOutcome outcome = operate(() -> run(in));
-    String message = outcome == OperationOutcome.ABORTED ? abortMessage()
-        : "expanded by " + (in.newNodes().size() - excluded.size() - skipped.size()) + " node(s)"
-            + (excluded.isEmpty() ? "" : "; excluded after failed pre-checks: " + excluded)
-            + (skipped.isEmpty() ? "" : "; skipped by an operator: " + skipped);
-    return result(outcome, message, in.newNodes().stream().map(NodeSpec::name).toList(), excluded, skipped,
-        "joined", "already-joined");
+    String message =
+        outcome == OperationOutcome.ABORTED
+            ? abortMessage()
+            : "expanded by "
+                + (in.newNodes().size() - excluded.size() - skipped.size())
+                + " node(s)"
+                + (excluded.isEmpty() ? "" : "; excluded after failed pre-checks: " + excluded)
+                + (skipped.isEmpty() ? "" : "; skipped by an operator: " + skipped);
+    return result(
+        outcome,
+        message,
+        in.newNodes().stream().map(NodeSpec::name).toList(),
+        excluded,
+        skipped,
+        "joined",
+        "already-joined");
   }
 
   /** Who aborted and why, from the recorded decision (a cancellation has none). */
   private String abortMessage() {
     return steps.actions().stream()
-        .filter(a -> a.decision() == Decision.ABORT)
-        .reduce((a, b) -> b)
-        .map(a -> "aborted by " + a.actor() + (a.reason() == null ? "" : " (" + a.reason() + ")"))
-        .orElse("cancelled")
+            .filter(a -> a.decision() == Decision.ABORT)
+            .reduce((a, b) -> b)
+            .map(
+                a ->
+                    "aborted by " + a.actor() + (a.reason() == null ? "" : " (" + a.reason() + ")"))
+            .orElse("cancelled")
         + "; running joins were cancelled and ran their compensations";
   }
 
@@ -108,27 +120,41 @@ public class ExpansionWorkflowImpl extends OperationWorkflow implements Expansio
         steps.gate("approve/" + n.name(), "approve joining control-plane node " + n.name());
       }
       if (etcd.gates()) {
-        etcdStep("etcd-gate/" + n.name(), "etcd quorum and health gate", n,
+        etcdStep(
+            "etcd-gate/" + n.name(),
+            "etcd quorum and health gate",
+            n,
             () -> etcd.gate(etcdRequest.about(n)));
       }
       join(in, n);
       if (n.hasRole(Role.ETCD)) {
-        etcdStep("etcd/" + n.name(), "etcd member", n, () -> etcd.grow(etcdRequest.about(n), children));
+        etcdStep(
+            "etcd/" + n.name(), "etcd member", n, () -> etcd.grow(etcdRequest.about(n), children));
       }
     }
     phase = PhaseKind.WORKERS.name();
-    List<NodeSpec> workers = in.phaseNodes(PhaseKind.WORKERS).stream()
-        .filter(n -> !excluded.contains(n.name())).toList();
+    List<NodeSpec> workers =
+        in.phaseNodes(PhaseKind.WORKERS).stream()
+            .filter(n -> !excluded.contains(n.name()))
+            .toList();
     Parallel.forEach(workers, options.maxParallel(), n -> join(in, n));
     phase = PhaseKind.ROUTING.name();
     RoutingStep.run(children, request.operationId(), in.routing(leftOut()));
     phase = PhaseKind.VERIFICATION.name();
     ExecutionPolicy policy = options.policy();
-    VerifyActivities verify = Workflow.newActivityStub(VerifyActivities.class, ActivityKinds.kube(policy));
-    steps.run("verify/nodes-ready", "every node Ready", null, false,
+    VerifyActivities verify =
+        Workflow.newActivityStub(VerifyActivities.class, ActivityKinds.kube(policy));
+    steps.run(
+        "verify/nodes-ready",
+        "every node Ready",
+        null,
+        false,
         () -> verify.nodesReady(in.nodesReady(leftOut())));
     if (etcd.verifies()) {
-      etcdStep("verify/etcd", "etcd voters as planned; API servers on every endpoint", null,
+      etcdStep(
+          "verify/etcd",
+          "etcd voters as planned; API servers on every endpoint",
+          null,
           () -> etcd.verify(in.etcd(leftOut())));
     }
   }
@@ -137,25 +163,40 @@ public class ExpansionWorkflowImpl extends OperationWorkflow implements Expansio
   private void join(ExpansionInputs in, NodeSpec n) {
     String stepId = "node/" + n.name();
     NodeJoinRequest joinRequest = in.join(n);
-    ChildStepResult done = children.step(stepId, joinName(n), n.name(), !n.hasRole(Role.CONTROL_PLANE),
-        ChildSteps.child(NodeJoinRequest.workflowId(in.operationId(), n.name()), "the join of " + n.name(),
-            NodeJoinWorkflow.class, c -> Async.function(c::join, joinRequest)),
-        result -> ChildStepResult.of("joined", result.steps()));
-    if (done == null && !n.hasRole(Role.CONTROL_PLANE) && steps.view().stream()
-        .anyMatch(s -> s.id().equals(stepId) && s.state() == StepState.SKIPPED)) {
+    ChildStepResult done =
+        children.step(
+            stepId,
+            joinName(n),
+            n.name(),
+            !n.hasRole(Role.CONTROL_PLANE),
+            ChildSteps.child(
+                NodeJoinRequest.workflowId(in.operationId(), n.name()),
+                "the join of " + n.name(),
+                NodeJoinWorkflow.class,
+                c -> Async.function(c::join, joinRequest)),
+            result -> ChildStepResult.of("joined", result.steps()));
+    if (done == null
+        && !n.hasRole(Role.CONTROL_PLANE)
+        && steps.view().stream()
+            .anyMatch(s -> s.id().equals(stepId) && s.state() == StepState.SKIPPED)) {
       skipped.add(n.name());
     }
   }
 
   private void etcdStep(String id, String name, NodeSpec n, Supplier<EtcdStageResult> call) {
-    steps.run(id, name, n == null ? null : n.name(), false, () -> {
-      EtcdStageResult result = call.get();
-      if (result.childWorkflowId() != null) {
-        // Keyed by step: every member's growth runs under the cluster's one membership id.
-        children.ran(id, result.childWorkflowId(), result.steps());
-      }
-      return result;
-    });
+    steps.run(
+        id,
+        name,
+        n == null ? null : n.name(),
+        false,
+        () -> {
+          EtcdStageResult result = call.get();
+          if (result.childWorkflowId() != null) {
+            // Keyed by step: every member's growth runs under the cluster's one membership id.
+            children.ran(id, result.childWorkflowId(), result.steps());
+          }
+          return result;
+        });
   }
 
   private Set<String> leftOut() {

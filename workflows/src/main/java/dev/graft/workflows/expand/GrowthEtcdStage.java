@@ -27,9 +27,9 @@ import io.temporal.workflow.Workflow;
 import java.util.List;
 
 /**
- * The expansion's etcd stage (its growth, the default): the quorum gate before each
- * control-plane or etcd node changes anything, the member's growth as an {@link
- * EtcdGrowthWorkflow} child after the node's join, and the verification at the end.
+ * The expansion's etcd stage (its growth, the default): the quorum gate before each control-plane
+ * or etcd node changes anything, the member's growth as an {@link EtcdGrowthWorkflow} child after
+ * the node's join, and the verification at the end.
  *
  * <ul>
  *   <li>gate: {@code Etcd.gate} for a node that brings a member (it reports a member that is
@@ -39,8 +39,8 @@ import java.util.List;
  *       cluster/<name>/etcd-membership}, so it never runs beside another membership change).
  *       Stacked: {@code kubeadm join --control-plane} added the member; the child checks it is a
  *       healthy voter and removes what kubeadm left behind otherwise. External: the child issues
- *       certificates, installs, adds a learner, promotes it and points the kube-apiservers at
- *       every member;
+ *       certificates, installs, adds a learner, promotes it and points the kube-apiservers at every
+ *       member;
  *   <li>verify: every member a healthy voter, as many voters as planned, and every control-plane
  *       kube-apiserver listing (external: every member) and reaching its etcd servers.
  * </ul>
@@ -69,32 +69,52 @@ public final class GrowthEtcdStage implements EtcdStage {
 
   @Override
   public EtcdStageResult gate(EtcdStageRequest r) {
-    EtcdActivities etcd = Workflow.newActivityStub(EtcdActivities.class, ActivityKinds.etcd(r.policy()));
+    EtcdActivities etcd =
+        Workflow.newActivityStub(EtcdActivities.class, ActivityKinds.etcd(r.policy()));
     NodeSpec n = r.node();
     if (!n.hasRole(Role.ETCD)) {
       HealthResult h = etcd.verifyHealthy(new ClusterRequest(r.cluster(), r.etcd()));
-      return new EtcdStageResult(false, "etcd healthy before " + n.name() + " joins: " + h.summary(), null,
-          List.of(), h.attempt());
+      return new EtcdStageResult(
+          false,
+          "etcd healthy before " + n.name() + " joins: " + h.summary(),
+          null,
+          List.of(),
+          h.attempt());
     }
     List<String> pending = r.newMembers().stream().map(EtcdSpec::peerUrl).toList();
-    GateResult g = etcd.gate(new GateRequest(r.cluster(), r.etcd(), n.name(), EtcdSpec.peerUrl(n), pending, r.allowEvenSize()));
-    String warnings = g.warnings() == null || g.warnings().isEmpty() ? "" : " (warnings: " + String.join("; ", g.warnings()) + ")";
-    return new EtcdStageResult(g.alreadySatisfied(), g.summary() + warnings, null, List.of(), g.attempt());
+    GateResult g =
+        etcd.gate(
+            new GateRequest(
+                r.cluster(), r.etcd(), n.name(), EtcdSpec.peerUrl(n), pending, r.allowEvenSize()));
+    String warnings =
+        g.warnings() == null || g.warnings().isEmpty()
+            ? ""
+            : " (warnings: " + String.join("; ", g.warnings()) + ")";
+    return new EtcdStageResult(
+        g.alreadySatisfied(), g.summary() + warnings, null, List.of(), g.attempt());
   }
 
   @Override
   public EtcdStageResult grow(EtcdStageRequest r, ChildSteps children) {
     String childId = EtcdGrowthWorkflow.workflowId(r.cluster());
     boolean external = r.etcd().topology() == EtcdTopology.EXTERNAL;
-    EtcdGrowthRequest growth = new EtcdGrowthRequest(r.cluster(), r.etcd(), List.of(r.node()),
-        external ? EtcdCaRef.kubeadm(r.caHost()) : null, r.controlPlanes(),
-        EtcdPolicy.defaults(r.policy().stepMaxAttempts(), r.allowEvenSize()));
+    EtcdGrowthRequest growth =
+        new EtcdGrowthRequest(
+            r.cluster(),
+            r.etcd(),
+            List.of(r.node()),
+            external ? EtcdCaRef.kubeadm(r.caHost()) : null,
+            r.controlPlanes(),
+            EtcdPolicy.defaults(r.policy().stepMaxAttempts(), r.allowEvenSize()));
     EtcdGrowthResult result =
         children.run(childId, EtcdGrowthWorkflow.class, c -> Async.function(c::grow, growth));
-    ChildSteps.ended(childId, result.outcome(),
+    ChildSteps.ended(
+        childId,
+        result.outcome(),
         "the etcd growth of " + r.node().name() + " (" + result.message() + ")");
-    boolean already = !result.steps().isEmpty()
-        && result.steps().stream().allMatch(s -> s.state() == StepState.ALREADY_SATISFIED);
+    boolean already =
+        !result.steps().isEmpty()
+            && result.steps().stream().allMatch(s -> s.state() == StepState.ALREADY_SATISFIED);
     return new EtcdStageResult(already, result.message(), childId, result.steps(), 1);
   }
 
@@ -105,20 +125,30 @@ public final class GrowthEtcdStage implements EtcdStage {
 
   @Override
   public EtcdStageResult verify(EtcdStageRequest r) {
-    EtcdActivities etcd = Workflow.newActivityStub(EtcdActivities.class, ActivityKinds.etcd(r.policy()));
-    EtcdHostActivities host = Workflow.newActivityStub(EtcdHostActivities.class, ActivityKinds.etcdHost(r.policy()));
+    EtcdActivities etcd =
+        Workflow.newActivityStub(EtcdActivities.class, ActivityKinds.etcd(r.policy()));
+    EtcdHostActivities host =
+        Workflow.newActivityStub(EtcdHostActivities.class, ActivityKinds.etcdHost(r.policy()));
     // Every member the plan ends with, so a member that joined but is not listed is found too.
     EtcdSpec all = r.etcd().withEndpoints(r.allEndpoints());
     HealthResult h = etcd.verifyHealthy(new ClusterRequest(r.cluster(), all));
     if (h.clientUrls().size() != r.expectedVoters()) {
       throw ApplicationFailure.newNonRetryableFailure(
-          "etcd has " + h.clientUrls().size() + " voters, the plan ends with " + r.expectedVoters() + " ("
-              + String.join(", ", h.clientUrls()) + ")",
+          "etcd has "
+              + h.clientUrls().size()
+              + " voters, the plan ends with "
+              + r.expectedVoters()
+              + " ("
+              + String.join(", ", h.clientUrls())
+              + ")",
           FailureTypes.ETCD_VOTERS_NOT_AS_PLANNED);
     }
     boolean external = r.etcd().topology() == EtcdTopology.EXTERNAL;
-    StepOutcome api = host.verifyApiServers(
-        new ApiServerRequest(r.cluster(), r.controlPlanes(), external ? h.clientUrls() : List.of()));
-    return new EtcdStageResult(false, h.summary() + "; " + api.summary(), null, List.of(), h.attempt());
+    StepOutcome api =
+        host.verifyApiServers(
+            new ApiServerRequest(
+                r.cluster(), r.controlPlanes(), external ? h.clientUrls() : List.of()));
+    return new EtcdStageResult(
+        false, h.summary() + "; " + api.summary(), null, List.of(), h.attempt());
   }
 }

@@ -5,13 +5,13 @@ import dev.graft.workflows.step.ChildSteps;
 import java.util.List;
 
 /**
- * The etcd stage of expansions started before the etcd growth stage: kubeadm does the work for stacked etcd
- * and nothing else is claimed. With stacked etcd, {@code kubeadm join --control-plane} runs its own
- * {@code check-etcd} (every member healthy) before it adds the node's member, and waits for the
- * member before it returns, so the {@code etcd/<node>} step reports that the join did it. It has
- * no gate and no verification of its own ({@link #gates()} and {@link #verifies()} are false, so
- * those steps are not shown rather than shown as done). Adding members to an external etcd needs
- * the real stage: such a plan is refused before anything changes.
+ * The etcd stage of expansions started before the etcd growth stage: kubeadm does the work for
+ * stacked etcd and nothing else is claimed. With stacked etcd, {@code kubeadm join --control-plane}
+ * runs its own {@code check-etcd} (every member healthy) before it adds the node's member, and
+ * waits for the member before it returns, so the {@code etcd/<node>} step reports that the join did
+ * it. It has no gate and no verification of its own ({@link #gates()} and {@link #verifies()} are
+ * false, so those steps are not shown rather than shown as done). Adding members to an external
+ * etcd needs the real stage: such a plan is refused before anything changes.
  */
 public final class KubeadmEtcdStage implements EtcdStage {
   @Override
@@ -36,7 +36,8 @@ public final class KubeadmEtcdStage implements EtcdStage {
   public EtcdStageResult grow(EtcdStageRequest request, ChildSteps children) {
     return new EtcdStageResult(
         true,
-        "stacked etcd: kubeadm join --control-plane added " + request.node().name()
+        "stacked etcd: kubeadm join --control-plane added "
+            + request.node().name()
             + "'s member, after its check-etcd found every member healthy",
         null,
         List.of(),

@@ -36,32 +36,51 @@ public record OperationRequest(
   }
 
   /** An expansion or an upgrade (no removal plan), its audit trail not archived. */
-  public OperationRequest(String kind, String requestId, String requestedBy, ClusterSpec cluster,
-      ExpansionPlan plan, ExpansionOptions options, UpgradePlan upgrade) {
+  public OperationRequest(
+      String kind,
+      String requestId,
+      String requestedBy,
+      ClusterSpec cluster,
+      ExpansionPlan plan,
+      ExpansionOptions options,
+      UpgradePlan upgrade) {
     this(kind, requestId, requestedBy, cluster, plan, options, upgrade, null, false);
   }
 
   /** A request with a removal plan (kind "remove"), its audit trail not archived. */
-  public OperationRequest(String kind, String requestId, String requestedBy, ClusterSpec cluster,
-      ExpansionPlan plan, ExpansionOptions options, UpgradePlan upgrade,
+  public OperationRequest(
+      String kind,
+      String requestId,
+      String requestedBy,
+      ClusterSpec cluster,
+      ExpansionPlan plan,
+      ExpansionOptions options,
+      UpgradePlan upgrade,
       RemovalPlan removal) {
     this(kind, requestId, requestedBy, cluster, plan, options, upgrade, removal, false);
   }
 
   /** An expansion (no upgrade plan). */
-  public OperationRequest(String kind, String requestId, String requestedBy, ClusterSpec cluster,
-      ExpansionPlan plan, ExpansionOptions options) {
+  public OperationRequest(
+      String kind,
+      String requestId,
+      String requestedBy,
+      ClusterSpec cluster,
+      ExpansionPlan plan,
+      ExpansionOptions options) {
     this(kind, requestId, requestedBy, cluster, plan, options, null);
   }
 
   /** The same request with other options (the workflow sets who retries failed steps). */
   public OperationRequest withOptions(ExpansionOptions o) {
-    return new OperationRequest(kind, requestId, requestedBy, cluster, plan, o, upgrade, removal, archiveAudit);
+    return new OperationRequest(
+        kind, requestId, requestedBy, cluster, plan, o, upgrade, removal, archiveAudit);
   }
 
   /** The same request, its audit trail archived when it ends (or not). */
   public OperationRequest withArchiveAudit(boolean archive) {
-    return new OperationRequest(kind, requestId, requestedBy, cluster, plan, options, upgrade, removal, archive);
+    return new OperationRequest(
+        kind, requestId, requestedBy, cluster, plan, options, upgrade, removal, archive);
   }
 
   /** {@code cluster/<cluster>/<kind>/<requestId>}: the operation's workflow id. */
@@ -73,7 +92,9 @@ public record OperationRequest(
     return clusterWorkflowId(cluster) + "/" + kind + "/" + requestId;
   }
 
-  /** The id of the cluster workflow ({@code cluster/<name>}), under which its operations are named. */
+  /**
+   * The id of the cluster workflow ({@code cluster/<name>}), under which its operations are named.
+   */
   public static String clusterWorkflowId(String cluster) {
     return "cluster/" + cluster;
   }

@@ -7,7 +7,9 @@ public enum OperationState {
   /** Accepted by the cluster workflow; waits for the operation before it to end. */
   QUEUED("queued"),
   RUNNING("running"),
-  /** A step (of the operation or of one of its nodes) exhausted its retries: an operator decides. */
+  /**
+   * A step (of the operation or of one of its nodes) exhausted its retries: an operator decides.
+   */
   NEEDS_ATTENTION("needs-attention"),
   /** Parked at an approval gate until an operator approves. */
   WAITING_APPROVAL("waiting-approval"),

@@ -18,10 +18,10 @@ public final class OperationStates {
   /**
    * The state of an operation from what is known of it (pure).
    *
-   * <p>A step parked after its retries ({@code needs-attention}, the operation's own or a
-   * child's) wins over an approval gate waiting ({@code waiting-approval}): something failed, the
-   * operation cannot end until an operator looks at it, and approving the gate would not unblock
-   * it; a gate is a pause the SRE planned, a failure is news, and showing the gate would hide it.
+   * <p>A step parked after its retries ({@code needs-attention}, the operation's own or a child's)
+   * wins over an approval gate waiting ({@code waiting-approval}): something failed, the operation
+   * cannot end until an operator looks at it, and approving the gate would not unblock it; a gate
+   * is a pause the SRE planned, a failure is news, and showing the gate would hide it.
    *
    * @param reported how the operation ended, or what it last said of itself (null: nothing); a
    *     terminal state is kept, a waiting one that the steps no longer show becomes running
@@ -29,19 +29,27 @@ public final class OperationStates {
    * @param childNeedsAttention a child has a step parked for an operator
    * @param childWaitsForApproval a child has an approval gate waiting
    */
-  public static OperationState of(OperationState reported, List<StepView> own, boolean childNeedsAttention,
+  public static OperationState of(
+      OperationState reported,
+      List<StepView> own,
+      boolean childNeedsAttention,
       boolean childWaitsForApproval) {
     if (reported != null && reported.terminal()) {
       return reported;
     }
-    if (childNeedsAttention || own.stream().anyMatch(s -> waiting(s) && s.kind() != StepKind.GATE)) {
+    if (childNeedsAttention
+        || own.stream().anyMatch(s -> waiting(s) && s.kind() != StepKind.GATE)) {
       return OperationState.NEEDS_ATTENTION;
     }
-    if (childWaitsForApproval || own.stream().anyMatch(s -> waiting(s) && s.kind() == StepKind.GATE)) {
+    if (childWaitsForApproval
+        || own.stream().anyMatch(s -> waiting(s) && s.kind() == StepKind.GATE)) {
       return OperationState.WAITING_APPROVAL;
     }
-    return reported == null || reported == OperationState.NEEDS_ATTENTION
-        || reported == OperationState.WAITING_APPROVAL ? OperationState.RUNNING : reported;
+    return reported == null
+            || reported == OperationState.NEEDS_ATTENTION
+            || reported == OperationState.WAITING_APPROVAL
+        ? OperationState.RUNNING
+        : reported;
   }
 
   /** A running operation's state from its own steps and what its children signalled. */
@@ -54,9 +62,16 @@ public final class OperationStates {
     List<String> waiting = new ArrayList<>();
     own.stream()
         .filter(OperationStates::waiting)
-        .forEach(s -> waiting.add(s.id() + (s.kind() == StepKind.GATE ? " waits for approval" : " needs attention")));
+        .forEach(
+            s ->
+                waiting.add(
+                    s.id()
+                        + (s.kind() == StepKind.GATE
+                            ? " waits for approval"
+                            : " needs attention")));
     waiting.addAll(children.waitingLines());
-    return !waiting.isEmpty() ? String.join("; ", waiting)
+    return !waiting.isEmpty()
+        ? String.join("; ", waiting)
         : phase != null ? "phase " + phase.toLowerCase().replace('_', '-') : null;
   }
 

@@ -16,25 +16,31 @@ import org.slf4j.Logger;
 
 /**
  * What every operation the cluster workflow runs (expansion, upgrade, removal) has around its own
- * recipe: the request with this execution's retry policy, its children as {@link ChildSteps},
- * its phase, how it ended, and the state, summary and progress its queries and the cluster
- * workflow's list read. A subclass calls {@link #begin}, declares its steps, runs its recipe
- * through {@link #operate}, and returns {@link #result}.
+ * recipe: the request with this execution's retry policy, its children as {@link ChildSteps}, its
+ * phase, how it ended, and the state, summary and progress its queries and the cluster workflow's
+ * list read. A subclass calls {@link #begin}, declares its steps, runs its recipe through {@link
+ * #operate}, and returns {@link #result}.
  */
 public abstract class OperationWorkflow extends StepsWorkflow {
   private static final Logger LOG = Workflow.getLogger(OperationWorkflow.class);
 
   protected final ChildSteps children = new ChildSteps(steps);
   protected OperationRequest request;
+
   /** The phase running now (a PhaseKind-like name), or null before the first and after the last. */
   protected String phase;
+
   /** Why the operation failed without a step failing (a refusal, failed pre-checks), or null. */
   protected String failure;
+
   private OperationState ended;
   private Long startedAt;
   private Long endedAt;
 
-  /** Decides who retries failed steps (see {@link dev.graft.workflows.step.Steps#ownRetries}) and notes the start. */
+  /**
+   * Decides who retries failed steps (see {@link dev.graft.workflows.step.Steps#ownRetries}) and
+   * notes the start.
+   */
   protected ExecutionPolicy begin(OperationRequest r) {
     ExecutionPolicy policy = steps.ownRetries(r.options().policy(), ActivityKinds::steps);
     request = r.withOptions(r.options().withPolicy(policy));
@@ -55,11 +61,12 @@ public abstract class OperationWorkflow extends StepsWorkflow {
     }
     phase = null;
     endedAt = Workflow.currentTimeMillis();
-    ended = switch (outcome) {
-      case COMPLETED -> OperationState.DONE;
-      case ABORTED -> OperationState.ABORTED;
-      case FAILED -> OperationState.FAILED;
-    };
+    ended =
+        switch (outcome) {
+          case COMPLETED -> OperationState.DONE;
+          case ABORTED -> OperationState.ABORTED;
+          case FAILED -> OperationState.FAILED;
+        };
     return outcome;
   }
 
@@ -67,12 +74,29 @@ public abstract class OperationWorkflow extends StepsWorkflow {
    * The operation's result: {@code message} ({@link #failure} when set), and step counts over its
    * own steps and its children's (see {@link ExpansionSummary}), per node in {@code nodes}.
    */
-  protected ExpansionResult result(OperationOutcome outcome, String message, List<String> nodes,
-      Collection<String> excluded, Collection<String> skipped, String did, String already) {
+  protected ExpansionResult result(
+      OperationOutcome outcome,
+      String message,
+      List<String> nodes,
+      Collection<String> excluded,
+      Collection<String> skipped,
+      String did,
+      String already) {
     String said = failure != null ? failure : message;
     LOG.info("{} {} ended {}: {}", request.kind(), request.operationId(), outcome, said);
-    return ExpansionSummary.of(request.operationId(), outcome, said, steps.view(), children.wrappers(),
-        children.childSteps(), nodes, excluded, skipped, endedAt - startedAt, did, already);
+    return ExpansionSummary.of(
+        request.operationId(),
+        outcome,
+        said,
+        steps.view(),
+        children.wrappers(),
+        children.childSteps(),
+        nodes,
+        excluded,
+        skipped,
+        endedAt - startedAt,
+        did,
+        already);
   }
 
   protected OperationState state() {
@@ -81,15 +105,32 @@ public abstract class OperationWorkflow extends StepsWorkflow {
 
   /** The line the cluster workflow and the operations list show for a running operation. */
   protected OperationSummary summary() {
-    return new OperationSummary(request.operationId(), request.kind(), request.cluster().name(), state(),
-        request.requestedBy(), null, startedAt, endedAt, OperationStates.message(steps.view(), children, phase));
+    return new OperationSummary(
+        request.operationId(),
+        request.kind(),
+        request.cluster().name(),
+        state(),
+        request.requestedBy(),
+        null,
+        startedAt,
+        endedAt,
+        OperationStates.message(steps.view(), children, phase));
   }
 
   /** The progress query's answer, with the plan of this operation's kind. */
-  protected ExpansionProgress progress(ExpansionPlan plan, List<String> excluded, UpgradePlan upgrade,
-      RemovalPlan removal) {
-    return new ExpansionProgress(request == null ? null : request.operationId(), state(), phase, plan,
-        children.children(), List.copyOf(excluded), startedAt, endedAt, upgrade, removal);
+  protected ExpansionProgress progress(
+      ExpansionPlan plan, List<String> excluded, UpgradePlan upgrade, RemovalPlan removal) {
+    return new ExpansionProgress(
+        request == null ? null : request.operationId(),
+        state(),
+        phase,
+        plan,
+        children.children(),
+        List.copyOf(excluded),
+        startedAt,
+        endedAt,
+        upgrade,
+        removal);
   }
 
   /** A child's {@code childAttention} signal: which of its steps wait for an operator now. */

@@ -8,8 +8,9 @@ import java.util.function.Supplier;
 /**
  * Keeps the cluster workflow's list live: each time the operation's state or its one-line message
  * changes (a phase starts, a step or a child parks, an approval gate opens), the operation signals
- * its parent ({@code ClusterWorkflow.operationProgress}, by name: the cluster workflow runs the operations). A handful of signals per run; none when the
- * operation was started on its own (tests, tools).
+ * its parent ({@code ClusterWorkflow.operationProgress}, by name: the cluster workflow runs the
+ * operations). A handful of signals per run; none when the operation was started on its own (tests,
+ * tools).
  */
 public final class ProgressReporter {
   /** The cluster workflow's signal that hears its operations' progress. */

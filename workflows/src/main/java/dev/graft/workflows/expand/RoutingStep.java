@@ -15,13 +15,24 @@ final class RoutingStep {
     // A large cluster's routing runs its node steps in batch children: operators act on those.
     children.expect("routing", childId);
     routingRequest.batchChildren().forEach(children::expect);
-    children.step("routing", "pod routes on every node", null, false,
-        ChildSteps.child(childId, "routing", RoutingWorkflow.class, c -> Async.function(c::route, routingRequest)),
+    children.step(
+        "routing",
+        "pod routes on every node",
+        null,
+        false,
+        ChildSteps.child(
+            childId,
+            "routing",
+            RoutingWorkflow.class,
+            c -> Async.function(c::route, routingRequest)),
         result -> {
           long reachable = result.matrix().stream().filter(PairResult::reachable).count();
-          String verified = result.note() != null ? result.note()
-              : reachable + "/" + result.matrix().size() + " pod-to-pod pairs reachable";
-          return ChildStepResult.of("routing " + result.mode() + " (" + verified + ")", result.steps());
+          String verified =
+              result.note() != null
+                  ? result.note()
+                  : reachable + "/" + result.matrix().size() + " pod-to-pod pairs reachable";
+          return ChildStepResult.of(
+              "routing " + result.mode() + " (" + verified + ")", result.steps());
         });
   }
 }

@@ -16,8 +16,7 @@ public class NodeJoinWorkflowImpl extends StepsWorkflow implements NodeJoinWorkf
     ExecutionPolicy policy = steps.ownRetries(r.policy(), ActivityKinds::steps);
     NodeSpec node = r.node();
     String name = node.name();
-    HostActivities host =
-        Workflow.newActivityStub(HostActivities.class, ActivityKinds.ssh(policy));
+    HostActivities host = Workflow.newActivityStub(HostActivities.class, ActivityKinds.ssh(policy));
     KubeadmActivities kubeadm =
         Workflow.newActivityStub(KubeadmActivities.class, ActivityKinds.ssh(policy));
     NodeObjectActivities api =
@@ -63,8 +62,12 @@ public class NodeJoinWorkflowImpl extends StepsWorkflow implements NodeJoinWorkf
               steps.run("provision", "provision", name, false, () -> host.provision(onHost));
               // Compensations are registered before the call they undo.
               steps.onAbort(
-                  "undo-register", "delete the Node object", name, () -> undoApi.delete(nodeObject));
-              steps.run("register", "register the Node", name, false, () -> api.register(nodeObject));
+                  "undo-register",
+                  "delete the Node object",
+                  name,
+                  () -> undoApi.delete(nodeObject));
+              steps.run(
+                  "register", "register the Node", name, false, () -> api.register(nodeObject));
               steps.onAbort("undo-join", "kubeadm reset", name, () -> undoKubeadm.reset(onHost));
               steps.run(
                   "join",
@@ -78,9 +81,7 @@ public class NodeJoinWorkflowImpl extends StepsWorkflow implements NodeJoinWorkf
                               r.kubeconfig(),
                               r.apiEndpoint(),
                               node,
-                              node.hasRole(Role.CONTROL_PLANE)
-                                  ? r.controlPlane()
-                                  : null)));
+                              node.hasRole(Role.CONTROL_PLANE) ? r.controlPlane() : null)));
               steps.run(
                   "ready",
                   "wait for Ready, uncordon, final labels",
@@ -108,12 +109,16 @@ public class NodeJoinWorkflowImpl extends StepsWorkflow implements NodeJoinWorkf
 
   /** Housekeeping, not a step: a node that cannot be reached now keeps its run directories. */
   private static void pruneRuns(HostRequest onHost, ExecutionPolicy policy) {
-    KubeadmActivities prune = Workflow.newActivityStub(KubeadmActivities.class, ActivityKinds.ssh(policy));
+    KubeadmActivities prune =
+        Workflow.newActivityStub(KubeadmActivities.class, ActivityKinds.ssh(policy));
     try {
       prune.pruneRuns(onHost);
     } catch (ActivityFailure e) {
-      Workflow.getLogger(NodeJoinWorkflowImpl.class).warn("could not prune the run directories on {}: {}",
-          onHost.node().name(), e.getMessage());
+      Workflow.getLogger(NodeJoinWorkflowImpl.class)
+          .warn(
+              "could not prune the run directories on {}: {}",
+              onHost.node().name(),
+              e.getMessage());
     }
   }
 }

@@ -49,14 +49,20 @@ public record ClusterSpec(
     if (!etcd.endpoints().isEmpty()) {
       return etcd.endpoints();
     }
-    return nodesWith(Role.ETCD).stream()
-        .map(EtcdSpec::clientUrl)
-        .toList();
+    return nodesWith(Role.ETCD).stream().map(EtcdSpec::clientUrl).toList();
   }
 
   public ClusterSpec withNodes(List<NodeSpec> newNodes) {
     return new ClusterSpec(
-        name, apiEndpoint, kubeconfig, kubernetesVersion, podNetwork, serviceCidr, etcd, ssh,
-        newNodes, overrides);
+        name,
+        apiEndpoint,
+        kubeconfig,
+        kubernetesVersion,
+        podNetwork,
+        serviceCidr,
+        etcd,
+        ssh,
+        newNodes,
+        overrides);
   }
 }

@@ -5,13 +5,13 @@ import java.util.List;
 
 /**
  * The etcd cluster. {@code endpoints} may be empty: then they are derived from the etcd-role nodes
- * ({@code https://<ip>:2379}). The certificate fields are paths (references) that the worker
- * opens, never certificate or key content.
+ * ({@code https://<ip>:2379}). The certificate fields are paths (references) that the worker opens,
+ * never certificate or key content.
  *
  * @param through existing control-plane nodes (SSH settings layered) that etcd is read and changed
  *     through, with the etcd client certificate their kube-apiserver uses, when the worker has no
- *     client files of its own (the certificate fields are then null): the keys stay on those
- *     nodes. Empty: the worker's own client files, through jetcd.
+ *     client files of its own (the certificate fields are then null): the keys stay on those nodes.
+ *     Empty: the worker's own client files, through jetcd.
  */
 public record EtcdSpec(
     EtcdTopology topology,
@@ -30,7 +30,11 @@ public record EtcdSpec(
   }
 
   /** With the worker's own client files (no node to go through). */
-  public EtcdSpec(EtcdTopology topology, List<String> endpoints, String caCert, String clientCert,
+  public EtcdSpec(
+      EtcdTopology topology,
+      List<String> endpoints,
+      String caCert,
+      String clientCert,
       String clientKey) {
     this(topology, endpoints, caCert, clientCert, clientKey, List.of());
   }

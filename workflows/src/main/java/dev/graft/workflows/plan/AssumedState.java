@@ -39,7 +39,8 @@ public final class AssumedState {
     }
     try {
       Cidr net = Cidr.parse(desired.podNetwork().cidr());
-      return net.firstFree(desired.podNetwork().nodeMask(), List.of()).map(Cidr::toString)
+      return net.firstFree(desired.podNetwork().nodeMask(), List.of())
+          .map(Cidr::toString)
           .orElse(null);
     } catch (IllegalArgumentException e) {
       return null; // the planner reports the broken pod network itself

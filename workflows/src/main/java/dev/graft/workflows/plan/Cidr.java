@@ -7,10 +7,10 @@ import java.util.List;
 import java.util.Optional;
 
 /**
- * An IPv4 block. Parsed by hand on purpose: the deterministic core may not touch {@code
- * java.net} (InetAddress would resolve names, which is I/O), and a strict parser also refuses
- * forms that {@code inet_aton} accepts but operators never mean (leading zeros read as octal,
- * "10.1" shorthand).
+ * An IPv4 block. Parsed by hand on purpose: the deterministic core may not touch {@code java.net}
+ * (InetAddress would resolve names, which is I/O), and a strict parser also refuses forms that
+ * {@code inet_aton} accepts but operators never mean (leading zeros read as octal, "10.1"
+ * shorthand).
  *
  * @param base the network address as an unsigned 32-bit value held in a long
  * @param prefix the prefix length, 0..32
@@ -108,7 +108,12 @@ public record Cidr(long base, int prefix) {
   }
 
   public static String format(long addr) {
-    return ((addr >> 24) & 255) + "." + ((addr >> 16) & 255) + "." + ((addr >> 8) & 255) + "."
+    return ((addr >> 24) & 255)
+        + "."
+        + ((addr >> 16) & 255)
+        + "."
+        + ((addr >> 8) & 255)
+        + "."
         + (addr & 255);
   }
 

@@ -17,7 +17,9 @@ import java.util.List;
  * @param etcdMembersAfter members once the plan has run
  * @param notes information that is neither a warning nor a refusal
  */
-@JsonIgnoreProperties(value = {"refused"}, allowGetters = true)
+@JsonIgnoreProperties(
+    value = {"refused"},
+    allowGetters = true)
 public record ExpansionPlan(
     String clusterName,
     List<String> existingNodes,
@@ -49,9 +51,9 @@ public record ExpansionPlan(
   }
 
   /**
-   * The same plan without the routing steps' route lists. Those hold n×(n−1) routes (about 17 MB
-   * of JSON at 500 nodes, far over Temporal's 2 MB payload limit) and the routing workflow
-   * computes the routes itself; each routing step keeps its one-line description with the count.
+   * The same plan without the routing steps' route lists. Those hold n×(n−1) routes (about 17 MB of
+   * JSON at 500 nodes, far over Temporal's 2 MB payload limit) and the routing workflow computes
+   * the routes itself; each routing step keeps its one-line description with the count.
    */
   public ExpansionPlan withoutRoutes() {
     if (phases.stream().flatMap(p -> p.steps().stream()).allMatch(s -> s.routes() == null)) {
@@ -61,15 +63,30 @@ public record ExpansionPlan(
     for (Phase p : phases) {
       List<PlanStep> steps = new ArrayList<>(p.steps().size());
       for (PlanStep s : p.steps()) {
-        steps.add(s.routes() == null ? s
-            : new PlanStep(s.node(), s.action(), s.roles(), s.description(), s.checks(),
-                s.quorum(), null));
+        steps.add(
+            s.routes() == null
+                ? s
+                : new PlanStep(
+                    s.node(),
+                    s.action(),
+                    s.roles(),
+                    s.description(),
+                    s.checks(),
+                    s.quorum(),
+                    null));
       }
       compact.add(new Phase(p.kind(), p.title(), p.parallelism(), steps));
     }
     return new ExpansionPlan(
-        clusterName, existingNodes, additions, compact, etcdMembersBefore, etcdMembersAfter,
-        warnings, refusals, notes);
+        clusterName,
+        existingNodes,
+        additions,
+        compact,
+        etcdMembersBefore,
+        etcdMembersAfter,
+        warnings,
+        refusals,
+        notes);
   }
 
   /** The same plan with more warnings appended (the drift between inventory and cluster). */
@@ -80,8 +97,15 @@ public record ExpansionPlan(
     List<PlanMessage> all = new ArrayList<>(warnings);
     all.addAll(more);
     return new ExpansionPlan(
-        clusterName, existingNodes, additions, phases, etcdMembersBefore, etcdMembersAfter,
-        all, refusals, notes);
+        clusterName,
+        existingNodes,
+        additions,
+        phases,
+        etcdMembersBefore,
+        etcdMembersAfter,
+        all,
+        refusals,
+        notes);
   }
 
   /** The same plan with more notes appended (importers add theirs). */
@@ -89,7 +113,14 @@ public record ExpansionPlan(
     List<String> all = new ArrayList<>(notes);
     all.addAll(more);
     return new ExpansionPlan(
-        clusterName, existingNodes, additions, phases, etcdMembersBefore, etcdMembersAfter,
-        warnings, refusals, all);
+        clusterName,
+        existingNodes,
+        additions,
+        phases,
+        etcdMembersBefore,
+        etcdMembersAfter,
+        warnings,
+        refusals,
+        all);
   }
 }

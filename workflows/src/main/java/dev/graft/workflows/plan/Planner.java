@@ -17,9 +17,9 @@ import java.util.stream.Collectors;
  * Computes an {@link ExpansionPlan} from the desired inventory and the observed cluster. Pure and
  * deterministic: the same inputs give the same plan, so a workflow may call it.
  *
- * <p>Graft only adds. Nodes the inventory lacks and existing nodes whose roles differ are
- * reported, never removed or changed: shrinking and re-roling are separate operations with their
- * own safety checks.
+ * <p>Graft only adds. Nodes the inventory lacks and existing nodes whose roles differ are reported,
+ * never removed or changed: shrinking and re-roling are separate operations with their own safety
+ * checks.
  */
 public final class Planner {
   private Planner() {}
@@ -60,7 +60,9 @@ public final class Planner {
       for (ObservedNode o : observed.nodes()) {
         if (!desiredNames.contains(o.name())) {
           existingNames.add(o.name());
-          warn("node-not-in-inventory", o.name(),
+          warn(
+              "node-not-in-inventory",
+              o.name(),
               "registered in the cluster but absent from the inventory; Graft never removes"
                   + " nodes, it stays as it is");
         }
@@ -70,16 +72,16 @@ public final class Planner {
       checkShape(added);
 
       EtcdState etcd = checkEtcd(added);
-      Map<String, String> podCidrs = new PodCidrs(desired, observed, warnings, refusals)
-          .assign(added);
+      Map<String, String> podCidrs =
+          new PodCidrs(desired, observed, warnings, refusals).assign(added);
 
       List<NodeSpec> controlPlane = orderControlPlane(added);
-      List<NodeSpec> workers =
-          added.stream().filter(n -> !controlPlane.contains(n)).toList();
+      List<NodeSpec> workers = added.stream().filter(n -> !controlPlane.contains(n)).toList();
       List<NodeAddition> additions = new ArrayList<>();
       for (NodeSpec n : concat(controlPlane, workers)) {
-        additions.add(new NodeAddition(n.name(), n.address(), n.roles(), podCidrs.get(n.name()),
-            n.podCidr() == null));
+        additions.add(
+            new NodeAddition(
+                n.name(), n.address(), n.roles(), podCidrs.get(n.name()), n.podCidr() == null));
       }
 
       List<Phase> phases = new ArrayList<>();
@@ -88,23 +90,33 @@ public final class Planner {
       } else {
         phases.add(PlanPhases.prechecks(added, podCidrs));
         if (!controlPlane.isEmpty()) {
-          phases.add(PlanPhases.controlPlane(controlPlane, etcd.members, etcd.healthy,
-              desired.etcd().topology()));
+          phases.add(
+              PlanPhases.controlPlane(
+                  controlPlane, etcd.members, etcd.healthy, desired.etcd().topology()));
         }
         if (!workers.isEmpty()) {
           phases.add(PlanPhases.workers(workers, options.maxParallel()));
         }
         phases.add(PlanPhases.routing(routedNodes(podCidrs)));
-        phases.add(PlanPhases.verification(existingNames.size() + added.size(),
-            etcd.members + etcd.added));
+        phases.add(
+            PlanPhases.verification(
+                existingNames.size() + added.size(), etcd.members + etcd.added));
       }
       for (PlanStep s : phases.stream().flatMap(p -> p.steps().stream()).toList()) {
         if (s.quorum() != null && s.quorum().warning() != null) {
           warn("etcd-quorum-at-risk", s.node(), s.quorum().warning());
         }
       }
-      return new ExpansionPlan(desired.name(), existingNames, additions, phases, etcd.members,
-          etcd.members + etcd.added, warnings, refusals, notes);
+      return new ExpansionPlan(
+          desired.name(),
+          existingNames,
+          additions,
+          phases,
+          etcd.members,
+          etcd.members + etcd.added,
+          warnings,
+          refusals,
+          notes);
     }
 
     /** Compares roles of a node that exists; differences are reported, never applied. */
@@ -118,25 +130,41 @@ public final class Planner {
       EnumSet<Role> wanted = EnumSet.noneOf(Role.class);
       wanted.addAll(n.roles());
       if (!actual.equals(wanted)) {
-        warn("roles-differ", n.name(),
-            "the inventory says " + roles(wanted) + " but the cluster has " + roles(actual)
+        warn(
+            "roles-differ",
+            n.name(),
+            "the inventory says "
+                + roles(wanted)
+                + " but the cluster has "
+                + roles(actual)
                 + "; existing nodes are not changed by an expansion");
       }
       if (n.podCidr() != null && o.podCidr() != null && !n.podCidr().equals(o.podCidr())) {
-        warn("pod-cidr-differs", n.name(),
-            "the inventory says pod CIDR " + n.podCidr() + " but the node has " + o.podCidr()
+        warn(
+            "pod-cidr-differs",
+            n.name(),
+            "the inventory says pod CIDR "
+                + n.podCidr()
+                + " but the node has "
+                + o.podCidr()
                 + "; the node's own is kept");
       }
     }
 
     private void reportStrayEtcdMembers() {
       for (EtcdMember m : observed.etcdMembers()) {
-        boolean known = desired.nodes().stream().anyMatch(n -> matches(m, n.name(),
-            observedAddress(n.name()), n.routeAddress()))
-            || observed.nodes().stream().anyMatch(o -> matches(m, o.name(), o.address(), null));
+        boolean known =
+            desired.nodes().stream()
+                    .anyMatch(
+                        n -> matches(m, n.name(), observedAddress(n.name()), n.routeAddress()))
+                || observed.nodes().stream().anyMatch(o -> matches(m, o.name(), o.address(), null));
         if (!known) {
-          warn("etcd-member-not-in-inventory", displayName(m),
-              "etcd member (peer " + m.peerUrl() + ") matches no node of the inventory; it is"
+          warn(
+              "etcd-member-not-in-inventory",
+              displayName(m),
+              "etcd member (peer "
+                  + m.peerUrl()
+                  + ") matches no node of the inventory; it is"
                   + " counted in every quorum projection and never removed");
         }
       }
@@ -144,27 +172,38 @@ public final class Planner {
 
     /** Refusals about the shape of the desired cluster that make any plan unsafe. */
     private void checkShape(List<NodeSpec> added) {
-      boolean anyControlPlane = desired.nodes().stream().anyMatch(n -> n.hasRole(Role.CONTROL_PLANE))
-          || observed.nodes().stream().anyMatch(n -> n.roles().contains(Role.CONTROL_PLANE));
+      boolean anyControlPlane =
+          desired.nodes().stream().anyMatch(n -> n.hasRole(Role.CONTROL_PLANE))
+              || observed.nodes().stream().anyMatch(n -> n.roles().contains(Role.CONTROL_PLANE));
       if (!anyControlPlane) {
-        refuse("no-control-plane", null, "neither the inventory nor the cluster has a"
-            + " control-plane node");
+        refuse(
+            "no-control-plane",
+            null,
+            "neither the inventory nor the cluster has a" + " control-plane node");
       }
       if (observed.nodes().isEmpty() && !added.isEmpty()) {
-        refuse("no-existing-cluster", null, "the cluster has no registered node; Graft grows an"
-            + " existing cluster and does not bootstrap one (plan with --assume-empty to take the"
-            + " first control-plane node as the bootstrapped one)");
+        refuse(
+            "no-existing-cluster",
+            null,
+            "the cluster has no registered node; Graft grows an"
+                + " existing cluster and does not bootstrap one (plan with --assume-empty to take the"
+                + " first control-plane node as the bootstrapped one)");
       }
       for (NodeSpec n : added) {
         if (n.roles().isEmpty()) {
-          refuse("node-without-role", n.name(), "has no role; give it worker, control-plane,"
-              + " etcd or infra");
+          refuse(
+              "node-without-role",
+              n.name(),
+              "has no role; give it worker, control-plane," + " etcd or infra");
         }
         if (desired.etcd().topology() == EtcdTopology.STACKED
             && n.hasRole(Role.CONTROL_PLANE) != n.hasRole(Role.ETCD)) {
-          refuse("stacked-etcd-mismatch", n.name(), "with stacked etcd every control-plane node"
-              + " runs an etcd member and every member is a control-plane node; give it both"
-              + " roles or neither (or use etcd.topology: external)");
+          refuse(
+              "stacked-etcd-mismatch",
+              n.name(),
+              "with stacked etcd every control-plane node"
+                  + " runs an etcd member and every member is a control-plane node; give it both"
+                  + " roles or neither (or use etcd.topology: external)");
         }
       }
     }
@@ -176,32 +215,52 @@ public final class Planner {
       boolean changes = newMembers > 0;
       if (changes) {
         if (members.isEmpty() && !observed.nodes().isEmpty()) {
-          refuse("etcd-membership-unknown", null, "the plan adds etcd members but the observed"
-              + " state lists none; without the member list no quorum can be projected");
+          refuse(
+              "etcd-membership-unknown",
+              null,
+              "the plan adds etcd members but the observed"
+                  + " state lists none; without the member list no quorum can be projected");
         }
         for (EtcdMember m : members) {
           if (m.learner()) {
-            refuse("etcd-learner-present", displayName(m), "is a learner; finish or remove it"
-                + " before Graft changes membership (one membership change at a time): graft remove"
-                + " --clean-orphans removes it by id once an operator approves");
+            refuse(
+                "etcd-learner-present",
+                displayName(m),
+                "is a learner; finish or remove it"
+                    + " before Graft changes membership (one membership change at a time): graft remove"
+                    + " --clean-orphans removes it by id once an operator approves");
           } else if (!m.healthy()) {
-            refuse("etcd-member-unhealthy", displayName(m), "is unhealthy; Graft does not"
-                + " change etcd membership while a member is unhealthy");
+            refuse(
+                "etcd-member-unhealthy",
+                displayName(m),
+                "is unhealthy; Graft does not"
+                    + " change etcd membership while a member is unhealthy");
           }
         }
       }
       int after = members.size() + newMembers;
       if (after > 0 && after % 2 == 0) {
-        String text = "etcd would end with " + after + " members: an even count tolerates no"
-            + " more failures than " + (after - 1) + " and splits votes more easily";
+        String text =
+            "etcd would end with "
+                + after
+                + " members: an even count tolerates no"
+                + " more failures than "
+                + (after - 1)
+                + " and splits votes more easily";
         if (!changes) {
-          warn("etcd-even-count", null, "etcd has " + after + " members today (even); this plan"
-              + " does not change it");
+          warn(
+              "etcd-even-count",
+              null,
+              "etcd has " + after + " members today (even); this plan" + " does not change it");
         } else if (desired.overrides().allowEvenEtcd()) {
           warn("etcd-even-target", null, text + " (accepted by overrides.allowEvenEtcd)");
         } else {
-          refuse("etcd-even-target", null, text + "; add or drop one etcd node, or set"
-              + " overrides.allowEvenEtcd: true to accept it");
+          refuse(
+              "etcd-even-target",
+              null,
+              text
+                  + "; add or drop one etcd node, or set"
+                  + " overrides.allowEvenEtcd: true to accept it");
         }
       }
       return new EtcdState(members.size(), healthy, newMembers);
@@ -210,8 +269,10 @@ public final class Planner {
     /** etcd-bearing nodes first, so new API servers can be pointed at the full member list. */
     private List<NodeSpec> orderControlPlane(List<NodeSpec> added) {
       List<NodeSpec> withEtcd = added.stream().filter(n -> n.hasRole(Role.ETCD)).toList();
-      List<NodeSpec> cpOnly = added.stream()
-          .filter(n -> n.hasRole(Role.CONTROL_PLANE) && !n.hasRole(Role.ETCD)).toList();
+      List<NodeSpec> cpOnly =
+          added.stream()
+              .filter(n -> n.hasRole(Role.CONTROL_PLANE) && !n.hasRole(Role.ETCD))
+              .toList();
       return concat(withEtcd, cpOnly);
     }
 
@@ -221,11 +282,13 @@ public final class Planner {
       Set<String> seen = new HashSet<>();
       for (NodeSpec n : desired.nodes()) {
         ObservedNode o = observedByName.get(n.name());
-        String cidr = o != null ? (o.podCidr() != null ? o.podCidr() : null)
-            : podCidrs.get(n.name());
+        String cidr =
+            o != null ? (o.podCidr() != null ? o.podCidr() : null) : podCidrs.get(n.name());
         if (o != null && o.podCidr() == null) {
-          warn("existing-node-without-pod-cidr", n.name(), "has no pod CIDR in the cluster;"
-              + " no route to it can be installed");
+          warn(
+              "existing-node-without-pod-cidr",
+              n.name(),
+              "has no pod CIDR in the cluster;" + " no route to it can be installed");
         }
         all.add(new PlanPhases.Routed(n.name(), n.routeAddress(), cidr));
         seen.add(n.name());
@@ -244,7 +307,9 @@ public final class Planner {
     }
 
     private EtcdMember memberFor(String name, String a1, String a2) {
-      return observed.etcdMembers().stream().filter(m -> matches(m, name, a1, a2)).findFirst()
+      return observed.etcdMembers().stream()
+          .filter(m -> matches(m, name, a1, a2))
+          .findFirst()
           .orElse(null);
     }
 
@@ -259,11 +324,13 @@ public final class Planner {
 
     private static String displayName(EtcdMember m) {
       return m.name() == null || m.name().isEmpty()
-          ? "(unstarted member " + m.id() + ")" : m.name();
+          ? "(unstarted member " + m.id() + ")"
+          : m.name();
     }
 
     private static String roles(Set<Role> roles) {
-      return roles.isEmpty() ? "no role"
+      return roles.isEmpty()
+          ? "no role"
           : roles.stream().map(Role::wireName).collect(Collectors.joining(" + "));
     }
 

@@ -10,8 +10,8 @@ import java.util.Optional;
 
 /**
  * Chooses the pod CIDR of every new node. A block is taken when an existing node holds it or the
- * inventory fixes it for any node; new blocks are the lowest free ones of the node mask's size,
- * so re-planning the same inputs gives the same answer.
+ * inventory fixes it for any node; new blocks are the lowest free ones of the node mask's size, so
+ * re-planning the same inputs gives the same answer.
  */
 final class PodCidrs {
   private final ClusterSpec desired;
@@ -19,7 +19,10 @@ final class PodCidrs {
   private final List<PlanMessage> warnings;
   private final List<PlanMessage> refusals;
 
-  PodCidrs(ClusterSpec desired, ObservedCluster observed, List<PlanMessage> warnings,
+  PodCidrs(
+      ClusterSpec desired,
+      ObservedCluster observed,
+      List<PlanMessage> warnings,
       List<PlanMessage> refusals) {
     this.desired = desired;
     this.observed = observed;
@@ -40,8 +43,7 @@ final class PodCidrs {
       mask = desired.podNetwork().nodeMask();
       network.firstFree(mask, List.of()); // checks that the mask fits
     } catch (IllegalArgumentException e) {
-      refusals.add(new PlanMessage("pod-network-invalid", null,
-          "pod network: " + e.getMessage()));
+      refusals.add(new PlanMessage("pod-network-invalid", null, "pod network: " + e.getMessage()));
       return result;
     }
     List<Cidr> taken = new ArrayList<>();
@@ -55,14 +57,23 @@ final class PodCidrs {
       }
       Optional<Cidr> c = parse(n.podCidr());
       if (c.isEmpty()) {
-        refusals.add(new PlanMessage("pod-cidr-invalid", n.name(),
-            "pod CIDR \"" + n.podCidr() + "\" is not an IPv4 CIDR"));
+        refusals.add(
+            new PlanMessage(
+                "pod-cidr-invalid",
+                n.name(),
+                "pod CIDR \"" + n.podCidr() + "\" is not an IPv4 CIDR"));
       } else if (!network.contains(c.get())) {
-        refusals.add(new PlanMessage("pod-cidr-outside-network", n.name(),
-            "pod CIDR " + c.get() + " lies outside the pod network " + network));
+        refusals.add(
+            new PlanMessage(
+                "pod-cidr-outside-network",
+                n.name(),
+                "pod CIDR " + c.get() + " lies outside the pod network " + network));
       } else if (taken.stream().anyMatch(t -> t.overlaps(c.get()))) {
-        refusals.add(new PlanMessage("pod-cidr-taken", n.name(),
-            "pod CIDR " + c.get() + " overlaps a block that is already taken"));
+        refusals.add(
+            new PlanMessage(
+                "pod-cidr-taken",
+                n.name(),
+                "pod CIDR " + c.get() + " overlaps a block that is already taken"));
       } else {
         taken.add(c.get());
         result.put(n.name(), c.get().toString());
@@ -74,9 +85,17 @@ final class PodCidrs {
       }
       Optional<Cidr> free = network.firstFree(mask, taken);
       if (free.isEmpty()) {
-        refusals.add(new PlanMessage("pod-cidr-exhausted", n.name(),
-            "no free /" + mask + " left in the pod network " + network + " ("
-                + taken.size() + " blocks taken)"));
+        refusals.add(
+            new PlanMessage(
+                "pod-cidr-exhausted",
+                n.name(),
+                "no free /"
+                    + mask
+                    + " left in the pod network "
+                    + network
+                    + " ("
+                    + taken.size()
+                    + " blocks taken)"));
         continue;
       }
       taken.add(free.get());
@@ -92,8 +111,11 @@ final class PodCidrs {
     try {
       return Optional.of(Cidr.parse(text));
     } catch (IllegalArgumentException e) {
-      warnings.add(new PlanMessage("observed-pod-cidr-invalid", null,
-          "ignoring pod CIDR \"" + text + "\": " + e.getMessage()));
+      warnings.add(
+          new PlanMessage(
+              "observed-pod-cidr-invalid",
+              null,
+              "ignoring pod CIDR \"" + text + "\": " + e.getMessage()));
       return Optional.empty();
     }
   }

@@ -4,7 +4,6 @@ import com.fasterxml.jackson.annotation.JsonInclude;
 import dev.graft.workflows.model.EtcdSpec;
 import dev.graft.workflows.model.NodeSpec;
 import dev.graft.workflows.model.Role;
-import dev.graft.workflows.plan.PlanMessage;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashSet;
@@ -23,8 +22,8 @@ import java.util.Set;
  * @param etcdEndpoints client URLs of the members that stay: the worker reaches etcd through these,
  *     never through a member the operation removes
  * @param unreachable the operator says the nodes cannot be reached: no drain (pods named), no reset
- * @param cleanOrphans orphans the pre-check finds are removed after an operator approves them
- *     (gate {@code approve/orphans}); without it they are reported only
+ * @param cleanOrphans orphans the pre-check finds are removed after an operator approves them (gate
+ *     {@code approve/orphans}); without it they are reported only
  * @param acceptNoFaultTolerance the operator accepted removals that leave etcd without fault
  *     tolerance: each such member's removal waits for {@code approve/etcd-member} on its node
  * @param replaceWith a replacement ({@code graft replace --node OLD --with NEW}): the control plane
@@ -52,34 +51,96 @@ public record RemovalPlan(
     String replaceWith,
     boolean addFirst,
     List<String> notInCluster) {
-  public RemovalPlan(String cluster, List<NodeRemoval> nodes, List<NodeSpec> staying,
-      List<RemovalQuorum.Projection> quorum, String leaderMove, List<String> etcdEndpoints, boolean unreachable,
-      boolean cleanOrphans, Duration drainTimeout, List<PlanMessage> warnings, List<PlanMessage> refusals,
+  public RemovalPlan(
+      String cluster,
+      List<NodeRemoval> nodes,
+      List<NodeSpec> staying,
+      List<RemovalQuorum.Projection> quorum,
+      String leaderMove,
+      List<String> etcdEndpoints,
+      boolean unreachable,
+      boolean cleanOrphans,
+      Duration drainTimeout,
+      List<PlanMessage> warnings,
+      List<PlanMessage> refusals,
       boolean acceptNoFaultTolerance) {
-    this(cluster, nodes, staying, quorum, leaderMove, etcdEndpoints, unreachable, cleanOrphans, drainTimeout, warnings,
-        refusals, acceptNoFaultTolerance, null, false, List.of());
+    this(
+        cluster,
+        nodes,
+        staying,
+        quorum,
+        leaderMove,
+        etcdEndpoints,
+        unreachable,
+        cleanOrphans,
+        drainTimeout,
+        warnings,
+        refusals,
+        acceptNoFaultTolerance,
+        null,
+        false,
+        List.of());
   }
 
-  /** The same plan with more warnings (the orphan pre-check's, found where the cluster was read). */
+  /**
+   * The same plan with more warnings (the orphan pre-check's, found where the cluster was read).
+   */
   public RemovalPlan withWarnings(List<PlanMessage> more) {
     return more.isEmpty() ? this : replacedBy(replaceWith, addFirst, more, List.of());
   }
 
-  /** The same plan as a replacement by {@code with}, adding it first or last, with more messages. */
-  public RemovalPlan replacedBy(String with, boolean first, List<PlanMessage> moreWarnings,
-      List<PlanMessage> moreRefusals) {
+  /**
+   * The same plan as a replacement by {@code with}, adding it first or last, with more messages.
+   */
+  public RemovalPlan replacedBy(
+      String with, boolean first, List<PlanMessage> moreWarnings, List<PlanMessage> moreRefusals) {
     List<PlanMessage> w = new ArrayList<>(warnings);
     w.addAll(moreWarnings);
     List<PlanMessage> r = new ArrayList<>(refusals);
     r.addAll(moreRefusals);
-    return new RemovalPlan(cluster, nodes, staying, quorum, leaderMove, etcdEndpoints, unreachable, cleanOrphans,
-        drainTimeout, w, r, acceptNoFaultTolerance, with, first, notInCluster);
+    return new RemovalPlan(
+        cluster,
+        nodes,
+        staying,
+        quorum,
+        leaderMove,
+        etcdEndpoints,
+        unreachable,
+        cleanOrphans,
+        drainTimeout,
+        w,
+        r,
+        acceptNoFaultTolerance,
+        with,
+        first,
+        notInCluster);
   }
-  public RemovalPlan(String cluster, List<NodeRemoval> nodes, List<NodeSpec> staying,
-      List<RemovalQuorum.Projection> quorum, String leaderMove, List<String> etcdEndpoints, boolean unreachable,
-      boolean cleanOrphans, Duration drainTimeout, List<PlanMessage> warnings, List<PlanMessage> refusals) {
-    this(cluster, nodes, staying, quorum, leaderMove, etcdEndpoints, unreachable, cleanOrphans, drainTimeout, warnings,
-        refusals, false);
+
+  public RemovalPlan(
+      String cluster,
+      List<NodeRemoval> nodes,
+      List<NodeSpec> staying,
+      List<RemovalQuorum.Projection> quorum,
+      String leaderMove,
+      List<String> etcdEndpoints,
+      boolean unreachable,
+      boolean cleanOrphans,
+      Duration drainTimeout,
+      List<PlanMessage> warnings,
+      List<PlanMessage> refusals) {
+    this(
+        cluster,
+        nodes,
+        staying,
+        quorum,
+        leaderMove,
+        etcdEndpoints,
+        unreachable,
+        cleanOrphans,
+        drainTimeout,
+        warnings,
+        refusals,
+        false);
   }
 
   public RemovalPlan {
@@ -97,9 +158,13 @@ public record RemovalPlan(
     return !refusals.isEmpty();
   }
 
-  /** Whether removing this member was accepted only by the operator's override (it needs an approval). */
+  /**
+   * Whether removing this member was accepted only by the operator's override (it needs an
+   * approval).
+   */
   public boolean overridden(String memberId) {
-    return memberId != null && quorum.stream().anyMatch(p -> memberId.equals(p.memberId()) && p.overridden());
+    return memberId != null
+        && quorum.stream().anyMatch(p -> memberId.equals(p.memberId()) && p.overridden());
   }
 
   /**
@@ -119,8 +184,8 @@ public record RemovalPlan(
   /**
    * How the worker reaches etcd during this removal (pure): the client URLs of the members that
    * stay, and — when etcd is read through control-plane nodes (no client files on the worker) —
-   * only through nodes that stay, since a removed control plane loses its certificates to
-   * {@code kubeadm reset}.
+   * only through nodes that stay, since a removed control plane loses its certificates to {@code
+   * kubeadm reset}.
    */
   public EtcdSpec reach(EtcdSpec etcd) {
     EtcdSpec e = etcdEndpoints.isEmpty() ? etcd : etcd.withEndpoints(etcdEndpoints);

@@ -1,6 +1,5 @@
 package dev.graft.workflows.plan;
 
-import dev.graft.workflows.plan.QuorumMath;
 import java.util.ArrayList;
 import java.util.LinkedHashSet;
 import java.util.List;
@@ -8,26 +7,26 @@ import java.util.Set;
 
 /**
  * Quorum arithmetic for taking etcd members away (pure), as {@link QuorumMath#projectAdd} does for
- * adding one: the projection counts the removed member gone <b>and one more failure</b> among
- * the voters that stay. A removal passes only if, after it, the cluster would still hold a quorum
- * with one more member down: otherwise the removal itself is what leaves the cluster one failure
- * away from stopping its API servers.
+ * adding one: the projection counts the removed member gone <b>and one more failure</b> among the
+ * voters that stay. A removal passes only if, after it, the cluster would still hold a quorum with
+ * one more member down: otherwise the removal itself is what leaves the cluster one failure away
+ * from stopping its API servers.
  *
  * <p>So 3 → 2 healthy voters is refused (2 voters need 2 votes; one more failure leaves 1), 5 → 4
  * passes with an even-size warning, 4 → 3 passes, and removing 2 of 3 is refused at its first
- * member. To take a member of a three-member cluster away, replace it ({@code graft replace}:
- * the new member is added first, 3 → 4 → 3).
+ * member. To take a member of a three-member cluster away, replace it ({@code graft replace}: the
+ * new member is added first, 3 → 4 → 3).
  *
  * <p><b>One exception</b>, reported as a warning: a member that is already unhealthy (dead host,
  * never started, a learner) adds nothing to the cluster's fault tolerance, so removing it never
- * lowers it. Such a removal needs only that the voters that stay hold their quorum without it.
- * This is what makes replacing a dead control plane possible.
+ * lowers it. Such a removal needs only that the voters that stay hold their quorum without it. This
+ * is what makes replacing a dead control plane possible.
  *
  * <p><b>The operator's override</b> ({@code --accept-no-fault-tolerance}): only the strict rule's
- * refusal (the voters that stay hold their quorum now, but not with one more failure) turns into
- * an accepted projection ({@link Projection#overridden()}), which the workflow puts behind a
- * mandatory approval before the member goes. Losing the quorum now, removing the last voter and
- * going below two voters stay refused whatever the flag says.
+ * refusal (the voters that stay hold their quorum now, but not with one more failure) turns into an
+ * accepted projection ({@link Projection#overridden()}), which the workflow puts behind a mandatory
+ * approval before the member goes. Losing the quorum now, removing the last voter and going below
+ * two voters stay refused whatever the flag says.
  */
 public final class RemovalQuorum {
   /**
@@ -48,14 +47,46 @@ public final class RemovalQuorum {
    * @param healthyAfter healthy voters left once it is gone
    * @param healthyIfOneMoreFails {@code healthyAfter - 1}: the failure the projection counts
    */
-  public record Projection(String memberId, String member, int votersBefore, int votersAfter, int quorumAfter,
-      int healthyAfter, int healthyIfOneMoreFails, boolean removedHealthy, boolean learner, boolean allowed,
-      String message, boolean overridden, Integer toleranceAfter) {
-    public Projection(String memberId, String member, int votersBefore, int votersAfter, int quorumAfter,
-        int healthyAfter, int healthyIfOneMoreFails, boolean removedHealthy, boolean learner, boolean allowed,
+  public record Projection(
+      String memberId,
+      String member,
+      int votersBefore,
+      int votersAfter,
+      int quorumAfter,
+      int healthyAfter,
+      int healthyIfOneMoreFails,
+      boolean removedHealthy,
+      boolean learner,
+      boolean allowed,
+      String message,
+      boolean overridden,
+      Integer toleranceAfter) {
+    public Projection(
+        String memberId,
+        String member,
+        int votersBefore,
+        int votersAfter,
+        int quorumAfter,
+        int healthyAfter,
+        int healthyIfOneMoreFails,
+        boolean removedHealthy,
+        boolean learner,
+        boolean allowed,
         String message) {
-      this(memberId, member, votersBefore, votersAfter, quorumAfter, healthyAfter, healthyIfOneMoreFails,
-          removedHealthy, learner, allowed, message, false, null);
+      this(
+          memberId,
+          member,
+          votersBefore,
+          votersAfter,
+          quorumAfter,
+          healthyAfter,
+          healthyIfOneMoreFails,
+          removedHealthy,
+          learner,
+          allowed,
+          message,
+          false,
+          null);
     }
 
     /**
@@ -63,10 +94,16 @@ public final class RemovalQuorum {
      * {@code --accept-no-fault-tolerance} may accept it (behind an approval).
      */
     public boolean overridable() {
-      return !allowed && !learner && removedHealthy && votersAfter >= MIN_OVERRIDE_VOTERS && healthyAfter >= quorumAfter;
+      return !allowed
+          && !learner
+          && removedHealthy
+          && votersAfter >= MIN_OVERRIDE_VOTERS
+          && healthyAfter >= quorumAfter;
     }
 
-    /** One line, e.g. "etcd 3 -> 2 voters: quorum 2; 2 healthy stay, 1 if one more fails: REFUSED". */
+    /**
+     * One line, e.g. "etcd 3 -> 2 voters: quorum 2; 2 healthy stay, 1 if one more fails: REFUSED".
+     */
     public String line() {
       return message;
     }
@@ -85,7 +122,8 @@ public final class RemovalQuorum {
    * As {@link #project(List, List)}; with {@code acceptNoFaultTolerance} a removal the strict rule
    * alone refuses is accepted ({@link Projection#overridden()}) and says what tolerance is left.
    */
-  public static List<Projection> project(List<Voter> members, List<String> removeIds, boolean acceptNoFaultTolerance) {
+  public static List<Projection> project(
+      List<Voter> members, List<String> removeIds, boolean acceptNoFaultTolerance) {
     List<Voter> left = new ArrayList<>(members);
     List<Projection> out = new ArrayList<>();
     Set<String> seen = new LinkedHashSet<>();
@@ -108,20 +146,49 @@ public final class RemovalQuorum {
     return one(members, v, false);
   }
 
-  /** Removing {@code v} from {@code members}; the operator's override as {@link #project(List, List, boolean)}. */
+  /**
+   * Removing {@code v} from {@code members}; the operator's override as {@link #project(List, List,
+   * boolean)}.
+   */
   public static Projection one(List<Voter> members, Voter v, boolean acceptNoFaultTolerance) {
     Projection p = strict(members, v);
     if (!acceptNoFaultTolerance || !p.overridable()) {
       return p;
     }
     int tolerance = p.healthyAfter() - p.quorumAfter();
-    String msg = "etcd " + p.votersBefore() + " -> " + p.votersAfter() + " voters without " + v.name() + " ("
-        + v.id() + "): quorum " + p.quorumAfter() + " of " + p.votersAfter() + ", " + p.healthyAfter()
-        + " healthy stay; accepted with --accept-no-fault-tolerance: etcd then tolerates " + tolerance
-        + " failure(s) (one more member lost stops etcd and every API server) until a member is added;"
-        + " an operator approves approve/etcd-member before it goes";
-    return new Projection(p.memberId(), p.member(), p.votersBefore(), p.votersAfter(), p.quorumAfter(),
-        p.healthyAfter(), p.healthyIfOneMoreFails(), true, false, true, msg, true, tolerance);
+    String msg =
+        "etcd "
+            + p.votersBefore()
+            + " -> "
+            + p.votersAfter()
+            + " voters without "
+            + v.name()
+            + " ("
+            + v.id()
+            + "): quorum "
+            + p.quorumAfter()
+            + " of "
+            + p.votersAfter()
+            + ", "
+            + p.healthyAfter()
+            + " healthy stay; accepted with --accept-no-fault-tolerance: etcd then tolerates "
+            + tolerance
+            + " failure(s) (one more member lost stops etcd and every API server) until a member is added;"
+            + " an operator approves approve/etcd-member before it goes";
+    return new Projection(
+        p.memberId(),
+        p.member(),
+        p.votersBefore(),
+        p.votersAfter(),
+        p.quorumAfter(),
+        p.healthyAfter(),
+        p.healthyIfOneMoreFails(),
+        true,
+        false,
+        true,
+        msg,
+        true,
+        tolerance);
   }
 
   private static Projection strict(List<Voter> members, Voter v) {
@@ -129,9 +196,24 @@ public final class RemovalQuorum {
     int before = voters.size();
     if (v.learner()) {
       int healthy = (int) voters.stream().filter(Voter::healthy).count();
-      return new Projection(v.id(), v.name(), before, before, QuorumMath.quorum(before), healthy, healthy - 1,
-          false, true, true, "etcd learner " + v.name() + " (" + v.id() + ") does not vote: removing it leaves "
-              + before + " voter(s) as they are");
+      return new Projection(
+          v.id(),
+          v.name(),
+          before,
+          before,
+          QuorumMath.quorum(before),
+          healthy,
+          healthy - 1,
+          false,
+          true,
+          true,
+          "etcd learner "
+              + v.name()
+              + " ("
+              + v.id()
+              + ") does not vote: removing it leaves "
+              + before
+              + " voter(s) as they are");
     }
     int after = before - 1;
     int quorumAfter = QuorumMath.quorum(after);
@@ -143,22 +225,68 @@ public final class RemovalQuorum {
       allowed = false;
       why = "it is etcd's last voter";
     } else if (!v.healthy()) {
-      // Removing a dead member does not lower the fault tolerance: only the quorum of what stays counts.
+      // Removing a dead member does not lower the fault tolerance: only the quorum of what stays
+      // counts.
       allowed = healthyAfter >= quorumAfter;
-      why = allowed ? "it is unhealthy already, so the cluster's fault tolerance does not change"
-          : "the " + healthyAfter + " healthy voter(s) that stay cannot form a quorum of " + quorumAfter;
+      why =
+          allowed
+              ? "it is unhealthy already, so the cluster's fault tolerance does not change"
+              : "the "
+                  + healthyAfter
+                  + " healthy voter(s) that stay cannot form a quorum of "
+                  + quorumAfter;
     } else {
       allowed = oneMore >= quorumAfter;
-      why = allowed ? "one more failure leaves " + oneMore + " of the " + quorumAfter + " votes needed"
-          : "with one more failure only " + oneMore + " voter(s) of the " + quorumAfter + " needed would be left:"
-              + " etcd and every API server would stop";
+      why =
+          allowed
+              ? "one more failure leaves " + oneMore + " of the " + quorumAfter + " votes needed"
+              : "with one more failure only "
+                  + oneMore
+                  + " voter(s) of the "
+                  + quorumAfter
+                  + " needed would be left:"
+                  + " etcd and every API server would stop";
     }
-    boolean overridable = !allowed && v.healthy() && after >= MIN_OVERRIDE_VOTERS && healthyAfter >= quorumAfter;
-    String msg = "etcd " + before + " -> " + after + " voters without " + v.name() + " (" + v.id() + "): quorum "
-        + quorumAfter + " of " + after + ", " + healthyAfter + " healthy stay; " + why
-        + (allowed ? "" : overridable ? " (refused); --accept-no-fault-tolerance would accept it, behind an approval,"
-            + " leaving etcd " + (healthyAfter - quorumAfter) + " failure(s) of tolerance)" : " (refused)");
-    return new Projection(v.id(), v.name(), before, after, quorumAfter, healthyAfter, oneMore, v.healthy(), false,
-        allowed, msg, false, allowed ? Math.max(0, healthyAfter - quorumAfter) : null);
+    boolean overridable =
+        !allowed && v.healthy() && after >= MIN_OVERRIDE_VOTERS && healthyAfter >= quorumAfter;
+    String msg =
+        "etcd "
+            + before
+            + " -> "
+            + after
+            + " voters without "
+            + v.name()
+            + " ("
+            + v.id()
+            + "): quorum "
+            + quorumAfter
+            + " of "
+            + after
+            + ", "
+            + healthyAfter
+            + " healthy stay; "
+            + why
+            + (allowed
+                ? ""
+                : overridable
+                    ? " (refused); --accept-no-fault-tolerance would accept it, behind an approval,"
+                        + " leaving etcd "
+                        + (healthyAfter - quorumAfter)
+                        + " failure(s) of tolerance)"
+                    : " (refused)");
+    return new Projection(
+        v.id(),
+        v.name(),
+        before,
+        after,
+        quorumAfter,
+        healthyAfter,
+        oneMore,
+        v.healthy(),
+        false,
+        allowed,
+        msg,
+        false,
+        allowed ? Math.max(0, healthyAfter - quorumAfter) : null);
   }
 }

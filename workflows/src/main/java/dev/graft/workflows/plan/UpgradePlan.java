@@ -1,16 +1,15 @@
 package dev.graft.workflows.plan;
 
 import com.fasterxml.jackson.annotation.JsonInclude;
-import dev.graft.workflows.plan.PlanMessage;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 
 /**
- * What an upgrade will do, in order: pre-checks on every node, the etcd snapshot on
- * {@code snapshotNode}, image prefetch everywhere, control planes one at a time (the first with
- * {@code kubeadm upgrade apply}), then workers batch by batch ({@code maxUnavailable} at once),
- * then verification. Refusals mean nothing may start; warnings are shown and approved with it.
+ * What an upgrade will do, in order: pre-checks on every node, the etcd snapshot on {@code
+ * snapshotNode}, image prefetch everywhere, control planes one at a time (the first with {@code
+ * kubeadm upgrade apply}), then workers batch by batch ({@code maxUnavailable} at once), then
+ * verification. Refusals mean nothing may start; warnings are shown and approved with it.
  *
  * @param from the API server's version now (kubeadm-config's kubernetesVersion)
  * @param to the target
@@ -29,7 +28,8 @@ public record UpgradePlan(
     List<PlanMessage> refusals) {
   public UpgradePlan {
     controlPlanes = controlPlanes == null ? List.of() : List.copyOf(controlPlanes);
-    workerBatches = workerBatches == null ? List.of() : workerBatches.stream().map(List::copyOf).toList();
+    workerBatches =
+        workerBatches == null ? List.of() : workerBatches.stream().map(List::copyOf).toList();
     warnings = warnings == null ? List.of() : List.copyOf(warnings);
     refusals = refusals == null ? List.of() : List.copyOf(refusals);
     drainTimeout = drainTimeout == null ? Duration.ofMinutes(5) : drainTimeout;
@@ -50,8 +50,17 @@ public record UpgradePlan(
     }
     List<PlanMessage> all = new ArrayList<>(warnings);
     all.addAll(more);
-    return new UpgradePlan(cluster, from, to, controlPlanes, workerBatches, snapshotNode, maxUnavailable,
-        drainTimeout, all, refusals);
+    return new UpgradePlan(
+        cluster,
+        from,
+        to,
+        controlPlanes,
+        workerBatches,
+        snapshotNode,
+        maxUnavailable,
+        drainTimeout,
+        all,
+        refusals);
   }
 
   public boolean refused() {

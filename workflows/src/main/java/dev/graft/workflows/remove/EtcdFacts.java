@@ -4,8 +4,11 @@ import dev.graft.workflows.plan.EtcdMember;
 import dev.graft.workflows.step.StepResult;
 import java.util.List;
 
-/** etcd's members with their health and the leader, as one read saw them; {@code table} for people. */
-public record EtcdFacts(List<EtcdMember> members, String leaderId, String table, String summary, int attempt)
+/**
+ * etcd's members with their health and the leader, as one read saw them; {@code table} for people.
+ */
+public record EtcdFacts(
+    List<EtcdMember> members, String leaderId, String table, String summary, int attempt)
     implements StepResult {
   public EtcdFacts {
     members = members == null ? List.of() : List.copyOf(members);

@@ -4,7 +4,8 @@ import dev.graft.workflows.step.StepResult;
 import java.util.List;
 
 /** What kubeadm left on a host (read-only): the files of a join or an init that are there. */
-public record HostFacts(String node, List<String> kubeadmFiles, String summary, int attempt) implements StepResult {
+public record HostFacts(String node, List<String> kubeadmFiles, String summary, int attempt)
+    implements StepResult {
   public HostFacts {
     kubeadmFiles = kubeadmFiles == null ? List.of() : List.copyOf(kubeadmFiles);
   }

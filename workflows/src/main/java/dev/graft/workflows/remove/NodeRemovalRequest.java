@@ -15,16 +15,47 @@ import java.util.List;
  * @param etcdServers the client URLs of the members that stay: a kube-apiserver whose
  *     --etcd-servers would be left empty gets these
  * @param avoid member ids leadership must not move to (the operation removes them too)
- * @param approveMember the member's removal was accepted only with {@code --accept-no-fault-tolerance}:
- *     an operator approves {@code approve/etcd-member} after the leader moved, before it goes
+ * @param approveMember the member's removal was accepted only with {@code
+ *     --accept-no-fault-tolerance}: an operator approves {@code approve/etcd-member} after the
+ *     leader moved, before it goes
  */
-public record NodeRemovalRequest(String cluster, String operationId, String kubeconfig, EtcdSpec etcd,
-    NodeRemoval node, List<NodeSpec> staying, List<String> etcdServers, List<String> avoid, boolean unreachable,
-    Duration drainTimeout, ExecutionPolicy policy, boolean approveMember) {
-  public NodeRemovalRequest(String cluster, String operationId, String kubeconfig, EtcdSpec etcd,
-      NodeRemoval node, List<NodeSpec> staying, List<String> etcdServers, List<String> avoid, boolean unreachable,
-      Duration drainTimeout, ExecutionPolicy policy) {
-    this(cluster, operationId, kubeconfig, etcd, node, staying, etcdServers, avoid, unreachable, drainTimeout, policy,
+public record NodeRemovalRequest(
+    String cluster,
+    String operationId,
+    String kubeconfig,
+    EtcdSpec etcd,
+    NodeRemoval node,
+    List<NodeSpec> staying,
+    List<String> etcdServers,
+    List<String> avoid,
+    boolean unreachable,
+    Duration drainTimeout,
+    ExecutionPolicy policy,
+    boolean approveMember) {
+  public NodeRemovalRequest(
+      String cluster,
+      String operationId,
+      String kubeconfig,
+      EtcdSpec etcd,
+      NodeRemoval node,
+      List<NodeSpec> staying,
+      List<String> etcdServers,
+      List<String> avoid,
+      boolean unreachable,
+      Duration drainTimeout,
+      ExecutionPolicy policy) {
+    this(
+        cluster,
+        operationId,
+        kubeconfig,
+        etcd,
+        node,
+        staying,
+        etcdServers,
+        avoid,
+        unreachable,
+        drainTimeout,
+        policy,
         false);
   }
 

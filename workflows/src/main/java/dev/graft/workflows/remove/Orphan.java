@@ -6,7 +6,8 @@ import dev.graft.workflows.plan.PlanMessage;
  * Something a failed or half-done change left behind, found by the pre-check, with the step that
  * would remove it. Graft removes an orphan only after an operator approves.
  *
- * @param kind {@code learner}, {@code member-without-node}, {@code node-without-host}, {@code half-joined-host}
+ * @param kind {@code learner}, {@code member-without-node}, {@code node-without-host}, {@code
+ *     half-joined-host}
  * @param name the member's or node's name (an unstarted member: its id)
  * @param memberId the etcd member id (hex) for member kinds, else null
  * @param detail what was seen
@@ -24,12 +25,17 @@ public record Orphan(String kind, String name, String memberId, String detail, S
   }
 
   /**
-   * How a plan reports it (expansion, upgrade and removal plans alike): a warning with code
-   * {@code orphan-<kind>} that names the proposed step and the operation that takes it.
+   * How a plan reports it (expansion, upgrade and removal plans alike): a warning with code {@code
+   * orphan-<kind>} that names the proposed step and the operation that takes it.
    */
   public PlanMessage asWarning() {
-    return new PlanMessage("orphan-" + kind, name, detail + "; proposed step: " + proposed
-        + " (graft remove --clean-orphans takes it once an operator approves approve/orphans)");
+    return new PlanMessage(
+        "orphan-" + kind,
+        name,
+        detail
+            + "; proposed step: "
+            + proposed
+            + " (graft remove --clean-orphans takes it once an operator approves approve/orphans)");
   }
 
   @Override

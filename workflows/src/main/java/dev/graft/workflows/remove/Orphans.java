@@ -28,8 +28,13 @@ public final class Orphans {
    *     hosts that were not looked at are absent
    * @param removing the names this operation removes
    */
-  public static List<Orphan> find(List<NodeSpec> inventory, List<ObservedNode> nodes, Collection<String> ready,
-      List<EtcdMember> members, Map<String, List<String>> kubeadmFiles, Collection<String> removing) {
+  public static List<Orphan> find(
+      List<NodeSpec> inventory,
+      List<ObservedNode> nodes,
+      Collection<String> ready,
+      List<EtcdMember> members,
+      Map<String, List<String>> kubeadmFiles,
+      Collection<String> removing) {
     List<Orphan> out = new ArrayList<>();
     Set<String> nodeHosts = new HashSet<>();
     Set<String> nodeNames = new HashSet<>();
@@ -60,31 +65,70 @@ public final class Orphans {
       }
       String label = m.name() == null || m.name().isEmpty() ? m.id() : m.name();
       if (m.learner() || m.name() == null || m.name().isEmpty()) {
-        out.add(new Orphan(Orphan.LEARNER, label, m.id(), (m.learner() ? "learner" : "member") + " " + m.id()
-            + " (" + m.peerUrl() + ") " + (m.name() == null || m.name().isEmpty() ? "never started"
-            : m.healthy() ? "never caught up / was never promoted" : "is not healthy"),
-            "remove etcd member " + m.id() + " by id"));
+        out.add(
+            new Orphan(
+                Orphan.LEARNER,
+                label,
+                m.id(),
+                (m.learner() ? "learner" : "member")
+                    + " "
+                    + m.id()
+                    + " ("
+                    + m.peerUrl()
+                    + ") "
+                    + (m.name() == null || m.name().isEmpty()
+                        ? "never started"
+                        : m.healthy() ? "never caught up / was never promoted" : "is not healthy"),
+                "remove etcd member " + m.id() + " by id"));
       } else if (host == null || !nodeHosts.contains(host)) {
-        out.add(new Orphan(Orphan.MEMBER_WITHOUT_NODE, label, m.id(), "voter " + m.id() + " (" + m.peerUrl()
-            + ") has no Node at " + host + (m.healthy() ? "" : "; it is unhealthy"),
-            "remove etcd member " + m.id() + " by id when the quorum projection allows it"));
+        out.add(
+            new Orphan(
+                Orphan.MEMBER_WITHOUT_NODE,
+                label,
+                m.id(),
+                "voter "
+                    + m.id()
+                    + " ("
+                    + m.peerUrl()
+                    + ") has no Node at "
+                    + host
+                    + (m.healthy() ? "" : "; it is unhealthy"),
+                "remove etcd member " + m.id() + " by id when the quorum projection allows it"));
       }
     }
     for (ObservedNode n : nodes) {
-      if (removing.contains(n.name()) || inventoryNames.contains(n.name()) || ready.contains(n.name())) {
+      if (removing.contains(n.name())
+          || inventoryNames.contains(n.name())
+          || ready.contains(n.name())) {
         continue;
       }
-      out.add(new Orphan(Orphan.NODE_WITHOUT_HOST, n.name(), null, "Node " + n.name() + " is not Ready and no"
-          + " inventory host stands for it" + (n.address() == null ? "" : " (last address " + n.address() + ")"),
-          "delete Node " + n.name()));
+      out.add(
+          new Orphan(
+              Orphan.NODE_WITHOUT_HOST,
+              n.name(),
+              null,
+              "Node "
+                  + n.name()
+                  + " is not Ready and no"
+                  + " inventory host stands for it"
+                  + (n.address() == null ? "" : " (last address " + n.address() + ")"),
+              "delete Node " + n.name()));
     }
     for (NodeSpec n : inventory) {
       List<String> files = kubeadmFiles.get(n.name());
-      if (removing.contains(n.name()) || nodeNames.contains(n.name()) || files == null || files.isEmpty()) {
+      if (removing.contains(n.name())
+          || nodeNames.contains(n.name())
+          || files == null
+          || files.isEmpty()) {
         continue;
       }
-      out.add(new Orphan(Orphan.HALF_JOINED_HOST, n.name(), null, n.name() + " has kubeadm's files "
-          + files + " but no Node", "kubeadm reset -f on " + n.name()));
+      out.add(
+          new Orphan(
+              Orphan.HALF_JOINED_HOST,
+              n.name(),
+              null,
+              n.name() + " has kubeadm's files " + files + " but no Node",
+              "kubeadm reset -f on " + n.name()));
     }
     return out;
   }

@@ -10,8 +10,8 @@ public interface RemovalApiActivities {
   NodeFacts nodes(ClusterNodesRequest request);
 
   /**
-   * Cordon and drain, honouring PodDisruptionBudgets, within the request's timeout (as an
-   * upgrade's drain); a Node that is gone already is already-satisfied.
+   * Cordon and drain, honouring PodDisruptionBudgets, within the request's timeout (as an upgrade's
+   * drain); a Node that is gone already is already-satisfied.
    */
   StepOutcome drain(RemovalNodeRequest request);
 

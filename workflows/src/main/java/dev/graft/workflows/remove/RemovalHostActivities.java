@@ -24,6 +24,8 @@ public interface RemovalHostActivities {
   /** One staying node: Graft's pod route to the removed node and its boot-config line go. */
   StepOutcome dropRoutes(RouteDropRequest request);
 
-  /** The removed node itself: Graft's pod routes, its boot unit and config go (cbr0 and rules too). */
+  /**
+   * The removed node itself: Graft's pod routes, its boot unit and config go (cbr0 and rules too).
+   */
   StepOutcome cleanPodNetwork(RemovalHostRequest request);
 }

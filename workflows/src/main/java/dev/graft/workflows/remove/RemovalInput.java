@@ -17,12 +17,38 @@ import java.util.List;
  * @param acceptNoFaultTolerance the operator accepts a removal that leaves etcd no fault tolerance
  *     (the strict projection's refusal becomes a warning and an approval before the member goes)
  */
-public record RemovalInput(ClusterSpec cluster, List<String> remove, boolean unreachable, List<ObservedNode> nodes,
-    List<String> ready, List<EtcdMember> members, String leaderId, Duration drainTimeout, boolean cleanOrphans,
+public record RemovalInput(
+    ClusterSpec cluster,
+    List<String> remove,
+    boolean unreachable,
+    List<ObservedNode> nodes,
+    List<String> ready,
+    List<EtcdMember> members,
+    String leaderId,
+    Duration drainTimeout,
+    boolean cleanOrphans,
     boolean acceptNoFaultTolerance) {
-  public RemovalInput(ClusterSpec cluster, List<String> remove, boolean unreachable, List<ObservedNode> nodes,
-      List<String> ready, List<EtcdMember> members, String leaderId, Duration drainTimeout, boolean cleanOrphans) {
-    this(cluster, remove, unreachable, nodes, ready, members, leaderId, drainTimeout, cleanOrphans, false);
+  public RemovalInput(
+      ClusterSpec cluster,
+      List<String> remove,
+      boolean unreachable,
+      List<ObservedNode> nodes,
+      List<String> ready,
+      List<EtcdMember> members,
+      String leaderId,
+      Duration drainTimeout,
+      boolean cleanOrphans) {
+    this(
+        cluster,
+        remove,
+        unreachable,
+        nodes,
+        ready,
+        members,
+        leaderId,
+        drainTimeout,
+        cleanOrphans,
+        false);
   }
 
   public RemovalInput {

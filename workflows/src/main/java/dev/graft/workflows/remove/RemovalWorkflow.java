@@ -13,11 +13,11 @@ import io.temporal.workflow.WorkflowInterface;
 import io.temporal.workflow.WorkflowMethod;
 
 /**
- * One removal ({@code cluster/<name>/remove/<requestId>}), run as the cluster workflow's child
- * from {@link OperationRequest#removal()}: pre-checks (etcd's live quorum projection, the Nodes,
- * orphans on every host), optional approval (and the orphans' cleanup, approved apart), then each
- * node one at a time as a {@link NodeRemovalWorkflow} child, then verification. It answers the same
- * queries as an expansion or an upgrade.
+ * One removal ({@code cluster/<name>/remove/<requestId>}), run as the cluster workflow's child from
+ * {@link OperationRequest#removal()}: pre-checks (etcd's live quorum projection, the Nodes, orphans
+ * on every host), optional approval (and the orphans' cleanup, approved apart), then each node one
+ * at a time as a {@link NodeRemovalWorkflow} child, then verification. It answers the same queries
+ * as an expansion or an upgrade.
  */
 @WorkflowInterface
 public interface RemovalWorkflow extends OperatedWorkflow {
@@ -27,7 +27,9 @@ public interface RemovalWorkflow extends OperatedWorkflow {
   @QueryMethod
   ExpansionProgress progress();
 
-  /** Sent by a node's child when its steps start or stop waiting for an operator; not for clients. */
+  /**
+   * Sent by a node's child when its steps start or stop waiting for an operator; not for clients.
+   */
   @SignalMethod(name = AttentionReporter.SIGNAL)
   void childAttention(ChildAttention attention);
 

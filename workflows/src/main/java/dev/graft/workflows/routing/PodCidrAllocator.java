@@ -40,8 +40,8 @@ public final class PodCidrAllocator {
    * @param held blocks already held by any node of the cluster
    * @param wanted nodes without a block, in the order blocks are handed out
    * @return node name to its new block, in {@code wanted} order
-   * @throws AllocationException when the network is invalid, a fixed block is invalid or taken,
-   *     or the network has too few free blocks; nothing is allocated then
+   * @throws AllocationException when the network is invalid, a fixed block is invalid or taken, or
+   *     the network has too few free blocks; nothing is allocated then
    */
   public static Map<String, String> allocate(
       String clusterCidr, int nodeMask, List<Held> held, List<Wanted> wanted) {
@@ -62,25 +62,40 @@ public final class PodCidrAllocator {
         c = Cidr.parse(w.fixedCidr());
       } catch (IllegalArgumentException e) {
         throw new AllocationException(
-            FailureTypes.POD_CIDR_INVALID, "node " + w.node() + ": pod CIDR from the inventory: " + e.getMessage());
+            FailureTypes.POD_CIDR_INVALID,
+            "node " + w.node() + ": pod CIDR from the inventory: " + e.getMessage());
       }
       if (!network.contains(c)) {
         throw new AllocationException(
             FailureTypes.POD_CIDR_INVALID,
-            "node " + w.node() + ": pod CIDR " + c + " from the inventory lies outside the pod network "
+            "node "
+                + w.node()
+                + ": pod CIDR "
+                + c
+                + " from the inventory lies outside the pod network "
                 + network);
       }
       if (c.prefix() > MAX_NODE_MASK) {
         throw new AllocationException(
             FailureTypes.POD_CIDR_INVALID,
-            "node " + w.node() + ": pod CIDR " + c + " is too small for a bridge address and pods (/"
-                + MAX_NODE_MASK + " or larger)");
+            "node "
+                + w.node()
+                + ": pod CIDR "
+                + c
+                + " is too small for a bridge address and pods (/"
+                + MAX_NODE_MASK
+                + " or larger)");
       }
       for (Cidr t : taken) {
         if (t.overlaps(c)) {
           throw new AllocationException(
               FailureTypes.POD_CIDR_CONFLICT,
-              "node " + w.node() + ": pod CIDR " + c + " from the inventory overlaps " + t
+              "node "
+                  + w.node()
+                  + ": pod CIDR "
+                  + c
+                  + " from the inventory overlaps "
+                  + t
                   + ", which another node already holds");
         }
       }
@@ -103,8 +118,16 @@ public final class PodCidrAllocator {
     if (!without.isEmpty()) {
       throw new AllocationException(
           FailureTypes.POD_CIDR_EXHAUSTED,
-          "the pod network " + network + " has no free /" + mask + " left for " + without
-              + " (" + (taken.size()) + " block(s) taken, room for " + capacity(network, mask)
+          "the pod network "
+              + network
+              + " has no free /"
+              + mask
+              + " left for "
+              + without
+              + " ("
+              + (taken.size())
+              + " block(s) taken, room for "
+              + capacity(network, mask)
               + "); nothing was allocated. Widen the pod network or use a longer node mask");
     }
     return result;
@@ -116,14 +139,21 @@ public final class PodCidrAllocator {
     try {
       network = Cidr.parse(clusterCidr);
     } catch (IllegalArgumentException e) {
-      throw new AllocationException(FailureTypes.POD_NETWORK_INVALID, "pod network: " + e.getMessage());
+      throw new AllocationException(
+          FailureTypes.POD_NETWORK_INVALID, "pod network: " + e.getMessage());
     }
     int mask = effectiveMask(nodeMask);
     if (mask < network.prefix() || mask > MAX_NODE_MASK) {
       throw new AllocationException(
           FailureTypes.POD_NETWORK_INVALID,
-          "pod network " + network + ": node mask /" + mask + " must lie between /"
-              + network.prefix() + " and /" + MAX_NODE_MASK);
+          "pod network "
+              + network
+              + ": node mask /"
+              + mask
+              + " must lie between /"
+              + network.prefix()
+              + " and /"
+              + MAX_NODE_MASK);
     }
     return network;
   }

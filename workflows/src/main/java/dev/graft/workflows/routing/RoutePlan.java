@@ -28,8 +28,7 @@ public final class RoutePlan {
 
   /**
    * How many nodes one history may take on: a node's routes, and its probe's targets, name every
-   * other node, so k nodes carry k × (n − 1) entries. At least one node, however large the
-   * cluster.
+   * other node, so k nodes carry k × (n − 1) entries. At least one node, however large the cluster.
    */
   public static int nodesPerBatch(int nodes, int entriesPerBatch) {
     return Math.max(1, entriesPerBatch / Math.max(1, nodes - 1));

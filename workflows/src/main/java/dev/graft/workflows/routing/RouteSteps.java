@@ -10,8 +10,8 @@ import java.util.Map;
 
 /**
  * The per-node steps of the routed pod network ({@code routes/<node>}, {@code verify/<node>}), as
- * the routing workflow runs them for a cluster that fits one history and each of its batches
- * runs them for a slice of a larger one (workflow-side).
+ * the routing workflow runs them for a cluster that fits one history and each of its batches runs
+ * them for a slice of a larger one (workflow-side).
  */
 final class RouteSteps {
   static final String ROUTES_NAME = "program pod routes";
@@ -36,30 +36,50 @@ final class RouteSteps {
    * other node of {@code table} (the pod CIDRs after allocation).
    */
   static void program(
-      Steps steps, NodeRoutingActivities activities, String cluster, String clusterCidr,
-      List<NodeSpec> nodes, List<NodePodCidr> table, int maxParallel) {
+      Steps steps,
+      NodeRoutingActivities activities,
+      String cluster,
+      String clusterCidr,
+      List<NodeSpec> nodes,
+      List<NodePodCidr> table,
+      int maxParallel) {
     Map<String, NodePodCidr> byName = byName(table);
     Parallel.forEach(
         nodes,
         maxParallel,
         n ->
-            steps.run("routes/" + n.name(), ROUTES_NAME, n.name(), false,
-                () -> activities.program(
-                    new NodeRoutesRequest(
-                        cluster, n, byName.get(n.name()).podCidr(), clusterCidr,
-                        RoutePlan.routesFor(n.name(), table)))));
+            steps.run(
+                "routes/" + n.name(),
+                ROUTES_NAME,
+                n.name(),
+                false,
+                () ->
+                    activities.program(
+                        new NodeRoutesRequest(
+                            cluster,
+                            n,
+                            byName.get(n.name()).podCidr(),
+                            clusterCidr,
+                            RoutePlan.routesFor(n.name(), table)))));
   }
 
   /**
-   * One row of the matrix per node: its probe, in its own pod CIDR (from {@code own}), pings
-   * every other node's target.
+   * One row of the matrix per node: its probe, in its own pod CIDR (from {@code own}), pings every
+   * other node's target.
    *
    * @param unreachableOnly rows list the unreachable pairs only (a large cluster keeps no other)
    */
   static void verify(
-      Steps steps, NodeRoutingActivities activities, String cluster, String clusterCidr,
-      List<NodeSpec> nodes, List<NodePodCidr> own, List<ProbeTarget> targets,
-      boolean unreachableOnly, int maxParallel, Matrix matrix) {
+      Steps steps,
+      NodeRoutingActivities activities,
+      String cluster,
+      String clusterCidr,
+      List<NodeSpec> nodes,
+      List<NodePodCidr> own,
+      List<ProbeTarget> targets,
+      boolean unreachableOnly,
+      int maxParallel,
+      Matrix matrix) {
     Map<String, NodePodCidr> byName = byName(own);
     Parallel.forEach(
         nodes,
@@ -68,26 +88,39 @@ final class RouteSteps {
           List<ProbeTarget> others =
               targets.stream().filter(t -> !t.node().equals(n.name())).toList();
           VerifyResult row =
-              steps.run("verify/" + n.name(), VERIFY_NAME, n.name(), true,
-                  () -> activities.verify(
-                      new VerifyRequest(
-                          cluster, n, byName.get(n.name()).podCidr(), clusterCidr, others,
-                          unreachableOnly)));
+              steps.run(
+                  "verify/" + n.name(),
+                  VERIFY_NAME,
+                  n.name(),
+                  true,
+                  () ->
+                      activities.verify(
+                          new VerifyRequest(
+                              cluster,
+                              n,
+                              byName.get(n.name()).podCidr(),
+                              clusterCidr,
+                              others,
+                              unreachableOnly)));
           if (row != null) {
             matrix.add(row, others.size(), unreachableOnly);
           }
         });
   }
 
-  /** What every node's probe pings: its test address when the request names one, else its bridge. */
+  /**
+   * What every node's probe pings: its test address when the request names one, else its bridge.
+   */
   static List<ProbeTarget> targets(
       List<NodeSpec> nodes, Map<String, String> verifyTargets, List<NodePodCidr> table) {
     Map<String, NodePodCidr> byName = byName(table);
     List<ProbeTarget> targets = new ArrayList<>();
     for (NodeSpec n : nodes) {
       String address = verifyTargets.get(n.name());
-      targets.add(new ProbeTarget(
-          n.name(), address != null ? address : RoutePlan.gateway(byName.get(n.name()).podCidr())));
+      targets.add(
+          new ProbeTarget(
+              n.name(),
+              address != null ? address : RoutePlan.gateway(byName.get(n.name()).podCidr())));
     }
     return targets;
   }

@@ -11,8 +11,8 @@ import java.util.List;
  *     workflow's parent); null for nobody
  * @param what {@link RoutingRequest#ROUTES} or {@link RoutingRequest#VERIFY}
  * @param nodes the batch's nodes
- * @param podCidrs for routes, every node's pod CIDR (the route table); for verify, the batch's
- *     own nodes' (their probes' addresses)
+ * @param podCidrs for routes, every node's pod CIDR (the route table); for verify, the batch's own
+ *     nodes' (their probes' addresses)
  * @param targets for verify, every node's test address; empty for routes
  * @param unreachableOnly the verify rows list the unreachable pairs only
  */

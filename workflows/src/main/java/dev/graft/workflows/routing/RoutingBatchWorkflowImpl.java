@@ -11,7 +11,9 @@ public class RoutingBatchWorkflowImpl extends StepsWorkflow implements RoutingBa
   @Override
   public RoutingBatchResult run(RoutingBatchRequest r) {
     NodeRoutingActivities nodes =
-        Workflow.newActivityStub(NodeRoutingActivities.class, ActivityKinds.ssh(steps.ownRetries(r.policy(), ActivityKinds::steps)));
+        Workflow.newActivityStub(
+            NodeRoutingActivities.class,
+            ActivityKinds.ssh(steps.ownRetries(r.policy(), ActivityKinds::steps)));
     // The operation hears of a waiting step here directly: the routing workflow only waits.
     AttentionReporter reporter = AttentionReporter.start(steps, Optional.ofNullable(r.reportTo()));
     boolean verify = RoutingRequest.VERIFY.equals(r.what());
@@ -25,11 +27,26 @@ public class RoutingBatchWorkflowImpl extends StepsWorkflow implements RoutingBa
         steps.operation(
             () -> {
               if (verify) {
-                RouteSteps.verify(steps, nodes, r.cluster(), r.clusterCidr(), r.nodes(),
-                    r.podCidrs(), r.targets(), r.unreachableOnly(), r.maxParallel(), matrix);
+                RouteSteps.verify(
+                    steps,
+                    nodes,
+                    r.cluster(),
+                    r.clusterCidr(),
+                    r.nodes(),
+                    r.podCidrs(),
+                    r.targets(),
+                    r.unreachableOnly(),
+                    r.maxParallel(),
+                    matrix);
               } else {
-                RouteSteps.program(steps, nodes, r.cluster(), r.clusterCidr(), r.nodes(),
-                    r.podCidrs(), r.maxParallel());
+                RouteSteps.program(
+                    steps,
+                    nodes,
+                    r.cluster(),
+                    r.clusterCidr(),
+                    r.nodes(),
+                    r.podCidrs(),
+                    r.maxParallel());
               }
             });
     reporter.finish();

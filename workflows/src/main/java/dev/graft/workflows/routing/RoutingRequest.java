@@ -22,8 +22,8 @@ import java.util.Map;
  * @param entriesPerBatch how many routes (and, apart, probe targets) the steps of one workflow
  *     history may carry (0: {@link #DEFAULT_ENTRIES_PER_BATCH}). Each node's routes and targets
  *     name every other node, so one history holding every node's grows as n²: 52 MB at 500 nodes,
- *     past Temporal's 50 MB limit. A cluster of more than about √entriesPerBatch nodes is routed
- *     in batches of {@code entriesPerBatch / (n − 1)} nodes, each a child workflow ({@link
+ *     past Temporal's 50 MB limit. A cluster of more than about √entriesPerBatch nodes is routed in
+ *     batches of {@code entriesPerBatch / (n − 1)} nodes, each a child workflow ({@link
  *     #batchChildren()})
  */
 public record RoutingRequest(
@@ -38,6 +38,7 @@ public record RoutingRequest(
     ExecutionPolicy policy,
     int entriesPerBatch) {
   public static final int DEFAULT_MAX_PARALLEL = 10;
+
   /**
    * About 3.5 MB of routes, or 2 MB of probe targets, per history: up to 224 nodes are routed in
    * one workflow; 500 nodes in batches of 100, 1,000 in batches of 50.
@@ -63,8 +64,17 @@ public record RoutingRequest(
       int maxParallel,
       boolean verify,
       ExecutionPolicy policy) {
-    this(cluster, operationId, kubeconfig, podNetwork, nodes, verifyTargets, maxParallel, verify,
-        policy, 0);
+    this(
+        cluster,
+        operationId,
+        kubeconfig,
+        podNetwork,
+        nodes,
+        verifyTargets,
+        maxParallel,
+        verify,
+        policy,
+        0);
   }
 
   /** How many nodes one batch takes on (every node when the cluster needs no batches). */
@@ -81,8 +91,8 @@ public record RoutingRequest(
 
   /**
    * The batch children a batched routing starts, by what they do ("routing-routes-1", …,
-   * "routing-verify-1", …), in the order it starts them; empty when it needs none. Only a
-   * routed cluster starts them: one whose CNI manages routes starts none.
+   * "routing-verify-1", …), in the order it starts them; empty when it needs none. Only a routed
+   * cluster starts them: one whose CNI manages routes starts none.
    */
   @JsonIgnore
   public Map<String, String> batchChildren() {
@@ -100,6 +110,7 @@ public record RoutingRequest(
 
   /** What a routes batch does, in its id: {@code <operationId>/routing/routes-<k>}. */
   public static final String ROUTES = "routes";
+
   /** What a verify batch does, in its id: {@code <operationId>/routing/verify-<k>}. */
   public static final String VERIFY = "verify";
 

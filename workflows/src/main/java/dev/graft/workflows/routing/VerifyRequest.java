@@ -24,7 +24,11 @@ public record VerifyRequest(
 
   /** A request for the full row. */
   public VerifyRequest(
-      String cluster, NodeSpec source, String sourcePodCidr, String clusterCidr, List<ProbeTarget> targets) {
+      String cluster,
+      NodeSpec source,
+      String sourcePodCidr,
+      String clusterCidr,
+      List<ProbeTarget> targets) {
     this(cluster, source, sourcePodCidr, clusterCidr, targets, false);
   }
 }

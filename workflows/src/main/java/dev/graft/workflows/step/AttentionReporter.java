@@ -10,8 +10,8 @@ import java.util.Optional;
  * operator: each time the set of the child's waiting steps changes, the child signals its parent
  * ({@value #SIGNAL}, a {@link ChildAttention}). Operators still act on the child itself.
  *
- * <p>Only children report (a workflow started on its own has no one to tell), and only changes
- * are sent, so a run where nothing parks adds no event to either history.
+ * <p>Only children report (a workflow started on its own has no one to tell), and only changes are
+ * sent, so a run where nothing parks adds no event to either history.
  */
 public final class AttentionReporter {
   /** The signal every parent operation declares to hear about its children. */
@@ -48,8 +48,11 @@ public final class AttentionReporter {
     Async.procedure(
         () -> {
           while (true) {
-            Workflow.await(() -> reporter.finishing || reporter.stopped
-                || !waiting(steps).equals(reporter.reported));
+            Workflow.await(
+                () ->
+                    reporter.finishing
+                        || reporter.stopped
+                        || !waiting(steps).equals(reporter.reported));
             if (reporter.finishing || reporter.stopped) {
               return;
             }
@@ -61,9 +64,9 @@ public final class AttentionReporter {
 
   /**
    * Tells the parent that nothing here waits any more, as this workflow ends. A workflow whose
-   * parent is not the one that waits for its result (see {@link #start(Steps, Optional)}) calls
-   * it before it returns: nothing else clears what that parent last heard, and a step left waiting
-   * by an abort would otherwise show as needs-attention after the workflow ended.
+   * parent is not the one that waits for its result (see {@link #start(Steps, Optional)}) calls it
+   * before it returns: nothing else clears what that parent last heard, and a step left waiting by
+   * an abort would otherwise show as needs-attention after the workflow ended.
    */
   public void finish() {
     Workflow.newDetachedCancellationScope(

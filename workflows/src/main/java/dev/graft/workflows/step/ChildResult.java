@@ -6,7 +6,10 @@ import java.util.List;
 public interface ChildResult {
   OperationOutcome outcome();
 
-  /** The child's own steps, which the operation's summary counts in place of the step standing for it. */
+  /**
+   * The child's own steps, which the operation's summary counts in place of the step standing for
+   * it.
+   */
   default List<StepView> steps() {
     return List.of();
   }

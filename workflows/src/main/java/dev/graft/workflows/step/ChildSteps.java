@@ -35,7 +35,8 @@ import org.slf4j.Logger;
  *       (from their {@code childAttention} signals).
  * </ul>
  *
- * <p>Workflow-side and deterministic; all state lives here, so queries read it and replay rebuilds it.
+ * <p>Workflow-side and deterministic; all state lives here, so queries read it and replay rebuilds
+ * it.
  */
 public final class ChildSteps {
   private static final Logger LOG = Workflow.getLogger(ChildSteps.class);
@@ -48,6 +49,7 @@ public final class ChildSteps {
   private final Map<String, String> children = new LinkedHashMap<>();
   private final Set<String> wrappers = new LinkedHashSet<>();
   private final Map<String, List<StepView>> childSteps = new LinkedHashMap<>();
+
   /** Set by {@link #cancelInScopes()}: the running children's scopes, which an abort cancels. */
   private Map<String, CancellationScope> scopes;
 
@@ -55,7 +57,10 @@ public final class ChildSteps {
     this.steps = steps;
   }
 
-  /** A child as a step: its id, what it is in messages ("the join of n1"), its type and how it starts. */
+  /**
+   * A child as a step: its id, what it is in messages ("the join of n1"), its type and how it
+   * starts.
+   */
   public record Child<W, R extends ChildResult>(
       String id, String what, Class<W> type, Function<W, Promise<R>> start) {}
 
@@ -66,12 +71,13 @@ public final class ChildSteps {
 
   /** Starts, in the background, what cancels every running child once an operator aborts. */
   public void cancelOnAbort() {
-    Async.procedure(() -> {
-      Workflow.await(steps::abortRequested);
-      for (String id : List.copyOf(running)) {
-        cancel(id);
-      }
-    });
+    Async.procedure(
+        () -> {
+          Workflow.await(steps::abortRequested);
+          for (String id : List.copyOf(running)) {
+            cancel(id);
+          }
+        });
   }
 
   /**
@@ -100,16 +106,26 @@ public final class ChildSteps {
    * stands for the child, keeps the child's steps, fails the step when the child did not complete,
    * and otherwise returns what {@code done} makes of its result (null when an operator skipped it).
    */
-  public <W, R extends ChildResult, S extends StepResult> S step(String stepId, String name, String node,
-      boolean skippable, Child<W, R> child, Function<R, S> done) {
+  public <W, R extends ChildResult, S extends StepResult> S step(
+      String stepId,
+      String name,
+      String node,
+      boolean skippable,
+      Child<W, R> child,
+      Function<R, S> done) {
     wrappers.add(stepId);
     children.put(stepId, child.id());
-    return steps.run(stepId, name, node, skippable, () -> {
-      R result = run(child.id(), child.type(), child.start());
-      childSteps.put(stepId, result.steps());
-      ended(child.id(), result.outcome(), child.what());
-      return done.apply(result);
-    });
+    return steps.run(
+        stepId,
+        name,
+        node,
+        skippable,
+        () -> {
+          R result = run(child.id(), child.type(), child.start());
+          childSteps.put(stepId, result.steps());
+          ended(child.id(), result.outcome(), child.what());
+          return done.apply(result);
+        });
   }
 
   /**
@@ -161,13 +177,15 @@ public final class ChildSteps {
     if (outcome != OperationOutcome.COMPLETED) {
       throw ApplicationFailure.newNonRetryableFailure(
           what + " ended " + outcome.wire() + " (" + childId + "); retry starts it again",
-          outcome == OperationOutcome.ABORTED ? FailureTypes.CHILD_ABORTED : FailureTypes.CHILD_FAILED);
+          outcome == OperationOutcome.ABORTED
+              ? FailureTypes.CHILD_ABORTED
+              : FailureTypes.CHILD_FAILED);
     }
   }
 
   /**
-   * Notes a child that a step run by the caller started ({@link #run}): the step stands for it,
-   * and {@code childSteps} are its steps.
+   * Notes a child that a step run by the caller started ({@link #run}): the step stands for it, and
+   * {@code childSteps} are its steps.
    */
   public void ran(String stepId, String childId, List<StepView> childSteps) {
     wrappers.add(stepId);
@@ -213,11 +231,14 @@ public final class ChildSteps {
   /** "child: step needs attention" for every step a child has waiting. */
   public List<String> waitingLines() {
     List<String> out = new ArrayList<>();
-    waiting.forEach((child, ids) -> ids.forEach(id -> out.add(child + ": " + id + " needs attention")));
+    waiting.forEach(
+        (child, ids) -> ids.forEach(id -> out.add(child + ": " + id + " needs attention")));
     return out;
   }
 
-  /** Child workflow ids by the step (or batch) that stands for each, in the order they were noted. */
+  /**
+   * Child workflow ids by the step (or batch) that stands for each, in the order they were noted.
+   */
   public Map<String, String> children() {
     return Collections.unmodifiableMap(new LinkedHashMap<>(children));
   }

@@ -25,7 +25,8 @@ public record ExecutionPolicy(
     Duration heartbeatTimeout,
     boolean graftRetries) {
   /** Every setting at its default (the compact constructor fills unset values). */
-  public static final ExecutionPolicy DEFAULTS = new ExecutionPolicy(0, null, null, null, null, false);
+  public static final ExecutionPolicy DEFAULTS =
+      new ExecutionPolicy(0, null, null, null, null, false);
 
   public ExecutionPolicy {
     stepMaxAttempts = stepMaxAttempts <= 0 ? 3 : stepMaxAttempts;
@@ -51,18 +52,23 @@ public record ExecutionPolicy(
 
   /** A policy with every setting given but who retries (the workflow decides that). */
   public ExecutionPolicy(
-      int stepMaxAttempts, Duration readyTimeout, String minKernel, Duration maxClockSkew,
+      int stepMaxAttempts,
+      Duration readyTimeout,
+      String minKernel,
+      Duration maxClockSkew,
       Duration heartbeatTimeout) {
     this(stepMaxAttempts, readyTimeout, minKernel, maxClockSkew, heartbeatTimeout, false);
   }
 
   /** The same policy with another heartbeat timeout. */
   public ExecutionPolicy withHeartbeatTimeout(Duration timeout) {
-    return new ExecutionPolicy(stepMaxAttempts, readyTimeout, minKernel, maxClockSkew, timeout, graftRetries);
+    return new ExecutionPolicy(
+        stepMaxAttempts, readyTimeout, minKernel, maxClockSkew, timeout, graftRetries);
   }
 
   /** The same policy with the step engine (true) or Temporal (false) retrying failed steps. */
   public ExecutionPolicy withGraftRetries(boolean graft) {
-    return new ExecutionPolicy(stepMaxAttempts, readyTimeout, minKernel, maxClockSkew, heartbeatTimeout, graft);
+    return new ExecutionPolicy(
+        stepMaxAttempts, readyTimeout, minKernel, maxClockSkew, heartbeatTimeout, graft);
   }
 }

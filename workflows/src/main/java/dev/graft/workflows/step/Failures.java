@@ -3,7 +3,10 @@ package dev.graft.workflows.step;
 import io.temporal.failure.ApplicationFailure;
 import io.temporal.failure.TimeoutFailure;
 
-/** What a failure says to a person: one message, the same in steps, workflows, the server and the CLI. */
+/**
+ * What a failure says to a person: one message, the same in steps, workflows, the server and the
+ * CLI.
+ */
 public final class Failures {
   private Failures() {}
 
@@ -22,7 +25,8 @@ public final class Failures {
       return af.getOriginalMessage();
     }
     if (c instanceof TimeoutFailure tf) {
-      return "no answer in time (" + tf.getTimeoutType().name().replace("TIMEOUT_TYPE_", "").toLowerCase()
+      return "no answer in time ("
+          + tf.getTimeoutType().name().replace("TIMEOUT_TYPE_", "").toLowerCase()
           + " timeout)";
     }
     return c.getMessage() == null ? c.toString() : c.getMessage();

@@ -16,8 +16,8 @@ public final class Parallel {
 
   /**
    * Starts {@code body} for each item in order, waiting for a free slot before each start, then
-   * waits for all of them. Every body runs to its end even when another fails (an abort makes
-   * them all end at their next step boundary); the first failure, in item order, is rethrown.
+   * waits for all of them. Every body runs to its end even when another fails (an abort makes them
+   * all end at their next step boundary); the first failure, in item order, is rethrown.
    */
   public static <T> void forEach(List<T> items, int limit, Consumer<T> body) {
     int bound = Math.max(1, limit);

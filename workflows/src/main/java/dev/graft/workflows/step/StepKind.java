@@ -2,7 +2,10 @@ package dev.graft.workflows.step;
 
 import com.fasterxml.jackson.annotation.JsonValue;
 
-/** What a step is: work, an approval gate, or a compensation an abort ran. JSON carries the wire names. */
+/**
+ * What a step is: work, an approval gate, or a compensation an abort ran. JSON carries the wire
+ * names.
+ */
 public enum StepKind {
   /** Work: an activity call, or a child workflow standing as one step. */
   STEP("step"),

@@ -7,8 +7,8 @@ import java.util.Map;
 /**
  * The step engine's metrics, reported through Temporal's workflow metrics scope ({@link
  * Workflow#getMetricsScope()}): the SDK drops what a workflow reports while it replays, so a
- * replayed step is not counted twice, and nothing here touches history (no command, no marker),
- * so adding or changing a metric never breaks the replay of a recorded run.
+ * replayed step is not counted twice, and nothing here touches history (no command, no marker), so
+ * adding or changing a metric never breaks the replay of a recorded run.
  *
  * <p>Labels are bounded: {@code step} is the step's kind, the part of its id before the first
  * {@code /} ({@code join/n3} → {@code join}, {@code reach} → {@code reach}), never a node name;
@@ -26,7 +26,8 @@ final class StepMetrics {
   /** One attempt ended: succeeded, already-satisfied, failed, timed-out or worker-lost. */
   static void attempt(String stepId, String outcome, String failureType) {
     Workflow.getMetricsScope()
-        .tagged(Map.of("step", kind(stepId), "outcome", outcome, "failure_type", orNone(failureType)))
+        .tagged(
+            Map.of("step", kind(stepId), "outcome", outcome, "failure_type", orNone(failureType)))
         .counter(ATTEMPTS)
         .inc(1);
   }
@@ -34,15 +35,21 @@ final class StepMetrics {
   /** Another attempt starts after a failed one, by the engine ("graft") or by an operator. */
   static void retry(String stepId, String failureType, String by) {
     Workflow.getMetricsScope()
-        .tagged(Map.of("step", kind(stepId), "failure_type", orNone(failureType),
-            "by", "graft".equals(by) ? "graft" : "operator"))
+        .tagged(
+            Map.of(
+                "step",
+                kind(stepId),
+                "failure_type",
+                orNone(failureType),
+                "by",
+                "graft".equals(by) ? "graft" : "operator"))
         .counter(RETRIES)
         .inc(1);
   }
 
   /**
-   * A step reached an outcome (succeeded, already-satisfied, skipped, failed, needs-attention):
-   * the time from its first start, operator waits included.
+   * A step reached an outcome (succeeded, already-satisfied, skipped, failed, needs-attention): the
+   * time from its first start, operator waits included.
    */
   static void duration(String stepId, String outcome, Long startedAtMillis, Long endedAtMillis) {
     if (startedAtMillis == null || endedAtMillis == null || endedAtMillis < startedAtMillis) {

@@ -1,8 +1,8 @@
 package dev.graft.workflows.step;
 
 /**
- * Implemented by every activity result record, so the step engine can tell "did it" from "found
- * it already done" and keep the tail of what the step printed.
+ * Implemented by every activity result record, so the step engine can tell "did it" from "found it
+ * already done" and keep the tail of what the step printed.
  */
 public interface StepResult {
   /** True when the step found its work already done and changed nothing. */

@@ -3,8 +3,8 @@ package dev.graft.workflows.step;
 import java.util.List;
 
 /**
- * One step as the user watches it: what it is, on which node, where it stands, how many attempts
- * it took, when it ran, the tail of its output, its error, and the decisions operators took on it.
+ * One step as the user watches it: what it is, on which node, where it stands, how many attempts it
+ * took, when it ran, the tail of its output, its error, and the decisions operators took on it.
  *
  * @param kind a step, an approval gate or a compensation
  * @param attemptHistory every attempt Graft recorded, oldest first (the first and latest ones when

@@ -1,23 +1,23 @@
 package dev.graft.workflows.step;
 
 import dev.graft.workflows.FailureTypes;
+import io.temporal.api.enums.v1.RetryState;
+import io.temporal.api.enums.v1.TimeoutType;
 import io.temporal.failure.ActivityFailure;
 import io.temporal.failure.ApplicationFailure;
 import io.temporal.failure.CanceledFailure;
 import io.temporal.failure.ChildWorkflowFailure;
 import io.temporal.failure.TemporalFailure;
 import io.temporal.failure.TimeoutFailure;
-import io.temporal.api.enums.v1.RetryState;
-import io.temporal.api.enums.v1.TimeoutType;
-import java.time.Duration;
-import java.util.function.Function;
 import io.temporal.workflow.Workflow;
+import java.time.Duration;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.Deque;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.function.Function;
 import java.util.function.Supplier;
 import org.slf4j.Logger;
 import org.slf4j.MDC;
@@ -42,14 +42,21 @@ public final class Steps {
   private final List<OperatorAction> actions = new ArrayList<>();
   private OperatorRequest pending;
   private OperatorAction abort;
+
   /** How the engine retries failed activities itself; null: Temporal retries server-side. */
   private RetryPlan retries;
 
-  /** Workflow.getVersion change id: version 1 retries failed steps in the engine ({@link #ownRetries}). */
+  /**
+   * Workflow.getVersion change id: version 1 retries failed steps in the engine ({@link
+   * #ownRetries}).
+   */
   public static final String GRAFT_RETRIES_CHANGE = "graft-retries";
+
   /** Attempts a step keeps in its record: the first ones (the root cause) and the latest. */
   static final int ATTEMPTS_KEPT = 20;
+
   private static final int ATTEMPT_OUTPUT_LIMIT = 1500;
+
   /** Lost workers after which a step parks anyway (it may be what kills them). */
   static final int MAX_WORKERS_LOST = 10;
 
@@ -90,8 +97,21 @@ public final class Steps {
 
     StepView view() {
       return new StepView(
-          id, name, node, kind, state, attempts, startedAt, endedAt, summary, outputTail, error,
-          errorType, skippable, List.copyOf(actions), List.copyOf(history));
+          id,
+          name,
+          node,
+          kind,
+          state,
+          attempts,
+          startedAt,
+          endedAt,
+          summary,
+          outputTail,
+          error,
+          errorType,
+          skippable,
+          List.copyOf(actions),
+          List.copyOf(history));
     }
   }
 
@@ -100,7 +120,9 @@ public final class Steps {
     steps.computeIfAbsent(id, k -> new Step(id, name, node, StepKind.STEP, skippable));
   }
 
-  /** Declares an approval gate (pending until {@link #gate} reaches it), so it shows in its place. */
+  /**
+   * Declares an approval gate (pending until {@link #gate} reaches it), so it shows in its place.
+   */
   public void declareGate(String id, String name, String node) {
     steps.computeIfAbsent(id, k -> new Step(id, name, node, StepKind.GATE, false));
   }
@@ -115,7 +137,8 @@ public final class Steps {
    *
    * @param plan the retry plan of an ordinary step of this workflow, from the policy
    */
-  public ExecutionPolicy ownRetries(ExecutionPolicy policy, Function<ExecutionPolicy, RetryPlan> plan) {
+  public ExecutionPolicy ownRetries(
+      ExecutionPolicy policy, Function<ExecutionPolicy, RetryPlan> plan) {
     ExecutionPolicy p = policy == null ? ExecutionPolicy.DEFAULTS : policy;
     boolean own = Workflow.getVersion(GRAFT_RETRIES_CHANGE, Workflow.DEFAULT_VERSION, 1) >= 1;
     p = p.withGraftRetries(own);
@@ -153,7 +176,10 @@ public final class Steps {
     return run(id, name, node, skippable, retries, call);
   }
 
-  /** {@link #run(String, String, String, boolean, Supplier)} with a retry plan of its own (etcd changes). */
+  /**
+   * {@link #run(String, String, String, boolean, Supplier)} with a retry plan of its own (etcd
+   * changes).
+   */
   public <R extends StepResult> R run(
       String id, String name, String node, boolean skippable, RetryPlan plan, Supplier<R> call) {
     Step step = steps.computeIfAbsent(id, k -> new Step(id, name, node, StepKind.STEP, skippable));
@@ -168,7 +194,8 @@ public final class Steps {
         // An exhausted activity, a child workflow that failed, or a failure the workflow raised
         // itself for this step (a child that ended aborted): each parks the step alike.
         recordFailure(step, failure);
-        StepMetrics.duration(step.id, StepState.NEEDS_ATTENTION.wire(), step.startedAt, step.endedAt);
+        StepMetrics.duration(
+            step.id, StepState.NEEDS_ATTENTION.wire(), step.startedAt, step.endedAt);
         Decision decision = awaitDecision(step);
         if (decision == Decision.SKIP) {
           step.state = StepState.SKIPPED;
@@ -205,8 +232,10 @@ public final class Steps {
         } else {
           failures++;
         }
-        boolean again = plan != null && retryable(failure, plan)
-            && (workerLost ? lost <= MAX_WORKERS_LOST : failures < plan.maxAttempts());
+        boolean again =
+            plan != null
+                && retryable(failure, plan)
+                && (workerLost ? lost <= MAX_WORKERS_LOST : failures < plan.maxAttempts());
         if (!again) {
           throw failure;
         }
@@ -214,10 +243,25 @@ public final class Steps {
         boolean now = failure.getCause() instanceof TimeoutFailure;
         Duration wait = now ? Duration.ZERO : plan.backoff(failures + 1);
         markRetried(step, "graft");
-        step.summary = "attempt " + failed.number() + " " + failed.outcome() + " (" + failed.error() + ")"
-            + (wait.isZero() ? "; retrying now" : "; retrying in " + wait.toSeconds() + " s");
-        logStep(step, failed.number(), () -> LOG.warn("step {} attempt {} {}: {}; retrying", step.id,
-            failed.number(), failed.outcome(), failed.error()));
+        step.summary =
+            "attempt "
+                + failed.number()
+                + " "
+                + failed.outcome()
+                + " ("
+                + failed.error()
+                + ")"
+                + (wait.isZero() ? "; retrying now" : "; retrying in " + wait.toSeconds() + " s");
+        logStep(
+            step,
+            failed.number(),
+            () ->
+                LOG.warn(
+                    "step {} attempt {} {}: {}; retrying",
+                    step.id,
+                    failed.number(),
+                    failed.outcome(),
+                    failed.error()));
         if (!wait.isZero()) {
           Workflow.await(wait, () -> abort != null);
         }
@@ -227,9 +271,9 @@ public final class Steps {
   }
 
   /**
-   * Calls with the step set as this workflow thread's {@link StepContext}: the worker's
-   * interceptor copies it into the activity's headers (the activity's log lines then carry step,
-   * node and attempt). Headers are not compared on replay, so histories without them replay.
+   * Calls with the step set as this workflow thread's {@link StepContext}: the worker's interceptor
+   * copies it into the activity's headers (the activity's log lines then carry step, node and
+   * attempt). Headers are not compared on replay, so histories without them replay.
    */
   private static <R> R callInContext(Step step, Supplier<R> call) {
     StepContext.set(new StepContext(step.id, step.node, step.attempts + 1));
@@ -242,8 +286,8 @@ public final class Steps {
 
   /**
    * The step's fields in the logging context of this workflow thread for one log line (workflow
-   * logs go through {@code Workflow.getLogger}, which stays silent on replay): with the
-   * operation, cluster and node the worker's interceptor sets, a log system follows one step.
+   * logs go through {@code Workflow.getLogger}, which stays silent on replay): with the operation,
+   * cluster and node the worker's interceptor sets, a log system follows one step.
    */
   private static void logStep(Step step, int attempt, Runnable log) {
     try (MDC.MDCCloseable s = MDC.putCloseable("step", step.id);
@@ -290,7 +334,10 @@ public final class Steps {
     step.error = null;
     step.errorType = null;
     step.endedAt = Workflow.currentTimeMillis();
-    addAttempt(step, StepAttempt.succeeded(step.attempts, step.attemptStartedAt, step.endedAt, step.state.wire()));
+    addAttempt(
+        step,
+        StepAttempt.succeeded(
+            step.attempts, step.attemptStartedAt, step.endedAt, step.state.wire()));
     StepMetrics.attempt(step.id, step.state.wire(), null);
     StepMetrics.duration(step.id, step.state.wire(), step.startedAt, step.endedAt);
     return result;
@@ -301,13 +348,24 @@ public final class Steps {
     Throwable cause = failure instanceof ApplicationFailure ? failure : failure.getCause();
     StepFailureDetails details = details(cause);
     step.attempts += details == null ? 1 : Math.max(1, details.attempt());
-    String outcome = workerLost(cause) ? "worker-lost" : cause instanceof TimeoutFailure ? "timed-out" : "failed";
-    String error = workerLost(cause)
-        ? "no heartbeat from the worker within the heartbeat timeout (worker died or lost Temporal)"
-        : Failures.rootMessage(failure);
-    StepAttempt a = new StepAttempt(step.attempts, step.attemptStartedAt, Workflow.currentTimeMillis(), outcome,
-        error, cause instanceof ApplicationFailure af ? af.getType() : typeOf(cause),
-        details == null ? null : tailOf(details.outputTail(), ATTEMPT_OUTPUT_LIMIT), null);
+    String outcome =
+        workerLost(cause)
+            ? "worker-lost"
+            : cause instanceof TimeoutFailure ? "timed-out" : "failed";
+    String error =
+        workerLost(cause)
+            ? "no heartbeat from the worker within the heartbeat timeout (worker died or lost Temporal)"
+            : Failures.rootMessage(failure);
+    StepAttempt a =
+        new StepAttempt(
+            step.attempts,
+            step.attemptStartedAt,
+            Workflow.currentTimeMillis(),
+            outcome,
+            error,
+            cause instanceof ApplicationFailure af ? af.getType() : typeOf(cause),
+            details == null ? null : tailOf(details.outputTail(), ATTEMPT_OUTPUT_LIMIT),
+            null);
     addAttempt(step, a);
     StepMetrics.attempt(step.id, outcome, a.errorType());
     return a;
@@ -315,7 +373,8 @@ public final class Steps {
 
   /** A heartbeat timeout: the worker running the attempt died or lost Temporal, not the step. */
   private static boolean workerLost(Throwable cause) {
-    return cause instanceof TimeoutFailure tf && tf.getTimeoutType() == TimeoutType.TIMEOUT_TYPE_HEARTBEAT;
+    return cause instanceof TimeoutFailure tf
+        && tf.getTimeoutType() == TimeoutType.TIMEOUT_TYPE_HEARTBEAT;
   }
 
   private static void addAttempt(Step step, StepAttempt a) {
@@ -352,8 +411,7 @@ public final class Steps {
    * error and the {@link ActivityFailure} is rethrown. A later {@link #run} or {@code attempt} of
    * the same id runs it again.
    */
-  public <R extends StepResult> R attempt(
-      String id, String name, String node, Supplier<R> call) {
+  public <R extends StepResult> R attempt(String id, String name, String node, Supplier<R> call) {
     Step step = steps.computeIfAbsent(id, k -> new Step(id, name, node, StepKind.STEP, false));
     if (step.state.isDone()) {
       return null;
@@ -370,8 +428,8 @@ public final class Steps {
   }
 
   /**
-   * Marks a declared step as found done without running it (e.g. the member it would add is
-   * already a voter), so the user sees already-satisfied rather than a step left pending.
+   * Marks a declared step as found done without running it (e.g. the member it would add is already
+   * a voter), so the user sees already-satisfied rather than a step left pending.
    */
   public void satisfied(String id, String name, String node, String summary) {
     endWithoutRunning(id, name, node, StepState.ALREADY_SATISFIED, summary);
@@ -385,8 +443,12 @@ public final class Steps {
     endWithoutRunning(id, name, node, StepState.SKIPPED, summary);
   }
 
-  /** Ends a step that never ran in {@code state}, with {@code summary}; a step already done stays as it is. */
-  private void endWithoutRunning(String id, String name, String node, StepState state, String summary) {
+  /**
+   * Ends a step that never ran in {@code state}, with {@code summary}; a step already done stays as
+   * it is.
+   */
+  private void endWithoutRunning(
+      String id, String name, String node, StepState state, String summary) {
     Step step = steps.computeIfAbsent(id, k -> new Step(id, name, node, StepKind.STEP, false));
     if (step.state.isDone()) {
       return;
@@ -399,8 +461,8 @@ public final class Steps {
   }
 
   /**
-   * Shows a step that failed an {@link #attempt} as running again while the workflow waits to
-   * retry it (e.g. "refused; next check in 30 s"); its error stays visible.
+   * Shows a step that failed an {@link #attempt} as running again while the workflow waits to retry
+   * it (e.g. "refused; next check in 30 s"); its error stays visible.
    */
   public void waiting(String id, String summary) {
     Step step = steps.get(id);
@@ -448,7 +510,8 @@ public final class Steps {
                 Compensation c = compensations.pop();
                 Step step =
                     steps.computeIfAbsent(
-                        c.id(), k -> new Step(c.id(), c.name(), c.node(), StepKind.COMPENSATION, false));
+                        c.id(),
+                        k -> new Step(c.id(), c.name(), c.node(), StepKind.COMPENSATION, false));
                 step.state = StepState.RUNNING;
                 step.startedAt = Workflow.currentTimeMillis();
                 try {
@@ -537,10 +600,15 @@ public final class Steps {
       }
       case RETRY, SKIP -> {
         if (step.kind == StepKind.GATE) {
-          throw invalid(request.decision().wire() + ": " + step.id + " is an approval gate; approve or abort it");
+          throw invalid(
+              request.decision().wire()
+                  + ": "
+                  + step.id
+                  + " is an approval gate; approve or abort it");
         }
         if (request.decision() == Decision.SKIP && !step.skippable) {
-          throw invalid("skip: step " + step.id + " (" + step.name + ") cannot be skipped; retry or abort");
+          throw invalid(
+              "skip: step " + step.id + " (" + step.name + ") cannot be skipped; retry or abort");
         }
       }
       default -> {}
@@ -554,7 +622,11 @@ public final class Steps {
     String stepId = step == null ? request.stepId() : step.id;
     OperatorAction action =
         new OperatorAction(
-            stepId, request.decision(), request.actor(), Workflow.currentTimeMillis(), request.reason());
+            stepId,
+            request.decision(),
+            request.actor(),
+            Workflow.currentTimeMillis(),
+            request.reason());
     actions.add(action);
     if (step != null) {
       step.actions.add(action);

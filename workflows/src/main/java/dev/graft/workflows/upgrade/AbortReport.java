@@ -17,9 +17,15 @@ import java.util.function.Function;
 final class AbortReport {
   private AbortReport() {}
 
-  /** One line per node not finished, each read with its own activities; an unreadable node says so. */
-  static List<String> read(List<NodeUpgrade> nodes, Set<String> finished, String to,
-      UpgradeHostActivities host, UpgradeApiActivities api,
+  /**
+   * One line per node not finished, each read with its own activities; an unreadable node says so.
+   */
+  static List<String> read(
+      List<NodeUpgrade> nodes,
+      Set<String> finished,
+      String to,
+      UpgradeHostActivities host,
+      UpgradeApiActivities api,
       Function<NodeUpgrade, UpgradeHostRequest> onHost,
       Function<NodeUpgrade, UpgradeNodeRequest> onApi) {
     List<String> out = new ArrayList<>();
@@ -30,8 +36,11 @@ final class AbortReport {
       try {
         out.add(describe(n, host.observe(onHost.apply(n)), api.nodeState(onApi.apply(n)), to));
       } catch (ActivityFailure e) {
-        out.add(n.node().name() + ": state unknown (could not read it: "
-            + (e.getCause() == null ? e.getMessage() : e.getCause().getMessage()) + ")");
+        out.add(
+            n.node().name()
+                + ": state unknown (could not read it: "
+                + (e.getCause() == null ? e.getMessage() : e.getCause().getMessage())
+                + ")");
       }
     }
     return out;
@@ -46,21 +55,38 @@ final class AbortReport {
     (want.equals(host.kubeadm()) ? atTarget : before).add("kubeadm " + host.kubeadm());
     (want.equals(host.kubelet()) ? atTarget : before).add("kubelet package " + host.kubelet());
     if (n.controlPlane()) {
-      boolean manifest = target != null && target.equals(KubeVersion.parse(host.apiServerManifest()));
+      boolean manifest =
+          target != null && target.equals(KubeVersion.parse(host.apiServerManifest()));
       (manifest ? atTarget : before).add("kube-apiserver manifest " + host.apiServerManifest());
     }
     boolean reports = target != null && target.equals(KubeVersion.parse(api.kubeletVersion()));
     (reports ? atTarget : before).add("kubelet reports " + api.kubeletVersion());
-    String health = (api.ready() ? "Ready" : "NotReady") + (api.unschedulable() ? ", cordoned" : ", schedulable");
+    String health =
+        (api.ready() ? "Ready" : "NotReady")
+            + (api.unschedulable() ? ", cordoned" : ", schedulable");
     String name = n.node().name();
     if (before.isEmpty()) {
       return name + ": at " + to + " (" + String.join(", ", atTarget) + "), " + health;
     }
     if (atTarget.isEmpty()) {
-      return name + ": not upgraded, still at " + api.kubeletVersion() + ", " + health
-          + (api.unschedulable() ? " — uncordon it if Graft's abort could not (kubectl uncordon " + name + ")" : "");
+      return name
+          + ": not upgraded, still at "
+          + api.kubeletVersion()
+          + ", "
+          + health
+          + (api.unschedulable()
+              ? " — uncordon it if Graft's abort could not (kubectl uncordon " + name + ")"
+              : "");
     }
-    return name + ": half-upgraded (at " + to + ": " + String.join(", ", atTarget) + "; not yet: "
-        + String.join(", ", before) + "), " + health + " — re-submit the upgrade to finish it (it resumes here)";
+    return name
+        + ": half-upgraded (at "
+        + to
+        + ": "
+        + String.join(", ", atTarget)
+        + "; not yet: "
+        + String.join(", ", before)
+        + "), "
+        + health
+        + " — re-submit the upgrade to finish it (it resumes here)";
   }
 }

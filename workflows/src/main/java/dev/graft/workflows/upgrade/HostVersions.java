@@ -7,8 +7,14 @@ import dev.graft.workflows.step.StepResult;
  * (upstream part, e.g. 1.31.0; null when not installed as a package) and, on a control plane, the
  * version of its kube-apiserver static pod manifest's image (null elsewhere).
  */
-public record HostVersions(String node, String kubeadm, String kubelet, String kubectl, String apiServerManifest,
-    int attempt) implements StepResult {
+public record HostVersions(
+    String node,
+    String kubeadm,
+    String kubelet,
+    String kubectl,
+    String apiServerManifest,
+    int attempt)
+    implements StepResult {
   @Override
   public boolean alreadySatisfied() {
     return false;
@@ -16,7 +22,12 @@ public record HostVersions(String node, String kubeadm, String kubelet, String k
 
   @Override
   public String summary() {
-    return "kubeadm " + kubeadm + ", kubelet " + kubelet + ", kubectl " + kubectl
+    return "kubeadm "
+        + kubeadm
+        + ", kubelet "
+        + kubelet
+        + ", kubectl "
+        + kubectl
         + (apiServerManifest == null ? "" : ", kube-apiserver manifest " + apiServerManifest);
   }
 }

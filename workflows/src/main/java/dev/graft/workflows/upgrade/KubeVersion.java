@@ -8,7 +8,8 @@ import java.util.regex.Pattern;
  * such as {@code +k3s1} or {@code -rc.1}: compared on the numbers only).
  */
 public record KubeVersion(int major, int minor, int patch) implements Comparable<KubeVersion> {
-  private static final Pattern FORM = Pattern.compile("v?(\\d{1,3})\\.(\\d{1,3})\\.(\\d{1,4})([-+][0-9A-Za-z.+-]{1,64})?");
+  private static final Pattern FORM =
+      Pattern.compile("v?(\\d{1,3})\\.(\\d{1,3})\\.(\\d{1,4})([-+][0-9A-Za-z.+-]{1,64})?");
 
   /** The version, or null when {@code text} is not one. */
   public static KubeVersion parse(String text) {
@@ -19,7 +20,8 @@ public record KubeVersion(int major, int minor, int patch) implements Comparable
     if (!m.matches()) {
       return null;
     }
-    return new KubeVersion(Integer.parseInt(m.group(1)), Integer.parseInt(m.group(2)), Integer.parseInt(m.group(3)));
+    return new KubeVersion(
+        Integer.parseInt(m.group(1)), Integer.parseInt(m.group(2)), Integer.parseInt(m.group(3)));
   }
 
   /** Minors between this and {@code other} (positive when this is newer). */
@@ -34,7 +36,8 @@ public record KubeVersion(int major, int minor, int patch) implements Comparable
 
   @Override
   public int compareTo(KubeVersion o) {
-    return major != o.major ? Integer.compare(major, o.major)
+    return major != o.major
+        ? Integer.compare(major, o.major)
         : minor != o.minor ? Integer.compare(minor, o.minor) : Integer.compare(patch, o.patch);
   }
 

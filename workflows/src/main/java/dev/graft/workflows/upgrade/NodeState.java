@@ -3,7 +3,8 @@ package dev.graft.workflows.upgrade;
 import dev.graft.workflows.step.StepResult;
 
 /** A Node as the API shows it: the version its kubelet reports, Ready, cordoned. */
-public record NodeState(String node, String kubeletVersion, boolean ready, boolean unschedulable, int attempt)
+public record NodeState(
+    String node, String kubeletVersion, boolean ready, boolean unschedulable, int attempt)
     implements StepResult {
   @Override
   public boolean alreadySatisfied() {
@@ -12,7 +13,11 @@ public record NodeState(String node, String kubeletVersion, boolean ready, boole
 
   @Override
   public String summary() {
-    return node + ": kubelet " + kubeletVersion + ", " + (ready ? "Ready" : "NotReady")
+    return node
+        + ": kubelet "
+        + kubeletVersion
+        + ", "
+        + (ready ? "Ready" : "NotReady")
         + (unschedulable ? ", cordoned" : "");
   }
 }

@@ -19,12 +19,14 @@ public interface UpgradeApiActivities {
 
   /**
    * Cordon, then evict every pod but mirror and DaemonSet pods, honouring PodDisruptionBudgets,
-   * within the request's timeout; on timeout fails naming the pods still there and what blocks
-   * them (the node stays cordoned).
+   * within the request's timeout; on timeout fails naming the pods still there and what blocks them
+   * (the node stays cordoned).
    */
   StepOutcome drain(UpgradeNodeRequest request);
 
-  /** Waits until the Node is Ready and its kubelet reports the target version, then uncordons it. */
+  /**
+   * Waits until the Node is Ready and its kubelet reports the target version, then uncordons it.
+   */
   StepOutcome awaitReadyAndUncordon(UpgradeNodeRequest request);
 
   /** Compensation: uncordon (a Node that is not cordoned is success). */

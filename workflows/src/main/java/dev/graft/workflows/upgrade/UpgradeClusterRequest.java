@@ -4,4 +4,5 @@ import dev.graft.workflows.model.NodeSpec;
 import java.util.List;
 
 /** A cluster-wide read during an upgrade's pre-checks or its verification. */
-public record UpgradeClusterRequest(String cluster, String kubeconfig, List<NodeSpec> nodes, String to) {}
+public record UpgradeClusterRequest(
+    String cluster, String kubeconfig, List<NodeSpec> nodes, String to) {}

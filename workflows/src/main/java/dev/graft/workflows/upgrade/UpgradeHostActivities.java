@@ -5,8 +5,8 @@ import dev.graft.workflows.step.StepOutcome;
 import io.temporal.activity.ActivityInterface;
 
 /**
- * An upgrade's steps on a node, over SSH. Each is idempotent and says when it found its work
- * done: a package already at the target version, a node whose manifests already run the target.
+ * An upgrade's steps on a node, over SSH. Each is idempotent and says when it found its work done:
+ * a package already at the target version, a node whose manifests already run the target.
  */
 @ActivityInterface(namePrefix = "UpgradeHost.")
 public interface UpgradeHostActivities {
@@ -15,13 +15,15 @@ public interface UpgradeHostActivities {
 
   /**
    * Read-only pre-checks: kubeadm, kubelet and kubectl available at the target from the node's
-   * package manager, disk space for images (and on the first control plane for the etcd
-   * snapshot), certificate expiry and {@code kubeadm upgrade plan} on the first control plane.
-   * Every check runs; fails (non-retryable PrecheckFailed) when any fails, each with its fix.
+   * package manager, disk space for images (and on the first control plane for the etcd snapshot),
+   * certificate expiry and {@code kubeadm upgrade plan} on the first control plane. Every check
+   * runs; fails (non-retryable PrecheckFailed) when any fails, each with its fix.
    */
   PrecheckReport precheck(UpgradeHostRequest request);
 
-  /** {@code etcdctl snapshot save} with the node's own etcd client certificate; path and checksum. */
+  /**
+   * {@code etcdctl snapshot save} with the node's own etcd client certificate; path and checksum.
+   */
   SnapshotResult snapshotEtcd(UpgradeHostRequest request);
 
   /** {@code kubeadm config images pull --kubernetes-version <to>}. */

@@ -8,5 +8,10 @@ import dev.graft.workflows.model.NodeSpec;
  * @param operationId the upgrade's id: names the etcd snapshot and the detached runs
  * @param first this node runs {@code kubeadm upgrade apply} (the first control plane)
  */
-public record UpgradeHostRequest(String cluster, String operationId, NodeSpec node, String to,
-    boolean controlPlane, boolean first) {}
+public record UpgradeHostRequest(
+    String cluster,
+    String operationId,
+    NodeSpec node,
+    String to,
+    boolean controlPlane,
+    boolean first) {}

@@ -27,7 +27,9 @@ public interface UpgradeWorkflow extends OperatedWorkflow {
   @QueryMethod
   ExpansionProgress progress();
 
-  /** Sent by a node's child when its steps start or stop waiting for an operator; not for clients. */
+  /**
+   * Sent by a node's child when its steps start or stop waiting for an operator; not for clients.
+   */
   @SignalMethod(name = AttentionReporter.SIGNAL)
   void childAttention(ChildAttention attention);
 }

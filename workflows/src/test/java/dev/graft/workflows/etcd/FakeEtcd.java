@@ -47,17 +47,24 @@ final class FakeEtcd implements EtcdActivities, EtcdHostActivities {
   final Map<String, Member> members = Collections.synchronizedMap(new LinkedHashMap<>());
   final Map<String, Host> hosts = new ConcurrentHashMap<>();
   final List<String> mutations = Collections.synchronizedList(new ArrayList<>());
+
   /** Members whose learner never catches up. */
   final Set<String> neverCatchUp = ConcurrentHashMap.newKeySet();
+
   /** Adds whose response is lost after etcd applied them (the worker died mid-call). */
   final AtomicInteger loseAddResponses = new AtomicInteger();
+
   /** Promotes that fail (exhausting retries parks the step). */
   final AtomicInteger failPromotes = new AtomicInteger();
+
   /** While set, starting this member's etcd blocks until the latch opens. */
   volatile String blockStartOf;
+
   volatile CountDownLatch startLatch = new CountDownLatch(0);
+
   /** Block only the first start of {@link #blockStartOf} (a worker that died holding the task). */
   volatile boolean blockOnce;
+
   final AtomicInteger etcdAdds = new AtomicInteger();
   private int nextId = 0x100;
 
@@ -67,7 +74,9 @@ final class FakeEtcd implements EtcdActivities, EtcdHostActivities {
 
   /** An existing, started, healthy voter. */
   Member voter(String name, String ip) {
-    Member m = new Member(Integer.toHexString(nextId++), "https://" + ip + ":2380", "https://" + ip + ":2379");
+    Member m =
+        new Member(
+            Integer.toHexString(nextId++), "https://" + ip + ":2380", "https://" + ip + ":2379");
     m.name = name;
     m.started = true;
     members.put(m.peer, m);
@@ -88,14 +97,32 @@ final class FakeEtcd implements EtcdActivities, EtcdHostActivities {
 
   EtcdClusterStatus observe() {
     synchronized (members) {
-      String leader = members.values().stream().filter(m -> !m.learner && m.started && m.healthy)
-          .map(m -> m.id).findFirst().orElse(null);
+      String leader =
+          members.values().stream()
+              .filter(m -> !m.learner && m.started && m.healthy)
+              .map(m -> m.id)
+              .findFirst()
+              .orElse(null);
       List<EtcdMemberStatus> out = new ArrayList<>();
       for (Member m : members.values()) {
         boolean up = m.started && m.healthy;
-        out.add(new EtcdMemberStatus(m.id, m.started ? m.name : "", List.of(m.peer),
-            m.started ? List.of(m.client) : List.of(), m.learner, up, up ? leader : null, 100, 2, 0, "3.4.23",
-            null, null, m.learner ? null : up, up ? null : "no answer within 3000 ms"));
+        out.add(
+            new EtcdMemberStatus(
+                m.id,
+                m.started ? m.name : "",
+                List.of(m.peer),
+                m.started ? List.of(m.client) : List.of(),
+                m.learner,
+                up,
+                up ? leader : null,
+                100,
+                2,
+                0,
+                "3.4.23",
+                null,
+                null,
+                m.learner ? null : up,
+                up ? null : "no answer within 3000 ms"));
       }
       return new EtcdClusterStatus(out, leader);
     }
@@ -109,7 +136,8 @@ final class FakeEtcd implements EtcdActivities, EtcdHostActivities {
   @Override
   public List<EndpointHealth> health(ClusterRequest request) {
     return observe().voters().stream()
-        .map(m -> new EndpointHealth(m.clientUrl(), m.healthy(), 1, m.problem())).toList();
+        .map(m -> new EndpointHealth(m.clientUrl(), m.healthy(), 1, m.problem()))
+        .toList();
   }
 
   @Override
@@ -117,20 +145,31 @@ final class FakeEtcd implements EtcdActivities, EtcdHostActivities {
     EtcdClusterStatus s = observe();
     Set<String> voters = new HashSet<>();
     s.voters().forEach(v -> voters.addAll(v.peerUrls()));
-    int target = s.voters().size() + (int) request.pendingPeerUrls().stream().filter(p -> !voters.contains(p)).count();
-    QuorumGate.Verdict v = QuorumGate.evaluate(s, new QuorumGate.Change(request.peerUrl(), target, request.allowEvenSize()));
+    int target =
+        s.voters().size()
+            + (int) request.pendingPeerUrls().stream().filter(p -> !voters.contains(p)).count();
+    QuorumGate.Verdict v =
+        QuorumGate.evaluate(
+            s, new QuorumGate.Change(request.peerUrl(), target, request.allowEvenSize()));
     if (!v.allowed()) {
       throw ApplicationFailure.newNonRetryableFailure(
-          "etcd quorum gate refused adding " + request.node() + ": " + v.message(), "QuorumGateRefused");
+          "etcd quorum gate refused adding " + request.node() + ": " + v.message(),
+          "QuorumGateRefused");
     }
-    List<String> initial = s.members().stream().filter(EtcdMemberStatus::started).map(m -> m.name() + "=" + m.peerUrl()).toList();
-    return new GateResult(v.alreadyMember(), v.message(), s.table(), attempt(), v.warnings(), initial);
+    List<String> initial =
+        s.members().stream()
+            .filter(EtcdMemberStatus::started)
+            .map(m -> m.name() + "=" + m.peerUrl())
+            .toList();
+    return new GateResult(
+        v.alreadyMember(), v.message(), s.table(), attempt(), v.warnings(), initial);
   }
 
   @Override
   public StepOutcome repair(RepairRequest request) {
     List<String> removed = new ArrayList<>();
-    for (EtcdMemberStatus m : QuorumGate.staleOwned(observe(), Set.copyOf(request.ownedPeerUrls()))) {
+    for (EtcdMemberStatus m :
+        QuorumGate.staleOwned(observe(), Set.copyOf(request.ownedPeerUrls()))) {
       members.remove(m.peerUrl());
       mutations.add("remove stale " + m.peerUrl());
       removed.add(m.label());
@@ -156,7 +195,8 @@ final class FakeEtcd implements EtcdActivities, EtcdHostActivities {
       }
     }
     if (!existed && loseAddResponses.getAndDecrement() > 0) {
-      throw ApplicationFailure.newFailure("connection lost after the add was sent", "EtcdUnavailable");
+      throw ApplicationFailure.newFailure(
+          "connection lost after the add was sent", "EtcdUnavailable");
     }
     List<String> initial = new ArrayList<>();
     synchronized (members) {
@@ -164,7 +204,13 @@ final class FakeEtcd implements EtcdActivities, EtcdHostActivities {
         initial.add((x.peer.equals(request.peerUrl()) ? request.name() : x.name) + "=" + x.peer);
       }
     }
-    return new MemberResult(existed, existed ? "already a member" : "added learner " + m.id, m.id, initial, "", attempt());
+    return new MemberResult(
+        existed,
+        existed ? "already a member" : "added learner " + m.id,
+        m.id,
+        initial,
+        "",
+        attempt());
   }
 
   @Override
@@ -178,7 +224,8 @@ final class FakeEtcd implements EtcdActivities, EtcdHostActivities {
     }
     if (neverCatchUp.contains(request.name()) || !m.started) {
       throw ApplicationFailure.newNonRetryableFailure(
-          "learner " + request.name() + " did not catch up before the budget ended", "EtcdLearnerNotCaughtUp");
+          "learner " + request.name() + " did not catch up before the budget ended",
+          "EtcdLearnerNotCaughtUp");
     }
     return StepOutcome.did("caught up", "", attempt());
   }
@@ -194,7 +241,8 @@ final class FakeEtcd implements EtcdActivities, EtcdHostActivities {
     }
     if (failPromotes.getAndDecrement() > 0) {
       throw ApplicationFailure.newFailure(
-          "etcdserver: can only promote a learner member which is in sync with leader", "EtcdLearnerNotInSync");
+          "etcdserver: can only promote a learner member which is in sync with leader",
+          "EtcdLearnerNotInSync");
     }
     m.learner = false;
     mutations.add("promote " + request.name() + " " + m.id);
@@ -221,18 +269,24 @@ final class FakeEtcd implements EtcdActivities, EtcdHostActivities {
     if (s.members().stream().anyMatch(m -> m.learner() || !m.healthy())) {
       throw ApplicationFailure.newFailure("etcd is not healthy:\n" + s.table(), "EtcdUnhealthy");
     }
-    return new HealthResult(false, "healthy", s.members().stream().map(EtcdMemberStatus::clientUrl).sorted().toList(),
-        s.table(), attempt());
+    return new HealthResult(
+        false,
+        "healthy",
+        s.members().stream().map(EtcdMemberStatus::clientUrl).sorted().toList(),
+        s.table(),
+        attempt());
   }
 
   @Override
   public StepOutcome verifyVoter(MemberRequest request) {
     EtcdMemberStatus m = observe().byPeerUrl(request.peerUrl()).orElse(null);
     if (m == null) {
-      throw ApplicationFailure.newNonRetryableFailure("no member " + request.peerUrl(), "EtcdMemberNotHealthyVoter");
+      throw ApplicationFailure.newNonRetryableFailure(
+          "no member " + request.peerUrl(), "EtcdMemberNotHealthyVoter");
     }
     if (m.learner() || !m.healthy()) {
-      throw ApplicationFailure.newFailure(m.label() + (m.learner() ? " is still a learner" : " is unhealthy"),
+      throw ApplicationFailure.newFailure(
+          m.label() + (m.learner() ? " is still a learner" : " is unhealthy"),
           "EtcdMemberNotYetVoter");
     }
     return StepOutcome.did(m.label() + " is a healthy voter", "", attempt());
@@ -284,7 +338,8 @@ final class FakeEtcd implements EtcdActivities, EtcdHostActivities {
       return StepOutcome.alreadyDone("running", "", attempt());
     }
     if (!r.initialCluster().contains(r.memberName() + "=" + r.peerUrl())) {
-      throw ApplicationFailure.newNonRetryableFailure("initial cluster lacks the member", "InvalidInput");
+      throw ApplicationFailure.newNonRetryableFailure(
+          "initial cluster lacks the member", "InvalidInput");
     }
     h.running = true;
     Member m = members.get(r.peerUrl());
@@ -304,7 +359,9 @@ final class FakeEtcd implements EtcdActivities, EtcdHostActivities {
     h.installed = false;
     h.running = false;
     mutations.add("clean " + r.memberName());
-    return any ? StepOutcome.did("cleaned", "", attempt()) : StepOutcome.alreadyDone("nothing", "", attempt());
+    return any
+        ? StepOutcome.did("cleaned", "", attempt())
+        : StepOutcome.alreadyDone("nothing", "", attempt());
   }
 
   @Override

@@ -12,12 +12,11 @@ import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
 
 /**
- * The quorum gate as decision tables. Members are written one token each, member i named m{i}
- * with peer URL https://10.0.0.{i}:2380:
- * {@code V} healthy voter (m1 leads), {@code D} voter whose status does not answer,
- * {@code L} started learner, {@code U} added but never started, {@code A} voter with a NOSPACE
- * alarm, {@code E} voter whose endpoint read fails, {@code N} voter that sees no leader.
- * The new member is always https://10.0.0.9:2380 unless a row says otherwise.
+ * The quorum gate as decision tables. Members are written one token each, member i named m{i} with
+ * peer URL https://10.0.0.{i}:2380: {@code V} healthy voter (m1 leads), {@code D} voter whose
+ * status does not answer, {@code L} started learner, {@code U} added but never started, {@code A}
+ * voter with a NOSPACE alarm, {@code E} voter whose endpoint read fails, {@code N} voter that sees
+ * no leader. The new member is always https://10.0.0.9:2380 unless a row says otherwise.
  */
 class QuorumGateTest {
   static final String NEW = "https://10.0.0.9:2380";
@@ -36,20 +35,151 @@ class QuorumGateTest {
     String peer = "https://10.0.0." + i + ":2380";
     String client = "https://10.0.0." + i + ":2379";
     return switch (t) {
-      case "V" -> new EtcdMemberStatus(id, "m" + i, List.of(peer), List.of(client), false, true, "1", 100, 2, 0, "3.4.23", null, null, true, null);
-      case "D" -> new EtcdMemberStatus(id, "m" + i, List.of(peer), List.of(client), false, false, null, 0, 0, 0, null, null, null, false, "no answer within 3000 ms");
-      case "L" -> new EtcdMemberStatus(id, "m" + i, List.of(peer), List.of(client), true, true, "1", 100, 2, 0, "3.4.23", null, null, null, null);
-      case "U" -> new EtcdMemberStatus(id, "", List.of(peer), List.of(), false, false, null, 0, 0, 0, null, null, null, null, null);
-      case "UL" -> new EtcdMemberStatus(id, "", List.of(peer), List.of(), true, false, null, 0, 0, 0, null, null, null, null, null);
-      case "A" -> new EtcdMemberStatus(id, "m" + i, List.of(peer), List.of(client), false, true, "1", 100, 2, 0, "3.4.23", List.of("NOSPACE"), null, true, null);
-      case "E" -> new EtcdMemberStatus(id, "m" + i, List.of(peer), List.of(client), false, true, "1", 100, 2, 0, "3.4.23", null, null, false, "context deadline exceeded");
-      case "N" -> new EtcdMemberStatus(id, "m" + i, List.of(peer), List.of(client), false, true, null, 100, 2, 0, "3.4.23", null, null, true, null);
+      case "V" ->
+          new EtcdMemberStatus(
+              id,
+              "m" + i,
+              List.of(peer),
+              List.of(client),
+              false,
+              true,
+              "1",
+              100,
+              2,
+              0,
+              "3.4.23",
+              null,
+              null,
+              true,
+              null);
+      case "D" ->
+          new EtcdMemberStatus(
+              id,
+              "m" + i,
+              List.of(peer),
+              List.of(client),
+              false,
+              false,
+              null,
+              0,
+              0,
+              0,
+              null,
+              null,
+              null,
+              false,
+              "no answer within 3000 ms");
+      case "L" ->
+          new EtcdMemberStatus(
+              id,
+              "m" + i,
+              List.of(peer),
+              List.of(client),
+              true,
+              true,
+              "1",
+              100,
+              2,
+              0,
+              "3.4.23",
+              null,
+              null,
+              null,
+              null);
+      case "U" ->
+          new EtcdMemberStatus(
+              id,
+              "",
+              List.of(peer),
+              List.of(),
+              false,
+              false,
+              null,
+              0,
+              0,
+              0,
+              null,
+              null,
+              null,
+              null,
+              null);
+      case "UL" ->
+          new EtcdMemberStatus(
+              id,
+              "",
+              List.of(peer),
+              List.of(),
+              true,
+              false,
+              null,
+              0,
+              0,
+              0,
+              null,
+              null,
+              null,
+              null,
+              null);
+      case "A" ->
+          new EtcdMemberStatus(
+              id,
+              "m" + i,
+              List.of(peer),
+              List.of(client),
+              false,
+              true,
+              "1",
+              100,
+              2,
+              0,
+              "3.4.23",
+              List.of("NOSPACE"),
+              null,
+              true,
+              null);
+      case "E" ->
+          new EtcdMemberStatus(
+              id,
+              "m" + i,
+              List.of(peer),
+              List.of(client),
+              false,
+              true,
+              "1",
+              100,
+              2,
+              0,
+              "3.4.23",
+              null,
+              null,
+              false,
+              "context deadline exceeded");
+      case "N" ->
+          new EtcdMemberStatus(
+              id,
+              "m" + i,
+              List.of(peer),
+              List.of(client),
+              false,
+              true,
+              null,
+              100,
+              2,
+              0,
+              "3.4.23",
+              null,
+              null,
+              true,
+              null);
       default -> throw new IllegalArgumentException(t);
     };
   }
 
   @ParameterizedTest(name = "[{index}] members [{0}] growing to {1} (even allowed: {2}) -> {3}")
-  @CsvSource(delimiter = '|', textBlock = """
+  @CsvSource(
+      delimiter = '|',
+      textBlock =
+          """
       # members  | target | even ok | verdict | the message contains
       V          | 3      | false   | pass    | accepted because the cluster has one member and grows to 3
       V          | 2      | false   | refuse  | the target size 2 is even
@@ -69,7 +199,9 @@ class QuorumGateTest {
                  | 1      | false   | refuse  | etcd lists no member
       """)
   void decides(String members, int target, boolean evenOk, String verdict, String fragment) {
-    QuorumGate.Verdict v = QuorumGate.evaluate(cluster(members == null ? "" : members), new QuorumGate.Change(NEW, target, evenOk));
+    QuorumGate.Verdict v =
+        QuorumGate.evaluate(
+            cluster(members == null ? "" : members), new QuorumGate.Change(NEW, target, evenOk));
     assertEquals(verdict.equals("pass"), v.allowed(), v.message());
     assertTrue(v.message().contains(fragment), "expected «" + fragment + "» in: " + v.message());
     assertFalse(v.alreadyMember());
@@ -77,27 +209,36 @@ class QuorumGateTest {
 
   @Test
   void aNewMemberThatIsAlreadyAHealthyVoterIsAlreadyDoneWhateverElseIsTrue() {
-    QuorumGate.Verdict v = QuorumGate.evaluate(cluster("V V"), new QuorumGate.Change("https://10.0.0.2:2380", 4, false));
+    QuorumGate.Verdict v =
+        QuorumGate.evaluate(
+            cluster("V V"), new QuorumGate.Change("https://10.0.0.2:2380", 4, false));
     assertTrue(v.allowed());
     assertTrue(v.alreadyMember());
   }
 
   @Test
   void theNewMemberLeftAsALearnerByAnEarlierAttemptIsRefusedAndNamedAsSuch() {
-    QuorumGate.Verdict v = QuorumGate.evaluate(cluster("V L"), new QuorumGate.Change("https://10.0.0.2:2380", 3, false));
+    QuorumGate.Verdict v =
+        QuorumGate.evaluate(
+            cluster("V L"), new QuorumGate.Change("https://10.0.0.2:2380", 3, false));
     assertFalse(v.allowed());
-    assertTrue(v.message().contains("the member being added, left by an earlier attempt"), v.message());
+    assertTrue(
+        v.message().contains("the member being added, left by an earlier attempt"), v.message());
   }
 
   @Test
   void everyRefusalIsListedNotOnlyTheFirst() {
     // unhealthy m2, learner m3, no quorum if the new member fails, even target: four reasons.
-    QuorumGate.Verdict v = QuorumGate.evaluate(cluster("V D L V"), new QuorumGate.Change(NEW, 4, false));
+    QuorumGate.Verdict v =
+        QuorumGate.evaluate(cluster("V D L V"), new QuorumGate.Change(NEW, 4, false));
     assertEquals(4, v.refusals().size(), v.refusals().toString());
   }
 
   @ParameterizedTest(name = "[{index}] members [{0}], owned {1} -> remove [{2}]")
-  @CsvSource(delimiter = '|', textBlock = """
+  @CsvSource(
+      delimiter = '|',
+      textBlock =
+          """
       # members | owned member numbers | removable member numbers
       V L       | 2                    | 2
       V L       | 3                    | ''
@@ -108,12 +249,14 @@ class QuorumGateTest {
       V V V V   | 4                    | ''
       V V L D   | 3 4                  | 3 4
       """)
-  void staleOwnedMembersAreRemovedOnlyWhenTheyAreOursAndQuorumCanCommitIt(String members, String owned, String expected) {
+  void staleOwnedMembersAreRemovedOnlyWhenTheyAreOursAndQuorumCanCommitIt(
+      String members, String owned, String expected) {
     Set<String> peers = new java.util.HashSet<>();
     for (String n : owned.trim().split("\\s+")) {
       peers.add("https://10.0.0." + n + ":2380");
     }
-    List<String> removable = QuorumGate.staleOwned(cluster(members), peers).stream().map(EtcdMemberStatus::id).toList();
+    List<String> removable =
+        QuorumGate.staleOwned(cluster(members), peers).stream().map(EtcdMemberStatus::id).toList();
     List<String> want = expected.isBlank() ? List.of() : List.of(expected.trim().split("\\s+"));
     assertEquals(want, removable);
   }

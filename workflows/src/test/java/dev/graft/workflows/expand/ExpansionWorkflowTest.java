@@ -26,9 +26,9 @@ import dev.graft.workflows.step.StepState;
 import dev.graft.workflows.step.StepView;
 import io.temporal.client.WorkflowClient;
 import io.temporal.client.WorkflowFailedException;
-import io.temporal.failure.CanceledFailure;
 import io.temporal.client.WorkflowOptions;
 import io.temporal.client.WorkflowStub;
+import io.temporal.failure.CanceledFailure;
 import io.temporal.testing.TestWorkflowEnvironment;
 import io.temporal.testing.TestWorkflowExtension;
 import io.temporal.worker.Worker;
@@ -44,15 +44,19 @@ import org.junit.jupiter.api.extension.RegisterExtension;
  * (worker) by two control-plane + etcd nodes (node3, node4) and workers (node5 and up).
  */
 class ExpansionWorkflowTest {
-  private static final List<String> MUTATIONS = List.of("provision ", "register ", "join ", "routes ", "reset ", "delete ");
+  private static final List<String> MUTATIONS =
+      List.of("provision ", "register ", "join ", "routes ", "reset ", "delete ");
   private final FakeFleet fleet = new FakeFleet();
 
   @RegisterExtension
   final TestWorkflowExtension temporal =
       TestWorkflowExtension.newBuilder()
           .registerWorkflowImplementationTypes(
-              ExpansionWorkflowImpl.class, NodeJoinWorkflowImpl.class, RoutingWorkflowImpl.class,
-              RoutingBatchWorkflowImpl.class, dev.graft.workflows.etcd.EtcdGrowthWorkflowImpl.class)
+              ExpansionWorkflowImpl.class,
+              NodeJoinWorkflowImpl.class,
+              RoutingWorkflowImpl.class,
+              RoutingBatchWorkflowImpl.class,
+              dev.graft.workflows.etcd.EtcdGrowthWorkflowImpl.class)
           .setActivityImplementations(fleet, fleet.etcd)
           .setDoNotStart(true)
           .build();
@@ -60,8 +64,14 @@ class ExpansionWorkflowTest {
   private ExpansionWorkflow start(TestWorkflowEnvironment env, Worker worker, OperationRequest r) {
     fleet.existing("node1", "node2");
     env.start();
-    ExpansionWorkflow wf = env.getWorkflowClient().newWorkflowStub(ExpansionWorkflow.class,
-        WorkflowOptions.newBuilder().setTaskQueue(worker.getTaskQueue()).setWorkflowId(r.operationId()).build());
+    ExpansionWorkflow wf =
+        env.getWorkflowClient()
+            .newWorkflowStub(
+                ExpansionWorkflow.class,
+                WorkflowOptions.newBuilder()
+                    .setTaskQueue(worker.getTaskQueue())
+                    .setWorkflowId(r.operationId())
+                    .build());
     WorkflowClient.start(wf::expand, r);
     return wf;
   }
@@ -81,8 +91,13 @@ class ExpansionWorkflowTest {
   }
 
   private static StepView step(List<StepView> steps, String id) {
-    return steps.stream().filter(s -> s.id().equals(id)).findFirst()
-        .orElseThrow(() -> new AssertionError("no step " + id + " in " + steps.stream().map(StepView::id).toList()));
+    return steps.stream()
+        .filter(s -> s.id().equals(id))
+        .findFirst()
+        .orElseThrow(
+            () ->
+                new AssertionError(
+                    "no step " + id + " in " + steps.stream().map(StepView::id).toList()));
   }
 
   private boolean changed() {
@@ -110,19 +125,30 @@ class ExpansionWorkflowTest {
     assertEquals(OperationOutcome.COMPLETED, result.outcome(), result.message());
     // Pre-checks: reach and pre-checks of all 8 new nodes come first, before any change.
     List<String> first16 = fleet.events.subList(0, 16);
-    assertTrue(first16.stream().allMatch(e -> e.startsWith("reach ") || e.startsWith("precheck ")), first16.toString());
+    assertTrue(
+        first16.stream().allMatch(e -> e.startsWith("reach ") || e.startsWith("precheck ")),
+        first16.toString());
     // Control plane strictly one at a time: node3 is Ready before node4 is touched, and both
     // before any worker changes.
     assertEquals(1, fleet.maxControlPlaneJoinsRunning.get());
     assertTrue(index("ready node3") < index("provision node4"));
-    assertTrue(index("ready node4") < fleet.events.stream().filter(e -> e.startsWith("provision node")).map(fleet.events::indexOf)
-        .filter(i -> i > index("ready node4")).findFirst().orElseThrow());
+    assertTrue(
+        index("ready node4")
+            < fleet.events.stream()
+                .filter(e -> e.startsWith("provision node"))
+                .map(fleet.events::indexOf)
+                .filter(i -> i > index("ready node4"))
+                .findFirst()
+                .orElseThrow());
     for (int w = 5; w <= 10; w++) {
-      assertTrue(index("ready node4") < index("provision node" + w), "worker node" + w + " after the control plane");
+      assertTrue(
+          index("ready node4") < index("provision node" + w),
+          "worker node" + w + " after the control plane");
     }
     // Workers: at most maxParallel joins at once, and the bound was actually used.
     assertEquals(2, fleet.maxJoinsRunning.get());
-    // Routing over every node (2 existing + 8 new), after the last worker is Ready; then verification.
+    // Routing over every node (2 existing + 8 new), after the last worker is Ready; then
+    // verification.
     assertEquals(10, fleet.routesPerNode.size());
     assertEquals(9, fleet.routesPerNode.get("node1"));
     int routing = index("allocate 10");
@@ -148,7 +174,8 @@ class ExpansionWorkflowTest {
     // detect-cni, allocate, and routes + verify per node (20).
     assertEquals(new StepCounts(16 + 2 + 2 + 2 + 8 * 6 + 22, 0, 0, 0), result.total());
     assertEquals(8, result.nodes().size());
-    // node3: reach, pre-checks, etcd gate, its 6 join steps, verify-voter, its routes and verify steps.
+    // node3: reach, pre-checks, etcd gate, its 6 join steps, verify-voter, its routes and verify
+    // steps.
     assertEquals(new StepCounts(12, 0, 0, 0), node(result, "node3").steps());
     assertEquals("joined", node(result, "node3").outcome());
     assertEquals(new StepCounts(10, 0, 0, 0), node(result, "node9").steps());
@@ -156,7 +183,9 @@ class ExpansionWorkflowTest {
 
     ExpansionProgress progress = wf.progress();
     assertEquals(OperationState.DONE, progress.state());
-    assertEquals(NodeJoinRequest.workflowId(r.operationId(), "node7"), progress.children().get("node/node7"));
+    assertEquals(
+        NodeJoinRequest.workflowId(r.operationId(), "node7"),
+        progress.children().get("node/node7"));
     assertEquals(r.operationId() + "/routing", progress.children().get("routing"));
     // Every member's growth ran under the cluster's one membership id.
     assertEquals(StepState.SUCCEEDED, step(wf.steps(), "etcd/node3").state());
@@ -165,14 +194,18 @@ class ExpansionWorkflowTest {
   }
 
   @Test
-  void aFailedPrecheckStopsTheRunBeforeTheClusterChanges(TestWorkflowEnvironment env, Worker worker) {
+  void aFailedPrecheckStopsTheRunBeforeTheClusterChanges(
+      TestWorkflowEnvironment env, Worker worker) {
     fleet.failingPrechecks.add("node6");
     OperationRequest r = request("r1", cluster(2, 4), options(2, false, false, false));
     ExpansionWorkflow wf = start(env, worker, r);
     ExpansionResult result = result(wf);
 
     assertEquals(OperationOutcome.FAILED, result.outcome());
-    assertTrue(result.message().contains("node6") && result.message().contains("nothing in the cluster was changed"), result.message());
+    assertTrue(
+        result.message().contains("node6")
+            && result.message().contains("nothing in the cluster was changed"),
+        result.message());
     assertFalse(changed(), fleet.events.toString());
     assertTrue(wf.progress().children().isEmpty());
     assertEquals(StepState.FAILED, step(wf.steps(), "precheck/node6").state());
@@ -182,14 +215,16 @@ class ExpansionWorkflowTest {
   }
 
   @Test
-  void excludeFailedPrechecksGoesOnWithoutTheFailedNodes(TestWorkflowEnvironment env, Worker worker) {
+  void excludeFailedPrechecksGoesOnWithoutTheFailedNodes(
+      TestWorkflowEnvironment env, Worker worker) {
     fleet.failingPrechecks.add("node6");
     OperationRequest r = request("r1", cluster(2, 4), options(2, false, false, true));
     ExpansionWorkflow wf = start(env, worker, r);
     ExpansionResult result = result(wf);
 
     assertEquals(OperationOutcome.COMPLETED, result.outcome(), result.message());
-    assertTrue(result.message().contains("excluded after failed pre-checks: [node6]"), result.message());
+    assertTrue(
+        result.message().contains("excluded after failed pre-checks: [node6]"), result.message());
     assertEquals(List.of("node6"), wf.progress().excludedNodes());
     assertFalse(fleet.joined.contains("node6"));
     assertFalse(fleet.events.stream().anyMatch(e -> e.equals("provision node6")));
@@ -201,22 +236,42 @@ class ExpansionWorkflowTest {
   }
 
   @Test
-  void approvalGatesParkBeforeChangesAndRecordWhoApproved(TestWorkflowEnvironment env, Worker worker) throws Exception {
+  void approvalGatesParkBeforeChangesAndRecordWhoApproved(
+      TestWorkflowEnvironment env, Worker worker) throws Exception {
     OperationRequest r = request("r1", cluster(2, 1), options(2, true, true, false));
     ExpansionWorkflow wf = start(env, worker, r);
 
     await("waiting for approval", () -> wf.progress().state() == OperationState.WAITING_APPROVAL);
-    assertEquals("approve", wf.steps().stream().filter(s -> s.state() == StepState.NEEDS_ATTENTION).findFirst().orElseThrow().id());
+    assertEquals(
+        "approve",
+        wf.steps().stream()
+            .filter(s -> s.state() == StepState.NEEDS_ATTENTION)
+            .findFirst()
+            .orElseThrow()
+            .id());
     assertFalse(changed(), "nothing changes before the approval: " + fleet.events);
-    assertThrows(Exception.class, () -> wf.decide(new OperatorRequest("approve", Decision.RETRY, "bob", null)),
+    assertThrows(
+        Exception.class,
+        () -> wf.decide(new OperatorRequest("approve", Decision.RETRY, "bob", null)),
         "a gate is approved, not retried");
-    OperatorAction action = wf.decide(new OperatorRequest(null, Decision.APPROVE, "bob", "change window open"));
+    OperatorAction action =
+        wf.decide(new OperatorRequest(null, Decision.APPROVE, "bob", "change window open"));
     assertEquals("bob", action.actor());
 
-    await("approve/node3 waits", () -> wf.steps().stream().anyMatch(s -> s.id().equals("approve/node3") && s.state() == StepState.NEEDS_ATTENTION));
+    await(
+        "approve/node3 waits",
+        () ->
+            wf.steps().stream()
+                .anyMatch(
+                    s -> s.id().equals("approve/node3") && s.state() == StepState.NEEDS_ATTENTION));
     assertFalse(fleet.events.contains("provision node3"));
     wf.decide(new OperatorRequest("approve/node3", Decision.APPROVE, "carol", null));
-    await("approve/node4 waits", () -> wf.steps().stream().anyMatch(s -> s.id().equals("approve/node4") && s.state() == StepState.NEEDS_ATTENTION));
+    await(
+        "approve/node4 waits",
+        () ->
+            wf.steps().stream()
+                .anyMatch(
+                    s -> s.id().equals("approve/node4") && s.state() == StepState.NEEDS_ATTENTION));
     assertTrue(fleet.joined.contains("node3"));
     assertFalse(fleet.events.contains("provision node4"));
     wf.decide(new OperatorRequest("approve/node4", Decision.APPROVE, "carol", null));
@@ -240,12 +295,15 @@ class ExpansionWorkflowTest {
 
     await("needs attention", () -> wf.progress().state() == OperationState.NEEDS_ATTENTION);
     String childId = wf.progress().children().get("node/node4");
-    NodeJoinWorkflow child = env.getWorkflowClient().newWorkflowStub(NodeJoinWorkflow.class, childId);
+    NodeJoinWorkflow child =
+        env.getWorkflowClient().newWorkflowStub(NodeJoinWorkflow.class, childId);
     assertEquals(StepState.NEEDS_ATTENTION, step(child.steps(), "join").state());
     // The expansion's own step for the node keeps running: the decision belongs to the child.
     assertEquals(StepState.RUNNING, step(wf.steps(), "node/node4").state());
     assertTrue(wf.progress().children().size() == 3, "every worker started (maxParallel 3)");
-    assertThrows(Exception.class, () -> wf.decide(new OperatorRequest("node/node4", Decision.RETRY, "dave", null)));
+    assertThrows(
+        Exception.class,
+        () -> wf.decide(new OperatorRequest("node/node4", Decision.RETRY, "dave", null)));
 
     child.decide(new OperatorRequest("join", Decision.RETRY, "dave", "disk freed"));
     ExpansionResult result = result(wf);
@@ -260,13 +318,15 @@ class ExpansionWorkflowTest {
   }
 
   @Test
-  void abortCancelsRunningChildrenWhichRunTheirCompensations(TestWorkflowEnvironment env, Worker worker) throws Exception {
+  void abortCancelsRunningChildrenWhichRunTheirCompensations(
+      TestWorkflowEnvironment env, Worker worker) throws Exception {
     fleet.failNext.put("ready/node5", new AtomicInteger(1000));
     OperationRequest r = request("r1", cluster(0, 5), options(1, false, false, false));
     ExpansionWorkflow wf = start(env, worker, r);
 
     await("needs attention", () -> wf.progress().state() == OperationState.NEEDS_ATTENTION);
-    assertTrue(fleet.joined.contains("node4"), "node3 and node4 joined before node5 (maxParallel 1)");
+    assertTrue(
+        fleet.joined.contains("node4"), "node3 and node4 joined before node5 (maxParallel 1)");
     wf.decide(new OperatorRequest(null, Decision.ABORT, "erin", "wrong rack"));
     ExpansionResult result = result(wf);
 
@@ -276,9 +336,14 @@ class ExpansionWorkflowTest {
     assertTrue(index("reset node5") < index("delete node5"), fleet.events.toString());
     assertFalse(fleet.joined.contains("node5"));
     // The child ended cancelled, after its compensations; the expansion's step for it says so.
-    WorkflowStub child = env.getWorkflowClient()
-        .newUntypedWorkflowStub(NodeJoinRequest.workflowId(r.operationId(), "node5"), java.util.Optional.empty(), java.util.Optional.empty());
-    WorkflowFailedException ended = assertThrows(WorkflowFailedException.class, () -> child.getResult(NodeJoinResult.class));
+    WorkflowStub child =
+        env.getWorkflowClient()
+            .newUntypedWorkflowStub(
+                NodeJoinRequest.workflowId(r.operationId(), "node5"),
+                java.util.Optional.empty(),
+                java.util.Optional.empty());
+    WorkflowFailedException ended =
+        assertThrows(WorkflowFailedException.class, () -> child.getResult(NodeJoinResult.class));
     assertTrue(ended.getCause() instanceof CanceledFailure, ended.toString());
     assertEquals("ChildCancelled", step(wf.steps(), "node/node5").errorType());
     assertTrue(result.message().startsWith("aborted by erin (wrong rack)"), result.message());

@@ -44,20 +44,30 @@ import java.util.concurrent.atomic.AtomicInteger;
  * many joins run at once, and fails named steps on named nodes on demand.
  */
 final class FakeFleet
-    implements HostActivities, NodeObjectActivities, KubeadmActivities, PodNetworkApiActivities,
-        NodeRoutingActivities, VerifyActivities {
+    implements HostActivities,
+        NodeObjectActivities,
+        KubeadmActivities,
+        PodNetworkApiActivities,
+        NodeRoutingActivities,
+        VerifyActivities {
   /** Every call, in the order the fake saw them: "precheck n1", "join n1", "routes n1" ... */
   final List<String> events = Collections.synchronizedList(new ArrayList<>());
+
   final Set<String> registered = ConcurrentHashMap.newKeySet();
   final Set<String> joined = ConcurrentHashMap.newKeySet();
+
   /** The cluster's stacked etcd (register it with the fleet): a control-plane join adds a voter. */
   final FakeStackedEtcd etcd = new FakeStackedEtcd(this::record, this::maybeFail);
+
   final Map<String, String> podCidrs = new ConcurrentHashMap<>();
   final Map<String, Integer> routesPerNode = new ConcurrentHashMap<>();
+
   /** Pre-checks that fail (non-retryable, as the real ones do), by node. */
   final Set<String> failingPrechecks = ConcurrentHashMap.newKeySet();
+
   /** "step/node" -> how many more calls fail (retryable). */
   final Map<String, AtomicInteger> failNext = new ConcurrentHashMap<>();
+
   final AtomicInteger joinsRunning = new AtomicInteger();
   final AtomicInteger maxJoinsRunning = new AtomicInteger();
   final AtomicInteger controlPlaneJoinsRunning = new AtomicInteger();
@@ -89,7 +99,9 @@ final class FakeFleet
     AtomicInteger left = failNext.get(step + "/" + node);
     if (left != null && left.getAndDecrement() > 0) {
       throw ApplicationFailure.newFailureWithCause(
-          step + " on " + node + " failed (injected)", "Injected", null,
+          step + " on " + node + " failed (injected)",
+          "Injected",
+          null,
           new StepFailureDetails("injected failure", "see the fake", attempt()));
     }
   }
@@ -108,10 +120,13 @@ final class FakeFleet
     maybeFail("precheck", n);
     if (failingPrechecks.contains(n)) {
       throw ApplicationFailure.newNonRetryableFailureWithCause(
-          n + ": 1 pre-check failed: swap is on", "PrecheckFailed", null,
+          n + ": 1 pre-check failed: swap is on",
+          "PrecheckFailed",
+          null,
           new StepFailureDetails("FAIL  swap: /swapfile", "swapoff -a", attempt()));
     }
-    return new PrecheckReport(n, List.of(new CheckResult("swap", true, false, "no swap", null)), attempt());
+    return new PrecheckReport(
+        n, List.of(new CheckResult("swap", true, false, "no swap", null)), attempt());
   }
 
   @Override
@@ -137,7 +152,8 @@ final class FakeFleet
     int now = joinsRunning.incrementAndGet();
     maxJoinsRunning.accumulateAndGet(now, Math::max);
     if (cp) {
-      maxControlPlaneJoinsRunning.accumulateAndGet(controlPlaneJoinsRunning.incrementAndGet(), Math::max);
+      maxControlPlaneJoinsRunning.accumulateAndGet(
+          controlPlaneJoinsRunning.incrementAndGet(), Math::max);
     }
     try {
       record("join " + node.name());
@@ -206,11 +222,17 @@ final class FakeFleet
     List<NodePodCidr> out = new ArrayList<>();
     for (NodeSpec n : request.nodes()) {
       if (!registered.contains(n.name())) {
-        throw ApplicationFailure.newNonRetryableFailure(n.name() + " is not registered", "NodeNotRegistered");
+        throw ApplicationFailure.newNonRetryableFailure(
+            n.name() + " is not registered", "NodeNotRegistered");
       }
       boolean now = !podCidrs.containsKey(n.name());
-      String cidr = podCidrs.computeIfAbsent(n.name(),
-          k -> n.podCidr() != null ? n.podCidr() : "10.65." + nextBlock.getAndIncrement() % 256 + ".0/24");
+      String cidr =
+          podCidrs.computeIfAbsent(
+              n.name(),
+              k ->
+                  n.podCidr() != null
+                      ? n.podCidr()
+                      : "10.65." + nextBlock.getAndIncrement() % 256 + ".0/24");
       out.add(new NodePodCidr(n.name(), n.routeAddress(), cidr, now));
     }
     return new AllocationResult(out, false, "allocated", attempt());
@@ -232,7 +254,8 @@ final class FakeFleet
         pairs.add(new PairResult(request.source().name(), t.node(), t.address(), true, "ok"));
       }
     }
-    return new VerifyResult(request.source().name(), pairs, request.targets().size() + " reachable", "", attempt());
+    return new VerifyResult(
+        request.source().name(), pairs, request.targets().size() + " reachable", "", attempt());
   }
 
   @Override

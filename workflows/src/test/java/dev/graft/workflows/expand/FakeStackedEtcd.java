@@ -32,6 +32,7 @@ import java.util.function.Consumer;
 public final class FakeStackedEtcd implements EtcdActivities, EtcdHostActivities {
   /** Voters by node name. */
   public final Set<String> voters = ConcurrentHashMap.newKeySet();
+
   private final Consumer<String> record;
   private final BiConsumer<String, String> maybeFail;
 
@@ -50,7 +51,8 @@ public final class FakeStackedEtcd implements EtcdActivities, EtcdHostActivities
     record.accept("etcd-gate " + request.node());
     maybeFail.accept("etcd-gate", request.node());
     boolean voter = voters.contains(request.node());
-    return new GateResult(voter, voter ? "already a voter" : "quorum holds", "", attempt(), List.of(), List.of());
+    return new GateResult(
+        voter, voter ? "already a voter" : "quorum holds", "", attempt(), List.of(), List.of());
   }
 
   @Override
@@ -58,7 +60,8 @@ public final class FakeStackedEtcd implements EtcdActivities, EtcdHostActivities
     record.accept("verify-voter " + request.name());
     maybeFail.accept("verify-voter", request.name());
     if (!voters.contains(request.name())) {
-      throw ApplicationFailure.newFailure(request.name() + " has no etcd member", "EtcdMemberNotHealthyVoter");
+      throw ApplicationFailure.newFailure(
+          request.name() + " has no etcd member", "EtcdMemberNotHealthyVoter");
     }
     return StepOutcome.did(request.name() + " is a healthy voter", "", attempt());
   }

@@ -17,6 +17,7 @@ import java.util.Map;
 final class HistorySize {
   /** Temporal's default hard limits per workflow execution (history_size_limit_error, _count_). */
   static final long MAX_BYTES = 50L * 1024 * 1024;
+
   static final long MAX_EVENTS = 51_200;
 
   private HistorySize() {}
@@ -32,11 +33,17 @@ final class HistorySize {
         activityTypes.put(e.getEventId(), type);
         kind = type + " input";
       } else if (e.hasActivityTaskCompletedEventAttributes()) {
-        kind = activityTypes.get(e.getActivityTaskCompletedEventAttributes().getScheduledEventId()) + " result";
+        kind =
+            activityTypes.get(e.getActivityTaskCompletedEventAttributes().getScheduledEventId())
+                + " result";
       } else if (e.hasStartChildWorkflowExecutionInitiatedEventAttributes()) {
-        kind = e.getStartChildWorkflowExecutionInitiatedEventAttributes().getWorkflowType().getName() + " child input";
+        kind =
+            e.getStartChildWorkflowExecutionInitiatedEventAttributes().getWorkflowType().getName()
+                + " child input";
       } else if (e.hasChildWorkflowExecutionCompletedEventAttributes()) {
-        kind = e.getChildWorkflowExecutionCompletedEventAttributes().getWorkflowType().getName() + " child result";
+        kind =
+            e.getChildWorkflowExecutionCompletedEventAttributes().getWorkflowType().getName()
+                + " child result";
       } else {
         kind = e.getEventType().name().replace("EVENT_TYPE_", "").toLowerCase(Locale.ROOT);
       }
@@ -49,8 +56,14 @@ final class HistorySize {
     List<String> out = new ArrayList<>();
     for (Map.Entry<String, long[]> k : sorted.subList(0, Math.min(top, sorted.size()))) {
       long[] v = k.getValue();
-      out.add(String.format(Locale.ROOT, "%-40s %,7d events %,13d bytes (%,d per event)",
-          k.getKey(), v[0], v[1], v[1] / v[0]));
+      out.add(
+          String.format(
+              Locale.ROOT,
+              "%-40s %,7d events %,13d bytes (%,d per event)",
+              k.getKey(),
+              v[0],
+              v[1],
+              v[1] / v[0]));
     }
     return out;
   }

@@ -35,14 +35,16 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
 
 /**
- * An expansion inside another operation (a replacement's add/NEW) passes on its node joins'
- * waiting steps to that operation, which then shows needs-attention; an expansion under its
- * cluster's workflow does not (see {@link AttentionRelay}).
+ * An expansion inside another operation (a replacement's add/NEW) passes on its node joins' waiting
+ * steps to that operation, which then shows needs-attention; an expansion under its cluster's
+ * workflow does not (see {@link AttentionRelay}).
  */
 class NestedExpansionAttentionTest {
   private final FakeFleet fleet = new FakeFleet();
 
-  /** Stands in for the RemovalWorkflow: runs the expansion as its child and hears childAttention. */
+  /**
+   * Stands in for the RemovalWorkflow: runs the expansion as its child and hears childAttention.
+   */
   @WorkflowInterface
   public interface Outer {
     @WorkflowMethod
@@ -60,8 +62,12 @@ class NestedExpansionAttentionTest {
 
     @Override
     public ExpansionResult run(OperationRequest request, String childId) {
-      ExpansionWorkflow child = Workflow.newChildWorkflowStub(ExpansionWorkflow.class,
-          io.temporal.workflow.ChildWorkflowOptions.newBuilder().setWorkflowId(childId).build());
+      ExpansionWorkflow child =
+          Workflow.newChildWorkflowStub(
+              ExpansionWorkflow.class,
+              io.temporal.workflow.ChildWorkflowOptions.newBuilder()
+                  .setWorkflowId(childId)
+                  .build());
       return Async.function(child::expand, request).get();
     }
 
@@ -79,9 +85,13 @@ class NestedExpansionAttentionTest {
   @RegisterExtension
   final TestWorkflowExtension temporal =
       TestWorkflowExtension.newBuilder()
-          .registerWorkflowImplementationTypes(OuterImpl.class,
-              ExpansionWorkflowImpl.class, NodeJoinWorkflowImpl.class, RoutingWorkflowImpl.class,
-              RoutingBatchWorkflowImpl.class, EtcdGrowthWorkflowImpl.class)
+          .registerWorkflowImplementationTypes(
+              OuterImpl.class,
+              ExpansionWorkflowImpl.class,
+              NodeJoinWorkflowImpl.class,
+              RoutingWorkflowImpl.class,
+              RoutingBatchWorkflowImpl.class,
+              EtcdGrowthWorkflowImpl.class)
           .setActivityImplementations(fleet, fleet.etcd)
           .setDoNotStart(true)
           .build();
@@ -93,23 +103,35 @@ class NestedExpansionAttentionTest {
     fleet.failNext.put("join/node4", new AtomicInteger(2)); // both attempts of the policy
     OperationRequest r = request("r9", cluster(0, 3), options(3, false, false, false));
     env.start();
-    Outer outer = env.getWorkflowClient().newWorkflowStub(Outer.class,
-        WorkflowOptions.newBuilder().setTaskQueue(worker.getTaskQueue()).setWorkflowId("cluster/prod/remove/r9").build());
+    Outer outer =
+        env.getWorkflowClient()
+            .newWorkflowStub(
+                Outer.class,
+                WorkflowOptions.newBuilder()
+                    .setTaskQueue(worker.getTaskQueue())
+                    .setWorkflowId("cluster/prod/remove/r9")
+                    .build());
     WorkflowClient.start(outer::run, r, "cluster/prod/remove/r9/add");
-    ExpansionWorkflow expansion = env.getWorkflowClient().newWorkflowStub(ExpansionWorkflow.class,
-        "cluster/prod/remove/r9/add");
+    ExpansionWorkflow expansion =
+        env.getWorkflowClient()
+            .newWorkflowStub(ExpansionWorkflow.class, "cluster/prod/remove/r9/add");
 
-    ExpansionWorkflowTest.await("the outer operation hears node4's join waiting",
+    ExpansionWorkflowTest.await(
+        "the outer operation hears node4's join waiting",
         () -> outer.heard().stream().anyMatch(a -> a.waiting().contains("join")));
     String joinId = expansion.progress().children().get("node/node4");
-    ChildAttention waiting = outer.heard().stream().filter(a -> a.waiting().contains("join")).findFirst().orElseThrow();
-    assertEquals(joinId, waiting.childId(), "the waiting workflow is named, for the operator's decision");
+    ChildAttention waiting =
+        outer.heard().stream().filter(a -> a.waiting().contains("join")).findFirst().orElseThrow();
+    assertEquals(
+        joinId, waiting.childId(), "the waiting workflow is named, for the operator's decision");
 
-    env.getWorkflowClient().newWorkflowStub(NodeJoinWorkflow.class, joinId)
+    env.getWorkflowClient()
+        .newWorkflowStub(NodeJoinWorkflow.class, joinId)
         .decide(new OperatorRequest("join", Decision.RETRY, "dave", "disk freed"));
     ExpansionResult result = WorkflowStub.fromTyped(outer).getResult(ExpansionResult.class);
     assertEquals(OperationOutcome.COMPLETED, result.outcome(), result.message());
-    List<ChildAttention> last = outer.heard().stream().filter(a -> a.childId().equals(joinId)).toList();
+    List<ChildAttention> last =
+        outer.heard().stream().filter(a -> a.childId().equals(joinId)).toList();
     assertTrue(last.get(last.size() - 1).waiting().isEmpty(), "the retry cleared it: " + last);
   }
 

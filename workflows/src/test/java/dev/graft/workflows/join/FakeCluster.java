@@ -15,8 +15,8 @@ import java.util.concurrent.atomic.AtomicInteger;
 
 /**
  * A stateful fake of hosts and the API: it keeps what a real cluster would (provisioned hosts,
- * joined hosts, Node objects, readiness), answers idempotently, records every mutation, and fails
- * a named step a scripted number of times.
+ * joined hosts, Node objects, readiness), answers idempotently, records every mutation, and fails a
+ * named step a scripted number of times.
  */
 final class FakeCluster implements HostActivities, NodeObjectActivities, KubeadmActivities {
   final Set<String> provisioned = ConcurrentHashMap.newKeySet();
@@ -25,12 +25,16 @@ final class FakeCluster implements HostActivities, NodeObjectActivities, Kubeadm
   final Set<String> ready = ConcurrentHashMap.newKeySet();
   final List<String> mutations = Collections.synchronizedList(new ArrayList<>());
   final Map<String, AtomicInteger> failNext = new ConcurrentHashMap<>();
+
   /** Nodes whose finished run directories were pruned (housekeeping, not a mutation). */
   final List<String> pruned = Collections.synchronizedList(new ArrayList<>());
+
   /** Steps whose next calls hang without a heartbeat, as a killed worker's would. */
   /** A failure type per step for its injected failures (default "Injected", retryable). */
   final Map<String, String> failNextAs = new ConcurrentHashMap<>();
+
   final Map<String, AtomicInteger> hangNext = new ConcurrentHashMap<>();
+
   /** Every activity call's Temporal attempt number, as "step:attempt". */
   final List<String> temporalAttempts = Collections.synchronizedList(new ArrayList<>());
 
@@ -105,7 +109,9 @@ final class FakeCluster implements HostActivities, NodeObjectActivities, Kubeadm
     joined.add(request.node().name());
     ready.add(request.node().name());
     mutations.add(
-        "join " + request.node().name() + (request.certificateSource() != null ? " --control-plane" : ""));
+        "join "
+            + request.node().name()
+            + (request.certificateSource() != null ? " --control-plane" : ""));
     return StepOutcome.did("joined", "kubeadm: This node has joined the cluster", attempt());
   }
 

@@ -12,8 +12,8 @@ import dev.graft.workflows.step.ExecutionPolicy;
 import dev.graft.workflows.step.HistoryFixtures;
 import dev.graft.workflows.step.OperationOutcome;
 import dev.graft.workflows.step.OperatorRequest;
-import dev.graft.workflows.step.StepState;
 import dev.graft.workflows.step.StepAttempt;
+import dev.graft.workflows.step.StepState;
 import dev.graft.workflows.step.StepView;
 import io.temporal.client.WorkflowClient;
 import io.temporal.client.WorkflowExecutionAlreadyStarted;
@@ -34,12 +34,34 @@ class NodeJoinWorkflowTest {
   private static final String OP = "cluster/prod/expand/r1";
   private static final NodeSpec WORKER =
       new NodeSpec(
-          "k8s-node6", "10.0.0.16", null, List.of(Role.WORKER), null,
-          Map.of("zone", "a"), List.of(new Taint("dedicated", "infra", "NoSchedule")), null);
+          "k8s-node6",
+          "10.0.0.16",
+          null,
+          List.of(Role.WORKER),
+          null,
+          Map.of("zone", "a"),
+          List.of(new Taint("dedicated", "infra", "NoSchedule")),
+          null);
   private static final NodeSpec CP =
-      new NodeSpec("k8s-node1", "10.0.0.11", null, List.of(Role.CONTROL_PLANE, Role.ETCD), null, null, null, null);
+      new NodeSpec(
+          "k8s-node1",
+          "10.0.0.11",
+          null,
+          List.of(Role.CONTROL_PLANE, Role.ETCD),
+          null,
+          null,
+          null,
+          null);
   private static final NodeSpec NEW_CP =
-      new NodeSpec("k8s-node2", "10.0.0.12", null, List.of(Role.CONTROL_PLANE, Role.ETCD), null, null, null, null);
+      new NodeSpec(
+          "k8s-node2",
+          "10.0.0.12",
+          null,
+          List.of(Role.CONTROL_PLANE, Role.ETCD),
+          null,
+          null,
+          null,
+          null);
 
   private final FakeCluster fake = new FakeCluster();
 
@@ -53,8 +75,15 @@ class NodeJoinWorkflowTest {
 
   private static NodeJoinRequest request(NodeSpec node) {
     return new NodeJoinRequest(
-        "prod", OP, "/etc/graft/prod.conf", "10.0.0.11:6443", "10.96.0.0/12", node, CP,
-        List.of("k8s-node1"), new ExecutionPolicy(3, Duration.ofMinutes(10), "4.20", Duration.ofSeconds(5)));
+        "prod",
+        OP,
+        "/etc/graft/prod.conf",
+        "10.0.0.11:6443",
+        "10.96.0.0/12",
+        node,
+        CP,
+        List.of("k8s-node1"),
+        new ExecutionPolicy(3, Duration.ofMinutes(10), "4.20", Duration.ofSeconds(5)));
   }
 
   private NodeJoinWorkflow start(TestWorkflowEnvironment env, Worker worker, NodeSpec node) {
@@ -101,16 +130,19 @@ class NodeJoinWorkflowTest {
         List.of("reach", "prechecks", "provision", "register", "join", "ready"),
         result.steps().stream().map(StepView::id).toList());
     result.steps().forEach(s -> assertEquals(StepState.SUCCEEDED, s.state(), s.id()));
-    assertEquals(List.of("provision k8s-node6", "register k8s-node6", "join k8s-node6"), fake.mutations);
+    assertEquals(
+        List.of("provision k8s-node6", "register k8s-node6", "join k8s-node6"), fake.mutations);
     assertEquals(OP + "/node/k8s-node6", WorkflowStub.fromTyped(wf).getExecution().getWorkflowId());
-    assertEquals(List.of("k8s-node6"), fake.pruned, "a completed join prunes the node's finished runs");
+    assertEquals(
+        List.of("k8s-node6"), fake.pruned, "a completed join prunes the node's finished runs");
   }
 
   @Test
   void aControlPlaneNodeJoinsWithTheExistingControlPlaneAsCertificateSource(
       TestWorkflowEnvironment env, Worker worker) {
     assertEquals(OperationOutcome.COMPLETED, result(start(env, worker, NEW_CP)).outcome());
-    assertTrue(fake.mutations.contains("join k8s-node2 --control-plane"), fake.mutations.toString());
+    assertTrue(
+        fake.mutations.contains("join k8s-node2 --control-plane"), fake.mutations.toString());
   }
 
   @Test
@@ -123,14 +155,18 @@ class NodeJoinWorkflowTest {
     assertEquals(3, join.attempts());
     assertEquals(1, fake.mutations.stream().filter(m -> m.startsWith("join")).count());
     // Graft, not Temporal, retried: three calls of one Temporal attempt each, every one recorded.
-    assertEquals(List.of("join:1", "join:1", "join:1"),
+    assertEquals(
+        List.of("join:1", "join:1", "join:1"),
         fake.temporalAttempts.stream().filter(a -> a.startsWith("join:")).toList());
     List<StepAttempt> attempts = join.attemptHistory();
     assertEquals(List.of(1, 2, 3), attempts.stream().map(StepAttempt::number).toList());
-    assertEquals(List.of("failed", "failed", "succeeded"), attempts.stream().map(StepAttempt::outcome).toList());
+    assertEquals(
+        List.of("failed", "failed", "succeeded"),
+        attempts.stream().map(StepAttempt::outcome).toList());
     assertEquals("join on k8s-node6 failed (injected)", attempts.get(0).error());
     assertEquals("Injected", attempts.get(0).errorType());
-    assertTrue(attempts.get(0).outputTail().contains("injected failure"), attempts.get(0).outputTail());
+    assertTrue(
+        attempts.get(0).outputTail().contains("injected failure"), attempts.get(0).outputTail());
     assertEquals("graft", attempts.get(0).retriedBy());
     assertTrue(attempts.get(0).endedAtMillis() >= attempts.get(0).startedAtMillis());
     assertTrue(attempts.get(1).startedAtMillis() >= attempts.get(0).endedAtMillis());
@@ -139,14 +175,16 @@ class NodeJoinWorkflowTest {
   }
 
   @Test
-  void aNonRetryableFailureParksAfterOneAttempt(TestWorkflowEnvironment env, Worker worker) throws Exception {
+  void aNonRetryableFailureParksAfterOneAttempt(TestWorkflowEnvironment env, Worker worker)
+      throws Exception {
     fake.failNextAs.put("provision", "InvalidInput");
     fake.failNext.put("provision", new AtomicInteger(1));
     NodeJoinWorkflow wf = start(env, worker, WORKER);
     awaitState(wf, "provision", StepState.NEEDS_ATTENTION);
     StepView parked = step(wf.steps(), "provision");
     assertEquals(1, parked.attempts());
-    assertEquals(List.of("provision:1"),
+    assertEquals(
+        List.of("provision:1"),
         fake.temporalAttempts.stream().filter(a -> a.startsWith("provision:")).toList());
     wf.decide(new OperatorRequest("provision", Decision.RETRY, "alice", "inventory fixed"));
     assertEquals(OperationOutcome.COMPLETED, result(wf).outcome());
@@ -162,13 +200,23 @@ class NodeJoinWorkflowTest {
     env.start();
     NodeJoinWorkflow wf = stub(env, worker, WORKER);
     NodeJoinRequest r = request(WORKER);
-    WorkflowClient.start(wf::join, new NodeJoinRequest(r.cluster(), r.operationId(), r.kubeconfig(),
-        r.apiEndpoint(), r.serviceCidr(), r.node(), r.controlPlane(), r.otherHostnames(),
-        r.policy().withHeartbeatTimeout(Duration.ofSeconds(1))));
+    WorkflowClient.start(
+        wf::join,
+        new NodeJoinRequest(
+            r.cluster(),
+            r.operationId(),
+            r.kubeconfig(),
+            r.apiEndpoint(),
+            r.serviceCidr(),
+            r.node(),
+            r.controlPlane(),
+            r.otherHostnames(),
+            r.policy().withHeartbeatTimeout(Duration.ofSeconds(1))));
     NodeJoinResult result = result(wf);
     assertEquals(OperationOutcome.COMPLETED, result.outcome());
     List<StepAttempt> attempts = step(result.steps(), "provision").attemptHistory();
-    assertEquals(List.of("worker-lost", "worker-lost", "failed", "failed", "succeeded"),
+    assertEquals(
+        List.of("worker-lost", "worker-lost", "failed", "failed", "succeeded"),
         attempts.stream().map(StepAttempt::outcome).toList());
     assertTrue(attempts.get(0).error().contains("no heartbeat"), attempts.get(0).error());
     assertEquals("graft", attempts.get(0).retriedBy());
@@ -190,9 +238,11 @@ class NodeJoinWorkflowTest {
     StepView register = step(result.steps(), "register");
     assertEquals("alice", register.actions().get(0).actor());
     // Three automatic attempts, then the operator's: all four kept, oldest first.
-    assertEquals(List.of("failed", "failed", "failed", "succeeded"),
+    assertEquals(
+        List.of("failed", "failed", "failed", "succeeded"),
         register.attemptHistory().stream().map(StepAttempt::outcome).toList());
-    assertEquals(List.of("graft", "graft", "alice"),
+    assertEquals(
+        List.of("graft", "graft", "alice"),
         register.attemptHistory().subList(0, 3).stream().map(StepAttempt::retriedBy).toList());
   }
 
@@ -209,9 +259,15 @@ class NodeJoinWorkflowTest {
     wf.decide(new OperatorRequest(null, Decision.ABORT, "bob", "wrong host"));
     NodeJoinResult result = result(wf);
     assertEquals(OperationOutcome.ABORTED, result.outcome());
-    assertTrue(fake.pruned.isEmpty(), "an aborted join keeps its run directories for the post-mortem");
+    assertTrue(
+        fake.pruned.isEmpty(), "an aborted join keeps its run directories for the post-mortem");
     assertEquals(
-        List.of("provision k8s-node6", "register k8s-node6", "join k8s-node6", "reset k8s-node6", "delete k8s-node6"),
+        List.of(
+            "provision k8s-node6",
+            "register k8s-node6",
+            "join k8s-node6",
+            "reset k8s-node6",
+            "delete k8s-node6"),
         fake.mutations);
     assertEquals(StepState.SUCCEEDED, step(result.steps(), "undo-join").state());
     assertEquals(StepState.SUCCEEDED, step(result.steps(), "undo-register").state());
@@ -222,7 +278,9 @@ class NodeJoinWorkflowTest {
   void aDuplicateStartWithTheSameIdStartsNothingNew(TestWorkflowEnvironment env, Worker worker) {
     NodeJoinWorkflow first = start(env, worker, WORKER);
     NodeJoinWorkflow second = stub(env, worker, WORKER);
-    assertThrows(WorkflowExecutionAlreadyStarted.class, () -> WorkflowClient.start(second::join, request(WORKER)));
+    assertThrows(
+        WorkflowExecutionAlreadyStarted.class,
+        () -> WorkflowClient.start(second::join, request(WORKER)));
     assertEquals(OperationOutcome.COMPLETED, result(first).outcome());
     assertEquals(1, fake.mutations.stream().filter(m -> m.startsWith("join")).count());
     HistoryFixtures.record(env, OP + "/node/k8s-node6", "node-join-happy");

@@ -26,11 +26,23 @@ class CidrTest {
   }
 
   @ParameterizedTest(name = "\"{0}\" is refused")
-  @ValueSource(strings = {
-    "10.244.0.0", "10.244.0.0/33", "10.244.1.5/24", "10.244.0/16", "010.1.0.0/16",
-    "256.0.0.0/8", "10.0.0.0/", "10.0.0.0/-1", "1.2.3.4.5/32", " 10.0.0.0/8", "a.b.c.d/8",
-    "10..0.0/16", "10.0.0.0/8/8", ""
-  })
+  @ValueSource(
+      strings = {
+        "10.244.0.0",
+        "10.244.0.0/33",
+        "10.244.1.5/24",
+        "10.244.0/16",
+        "010.1.0.0/16",
+        "256.0.0.0/8",
+        "10.0.0.0/",
+        "10.0.0.0/-1",
+        "1.2.3.4.5/32",
+        " 10.0.0.0/8",
+        "a.b.c.d/8",
+        "10..0.0/16",
+        "10.0.0.0/8/8",
+        ""
+      })
   void refusesMalformedOrNonCanonicalBlocks(String text) {
     assertThrows(IllegalArgumentException.class, () -> Cidr.parse(text));
   }
@@ -65,19 +77,23 @@ class CidrTest {
   }
 
   @ParameterizedTest(name = "in {0} /{1} with {2} taken, the first free block is {3}")
-  @CsvSource(delimiter = ';', value = {
-    "10.244.0.0/16; 24; ; 10.244.0.0/24",
-    "10.244.0.0/16; 24; 10.244.0.0/24 10.244.1.0/24; 10.244.2.0/24",
-    "10.244.0.0/16; 24; 10.244.1.0/24; 10.244.0.0/24",
-    "10.244.0.0/16; 24; 10.244.0.0/23; 10.244.2.0/24",
-    "10.244.0.0/16; 24; 10.244.0.128/25; 10.244.1.0/24",
-    "10.244.0.0/16; 24; 10.0.0.0/8; none",
-    "10.244.0.0/23; 24; 10.244.0.0/24 10.244.1.0/24; none",
-    "10.0.0.0/8; 30; 10.0.0.0/9; 10.128.0.0/30"
-  })
+  @CsvSource(
+      delimiter = ';',
+      value = {
+        "10.244.0.0/16; 24; ; 10.244.0.0/24",
+        "10.244.0.0/16; 24; 10.244.0.0/24 10.244.1.0/24; 10.244.2.0/24",
+        "10.244.0.0/16; 24; 10.244.1.0/24; 10.244.0.0/24",
+        "10.244.0.0/16; 24; 10.244.0.0/23; 10.244.2.0/24",
+        "10.244.0.0/16; 24; 10.244.0.128/25; 10.244.1.0/24",
+        "10.244.0.0/16; 24; 10.0.0.0/8; none",
+        "10.244.0.0/23; 24; 10.244.0.0/24 10.244.1.0/24; none",
+        "10.0.0.0/8; 30; 10.0.0.0/9; 10.128.0.0/30"
+      })
   void firstFreeNeverReusesATakenBlock(String net, int mask, String taken, String expected) {
-    List<Cidr> t = taken == null ? List.of()
-        : Arrays.stream(taken.trim().split(" ")).map(Cidr::parse).toList();
+    List<Cidr> t =
+        taken == null
+            ? List.of()
+            : Arrays.stream(taken.trim().split(" ")).map(Cidr::parse).toList();
     Optional<Cidr> free = Cidr.parse(net).firstFree(mask, t);
     assertEquals(expected, free.map(Cidr::toString).orElse("none"));
     free.ifPresent(f -> assertFalse(t.stream().anyMatch(f::overlaps)));
@@ -85,7 +101,7 @@ class CidrTest {
 
   @Test
   void maskWiderThanTheNetworkIsRefused() {
-    assertThrows(IllegalArgumentException.class,
-        () -> Cidr.parse("10.244.0.0/24").firstFree(16, List.of()));
+    assertThrows(
+        IllegalArgumentException.class, () -> Cidr.parse("10.244.0.0/24").firstFree(16, List.of()));
   }
 }

@@ -37,11 +37,18 @@ final class Fixtures {
     return cluster("10.233.64.0/18", 24, topology, allowEven, nodes);
   }
 
-  static ClusterSpec cluster(String podNet, int mask, EtcdTopology topology, boolean allowEven,
-      NodeSpec... nodes) {
-    return new ClusterSpec("lab", "https://10.200.70.11:6443", null, "v1.26.6",
-        new PodNetwork(podNet, mask), "10.233.0.0/18",
-        new EtcdSpec(topology, List.of(), null, null, null), null, List.of(nodes),
+  static ClusterSpec cluster(
+      String podNet, int mask, EtcdTopology topology, boolean allowEven, NodeSpec... nodes) {
+    return new ClusterSpec(
+        "lab",
+        "https://10.200.70.11:6443",
+        null,
+        "v1.26.6",
+        new PodNetwork(podNet, mask),
+        "10.233.0.0/18",
+        new EtcdSpec(topology, List.of(), null, null, null),
+        null,
+        List.of(nodes),
         new ValidationOverrides(allowEven));
   }
 
@@ -50,8 +57,12 @@ final class Fixtures {
   }
 
   static EtcdMember member(int n, boolean healthy, boolean learner) {
-    return new EtcdMember("k8s-node" + n, Integer.toHexString(n),
-        "https://10.200.70." + (10 + n) + ":2380", healthy, learner);
+    return new EtcdMember(
+        "k8s-node" + n,
+        Integer.toHexString(n),
+        "https://10.200.70." + (10 + n) + ":2380",
+        healthy,
+        learner);
   }
 
   static ObservedCluster state(List<ObservedNode> nodes, List<EtcdMember> members) {

@@ -23,12 +23,19 @@ class PlanSerializationTest {
 
   @Test
   void clusterSpecRoundTripsThroughTemporalsConverter() {
-    NodeSpec infra = new NodeSpec("infra-1", "10.213.0.21", null, Fixtures.roles("infra+worker"),
-        new SshSpec("ops", 2222, "/keys/id", true, "ssh-ed25519 AAAAC3Nza", null),
-        Map.of("zone", "a"), List.of(new Taint("node-role.kubernetes.io/infra", null,
-            "NoSchedule")), "10.244.5.0/24");
-    ClusterSpec spec = Fixtures.cluster(EtcdTopology.STACKED, false,
-        Fixtures.node(1, "control-plane+etcd"), infra);
+    NodeSpec infra =
+        new NodeSpec(
+            "infra-1",
+            "10.213.0.21",
+            null,
+            Fixtures.roles("infra+worker"),
+            new SshSpec("ops", 2222, "/keys/id", true, "ssh-ed25519 AAAAC3Nza", null),
+            Map.of("zone", "a"),
+            List.of(new Taint("node-role.kubernetes.io/infra", null, "NoSchedule")),
+            "10.244.5.0/24");
+    ClusterSpec spec =
+        Fixtures.cluster(
+            EtcdTopology.STACKED, false, Fixtures.node(1, "control-plane+etcd"), infra);
     Payload p = converter.toPayload(spec).orElseThrow();
     String json = p.getData().toString(StandardCharsets.UTF_8);
     assertTrue(json.contains("\"control-plane\""), json);
@@ -40,8 +47,8 @@ class PlanSerializationTest {
   void expansionPlanRoundTripsThroughTemporalsConverter() {
     ExpansionPlan plan = PlannerTest.seed002();
     Optional<Payload> p = converter.toPayload(plan);
-    ExpansionPlan back = converter.fromPayload(p.orElseThrow(), ExpansionPlan.class,
-        ExpansionPlan.class);
+    ExpansionPlan back =
+        converter.fromPayload(p.orElseThrow(), ExpansionPlan.class, ExpansionPlan.class);
     assertEquals(plan, back);
     assertTrue(p.get().getData().toString(StandardCharsets.UTF_8).contains("\"refused\":false"));
   }

@@ -29,13 +29,23 @@ class PlannerTest {
 
   /** Seed 002's final inventory against node1 (cp+etcd) and node4, node5 (workers). */
   static ExpansionPlan seed002() {
-    ClusterSpec desired = cluster(EXT, false,
-        node(1, "control-plane+etcd"), node(2, "control-plane+etcd"),
-        node(3, "control-plane+etcd"), node(4, "worker"), node(5, "worker"), node(6, "worker"));
-    ObservedCluster now = state(
-        List.of(observed(1, "control-plane", "10.233.64.0/24"),
-            observed(4, "worker", "10.233.65.0/24"), observed(5, "worker", "10.233.66.0/24")),
-        List.of(member(1, true, false)));
+    ClusterSpec desired =
+        cluster(
+            EXT,
+            false,
+            node(1, "control-plane+etcd"),
+            node(2, "control-plane+etcd"),
+            node(3, "control-plane+etcd"),
+            node(4, "worker"),
+            node(5, "worker"),
+            node(6, "worker"));
+    ObservedCluster now =
+        state(
+            List.of(
+                observed(1, "control-plane", "10.233.64.0/24"),
+                observed(4, "worker", "10.233.65.0/24"),
+                observed(5, "worker", "10.233.66.0/24")),
+            List.of(member(1, true, false)));
     return Planner.plan(desired, now, PlanOptions.DEFAULTS);
   }
 
@@ -43,19 +53,31 @@ class PlannerTest {
   void seed002GrowsTheControlPlaneOneAtATimeAndTheWorkerInParallel() {
     ExpansionPlan plan = seed002();
     assertFalse(plan.refused(), plan.refusals().toString());
-    assertEquals(List.of("k8s-node2", "k8s-node3", "k8s-node6"),
+    assertEquals(
+        List.of("k8s-node2", "k8s-node3", "k8s-node6"),
         plan.additions().stream().map(NodeAddition::name).toList());
-    assertEquals(List.of(PhaseKind.PRECHECKS, PhaseKind.CONTROL_PLANE_AND_ETCD,
-        PhaseKind.WORKERS, PhaseKind.ROUTING, PhaseKind.VERIFICATION),
+    assertEquals(
+        List.of(
+            PhaseKind.PRECHECKS,
+            PhaseKind.CONTROL_PLANE_AND_ETCD,
+            PhaseKind.WORKERS,
+            PhaseKind.ROUTING,
+            PhaseKind.VERIFICATION),
         plan.phases().stream().map(Phase::kind).toList());
 
     Phase cp = plan.phase(PhaseKind.CONTROL_PLANE_AND_ETCD);
     assertEquals(1, cp.parallelism());
-    assertEquals(List.of("k8s-node2", "k8s-node3"), cp.steps().stream().map(PlanStep::node).toList());
+    assertEquals(
+        List.of("k8s-node2", "k8s-node3"), cp.steps().stream().map(PlanStep::node).toList());
     QuorumProjection first = cp.steps().get(0).quorum();
     QuorumProjection second = cp.steps().get(1).quorum();
-    assertEquals(List.of(1, 2, 2, 3), List.of(first.membersBefore(), first.membersAfter(),
-        second.membersBefore(), second.membersAfter()));
+    assertEquals(
+        List.of(1, 2, 2, 3),
+        List.of(
+            first.membersBefore(),
+            first.membersAfter(),
+            second.membersBefore(),
+            second.membersAfter()));
     assertNotNull(first.warning(), "1 -> 2 must warn");
     assertNull(second.warning(), "2 -> 3 is safe once the second member is healthy");
     assertEquals(Set.of("k8s-node2"), codes(plan.warnings(), "etcd-quorum-at-risk"));
@@ -67,7 +89,8 @@ class PlannerTest {
     assertEquals(3, plan.etcdMembersAfter());
 
     // New pod CIDRs skip the three taken by the existing nodes.
-    assertEquals(List.of("10.233.67.0/24", "10.233.68.0/24", "10.233.69.0/24"),
+    assertEquals(
+        List.of("10.233.67.0/24", "10.233.68.0/24", "10.233.69.0/24"),
         plan.additions().stream().map(NodeAddition::podCidr).toList());
 
     Phase routing = plan.phase(PhaseKind.ROUTING);
@@ -99,9 +122,11 @@ class PlannerTest {
         members.add(member(i, true, false));
       }
     }
-    ExpansionPlan plan = Planner.plan(
-        cluster(EtcdTopology.STACKED, allowEven, nodes.toArray(NodeSpec[]::new)),
-        state(obs, members), PlanOptions.DEFAULTS);
+    ExpansionPlan plan =
+        Planner.plan(
+            cluster(EtcdTopology.STACKED, allowEven, nodes.toArray(NodeSpec[]::new)),
+            state(obs, members),
+            PlanOptions.DEFAULTS);
     assertEquals(refused, plan.refused(), plan.refusals().toString());
     assertEquals(refused, codes(plan.refusals(), "etcd-even-target").size() == 1);
     if (allowEven && after % 2 == 0) {
@@ -113,53 +138,77 @@ class PlannerTest {
   @CsvSource({"true, false, false", "false, false, true", "true, true, true"})
   void etcdChangesWaitForAHealthyClusterWithoutLearners(
       boolean healthy, boolean learner, boolean refused) {
-    ExpansionPlan plan = Planner.plan(
-        cluster(EXT, false, node(1, "control-plane+etcd"), node(2, "control-plane+etcd"),
-            node(3, "control-plane+etcd"), node(4, "etcd")),
-        state(List.of(observed(1, "control-plane", "10.233.64.0/24"),
-                observed(2, "control-plane", "10.233.65.0/24"),
-                observed(3, "control-plane", "10.233.66.0/24")),
-            List.of(member(1, true, false), member(2, true, false), member(3, healthy, learner))),
-        new PlanOptions(5));
-    Set<String> blocking = plan.refusals().stream().map(PlanMessage::code)
-        .filter(c -> c.startsWith("etcd-member") || c.startsWith("etcd-learner"))
-        .collect(Collectors.toSet());
+    ExpansionPlan plan =
+        Planner.plan(
+            cluster(
+                EXT,
+                false,
+                node(1, "control-plane+etcd"),
+                node(2, "control-plane+etcd"),
+                node(3, "control-plane+etcd"),
+                node(4, "etcd")),
+            state(
+                List.of(
+                    observed(1, "control-plane", "10.233.64.0/24"),
+                    observed(2, "control-plane", "10.233.65.0/24"),
+                    observed(3, "control-plane", "10.233.66.0/24")),
+                List.of(
+                    member(1, true, false), member(2, true, false), member(3, healthy, learner))),
+            new PlanOptions(5));
+    Set<String> blocking =
+        plan.refusals().stream()
+            .map(PlanMessage::code)
+            .filter(c -> c.startsWith("etcd-member") || c.startsWith("etcd-learner"))
+            .collect(Collectors.toSet());
     assertEquals(refused, !blocking.isEmpty(), plan.refusals().toString());
   }
 
   @Test
   void anUnhealthyMemberDoesNotBlockAPlanThatOnlyAddsWorkers() {
-    ExpansionPlan plan = Planner.plan(
-        cluster(EXT, false, node(1, "control-plane+etcd"), node(4, "worker")),
-        state(List.of(observed(1, "control-plane", "10.233.64.0/24")),
-            List.of(member(1, false, false))),
-        PlanOptions.DEFAULTS);
+    ExpansionPlan plan =
+        Planner.plan(
+            cluster(EXT, false, node(1, "control-plane+etcd"), node(4, "worker")),
+            state(
+                List.of(observed(1, "control-plane", "10.233.64.0/24")),
+                List.of(member(1, false, false))),
+            PlanOptions.DEFAULTS);
     assertFalse(plan.refused(), plan.refusals().toString());
   }
 
   @Test
   void nodesMissingFromTheInventoryAreReportedAndNeverRemoved() {
-    ExpansionPlan plan = Planner.plan(
-        cluster(EXT, false, node(1, "control-plane+etcd"), node(6, "worker")),
-        state(List.of(observed(1, "control-plane", "10.233.64.0/24"),
-            observed(5, "worker", "10.233.65.0/24")), List.of(member(1, true, false))),
-        PlanOptions.DEFAULTS);
+    ExpansionPlan plan =
+        Planner.plan(
+            cluster(EXT, false, node(1, "control-plane+etcd"), node(6, "worker")),
+            state(
+                List.of(
+                    observed(1, "control-plane", "10.233.64.0/24"),
+                    observed(5, "worker", "10.233.65.0/24")),
+                List.of(member(1, true, false))),
+            PlanOptions.DEFAULTS);
     assertEquals(Set.of("k8s-node5"), codes(plan.warnings(), "node-not-in-inventory"));
     assertTrue(plan.existingNodes().contains("k8s-node5"));
     assertEquals(List.of("k8s-node6"), plan.additions().stream().map(NodeAddition::name).toList());
     // The stray node still gets routes and is routed to.
-    PlanStep node5 = plan.phase(PhaseKind.ROUTING).steps().stream()
-        .filter(s -> s.node().equals("k8s-node5")).findFirst().orElseThrow();
+    PlanStep node5 =
+        plan.phase(PhaseKind.ROUTING).steps().stream()
+            .filter(s -> s.node().equals("k8s-node5"))
+            .findFirst()
+            .orElseThrow();
     assertEquals(2, node5.routes().size());
   }
 
   @Test
   void anExistingNodeWhoseRolesDifferIsReportedNotChanged() {
-    ExpansionPlan plan = Planner.plan(
-        cluster(EXT, false, node(1, "control-plane+etcd"), node(4, "control-plane")),
-        state(List.of(observed(1, "control-plane", "10.233.64.0/24"),
-            observed(4, "worker", "10.233.65.0/24")), List.of(member(1, true, false))),
-        PlanOptions.DEFAULTS);
+    ExpansionPlan plan =
+        Planner.plan(
+            cluster(EXT, false, node(1, "control-plane+etcd"), node(4, "control-plane")),
+            state(
+                List.of(
+                    observed(1, "control-plane", "10.233.64.0/24"),
+                    observed(4, "worker", "10.233.65.0/24")),
+                List.of(member(1, true, false))),
+            PlanOptions.DEFAULTS);
     assertEquals(Set.of("k8s-node4"), codes(plan.warnings(), "roles-differ"));
     assertTrue(plan.additions().isEmpty());
     assertTrue(plan.phases().isEmpty());
@@ -172,25 +221,43 @@ class PlannerTest {
     for (int i = 0; i < workers; i++) {
       nodes.add(node(10 + i, "worker"));
     }
-    ExpansionPlan plan = Planner.plan(cluster(EXT, false, nodes.toArray(NodeSpec[]::new)),
-        state(List.of(observed(1, "control-plane", "10.233.64.0/24")),
-            List.of(member(1, true, false))),
-        new PlanOptions(maxParallel));
+    ExpansionPlan plan =
+        Planner.plan(
+            cluster(EXT, false, nodes.toArray(NodeSpec[]::new)),
+            state(
+                List.of(observed(1, "control-plane", "10.233.64.0/24")),
+                List.of(member(1, true, false))),
+            new PlanOptions(maxParallel));
     assertEquals(expected, plan.phase(PhaseKind.WORKERS).parallelism());
-    assertEquals(workers, plan.phase(PhaseKind.PRECHECKS).parallelism(),
+    assertEquals(
+        workers,
+        plan.phase(PhaseKind.PRECHECKS).parallelism(),
         "pre-checks run on every new node at once");
   }
 
   @Test
   void podCidrsNeverReuseTakenBlocksAndExhaustionIsRefused() {
     // A /22 network of /24 blocks has four; two are taken, one is fixed by the inventory.
-    ClusterSpec desired = cluster("10.244.0.0/22", 24, EXT, false,
-        node(1, "control-plane+etcd"), node(2, "worker"), node(3, "worker", "10.244.3.0/24"),
-        node(4, "worker"), node(5, "worker"));
-    ExpansionPlan plan = Planner.plan(desired,
-        state(List.of(observed(1, "control-plane", "10.244.0.0/24"),
-            observed(2, "worker", "10.244.2.0/24")), List.of(member(1, true, false))),
-        PlanOptions.DEFAULTS);
+    ClusterSpec desired =
+        cluster(
+            "10.244.0.0/22",
+            24,
+            EXT,
+            false,
+            node(1, "control-plane+etcd"),
+            node(2, "worker"),
+            node(3, "worker", "10.244.3.0/24"),
+            node(4, "worker"),
+            node(5, "worker"));
+    ExpansionPlan plan =
+        Planner.plan(
+            desired,
+            state(
+                List.of(
+                    observed(1, "control-plane", "10.244.0.0/24"),
+                    observed(2, "worker", "10.244.2.0/24")),
+                List.of(member(1, true, false))),
+            PlanOptions.DEFAULTS);
     assertEquals("10.244.3.0/24", addition(plan, "k8s-node3").podCidr());
     assertFalse(addition(plan, "k8s-node3").podCidrAllocated());
     assertEquals("10.244.1.0/24", addition(plan, "k8s-node4").podCidr());
@@ -199,26 +266,39 @@ class PlannerTest {
   }
 
   @ParameterizedTest(name = "an inventory pod CIDR {0} for a new node is refused as {1}")
-  @CsvSource({"10.245.0.0/24, pod-cidr-outside-network", "10.244.0.0/24, pod-cidr-taken",
-      "10.244.0.0/23, pod-cidr-taken", "10.244.0.7/24, pod-cidr-invalid"})
+  @CsvSource({
+    "10.245.0.0/24, pod-cidr-outside-network",
+    "10.244.0.0/24, pod-cidr-taken",
+    "10.244.0.0/23, pod-cidr-taken",
+    "10.244.0.7/24, pod-cidr-invalid"
+  })
   void fixedPodCidrsMustBeInsideTheNetworkAndFree(String cidr, String code) {
-    ExpansionPlan plan = Planner.plan(
-        cluster("10.244.0.0/16", 24, EXT, false, node(1, "control-plane+etcd"),
-            node(2, "worker", cidr)),
-        state(List.of(observed(1, "control-plane", "10.244.0.0/24")),
-            List.of(member(1, true, false))),
-        PlanOptions.DEFAULTS);
+    ExpansionPlan plan =
+        Planner.plan(
+            cluster(
+                "10.244.0.0/16",
+                24,
+                EXT,
+                false,
+                node(1, "control-plane+etcd"),
+                node(2, "worker", cidr)),
+            state(
+                List.of(observed(1, "control-plane", "10.244.0.0/24")),
+                List.of(member(1, true, false))),
+            PlanOptions.DEFAULTS);
     assertEquals(Set.of("k8s-node2"), codes(plan.refusals(), code));
   }
 
   @ParameterizedTest(name = "with stacked etcd a new node with roles {0} is refused: {1}")
   @CsvSource({"control-plane+etcd, false", "control-plane, true", "etcd, true", "worker, false"})
   void stackedEtcdKeepsControlPlaneAndEtcdTogether(String roles, boolean refused) {
-    ExpansionPlan plan = Planner.plan(
-        cluster(EtcdTopology.STACKED, true, node(1, "control-plane+etcd"), node(2, roles)),
-        state(List.of(observed(1, "control-plane", "10.233.64.0/24")),
-            List.of(member(1, true, false))),
-        PlanOptions.DEFAULTS);
+    ExpansionPlan plan =
+        Planner.plan(
+            cluster(EtcdTopology.STACKED, true, node(1, "control-plane+etcd"), node(2, roles)),
+            state(
+                List.of(observed(1, "control-plane", "10.233.64.0/24")),
+                List.of(member(1, true, false))),
+            PlanOptions.DEFAULTS);
     assertEquals(refused, !codes(plan.refusals(), "stacked-etcd-mismatch").isEmpty());
   }
 
@@ -226,37 +306,52 @@ class PlannerTest {
   void etcdMembersAreMatchedToNodesByPeerAddressWhenNamesDiffer() {
     // kubespray names members etcd1..etcdN, not after the node.
     EtcdMember etcd1 = new EtcdMember("etcd1", "a", "https://10.200.70.11:2380", true, false);
-    ExpansionPlan plan = Planner.plan(
-        cluster(EXT, false, node(1, "control-plane+etcd"), node(4, "worker")),
-        state(List.of(observed(1, "control-plane", "10.233.64.0/24")), List.of(etcd1)),
-        PlanOptions.DEFAULTS);
+    ExpansionPlan plan =
+        Planner.plan(
+            cluster(EXT, false, node(1, "control-plane+etcd"), node(4, "worker")),
+            state(List.of(observed(1, "control-plane", "10.233.64.0/24")), List.of(etcd1)),
+            PlanOptions.DEFAULTS);
     assertTrue(plan.warnings().isEmpty(), plan.warnings().toString());
   }
 
   @Test
   void addingEtcdWithoutAnObservedMemberListIsRefused() {
-    ExpansionPlan plan = Planner.plan(
-        cluster(EXT, false, node(1, "control-plane+etcd"), node(2, "control-plane+etcd"),
-            node(3, "control-plane+etcd")),
-        state(List.of(observed(1, "control-plane", "10.233.64.0/24")), List.of()),
-        PlanOptions.DEFAULTS);
+    ExpansionPlan plan =
+        Planner.plan(
+            cluster(
+                EXT,
+                false,
+                node(1, "control-plane+etcd"),
+                node(2, "control-plane+etcd"),
+                node(3, "control-plane+etcd")),
+            state(List.of(observed(1, "control-plane", "10.233.64.0/24")), List.of()),
+            PlanOptions.DEFAULTS);
     assertEquals(1, codes(plan.refusals(), "etcd-membership-unknown").size());
   }
 
   @Test
   void anEmptyClusterIsRefusedButAssumeEmptyTakesTheFirstControlPlaneAsBootstrapped() {
-    ClusterSpec desired = cluster(EXT, false, node(4, "worker"), node(1, "control-plane+etcd"),
-        node(2, "control-plane+etcd"), node(3, "control-plane+etcd"));
+    ClusterSpec desired =
+        cluster(
+            EXT,
+            false,
+            node(4, "worker"),
+            node(1, "control-plane+etcd"),
+            node(2, "control-plane+etcd"),
+            node(3, "control-plane+etcd"));
     ExpansionPlan empty = Planner.plan(desired, ObservedCluster.EMPTY, PlanOptions.DEFAULTS);
     assertEquals(1, codes(empty.refusals(), "no-existing-cluster").size());
 
-    ExpansionPlan assumed = Planner.plan(desired, AssumedState.bootstrapOnly(desired),
-        PlanOptions.DEFAULTS);
+    ExpansionPlan assumed =
+        Planner.plan(desired, AssumedState.bootstrapOnly(desired), PlanOptions.DEFAULTS);
     assertFalse(assumed.refused(), assumed.refusals().toString());
     assertEquals(List.of("k8s-node1"), assumed.existingNodes());
-    assertEquals(List.of("k8s-node2", "k8s-node3", "k8s-node4"),
+    assertEquals(
+        List.of("k8s-node2", "k8s-node3", "k8s-node4"),
         assumed.additions().stream().map(NodeAddition::name).toList());
-    assertEquals("10.233.65.0/24", addition(assumed, "k8s-node4").podCidr(),
+    assertEquals(
+        "10.233.65.0/24",
+        addition(assumed, "k8s-node4").podCidr(),
         "the bootstrap node holds the first block; the others follow in inventory order");
   }
 
@@ -271,7 +366,8 @@ class PlannerTest {
 
   private static Set<String> codes(List<PlanMessage> messages, String code) {
     Set<String> nodes = new HashSet<>();
-    messages.stream().filter(m -> m.code().equals(code))
+    messages.stream()
+        .filter(m -> m.code().equals(code))
         .forEach(m -> nodes.add(m.node() == null ? "(cluster)" : m.node()));
     return nodes;
   }

@@ -19,11 +19,12 @@ import java.util.concurrent.ConcurrentHashMap;
 
 /**
  * A stateful fake of what a removal touches: Nodes (cordoned, pods), etcd members (id, peer URL,
- * health, learner) and the leader, each control plane's --etcd-servers, each host's pod routes
- * and kubeadm files, bootstrap tokens. Every change is recorded in order as "what node"; faults
- * make a call fail after (or before) it changed something, as a lost answer would.
+ * health, learner) and the leader, each control plane's --etcd-servers, each host's pod routes and
+ * kubeadm files, bootstrap tokens. Every change is recorded in order as "what node"; faults make a
+ * call fail after (or before) it changed something, as a lost answer would.
  */
-final class FakeRemovalFleet implements RemovalHostActivities, RemovalApiActivities, RemovalEtcdActivities {
+final class FakeRemovalFleet
+    implements RemovalHostActivities, RemovalApiActivities, RemovalEtcdActivities {
   static final class Member {
     final String id;
     final String name;
@@ -45,15 +46,20 @@ final class FakeRemovalFleet implements RemovalHostActivities, RemovalApiActivit
   final Map<String, Member> members = Collections.synchronizedMap(new LinkedHashMap<>());
   volatile String leaderId;
   final Map<String, List<String>> etcdServers = new ConcurrentHashMap<>();
+
   /** host → pod CIDRs it routes to ("cidr via address"). */
   final Map<String, Set<String>> routes = new ConcurrentHashMap<>();
+
   final Map<String, List<String>> kubeadmFiles = new ConcurrentHashMap<>();
   final Set<String> tokens = ConcurrentHashMap.newKeySet();
   final List<String> mutations = Collections.synchronizedList(new ArrayList<>());
+
   /** Leader ids, in the order the leadership changed (the first one is the starting leader). */
   final List<String> leaders = Collections.synchronizedList(new ArrayList<>());
+
   /** "step node" → how many more calls do their work and then fail (the answer lost). */
   final Map<String, Integer> failAfter = new ConcurrentHashMap<>();
+
   /** Nodes whose drain is blocked by a budget (DrainBlocked, non-retryable). */
   final Set<String> drainBlocked = ConcurrentHashMap.newKeySet();
 
@@ -71,7 +77,8 @@ final class FakeRemovalFleet implements RemovalHostActivities, RemovalApiActivit
     Integer left = failAfter.get(key);
     if (left != null && left > 0) {
       failAfter.put(key, left - 1);
-      throw ApplicationFailure.newFailure(step + " on " + node + ": connection lost before the answer (injected)",
+      throw ApplicationFailure.newFailure(
+          step + " on " + node + ": connection lost before the answer (injected)",
           "EtcdUnavailable");
     }
   }
@@ -80,7 +87,9 @@ final class FakeRemovalFleet implements RemovalHostActivities, RemovalApiActivit
 
   List<EtcdMember> memberList() {
     synchronized (members) {
-      return members.values().stream().map(m -> new EtcdMember(m.name, m.id, m.peerUrl, m.healthy, m.learner)).toList();
+      return members.values().stream()
+          .map(m -> new EtcdMember(m.name, m.id, m.peerUrl, m.healthy, m.learner))
+          .toList();
     }
   }
 
@@ -88,21 +97,39 @@ final class FakeRemovalFleet implements RemovalHostActivities, RemovalApiActivit
   public EtcdFacts observe(ClusterRequest request) {
     List<EtcdMember> list = memberList();
     StringBuilder t = new StringBuilder();
-    list.forEach(m -> t.append(m.name()).append(' ').append(m.id()).append(m.learner() ? " learner" : " voter")
-        .append(m.id().equals(leaderId) ? " leader" : "").append('\n'));
-    return new EtcdFacts(list, leaderId, t.toString(), list.size() + " members, leader " + leaderId, attempt());
+    list.forEach(
+        m ->
+            t.append(m.name())
+                .append(' ')
+                .append(m.id())
+                .append(m.learner() ? " learner" : " voter")
+                .append(m.id().equals(leaderId) ? " leader" : "")
+                .append('\n'));
+    return new EtcdFacts(
+        list, leaderId, t.toString(), list.size() + " members, leader " + leaderId, attempt());
   }
 
   @Override
   public StepOutcome moveLeaderOff(MemberIdRequest r) {
     if (!r.memberId().equals(leaderId)) {
-      return StepOutcome.alreadyDone(r.name() + " does not lead (leader " + leaderId + ")", "", attempt());
+      return StepOutcome.alreadyDone(
+          r.name() + " does not lead (leader " + leaderId + ")", "", attempt());
     }
     Member to;
     synchronized (members) {
-      to = members.values().stream().filter(m -> !m.learner && m.healthy && !m.id.equals(r.memberId())
-          && !r.avoid().contains(m.id)).findFirst().orElseThrow(() ->
-              ApplicationFailure.newNonRetryableFailure("no other healthy voter", "EtcdUnhealthyCluster"));
+      to =
+          members.values().stream()
+              .filter(
+                  m ->
+                      !m.learner
+                          && m.healthy
+                          && !m.id.equals(r.memberId())
+                          && !r.avoid().contains(m.id))
+              .findFirst()
+              .orElseThrow(
+                  () ->
+                      ApplicationFailure.newNonRetryableFailure(
+                          "no other healthy voter", "EtcdUnhealthyCluster"));
     }
     String before = leaderId;
     leader(to.id);
@@ -117,17 +144,24 @@ final class FakeRemovalFleet implements RemovalHostActivities, RemovalApiActivit
       return StepOutcome.alreadyDone("member " + r.memberId() + " is not a member", "", attempt());
     }
     if (r.peerUrl() != null && !r.peerUrl().equals(m.peerUrl)) {
-      throw ApplicationFailure.newNonRetryableFailure("id carries another peer URL", "EtcdMemberIdMismatch");
+      throw ApplicationFailure.newNonRetryableFailure(
+          "id carries another peer URL", "EtcdMemberIdMismatch");
     }
-    List<RemovalQuorum.Voter> voters = memberList().stream()
-        .map(x -> new RemovalQuorum.Voter(x.id(), x.name(), x.healthy(), x.learner())).toList();
-    RemovalQuorum.Projection p = RemovalQuorum.one(voters,
-        voters.stream().filter(v -> v.id().equals(r.memberId())).findFirst().orElseThrow(), r.acceptNoFaultTolerance());
+    List<RemovalQuorum.Voter> voters =
+        memberList().stream()
+            .map(x -> new RemovalQuorum.Voter(x.id(), x.name(), x.healthy(), x.learner()))
+            .toList();
+    RemovalQuorum.Projection p =
+        RemovalQuorum.one(
+            voters,
+            voters.stream().filter(v -> v.id().equals(r.memberId())).findFirst().orElseThrow(),
+            r.acceptNoFaultTolerance());
     if (!p.allowed()) {
       throw ApplicationFailure.newNonRetryableFailure(p.message(), "RemovalLosesQuorum");
     }
     if (m.id.equals(leaderId)) {
-      throw ApplicationFailure.newNonRetryableFailure("removing the leader without moving it first", "FakeLeaderRemoved");
+      throw ApplicationFailure.newNonRetryableFailure(
+          "removing the leader without moving it first", "FakeLeaderRemoved");
     }
     members.remove(r.memberId());
     mutations.add("member-remove " + r.memberId());
@@ -140,7 +174,8 @@ final class FakeRemovalFleet implements RemovalHostActivities, RemovalApiActivit
   @Override
   public NodeFacts nodes(ClusterNodesRequest request) {
     List<ObservedNode> list = new ArrayList<>(nodes.values());
-    List<String> ready = list.stream().map(ObservedNode::name).filter(n -> !notReady.contains(n)).toList();
+    List<String> ready =
+        list.stream().map(ObservedNode::name).filter(n -> !notReady.contains(n)).toList();
     return new NodeFacts(list, ready, list.size() + " Nodes", attempt());
   }
 
@@ -154,7 +189,8 @@ final class FakeRemovalFleet implements RemovalHostActivities, RemovalApiActivit
       mutations.add("cordon " + n);
     }
     if (drainBlocked.contains(n)) {
-      throw ApplicationFailure.newNonRetryableFailure(n + ": drain blocked by budget", "DrainBlocked");
+      throw ApplicationFailure.newNonRetryableFailure(
+          n + ": drain blocked by budget", "DrainBlocked");
     }
     List<String> left = pods.getOrDefault(n, List.of());
     if (left.isEmpty()) {
@@ -168,7 +204,8 @@ final class FakeRemovalFleet implements RemovalHostActivities, RemovalApiActivit
 
   @Override
   public StepOutcome podsLeft(RemovalNodeRequest r) {
-    return StepOutcome.did("not drained: pods left " + pods.getOrDefault(r.node().name(), List.of()), "", attempt());
+    return StepOutcome.did(
+        "not drained: pods left " + pods.getOrDefault(r.node().name(), List.of()), "", attempt());
   }
 
   @Override
@@ -201,7 +238,8 @@ final class FakeRemovalFleet implements RemovalHostActivities, RemovalApiActivit
 
   @Override
   public HostFacts observe(RemovalHostRequest r) {
-    return new HostFacts(r.node().name(), kubeadmFiles.getOrDefault(r.node().name(), List.of()), "", attempt());
+    return new HostFacts(
+        r.node().name(), kubeadmFiles.getOrDefault(r.node().name(), List.of()), "", attempt());
   }
 
   @Override
@@ -210,8 +248,10 @@ final class FakeRemovalFleet implements RemovalHostActivities, RemovalApiActivit
     if (kubeadmFiles.getOrDefault(n, List.of()).isEmpty()) {
       return StepOutcome.alreadyDone("nothing of kubeadm's on " + n, "", attempt());
     }
-    if (members.values().stream().anyMatch(m -> m.peerUrl.contains("//" + r.node().address() + ":"))) {
-      throw ApplicationFailure.newNonRetryableFailure("reset would wipe a member still in etcd", "FakeResetTooEarly");
+    if (members.values().stream()
+        .anyMatch(m -> m.peerUrl.contains("//" + r.node().address() + ":"))) {
+      throw ApplicationFailure.newNonRetryableFailure(
+          "reset would wipe a member still in etcd", "FakeResetTooEarly");
     }
     kubeadmFiles.put(n, List.of());
     mutations.add("reset " + n);
@@ -291,9 +331,17 @@ final class FakeRemovalFleet implements RemovalHostActivities, RemovalApiActivit
   }
 
   /** The plan's input for removing {@code names}, read from the fake as the server would. */
-  RemovalInput input(dev.graft.workflows.model.ClusterSpec c, List<String> names, boolean cleanOrphans) {
-    return new RemovalInput(c, names, false, new ArrayList<>(nodes.values()),
-        nodes.keySet().stream().filter(n -> !notReady.contains(n)).toList(), memberList(), leaderId,
-        java.time.Duration.ofMinutes(1), cleanOrphans);
+  RemovalInput input(
+      dev.graft.workflows.model.ClusterSpec c, List<String> names, boolean cleanOrphans) {
+    return new RemovalInput(
+        c,
+        names,
+        false,
+        new ArrayList<>(nodes.values()),
+        nodes.keySet().stream().filter(n -> !notReady.contains(n)).toList(),
+        memberList(),
+        leaderId,
+        java.time.Duration.ofMinutes(1),
+        cleanOrphans);
   }
 }

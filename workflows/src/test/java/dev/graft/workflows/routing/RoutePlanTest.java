@@ -20,15 +20,20 @@ class RoutePlanTest {
             new NodePodCidr("no-cidr", "10.0.0.4", null, false),
             new NodePodCidr("no-ip", null, "10.244.9.0/24", false));
     assertEquals(
-        List.of(new Route("10.244.0.0/24", "10.0.0.1", "n1"), new Route("10.244.2.0/24", "10.0.0.3", "n3")),
+        List.of(
+            new Route("10.244.0.0/24", "10.0.0.1", "n1"),
+            new Route("10.244.2.0/24", "10.0.0.3", "n3")),
         RoutePlan.routesFor("n2", all));
   }
 
   @Test
   void theRouteAddressPrefersTheInventoryIpThenTheInternalIpThenAnIpv4SshAddress() {
-    NodeSpec withIp = new NodeSpec("n", "n.example", "10.0.0.9", List.of(Role.WORKER), null, null, null, null);
-    NodeSpec byName = new NodeSpec("n", "n.example", null, List.of(Role.WORKER), null, null, null, null);
-    NodeSpec byAddress = new NodeSpec("n", "10.0.0.7", null, List.of(Role.WORKER), null, null, null, null);
+    NodeSpec withIp =
+        new NodeSpec("n", "n.example", "10.0.0.9", List.of(Role.WORKER), null, null, null, null);
+    NodeSpec byName =
+        new NodeSpec("n", "n.example", null, List.of(Role.WORKER), null, null, null, null);
+    NodeSpec byAddress =
+        new NodeSpec("n", "10.0.0.7", null, List.of(Role.WORKER), null, null, null, null);
     assertEquals("10.0.0.9", RoutePlan.nodeIp(withIp, "10.0.0.8"));
     assertEquals("10.0.0.8", RoutePlan.nodeIp(byName, "10.0.0.8"));
     assertEquals("10.0.0.8", RoutePlan.nodeIp(byAddress, "10.0.0.8"));

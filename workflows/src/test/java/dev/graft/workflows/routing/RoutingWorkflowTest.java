@@ -9,6 +9,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import dev.graft.workflows.model.NodeSpec;
 import dev.graft.workflows.model.PodNetwork;
 import dev.graft.workflows.model.Role;
+import dev.graft.workflows.step.AttentionReporter;
+import dev.graft.workflows.step.ChildAttention;
 import dev.graft.workflows.step.Decision;
 import dev.graft.workflows.step.ExecutionPolicy;
 import dev.graft.workflows.step.HistoryFixtures;
@@ -17,14 +19,12 @@ import dev.graft.workflows.step.OperationOutcome;
 import dev.graft.workflows.step.OperatorRequest;
 import dev.graft.workflows.step.StepState;
 import dev.graft.workflows.step.StepView;
-import dev.graft.workflows.step.AttentionReporter;
-import dev.graft.workflows.step.ChildAttention;
 import io.temporal.client.WorkflowClient;
 import io.temporal.client.WorkflowFailedException;
-import io.temporal.failure.CanceledFailure;
 import io.temporal.client.WorkflowNotFoundException;
 import io.temporal.client.WorkflowOptions;
 import io.temporal.client.WorkflowStub;
+import io.temporal.failure.CanceledFailure;
 import io.temporal.testing.TestWorkflowEnvironment;
 import io.temporal.testing.TestWorkflowExtension;
 import io.temporal.worker.Worker;
@@ -34,7 +34,6 @@ import io.temporal.workflow.SignalMethod;
 import io.temporal.workflow.Workflow;
 import io.temporal.workflow.WorkflowInterface;
 import io.temporal.workflow.WorkflowMethod;
-import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -58,26 +57,50 @@ class RoutingWorkflowTest {
           .build();
 
   private static NodeSpec node(int i) {
-    return new NodeSpec("n" + i, "10.0.0." + (10 + i), null, List.of(Role.WORKER), null, null, null, null);
+    return new NodeSpec(
+        "n" + i, "10.0.0." + (10 + i), null, List.of(Role.WORKER), null, null, null, null);
   }
 
   private static List<NodeSpec> nodes(int count) {
     return IntStream.rangeClosed(1, count).mapToObj(RoutingWorkflowTest::node).toList();
   }
 
-  private static RoutingRequest request(String op, List<NodeSpec> nodes, PodNetwork net, int parallel, int attempts) {
-    return new RoutingRequest("prod", op, "/etc/graft/prod.conf", net, nodes, null, parallel, true,
+  private static RoutingRequest request(
+      String op, List<NodeSpec> nodes, PodNetwork net, int parallel, int attempts) {
+    return new RoutingRequest(
+        "prod",
+        op,
+        "/etc/graft/prod.conf",
+        net,
+        nodes,
+        null,
+        parallel,
+        true,
         new ExecutionPolicy(attempts, null, null, null));
   }
 
-  /** The same request with a batch size that makes the workflow route {@code entries / (n − 1)} nodes per batch. */
+  /**
+   * The same request with a batch size that makes the workflow route {@code entries / (n − 1)}
+   * nodes per batch.
+   */
   private static RoutingRequest batched(RoutingRequest r, int entriesPerBatch) {
-    return new RoutingRequest(r.cluster(), r.operationId(), r.kubeconfig(), r.podNetwork(), r.nodes(),
-        r.verifyTargets(), r.maxParallel(), r.verify(), r.policy(), entriesPerBatch);
+    return new RoutingRequest(
+        r.cluster(),
+        r.operationId(),
+        r.kubeconfig(),
+        r.podNetwork(),
+        r.nodes(),
+        r.verifyTargets(),
+        r.maxParallel(),
+        r.verify(),
+        r.policy(),
+        entriesPerBatch);
   }
 
-  private static RoutingBatchWorkflow batchStub(TestWorkflowEnvironment env, String op, String what, int k) {
-    return env.getWorkflowClient().newWorkflowStub(RoutingBatchWorkflow.class, RoutingRequest.batchId(op, what, k));
+  private static RoutingBatchWorkflow batchStub(
+      TestWorkflowEnvironment env, String op, String what, int k) {
+    return env.getWorkflowClient()
+        .newWorkflowStub(RoutingBatchWorkflow.class, RoutingRequest.batchId(op, what, k));
   }
 
   private static List<String> ids(List<StepView> steps) {
@@ -85,9 +108,13 @@ class RoutingWorkflowTest {
   }
 
   private RoutingWorkflow stub(TestWorkflowEnvironment env, Worker worker, String op) {
-    return env.getWorkflowClient().newWorkflowStub(RoutingWorkflow.class,
-        WorkflowOptions.newBuilder().setTaskQueue(worker.getTaskQueue())
-            .setWorkflowId(RoutingRequest.workflowId(op)).build());
+    return env.getWorkflowClient()
+        .newWorkflowStub(
+            RoutingWorkflow.class,
+            WorkflowOptions.newBuilder()
+                .setTaskQueue(worker.getTaskQueue())
+                .setWorkflowId(RoutingRequest.workflowId(op))
+                .build());
   }
 
   private RoutingResult run(TestWorkflowEnvironment env, Worker worker, RoutingRequest r) {
@@ -95,10 +122,14 @@ class RoutingWorkflowTest {
   }
 
   private static StepView step(List<StepView> steps, String id) {
-    return steps.stream().filter(s -> s.id().equals(id)).findFirst().orElseThrow(() -> new AssertionError("no step " + id + " in " + steps));
+    return steps.stream()
+        .filter(s -> s.id().equals(id))
+        .findFirst()
+        .orElseThrow(() -> new AssertionError("no step " + id + " in " + steps));
   }
 
-  private static void awaitStep(OperatedWorkflow wf, String id, StepState state) throws InterruptedException {
+  private static void awaitStep(OperatedWorkflow wf, String id, StepState state)
+      throws InterruptedException {
     for (int i = 0; i < 400; i++) {
       try {
         if (wf.steps().stream().anyMatch(s -> s.id().equals(id) && s.state() == state)) {
@@ -113,26 +144,32 @@ class RoutingWorkflowTest {
   }
 
   @Test
-  void threeNodesGetPodCidrsRoutesToEachOtherAndAFullMatrix(TestWorkflowEnvironment env, Worker worker) {
+  void threeNodesGetPodCidrsRoutesToEachOtherAndAFullMatrix(
+      TestWorkflowEnvironment env, Worker worker) {
     fake.register("n1", "n2", "n3");
     env.start();
     RoutingResult r = run(env, worker, request("cluster/prod/expand/a", nodes(3), NET, 10, 3));
 
     assertEquals(OperationOutcome.COMPLETED, r.outcome(), r.steps().toString());
     assertEquals("routed", r.mode());
-    assertEquals(Map.of("n1", "10.244.0.0/24", "n2", "10.244.1.0/24", "n3", "10.244.2.0/24"), fake.nodes);
-    assertEquals(Map.of("10.244.1.0/24", "10.0.0.12", "10.244.2.0/24", "10.0.0.13"), fake.routes.get("n1"));
+    assertEquals(
+        Map.of("n1", "10.244.0.0/24", "n2", "10.244.1.0/24", "n3", "10.244.2.0/24"), fake.nodes);
+    assertEquals(
+        Map.of("10.244.1.0/24", "10.0.0.12", "10.244.2.0/24", "10.0.0.13"), fake.routes.get("n1"));
     assertEquals(6, r.matrix().size(), r.matrix().toString());
     assertTrue(r.matrix().stream().allMatch(PairResult::reachable));
-    assertEquals(List.of("n1>n2", "n1>n3", "n2>n1", "n2>n3", "n3>n1", "n3>n2"),
-        r.matrix().stream().map(p -> p.from() + ">" + p.to()).toList(), "sorted by source, then target");
+    assertEquals(
+        List.of("n1>n2", "n1>n3", "n2>n1", "n2>n3", "n3>n1", "n3>n2"),
+        r.matrix().stream().map(p -> p.from() + ">" + p.to()).toList(),
+        "sorted by source, then target");
     // The default target of a node is its bridge address.
     assertEquals("10.244.1.1", r.matrix().get(0).address());
     for (String id : List.of("allocate", "routes/n1", "routes/n2", "routes/n3", "verify/n1")) {
       assertEquals(StepState.SUCCEEDED, step(r.steps(), id).state(), id);
     }
     assertEquals("n2", step(r.steps(), "routes/n2").node(), "each node's step names its node");
-    HistoryFixtures.record(env, RoutingRequest.workflowId("cluster/prod/expand/a"), "routing-happy");
+    HistoryFixtures.record(
+        env, RoutingRequest.workflowId("cluster/prod/expand/a"), "routing-happy");
   }
 
   @Test
@@ -151,7 +188,8 @@ class RoutingWorkflowTest {
   }
 
   @Test
-  void addingANodeRoutesItEverywhereAndEveryExistingNodeToIt(TestWorkflowEnvironment env, Worker worker) {
+  void addingANodeRoutesItEverywhereAndEveryExistingNodeToIt(
+      TestWorkflowEnvironment env, Worker worker) {
     fake.register("n1", "n2", "n3");
     env.start();
     run(env, worker, request("op/1", nodes(3), NET, 10, 3));
@@ -179,12 +217,14 @@ class RoutingWorkflowTest {
     RoutingResult r = run(env, worker, request("op/1", nodes(3), NET, 10, 3));
     assertEquals("10.244.0.0/24", fake.nodes.get("n2"));
     assertEquals("10.244.1.0/24", fake.nodes.get("n1"));
-    NodePodCidr n2 = r.podCidrs().stream().filter(p -> p.node().equals("n2")).findFirst().orElseThrow();
+    NodePodCidr n2 =
+        r.podCidrs().stream().filter(p -> p.node().equals("n2")).findFirst().orElseThrow();
     assertFalse(n2.allocatedNow());
   }
 
   @Test
-  void aRouteManagingCniMeansNoRouteProgrammingAndTheWorkflowSaysSo(TestWorkflowEnvironment env, Worker worker) {
+  void aRouteManagingCniMeansNoRouteProgrammingAndTheWorkflowSaysSo(
+      TestWorkflowEnvironment env, Worker worker) {
     fake.register("n1", "n2");
     fake.cni = "calico";
     env.start();
@@ -194,7 +234,8 @@ class RoutingWorkflowTest {
     assertEquals("cni:calico", r.mode());
     assertTrue(r.note().contains("skips route programming"), r.note());
     assertTrue(fake.routes.isEmpty(), "no node was touched");
-    assertTrue(r.steps().stream().noneMatch(s -> s.id().startsWith("routes/")), r.steps().toString());
+    assertTrue(
+        r.steps().stream().noneMatch(s -> s.id().startsWith("routes/")), r.steps().toString());
     assertTrue(r.matrix().isEmpty());
   }
 
@@ -211,12 +252,13 @@ class RoutingWorkflowTest {
   }
 
   @Test
-  void exhaustionParksBeforeAnythingChangesAndAnAbortEndsIt(TestWorkflowEnvironment env, Worker worker)
-      throws InterruptedException {
+  void exhaustionParksBeforeAnythingChangesAndAnAbortEndsIt(
+      TestWorkflowEnvironment env, Worker worker) throws InterruptedException {
     fake.register("n1", "n2", "n3");
     env.start();
     RoutingWorkflow wf = stub(env, worker, "op/x");
-    WorkflowClient.start(wf::route, request("op/x", nodes(3), new PodNetwork("10.244.0.0/23", 24), 10, 3));
+    WorkflowClient.start(
+        wf::route, request("op/x", nodes(3), new PodNetwork("10.244.0.0/23", 24), 10, 3));
     awaitStep(wf, "allocate", StepState.NEEDS_ATTENTION);
 
     StepView allocate = step(wf.steps(), "allocate");
@@ -268,19 +310,28 @@ class RoutingWorkflowTest {
 
     assertEquals(OperationOutcome.ABORTED, r.outcome());
     List<String> verified = new ArrayList<>();
-    r.steps().stream().filter(s -> s.id().startsWith("verify/") && s.state() != StepState.PENDING)
+    r.steps().stream()
+        .filter(s -> s.id().startsWith("verify/") && s.state() != StepState.PENDING)
         .forEach(s -> verified.add(s.id()));
     assertTrue(verified.isEmpty(), "no verification after an abort: " + verified);
   }
 
   @Test
-  void aClusterTooLargeForOneHistoryIsRoutedInBatchChildrenToTheSameResult(TestWorkflowEnvironment env, Worker worker) {
+  void aClusterTooLargeForOneHistoryIsRoutedInBatchChildrenToTheSameResult(
+      TestWorkflowEnvironment env, Worker worker) {
     fake.register("n1", "n2", "n3", "n4", "n5");
     env.start();
     // 8 entries a batch, 4 other nodes each: batches of 2 nodes, 3 for the routes and 3 for verify.
     RoutingRequest request = batched(request("op/big", nodes(5), NET, 10, 3), 8);
-    assertEquals(List.of("routing-routes-1", "routing-routes-2", "routing-routes-3", "routing-verify-1",
-        "routing-verify-2", "routing-verify-3"), List.copyOf(request.batchChildren().keySet()));
+    assertEquals(
+        List.of(
+            "routing-routes-1",
+            "routing-routes-2",
+            "routing-routes-3",
+            "routing-verify-1",
+            "routing-verify-2",
+            "routing-verify-3"),
+        List.copyOf(request.batchChildren().keySet()));
     RoutingWorkflow wf = stub(env, worker, "op/big");
     RoutingResult r = wf.route(request);
 
@@ -295,19 +346,43 @@ class RoutingWorkflowTest {
     List<String> nodeSteps = new ArrayList<>(List.of("detect-cni", "allocate"));
     IntStream.rangeClosed(1, 5).forEach(i -> nodeSteps.add("routes/n" + i));
     IntStream.rangeClosed(1, 5).forEach(i -> nodeSteps.add("verify/n" + i));
-    assertEquals(nodeSteps, ids(r.steps()), "the result lists the node steps, as an unbatched run's does");
-    assertTrue(r.steps().stream().allMatch(s -> s.state() == StepState.SUCCEEDED && s.attempts() == 1),
+    assertEquals(
+        nodeSteps, ids(r.steps()), "the result lists the node steps, as an unbatched run's does");
+    assertTrue(
+        r.steps().stream().allMatch(s -> s.state() == StepState.SUCCEEDED && s.attempts() == 1),
         r.steps().toString());
-    assertEquals(List.of("detect-cni", "allocate", "batch/routes-1", "batch/routes-2", "batch/routes-3",
-        "batch/verify-1", "batch/verify-2", "batch/verify-3"), ids(wf.steps()), "a step per batch here");
-    assertEquals("program pod routes on 2 nodes (n3 … n4)", step(wf.steps(), "batch/routes-2").name());
+    assertEquals(
+        List.of(
+            "detect-cni",
+            "allocate",
+            "batch/routes-1",
+            "batch/routes-2",
+            "batch/routes-3",
+            "batch/verify-1",
+            "batch/verify-2",
+            "batch/verify-3"),
+        ids(wf.steps()),
+        "a step per batch here");
+    assertEquals(
+        "program pod routes on 2 nodes (n3 … n4)", step(wf.steps(), "batch/routes-2").name());
     assertEquals(List.of("verify/n5"), ids(batchStub(env, "op/big", "verify", 3).steps()));
-    assertTrue(env.getWorkflowClient().fetchHistory(RoutingRequest.workflowId("op/big")).getEvents().stream()
-            .noneMatch(e -> e.hasActivityTaskScheduledEventAttributes()
-                && e.getActivityTaskScheduledEventAttributes().getActivityType().getName().startsWith("NodeRouting")),
+    assertTrue(
+        env
+            .getWorkflowClient()
+            .fetchHistory(RoutingRequest.workflowId("op/big"))
+            .getEvents()
+            .stream()
+            .noneMatch(
+                e ->
+                    e.hasActivityTaskScheduledEventAttributes()
+                        && e.getActivityTaskScheduledEventAttributes()
+                            .getActivityType()
+                            .getName()
+                            .startsWith("NodeRouting")),
         "no node step runs in the routing workflow's own history");
     HistoryFixtures.record(env, RoutingRequest.workflowId("op/big"), "routing-batched");
-    HistoryFixtures.record(env, RoutingRequest.batchId("op/big", "verify", 1), "routing-batch-verify");
+    HistoryFixtures.record(
+        env, RoutingRequest.batchId("op/big", "verify", 1), "routing-batch-verify");
   }
 
   @Test
@@ -320,7 +395,10 @@ class RoutingWorkflowTest {
     WorkflowClient.start(wf::route, batched(request("op/d", nodes(5), NET, 10, 1), 8));
     RoutingBatchWorkflow batch = batchStub(env, "op/d", "routes", 2);
     awaitStep(batch, "routes/n3", StepState.NEEDS_ATTENTION);
-    assertEquals(StepState.RUNNING, step(wf.steps(), "batch/routes-2").state(), "the routing waits for its batch");
+    assertEquals(
+        StepState.RUNNING,
+        step(wf.steps(), "batch/routes-2").state(),
+        "the routing waits for its batch");
     batch.decide(new OperatorRequest("routes/n3", Decision.RETRY, "bob", "transient"));
     RoutingResult r = WorkflowStub.fromTyped(wf).getResult(RoutingResult.class);
 
@@ -332,8 +410,8 @@ class RoutingWorkflowTest {
   }
 
   @Test
-  void aBatchAbortedOnItsOwnParksItsStepAndRetryRunsItAgain(TestWorkflowEnvironment env, Worker worker)
-      throws InterruptedException {
+  void aBatchAbortedOnItsOwnParksItsStepAndRetryRunsItAgain(
+      TestWorkflowEnvironment env, Worker worker) throws InterruptedException {
     fake.register("n1", "n2", "n3", "n4", "n5");
     fake.blockedPairs.add("n5>n1");
     env.start();
@@ -349,7 +427,8 @@ class RoutingWorkflowTest {
     RoutingResult r = WorkflowStub.fromTyped(wf).getResult(RoutingResult.class);
 
     assertEquals(OperationOutcome.COMPLETED, r.outcome(), r.steps().toString());
-    assertEquals(StepState.SUCCEEDED, step(r.steps(), "verify/n5").state(), "from the batch's second run");
+    assertEquals(
+        StepState.SUCCEEDED, step(r.steps(), "verify/n5").state(), "from the batch's second run");
     assertEquals(20, r.matrix().size(), "the aborted run's rows are not kept");
   }
 
@@ -367,22 +446,34 @@ class RoutingWorkflowTest {
     RoutingResult r = WorkflowStub.fromTyped(wf).getResult(RoutingResult.class);
 
     assertEquals(OperationOutcome.ABORTED, r.outcome());
-    WorkflowFailedException cancelled = assertThrows(WorkflowFailedException.class,
-        () -> WorkflowStub.fromTyped(batch).getResult(RoutingBatchResult.class));
-    assertTrue(cancelled.getCause() instanceof CanceledFailure, "the batch was cancelled: " + cancelled);
-    assertEquals(StepState.SUCCEEDED, step(r.steps(), "verify/n1").state(), "from the batch that ended");
-    assertTrue(r.steps().stream().noneMatch(s -> s.id().equals("verify/n5")), "no batch ran after the abort");
+    WorkflowFailedException cancelled =
+        assertThrows(
+            WorkflowFailedException.class,
+            () -> WorkflowStub.fromTyped(batch).getResult(RoutingBatchResult.class));
+    assertTrue(
+        cancelled.getCause() instanceof CanceledFailure, "the batch was cancelled: " + cancelled);
+    assertEquals(
+        StepState.SUCCEEDED, step(r.steps(), "verify/n1").state(), "from the batch that ended");
+    assertTrue(
+        r.steps().stream().noneMatch(s -> s.id().equals("verify/n5")),
+        "no batch ran after the abort");
   }
 
   @Test
-  void theOperationHearsOfAStepWaitingInABatchAndThatNothingWaitsOnceItEnds(TestWorkflowEnvironment env,
-      Worker worker) throws InterruptedException {
+  void theOperationHearsOfAStepWaitingInABatchAndThatNothingWaitsOnceItEnds(
+      TestWorkflowEnvironment env, Worker worker) throws InterruptedException {
     fake.register("n1", "n2", "n3", "n4", "n5");
     fake.failNext.put("routes/n1", new AtomicInteger(1));
     fake.blockedPairs.add("n5>n1");
     env.start();
-    AttentionParent parent = env.getWorkflowClient().newWorkflowStub(AttentionParent.class,
-        WorkflowOptions.newBuilder().setTaskQueue(worker.getTaskQueue()).setWorkflowId("op/p").build());
+    AttentionParent parent =
+        env.getWorkflowClient()
+            .newWorkflowStub(
+                AttentionParent.class,
+                WorkflowOptions.newBuilder()
+                    .setTaskQueue(worker.getTaskQueue())
+                    .setWorkflowId("op/p")
+                    .build());
     WorkflowClient.start(parent::run, batched(request("op/p", nodes(5), NET, 10, 1), 8));
     RoutingBatchWorkflow routes1 = batchStub(env, "op/p", "routes", 1);
     awaitStep(routes1, "routes/n1", StepState.NEEDS_ATTENTION);
@@ -394,12 +485,15 @@ class RoutingWorkflowTest {
 
     String r1 = RoutingRequest.batchId("op/p", "routes", 1);
     String v3 = RoutingRequest.batchId("op/p", "verify", 3);
-    assertEquals(List.of(r1 + " [routes/n1]", r1 + " []", v3 + " [verify/n5]", v3 + " []"), parent.heard(),
+    assertEquals(
+        List.of(r1 + " [routes/n1]", r1 + " []", v3 + " [verify/n5]", v3 + " []"),
+        parent.heard(),
         "the operation must not be left believing a step still waits");
   }
 
   @Test
-  void aLargeClustersRowsAndResultListOnlyTheUnreachablePairs(TestWorkflowEnvironment env, Worker worker) {
+  void aLargeClustersRowsAndResultListOnlyTheUnreachablePairs(
+      TestWorkflowEnvironment env, Worker worker) {
     String[] names = IntStream.rangeClosed(1, 60).mapToObj(i -> "n" + i).toArray(String[]::new);
     fake.register(names);
     env.start();
@@ -407,8 +501,10 @@ class RoutingWorkflowTest {
 
     assertEquals(OperationOutcome.COMPLETED, r.outcome());
     assertTrue(r.matrix().isEmpty(), "no reachable cell is kept: " + r.matrix().size());
-    assertEquals("3540 of 3540 pairs reachable; the matrix lists the unreachable ones only (see each verify"
-        + " step)", r.note());
+    assertEquals(
+        "3540 of 3540 pairs reachable; the matrix lists the unreachable ones only (see each verify"
+            + " step)",
+        r.note());
   }
 
   /** A stand-in for an operation: starts routing as its child and records what reaches it. */
@@ -429,8 +525,12 @@ class RoutingWorkflowTest {
 
     @Override
     public void run(RoutingRequest request) {
-      RoutingWorkflow child = Workflow.newChildWorkflowStub(RoutingWorkflow.class,
-          ChildWorkflowOptions.newBuilder().setWorkflowId(RoutingRequest.workflowId(request.operationId())).build());
+      RoutingWorkflow child =
+          Workflow.newChildWorkflowStub(
+              RoutingWorkflow.class,
+              ChildWorkflowOptions.newBuilder()
+                  .setWorkflowId(RoutingRequest.workflowId(request.operationId()))
+                  .build());
       child.route(request);
     }
 

@@ -11,8 +11,8 @@ import java.nio.file.Path;
  * ReplayTest} replays on every build, so a change that breaks determinism fails the build.
  *
  * <p>Histories are (re)written only on purpose: {@code mvn test -Dgraft.recordHistories=true}.
- * Commit the result together with the change and, for deployed workflows, a
- * {@code Workflow.getVersion} branch.
+ * Commit the result together with the change and, for deployed workflows, a {@code
+ * Workflow.getVersion} branch.
  */
 public final class HistoryFixtures {
   private HistoryFixtures() {}

@@ -61,7 +61,9 @@ public class StepsWorkflowTest {
       AtomicInteger left = failuresLeft.get(call.name());
       if (left != null && left.getAndDecrement() > 0) {
         throw ApplicationFailure.newFailureWithCause(
-            call.name() + " failed", "FakeFailure", null,
+            call.name() + " failed",
+            "FakeFailure",
+            null,
             new StepFailureDetails("line 1\nline 2 of " + call.name(), "fix the fake", attempt));
       }
       if (done.putIfAbsent(call.name(), true) != null) {
@@ -120,7 +122,6 @@ public class StepsWorkflowTest {
       Supplier<Done> call = () -> fake.act(new Call(name));
       steps.run(name, name, "n1", skippable, call);
     }
-
   }
 
   private final Fake fake = new Fake();
@@ -167,7 +168,8 @@ public class StepsWorkflowTest {
       TestWorkflowEnvironment env, Worker worker) {
     fake.failuresLeft.put("b", new AtomicInteger(2));
     ThreeStepWorkflow wf = start(env, worker, false);
-    assertEquals(OperationOutcome.COMPLETED, WorkflowStub.fromTyped(wf).getResult(OperationOutcome.class));
+    assertEquals(
+        OperationOutcome.COMPLETED, WorkflowStub.fromTyped(wf).getResult(OperationOutcome.class));
     StepView b = step(wf, "b");
     assertEquals(StepState.SUCCEEDED, b.state());
     assertEquals(3, b.attempts());
@@ -177,7 +179,8 @@ public class StepsWorkflowTest {
   @Test
   void exhaustedRetriesParkInNeedsAttentionAndRetrySucceeds(
       TestWorkflowEnvironment env, Worker worker) throws Exception {
-    fake.failuresLeft.put("c", new AtomicInteger(3)); // the 3 attempts of round 1 fail; the retry works
+    fake.failuresLeft.put(
+        "c", new AtomicInteger(3)); // the 3 attempts of round 1 fail; the retry works
     ThreeStepWorkflow wf = start(env, worker, false);
     awaitState(wf, "c", StepState.NEEDS_ATTENTION);
     StepView c = step(wf, "c");
@@ -188,7 +191,8 @@ public class StepsWorkflowTest {
 
     OperatorAction action = wf.decide(new OperatorRequest("c", Decision.RETRY, "alice", "flaky"));
     assertEquals("alice", action.actor());
-    assertEquals(OperationOutcome.COMPLETED, WorkflowStub.fromTyped(wf).getResult(OperationOutcome.class));
+    assertEquals(
+        OperationOutcome.COMPLETED, WorkflowStub.fromTyped(wf).getResult(OperationOutcome.class));
     c = step(wf, "c");
     assertEquals(StepState.SUCCEEDED, c.state());
     assertEquals(4, c.attempts());
@@ -206,11 +210,13 @@ public class StepsWorkflowTest {
         assertThrows(
             WorkflowUpdateException.class,
             () -> wf.decide(new OperatorRequest("a", Decision.SKIP, "bob", null)));
-    assertTrue(String.valueOf(rootMessage(refused)).contains("cannot be skipped"), rootMessage(refused));
+    assertTrue(
+        String.valueOf(rootMessage(refused)).contains("cannot be skipped"), rootMessage(refused));
     wf.decide(new OperatorRequest("a", Decision.RETRY, "bob", null));
     awaitState(wf, "b", StepState.NEEDS_ATTENTION);
     wf.decide(new OperatorRequest(null, Decision.SKIP, "bob", "not needed here"));
-    assertEquals(OperationOutcome.COMPLETED, WorkflowStub.fromTyped(wf).getResult(OperationOutcome.class));
+    assertEquals(
+        OperationOutcome.COMPLETED, WorkflowStub.fromTyped(wf).getResult(OperationOutcome.class));
     assertEquals(StepState.SKIPPED, step(wf, "b").state());
     assertEquals(List.of("do a", "do c"), fake.effects);
     HistoryFixtures.record(env, "test/steps", "steps-retry-skip");
@@ -223,7 +229,8 @@ public class StepsWorkflowTest {
     ThreeStepWorkflow wf = start(env, worker, false);
     awaitState(wf, "c", StepState.NEEDS_ATTENTION);
     wf.decide(new OperatorRequest(null, Decision.ABORT, "carol", "give up"));
-    assertEquals(OperationOutcome.ABORTED, WorkflowStub.fromTyped(wf).getResult(OperationOutcome.class));
+    assertEquals(
+        OperationOutcome.ABORTED, WorkflowStub.fromTyped(wf).getResult(OperationOutcome.class));
     assertEquals(List.of("do a", "do b", "undo c", "undo b", "undo a"), fake.effects);
     assertEquals(StepState.SUCCEEDED, step(wf, "undo-a").state());
     assertEquals(StepKind.COMPENSATION, step(wf, "undo-a").kind());
@@ -240,13 +247,15 @@ public class StepsWorkflowTest {
         WorkflowUpdateException.class,
         () -> wf.decide(new OperatorRequest("approve", Decision.RETRY, "dave", null)));
     wf.decide(new OperatorRequest("approve", Decision.APPROVE, "dave", "change window open"));
-    assertEquals(OperationOutcome.COMPLETED, WorkflowStub.fromTyped(wf).getResult(OperationOutcome.class));
+    assertEquals(
+        OperationOutcome.COMPLETED, WorkflowStub.fromTyped(wf).getResult(OperationOutcome.class));
     assertEquals("approved by dave", step(wf, "approve").summary());
     HistoryFixtures.record(env, "test/steps", "steps-gate");
   }
 
   @Test
-  void aDecisionWithoutAnActorIsRefused(TestWorkflowEnvironment env, Worker worker) throws Exception {
+  void aDecisionWithoutAnActorIsRefused(TestWorkflowEnvironment env, Worker worker)
+      throws Exception {
     fake.failuresLeft.put("a", new AtomicInteger(3));
     ThreeStepWorkflow wf = start(env, worker, false);
     awaitState(wf, "a", StepState.NEEDS_ATTENTION);
@@ -254,7 +263,8 @@ public class StepsWorkflowTest {
         WorkflowUpdateException.class,
         () -> wf.decide(new OperatorRequest("a", Decision.RETRY, " ", null)));
     wf.decide(new OperatorRequest("a", Decision.ABORT, "erin", null));
-    assertEquals(OperationOutcome.ABORTED, WorkflowStub.fromTyped(wf).getResult(OperationOutcome.class));
+    assertEquals(
+        OperationOutcome.ABORTED, WorkflowStub.fromTyped(wf).getResult(OperationOutcome.class));
     assertEquals(List.of("undo a"), fake.effects);
   }
 

@@ -30,10 +30,13 @@ final class FakeUpgradeFleet implements UpgradeHostActivities, UpgradeApiActivit
 
   final Map<String, Node> nodes = new ConcurrentHashMap<>();
   final List<String> mutations = Collections.synchronizedList(new ArrayList<>());
+
   /** Nodes whose drain a PodDisruptionBudget blocks until the test removes them. */
   final Set<String> drainBlocked = ConcurrentHashMap.newKeySet();
+
   /** "step node" → how many more calls fail (retryably). */
   final Map<String, Integer> failNext = new ConcurrentHashMap<>();
+
   volatile String clusterVersion;
 
   FakeUpgradeFleet(List<String> names, List<String> controlPlanes, String version) {
@@ -58,8 +61,11 @@ final class FakeUpgradeFleet implements UpgradeHostActivities, UpgradeApiActivit
     Integer left = failNext.get(key);
     if (left != null && left > 0) {
       failNext.put(key, left - 1);
-      throw ApplicationFailure.newFailureWithCause(step + " failed on " + node + " (injected)", "RemoteCommandFailed",
-          null, new StepFailureDetails("[upgrade] FATAL: injected", "see the fake", attempt()));
+      throw ApplicationFailure.newFailureWithCause(
+          step + " failed on " + node + " (injected)",
+          "RemoteCommandFailed",
+          null,
+          new StepFailureDetails("[upgrade] FATAL: injected", "see the fake", attempt()));
     }
   }
 
@@ -70,20 +76,25 @@ final class FakeUpgradeFleet implements UpgradeHostActivities, UpgradeApiActivit
   @Override
   public HostVersions observe(UpgradeHostRequest r) {
     Node n = nodes.get(r.node().name());
-    return new HostVersions(r.node().name(), n.kubeadm, n.kubelet, "kubectl-" + n.kubelet, n.manifest, attempt());
+    return new HostVersions(
+        r.node().name(), n.kubeadm, n.kubelet, "kubectl-" + n.kubelet, n.manifest, attempt());
   }
 
   @Override
   public PrecheckReport precheck(UpgradeHostRequest r) {
     maybeFail("precheck", r.node().name());
-    return new PrecheckReport(r.node().name(), List.of(new CheckResult("packages", true, false, "kubeadm " + up(r.to())
-        + " available", null)), attempt());
+    return new PrecheckReport(
+        r.node().name(),
+        List.of(
+            new CheckResult("packages", true, false, "kubeadm " + up(r.to()) + " available", null)),
+        attempt());
   }
 
   @Override
   public SnapshotResult snapshotEtcd(UpgradeHostRequest r) {
     mutations.add("snapshot " + r.node().name());
-    return new SnapshotResult(false, r.node().name(), "/var/lib/graft/etcd-snapshots/x.db", "abc", 42, "", attempt());
+    return new SnapshotResult(
+        false, r.node().name(), "/var/lib/graft/etcd-snapshots/x.db", "abc", 42, "", attempt());
   }
 
   @Override
@@ -108,14 +119,16 @@ final class FakeUpgradeFleet implements UpgradeHostActivities, UpgradeApiActivit
     maybeFail("kubeadm-upgrade", r.node().name());
     Node n = nodes.get(r.node().name());
     if (!up(r.to()).equals(n.kubeadm)) {
-      throw ApplicationFailure.newNonRetryableFailure("kubeadm is older than the target", "InvalidInput");
+      throw ApplicationFailure.newNonRetryableFailure(
+          "kubeadm is older than the target", "InvalidInput");
     }
     if (r.first()) {
       mutations.add("upgrade-apply " + r.node().name());
       clusterVersion = r.to();
     } else {
       if (!clusterVersion.equals(r.to())) {
-        throw ApplicationFailure.newNonRetryableFailure("upgrade node before apply", "InvalidInput");
+        throw ApplicationFailure.newNonRetryableFailure(
+            "upgrade node before apply", "InvalidInput");
       }
       mutations.add("upgrade-node " + r.node().name());
     }
@@ -129,7 +142,8 @@ final class FakeUpgradeFleet implements UpgradeHostActivities, UpgradeApiActivit
   public StepOutcome installKubelet(UpgradeHostRequest r) {
     Node n = nodes.get(r.node().name());
     if (!n.cordoned) {
-      throw ApplicationFailure.newNonRetryableFailure("kubelet replaced on a schedulable node", "InvalidInput");
+      throw ApplicationFailure.newNonRetryableFailure(
+          "kubelet replaced on a schedulable node", "InvalidInput");
     }
     mutations.add("kubelet-package " + r.node().name());
     n.kubelet = up(r.to());
@@ -140,7 +154,8 @@ final class FakeUpgradeFleet implements UpgradeHostActivities, UpgradeApiActivit
   @Override
   public PrecheckReport clusterPrecheck(UpgradeClusterRequest r) {
     maybeFail("precheck", "cluster");
-    return new PrecheckReport("cluster", List.of(new CheckResult("nodes Ready", true, false, "all", null)), attempt());
+    return new PrecheckReport(
+        "cluster", List.of(new CheckResult("nodes Ready", true, false, "all", null)), attempt());
   }
 
   @Override
@@ -157,8 +172,11 @@ final class FakeUpgradeFleet implements UpgradeHostActivities, UpgradeApiActivit
       n.cordoned = true;
     }
     if (drainBlocked.contains(r.node().name())) {
-      throw ApplicationFailure.newNonRetryableFailure("drain of " + r.node().name()
-          + " blocked: pod web-1 (PodDisruptionBudget web-pdb allows 0 disruptions)", "DrainBlocked");
+      throw ApplicationFailure.newNonRetryableFailure(
+          "drain of "
+              + r.node().name()
+              + " blocked: pod web-1 (PodDisruptionBudget web-pdb allows 0 disruptions)",
+          "DrainBlocked");
     }
     mutations.add("drain " + r.node().name());
     return StepOutcome.did("drained", "", attempt());

@@ -25,8 +25,15 @@ public final class LabCommand extends Command {
 
   public LabCommand() {
     super("lab", "Bring lab hosts up and down, inspect them, inject faults (test/demo only).");
-    for (LabAction a : List.of(new LabUp(), new LabDown(), new LabStatusAction(), new LabFault(),
-        new LabExec(), new LabBench(), new LabDemo())) {
+    for (LabAction a :
+        List.of(
+            new LabUp(),
+            new LabDown(),
+            new LabStatusAction(),
+            new LabFault(),
+            new LabExec(),
+            new LabBench(),
+            new LabDemo())) {
       actions.put(a.name(), a);
     }
   }
@@ -38,8 +45,10 @@ public final class LabCommand extends Command {
       Subparser p = subs.addParser(a.name()).help(a.help()).description(a.help());
       p.addArgument("--state-dir")
           .dest(STATE_DIR)
-          .help("lab state directory (default $GRAFT_LAB_DIR or /tmp/graft-lab; now "
-              + Lab.defaultStateDir() + ")");
+          .help(
+              "lab state directory (default $GRAFT_LAB_DIR or /tmp/graft-lab; now "
+                  + Lab.defaultStateDir()
+                  + ")");
       a.configure(p);
     }
   }

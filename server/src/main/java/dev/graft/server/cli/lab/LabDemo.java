@@ -22,8 +22,8 @@ import net.sourceforge.argparse4j.inf.Namespace;
 import net.sourceforge.argparse4j.inf.Subparser;
 
 /**
- * {@code graft lab demo}: the README's main job. In one process: Graft on the embedded Temporal
- * (as {@code graft dev}, its log in a file), a lab of 6 hosts whose host 1 is an existing kubeadm
+ * {@code graft lab demo}: the README's main job. In one process: Graft on the embedded Temporal (as
+ * {@code graft dev}, its log in a file), a lab of 6 hosts whose host 1 is an existing kubeadm
  * cluster (API, kubeadm and kubelet are the lab's stand-ins; etcd, SSH, routes are real), and an
  * expansion by 2 control-plane + etcd nodes, 1 infra worker and 2 workers, submitted and watched
  * exactly as {@code graft expand -i <inventory> --kubeconfig <admin.conf> --watch} does. Then the
@@ -36,6 +36,7 @@ public final class LabDemo implements LabAction {
 
   /** Dropwizard's override of {@code paths.allowedRoots} in the config it reads. */
   static final String ROOTS_PROPERTY = "dw.paths.allowedRoots";
+
   public static final int HOSTS = 6;
 
   @Override
@@ -52,21 +53,35 @@ public final class LabDemo implements LabAction {
 
   @Override
   public void configure(Subparser p) {
-    p.addArgument("scenario").nargs("?").choices("expand", "upgrade", "replace").setDefault("expand")
-        .help("expand (default): grow the cluster by 5 nodes; upgrade: grow it to 5 nodes at v1.30.2, then"
-            + " upgrade it to v1.31.0 with `graft upgrade`, resolving an injected blocked drain as an operator would;"
-            + " replace: grow to 3 control planes and a worker, cut a control plane's link, `graft replace` it with a"
-            + " spare, `graft remove` the worker, with etcd watched every second and the acceptance's checks");
-    p.addArgument("--keep").action(Arguments.storeTrue())
-        .help("Graft and the lab stay up until Ctrl-C (or --exit); then the lab's API stand-in stops"
-            + " with Graft (it lives in this process) and the hosts stay, with SSH, etcd and routes"
-            + " (inspect: `graft lab status`, `graft lab exec`, ssh; remove: `graft lab down`)");
-    p.addArgument("--exit").action(Arguments.storeTrue())
-        .help("stop after the summary, with expand's exit code (0 done, 2 needs attention, 1 failed)");
-    p.addArgument("--kind").choices("netns", "auto").setDefault("auto")
+    p.addArgument("scenario")
+        .nargs("?")
+        .choices("expand", "upgrade", "replace")
+        .setDefault("expand")
+        .help(
+            "expand (default): grow the cluster by 5 nodes; upgrade: grow it to 5 nodes at v1.30.2, then"
+                + " upgrade it to v1.31.0 with `graft upgrade`, resolving an injected blocked drain as an operator would;"
+                + " replace: grow to 3 control planes and a worker, cut a control plane's link, `graft replace` it with a"
+                + " spare, `graft remove` the worker, with etcd watched every second and the acceptance's checks");
+    p.addArgument("--keep")
+        .action(Arguments.storeTrue())
+        .help(
+            "Graft and the lab stay up until Ctrl-C (or --exit); then the lab's API stand-in stops"
+                + " with Graft (it lives in this process) and the hosts stay, with SSH, etcd and routes"
+                + " (inspect: `graft lab status`, `graft lab exec`, ssh; remove: `graft lab down`)");
+    p.addArgument("--exit")
+        .action(Arguments.storeTrue())
+        .help(
+            "stop after the summary, with expand's exit code (0 done, 2 needs attention, 1 failed)");
+    p.addArgument("--kind")
+        .choices("netns", "auto")
+        .setDefault("auto")
         .help("netns hosts (root + OpenSSH); auto refuses when they cannot run here");
-    p.addArgument("--slot").type(Integer.class).help("netns address block 0..15 (default: first free)");
-    p.addArgument("--require-approval").dest("require_approval").action(Arguments.storeTrue())
+    p.addArgument("--slot")
+        .type(Integer.class)
+        .help("netns address block 0..15 (default: first free)");
+    p.addArgument("--require-approval")
+        .dest("require_approval")
+        .action(Arguments.storeTrue())
         .help("park before the first change until `graft approve` (or the UI's Approve)");
   }
 
@@ -74,17 +89,22 @@ public final class LabDemo implements LabAction {
   public void run(Namespace ns, PrintStream out) throws Exception {
     Path stateDir = LabCommand.stateDir(ns);
     if (Files.exists(stateDir.resolve("lab.json"))) {
-      throw new IllegalArgumentException("a lab already lives in " + stateDir + ": remove it with"
-          + " `./graft lab down`" + (ns.getString(LabCommand.STATE_DIR) == null ? "" : " --state-dir " + stateDir)
-          + ", or give the demo another --state-dir");
+      throw new IllegalArgumentException(
+          "a lab already lives in "
+              + stateDir
+              + ": remove it with"
+              + " `./graft lab down`"
+              + (ns.getString(LabCommand.STATE_DIR) == null ? "" : " --state-dir " + stateDir)
+              + ", or give the demo another --state-dir");
     }
     LabKind kind = Lab.resolveKind(LabKind.parse(ns.getString("kind")));
     if (kind != LabKind.NETNS) {
       // In-process hosts share 127.0.0.1 and this machine's routes: pod routing would change the
       // machine's own tables, and every etcd member would need its own port. Not for a demo.
-      throw new IllegalArgumentException("the demo needs netns hosts (root, OpenSSH, iproute2):"
-          + " each node needs its own address, routes and etcd ports; run it as root after .ci/run's"
-          + " apt-get step (in-process hosts can run `graft lab up --kind inprocess` for SSH-level work)");
+      throw new IllegalArgumentException(
+          "the demo needs netns hosts (root, OpenSSH, iproute2):"
+              + " each node needs its own address, routes and etcd ports; run it as root after .ci/run's"
+              + " apt-get step (in-process hosts can run `graft lab up --kind inprocess` for SSH-level work)");
     }
     if ("upgrade".equals(ns.getString("scenario"))) {
       new UpgradeDemo().run(ns, out, stateDir, kind);
@@ -94,16 +114,25 @@ public final class LabDemo implements LabAction {
       new ReplaceDemo().run(ns, out, stateDir, kind);
       return;
     }
-    LabSpec spec = LabSpec.builder()
-        .nodes(HOSTS)
-        .kind(kind)
-        .stateDir(stateDir)
-        .roles(new RolePlan(3, 3, false))
-        .slot(ns.getInt("slot"))
-        .bootstrap(true)
-        .build();
-    Started started = start(ns, out, stateDir, 4, String.format(
-        "bringing up the lab in %s: %d hosts, host 1 an existing kubeadm cluster", stateDir, HOSTS), spec);
+    LabSpec spec =
+        LabSpec.builder()
+            .nodes(HOSTS)
+            .kind(kind)
+            .stateDir(stateDir)
+            .roles(new RolePlan(3, 3, false))
+            .slot(ns.getInt("slot"))
+            .bootstrap(true)
+            .build();
+    Started started =
+        start(
+            ns,
+            out,
+            stateDir,
+            4,
+            String.format(
+                "bringing up the lab in %s: %d hosts, host 1 an existing kubeadm cluster",
+                stateDir, HOSTS),
+            spec);
     String url = started.url();
     long t0 = started.t0();
     Lab lab = started.lab();
@@ -111,21 +140,48 @@ public final class LabDemo implements LabAction {
     LabState state = lab.state();
     Path inventory = writeInventory(state, stateDir.resolve("demo-inventory.ini"));
     List<String> names = state.hosts().stream().map(HostState::name).toList();
-    out.printf("[3/4] expanding cluster %s by %s, %s (control plane + etcd), %s (infra worker), %s, %s"
-        + " (workers)%n", state.clusterName(), names.get(1), names.get(2), names.get(3), names.get(4), names.get(5));
-    out.println("      = ./graft expand -i " + inventory + " --kubeconfig " + state.kubeconfig() + " --watch");
+    out.printf(
+        "[3/4] expanding cluster %s by %s, %s (control plane + etcd), %s (infra worker), %s, %s"
+            + " (workers)%n",
+        state.clusterName(), names.get(1), names.get(2), names.get(3), names.get(4), names.get(5));
+    out.println(
+        "      = ./graft expand -i "
+            + inventory
+            + " --kubeconfig "
+            + state.kubeconfig()
+            + " --watch");
 
-    List<String> expand = new ArrayList<>(List.of("expand", "-i", inventory.toString(),
-        "--kubeconfig", state.kubeconfig(), "--watch", "--server", url));
+    List<String> expand =
+        new ArrayList<>(
+            List.of(
+                "expand",
+                "-i",
+                inventory.toString(),
+                "--kubeconfig",
+                state.kubeconfig(),
+                "--watch",
+                "--server",
+                url));
     if (Boolean.TRUE.equals(ns.getBoolean("require_approval"))) {
       expand.add("--require-approval");
     }
     int code = cli(out, expand.toArray(String[]::new));
 
-    out.printf("[4/4] %s after %.0f s. Web UI: %s/  (REST: %s/api/v1/operations)%n",
-        code == 0 ? "done" : code == 2 ? "an operator must act" : "failed", (System.nanoTime() - t0) / 1e9, url, url);
-    out.println("      lab: ./graft lab status" + stateDirFlag(ns, stateDir) + "   ssh: ssh -i " + state.clientKey()
-        + " -o UserKnownHostsFile=" + state.knownHosts() + " root@" + state.hosts().get(1).address());
+    out.printf(
+        "[4/4] %s after %.0f s. Web UI: %s/  (REST: %s/api/v1/operations)%n",
+        code == 0 ? "done" : code == 2 ? "an operator must act" : "failed",
+        (System.nanoTime() - t0) / 1e9,
+        url,
+        url);
+    out.println(
+        "      lab: ./graft lab status"
+            + stateDirFlag(ns, stateDir)
+            + "   ssh: ssh -i "
+            + state.clientKey()
+            + " -o UserKnownHostsFile="
+            + state.knownHosts()
+            + " root@"
+            + state.hosts().get(1).address());
     if (Boolean.TRUE.equals(ns.getBoolean("exit"))) {
       if (!keep) {
         lab.close();
@@ -134,15 +190,20 @@ public final class LabDemo implements LabAction {
       // Graft's non-daemon threads (Jetty, Temporal) would keep the JVM up: leave explicitly.
       System.exit(code);
     }
-    out.println(keep
-        ? "Ctrl-C stops Graft and the lab's API stand-in (it lives in this process); the lab's hosts"
-            + " stay, with SSH, etcd and routes (./graft lab down" + stateDirFlag(ns, stateDir) + " removes them)."
-        : "Ctrl-C stops Graft and tears the lab down (--keep would leave it running).");
+    out.println(
+        keep
+            ? "Ctrl-C stops Graft and the lab's API stand-in (it lives in this process); the lab's hosts"
+                + " stay, with SSH, etcd and routes (./graft lab down"
+                + stateDirFlag(ns, stateDir)
+                + " removes them)."
+            : "Ctrl-C stops Graft and tears the lab down (--keep would leave it running).");
     out.flush();
     new CountDownLatch(1).await();
   }
 
-  /** What steps 1 and 2 of a demo leave: the server's URL, when the demo began, the lab, and --keep. */
+  /**
+   * What steps 1 and 2 of a demo leave: the server's URL, when the demo began, the lab, and --keep.
+   */
   record Started(String url, long t0, Lab lab, boolean keep) {
     /**
      * How a scenario demo ({@code demo upgrade}, {@code demo replace}) ends: why it stopped early
@@ -162,8 +223,11 @@ public final class LabDemo implements LabAction {
         out.flush();
         System.exit(code); // Graft's non-daemon threads (Jetty, Temporal) would keep the JVM up
       }
-      out.println(keep ? "Ctrl-C stops Graft and the lab's API stand-in (it lives in this process); the lab's hosts"
-          + " stay, with SSH, etcd and routes (./graft lab down removes them)." : "Ctrl-C stops Graft and tears the lab down.");
+      out.println(
+          keep
+              ? "Ctrl-C stops Graft and the lab's API stand-in (it lives in this process); the lab's hosts"
+                  + " stay, with SSH, etcd and routes (./graft lab down removes them)."
+              : "Ctrl-C stops Graft and tears the lab down.");
       out.flush();
       new CountDownLatch(1).await();
       return code;
@@ -178,14 +242,21 @@ public final class LabDemo implements LabAction {
    * @param steps the demo's number of steps, for "[1/steps]"
    * @param labStep what step 2 says it does
    */
-  static Started start(Namespace ns, PrintStream out, Path stateDir, int steps, String labStep, LabSpec spec)
+  static Started start(
+      Namespace ns, PrintStream out, Path stateDir, int steps, String labStep, LabSpec spec)
       throws CliExit {
     String url = "http://127.0.0.1:" + envPort("GRAFT_HTTP_PORT", 8080);
     Path log = Path.of(System.getenv().getOrDefault("GRAFT_DEMO_LOG", "/tmp/graft-demo.log"));
     long t0 = System.nanoTime();
 
-    out.println("[1/" + steps + "] starting Graft: embedded Temporal, worker and server on " + url
-        + " (log: " + log + ")");
+    out.println(
+        "[1/"
+            + steps
+            + "] starting Graft: embedded Temporal, worker and server on "
+            + url
+            + " (log: "
+            + log
+            + ")");
     if (startGraft(out, stateDir).isPresent()) {
       throw new CliExit(1);
     }
@@ -199,8 +270,9 @@ public final class LabDemo implements LabAction {
       lab.keepHosts();
     }
     LabState state = lab.state();
-    out.printf("      %s hosts up in %.1f s; API stand-in %s%n", state.kind().label(),
-        (System.nanoTime() - t0) / 1e9, state.apiEndpoint());
+    out.printf(
+        "      %s hosts up in %.1f s; API stand-in %s%n",
+        state.kind().label(), (System.nanoTime() - t0) / 1e9, state.apiEndpoint());
     return new Started(url, t0, lab, keep);
   }
 
@@ -226,23 +298,27 @@ public final class LabDemo implements LabAction {
   /**
    * The lab's kubespray inventory as an SRE who never ran Graft has it: no cluster name, no API
    * endpoint and no etcd client files for Graft (the cluster's kubeadm-config names the first two,
-   * and etcd is read through host 1 with its own certificate), and the 4th host as an infra
-   * worker: a label the kubelet may not set itself (node-role.kubernetes.io/*), so Graft applies
-   * it through the API, and a taint.
+   * and etcd is read through host 1 with its own certificate), and the 4th host as an infra worker:
+   * a label the kubelet may not set itself (node-role.kubernetes.io/*), so Graft applies it through
+   * the API, and a taint.
    */
   public static Path writeInventory(LabState state, Path target) throws IOException {
     String infra = state.hosts().get(3).name();
     List<String> lines = new ArrayList<>();
-    lines.add("# `graft lab demo`: the lab's inventory.ini without Graft's variables, with " + infra
-        + " as an infra worker.");
+    lines.add(
+        "# `graft lab demo`: the lab's inventory.ini without Graft's variables, with "
+            + infra
+            + " as an infra worker.");
     for (String line : Files.readAllLines(Path.of(state.inventoryIni()))) {
-      if (line.startsWith("graft_etcd_") || line.startsWith("graft_cluster_name=")
+      if (line.startsWith("graft_etcd_")
+          || line.startsWith("graft_cluster_name=")
           || line.startsWith("graft_api_endpoint=")) {
         continue;
       }
       if (line.startsWith(infra + " ")) {
-        line += " node_labels=\"{'node-role.kubernetes.io/infra': '', 'graft.dev/pool': 'infra'}\""
-            + " node_taints=\"['node-role.kubernetes.io/infra=:NoSchedule']\"";
+        line +=
+            " node_labels=\"{'node-role.kubernetes.io/infra': '', 'graft.dev/pool': 'infra'}\""
+                + " node_taints=\"['node-role.kubernetes.io/infra=:NoSchedule']\"";
       }
       lines.add(line);
     }
@@ -258,7 +334,6 @@ public final class LabDemo implements LabAction {
     Optional<Throwable> ended = new GraftApplication().cli(out, System.err).run(args);
     return ended.map(t -> t instanceof CliExit x ? x.code() : 1).orElse(0);
   }
-
 
   static int envPort(String name, int fallback) {
     String v = System.getenv(name);

@@ -32,8 +32,9 @@ final class LabExec implements LabAction {
   public void run(Namespace ns, PrintStream out) {
     List<List<String>> argv = ns.getList("argv");
     Lab lab = Lab.attach(LabCommand.stateDir(ns));
-    ExecResult r = lab.host(ns.getString("host"))
-        .exec(Duration.ofSeconds(ns.getInt("timeout")), argv.get(0).toArray(String[]::new));
+    ExecResult r =
+        lab.host(ns.getString("host"))
+            .exec(Duration.ofSeconds(ns.getInt("timeout")), argv.get(0).toArray(String[]::new));
     out.print(r.stdout());
     System.err.print(r.stderr());
     out.flush();

@@ -23,10 +23,20 @@ final class LabFault implements LabAction {
 
   @Override
   public void configure(Subparser p) {
-    p.addArgument("fault").choices("sshd-stop", "sshd-start", "link-cut", "link-restore",
-        "latency", "latency-clear", "fail", "record", "kill")
-        .help("sshd-stop|sshd-start|link-cut|link-restore|latency --ms N|latency-clear|"
-            + "fail --command C [--times N] [--exit-code N]|record --command C|kill --pid-file P");
+    p.addArgument("fault")
+        .choices(
+            "sshd-stop",
+            "sshd-start",
+            "link-cut",
+            "link-restore",
+            "latency",
+            "latency-clear",
+            "fail",
+            "record",
+            "kill")
+        .help(
+            "sshd-stop|sshd-start|link-cut|link-restore|latency --ms N|latency-clear|"
+                + "fail --command C [--times N] [--exit-code N]|record --command C|kill --pid-file P");
     p.addArgument("host").help("host name, e.g. k8s-node2");
     p.addArgument("--command").dest("fault_command").help("command name for fail/record");
     p.addArgument("--times").type(Integer.class).setDefault(1);
@@ -49,11 +59,17 @@ final class LabFault implements LabAction {
       case "link-restore" -> f.restoreLink(host);
       case "latency" -> f.addLatency(host, Duration.ofMillis(require(ns.getInt("ms"), "--ms")));
       case "latency-clear" -> f.clearLatency(host);
-      case "fail" -> f.failNext(host, require(ns.getString("fault_command"), "--command"),
-          ns.getInt("times"), ns.getInt("exit_code"));
-      case "record" -> f.recordInvocations(host, require(ns.getString("fault_command"), "--command"));
+      case "fail" ->
+          f.failNext(
+              host,
+              require(ns.getString("fault_command"), "--command"),
+              ns.getInt("times"),
+              ns.getInt("exit_code"));
+      case "record" ->
+          f.recordInvocations(host, require(ns.getString("fault_command"), "--command"));
       case "kill" -> {
-        if (!f.killByPidFile(host, require(ns.getString("pid_file"), "--pid-file"), ns.getBoolean("force"))) {
+        if (!f.killByPidFile(
+            host, require(ns.getString("pid_file"), "--pid-file"), ns.getBoolean("force"))) {
           throw new LabException("no process of " + host + " in " + ns.getString("pid_file"));
         }
       }

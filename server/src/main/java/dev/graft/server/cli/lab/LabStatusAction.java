@@ -36,8 +36,12 @@ final class LabStatusAction implements LabAction {
       return;
     }
     LabStatus status = LabStatus.of(s.get());
-    out.print(json
-        ? new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT).writeValueAsString(status) + "\n"
-        : status.text());
+    out.print(
+        json
+            ? new ObjectMapper()
+                    .enable(SerializationFeature.INDENT_OUTPUT)
+                    .writeValueAsString(status)
+                + "\n"
+            : status.text());
   }
 }

@@ -33,28 +33,42 @@ import java.util.List;
 import net.sourceforge.argparse4j.inf.Namespace;
 
 /**
- * {@code graft lab demo upgrade}: a lab of 5 hosts at v1.30.2 with v1.31.0 packages on offer,
- * grown to 3 control planes + etcd and 2 workers by Graft's expansion (host 1 is the lab's
- * bootstrap), then upgraded to v1.31.0 through the real CLI ({@code graft upgrade --watch}) with
- * one failure injected: a PodDisruptionBudget that blocks the last worker's drain, placed once the
- * pre-checks have passed (they would refuse it). The drain parks; the demo shows what an operator
- * sees, relaxes the budget and retries the drain as an operator would, and ends with a per-node
- * summary read from the cluster and the operation.
+ * {@code graft lab demo upgrade}: a lab of 5 hosts at v1.30.2 with v1.31.0 packages on offer, grown
+ * to 3 control planes + etcd and 2 workers by Graft's expansion (host 1 is the lab's bootstrap),
+ * then upgraded to v1.31.0 through the real CLI ({@code graft upgrade --watch}) with one failure
+ * injected: a PodDisruptionBudget that blocks the last worker's drain, placed once the pre-checks
+ * have passed (they would refuse it). The drain parks; the demo shows what an operator sees,
+ * relaxes the budget and retries the drain as an operator would, and ends with a per-node summary
+ * read from the cluster and the operation.
  */
 final class UpgradeDemo {
   static final int HOSTS = 5;
   static final String FROM = "v1.30.2";
   static final String TO = "v1.31.0";
   private static final ObjectMapper JSON = new ObjectMapper();
-  private final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
+  private final HttpClient http =
+      HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
 
   int run(Namespace ns, PrintStream out, Path stateDir, LabKind kind) throws Exception {
-    LabDemo.Started started = LabDemo.start(ns, out, stateDir, 6, String.format(
-        "bringing up the lab in %s: %d hosts, host 1 an existing kubeadm cluster at %s (packages of %s on offer)",
-        stateDir, HOSTS, FROM, TO),
-        LabSpec.builder().nodes(HOSTS).kind(kind).stateDir(stateDir)
-            .roles(new RolePlan(3, 3, false)).slot(ns.getInt("slot")).bootstrap(true)
-            .kubernetesVersion(FROM).upgradeTo(TO).build());
+    LabDemo.Started started =
+        LabDemo.start(
+            ns,
+            out,
+            stateDir,
+            6,
+            String.format(
+                "bringing up the lab in %s: %d hosts, host 1 an existing kubeadm cluster at %s (packages of %s on offer)",
+                stateDir, HOSTS, FROM, TO),
+            LabSpec.builder()
+                .nodes(HOSTS)
+                .kind(kind)
+                .stateDir(stateDir)
+                .roles(new RolePlan(3, 3, false))
+                .slot(ns.getInt("slot"))
+                .bootstrap(true)
+                .kubernetesVersion(FROM)
+                .upgradeTo(TO)
+                .build());
     String url = started.url();
     Lab lab = started.lab();
     LabState state = lab.state();
@@ -62,42 +76,106 @@ final class UpgradeDemo {
     String inventory = state.inventoryIni();
     String worker = names.get(HOSTS - 1);
 
-    out.printf("[3/6] expanding %s to %d nodes: %s, %s (control plane + etcd), %s, %s (workers)%n",
+    out.printf(
+        "[3/6] expanding %s to %d nodes: %s, %s (control plane + etcd), %s, %s (workers)%n",
         state.clusterName(), HOSTS, names.get(1), names.get(2), names.get(3), names.get(4));
-    out.println("      = ./graft expand -i " + inventory + " --kubeconfig " + state.kubeconfig() + " --watch");
-    int code = LabDemo.cli(out, "expand", "-i", inventory, "--kubeconfig", state.kubeconfig(), "--watch", "--server", url);
+    out.println(
+        "      = ./graft expand -i "
+            + inventory
+            + " --kubeconfig "
+            + state.kubeconfig()
+            + " --watch");
+    int code =
+        LabDemo.cli(
+            out,
+            "expand",
+            "-i",
+            inventory,
+            "--kubeconfig",
+            state.kubeconfig(),
+            "--watch",
+            "--server",
+            url);
     if (code != 0) {
-      return started.end(ns, out, code, "the expansion did not finish; the upgrade was not started");
+      return started.end(
+          ns, out, code, "the expansion did not finish; the upgrade was not started");
     }
 
     String requestId = "demo-" + TO.replace('.', '-');
     String id = "cluster/" + state.clusterName() + "/upgrade/" + requestId;
-    out.printf("[4/6] upgrading to %s: %s first (kubeadm upgrade apply), then %s, %s (kubeadm upgrade node),"
-        + " then the workers one at a time%n", TO, names.get(0), names.get(1), names.get(2));
-    out.println("      injected: once the pre-checks pass, a PodDisruptionBudget (maxUnavailable 0) over a pod on "
-        + worker + " blocks its drain (the lab's blockDrain fault)");
-    out.println("      = ./graft upgrade -i " + inventory + " --kubeconfig " + state.kubeconfig() + " --to " + TO
-        + " --drain-timeout 20s --watch");
-    Thread injector = new Thread(() -> blockDrainAfterPrechecks(lab, url, id, worker), "demo-block-drain");
+    out.printf(
+        "[4/6] upgrading to %s: %s first (kubeadm upgrade apply), then %s, %s (kubeadm upgrade node),"
+            + " then the workers one at a time%n",
+        TO, names.get(0), names.get(1), names.get(2));
+    out.println(
+        "      injected: once the pre-checks pass, a PodDisruptionBudget (maxUnavailable 0) over a pod on "
+            + worker
+            + " blocks its drain (the lab's blockDrain fault)");
+    out.println(
+        "      = ./graft upgrade -i "
+            + inventory
+            + " --kubeconfig "
+            + state.kubeconfig()
+            + " --to "
+            + TO
+            + " --drain-timeout 20s --watch");
+    Thread injector =
+        new Thread(() -> blockDrainAfterPrechecks(lab, url, id, worker), "demo-block-drain");
     injector.setDaemon(true);
     injector.start();
     long u0 = System.nanoTime();
-    code = LabDemo.cli(out, "upgrade", "-i", inventory, "--kubeconfig", state.kubeconfig(), "--to", TO,
-        "--drain-timeout", "20s", "--request-id", requestId, "--watch", "--server", url);
+    code =
+        LabDemo.cli(
+            out,
+            "upgrade",
+            "-i",
+            inventory,
+            "--kubeconfig",
+            state.kubeconfig(),
+            "--to",
+            TO,
+            "--drain-timeout",
+            "20s",
+            "--request-id",
+            requestId,
+            "--watch",
+            "--server",
+            url);
     if (code == 2) {
       out.println("[5/6] the operation waits for an operator. What one sees:");
       out.println("      = ./graft status " + id);
       LabDemo.cli(out, "status", id, "--server", url);
-      out.println("      As the operator: relax the budget (here the demo deletes PodDisruptionBudget graft-lab/block-"
-          + worker + "), then retry the drain.");
+      out.println(
+          "      As the operator: relax the budget (here the demo deletes PodDisruptionBudget graft-lab/block-"
+              + worker
+              + "), then retry the drain.");
       lab.faults().unblockDrain(worker);
       String reason = "PDB block-" + worker + " relaxed by the operator";
-      out.println("      = ./graft retry " + id + " --node " + worker + " --step drain --reason '" + reason + "'");
-      LabDemo.cli(out, "retry", id, "--node", worker, "--step", "drain", "--reason", reason, "--server", url);
+      out.println(
+          "      = ./graft retry "
+              + id
+              + " --node "
+              + worker
+              + " --step drain --reason '"
+              + reason
+              + "'");
+      LabDemo.cli(
+          out,
+          "retry",
+          id,
+          "--node",
+          worker,
+          "--step",
+          "drain",
+          "--reason",
+          reason,
+          "--server",
+          url);
       out.println("      = ./graft status " + id + " --watch");
       code = LabDemo.cli(out, "status", id, "--watch", "--server", url);
     } else {
-      out.println("[5/6] the drain never parked (code " + code + "): nothing for an operator to do");
+      out.println(
+          "[5/6] the drain never parked (code " + code + "): nothing for an operator to do");
     }
     double upgradeSeconds = (System.nanoTime() - u0) / 1e9;
     if (code != 0) {
@@ -120,7 +198,9 @@ final class UpgradeDemo {
         if (List.of("done", "failed", "aborted").contains(s)) {
           return;
         }
-        if (!phase.isEmpty() && !"PRECHECKS".equalsIgnoreCase(phase) && !phase.toLowerCase().contains("precheck")) {
+        if (!phase.isEmpty()
+            && !"PRECHECKS".equalsIgnoreCase(phase)
+            && !phase.toLowerCase().contains("precheck")) {
           lab.faults().blockDrain(worker);
           return;
         }
@@ -142,18 +222,28 @@ final class UpgradeDemo {
     }
     List<String> notReady = new ArrayList<>();
     int atTarget = 0;
-    try (KubernetesClient kube = KubeClients.fromKubeconfig(Files.readString(Path.of(state.kubeconfig())),
-        Duration.ofSeconds(10))) {
+    try (KubernetesClient kube =
+        KubeClients.fromKubeconfig(
+            Files.readString(Path.of(state.kubeconfig())), Duration.ofSeconds(10))) {
       for (HostState h : state.hosts()) {
         Node n = kube.nodes().withName(h.name()).get();
         String kubelet = n == null ? "?" : n.getStatus().getNodeInfo().getKubeletVersion();
-        boolean ready = n != null && n.getStatus().getConditions().stream()
-            .anyMatch(c -> "Ready".equals(c.getType()) && "True".equals(c.getStatus()));
+        boolean ready =
+            n != null
+                && n.getStatus().getConditions().stream()
+                    .anyMatch(c -> "Ready".equals(c.getType()) && "True".equals(c.getStatus()));
         boolean schedulable = n != null && !Boolean.TRUE.equals(n.getSpec().getUnschedulable());
         JsonNode step = step(op.path("steps"), "node/" + h.name());
         String from = from(op, h.name());
-        out.printf("      %-10s %-8s %s → %s  %5.1f s  %s%s%n", h.name(), outcome(op, h.name()), from, kubelet,
-            seconds(step), ready ? "Ready" : "NOT Ready", schedulable ? "" : ", cordoned");
+        out.printf(
+            "      %-10s %-8s %s → %s  %5.1f s  %s%s%n",
+            h.name(),
+            outcome(op, h.name()),
+            from,
+            kubelet,
+            seconds(step),
+            ready ? "Ready" : "NOT Ready",
+            schedulable ? "" : ", cordoned");
         out.println("                 steps: " + stepTimes(op, h.name()));
         if (ready && schedulable && TO.equals(kubelet)) {
           atTarget++;
@@ -162,24 +252,35 @@ final class UpgradeDemo {
         }
       }
     }
-    out.println(notReady.isEmpty() ? "      all " + atTarget + " nodes Ready at " + TO
-        : "      NOT all nodes Ready at " + TO + ": " + notReady);
+    out.println(
+        notReady.isEmpty()
+            ? "      all " + atTarget + " nodes Ready at " + TO
+            : "      NOT all nodes Ready at " + TO + ": " + notReady);
     JsonNode snap = step(op.path("steps"), "etcd-snapshot");
-    out.println("      etcd snapshot: " + (snap == null ? "(none)" : snap.path("summary").asText()));
+    out.println(
+        "      etcd snapshot: " + (snap == null ? "(none)" : snap.path("summary").asText()));
     etcdVoters(out, state);
   }
 
   /** etcd as its members say, read with the lab's client certificate: voters, learners, health. */
   private static void etcdVoters(PrintStream out, LabState state) {
-    List<String> endpoints = state.hosts().subList(0, 3).stream().map(h -> "https://" + h.address() + ":2379").toList();
-    EtcdTls tls = new EtcdTls(state.bootstrap().etcdCaCert(), state.bootstrap().etcdClientCert(),
-        state.bootstrap().etcdClientKey());
+    List<String> endpoints =
+        state.hosts().subList(0, 3).stream().map(h -> "https://" + h.address() + ":2379").toList();
+    EtcdTls tls =
+        new EtcdTls(
+            state.bootstrap().etcdCaCert(),
+            state.bootstrap().etcdClientCert(),
+            state.bootstrap().etcdClientKey());
     Duration t = Duration.ofSeconds(10);
     try (Client etcd = EtcdMemberReader.client(endpoints, tls, t)) {
       List<EtcdMember> members = new EtcdMemberReader(etcd, t).readMembers();
       long voters = members.stream().filter(m -> !m.learner()).count();
       long healthy = members.stream().filter(m -> !m.learner() && m.healthy()).count();
-      out.printf("      etcd: %d voters, %d healthy, %d learners (%s)%n", voters, healthy, members.size() - voters,
+      out.printf(
+          "      etcd: %d voters, %d healthy, %d learners (%s)%n",
+          voters,
+          healthy,
+          members.size() - voters,
           String.join(", ", members.stream().map(EtcdMember::name).toList()));
     } catch (Exception e) {
       out.println("      etcd: could not read the members: " + e.getMessage());
@@ -196,24 +297,40 @@ final class UpgradeDemo {
       out.println("      (the audit trail could not be read)");
       return;
     }
-    out.println("      = ./graft history " + id + "   (the injected failure and its decision, from the audit trail)");
-    DateTimeFormatter hms = DateTimeFormatter.ofPattern("HH:mm:ss")
-        .withZone(ZoneId.systemDefault());
+    out.println(
+        "      = ./graft history "
+            + id
+            + "   (the injected failure and its decision, from the audit trail)");
+    DateTimeFormatter hms =
+        DateTimeFormatter.ofPattern("HH:mm:ss").withZone(ZoneId.systemDefault());
     for (JsonNode e : history.path("entries")) {
-      boolean drain = worker.equals(e.path("node").asText()) && e.path("step").asText().endsWith(".Drain");
+      boolean drain =
+          worker.equals(e.path("node").asText()) && e.path("step").asText().endsWith(".Drain");
       boolean decision = "decision".equals(e.path("kind").asText());
       if (!drain && !decision) {
         continue;
       }
       String at = hms.format(Instant.ofEpochMilli(e.path("atMillis").asLong()));
       if (decision) {
-        out.printf("      %s decision  %s %s on step %s by %s: \"%s\" (%s)%n", at, e.path("decision").asText(),
-            e.path("workflowId").asText(), e.path("stepId").asText(), e.path("actor").asText(),
-            e.path("reason").asText(), e.path("outcome").asText());
+        out.printf(
+            "      %s decision  %s %s on step %s by %s: \"%s\" (%s)%n",
+            at,
+            e.path("decision").asText(),
+            e.path("workflowId").asText(),
+            e.path("stepId").asText(),
+            e.path("actor").asText(),
+            e.path("reason").asText(),
+            e.path("outcome").asText());
       } else {
         String detail = e.path("detail").asText("");
-        out.printf("      %s attempt %d of %s on %s: %s%s%n", at, e.path("attempt").asInt(), e.path("step").asText(),
-            worker, e.path("outcome").asText(), detail.isEmpty() ? "" : " — " + clip(detail, 200));
+        out.printf(
+            "      %s attempt %d of %s on %s: %s%s%n",
+            at,
+            e.path("attempt").asInt(),
+            e.path("step").asText(),
+            worker,
+            e.path("outcome").asText(),
+            detail.isEmpty() ? "" : " — " + clip(detail, 200));
       }
     }
   }
@@ -229,8 +346,13 @@ final class UpgradeDemo {
     for (JsonNode c : op.path("children")) {
       if (node.equals(c.path("node").asText())) {
         for (JsonNode s : c.path("steps")) {
-          out.add(s.path("id").asText() + " " + String.format("%.1f s", seconds(s))
-              + (s.path("attempts").asInt(1) > 1 ? " (" + s.path("attempts").asInt() + " attempts)" : ""));
+          out.add(
+              s.path("id").asText()
+                  + " "
+                  + String.format("%.1f s", seconds(s))
+                  + (s.path("attempts").asInt(1) > 1
+                      ? " (" + s.path("attempts").asInt() + " attempts)"
+                      : ""));
         }
       }
     }
@@ -269,7 +391,9 @@ final class UpgradeDemo {
   }
 
   private static double seconds(JsonNode s) {
-    if (s == null || s.path("startedAtMillis").asLong(0) == 0 || s.path("endedAtMillis").asLong(0) == 0) {
+    if (s == null
+        || s.path("startedAtMillis").asLong(0) == 0
+        || s.path("endedAtMillis").asLong(0) == 0) {
       return 0;
     }
     return (s.path("endedAtMillis").asLong() - s.path("startedAtMillis").asLong()) / 1000.0;
@@ -277,9 +401,15 @@ final class UpgradeDemo {
 
   private JsonNode get(String url, String id) {
     try {
-      String path = "/api/v1/operations/" + URLEncoder.encode(id, StandardCharsets.UTF_8).replace("%2F", "/");
-      HttpResponse<String> r = http.send(HttpRequest.newBuilder(URI.create(url + path))
-          .timeout(Duration.ofSeconds(10)).GET().build(), HttpResponse.BodyHandlers.ofString());
+      String path =
+          "/api/v1/operations/" + URLEncoder.encode(id, StandardCharsets.UTF_8).replace("%2F", "/");
+      HttpResponse<String> r =
+          http.send(
+              HttpRequest.newBuilder(URI.create(url + path))
+                  .timeout(Duration.ofSeconds(10))
+                  .GET()
+                  .build(),
+              HttpResponse.BodyHandlers.ofString());
       return r.statusCode() == 200 ? JSON.readTree(r.body()) : null;
     } catch (Exception e) {
       if (e instanceof InterruptedException) {

@@ -59,10 +59,13 @@ final class ApiClient {
   }
 
   JsonNode post(String path, String json) throws ApiError {
-    return send(HttpRequest.newBuilder(URI.create(base + path))
-        .header("Content-Type", "application/json")
-        .POST(json == null ? HttpRequest.BodyPublishers.noBody()
-            : HttpRequest.BodyPublishers.ofString(json)));
+    return send(
+        HttpRequest.newBuilder(URI.create(base + path))
+            .header("Content-Type", "application/json")
+            .POST(
+                json == null
+                    ? HttpRequest.BodyPublishers.noBody()
+                    : HttpRequest.BodyPublishers.ofString(json)));
   }
 
   private JsonNode send(HttpRequest.Builder b) throws ApiError {
@@ -74,12 +77,25 @@ final class ApiClient {
     try {
       r = http.send(b.build(), HttpResponse.BodyHandlers.ofString());
     } catch (ConnectException e) {
-      throw new ApiError(0, "cannot connect to " + base + " (is `graft dev` or `graft server`"
-          + " running? set --server or GRAFT_SERVER)", null, true);
+      throw new ApiError(
+          0,
+          "cannot connect to "
+              + base
+              + " (is `graft dev` or `graft server`"
+              + " running? set --server or GRAFT_SERVER)",
+          null,
+          true);
     } catch (HttpTimeoutException e) {
-      throw new ApiError(0, "no answer from " + base + " within "
-          + (e instanceof HttpConnectTimeoutException ? CONNECT_TIMEOUT : REQUEST_TIMEOUT)
-          .toSeconds() + " s", null, true);
+      throw new ApiError(
+          0,
+          "no answer from "
+              + base
+              + " within "
+              + (e instanceof HttpConnectTimeoutException ? CONNECT_TIMEOUT : REQUEST_TIMEOUT)
+                  .toSeconds()
+              + " s",
+          null,
+          true);
     } catch (IOException e) {
       // A connection reset or closed halfway (a server stopping, a proxy restarting): the
       // request may well succeed on a new connection.
@@ -95,8 +111,10 @@ final class ApiClient {
       body = JSON.getNodeFactory().textNode(r.body());
     }
     if (r.statusCode() / 100 != 2) {
-      String msg = body.hasNonNull("error") ? body.get("error").asText()
-          : body.hasNonNull("message") ? body.get("message").asText() : r.body();
+      String msg =
+          body.hasNonNull("error")
+              ? body.get("error").asText()
+              : body.hasNonNull("message") ? body.get("message").asText() : r.body();
       if (r.statusCode() == 401) {
         msg = msg + " (pass --token or set GRAFT_TOKEN)";
       } else if (r.statusCode() == 403) {

@@ -10,15 +10,16 @@ import net.sourceforge.argparse4j.inf.Subparser;
 
 /**
  * A command that talks to Graft's REST API: {@code --server} (or GRAFT_SERVER, default
- * http://127.0.0.1:8080) and {@code --token} (or GRAFT_TOKEN). Exit codes: 0 done (or accepted),
- * 2 an operator must act, 1 failed or an error.
+ * http://127.0.0.1:8080) and {@code --token} (or GRAFT_TOKEN). Exit codes: 0 done (or accepted), 2
+ * an operator must act, 1 failed or an error.
  */
 abstract class ApiCommand extends Command {
   static final String DEFAULT_SERVER = "http://127.0.0.1:8080";
   private final Supplier<PrintStream> out;
   private final Supplier<PrintStream> err;
 
-  ApiCommand(String name, String description, Supplier<PrintStream> out, Supplier<PrintStream> err) {
+  ApiCommand(
+      String name, String description, Supplier<PrintStream> out, Supplier<PrintStream> err) {
     super(name, description);
     this.out = out;
     this.err = err;
@@ -26,13 +27,18 @@ abstract class ApiCommand extends Command {
 
   @Override
   public final void configure(Subparser s) {
-    s.addArgument("--server").dest("server").metavar("URL")
+    s.addArgument("--server")
+        .dest("server")
+        .metavar("URL")
         .help("Graft's URL (default $GRAFT_SERVER, else " + DEFAULT_SERVER + ")");
-    s.addArgument("--token").dest("token").metavar("TOKEN")
+    s.addArgument("--token")
+        .dest("token")
+        .metavar("TOKEN")
         .help("API token (default $GRAFT_TOKEN); `graft token` mints one");
     arguments(s);
-    s.epilog("Exit code: 0 done or accepted; 2 needs attention or waits for approval;"
-        + " 1 failed, aborted or an error.");
+    s.epilog(
+        "Exit code: 0 done or accepted; 2 needs attention or waits for approval;"
+            + " 1 failed, aborted or an error.");
   }
 
   abstract void arguments(Subparser s);
@@ -53,19 +59,32 @@ abstract class ApiCommand extends Command {
     } catch (ApiClient.ApiError x) {
       e.println("graft " + getName() + ": " + x.getMessage());
       if (x.body != null && x.body.has("errors")) {
-        x.body.get("errors").forEach(err -> {
-          String where = err.path("file").asText("") + (err.path("line").asInt() > 0
-              ? ":" + err.path("line").asInt() : "");
-          String field = err.hasNonNull("field") ? "field " + err.get("field").asText() + ": " : "";
-          if (x.body.get("errors").size() > 1 && !x.getMessage().contains("\n")) {
-            e.println("  " + where + ": " + field + err.path("message").asText());
-          }
-        });
+        x.body
+            .get("errors")
+            .forEach(
+                err -> {
+                  String where =
+                      err.path("file").asText("")
+                          + (err.path("line").asInt() > 0 ? ":" + err.path("line").asInt() : "");
+                  String field =
+                      err.hasNonNull("field") ? "field " + err.get("field").asText() + ": " : "";
+                  if (x.body.get("errors").size() > 1 && !x.getMessage().contains("\n")) {
+                    e.println("  " + where + ": " + field + err.path("message").asText());
+                  }
+                });
       }
       if (x.body != null && x.body.has("refusals")) {
-        x.body.get("refusals").forEach(r -> e.println("  refused: "
-            + (r.hasNonNull("node") ? r.get("node").asText() + ": " : "") + r.path("message").asText()
-            + " [" + r.path("code").asText() + "]"));
+        x.body
+            .get("refusals")
+            .forEach(
+                r ->
+                    e.println(
+                        "  refused: "
+                            + (r.hasNonNull("node") ? r.get("node").asText() + ": " : "")
+                            + r.path("message").asText()
+                            + " ["
+                            + r.path("code").asText()
+                            + "]"));
       }
       code = 1;
     }
@@ -85,11 +104,14 @@ abstract class ApiCommand extends Command {
 
   /** {@code --unreachable-timeout}, for the commands that follow an operation. */
   static void unreachableTimeout(Subparser s) {
-    s.addArgument("--unreachable-timeout").dest("unreachableTimeout").metavar("DURATION")
+    s.addArgument("--unreachable-timeout")
+        .dest("unreachableTimeout")
+        .metavar("DURATION")
         .setDefault("5m")
-        .help("how long to keep retrying while the server does not answer (no connection, a"
-            + " timeout, 502/503/504) before giving up with exit code 1: 90s, 5m, 1h;"
-            + " 0 gives up at once (default 5m)");
+        .help(
+            "how long to keep retrying while the server does not answer (no connection, a"
+                + " timeout, 502/503/504) before giving up with exit code 1: 90s, 5m, 1h;"
+                + " 0 gives up at once (default 5m)");
   }
 
   static Patience patience(Namespace ns, PrintStream err, String command) {

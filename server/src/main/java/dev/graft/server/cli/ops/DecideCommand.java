@@ -16,8 +16,8 @@ import net.sourceforge.argparse4j.inf.Subparser;
 public final class DecideCommand extends ApiCommand {
   private final String action;
 
-  public DecideCommand(String action, String description, Supplier<PrintStream> out,
-      Supplier<PrintStream> err) {
+  public DecideCommand(
+      String action, String description, Supplier<PrintStream> out, Supplier<PrintStream> err) {
     super(action, description, out, err);
     this.action = action;
   }
@@ -25,9 +25,14 @@ public final class DecideCommand extends ApiCommand {
   @Override
   void arguments(Subparser s) {
     s.addArgument("id").metavar("ID").help("the operation id");
-    s.addArgument("--node").dest("node").metavar("N")
+    s.addArgument("--node")
+        .dest("node")
+        .metavar("N")
         .help("the node whose step this is about (default: wherever the one waiting step is)");
-    s.addArgument("--step").dest("step").metavar("S").help("the step id (default: the one waiting)");
+    s.addArgument("--step")
+        .dest("step")
+        .metavar("S")
+        .help("the step id (default: the one waiting)");
     s.addArgument("--reason").dest("reason").metavar("TEXT").help("why, for the audit trail");
   }
 
@@ -40,16 +45,22 @@ public final class DecideCommand extends ApiCommand {
     String id = ns.getString("id");
     JsonNode r = api.post("/api/v1/operations/" + id + "/" + action + q, null);
     JsonNode a = r.path("action");
-    out.println(action + " recorded on " + r.path("workflowId").asText()
-        + (a.hasNonNull("stepId") ? " step " + a.get("stepId").asText() : "") + " by "
-        + a.path("actor").asText());
+    out.println(
+        action
+            + " recorded on "
+            + r.path("workflowId").asText()
+            + (a.hasNonNull("stepId") ? " step " + a.get("stepId").asText() : "")
+            + " by "
+            + a.path("actor").asText());
     out.println("  follow it: graft status " + id + " --watch");
     return 0;
   }
 
   private static void param(StringBuilder q, String name, String value) {
     if (value != null && !value.isBlank()) {
-      q.append(q.length() == 0 ? '?' : '&').append(name).append('=')
+      q.append(q.length() == 0 ? '?' : '&')
+          .append(name)
+          .append('=')
           .append(URLEncoder.encode(value, StandardCharsets.UTF_8));
     }
   }

@@ -9,31 +9,49 @@ import net.sourceforge.argparse4j.inf.Subparser;
 
 /**
  * {@code graft expand -i FILE [--kubeconfig F] [--known-hosts F] [--require-approval]
- * [--max-parallel N] [--watch] [-o json]}: submits an expansion through the REST API. The
- * inventory travels as text; the kubeconfig, known_hosts and key files as absolute paths the
- * server reads (the same machine under {@code graft dev}).
+ * [--max-parallel N] [--watch] [-o json]}: submits an expansion through the REST API. The inventory
+ * travels as text; the kubeconfig, known_hosts and key files as absolute paths the server reads
+ * (the same machine under {@code graft dev}).
  */
 public final class ExpandCommand extends ApiCommand {
   public ExpandCommand(Supplier<PrintStream> out, Supplier<PrintStream> err) {
-    super("expand", "Add the inventory's new nodes to the cluster (an operation on the server).",
-        out, err);
+    super(
+        "expand",
+        "Add the inventory's new nodes to the cluster (an operation on the server).",
+        out,
+        err);
   }
 
   @Override
   void arguments(Subparser s) {
-    s.addArgument("-i", "--inventory").dest("inventory").metavar("FILE").required(true)
+    s.addArgument("-i", "--inventory")
+        .dest("inventory")
+        .metavar("FILE")
+        .required(true)
         .help("kubespray INI or YAML, MetalK8s Nodes, or Graft YAML");
-    s.addArgument("--kubeconfig").dest("kubeconfig").metavar("FILE")
-        .help("admin kubeconfig of an existing kubeadm cluster: Graft reads kubeadm-config,"
-            + " cluster-info, the Nodes and the etcd members from it");
+    s.addArgument("--kubeconfig")
+        .dest("kubeconfig")
+        .metavar("FILE")
+        .help(
+            "admin kubeconfig of an existing kubeadm cluster: Graft reads kubeadm-config,"
+                + " cluster-info, the Nodes and the etcd members from it");
     OperationSubmit.sshArguments(s);
-    s.addArgument("--require-approval").dest("requireApproval").action(Arguments.storeTrue())
+    s.addArgument("--require-approval")
+        .dest("requireApproval")
+        .action(Arguments.storeTrue())
         .help("wait for `graft approve` before the first change to the cluster");
-    s.addArgument("--approve-each-control-plane").dest("approveEach").action(Arguments.storeTrue())
+    s.addArgument("--approve-each-control-plane")
+        .dest("approveEach")
+        .action(Arguments.storeTrue())
         .help("with --require-approval, also before each control-plane node");
-    s.addArgument("--exclude-failed-prechecks").dest("excludeFailed").action(Arguments.storeTrue())
+    s.addArgument("--exclude-failed-prechecks")
+        .dest("excludeFailed")
+        .action(Arguments.storeTrue())
         .help("go on without the nodes whose pre-checks fail");
-    s.addArgument("--max-parallel").dest("maxParallel").type(Integer.class).metavar("N")
+    s.addArgument("--max-parallel")
+        .dest("maxParallel")
+        .type(Integer.class)
+        .metavar("N")
         .help("workers joining at once (default 5)");
     OperationSubmit.followArguments(s);
   }
@@ -49,7 +67,17 @@ public final class ExpandCommand extends ApiCommand {
     if (ns.getInt("maxParallel") != null) {
       options.put("maxParallel", ns.getInt("maxParallel"));
     }
-    return OperationSubmit.submit(api, ns, body, out, err, accepted -> "adds "
-        + accepted.at("/plan/additions").size() + " nodes to cluster " + accepted.path("cluster").asText(), false);
+    return OperationSubmit.submit(
+        api,
+        ns,
+        body,
+        out,
+        err,
+        accepted ->
+            "adds "
+                + accepted.at("/plan/additions").size()
+                + " nodes to cluster "
+                + accepted.path("cluster").asText(),
+        false);
   }
 }

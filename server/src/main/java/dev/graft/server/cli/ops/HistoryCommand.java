@@ -15,8 +15,11 @@ import net.sourceforge.argparse4j.inf.Subparser;
  */
 public final class HistoryCommand extends ApiCommand {
   public HistoryCommand(Supplier<PrintStream> out, Supplier<PrintStream> err) {
-    super("history", "Show an operation's audit trail: every step attempt and operator action.",
-        out, err);
+    super(
+        "history",
+        "Show an operation's audit trail: every step attempt and operator action.",
+        out,
+        err);
   }
 
   @Override
@@ -35,34 +38,61 @@ public final class HistoryCommand extends ApiCommand {
       return intact ? 0 : 1;
     }
     if (archived) {
-      out.println("from the audit archive (Temporal no longer has this operation); checksum chain "
-          + (intact ? "intact, last hash " + h.path("archive").path("lastHash").asText() : "BROKEN:"));
+      out.println(
+          "from the audit archive (Temporal no longer has this operation); checksum chain "
+              + (intact
+                  ? "intact, last hash " + h.path("archive").path("lastHash").asText()
+                  : "BROKEN:"));
       h.path("archive").path("problems").forEach(p -> out.println("  " + p.asText()));
     }
     for (JsonNode e : h.path("entries")) {
       String kind = e.path("kind").asText();
-      String who = e.hasNonNull("node") ? e.get("node").asText() : shortId(e.path("workflowId").asText());
-      String text = switch (kind) {
-        case "activity" -> e.path("step").asText() + " attempt " + e.path("attempt").asText("?")
-            + " " + e.path("outcome").asText() + (e.hasNonNull("detail") ? ": " + e.get("detail").asText() : "");
-        case "decision" -> e.path("decision").asText() + (e.hasNonNull("stepId") ? " " + e.get("stepId").asText() : "")
-            + " by " + e.path("actor").asText() + (e.hasNonNull("reason") ? " (" + e.get("reason").asText() + ")" : "");
-        case "submitted" -> e.path("detail").asText() + " by " + e.path("actor").asText();
-        case "signal" -> "signal " + e.path("detail").asText() + (e.hasNonNull("actor") ? " by " + e.get("actor").asText() : "");
-        case "started" -> "started " + e.path("detail").asText();
-        case "ended" -> e.path("outcome").asText() + (e.hasNonNull("detail") ? ": " + e.get("detail").asText() : "");
-        default -> kind;
-      };
-      out.println(ProgressText.time(e.get("atMillis")) + "  " + String.format("%-10s %-14s ", kind, who) + text);
+      String who =
+          e.hasNonNull("node") ? e.get("node").asText() : shortId(e.path("workflowId").asText());
+      String text =
+          switch (kind) {
+            case "activity" ->
+                e.path("step").asText()
+                    + " attempt "
+                    + e.path("attempt").asText("?")
+                    + " "
+                    + e.path("outcome").asText()
+                    + (e.hasNonNull("detail") ? ": " + e.get("detail").asText() : "");
+            case "decision" ->
+                e.path("decision").asText()
+                    + (e.hasNonNull("stepId") ? " " + e.get("stepId").asText() : "")
+                    + " by "
+                    + e.path("actor").asText()
+                    + (e.hasNonNull("reason") ? " (" + e.get("reason").asText() + ")" : "");
+            case "submitted" -> e.path("detail").asText() + " by " + e.path("actor").asText();
+            case "signal" ->
+                "signal "
+                    + e.path("detail").asText()
+                    + (e.hasNonNull("actor") ? " by " + e.get("actor").asText() : "");
+            case "started" -> "started " + e.path("detail").asText();
+            case "ended" ->
+                e.path("outcome").asText()
+                    + (e.hasNonNull("detail") ? ": " + e.get("detail").asText() : "");
+            default -> kind;
+          };
+      out.println(
+          ProgressText.time(e.get("atMillis"))
+              + "  "
+              + String.format("%-10s %-14s ", kind, who)
+              + text);
       if (e.hasNonNull("output")) {
-        // A failed attempt's output: what the command printed when it failed, kept for every attempt.
+        // A failed attempt's output: what the command printed when it failed, kept for every
+        // attempt.
         for (String line : lastLines(e.get("output").asText(), OUTPUT_LINES)) {
           out.println("            | " + line);
         }
       }
     }
     if (!intact) {
-      err.println("graft history: the archived trail of " + ns.getString("id") + " was modified or damaged");
+      err.println(
+          "graft history: the archived trail of "
+              + ns.getString("id")
+              + " was modified or damaged");
     }
     return intact ? 0 : 1;
   }
@@ -77,7 +107,8 @@ public final class HistoryCommand extends ApiCommand {
 
   private static String shortId(String workflowId) {
     String[] p = workflowId.split("/");
-    return p.length > 4 ? String.join("/", Arrays.copyOfRange(p, 4, p.length))
+    return p.length > 4
+        ? String.join("/", Arrays.copyOfRange(p, 4, p.length))
         : p.length == 4 ? "operation" : "cluster";
   }
 }

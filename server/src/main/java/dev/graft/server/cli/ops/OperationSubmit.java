@@ -26,23 +26,39 @@ final class OperationSubmit {
 
   /** --known-hosts, --ssh-user, --ssh-port, --ssh-key: they win over the inventory's. */
   static void sshArguments(Subparser s) {
-    s.addArgument("--known-hosts").dest("knownHosts").metavar("FILE")
+    s.addArgument("--known-hosts")
+        .dest("knownHosts")
+        .metavar("FILE")
         .help("OpenSSH known_hosts for every node (wins over the inventory's)");
     s.addArgument("--ssh-user").dest("sshUser").metavar("USER").help("wins over ansible_user");
-    s.addArgument("--ssh-port").dest("sshPort").type(Integer.class).metavar("PORT")
+    s.addArgument("--ssh-port")
+        .dest("sshPort")
+        .type(Integer.class)
+        .metavar("PORT")
         .help("wins over ansible_port");
-    s.addArgument("--ssh-key").dest("sshKey").metavar("FILE")
+    s.addArgument("--ssh-key")
+        .dest("sshKey")
+        .metavar("FILE")
         .help("private key file (wins over ansible_ssh_private_key_file)");
   }
 
   /** --request-id, --watch, --interval, --unreachable-timeout, -o. */
   static void followArguments(Subparser s) {
-    s.addArgument("--request-id").dest("requestId").metavar("ID")
-        .help("idempotency key: submitting the same id again starts nothing new (default: a new one)");
-    s.addArgument("--watch").dest("watch").action(Arguments.storeTrue())
+    s.addArgument("--request-id")
+        .dest("requestId")
+        .metavar("ID")
+        .help(
+            "idempotency key: submitting the same id again starts nothing new (default: a new one)");
+    s.addArgument("--watch")
+        .dest("watch")
+        .action(Arguments.storeTrue())
         .help("follow the progress until the operation ends or needs an operator");
-    s.addArgument("--interval").dest("interval").type(Integer.class).setDefault(1000)
-        .metavar("MS").help("how often --watch polls (default 1000 ms)");
+    s.addArgument("--interval")
+        .dest("interval")
+        .type(Integer.class)
+        .setDefault(1000)
+        .metavar("MS")
+        .help("how often --watch polls (default 1000 ms)");
     ApiCommand.unreachableTimeout(s);
     s.addArgument("-o", "--output").dest("output").choices("text", "json").setDefault("text");
   }
@@ -59,13 +75,17 @@ final class OperationSubmit {
     }
     ObjectNode body = ApiClient.JSON.createObjectNode();
     body.put("kind", kind);
-    body.put("requestId", ns.getString("requestId") != null ? ns.getString("requestId") : newRequestId());
+    body.put(
+        "requestId",
+        ns.getString("requestId") != null ? ns.getString("requestId") : newRequestId());
     ObjectNode inv = body.putObject("inventory");
     inv.put("text", Files.readString(inventory));
     inv.put("file", inventory.getFileName().toString());
     putPath(body, "kubeconfig", ns.getString("kubeconfig"));
     putPath(body, "knownHosts", ns.getString("knownHosts"));
-    if (ns.getString("sshUser") != null || ns.getInt("sshPort") != null || ns.getString("sshKey") != null) {
+    if (ns.getString("sshUser") != null
+        || ns.getInt("sshPort") != null
+        || ns.getString("sshKey") != null) {
       ObjectNode ssh = body.putObject("ssh");
       if (ns.getString("sshUser") != null) {
         ssh.put("user", ns.getString("sshUser"));
@@ -82,15 +102,22 @@ final class OperationSubmit {
   }
 
   /**
-   * Submits and, with --watch, follows. The submission is retried like the watch: a POST that
-   * timed out may have started the operation, and sending it again with the same requestId starts
-   * nothing new (the answer then says "already submitted").
+   * Submits and, with --watch, follows. The submission is retried like the watch: a POST that timed
+   * out may have started the operation, and sending it again with the same requestId starts nothing
+   * new (the answer then says "already submitted").
    *
    * @param describe what the operation will do, one line, from the server's answer
    * @param describeWhenWatching print that line above the watch too
    */
-  static int submit(ApiClient api, Namespace ns, ObjectNode body, PrintStream out, PrintStream err,
-      Function<JsonNode, String> describe, boolean describeWhenWatching) throws Exception {
+  static int submit(
+      ApiClient api,
+      Namespace ns,
+      ObjectNode body,
+      PrintStream out,
+      PrintStream err,
+      Function<JsonNode, String> describe,
+      boolean describeWhenWatching)
+      throws Exception {
     Patience patience = ApiCommand.patience(ns, err, body.path("kind").asText());
     String payload = ApiClient.JSON.writeValueAsString(body);
     JsonNode accepted = patience.call(() -> api.post("/api/v1/operations", payload));
@@ -99,8 +126,11 @@ final class OperationSubmit {
     String verb = accepted.path("existing").asBoolean() ? "already submitted: " : "accepted: ";
     if (!Boolean.TRUE.equals(ns.getBoolean("watch"))) {
       if (json) {
-        out.println(ApiClient.JSON.copy().enable(SerializationFeature.INDENT_OUTPUT)
-            .writeValueAsString(accepted));
+        out.println(
+            ApiClient.JSON
+                .copy()
+                .enable(SerializationFeature.INDENT_OUTPUT)
+                .writeValueAsString(accepted));
       } else {
         out.println(verb + id);
         out.println("  " + describe.apply(accepted));
@@ -127,7 +157,9 @@ final class OperationSubmit {
   static String newRequestId() {
     byte[] r = new byte[3];
     new SecureRandom().nextBytes(r);
-    return "cli-" + LocalDateTime.now().format(DateTimeFormatter.ofPattern("yyyyMMdd-HHmmss"))
-        + "-" + HexFormat.of().formatHex(r);
+    return "cli-"
+        + LocalDateTime.now().format(DateTimeFormatter.ofPattern("yyyyMMdd-HHmmss"))
+        + "-"
+        + HexFormat.of().formatHex(r);
   }
 }

@@ -8,12 +8,12 @@ import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
 /**
- * How a command that follows an operation rides out a server that does not answer for a while:
- * a transient failure (no connection, a timeout, 502/503/504/429) is retried with a backoff of
- * 0.5 s doubling up to 10 s, for as long as the server has been unreachable for less than the
- * limit; anything else (400, 401, 403, 404, 409, 422, 500) ends the command at once. The
- * operation itself lives in Temporal, so a restarting {@code graft server} is no reason for a
- * watching operator's terminal, or a script waiting on the exit code, to give up.
+ * How a command that follows an operation rides out a server that does not answer for a while: a
+ * transient failure (no connection, a timeout, 502/503/504/429) is retried with a backoff of 0.5 s
+ * doubling up to 10 s, for as long as the server has been unreachable for less than the limit;
+ * anything else (400, 401, 403, 404, 409, 422, 500) ends the command at once. The operation itself
+ * lives in Temporal, so a restarting {@code graft server} is no reason for a watching operator's
+ * terminal, or a script waiting on the exit code, to give up.
  *
  * <p>The clock and the sleep are injected so that the deadline can be tested without waiting.
  */
@@ -21,7 +21,10 @@ final class Patience {
   static final Duration DEFAULT_LIMIT = Duration.ofMinutes(5);
   static final long FIRST_BACKOFF_MILLIS = 500;
   static final long MAX_BACKOFF_MILLIS = 10_000;
-  /** While the outage lasts, a reminder on stderr this often, so a log shows it is still waiting. */
+
+  /**
+   * While the outage lasts, a reminder on stderr this often, so a log shows it is still waiting.
+   */
   static final long REMIND_NANOS = Duration.ofSeconds(30).toNanos();
 
   interface Sleeper {
@@ -66,8 +69,11 @@ final class Patience {
       try {
         T answer = call.call();
         if (failing) {
-          err.println("graft " + command + ": server reachable again after "
-              + text(Duration.ofNanos(nanos.getAsLong() - since)));
+          err.println(
+              "graft "
+                  + command
+                  + ": server reachable again after "
+                  + text(Duration.ofNanos(nanos.getAsLong() - since)));
           err.flush();
         }
         return answer;
@@ -83,17 +89,36 @@ final class Patience {
           if (limit.isZero()) {
             throw e;
           }
-          err.println("graft " + command + ": server unreachable, retrying for up to "
-              + text(limit) + " (" + e.getMessage() + ")");
+          err.println(
+              "graft "
+                  + command
+                  + ": server unreachable, retrying for up to "
+                  + text(limit)
+                  + " ("
+                  + e.getMessage()
+                  + ")");
           err.flush();
         } else if (now - since >= limit.toNanos()) {
-          throw new ApiClient.ApiError(e.status, "server unreachable for " + text(limit)
-              + ", giving up (" + e.getMessage() + "); the operation goes on in Temporal:"
-              + " run the command again to follow it", e.body, false);
+          throw new ApiClient.ApiError(
+              e.status,
+              "server unreachable for "
+                  + text(limit)
+                  + ", giving up ("
+                  + e.getMessage()
+                  + "); the operation goes on in Temporal:"
+                  + " run the command again to follow it",
+              e.body,
+              false);
         } else if (now - lastSaid >= REMIND_NANOS) {
           lastSaid = now;
-          err.println("graft " + command + ": server still unreachable after "
-              + text(Duration.ofNanos(now - since)) + ", retrying (" + e.getMessage() + ")");
+          err.println(
+              "graft "
+                  + command
+                  + ": server still unreachable after "
+                  + text(Duration.ofNanos(now - since))
+                  + ", retrying ("
+                  + e.getMessage()
+                  + ")");
           err.flush();
         }
         long left = Math.max(1, (limit.toNanos() - (now - since)) / 1_000_000);
@@ -104,8 +129,8 @@ final class Patience {
   }
 
   /**
-   * Parses {@code --unreachable-timeout}: a number with a unit ({@code 90s}, {@code 5m},
-   * {@code 1h}, {@code 1500ms}) or bare seconds; 0 turns the retries off.
+   * Parses {@code --unreachable-timeout}: a number with a unit ({@code 90s}, {@code 5m}, {@code
+   * 1h}, {@code 1500ms}) or bare seconds; 0 turns the retries off.
    */
   static Duration parse(String s) {
     String t = s.trim().toLowerCase(Locale.ROOT);

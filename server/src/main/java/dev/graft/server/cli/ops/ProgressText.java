@@ -9,9 +9,9 @@ import java.util.ArrayList;
 import java.util.List;
 
 /**
- * Draws an operation as {@code GET /api/v1/operations/{id}} returns it: a header line, one line
- * per node (and per other child, and the operation's own steps) with a progress bar, the step it
- * is at and that step's state, then the summary and the commands to run next.
+ * Draws an operation as {@code GET /api/v1/operations/{id}} returns it: a header line, one line per
+ * node (and per other child, and the operation's own steps) with a progress bar, the step it is at
+ * and that step's state, then the summary and the commands to run next.
  */
 final class ProgressText {
   static final int BAR = 20;
@@ -21,11 +21,16 @@ final class ProgressText {
   private ProgressText() {}
 
   static String header(JsonNode op) {
-    return op.path("id").asText() + "  " + op.path("state").asText()
-        + (op.hasNonNull("upgrade") ? "  " + op.at("/upgrade/from").asText() + " -> "
-            + op.at("/upgrade/to").asText() : "")
+    return op.path("id").asText()
+        + "  "
+        + op.path("state").asText()
+        + (op.hasNonNull("upgrade")
+            ? "  " + op.at("/upgrade/from").asText() + " -> " + op.at("/upgrade/to").asText()
+            : "")
         + (op.hasNonNull("phase") ? "  phase " + op.get("phase").asText() : "")
-        + (op.hasNonNull("requestedBy") ? "  (requested by " + op.get("requestedBy").asText() + ")" : "");
+        + (op.hasNonNull("requestedBy")
+            ? "  (requested by " + op.get("requestedBy").asText() + ")"
+            : "");
   }
 
   /** One line per child and one for the operation's own steps, in a stable order. */
@@ -66,15 +71,22 @@ final class ProgressText {
     } else {
       where = current.path("name").asText() + " " + current.path("state").asText();
       if ("needs-attention".equals(current.path("state").asText())) {
-        where += StepKind.GATE.wire().equals(current.path("kind").asText()) ? " (waiting for approval)"
-            : ": " + current.path("error").asText("");
-      } else if ("running".equals(current.path("state").asText()) && current.path("attempts").asInt() > 0) {
+        where +=
+            StepKind.GATE.wire().equals(current.path("kind").asText())
+                ? " (waiting for approval)"
+                : ": " + current.path("error").asText("");
+      } else if ("running".equals(current.path("state").asText())
+          && current.path("attempts").asInt() > 0) {
         // A retry in progress: which attempt, and why the last one failed.
         JsonNode history = current.path("attemptHistory");
         JsonNode last = history.size() == 0 ? null : history.get(history.size() - 1);
-        where += " (attempt " + (current.path("attempts").asInt() + 1)
-            + (last != null && last.hasNonNull("error") ? " after: " + clip(last.get("error").asText(), 80) : "")
-            + ")";
+        where +=
+            " (attempt "
+                + (current.path("attempts").asInt() + 1)
+                + (last != null && last.hasNonNull("error")
+                    ? " after: " + clip(last.get("error").asText(), 80)
+                    : "")
+                + ")";
       }
     }
     return String.format("  %-14s %s %d/%d  %s", label, bar, done, total, where);
@@ -98,14 +110,20 @@ final class ProgressText {
       // The workflow's own summary: every step (its own and its children's) counted once, per
       // node with the node's outcome and the time from its first step's start to its last's end.
       for (JsonNode n : r.get("nodes")) {
-        b.append(String.format("  %-14s %-15s %s; steps ran %.1f s (first to last %.1f s)%n",
-            n.path("node").asText(), outcome(op, n.path("outcome").asText()), countText(n.path("steps")),
-            n.path("workMillis").asLong() / 1000.0, n.path("durationMillis").asLong() / 1000.0));
+        b.append(
+            String.format(
+                "  %-14s %-15s %s; steps ran %.1f s (first to last %.1f s)%n",
+                n.path("node").asText(),
+                outcome(op, n.path("outcome").asText()),
+                countText(n.path("steps")),
+                n.path("workMillis").asLong() / 1000.0,
+                n.path("durationMillis").asLong() / 1000.0));
       }
       // What the verification found, in its own words (nodes Ready, etcd voters, routes).
       for (JsonNode s : op.path("steps")) {
         String id = s.path("id").asText();
-        if ((id.startsWith("verify/") || id.equals("routing")) && s.hasNonNull("summary")
+        if ((id.startsWith("verify/") || id.equals("routing"))
+            && s.hasNonNull("summary")
             && List.of("succeeded", "already-satisfied").contains(s.path("state").asText())) {
           b.append(String.format("  verified: %s%n", s.get("summary").asText()));
         }
@@ -118,7 +136,9 @@ final class ProgressText {
         for (int i = 0; i < all.length; i++) {
           all[i] += n[i];
         }
-        b.append(String.format("  %-14s %s%n", c.path("key").asText().replaceFirst("^node/", ""), countText(n)));
+        b.append(
+            String.format(
+                "  %-14s %s%n", c.path("key").asText().replaceFirst("^node/", ""), countText(n)));
       }
       b.append("  steps: ").append(countText(all));
     }
@@ -130,9 +150,11 @@ final class ProgressText {
       b.append("next:\n");
       op.get("next").forEach(n -> b.append("  ").append(n.asText()).append('\n'));
     } else if ("failed".equals(op.path("state").asText())) {
-      b.append("next: read `graft history ").append(op.path("id").asText())
+      b.append("next: read `graft history ")
+          .append(op.path("id").asText())
           .append("` for what failed, fix it, and ")
-          .append(op.hasNonNull("upgrade") ? "upgrade" : "expand").append(" again with a new request id\n");
+          .append(op.hasNonNull("upgrade") ? "upgrade" : "expand")
+          .append(" again with a new request id\n");
     }
     return b.toString();
   }
@@ -164,17 +186,31 @@ final class ProgressText {
 
   /** A StepCounts object as the workflow's result carries it. */
   private static String countText(JsonNode c) {
-    return countText(new int[] {c.path("succeeded").asInt(), c.path("alreadySatisfied").asInt(),
-        c.path("skipped").asInt(), c.path("failed").asInt(), 0});
+    return countText(
+        new int[] {
+          c.path("succeeded").asInt(),
+          c.path("alreadySatisfied").asInt(),
+          c.path("skipped").asInt(),
+          c.path("failed").asInt(),
+          0
+        });
   }
 
   private static String countText(int[] n) {
-    return n[0] + " succeeded, " + n[1] + " already satisfied, " + n[2] + " skipped, " + n[3]
-        + " failed" + (n[4] > 0 ? ", " + n[4] + " not run" : "");
+    return n[0]
+        + " succeeded, "
+        + n[1]
+        + " already satisfied, "
+        + n[2]
+        + " skipped, "
+        + n[3]
+        + " failed"
+        + (n[4] > 0 ? ", " + n[4] + " not run" : "");
   }
 
   static String time(JsonNode millis) {
-    return millis == null || millis.isNull() || millis.isMissingNode() ? "        "
+    return millis == null || millis.isNull() || millis.isMissingNode()
+        ? "        "
         : TIME.format(Instant.ofEpochMilli(millis.asLong()));
   }
 

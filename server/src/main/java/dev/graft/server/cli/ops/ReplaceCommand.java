@@ -18,24 +18,44 @@ import net.sourceforge.argparse4j.inf.Subparser;
  */
 public final class ReplaceCommand extends ApiCommand {
   public ReplaceCommand(Supplier<PrintStream> out, Supplier<PrintStream> err) {
-    super("replace", "Replace a control-plane node: add the new one and remove the old one, in one operation.", out,
+    super(
+        "replace",
+        "Replace a control-plane node: add the new one and remove the old one, in one operation.",
+        out,
         err);
   }
 
   @Override
   void arguments(Subparser s) {
-    s.addArgument("-i", "--inventory").dest("inventory").metavar("FILE").required(true)
+    s.addArgument("-i", "--inventory")
+        .dest("inventory")
+        .metavar("FILE")
+        .required(true)
         .help("the cluster's inventory, listing both the old node and the new control plane");
     RemoveCommand.kubeconfigArgument(s);
-    s.addArgument("--node").dest("node").metavar("OLD").required(true).help("the control plane to replace");
-    s.addArgument("--with").dest("with").metavar("NEW").required(true)
+    s.addArgument("--node")
+        .dest("node")
+        .metavar("OLD")
+        .required(true)
+        .help("the control plane to replace");
+    s.addArgument("--with")
+        .dest("with")
+        .metavar("NEW")
+        .required(true)
         .help("the control plane that takes its place (in the inventory, not in the cluster yet)");
-    s.addArgument("--unreachable").dest("unreachable").action(Arguments.storeTrue())
-        .help("OLD cannot be reached: it is removed first (no drain, no kubeadm reset), then NEW joins");
-    s.addArgument("--drain-timeout").dest("drainTimeout").metavar("DURATION")
+    s.addArgument("--unreachable")
+        .dest("unreachable")
+        .action(Arguments.storeTrue())
+        .help(
+            "OLD cannot be reached: it is removed first (no drain, no kubeadm reset), then NEW joins");
+    s.addArgument("--drain-timeout")
+        .dest("drainTimeout")
+        .metavar("DURATION")
         .help("how long OLD's drain may take before its step needs attention (default 5m)");
     OperationSubmit.sshArguments(s);
-    s.addArgument("--require-approval").dest("requireApproval").action(Arguments.storeTrue())
+    s.addArgument("--require-approval")
+        .dest("requireApproval")
+        .action(Arguments.storeTrue())
         .help("wait for `graft approve` after the pre-checks, before the first change");
     OperationSubmit.followArguments(s);
   }
@@ -52,11 +72,23 @@ public final class ReplaceCommand extends ApiCommand {
     if (ns.getString("drainTimeout") != null) {
       remove.put("drainTimeout", ns.getString("drainTimeout"));
     }
-    return OperationSubmit.submit(api, ns, body, out, err, accepted -> {
-      var plan = accepted.path("removal");
-      return "replaces " + ns.getString("node") + " with " + ns.getString("with") + " ("
-          + (plan.path("addFirst").asBoolean() ? "added first" : "removed first") + ")\n  "
-          + RemoveCommand.describe(plan);
-    }, true);
+    return OperationSubmit.submit(
+        api,
+        ns,
+        body,
+        out,
+        err,
+        accepted -> {
+          var plan = accepted.path("removal");
+          return "replaces "
+              + ns.getString("node")
+              + " with "
+              + ns.getString("with")
+              + " ("
+              + (plan.path("addFirst").asBoolean() ? "added first" : "removed first")
+              + ")\n  "
+              + RemoveCommand.describe(plan);
+        },
+        true);
   }
 }

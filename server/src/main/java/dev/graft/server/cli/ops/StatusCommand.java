@@ -10,9 +10,9 @@ import net.sourceforge.argparse4j.inf.Subparser;
 
 /**
  * {@code graft status [ID] [--watch] [-o json]}: every operation, or one with each node's steps.
- * Exit code for one operation: 0 done, running or queued; 2 needs attention or waits for
- * approval; 1 failed or aborted. With --watch it follows the operation until it is settled,
- * riding out a server that does not answer for up to {@code --unreachable-timeout}.
+ * Exit code for one operation: 0 done, running or queued; 2 needs attention or waits for approval;
+ * 1 failed or aborted. With --watch it follows the operation until it is settled, riding out a
+ * server that does not answer for up to {@code --unreachable-timeout}.
  */
 public final class StatusCommand extends ApiCommand {
   public StatusCommand(Supplier<PrintStream> out, Supplier<PrintStream> err) {
@@ -21,8 +21,13 @@ public final class StatusCommand extends ApiCommand {
 
   @Override
   void arguments(Subparser s) {
-    s.addArgument("id").nargs("?").metavar("ID").help("an operation id (cluster/<name>/expand/<requestId>)");
-    s.addArgument("--watch").dest("watch").action(Arguments.storeTrue())
+    s.addArgument("id")
+        .nargs("?")
+        .metavar("ID")
+        .help("an operation id (cluster/<name>/expand/<requestId>)");
+    s.addArgument("--watch")
+        .dest("watch")
+        .action(Arguments.storeTrue())
         .help("follow the operation until it ends or needs an operator");
     s.addArgument("--interval").dest("interval").type(Integer.class).setDefault(1000).metavar("MS");
     unreachableTimeout(s);
@@ -47,11 +52,22 @@ public final class StatusCommand extends ApiCommand {
         out.println("no operations");
       }
       for (JsonNode o : list.path("operations")) {
-        out.println(String.format("%-44s %-17s %-10s %s", o.path("id").asText(),
-            o.path("state").asText(), o.path("requestedBy").asText(""), o.path("message").asText("")));
+        out.println(
+            String.format(
+                "%-44s %-17s %-10s %s",
+                o.path("id").asText(),
+                o.path("state").asText(),
+                o.path("requestedBy").asText(""),
+                o.path("message").asText("")));
       }
-      list.path("errors").forEach(e -> err.println("graft status: " + e.path("workflowId").asText()
-          + ": " + e.path("error").asText()));
+      list.path("errors")
+          .forEach(
+              e ->
+                  err.println(
+                      "graft status: "
+                          + e.path("workflowId").asText()
+                          + ": "
+                          + e.path("error").asText()));
       return 0;
     }
     if (Boolean.TRUE.equals(ns.getBoolean("watch"))) {
@@ -69,8 +85,9 @@ public final class StatusCommand extends ApiCommand {
   }
 
   /** Watches until settled, prints the summary (or the JSON), and returns the exit code. */
-  static int watchAndReport(ApiClient api, Patience patience, String id, PrintStream out,
-      boolean json, int interval) throws Exception {
+  static int watchAndReport(
+      ApiClient api, Patience patience, String id, PrintStream out, boolean json, int interval)
+      throws Exception {
     boolean tty = System.console() != null && out == System.out;
     JsonNode op = new Watcher(api, patience, out, tty, Math.max(50, interval), !json).watch(id);
     if (json) {

@@ -10,8 +10,8 @@ import java.util.Map;
 /**
  * Polls an operation until it ends or waits for an operator, drawing its progress: on a terminal,
  * the block of progress bars is redrawn in place (ANSI cursor-up and erase-line); otherwise (a
- * pipe, a log file, a test) each line is printed again only when it changed, so the output reads
- * as a log.
+ * pipe, a log file, a test) each line is printed again only when it changed, so the output reads as
+ * a log.
  */
 final class Watcher {
   private final ApiClient api;
@@ -24,7 +24,12 @@ final class Watcher {
   private String lastHeader;
   private final Map<String, String> lastLines = new HashMap<>();
 
-  Watcher(ApiClient api, Patience patience, PrintStream out, boolean tty, long intervalMillis,
+  Watcher(
+      ApiClient api,
+      Patience patience,
+      PrintStream out,
+      boolean tty,
+      long intervalMillis,
       boolean draw) {
     this.api = api;
     this.patience = patience;

@@ -26,7 +26,8 @@ import org.junit.jupiter.api.Test;
  * hosts stay reachable over ssh and in {@code lab status}, {@code lab down} removes them).
  */
 class LabDemoFlagsTest {
-  private static final Pattern DEMO_LINE = Pattern.compile("`\\./graft lab demo( upgrade)? ([^`]*)`");
+  private static final Pattern DEMO_LINE =
+      Pattern.compile("`\\./graft lab demo( upgrade)? ([^`]*)`");
   private static final Pattern FLAG = Pattern.compile("--[a-z-]+");
 
   private static Namespace parse(String... args) throws ArgumentParserException {
@@ -47,7 +48,8 @@ class LabDemoFlagsTest {
         flags.add(f.group());
       }
     }
-    assertTrue(flags.containsAll(List.of("--keep", "--exit", "--require-approval")), flags.toString());
+    assertTrue(
+        flags.containsAll(List.of("--keep", "--exit", "--require-approval")), flags.toString());
     for (String flag : flags) {
       parse("demo", flag);
       parse("demo", "upgrade", flag);

@@ -21,10 +21,15 @@ class PatienceTest {
   private final PrintStream err = new PrintStream(errBytes, true, StandardCharsets.UTF_8);
 
   private Patience patience(Duration limit) {
-    return new Patience(limit, err, "status", () -> now, ms -> {
-      sleeps.add(ms);
-      now += ms * 1_000_000L;
-    });
+    return new Patience(
+        limit,
+        err,
+        "status",
+        () -> now,
+        ms -> {
+          sleeps.add(ms);
+          now += ms * 1_000_000L;
+        });
   }
 
   private String err() {
@@ -38,12 +43,15 @@ class PatienceTest {
   @Test
   void anOutageShorterThanTheLimitIsRiddenOutWithGrowingBackoffAndSaidOnce() throws Exception {
     int[] calls = {0};
-    String answer = patience(Duration.ofMinutes(5)).call(() -> {
-      if (calls[0]++ < 6) {
-        throw refused();
-      }
-      return "op";
-    });
+    String answer =
+        patience(Duration.ofMinutes(5))
+            .call(
+                () -> {
+                  if (calls[0]++ < 6) {
+                    throw refused();
+                  }
+                  return "op";
+                });
     assertEquals("op", answer);
     assertEquals(List.of(500L, 1000L, 2000L, 4000L, 8000L, 10000L), sleeps);
     assertTrue(err().contains("graft status: server unreachable, retrying for up to 5m"), err());
@@ -54,11 +62,17 @@ class PatienceTest {
   @Test
   void anOutageLongerThanTheLimitGivesUpAtTheLimitNamingTheLastError() {
     Patience p = patience(Duration.ofSeconds(30));
-    ApiClient.ApiError e = assertThrows(ApiClient.ApiError.class, () -> p.call(() -> {
-      throw refused();
-    }));
+    ApiClient.ApiError e =
+        assertThrows(
+            ApiClient.ApiError.class,
+            () ->
+                p.call(
+                    () -> {
+                      throw refused();
+                    }));
     assertFalse(e.retryable);
-    assertTrue(e.getMessage().startsWith("server unreachable for 30s, giving up (cannot connect"),
+    assertTrue(
+        e.getMessage().startsWith("server unreachable for 30s, giving up (cannot connect"),
         e.getMessage());
     // 0.5+1+2+4+8+10 = 25.5 s, then the last sleep is cut to what is left: 4.5 s.
     assertEquals(List.of(500L, 1000L, 2000L, 4000L, 8000L, 10000L, 4500L), sleeps);
@@ -67,12 +81,14 @@ class PatienceTest {
   @Test
   void aLongOutageIsRemindedOfEveryHalfMinute() throws Exception {
     int[] calls = {0};
-    patience(Duration.ofMinutes(5)).call(() -> {
-      if (calls[0]++ < 15) {
-        throw refused();
-      }
-      return "op";
-    });
+    patience(Duration.ofMinutes(5))
+        .call(
+            () -> {
+              if (calls[0]++ < 15) {
+                throw refused();
+              }
+              return "op";
+            });
     // 25.5 s of growing backoff, then 10 s steps: reminders after 35.5 s, 65.5 s and 95.5 s.
     assertEquals(3, err().lines().filter(l -> l.contains("still unreachable")).count(), err());
   }
@@ -81,10 +97,15 @@ class PatienceTest {
   void permanentErrorsEndAtOnce() {
     for (int status : new int[] {400, 401, 403, 404, 409, 422, 500}) {
       sleeps.clear();
-      ApiClient.ApiError e = assertThrows(ApiClient.ApiError.class, () -> patience(Duration.ofMinutes(5))
-          .call(() -> {
-            throw new ApiClient.ApiError(status, "no", null);
-          }));
+      ApiClient.ApiError e =
+          assertThrows(
+              ApiClient.ApiError.class,
+              () ->
+                  patience(Duration.ofMinutes(5))
+                      .call(
+                          () -> {
+                            throw new ApiClient.ApiError(status, "no", null);
+                          }));
       assertEquals(status, e.status);
       assertEquals(List.of(), sleeps, "HTTP " + status + " is not retried");
     }
@@ -95,21 +116,31 @@ class PatienceTest {
   void gatewayAndUnavailableAnswersAreRetried() throws Exception {
     for (int status : new int[] {502, 503, 504, 429}) {
       int[] calls = {0};
-      assertEquals("ok", patience(Duration.ofMinutes(1)).call(() -> {
-        if (calls[0]++ == 0) {
-          throw new ApiClient.ApiError(status, "busy", null);
-        }
-        return "ok";
-      }), "HTTP " + status);
+      assertEquals(
+          "ok",
+          patience(Duration.ofMinutes(1))
+              .call(
+                  () -> {
+                    if (calls[0]++ == 0) {
+                      throw new ApiClient.ApiError(status, "busy", null);
+                    }
+                    return "ok";
+                  }),
+          "HTTP " + status);
     }
   }
 
   @Test
   void zeroTurnsRetriesOff() {
-    ApiClient.ApiError e = assertThrows(ApiClient.ApiError.class,
-        () -> patience(Duration.ZERO).call(() -> {
-          throw refused();
-        }));
+    ApiClient.ApiError e =
+        assertThrows(
+            ApiClient.ApiError.class,
+            () ->
+                patience(Duration.ZERO)
+                    .call(
+                        () -> {
+                          throw refused();
+                        }));
     assertTrue(e.getMessage().startsWith("cannot connect"), e.getMessage());
     assertEquals(List.of(), sleeps);
   }
