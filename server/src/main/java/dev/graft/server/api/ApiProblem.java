@@ -2,6 +2,7 @@ package dev.graft.server.api;
 
 import dev.graft.server.inventory.InventoryError;
 import dev.graft.server.inventory.InventoryException;
+import dev.graft.workflows.plan.PlanMessage;
 import jakarta.ws.rs.WebApplicationException;
 import jakarta.ws.rs.core.MediaType;
 import jakarta.ws.rs.core.Response;
@@ -46,6 +47,25 @@ public final class ApiProblem extends WebApplicationException {
    * class, which its file checks throw): 400 naming the request field, or 422 when there is none
    * because the cluster could not be read.
    */
+  /**
+   * A refused plan: 422 naming the first refusal (and how many more), with every refusal and the
+   * plan itself under {@code planKey} ("plan", "upgrade", "removal").
+   *
+   * @param what what is refused, e.g. "the upgrade"
+   */
+  public static ApiProblem refused(
+      String what, List<PlanMessage> refusals, String planKey, Object plan) {
+    return of(
+        422,
+        what
+            + " is refused: "
+            + refusals.get(0)
+            + (refusals.size() > 1 ? " (and " + (refusals.size() - 1) + " more)" : "")
+            + "; nothing was started",
+        List.of(),
+        Map.of("refusals", refusals, planKey, plan));
+  }
+
   public static ApiProblem planning(String field, String message) {
     return field != null ? field(field, message) : of(422, message);
   }

@@ -29,13 +29,7 @@ final class PlanText {
       int maxParallel) {
     StringBuilder b = new StringBuilder();
     b.append("Graft plan for cluster \"").append(plan.clusterName()).append("\"\n");
-    b.append("  inventory: ")
-        .append(inv.file())
-        .append(" (")
-        .append(inv.format().title())
-        .append(", ")
-        .append(inv.cluster().nodes().size())
-        .append(" nodes)\n");
+    inventoryLine(b, inv);
     b.append("  observed:  ")
         .append(observedFrom)
         .append(": ")
@@ -144,6 +138,17 @@ final class PlanText {
           .append(" warning(s).\n");
     }
     return b.toString();
+  }
+
+  /** " inventory: FILE (FORMAT, N nodes)": where every plan text says its inventory came from. */
+  static void inventoryLine(StringBuilder b, ImportedInventory inv) {
+    b.append("  inventory: ")
+        .append(inv.file())
+        .append(" (")
+        .append(inv.format().title())
+        .append(", ")
+        .append(inv.cluster().nodes().size())
+        .append(" nodes)\n");
   }
 
   /**

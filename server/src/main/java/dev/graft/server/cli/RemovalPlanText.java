@@ -24,13 +24,7 @@ final class RemovalPlanText {
         .append(" plan for cluster \"")
         .append(p.cluster())
         .append("\"\n");
-    b.append("  inventory: ")
-        .append(inv.file())
-        .append(" (")
-        .append(inv.format().title())
-        .append(", ")
-        .append(inv.cluster().nodes().size())
-        .append(" nodes)\n");
+    PlanText.inventoryLine(b, inv);
     b.append("  observed:  ")
         .append(observedFrom)
         .append(": Nodes, etcd members")

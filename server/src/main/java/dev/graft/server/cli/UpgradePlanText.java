@@ -27,13 +27,7 @@ final class UpgradePlanText {
         .append(" -> ")
         .append(p.to())
         .append('\n');
-    b.append("  inventory: ")
-        .append(inv.file())
-        .append(" (")
-        .append(inv.format().title())
-        .append(", ")
-        .append(inv.cluster().nodes().size())
-        .append(" nodes)\n");
+    PlanText.inventoryLine(b, inv);
     b.append("  observed:  ")
         .append(observedFrom)
         .append(": API server ")

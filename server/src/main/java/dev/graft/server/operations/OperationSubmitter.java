@@ -45,7 +45,6 @@ import io.temporal.client.WorkflowStub;
 import java.util.Collection;
 import java.util.List;
 import java.util.Locale;
-import java.util.Map;
 import java.util.regex.Pattern;
 
 /**
@@ -220,16 +219,7 @@ public final class OperationSubmitter {
     ExpansionPlan plan = planned.plan();
     ImportedInventory inv = planned.inventory();
     if (plan.refused()) {
-      throw ApiProblem.of(
-          422,
-          "the plan is refused: "
-              + plan.refusals().get(0)
-              + (plan.refusals().size() > 1
-                  ? " (and " + (plan.refusals().size() - 1) + " more)"
-                  : "")
-              + "; nothing was started",
-          List.of(),
-          Map.of("refusals", plan.refusals(), "plan", plan));
+      throw ApiProblem.refused("the plan", plan.refusals(), "plan", plan);
     }
     ClusterSpec cluster = inv.cluster();
     String id = OperationRequest.operationId(cluster.name(), req.kind(), req.requestId());
@@ -257,16 +247,7 @@ public final class OperationSubmitter {
     }
     UpgradePlan plan = planned.plan();
     if (plan.refused()) {
-      throw ApiProblem.of(
-          422,
-          "the upgrade is refused: "
-              + plan.refusals().get(0)
-              + (plan.refusals().size() > 1
-                  ? " (and " + (plan.refusals().size() - 1) + " more)"
-                  : "")
-              + "; nothing was started",
-          List.of(),
-          Map.of("refusals", plan.refusals(), "upgrade", plan));
+      throw ApiProblem.refused("the upgrade", plan.refusals(), "upgrade", plan);
     }
     ClusterSpec cluster = planned.inventory().cluster();
     String id = OperationRequest.operationId(cluster.name(), UPGRADE, req.requestId());

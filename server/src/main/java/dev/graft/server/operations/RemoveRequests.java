@@ -29,7 +29,6 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
-import java.util.Map;
 import java.util.Set;
 import java.util.function.BiConsumer;
 import java.util.function.BiPredicate;
@@ -462,16 +461,7 @@ public final class RemoveRequests {
     Planned planned = plan(req);
     RemovalPlan plan = planned.plan();
     if (plan.refused()) {
-      throw ApiProblem.of(
-          422,
-          "the removal is refused: "
-              + plan.refusals().get(0)
-              + (plan.refusals().size() > 1
-                  ? " (and " + (plan.refusals().size() - 1) + " more)"
-                  : "")
-              + "; nothing was started",
-          List.of(),
-          Map.of("refusals", plan.refusals(), "removal", plan));
+      throw ApiProblem.refused("the removal", plan.refusals(), "removal", plan);
     }
     ClusterSpec cluster = planned.inventory().cluster();
     String id = OperationRequest.operationId(cluster.name(), KIND, req.requestId());

@@ -24,26 +24,14 @@ public final class ExpandCommand extends ApiCommand {
 
   @Override
   void arguments(Subparser s) {
-    s.addArgument("-i", "--inventory")
-        .dest("inventory")
-        .metavar("FILE")
-        .required(true)
-        .help("kubespray INI or YAML, MetalK8s Nodes, or Graft YAML");
-    s.addArgument("--kubeconfig")
-        .dest("kubeconfig")
-        .metavar("FILE")
-        .help(
-            "admin kubeconfig of an existing kubeadm cluster: Graft reads kubeadm-config,"
-                + " cluster-info, the Nodes and the etcd members from it");
+    OperationSubmit.inventoryArgument(s, "kubespray INI or YAML, MetalK8s Nodes, or Graft YAML");
+    OperationSubmit.kubeconfigArgument(
+        s,
+        false,
+        "admin kubeconfig of an existing kubeadm cluster: Graft reads kubeadm-config,"
+            + " cluster-info, the Nodes and the etcd members from it");
     OperationSubmit.sshArguments(s);
-    s.addArgument("--require-approval")
-        .dest("requireApproval")
-        .action(Arguments.storeTrue())
-        .help("wait for `graft approve` before the first change to the cluster");
-    s.addArgument("--approve-each-control-plane")
-        .dest("approveEach")
-        .action(Arguments.storeTrue())
-        .help("with --require-approval, also before each control-plane node");
+    OperationSubmit.approvalArguments(s, true);
     s.addArgument("--exclude-failed-prechecks")
         .dest("excludeFailed")
         .action(Arguments.storeTrue())

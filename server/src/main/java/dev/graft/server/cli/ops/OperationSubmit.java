@@ -25,6 +25,33 @@ final class OperationSubmit {
   private OperationSubmit() {}
 
   /** --known-hosts, --ssh-user, --ssh-port, --ssh-key: they win over the inventory's. */
+  /** {@code -i/--inventory FILE}, required: every operation's command has it, with its own help. */
+  static void inventoryArgument(Subparser s, String help) {
+    s.addArgument("-i", "--inventory").dest("inventory").metavar("FILE").required(true).help(help);
+  }
+
+  /** {@code --kubeconfig FILE}: the admin kubeconfig Graft reads the cluster through. */
+  static void kubeconfigArgument(Subparser s, boolean required, String help) {
+    s.addArgument("--kubeconfig").dest("kubeconfig").metavar("FILE").required(required).help(help);
+  }
+
+  /**
+   * {@code --require-approval} (the gate after the pre-checks) and, where control planes join or
+   * are upgraded one at a time, {@code --approve-each-control-plane}.
+   */
+  static void approvalArguments(Subparser s, boolean eachControlPlane) {
+    s.addArgument("--require-approval")
+        .dest("requireApproval")
+        .action(Arguments.storeTrue())
+        .help("wait for `graft approve` after the pre-checks, before the first change");
+    if (eachControlPlane) {
+      s.addArgument("--approve-each-control-plane")
+          .dest("approveEach")
+          .action(Arguments.storeTrue())
+          .help("with --require-approval, also before each control-plane node");
+    }
+  }
+
   static void sshArguments(Subparser s) {
     s.addArgument("--known-hosts")
         .dest("knownHosts")

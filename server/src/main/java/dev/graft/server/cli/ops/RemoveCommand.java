@@ -32,12 +32,9 @@ public final class RemoveCommand extends ApiCommand {
 
   @Override
   void arguments(Subparser s) {
-    s.addArgument("-i", "--inventory")
-        .dest("inventory")
-        .metavar("FILE")
-        .required(true)
-        .help(
-            "the cluster's inventory, the nodes to remove included (Graft reaches them and the others through it)");
+    OperationSubmit.inventoryArgument(
+        s,
+        "the cluster's inventory, the nodes to remove included (Graft reaches them and the others through it)");
     kubeconfigArgument(s);
     s.addArgument("--node")
         .dest("nodes")
@@ -66,20 +63,14 @@ public final class RemoveCommand extends ApiCommand {
                 + " 3 -> 2): it waits for `graft approve ID --node N --step approve/etcd-member` before the member goes;"
                 + " losing the quorum or the last control plane stays refused");
     OperationSubmit.sshArguments(s);
-    s.addArgument("--require-approval")
-        .dest("requireApproval")
-        .action(Arguments.storeTrue())
-        .help("wait for `graft approve` after the pre-checks, before the first change");
+    OperationSubmit.approvalArguments(s, false);
     OperationSubmit.followArguments(s);
   }
 
   /** The admin kubeconfig, as remove and replace take it. */
   static void kubeconfigArgument(Subparser s) {
-    s.addArgument("--kubeconfig")
-        .dest("kubeconfig")
-        .metavar("FILE")
-        .required(true)
-        .help("admin kubeconfig: Graft reads the Nodes and etcd's members through it");
+    OperationSubmit.kubeconfigArgument(
+        s, true, "admin kubeconfig: Graft reads the Nodes and etcd's members through it");
   }
 
   /**

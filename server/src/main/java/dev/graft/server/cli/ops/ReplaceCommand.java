@@ -27,11 +27,8 @@ public final class ReplaceCommand extends ApiCommand {
 
   @Override
   void arguments(Subparser s) {
-    s.addArgument("-i", "--inventory")
-        .dest("inventory")
-        .metavar("FILE")
-        .required(true)
-        .help("the cluster's inventory, listing both the old node and the new control plane");
+    OperationSubmit.inventoryArgument(
+        s, "the cluster's inventory, listing both the old node and the new control plane");
     RemoveCommand.kubeconfigArgument(s);
     s.addArgument("--node")
         .dest("node")
@@ -53,10 +50,7 @@ public final class ReplaceCommand extends ApiCommand {
         .metavar("DURATION")
         .help("how long OLD's drain may take before its step needs attention (default 5m)");
     OperationSubmit.sshArguments(s);
-    s.addArgument("--require-approval")
-        .dest("requireApproval")
-        .action(Arguments.storeTrue())
-        .help("wait for `graft approve` after the pre-checks, before the first change");
+    OperationSubmit.approvalArguments(s, false);
     OperationSubmit.followArguments(s);
   }
 

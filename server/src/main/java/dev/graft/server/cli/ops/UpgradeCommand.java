@@ -4,7 +4,6 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.io.PrintStream;
 import java.util.function.Supplier;
-import net.sourceforge.argparse4j.impl.Arguments;
 import net.sourceforge.argparse4j.inf.Namespace;
 import net.sourceforge.argparse4j.inf.Subparser;
 
@@ -26,16 +25,12 @@ public final class UpgradeCommand extends ApiCommand {
 
   @Override
   void arguments(Subparser s) {
-    s.addArgument("-i", "--inventory")
-        .dest("inventory")
-        .metavar("FILE")
-        .required(true)
-        .help("kubespray INI or YAML, MetalK8s Nodes, or Graft YAML: the nodes to upgrade");
-    s.addArgument("--kubeconfig")
-        .dest("kubeconfig")
-        .metavar("FILE")
-        .required(true)
-        .help("admin kubeconfig: Graft reads kubeadm-config's version and every kubelet's from it");
+    OperationSubmit.inventoryArgument(
+        s, "kubespray INI or YAML, MetalK8s Nodes, or Graft YAML: the nodes to upgrade");
+    OperationSubmit.kubeconfigArgument(
+        s,
+        true,
+        "admin kubeconfig: Graft reads kubeadm-config's version and every kubelet's from it");
     s.addArgument("--to")
         .dest("to")
         .metavar("vX.Y.Z")
@@ -50,14 +45,7 @@ public final class UpgradeCommand extends ApiCommand {
         .metavar("DURATION")
         .help("how long a node's drain may take before its step needs attention (default 5m)");
     OperationSubmit.sshArguments(s);
-    s.addArgument("--require-approval")
-        .dest("requireApproval")
-        .action(Arguments.storeTrue())
-        .help("wait for `graft approve` after the pre-checks, before the first change");
-    s.addArgument("--approve-each-control-plane")
-        .dest("approveEach")
-        .action(Arguments.storeTrue())
-        .help("with --require-approval, also before each control-plane node");
+    OperationSubmit.approvalArguments(s, true);
     OperationSubmit.followArguments(s);
   }
 
