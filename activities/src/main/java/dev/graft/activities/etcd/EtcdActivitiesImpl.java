@@ -584,10 +584,7 @@ public final class EtcdActivitiesImpl implements EtcdActivities {
       return viaNodes.promote(request);
     }
     Client c = clients.forSpec(request.etcd());
-    Member m =
-        byPeer(
-            call(c.getClusterClient().listMember(), "member list", timeoutMillis).getMembers(),
-            request.peerUrl());
+    Member m = memberByPeer(c, request.peerUrl());
     if (m == null) {
       throw failure(
           request.name() + " (" + request.peerUrl() + ") is not a member: cannot promote",
@@ -615,10 +612,7 @@ public final class EtcdActivitiesImpl implements EtcdActivities {
       return viaNodes.remove(request);
     }
     Client c = clients.forSpec(request.etcd());
-    Member m =
-        byPeer(
-            call(c.getClusterClient().listMember(), "member list", timeoutMillis).getMembers(),
-            request.peerUrl());
+    Member m = memberByPeer(c, request.peerUrl());
     if (m == null) {
       return StepOutcome.alreadyDone(
           request.name() + " (" + request.peerUrl() + ") is not a member", "", attempt());
@@ -747,6 +741,13 @@ public final class EtcdActivitiesImpl implements EtcdActivities {
   }
 
   // ---- helpers -----------------------------------------------------------------------------
+
+  /** The member with this peer URL as etcd lists it now, or null. */
+  private Member memberByPeer(Client c, String peerUrl) {
+    return byPeer(
+        call(c.getClusterClient().listMember(), "member list", timeoutMillis).getMembers(),
+        peerUrl);
+  }
 
   private static Member byPeer(List<Member> members, String peerUrl) {
     for (Member m : members) {

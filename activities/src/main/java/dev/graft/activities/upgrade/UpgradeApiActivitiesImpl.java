@@ -76,17 +76,12 @@ public final class UpgradeApiActivitiesImpl implements UpgradeApiActivities {
     } catch (KubernetesClientException e) {
       throw KubeFailures.toApplicationFailure("cluster pre-checks of " + request.cluster(), e);
     }
-    PrecheckReport report = new PrecheckReport(request.cluster(), checks, attempt());
-    if (checks.stream().anyMatch(c -> !c.passed())) {
-      // Retrying cannot make a Node Ready or a budget allow a disruption: an operator acts first.
-      throw NodeShell.failure(
-          request.cluster() + ": cluster pre-checks failed: " + report.summary(),
-          FailureTypes.PRECHECK_FAILED,
-          true,
-          report.outputTail(),
-          "fix what the FAIL lines say, then retry (or skip the pre-checks)");
-    }
-    return report;
+    // Retrying cannot make a Node Ready or a budget allow a disruption: an operator acts first.
+    return NodeShell.passed(
+        new PrecheckReport(request.cluster(), checks, attempt()),
+        c -> !c.passed(),
+        request.cluster() + ": cluster pre-checks failed",
+        "fix what the FAIL lines say, then retry (or skip the pre-checks)");
   }
 
   private static CheckResult nodesReady(KubernetesClient kube, Set<String> names) {

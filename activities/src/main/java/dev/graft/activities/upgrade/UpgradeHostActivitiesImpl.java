@@ -213,16 +213,11 @@ public final class UpgradeHostActivitiesImpl implements UpgradeHostActivities {
     if (request.first()) {
       checks.add(plan(node));
     }
-    PrecheckReport report = new PrecheckReport(node.name(), checks, attempt());
-    if (checks.stream().anyMatch(c -> !c.passed())) {
-      throw NodeShell.failure(
-          node.name() + ": upgrade pre-checks failed: " + report.summary(),
-          FailureTypes.PRECHECK_FAILED,
-          true,
-          report.outputTail(),
-          "fix what the FAIL lines say on the node, then retry (or skip the pre-checks)");
-    }
-    return report;
+    return NodeShell.passed(
+        new PrecheckReport(node.name(), checks, attempt()),
+        c -> !c.passed(),
+        node.name() + ": upgrade pre-checks failed",
+        "fix what the FAIL lines say on the node, then retry (or skip the pre-checks)");
   }
 
   private static String mb(long kb) {
