@@ -468,15 +468,7 @@ public final class UpgradeApiActivitiesImpl implements UpgradeApiActivities {
   public StepOutcome awaitReadyAndUncordon(UpgradeNodeRequest request) {
     KubernetesClient kube = clients.forKubeconfig(request.kubeconfig());
     String name = request.node().name();
-    KubeVersion to = KubeVersion.parse(request.to());
-    if (to == null) {
-      throw NodeShell.failure(
-          "the target '" + request.to() + "' is not a Kubernetes version",
-          FailureTypes.INVALID_INPUT,
-          true,
-          "",
-          "give vMAJOR.MINOR.PATCH, e.g. v1.31.0");
-    }
+    KubeVersion to = UpgradeFacts.target(request.to());
     Duration timeout = request.timeout() == null ? DEFAULT_TIMEOUT : request.timeout();
     Function<Node, String> describe =
         n ->

@@ -76,16 +76,7 @@ public final class UpgradeHostActivitiesImpl implements UpgradeHostActivities {
 
   /** The target, validated: it reaches package names and kubeadm's argv. */
   private static KubeVersion target(UpgradeHostRequest request) {
-    KubeVersion to = KubeVersion.parse(request.to());
-    if (to == null) {
-      throw NodeShell.failure(
-          "the target '" + request.to() + "' is not a Kubernetes version",
-          FailureTypes.INVALID_INPUT,
-          true,
-          "",
-          "give vMAJOR.MINOR.PATCH, e.g. v1.31.0");
-    }
-    return to;
+    return UpgradeFacts.target(request.to());
   }
 
   private static NodeSpec node(UpgradeHostRequest request) {
