@@ -114,27 +114,7 @@ public record LabState(
    * endpoint on it.
    */
   public LabState withNetwork(String bridge, String subnet, String gateway, String api) {
-    return new LabState(
-        version,
-        id,
-        kind,
-        stateDir,
-        createdAt,
-        bridge,
-        subnet,
-        gateway,
-        owner,
-        clusterName,
-        api,
-        clientKey,
-        clientPublicKey,
-        knownHosts,
-        inventoryYaml,
-        inventoryIni,
-        kubeconfig,
-        etcdEndpoints,
-        hosts,
-        bootstrap);
+    return with(bridge, subnet, gateway, api, kubeconfig, etcdEndpoints, hosts, bootstrap);
   }
 
   /** The state of an in-process lab: no bridge, every host and the API on the loopback. */
@@ -144,23 +124,11 @@ public record LabState(
 
   /** The state with these hosts on record. */
   public LabState withHosts(List<HostState> recorded) {
-    return new LabState(
-        version,
-        id,
-        kind,
-        stateDir,
-        createdAt,
+    return with(
         bridge,
         subnet,
         gateway,
-        owner,
-        clusterName,
         apiEndpoint,
-        clientKey,
-        clientPublicKey,
-        knownHosts,
-        inventoryYaml,
-        inventoryIni,
         kubeconfig,
         etcdEndpoints,
         List.copyOf(recorded),
@@ -170,6 +138,19 @@ public record LabState(
   /** The state after a bootstrap: API endpoint, admin kubeconfig, etcd endpoints and TLS files. */
   public LabState withBootstrap(
       String api, String kubeconfigPath, List<String> endpoints, BootstrapState b) {
+    return with(bridge, subnet, gateway, api, kubeconfigPath, List.copyOf(endpoints), hosts, b);
+  }
+
+  /** The same lab (its identity and files) with these network, API, cluster and host parts. */
+  private LabState with(
+      String bridge,
+      String subnet,
+      String gateway,
+      String api,
+      String kubeconfigPath,
+      List<String> endpoints,
+      List<HostState> recorded,
+      BootstrapState b) {
     return new LabState(
         version,
         id,
@@ -188,8 +169,8 @@ public record LabState(
         inventoryYaml,
         inventoryIni,
         kubeconfigPath,
-        List.copyOf(endpoints),
-        hosts,
+        endpoints,
+        recorded,
         b);
   }
 }

@@ -447,17 +447,8 @@ public final class EtcdActivitiesImpl implements EtcdActivities {
         call(c.getClusterClient().listMember(), "member list", timeoutMillis).getMembers();
     Member existing = byPeer(members, request.peerUrl());
     if (existing != null) {
-      return new MemberResult(
-          true,
-          request.name()
-              + " is already a member ("
-              + hex(existing.getId())
-              + (existing.isLearner() ? ", learner" : ", voter")
-              + "): not added again",
-          hex(existing.getId()),
-          initialCluster(members, request),
-          "",
-          attempt());
+      return LearnerResults.alreadyMember(
+          request, hex(existing.getId()), existing.isLearner(), initialCluster(members, request));
     }
     MemberAddResponse r =
         call(
@@ -471,28 +462,15 @@ public final class EtcdActivitiesImpl implements EtcdActivities {
         request.name(),
         id,
         request.peerUrl());
-    return new MemberResult(
-        false,
-        "added " + request.name() + " as learner " + id,
-        id,
-        initialCluster(r.getMembers(), request),
-        "",
-        attempt());
+    return LearnerResults.added(request, id, initialCluster(r.getMembers(), request));
   }
 
   private static List<String> initialCluster(List<Member> members, MemberRequest self) {
-    List<String> out = new ArrayList<>();
-    for (Member m : members) {
-      String peer = m.getPeerURIs().isEmpty() ? null : m.getPeerURIs().get(0).toString();
-      if (peer == null) {
-        continue;
-      }
-      String name = peer.equals(self.peerUrl()) ? self.name() : m.getName();
-      if (!name.isEmpty()) {
-        out.add(name + "=" + peer);
-      }
-    }
-    return out;
+    return LearnerResults.initialCluster(
+        members,
+        m -> m.getPeerURIs().isEmpty() ? null : m.getPeerURIs().get(0).toString(),
+        Member::getName,
+        self);
   }
 
   @Override
@@ -584,10 +562,7 @@ public final class EtcdActivitiesImpl implements EtcdActivities {
       return viaNodes.promote(request);
     }
     Client c = clients.forSpec(request.etcd());
-    Member m =
-        byPeer(
-            call(c.getClusterClient().listMember(), "member list", timeoutMillis).getMembers(),
-            request.peerUrl());
+    Member m = memberByPeer(c, request.peerUrl());
     if (m == null) {
       throw failure(
           request.name() + " (" + request.peerUrl() + ") is not a member: cannot promote",
@@ -615,10 +590,7 @@ public final class EtcdActivitiesImpl implements EtcdActivities {
       return viaNodes.remove(request);
     }
     Client c = clients.forSpec(request.etcd());
-    Member m =
-        byPeer(
-            call(c.getClusterClient().listMember(), "member list", timeoutMillis).getMembers(),
-            request.peerUrl());
+    Member m = memberByPeer(c, request.peerUrl());
     if (m == null) {
       return StepOutcome.alreadyDone(
           request.name() + " (" + request.peerUrl() + ") is not a member", "", attempt());
@@ -747,6 +719,13 @@ public final class EtcdActivitiesImpl implements EtcdActivities {
   }
 
   // ---- helpers -----------------------------------------------------------------------------
+
+  /** The member with this peer URL as etcd lists it now, or null. */
+  private Member memberByPeer(Client c, String peerUrl) {
+    return byPeer(
+        call(c.getClusterClient().listMember(), "member list", timeoutMillis).getMembers(),
+        peerUrl);
+  }
 
   private static Member byPeer(List<Member> members, String peerUrl) {
     for (Member m : members) {

@@ -14,7 +14,6 @@ import dev.graft.workflows.model.EtcdSpec;
 import dev.graft.workflows.model.NodeSpec;
 import dev.graft.workflows.step.StepOutcome;
 import io.temporal.failure.ApplicationFailure;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
 import java.util.function.Function;
@@ -72,17 +71,8 @@ final class EtcdViaNodes {
     EtcdClusterStatus before = observe(request.etcd());
     EtcdMemberStatus existing = before.byPeerUrl(request.peerUrl()).orElse(null);
     if (existing != null) {
-      return new MemberResult(
-          true,
-          request.name()
-              + " is already a member ("
-              + existing.id()
-              + (existing.learner() ? ", learner" : ", voter")
-              + "): not added again",
-          existing.id(),
-          initialCluster(before.members(), request),
-          "",
-          attempt());
+      return LearnerResults.alreadyMember(
+          request, existing.id(), existing.learner(), initialCluster(before.members(), request));
     }
     String body =
         "{\"peerURLs\":[" + EtcdThroughNode.jsonString(request.peerUrl()) + "],\"isLearner\":true}";
@@ -98,13 +88,7 @@ final class EtcdViaNodes {
         request.name(),
         id);
     EtcdClusterStatus after = observe(request.etcd());
-    return new MemberResult(
-        false,
-        "added " + request.name() + " as learner " + id,
-        id,
-        initialCluster(after.members(), request),
-        "",
-        attempt());
+    return LearnerResults.added(request, id, initialCluster(after.members(), request));
   }
 
   StepOutcome awaitCaughtUp(CatchUpRequest request) {
@@ -258,17 +242,7 @@ final class EtcdViaNodes {
   }
 
   private static List<String> initialCluster(List<EtcdMemberStatus> members, MemberRequest self) {
-    List<String> out = new ArrayList<>();
-    for (EtcdMemberStatus m : members) {
-      String peer = m.peerUrl();
-      if (peer == null) {
-        continue;
-      }
-      String name = peer.equals(self.peerUrl()) ? self.name() : m.name();
-      if (name != null && !name.isEmpty()) {
-        out.add(name + "=" + peer);
-      }
-    }
-    return out;
+    return LearnerResults.initialCluster(
+        members, EtcdMemberStatus::peerUrl, EtcdMemberStatus::name, self);
   }
 }

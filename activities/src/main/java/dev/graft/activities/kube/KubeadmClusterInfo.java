@@ -33,32 +33,6 @@ public record KubeadmClusterInfo(
   /** A cluster without kubeadm-config: only cluster-info's endpoint (or null) is known. */
   public static KubeadmClusterInfo withoutKubeadmConfig(String controlPlaneEndpoint) {
     return new KubeadmClusterInfo(
-        controlPlaneEndpoint, null, null, null, List.of(), null, null, null, null, false);
-  }
-
-  /** Without a cluster name (as before kubeadm-config's clusterName was read). */
-  public KubeadmClusterInfo(
-      String controlPlaneEndpoint,
-      String podSubnet,
-      String serviceSubnet,
-      EtcdTopology etcdTopology,
-      List<String> etcdEndpoints,
-      String etcdCaFile,
-      String etcdCertFile,
-      String etcdKeyFile,
-      String kubernetesVersion,
-      boolean kubeadmConfigFound) {
-    this(
-        controlPlaneEndpoint,
-        podSubnet,
-        serviceSubnet,
-        etcdTopology,
-        etcdEndpoints,
-        etcdCaFile,
-        etcdCertFile,
-        etcdKeyFile,
-        kubernetesVersion,
-        kubeadmConfigFound,
-        null);
+        controlPlaneEndpoint, null, null, null, List.of(), null, null, null, null, false, null);
   }
 }

@@ -95,19 +95,13 @@ public final class HostActivitiesImpl implements HostActivities {
             request.policy().minKernel(),
             skew,
             request.policy().maxClockSkew().toMillis());
-    PrecheckReport report = new PrecheckReport(node.name(), checks, attempt());
-    boolean failed = checks.stream().anyMatch(c -> !c.passed() && !c.fixable());
-    if (failed) {
-      // Retrying cannot fix a failed check: the step waits for an operator to fix the node and
-      // retry, or to skip the pre-checks knowingly.
-      throw NodeShell.failure(
-          node.name() + ": pre-checks failed: " + report.summary(),
-          FailureTypes.PRECHECK_FAILED,
-          true,
-          report.outputTail(),
-          "fix what the FAIL lines say on the node, then retry (or skip the pre-checks)");
-    }
-    return report;
+    // A check that provisioning fixes does not stop the join; any other failed check waits for an
+    // operator to fix the node and retry, or to skip the pre-checks knowingly.
+    return NodeShell.passed(
+        new PrecheckReport(node.name(), checks, attempt()),
+        c -> !c.passed() && !c.fixable(),
+        node.name() + ": pre-checks failed",
+        "fix what the FAIL lines say on the node, then retry (or skip the pre-checks)");
   }
 
   @Override

@@ -4,6 +4,8 @@ import dev.graft.activities.common.Liveness;
 import dev.graft.activities.common.Resources;
 import dev.graft.activities.common.Shell;
 import dev.graft.workflows.FailureTypes;
+import dev.graft.workflows.join.CheckResult;
+import dev.graft.workflows.join.PrecheckReport;
 import dev.graft.workflows.model.NodeSpec;
 import dev.graft.workflows.model.SshSpec;
 import dev.graft.workflows.step.StepFailureDetails;
@@ -14,6 +16,7 @@ import java.time.Duration;
 import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.atomic.AtomicReference;
+import java.util.function.Predicate;
 
 /**
  * Runs a step's commands on a node over the shared SSH pool: heartbeats the last output line while
@@ -250,6 +253,24 @@ public final class NodeShell {
   }
 
   /** A typed failure carrying the output tail and what to do next, for the needs-attention view. */
+  /**
+   * The report, unless one of its checks {@code blocks}: then a non-retryable {@code
+   * PRECHECK_FAILED} ("{@code what}: " and the report's summary), since retrying cannot fix a
+   * failed check; an operator fixes what the FAIL lines say and retries, or skips the pre-checks.
+   */
+  public static PrecheckReport passed(
+      PrecheckReport report, Predicate<CheckResult> blocks, String what, String hint) {
+    if (report.checks().stream().anyMatch(blocks)) {
+      throw failure(
+          what + ": " + report.summary(),
+          FailureTypes.PRECHECK_FAILED,
+          true,
+          report.outputTail(),
+          hint);
+    }
+    return report;
+  }
+
   public static ApplicationFailure failure(
       String message, String type, boolean nonRetryable, String outputTail, String hint) {
     StepFailureDetails details = new StepFailureDetails(outputTail, hint, attemptOrZero());

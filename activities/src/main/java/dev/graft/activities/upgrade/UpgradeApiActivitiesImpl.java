@@ -76,17 +76,12 @@ public final class UpgradeApiActivitiesImpl implements UpgradeApiActivities {
     } catch (KubernetesClientException e) {
       throw KubeFailures.toApplicationFailure("cluster pre-checks of " + request.cluster(), e);
     }
-    PrecheckReport report = new PrecheckReport(request.cluster(), checks, attempt());
-    if (checks.stream().anyMatch(c -> !c.passed())) {
-      // Retrying cannot make a Node Ready or a budget allow a disruption: an operator acts first.
-      throw NodeShell.failure(
-          request.cluster() + ": cluster pre-checks failed: " + report.summary(),
-          FailureTypes.PRECHECK_FAILED,
-          true,
-          report.outputTail(),
-          "fix what the FAIL lines say, then retry (or skip the pre-checks)");
-    }
-    return report;
+    // Retrying cannot make a Node Ready or a budget allow a disruption: an operator acts first.
+    return NodeShell.passed(
+        new PrecheckReport(request.cluster(), checks, attempt()),
+        c -> !c.passed(),
+        request.cluster() + ": cluster pre-checks failed",
+        "fix what the FAIL lines say, then retry (or skip the pre-checks)");
   }
 
   private static CheckResult nodesReady(KubernetesClient kube, Set<String> names) {
@@ -473,15 +468,7 @@ public final class UpgradeApiActivitiesImpl implements UpgradeApiActivities {
   public StepOutcome awaitReadyAndUncordon(UpgradeNodeRequest request) {
     KubernetesClient kube = clients.forKubeconfig(request.kubeconfig());
     String name = request.node().name();
-    KubeVersion to = KubeVersion.parse(request.to());
-    if (to == null) {
-      throw NodeShell.failure(
-          "the target '" + request.to() + "' is not a Kubernetes version",
-          FailureTypes.INVALID_INPUT,
-          true,
-          "",
-          "give vMAJOR.MINOR.PATCH, e.g. v1.31.0");
-    }
+    KubeVersion to = UpgradeFacts.target(request.to());
     Duration timeout = request.timeout() == null ? DEFAULT_TIMEOUT : request.timeout();
     Function<Node, String> describe =
         n ->

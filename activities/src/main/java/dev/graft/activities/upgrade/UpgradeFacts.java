@@ -1,5 +1,7 @@
 package dev.graft.activities.upgrade;
 
+import dev.graft.activities.ssh.NodeShell;
+import dev.graft.workflows.FailureTypes;
 import dev.graft.workflows.upgrade.KubeVersion;
 import java.math.BigInteger;
 import java.util.ArrayList;
@@ -187,5 +189,22 @@ final class UpgradeFacts {
       }
     }
     return out;
+  }
+
+  /**
+   * The upgrade's target version, validated (it reaches package names and kubeadm's argv): a
+   * non-retryable INVALID_INPUT when it is not one.
+   */
+  static KubeVersion target(String to) {
+    KubeVersion v = KubeVersion.parse(to);
+    if (v == null) {
+      throw NodeShell.failure(
+          "the target '" + to + "' is not a Kubernetes version",
+          FailureTypes.INVALID_INPUT,
+          true,
+          "",
+          "give vMAJOR.MINOR.PATCH, e.g. v1.31.0");
+    }
+    return v;
   }
 }

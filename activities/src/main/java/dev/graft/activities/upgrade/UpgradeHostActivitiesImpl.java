@@ -76,16 +76,7 @@ public final class UpgradeHostActivitiesImpl implements UpgradeHostActivities {
 
   /** The target, validated: it reaches package names and kubeadm's argv. */
   private static KubeVersion target(UpgradeHostRequest request) {
-    KubeVersion to = KubeVersion.parse(request.to());
-    if (to == null) {
-      throw NodeShell.failure(
-          "the target '" + request.to() + "' is not a Kubernetes version",
-          FailureTypes.INVALID_INPUT,
-          true,
-          "",
-          "give vMAJOR.MINOR.PATCH, e.g. v1.31.0");
-    }
-    return to;
+    return UpgradeFacts.target(request.to());
   }
 
   private static NodeSpec node(UpgradeHostRequest request) {
@@ -213,16 +204,11 @@ public final class UpgradeHostActivitiesImpl implements UpgradeHostActivities {
     if (request.first()) {
       checks.add(plan(node));
     }
-    PrecheckReport report = new PrecheckReport(node.name(), checks, attempt());
-    if (checks.stream().anyMatch(c -> !c.passed())) {
-      throw NodeShell.failure(
-          node.name() + ": upgrade pre-checks failed: " + report.summary(),
-          FailureTypes.PRECHECK_FAILED,
-          true,
-          report.outputTail(),
-          "fix what the FAIL lines say on the node, then retry (or skip the pre-checks)");
-    }
-    return report;
+    return NodeShell.passed(
+        new PrecheckReport(node.name(), checks, attempt()),
+        c -> !c.passed(),
+        node.name() + ": upgrade pre-checks failed",
+        "fix what the FAIL lines say on the node, then retry (or skip the pre-checks)");
   }
 
   private static String mb(long kb) {

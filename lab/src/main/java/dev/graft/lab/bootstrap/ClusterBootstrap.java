@@ -66,68 +66,8 @@ public final class ClusterBootstrap {
     CertKey frontProxyCa = caPairs.get("front-proxy-ca");
     CertKey etcdCa = caPairs.get("etcd/ca");
     String cpHost = URI.create(api.url()).getHost();
-    List<String> etcdSans = distinct(node, "localhost", addr, "127.0.0.1");
-    Map<String, Supplier<CertKey>> leaves = new LinkedHashMap<>();
-    leaves.put(
-        "apiserver",
-        () ->
-            Pki.issue(
-                ca,
-                "kube-apiserver",
-                List.of(),
-                distinct(
-                    node,
-                    "kubernetes",
-                    "kubernetes.default",
-                    "kubernetes.default.svc",
-                    "kubernetes.default.svc.cluster.local",
-                    "10.96.0.1",
-                    addr,
-                    cpHost),
-                Pki.Usage.SERVER));
-    leaves.put(
-        "apiserver-kubelet-client",
-        () ->
-            Pki.issue(
-                ca,
-                "kube-apiserver-kubelet-client",
-                List.of("kubeadm:cluster-admins"),
-                List.of(),
-                Pki.Usage.CLIENT));
-    leaves.put(
-        "front-proxy-client",
-        () ->
-            Pki.issue(frontProxyCa, "front-proxy-client", List.of(), List.of(), Pki.Usage.CLIENT));
-    leaves.put(
-        "apiserver-etcd-client",
-        () ->
-            Pki.issue(
-                etcdCa, "kube-apiserver-etcd-client", List.of(), List.of(), Pki.Usage.CLIENT));
-    leaves.put(
-        "etcd/server",
-        () -> Pki.issue(etcdCa, node, List.of(), etcdSans, Pki.Usage.SERVER_AND_CLIENT));
-    leaves.put(
-        "etcd/peer",
-        () -> Pki.issue(etcdCa, node, List.of(), etcdSans, Pki.Usage.SERVER_AND_CLIENT));
-    leaves.put(
-        "etcd/healthcheck-client",
-        () ->
-            Pki.issue(
-                etcdCa, "kube-etcd-healthcheck-client", List.of(), List.of(), Pki.Usage.CLIENT));
-    leaves.put(
-        "admin",
-        () ->
-            Pki.issue(
-                ca,
-                "kubernetes-admin",
-                List.of("kubeadm:cluster-admins"),
-                List.of(),
-                Pki.Usage.CLIENT));
-    leaves.put(
-        "kubelet",
-        () ->
-            Pki.issue(
-                ca, "system:node:" + node, List.of("system:nodes"), List.of(), Pki.Usage.CLIENT));
+    Map<String, Supplier<CertKey>> leaves =
+        Pki.controlPlaneLeaves(ca, frontProxyCa, etcdCa, node, addr, cpHost);
     leaves.put(
         "bootstrap-check",
         () ->
@@ -333,10 +273,6 @@ public final class ClusterBootstrap {
   private static void writePair(StandinHost host, String name, CertKey c) throws IOException {
     host.writeFile(PKI + "/" + name + ".crt", c.certPem(), "0644");
     host.writeFile(PKI + "/" + name + ".key", c.keyPem(), "0600");
-  }
-
-  private static List<String> distinct(String... s) {
-    return List.of(s).stream().distinct().toList();
   }
 
   private static String randomLower(int n) {

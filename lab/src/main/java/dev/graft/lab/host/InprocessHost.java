@@ -193,15 +193,7 @@ public final class InprocessHost extends HostIdentity implements FaultableHost {
     if (!Procfs.environContains(pid, needle)) {
       return false;
     }
-    ProcessHandle.of(pid)
-        .ifPresent(
-            h -> {
-              if (force) {
-                h.destroyForcibly();
-              } else {
-                h.destroy();
-              }
-            });
+    Procfs.stop(pid, force);
     return true;
   }
 }

@@ -221,17 +221,7 @@ public final class NetnsHost extends HostIdentity implements FaultableHost {
   @Override
   public boolean killByPidFile(String pidFile, boolean force) {
     Optional<PidRef> p = pidFromFile(pidFile);
-    p.ifPresent(
-        ref ->
-            ProcessHandle.of(ref.pid())
-                .ifPresent(
-                    h -> {
-                      if (force) {
-                        h.destroyForcibly();
-                      } else {
-                        h.destroy();
-                      }
-                    }));
+    p.ifPresent(ref -> Procfs.stop(ref.pid(), force));
     return p.isPresent();
   }
 }

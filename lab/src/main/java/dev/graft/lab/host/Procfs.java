@@ -107,4 +107,20 @@ public final class Procfs {
       Thread.currentThread().interrupt();
     }
   }
+
+  /**
+   * Asks process {@code pid}, if it still runs, to stop (SIGTERM), or with {@code force} kills it
+   * (SIGKILL); does not wait.
+   */
+  static void stop(long pid, boolean force) {
+    ProcessHandle.of(pid)
+        .ifPresent(
+            h -> {
+              if (force) {
+                h.destroyForcibly();
+              } else {
+                h.destroy();
+              }
+            });
+  }
 }

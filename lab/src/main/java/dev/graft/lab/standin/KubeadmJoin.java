@@ -10,7 +10,6 @@ import java.nio.file.Files;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -500,77 +499,8 @@ final class KubeadmJoin {
               k.path(Kubeadm.PKI + "/front-proxy-ca.key"));
       k.out.println("[certs] Using certificateDir folder \"/etc/kubernetes/pki\"");
       String cpHost = URI.create("https://" + cc.path("controlPlaneEndpoint").asText()).getHost();
-      List<String> apiSans =
-          new ArrayList<>(
-              List.of(
-                  nodeName,
-                  "kubernetes",
-                  "kubernetes.default",
-                  "kubernetes.default.svc",
-                  "kubernetes.default.svc.cluster.local",
-                  "10.96.0.1",
-                  nodeIp,
-                  cpHost));
-      List<String> etcdSans =
-          List.of(nodeName, "localhost", nodeIp, "127.0.0.1").stream().distinct().toList();
-      Map<String, Supplier<CertKey>> wanted = new LinkedHashMap<>();
-      wanted.put(
-          "apiserver",
-          () ->
-              Pki.issue(
-                  ca,
-                  "kube-apiserver",
-                  List.of(),
-                  apiSans.stream().distinct().toList(),
-                  Pki.Usage.SERVER));
-      wanted.put(
-          "apiserver-kubelet-client",
-          () ->
-              Pki.issue(
-                  ca,
-                  "kube-apiserver-kubelet-client",
-                  List.of("kubeadm:cluster-admins"),
-                  List.of(),
-                  Pki.Usage.CLIENT));
-      wanted.put(
-          "front-proxy-client",
-          () ->
-              Pki.issue(
-                  frontProxyCa, "front-proxy-client", List.of(), List.of(), Pki.Usage.CLIENT));
-      wanted.put(
-          "apiserver-etcd-client",
-          () ->
-              Pki.issue(
-                  etcdCa, "kube-apiserver-etcd-client", List.of(), List.of(), Pki.Usage.CLIENT));
-      wanted.put(
-          "etcd/server",
-          () -> Pki.issue(etcdCa, nodeName, List.of(), etcdSans, Pki.Usage.SERVER_AND_CLIENT));
-      wanted.put(
-          "etcd/peer",
-          () -> Pki.issue(etcdCa, nodeName, List.of(), etcdSans, Pki.Usage.SERVER_AND_CLIENT));
-      wanted.put(
-          "etcd/healthcheck-client",
-          () ->
-              Pki.issue(
-                  etcdCa, "kube-etcd-healthcheck-client", List.of(), List.of(), Pki.Usage.CLIENT));
-      wanted.put(
-          "admin",
-          () ->
-              Pki.issue(
-                  ca,
-                  "kubernetes-admin",
-                  List.of("kubeadm:cluster-admins"),
-                  List.of(),
-                  Pki.Usage.CLIENT));
-      wanted.put(
-          "kubelet",
-          () ->
-              Pki.issue(
-                  ca,
-                  "system:node:" + nodeName,
-                  List.of("system:nodes"),
-                  List.of(),
-                  Pki.Usage.CLIENT));
+      Map<String, Supplier<CertKey>> wanted =
+          Pki.controlPlaneLeaves(ca, frontProxyCa, etcdCa, nodeName, nodeIp, cpHost);
       Map<String, CertKey> issued = Pki.issueAll(wanted);
       for (Map.Entry<String, CertKey> e : issued.entrySet()) {
         if (!e.getKey().equals("admin") && !e.getKey().equals("kubelet")) {

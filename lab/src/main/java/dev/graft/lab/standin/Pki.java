@@ -203,6 +203,73 @@ public final class Pki {
   }
 
   /**
+   * The leaf certificates of a kubeadm control plane on {@code node} (address {@code address},
+   * reached at {@code endpointHost}), by their path under the PKI dir, as {@link #issueAll} takes
+   * them: the API server's, its clients', etcd's, and the admin's and the node's kubelet client
+   * certificates (the last two go into kubeconfigs, not files). Bootstrap and join issue the same.
+   */
+  public static Map<String, Supplier<CertKey>> controlPlaneLeaves(
+      CertKey ca,
+      CertKey frontProxyCa,
+      CertKey etcdCa,
+      String node,
+      String address,
+      String endpointHost) {
+    List<String> apiSans =
+        List.of(
+                node,
+                "kubernetes",
+                "kubernetes.default",
+                "kubernetes.default.svc",
+                "kubernetes.default.svc.cluster.local",
+                "10.96.0.1",
+                address,
+                endpointHost)
+            .stream()
+            .distinct()
+            .toList();
+    List<String> etcdSans =
+        List.of(node, "localhost", address, "127.0.0.1").stream().distinct().toList();
+    Map<String, Supplier<CertKey>> leaves = new LinkedHashMap<>();
+    leaves.put("apiserver", () -> issue(ca, "kube-apiserver", List.of(), apiSans, Usage.SERVER));
+    leaves.put(
+        "apiserver-kubelet-client",
+        () ->
+            issue(
+                ca,
+                "kube-apiserver-kubelet-client",
+                List.of("kubeadm:cluster-admins"),
+                List.of(),
+                Usage.CLIENT));
+    leaves.put(
+        "front-proxy-client",
+        () -> issue(frontProxyCa, "front-proxy-client", List.of(), List.of(), Usage.CLIENT));
+    leaves.put(
+        "apiserver-etcd-client",
+        () -> issue(etcdCa, "kube-apiserver-etcd-client", List.of(), List.of(), Usage.CLIENT));
+    leaves.put(
+        "etcd/server", () -> issue(etcdCa, node, List.of(), etcdSans, Usage.SERVER_AND_CLIENT));
+    leaves.put(
+        "etcd/peer", () -> issue(etcdCa, node, List.of(), etcdSans, Usage.SERVER_AND_CLIENT));
+    leaves.put(
+        "etcd/healthcheck-client",
+        () -> issue(etcdCa, "kube-etcd-healthcheck-client", List.of(), List.of(), Usage.CLIENT));
+    leaves.put(
+        "admin",
+        () ->
+            issue(
+                ca,
+                "kubernetes-admin",
+                List.of("kubeadm:cluster-admins"),
+                List.of(),
+                Usage.CLIENT));
+    leaves.put(
+        "kubelet",
+        () -> issue(ca, "system:node:" + node, List.of("system:nodes"), List.of(), Usage.CLIENT));
+    return leaves;
+  }
+
+  /**
    * Issues several leaf certificates at once, generating their keys in parallel: RSA key generation
    * dominates a control-plane join and the bootstrap (0.1-1 s per key here).
    */

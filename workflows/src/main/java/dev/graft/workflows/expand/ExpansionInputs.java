@@ -46,15 +46,7 @@ final class ExpansionInputs {
     }
     for (NodeSpec n : cluster.nodes()) {
       NodeSpec layered =
-          new NodeSpec(
-              n.name(),
-              n.address(),
-              n.ip(),
-              n.roles(),
-              cluster.sshFor(n),
-              n.labels(),
-              n.taints(),
-              n.podCidr() != null ? n.podCidr() : cidrs.get(n.name()));
+          cluster.layered(n).withPodCidr(n.podCidr() != null ? n.podCidr() : cidrs.get(n.name()));
       nodes.put(n.name(), layered);
     }
     Set<String> existing = new HashSet<>(request.plan().existingNodes());

@@ -29,36 +29,8 @@ public final class ExpansionSummary {
    * @param newNodes the nodes the plan adds, in its order
    * @param excluded nodes left out because their pre-checks failed
    * @param skipped nodes whose join an operator skipped
-   */
-  static ExpansionResult of(
-      String id,
-      OperationOutcome outcome,
-      String message,
-      List<StepView> own,
-      Set<String> wrappers,
-      Map<String, List<StepView>> children,
-      List<String> newNodes,
-      Collection<String> excluded,
-      Collection<String> skipped,
-      long durationMillis) {
-    return of(
-        id,
-        outcome,
-        message,
-        own,
-        wrappers,
-        children,
-        newNodes,
-        excluded,
-        skipped,
-        durationMillis,
-        "joined",
-        "already-joined");
-  }
-
-  /**
-   * The same, naming a node's outcome with the operation's verbs ({@code did}: "joined",
-   * "upgraded"; {@code already}: "already-joined", "already-upgraded").
+   * @param did a node's outcome in the operation's verb: "joined", "upgraded"
+   * @param already the same when its work was found done: "already-joined", "already-upgraded"
    */
   public static ExpansionResult of(
       String id,

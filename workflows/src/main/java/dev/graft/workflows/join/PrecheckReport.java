@@ -1,16 +1,11 @@
 package dev.graft.workflows.join;
 
-import dev.graft.workflows.step.StepResult;
+import dev.graft.workflows.step.Observation;
 import java.util.List;
 
 /** Every pre-check of a node, run to the end even after a failure. */
 public record PrecheckReport(String node, List<CheckResult> checks, int attempt)
-    implements StepResult {
-  @Override
-  public boolean alreadySatisfied() {
-    return false;
-  }
-
+    implements Observation {
   @Override
   public String summary() {
     long failed = checks.stream().filter(c -> !c.passed() && !c.fixable()).count();

@@ -38,6 +38,14 @@ public record ClusterSpec(
     return node.ssh().over(ssh);
   }
 
+  /**
+   * The node as the activities reach it: its SSH settings layered over the cluster's (key, known
+   * hosts, user).
+   */
+  public NodeSpec layered(NodeSpec node) {
+    return node.withSsh(sshFor(node));
+  }
+
   /** The nodes carrying {@code role}, in inventory order. */
   public List<NodeSpec> nodesWith(Role role) {
     return nodes.stream().filter(n -> n.hasRole(role)).toList();

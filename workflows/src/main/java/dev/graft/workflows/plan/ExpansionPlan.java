@@ -77,16 +77,7 @@ public record ExpansionPlan(
       }
       compact.add(new Phase(p.kind(), p.title(), p.parallelism(), steps));
     }
-    return new ExpansionPlan(
-        clusterName,
-        existingNodes,
-        additions,
-        compact,
-        etcdMembersBefore,
-        etcdMembersAfter,
-        warnings,
-        refusals,
-        notes);
+    return with(compact, warnings, notes);
   }
 
   /** The same plan with more warnings appended (the drift between inventory and cluster). */
@@ -96,31 +87,27 @@ public record ExpansionPlan(
     }
     List<PlanMessage> all = new ArrayList<>(warnings);
     all.addAll(more);
-    return new ExpansionPlan(
-        clusterName,
-        existingNodes,
-        additions,
-        phases,
-        etcdMembersBefore,
-        etcdMembersAfter,
-        all,
-        refusals,
-        notes);
+    return with(phases, all, notes);
   }
 
   /** The same plan with more notes appended (importers add theirs). */
   public ExpansionPlan withNotes(List<String> more) {
     List<String> all = new ArrayList<>(notes);
     all.addAll(more);
+    return with(phases, warnings, all);
+  }
+
+  /** The same plan with these phases, warnings and notes. */
+  private ExpansionPlan with(List<Phase> p, List<PlanMessage> w, List<String> n) {
     return new ExpansionPlan(
         clusterName,
         existingNodes,
         additions,
-        phases,
+        p,
         etcdMembersBefore,
         etcdMembersAfter,
-        warnings,
+        w,
         refusals,
-        all);
+        n);
   }
 }

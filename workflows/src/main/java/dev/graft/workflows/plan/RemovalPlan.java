@@ -51,37 +51,6 @@ public record RemovalPlan(
     String replaceWith,
     boolean addFirst,
     List<String> notInCluster) {
-  public RemovalPlan(
-      String cluster,
-      List<NodeRemoval> nodes,
-      List<NodeSpec> staying,
-      List<RemovalQuorum.Projection> quorum,
-      String leaderMove,
-      List<String> etcdEndpoints,
-      boolean unreachable,
-      boolean cleanOrphans,
-      Duration drainTimeout,
-      List<PlanMessage> warnings,
-      List<PlanMessage> refusals,
-      boolean acceptNoFaultTolerance) {
-    this(
-        cluster,
-        nodes,
-        staying,
-        quorum,
-        leaderMove,
-        etcdEndpoints,
-        unreachable,
-        cleanOrphans,
-        drainTimeout,
-        warnings,
-        refusals,
-        acceptNoFaultTolerance,
-        null,
-        false,
-        List.of());
-  }
-
   /**
    * The same plan with more warnings (the orphan pre-check's, found where the cluster was read).
    */
@@ -116,6 +85,7 @@ public record RemovalPlan(
         notInCluster);
   }
 
+  /** A plain removal (no replacement) without the operator's fault-tolerance override. */
   public RemovalPlan(
       String cluster,
       List<NodeRemoval> nodes,
@@ -140,7 +110,10 @@ public record RemovalPlan(
         drainTimeout,
         warnings,
         refusals,
-        false);
+        false,
+        null,
+        false,
+        List.of());
   }
 
   public RemovalPlan {

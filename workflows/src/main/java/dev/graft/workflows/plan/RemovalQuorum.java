@@ -40,6 +40,19 @@ public final class RemovalQuorum {
   /** A member as the projection needs it. */
   public record Voter(String id, String name, boolean healthy, boolean learner) {}
 
+  /** etcd's members as voters, each named by its id when etcd reports no name (not started yet). */
+  public static List<Voter> voters(List<EtcdMember> members) {
+    return members.stream()
+        .map(
+            m ->
+                new Voter(
+                    m.id(),
+                    m.name() == null || m.name().isEmpty() ? m.id() : m.name(),
+                    m.healthy(),
+                    m.learner()))
+        .toList();
+  }
+
   /**
    * What removing one member does.
    *
@@ -61,34 +74,6 @@ public final class RemovalQuorum {
       String message,
       boolean overridden,
       Integer toleranceAfter) {
-    public Projection(
-        String memberId,
-        String member,
-        int votersBefore,
-        int votersAfter,
-        int quorumAfter,
-        int healthyAfter,
-        int healthyIfOneMoreFails,
-        boolean removedHealthy,
-        boolean learner,
-        boolean allowed,
-        String message) {
-      this(
-          memberId,
-          member,
-          votersBefore,
-          votersAfter,
-          quorumAfter,
-          healthyAfter,
-          healthyIfOneMoreFails,
-          removedHealthy,
-          learner,
-          allowed,
-          message,
-          false,
-          null);
-    }
-
     /**
      * Whether the strict rule alone refused it: the voters that stay keep their quorum now, so
      * {@code --accept-no-fault-tolerance} may accept it (behind an approval).
@@ -213,7 +198,9 @@ public final class RemovalQuorum {
               + v.id()
               + ") does not vote: removing it leaves "
               + before
-              + " voter(s) as they are");
+              + " voter(s) as they are",
+          false,
+          null);
     }
     int after = before - 1;
     int quorumAfter = QuorumMath.quorum(after);

@@ -1,7 +1,7 @@
 package dev.graft.workflows.remove;
 
 import dev.graft.workflows.plan.EtcdMember;
-import dev.graft.workflows.step.StepResult;
+import dev.graft.workflows.step.Observation;
 import java.util.List;
 
 /**
@@ -9,14 +9,9 @@ import java.util.List;
  */
 public record EtcdFacts(
     List<EtcdMember> members, String leaderId, String table, String summary, int attempt)
-    implements StepResult {
+    implements Observation {
   public EtcdFacts {
     members = members == null ? List.of() : List.copyOf(members);
-  }
-
-  @Override
-  public boolean alreadySatisfied() {
-    return false;
   }
 
   @Override

@@ -32,33 +32,6 @@ public record NodeRemovalRequest(
     Duration drainTimeout,
     ExecutionPolicy policy,
     boolean approveMember) {
-  public NodeRemovalRequest(
-      String cluster,
-      String operationId,
-      String kubeconfig,
-      EtcdSpec etcd,
-      NodeRemoval node,
-      List<NodeSpec> staying,
-      List<String> etcdServers,
-      List<String> avoid,
-      boolean unreachable,
-      Duration drainTimeout,
-      ExecutionPolicy policy) {
-    this(
-        cluster,
-        operationId,
-        kubeconfig,
-        etcd,
-        node,
-        staying,
-        etcdServers,
-        avoid,
-        unreachable,
-        drainTimeout,
-        policy,
-        false);
-  }
-
   public NodeRemovalRequest {
     staying = staying == null ? List.of() : List.copyOf(staying);
     etcdServers = etcdServers == null ? List.of() : List.copyOf(etcdServers);

@@ -20,16 +20,7 @@ final class RemovalChecks {
   }
 
   static EtcdFacts projected(EtcdFacts f, List<String> removedIds, boolean acceptNoFaultTolerance) {
-    List<RemovalQuorum.Voter> voters =
-        f.members().stream()
-            .map(
-                m ->
-                    new RemovalQuorum.Voter(
-                        m.id(),
-                        m.name() == null || m.name().isEmpty() ? m.id() : m.name(),
-                        m.healthy(),
-                        m.learner()))
-            .toList();
+    List<RemovalQuorum.Voter> voters = RemovalQuorum.voters(f.members());
     List<RemovalQuorum.Projection> p =
         RemovalQuorum.project(voters, removedIds, acceptNoFaultTolerance);
     List<String> lines = p.stream().map(RemovalQuorum.Projection::line).toList();

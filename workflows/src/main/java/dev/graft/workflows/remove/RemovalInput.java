@@ -28,29 +28,6 @@ public record RemovalInput(
     Duration drainTimeout,
     boolean cleanOrphans,
     boolean acceptNoFaultTolerance) {
-  public RemovalInput(
-      ClusterSpec cluster,
-      List<String> remove,
-      boolean unreachable,
-      List<ObservedNode> nodes,
-      List<String> ready,
-      List<EtcdMember> members,
-      String leaderId,
-      Duration drainTimeout,
-      boolean cleanOrphans) {
-    this(
-        cluster,
-        remove,
-        unreachable,
-        nodes,
-        ready,
-        members,
-        leaderId,
-        drainTimeout,
-        cleanOrphans,
-        false);
-  }
-
   public RemovalInput {
     remove = remove == null ? List.of() : List.copyOf(remove);
     nodes = nodes == null ? List.of() : List.copyOf(nodes);

@@ -85,16 +85,7 @@ public final class RemovalPlanner {
                     + name
                     + " and no etcd member on its address: its steps will find their work done (reset and routes still run)"));
       }
-      NodeSpec layered =
-          new NodeSpec(
-              n.name(),
-              n.address(),
-              n.ip(),
-              n.roles(),
-              in.cluster().sshFor(n),
-              n.labels(),
-              n.taints(),
-              n.podCidr());
+      NodeSpec layered = in.cluster().layered(n);
       NodeRemoval r =
           new NodeRemoval(
               layered,
@@ -115,17 +106,7 @@ public final class RemovalPlanner {
     List<NodeSpec> staying =
         in.cluster().nodes().stream()
             .filter(n -> !removing.contains(n.name()))
-            .map(
-                n ->
-                    new NodeSpec(
-                        n.name(),
-                        n.address(),
-                        n.ip(),
-                        n.roles(),
-                        in.cluster().sshFor(n),
-                        n.labels(),
-                        n.taints(),
-                        n.podCidr()))
+            .map(n -> in.cluster().layered(n))
             .toList();
     boolean controlPlaneStays =
         in.nodes().stream()
@@ -144,16 +125,7 @@ public final class RemovalPlanner {
                   + " API server; replace one instead (graft replace --node OLD --with NEW)"));
     }
 
-    List<RemovalQuorum.Voter> voters =
-        in.members().stream()
-            .map(
-                m ->
-                    new RemovalQuorum.Voter(
-                        m.id(),
-                        m.name() == null || m.name().isEmpty() ? m.id() : m.name(),
-                        m.healthy(),
-                        m.learner()))
-            .toList();
+    List<RemovalQuorum.Voter> voters = RemovalQuorum.voters(in.members());
     List<String> ids =
         ordered.stream().filter(NodeRemoval::etcdMember).map(NodeRemoval::memberId).toList();
     List<RemovalQuorum.Projection> quorum =

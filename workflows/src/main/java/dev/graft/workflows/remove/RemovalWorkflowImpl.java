@@ -339,7 +339,7 @@ public class RemovalWorkflowImpl extends OperationWorkflow implements RemovalWor
                   request.cluster().nodes().stream()
                       .filter(n -> n.name().equals(o.name()))
                       .findFirst()
-                      .map(n -> n.withSsh(request.cluster().sshFor(n)))
+                      .map(request.cluster()::layered)
                       .orElseThrow()));
     };
   }

@@ -1,6 +1,6 @@
 package dev.graft.workflows.routing;
 
-import dev.graft.workflows.step.StepResult;
+import dev.graft.workflows.step.Observation;
 
 /**
  * Whether the cluster runs a CNI that programs pod routes itself.
@@ -9,14 +9,10 @@ import dev.graft.workflows.step.StepResult;
  * @param evidence what was found, e.g. "DaemonSet kube-system/calico-node"
  */
 public record CniDetection(String cni, String evidence, String summary, int attempt)
-    implements StepResult {
+    implements Observation {
   public boolean found() {
     return cni != null;
   }
 
   /** Detection only reads: it never changes anything. */
-  @Override
-  public boolean alreadySatisfied() {
-    return false;
-  }
 }

@@ -1,6 +1,6 @@
 package dev.graft.workflows.upgrade;
 
-import dev.graft.workflows.step.StepResult;
+import dev.graft.workflows.step.Observation;
 
 /**
  * What is installed on a node, read over SSH: the kubeadm, kubelet and kubectl package versions
@@ -14,12 +14,7 @@ public record HostVersions(
     String kubectl,
     String apiServerManifest,
     int attempt)
-    implements StepResult {
-  @Override
-  public boolean alreadySatisfied() {
-    return false;
-  }
-
+    implements Observation {
   @Override
   public String summary() {
     return "kubeadm "

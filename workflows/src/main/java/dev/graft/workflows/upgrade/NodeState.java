@@ -1,16 +1,11 @@
 package dev.graft.workflows.upgrade;
 
-import dev.graft.workflows.step.StepResult;
+import dev.graft.workflows.step.Observation;
 
 /** A Node as the API shows it: the version its kubelet reports, Ready, cordoned. */
 public record NodeState(
     String node, String kubeletVersion, boolean ready, boolean unschedulable, int attempt)
-    implements StepResult {
-  @Override
-  public boolean alreadySatisfied() {
-    return false;
-  }
-
+    implements Observation {
   @Override
   public String summary() {
     return node

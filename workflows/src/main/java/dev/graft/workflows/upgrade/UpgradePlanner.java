@@ -151,16 +151,7 @@ public final class UpgradePlanner {
       boolean atTarget = to != null && kubelet != null && kubelet.compareTo(to) == 0;
       // The activities reach the node with what the plan carries: its SSH settings layered over
       // the cluster's (key, known hosts, user), as an expansion's inputs do.
-      NodeSpec layered =
-          new NodeSpec(
-              n.name(),
-              n.address(),
-              n.ip(),
-              n.roles(),
-              in.cluster().sshFor(n),
-              n.labels(),
-              n.taints(),
-              n.podCidr());
+      NodeSpec layered = in.cluster().layered(n);
       NodeUpgrade u =
           new NodeUpgrade(layered, o.kubeletVersion(), cp, cp && controlPlanes.isEmpty(), atTarget);
       (cp ? controlPlanes : workers).add(u);

@@ -342,6 +342,7 @@ final class FakeRemovalFleet
         memberList(),
         leaderId,
         java.time.Duration.ofMinutes(1),
-        cleanOrphans);
+        cleanOrphans,
+        false);
   }
 }

@@ -252,6 +252,7 @@ class RemovalPlannerTest {
                 members,
                 "a2",
                 Duration.ofMinutes(1),
+                false,
                 false));
     assertEquals("a1", p.nodes().get(0).memberId());
     assertEquals("https://10.0.0.1:2379", p.nodes().get(0).clientUrl());

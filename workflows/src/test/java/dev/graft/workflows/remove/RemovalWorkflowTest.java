@@ -381,6 +381,7 @@ class RemovalWorkflowTest {
                     members,
                     in.leaderId(),
                     in.drainTimeout(),
+                    false,
                     false))
             .replacedBy("node7", addFirst, List.of(), List.of());
     assertFalse(p.refused(), p.refusals().toString());
