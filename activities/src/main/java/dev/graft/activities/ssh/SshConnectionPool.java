@@ -227,6 +227,17 @@ public final class SshConnectionPool implements AutoCloseable {
   }
 
   /**
+   * The host key refusal when the verifier refused, else {@code otherwise}: a refused host key
+   * closes the session, and on a busy machine that close can beat the connect future, which then
+   * fails with MINA's "no session attached" instead of the refusal that says what to do.
+   */
+  private static SshOperationException refusalOr(
+      HostKeyGate.Attempt attempt, SshOperationException otherwise) {
+    SshOperationException refusal = attempt.refusal.get();
+    return refusal != null ? refusal : otherwise;
+  }
+
+  /**
    * Logs in: key first (a bad key reference fails before any traffic), then TCP, host key,
    * authentication.
    */
@@ -248,13 +259,17 @@ public final class SshConnectionPool implements AutoCloseable {
                 + " ms");
       }
       if (future.getException() != null) {
-        throw new SshUnreachableException(
-            "cannot connect to " + where + ": " + describe(future.getException()),
-            future.getException());
+        throw refusalOr(
+            attempt,
+            new SshUnreachableException(
+                "cannot connect to " + where + ": " + describe(future.getException()),
+                future.getException()));
       }
       session = future.getSession();
     } catch (IOException e) {
-      throw new SshUnreachableException("cannot connect to " + where + ": " + describe(e), e);
+      throw refusalOr(
+          attempt,
+          new SshUnreachableException("cannot connect to " + where + ": " + describe(e), e));
     }
     connects.incrementAndGet();
     try {
