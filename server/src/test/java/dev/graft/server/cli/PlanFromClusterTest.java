@@ -3,13 +3,12 @@ package dev.graft.server.cli;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import dev.graft.server.testing.Prereqs;
+import dev.graft.server.testing.LocalEtcd;
 import io.fabric8.kubernetes.api.model.NodeBuilder;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.server.mock.EnableKubernetesMockClient;
 import java.io.ByteArrayOutputStream;
 import java.io.PrintStream;
-import java.net.ServerSocket;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -27,48 +26,21 @@ import org.junit.jupiter.api.io.TempDir;
  */
 @EnableKubernetesMockClient(crud = true)
 class PlanFromClusterTest {
-  static final Path ETCD = Path.of("/usr/bin/etcd");
   KubernetesClient client;
   @TempDir Path dir;
-  Process etcd;
+  LocalEtcd etcd;
 
   @AfterEach
   void stop() throws InterruptedException {
     if (etcd != null) {
-      etcd.destroy();
-      if (!etcd.waitFor(5, TimeUnit.SECONDS)) {
-        etcd.destroyForcibly().waitFor(5, TimeUnit.SECONDS);
-      }
+      etcd.close();
     }
   }
 
   @Test
   void readsNodesFromTheApiAndMembersFromEtcd() throws Exception {
-    Prereqs.require("etcd", ETCD);
-    int clientPort = freePort();
-    int peerPort = freePort();
-    String c = "http://127.0.0.1:" + clientPort;
-    String p = "http://127.0.0.1:" + peerPort;
-    etcd =
-        new ProcessBuilder(
-                ETCD.toString(),
-                "--name",
-                "cp1",
-                "--data-dir",
-                dir.resolve("etcd").toString(),
-                "--listen-client-urls",
-                c,
-                "--advertise-client-urls",
-                c,
-                "--listen-peer-urls",
-                p,
-                "--initial-advertise-peer-urls",
-                p,
-                "--initial-cluster",
-                "cp1=" + p)
-            .redirectErrorStream(true)
-            .redirectOutput(dir.resolve("etcd.log").toFile())
-            .start();
+    etcd = LocalEtcd.start(dir);
+    String c = etcd.clientUrl();
     client
         .nodes()
         .resource(
@@ -161,8 +133,8 @@ class PlanFromClusterTest {
    */
   @Test
   void everyPlanReportsOrphansAndRemovalsArePlannedFromTheCluster() throws Exception {
-    Prereqs.require("etcd", ETCD);
-    String c = startEtcd();
+    etcd = LocalEtcd.start(dir);
+    String c = etcd.clientUrl();
     node(
         "cp1",
         "127.0.0.1",
@@ -179,7 +151,9 @@ class PlanFromClusterTest {
                   .getClusterClient()
                   // On loopback, where nothing listens: the leader's attempts to reach it stay on
                   // this machine.
-                  .addMember(List.of(java.net.URI.create("http://127.0.0.1:" + freePort())), true)
+                  .addMember(
+                      List.of(java.net.URI.create("http://127.0.0.1:" + LocalEtcd.freePort())),
+                      true)
                   .get(10, TimeUnit.SECONDS)
                   .getMember()
                   .getId());
@@ -349,34 +323,6 @@ class PlanFromClusterTest {
     return out;
   }
 
-  private String startEtcd() throws Exception {
-    int clientPort = freePort();
-    int peerPort = freePort();
-    String c = "http://127.0.0.1:" + clientPort;
-    String p = "http://127.0.0.1:" + peerPort;
-    etcd =
-        new ProcessBuilder(
-                ETCD.toString(),
-                "--name",
-                "cp1",
-                "--data-dir",
-                dir.resolve("etcd").toString(),
-                "--listen-client-urls",
-                c,
-                "--advertise-client-urls",
-                c,
-                "--listen-peer-urls",
-                p,
-                "--initial-advertise-peer-urls",
-                p,
-                "--initial-cluster",
-                "cp1=" + p)
-            .redirectErrorStream(true)
-            .redirectOutput(dir.resolve("etcd.log").toFile())
-            .start();
-    return c;
-  }
-
   private static void awaitLeader(io.etcd.jetcd.Client client) throws Exception {
     long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(15);
     while (true) {
@@ -448,11 +394,5 @@ class PlanFromClusterTest {
             "- name: mock",
             "  context: {cluster: mock," + " user: admin}",
             "current-context: mock"));
-  }
-
-  private static int freePort() throws Exception {
-    try (ServerSocket s = new ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress())) {
-      return s.getLocalPort();
-    }
   }
 }

@@ -7,12 +7,11 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import dev.graft.server.testing.Prereqs;
+import dev.graft.server.testing.LocalEtcd;
 import io.fabric8.kubernetes.api.model.ConfigMapBuilder;
 import io.fabric8.kubernetes.api.model.NodeBuilder;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.server.mock.EnableKubernetesMockClient;
-import java.net.ServerSocket;
 import java.net.http.HttpResponse;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -31,11 +30,10 @@ import org.junit.jupiter.api.io.TempDir;
  */
 @EnableKubernetesMockClient(crud = true)
 class OperationsExistingClusterTest {
-  static final Path ETCD = Path.of("/usr/bin/etcd");
   static final OperationsFixture F = new OperationsFixture();
   KubernetesClient client;
   @TempDir Path dir;
-  Process etcd;
+  LocalEtcd etcd;
 
   @BeforeAll
   static void start() throws Exception {
@@ -50,10 +48,7 @@ class OperationsExistingClusterTest {
   @AfterEach
   void stopEtcd() throws InterruptedException {
     if (etcd != null) {
-      etcd.destroy();
-      if (!etcd.waitFor(5, TimeUnit.SECONDS)) {
-        etcd.destroyForcibly().waitFor(5, TimeUnit.SECONDS);
-      }
+      etcd.close();
     }
   }
 
@@ -132,31 +127,8 @@ class OperationsExistingClusterTest {
 
   @Test
   void theClustersSubnetsAndEtcdFillTheInventorysGaps() throws Exception {
-    Prereqs.require("etcd", ETCD);
-    int clientPort = freePort();
-    int peerPort = freePort();
-    String c = "http://127.0.0.1:" + clientPort;
-    String p = "http://127.0.0.1:" + peerPort;
-    etcd =
-        new ProcessBuilder(
-                ETCD.toString(),
-                "--name",
-                "cp1",
-                "--data-dir",
-                dir.resolve("etcd").toString(),
-                "--listen-client-urls",
-                c,
-                "--advertise-client-urls",
-                c,
-                "--listen-peer-urls",
-                p,
-                "--initial-advertise-peer-urls",
-                p,
-                "--initial-cluster",
-                "cp1=" + p)
-            .redirectErrorStream(true)
-            .redirectOutput(dir.resolve("etcd.log").toFile())
-            .start();
+    etcd = LocalEtcd.start(dir);
+    String c = etcd.clientUrl();
     Path kubeconfig = cluster(c);
     String inv = inventory("adopted", "w1", "w2");
     HttpResponse<String> r = null;
@@ -206,11 +178,5 @@ class OperationsExistingClusterTest {
             body("r1", inventory("nokube", "w1"), dir.resolve("missing.conf")));
     assertEquals(400, r.statusCode(), r.body());
     assertEquals("kubeconfig", JSON.readTree(r.body()).at("/errors/0/field").asText());
-  }
-
-  static int freePort() throws Exception {
-    try (ServerSocket s = new ServerSocket(0)) {
-      return s.getLocalPort();
-    }
   }
 }
