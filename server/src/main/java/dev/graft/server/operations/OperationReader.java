@@ -333,6 +333,7 @@ public final class OperationReader {
       state =
           OperationStates.of(
               state,
+              progress.phase(),
               own,
               children.stream().anyMatch(OperationView.Child::needsAttention),
               children.stream().anyMatch(OperationView.Child::waitingApproval));

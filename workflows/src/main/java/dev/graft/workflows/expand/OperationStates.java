@@ -16,6 +16,13 @@ public final class OperationStates {
   private OperationStates() {}
 
   /**
+   * The phase of an operation an operator aborted, until it ends: its running children are being
+   * cancelled and the compensations run. Nothing waits for an operator any more, whatever steps are
+   * still parked (a child's parked step stays so until its cancellation reaches it).
+   */
+  public static final String ABORTING = "ABORTING";
+
+  /**
    * The state of an operation from what is known of it (pure).
    *
    * <p>A step parked after its retries ({@code needs-attention}, the operation's own or a child's)
@@ -34,8 +41,24 @@ public final class OperationStates {
       List<StepView> own,
       boolean childNeedsAttention,
       boolean childWaitsForApproval) {
+    return of(reported, null, own, childNeedsAttention, childWaitsForApproval);
+  }
+
+  /**
+   * {@link #of(OperationState, List, boolean, boolean)}, with the operation's phase: an operation
+   * {@link #ABORTING} is running (its abort), not waiting for anyone.
+   */
+  public static OperationState of(
+      OperationState reported,
+      String phase,
+      List<StepView> own,
+      boolean childNeedsAttention,
+      boolean childWaitsForApproval) {
     if (reported != null && reported.terminal()) {
       return reported;
+    }
+    if (ABORTING.equals(phase)) {
+      return OperationState.RUNNING;
     }
     if (childNeedsAttention
         || own.stream().anyMatch(s -> waiting(s) && s.kind() != StepKind.GATE)) {
@@ -53,12 +76,17 @@ public final class OperationStates {
   }
 
   /** A running operation's state from its own steps and what its children signalled. */
-  public static OperationState of(OperationState ended, List<StepView> own, ChildSteps children) {
-    return of(ended, own, children.anyWaiting(), false);
+  public static OperationState of(
+      OperationState ended, String phase, List<StepView> own, ChildSteps children) {
+    return of(ended, phase, own, children.anyWaiting(), false);
   }
 
   /** What waits for whom, else the phase (a PhaseKind-like name), else null. */
   public static String message(List<StepView> own, ChildSteps children, String phase) {
+    if (ABORTING.equals(phase)) {
+      return "aborting: running children are cancelled and run their compensations, then the"
+          + " operation's own";
+    }
     List<String> waiting = new ArrayList<>();
     own.stream()
         .filter(OperationStates::waiting)

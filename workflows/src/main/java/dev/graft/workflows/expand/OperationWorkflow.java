@@ -100,7 +100,12 @@ public abstract class OperationWorkflow extends StepsWorkflow {
   }
 
   protected OperationState state() {
-    return OperationStates.of(ended, steps.view(), children);
+    return OperationStates.of(ended, phaseNow(), steps.view(), children);
+  }
+
+  /** The phase as queries show it: {@link OperationStates#ABORTING} once an operator aborted. */
+  private String phaseNow() {
+    return ended == null && steps.abortRequested() ? OperationStates.ABORTING : phase;
   }
 
   /** The line the cluster workflow and the operations list show for a running operation. */
@@ -114,7 +119,7 @@ public abstract class OperationWorkflow extends StepsWorkflow {
         null,
         startedAt,
         endedAt,
-        OperationStates.message(steps.view(), children, phase));
+        OperationStates.message(steps.view(), children, phaseNow()));
   }
 
   /** The progress query's answer, with the plan of this operation's kind. */
@@ -123,7 +128,7 @@ public abstract class OperationWorkflow extends StepsWorkflow {
     return new ExpansionProgress(
         request == null ? null : request.operationId(),
         state(),
-        phase,
+        phaseNow(),
         plan,
         children.children(),
         List.copyOf(excluded),
