@@ -114,15 +114,7 @@ public final class LabDemo implements LabAction {
       new ReplaceDemo().run(ns, out, stateDir, kind);
       return;
     }
-    LabSpec spec =
-        LabSpec.builder()
-            .nodes(HOSTS)
-            .kind(kind)
-            .stateDir(stateDir)
-            .roles(new RolePlan(3, 3, false))
-            .slot(ns.getInt("slot"))
-            .bootstrap(true)
-            .build();
+    LabSpec spec = demoLab(ns, stateDir, kind, HOSTS, 3).build();
     Started started =
         start(
             ns,
@@ -338,5 +330,20 @@ public final class LabDemo implements LabAction {
   static int envPort(String name, int fallback) {
     String v = System.getenv(name);
     return v == null || v.isBlank() ? fallback : Integer.parseInt(v.trim());
+  }
+
+  /**
+   * A demo's lab: {@code hosts} hosts, host 1 an existing kubeadm cluster, the first {@code
+   * controlPlanes} control planes with stacked etcd in the inventory, on the slot asked for.
+   */
+  static LabSpec.Builder demoLab(
+      Namespace ns, Path stateDir, LabKind kind, int hosts, int controlPlanes) {
+    return LabSpec.builder()
+        .nodes(hosts)
+        .kind(kind)
+        .stateDir(stateDir)
+        .roles(new RolePlan(controlPlanes, controlPlanes, false))
+        .slot(ns.getInt("slot"))
+        .bootstrap(true);
   }
 }

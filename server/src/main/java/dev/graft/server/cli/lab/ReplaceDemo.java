@@ -6,9 +6,7 @@ import dev.graft.activities.kube.KubeClients;
 import dev.graft.lab.HostState;
 import dev.graft.lab.Lab;
 import dev.graft.lab.LabKind;
-import dev.graft.lab.LabSpec;
 import dev.graft.lab.LabState;
-import dev.graft.lab.RolePlan;
 import dev.graft.workflows.plan.EtcdMember;
 import io.etcd.jetcd.Client;
 import io.fabric8.kubernetes.api.model.Node;
@@ -51,14 +49,7 @@ final class ReplaceDemo {
             String.format(
                 "bringing up the lab in %s: %d hosts, host 1 an existing kubeadm cluster",
                 stateDir, HOSTS),
-            LabSpec.builder()
-                .nodes(HOSTS)
-                .kind(kind)
-                .stateDir(stateDir)
-                .roles(new RolePlan(5, 5, false))
-                .slot(ns.getInt("slot"))
-                .bootstrap(true)
-                .build());
+            LabDemo.demoLab(ns, stateDir, kind, HOSTS, 5).build());
     String url = started.url();
     Lab lab = started.lab();
     LabState state = lab.state();

@@ -8,9 +8,7 @@ import dev.graft.activities.kube.KubeClients;
 import dev.graft.lab.HostState;
 import dev.graft.lab.Lab;
 import dev.graft.lab.LabKind;
-import dev.graft.lab.LabSpec;
 import dev.graft.lab.LabState;
-import dev.graft.lab.RolePlan;
 import dev.graft.workflows.plan.EtcdMember;
 import io.etcd.jetcd.Client;
 import io.fabric8.kubernetes.api.model.Node;
@@ -59,13 +57,7 @@ final class UpgradeDemo {
             String.format(
                 "bringing up the lab in %s: %d hosts, host 1 an existing kubeadm cluster at %s (packages of %s on offer)",
                 stateDir, HOSTS, FROM, TO),
-            LabSpec.builder()
-                .nodes(HOSTS)
-                .kind(kind)
-                .stateDir(stateDir)
-                .roles(new RolePlan(3, 3, false))
-                .slot(ns.getInt("slot"))
-                .bootstrap(true)
+            LabDemo.demoLab(ns, stateDir, kind, HOSTS, 3)
                 .kubernetesVersion(FROM)
                 .upgradeTo(TO)
                 .build());
