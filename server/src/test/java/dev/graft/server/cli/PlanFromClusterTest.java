@@ -3,6 +3,7 @@ package dev.graft.server.cli;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.graft.server.operations.UpgradeClusters;
 import dev.graft.server.testing.LocalEtcd;
 import io.fabric8.kubernetes.api.model.NodeBuilder;
 import io.fabric8.kubernetes.client.KubernetesClient;
@@ -60,26 +61,7 @@ class PlanFromClusterTest {
                 .endStatus()
                 .build())
         .create();
-    Path kubeconfig =
-        Files.writeString(
-            dir.resolve("admin.conf"),
-            String.join(
-                "\n",
-                "apiVersion: v1",
-                "kind: Config",
-                "clusters:",
-                "- name: mock",
-                "  cluster:",
-                "    server: " + client.getMasterUrl(),
-                "    insecure-skip-tls-verify: true",
-                "users:",
-                "- name: admin",
-                "  user:",
-                "    token: stand-in",
-                "contexts:",
-                "- name: mock",
-                "  context: {cluster: mock," + " user: admin}",
-                "current-context: mock"));
+    Path kubeconfig = UpgradeClusters.kubeconfig(client, dir);
     Path inventory =
         Files.writeString(
             dir.resolve("cluster.yaml"),
@@ -158,7 +140,7 @@ class PlanFromClusterTest {
                   .getMember()
                   .getId());
     }
-    Path kubeconfig = kubeconfig();
+    Path kubeconfig = UpgradeClusters.kubeconfig(client, dir);
     Path inventory =
         Files.writeString(
             dir.resolve("cluster.yaml"),
@@ -372,27 +354,5 @@ class PlanFromClusterTest {
                 .endStatus()
                 .build())
         .create();
-  }
-
-  private Path kubeconfig() throws Exception {
-    return Files.writeString(
-        dir.resolve("admin.conf"),
-        String.join(
-            "\n",
-            "apiVersion: v1",
-            "kind: Config",
-            "clusters:",
-            "- name: mock",
-            "  cluster:",
-            "    server: " + client.getMasterUrl(),
-            "    insecure-skip-tls-verify: true",
-            "users:",
-            "- name: admin",
-            "  user:",
-            "    token: stand-in",
-            "contexts:",
-            "- name: mock",
-            "  context: {cluster: mock," + " user: admin}",
-            "current-context: mock"));
   }
 }

@@ -13,7 +13,6 @@ import io.fabric8.kubernetes.api.model.NodeBuilder;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.server.mock.EnableKubernetesMockClient;
 import java.net.http.HttpResponse;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
@@ -94,25 +93,7 @@ class OperationsExistingClusterTest {
                 .build())
         .create();
     // Under the fixture server's paths.allowedRoots: it reads kubeconfigs nowhere else.
-    return Files.writeString(
-        F.dir.resolve("admin.conf"),
-        String.join(
-            "\n",
-            "apiVersion: v1",
-            "kind: Config",
-            "clusters:",
-            "- name: mock",
-            "  cluster:",
-            "    server: " + client.getMasterUrl(),
-            "    insecure-skip-tls-verify: true",
-            "users:",
-            "- name: admin",
-            "  user:",
-            "    token: stand-in",
-            "contexts:",
-            "- name: mock",
-            "  context: {cluster: mock," + " user: admin}",
-            "current-context: mock"));
+    return UpgradeClusters.kubeconfig(client, F.dir);
   }
 
   private static String body(String requestId, String inventory, Path kubeconfig) throws Exception {
