@@ -86,24 +86,35 @@ public final class ClusterObserver {
       List<String> ready,
       String leaderId) {
     /**
-     * What earlier changes left behind (the pre-check every plan runs): learners, members without a
-     * Node, Nodes without a host. Half-joined hosts need a look at the hosts; the workflows' own
-     * pre-checks do that. Nodes in {@code removing} are the operation's own work.
+     * What earlier changes left behind (the pre-check every plan runs), as plan warnings: see
+     * {@link ClusterObserver#orphanWarnings}. Nodes in {@code removing} are the operation's own
+     * work.
      */
-    public List<Orphan> orphans(Collection<String> removing) {
-      return Orphans.find(
-          inventory.cluster().nodes(),
-          observed.nodes(),
-          ready,
-          observed.etcdMembers(),
-          Map.of(),
-          removing);
-    }
-
-    /** {@link #orphans} as plan warnings. */
     public List<PlanMessage> orphanWarnings(Collection<String> removing) {
-      return orphans(removing).stream().map(Orphan::asWarning).toList();
+      return ClusterObserver.orphanWarnings(inventory, observed, ready, removing);
     }
+  }
+
+  /**
+   * The orphan pre-check: learners, members without a Node, Nodes without a host, each with its
+   * proposed step. Half-joined hosts need a look at the hosts; the workflows' own pre-checks do
+   * that.
+   */
+  static List<PlanMessage> orphanWarnings(
+      ImportedInventory inv,
+      ObservedCluster observed,
+      List<String> ready,
+      Collection<String> removing) {
+    return Orphans.find(
+            inv.cluster().nodes(),
+            observed.nodes(),
+            ready,
+            observed.etcdMembers(),
+            Map.of(),
+            removing)
+        .stream()
+        .map(Orphan::asWarning)
+        .toList();
   }
 
   /** kubeadm's view of the cluster and its Nodes, read once through the kubeconfig. */
@@ -375,14 +386,8 @@ public final class ClusterObserver {
                   + "); the upgrade's precheck/etcd reads etcd from a control-plane node"));
     }
     orphans.addAll(
-        new Observation(
-                filled,
-                new ObservedCluster(observedNodes, members),
-                read.info(),
-                List.of(),
-                ready(read.nodes()),
-                null)
-            .orphanWarnings(List.of()));
+        orphanWarnings(
+            filled, new ObservedCluster(observedNodes, members), ready(read.nodes()), List.of()));
     return new Versions(
         filled,
         read.info(),
